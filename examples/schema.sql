@@ -1,0 +1,28 @@
+-- The jobs table of jobd (SPEC A4). Applications insert rows with status 'waiting'
+-- (run in the background after a poke or poll) or 'manual' (run on a run-manual request);
+-- jobd never inserts or deletes rows. You may add columns, widen `target` or make it an ENUM.
+-- Name the table as `mysql_table` in jobd.conf (default: jobs).
+
+CREATE TABLE `jobs` (
+  `id` int(10) UNSIGNED NOT NULL AUTO_INCREMENT,
+  `target` char(16) NOT NULL,
+  `time_created` int(10) UNSIGNED NOT NULL,
+  `time_started` int(10) UNSIGNED NOT NULL DEFAULT 0,
+  `time_finished` int(10) UNSIGNED NOT NULL DEFAULT 0,
+  `status` enum('waiting','manual','accepted','running','done','ignored') NOT NULL DEFAULT 'waiting',
+  `result` enum('ok','fail') DEFAULT NULL,
+  `return_code` tinyint(3) UNSIGNED DEFAULT NULL,
+  `sig` char(10) DEFAULT NULL,
+  `stdout` mediumtext DEFAULT NULL,
+  `stderr` mediumtext DEFAULT NULL,
+  PRIMARY KEY (`id`),
+  KEY `status_target_idx` (`status`, `target`, `id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;
+
+-- Optional, for crash recovery: record which worker claimed each row. With this column a
+-- worker that crashed or was killed finds, when it starts again, the rows it left
+-- 'accepted' or 'running' under its `name` (give every worker a distinct `name`, at most
+-- 64 characters). Without it those rows stay as they are until someone fixes them by hand.
+-- ALTER TABLE `jobs`
+--   ADD COLUMN `worker` varchar(64) DEFAULT NULL,
+--   ADD KEY `worker_status_idx` (`worker`, `status`);

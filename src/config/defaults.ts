@@ -1,0 +1,104 @@
+/**
+ * Every default of the three config files, in one place. README, `--help` and
+ * the example configs quote these; the loaders apply them. Durations are in
+ * seconds, as in the config files.
+ *
+ * Keys without a default are required (SPEC A6): the daemons' `host` and
+ * `port`, the worker's `launcher` and, with `storage = mysql`, `mysql_host`,
+ * `mysql_port`, `mysql_user`, `mysql_password` (may be empty) and
+ * `mysql_database`; with `storage = sqlite`, `sqlite_path`.
+ *
+ * @module
+ */
+
+/** Config file the worker (`jobd`) reads when no `--config` is given. */
+export const DEFAULT_WORKER_CONFIG_PATH = "/etc/jobd.conf";
+
+/** Config file the master (`jobd-master`) reads when no `--config` is given. */
+export const DEFAULT_MASTER_CONFIG_PATH = "/etc/jobd-master.conf";
+
+/** Name of jobctl's config file in the user's home directory: `~/.jobctl.conf`. */
+export const JOBCTL_CONFIG_FILE_NAME = ".jobctl.conf";
+
+/**
+ * Conventional worker port, 7080. The worker's config must name its `port`;
+ * this is the port jobctl talks to when neither its config nor `--port` says.
+ */
+export const DEFAULT_WORKER_PORT = 7080;
+
+/**
+ * Conventional master port, 7081. The master's config must name its `port`;
+ * this is the port `jobctl --master` talks to when nothing else says.
+ */
+export const DEFAULT_MASTER_PORT = 7081;
+
+/** Host jobctl connects to when neither its config nor `--host` says: `127.0.0.1`. */
+export const DEFAULT_JOBCTL_HOST = "127.0.0.1";
+
+/** `always_allow_localhost`: loopback peers need the password too, `false`. */
+export const DEFAULT_ALWAYS_ALLOW_LOCALHOST = false;
+
+/** `log_level_file`, `log_level_console` and jobctl's `log_level`: `warn`. */
+export const DEFAULT_LOG_LEVEL = "warn";
+
+/**
+ * `master_reconnect_timeout`: seconds a worker waits before it reconnects to
+ * a master that went away, 10. Must be > 0.
+ */
+export const DEFAULT_MASTER_RECONNECT_TIMEOUT = 10;
+
+/** `storage`: where the jobs table lives, `mysql` (the other choice is `sqlite`). */
+export const DEFAULT_STORAGE = "mysql";
+
+/**
+ * `mysql_table`: name of the jobs table, `jobs`. It names the table for
+ * either storage; the key keeps its old name for compatibility.
+ */
+export const DEFAULT_MYSQL_TABLE = "jobs";
+
+/** `mysql_fetch_limit`: most rows one claim query takes, 100. Must be ≥ 1. */
+export const DEFAULT_MYSQL_FETCH_LIMIT = 100;
+
+/** `max_output_buffer`: bytes of stdout and of stderr kept per job, 1048576 (1 MiB). */
+export const DEFAULT_MAX_OUTPUT_BUFFER = 1048576;
+
+/**
+ * `poll_interval`: seconds between the worker's own polls, 60. The worker
+ * also polls once at start-up; 0 turns periodic polling off.
+ */
+export const DEFAULT_POLL_INTERVAL = 60;
+
+/**
+ * `shutdown_timeout`: seconds running jobs get to finish after SIGTERM or
+ * SIGINT before they are killed, 30. 0 kills them at once.
+ */
+export const DEFAULT_SHUTDOWN_TIMEOUT = 30;
+
+/**
+ * `recover_running`: what start-up recovery does with a job that was
+ * `running` when this worker last stopped, `fail` (mark it `done` with result
+ * `fail` and an explanation in `stderr`). `requeue` puts it back to `waiting`.
+ */
+export const DEFAULT_RECOVER_RUNNING = "fail";
+
+/** `ping_interval`: seconds between the master's pings to each worker, 30. Must be > 0. */
+export const DEFAULT_PING_INTERVAL = 30;
+
+/**
+ * `poke_throttle_interval`: seconds the master gathers pokes before it sends
+ * the merged polls, 0.5 (fractional). 0 sends them on the next tick.
+ */
+export const DEFAULT_POKE_THROTTLE_INTERVAL = 0.5;
+
+/**
+ * `name`: the worker's name as the master lists it; defaults to this
+ * machine's host name. Needs the `sys` permission (`hostname`).
+ */
+export function defaultWorkerName(): string {
+  return Deno.hostname();
+}
+
+/*
+ * `launcher.cwd` has no constant: without it the launcher runs in the
+ * worker's current directory.
+ */

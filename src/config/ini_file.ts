@@ -1,0 +1,347 @@
+/**
+ * Reading ini config files: the file, the parse (npm `ini`), and typed,
+ * validated key readers shared by the worker, master and jobctl loaders.
+ *
+ * What `ini` produces, and how we read it:
+ * - keys before any `[section]` are global; `[name]` starts a section;
+ * - dotted keys such as `launcher.env.FOO = x` stay literal keys of their
+ *   section (only dotted *section* names nest);
+ * - unquoted `true`, `false` and `null` become JSON values and a quoted
+ *   `'5'` becomes the number 5; the readers take a value's text back, so
+ *   `password = null` is the password `null`;
+ * - a key written without `=` reads as `true`; `key[] = v` lines make a list,
+ *   which no key of ours accepts;
+ * - `;` and `#` start a comment, also after a value (`\;` escapes it).
+ *
+ * An empty value (`log_file =`) is the same as leaving an optional key out;
+ * a required key must have a valid value (only where a type allows it, as
+ * for `mysql_password`, may it be empty).
+ *
+ * @module
+ */
+
+import { parse } from "ini";
+
+/**
+ * A config file could not be read, parsed or validated. The message starts
+ * with the file and names the key: `/etc/jobd.conf: 'mysql_host' is not defined`.
+ */
+export class ConfigError extends Error {
+  /** The config file. */
+  readonly file: string;
+  /** The key at fault, when there is one. */
+  readonly key: string | undefined;
+
+  constructor(file: string, detail: string, options: { key?: string; cause?: unknown } = {}) {
+    super(`${file}: ${detail}`, { cause: options.cause });
+    this.name = "ConfigError";
+    this.file = file;
+    this.key = options.key;
+  }
+}
+
+/**
+ * Reads a config file as text. A missing or unreadable file is a
+ * {@linkcode ConfigError} naming it.
+ */
+export async function readConfigFile(path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new ConfigError(path, "file not found", { cause: error });
+    }
+    if (error instanceof Deno.errors.PermissionDenied) {
+      throw new ConfigError(path, "permission denied", { cause: error });
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(path, `cannot read the file: ${reason}`, { cause: error });
+  }
+}
+
+/**
+ * How to turn one ini value into a typed value. `parse` returns `undefined`
+ * when the value does not fit; `describe` completes the sentence
+ * "'key' must be …" in the error.
+ */
+export interface ValueType<T> {
+  readonly describe: string;
+  parse(value: unknown): T | undefined;
+}
+
+/** The text of a scalar ini value (`true`, `null` and numbers read back as written). */
+function scalarText(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean" || value === null) {
+    return String(value);
+  }
+  return undefined;
+}
+
+/** How a bad value is shown in an error: quoted text, or what it structurally is. */
+function showValue(value: unknown): string {
+  if (Array.isArray(value)) return "a list ('key[] =' lines)";
+  const text = scalarText(value);
+  return text === undefined ? "a section" : `'${text}'`;
+}
+
+/** A string; empty only when `allowEmpty` is set. */
+export function stringType(options: { allowEmpty?: boolean } = {}): ValueType<string> {
+  return {
+    describe: options.allowEmpty ? "a string" : "a non-empty string",
+    parse(value) {
+      const text = scalarText(value);
+      if (text === undefined || (text === "" && !options.allowEmpty)) return undefined;
+      return text;
+    },
+  };
+}
+
+/** Describes a range of numbers for messages: `>= 1`, `from 1 to 65535`. */
+function describeRange(min: number | undefined, max: number | undefined): string {
+  if (min !== undefined && max !== undefined) return ` from ${min} to ${max}`;
+  if (min !== undefined) return ` >= ${min}`;
+  if (max !== undefined) return ` <= ${max}`;
+  return "";
+}
+
+/** A whole number, written in decimal digits, within `min`..`max` (both inclusive). */
+export function integerType(options: { min?: number; max?: number } = {}): ValueType<number> {
+  const { min, max } = options;
+  return {
+    describe: `an integer${describeRange(min, max)}`,
+    parse(value) {
+      let number: number;
+      if (typeof value === "number") {
+        number = value;
+      } else if (typeof value === "string" && /^[+-]?\d+$/.test(value)) {
+        number = Number(value);
+      } else {
+        return undefined;
+      }
+      if (!Number.isSafeInteger(number)) return undefined;
+      if (min !== undefined && number < min) return undefined;
+      if (max !== undefined && number > max) return undefined;
+      return number;
+    },
+  };
+}
+
+/** A TCP port, 1..65535. */
+export const portType: ValueType<number> = {
+  ...integerType({ min: 1, max: 65535 }),
+  describe: "a port number from 1 to 65535",
+};
+
+/**
+ * A decimal number such as `0.5` or `30` (fractional seconds), greater than
+ * `min` or, with `allowMin`, at least `min`.
+ */
+export function numberType(options: { min: number; allowMin?: boolean }): ValueType<number> {
+  const { min, allowMin = false } = options;
+  return {
+    describe: `a number ${allowMin ? ">=" : ">"} ${min}`,
+    parse(value) {
+      let number: number;
+      if (typeof value === "number") {
+        number = value;
+      } else if (typeof value === "string" && /^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(value)) {
+        number = Number(value);
+      } else {
+        return undefined;
+      }
+      if (!Number.isFinite(number)) return undefined;
+      if (allowMin ? number < min : number <= min) return undefined;
+      return number;
+    },
+  };
+}
+
+/** A boolean: `1`, `0`, `true` or `false`, in any letter case. */
+export const booleanType: ValueType<boolean> = {
+  describe: "a boolean (1, 0, true or false)",
+  parse(value) {
+    if (typeof value === "boolean") return value;
+    const text = typeof value === "number" ? String(value) : value;
+    if (typeof text !== "string") return undefined;
+    switch (text.toLowerCase()) {
+      case "1":
+      case "true":
+        return true;
+      case "0":
+      case "false":
+        return false;
+      default:
+        return undefined;
+    }
+  },
+};
+
+/** One of a fixed list of words, matched exactly. */
+export function oneOfType<const T extends string>(choices: readonly T[]): ValueType<T> {
+  return {
+    describe: `one of ${choices.map((choice) => `'${choice}'`).join(", ")}`,
+    parse(value) {
+      const text = scalarText(value);
+      return choices.find((choice) => choice === text);
+    },
+  };
+}
+
+/**
+ * The keys of one part of an ini file (the global part or a `[section]`),
+ * read through {@linkcode ValueType}s. It remembers which keys were read, so
+ * whatever is left over can be reported as unknown.
+ */
+export class ConfigSection {
+  /** The config file, for messages. */
+  readonly file: string;
+  /** The section's name, or `undefined` for the keys before any section. */
+  readonly name: string | undefined;
+  #values: Record<string, unknown>;
+  #read = new Set<string>();
+  #warnings: string[] = [];
+
+  constructor(file: string, values: Record<string, unknown>, name?: string) {
+    this.file = file;
+    this.name = name;
+    this.#values = values;
+  }
+
+  /** How a key is named in messages: `'port'`, or `'foo' in [targets]`. */
+  label(key: string): string {
+    return this.name === undefined ? `'${key}'` : `'${key}' in [${this.name}]`;
+  }
+
+  /** An error about `key`, its message starting with the file. */
+  error(key: string, detail: string): ConfigError {
+    return new ConfigError(this.file, `${this.label(key)} ${detail}`, { key });
+  }
+
+  /** Records a warning about `key` (and counts the key as read). */
+  warn(key: string, detail: string): void {
+    this.#read.add(key);
+    this.#warnings.push(`${this.file}: ${this.label(key)} ${detail}`);
+  }
+
+  /** Whether the key is present with a non-empty value. */
+  has(key: string): boolean {
+    return Object.hasOwn(this.#values, key) && this.#values[key] !== "";
+  }
+
+  /** Every key present, in file order. */
+  keys(): string[] {
+    return Object.keys(this.#values);
+  }
+
+  /** The value of a key that must be present and valid. */
+  required<T>(key: string, type: ValueType<T>): T {
+    this.#read.add(key);
+    if (!Object.hasOwn(this.#values, key)) throw this.error(key, "is not defined");
+    return this.#parse(key, type);
+  }
+
+  /** The value of a key, or `undefined` when it is absent or empty. */
+  optional<T>(key: string, type: ValueType<T>): T | undefined {
+    this.#read.add(key);
+    if (!this.has(key)) return undefined;
+    return this.#parse(key, type);
+  }
+
+  /** The value of a key, or `fallback` when it is absent or empty. */
+  withDefault<T>(key: string, type: ValueType<T>, fallback: T): T {
+    return this.optional(key, type) ?? fallback;
+  }
+
+  /**
+   * Warnings collected so far, then one for every key that was present but
+   * never read: `/etc/jobd.conf: unknown key 'foo' is ignored`. Keys whose
+   * value is a section are left to {@linkcode IniDocument}.
+   */
+  warnings(): string[] {
+    const unknown = this.keys()
+      .filter((key) => !this.#read.has(key) && !isSection(this.#values[key]))
+      .map((key) => {
+        const where = this.name === undefined ? "" : ` in [${this.name}]`;
+        return `${this.file}: unknown key '${key}'${where} is ignored`;
+      });
+    return [...this.#warnings, ...unknown];
+  }
+
+  #parse<T>(key: string, type: ValueType<T>): T {
+    const value = this.#values[key];
+    const parsed = type.parse(value);
+    if (parsed === undefined) {
+      throw this.error(key, `must be ${type.describe}, got ${showValue(value)}`);
+    }
+    return parsed;
+  }
+}
+
+function isSection(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A parsed ini file: its global keys and its sections. Collects the
+ * warnings of every part read, plus one for each section nobody asked for.
+ */
+export class IniDocument {
+  /** The config file, for messages. */
+  readonly file: string;
+  /** The keys before any section. */
+  readonly global: ConfigSection;
+  #values: Record<string, unknown>;
+  #sections = new Map<string, ConfigSection>();
+
+  constructor(file: string, values: Record<string, unknown>) {
+    this.file = file;
+    this.#values = values;
+    this.global = new ConfigSection(file, values);
+  }
+
+  /**
+   * The section `[name]`, or `undefined` when the file has none. A global
+   * key of that name that is not a section is left to the global reader.
+   */
+  section(name: string): ConfigSection | undefined {
+    const values = this.#values[name];
+    if (!Object.hasOwn(this.#values, name) || !isSection(values)) return undefined;
+    let section = this.#sections.get(name);
+    if (section === undefined) {
+      section = new ConfigSection(this.file, values, name);
+      this.#sections.set(name, section);
+    }
+    return section;
+  }
+
+  /** Every warning: unknown keys of the parts read, and unknown sections. */
+  warnings(): string[] {
+    const warnings = this.global.warnings();
+    for (const section of this.#sections.values()) warnings.push(...section.warnings());
+    for (const [name, value] of Object.entries(this.#values)) {
+      if (isSection(value) && !this.#sections.has(name)) {
+        warnings.push(`${this.file}: unknown section [${name}] is ignored`);
+      }
+    }
+    return warnings;
+  }
+}
+
+/** Parses ini text; `file` names it in errors and warnings. */
+export function parseIni(text: string, file: string): IniDocument {
+  let values: Record<string, unknown>;
+  try {
+    values = parse(text);
+  } catch (error) {
+    // ini throws only on odd input, such as a section named like a global key.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(file, `cannot parse the file: ${reason}`, { cause: error });
+  }
+  return new IniDocument(file, values);
+}
+
+/** Reads and parses an ini file. */
+export async function loadIni(path: string): Promise<IniDocument> {
+  return parseIni(await readConfigFile(path), path);
+}

@@ -1,0 +1,92 @@
+/**
+ * The master's config file (`/etc/jobd-master.conf`, SPEC A6) as a typed,
+ * validated {@linkcode MasterConfig}.
+ *
+ * @module
+ */
+
+import { LOG_LEVELS, type LogLevel } from "../log.ts";
+import {
+  DEFAULT_ALWAYS_ALLOW_LOCALHOST,
+  DEFAULT_LOG_LEVEL,
+  DEFAULT_PING_INTERVAL,
+  DEFAULT_POKE_THROTTLE_INTERVAL,
+} from "./defaults.ts";
+import {
+  booleanType,
+  numberType,
+  oneOfType,
+  parseIni,
+  portType,
+  readConfigFile,
+  stringType,
+} from "./ini_file.ts";
+
+/** The master's settings, validated, defaults applied. Durations are in seconds. */
+export interface MasterConfig {
+  /** `host`: address to listen on. */
+  readonly host: string;
+  /** `port`: port to listen on. */
+  readonly port: number;
+  /** `password` clients and workers must send; `undefined` when empty or absent. */
+  readonly password: string | undefined;
+  /** `always_allow_localhost`: loopback peers need no password. */
+  readonly alwaysAllowLocalhost: boolean;
+  /** `ping_interval`: seconds between pings to each registered worker, > 0. */
+  readonly pingInterval: number;
+  /** `poke_throttle_interval`: seconds pokes are gathered before polls go out, ≥ 0. */
+  readonly pokeThrottleInterval: number;
+  /** `log_file`: file to append the log to, if any. */
+  readonly logFile?: string;
+  /** `log_level_file`. */
+  readonly logLevelFile: LogLevel;
+  /** `log_level_console`. */
+  readonly logLevelConsole: LogLevel;
+}
+
+/** Settings a config reload (SIGHUP) cannot change: they take effect only on restart. */
+export const MASTER_RESTART_ONLY_SETTINGS = [
+  "host",
+  "port",
+] as const satisfies readonly (keyof MasterConfig)[];
+
+/** A loaded config and the warnings (unknown keys) to show the user. */
+export interface LoadedMasterConfig {
+  config: MasterConfig;
+  warnings: string[];
+}
+
+/**
+ * Parses the text of a master config file. `path` names the file in errors
+ * ({@linkcode ConfigError}) and warnings.
+ */
+export function parseMasterConfig(text: string, path: string): LoadedMasterConfig {
+  const doc = parseIni(text, path);
+  const ini = doc.global;
+  const logLevel = oneOfType(LOG_LEVELS);
+  const config: MasterConfig = {
+    host: ini.required("host", stringType()),
+    port: ini.required("port", portType),
+    password: ini.optional("password", stringType()),
+    alwaysAllowLocalhost: ini.withDefault(
+      "always_allow_localhost",
+      booleanType,
+      DEFAULT_ALWAYS_ALLOW_LOCALHOST,
+    ),
+    pingInterval: ini.withDefault("ping_interval", numberType({ min: 0 }), DEFAULT_PING_INTERVAL),
+    pokeThrottleInterval: ini.withDefault(
+      "poke_throttle_interval",
+      numberType({ min: 0, allowMin: true }),
+      DEFAULT_POKE_THROTTLE_INTERVAL,
+    ),
+    logFile: ini.optional("log_file", stringType()),
+    logLevelFile: ini.withDefault("log_level_file", logLevel, DEFAULT_LOG_LEVEL),
+    logLevelConsole: ini.withDefault("log_level_console", logLevel, DEFAULT_LOG_LEVEL),
+  };
+  return { config, warnings: doc.warnings() };
+}
+
+/** Reads and parses the master config file at `path`. */
+export async function loadMasterConfig(path: string): Promise<LoadedMasterConfig> {
+  return parseMasterConfig(await readConfigFile(path), path);
+}

@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import { ConfigError } from "./ini_file.ts";
+import { loadMasterConfig, type MasterConfig, parseMasterConfig } from "./master_config.ts";
+
+const FILE = "/etc/jobd-master.conf";
+
+function assertConfigError(text: string, message: string): void {
+  assert.throws(() => parseMasterConfig(text, FILE), (error: unknown) => {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error}`);
+    assert.equal(error.message, message);
+    return true;
+  });
+}
+
+Deno.test("a minimal master config gets every default", () => {
+  const { config, warnings } = parseMasterConfig("host = 127.0.0.1\nport = 7081\n", FILE);
+  const expected: MasterConfig = {
+    host: "127.0.0.1",
+    port: 7081,
+    password: undefined,
+    alwaysAllowLocalhost: false,
+    pingInterval: 30,
+    pokeThrottleInterval: 0.5,
+    logFile: undefined,
+    logLevelFile: "warn",
+    logLevelConsole: "warn",
+  };
+  assert.deepStrictEqual(config, expected);
+  assert.deepEqual(warnings, []);
+});
+
+Deno.test("every key of a full master config is read", () => {
+  const { config, warnings } = parseMasterConfig(
+    `
+host = 0.0.0.0
+port = 17081
+password = m4ster
+always_allow_localhost = 1
+ping_interval = 2.5
+poke_throttle_interval = 0
+log_file = /var/log/jobd-master.log
+log_level_file = debug
+log_level_console = trace
+`,
+    FILE,
+  );
+  assert.deepStrictEqual(config, {
+    host: "0.0.0.0",
+    port: 17081,
+    password: "m4ster",
+    alwaysAllowLocalhost: true,
+    pingInterval: 2.5,
+    pokeThrottleInterval: 0,
+    logFile: "/var/log/jobd-master.log",
+    logLevelFile: "debug",
+    logLevelConsole: "trace",
+  });
+  assert.deepEqual(warnings, []);
+});
+
+Deno.test("host and port are required", () => {
+  assertConfigError("port = 7081\n", "/etc/jobd-master.conf: 'host' is not defined");
+  assertConfigError("host = 127.0.0.1\n", "/etc/jobd-master.conf: 'port' is not defined");
+});
+
+Deno.test("invalid master values are reported with key, rule and value", () => {
+  const base = "host = 127.0.0.1\nport = 7081\n";
+  assertConfigError(
+    `${base}ping_interval = 0\n`,
+    "/etc/jobd-master.conf: 'ping_interval' must be a number > 0, got '0'",
+  );
+  assertConfigError(
+    `${base}poke_throttle_interval = -0.5\n`,
+    "/etc/jobd-master.conf: 'poke_throttle_interval' must be a number >= 0, got '-0.5'",
+  );
+  assertConfigError(
+    `${base}always_allow_localhost = on\n`,
+    "/etc/jobd-master.conf: 'always_allow_localhost' must be a boolean (1, 0, true or false), got 'on'",
+  );
+  assertConfigError(
+    "host = 127.0.0.1\nport = 70810\n",
+    "/etc/jobd-master.conf: 'port' must be a port number from 1 to 65535, got '70810'",
+  );
+});
+
+Deno.test("worker-only keys in a master config are unknown keys", () => {
+  const { warnings } = parseMasterConfig(
+    "host = 127.0.0.1\nport = 7081\nmysql_host = db\n[targets]\na = 1\n",
+    FILE,
+  );
+  assert.deepEqual(warnings, [
+    "/etc/jobd-master.conf: unknown key 'mysql_host' is ignored",
+    "/etc/jobd-master.conf: unknown section [targets] is ignored",
+  ]);
+});
+
+Deno.test("loadMasterConfig reads the file", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".conf" });
+  try {
+    await Deno.writeTextFile(path, "host = ::1\nport = 7081\n");
+    const { config } = await loadMasterConfig(path);
+    assert.equal(config.host, "::1");
+    assert.equal(config.port, 7081);
+  } finally {
+    await Deno.remove(path);
+  }
+});

@@ -1,0 +1,307 @@
+/**
+ * The worker's config file (`/etc/jobd.conf`, SPEC A6) as a typed,
+ * validated {@linkcode WorkerConfig}.
+ *
+ * @module
+ */
+
+import { LOG_LEVELS, type LogLevel } from "../log.ts";
+import {
+  DEFAULT_ALWAYS_ALLOW_LOCALHOST,
+  DEFAULT_LOG_LEVEL,
+  DEFAULT_MASTER_RECONNECT_TIMEOUT,
+  DEFAULT_MAX_OUTPUT_BUFFER,
+  DEFAULT_MYSQL_FETCH_LIMIT,
+  DEFAULT_MYSQL_TABLE,
+  DEFAULT_POLL_INTERVAL,
+  DEFAULT_RECOVER_RUNNING,
+  DEFAULT_SHUTDOWN_TIMEOUT,
+  DEFAULT_STORAGE,
+  defaultWorkerName,
+} from "./defaults.ts";
+import {
+  booleanType,
+  ConfigError,
+  type ConfigSection,
+  integerType,
+  type IniDocument,
+  numberType,
+  oneOfType,
+  parseIni,
+  portType,
+  readConfigFile,
+  stringType,
+  type ValueType,
+} from "./ini_file.ts";
+
+/** The storages the worker can keep its jobs table in (`storage`). */
+export const STORAGE_KINDS = ["mysql", "sqlite"] as const;
+
+/** What start-up recovery does with a job left `running` (`recover_running`). */
+export const RECOVER_RUNNING_MODES = ["fail", "requeue"] as const;
+
+/** One of {@linkcode RECOVER_RUNNING_MODES}. */
+export type RecoverRunning = typeof RECOVER_RUNNING_MODES[number];
+
+/** The jobs table in MySQL or MariaDB (`storage = mysql`). */
+export interface MysqlStorageConfig {
+  readonly kind: "mysql";
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  /** May be empty. */
+  readonly password: string;
+  readonly database: string;
+  readonly table: string;
+}
+
+/** The jobs table in an SQLite file (`storage = sqlite`). */
+export interface SqliteStorageConfig {
+  readonly kind: "sqlite";
+  readonly path: string;
+  readonly table: string;
+}
+
+/** Where the jobs table lives. */
+export type StorageConfig = MysqlStorageConfig | SqliteStorageConfig;
+
+/** The worker's settings, validated, defaults applied. Durations are in seconds. */
+export interface WorkerConfig {
+  /** `host`: address to listen on. */
+  readonly host: string;
+  /** `port`: port to listen on. */
+  readonly port: number;
+  /** `password` clients must send; `undefined` when empty or absent (no password). */
+  readonly password: string | undefined;
+  /** `always_allow_localhost`: loopback peers need no password. */
+  readonly alwaysAllowLocalhost: boolean;
+  /** `name`: how the master lists this worker; the host name by default. */
+  readonly name: string;
+  /** `master_host`: the master to register with, if any (always with `masterPort`). */
+  readonly masterHost?: string;
+  /** `master_port` (always with `masterHost`). */
+  readonly masterPort?: number;
+  /** `master_reconnect_timeout`: seconds between attempts to reach the master, > 0. */
+  readonly masterReconnectTimeout: number;
+  /** `log_file`: file to append the log to, if any. */
+  readonly logFile?: string;
+  /** `log_level_file`. */
+  readonly logLevelFile: LogLevel;
+  /** `log_level_console`. */
+  readonly logLevelConsole: LogLevel;
+  /** `storage` and its settings (`mysql_*` or `sqlite_path`, and `mysql_table`). */
+  readonly storage: StorageConfig;
+  /** `mysql_fetch_limit`: most rows one claim takes, ≥ 1 (for either storage). */
+  readonly fetchLimit: number;
+  /** `launcher`: the command template, `{id}` standing for the job id (parsed by the launcher). */
+  readonly launcher: string;
+  /** `launcher.cwd`: directory the launcher runs in; the worker's own when absent. */
+  readonly launcherCwd?: string;
+  /** `launcher.env.NAME = value` lines: variables added to the launcher's environment. */
+  readonly launcherEnv: Readonly<Record<string, string>>;
+  /** `max_output_buffer`: bytes of stdout and of stderr kept per job, ≥ 1. */
+  readonly maxOutputBuffer: number;
+  /** `[targets]`: target name → concurrency (≥ 1), in file order. */
+  readonly targets: ReadonlyMap<string, number>;
+  /** `poll_interval`: seconds between the worker's own polls; 0 = none after start-up. */
+  readonly pollInterval: number;
+  /** `shutdown_timeout`: seconds running jobs get after SIGTERM before they are killed, ≥ 0. */
+  readonly shutdownTimeout: number;
+  /** `recover_running`: what start-up recovery does with a job left `running`. */
+  readonly recoverRunning: RecoverRunning;
+}
+
+/**
+ * Settings a config reload (SIGHUP) cannot change: they take effect only on
+ * restart. `storage` covers every database setting.
+ */
+export const WORKER_RESTART_ONLY_SETTINGS = [
+  "host",
+  "port",
+  "name",
+  "storage",
+] as const satisfies readonly (keyof WorkerConfig)[];
+
+/** A loaded config and the warnings (unknown or ignored keys) to show the user. */
+export interface LoadedWorkerConfig {
+  config: WorkerConfig;
+  warnings: string[];
+}
+
+/** Options of {@linkcode parseWorkerConfig}. */
+export interface ParseWorkerConfigOptions {
+  /** The worker name when the file has no `name`; the host name when not given. */
+  defaultName?: string;
+}
+
+const LAUNCHER_ENV_PREFIX = "launcher.env.";
+
+const MYSQL_KEYS = [
+  "mysql_host",
+  "mysql_port",
+  "mysql_user",
+  "mysql_password",
+  "mysql_database",
+] as const;
+
+/** Letters, digits, `_` and `$`: a table name that is safe to quote in SQL. */
+const tableNameType: ValueType<string> = {
+  describe: "a table name (letters, digits, '_' and '$', at most 64)",
+  parse(value) {
+    return typeof value === "string" && /^[A-Za-z0-9_$]{1,64}$/.test(value) ? value : undefined;
+  },
+};
+
+/**
+ * Parses the text of a worker config file. `path` names the file in errors
+ * ({@linkcode ConfigError}) and warnings. Touches nothing outside, except the
+ * host name when `name` is absent and no `defaultName` is given.
+ */
+export function parseWorkerConfig(
+  text: string,
+  path: string,
+  options: ParseWorkerConfigOptions = {},
+): LoadedWorkerConfig {
+  const doc = parseIni(text, path);
+  const ini = doc.global;
+  const logLevel = oneOfType(LOG_LEVELS);
+  const nonEmpty = stringType();
+
+  const config: WorkerConfig = {
+    host: ini.required("host", nonEmpty),
+    port: ini.required("port", portType),
+    password: ini.optional("password", nonEmpty),
+    alwaysAllowLocalhost: ini.withDefault(
+      "always_allow_localhost",
+      booleanType,
+      DEFAULT_ALWAYS_ALLOW_LOCALHOST,
+    ),
+    name: ini.optional("name", nonEmpty) ?? options.defaultName ?? defaultWorkerName(),
+    masterHost: ini.optional("master_host", nonEmpty),
+    masterPort: ini.optional("master_port", portType),
+    masterReconnectTimeout: ini.withDefault(
+      "master_reconnect_timeout",
+      numberType({ min: 0 }),
+      DEFAULT_MASTER_RECONNECT_TIMEOUT,
+    ),
+    logFile: ini.optional("log_file", nonEmpty),
+    logLevelFile: ini.withDefault("log_level_file", logLevel, DEFAULT_LOG_LEVEL),
+    logLevelConsole: ini.withDefault("log_level_console", logLevel, DEFAULT_LOG_LEVEL),
+    storage: readStorage(ini),
+    fetchLimit: ini.withDefault(
+      "mysql_fetch_limit",
+      integerType({ min: 1 }),
+      DEFAULT_MYSQL_FETCH_LIMIT,
+    ),
+    launcher: ini.required("launcher", nonEmpty),
+    launcherCwd: ini.optional("launcher.cwd", nonEmpty),
+    launcherEnv: readLauncherEnv(ini),
+    maxOutputBuffer: ini.withDefault(
+      "max_output_buffer",
+      integerType({ min: 1 }),
+      DEFAULT_MAX_OUTPUT_BUFFER,
+    ),
+    targets: readTargets(doc),
+    pollInterval: ini.withDefault(
+      "poll_interval",
+      numberType({ min: 0, allowMin: true }),
+      DEFAULT_POLL_INTERVAL,
+    ),
+    shutdownTimeout: ini.withDefault(
+      "shutdown_timeout",
+      numberType({ min: 0, allowMin: true }),
+      DEFAULT_SHUTDOWN_TIMEOUT,
+    ),
+    recoverRunning: ini.withDefault(
+      "recover_running",
+      oneOfType(RECOVER_RUNNING_MODES),
+      DEFAULT_RECOVER_RUNNING,
+    ),
+  };
+  if (config.masterHost !== undefined && config.masterPort === undefined) {
+    throw ini.error("master_port", "is not defined: it is required with 'master_host'");
+  }
+  if (config.masterPort !== undefined && config.masterHost === undefined) {
+    throw ini.error("master_host", "is not defined: it is required with 'master_port'");
+  }
+  if (!config.launcher.includes("{id}")) {
+    ini.warn("launcher", "has no '{id}': every job runs the same command");
+  }
+  return { config, warnings: doc.warnings() };
+}
+
+function readStorage(ini: ConfigSection): StorageConfig {
+  const kind = ini.withDefault("storage", oneOfType(STORAGE_KINDS), DEFAULT_STORAGE);
+  const table = ini.withDefault("mysql_table", tableNameType, DEFAULT_MYSQL_TABLE);
+  if (kind === "sqlite") {
+    for (const key of MYSQL_KEYS) {
+      if (ini.keys().includes(key)) ini.warn(key, "is ignored with storage = sqlite");
+    }
+    return { kind, path: ini.required("sqlite_path", stringType()), table };
+  }
+  if (ini.keys().includes("sqlite_path")) {
+    ini.warn("sqlite_path", "is ignored with storage = mysql");
+  }
+  return {
+    kind,
+    host: ini.required("mysql_host", stringType()),
+    port: ini.required("mysql_port", portType),
+    user: ini.required("mysql_user", stringType()),
+    password: ini.required("mysql_password", stringType({ allowEmpty: true })),
+    database: ini.required("mysql_database", stringType()),
+    table,
+  };
+}
+
+function readLauncherEnv(ini: ConfigSection): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of ini.keys()) {
+    if (!key.startsWith(LAUNCHER_ENV_PREFIX)) continue;
+    const name = key.slice(LAUNCHER_ENV_PREFIX.length);
+    if (name === "") throw ini.error(key, "names no variable: write 'launcher.env.NAME = value'");
+    env[name] = ini.required(key, stringType({ allowEmpty: true }));
+  }
+  return env;
+}
+
+function readTargets(doc: IniDocument): Map<string, number> {
+  const targets = new Map<string, number>();
+  const section = doc.section("targets");
+  if (section === undefined) return targets;
+  for (const name of section.keys()) {
+    if (name === "") {
+      throw new ConfigError(doc.file, "a target in [targets] has an empty name", {
+        key: "targets",
+      });
+    }
+    if (name === "null") throw section.error(name, "is not a valid target name");
+    targets.set(name, section.required(name, integerType({ min: 1 })));
+  }
+  return targets;
+}
+
+/**
+ * Reads and parses the worker config file at `path`. Beyond
+ * {@linkcode parseWorkerConfig}, checks that `launcher.cwd` is a directory.
+ */
+export async function loadWorkerConfig(
+  path: string,
+  options: ParseWorkerConfigOptions = {},
+): Promise<LoadedWorkerConfig> {
+  const loaded = parseWorkerConfig(await readConfigFile(path), path, options);
+  const cwd = loaded.config.launcherCwd;
+  if (cwd !== undefined) {
+    let isDirectory = false;
+    try {
+      isDirectory = (await Deno.stat(cwd)).isDirectory;
+    } catch {
+      // Missing or unreadable: reported below like a file.
+    }
+    if (!isDirectory) {
+      throw new ConfigError(path, `'launcher.cwd' is not a directory: '${cwd}'`, {
+        key: "launcher.cwd",
+      });
+    }
+  }
+  return loaded;
+}

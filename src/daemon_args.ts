@@ -1,0 +1,53 @@
+import { parseArgs } from "node:util";
+import { VERSION } from "./version.ts";
+
+/** What a daemon's command line asks for. */
+export type DaemonCommand =
+  | { action: "run"; configPath: string }
+  | { action: "exit"; code: number; text: string; stream: "stdout" | "stderr" };
+
+/**
+ * Reads a daemon's command line: `--config PATH`, `--help`, `--version`.
+ * With no arguments at all it prints usage and exits 0, as the older daemons
+ * did (SPEC A8).
+ */
+export function parseDaemonArgs(args: string[], program: string, usage: string): DaemonCommand {
+  if (args.length === 0) return { action: "exit", code: 0, text: usage, stream: "stdout" };
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        config: { type: "string", short: "c" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "V" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    return {
+      action: "exit",
+      code: 2,
+      text: `${program}: ${(error as Error).message}\nTry '${program} --help'.`,
+      stream: "stderr",
+    };
+  }
+  if (values.help) return { action: "exit", code: 0, text: usage, stream: "stdout" };
+  if (values.version) return { action: "exit", code: 0, text: `${program} ${VERSION}`, stream: "stdout" };
+  if (!values.config) {
+    return {
+      action: "exit",
+      code: 2,
+      text: `${program}: missing --config PATH\nTry '${program} --help'.`,
+      stream: "stderr",
+    };
+  }
+  return { action: "run", configPath: values.config };
+}
+
+/** Prints the text of an `exit` command and exits with its code. */
+export function exitWith(command: Extract<DaemonCommand, { action: "exit" }>): never {
+  (command.stream === "stdout" ? console.log : console.error)(command.text);
+  Deno.exit(command.code);
+}

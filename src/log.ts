@@ -1,0 +1,274 @@
+/**
+ * Logging for the three programs, on LogTape: a console sink that writes to
+ * stderr (so jobctl's stdout carries only its output), an optional file sink,
+ * one level for each, and secret redaction in front of both.
+ *
+ * Our loggers live under the category `["jobd", ...]`; get one with
+ * {@linkcode jobdLogger}. LogTape's configuration is process-wide by nature:
+ * the entry point calls {@linkcode configureLogging} once, keeps the returned
+ * {@linkcode Logging}, reconfigures it on SIGHUP and disposes it on exit.
+ *
+ * Redaction, in two layers, so that no password reaches a log line at any
+ * level:
+ * 1. properties (and message placeholders) whose name looks secret —
+ *    `password`, `mysql_password`, `passwd`, `secret`, … at any depth — are
+ *    replaced before formatting, so a whole request object can be logged;
+ * 2. the formatted line is scrubbed of every known secret value (the
+ *    passwords from the config, given as `secrets`) and of any
+ *    `password: "…"`, `"password":"…"` or `password=…` text, which covers
+ *    objects interpolated into a message, raw JSON frames, Maps and errors.
+ *
+ * @module
+ */
+
+import {
+  configure,
+  type Config,
+  getConfig,
+  getLogger,
+  getTextFormatter,
+  type Logger,
+  type LogLevel as LogTapeLevel,
+  reset,
+  sanitizeControlSequences,
+  type Sink,
+  type TextFormatter,
+  withFilter,
+} from "@logtape/logtape";
+import { getFileSink } from "@logtape/file";
+import { redactByField } from "@logtape/redaction";
+import { redactByPattern, type RedactionPattern } from "@logtape/redaction";
+
+/** The log levels of our config files and `--log-level`, least severe first. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
+
+/** One of {@linkcode LOG_LEVELS}. */
+export type LogLevel = typeof LOG_LEVELS[number];
+
+/** The root of every logger category of ours. */
+export const LOG_CATEGORY = "jobd";
+
+/** What replaces a secret in a log line. */
+export const REDACTED = "[redacted]";
+
+const LOGTAPE_LEVELS: Record<LogLevel, LogTapeLevel> = {
+  trace: "trace",
+  debug: "debug",
+  info: "info",
+  warn: "warning",
+  error: "error",
+};
+
+/**
+ * A logger of ours: `jobdLogger("worker", "launcher")` logs under
+ * `jobd·worker·launcher`. Loggers are cheap and stateless; what they write
+ * and where follows the current {@linkcode Logging}.
+ */
+export function jobdLogger(...category: string[]): Logger {
+  return getLogger([LOG_CATEGORY, ...category]);
+}
+
+/** Where log lines go and how much of them. */
+export interface LoggingOptions {
+  /** Least severe level written to stderr. */
+  consoleLevel: LogLevel;
+  /** Least severe level written to `filePath`; `warn` when not given. */
+  fileLevel?: LogLevel;
+  /** File the log is appended to; no file log when not given. */
+  filePath?: string;
+  /**
+   * Secret values (the passwords from the config) to mask wherever they
+   * appear in a line. Empty and missing values are skipped. A very short
+   * secret masks every occurrence of its text, in any word.
+   */
+  secrets?: readonly (string | undefined)[];
+}
+
+/** Property names whose values never reach a log line. */
+const SECRET_FIELDS = [/passw(?:or)?d|passphrase|secret/i, /^pass$/i];
+
+/**
+ * `key: value`, `key = value`, `key => value` and `"key":"value"` where the
+ * key looks secret; the value may be quoted (with escapes) or a bare word.
+ */
+const SECRET_ASSIGNMENT: RedactionPattern = {
+  pattern: new RegExp(
+    String.raw`(["'\x60]?[\w.$-]*(?:passw(?:or)?d|passphrase|secret)[\w.$-]*["'\x60]?\s*(?:=>|[:=])\s*)` +
+      String.raw`(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,;&)}\]]+)`,
+    "gi",
+  ),
+  replacement: (_match: string, prefix: string) => `${prefix}${REDACTED}`,
+};
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
+}
+
+/** Patterns that mask each secret as written and as escaped in JSON or inspected strings. */
+function secretValuePatterns(secrets: readonly (string | undefined)[]): RedactionPattern[] {
+  const forms = new Set<string>();
+  for (const secret of secrets) {
+    if (!secret) continue;
+    forms.add(secret);
+    forms.add(JSON.stringify(secret).slice(1, -1));
+  }
+  // Longest first, so a secret that contains another is masked whole.
+  return [...forms].sort((a, b) => b.length - a.length).map((form) => ({
+    pattern: new RegExp(escapeRegExp(form), "g"),
+    replacement: REDACTED,
+  }));
+}
+
+/**
+ * How a value appears in a line: strings as they are (control characters and
+ * line breaks escaped, so a value cannot fake a record), anything else
+ * inspected on one line.
+ */
+function renderValue(value: unknown): string {
+  if (typeof value === "string") {
+    return sanitizeControlSequences(value, { sgr: "escape", newlines: "escape" });
+  }
+  return Deno.inspect(value, { compact: true, breakLength: Infinity, colors: false });
+}
+
+function redactedFormatter(secrets: readonly (string | undefined)[]): TextFormatter {
+  const formatter = getTextFormatter({ timestamp: "date-time-timezone", value: renderValue });
+  return redactByPattern(formatter, [...secretValuePatterns(secrets), SECRET_ASSIGNMENT]);
+}
+
+function redactedSink(sink: Sink): Sink {
+  return redactByField(sink, {
+    fieldPatterns: SECRET_FIELDS,
+    action: () => REDACTED,
+  });
+}
+
+/** A sink that writes whole lines to stderr, synchronously. */
+function stderrSink(formatter: TextFormatter): Sink {
+  const encoder = new TextEncoder();
+  return (record) => {
+    let bytes = encoder.encode(formatter(record));
+    try {
+      while (bytes.length > 0) bytes = bytes.subarray(Deno.stderr.writeSync(bytes));
+    } catch {
+      // stderr is gone (closed pipe): there is nowhere left to report to.
+    }
+  };
+}
+
+function lessSevere(a: LogLevel, b: LogLevel): LogLevel {
+  return LOG_LEVELS.indexOf(a) <= LOG_LEVELS.indexOf(b) ? a : b;
+}
+
+type SinkId = "console" | "file";
+
+/** Builds a LogTape configuration; opens the log file, so it throws when it cannot. */
+function buildConfig(options: LoggingOptions): Config<SinkId, never> {
+  const formatter = redactedFormatter(options.secrets ?? []);
+  const sinks: Partial<Record<SinkId, Sink>> = {
+    console: withFilter(redactedSink(stderrSink(formatter)), LOGTAPE_LEVELS[options.consoleLevel]),
+  };
+  let lowest = options.consoleLevel;
+  if (options.filePath !== undefined) {
+    const fileLevel = options.fileLevel ?? "warn";
+    let fileSink: Sink;
+    try {
+      // bufferSize 0: every line reaches the file at once, so a crash loses none.
+      fileSink = getFileSink(options.filePath, { formatter, bufferSize: 0 });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(`Cannot open the log file '${options.filePath}': ${reason}`, {
+        cause: error,
+      });
+    }
+    sinks.file = withFilter(redactedSink(fileSink), LOGTAPE_LEVELS[fileLevel]);
+    lowest = lessSevere(lowest, fileLevel);
+  }
+  const sinkIds = Object.keys(sinks) as SinkId[];
+  return {
+    reset: true,
+    sinks: sinks as Record<SinkId, Sink>,
+    loggers: [
+      { category: [LOG_CATEGORY], sinks: sinkIds, lowestLevel: LOGTAPE_LEVELS[lowest] },
+      // LogTape's own diagnostics (a failing sink, say), without its start-up notice.
+      { category: ["logtape", "meta"], sinks: sinkIds, lowestLevel: "warning" },
+    ],
+  };
+}
+
+/**
+ * The logging of one program: created by {@linkcode configureLogging},
+ * changed by {@linkcode Logging.reconfigure}, ended by
+ * {@linkcode Logging.dispose} (which flushes and closes the log file).
+ */
+export class Logging implements AsyncDisposable {
+  #options: LoggingOptions;
+  #config: Config<SinkId, never> | undefined;
+  #pending: Promise<void> = Promise.resolve();
+
+  private constructor(options: LoggingOptions) {
+    this.#options = options;
+  }
+
+  /** Use {@linkcode configureLogging}. */
+  static async create(options: LoggingOptions): Promise<Logging> {
+    const logging = new Logging(options);
+    await logging.reconfigure(options);
+    return logging;
+  }
+
+  /** The options in effect. */
+  get options(): Readonly<LoggingOptions> {
+    return this.#options;
+  }
+
+  /** Whether this is still the active configuration (not disposed, not replaced). */
+  get active(): boolean {
+    return this.#config !== undefined && getConfig() === this.#config;
+  }
+
+  /**
+   * Applies new levels, file or secrets (on SIGHUP, say). The old file is
+   * closed and the new one opened, which also suits log rotation. When the
+   * new file cannot be opened this throws and the old setup stays.
+   */
+  reconfigure(options: LoggingOptions): Promise<void> {
+    return this.#serially(async () => {
+      const config = buildConfig(options);
+      await configure(config);
+      this.#config = config;
+      this.#options = options;
+    });
+  }
+
+  /**
+   * Flushes and closes the sinks and clears LogTape's configuration, unless
+   * someone configured LogTape anew since. Safe to call twice.
+   */
+  dispose(): Promise<void> {
+    return this.#serially(async () => {
+      if (this.#config !== undefined && getConfig() === this.#config) await reset();
+      this.#config = undefined;
+    });
+  }
+
+  /** Same as {@linkcode Logging.dispose}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose();
+  }
+
+  /** LogTape refuses overlapping (re)configurations, so ours run one after another. */
+  #serially(step: () => Promise<void>): Promise<void> {
+    const next = this.#pending.then(step);
+    this.#pending = next.catch(() => {});
+    return next;
+  }
+}
+
+/**
+ * Sets up logging for this process, replacing any earlier LogTape setup,
+ * and returns the handle to change or end it.
+ */
+export function configureLogging(options: LoggingOptions): Promise<Logging> {
+  return Logging.create(options);
+}

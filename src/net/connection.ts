@@ -1,0 +1,396 @@
+import { getLogger } from "@logtape/logtape";
+import { timingSafeEqual } from "node:crypto";
+import {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  EotSplitter,
+  MessageTooLargeError,
+} from "../protocol/framing.ts";
+import {
+  decodeMessage,
+  encodePing,
+  encodePong,
+  encodeRequest,
+  encodeResponse,
+  MAX_REQUEST_NUMBER,
+  ProtocolError,
+  type Request,
+  type RequestData,
+  type Response,
+} from "../protocol/messages.ts";
+import { formatAddress, isLoopback } from "./address.ts";
+import {
+  ConnectError,
+  ConnectionClosedError,
+  RemoteError,
+  RequestError,
+  RequestTimeoutError,
+} from "./errors.ts";
+
+const log = getLogger(["jobd", "net"]);
+
+/** The error text sent for a wrong or missing password (SPEC A1). */
+export const INVALID_PASSWORD = "invalid password";
+
+/** Serves one request from the peer; the resolved value is the response data. */
+export type RequestHandler = (request: Request, connection: Connection) => Promise<unknown>;
+
+/** How a connection behaves; every field is optional. */
+export interface ConnectionOptions {
+  /** The password the peer's first request must carry. Empty or absent: none. */
+  requiredPassword?: string;
+  /** Authorise loopback peers without a password. */
+  alwaysAllowLocalhost?: boolean;
+  /** The password sent with our first request, when non-empty. */
+  password?: string;
+  /** Largest message accepted from the peer, in bytes. */
+  maxMessageBytes?: number;
+  /** Serves requests from the peer. Without it, each gets an error response. */
+  onRequest?: RequestHandler;
+  /** Seconds our requests wait for a response by default; absent: no limit. */
+  requestTimeout?: number;
+  /**
+   * Number of our first request, from 1 to 999,999. Absent: a random one.
+   * For tests and for reading traces.
+   */
+  firstRequestNumber?: number;
+}
+
+/** Per-request options. */
+export interface RequestOptions {
+  /** Seconds to wait for the response; overrides the connection's default. */
+  timeout?: number;
+}
+
+interface PendingRequest {
+  type: string;
+  resolve(data: unknown): void;
+  reject(error: Error): void;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * One peer of the jobd protocol, for accepted and outgoing sockets alike:
+ * reads messages, answers pings, serves the peer's requests through
+ * `onRequest`, matches responses to our requests by number, enforces the
+ * password rule, and rejects every pending request when the socket closes.
+ */
+export class Connection {
+  /** The peer's address. */
+  readonly remoteAddr: { hostname: string; port: number };
+  /** Time (ms since epoch) a message last arrived from the peer. */
+  lastReceivedAt = Date.now();
+  /** Number of pongs received. */
+  pongsReceived = 0;
+
+  #conn: Deno.Conn;
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #options: ConnectionOptions;
+  #pending = new Map<number, PendingRequest>();
+  #nextNo: number;
+  #authorised: boolean;
+  /** Set when the peer's password was refused: nothing more is read from it. */
+  #refused = false;
+  #passwordSent = false;
+  #isClosed = false;
+  #closed: Promise<void>;
+  #markClosed!: () => void;
+  #inFlight = 0;
+
+  constructor(conn: Deno.Conn, options: ConnectionOptions = {}) {
+    this.#conn = conn;
+    this.#options = options;
+    const first = options.firstRequestNumber;
+    if (
+      first !== undefined && !(Number.isInteger(first) && first >= 1 && first < MAX_REQUEST_NUMBER)
+    ) {
+      conn.close();
+      throw new RangeError(
+        `'firstRequestNumber' must be an integer from 1 to 999999, got ${first}`,
+      );
+    }
+    this.#nextNo = first ?? 1 + Math.floor(Math.random() * (MAX_REQUEST_NUMBER - 1));
+    const addr = conn.remoteAddr as Deno.NetAddr;
+    this.remoteAddr = { hostname: addr.hostname, port: addr.port };
+    this.#authorised = !options.requiredPassword ||
+      (options.alwaysAllowLocalhost === true && isLoopback(addr.hostname));
+    this.#writer = conn.writable.getWriter();
+    this.#closed = new Promise((resolve) => this.#markClosed = resolve);
+    this.#readLoop();
+  }
+
+  /** Opens a TCP connection to `host:port`. Throws `ConnectError` naming the address. */
+  static async connect(host: string, port: number, options: ConnectionOptions = {}) {
+    let conn: Deno.TcpConn;
+    try {
+      conn = await Deno.connect({ hostname: host, port });
+    } catch (error) {
+      throw new ConnectError(host, port, error);
+    }
+    conn.setNoDelay(true);
+    return new Connection(conn, options);
+  }
+
+  /** `host:port` of the peer. */
+  get peer(): string {
+    return formatAddress(this.remoteAddr.hostname, this.remoteAddr.port);
+  }
+
+  /** Resolves when the connection has closed, for whatever reason. */
+  get closed(): Promise<void> {
+    return this.#closed;
+  }
+
+  /** Whether the connection has closed. */
+  get isClosed(): boolean {
+    return this.#isClosed;
+  }
+
+  /** Number of our requests still waiting for a response. */
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /**
+   * Sends a request and resolves with the response's data. Rejects with
+   * `RemoteError` (the peer's error text), `RequestTimeoutError` or
+   * `ConnectionClosedError`.
+   */
+  request(type: string, data: RequestData = {}, options: RequestOptions = {}): Promise<unknown> {
+    if (this.#isClosed) {
+      return Promise.reject(
+        new ConnectionClosedError(
+          `Cannot send '${type}' to ${this.peer}: the connection is closed`,
+        ),
+      );
+    }
+    const no = this.#takeNumber();
+    const request: Request = { no, type, data };
+    if (!this.#passwordSent && this.#options.password) {
+      request.password = this.#options.password;
+      this.#passwordSent = true;
+    }
+    return new Promise((resolve, reject) => {
+      const pending: PendingRequest = { type, resolve, reject };
+      const timeout = options.timeout ?? this.#options.requestTimeout;
+      if (timeout !== undefined) {
+        pending.timer = setTimeout(() => {
+          this.#pending.delete(no);
+          reject(new RequestTimeoutError(type, timeout));
+        }, timeout * 1000);
+      }
+      this.#pending.set(no, pending);
+      log.debug("Sending request {type} no {no} to {peer}", { type, no, peer: this.peer });
+      this.#write(encodeRequest(request));
+    });
+  }
+
+  /** Sends a ping; the peer's pong increments `pongsReceived`. */
+  ping(): void {
+    if (!this.#isClosed) this.#write(encodePing());
+  }
+
+  /** Closes the socket; pending requests are rejected. Idempotent. */
+  close(): void {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed by the peer.
+    }
+    for (const [no, pending] of this.#pending) {
+      clearTimeout(pending.timer);
+      pending.reject(
+        new ConnectionClosedError(
+          `Connection to ${this.peer} closed before request '${pending.type}' (no ${no}) was answered`,
+        ),
+      );
+    }
+    this.#pending.clear();
+    this.#markClosed();
+  }
+
+  /**
+   * Closes once every request being served has been answered, or after
+   * `timeoutMs`, whichever comes first.
+   */
+  async closeGracefully(timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#inFlight > 0 && !this.#isClosed && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    this.close();
+  }
+
+  #takeNumber(): number {
+    const no = takeRequestNumber(this.#nextNo, (candidate) => this.#pending.has(candidate));
+    this.#nextNo = followingRequestNumber(no);
+    return no;
+  }
+
+  #write(bytes: Uint8Array): Promise<void> {
+    return this.#writer.write(bytes).catch((error) => {
+      log.debug("Write to {peer} failed: {error}", { peer: this.peer, error: String(error) });
+      this.close();
+    });
+  }
+
+  async #readLoop(): Promise<void> {
+    const splitter = new EotSplitter(this.#options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+    try {
+      for await (const bytes of this.#conn.readable.pipeThrough(splitter)) {
+        this.lastReceivedAt = Date.now();
+        this.#receive(bytes);
+        if (this.#isClosed) break;
+      }
+    } catch (error) {
+      if (error instanceof MessageTooLargeError && !this.#isClosed) {
+        log.warn("Disconnecting {peer}: {error}", { peer: this.peer, error: error.message });
+        await this.#write(encodeResponse({ no: 0, error: error.message }));
+      } else if (!this.#isClosed) {
+        log.debug("Read from {peer} failed: {error}", { peer: this.peer, error: String(error) });
+      }
+    } finally {
+      this.close();
+    }
+  }
+
+  #receive(bytes: Uint8Array): void {
+    // After a refused password the connection is closing: requests
+    // pipelined behind the refused one must not be served.
+    if (this.#refused) return;
+    let message;
+    try {
+      message = decodeMessage(bytes);
+    } catch (error) {
+      const text = error instanceof ProtocolError ? error.message : String(error);
+      const no = error instanceof ProtocolError ? error.no : 0;
+      log.info("Malformed message from {peer}: {error}", { peer: this.peer, error: text });
+      this.#write(encodeResponse({ no, error: text }));
+      return;
+    }
+    switch (message.kind) {
+      case "ping":
+        this.#write(encodePong());
+        return;
+      case "pong":
+        this.pongsReceived++;
+        return;
+      case "response":
+        this.#settle(message.response);
+        return;
+      case "request":
+        if (!this.#authorise(message.request)) return;
+        this.#serve(message.request);
+        return;
+    }
+  }
+
+  #authorise(request: Request): boolean {
+    if (this.#authorised) return true;
+    if (
+      request.password !== undefined &&
+      passwordsMatch(request.password, this.#options.requiredPassword!)
+    ) {
+      this.#authorised = true;
+      return true;
+    }
+    log.warn("Refused {peer}: invalid password on request {type}", {
+      peer: this.peer,
+      type: request.type,
+    });
+    this.#refused = true;
+    this.#write(encodeResponse({ no: request.no, error: INVALID_PASSWORD })).finally(() =>
+      this.close()
+    );
+    return false;
+  }
+
+  async #serve(request: Request): Promise<void> {
+    this.#inFlight++;
+    let response: Response;
+    try {
+      if (!this.#options.onRequest) {
+        throw new RequestError(`unknown request type: '${request.type}'`);
+      }
+      const data = await this.#options.onRequest(request, this);
+      response = { no: request.no, data: data === undefined ? "ok" : data };
+    } catch (error) {
+      if (!(error instanceof RequestError)) {
+        log.error("Request {type} from {peer} failed: {error}", {
+          type: request.type,
+          peer: this.peer,
+          error,
+        });
+      }
+      response = { no: request.no, error: error instanceof Error ? error.message : String(error) };
+    }
+    try {
+      if (!this.#isClosed) await this.#write(encodeResponse(response));
+    } finally {
+      // Counted until the response is written, so that closeGracefully()
+      // does not close the socket under a response still being sent.
+      this.#inFlight--;
+    }
+  }
+
+  #settle(response: Response): void {
+    let no = response.no;
+    // A response numbered 0 answers a message the peer could not parse; it
+    // can only be matched when exactly one request is pending.
+    if (no === 0 && this.#pending.size === 1) no = this.#pending.keys().next().value!;
+    const pending = this.#pending.get(no);
+    if (!pending) {
+      log.info("Unexpected response no {no} from {peer}: {error}", {
+        no: response.no,
+        peer: this.peer,
+        error: response.error ?? "",
+      });
+      return;
+    }
+    this.#pending.delete(no);
+    clearTimeout(pending.timer);
+    if (response.error !== undefined) pending.reject(new RemoteError(response.error, pending.type));
+    else pending.resolve(response.data);
+  }
+}
+
+/** The request number after `no`: numbers wrap from 999,999 back to 1 (SPEC A1). */
+export function followingRequestNumber(no: number): number {
+  return no + 1 >= MAX_REQUEST_NUMBER ? 1 : no + 1;
+}
+
+/**
+ * The number for a new request: `candidate` unless `isPending(candidate)`,
+ * else the first following number (wrapping below 1,000,000) that is not
+ * pending, so a late response can never be matched to the wrong request.
+ */
+export function takeRequestNumber(
+  candidate: number,
+  isPending: (no: number) => boolean,
+): number {
+  let no = candidate;
+  for (let tries = 1; isPending(no); tries++) {
+    if (tries >= MAX_REQUEST_NUMBER) {
+      throw new RangeError(
+        `Cannot number a new request: all ${MAX_REQUEST_NUMBER - 1} numbers are pending`,
+      );
+    }
+    no = followingRequestNumber(no);
+  }
+  return no;
+}
+
+const encoder = new TextEncoder();
+
+/** Compares two passwords in time independent of where they differ. */
+function passwordsMatch(given: string, expected: string): boolean {
+  const a = encoder.encode(given);
+  const b = encoder.encode(expected);
+  // Compare equal-length buffers so the length does not short-circuit.
+  const padded = new Uint8Array(Math.max(a.length, b.length));
+  padded.set(a);
+  const reference = new Uint8Array(padded.length);
+  reference.set(b);
+  return timingSafeEqual(padded, reference) && a.length === b.length;
+}

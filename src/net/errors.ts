@@ -1,0 +1,47 @@
+/** Errors of the connection layer, each a small named class callers can test for. */
+
+/** The connection closed (or was closed) before the request was answered. */
+export class ConnectionClosedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConnectionClosedError";
+  }
+}
+
+/** The peer answered the request with an error response; `message` is its text. */
+export class RemoteError extends Error {
+  constructor(message: string, readonly requestType: string) {
+    super(message);
+    this.name = "RemoteError";
+  }
+}
+
+/** No response arrived within the request's timeout. */
+export class RequestTimeoutError extends Error {
+  constructor(readonly requestType: string, readonly seconds: number) {
+    super(`Request '${requestType}' timed out: no response within ${seconds} s`);
+    this.name = "RequestTimeoutError";
+  }
+}
+
+/** A connection could not be established. */
+export class ConnectError extends Error {
+  constructor(readonly host: string, readonly port: number, cause: unknown) {
+    super(
+      `Cannot connect to ${host}:${port}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+    this.name = "ConnectError";
+  }
+}
+
+/**
+ * A request a handler refuses: its message is sent to the client as the
+ * error response, unchanged. Handlers throw it for bad input.
+ */
+export class RequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RequestError";
+  }
+}

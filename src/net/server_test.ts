@@ -1,0 +1,207 @@
+import assert from "node:assert/strict";
+import type { Request } from "../protocol/messages.ts";
+import { Connection } from "./connection.ts";
+import { ConnectError, ConnectionClosedError, RemoteError, RequestError } from "./errors.ts";
+import { dispatchTo, type Handlers, ListenError, Server, type ServerOptions } from "./server.ts";
+
+/** A server on a free loopback port, closed when the test's scope ends. */
+function listen(handlers: Handlers, options: Partial<ServerOptions> = {}) {
+  const server = Server.listen({ hostname: "127.0.0.1", port: 0, handlers, ...options });
+  return Object.assign(server, { [Symbol.asyncDispose]: () => server.close() });
+}
+
+/** A client connection to `server`, closed when the test's scope ends. */
+async function connectTo(server: Server, password?: string) {
+  const connection = await Connection.connect("127.0.0.1", server.addr.port, { password });
+  return Object.assign(connection, {
+    [Symbol.asyncDispose]: async () => {
+      connection.close();
+      await connection.closed;
+    },
+  });
+}
+
+function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => resolve = r);
+  return { promise, resolve };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  return await promise.then(
+    (value) => assert.fail(`expected a rejection, got ${JSON.stringify(value)}`),
+    (error) => error,
+  );
+}
+
+const request = (type: string, data = {}): Request => ({ no: 1, type, data });
+
+Deno.test("dispatchTo() hands the request's data and connection to the handler of its type", async () => {
+  const calls: unknown[] = [];
+  const dispatch = dispatchTo({
+    status: (data, connection) => (calls.push([data, connection]), Promise.resolve("status")),
+  });
+  const connection = {} as Connection;
+  assert.equal(await dispatch(request("status", { a: 1 }), connection), "status");
+  assert.deepEqual(calls, [[{ a: 1 }, connection]]);
+});
+
+Deno.test("dispatchTo() refuses unknown types, inherited property names included", async () => {
+  const dispatch = dispatchTo({ status: () => Promise.resolve("ok") });
+  for (const type of ["nope", "", "constructor", "__proto__", "toString", "hasOwnProperty"]) {
+    const error = await rejection(dispatch(request(type), {} as Connection));
+    assert.ok(error instanceof RequestError, type);
+    assert.equal(error.message, `unknown request type: '${type}'`);
+  }
+});
+
+Deno.test("a server listens on the real port when 0 is asked for and serves requests", async () => {
+  await using server = listen({
+    echo: (data, connection) => Promise.resolve({ data, peer: connection.peer }),
+  });
+  assert.equal(server.addr.hostname, "127.0.0.1");
+  assert.ok(server.addr.port > 0);
+  await using client = await connectTo(server);
+  const [serverSide] = server.connections;
+  assert.deepEqual(await client.request("echo", { n: 1 }), {
+    data: { n: 1 },
+    peer: serverSide.peer,
+  });
+  assert.equal(serverSide.remoteAddr.hostname, "127.0.0.1");
+});
+
+Deno.test("an unknown request type gets \"unknown request type: 'X'\" and the connection stays", async () => {
+  await using server = listen({ status: () => Promise.resolve("fine") });
+  await using client = await connectTo(server);
+  const error = await rejection(client.request("pol"));
+  assert.ok(error instanceof RemoteError);
+  assert.equal(error.message, "unknown request type: 'pol'");
+  assert.equal(await client.request("status"), "fine");
+});
+
+Deno.test("the server tracks live connections and forgets closed ones", async () => {
+  await using server = listen({ status: () => Promise.resolve("fine") });
+  const first = await connectTo(server);
+  await using second = await connectTo(server);
+  await first.request("status");
+  await second.request("status");
+  assert.equal(server.connections.size, 2);
+  first.close();
+  await first.closed;
+  // The server side notices the close when its read ends.
+  while (server.connections.size > 1) {
+    await Promise.race([...server.connections].map((c) => c.closed));
+  }
+  assert.equal(server.connections.size, 1);
+  assert.equal(await second.request("status"), "fine");
+});
+
+Deno.test("a handler's plain Error and RequestError both become error responses", async () => {
+  await using server = listen({
+    refuse: () => Promise.reject(new RequestError("targets are empty")),
+    crash: () => Promise.reject(new Error("Cannot claim jobs: the table 'jobs' is gone")),
+    "crash-sync": () => {
+      throw new Error("thrown before any promise");
+    },
+  });
+  await using client = await connectTo(server);
+  const errors = await Promise.all(
+    ["refuse", "crash", "crash-sync"].map((type) => rejection(client.request(type))),
+  );
+  assert.deepEqual(errors.map((error) => [error.name, error.message]), [
+    ["RemoteError", "targets are empty"],
+    ["RemoteError", "Cannot claim jobs: the table 'jobs' is gone"],
+    ["RemoteError", "thrown before any promise"],
+  ]);
+  assert.equal(client.pendingCount, 0);
+});
+
+Deno.test("close() answers requests in flight first, then closes every connection", async () => {
+  const arrived = deferred();
+  const release = deferred();
+  const server = listen({
+    "run-manual": async () => {
+      arrived.resolve();
+      await release.promise;
+      return { jobs: { "7": { result: "ok" } } };
+    },
+    status: () => Promise.resolve("idle"),
+  });
+  await using busy = await connectTo(server);
+  await using idle = await connectTo(server);
+  assert.equal(await idle.request("status"), "idle");
+  const answer = busy.request("run-manual", { ids: [7] });
+  await arrived.promise;
+  const closing = server.close();
+  // The idle connection is closed at once; the busy one waits for its answer.
+  await idle.closed;
+  assert.equal(busy.isClosed, false);
+  release.resolve();
+  assert.deepEqual(await answer, { jobs: { "7": { result: "ok" } } });
+  await closing;
+  await busy.closed;
+  assert.equal(server.connections.size, 0);
+  // No longer accepting.
+  assert.ok(await rejection(connectTo(server)) instanceof ConnectError);
+  await server.close(); // idempotent
+});
+
+Deno.test("close() gives up on a request that outlasts its time limit", async () => {
+  const arrived = deferred();
+  const never = deferred();
+  const server = listen({ hang: () => (arrived.resolve(), never.promise) });
+  await using client = await connectTo(server);
+  const answer = client.request("hang");
+  await arrived.promise;
+  await server.close(50);
+  assert.ok(await rejection(answer) instanceof ConnectionClosedError);
+  never.resolve();
+});
+
+Deno.test("the server enforces its password, and alwaysAllowLocalhost lets loopback in", async () => {
+  const handlers = { status: () => Promise.resolve("fine") };
+  {
+    await using server = listen(handlers, { requiredPassword: "s3cret" });
+    await using refused = await connectTo(server, "wrong");
+    const error = await rejection(refused.request("status"));
+    assert.equal(error.message, "invalid password");
+    await refused.closed;
+    await using allowed = await connectTo(server, "s3cret");
+    assert.equal(await allowed.request("status"), "fine");
+    assert.equal(await allowed.request("status"), "fine");
+  }
+  {
+    await using server = listen(handlers, {
+      requiredPassword: "s3cret",
+      alwaysAllowLocalhost: true,
+    });
+    await using local = await connectTo(server);
+    assert.equal(await local.request("status"), "fine");
+  }
+});
+
+Deno.test("the server's maxMessageBytes applies to its connections", async () => {
+  await using server = listen({ echo: (data) => Promise.resolve(data) }, { maxMessageBytes: 100 });
+  await using client = await connectTo(server);
+  assert.deepEqual(await client.request("echo", { fits: true }), { fits: true });
+  const error = await rejection(client.request("echo", { pad: "x".repeat(200) }));
+  assert.equal(error.message, "Message too large: exceeds the limit of 100 bytes");
+  await client.closed;
+});
+
+Deno.test("listening on a port in use throws ListenError naming the address", async () => {
+  await using first = listen({});
+  const { port } = first.addr;
+  const error = (() => {
+    try {
+      Server.listen({ hostname: "127.0.0.1", port, handlers: {} });
+    } catch (error) {
+      return error;
+    }
+    assert.fail("the second listen should have failed");
+  })();
+  assert.ok(error instanceof ListenError);
+  assert.equal(error.address, `127.0.0.1:${port}`);
+  assert.match(error.message, new RegExp(`^Cannot listen on 127\\.0\\.0\\.1:${port}: `));
+  assert.ok(error.cause instanceof Deno.errors.AddrInUse);
+});

@@ -1,0 +1,179 @@
+/**
+ * The four message kinds of the jobd protocol (SPEC A1) and their JSON form:
+ * `[0, {no, type, data?, password?}]` request, `[1, {no, data?, error?}]`
+ * response, `[2]` ping, `[3]` pong.
+ */
+
+import { frame } from "./framing.ts";
+
+/** The number in the first item of every message. */
+export const MessageKind = { Request: 0, Response: 1, Ping: 2, Pong: 3 } as const;
+
+/** Request numbers stay below this value (SPEC A1). */
+export const MAX_REQUEST_NUMBER = 1_000_000;
+
+/** Data of a request: always an object (`{}` when the sender gave none). */
+export type RequestData = Record<string, unknown>;
+
+/** A request as received or sent. */
+export interface Request {
+  no: number;
+  type: string;
+  data: RequestData;
+  password?: string;
+}
+
+/** A response: `data` on success, `error` on failure. */
+export interface Response {
+  no: number;
+  data?: unknown;
+  error?: string;
+}
+
+/** A decoded message. */
+export type Message =
+  | { kind: "request"; request: Request }
+  | { kind: "response"; response: Response }
+  | { kind: "ping" }
+  | { kind: "pong" };
+
+/**
+ * A message that could not be decoded. `no` is the request number when it
+ * could be read, else 0 (SPEC A1), so the error response can carry it.
+ */
+export class ProtocolError extends Error {
+  constructor(message: string, readonly no: number = 0) {
+    super(message);
+    this.name = "ProtocolError";
+  }
+}
+
+const decoder = new TextDecoder();
+
+/** Decodes and validates one message (the bytes between two EOTs). */
+export function decodeMessage(bytes: Uint8Array): Message {
+  let value: unknown;
+  try {
+    value = JSON.parse(decoder.decode(bytes));
+  } catch (error) {
+    throw new ProtocolError(`Malformed message: not valid JSON: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new ProtocolError("Malformed message: expected a non-empty JSON array");
+  }
+  switch (value[0]) {
+    case MessageKind.Request:
+      return { kind: "request", request: decodeRequest(value[1]) };
+    case MessageKind.Response:
+      return { kind: "response", response: decodeResponse(value[1]) };
+    case MessageKind.Ping:
+      return { kind: "ping" };
+    case MessageKind.Pong:
+      return { kind: "pong" };
+    default:
+      throw new ProtocolError(
+        `Malformed message: unknown message type ${JSON.stringify(value[0])}, expected 0 to 3`,
+      );
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  return typeof value;
+}
+
+function readNumber(body: Record<string, unknown>, what: string): number {
+  const no = body.no;
+  if (no === undefined) throw new ProtocolError(`Malformed ${what}: missing field 'no'`);
+  if (typeof no !== "number" || !Number.isInteger(no) || no < 0) {
+    throw new ProtocolError(
+      `Malformed ${what}: 'no' must be a non-negative integer, got ${JSON.stringify(no)}`,
+    );
+  }
+  return no;
+}
+
+function decodeRequest(body: unknown): Request {
+  if (!isObject(body)) {
+    throw new ProtocolError(`Malformed request: expected an object, got ${describe(body)}`);
+  }
+  const no = readNumber(body, "request");
+  if (typeof body.type !== "string") {
+    throw new ProtocolError(
+      body.type === undefined
+        ? "Malformed request: missing field 'type'"
+        : `Malformed request: 'type' must be a string, got ${describe(body.type)}`,
+      no,
+    );
+  }
+  let data: RequestData = {};
+  if (body.data !== undefined && body.data !== null) {
+    // PHP's json_encode turns an empty array into `[]`: accept it as no data.
+    if (Array.isArray(body.data) && body.data.length === 0) data = {};
+    else if (!isObject(body.data)) {
+      throw new ProtocolError(
+        `Malformed request: 'data' must be an object, got ${describe(body.data)}`,
+        no,
+      );
+    } else data = body.data;
+  }
+  if (body.password !== undefined && typeof body.password !== "string") {
+    throw new ProtocolError(
+      `Malformed request: 'password' must be a string, got ${describe(body.password)}`,
+      no,
+    );
+  }
+  const request: Request = { no, type: body.type, data };
+  if (body.password !== undefined) request.password = body.password;
+  return request;
+}
+
+function decodeResponse(body: unknown): Response {
+  if (!isObject(body)) {
+    throw new ProtocolError(`Malformed response: expected an object, got ${describe(body)}`);
+  }
+  const no = readNumber(body, "response");
+  if (body.error !== undefined && typeof body.error !== "string") {
+    throw new ProtocolError(
+      `Malformed response: 'error' must be a string, got ${describe(body.error)}`,
+      no,
+    );
+  }
+  const response: Response = { no };
+  if ("data" in body) response.data = body.data;
+  if (body.error !== undefined) response.error = body.error;
+  return response;
+}
+
+/** Encodes a request for the wire. `data` is always sent, `password` only when non-empty. */
+export function encodeRequest(request: Request): Uint8Array {
+  const body: Record<string, unknown> = { no: request.no, type: request.type, data: request.data };
+  if (request.password) body.password = request.password;
+  return frame(JSON.stringify([MessageKind.Request, body]));
+}
+
+/** Encodes a response for the wire, keeping falsy data (`0`, `""`, `false`, `[]`). */
+export function encodeResponse(response: Response): Uint8Array {
+  const body: Record<string, unknown> = { no: response.no };
+  if (response.error !== undefined) body.error = response.error;
+  else body.data = response.data === undefined ? null : response.data;
+  return frame(JSON.stringify([MessageKind.Response, body]));
+}
+
+const PING = frame(JSON.stringify([MessageKind.Ping]));
+const PONG = frame(JSON.stringify([MessageKind.Pong]));
+
+/** Encodes a ping. */
+export function encodePing(): Uint8Array {
+  return PING;
+}
+
+/** Encodes a pong. */
+export function encodePong(): Uint8Array {
+  return PONG;
+}

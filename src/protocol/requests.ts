@@ -1,0 +1,105 @@
+/**
+ * The data shapes of worker (SPEC A2) and master (SPEC A3) requests and their
+ * responses, shared by the daemons, the client and jobctl.
+ */
+
+/** Request type names. */
+export const WorkerRequest = {
+  Poll: "poll",
+  Pause: "pause",
+  Continue: "continue",
+  Status: "status",
+  RunManual: "run-manual",
+  SendSignal: "send-signal",
+  AddTarget: "add-target",
+  RemoveTarget: "remove-target",
+  SetTargetConcurrency: "set-target-concurrency",
+} as const;
+
+/** Request type names of the master. */
+export const MasterRequest = {
+  RegisterWorker: "register-worker",
+  Poke: "poke",
+  Pause: "pause",
+  Continue: "continue",
+  Status: "status",
+  RunManual: "run-manual",
+  SendSignal: "send-signal",
+} as const;
+
+/** `Deno.memoryUsage()` as reported by `status`. */
+export interface MemoryUsage {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  [key: string]: number;
+}
+
+/** One target of a worker's `status`. */
+export interface TargetStatus {
+  paused: boolean;
+  concurrency: number;
+  /** Running plus queued jobs. */
+  length: number;
+}
+
+/** A worker's `status` response. */
+export interface WorkerStatus {
+  targets: Record<string, TargetStatus>;
+  /** Run-manual jobs being waited for. */
+  jobPromisesCount: number;
+  memoryUsage: MemoryUsage;
+  /** Finished jobs whose result is not yet stored (database unavailable). */
+  pendingResultWrites?: number;
+}
+
+/** How one job ended, as `run-manual` reports it. */
+export interface JobReport {
+  result: "ok" | "fail";
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `run-manual` response of worker and master: reports and errors by job id. */
+export interface RunManualResult {
+  jobs?: Record<string, JobReport>;
+  errors?: Record<string, string>;
+}
+
+/** Worker `send-signal` response: whether the signal reached each job. */
+export type SendSignalResult = Record<string, boolean>;
+
+/** One worker in the master's `status`. */
+export interface WorkerInfo {
+  name: string;
+  remoteAddr: string;
+  remotePort: number;
+  targets: string[];
+  workerStatus?: WorkerStatus;
+  workerStatusError?: string;
+}
+
+/** The master's `status` response. */
+export interface MasterStatus {
+  workers: WorkerInfo[];
+  memoryUsage: MemoryUsage;
+}
+
+/** A job named to the master: its id and the target that routes it. */
+export interface TargetedJob {
+  id: number;
+  target: string;
+}
+
+/** A signal for a job, routed by target. */
+export interface TargetedSignal extends TargetedJob {
+  signal: number | string;
+}
+
+/** Master `send-signal` response: a flat map plus errors for unserved targets. */
+export type MasterSendSignalResult = Record<string, boolean | Record<string, string>> & {
+  errors?: Record<string, string>;
+};

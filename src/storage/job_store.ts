@@ -1,0 +1,112 @@
+/**
+ * The storage seam of the worker: every database operation a job meets, and
+ * nothing else. Implementations: MySQL/MariaDB (`mysql_store.ts`) and SQLite
+ * (`sqlite_store.ts`). Both pass the same conformance suite
+ * (`tests/storage_conformance.ts`).
+ *
+ * Status transitions (see ARCHITECTURE.md for the diagram):
+ *   waiting --claimWaiting--> accepted
+ *   manual  --claimManual---> accepted          (served target)
+ *   manual  --claimManual---> ignored           (target not served)
+ *   accepted --markRunning--> running
+ *   running --markDone------> done
+ *   accepted --release------> waiting | manual  (shutdown, recovery)
+ * Every transition after the claim is guarded by the expected status and
+ * reports whether the row was in that status.
+ */
+
+/** The statuses of a row in the jobs table (SPEC A4). */
+export type JobStatus = "waiting" | "manual" | "accepted" | "running" | "done" | "ignored";
+
+/** The status a claimed row came from, and goes back to if it is released unstarted. */
+export type ClaimOrigin = "waiting" | "manual";
+
+/** A row claimed by this worker. */
+export interface ClaimedJob {
+  id: number;
+  target: string;
+  origin: ClaimOrigin;
+}
+
+/** How a job ended, as written to the row. */
+export interface JobOutcome {
+  result: "ok" | "fail";
+  /** Exit code, or null when killed by a signal or never started. */
+  code: number | null;
+  /** Signal name such as `SIGKILL`, or null. */
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A final row write: which job, how it ended, when. */
+export interface FinishedJob {
+  id: number;
+  outcome: JobOutcome;
+  /** Unix seconds. */
+  finishedAt: number;
+}
+
+/** The result of claiming manual jobs by id. */
+export interface ManualClaim {
+  /** Rows now `accepted` by this worker, in id order. */
+  claimed: ClaimedJob[];
+  /**
+   * Ids that were not claimed, with the reason (texts of SPEC A2):
+   * `job N not found`, `status = S != manual`,
+   * `target 'T' not found (job id=N)` (that row is now `ignored`).
+   */
+  errors: Map<number, string>;
+}
+
+/** Rows this worker owned when it last stopped, found at start-up. */
+export interface LeftBehindJob {
+  id: number;
+  target: string;
+  status: "accepted" | "running";
+}
+
+/** The operations the worker needs from the jobs table. */
+export interface JobStore {
+  /** Whether rows record their owner (the optional `worker` column exists). */
+  readonly tracksOwner: boolean;
+
+  /**
+   * Claims up to `limit` (≥ 1) `waiting` rows of `target`, lowest id first,
+   * setting them `accepted` (and `worker` = this worker's name when tracked),
+   * in one short transaction. Rows locked by another worker are skipped where
+   * the database supports it.
+   */
+  claimWaiting(target: string, limit: number): Promise<ClaimedJob[]>;
+
+  /**
+   * Claims the given ids for run-manual. `manual` rows of a served target
+   * become `accepted`; `manual` rows of another target become `ignored`;
+   * rows in any other status are left untouched.
+   */
+  claimManual(ids: readonly number[], servedTargets: ReadonlySet<string>): Promise<ManualClaim>;
+
+  /** `accepted` -> `running`, `time_started` = startedAt. False if the row was not `accepted`. */
+  markRunning(id: number, startedAt: number): Promise<boolean>;
+
+  /**
+   * `running` -> `done` with result, return_code, sig, stdout, stderr and
+   * `time_finished`, for each job (one statement or transaction where
+   * possible). Returns the ids whose row was not `running` (left untouched).
+   */
+  markDone(jobs: readonly FinishedJob[]): Promise<number[]>;
+
+  /**
+   * Gives rows back: `from` (default `accepted`, unstarted jobs) -> each job's
+   * origin, and, when the table tracks owners, `worker` = NULL. `running` is
+   * used only by start-up recovery with `recover_running = requeue`. Returns
+   * the ids whose row was not in `from` (left untouched).
+   */
+  release(jobs: readonly ClaimedJob[], from?: "accepted" | "running"): Promise<number[]>;
+
+  /** Rows in `accepted` or `running` owned by this worker (empty when not tracked). */
+  findLeftBehind(): Promise<LeftBehindJob[]>;
+
+  /** Closes connections. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,75 @@
+/** manual -> accepted | ignored: the claim of a run-manual request. */
+
+import type { PoolConnection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
+import type { ClaimedJob, ManualClaim } from "../job_store.ts";
+import type { MysqlContext } from "./context.ts";
+import { ConflictRetry, inTransaction } from "./transaction.ts";
+
+interface ManualRow extends RowDataPacket {
+  id: number | string;
+  target: string;
+  status: string;
+}
+
+/**
+ * Claims the rows `ids` in one transaction. Each row is locked (a plain
+ * `FOR UPDATE`: a row another worker is claiming right now is waited for, then
+ * judged by its new status). `manual` rows of a served target become
+ * `accepted` (owner recorded when tracked); `manual` rows of another target
+ * become `ignored` with the error `target 'T' not found (job id=N)`; ids
+ * without a row get `job N not found`; rows in another status are left as they
+ * are and get `status = S != manual`. Duplicate ids count once.
+ */
+export async function claimManual(
+  context: MysqlContext,
+  ids: readonly number[],
+  servedTargets: ReadonlySet<string>,
+): Promise<ManualClaim> {
+  const unique = [...new Set(ids)];
+  return await inTransaction(context.pool, async (connection) => {
+    const [rows] = await connection.query<ManualRow[]>(
+      `SELECT id, target, status FROM ${context.table} WHERE id IN (?) ORDER BY id FOR UPDATE`,
+      [unique],
+    );
+    const found = new Map(rows.map((row) => [Number(row.id), row]));
+    const claimed: ClaimedJob[] = [];
+    const ignored: number[] = [];
+    const errors = new Map<number, string>();
+    for (const id of unique) {
+      const row = found.get(id);
+      if (row === undefined) {
+        errors.set(id, `job ${id} not found`);
+      } else if (row.status !== "manual") {
+        errors.set(id, `status = ${row.status} != manual`);
+      } else if (!servedTargets.has(row.target)) {
+        ignored.push(id);
+        errors.set(id, `target '${row.target}' not found (job id=${id})`);
+      } else {
+        claimed.push({ id, target: row.target, origin: "manual" });
+      }
+    }
+    claimed.sort((a, b) => a.id - b.id);
+    const owner = context.tracksOwner ? { column: "worker", value: context.workerName } : undefined;
+    await setManualRows(connection, context.table, claimed.map((job) => job.id), "accepted", owner);
+    await setManualRows(connection, context.table, ignored, "ignored", undefined);
+    return { claimed, errors };
+  });
+}
+
+async function setManualRows(
+  connection: PoolConnection,
+  table: string,
+  ids: number[],
+  status: "accepted" | "ignored",
+  owner: { column: string; value: string } | undefined,
+): Promise<void> {
+  if (ids.length === 0) return;
+  const [update] = await connection.query<ResultSetHeader>(
+    `UPDATE ${table} SET status = ?${owner ? `, ${owner.column} = ?` : ""}
+      WHERE id IN (?) AND status = 'manual'`,
+    owner ? [status, owner.value, ids] : [status, ids],
+  );
+  if (update.affectedRows !== ids.length) {
+    throw new ConflictRetry(`${ids.length} manual rows locked but ${update.affectedRows} updated`);
+  }
+}

@@ -1,0 +1,25 @@
+/** What every SQL operation of the MySQL store needs to know. */
+
+import type { Pool } from "mysql2/promise";
+
+/** Shared, read-only settings of one open MySQL store. */
+export interface MysqlContext {
+  /** The connection pool. */
+  readonly pool: Pool;
+  /** The table name as configured, for messages. */
+  readonly tableName: string;
+  /** The table name quoted as an SQL identifier. */
+  readonly table: string;
+  /** Written to the `worker` column of claimed rows when `tracksOwner`. */
+  readonly workerName: string;
+  /** Whether the table has the optional `worker` column. */
+  readonly tracksOwner: boolean;
+  /** Whether claims may use `FOR UPDATE SKIP LOCKED`. */
+  readonly skipLocked: boolean;
+  /**
+   * Whether `stdout`/`stderr` use a 3-byte UTF-8 character set (`utf8`,
+   * `utf8mb3`) that cannot store characters outside the Basic Multilingual
+   * Plane (emoji): such characters are written as U+FFFD.
+   */
+  readonly narrowOutput: boolean;
+}

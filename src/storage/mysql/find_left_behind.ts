@@ -1,0 +1,25 @@
+/** Rows a previous run of this worker left accepted or running. */
+
+import type { RowDataPacket } from "mysql2/promise";
+import type { LeftBehindJob } from "../job_store.ts";
+import type { MysqlContext } from "./context.ts";
+
+interface LeftBehindRow extends RowDataPacket {
+  id: number | string;
+  target: string;
+  status: "accepted" | "running";
+}
+
+/**
+ * Lists the `accepted` and `running` rows whose `worker` is this worker's
+ * name, lowest id first. Empty when the table has no `worker` column.
+ */
+export async function findLeftBehind(context: MysqlContext): Promise<LeftBehindJob[]> {
+  if (!context.tracksOwner) return [];
+  const [rows] = await context.pool.query<LeftBehindRow[]>(
+    `SELECT id, target, status FROM ${context.table}
+      WHERE worker = ? AND status IN ('accepted', 'running') ORDER BY id`,
+    [context.workerName],
+  );
+  return rows.map((row) => ({ id: Number(row.id), target: row.target, status: row.status }));
+}

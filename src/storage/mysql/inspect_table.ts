@@ -1,0 +1,77 @@
+/** Checks the jobs table at open: does it exist, has it the columns jobd uses, and the optional ones. */
+
+import type { Pool, RowDataPacket } from "mysql2/promise";
+import { StorageError } from "../errors.ts";
+
+/** The columns jobd reads or writes (SPEC A4). `time_created` is the application's. */
+export const REQUIRED_COLUMNS: readonly string[] = [
+  "id",
+  "target",
+  "status",
+  "time_started",
+  "time_finished",
+  "result",
+  "return_code",
+  "sig",
+  "stdout",
+  "stderr",
+];
+
+/** The optional column naming the worker that claimed a row. */
+export const OWNER_COLUMN = "worker";
+
+/** What the store needs to know about the table. */
+export interface TableShape {
+  /** The `worker` column exists. */
+  tracksOwner: boolean;
+  /** `stdout` or `stderr` is in a 3-byte UTF-8 character set (`utf8`/`utf8mb3`). */
+  narrowOutput: boolean;
+}
+
+interface ColumnRow extends RowDataPacket {
+  name: string;
+  charset: string | null;
+  maxLength: number | string | null;
+}
+
+/**
+ * Reads the columns of `tableName` in the connection's database. Throws a
+ * `StorageError` naming the table and the database when the table does not
+ * exist, lacks a required column, or has a `worker` column too short for
+ * `workerName`.
+ */
+export async function inspectTable(
+  pool: Pool,
+  options: { database: string; tableName: string; workerName: string },
+): Promise<TableShape> {
+  const { database, tableName, workerName } = options;
+  const [rows] = await pool.query<ColumnRow[]>(
+    `SELECT COLUMN_NAME AS name, CHARACTER_SET_NAME AS charset,
+            CHARACTER_MAXIMUM_LENGTH AS maxLength
+       FROM information_schema.COLUMNS
+      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
+    [tableName],
+  );
+  const where = `table '${tableName}' of database '${database}'`;
+  if (rows.length === 0) {
+    throw new StorageError(`Cannot use the ${where}: it does not exist`);
+  }
+  const columns = new Map(rows.map((row) => [String(row.name).toLowerCase(), row]));
+  const missing = REQUIRED_COLUMNS.filter((name) => !columns.has(name));
+  if (missing.length > 0) {
+    const list = missing.map((name) => `'${name}'`).join(", ");
+    throw new StorageError(
+      `Cannot use the ${where}: it has no column${missing.length > 1 ? "s" : ""} ${list}`,
+    );
+  }
+  const owner = columns.get(OWNER_COLUMN);
+  const ownerLength = owner?.maxLength == null ? Infinity : Number(owner.maxLength);
+  if (owner !== undefined && [...workerName].length > ownerLength) {
+    throw new StorageError(
+      `Cannot use the ${where}: the worker name '${workerName}' is longer than the ` +
+        `${ownerLength} characters of its column '${OWNER_COLUMN}'`,
+    );
+  }
+  const narrow = (name: string) => /^utf8(mb3)?$/i.test(columns.get(name)?.charset ?? "");
+  return { tracksOwner: owner !== undefined, narrowOutput: narrow("stdout") || narrow("stderr") };
+}

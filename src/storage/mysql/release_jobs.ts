@@ -1,0 +1,30 @@
+/** accepted -> waiting | manual: unstarted jobs given back. */
+
+import type { ResultSetHeader } from "mysql2/promise";
+import type { ClaimedJob } from "../job_store.ts";
+import type { MysqlContext } from "./context.ts";
+import { inTransaction } from "./transaction.ts";
+
+/**
+ * Sets each job's row back to the status it was claimed from (clearing its
+ * owner when tracked), only if it is still `accepted`, in one transaction.
+ * Returns the ids whose row was not `accepted` (left untouched).
+ */
+export async function releaseJobs(
+  context: MysqlContext,
+  jobs: readonly ClaimedJob[],
+): Promise<number[]> {
+  if (jobs.length === 0) return [];
+  const clearOwner = context.tracksOwner ? ", worker = NULL" : "";
+  return await inTransaction(context.pool, async (connection) => {
+    const notReleased: number[] = [];
+    for (const job of jobs) {
+      const [update] = await connection.query<ResultSetHeader>(
+        `UPDATE ${context.table} SET status = ?${clearOwner} WHERE id = ? AND status = 'accepted'`,
+        [job.origin, job.id],
+      );
+      if (update.affectedRows !== 1) notReleased.push(job.id);
+    }
+    return notReleased;
+  });
+}

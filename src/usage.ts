@@ -1,0 +1,59 @@
+/** The `--help` texts of the two daemons, quoting the defaults from one place. */
+
+import * as d from "./config/defaults.ts";
+
+/** `jobd --help`. */
+export const workerUsage = `jobd: the jobd worker. Claims jobs from a MySQL/MariaDB (or SQLite) jobs
+table for the targets it serves and runs each through the configured launcher.
+
+Usage: jobd --config PATH
+
+Options:
+  -c, --config PATH   worker config file (ini), e.g. ${d.DEFAULT_WORKER_CONFIG_PATH}
+  -h, --help          show this help
+  -V, --version       print the version
+
+Config keys (* = required):
+  host*, port*                 address to listen on (port ${d.DEFAULT_WORKER_PORT} by convention)
+  password                     clients' first request must carry it
+  always_allow_localhost       loopback clients need no password (default ${d.DEFAULT_ALWAYS_ALLOW_LOCALHOST})
+  name                         name shown by the master (default: host name)
+  master_host, master_port     register with this master
+  master_reconnect_timeout     seconds between attempts to reach the master (${d.DEFAULT_MASTER_RECONNECT_TIMEOUT})
+  storage                      mysql or sqlite (default ${d.DEFAULT_STORAGE})
+  mysql_host*, mysql_port*, mysql_user*, mysql_password*, mysql_database*   (storage = mysql)
+  sqlite_path*                 (storage = sqlite)
+  mysql_table                  jobs table (default ${d.DEFAULT_MYSQL_TABLE})
+  mysql_fetch_limit            most rows one claim takes (default ${d.DEFAULT_MYSQL_FETCH_LIMIT})
+  launcher*                    command template, {id} = job id; no shell, shell-style quoting
+  launcher.cwd, launcher.env.NAME
+  max_output_buffer            bytes of stdout and of stderr kept per job (default ${d.DEFAULT_MAX_OUTPUT_BUFFER})
+  poll_interval                seconds between the worker's own polls, 0 = off (default ${d.DEFAULT_POLL_INTERVAL})
+  shutdown_timeout             seconds running jobs get on SIGTERM (default ${d.DEFAULT_SHUTDOWN_TIMEOUT})
+  recover_running              fail or requeue: jobs left running by a crash (default ${d.DEFAULT_RECOVER_RUNNING})
+  log_file, log_level_file, log_level_console   trace|debug|info|warn|error (default ${d.DEFAULT_LOG_LEVEL})
+  [targets]                    one 'name = concurrency' line per target
+
+Signals: SIGTERM/SIGINT shut down gracefully (a second one kills running jobs),
+SIGHUP reloads the config file.`;
+
+/** `jobd-master --help`. */
+export const masterUsage = `jobd-master: the jobd master. Workers register with it; it fans poke, pause,
+continue, run-manual, send-signal and status out to them.
+
+Usage: jobd-master --config PATH
+
+Options:
+  -c, --config PATH   master config file (ini), e.g. ${d.DEFAULT_MASTER_CONFIG_PATH}
+  -h, --help          show this help
+  -V, --version       print the version
+
+Config keys (* = required):
+  host*, port*                 address to listen on (port ${d.DEFAULT_MASTER_PORT} by convention)
+  password                     clients' and workers' first request must carry it
+  always_allow_localhost       loopback peers need no password (default ${d.DEFAULT_ALWAYS_ALLOW_LOCALHOST})
+  ping_interval                seconds between pings to each worker (default ${d.DEFAULT_PING_INTERVAL})
+  poke_throttle_interval       seconds over which pokes are merged (default ${d.DEFAULT_POKE_THROTTLE_INTERVAL})
+  log_file, log_level_file, log_level_console   trace|debug|info|warn|error (default ${d.DEFAULT_LOG_LEVEL})
+
+Signals: SIGTERM/SIGINT shut down cleanly, SIGHUP reloads the config file.`;

@@ -1,0 +1,255 @@
+import assert from "node:assert/strict";
+import { type LauncherSettings, launchJob } from "./launcher.ts";
+import { truncationMarker } from "./output_capture.ts";
+
+/** A fresh temporary directory, removed when the test's scope ends. */
+async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
+  const path = await Deno.realPath(await Deno.makeTempDir({ prefix: "jobd_launcher_test_" }));
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
+}
+
+/** Settings running `script` with /bin/sh, the job id as `$1`. */
+function shell(script: string, extra: Partial<LauncherSettings> = {}): LauncherSettings {
+  return {
+    argv: ["/bin/sh", "-c", script, "launcher", "{id}"],
+    env: {},
+    maxOutputBytes: 1024 * 1024,
+    ...extra,
+  };
+}
+
+Deno.test("a launcher that exits 0 ends ok with its output", async () => {
+  const job = launchJob(42, shell(`echo "job $1"; echo "note" >&2`));
+  assert.equal(typeof job.pid, "number");
+  assert.deepEqual(await job.done, {
+    result: "ok",
+    code: 0,
+    signal: null,
+    stdout: "job 42\n",
+    stderr: "note\n",
+  });
+});
+
+Deno.test("a launcher that exits non-zero ends as fail with its code", async () => {
+  const outcome = await launchJob(1, shell("echo failing >&2; exit 3")).done;
+  assert.deepEqual(outcome, {
+    result: "fail",
+    code: 3,
+    signal: null,
+    stdout: "",
+    stderr: "failing\n",
+  });
+});
+
+Deno.test("output on both pipes written just before exit is kept whole", async () => {
+  // 300 kB on each pipe is more than a pipe buffer holds, so the process
+  // exits only after the reader has taken most of it.
+  const outcome = await launchJob(
+    7,
+    shell(
+      `head -c 300000 /dev/zero | tr '\\0' o; head -c 300000 /dev/zero | tr '\\0' e >&2; ` +
+        `printf 'last out'; printf 'last err' >&2; exit 5`,
+    ),
+  ).done;
+  assert.equal(outcome.code, 5);
+  assert.equal(outcome.stdout, "o".repeat(300000) + "last out");
+  assert.equal(outcome.stderr, "e".repeat(300000) + "last err");
+});
+
+Deno.test("output written after the launcher exits, by a child holding the pipe, is kept", async () => {
+  const job = launchJob(8, shell("(sleep 0.2; echo late) & echo early"));
+  const outcome = await job.done;
+  assert.equal(outcome.result, "ok");
+  assert.equal(outcome.stdout, "early\nlate\n");
+});
+
+Deno.test("output beyond the limit is dropped and marked, and the job still ends", async () => {
+  const outcome = await launchJob(
+    9,
+    shell("head -c 10485760 /dev/zero | tr '\\0' a; echo done >&2"),
+  ).done;
+  assert.equal(outcome.result, "ok");
+  assert.equal(outcome.stdout, "a".repeat(1048576) + truncationMarker(10485760 - 1048576));
+  assert.equal(outcome.stderr, "done\n", "the limit applies to each pipe separately");
+});
+
+Deno.test("invalid UTF-8 output is stored with replacement characters", async () => {
+  const outcome = await launchJob(10, shell("printf 'a\\377b'")).done;
+  assert.equal(outcome.stdout, "a\uFFFDb");
+});
+
+Deno.test("a launcher killed by signal() ends with no code and the signal's name", async () => {
+  const job = launchJob(11, { argv: ["/bin/sleep", "30"], env: {}, maxOutputBytes: 1024 });
+  assert.equal(job.signal("SIGKILL"), true);
+  assert.deepEqual(await job.done, {
+    result: "fail",
+    code: null,
+    signal: "SIGKILL",
+    stdout: "",
+    stderr: "",
+  });
+});
+
+Deno.test("a signal the launcher handles lets it finish its own way", async () => {
+  const job = launchJob(
+    12,
+    shell(`trap 'echo "got TERM"; exit 4' TERM; echo ready; while :; do sleep 0.05; done`),
+  );
+  // Wait until the trap is installed: the script says so on stdout.
+  const ready = launchReady(job.pid);
+  await ready;
+  assert.equal(job.signal("SIGTERM"), true);
+  const outcome = await job.done;
+  assert.equal(outcome.code, 4);
+  assert.equal(outcome.stdout, "ready\ngot TERM\n");
+});
+
+/** Resolves once process `pid` has a child: the loop's first `sleep` runs after the trap is set. */
+async function launchReady(pid: number | undefined): Promise<void> {
+  assert.ok(pid !== undefined);
+  for (;;) {
+    const children = await Deno.readTextFile(`/proc/${pid}/task/${pid}/children`).catch(() => "");
+    if (children.trim() !== "") return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+Deno.test("signal() after the launcher exited returns false", async () => {
+  const job = launchJob(13, shell("exit 0"));
+  await job.done;
+  assert.equal(job.signal("SIGTERM"), false);
+  assert.equal(job.signal("SIGKILL"), false);
+});
+
+Deno.test("signal() is false once the launcher exited, even while its pipes stay open", async () => {
+  const job = launchJob(14, shell("(sleep 0.3; echo late) & echo early"));
+  const pid = job.pid;
+  assert.ok(pid !== undefined);
+  // The launcher itself exits at once; wait until it is reaped, while its
+  // background child still holds the pipes open.
+  while (await processExists(pid)) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.equal(job.signal("SIGTERM"), false);
+  assert.equal((await job.done).stdout, "early\nlate\n");
+});
+
+async function processExists(pid: number): Promise<boolean> {
+  try {
+    await Deno.stat(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("the launcher gets the daemon's environment plus launcher.env, in launcher.cwd", async () => {
+  await using dir = await tempDir();
+  const outcome = await launchJob(
+    15,
+    shell(`printf '%s|%s|%s' "$JOBD_TEST_VALUE" "$(pwd)" "\${PATH:+inherited}"`, {
+      cwd: dir.path,
+      env: { JOBD_TEST_VALUE: "two words; $HOME" },
+    }),
+  ).done;
+  assert.equal(outcome.stdout, `two words; $HOME|${dir.path}|inherited`);
+});
+
+Deno.test("arguments reach the launcher unsplit, with the id substituted", async () => {
+  const outcome = await launchJob(16, {
+    argv: ["/bin/sh", "-c", `printf '[%s]' "$@"`, "launcher", "a b {id}", "--id={id}", "*"],
+    env: {},
+    maxOutputBytes: 1024,
+  }).done;
+  assert.equal(outcome.stdout, "[a b 16][--id=16][*]");
+});
+
+Deno.test("the launcher's stdin is empty", async () => {
+  const outcome = await launchJob(17, shell(`read line; echo "read status $?"`)).done;
+  assert.equal(outcome.stdout, "read status 1\n");
+});
+
+Deno.test("a relative program is found in launcher.cwd", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(`${dir.path}/job.sh`, '#!/bin/sh\necho "relative $1"\n', {
+    mode: 0o755,
+  });
+  const outcome = await launchJob(18, {
+    argv: ["./job.sh", "{id}"],
+    cwd: dir.path,
+    env: {},
+    maxOutputBytes: 1024,
+  }).done;
+  assert.equal(outcome.stdout, "relative 18\n");
+});
+
+/** Launches `argv` and checks it ended unstarted with a reason matching `reason`. */
+async function assertNotStarted(
+  settings: Partial<LauncherSettings> & Pick<LauncherSettings, "argv">,
+  reason: RegExp,
+): Promise<void> {
+  const job = launchJob(99, { env: {}, maxOutputBytes: 1024, ...settings });
+  assert.equal(job.pid, undefined);
+  assert.equal(job.signal("SIGKILL"), false);
+  const outcome = await job.done;
+  assert.deepEqual({ ...outcome, stderr: "" }, {
+    result: "fail",
+    code: null,
+    signal: null,
+    stdout: "",
+    stderr: "",
+  });
+  assert.match(outcome.stderr, reason);
+}
+
+Deno.test("a missing program ends as fail with the reason in stderr", async () => {
+  await assertNotStarted(
+    { argv: ["/nonexistent/jobd-launcher", "{id}"] },
+    /^Cannot start job 99: the launcher '\/nonexistent\/jobd-launcher' does not exist$/,
+  );
+  await assertNotStarted(
+    { argv: ["jobd-no-such-launcher-program"] },
+    /^Cannot start job 99: the launcher 'jobd-no-such-launcher-program' was not found in PATH$/,
+  );
+});
+
+Deno.test("a missing or wrong working directory ends as fail naming the directory", async () => {
+  await using dir = await tempDir();
+  await assertNotStarted(
+    { argv: ["/bin/true"], cwd: `${dir.path}/missing` },
+    new RegExp(`^Cannot start job 99: the working directory '${dir.path}/missing' does not exist$`),
+  );
+  await Deno.writeTextFile(`${dir.path}/file`, "");
+  await assertNotStarted(
+    { argv: ["/bin/true"], cwd: `${dir.path}/file` },
+    new RegExp(
+      `^Cannot start job 99: the working directory '${dir.path}/file' is not a directory$`,
+    ),
+  );
+});
+
+Deno.test("a program that cannot be executed ends as fail with the reason", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(`${dir.path}/plain.txt`, "echo hi\n", { mode: 0o644 });
+  await assertNotStarted(
+    { argv: [`${dir.path}/plain.txt`] },
+    /the launcher '.*\/plain\.txt' cannot be run: permission denied \(is it an executable file\?\)$/,
+  );
+  await assertNotStarted({ argv: [dir.path] }, /the launcher '.*' is a directory$/);
+  await Deno.writeTextFile(`${dir.path}/bad.sh`, "#!/nonexistent/interpreter\n", { mode: 0o755 });
+  await assertNotStarted(
+    { argv: [`${dir.path}/bad.sh`] },
+    /the launcher '.*\/bad\.sh' exists, but its interpreter \(the #! line\) was not found$/,
+  );
+});
+
+Deno.test("an empty command ends as fail instead of throwing", async () => {
+  await assertNotStarted({ argv: [] }, /^Cannot start job 99: the launcher command is empty$/);
+});
+
+Deno.test("an invalid output limit ends as fail before anything is started", async () => {
+  await assertNotStarted(
+    { argv: ["/bin/true"], maxOutputBytes: -1 },
+    /^Cannot start job 99: invalid output limit '-1'$/,
+  );
+});

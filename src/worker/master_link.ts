@@ -1,0 +1,130 @@
+import { getLogger } from "@logtape/logtape";
+import { Connection, type RequestHandler } from "../net/connection.ts";
+import { MasterRequest } from "../protocol/requests.ts";
+
+const log = getLogger(["jobd", "worker", "master"]);
+
+/** How the worker reaches its master. */
+export interface MasterLinkOptions {
+  host: string;
+  port: number;
+  /** Sent with the first request when the master requires a password. */
+  password?: string;
+  /** The worker's name, as the master lists it. */
+  name: string;
+  /** Seconds between connection attempts while the master is away; also the ping period. */
+  reconnectInterval: number;
+  /** Serves requests that the master sends on this connection. */
+  onRequest: RequestHandler;
+  /** The targets to register, read at each registration. */
+  targets(): string[];
+}
+
+/**
+ * The worker's persistent connection to the master: connects, registers
+ * with the worker's name and targets, serves the master's requests,
+ * re-registers when the targets change, and reconnects while the master is
+ * away. A master that answers neither of two pings is taken for dead.
+ */
+export class MasterLink {
+  #options: MasterLinkOptions;
+  #connection: Connection | undefined;
+  #stopped = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(options: MasterLinkOptions) {
+    this.#options = options;
+  }
+
+  /** Whether the worker is registered with the master now. */
+  get connected(): boolean {
+    return this.#connection !== undefined && !this.#connection.isClosed;
+  }
+
+  /** Starts connecting in the background. */
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Sends the current targets to the master again. */
+  updateTargets(): void {
+    const connection = this.#connection;
+    if (connection && !connection.isClosed) this.#register(connection).catch(() => {});
+  }
+
+  /** Disconnects from the master (it forgets this worker) and stops reconnecting. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#connection?.close();
+    this.#wake?.();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    const { host, port } = this.#options;
+    while (!this.#stopped) {
+      try {
+        const connection = await Connection.connect(host, port, {
+          onRequest: this.#options.onRequest,
+          password: this.#options.password,
+          requestTimeout: this.#options.reconnectInterval * 2,
+        });
+        this.#connection = connection;
+        if (this.#stopped) break;
+        await this.#register(connection);
+        log.info("Registered with the master at {host}:{port}", { host, port });
+        await this.#watch(connection);
+        if (!this.#stopped) {
+          log.warn("Lost the connection to the master at {host}:{port}", { host, port });
+        }
+      } catch (error) {
+        log.warn("Cannot register with the master: {error}", { error: String(error) });
+        this.#connection?.close();
+      }
+      if (!this.#stopped) await this.#sleep(this.#options.reconnectInterval * 1000);
+    }
+    this.#connection?.close();
+  }
+
+  async #register(connection: Connection): Promise<void> {
+    await connection.request(MasterRequest.RegisterWorker, {
+      name: this.#options.name,
+      targets: this.#options.targets(),
+    });
+  }
+
+  /** Pings the master until the connection closes or two pings go unanswered. */
+  async #watch(connection: Connection): Promise<void> {
+    const period = this.#options.reconnectInterval * 1000;
+    let lastSeen = connection.lastReceivedAt;
+    let silent = 0;
+    while (!connection.isClosed && !this.#stopped) {
+      connection.ping();
+      const closed = await Promise.race([
+        connection.closed.then(() => true),
+        this.#sleep(period).then(() => false),
+      ]);
+      this.#wake?.();
+      if (closed) return;
+      if (connection.lastReceivedAt === lastSeen) silent++;
+      else silent = 0;
+      lastSeen = connection.lastReceivedAt;
+      if (silent >= 2) {
+        log.warn("The master answered none of the last two pings; reconnecting");
+        connection.close();
+      }
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Bounded capture of a child's output stream (SPEC A5 `max_output_buffer`,
+ * C "bounded output with a visible truncation marker").
+ *
+ * The stream is always read to its end, so the child never blocks on a full
+ * pipe; bytes past the bound are counted and dropped, so memory stays bounded
+ * whatever the child prints.
+ *
+ * @module
+ */
+
+/** What was read from one output stream. */
+export interface CapturedOutput {
+  /**
+   * The kept bytes decoded as UTF-8 (invalid sequences become U+FFFD), followed
+   * by {@link truncationMarker} when bytes were dropped, or by a note when the
+   * stream failed.
+   */
+  text: string;
+  /** Every byte read from the stream, kept or not. */
+  totalBytes: number;
+  /** Bytes read but not kept: past the bound, or the incomplete character cut at it. */
+  droppedBytes: number;
+}
+
+/** The text appended to output that lost `droppedBytes` bytes to the bound. */
+export function truncationMarker(droppedBytes: number): string {
+  return `\n[jobd: output truncated, ${droppedBytes} bytes dropped]`;
+}
+
+/**
+ * Reads `stream` to its end, keeping its first `maxBytes` bytes. When the
+ * bound falls inside a multi-byte UTF-8 character, that character is dropped
+ * whole rather than decoded as garbage. Never rejects: a read error ends the
+ * capture with a note after what was kept.
+ *
+ * @throws {RangeError} when `maxBytes` is not a non-negative safe integer
+ */
+export async function captureOutput(
+  stream: ReadableStream<Uint8Array>,
+  maxBytes: number,
+): Promise<CapturedOutput> {
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
+    throw new RangeError(`Cannot capture output: invalid byte limit '${maxBytes}'`);
+  }
+  const kept: Uint8Array[] = [];
+  let keptBytes = 0;
+  let totalBytes = 0;
+  let failure: string | undefined;
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      totalBytes += value.byteLength;
+      const room = maxBytes - keptBytes;
+      if (room > 0) {
+        const part = value.byteLength <= room ? value : value.subarray(0, room);
+        kept.push(part);
+        keptBytes += part.byteLength;
+      }
+    }
+  } catch (error) {
+    failure = error instanceof Error ? error.message : String(error);
+  } finally {
+    reader.releaseLock();
+  }
+
+  let bytes = concat(kept, keptBytes);
+  if (totalBytes > keptBytes) {
+    bytes = bytes.subarray(0, completeCharactersLength(bytes));
+  }
+  const droppedBytes = totalBytes - bytes.byteLength;
+  let text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
+  if (droppedBytes > 0) {
+    text += truncationMarker(droppedBytes);
+  }
+  if (failure !== undefined) {
+    text += `\n[jobd: output capture failed after ${totalBytes} bytes: ${failure}]`;
+  }
+  return { text, totalBytes, droppedBytes };
+}
+
+function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/**
+ * The length of `bytes` without a trailing UTF-8 character whose last bytes
+ * are missing. Anything that is not the start of a valid sequence is left for
+ * the decoder to replace.
+ */
+function completeCharactersLength(bytes: Uint8Array): number {
+  const end = bytes.byteLength;
+  for (let start = end - 1; start >= 0 && start >= end - 3; start--) {
+    const byte = bytes[start];
+    if ((byte & 0b1100_0000) === 0b1000_0000) continue; // continuation byte
+    const needed = (byte & 0b1110_0000) === 0b1100_0000
+      ? 2
+      : (byte & 0b1111_0000) === 0b1110_0000
+      ? 3
+      : (byte & 0b1111_1000) === 0b1111_0000
+      ? 4
+      : 1;
+    return start + needed > end ? start : end;
+  }
+  return end;
+}

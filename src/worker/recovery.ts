@@ -1,0 +1,64 @@
+import { getLogger } from "@logtape/logtape";
+import type { JobStore } from "../storage/job_store.ts";
+
+const log = getLogger(["jobd", "worker", "recovery"]);
+
+/** What start-up recovery does with a job that was running when the worker died. */
+export type RecoverRunning = "fail" | "requeue";
+
+/** The text stored in `stderr` of a job that was running when its worker stopped. */
+export const WORKER_STOPPED_NOTE =
+  "[jobd: the worker stopped while this job ran; its outcome is unknown and it was not run again]";
+
+/** What recovery did, by job id. */
+export interface RecoveryReport {
+  /** Rows given back to `waiting` (claimed but never started, or requeued). */
+  requeued: number[];
+  /** Rows ended as `done` / `fail` because they were running. */
+  failed: number[];
+}
+
+/**
+ * Brings rows this worker left `accepted` or `running` (a crash, a kill) to a
+ * state that moves on. A row that never started goes back to `waiting`: the
+ * claim's origin is not stored in the table, and `waiting` lets it run. A row
+ * that was running ends as `fail` with a note (never run twice behind the
+ * user's back), or goes back to `waiting` with `recover_running = requeue`.
+ * Without the `worker` column nothing can be told apart, and recovery is off.
+ */
+export async function recoverLeftBehind(store: JobStore, mode: RecoverRunning): Promise<RecoveryReport> {
+  const report: RecoveryReport = { requeued: [], failed: [] };
+  if (!store.tracksOwner) {
+    log.warn(
+      "Crash recovery is off: the jobs table has no 'worker' column. " +
+        "Add it (see examples/schema.sql) so that jobs left behind by a crash are recovered",
+    );
+    return report;
+  }
+  const leftBehind = await store.findLeftBehind();
+  const requeue = async (status: "accepted" | "running") => {
+    const jobs = leftBehind.filter((job) => job.status === status)
+      .map((job) => ({ id: job.id, target: job.target, origin: "waiting" as const }));
+    const kept = new Set(await store.release(jobs, status));
+    report.requeued.push(...jobs.map((job) => job.id).filter((id) => !kept.has(id)));
+  };
+  await requeue("accepted");
+  if (mode === "requeue") await requeue("running");
+  const running = mode === "fail" ? leftBehind.filter((job) => job.status === "running") : [];
+  const now = Math.floor(Date.now() / 1000);
+  const notFinished = new Set(
+    await store.markDone(running.map((job) => ({
+      id: job.id,
+      finishedAt: now,
+      outcome: { result: "fail", code: null, signal: null, stdout: "", stderr: WORKER_STOPPED_NOTE },
+    }))),
+  );
+  report.failed = running.map((job) => job.id).filter((id) => !notFinished.has(id));
+  if (leftBehind.length > 0) {
+    log.warn("Recovered jobs left behind: requeued {requeued}, failed {failed}", {
+      requeued: report.requeued.join(", ") || "none",
+      failed: report.failed.join(", ") || "none",
+    });
+  }
+  return report;
+}

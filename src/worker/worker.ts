@@ -1,0 +1,428 @@
+import { getLogger } from "@logtape/logtape";
+import { RequestError } from "../net/errors.ts";
+import type {
+  JobReport,
+  RunManualResult,
+  SendSignalResult,
+  WorkerStatus,
+} from "../protocol/requests.ts";
+import { isTransientStorageError } from "../storage/errors.ts";
+import type { ClaimedJob, JobOutcome, JobStore } from "../storage/job_store.ts";
+import { Backoff } from "./backoff.ts";
+import { type LaunchedJob, type LauncherSettings, launchJob } from "./launcher.ts";
+import { ResultWriter } from "./result_writer.ts";
+import { parseSignal } from "./signals.ts";
+import { Target } from "./target.ts";
+
+const log = getLogger(["jobd", "worker"]);
+
+/** What the worker needs to run: its store, targets and launcher. */
+export interface WorkerOptions {
+  store: JobStore;
+  /** Target name -> concurrency. */
+  targets: ReadonlyMap<string, number>;
+  /** Most rows one claim query takes (`mysql_fetch_limit`). */
+  fetchLimit: number;
+  launcher: LauncherSettings;
+  /** Seconds between polls of every target; 0 = only when asked. */
+  pollInterval: number;
+  /** Called after `add-target` / `remove-target` (to update the master). */
+  onTargetsChanged?: () => void;
+}
+
+interface RunningJob {
+  job: ClaimedJob;
+  launched?: LaunchedJob;
+}
+
+interface ManualWaiter {
+  resolve(report: JobReport | { error: string }): void;
+}
+
+/** Unix time in seconds. */
+function now(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/**
+ * The worker: claims jobs for its targets, runs them within each target's
+ * concurrency, stores their results, and serves run-manual and signals.
+ */
+export class Worker {
+  readonly targets = new Map<string, Target>();
+  #store: JobStore;
+  #options: WorkerOptions;
+  #results: ResultWriter;
+  #running = new Map<number, RunningJob>();
+  /** Run-manual jobs being waited for, by id. */
+  #waiters = new Map<number, ManualWaiter | undefined>();
+  #claiming = false;
+  #claimAgain = false;
+  #claimRetry: ReturnType<typeof setTimeout> | undefined;
+  #claimBackoff = new Backoff();
+  #pollTimer: ReturnType<typeof setInterval> | undefined;
+  #stopping = false;
+  #idle = Promise.withResolvers<void>();
+
+  constructor(options: WorkerOptions) {
+    this.#options = options;
+    this.#store = options.store;
+    this.#results = new ResultWriter(options.store);
+    for (const [name, concurrency] of options.targets) {
+      this.targets.set(name, new Target(name, concurrency));
+    }
+  }
+
+  /** Launcher settings; replaced on config reload, used by jobs started later. */
+  set launcher(settings: LauncherSettings) {
+    this.#options = { ...this.#options, launcher: settings };
+  }
+
+  /** Most rows one claim takes; replaced on config reload. */
+  set fetchLimit(limit: number) {
+    this.#options = { ...this.#options, fetchLimit: limit };
+  }
+
+  /** Polls every target now and then every `pollInterval` seconds. */
+  start(): void {
+    this.poll();
+    if (this.#options.pollInterval > 0) {
+      this.#pollTimer = setInterval(() => this.poll(), this.#options.pollInterval * 1000);
+    }
+  }
+
+  /** Names of the served targets. */
+  get targetNames(): string[] {
+    return [...this.targets.keys()];
+  }
+
+  /** Claims waiting jobs of the given targets (all when omitted) in the background. */
+  poll(names: readonly string[] = this.targetNames): void {
+    if (this.#stopping) return;
+    for (const name of names) {
+      const target = this.targets.get(name);
+      if (target) target.pollPending = true;
+    }
+    this.#claim();
+  }
+
+  /** Pauses targets: queued background jobs wait, running ones finish. */
+  pause(names: readonly string[] = this.targetNames): void {
+    for (const name of names) this.#target(name).paused = true;
+  }
+
+  /** Resumes targets, starts their queued jobs and polls them. */
+  resume(names: readonly string[] = this.targetNames): void {
+    for (const name of names) {
+      this.#target(name).paused = false;
+      this.#schedule(this.#target(name));
+    }
+    this.poll(names);
+  }
+
+  /** The `status` response. */
+  status(): WorkerStatus {
+    const targets: WorkerStatus["targets"] = {};
+    for (const target of this.targets.values()) {
+      targets[target.name] = {
+        paused: target.paused,
+        concurrency: target.concurrency,
+        length: target.length,
+      };
+    }
+    return {
+      targets,
+      jobPromisesCount: this.#waiters.size,
+      memoryUsage: { ...Deno.memoryUsage() },
+      pendingResultWrites: this.#results.pending,
+    };
+  }
+
+  /** Starts serving a target. */
+  addTarget(name: string, concurrency: number): void {
+    if (this.targets.has(name)) throw new RequestError(`target '${name}' already added`);
+    this.targets.set(name, new Target(name, concurrency));
+    log.info("Target {name} added with concurrency {concurrency}", { name, concurrency });
+    this.#options.onTargetsChanged?.();
+    this.poll([name]);
+  }
+
+  /** Stops serving a target that has no queued or running job. */
+  removeTarget(name: string): void {
+    const target = this.#target(name);
+    if (target.length > 0) throw new RequestError("queue is not empty");
+    this.targets.delete(name);
+    log.info("Target {name} removed", { name });
+    this.#options.onTargetsChanged?.();
+  }
+
+  /** Changes a target's concurrency; raising it starts queued jobs and claims more. */
+  setConcurrency(name: string, concurrency: number): void {
+    const target = this.#target(name);
+    target.concurrency = concurrency;
+    this.#schedule(target);
+    if (target.room > 0) this.poll([name]);
+  }
+
+  /**
+   * Runs manual jobs by id, even on paused targets, and resolves once every
+   * one has ended and its row is stored.
+   */
+  async runManual(ids: readonly number[]): Promise<RunManualResult> {
+    const unique = [...new Set(ids)];
+    const taken = unique.find((id) => this.#waiters.has(id));
+    if (taken !== undefined) {
+      throw new RequestError(`another client is already waiting for job ${taken}`);
+    }
+    if (this.#stopping) throw new RequestError("the worker is shutting down");
+    for (const id of unique) this.#waiters.set(id, undefined);
+    const errors: Record<string, string> = {};
+    const jobs: Record<string, JobReport> = {};
+    try {
+      const claim = await this.#store.claimManual(unique, new Set(this.targets.keys()));
+      for (const [id, error] of claim.errors) errors[id] = error;
+      const reports = claim.claimed.map((job) =>
+        new Promise<JobReport | { error: string }>((resolve) => {
+          this.#waiters.set(job.id, { resolve });
+          const target = this.targets.get(job.target);
+          if (!target) {
+            // Removed between the claim and now: give the row back.
+            resolve({ error: `target '${job.target}' not found (job id=${job.id})` });
+            this.#release([job]);
+            return;
+          }
+          target.enqueue(job);
+          this.#schedule(target);
+        }).then((report) => {
+          if ("error" in report) errors[job.id] = report.error;
+          else jobs[job.id] = report;
+        })
+      );
+      await Promise.all(reports);
+    } finally {
+      for (const id of unique) this.#waiters.delete(id);
+    }
+    const result: RunManualResult = {};
+    if (Object.keys(jobs).length > 0) result.jobs = jobs;
+    if (Object.keys(errors).length > 0) result.errors = errors;
+    return result;
+  }
+
+  /** Sends signals to running jobs; true for each one delivered. */
+  sendSignal(jobs: Readonly<Record<string, unknown>>): SendSignalResult {
+    const delivered: SendSignalResult = {};
+    for (const [id, value] of Object.entries(jobs)) {
+      const signal = parseSignal(value);
+      const launched = this.#running.get(Number(id))?.launched;
+      delivered[id] = signal !== undefined && launched !== undefined && launched.signal(signal);
+    }
+    return delivered;
+  }
+
+  /**
+   * Stops claiming, gives queued jobs back, lets running jobs finish for up to
+   * `timeoutSeconds`, then sends SIGTERM and, after a grace period, SIGKILL,
+   * and stores every result before resolving. Calling it again shortens the
+   * wait to the kill phase.
+   */
+  async shutdown(timeoutSeconds: number): Promise<void> {
+    if (this.#stopping) {
+      this.#killAll("SIGTERM");
+      return;
+    }
+    this.#stopping = true;
+    clearInterval(this.#pollTimer);
+    clearTimeout(this.#claimRetry);
+    while (this.#claiming) await new Promise((resolve) => setTimeout(resolve, 10));
+    const unstarted = [...this.targets.values()].flatMap((target) => target.drainQueued());
+    for (const job of unstarted) {
+      this.#waiters.get(job.id)?.resolve({ error: "the worker is shutting down" });
+    }
+    await this.#release(unstarted);
+    if (this.#running.size > 0) {
+      log.info("Waiting up to {seconds} s for {count} running job(s)", {
+        seconds: timeoutSeconds,
+        count: this.#running.size,
+      });
+      if (!await this.#waitIdle(timeoutSeconds * 1000)) {
+        this.#killAll("SIGTERM");
+        if (!await this.#waitIdle(5000)) this.#killAll("SIGKILL");
+        await this.#waitIdle(Infinity);
+      }
+    }
+    await this.#results.flush();
+  }
+
+  #killAll(signal: Deno.Signal): void {
+    for (const { job, launched } of this.#running.values()) {
+      if (launched?.signal(signal)) log.warn("Sent {signal} to job {id}", { signal, id: job.id });
+    }
+  }
+
+  async #waitIdle(ms: number): Promise<boolean> {
+    if (this.#running.size === 0) return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      if (ms !== Infinity) timer = setTimeout(() => resolve(false), ms);
+    });
+    const idle = await Promise.race([this.#idle.promise.then(() => true), timeout]);
+    clearTimeout(timer);
+    return idle;
+  }
+
+  #target(name: string): Target {
+    const target = this.targets.get(name);
+    if (!target) throw new RequestError(`target '${name}' not found`);
+    return target;
+  }
+
+  /** Claims for every target with a pending poll and room, one claim loop at a time. */
+  async #claim(): Promise<void> {
+    if (this.#claiming) {
+      this.#claimAgain = true;
+      return;
+    }
+    this.#claiming = true;
+    try {
+      do {
+        this.#claimAgain = false;
+        for (const target of [...this.targets.values()]) {
+          if (this.#stopping) return;
+          if (!target.pollPending || target.room === 0) continue;
+          const limit = Math.min(target.room, this.#options.fetchLimit);
+          const claimed = await this.#store.claimWaiting(target.name, limit);
+          this.#claimBackoff.reset();
+          log.debug("Claimed {count} job(s) of {target}", {
+            count: claimed.length,
+            target: target.name,
+          });
+          // A full claim means more may be waiting: keep the poll pending.
+          if (claimed.length < limit) target.pollPending = false;
+          else this.#claimAgain = true;
+          const current = this.targets.get(target.name);
+          if (current) {
+            for (const job of claimed) current.enqueue(job);
+            this.#schedule(current);
+          } else await this.#release(claimed);
+        }
+      } while (this.#claimAgain && !this.#stopping);
+    } catch (error) {
+      const delay = this.#claimBackoff.next();
+      const level = isTransientStorageError(error) ? "warn" : "error";
+      log[level]("Cannot claim jobs, retrying in {delay} ms: {error}", {
+        delay,
+        error: String(error),
+      });
+      clearTimeout(this.#claimRetry);
+      this.#claimRetry = setTimeout(() => this.#claim(), delay);
+    } finally {
+      this.#claiming = false;
+    }
+  }
+
+  /** Starts every job of the target that may start now. */
+  #schedule(target: Target): void {
+    if (this.#stopping) return;
+    for (let job = target.takeStartable(); job; job = target.takeStartable()) {
+      this.#run(target, job);
+    }
+  }
+
+  async #run(target: Target, job: ClaimedJob): Promise<void> {
+    const running: RunningJob = { job };
+    this.#running.set(job.id, running);
+    try {
+      if (
+        !await this.#retryStorage(
+          `mark job ${job.id} running`,
+          () => this.#store.markRunning(job.id, now()),
+        )
+      ) {
+        log.warn("Job {id} not started: its row is no longer 'accepted'", { id: job.id });
+        this.#waiters.get(job.id)?.resolve({
+          error: `job ${job.id} changed status before it could start`,
+        });
+        return;
+      }
+      const launched = launchJob(job.id, this.#options.launcher);
+      running.launched = launched;
+      log.info("Job {id} of {target} started (pid {pid})", {
+        id: job.id,
+        target: target.name,
+        pid: launched.pid ?? "none",
+      });
+      const outcome = await launched.done;
+      this.#finish(target, job);
+      log.info("Job {id} ended: {result}, code {code}, signal {signal}", {
+        id: job.id,
+        result: outcome.result,
+        code: outcome.code ?? "none",
+        signal: outcome.signal ?? "none",
+      });
+      const stored = await this.#results.write({ id: job.id, outcome, finishedAt: now() });
+      this.#waiters.get(job.id)?.resolve(
+        stored ? report(outcome) : { error: `job ${job.id} changed status while it ran` },
+      );
+    } catch (error) {
+      // Only a non-transient storage error gets here; the job is not lost:
+      // its row stays 'accepted' for start-up recovery.
+      log.error("Job {id} could not be run: {error}", { id: job.id, error });
+      this.#waiters.get(job.id)?.resolve({ error: `job ${job.id} could not be run: ${error}` });
+    } finally {
+      this.#finish(target, job);
+    }
+  }
+
+  /** Frees the job's slot once (and only once), starting what may start next. */
+  #finish(target: Target, job: ClaimedJob): void {
+    if (this.#running.get(job.id)?.job !== job) return;
+    this.#running.delete(job.id);
+    target.finishOne();
+    if (this.#running.size === 0) {
+      this.#idle.resolve();
+      this.#idle = Promise.withResolvers();
+    }
+    this.#schedule(target);
+    if (target.pollPending && target.room > 0) this.#claim();
+  }
+
+  async #release(jobs: ClaimedJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const kept = await this.#retryStorage(
+      "release unstarted jobs",
+      () => this.#store.release(jobs),
+    );
+    if (kept.length > 0) {
+      log.warn("Jobs {ids} not released: their rows changed", { ids: kept.join(", ") });
+    }
+  }
+
+  /** Retries a storage operation until it succeeds while the database is away. */
+  async #retryStorage<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    const backoff = new Backoff();
+    for (;;) {
+      try {
+        return await operation();
+      } catch (error) {
+        if (!isTransientStorageError(error)) throw error;
+        const delay = backoff.next();
+        log.warn("Cannot {what}, retrying in {delay} ms: {error}", {
+          what,
+          delay,
+          error: String(error),
+        });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+}
+
+function report(outcome: JobOutcome): JobReport {
+  return {
+    result: outcome.result,
+    code: outcome.code,
+    signal: outcome.signal,
+    stdout: outcome.stdout,
+    stderr: outcome.stderr,
+  };
+}

@@ -1,0 +1,262 @@
+/**
+ * A fresh MySQL database per test, holding the jobs table of
+ * `examples/schema.sql`:
+ *
+ * ```ts
+ * await using db = await openTestDatabase({ withWorkerColumn: true });
+ * const ids = await db.insertJobs("build", 3);
+ * ```
+ *
+ * The server is the shared one named by `JOBD_TEST_MYSQL`
+ * (`host:port:user:password`, set by `deno task test`), or else a private
+ * throwaway MariaDB started for this database alone (slower: prefer
+ * `deno task test`). Disposing drops the database, closes the connections and
+ * stops a private server.
+ */
+
+import mysql from "mysql2/promise";
+import type { Pool, ResultSetHeader, RowDataPacket } from "mysql2/promise";
+import type { JobStatus } from "../../src/storage/job_store.ts";
+import type { MysqlStoreOptions } from "../../src/storage/mysql_store.ts";
+import { quoteIdentifier } from "../../src/storage/mysql/identifier.ts";
+import { type MariaDbServer, startMariaDb } from "../../scripts/mariadb.ts";
+import type { JobRow } from "../storage_conformance.ts";
+
+/** The environment variable naming a shared test server: `host:port:user:password`. */
+export const TEST_MYSQL_VARIABLE = "JOBD_TEST_MYSQL";
+
+/** Options of `openTestDatabase`. */
+export interface OpenTestDatabaseOptions {
+  /** Add the optional `worker` column (the commented ALTER TABLE of schema.sql). Default false. */
+  withWorkerColumn?: boolean;
+  /** Name of the jobs table. Default `jobs`. */
+  table?: string;
+  /**
+   * Start a private server even when `JOBD_TEST_MYSQL` is set, for tests that
+   * stop and restart it (see `TestDatabase.server`). Default false.
+   */
+  privateServer?: boolean;
+}
+
+/** A database of its own for one test, with a jobs table. */
+export interface TestDatabase extends AsyncDisposable {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  /** The database's random name (`jobd_test_...`). */
+  readonly database: string;
+  /** The jobs table's name. */
+  readonly table: string;
+  /** Whether the table has the `worker` column. */
+  readonly withWorkerColumn: boolean;
+  /** The private server this database lives on, if one was started for it. */
+  readonly server: MariaDbServer | undefined;
+  /** Options for `openMysqlStore` on this table. */
+  storeOptions(workerName: string): MysqlStoreOptions;
+  /** Runs SQL on this database; resolves to the rows (or the result header of a write). */
+  query<T extends RowDataPacket[] | ResultSetHeader = RowDataPacket[]>(
+    sql: string,
+    params?: unknown[],
+  ): Promise<T>;
+  /** Inserts `count` rows for `target` in status `status`; returns their ids, ascending. */
+  insertJobs(target: string, count: number, status?: JobStatus): Promise<number[]>;
+  /** The rows with the given ids (all rows when omitted), by id. */
+  rows(ids?: readonly number[]): Promise<JobRow[]>;
+}
+
+/** Server address and credentials. */
+interface ServerAddress {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+}
+
+/** Reads `host:port:user:password`; the password may itself contain colons. */
+export function parseTestMysql(value: string): ServerAddress {
+  const [host, port, user, ...password] = value.split(":");
+  if (!host || !/^\d+$/.test(port ?? "") || !user || password.length === 0) {
+    throw new Error(
+      `Invalid ${TEST_MYSQL_VARIABLE} '${value}': expected host:port:user:password`,
+    );
+  }
+  return { host, port: Number(port), user, password: password.join(":") };
+}
+
+/**
+ * Creates a database with a random name on the test server and the jobs
+ * table in it from `examples/schema.sql`.
+ */
+export async function openTestDatabase(
+  options: OpenTestDatabaseOptions = {},
+): Promise<TestDatabase> {
+  const shared = Deno.env.get(TEST_MYSQL_VARIABLE);
+  const server = shared && !options.privateServer ? undefined : await startMariaDb();
+  try {
+    const address = server ?? parseTestMysql(shared!);
+    const database = `jobd_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+    const table = options.table ?? "jobs";
+    const withWorkerColumn = options.withWorkerColumn ?? false;
+    const admin = await mysql.createConnection(pick(address));
+    try {
+      await admin.query(`CREATE DATABASE ${quoteIdentifier(database)}`);
+    } finally {
+      await admin.end();
+    }
+    const pool = mysql.createPool({ ...pick(address), database, connectionLimit: 2 });
+    try {
+      for (const statement of await schemaStatements({ table, withWorkerColumn })) {
+        await pool.query(statement);
+      }
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return new MysqlTestDatabase(pick(address), { database, table, withWorkerColumn }, pool, server);
+  } catch (error) {
+    await server?.[Symbol.asyncDispose]();
+    throw error;
+  }
+}
+
+function pick(address: ServerAddress): ServerAddress {
+  const { host, port, user, password } = address;
+  return { host, port, user, password };
+}
+
+/**
+ * The statements of `examples/schema.sql` for a table named `table`: the
+ * CREATE TABLE, and the commented ALTER TABLE adding `worker` when asked.
+ */
+export async function schemaStatements(
+  options: { table: string; withWorkerColumn: boolean },
+): Promise<string[]> {
+  const schemaUrl = new URL("../../examples/schema.sql", import.meta.url);
+  const lines = (await Deno.readTextFile(schemaUrl)).split("\n");
+  const statements = lines
+    .filter((line) => !line.trimStart().startsWith("--"))
+    .join("\n")
+    .split(";")
+    .map((statement) => statement.trim())
+    .filter((statement) => statement !== "");
+  if (options.withWorkerColumn) {
+    const start = lines.findIndex((line) => /^--\s*ALTER TABLE/i.test(line));
+    if (start === -1) {
+      throw new Error(`${schemaUrl.pathname} has no commented ALTER TABLE adding 'worker'`);
+    }
+    const alter: string[] = [];
+    for (const line of lines.slice(start)) {
+      const text = line.replace(/^--\s?/, "");
+      alter.push(text);
+      if (text.trimEnd().endsWith(";")) break;
+    }
+    statements.push(alter.join("\n").trim().replace(/;$/, ""));
+  }
+  const quoted = quoteIdentifier(options.table);
+  return statements.map((statement) => statement.replaceAll("`jobs`", () => quoted));
+}
+
+interface RawJobRow extends RowDataPacket {
+  id: number;
+  target: string;
+  status: JobStatus;
+  time_started: number;
+  time_finished: number;
+  result: "ok" | "fail" | null;
+  return_code: number | null;
+  sig: string | null;
+  stdout: string | null;
+  stderr: string | null;
+  worker?: string | null;
+}
+
+class MysqlTestDatabase implements TestDatabase {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+  readonly table: string;
+  readonly withWorkerColumn: boolean;
+  readonly server: MariaDbServer | undefined;
+  readonly #pool: Pool;
+  readonly #quotedTable: string;
+
+  constructor(
+    address: ServerAddress,
+    names: { database: string; table: string; withWorkerColumn: boolean },
+    pool: Pool,
+    server: MariaDbServer | undefined,
+  ) {
+    ({ host: this.host, port: this.port, user: this.user, password: this.password } = address);
+    ({ database: this.database, table: this.table, withWorkerColumn: this.withWorkerColumn } =
+      names);
+    this.#pool = pool;
+    this.#quotedTable = quoteIdentifier(names.table);
+    this.server = server;
+    // Connections dropped while a test stops the server must not crash the test process.
+    pool.pool.on("connection", (connection) => connection.on("error", () => {}));
+  }
+
+  storeOptions(workerName: string): MysqlStoreOptions {
+    const { host, port, user, password, database, table } = this;
+    return { host, port, user, password, database, table, workerName };
+  }
+
+  async query<T extends RowDataPacket[] | ResultSetHeader = RowDataPacket[]>(
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<T> {
+    const [result] = await this.#pool.query(sql, params);
+    return result as T;
+  }
+
+  async insertJobs(target: string, count: number, status: JobStatus = "waiting"): Promise<number[]> {
+    if (count < 1) return [];
+    const now = Math.floor(Date.now() / 1000);
+    const values = Array.from({ length: count }, () => [target, now, status]);
+    const header = await this.query<ResultSetHeader>(
+      `INSERT INTO ${this.#quotedTable} (target, time_created, status) VALUES ?`,
+      [values],
+    );
+    // One multi-row INSERT into a table only this test writes: the ids are consecutive.
+    return Array.from({ length: header.affectedRows }, (_, index) => header.insertId + index);
+  }
+
+  async rows(ids?: readonly number[]): Promise<JobRow[]> {
+    if (ids !== undefined && ids.length === 0) return [];
+    const columns = "id, target, status, time_started, time_finished, result, return_code, sig, " +
+      `stdout, stderr${this.withWorkerColumn ? ", worker" : ""}`;
+    const where = ids === undefined ? "" : "WHERE id IN (?)";
+    const rows = await this.query<RawJobRow[]>(
+      `SELECT ${columns} FROM ${this.#quotedTable} ${where} ORDER BY id`,
+      ids === undefined ? [] : [ids],
+    );
+    return rows.map((row) => ({
+      id: Number(row.id),
+      target: row.target,
+      status: row.status,
+      time_started: Number(row.time_started),
+      time_finished: Number(row.time_finished),
+      result: row.result,
+      return_code: row.return_code === null ? null : Number(row.return_code),
+      sig: row.sig,
+      stdout: row.stdout,
+      stderr: row.stderr,
+      worker: row.worker ?? null,
+    }));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      // A private server goes away with its files; only a shared one needs the drop.
+      if (this.server === undefined) {
+        await this.#pool.query(`DROP DATABASE ${quoteIdentifier(this.database)}`);
+      }
+    } finally {
+      await this.#pool.end();
+      await this.server?.[Symbol.asyncDispose]();
+    }
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * The MySQL store against a real MariaDB: the shared conformance suite, then
+ * what is particular to MySQL (quoting, the port, table checks, character
+ * sets, a server that goes away and comes back).
+ */
+
+import assert from "node:assert/strict";
+import { isTransientStorageError, StorageError } from "../src/storage/errors.ts";
+import { openMysqlStore } from "../src/storage/mysql_store.ts";
+import type { JobStore } from "../src/storage/job_store.ts";
+import { openTestDatabase } from "./helpers/database.ts";
+import { defineJobStoreConformance } from "./storage_conformance.ts";
+
+defineJobStoreConformance("mysql", async ({ workerName, withWorkerColumn }) => {
+  const db = await openTestDatabase({ withWorkerColumn });
+  const stores: JobStore[] = [];
+  try {
+    stores.push(await openMysqlStore(db.storeOptions(workerName)));
+  } catch (error) {
+    await db[Symbol.asyncDispose]();
+    throw error;
+  }
+  return {
+    store: stores[0],
+    insert: (target, count, status) => db.insertJobs(target, count, status),
+    rows: (ids) => db.rows(ids),
+    async openPeer(peerName) {
+      const peer = await openMysqlStore(db.storeOptions(peerName));
+      stores.push(peer);
+      return peer;
+    },
+    async [Symbol.asyncDispose]() {
+      try {
+        for (const store of stores) await store.close();
+      } finally {
+        await db[Symbol.asyncDispose]();
+      }
+    },
+  };
+});
+
+/** A port on 127.0.0.1 where nothing listens. */
+function closedPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+Deno.test("mysql: a table name with backticks, quotes and spaces is used as-is", async () => {
+  const table = "odd`name'; DROP TABLE x; -- \"jobs\"";
+  await using db = await openTestDatabase({ table });
+  await using store = await openMysqlStore(db.storeOptions("w"));
+  const ids = await db.insertJobs("build", 2);
+  assert.deepEqual((await store.claimWaiting("build", 5)).map((job) => job.id), ids);
+  assert.equal(await store.markRunning(ids[0], 1_700_000_000), true);
+  const tables = await db.query(`SHOW TABLES`);
+  assert.deepEqual(tables.map((row) => Object.values(row)[0]), [table]);
+});
+
+Deno.test("mysql: the configured port is the one connected to", async () => {
+  await using db = await openTestDatabase();
+  assert.notEqual(db.port, 3306, "the test server must not sit on the default port");
+  await using store = await openMysqlStore(db.storeOptions("w"));
+  assert.deepEqual(await store.claimWaiting("build", 1), []);
+
+  const port = closedPort();
+  const error = await openMysqlStore({ ...db.storeOptions("w"), port }).then(
+    () => assert.fail("opened a store on a port nobody listens on"),
+    (error: unknown) => error,
+  );
+  assert.ok(error instanceof StorageError);
+  assert.match(error.message, new RegExp(`at 127\\.0\\.0\\.1:${port}: `));
+  assert.equal(isTransientStorageError(error), true);
+});
+
+Deno.test("mysql: a missing table is an error naming the table and the database", async () => {
+  await using db = await openTestDatabase();
+  const error = await openMysqlStore({ ...db.storeOptions("w"), table: "no_such_jobs" }).then(
+    () => assert.fail("opened a store on a missing table"),
+    (error: unknown) => error,
+  );
+  assert.ok(error instanceof StorageError);
+  assert.equal(
+    error.message,
+    `Cannot use the table 'no_such_jobs' of database '${db.database}': it does not exist`,
+  );
+  assert.equal(isTransientStorageError(error), false);
+});
+
+Deno.test("mysql: a table without a required column is an error naming the columns", async () => {
+  await using db = await openTestDatabase();
+  await db.query("ALTER TABLE jobs DROP COLUMN sig, DROP COLUMN stderr");
+  await assert.rejects(
+    openMysqlStore(db.storeOptions("w")),
+    new StorageError(
+      `Cannot use the table 'jobs' of database '${db.database}': it has no columns 'sig', 'stderr'`,
+    ),
+  );
+});
+
+Deno.test("mysql: a worker name longer than the worker column is refused at open", async () => {
+  await using db = await openTestDatabase({ withWorkerColumn: true });
+  await assert.rejects(
+    openMysqlStore(db.storeOptions("w".repeat(65))),
+    /is longer than the 64 characters of its column 'worker'/,
+  );
+});
+
+Deno.test("mysql: MariaDB 10.11 claims with SKIP LOCKED", async () => {
+  await using db = await openTestDatabase();
+  await using store = await openMysqlStore(db.storeOptions("w"));
+  assert.equal(store.serverVersion.product, "MariaDB");
+  assert.equal(store.skipLocked, true);
+});
+
+Deno.test("mysql: output a utf8 (3-byte) column cannot hold is stored with U+FFFD", async () => {
+  await using db = await openTestDatabase();
+  await using store = await openMysqlStore(db.storeOptions("w"));
+  const [id] = await db.insertJobs("build", 1);
+  await store.claimWaiting("build", 1);
+  await store.markRunning(id, 1_700_000_000);
+  const notRunning = await store.markDone([{
+    id,
+    finishedAt: 1_700_000_100,
+    outcome: { result: "ok", code: 0, signal: null, stdout: "done 🎉 ✓", stderr: "" },
+  }]);
+  assert.deepEqual(notRunning, []);
+  const [row] = await db.rows([id]);
+  assert.equal(row.status, "done");
+  assert.equal(row.stdout, "done \uFFFD ✓");
+});
+
+Deno.test("mysql: output too long for its column is replaced by a notice, the result is kept", async () => {
+  await using db = await openTestDatabase();
+  await db.query("ALTER TABLE jobs MODIFY stdout varchar(10) DEFAULT NULL");
+  await using store = await openMysqlStore(db.storeOptions("w"));
+  const [id] = await db.insertJobs("build", 1);
+  await store.claimWaiting("build", 1);
+  await store.markRunning(id, 1_700_000_000);
+  await store.markDone([{
+    id,
+    finishedAt: 1_700_000_100,
+    outcome: { result: "fail", code: 3, signal: null, stdout: "x".repeat(100), stderr: "" },
+  }]);
+  const [row] = await db.rows([id]);
+  assert.deepEqual([row.status, row.result, row.return_code], ["done", "fail", 3]);
+  assert.match(row.stderr ?? "", /^\[jobd: output not stored: Data too long for column 'stdout'/);
+});
+
+Deno.test("mysql: a closed store refuses operations with an error that is not transient", async () => {
+  await using db = await openTestDatabase();
+  const store = await openMysqlStore(db.storeOptions("w"));
+  await store.close();
+  await store.close();
+  const error = await store.claimWaiting("build", 1).catch((error: unknown) => error);
+  assert.ok(error instanceof StorageError);
+  assert.match(error.message, /^Cannot claim waiting jobs of target 'build' in table 'jobs' .*: the store is closed$/);
+  assert.equal(isTransientStorageError(error), false);
+});
+
+Deno.test("mysql: a server error about the request is not transient", async () => {
+  await using db = await openTestDatabase();
+  const error = await db.query("SELEC 1").catch((error: unknown) => error);
+  assert.equal((error as { errno?: number }).errno, 1064);
+  assert.equal(isTransientStorageError(error), false);
+  assert.equal(isTransientStorageError(new StorageError("Cannot x: y", { cause: error })), false);
+});
+
+Deno.test("mysql: the store works again after the server restarts, and the outage is transient", async () => {
+  await using db = await openTestDatabase({ privateServer: true });
+  const server = db.server!;
+  await using store = await openMysqlStore(db.storeOptions("w"));
+  const [first, second] = await db.insertJobs("build", 2);
+  assert.deepEqual((await store.claimWaiting("build", 1)).map((job) => job.id), [first]);
+
+  await server.stop();
+  const outage = await store.markRunning(first, 1_700_000_000).catch((error: unknown) => error);
+  assert.ok(outage instanceof StorageError, `expected a StorageError, got ${outage}`);
+  assert.match(outage.message, /^Cannot mark job \d+ running in table 'jobs'/);
+  assert.equal(isTransientStorageError(outage), true);
+
+  await server.start();
+  assert.equal(await store.markRunning(first, 1_700_000_000), true);
+  assert.deepEqual((await store.claimWaiting("build", 5)).map((job) => job.id), [second]);
+});
