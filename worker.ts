@@ -32,7 +32,10 @@ function loggingOptions(config: WorkerConfig) {
     consoleLevel: config.logLevelConsole,
     fileLevel: config.logLevelFile,
     filePath: config.logFile,
-    secrets: [config.password, config.storage.kind === "mysql" ? config.storage.password : undefined],
+    secrets: [
+      config.password,
+      config.storage.kind === "mysql" ? config.storage.password : undefined,
+    ],
   };
 }
 
@@ -55,7 +58,9 @@ async function main(args: string[]): Promise<number> {
   try {
     daemon = await WorkerDaemon.start(loaded.config);
   } catch (error) {
-    log.error("Cannot start: {error}", { error: error instanceof Error ? error.message : String(error) });
+    log.error("Cannot start: {error}", {
+      error: error instanceof Error ? error.message : String(error),
+    });
     await logging.dispose();
     console.error(`jobd: cannot start: ${error instanceof Error ? error.message : String(error)}`);
     return 1;

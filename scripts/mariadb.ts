@@ -168,7 +168,7 @@ class ThrowawayServer implements MariaDbServer {
     } catch {
       // Already gone.
     }
-    let timer: number | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const killed = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
         try {

@@ -34,7 +34,9 @@ export function parseDaemonArgs(args: string[], program: string, usage: string):
     };
   }
   if (values.help) return { action: "exit", code: 0, text: usage, stream: "stdout" };
-  if (values.version) return { action: "exit", code: 0, text: `${program} ${VERSION}`, stream: "stdout" };
+  if (values.version) {
+    return { action: "exit", code: 0, text: `${program} ${VERSION}`, stream: "stdout" };
+  }
   if (!values.config) {
     return {
       action: "exit",

@@ -22,8 +22,8 @@
  */
 
 import {
-  configure,
   type Config,
+  configure,
   getConfig,
   getLogger,
   getTextFormatter,
@@ -36,8 +36,8 @@ import {
   withFilter,
 } from "@logtape/logtape";
 import { getFileSink } from "@logtape/file";
-import { redactByField } from "@logtape/redaction";
-import { redactByPattern, type RedactionPattern } from "@logtape/redaction";
+import { DEFAULT_LOG_LEVEL } from "./config/defaults.ts";
+import { redactByField, redactByPattern, type RedactionPattern } from "@logtape/redaction";
 
 /** The log levels of our config files and `--log-level`, least severe first. */
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
@@ -84,25 +84,36 @@ export interface LoggingOptions {
   secrets?: readonly (string | undefined)[];
 }
 
-/** Property names whose values never reach a log line. */
-const SECRET_FIELDS = [/passw(?:or)?d|passphrase|secret/i, /^pass$/i];
-
-/**
- * `key: value`, `key = value`, `key => value` and `"key":"value"` where the
- * key looks secret; the value may be quoted (with escapes) or a bare word.
- */
-const SECRET_ASSIGNMENT: RedactionPattern = {
-  pattern: new RegExp(
-    String.raw`(["'\x60]?[\w.$-]*(?:passw(?:or)?d|passphrase|secret)[\w.$-]*["'\x60]?\s*(?:=>|[:=])\s*)` +
-      String.raw`(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,;&)}\]]+)`,
-    "gi",
-  ),
-  replacement: (_match: string, prefix: string) => `${prefix}${REDACTED}`,
-};
-
 function escapeRegExp(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
 }
+
+/** Words that make a name secret: `password`, `mysql_password`, `passwd`, `secret`, … */
+const SECRET_WORDS = String.raw`passw(?:or)?d|passphrase|secret`;
+
+/** Property names whose values never reach a log line. */
+const SECRET_FIELDS = [new RegExp(SECRET_WORDS, "i"), /^pass$/i];
+
+/**
+ * `key: value`, `key = value`, `key => value` and `"key":"value"` where the
+ * key looks secret; the value may be quoted (with escapes), a bare word, or
+ * already masked.
+ */
+const SECRET_ASSIGNMENT: RedactionPattern = (() => {
+  const quote = String.raw`["'\x60]?`;
+  const name = String.raw`[\w.$-]*(?:${SECRET_WORDS})[\w.$-]*`;
+  const separator = String.raw`\s*(?:=>|[:=])\s*`;
+  const value = [
+    escapeRegExp(REDACTED),
+    String.raw`"(?:[^"\\]|\\.)*"`,
+    String.raw`'(?:[^'\\]|\\.)*'`,
+    String.raw`[^\s,;&)}\]]+`,
+  ].join("|");
+  return {
+    pattern: new RegExp(`(${quote}${name}${quote}${separator})(?:${value})`, "gi"),
+    replacement: (_match: string, prefix: string) => `${prefix}${REDACTED}`,
+  };
+})();
 
 /** Patterns that mask each secret as written and as escaped in JSON or inspected strings. */
 function secretValuePatterns(secrets: readonly (string | undefined)[]): RedactionPattern[] {
@@ -170,7 +181,7 @@ function buildConfig(options: LoggingOptions): Config<SinkId, never> {
   };
   let lowest = options.consoleLevel;
   if (options.filePath !== undefined) {
-    const fileLevel = options.fileLevel ?? "warn";
+    const fileLevel = options.fileLevel ?? DEFAULT_LOG_LEVEL;
     let fileSink: Sink;
     try {
       // bufferSize 0: every line reaches the file at once, so a crash loses none.
@@ -235,7 +246,14 @@ export class Logging implements AsyncDisposable {
   reconfigure(options: LoggingOptions): Promise<void> {
     return this.#serially(async () => {
       const config = buildConfig(options);
-      await configure(config);
+      try {
+        await configure(config);
+      } catch (error) {
+        for (const sink of Object.values(config.sinks)) {
+          (sink as Partial<Disposable>)[Symbol.dispose]?.();
+        }
+        throw error;
+      }
       this.#config = config;
       this.#options = options;
     });

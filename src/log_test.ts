@@ -183,16 +183,16 @@ Deno.test("no password reaches the log file, however it is logged", async () => 
     assert.ok(!text.includes(secret), `'${secret}' leaked into the log:\n${text}`);
   }
   // Every record was written, each with its secret masked and the rest intact.
-  const lines = await logLines(file);
-  assert.equal(lines.length, 10, text);
-  assert.equal(lines.filter((line) => line.includes(REDACTED)).length, 9, text);
+  const records = (await logLines(file)).filter((line) => /^\d{4}-\d\d-\d\d /.test(line));
+  assert.equal(records.length, 10, text);
+  assert.equal(records.filter((line) => line.includes(REDACTED)).length, 9, text);
   assert.match(text, /request received/);
   assert.match(text, /type: "poll"/);
   assert.match(text, /"type":"poll"/);
   assert.match(text, /mail/);
   assert.match(text, /host: "127\.0\.0\.1"/);
   assert.match(text, /login with \[redacted\] refused/);
-  assert.match(text, /mysql_password = \[redacted\]/);
+  assert.match(text, /mysql_password = \[redacted\]$/m);
 });
 
 Deno.test("the console writes to stderr only, at its own level, and redacts too", async () => {

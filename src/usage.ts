@@ -38,7 +38,8 @@ Signals: SIGTERM/SIGINT shut down gracefully (a second one kills running jobs),
 SIGHUP reloads the config file.`;
 
 /** `jobd-master --help`. */
-export const masterUsage = `jobd-master: the jobd master. Workers register with it; it fans poke, pause,
+export const masterUsage =
+  `jobd-master: the jobd master. Workers register with it; it fans poke, pause,
 continue, run-manual, send-signal and status out to them.
 
 Usage: jobd-master --config PATH

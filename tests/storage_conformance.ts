@@ -77,14 +77,20 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
   test("claimWaiting takes the lowest waiting ids first, up to the limit", {}, async (f) => {
     const ids = await f.insert("build", 5);
     const claimed = await f.store.claimWaiting("build", 3);
-    assert.deepEqual(claimed, ids.slice(0, 3).map((id) => ({ id, target: "build", origin: "waiting" })));
+    assert.deepEqual(
+      claimed,
+      ids.slice(0, 3).map((id) => ({ id, target: "build", origin: "waiting" })),
+    );
     const statuses = (await f.rows(ids)).map((row) => row.status);
     assert.deepEqual(statuses, ["accepted", "accepted", "accepted", "waiting", "waiting"]);
   });
 
   test("claimWaiting returns what is left, then nothing", {}, async (f) => {
     const ids = await f.insert("build", 4);
-    assert.deepEqual((await f.store.claimWaiting("build", 3)).map((job) => job.id), ids.slice(0, 3));
+    assert.deepEqual(
+      (await f.store.claimWaiting("build", 3)).map((job) => job.id),
+      ids.slice(0, 3),
+    );
     assert.deepEqual((await f.store.claimWaiting("build", 3)).map((job) => job.id), ids.slice(3));
     assert.deepEqual(await f.store.claimWaiting("build", 3), []);
     assert.deepEqual(await f.store.claimWaiting("unknown-target", 3), []);
@@ -116,38 +122,46 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
     const claim = await f.store.claimManual([ids[2], ids[0], ids[1]], new Set(["build"]));
     assert.deepEqual(claim.claimed, ids.map((id) => ({ id, target: "build", origin: "manual" })));
     assert.equal(claim.errors.size, 0);
-    assert.deepEqual((await f.rows(ids)).map((row) => row.status), ["accepted", "accepted", "accepted"]);
+    assert.deepEqual((await f.rows(ids)).map((row) => row.status), [
+      "accepted",
+      "accepted",
+      "accepted",
+    ]);
   });
 
-  test("claimManual reports each id it cannot claim, and ignores only manual rows of other targets", {}, async (f) => {
-    const [served] = await f.insert("build", 1, "manual");
-    const [unserved] = await f.insert("deploy", 1, "manual");
-    const [done] = await f.insert("build", 1, "done");
-    const [waiting] = await f.insert("build", 1, "waiting");
-    const [running] = await f.insert("build", 1, "running");
-    const missing = running + 1000;
-    const untouched = await f.rows([done, waiting, running]);
+  test(
+    "claimManual reports each id it cannot claim, and ignores only manual rows of other targets",
+    {},
+    async (f) => {
+      const [served] = await f.insert("build", 1, "manual");
+      const [unserved] = await f.insert("deploy", 1, "manual");
+      const [done] = await f.insert("build", 1, "done");
+      const [waiting] = await f.insert("build", 1, "waiting");
+      const [running] = await f.insert("build", 1, "running");
+      const missing = running + 1000;
+      const untouched = await f.rows([done, waiting, running]);
 
-    const claim = await f.store.claimManual(
-      [missing, done, unserved, served, waiting, running],
-      new Set(["build"]),
-    );
+      const claim = await f.store.claimManual(
+        [missing, done, unserved, served, waiting, running],
+        new Set(["build"]),
+      );
 
-    assert.deepEqual(claim.claimed, [{ id: served, target: "build", origin: "manual" }]);
-    assert.deepEqual(
-      claim.errors,
-      new Map([
-        [missing, `job ${missing} not found`],
-        [done, "status = done != manual"],
-        [unserved, `target 'deploy' not found (job id=${unserved})`],
-        [waiting, "status = waiting != manual"],
-        [running, "status = running != manual"],
-      ]),
-    );
-    assert.equal((await f.rows([served]))[0].status, "accepted");
-    assert.equal((await f.rows([unserved]))[0].status, "ignored");
-    assert.deepEqual(await f.rows([done, waiting, running]), untouched);
-  });
+      assert.deepEqual(claim.claimed, [{ id: served, target: "build", origin: "manual" }]);
+      assert.deepEqual(
+        claim.errors,
+        new Map([
+          [missing, `job ${missing} not found`],
+          [done, "status = done != manual"],
+          [unserved, `target 'deploy' not found (job id=${unserved})`],
+          [waiting, "status = waiting != manual"],
+          [running, "status = running != manual"],
+        ]),
+      );
+      assert.equal((await f.rows([served]))[0].status, "accepted");
+      assert.equal((await f.rows([unserved]))[0].status, "ignored");
+      assert.deepEqual(await f.rows([done, waiting, running]), untouched);
+    },
+  );
 
   test("claimManual refuses an empty list of ids", {}, async (f) => {
     await assert.rejects(f.store.claimManual([], new Set(["build"])), /no job ids/);
@@ -183,7 +197,9 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
 
     assert.deepEqual(notRunning, []);
     const rows = await f.rows(ids);
-    const ends = rows.map(({ status, time_finished, result, return_code, sig, stdout, stderr }) => ({
+    const ends = rows.map((
+      { status, time_finished, result, return_code, sig, stdout, stderr },
+    ) => ({
       status,
       time_finished,
       result,

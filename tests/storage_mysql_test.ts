@@ -7,7 +7,11 @@
 import assert from "node:assert/strict";
 import { isTransientStorageError, StorageError } from "../src/storage/errors.ts";
 import { openMysqlStore } from "../src/storage/mysql_store.ts";
-import type { JobStore } from "../src/storage/job_store.ts";
+import type { ClaimedJob, JobStore } from "../src/storage/job_store.ts";
+import { claimWaiting } from "../src/storage/mysql/claim_waiting.ts";
+import type { MysqlContext } from "../src/storage/mysql/context.ts";
+import { createPool } from "../src/storage/mysql/pool.ts";
+import { getLogger } from "@logtape/logtape";
 import { openTestDatabase } from "./helpers/database.ts";
 import { defineJobStoreConformance } from "./storage_conformance.ts";
 
@@ -48,7 +52,7 @@ function closedPort(): number {
 }
 
 Deno.test("mysql: a table name with backticks, quotes and spaces is used as-is", async () => {
-  const table = "odd`name'; DROP TABLE x; -- \"jobs\"";
+  const table = 'odd`name\'; DROP TABLE x; -- "jobs"';
   await using db = await openTestDatabase({ table });
   await using store = await openMysqlStore(db.storeOptions("w"));
   const ids = await db.insertJobs("build", 2);
@@ -114,6 +118,34 @@ Deno.test("mysql: MariaDB 10.11 claims with SKIP LOCKED", async () => {
   assert.equal(store.skipLocked, true);
 });
 
+Deno.test("mysql: claims with plain FOR UPDATE (servers without SKIP LOCKED) never share a job", async () => {
+  await using db = await openTestDatabase();
+  const ids = await db.insertJobs("build", 60);
+  const contexts = ["a", "b"].map((workerName): MysqlContext => ({
+    pool: createPool({ ...db.storeOptions(workerName), poolSize: 1 }, getLogger(["jobd", "test"])),
+    tableName: "jobs",
+    table: "`jobs`",
+    workerName,
+    tracksOwner: false,
+    skipLocked: false,
+    narrowOutput: true,
+  }));
+  try {
+    const drain = async (context: MysqlContext) => {
+      const taken: ClaimedJob[] = [];
+      for (let jobs; (jobs = await claimWaiting(context, "build", 7)).length > 0;) {
+        taken.push(...jobs);
+      }
+      return taken.map((job) => job.id);
+    };
+    const [a, b] = await Promise.all(contexts.map(drain));
+    assert.deepEqual(a.filter((id) => b.includes(id)), []);
+    assert.deepEqual([...a, ...b].sort((x, y) => x - y), ids);
+  } finally {
+    for (const context of contexts) await context.pool.end();
+  }
+});
+
 Deno.test("mysql: output a utf8 (3-byte) column cannot hold is stored with U+FFFD", async () => {
   await using db = await openTestDatabase();
   await using store = await openMysqlStore(db.storeOptions("w"));
@@ -155,7 +187,10 @@ Deno.test("mysql: a closed store refuses operations with an error that is not tr
   await store.close();
   const error = await store.claimWaiting("build", 1).catch((error: unknown) => error);
   assert.ok(error instanceof StorageError);
-  assert.match(error.message, /^Cannot claim waiting jobs of target 'build' in table 'jobs' .*: the store is closed$/);
+  assert.match(
+    error.message,
+    /^Cannot claim waiting jobs of target 'build' in table 'jobs' .*: the store is closed$/,
+  );
   assert.equal(isTransientStorageError(error), false);
 });
 

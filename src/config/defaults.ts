@@ -64,7 +64,7 @@ export const DEFAULT_MAX_OUTPUT_BUFFER = 1048576;
 
 /**
  * `poll_interval`: seconds between the worker's own polls, 60. The worker
- * also polls once at start-up; 0 turns periodic polling off.
+ * also polls once at start-up; 0 turns both off (it claims only when poked).
  */
 export const DEFAULT_POLL_INTERVAL = 60;
 

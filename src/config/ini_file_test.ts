@@ -206,15 +206,15 @@ Deno.test("warnings list the keys and sections nobody read, and explicit warning
 });
 
 Deno.test("a missing file is a config error naming the file", async () => {
-  const path = `${await Deno.makeTempDir()}/nothing.conf`;
+  const dir = await Deno.makeTempDir();
   try {
-    await assert.rejects(readConfigFile(path), (error: unknown) => {
+    await assert.rejects(readConfigFile(`${dir}/nothing.conf`), (error: unknown) => {
       assert.ok(error instanceof ConfigError);
-      assert.equal(error.message, `${path}: file not found`);
+      assert.equal(error.message, `${dir}/nothing.conf: file not found`);
       return true;
     });
   } finally {
-    await Deno.remove(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    await Deno.remove(dir, { recursive: true });
   }
 });
 

@@ -42,7 +42,9 @@ export interface LoadedJobctlConfig {
  * Where jobctl looks for its config when `--config` is not given:
  * `$HOME/.jobctl.conf`, or `undefined` when HOME is not set.
  */
-export function defaultJobctlConfigPath(home: string | undefined = Deno.env.get("HOME")): string | undefined {
+export function defaultJobctlConfigPath(
+  home: string | undefined = Deno.env.get("HOME"),
+): string | undefined {
   if (!home) return undefined;
   return `${home.replace(/\/+$/, "")}/${JOBCTL_CONFIG_FILE_NAME}`;
 }

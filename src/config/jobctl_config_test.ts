@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "./ini_file.ts";
-import {
-  defaultJobctlConfigPath,
-  loadJobctlConfig,
-  parseJobctlConfig,
-} from "./jobctl_config.ts";
+import { defaultJobctlConfigPath, loadJobctlConfig, parseJobctlConfig } from "./jobctl_config.ts";
 
 const FILE = "/home/u/.jobctl.conf";
 
@@ -70,11 +66,14 @@ Deno.test("an explicit jobctl config must exist; the default one need not", asyn
   try {
     assert.deepEqual(await loadJobctlConfig({ home }), { config: {}, warnings: [] });
 
-    await assert.rejects(loadJobctlConfig({ path: `${home}/other.conf`, home }), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.equal(error.message, `${home}/other.conf: file not found`);
-      return true;
-    });
+    await assert.rejects(
+      loadJobctlConfig({ path: `${home}/other.conf`, home }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.message, `${home}/other.conf: file not found`);
+        return true;
+      },
+    );
 
     await Deno.writeTextFile(`${home}/.jobctl.conf`, "master = 1\n");
     assert.equal((await loadJobctlConfig({ home })).config.master, true);

@@ -23,8 +23,8 @@ import {
   booleanType,
   ConfigError,
   type ConfigSection,
-  integerType,
   type IniDocument,
+  integerType,
   numberType,
   oneOfType,
   parseIni,
@@ -103,7 +103,7 @@ export interface WorkerConfig {
   readonly maxOutputBuffer: number;
   /** `[targets]`: target name → concurrency (≥ 1), in file order. */
   readonly targets: ReadonlyMap<string, number>;
-  /** `poll_interval`: seconds between the worker's own polls; 0 = none after start-up. */
+  /** `poll_interval`: seconds between the worker's own polls; 0 = none, not even at start-up. */
   readonly pollInterval: number;
   /** `shutdown_timeout`: seconds running jobs get after SIGTERM before they are killed, ≥ 0. */
   readonly shutdownTimeout: number;

@@ -188,7 +188,9 @@ Deno.test("sqlite_path is ignored, with a warning, when storage = mysql", () => 
 });
 
 Deno.test("unknown keys and sections are warnings, not errors", () => {
-  const { warnings } = parse(`${MINIMAL}mysql_pasword = typo\nlauncher.envFOO = x\n[extra]\na = 1\n`);
+  const { warnings } = parse(
+    `${MINIMAL}mysql_pasword = typo\nlauncher.envFOO = x\n[extra]\na = 1\n`,
+  );
   assert.deepEqual(warnings, [
     "/etc/jobd.conf: unknown key 'mysql_pasword' is ignored",
     "/etc/jobd.conf: unknown key 'launcher.envFOO' is ignored",

@@ -6,9 +6,9 @@
 
 import type { RequestData } from "../protocol/messages.ts";
 import {
+  MasterRequest,
   type MasterSendSignalResult,
   type MasterStatus,
-  MasterRequest,
   type RunManualResult,
   type SendSignalResult,
   type TargetedJob,
@@ -59,10 +59,12 @@ abstract class BaseClient implements AsyncDisposable {
 export class WorkerClient extends BaseClient {
   /** Connects to a worker. Throws `ConnectError` naming the address. */
   static async connect(options: ConnectOptions): Promise<WorkerClient> {
-    return new WorkerClient(await Connection.connect(options.host, options.port, {
-      password: options.password,
-      requestTimeout: options.timeout,
-    }));
+    return new WorkerClient(
+      await Connection.connect(options.host, options.port, {
+        password: options.password,
+        requestTimeout: options.timeout,
+      }),
+    );
   }
 
   /** Claims waiting jobs of the given targets (all when omitted). */
@@ -87,7 +89,11 @@ export class WorkerClient extends BaseClient {
 
   /** Runs `manual` jobs by id and resolves when all have ended. */
   async runManual(ids: readonly number[], options?: RequestOptions): Promise<RunManualResult> {
-    return await this.request(WorkerRequest.RunManual, { ids: [...ids] }, options) as RunManualResult;
+    return await this.request(
+      WorkerRequest.RunManual,
+      { ids: [...ids] },
+      options,
+    ) as RunManualResult;
   }
 
   /** Sends signals to running jobs: `{id: signal}`. */
@@ -115,10 +121,12 @@ export class WorkerClient extends BaseClient {
 export class MasterClient extends BaseClient {
   /** Connects to the master. Throws `ConnectError` naming the address. */
   static async connect(options: ConnectOptions): Promise<MasterClient> {
-    return new MasterClient(await Connection.connect(options.host, options.port, {
-      password: options.password,
-      requestTimeout: options.timeout,
-    }));
+    return new MasterClient(
+      await Connection.connect(options.host, options.port, {
+        password: options.password,
+        requestTimeout: options.timeout,
+      }),
+    );
   }
 
   /** Asks the workers serving these targets to poll them. */
@@ -142,12 +150,21 @@ export class MasterClient extends BaseClient {
   }
 
   /** Runs manual jobs on the workers serving their targets. */
-  async runManual(jobs: readonly TargetedJob[], options?: RequestOptions): Promise<RunManualResult> {
-    return await this.request(MasterRequest.RunManual, { jobs: [...jobs] }, options) as RunManualResult;
+  async runManual(
+    jobs: readonly TargetedJob[],
+    options?: RequestOptions,
+  ): Promise<RunManualResult> {
+    return await this.request(
+      MasterRequest.RunManual,
+      { jobs: [...jobs] },
+      options,
+    ) as RunManualResult;
   }
 
   /** Sends signals to running jobs through the workers serving their targets. */
   async sendSignal(jobs: readonly TargetedSignal[]): Promise<MasterSendSignalResult> {
-    return await this.request(MasterRequest.SendSignal, { jobs: [...jobs] }) as MasterSendSignalResult;
+    return await this.request(MasterRequest.SendSignal, {
+      jobs: [...jobs],
+    }) as MasterSendSignalResult;
   }
 }

@@ -165,10 +165,17 @@ export class Connection {
     }
     const no = this.#takeNumber();
     const request: Request = { no, type, data };
-    if (!this.#passwordSent && this.#options.password) {
-      request.password = this.#options.password;
-      this.#passwordSent = true;
+    const withPassword = !this.#passwordSent && !!this.#options.password;
+    if (withPassword) request.password = this.#options.password;
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeRequest(request);
+    } catch (error) {
+      // Data JSON cannot carry (BigInt, cycles): nothing is sent or left pending.
+      const detail = error instanceof Error ? error.message : String(error);
+      return Promise.reject(new TypeError(`Cannot encode request '${type}': ${detail}`));
     }
+    if (withPassword) this.#passwordSent = true;
     return new Promise((resolve, reject) => {
       const pending: PendingRequest = { type, resolve, reject };
       const timeout = options.timeout ?? this.#options.requestTimeout;
@@ -180,7 +187,7 @@ export class Connection {
       }
       this.#pending.set(no, pending);
       log.debug("Sending request {type} no {no} to {peer}", { type, no, peer: this.peer });
-      this.#write(encodeRequest(request));
+      this.#write(bytes);
     });
   }
 
@@ -326,11 +333,26 @@ export class Connection {
       response = { no: request.no, error: error instanceof Error ? error.message : String(error) };
     }
     try {
-      if (!this.#isClosed) await this.#write(encodeResponse(response));
+      if (!this.#isClosed) await this.#write(this.#encodeAnswer(response, request.type));
     } finally {
       // Counted until the response is written, so that closeGracefully()
       // does not close the socket under a response still being sent.
       this.#inFlight--;
+    }
+  }
+
+  /** Encodes a response; data JSON cannot carry (BigInt, cycles) becomes an error response. */
+  #encodeAnswer(response: Response, type: string): Uint8Array {
+    try {
+      return encodeResponse(response);
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      log.error("Response to {type} from {peer} cannot be encoded: {error}", {
+        type,
+        peer: this.peer,
+        error: detail,
+      });
+      return encodeResponse({ no: response.no, error: `Cannot encode the response: ${detail}` });
     }
   }
 

@@ -476,3 +476,35 @@ Deno.test("peer and remoteAddr name the other side", async () => {
   assert.equal(pair.client.peer, `127.0.0.1:${pair.client.remoteAddr.port}`);
   assert.equal(pair.server.peer, `127.0.0.1:${pair.server.remoteAddr.port}`);
 });
+
+Deno.test("data that cannot be encoded as JSON gets an error response", async () => {
+  const circular: Record<string, unknown> = {};
+  circular.self = circular;
+  await using pair = await connectPair({
+    onRequest: (request) => Promise.resolve(request.type === "bigint" ? { n: 1n } : circular),
+  });
+  for (const type of ["bigint", "circular"]) {
+    const error = await rejection(pair.client.request(type));
+    assert.ok(error instanceof RemoteError, type);
+    assert.match(error.message, /^Cannot encode the response: /);
+  }
+  assert.equal(pair.client.pendingCount, 0);
+});
+
+Deno.test("a request whose data cannot be encoded is rejected and nothing is sent", async () => {
+  const seen: string[] = [];
+  await using pair = await connectPair(
+    {
+      requiredPassword: "s3cret",
+      onRequest: (request) => (seen.push(request.type), echo(request)),
+    },
+    { password: "s3cret", requestTimeout: 60 },
+  );
+  const error = await rejection(pair.client.request("bad", { n: 1n }));
+  assert.ok(error instanceof TypeError);
+  assert.match(error.message, /^Cannot encode request 'bad': /);
+  assert.equal(pair.client.pendingCount, 0);
+  // The password goes with the first request actually sent.
+  assert.deepEqual(await pair.client.request("good", { n: 1 }), { n: 1 });
+  assert.deepEqual(seen, ["good"]);
+});

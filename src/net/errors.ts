@@ -28,7 +28,9 @@ export class RequestTimeoutError extends Error {
 export class ConnectError extends Error {
   constructor(readonly host: string, readonly port: number, cause: unknown) {
     super(
-      `Cannot connect to ${host}:${port}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      `Cannot connect to ${host}:${port}: ${
+        cause instanceof Error ? cause.message : String(cause)
+      }`,
       { cause },
     );
     this.name = "ConnectError";

@@ -16,10 +16,14 @@ export type Handlers = Readonly<Record<string, Handler>>;
  * Routes a request to its handler. An unknown type is refused with
  * `unknown request type: 'X'` (SPEC A1).
  */
-export function dispatchTo(handlers: Handlers): (request: Request, connection: Connection) => Promise<unknown> {
+export function dispatchTo(
+  handlers: Handlers,
+): (request: Request, connection: Connection) => Promise<unknown> {
   return (request, connection) => {
     const handler = Object.hasOwn(handlers, request.type) ? handlers[request.type] : undefined;
-    if (!handler) return Promise.reject(new RequestError(`unknown request type: '${request.type}'`));
+    if (!handler) {
+      return Promise.reject(new RequestError(`unknown request type: '${request.type}'`));
+    }
     return handler(request.data, connection);
   };
 }
@@ -34,9 +38,12 @@ export interface ServerOptions extends Omit<ConnectionOptions, "onRequest" | "pa
 /** A listen address that could not be bound. */
 export class ListenError extends Error {
   constructor(readonly address: string, cause: unknown) {
-    super(`Cannot listen on ${address}: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause,
-    });
+    super(
+      `Cannot listen on ${address}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        cause,
+      },
+    );
     this.name = "ListenError";
   }
 }

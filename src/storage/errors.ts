@@ -110,7 +110,9 @@ function judge(err: object): boolean | undefined {
   }
   const { code, errno, fatal } = err as DriverErrorFields;
   // A server error number decides on its own: a known transient one, or a request error.
-  if (typeof errno === "number" && errno > 0 && typeof code === "string" && code.startsWith("ER_")) {
+  if (
+    typeof errno === "number" && errno > 0 && typeof code === "string" && code.startsWith("ER_")
+  ) {
     return TRANSIENT_SERVER_ERRNOS.has(errno);
   }
   if (typeof errno === "number" && TRANSIENT_SERVER_ERRNOS.has(errno)) return true;

@@ -8,13 +8,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { RowDataPacket } from "mysql2/promise";
 import { StorageError } from "./errors.ts";
-import type {
-  ClaimedJob,
-  FinishedJob,
-  JobStore,
-  LeftBehindJob,
-  ManualClaim,
-} from "./job_store.ts";
+import type { ClaimedJob, FinishedJob, JobStore, LeftBehindJob, ManualClaim } from "./job_store.ts";
 import { claimManual } from "./mysql/claim_manual.ts";
 import { claimWaiting } from "./mysql/claim_waiting.ts";
 import type { MysqlContext } from "./mysql/context.ts";
@@ -61,7 +55,9 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
   const logger = getLogger(["jobd", "storage"]);
   const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
   if (!Number.isInteger(poolSize) || poolSize < 1) {
-    throw new StorageError(`Cannot open the job store: the pool size must be at least 1, got ${poolSize}`);
+    throw new StorageError(
+      `Cannot open the job store: the pool size must be at least 1, got ${poolSize}`,
+    );
   }
   const table = quoteIdentifier(options.table);
   const pool = createPool({ ...options, poolSize }, logger);
@@ -108,9 +104,12 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
   } catch (error) {
     await pool.end().catch(() => {});
     if (error instanceof StorageError) throw error;
-    throw new StorageError(`Cannot open the job store on the ${where}: ${describeDriverError(error)}`, {
-      cause: error,
-    });
+    throw new StorageError(
+      `Cannot open the job store on the ${where}: ${describeDriverError(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

@@ -157,7 +157,10 @@ export class WorkerDaemon {
       try {
         this.worker.removeTarget(name);
       } catch (error) {
-        log.warn("Config reload: target {name} not removed: {error}", { name, error: String(error) });
+        log.warn("Config reload: target {name} not removed: {error}", {
+          name,
+          error: String(error),
+        });
       }
     }
     this.#config = { ...next, ...pick(old, needRestart) };

@@ -26,7 +26,10 @@ export interface RecoveryReport {
  * user's back), or goes back to `waiting` with `recover_running = requeue`.
  * Without the `worker` column nothing can be told apart, and recovery is off.
  */
-export async function recoverLeftBehind(store: JobStore, mode: RecoverRunning): Promise<RecoveryReport> {
+export async function recoverLeftBehind(
+  store: JobStore,
+  mode: RecoverRunning,
+): Promise<RecoveryReport> {
   const report: RecoveryReport = { requeued: [], failed: [] };
   if (!store.tracksOwner) {
     log.warn(
@@ -50,7 +53,13 @@ export async function recoverLeftBehind(store: JobStore, mode: RecoverRunning): 
     await store.markDone(running.map((job) => ({
       id: job.id,
       finishedAt: now,
-      outcome: { result: "fail", code: null, signal: null, stdout: "", stderr: WORKER_STOPPED_NOTE },
+      outcome: {
+        result: "fail",
+        code: null,
+        signal: null,
+        stdout: "",
+        stderr: WORKER_STOPPED_NOTE,
+      },
     }))),
   );
   report.failed = running.map((job) => job.id).filter((id) => !notFinished.has(id));

@@ -83,10 +83,13 @@ export class Worker {
     this.#options = { ...this.#options, fetchLimit: limit };
   }
 
-  /** Polls every target now and then every `pollInterval` seconds. */
+  /**
+   * Polls every target now and then every `pollInterval` seconds; with 0 the
+   * worker claims only when asked.
+   */
   start(): void {
-    this.poll();
     if (this.#options.pollInterval > 0) {
+      this.poll();
       this.#pollTimer = setInterval(() => this.poll(), this.#options.pollInterval * 1000);
     }
   }

@@ -113,7 +113,12 @@ export async function openTestDatabase(
       await pool.end();
       throw error;
     }
-    return new MysqlTestDatabase(pick(address), { database, table, withWorkerColumn }, pool, server);
+    return new MysqlTestDatabase(
+      pick(address),
+      { database, table, withWorkerColumn },
+      pool,
+      server,
+    );
   } catch (error) {
     await server?.[Symbol.asyncDispose]();
     throw error;
@@ -212,7 +217,11 @@ class MysqlTestDatabase implements TestDatabase {
     return result as T;
   }
 
-  async insertJobs(target: string, count: number, status: JobStatus = "waiting"): Promise<number[]> {
+  async insertJobs(
+    target: string,
+    count: number,
+    status: JobStatus = "waiting",
+  ): Promise<number[]> {
     if (count < 1) return [];
     const now = Math.floor(Date.now() / 1000);
     const values = Array.from({ length: count }, () => [target, now, status]);

@@ -141,7 +141,11 @@ export async function runProgram(
 }
 
 /** Waits until `port` on 127.0.0.1 accepts connections, or the process exits. */
-export async function waitForPort(port: number, process: ProgramProcess, seconds = 30): Promise<void> {
+export async function waitForPort(
+  port: number,
+  process: ProgramProcess,
+  seconds = 30,
+): Promise<void> {
   let exited = false;
   process.status.then(() => exited = true);
   const deadline = Date.now() + seconds * 1000;

@@ -61,13 +61,20 @@ export function workerConfig(
 }
 
 /** Starts a worker and connects a client to it. */
-export async function startWorker(db: TestDatabase, options: StartWorkerOptions = {}): Promise<TestWorker> {
+export async function startWorker(
+  db: TestDatabase,
+  options: StartWorkerOptions = {},
+): Promise<TestWorker> {
   const port = options.port ?? freePort();
   const jobDir = options.jobDir ?? await Deno.makeTempDir({ prefix: "jobd-jobs-" });
   const ownsJobDir = options.jobDir === undefined;
-  const { process, configPath } = await startDaemon("jobd", workerConfig(db, port, jobDir, options), {
-    port,
-  });
+  const { process, configPath } = await startDaemon(
+    "jobd",
+    workerConfig(db, port, jobDir, options),
+    {
+      port,
+    },
+  );
   const client = await workerClient(port);
   return {
     process,
@@ -95,8 +102,14 @@ export async function startWorker(db: TestDatabase, options: StartWorkerOptions 
 
 /** Waits until every given row is `done`; returns the rows. */
 export function waitForDone(db: TestDatabase, ids: readonly number[], seconds = 60) {
-  return waitFor(`jobs ${ids.length > 5 ? `${ids[0]}..${ids.at(-1)}` : ids.join(", ")} done`, async () => {
-    const rows = await db.rows(ids);
-    return rows.length === ids.length && rows.every((row) => row.status === "done") ? rows : undefined;
-  }, seconds);
+  return waitFor(
+    `jobs ${ids.length > 5 ? `${ids[0]}..${ids.at(-1)}` : ids.join(", ")} done`,
+    async () => {
+      const rows = await db.rows(ids);
+      return rows.length === ids.length && rows.every((row) => row.status === "done")
+        ? rows
+        : undefined;
+    },
+    seconds,
+  );
 }

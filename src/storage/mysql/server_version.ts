@@ -18,7 +18,9 @@ export interface ServerVersion {
 export function parseServerVersion(text: string): ServerVersion {
   const product = /mariadb/i.test(text) ? "MariaDB" : "MySQL";
   // Replication-compatible MariaDB handshakes prefix `5.5.5-`; VERSION() does not, but be lenient.
-  const numbers = text.replace(/^5\.5\.5-(?=\d+\.\d+.*mariadb)/i, "").match(/^(\d+)(?:\.(\d+))?(?:\.(\d+))?/);
+  const numbers = text.replace(/^5\.5\.5-(?=\d+\.\d+.*mariadb)/i, "").match(
+    /^(\d+)(?:\.(\d+))?(?:\.(\d+))?/,
+  );
   return {
     product,
     major: Number(numbers?.[1] ?? 0),

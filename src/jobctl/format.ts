@@ -1,0 +1,53 @@
+/**
+ * Small formatters for jobctl's output: memory in human units, a target's
+ * paused state, a job's outcome.
+ *
+ * @module
+ */
+
+import type { JobReport } from "../protocol/requests.ts";
+import type { Cell, Color } from "./table.ts";
+
+const UNITS = ["KiB", "MiB", "GiB", "TiB"];
+
+/**
+ * Bytes in binary units with one decimal: `512 B`, `1.5 KiB`, `45.3 MiB`.
+ * Values that are not finite non-negative numbers are shown as given.
+ */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return String(bytes);
+  if (bytes < 1024) return `${bytes} B`;
+  let value = bytes;
+  let unit = -1;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${UNITS[unit]}`;
+}
+
+/** A target's paused state for the PAUSED column: `yes` (in yellow, so it stands out) or `no`. */
+export function pausedCell(paused: boolean): Cell {
+  return paused ? { text: "yes", color: "yellow" } : "no";
+}
+
+/**
+ * How a job ended, in words: `exit code 0`, `killed by SIGTERM`, or both
+ * when both are known.
+ */
+export function describeExit(report: Pick<JobReport, "code" | "signal">): string {
+  const parts: string[] = [];
+  if (report.code !== null && report.code !== undefined) parts.push(`exit code ${report.code}`);
+  if (report.signal) parts.push(`killed by ${report.signal}`);
+  return parts.length > 0 ? parts.join(", ") : "no exit code";
+}
+
+/** The colour of a job's result: `ok` green, anything else red. */
+export function resultColor(result: string): Color {
+  return result === "ok" ? "green" : "red";
+}
+
+/** Joins names as `'a', 'b'` for messages. */
+export function quoteList(names: readonly string[]): string {
+  return names.map((name) => `'${name}'`).join(", ");
+}

@@ -1,0 +1,99 @@
+/**
+ * Readers of command arguments (targets, job ids, concurrency, signals,
+ * `TARGET:ID` pairs). Each takes the command's name for the error it throws,
+ * a {@linkcode UsageError} that says which argument is wrong and why.
+ *
+ * @module
+ */
+
+import { UsageError } from "./usage_error.ts";
+
+/** The largest job id: the table's `id` is `int(10) UNSIGNED`. */
+export const MAX_JOB_ID = 4294967295;
+
+/** A signal as sent to the daemon: a name such as `SIGTERM`, or a number. */
+export type SignalValue = string | number;
+
+/** Reads a target name: anything but empty text. */
+export function readTarget(command: string, text: string): string {
+  if (text === "") throw new UsageError("a target name cannot be empty", { command });
+  return text;
+}
+
+/** Reads one or more target names, refusing duplicates. */
+export function readTargets(command: string, texts: readonly string[]): string[] {
+  const targets = texts.map((text) => readTarget(command, text));
+  const seen = new Set<string>();
+  for (const target of targets) {
+    if (seen.has(target)) throw new UsageError(`target '${target}' is given twice`, { command });
+    seen.add(target);
+  }
+  return targets;
+}
+
+/** Reads a job id: a decimal integer from 1 to {@linkcode MAX_JOB_ID}. */
+export function readJobId(command: string, text: string): number {
+  const id = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(id >= 1 && id <= MAX_JOB_ID)) {
+    throw new UsageError(`invalid job id '${text}': expected a positive integer`, { command });
+  }
+  return id;
+}
+
+/** Reads a concurrency: a decimal integer ≥ 1. */
+export function readConcurrency(command: string, text: string): number {
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(Number.isSafeInteger(value) && value >= 1)) {
+    throw new UsageError(
+      `invalid concurrency '${text}': expected an integer of at least 1`,
+      { command },
+    );
+  }
+  return value;
+}
+
+/**
+ * Reads a signal: a number from 1 to 64, or a name with or without the
+ * `SIG` prefix in any case (`TERM`, `sigterm`, `SIGTERM`), which becomes
+ * `SIGTERM`. Whether the name is a real signal is the daemon's call.
+ */
+export function readSignal(command: string, text: string): SignalValue {
+  if (/^\d+$/.test(text)) {
+    const number = Number(text);
+    if (number >= 1 && number <= 64) return number;
+  } else if (/^[a-z][a-z0-9]*$/i.test(text)) {
+    const name = text.toUpperCase();
+    return name.startsWith("SIG") ? name : `SIG${name}`;
+  }
+  throw new UsageError(
+    `invalid signal '${text}': expected a name such as TERM or a number from 1 to 64`,
+    { command },
+  );
+}
+
+/** Refuses a job id named twice in one command. */
+export function refuseDuplicateIds(command: string, ids: readonly number[]): void {
+  const seen = new Set<number>();
+  for (const id of ids) {
+    if (seen.has(id)) throw new UsageError(`job id ${id} is given twice`, { command });
+    seen.add(id);
+  }
+}
+
+/**
+ * Splits `text` into one colon-separated field per name in `names`
+ * (`["TARGET", "ID"]`); the first field (the target) may itself contain
+ * colons, the others may not.
+ */
+export function splitFields(
+  command: string,
+  text: string,
+  names: readonly string[],
+): string[] {
+  const parts = text.split(":");
+  if (parts.length < names.length) {
+    throw new UsageError(`invalid argument '${text}': expected ${names.join(":")}`, { command });
+  }
+  const tail = parts.splice(parts.length - (names.length - 1));
+  return [parts.join(":"), ...tail];
+}

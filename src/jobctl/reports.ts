@@ -1,0 +1,225 @@
+/**
+ * Turns response data into what jobctl prints: the targets table, memory,
+ * workers, run-manual job reports and send-signal outcomes.
+ *
+ * @module
+ */
+
+import type {
+  JobReport,
+  MemoryUsage,
+  RunManualResult,
+  TargetStatus,
+  WorkerInfo,
+} from "../protocol/requests.ts";
+import type { Rendered } from "./command.ts";
+import { describeExit, formatBytes, pausedCell, resultColor } from "./format.ts";
+import { type Cell, formatTable, paint, type Style } from "./table.ts";
+
+/** Sorts names the way people expect: `t2` before `t10`. */
+function byName(a: string, b: string): number {
+  return a.localeCompare(b, "en", { numeric: true });
+}
+
+/** `TARGET | CONCURRENCY | LENGTH | PAUSED`, one row per target, by name. */
+export function targetsTable(targets: Readonly<Record<string, TargetStatus>>, style: Style): string {
+  const rows = Object.keys(targets).sort(byName).map((name) => {
+    const target = targets[name];
+    return [name, target.concurrency, target.length, pausedCell(target.paused)];
+  });
+  return formatTable(
+    [
+      { heading: "target" },
+      { heading: "concurrency", align: "right" },
+      { heading: "length", align: "right" },
+      { heading: "paused" },
+    ],
+    rows,
+    style,
+  );
+}
+
+/**
+ * `WHAT | VALUE`: each figure of `Deno.memoryUsage()` in human units, then
+ * the counters in `extra` (`pendingJobPromises`, say) as plain numbers.
+ */
+export function memoryTable(
+  memory: Readonly<MemoryUsage>,
+  extra: readonly (readonly [string, number])[],
+  style: Style,
+): string {
+  const rows: Cell[][] = Object.entries(memory).map(([what, bytes]) => [what, formatBytes(bytes)]);
+  for (const [what, count] of extra) rows.push([what, count]);
+  return formatTable([{ heading: "what" }, { heading: "value", align: "right" }], rows, style);
+}
+
+/**
+ * `WORKER | ADDRESS | TARGET | CONCURRENCY | LENGTH | PAUSED`: one row per
+ * target of each worker (from the master's `status` with `poll_workers`).
+ * A worker without targets gets one row with empty target cells; a worker
+ * whose status could not be fetched shows its registered targets with `?`,
+ * and the reason is listed under the table.
+ */
+export function workersTable(workers: readonly WorkerInfo[], style: Style): string {
+  const rows: Cell[][] = [];
+  const notes: string[] = [];
+  for (const worker of [...workers].sort((a, b) => byName(a.name, b.name))) {
+    const address = formatAddress(worker);
+    const status = worker.workerStatus;
+    if (status === undefined) {
+      const unknown: Cell = { text: "?", color: "red" };
+      for (const target of [...worker.targets].sort(byName)) {
+        rows.push([worker.name, address, target, unknown, unknown, unknown]);
+      }
+      if (worker.targets.length === 0) rows.push([worker.name, address]);
+      notes.push(
+        `Worker '${worker.name}' (${address}) did not report its status: ${
+          worker.workerStatusError ?? "no reason given"
+        }`,
+      );
+      continue;
+    }
+    const names = Object.keys(status.targets).sort(byName);
+    for (const name of names) {
+      const target = status.targets[name];
+      rows.push([
+        worker.name,
+        address,
+        name,
+        target.concurrency,
+        target.length,
+        pausedCell(target.paused),
+      ]);
+    }
+    if (names.length === 0) rows.push([worker.name, address]);
+  }
+  const table = formatTable(
+    [
+      { heading: "worker" },
+      { heading: "address" },
+      { heading: "target" },
+      { heading: "concurrency", align: "right" },
+      { heading: "length", align: "right" },
+      { heading: "paused" },
+    ],
+    rows,
+    style,
+  );
+  return notes.length === 0 ? table : `${table}\n${notes.join("\n")}\n`;
+}
+
+/** `WORKER | ADDRESS | TARGETS`: the registered workers as the master knows them. */
+export function registeredWorkersTable(workers: readonly WorkerInfo[], style: Style): string {
+  const rows = [...workers].sort((a, b) => byName(a.name, b.name)).map((
+    worker,
+  ) => [worker.name, formatAddress(worker), [...worker.targets].sort(byName).join(", ")]);
+  return formatTable(
+    [{ heading: "worker" }, { heading: "address" }, { heading: "targets" }],
+    rows,
+    style,
+  );
+}
+
+function formatAddress(worker: Pick<WorkerInfo, "remoteAddr" | "remotePort">): string {
+  const host = worker.remoteAddr.includes(":") ? `[${worker.remoteAddr}]` : worker.remoteAddr;
+  return `${host}:${worker.remotePort}`;
+}
+
+function withFinalNewline(text: string): string {
+  return text.endsWith("\n") ? text : `${text}\n`;
+}
+
+function outputSection(name: string, text: string): string {
+  return text === "" ? `${name}: (empty)\n` : `${name}:\n${withFinalNewline(text)}`;
+}
+
+function jobReport(id: string, report: JobReport, style: Style): string {
+  const result = paint(report.result, resultColor(report.result), style);
+  const heading = `Job ${id}: ${result}, ${describeExit(report)}\n`;
+  return heading + outputSection("stdout", report.stdout ?? "") +
+    outputSection("stderr", report.stderr ?? "");
+}
+
+/**
+ * The `run-manual` answer: for each job, in the order asked, its result and
+ * exit (code, signal), then its stdout and stderr; or the error that kept it
+ * from running. A failure when any job did not end `ok`.
+ */
+export function runManualReport(
+  result: RunManualResult,
+  ids: readonly number[],
+  style: Style,
+): Rendered {
+  const jobs = result.jobs ?? {};
+  const errors = result.errors ?? {};
+  const order = [...ids.map(String)];
+  for (const id of [...Object.keys(jobs), ...Object.keys(errors)]) {
+    if (!order.includes(id)) order.push(id);
+  }
+  const blocks: string[] = [];
+  let failed = 0;
+  for (const id of order) {
+    const report = jobs[id];
+    const error = errors[id];
+    if (report !== undefined) {
+      blocks.push(jobReport(id, report, style));
+      if (report.result !== "ok") failed++;
+    } else if (error !== undefined) {
+      blocks.push(`Job ${id}: ${paint("error", "red", style)}: ${error}\n`);
+      failed++;
+    } else {
+      blocks.push(`Job ${id}: ${paint("error", "red", style)}: not in the daemon's answer\n`);
+      failed++;
+    }
+  }
+  const rendered: Rendered = { text: blocks.join("\n") };
+  if (failed > 0) {
+    rendered.failure = failed === 1 && order.length === 1
+      ? `job ${order[0]} did not succeed`
+      : `${failed} of ${order.length} jobs did not succeed`;
+  }
+  return rendered;
+}
+
+/** One signal sent, and what became of it. */
+export interface SignalOutcome {
+  id: number;
+  target?: string;
+  signal: string | number;
+  /** `true` delivered, `false` not delivered, text: the error for this job. */
+  outcome: boolean | string | undefined;
+}
+
+/**
+ * `ID | [TARGET |] SIGNAL | RESULT`: `delivered`, `not delivered` (the job
+ * is not running there, or the signal is unknown) or the routing error. A
+ * failure when any signal was not delivered.
+ */
+export function signalsReport(outcomes: readonly SignalOutcome[], style: Style): Rendered {
+  const withTargets = outcomes.some((outcome) => outcome.target !== undefined);
+  let missed = 0;
+  const rows = outcomes.map(({ id, target, signal, outcome }) => {
+    let result: Cell;
+    if (outcome === true) {
+      result = { text: "delivered", color: "green" };
+    } else {
+      missed++;
+      result = {
+        text: typeof outcome === "string" ? `error: ${outcome}` : "not delivered",
+        color: "red",
+      };
+    }
+    return withTargets ? [id, target ?? "", signal, result] : [id, signal, result];
+  });
+  const columns = [
+    { heading: "id", align: "right" as const },
+    ...(withTargets ? [{ heading: "target" }] : []),
+    { heading: "signal" },
+    { heading: "result" },
+  ];
+  const rendered: Rendered = { text: formatTable(columns, rows, style) };
+  if (missed > 0) {
+    rendered.failure = `${missed} of ${outcomes.length} signals were not delivered`;
+  }
+  return rendered;
+}

@@ -1,0 +1,222 @@
+/**
+ * The master's requests that go out to several workers and come back as one
+ * answer: `pause` / `continue`, `status` with `poll_workers`, `run-manual`
+ * and `send-signal` (SPEC A3, A8). A worker that fails or disconnects
+ * affects only its own part of the answer.
+ *
+ * @module
+ */
+
+import { RemoteError, RequestError } from "../net/errors.ts";
+import {
+  type JobReport,
+  type MasterSendSignalResult,
+  type MasterStatus,
+  type RunManualResult,
+  type TargetedJob,
+  type WorkerInfo,
+  WorkerRequest,
+  type WorkerStatus,
+} from "../protocol/requests.ts";
+import type { RegisteredWorker, WorkerRegistry } from "./registry.ts";
+import { FORWARD_TIMEOUT, WORKER_STATUS_TIMEOUT } from "./timeouts.ts";
+import type { RoutedSignal } from "./validate.ts";
+
+/** The error text of a job whose target no registered worker serves. */
+export function unservedTargetError(target: string): string {
+  return `worker serving target '${target}' not found`;
+}
+
+/** What a worker's failure to answer reads like in a per-job or per-worker error. */
+export function workerFailure(worker: RegisteredWorker, error: unknown): string {
+  const reason = error instanceof Error ? error.message : String(error);
+  if (error instanceof RemoteError) return `worker '${worker.name}' refused: ${reason}`;
+  return `worker '${worker.name}' did not answer: ${reason}`;
+}
+
+function quoteList(names: readonly string[]): string {
+  return names.map((name) => `'${name}'`).join(", ");
+}
+
+/**
+ * `pause` / `continue`: each worker serving some of `targets` gets the
+ * request with the targets it serves among them; with `targets` undefined
+ * every worker gets it for all its targets. Resolves `"ok"` when every
+ * worker has answered; rejects with a `RequestError` naming the workers
+ * that failed and the targets that no worker serves.
+ */
+export async function forwardToServing(
+  registry: WorkerRegistry,
+  type: typeof WorkerRequest.Pause | typeof WorkerRequest.Continue,
+  targets: readonly string[] | undefined,
+): Promise<string> {
+  const sends: Promise<string | undefined>[] = [];
+  for (const worker of registry.workers) {
+    let data = {};
+    if (targets !== undefined) {
+      const served = worker.servedOf(targets);
+      if (served.length === 0) continue;
+      data = { targets: served };
+    }
+    sends.push(
+      worker.client.request(type, data, { timeout: FORWARD_TIMEOUT }).then(
+        () => undefined,
+        (error) => workerFailure(worker, error),
+      ),
+    );
+  }
+  const problems = (await Promise.all(sends)).filter((text) => text !== undefined);
+  const unserved = (targets ?? []).filter((target) => !registry.isServed(target));
+  if (unserved.length > 0) {
+    problems.push(`no worker serves ${unserved.length === 1 ? "target" : "targets"} ${quoteList(unserved)}`);
+  }
+  if (problems.length > 0) throw new RequestError(`${type} incomplete: ${problems.join("; ")}`);
+  return "ok";
+}
+
+/**
+ * `status`: the registered workers by name, and with `pollWorkers` each
+ * worker's own `status` (or, when it fails or takes more than
+ * `WORKER_STATUS_TIMEOUT` seconds, `workerStatusError`).
+ */
+export async function masterStatus(
+  registry: WorkerRegistry,
+  pollWorkers: boolean,
+): Promise<MasterStatus> {
+  const workers = await Promise.all(registry.workers.map(async (worker) => {
+    const info: WorkerInfo = {
+      name: worker.name,
+      remoteAddr: worker.connection.remoteAddr.hostname,
+      remotePort: worker.connection.remoteAddr.port,
+      targets: [...worker.targets],
+    };
+    if (pollWorkers) {
+      try {
+        info.workerStatus = await worker.client.request(WorkerRequest.Status, {}, {
+          timeout: WORKER_STATUS_TIMEOUT,
+        }) as WorkerStatus;
+      } catch (error) {
+        info.workerStatusError = workerFailure(worker, error);
+      }
+    }
+    return info;
+  }));
+  return { workers, memoryUsage: { ...Deno.memoryUsage() } };
+}
+
+/**
+ * The least busy worker serving `target` (fewest requests in flight, then
+ * fewest picked already in this call, then by name), or undefined.
+ */
+function leastBusy(
+  registry: WorkerRegistry,
+  target: string,
+  picked: ReadonlyMap<RegisteredWorker, unknown[]>,
+): RegisteredWorker | undefined {
+  let best: RegisteredWorker | undefined;
+  let bestLoad: [number, number] = [Infinity, Infinity];
+  for (const worker of registry.serving(target)) {
+    const load: [number, number] = [worker.requestsInFlight, picked.get(worker)?.length ?? 0];
+    if (load[0] < bestLoad[0] || (load[0] === bestLoad[0] && load[1] < bestLoad[1])) {
+      best = worker;
+      bestLoad = load;
+    }
+  }
+  return best;
+}
+
+/**
+ * Groups jobs by the worker that will take them: for each target the least
+ * busy worker serving it. Jobs of unserved targets get their error.
+ */
+function route<T extends TargetedJob>(
+  registry: WorkerRegistry,
+  jobs: readonly T[],
+  errors: Record<string, string>,
+): Map<RegisteredWorker, T[]> {
+  const byTarget = Map.groupBy(jobs, (job) => job.target);
+  const byWorker = new Map<RegisteredWorker, T[]>();
+  for (const [target, group] of byTarget) {
+    const worker = leastBusy(registry, target, byWorker);
+    if (!worker) {
+      for (const job of group) errors[job.id] = unservedTargetError(target);
+      continue;
+    }
+    byWorker.set(worker, [...byWorker.get(worker) ?? [], ...group]);
+  }
+  return byWorker;
+}
+
+/**
+ * `run-manual`: each target's jobs go to the least busy worker serving it,
+ * one `run-manual` per worker; the answers merge into `{jobs?, errors?}`.
+ * A worker that refuses, fails or disconnects turns each of its ids into an
+ * error; the other workers' results are kept.
+ */
+export async function runManual(
+  registry: WorkerRegistry,
+  jobs: readonly TargetedJob[],
+): Promise<RunManualResult> {
+  const reports: Record<string, JobReport> = {};
+  const errors: Record<string, string> = {};
+  const byWorker = route(registry, jobs, errors);
+  await Promise.all([...byWorker].map(async ([worker, group]) => {
+    const ids = [...new Set(group.map((job) => job.id))];
+    try {
+      const answer = await worker.client.request(WorkerRequest.RunManual, { ids }) as
+        | RunManualResult
+        | null;
+      Object.assign(reports, answer?.jobs ?? {});
+      Object.assign(errors, answer?.errors ?? {});
+    } catch (error) {
+      const text = workerFailure(worker, error);
+      for (const id of ids) errors[id] = text;
+    }
+  }));
+  const result: RunManualResult = {};
+  if (Object.keys(reports).length > 0) result.jobs = reports;
+  if (Object.keys(errors).length > 0) result.errors = errors;
+  return result;
+}
+
+/**
+ * `send-signal`: a job runs on one of the workers serving its target, and
+ * the master does not know which, so every worker serving the target is
+ * asked. The answer is flat, `{ID: bool}` — true when some worker delivered
+ * the signal — plus `errors: {ID: text}` for jobs of unserved targets and
+ * for jobs not delivered while a worker asked failed to answer.
+ */
+export async function sendSignal(
+  registry: WorkerRegistry,
+  signals: readonly RoutedSignal[],
+): Promise<MasterSendSignalResult> {
+  const delivered: Record<string, boolean> = {};
+  const errors: Record<string, string> = {};
+  const byWorker = new Map<RegisteredWorker, RoutedSignal[]>();
+  for (const signal of signals) {
+    const workers = registry.serving(signal.target);
+    if (workers.length === 0) errors[signal.id] = unservedTargetError(signal.target);
+    for (const worker of workers) byWorker.set(worker, [...byWorker.get(worker) ?? [], signal]);
+  }
+  const failures: Record<string, string> = {};
+  await Promise.all([...byWorker].map(async ([worker, group]) => {
+    const jobs = Object.fromEntries(group.map((signal) => [signal.id, signal.signal]));
+    try {
+      const answer = await worker.client.request(WorkerRequest.SendSignal, { jobs }, {
+        timeout: FORWARD_TIMEOUT,
+      }) as Record<string, unknown> | null;
+      for (const { id } of group) delivered[id] = delivered[id] === true || answer?.[id] === true;
+    } catch (error) {
+      const text = workerFailure(worker, error);
+      for (const { id } of group) failures[id] ??= text;
+    }
+  }));
+  const result: MasterSendSignalResult = {};
+  for (const { id } of signals) {
+    if (id in errors) continue;
+    if (delivered[id] !== true && id in failures) errors[id] = failures[id];
+    else result[id] = delivered[id] === true;
+  }
+  if (Object.keys(errors).length > 0) result.errors = errors;
+  return result;
+}
