@@ -72,7 +72,7 @@ export interface StartMariaDbOptions {
 }
 
 /**
- * Initialises a data directory in a new temporary folder and starts a MariaDB
+ * Prepares a data directory in a new temporary folder and starts a MariaDB
  * server on it, listening on 127.0.0.1 only; resolves once the test user can
  * log in over TCP. Throws with the server's log when it cannot start.
  */
@@ -80,7 +80,7 @@ export async function startMariaDb(options: StartMariaDbOptions = {}): Promise<M
   const programs = await findPrograms();
   const directory = await Deno.makeTempDir({ prefix: "jobd-mariadb-" });
   try {
-    await initialise(programs, directory);
+    await prepareDataDir(programs, directory);
     // A free port can be taken by someone else before the server binds it: try a few.
     for (let attempt = 1;; attempt++) {
       const server = new ThrowawayServer(programs, directory, options.port ?? freePort());
@@ -230,8 +230,85 @@ class ThrowawayServer implements MariaDbServer {
   }
 }
 
+/** Options of `mariadb-install-db` besides the paths. Part of the template's key. */
+const INSTALL_OPTIONS = [
+  "--no-defaults",
+  "--user=root",
+  "--auth-root-authentication-method=normal",
+  "--skip-test-db",
+  "--skip-name-resolve",
+  // Passed on to the bootstrap server: a small redo log is quicker to create.
+  "--innodb-log-file-size=16M",
+];
+
+/**
+ * Puts an initialised data directory (system tables and the test user) at
+ * `directory/data`. `mariadb-install-db` takes a second or two, so its result
+ * is kept as a template next to the temporary folders, keyed by the server
+ * version and the install options, and later servers start from a copy.
+ */
+async function prepareDataDir(programs: Programs, directory: string): Promise<void> {
+  const data = `${directory}/data`;
+  const template = templatePath(programs, directory);
+  if (await exists(`${template}/ready`)) {
+    try {
+      await copyTree(`${template}/data`, data);
+      return;
+    } catch {
+      // Removed or damaged meanwhile: install afresh.
+      await Deno.remove(data, { recursive: true }).catch(() => {});
+    }
+  }
+  await installDataDir(programs, directory);
+  await publishTemplate(data, template);
+}
+
+/** `TMP/jobd-mariadb-template-VERSION-HASH`, beside the folder `directory`. */
+function templatePath(programs: Programs, directory: string): string {
+  const key = [programs.server, programs.version, ...INSTALL_OPTIONS, TEST_USER, TEST_PASSWORD];
+  let hash = 0x811c9dc5;
+  for (const char of key.join("\n")) {
+    hash = Math.imul(hash ^ char.codePointAt(0)!, 0x01000193) >>> 0;
+  }
+  const version = programs.version.replace(/[^\w.-]+/g, "_");
+  const parent = directory.slice(0, directory.lastIndexOf("/"));
+  return `${parent}/jobd-mariadb-template-${version}-${hash.toString(16)}`;
+}
+
+/**
+ * Copies a fresh data directory to `template`, atomically: it is assembled
+ * under another name and renamed into place, so a template is complete or
+ * absent. When another process was quicker, its template stays. Best effort:
+ * a failure only means the next server installs afresh too.
+ */
+async function publishTemplate(data: string, template: string): Promise<void> {
+  const staging = `${template}.staging-${crypto.randomUUID()}`;
+  try {
+    await copyTree(data, `${staging}/data`);
+    await Deno.writeTextFile(`${staging}/ready`, "");
+    await Deno.rename(staging, template);
+  } catch {
+    await Deno.remove(staging, { recursive: true }).catch(() => {});
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+/** Copies the folder `from` to `to` (which must not exist), with its files' modes. */
+async function copyTree(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true, mode: (await Deno.stat(from)).mode ?? 0o700 });
+  for await (const entry of Deno.readDir(from)) {
+    const source = `${from}/${entry.name}`;
+    const target = `${to}/${entry.name}`;
+    if (entry.isDirectory) await copyTree(source, target);
+    else if (entry.isFile) await Deno.copyFile(source, target);
+  }
+}
+
 /** Runs `mariadb-install-db` into `directory/data`, creating the test user. */
-async function initialise(programs: Programs, directory: string): Promise<void> {
+async function installDataDir(programs: Programs, directory: string): Promise<void> {
   const usersFile = `${directory}/users.sql`;
   const user = `'${TEST_USER}'@'%'`;
   await Deno.writeTextFile(
@@ -242,21 +319,12 @@ async function initialise(programs: Programs, directory: string): Promise<void> 
       `GRANT ALL PRIVILEGES ON *.* TO ${user} WITH GRANT OPTION;\n`,
   );
   const output = await new Deno.Command(programs.installDb, {
-    args: [
-      "--no-defaults",
-      "--user=root",
-      "--auth-root-authentication-method=normal",
-      "--skip-test-db",
-      "--skip-name-resolve",
-      `--datadir=${directory}/data`,
-      `--extra-file=${usersFile}`,
-      // Passed on to the bootstrap server: a small redo log is quicker to create.
-      "--innodb-log-file-size=16M",
-    ],
+    args: [...INSTALL_OPTIONS, `--datadir=${directory}/data`, `--extra-file=${usersFile}`],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
   }).output();
+  await Deno.remove(usersFile).catch(() => {});
   if (!output.success) {
     const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
     throw new Error(

@@ -12,6 +12,7 @@ import type {
   TargetStatus,
   WorkerInfo,
 } from "../protocol/requests.ts";
+import { formatAddress } from "../net/address.ts";
 import type { Rendered } from "./command.ts";
 import { describeExit, formatBytes, pausedCell, resultColor } from "./format.ts";
 import { type Cell, formatTable, paint, type Style } from "./table.ts";
@@ -22,7 +23,10 @@ function byName(a: string, b: string): number {
 }
 
 /** `TARGET | CONCURRENCY | LENGTH | PAUSED`, one row per target, by name. */
-export function targetsTable(targets: Readonly<Record<string, TargetStatus>>, style: Style): string {
+export function targetsTable(
+  targets: Readonly<Record<string, TargetStatus>>,
+  style: Style,
+): string {
   const rows = Object.keys(targets).sort(byName).map((name) => {
     const target = targets[name];
     return [name, target.concurrency, target.length, pausedCell(target.paused)];
@@ -64,7 +68,7 @@ export function workersTable(workers: readonly WorkerInfo[], style: Style): stri
   const rows: Cell[][] = [];
   const notes: string[] = [];
   for (const worker of [...workers].sort((a, b) => byName(a.name, b.name))) {
-    const address = formatAddress(worker);
+    const address = workerAddress(worker);
     const status = worker.workerStatus;
     if (status === undefined) {
       const unknown: Cell = { text: "?", color: "red" };
@@ -112,7 +116,7 @@ export function workersTable(workers: readonly WorkerInfo[], style: Style): stri
 export function registeredWorkersTable(workers: readonly WorkerInfo[], style: Style): string {
   const rows = [...workers].sort((a, b) => byName(a.name, b.name)).map((
     worker,
-  ) => [worker.name, formatAddress(worker), [...worker.targets].sort(byName).join(", ")]);
+  ) => [worker.name, workerAddress(worker), [...worker.targets].sort(byName).join(", ")]);
   return formatTable(
     [{ heading: "worker" }, { heading: "address" }, { heading: "targets" }],
     rows,
@@ -120,9 +124,8 @@ export function registeredWorkersTable(workers: readonly WorkerInfo[], style: St
   );
 }
 
-function formatAddress(worker: Pick<WorkerInfo, "remoteAddr" | "remotePort">): string {
-  const host = worker.remoteAddr.includes(":") ? `[${worker.remoteAddr}]` : worker.remoteAddr;
-  return `${host}:${worker.remotePort}`;
+function workerAddress(worker: Pick<WorkerInfo, "remoteAddr" | "remotePort">): string {
+  return formatAddress(worker.remoteAddr, worker.remotePort);
 }
 
 function withFinalNewline(text: string): string {

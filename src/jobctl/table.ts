@@ -95,9 +95,11 @@ export function formatTable(
   );
   const join = (parts: string[]) => parts.join(COLUMN_SEPARATOR).trimEnd();
   const lines = [
-    join(headings.map((heading, index) =>
-      pad(heading, widths[index], "left", paint(heading, "bold", style))
-    )),
+    join(
+      headings.map((heading, index) =>
+        pad(heading, widths[index], "left", paint(heading, "bold", style))
+      ),
+    ),
     join(widths.map((size) => "-".repeat(size))),
   ];
   for (const row of cells) {

@@ -68,7 +68,9 @@ export async function forwardToServing(
   const problems = (await Promise.all(sends)).filter((text) => text !== undefined);
   const unserved = (targets ?? []).filter((target) => !registry.isServed(target));
   if (unserved.length > 0) {
-    problems.push(`no worker serves ${unserved.length === 1 ? "target" : "targets"} ${quoteList(unserved)}`);
+    problems.push(
+      `no worker serves ${unserved.length === 1 ? "target" : "targets"} ${quoteList(unserved)}`,
+    );
   }
   if (problems.length > 0) throw new RequestError(`${type} incomplete: ${problems.join("; ")}`);
   return "ok";

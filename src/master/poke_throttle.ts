@@ -42,6 +42,11 @@ export class PokeThrottle {
     return [...this.#pending];
   }
 
+  /** Whether no interval is running: the next poke goes out at once. */
+  get idle(): boolean {
+    return this.#timer === undefined;
+  }
+
   /** Adds a poke: sent at once when idle, else with the next merged batch. */
   add(targets: Iterable<string>): void {
     for (const target of targets) this.#pending.add(target);

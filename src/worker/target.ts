@@ -59,6 +59,11 @@ export class Target {
     this.#running--;
   }
 
+  /** Ids of the queued jobs. */
+  queuedIds(): number[] {
+    return [...this.#manual, ...this.#background].map((job) => job.id);
+  }
+
   /** Empties the queue, returning the jobs that never started. */
   drainQueued(): ClaimedJob[] {
     return [...this.#manual.splice(0), ...this.#background.splice(0)];

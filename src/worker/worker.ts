@@ -60,6 +60,8 @@ export class Worker {
   #claimAgain = false;
   #claimRetry: ReturnType<typeof setTimeout> | undefined;
   #claimBackoff = new Backoff();
+  /** A claim failed: it may have committed without our knowing; look for such rows. */
+  #claimInDoubt = false;
   #pollTimer: ReturnType<typeof setInterval> | undefined;
   #stopping = false;
   #idle = Promise.withResolvers<void>();
@@ -250,7 +252,13 @@ export class Worker {
       if (!await this.#waitIdle(timeoutSeconds * 1000)) {
         this.#killAll("SIGTERM");
         if (!await this.#waitIdle(5000)) this.#killAll("SIGKILL");
-        await this.#waitIdle(Infinity);
+        // A killed launcher's own children may hold its pipes open: stop
+        // waiting eventually; such rows stay 'running' for start-up recovery.
+        if (!await this.#waitIdle(10_000)) {
+          log.error("Jobs {ids} did not end after SIGKILL; leaving them to recovery", {
+            ids: [...this.#running.keys()].join(", "),
+          });
+        }
       }
     }
     await this.#results.flush();
@@ -287,6 +295,7 @@ export class Worker {
     }
     this.#claiming = true;
     try {
+      if (this.#claimInDoubt) await this.#adoptClaimsInDoubt();
       do {
         this.#claimAgain = false;
         for (const target of [...this.targets.values()]) {
@@ -316,10 +325,36 @@ export class Worker {
         delay,
         error: String(error),
       });
+      this.#claimInDoubt = true;
       clearTimeout(this.#claimRetry);
       this.#claimRetry = setTimeout(() => this.#claim(), delay);
     } finally {
       this.#claiming = false;
+    }
+  }
+
+  /**
+   * Queues rows this worker owns in `accepted` that it does not know of: a
+   * claim whose commit succeeded while its reply was lost. Needs the
+   * `worker` column; without it such rows wait for an operator.
+   */
+  async #adoptClaimsInDoubt(): Promise<void> {
+    if (!this.#store.tracksOwner) {
+      this.#claimInDoubt = false;
+      return;
+    }
+    const leftBehind = await this.#store.findLeftBehind();
+    // Known now, after the query: running, queued, or being claimed by a run-manual.
+    const known = new Set([...this.#running.keys(), ...this.#waiters.keys()]);
+    for (const target of this.targets.values()) for (const id of target.queuedIds()) known.add(id);
+    const adopted = leftBehind.filter((job) => job.status === "accepted" && !known.has(job.id));
+    this.#claimInDoubt = false;
+    for (const { id, target: name } of adopted) {
+      const target = this.targets.get(name);
+      if (!target) continue;
+      log.warn("Job {id} was claimed by a claim whose reply was lost; queueing it", { id });
+      target.enqueue({ id, target: name, origin: "waiting" });
+      this.#schedule(target);
     }
   }
 
@@ -335,12 +370,14 @@ export class Worker {
     const running: RunningJob = { job };
     this.#running.set(job.id, running);
     try {
-      if (
-        !await this.#retryStorage(
-          `mark job ${job.id} running`,
-          () => this.#store.markRunning(job.id, now()),
-        )
-      ) {
+      let attempts = 0;
+      const marked = await this.#retryStorage(`mark job ${job.id} running`, () => {
+        attempts++;
+        return this.#store.markRunning(job.id, now());
+      });
+      // After a failed attempt, 'not accepted' most likely means that attempt
+      // committed before the connection broke: the row is ours and running.
+      if (!marked && attempts === 1) {
         log.warn("Job {id} not started: its row is no longer 'accepted'", { id: job.id });
         this.#waiters.get(job.id)?.resolve({
           error: `job ${job.id} changed status before it could start`,

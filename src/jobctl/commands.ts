@@ -1,0 +1,381 @@
+/**
+ * Every jobctl command, for the worker and for the master (`--master`): its
+ * arguments, help and example, the request it sends and how it shows the
+ * answer. Help texts are built from this table.
+ *
+ * @module
+ */
+
+import type { MasterSendSignalResult, RunManualResult } from "../protocol/requests.ts";
+import { type Command, type CommandSpec, defineCommand, type Mode } from "./command.ts";
+import { quoteList } from "./format.ts";
+import {
+  readConcurrency,
+  readJobId,
+  readSignal,
+  readTarget,
+  readTargets,
+  refuseDuplicateIds,
+  type SignalValue,
+  splitFields,
+} from "./operands.ts";
+import {
+  memoryTable,
+  registeredWorkersTable,
+  runManualReport,
+  signalsReport,
+  targetsTable,
+  workersTable,
+} from "./reports.ts";
+import { UsageError } from "./usage_error.ts";
+
+/** Requires exactly `names.length` arguments. */
+function exactly(command: string, args: readonly string[], names: readonly string[]): void {
+  if (args.length !== names.length) {
+    const wanted = names.length === 1 ? "1 argument" : `${names.length} arguments`;
+    throw new UsageError(
+      `'${command}' takes ${wanted} (${names.join(" ")}), got ${args.length}`,
+      { command },
+    );
+  }
+}
+
+/** Requires at least one argument. */
+function atLeastOne(command: string, args: readonly string[], what: string): void {
+  if (args.length === 0) {
+    throw new UsageError(`'${command}' needs at least one ${what}`, { command });
+  }
+}
+
+function noArguments(args: readonly string[], command: string): void {
+  exactly(command, args, []);
+}
+
+/** Optional targets: none means all. */
+function optionalTargets(args: readonly string[], command: string): string[] | undefined {
+  return args.length === 0 ? undefined : readTargets(command, args);
+}
+
+function someTargets(args: readonly string[], command: string): string[] {
+  atLeastOne(command, args, "target");
+  return readTargets(command, args);
+}
+
+function jobIds(args: readonly string[], command: string): number[] {
+  atLeastOne(command, args, "job id");
+  const ids = args.map((arg) => readJobId(command, arg));
+  refuseDuplicateIds(command, ids);
+  return ids;
+}
+
+/** `"ok"`, as the daemon answers a request with nothing to report. */
+const OK = "ok";
+
+function done(text: string) {
+  return { text: `${text}\n` };
+}
+
+function targetsPhrase(targets: readonly string[] | undefined, all: string): string {
+  return targets === undefined ? all : quoteList(targets);
+}
+
+const worker = <P, D>(spec: CommandSpec<"worker", P, D>) => defineCommand("worker", spec);
+const master = <P, D>(spec: CommandSpec<"master", P, D>) => defineCommand("master", spec);
+
+/** The worker's commands, in help order. */
+export const WORKER_COMMANDS: readonly Command<"worker">[] = [
+  worker({
+    name: "list-targets",
+    args: "",
+    summary: "List the targets with their concurrency, length and paused state",
+    details: "LENGTH counts the target's running and queued jobs.",
+    example: "jobctl list-targets",
+    parse: noArguments,
+    execute: (client) => client.status(),
+    render: (status, _, style) => ({ text: targetsTable(status.targets, style) }),
+  }),
+  worker({
+    name: "memory-usage",
+    args: "",
+    summary: "Show the worker's memory use and its pending run-manual jobs",
+    details: "pendingJobPromises counts the run-manual jobs the worker is waiting for.",
+    example: "jobctl memory-usage",
+    parse: noArguments,
+    execute: (client) => client.status(),
+    render: (status, _, style) => ({
+      text: memoryTable(status.memoryUsage, workerCounters(status), style),
+    }),
+  }),
+  worker({
+    name: "status",
+    args: "",
+    summary: "Show the targets table and the memory table together",
+    example: "jobctl status",
+    parse: noArguments,
+    execute: (client) => client.status(),
+    render: (status, _, style) => ({
+      text: `${targetsTable(status.targets, style)}\n${
+        memoryTable(status.memoryUsage, workerCounters(status), style)
+      }`,
+    }),
+  }),
+  worker({
+    name: "poll",
+    args: "TARGET...",
+    summary: "Ask the worker to claim waiting jobs of these targets",
+    details: "The worker answers at once and claims the jobs in the background.",
+    example: "jobctl poll build deploy",
+    parse: someTargets,
+    execute: async (client, targets) => (await client.poll(targets), OK),
+    render: (_, targets) => done(`Asked the worker to poll ${quoteList(targets)}`),
+  }),
+  worker({
+    name: "pause",
+    args: "[TARGET...]",
+    summary: "Pause targets (all when none are named): no new job starts",
+    details: "Running jobs finish; claimed jobs wait until 'continue'.",
+    example: "jobctl pause build",
+    parse: optionalTargets,
+    execute: async (client, targets) => (await client.pause(targets), OK),
+    render: (_, targets) => done(`Paused ${targetsPhrase(targets, "all targets")}`),
+  }),
+  worker({
+    name: "continue",
+    args: "[TARGET...]",
+    summary: "Resume paused targets (all when none are named) and poll them",
+    example: "jobctl continue build",
+    parse: optionalTargets,
+    execute: async (client, targets) => (await client.continue(targets), OK),
+    render: (_, targets) => done(`Resumed ${targetsPhrase(targets, "all targets")}`),
+  }),
+  worker({
+    name: "set-target-concurrency",
+    args: "TARGET N",
+    summary: "Set how many jobs of a target run at once",
+    details: "Takes effect at once: with a higher N, queued jobs start right away.",
+    example: "jobctl set-target-concurrency build 4",
+    parse: (args, name) => {
+      exactly(name, args, ["TARGET", "N"]);
+      return { target: readTarget(name, args[0]), concurrency: readConcurrency(name, args[1]) };
+    },
+    execute: async (client, { target, concurrency }) => (
+      await client.setTargetConcurrency(target, concurrency), OK
+    ),
+    render: (_, { target, concurrency }) =>
+      done(`Set the concurrency of '${target}' to ${concurrency}`),
+  }),
+  worker({
+    name: "add-target",
+    args: "TARGET N",
+    summary: "Start serving a target with concurrency N",
+    details: "The change lasts until the worker restarts; add the target to " +
+      "[targets] in the worker's config to keep it.",
+    example: "jobctl add-target reports 2",
+    parse: (args, name) => {
+      exactly(name, args, ["TARGET", "N"]);
+      return { target: readTarget(name, args[0]), concurrency: readConcurrency(name, args[1]) };
+    },
+    execute: async (client, { target, concurrency }) => (
+      await client.addTarget(target, concurrency), OK
+    ),
+    render: (_, { target, concurrency }) =>
+      done(`Added target '${target}' with concurrency ${concurrency}`),
+  }),
+  worker({
+    name: "remove-target",
+    args: "TARGET",
+    summary: "Stop serving a target that has no queued or running jobs",
+    example: "jobctl remove-target reports",
+    parse: (args, name) => {
+      exactly(name, args, ["TARGET"]);
+      return readTarget(name, args[0]);
+    },
+    execute: async (client, target) => (await client.removeTarget(target), OK),
+    render: (_, target) => done(`Removed target '${target}'`),
+  }),
+  worker({
+    name: "run-manual",
+    args: "ID...",
+    summary: "Run 'manual' jobs by id and wait until they end",
+    details: "Prints each job's result, exit code, signal, stdout and stderr, or the " +
+      "reason it could not run. Exits with status 1 when any job did not end 'ok'.",
+    example: "jobctl run-manual 1021 1022",
+    parse: jobIds,
+    execute: (client, ids) => client.runManual(ids),
+    render: (result, ids, style) => runManualReport(result, ids, style),
+  }),
+  worker({
+    name: "send-signal",
+    args: "ID SIGNAL...",
+    summary: "Send signals to running jobs: pairs of job id and signal",
+    details: "SIGNAL is a name (TERM, SIGKILL, usr1) or a number. Exits with status 1 when " +
+      "a signal was not delivered (the job is not running on this worker).",
+    example: "jobctl send-signal 1021 TERM 1022 KILL",
+    parse: (args, name) => {
+      if (args.length === 0 || args.length % 2 !== 0) {
+        throw new UsageError(
+          `'${name}' takes pairs of ID SIGNAL, got ${args.length} argument${
+            args.length === 1 ? "" : "s"
+          }`,
+          { command: name },
+        );
+      }
+      const pairs: { id: number; signal: SignalValue }[] = [];
+      for (let index = 0; index < args.length; index += 2) {
+        pairs.push({ id: readJobId(name, args[index]), signal: readSignal(name, args[index + 1]) });
+      }
+      refuseDuplicateIds(name, pairs.map((pair) => pair.id));
+      return pairs;
+    },
+    execute: (client, pairs) =>
+      client.sendSignal(Object.fromEntries(pairs.map(({ id, signal }) => [id, signal]))),
+    render: (result, pairs, style) =>
+      signalsReport(
+        pairs.map(({ id, signal }) => ({ id, signal, outcome: result[String(id)] })),
+        style,
+      ),
+  }),
+];
+
+function workerCounters(
+  status: { jobPromisesCount: number; pendingResultWrites?: number },
+): [string, number][] {
+  const counters: [string, number][] = [["pendingJobPromises", status.jobPromisesCount]];
+  if (status.pendingResultWrites !== undefined) {
+    counters.push(["pendingResultWrites", status.pendingResultWrites]);
+  }
+  return counters;
+}
+
+/** A `TARGET:ID` argument of the master's run-manual. */
+function targetedJob(command: string, text: string): { target: string; id: number } {
+  const [target, id] = splitFields(command, text, ["TARGET", "ID"]);
+  return { target: readTarget(command, target), id: readJobId(command, id) };
+}
+
+/** The master's commands, in help order. */
+export const MASTER_COMMANDS: readonly Command<"master">[] = [
+  master({
+    name: "list-workers",
+    args: "",
+    summary: "List the workers with their targets' concurrency, length and paused state",
+    details: "Asks every registered worker for its status through the master.",
+    example: "jobctl --master list-workers",
+    parse: noArguments,
+    execute: (client) => client.status(true),
+    render: (status, _, style) => ({ text: workersTable(status.workers, style) }),
+  }),
+  master({
+    name: "memory-usage",
+    args: "",
+    summary: "Show the master's memory use",
+    example: "jobctl --master memory-usage",
+    parse: noArguments,
+    execute: (client) => client.status(false),
+    render: (status, _, style) => ({ text: memoryTable(status.memoryUsage, [], style) }),
+  }),
+  master({
+    name: "status",
+    args: "",
+    summary: "Show the registered workers (without asking them) and the master's memory",
+    example: "jobctl --master status",
+    parse: noArguments,
+    execute: (client) => client.status(false),
+    render: (status, _, style) => ({
+      text: `${registeredWorkersTable(status.workers, style)}\n${
+        memoryTable(status.memoryUsage, [], style)
+      }`,
+    }),
+  }),
+  master({
+    name: "poke",
+    args: "TARGET...",
+    summary: "Ask the workers serving these targets to poll them",
+    details: "Pokes for targets no worker serves yet are delivered when such a worker registers.",
+    example: "jobctl --master poke build deploy",
+    parse: someTargets,
+    execute: async (client, targets) => (await client.poke(targets), OK),
+    render: (_, targets) => done(`Poked ${quoteList(targets)}`),
+  }),
+  master({
+    name: "pause",
+    args: "[TARGET...]",
+    summary: "Pause targets on every worker serving them (all targets when none are named)",
+    example: "jobctl --master pause build",
+    parse: optionalTargets,
+    execute: async (client, targets) => (await client.pause(targets), OK),
+    render: (_, targets) =>
+      done(`Paused ${targetsPhrase(targets, "all targets")} on the workers serving them`),
+  }),
+  master({
+    name: "continue",
+    args: "[TARGET...]",
+    summary: "Resume targets on every worker serving them (all targets when none are named)",
+    example: "jobctl --master continue build",
+    parse: optionalTargets,
+    execute: async (client, targets) => (await client.continue(targets), OK),
+    render: (_, targets) =>
+      done(`Resumed ${targetsPhrase(targets, "all targets")} on the workers serving them`),
+  }),
+  master({
+    name: "run-manual",
+    args: "TARGET:ID...",
+    summary: "Run 'manual' jobs on the workers serving their targets and wait until they end",
+    details: "Prints each job's result, exit code, signal, stdout and stderr, or the " +
+      "reason it could not run. Exits with status 1 when any job did not end 'ok'.",
+    example: "jobctl --master run-manual build:1021 deploy:1022",
+    parse: (args, name) => {
+      atLeastOne(name, args, "TARGET:ID");
+      const jobs = args.map((arg) => targetedJob(name, arg));
+      refuseDuplicateIds(name, jobs.map((job) => job.id));
+      return jobs;
+    },
+    execute: (client, jobs): Promise<RunManualResult> => client.runManual(jobs),
+    render: (result, jobs, style) => runManualReport(result, jobs.map((job) => job.id), style),
+  }),
+  master({
+    name: "send-signal",
+    args: "TARGET:ID:SIGNAL...",
+    summary: "Send signals to running jobs through the workers serving their targets",
+    details: "SIGNAL is a name (TERM, SIGKILL, usr1) or a number. Exits with status 1 when " +
+      "a signal was not delivered.",
+    example: "jobctl --master send-signal build:1021:TERM",
+    parse: (args, name) => {
+      atLeastOne(name, args, "TARGET:ID:SIGNAL");
+      const jobs = args.map((arg) => {
+        const [target, id, signal] = splitFields(name, arg, ["TARGET", "ID", "SIGNAL"]);
+        return {
+          target: readTarget(name, target),
+          id: readJobId(name, id),
+          signal: readSignal(name, signal),
+        };
+      });
+      refuseDuplicateIds(name, jobs.map((job) => job.id));
+      return jobs;
+    },
+    execute: (client, jobs): Promise<MasterSendSignalResult> => client.sendSignal(jobs),
+    render: (result, jobs, style) =>
+      signalsReport(
+        jobs.map(({ id, target, signal }) => {
+          const delivered = result[String(id)];
+          return {
+            id,
+            target,
+            signal,
+            outcome: typeof delivered === "boolean" ? delivered : result.errors?.[String(id)],
+          };
+        }),
+        style,
+      ),
+  }),
+];
+
+/** The commands of a mode. */
+export function commandsOf(mode: Mode): readonly Command[] {
+  return mode === "master" ? MASTER_COMMANDS : WORKER_COMMANDS;
+}
+
+/** The command `name` of `mode`, or `undefined`. */
+export function findCommand<M extends Mode>(mode: M, name: string): Command<M> | undefined {
+  return (commandsOf(mode) as readonly Command<M>[]).find((command) => command.name === name);
+}

@@ -1,0 +1,95 @@
+/**
+ * jobctl's help texts, built from the command table and the defaults, so
+ * they cannot drift from what jobctl does.
+ *
+ * @module
+ */
+
+import {
+  DEFAULT_JOBCTL_HOST,
+  DEFAULT_LOG_LEVEL,
+  DEFAULT_MASTER_PORT,
+  DEFAULT_WORKER_PORT,
+  JOBCTL_CONFIG_FILE_NAME,
+} from "../config/defaults.ts";
+import { LOG_LEVELS } from "../log.ts";
+import type { Command } from "./command.ts";
+import { MASTER_COMMANDS, WORKER_COMMANDS } from "./commands.ts";
+
+/** Exit statuses of jobctl. */
+export const ExitCode = {
+  /** The command succeeded. */
+  Ok: 0,
+  /** The daemon answered with an error, a job did not end `ok`, or a signal was not delivered. */
+  Failed: 1,
+  /** The command line or the config file is wrong. */
+  Usage: 2,
+  /** The daemon cannot be reached, closed the connection or did not answer in time. */
+  Unreachable: 3,
+  /** Ctrl-C at the password prompt. */
+  Cancelled: 130,
+} as const;
+
+function commandList(commands: readonly Command[], prefix: string): string {
+  const heads = commands.map((command) => `${prefix}${command.name} ${command.args}`.trimEnd());
+  const width = Math.max(...heads.map((head) => head.length));
+  return commands.map((command, index) => `  ${heads[index].padEnd(width)}  ${command.summary}`)
+    .join("\n");
+}
+
+/** `jobctl --help`. */
+export function programHelp(): string {
+  return `jobctl: control a jobd worker or, with --master, a jobd-master.
+
+Usage: jobctl [OPTIONS] COMMAND [ARGS...]
+       jobctl COMMAND --help
+
+Worker commands:
+${commandList(WORKER_COMMANDS, "")}
+
+Master commands (with --master):
+${commandList(MASTER_COMMANDS, "")}
+
+Options (anywhere on the line; a lone -- ends them):
+  --master             talk to jobd-master (--no-master: to a worker, whatever the config says)
+  --host HOST          daemon address (default ${DEFAULT_JOBCTL_HOST})
+  -p, --port PORT      daemon port (default ${DEFAULT_WORKER_PORT}, or ${DEFAULT_MASTER_PORT} with --master)
+  -c, --config PATH    config file (default ~/${JOBCTL_CONFIG_FILE_NAME}; read when it exists)
+  --password           ask for the password (no echo); otherwise the config's password is sent
+  --log-level LEVEL    ${LOG_LEVELS.join("|")} (default ${DEFAULT_LOG_LEVEL}); logs go to stderr
+  --json               print the daemon's response data as JSON
+  --timeout SECONDS    give up on a request after this long (default: wait for ever)
+  -h, --help           show this help, or a command's help after the command
+  -V, --version        print the version
+
+Config file (ini; the command line wins):
+  master = true        host = 10.0.0.5        port = 7081
+  password = secret    log_level = warn
+
+Exit status:
+  ${ExitCode.Ok}  success
+  ${ExitCode.Failed}  the daemon answered with an error, a job did not end 'ok',
+     or a signal was not delivered
+  ${ExitCode.Usage}  usage error: unknown command or option, bad argument, bad config file
+  ${ExitCode.Unreachable}  cannot connect to the daemon, or it closed the connection or did not answer
+`;
+}
+
+/** `jobctl COMMAND --help`. */
+export function commandHelp(command: Command): string {
+  const master = command.mode === "master" ? "--master " : "";
+  const lines = [
+    `Usage: jobctl ${master}[OPTIONS] ${command.name} ${command.args}`.trimEnd(),
+    "",
+    `${command.summary}.`,
+  ];
+  if (command.details) lines.push(command.details);
+  lines.push(
+    "",
+    "Example:",
+    `  ${command.example}`,
+    "",
+    "Options: see 'jobctl --help'.",
+  );
+  return lines.join("\n") + "\n";
+}

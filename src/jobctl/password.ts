@@ -1,0 +1,94 @@
+/**
+ * `--password`: asks for the password on the terminal without echoing it.
+ * The prompt goes to stderr, so stdout carries only the command's output.
+ * When stdin is not a terminal (a pipe, say) the first line is read as is.
+ *
+ * @module
+ */
+
+/** The user pressed Ctrl-C at the password prompt. */
+export class PromptCancelledError extends Error {
+  constructor() {
+    super("Cancelled at the password prompt");
+    this.name = "PromptCancelledError";
+  }
+}
+
+const CTRL_C = 0x03;
+const CTRL_D = 0x04;
+const BACKSPACE = 0x08;
+const LINE_FEED = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+const CTRL_U = 0x15;
+const DELETE = 0x7f;
+
+/**
+ * Reads one line from `input` as a terminal in raw mode sends it: up to CR
+ * or LF (not included), with Backspace/Delete removing the last character,
+ * Ctrl-U clearing the line and Ctrl-D ending the input. The stream's end also
+ * ends the line.
+ *
+ * @throws {PromptCancelledError} on Ctrl-C.
+ */
+export async function readPasswordLine(input: ReadableStream<Uint8Array>): Promise<string> {
+  const reader = input.getReader();
+  let characters: string[] = [];
+  const decoder = new TextDecoder();
+  try {
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      for (const byte of value) {
+        switch (byte) {
+          case CTRL_C:
+            throw new PromptCancelledError();
+          case CTRL_D:
+          case LINE_FEED:
+          case CARRIAGE_RETURN:
+            characters.push(...decoder.decode());
+            return characters.join("");
+          case BACKSPACE:
+          case DELETE:
+            characters.push(...decoder.decode());
+            characters.pop();
+            break;
+          case CTRL_U:
+            decoder.decode();
+            characters = [];
+            break;
+          default:
+            characters.push(...decoder.decode(Uint8Array.of(byte), { stream: true }));
+        }
+      }
+    }
+    characters.push(...decoder.decode());
+    return characters.join("");
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+function writeAll(file: { writeSync(bytes: Uint8Array): number }, text: string): void {
+  let bytes = new TextEncoder().encode(text);
+  while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
+}
+
+/**
+ * Shows `prompt` on stderr and reads the password from stdin, with echo off
+ * when stdin is a terminal (raw mode, restored afterwards).
+ *
+ * @throws {PromptCancelledError} on Ctrl-C.
+ */
+export async function promptPassword(prompt = "Password: "): Promise<string> {
+  writeAll(Deno.stderr, prompt);
+  const terminal = Deno.stdin.isTerminal();
+  if (terminal) Deno.stdin.setRaw(true);
+  try {
+    return await readPasswordLine(Deno.stdin.readable);
+  } finally {
+    if (terminal) {
+      Deno.stdin.setRaw(false);
+      writeAll(Deno.stderr, "\n");
+    }
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * A running `jobd-master`: the server, the registry of workers, the
+ * heartbeat and the poke router, started together and stopped together.
+ *
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import { MASTER_RESTART_ONLY_SETTINGS, type MasterConfig } from "../config/master_config.ts";
+import { Server } from "../net/server.ts";
+import { masterHandlers } from "./handlers.ts";
+import { Heartbeat } from "./heartbeat.ts";
+import { PokeRouter } from "./poke.ts";
+import { WorkerRegistry } from "./registry.ts";
+
+const log = getLogger(["jobd", "master"]);
+
+/** Settings fixed by the listening server, also applied only on restart. */
+const SERVER_SETTINGS = [
+  "password",
+  "alwaysAllowLocalhost",
+] as const satisfies readonly (keyof MasterConfig)[];
+
+/** Every setting a reload keeps at its running value. */
+export const MASTER_RELOAD_KEEPS: readonly (keyof MasterConfig)[] = [
+  ...MASTER_RESTART_ONLY_SETTINGS,
+  ...SERVER_SETTINGS,
+];
+
+/** The config file's name of a setting: `alwaysAllowLocalhost` -> `always_allow_localhost`. */
+function configKeyName(setting: string): string {
+  return setting.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+/**
+ * The master: accepts clients and workers on one port, keeps the registry
+ * of workers, pings them, and routes pokes and other requests to them.
+ */
+export class MasterDaemon implements AsyncDisposable {
+  readonly server: Server;
+  readonly registry: WorkerRegistry;
+  readonly pokes: PokeRouter;
+  readonly heartbeat: Heartbeat;
+  #config: MasterConfig;
+  #stopping: Promise<void> | undefined;
+
+  private constructor(config: MasterConfig) {
+    this.#config = config;
+    this.registry = new WorkerRegistry();
+    this.pokes = new PokeRouter(this.registry, config.pokeThrottleInterval);
+    this.heartbeat = new Heartbeat(this.registry, config.pingInterval);
+    this.server = Server.listen({
+      hostname: config.host,
+      port: config.port,
+      handlers: masterHandlers({ registry: this.registry, pokes: this.pokes }),
+      requiredPassword: config.password,
+      alwaysAllowLocalhost: config.alwaysAllowLocalhost,
+    });
+    this.heartbeat.start();
+  }
+
+  /** Starts listening. Throws `ListenError` naming the address when the port is taken. */
+  static start(config: MasterConfig): MasterDaemon {
+    const daemon = new MasterDaemon(config);
+    log.info("jobd-master listening on {host}:{port}", {
+      host: daemon.server.addr.hostname,
+      port: daemon.server.addr.port,
+    });
+    return daemon;
+  }
+
+  /** The config the daemon runs with. */
+  get config(): MasterConfig {
+    return this.#config;
+  }
+
+  /**
+   * Stops: no more pings or polls, the workers' connections close (they
+   * reconnect to the next master), requests waiting for a worker are
+   * answered with an error, then the server closes. Idempotent.
+   */
+  shutdown(): Promise<void> {
+    this.#stopping ??= (async () => {
+      log.info("Shutting down");
+      this.heartbeat.stop();
+      this.pokes.stop();
+      this.registry.closeAll();
+      await this.server.close();
+      log.info("Stopped");
+    })();
+    return this.#stopping;
+  }
+
+  /** Same as {@linkcode MasterDaemon.shutdown}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown();
+  }
+
+  /**
+   * Applies a reloaded config: `ping_interval` and `poke_throttle_interval`
+   * at once (logging is the entry point's part). Keys that need a restart
+   * are reported and keep their running values.
+   */
+  reload(next: MasterConfig): void {
+    const old = this.#config;
+    const needRestart = MASTER_RELOAD_KEEPS.filter((key) => old[key] !== next[key]);
+    if (needRestart.length > 0) {
+      log.warn("Config reload: {keys} changed but need a restart; keeping the running values", {
+        keys: needRestart.map(configKeyName).join(", "),
+      });
+    }
+    if (next.pingInterval !== old.pingInterval) this.heartbeat.interval = next.pingInterval;
+    if (next.pokeThrottleInterval !== old.pokeThrottleInterval) {
+      this.pokes.throttleInterval = next.pokeThrottleInterval;
+    }
+    const kept = Object.fromEntries(needRestart.map((key) => [key, old[key]]));
+    this.#config = { ...next, ...kept };
+    log.info("Config reloaded");
+  }
+}

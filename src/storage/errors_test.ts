@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { isTransientStorageError, StorageError } from "./errors.ts";
+
+/** An error shaped like the ones mysql2 raises: a message plus code, errno and fatal. */
+function driverError(message: string, fields: { code: string; errno?: number; fatal?: boolean }) {
+  return Object.assign(new Error(message), fields);
+}
+
+Deno.test("a refused connection is transient", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  const error = await Deno.connect({ hostname: "127.0.0.1", port }).then(
+    (connection) => {
+      connection.close();
+      return assert.fail("connected to a closed port");
+    },
+    (error: unknown) => error,
+  );
+  assert.equal(isTransientStorageError(error), true);
+});
+
+Deno.test("lost connections, deadlocks, lock waits and full servers are transient", () => {
+  const transient = [
+    driverError("connect ECONNREFUSED 127.0.0.1:3306", { code: "ECONNREFUSED", errno: -111 }),
+    driverError("read ECONNRESET", { code: "ECONNRESET", errno: -104, fatal: true }),
+    driverError("Connection lost: The server closed the connection.", {
+      code: "PROTOCOL_CONNECTION_LOST",
+      fatal: true,
+    }),
+    driverError("Deadlock found when trying to get lock", {
+      code: "ER_LOCK_DEADLOCK",
+      errno: 1213,
+    }),
+    driverError("Lock wait timeout exceeded", { code: "ER_LOCK_WAIT_TIMEOUT", errno: 1205 }),
+    driverError("Too many connections", { code: "ER_CON_COUNT_ERROR", errno: 1040 }),
+    driverError("Server shutdown in progress", { code: "ER_SERVER_SHUTDOWN", errno: 1053 }),
+    driverError("Connection was killed", { code: "ER_CONNECTION_KILLED", errno: 1927 }),
+  ];
+  for (const error of transient) assert.equal(isTransientStorageError(error), true, error.message);
+});
+
+Deno.test("errors about the request itself are not transient", () => {
+  const permanent = [
+    driverError("You have an error in your SQL syntax", { code: "ER_PARSE_ERROR", errno: 1064 }),
+    driverError("Table 'jobd.jobs' doesn't exist", { code: "ER_NO_SUCH_TABLE", errno: 1146 }),
+    driverError("Access denied for user 'jobd'", {
+      code: "ER_ACCESS_DENIED_ERROR",
+      errno: 1045,
+      fatal: true,
+    }),
+    new Error("Pool is closed."),
+    new StorageError("Cannot use the table 'jobs' of database 'jobd': it does not exist"),
+  ];
+  for (const error of permanent) assert.equal(isTransientStorageError(error), false, error.message);
+  for (const value of [undefined, null, "ECONNREFUSED", 1213]) {
+    assert.equal(isTransientStorageError(value), false);
+  }
+});
+
+Deno.test("a StorageError is judged by its cause, and keeps the driver's code and errno", () => {
+  const cause = driverError("Deadlock found", { code: "ER_LOCK_DEADLOCK", errno: 1213 });
+  const error = new StorageError("Cannot claim waiting jobs of target 'a': Deadlock found", {
+    cause,
+  });
+  assert.equal(error.name, "StorageError");
+  assert.equal(error.code, "ER_LOCK_DEADLOCK");
+  assert.equal(error.errno, 1213);
+  assert.equal(isTransientStorageError(error), true);
+});
+
+Deno.test("a cycle of causes ends the search", () => {
+  const first = new Error("first") as Error & { cause?: unknown };
+  const second = new Error("second", { cause: first });
+  first.cause = second;
+  assert.equal(isTransientStorageError(first), false);
+});
