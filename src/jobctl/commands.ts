@@ -87,7 +87,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
   worker({
     name: "list-targets",
     args: "",
-    summary: "List the targets with their concurrency, length and paused state",
+    summary: "The targets with their concurrency, length and paused state",
     details: "LENGTH counts the target's running and queued jobs.",
     example: "jobctl list-targets",
     parse: noArguments,
@@ -97,7 +97,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
   worker({
     name: "memory-usage",
     args: "",
-    summary: "Show the worker's memory use and its pending run-manual jobs",
+    summary: "Memory use and the number of pending run-manual jobs",
     details: "pendingJobPromises counts the run-manual jobs the worker is waiting for.",
     example: "jobctl memory-usage",
     parse: noArguments,
@@ -109,7 +109,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
   worker({
     name: "status",
     args: "",
-    summary: "Show the targets table and the memory table together",
+    summary: "The targets table and the memory table",
     example: "jobctl status",
     parse: noArguments,
     execute: (client) => client.status(),
@@ -132,7 +132,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
   worker({
     name: "pause",
     args: "[TARGET...]",
-    summary: "Pause targets (all when none are named): no new job starts",
+    summary: "Pause targets (all when none named): no new job starts",
     details: "Running jobs finish; claimed jobs wait until 'continue'.",
     example: "jobctl pause build",
     parse: optionalTargets,
@@ -142,7 +142,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
   worker({
     name: "continue",
     args: "[TARGET...]",
-    summary: "Resume paused targets (all when none are named) and poll them",
+    summary: "Resume targets (all when none named) and poll them",
     example: "jobctl continue build",
     parse: optionalTargets,
     execute: async (client, targets) => (await client.continue(targets), OK),
@@ -184,7 +184,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
   worker({
     name: "remove-target",
     args: "TARGET",
-    summary: "Stop serving a target that has no queued or running jobs",
+    summary: "Stop serving a target that has no queued or running job",
     example: "jobctl remove-target reports",
     parse: (args, name) => {
       exactly(name, args, ["TARGET"]);
@@ -196,7 +196,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
   worker({
     name: "run-manual",
     args: "ID...",
-    summary: "Run 'manual' jobs by id and wait until they end",
+    summary: "Run 'manual' jobs by id and show how they ended",
     details: "Prints each job's result, exit code, signal, stdout and stderr, or the " +
       "reason it could not run. Exits with status 1 when any job did not end 'ok'.",
     example: "jobctl run-manual 1021 1022",
@@ -207,7 +207,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
   worker({
     name: "send-signal",
     args: "ID SIGNAL...",
-    summary: "Send signals to running jobs: pairs of job id and signal",
+    summary: "Signal running jobs: pairs of job id and signal",
     details: "SIGNAL is a name (TERM, SIGKILL, usr1) or a number. Exits with status 1 when " +
       "a signal was not delivered (the job is not running on this worker).",
     example: "jobctl send-signal 1021 TERM 1022 KILL",
@@ -258,7 +258,7 @@ export const MASTER_COMMANDS: readonly Command<"master">[] = [
   master({
     name: "list-workers",
     args: "",
-    summary: "List the workers with their targets' concurrency, length and paused state",
+    summary: "Workers with their targets' concurrency, length, paused state",
     details: "Asks every registered worker for its status through the master.",
     example: "jobctl --master list-workers",
     parse: noArguments,
@@ -268,7 +268,7 @@ export const MASTER_COMMANDS: readonly Command<"master">[] = [
   master({
     name: "memory-usage",
     args: "",
-    summary: "Show the master's memory use",
+    summary: "The master's memory use",
     example: "jobctl --master memory-usage",
     parse: noArguments,
     execute: (client) => client.status(false),
@@ -277,7 +277,7 @@ export const MASTER_COMMANDS: readonly Command<"master">[] = [
   master({
     name: "status",
     args: "",
-    summary: "Show the registered workers (without asking them) and the master's memory",
+    summary: "Registered workers (not asked) and the master's memory",
     example: "jobctl --master status",
     parse: noArguments,
     execute: (client) => client.status(false),
@@ -300,7 +300,7 @@ export const MASTER_COMMANDS: readonly Command<"master">[] = [
   master({
     name: "pause",
     args: "[TARGET...]",
-    summary: "Pause targets on every worker serving them (all targets when none are named)",
+    summary: "Pause targets on their workers (all when none named)",
     example: "jobctl --master pause build",
     parse: optionalTargets,
     execute: async (client, targets) => (await client.pause(targets), OK),
@@ -310,7 +310,7 @@ export const MASTER_COMMANDS: readonly Command<"master">[] = [
   master({
     name: "continue",
     args: "[TARGET...]",
-    summary: "Resume targets on every worker serving them (all targets when none are named)",
+    summary: "Resume targets on their workers (all when none named)",
     example: "jobctl --master continue build",
     parse: optionalTargets,
     execute: async (client, targets) => (await client.continue(targets), OK),
@@ -320,7 +320,7 @@ export const MASTER_COMMANDS: readonly Command<"master">[] = [
   master({
     name: "run-manual",
     args: "TARGET:ID...",
-    summary: "Run 'manual' jobs on the workers serving their targets and wait until they end",
+    summary: "Run 'manual' jobs on the workers serving their targets",
     details: "Prints each job's result, exit code, signal, stdout and stderr, or the " +
       "reason it could not run. Exits with status 1 when any job did not end 'ok'.",
     example: "jobctl --master run-manual build:1021 deploy:1022",
@@ -336,7 +336,7 @@ export const MASTER_COMMANDS: readonly Command<"master">[] = [
   master({
     name: "send-signal",
     args: "TARGET:ID:SIGNAL...",
-    summary: "Send signals to running jobs through the workers serving their targets",
+    summary: "Signal running jobs through the workers serving their targets",
     details: "SIGNAL is a name (TERM, SIGKILL, usr1) or a number. Exits with status 1 when " +
       "a signal was not delivered.",
     example: "jobctl --master send-signal build:1021:TERM",

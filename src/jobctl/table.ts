@@ -73,7 +73,7 @@ function pad(text: string, size: number, align: "left" | "right", shown = text):
 /**
  * Renders a table as text, one line per row line, ending with a line break.
  * Rows shorter than the column list are filled with empty cells. Trailing
- * spaces are trimmed from each line.
+ * spaces, and separators before empty cells at the end, are left out.
  */
 export function formatTable(
   columns: readonly Column[],
@@ -105,10 +105,12 @@ export function formatTable(
   for (const row of cells) {
     const height = Math.max(...row.map((cell) => cell.lines.length));
     for (let line = 0; line < height; line++) {
-      lines.push(join(row.map((cell, index) => {
-        const text = cell.lines[line] ?? "";
+      const texts = row.map((cell) => cell.lines[line] ?? "");
+      // Empty cells at the end of a line get no separators either.
+      const used = texts.findLastIndex((text) => text !== "") + 1;
+      lines.push(join(texts.slice(0, Math.max(used, 1)).map((text, index) => {
         const align = columns[index].align ?? "left";
-        return pad(text, widths[index], align, paint(text, cell.color, style));
+        return pad(text, widths[index], align, paint(text, row[index].color, style));
       })));
     }
   }

@@ -52,7 +52,10 @@ Deno.test("status reads poll_workers as a boolean", () => {
   assert.equal(readPollWorkers({ poll_workers: true }), true);
   assert.equal(readPollWorkers({ poll_workers: 1 }), true);
   assert.equal(readPollWorkers({ poll_workers: false }), false);
-  refused(() => readPollWorkers({ poll_workers: "yes" }), "'poll_workers' must be boolean, string given");
+  refused(
+    () => readPollWorkers({ poll_workers: "yes" }),
+    "'poll_workers' must be boolean, string given",
+  );
 });
 
 Deno.test("run-manual jobs are {id, target} items with the older master's error texts", () => {
@@ -64,7 +67,10 @@ Deno.test("run-manual jobs are {id, target} items with the older master's error 
   refused(() => readTargetedJobs({ jobs: [{ target: "a" }] }), "missing required field id");
   refused(() => readTargetedJobs({ jobs: [{ id: "1", target: "a" }] }), "'id' must be integer");
   refused(() => readTargetedJobs({ jobs: [{ id: 1.5, target: "a" }] }), "'id' must be integer");
-  refused(() => readTargetedJobs({ jobs: [{ id: 0, target: "a" }] }), "'id' must be positive, got 0");
+  refused(
+    () => readTargetedJobs({ jobs: [{ id: 0, target: "a" }] }),
+    "'id' must be positive, got 0",
+  );
   refused(() => readTargetedJobs({ jobs: [{ id: 1 }] }), "missing required field target");
   refused(() => readTargetedJobs({ jobs: [{ id: 1, target: 2 }] }), "'target' must be string");
   refused(() => readTargetedJobs({ jobs: [5] }), "every job must be an object, number given");

@@ -22,12 +22,21 @@ export class StorageError extends Error {
   }
 }
 
-/** The fields of a mysql2 or Node.js network error that tell what went wrong. */
+/** The fields of a mysql2, `node:sqlite` or Node.js network error that tell what went wrong. */
 interface DriverErrorFields {
   code?: unknown;
   errno?: unknown;
   fatal?: unknown;
+  /** SQLite's result code, on `node:sqlite` errors (`code` is then `ERR_SQLITE_ERROR`). */
+  errcode?: unknown;
 }
+
+/**
+ * SQLite's primary result codes that mean "another connection holds the
+ * lock": SQLITE_BUSY (5) and SQLITE_LOCKED (6). Extended codes carry them in
+ * their low byte.
+ */
+const TRANSIENT_SQLITE_CODES: ReadonlySet<number> = new Set([5, 6]);
 
 /**
  * Server error numbers that mean "try again later": the statement or the
@@ -74,12 +83,15 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   "ER_SERVER_SHUTDOWN",
   "ER_LOCK_WAIT_TIMEOUT",
   "ER_LOCK_DEADLOCK",
+  "SQLITE_BUSY",
+  "SQLITE_LOCKED",
 ]);
 
 /**
  * Whether an operation that failed with `err` is worth retrying unchanged:
  * the database was unreachable, went away, was shutting down, had too many
- * connections, or the statement lost a deadlock or a lock wait. Errors about
+ * connections, or the statement lost a deadlock or a lock wait (SQLite:
+ * the database was busy or locked by another connection). Errors about
  * the request itself (syntax, a missing table or column, access denied, a
  * closed store) are not. Looks through `cause` chains, so a `StorageError`
  * wrapping a driver error is judged by that error.
@@ -108,7 +120,10 @@ function judge(err: object): boolean | undefined {
   ) {
     return true;
   }
-  const { code, errno, fatal } = err as DriverErrorFields;
+  const { code, errno, fatal, errcode } = err as DriverErrorFields;
+  if (typeof errcode === "number" && code === "ERR_SQLITE_ERROR") {
+    return TRANSIENT_SQLITE_CODES.has(errcode & 0xff);
+  }
   // A server error number decides on its own: a known transient one, or a request error.
   if (
     typeof errno === "number" && errno > 0 && typeof code === "string" && code.startsWith("ER_")

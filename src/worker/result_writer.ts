@@ -11,6 +11,8 @@ const BATCH_SIZE = 200;
 interface QueuedResult {
   job: FinishedJob;
   resolve(stored: boolean): void;
+  /** A write including this row failed: it may have committed all the same. */
+  inDoubt?: boolean;
 }
 
 /**
@@ -62,7 +64,9 @@ export class ResultWriter {
         this.#queue.splice(0, batch.length);
         this.#backoff.reset();
         for (const entry of batch) {
-          const stored = !untouched.has(entry.job.id);
+          // A row no longer 'running' after a failed attempt is most likely
+          // that attempt's commit, whose reply was lost.
+          const stored = !untouched.has(entry.job.id) || entry.inDoubt === true;
           if (!stored) {
             log.warn("Result of job {id} not stored: the row is no longer 'running'", {
               id: entry.job.id,
@@ -71,6 +75,7 @@ export class ResultWriter {
           entry.resolve(stored);
         }
       } catch (error) {
+        for (const entry of batch) entry.inDoubt = true;
         if (!isTransientStorageError(error)) {
           if (batch.length > 1) {
             singlesLeft = batch.length;

@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import { parseCommandLine } from "./args.ts";
+import { UsageError } from "./usage_error.ts";
+
+function usageError(args: string[]): UsageError {
+  try {
+    parseCommandLine(args);
+  } catch (error) {
+    assert.ok(error instanceof UsageError, `expected a UsageError, got ${error}`);
+    return error;
+  }
+  assert.fail(`expected a UsageError for ${JSON.stringify(args)}`);
+}
+
+Deno.test("the command and its arguments follow the options", () => {
+  assert.deepEqual(parseCommandLine(["--host", "10.0.0.5", "-p", "7090", "poll", "a", "b"]), {
+    action: "run",
+    command: "poll",
+    args: ["a", "b"],
+    options: {
+      master: undefined,
+      host: "10.0.0.5",
+      port: 7090,
+      configPath: undefined,
+      askPassword: false,
+      logLevel: undefined,
+      json: false,
+      timeout: undefined,
+    },
+  });
+});
+
+Deno.test("options may also come after the command; a lone -- ends them", () => {
+  const line = parseCommandLine(["pause", "build", "--json", "--master", "--", "--odd-name"]);
+  assert.equal(line.action, "run");
+  if (line.action !== "run") return;
+  assert.deepEqual(line.args, ["build", "--odd-name"]);
+  assert.equal(line.options.json, true);
+  assert.equal(line.options.master, true);
+});
+
+Deno.test("every option is read into its typed value", () => {
+  const line = parseCommandLine([
+    "--master",
+    "--config",
+    "/tmp/j.conf",
+    "--password",
+    "--log-level",
+    "debug",
+    "--timeout",
+    "2.5",
+    "status",
+  ]);
+  assert.equal(line.action, "run");
+  if (line.action !== "run") return;
+  assert.deepEqual(line.options, {
+    master: true,
+    host: undefined,
+    port: undefined,
+    configPath: "/tmp/j.conf",
+    askPassword: true,
+    logLevel: "debug",
+    json: false,
+    timeout: 2.5,
+  });
+});
+
+Deno.test("--no-master overrides a config file's master = true", () => {
+  const line = parseCommandLine(["--no-master", "status"]);
+  assert.equal(line.action === "run" && line.options.master, false);
+});
+
+Deno.test("--help shows the program's help, or a command's help after the command", () => {
+  assert.deepEqual(
+    [parseCommandLine(["--help"]), parseCommandLine(["-h"])].map((line) => line.action),
+    ["help", "help"],
+  );
+  const line = parseCommandLine(["run-manual", "--help"]);
+  assert.equal(line.action, "help");
+  assert.equal(line.action === "help" && line.command, "run-manual");
+});
+
+Deno.test("no arguments at all ask for the help, as the older jobctl did", () => {
+  assert.equal(parseCommandLine([]).action, "help");
+});
+
+Deno.test("--version asks for the version, whatever else is given", () => {
+  assert.deepEqual(parseCommandLine(["--version"]), { action: "version" });
+  assert.deepEqual(parseCommandLine(["status", "-V"]), { action: "version" });
+});
+
+Deno.test("options without a command are a usage error", () => {
+  assert.equal(usageError(["--master"]).message, "missing command");
+});
+
+Deno.test("an unknown option or a missing option value is a usage error pointing to --help", () => {
+  const unknown = usageError(["--frobnicate", "status"]);
+  assert.match(unknown.message, /^unknown option '--frobnicate'/);
+  assert.equal(unknown.hint, "Try 'jobctl --help'");
+  assert.match(usageError(["status", "--port"]).message, /--port <value>' argument missing/);
+});
+
+Deno.test("bad option values are usage errors that name the option and the value", () => {
+  assert.equal(
+    usageError(["--port", "70x", "status"]).message,
+    "invalid --port '70x': expected an integer from 1 to 65535",
+  );
+  assert.match(usageError(["--port", "0", "status"]).message, /^invalid --port '0'/);
+  assert.match(usageError(["--port", "65536", "status"]).message, /^invalid --port '65536'/);
+  assert.equal(
+    usageError(["--log-level", "loud", "status"]).message,
+    "invalid --log-level 'loud': expected one of trace, debug, info, warn, error",
+  );
+  assert.match(usageError(["--timeout", "0", "status"]).message, /^invalid --timeout '0'/);
+  assert.match(usageError(["--timeout", "soon", "status"]).message, /^invalid --timeout 'soon'/);
+  assert.match(usageError(["--host", "", "status"]).message, /^invalid --host ''/);
+});

@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { describeExit, formatBytes, pausedCell, quoteList } from "./format.ts";
+
+Deno.test("memory is shown in binary units with one decimal", () => {
+  assert.equal(formatBytes(0), "0 B");
+  assert.equal(formatBytes(1023), "1023 B");
+  assert.equal(formatBytes(1024), "1.0 KiB");
+  assert.equal(formatBytes(1536), "1.5 KiB");
+  assert.equal(formatBytes(47_500_000), "45.3 MiB");
+  assert.equal(formatBytes(3 * 1024 ** 3), "3.0 GiB");
+  assert.equal(formatBytes(2 * 1024 ** 5), "2048.0 TiB");
+});
+
+Deno.test("a value that is not a byte count is shown as given", () => {
+  assert.equal(formatBytes(-1), "-1");
+  assert.equal(formatBytes(NaN), "NaN");
+});
+
+Deno.test("a paused target reads 'yes' in yellow, a running one 'no'", () => {
+  assert.deepEqual(pausedCell(true), { text: "yes", color: "yellow" });
+  assert.equal(pausedCell(false), "no");
+});
+
+Deno.test("a job's exit is described by its code, its signal, or both", () => {
+  assert.equal(describeExit({ code: 0, signal: null }), "exit code 0");
+  assert.equal(describeExit({ code: null, signal: "SIGTERM" }), "killed by SIGTERM");
+  assert.equal(describeExit({ code: 1, signal: "SIGKILL" }), "exit code 1, killed by SIGKILL");
+  assert.equal(describeExit({ code: null, signal: null }), "no exit code");
+});
+
+Deno.test("names are quoted in lists", () => {
+  assert.equal(quoteList(["a", "b c"]), "'a', 'b c'");
+});

@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { COLUMN_SEPARATOR, formatTable, paint, PLAIN } from "./table.ts";
+
+Deno.test("a table has upper-case headings, a dash rule and ' | ' between aligned columns", () => {
+  const text = formatTable(
+    [{ heading: "target" }, { heading: "concurrency", align: "right" }, { heading: "paused" }],
+    [["build", 2, "no"], ["deploy-prod", 10, "yes"]],
+  );
+  assert.equal(
+    text,
+    [
+      "TARGET      | CONCURRENCY | PAUSED",
+      "----------- | ----------- | ------",
+      "build       |           2 | no",
+      "deploy-prod |          10 | yes",
+      "",
+    ].join("\n"),
+  );
+  assert.equal(COLUMN_SEPARATOR, " | ");
+});
+
+Deno.test("a table without rows still shows its heading and rule", () => {
+  assert.equal(formatTable([{ heading: "a" }, { heading: "bb" }], []), "A | BB\n- | --\n");
+});
+
+Deno.test("a cell with line breaks spans several lines and widens its column by its longest line", () => {
+  const text = formatTable(
+    [{ heading: "worker" }, { heading: "targets" }],
+    [["w1", "build\ndeploy-prod"], ["w2", "x"]],
+  );
+  assert.equal(
+    text,
+    [
+      "WORKER | TARGETS",
+      "------ | -----------",
+      "w1     | build",
+      "       | deploy-prod",
+      "w2     | x",
+      "",
+    ].join("\n"),
+  );
+});
+
+Deno.test("missing cells are empty, and lines carry no trailing spaces", () => {
+  const text = formatTable([{ heading: "a" }, { heading: "b" }, { heading: "c" }], [["long value"]]);
+  for (const line of text.split("\n")) assert.equal(line, line.trimEnd());
+  assert.match(text, /^long value$/m);
+});
+
+Deno.test("colours appear only with a colour style and do not count towards widths", () => {
+  const rows = [["t1", { text: "yes", color: "yellow" as const }], ["t2", "no"]];
+  const columns = [{ heading: "target" }, { heading: "paused" }];
+  const plain = formatTable(columns, rows, PLAIN);
+  assert.doesNotMatch(plain, /\x1b/);
+  const coloured = formatTable(columns, rows, { color: true });
+  assert.match(coloured, /\x1b\[33myes\x1b\[39m/);
+  assert.match(coloured, /\x1b\[1mTARGET\x1b\[22m/);
+  // Without the escape codes, the coloured table is the plain one.
+  assert.equal(coloured.replace(/\x1b\[\d+m/g, ""), plain);
+});
+
+Deno.test("paint leaves text alone without colours", () => {
+  assert.equal(paint("fail", "red", PLAIN), "fail");
+  assert.equal(paint("fail", "red", { color: true }), "\x1b[31mfail\x1b[39m");
+});

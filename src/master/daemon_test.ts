@@ -1,0 +1,437 @@
+/**
+ * The master in-process, with scripted workers: real connections that
+ * register like a worker and answer the master's requests as each test
+ * says, so that failures (a refusing or vanishing worker) are easy to stage.
+ * tests/master_test.ts runs the same behaviour with real workers.
+ */
+
+import assert from "node:assert/strict";
+import type { MasterConfig } from "../config/master_config.ts";
+import { MasterClient } from "../net/client.ts";
+import { Connection } from "../net/connection.ts";
+import { RemoteError } from "../net/errors.ts";
+import type { RequestData } from "../protocol/messages.ts";
+import { MasterDaemon } from "./daemon.ts";
+
+function masterConfig(overrides: Partial<MasterConfig> = {}): MasterConfig {
+  return {
+    host: "127.0.0.1",
+    port: 0,
+    password: undefined,
+    alwaysAllowLocalhost: false,
+    pingInterval: 30,
+    pokeThrottleInterval: 0.2,
+    logLevelFile: "warn",
+    logLevelConsole: "warn",
+    ...overrides,
+  };
+}
+
+type Answer = (data: RequestData) => unknown;
+
+const DEFAULT_ANSWERS: Record<string, Answer> = {
+  "poll": () => "ok",
+  "pause": () => "ok",
+  "continue": () => "ok",
+  "status": () => ({ targets: {}, jobPromisesCount: 0, memoryUsage: {} }),
+  "run-manual": (data) => ({
+    jobs: Object.fromEntries(
+      (data.ids as number[]).map((id) => [id, {
+        result: "ok",
+        code: 0,
+        signal: null,
+        stdout: `job ${id}\n`,
+        stderr: "",
+      }]),
+    ),
+  }),
+  "send-signal": (data) =>
+    Object.fromEntries(Object.keys(data.jobs as object).map((id) => [id, false])),
+};
+
+/** A stand-in worker: registers on its own connection and records what the master asks. */
+class ScriptedWorker implements AsyncDisposable {
+  readonly received: { type: string; data: RequestData }[] = [];
+  answers: Record<string, Answer>;
+  connection!: Connection;
+  /** The worker's own port: the master lists it as `remotePort`. */
+  localPort = 0;
+
+  private constructor(answers: Record<string, Answer>) {
+    this.answers = { ...DEFAULT_ANSWERS, ...answers };
+  }
+
+  static async register(
+    daemon: MasterDaemon,
+    name: string,
+    targets: string[],
+    answers: Record<string, Answer> = {},
+  ): Promise<ScriptedWorker> {
+    const worker = new ScriptedWorker(answers);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: daemon.server.addr.port });
+    worker.localPort = conn.localAddr.port;
+    worker.connection = new Connection(conn, {
+      onRequest: async (request) => {
+        worker.received.push({ type: request.type, data: request.data });
+        return await worker.answers[request.type](request.data);
+      },
+    });
+    await worker.connection.request("register-worker", { name, targets });
+    return worker;
+  }
+
+  /** The data of the requests of one type, in order. */
+  requests(type: string): RequestData[] {
+    return this.received.filter((request) => request.type === type).map((request) => request.data);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.connection.close();
+    await this.connection.closed;
+  }
+}
+
+async function startMaster(overrides: Partial<MasterConfig> = {}) {
+  const daemon = MasterDaemon.start(masterConfig(overrides));
+  const client = new MasterClient(
+    await Connection.connect("127.0.0.1", daemon.server.addr.port),
+  );
+  return {
+    daemon,
+    client,
+    async [Symbol.asyncDispose]() {
+      client.close();
+      await daemon.shutdown();
+    },
+  };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await delay(5);
+  }
+}
+
+async function rejectsWith(promise: Promise<unknown>, text: string): Promise<void> {
+  await assert.rejects(promise, (error) => error instanceof RemoteError && error.message === text);
+}
+
+Deno.test("every request gets an answer, 'ok' when there is nothing to say", async () => {
+  await using master = await startMaster();
+  const { client } = master;
+  assert.equal(await client.request("pause"), "ok");
+  assert.equal(await client.request("continue"), "ok");
+  assert.equal(await client.request("poke", { targets: ["build"] }), "ok");
+  assert.deepEqual(await client.request("run-manual", { jobs: [] }), {});
+  assert.deepEqual(await client.request("send-signal", { jobs: [] }), {});
+  assert.deepEqual((await client.status()).workers, []);
+  await rejectsWith(client.request("poll"), "unknown request type: 'poll'");
+});
+
+Deno.test("register-worker refuses a missing name or bad targets, with the older texts", async () => {
+  await using master = await startMaster();
+  const { client } = master;
+  await rejectsWith(
+    client.request("register-worker", { targets: ["a"] }),
+    "name is missing or invalid",
+  );
+  await rejectsWith(
+    client.request("register-worker", { name: "w1", targets: [1] }),
+    "all targets must be strings, number given",
+  );
+  await rejectsWith(
+    client.request("register-worker", { name: "w1" }),
+    "missing required field targets",
+  );
+  assert.equal(master.daemon.registry.size, 0);
+});
+
+Deno.test("status lists each worker's name, address and targets; a closed worker is gone", async () => {
+  await using master = await startMaster();
+  await using w1 = await ScriptedWorker.register(master.daemon, "w1", ["build", "mail"]);
+  await using w2 = await ScriptedWorker.register(master.daemon, "w2", ["mail"]);
+  const status = await master.client.status();
+  assert.deepEqual(status.workers, [
+    {
+      name: "w1",
+      remoteAddr: "127.0.0.1",
+      remotePort: w1.localPort,
+      targets: ["build", "mail"],
+    },
+    {
+      name: "w2",
+      remoteAddr: "127.0.0.1",
+      remotePort: w2.localPort,
+      targets: ["mail"],
+    },
+  ]);
+  assert.equal(typeof status.memoryUsage.rss, "number");
+  w2.connection.close();
+  await until("w2 to be gone", () => master.daemon.registry.size === 1);
+  assert.deepEqual((await master.client.status()).workers.map((worker) => worker.name), ["w1"]);
+});
+
+Deno.test("status with poll_workers adds each worker's status, or the error it gave", async () => {
+  await using master = await startMaster();
+  await using _w1 = await ScriptedWorker.register(master.daemon, "w1", ["build"], {
+    status: () => ({ targets: { build: { paused: false, concurrency: 2, length: 1 } } }),
+  });
+  await using _w2 = await ScriptedWorker.register(master.daemon, "w2", ["mail"], {
+    status: () => Promise.reject(new Error("out of order")),
+  });
+  const [w1, w2] = (await master.client.status(true)).workers;
+  assert.deepEqual(w1.workerStatus, {
+    targets: { build: { paused: false, concurrency: 2, length: 1 } },
+  });
+  assert.equal(w1.workerStatusError, undefined);
+  assert.equal(w2.workerStatus, undefined);
+  assert.equal(w2.workerStatusError, "worker 'w2' refused: out of order");
+});
+
+Deno.test("registering again under the same name replaces the old entry", async () => {
+  await using master = await startMaster();
+  await using old = await ScriptedWorker.register(master.daemon, "w1", ["build"]);
+  await using _fresh = await ScriptedWorker.register(master.daemon, "w1", ["mail"]);
+  await old.connection.closed;
+  const workers = (await master.client.status()).workers;
+  assert.deepEqual(workers.map((worker) => [worker.name, worker.targets]), [["w1", ["mail"]]]);
+});
+
+Deno.test("a poke polls exactly the workers serving its targets, each with its share", async () => {
+  await using master = await startMaster();
+  await using w1 = await ScriptedWorker.register(master.daemon, "w1", ["build", "mail"]);
+  await using w2 = await ScriptedWorker.register(master.daemon, "w2", ["mail", "video"]);
+  await using w3 = await ScriptedWorker.register(master.daemon, "w3", ["video"]);
+  await master.client.poke(["build", "mail"]);
+  await until("the polls", () => w1.requests("poll").length + w2.requests("poll").length === 2);
+  assert.deepEqual(w1.requests("poll"), [{ targets: ["build", "mail"] }]);
+  assert.deepEqual(w2.requests("poll"), [{ targets: ["mail"] }]);
+  assert.deepEqual(w3.requests("poll"), []);
+});
+
+Deno.test("a burst of pokes becomes one poll at once and one merged poll after the interval", async () => {
+  await using master = await startMaster({ pokeThrottleInterval: 0.2 });
+  await using w1 = await ScriptedWorker.register(master.daemon, "w1", ["a", "b", "c"]);
+  await Promise.all([
+    master.client.poke(["a"]),
+    master.client.poke(["b"]),
+    master.client.poke(["a", "c"]),
+    master.client.poke(["b"]),
+  ]);
+  await until("two polls", () => w1.requests("poll").length === 2);
+  const [first, merged] = w1.requests("poll") as { targets: string[] }[];
+  assert.deepEqual(first.targets, ["a"]);
+  assert.deepEqual(merged.targets.toSorted(), ["a", "b", "c"]);
+  await delay(400);
+  assert.equal(w1.requests("poll").length, 2, "no third poll");
+});
+
+Deno.test("a poke for targets nobody serves reaches the first worker serving them, once", async () => {
+  await using master = await startMaster();
+  await master.client.poke(["build", "mail", "video"]);
+  await until("the poke to be remembered", () => master.daemon.pokes.remembered.length === 3);
+  await using w1 = await ScriptedWorker.register(master.daemon, "w1", ["mail", "build", "other"]);
+  await until("the remembered poll", () => w1.requests("poll").length === 1);
+  assert.deepEqual(w1.requests("poll"), [{ targets: ["mail", "build"] }]);
+  await using w2 = await ScriptedWorker.register(master.daemon, "w2", ["mail", "video"]);
+  await until("the remembered poll", () => w2.requests("poll").length === 1);
+  assert.deepEqual(w2.requests("poll"), [{ targets: ["video"] }]);
+  assert.deepEqual(master.daemon.pokes.remembered, []);
+});
+
+Deno.test("a remembered poke is delivered when a worker adds the target and registers again", async () => {
+  await using master = await startMaster();
+  await using w1 = await ScriptedWorker.register(master.daemon, "w1", ["build"]);
+  await master.client.poke(["mail"]);
+  await until("the poke to be remembered", () => master.daemon.pokes.remembered.length === 1);
+  await w1.connection.request("register-worker", { name: "w1", targets: ["build", "mail"] });
+  await until("the remembered poll", () => w1.requests("poll").length === 1);
+  assert.deepEqual(w1.requests("poll"), [{ targets: ["mail"] }]);
+});
+
+Deno.test("pause and continue go to the workers serving the targets, each with its share", async () => {
+  await using master = await startMaster();
+  await using w1 = await ScriptedWorker.register(master.daemon, "w1", ["build", "mail"]);
+  await using w2 = await ScriptedWorker.register(master.daemon, "w2", ["video"]);
+  assert.equal(await master.client.request("pause", { targets: ["mail"] }), "ok");
+  assert.deepEqual(w1.requests("pause"), [{ targets: ["mail"] }]);
+  assert.deepEqual(w2.requests("pause"), []);
+  assert.equal(await master.client.request("continue"), "ok");
+  assert.deepEqual(w1.requests("continue"), [{}]);
+  assert.deepEqual(w2.requests("continue"), [{}]);
+});
+
+Deno.test("pause names the targets nobody serves and the workers that failed", async () => {
+  await using master = await startMaster();
+  await using w1 = await ScriptedWorker.register(master.daemon, "w1", ["build"], {
+    pause: () => Promise.reject(new Error("invalid target 'build'")),
+  });
+  await using w2 = await ScriptedWorker.register(master.daemon, "w2", ["mail"]);
+  await rejectsWith(
+    master.client.pause(["build", "mail", "video"]),
+    "pause incomplete: worker 'w1' refused: invalid target 'build'; no worker serves target 'video'",
+  );
+  assert.equal(w1.requests("pause").length, 1);
+  assert.deepEqual(w2.requests("pause"), [{ targets: ["mail"] }]);
+});
+
+Deno.test("run-manual sends each worker one request and merges the answers", async () => {
+  await using master = await startMaster();
+  await using w1 = await ScriptedWorker.register(master.daemon, "w1", ["build"]);
+  await using w2 = await ScriptedWorker.register(master.daemon, "w2", ["mail"], {
+    "run-manual": () => ({
+      jobs: { 3: { result: "fail", code: 1, signal: null, stdout: "", stderr: "no" } },
+      errors: { 4: "job 4 not found" },
+    }),
+  });
+  const result = await master.client.runManual([
+    { id: 1, target: "build" },
+    { id: 3, target: "mail" },
+    { id: 2, target: "build" },
+    { id: 4, target: "mail" },
+    { id: 5, target: "video" },
+  ]);
+  assert.deepEqual(w1.requests("run-manual"), [{ ids: [1, 2] }]);
+  assert.deepEqual(w2.requests("run-manual"), [{ ids: [3, 4] }]);
+  assert.deepEqual(Object.keys(result.jobs ?? {}).toSorted(), ["1", "2", "3"]);
+  assert.equal(result.jobs?.[3].result, "fail");
+  assert.deepEqual(result.errors, {
+    4: "job 4 not found",
+    5: "worker serving target 'video' not found",
+  });
+});
+
+Deno.test("a worker that refuses or disconnects during run-manual fails only its own ids", async () => {
+  await using master = await startMaster();
+  await using _w1 = await ScriptedWorker.register(master.daemon, "w1", ["build"]);
+  await using _w2 = await ScriptedWorker.register(master.daemon, "w2", ["mail"], {
+    "run-manual": () => Promise.reject(new Error("another client is already waiting for job 3")),
+  });
+  const w3: ScriptedWorker = await ScriptedWorker.register(master.daemon, "w3", ["video"], {
+    "run-manual": () => {
+      w3.connection.close();
+      return new Promise(() => {});
+    },
+  });
+  const result = await master.client.runManual([
+    { id: 1, target: "build" },
+    { id: 3, target: "mail" },
+    { id: 5, target: "video" },
+    { id: 6, target: "video" },
+  ]);
+  assert.deepEqual(Object.keys(result.jobs ?? {}), ["1"]);
+  assert.equal(
+    result.errors?.[3],
+    "worker 'w2' refused: another client is already waiting for job 3",
+  );
+  assert.match(result.errors?.[5] ?? "", /^worker 'w3' did not answer: Connection to .* closed/);
+  assert.equal(result.errors?.[6], result.errors?.[5]);
+});
+
+Deno.test("run-manual goes to the least busy worker serving the target", async () => {
+  await using master = await startMaster();
+  const release = Promise.withResolvers<void>();
+  const slow = {
+    "run-manual": (data: RequestData) =>
+      release.promise.then(() => DEFAULT_ANSWERS["run-manual"](data)),
+  };
+  await using w1 = await ScriptedWorker.register(master.daemon, "w1", ["build"], slow);
+  await using w2 = await ScriptedWorker.register(master.daemon, "w2", ["build"], slow);
+  const first = master.client.runManual([{ id: 1, target: "build" }]);
+  await until("the first run-manual", () => w1.received.length + w2.received.length === 1);
+  const busy = w1.requests("run-manual").length === 1 ? w1 : w2;
+  const idle = busy === w1 ? w2 : w1;
+  const second = master.client.runManual([{ id: 2, target: "build" }]);
+  await until("the second run-manual", () => idle.requests("run-manual").length === 1);
+  assert.deepEqual(idle.requests("run-manual"), [{ ids: [2] }]);
+  release.resolve();
+  assert.deepEqual(Object.keys((await first).jobs ?? {}), ["1"]);
+  assert.deepEqual(Object.keys((await second).jobs ?? {}), ["2"]);
+});
+
+Deno.test("send-signal asks every worker serving the target and answers a flat map", async () => {
+  await using master = await startMaster();
+  await using w1 = await ScriptedWorker.register(master.daemon, "w1", ["build"]);
+  await using w2 = await ScriptedWorker.register(master.daemon, "w2", ["build"], {
+    "send-signal": (data) => ({ ...DEFAULT_ANSWERS["send-signal"](data) as object, 7: true }),
+  });
+  const result = await master.client.request("send-signal", {
+    jobs: [
+      { id: 7, signal: 15, target: "build" },
+      { id: 8, signal: "SIGKILL", target: "build" },
+      { id: 9, signal: 15, target: "video" },
+    ],
+  });
+  assert.deepEqual(w1.requests("send-signal"), [{ jobs: { 7: 15, 8: "SIGKILL" } }]);
+  assert.deepEqual(w2.requests("send-signal"), [{ jobs: { 7: 15, 8: "SIGKILL" } }]);
+  assert.deepEqual(result, {
+    7: true,
+    8: false,
+    errors: { 9: "worker serving target 'video' not found" },
+  });
+});
+
+Deno.test("send-signal reports a job as an error when a worker that may run it failed", async () => {
+  await using master = await startMaster();
+  await using _w1 = await ScriptedWorker.register(master.daemon, "w1", ["build"], {
+    "send-signal": () => Promise.reject(new Error("boom")),
+  });
+  await using _w2 = await ScriptedWorker.register(master.daemon, "w2", ["build"]);
+  const result = await master.client.request("send-signal", {
+    jobs: [{ id: 7, signal: 15, target: "build" }],
+  });
+  assert.deepEqual(result, { errors: { 7: "worker 'w1' refused: boom" } });
+});
+
+Deno.test("the master pings registered workers and never a plain client", async () => {
+  await using master = await startMaster();
+  await using w1 = await ScriptedWorker.register(master.daemon, "w1", ["build"]);
+  const raw = await Deno.connect({ hostname: "127.0.0.1", port: master.daemon.server.addr.port });
+  try {
+    const worker = master.daemon.registry.workers[0];
+    master.daemon.heartbeat.beat();
+    master.daemon.heartbeat.beat();
+    await until("two pongs", () => worker.connection.pongsReceived === 2);
+    // The first bytes the plain client gets are its response, not a ping.
+    await raw.write(new TextEncoder().encode('[0,{"no":5,"type":"pause","data":{}}]\x04'));
+    const buffer = new Uint8Array(1024);
+    const count = await raw.read(buffer);
+    assert.equal(
+      new TextDecoder().decode(buffer.subarray(0, count ?? 0)),
+      '[1,{"no":5,"data":"ok"}]\x04',
+    );
+    assert.equal(w1.requests("pause").length, 1);
+  } finally {
+    raw.close();
+  }
+});
+
+Deno.test("shutdown answers a run-manual still waiting for a worker", async () => {
+  const master = await startMaster();
+  await using _w1 = await ScriptedWorker.register(master.daemon, "w1", ["build"], {
+    "run-manual": () => new Promise(() => {}),
+  });
+  const pending = master.client.runManual([{ id: 1, target: "build" }]);
+  await until("the run-manual to reach w1", () => _w1.received.length === 1);
+  const stopping = master.daemon.shutdown();
+  const result = await pending;
+  assert.match(result.errors?.[1] ?? "", /^worker 'w1' did not answer: /);
+  await stopping;
+  master.client.close();
+});
+
+Deno.test("reload applies ping_interval and poke_throttle_interval and keeps host and port", async () => {
+  await using master = await startMaster();
+  const { daemon } = master;
+  daemon.reload(masterConfig({ pingInterval: 5, pokeThrottleInterval: 2, port: 1234 }));
+  assert.equal(daemon.heartbeat.interval, 5);
+  assert.equal(daemon.pokes.throttleInterval, 2);
+  assert.equal(daemon.config.pingInterval, 5);
+  assert.equal(daemon.config.port, 0);
+});
