@@ -32,11 +32,10 @@ import { UsageError } from "./usage_error.ts";
 /** Requires exactly `names.length` arguments. */
 function exactly(command: string, args: readonly string[], names: readonly string[]): void {
   if (args.length !== names.length) {
-    const wanted = names.length === 1 ? "1 argument" : `${names.length} arguments`;
-    throw new UsageError(
-      `'${command}' takes ${wanted} (${names.join(" ")}), got ${args.length}`,
-      { command },
-    );
+    const wanted = names.length === 0
+      ? "no arguments"
+      : `${names.length} argument${names.length === 1 ? "" : "s"} (${names.join(" ")})`;
+    throw new UsageError(`'${command}' takes ${wanted}, got ${args.length}`, { command });
   }
 }
 

@@ -5,7 +5,9 @@ import { PromptCancelledError, readPasswordLine } from "./password.ts";
 function typed(...chunks: (string | number[])[]): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   return ReadableStream.from(
-    chunks.map((chunk) => typeof chunk === "string" ? encoder.encode(chunk) : Uint8Array.from(chunk)),
+    chunks.map((chunk) =>
+      typeof chunk === "string" ? encoder.encode(chunk) : Uint8Array.from(chunk)
+    ),
   );
 }
 

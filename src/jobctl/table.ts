@@ -97,7 +97,7 @@ export function formatTable(
   const lines = [
     join(
       headings.map((heading, index) =>
-        pad(heading, widths[index], "left", paint(heading, "bold", style))
+        pad(heading, widths[index], columns[index].align ?? "left", paint(heading, "bold", style))
       ),
     ),
     join(widths.map((size) => "-".repeat(size))),
@@ -108,10 +108,12 @@ export function formatTable(
       const texts = row.map((cell) => cell.lines[line] ?? "");
       // Empty cells at the end of a line get no separators either.
       const used = texts.findLastIndex((text) => text !== "") + 1;
-      lines.push(join(texts.slice(0, Math.max(used, 1)).map((text, index) => {
-        const align = columns[index].align ?? "left";
-        return pad(text, widths[index], align, paint(text, row[index].color, style));
-      })));
+      lines.push(join(
+        texts.slice(0, Math.max(used, 1)).map((text, index) => {
+          const align = columns[index].align ?? "left";
+          return pad(text, widths[index], align, paint(text, row[index].color, style));
+        }),
+      ));
     }
   }
   return lines.join("\n") + "\n";

@@ -42,7 +42,9 @@ Deno.test("a cell with line breaks spans several lines and widens its column by 
 });
 
 Deno.test("missing cells are empty, and lines carry no trailing spaces", () => {
-  const text = formatTable([{ heading: "a" }, { heading: "b" }, { heading: "c" }], [["long value"]]);
+  const text = formatTable([{ heading: "a" }, { heading: "b" }, { heading: "c" }], [[
+    "long value",
+  ]]);
   for (const line of text.split("\n")) assert.equal(line, line.trimEnd());
   assert.match(text, /^long value$/m);
 });

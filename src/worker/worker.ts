@@ -302,15 +302,26 @@ export class Worker {
           if (this.#stopping) return;
           if (!target.pollPending || target.room === 0) continue;
           const limit = Math.min(target.room, this.#options.fetchLimit);
-          const claimed = await this.#store.claimWaiting(target.name, limit);
+          // Cleared before the claim: a poll that arrives during it (for rows
+          // inserted after its snapshot) sets it again and is served next round.
+          target.pollPending = false;
+          let claimed;
+          try {
+            claimed = await this.#store.claimWaiting(target.name, limit);
+          } catch (error) {
+            target.pollPending = true;
+            throw error;
+          }
           this.#claimBackoff.reset();
           log.debug("Claimed {count} job(s) of {target}", {
             count: claimed.length,
             target: target.name,
           });
           // A full claim means more may be waiting: keep the poll pending.
-          if (claimed.length < limit) target.pollPending = false;
-          else this.#claimAgain = true;
+          if (claimed.length >= limit) {
+            target.pollPending = true;
+            this.#claimAgain = true;
+          }
           const current = this.targets.get(target.name);
           if (current) {
             for (const job of claimed) current.enqueue(job);

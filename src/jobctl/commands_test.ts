@@ -1,0 +1,168 @@
+import assert from "node:assert/strict";
+import type { Command } from "./command.ts";
+import { findCommand, MASTER_COMMANDS, WORKER_COMMANDS } from "./commands.ts";
+import { PLAIN } from "./table.ts";
+import { UsageError } from "./usage_error.ts";
+
+function command(mode: "worker" | "master", name: string): Command {
+  const found = findCommand(mode, name);
+  assert.ok(found, `no ${mode} command '${name}'`);
+  return found;
+}
+
+function refused(mode: "worker" | "master", name: string, args: string[]): UsageError {
+  try {
+    command(mode, name).plan(args);
+  } catch (error) {
+    assert.ok(error instanceof UsageError, `expected a UsageError, got ${error}`);
+    assert.equal(error.hint, `Try 'jobctl ${name} --help'`);
+    return error;
+  }
+  assert.fail(`${mode} ${name} ${args.join(" ")} was accepted`);
+}
+
+Deno.test("the worker has the commands of SPEC A7 and the rest of its requests", () => {
+  assert.deepEqual(WORKER_COMMANDS.map((c) => c.name), [
+    "list-targets",
+    "memory-usage",
+    "status",
+    "poll",
+    "pause",
+    "continue",
+    "set-target-concurrency",
+    "add-target",
+    "remove-target",
+    "run-manual",
+    "send-signal",
+  ]);
+});
+
+Deno.test("the master has the commands of SPEC A7 and the rest of its requests", () => {
+  assert.deepEqual(MASTER_COMMANDS.map((c) => c.name), [
+    "list-workers",
+    "memory-usage",
+    "status",
+    "poke",
+    "pause",
+    "continue",
+    "run-manual",
+    "send-signal",
+  ]);
+});
+
+Deno.test("every command has a summary and an example that runs it", () => {
+  for (const c of [...WORKER_COMMANDS, ...MASTER_COMMANDS]) {
+    assert.ok(c.summary.length > 0, c.name);
+    const prefix = c.mode === "master" ? "jobctl --master " : "jobctl ";
+    assert.ok(c.example.startsWith(`${prefix}${c.name}`), `${c.mode} ${c.name}: ${c.example}`);
+    // The example's own arguments are accepted.
+    c.plan(c.example.slice(prefix.length + c.name.length).split(" ").filter((a) => a !== ""));
+  }
+});
+
+Deno.test("commands without arguments refuse extra ones", () => {
+  assert.equal(
+    refused("worker", "list-targets", ["x"]).message,
+    "'list-targets' takes no arguments, got 1",
+  );
+  refused("master", "list-workers", ["x"]);
+});
+
+Deno.test("poll and poke need at least one target; pause and continue do not", () => {
+  assert.equal(refused("worker", "poll", []).message, "'poll' needs at least one target");
+  assert.equal(refused("master", "poke", []).message, "'poke' needs at least one target");
+  for (const mode of ["worker", "master"] as const) {
+    command(mode, "pause").plan([]);
+    command(mode, "continue").plan([]);
+  }
+});
+
+Deno.test("set-target-concurrency and add-target take a target and an integer ≥ 1", () => {
+  assert.equal(
+    refused("worker", "set-target-concurrency", ["build"]).message,
+    "'set-target-concurrency' takes 2 arguments (TARGET N), got 1",
+  );
+  assert.equal(
+    refused("worker", "add-target", ["build", "0"]).message,
+    "invalid concurrency '0': expected an integer of at least 1",
+  );
+  assert.equal(
+    refused("worker", "remove-target", []).message,
+    "'remove-target' takes 1 argument (TARGET), got 0",
+  );
+});
+
+Deno.test("run-manual takes job ids (worker) or TARGET:ID pairs (master)", () => {
+  assert.equal(
+    refused("worker", "run-manual", []).message,
+    "'run-manual' needs at least one job id",
+  );
+  assert.equal(
+    refused("worker", "run-manual", ["12", "abc"]).message,
+    "invalid job id 'abc': expected a positive integer",
+  );
+  assert.equal(refused("worker", "run-manual", ["12", "12"]).message, "job id 12 is given twice");
+  assert.equal(
+    refused("master", "run-manual", ["12"]).message,
+    "invalid argument '12': expected TARGET:ID",
+  );
+  assert.equal(
+    refused("master", "run-manual", ["build:x"]).message,
+    "invalid job id 'x': expected a positive integer",
+  );
+});
+
+Deno.test("send-signal takes ID SIGNAL pairs (worker) or TARGET:ID:SIGNAL (master)", () => {
+  assert.equal(
+    refused("worker", "send-signal", ["12"]).message,
+    "'send-signal' takes pairs of ID SIGNAL, got 1 argument",
+  );
+  assert.equal(
+    refused("worker", "send-signal", ["12", "TERM", "13"]).message,
+    "'send-signal' takes pairs of ID SIGNAL, got 3 arguments",
+  );
+  assert.match(refused("worker", "send-signal", ["12", "-"]).message, /^invalid signal '-'/);
+  assert.equal(
+    refused("master", "send-signal", ["build:12"]).message,
+    "invalid argument 'build:12': expected TARGET:ID:SIGNAL",
+  );
+});
+
+Deno.test("requests that answer 'ok' are confirmed in words", () => {
+  const render = (mode: "worker" | "master", name: string, args: string[]) =>
+    command(mode, name).plan(args).render("ok", PLAIN).text;
+  assert.equal(render("worker", "poll", ["a", "b"]), "Asked the worker to poll 'a', 'b'\n");
+  assert.equal(render("worker", "pause", []), "Paused all targets\n");
+  assert.equal(render("worker", "continue", ["a"]), "Resumed 'a'\n");
+  assert.equal(
+    render("worker", "set-target-concurrency", ["a", "3"]),
+    "Set the concurrency of 'a' to 3\n",
+  );
+  assert.equal(render("worker", "add-target", ["a", "2"]), "Added target 'a' with concurrency 2\n");
+  assert.equal(render("worker", "remove-target", ["a"]), "Removed target 'a'\n");
+  assert.equal(render("master", "poke", ["a"]), "Poked 'a'\n");
+  assert.equal(render("master", "pause", ["a"]), "Paused 'a' on the workers serving them\n");
+});
+
+Deno.test("the worker's memory-usage also shows pendingJobPromises", () => {
+  const text = command("worker", "memory-usage").plan([]).render({
+    targets: {},
+    jobPromisesCount: 3,
+    memoryUsage: { rss: 2048, heapTotal: 1024, heapUsed: 512, external: 0 },
+  }, PLAIN).text;
+  assert.match(text, /^pendingJobPromises \| +3$/m);
+  assert.match(text, /^rss +\| +2\.0 KiB$/m);
+});
+
+Deno.test("master send-signal matches each job to its result or its routing error", () => {
+  const rendered = command("master", "send-signal").plan(["build:5:TERM", "gone:6:9"]).render(
+    { "5": true, errors: { "6": "worker serving target 'gone' not found" } },
+    PLAIN,
+  );
+  assert.match(rendered.text, /^ 5 \| build +\| SIGTERM \| delivered$/m);
+  assert.match(
+    rendered.text,
+    /^ 6 \| gone +\| 9 +\| error: worker serving target 'gone' not found$/m,
+  );
+  assert.equal(rendered.failure, "1 of 2 signals were not delivered");
+});

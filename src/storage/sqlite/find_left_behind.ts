@@ -1,0 +1,21 @@
+/** Rows a previous run of this worker left accepted or running. */
+
+import type { LeftBehindJob } from "../job_store.ts";
+import type { SqliteContext } from "./context.ts";
+
+/**
+ * Lists the `accepted` and `running` rows whose `worker` is this worker's
+ * name, lowest id first. Empty when the table has no `worker` column.
+ */
+export function findLeftBehind(context: SqliteContext): LeftBehindJob[] {
+  if (!context.tracksOwner) return [];
+  return context.connection.all(
+    `SELECT id, target, status FROM ${context.table}
+      WHERE worker = ? AND status IN ('accepted', 'running') ORDER BY id`,
+    context.workerName,
+  ).map((row) => ({
+    id: Number(row.id),
+    target: String(row.target),
+    status: row.status as LeftBehindJob["status"],
+  }));
+}

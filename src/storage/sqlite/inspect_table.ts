@@ -1,0 +1,57 @@
+/** Checks the jobs table at open: does it exist, has it the columns jobd uses, and the optional one. */
+
+import { StorageError } from "../errors.ts";
+import type { SqliteConnection } from "./connection.ts";
+
+/** The columns jobd reads or writes (SPEC A4). `time_created` is the application's. */
+export const REQUIRED_COLUMNS: readonly string[] = [
+  "id",
+  "target",
+  "status",
+  "time_started",
+  "time_finished",
+  "result",
+  "return_code",
+  "sig",
+  "stdout",
+  "stderr",
+];
+
+/** The optional column naming the worker that claimed a row. */
+export const OWNER_COLUMN = "worker";
+
+/** The schema file applications create the table with, named in errors. */
+export const SQLITE_SCHEMA_FILE = "examples/schema.sqlite.sql";
+
+/** What the store needs to know about the table. */
+export interface TableShape {
+  /** The `worker` column exists. */
+  tracksOwner: boolean;
+}
+
+/**
+ * Reads the columns of `tableName` (`pragma_table_info`). Throws a
+ * `StorageError` naming the table and the file (`where`, such as
+ * `table 'jobs' of SQLite file '/var/lib/jobd/jobs.db'`) when the table does
+ * not exist or lacks a required column.
+ */
+export function inspectTable(
+  connection: SqliteConnection,
+  options: { tableName: string; where: string },
+): TableShape {
+  const rows = connection.all("SELECT name FROM pragma_table_info(?)", options.tableName);
+  if (rows.length === 0) {
+    throw new StorageError(
+      `Cannot use the ${options.where}: it does not exist (create it with ${SQLITE_SCHEMA_FILE})`,
+    );
+  }
+  const columns = new Set(rows.map((row) => String(row.name).toLowerCase()));
+  const missing = REQUIRED_COLUMNS.filter((name) => !columns.has(name));
+  if (missing.length > 0) {
+    const list = missing.map((name) => `'${name}'`).join(", ");
+    throw new StorageError(
+      `Cannot use the ${options.where}: it has no column${missing.length > 1 ? "s" : ""} ${list}`,
+    );
+  }
+  return { tracksOwner: columns.has(OWNER_COLUMN) };
+}

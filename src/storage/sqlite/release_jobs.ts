@@ -1,0 +1,32 @@
+/** accepted | running -> waiting | manual: jobs given back. */
+
+import type { ClaimedJob } from "../job_store.ts";
+import type { SqliteContext } from "./context.ts";
+
+/**
+ * Sets each job's row back to the status it was claimed from (clearing its
+ * owner when tracked), only if it is still `from`, in one transaction.
+ * Returns the ids whose row was not in `from` (left untouched).
+ */
+export function releaseJobs(
+  context: SqliteContext,
+  jobs: readonly ClaimedJob[],
+  from: "accepted" | "running",
+): number[] {
+  if (jobs.length === 0) return [];
+  const { connection, table } = context;
+  const clearOwner = context.tracksOwner ? ", worker = NULL" : "";
+  return connection.immediate(() => {
+    const notReleased: number[] = [];
+    for (const job of jobs) {
+      const changed = connection.run(
+        `UPDATE ${table} SET status = ?${clearOwner} WHERE id = ? AND status = ?`,
+        job.origin,
+        job.id,
+        from,
+      );
+      if (changed !== 1) notReleased.push(job.id);
+    }
+    return notReleased;
+  });
+}
