@@ -9,7 +9,7 @@
 /** The user pressed Ctrl-C at the password prompt. */
 export class PromptCancelledError extends Error {
   constructor() {
-    super("Cancelled at the password prompt");
+    super("cancelled at the password prompt");
     this.name = "PromptCancelledError";
   }
 }

@@ -12,6 +12,14 @@ import { ENTRY_POINTS, type Program, runFlags } from "../../scripts/permissions.
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
+/**
+ * Deno's cache, passed on to every program started here: they may run with a
+ * HOME of their own (so that no `~/.jobctl.conf` is found), which would move
+ * the cache and fetch every npm package anew.
+ */
+export const DENO_DIR = Deno.env.get("DENO_DIR") ??
+  `${Deno.env.get("XDG_CACHE_HOME") ?? `${Deno.env.get("HOME")}/.cache`}/deno`;
+
 /** A free TCP port on 127.0.0.1 (bound and released). */
 export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -107,7 +115,7 @@ export function spawnProgram(
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", ...runFlags(program), `${ROOT}${ENTRY_POINTS[program]}`, ...args],
     cwd: dir,
-    env: { NO_COLOR: "1", ...options.env },
+    env: { NO_COLOR: "1", DENO_DIR, ...options.env },
     stdin: options.stdin ?? "null",
     stdout: "piped",
     stderr: "piped",
@@ -126,7 +134,7 @@ export async function runProgram(
     const output = await new Deno.Command(Deno.execPath(), {
       args: ["run", ...runFlags(program), `${ROOT}${ENTRY_POINTS[program]}`, ...args],
       cwd: dir,
-      env: { NO_COLOR: "1", HOME: dir, ...options.env },
+      env: { NO_COLOR: "1", HOME: dir, DENO_DIR, ...options.env },
       stdin: "null",
     }).output();
     const decoder = new TextDecoder();

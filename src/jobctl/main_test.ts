@@ -1,0 +1,238 @@
+import assert from "node:assert/strict";
+import { VERSION } from "../version.ts";
+import { ExitCode } from "./help.ts";
+import { type JobctlEnvironment, lookUpCommand, resolveSettings, runJobctl } from "./main.ts";
+import { PromptCancelledError } from "./password.ts";
+import { UsageError } from "./usage_error.ts";
+
+/** Runs jobctl in this process with a home directory of its own; returns status and output. */
+async function jobctl(
+  args: string[],
+  options: { config?: string; askPassword?: () => Promise<string> } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const home = await Deno.makeTempDir({ prefix: "jobctl-home-" });
+  try {
+    if (options.config !== undefined) {
+      await Deno.writeTextFile(`${home}/.jobctl.conf`, options.config);
+    }
+    let stdout = "";
+    let stderr = "";
+    const env: JobctlEnvironment = {
+      stdout: (text) => stdout += text,
+      stderr: (text) => stderr += text,
+      color: false,
+      home,
+      askPassword: options.askPassword,
+    };
+    const code = await runJobctl(args, env);
+    return { code, stdout, stderr };
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+}
+
+/** A port nothing listens on. */
+function closedPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  listener.close();
+  return listener.addr.port;
+}
+
+Deno.test("--version prints the version", async () => {
+  assert.deepEqual(await jobctl(["--version"]), {
+    code: 0,
+    stdout: `jobctl ${VERSION}\n`,
+    stderr: "",
+  });
+});
+
+Deno.test("--help lists the worker and master commands, the options and the exit statuses", async () => {
+  const { code, stdout } = await jobctl(["--help"]);
+  assert.equal(code, ExitCode.Ok);
+  assert.match(stdout, /^Worker commands:$/m);
+  assert.match(stdout, /^ {2}set-target-concurrency TARGET N +Set how many jobs/m);
+  assert.match(stdout, /^Master commands \(with --master\):$/m);
+  assert.match(stdout, /^ {2}list-workers +Workers with/m);
+  assert.match(stdout, /--timeout SECONDS/);
+  assert.match(stdout, /^ {2}3 {2}cannot connect/m);
+  // Help fits a terminal of 100 columns.
+  for (const line of stdout.split("\n")) assert.ok(line.length <= 100, line);
+});
+
+Deno.test("COMMAND --help shows that command's usage and an example", async () => {
+  const { code, stdout } = await jobctl(["send-signal", "--help"]);
+  assert.equal(code, ExitCode.Ok);
+  assert.match(stdout, /^Usage: jobctl \[OPTIONS\] send-signal ID SIGNAL\.\.\.$/m);
+  assert.match(stdout, /^ {2}jobctl send-signal 1021 TERM 1022 KILL$/m);
+  const master = await jobctl(["--master", "send-signal", "--help"]);
+  assert.match(
+    master.stdout,
+    /^Usage: jobctl --master \[OPTIONS\] send-signal TARGET:ID:SIGNAL\.\.\.$/m,
+  );
+});
+
+Deno.test("a command's help is found in the other daemon's list too", async () => {
+  const { code, stdout } = await jobctl(["list-workers", "--help"]);
+  assert.equal(code, ExitCode.Ok);
+  assert.match(stdout, /^Usage: jobctl --master \[OPTIONS\] list-workers$/m);
+});
+
+Deno.test("the config file's master = true picks the master's commands", async () => {
+  const { stdout } = await jobctl(["pause", "--help"], { config: "master = true\n" });
+  assert.match(stdout, /^Usage: jobctl --master \[OPTIONS\] pause/m);
+});
+
+Deno.test("an unknown command is a usage error (status 2) that says how to get help", async () => {
+  assert.deepEqual(await jobctl(["frobnicate"]), {
+    code: ExitCode.Usage,
+    stdout: "",
+    stderr: "jobctl: unknown worker command 'frobnicate'\nTry 'jobctl --help'\n",
+  });
+});
+
+Deno.test("a command of the other daemon is a usage error that says which option is missing", async () => {
+  const worker = await jobctl(["poke", "build"]);
+  assert.equal(worker.code, ExitCode.Usage);
+  assert.match(worker.stderr, /^jobctl: 'poke' is a master command: add --master$/m);
+  const master = await jobctl(["--master", "list-targets"]);
+  assert.equal(master.code, ExitCode.Usage);
+  assert.match(master.stderr, /^jobctl: 'list-targets' is a worker command/m);
+});
+
+Deno.test("a bad argument is a usage error pointing to the command's help, before any connection", async () => {
+  const { code, stderr } = await jobctl(["--port", String(closedPort()), "run-manual", "12", "x"]);
+  assert.equal(code, ExitCode.Usage);
+  assert.equal(
+    stderr,
+    "jobctl: invalid job id 'x': expected a positive integer\nTry 'jobctl run-manual --help'\n",
+  );
+});
+
+Deno.test("an unreachable daemon exits with status 3 and a message naming host and port", async () => {
+  const port = closedPort();
+  const { code, stdout, stderr } = await jobctl(["--port", String(port), "list-targets"]);
+  assert.equal(code, ExitCode.Unreachable);
+  assert.equal(stdout, "");
+  assert.match(
+    stderr,
+    new RegExp(`^jobctl: cannot connect to the worker at 127\\.0\\.0\\.1:${port}: `),
+  );
+  assert.doesNotMatch(stderr, /\n\s+at /, "no stack trace");
+});
+
+Deno.test("the port comes from the command line, else the config, else 7080 or 7081", () => {
+  const none = { askPassword: false, json: false };
+  assert.equal(resolveSettings(none, {}, undefined).port, 7080);
+  assert.equal(resolveSettings({ ...none, master: true }, {}, undefined).port, 7081);
+  assert.equal(resolveSettings(none, { master: true }, undefined).port, 7081);
+  assert.equal(resolveSettings({ ...none, master: true }, { port: 9000 }, undefined).port, 9000);
+  assert.equal(resolveSettings({ ...none, port: 9001 }, { port: 9000 }, undefined).port, 9001);
+  assert.equal(
+    resolveSettings({ ...none, master: false }, { master: true }, undefined).mode,
+    "worker",
+  );
+});
+
+Deno.test("host, log level and password come from the command line, else the config, else defaults", () => {
+  const none = { askPassword: false, json: false };
+  const defaults = resolveSettings(none, {}, undefined);
+  assert.equal(defaults.host, "127.0.0.1");
+  assert.equal(defaults.logLevel, "warn");
+  assert.equal(defaults.password, undefined);
+  const configured = resolveSettings(none, { host: "h1", logLevel: "info" }, "pw");
+  assert.deepEqual([configured.host, configured.logLevel, configured.password], [
+    "h1",
+    "info",
+    "pw",
+  ]);
+  const given = resolveSettings({ ...none, host: "h2", logLevel: "error" }, { host: "h1" }, "");
+  assert.deepEqual([given.host, given.logLevel, given.password], ["h2", "error", undefined]);
+});
+
+Deno.test("a broken config file is a usage error naming the file and the key", async () => {
+  const { code, stderr } = await jobctl(["status"], { config: "port = many\n" });
+  assert.equal(code, ExitCode.Usage);
+  assert.match(stderr, /^jobctl: config parsing error: .*\.jobctl\.conf: 'port'/);
+});
+
+Deno.test("--config names a file that must exist", async () => {
+  const { code, stderr } = await jobctl(["--config", "/nonexistent/jobctl.conf", "status"]);
+  assert.equal(code, ExitCode.Usage);
+  assert.equal(stderr, "jobctl: config parsing error: /nonexistent/jobctl.conf: file not found\n");
+});
+
+Deno.test("--password asks for the password before connecting; Ctrl-C cancels with status 130", async () => {
+  let asked = 0;
+  const { code } = await jobctl(["--password", "--port", String(closedPort()), "status"], {
+    askPassword: () => {
+      asked++;
+      return Promise.resolve("secret");
+    },
+  });
+  assert.equal(asked, 1);
+  assert.equal(code, ExitCode.Unreachable);
+  const cancelled = await jobctl(["--password", "status"], {
+    askPassword: () => Promise.reject(new PromptCancelledError()),
+  });
+  assert.equal(cancelled.code, ExitCode.Cancelled);
+  assert.equal(cancelled.stderr, "jobctl: cancelled at the password prompt\n");
+});
+
+Deno.test("lookUpCommand finds commands by mode", () => {
+  assert.equal(lookUpCommand("master", "poke").mode, "master");
+  assert.equal(lookUpCommand("worker", "pause").mode, "worker");
+  assert.throws(() => lookUpCommand("worker", "nope"), UsageError);
+});
+
+/** A TCP server on a free loopback port that accepts connections and does `onConnection` with each. */
+function silentServer(onConnection: (conn: Deno.Conn) => void) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const connections: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) {
+      connections.push(conn);
+      onConnection(conn);
+    }
+  })();
+  return {
+    port: listener.addr.port,
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      await accepting;
+      for (const conn of connections) {
+        try {
+          conn.close();
+        } catch {
+          // Closed already.
+        }
+      }
+    },
+  };
+}
+
+Deno.test("a daemon that never answers exits with status 3 after --timeout", async () => {
+  await using server = silentServer(() => {});
+  const { code, stderr } = await jobctl([
+    "--port",
+    String(server.port),
+    "--timeout",
+    "0.2",
+    "status",
+  ]);
+  assert.equal(code, ExitCode.Unreachable);
+  assert.equal(
+    stderr,
+    `jobctl: no answer from the worker at 127.0.0.1:${server.port}: ` +
+      "Request 'status' timed out: no response within 0.2 s\n",
+  );
+});
+
+Deno.test("a daemon that closes the connection unanswered exits with status 3", async () => {
+  await using server = silentServer((conn) => conn.close());
+  const { code, stderr } = await jobctl(["--master", "--port", String(server.port), "poke", "a"]);
+  assert.equal(code, ExitCode.Unreachable);
+  assert.match(
+    stderr,
+    new RegExp(`^jobctl: no answer from the master at 127\\.0\\.0\\.1:${server.port}: `),
+  );
+});
