@@ -18,9 +18,9 @@ Compiles jobd, jobd-master and jobctl (or only the PROGRAMs named) with
 that scripts/permissions.ts lists for it.
 
 Options:
-  --target TARGET   build for TARGET instead of this machine; may be repeated.
-                    One of: ${TARGETS// /, }.
-                    Binaries for a target go to DIR/TARGET/ (same names).
+  --target TARGET   build for TARGET instead of this machine, into DIR/TARGET/
+                    (same names); may be repeated. TARGET is one of
+                    ${TARGETS// /$'\n'                    }
   --out-dir DIR     where the binaries go (default: dist, in the repository)
   --dry-run         print the 'deno compile' commands instead of running them
   -h, --help        show this help
@@ -144,7 +144,8 @@ command -v deno >/dev/null || die "'deno' is not on PATH: install Deno first"
 read -r host_target version deno_version < <(
   deno eval 'import manifest from "./deno.json" with { type: "json" };
 console.log(Deno.build.target, manifest.version, Deno.version.deno)'
-)
+) || true
+[[ -n "${deno_version:-}" ]] || die "cannot read the version from deno.json"
 
 if [[ -n "${DENORT_BIN:-}" ]]; then
   [[ -f "$DENORT_BIN" ]] ||
@@ -154,7 +155,7 @@ if [[ -n "${DENORT_BIN:-}" ]]; then
   wanted=${targets[0]:-$host_target}
   kind=$(runtime_kind "$DENORT_BIN")
   if [[ "$kind" != unknown && "$kind" != "$(target_kind "$wanted")" ]]; then
-    die "DENORT_BIN '$DENORT_BIN' is a $kind binary, not one for $wanted: give the denort of the target"
+    die "DENORT_BIN '$DENORT_BIN' is built for $kind, not for $wanted: give the denort of that target"
   fi
 fi
 
@@ -172,6 +173,9 @@ console.log(ENTRY_POINTS['$program'])")
     target_args=(--target "$target")
   fi
   output="$dir/$program"
+  # No --include is needed: the programs read no file of the repository at run
+  # time, and deno.json (the version, src/version.ts) is a static JSON import,
+  # which deno compile embeds like any module.
   local -a command=(deno compile ${target_args[@]+"${target_args[@]}"} "${flag_list[@]}"
     --output "$output" "$entry")
   if $dry_run; then
@@ -188,9 +192,10 @@ console.log(ENTRY_POINTS['$program'])")
       if [[ -n "${DENORT_BIN:-}" ]]; then
         die "cannot use the Deno runtime in DENORT_BIN '$DENORT_BIN' (see the error above)"
       fi
-      die "cannot get the Deno runtime (denort) for ${target:-$host_target}: the download failed." \
-        "For an offline build set DENORT_BIN to a denort binary of Deno $deno_version for that" \
-        "target (see --help)"
+      local t=${target:-$host_target}
+      die "cannot get the Deno runtime (denort) for $t: its download failed. For an offline" \
+        "build, set DENORT_BIN to the denort binary of Deno $deno_version for $t, or put" \
+        "denort-$t.zip into DENO_DIR/dl/release/v$deno_version/ (see --help)"
     fi
     rm -f "$log"
     die "deno compile failed for $program (see the errors above)"
@@ -206,16 +211,17 @@ console.log(ENTRY_POINTS['$program'])")
       elif [[ -n "${DENORT_BIN:-}" ]]; then
         hint=": is DENORT_BIN '$DENORT_BIN' the denort of Deno $deno_version?"
       fi
+      rm -f "$output"
       die "$output --version printed '${printed%%$'\n'*}', not '$program $version'$hint"
     fi
   fi
 }
 
-for target in ${targets[@]+"${targets[@]}"} ""; do
-  # With targets given, build those only; without, the host once.
-  if [[ -z "$target" && ${#targets[@]} -gt 0 ]]; then break; fi
-  for program in "${programs[@]}"; do
-    build "$program" "$target"
+if [[ ${#targets[@]} -eq 0 ]]; then
+  for program in "${programs[@]}"; do build "$program" ""; done
+else
+  for target in "${targets[@]}"; do
+    for program in "${programs[@]}"; do build "$program" "$target"; done
   done
-done
+fi
 $dry_run || printf 'Done: %s\n' "$out_dir"
