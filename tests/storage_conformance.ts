@@ -277,6 +277,23 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
     assert.deepEqual((await f.store.claimWaiting("build", 5)).map((job) => job.id), [waiting]);
   });
 
+  test("release from running gives running rows back (recover_running = requeue)", {
+    withWorkerColumn: true,
+  }, async (f) => {
+    const [running, accepted] = await f.insert("build", 2);
+    const claimed = await f.store.claimWaiting("build", 2);
+    await f.store.markRunning(running, 1_700_000_000);
+
+    assert.deepEqual(await f.store.release(claimed, "running"), [accepted]);
+
+    const rows = await f.rows([running, accepted]);
+    assert.deepEqual(rows.map((row) => [row.status, row.worker]), [
+      ["waiting", null],
+      ["accepted", rows[1].worker],
+    ]);
+    assert.notEqual(rows[1].worker, null, "the accepted row keeps its owner");
+  });
+
   test("without an owner column nothing records owners or is found left behind", {}, async (f) => {
     assert.equal(f.store.tracksOwner, false);
     const [id] = await f.insert("build", 1);

@@ -174,9 +174,12 @@ export class MysqlStore implements JobStore, AsyncDisposable {
   }
 
   /** See `JobStore.release`. All rows are written in one transaction; the owner is cleared. */
-  release(jobs: readonly ClaimedJob[]): Promise<number[]> {
+  release(
+    jobs: readonly ClaimedJob[],
+    from: "accepted" | "running" = "accepted",
+  ): Promise<number[]> {
     const ids = jobs.map((job) => job.id);
-    return this.#run(`release ${describeJobs(ids)}`, () => releaseJobs(this.#context, jobs));
+    return this.#run(`release ${describeJobs(ids)}`, () => releaseJobs(this.#context, jobs, from));
   }
 
   /** See `JobStore.findLeftBehind`. */

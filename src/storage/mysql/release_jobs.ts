@@ -1,4 +1,4 @@
-/** accepted -> waiting | manual: unstarted jobs given back. */
+/** accepted | running -> waiting | manual: jobs given back. */
 
 import type { ResultSetHeader } from "mysql2/promise";
 import type { ClaimedJob } from "../job_store.ts";
@@ -7,12 +7,13 @@ import { inTransaction } from "./transaction.ts";
 
 /**
  * Sets each job's row back to the status it was claimed from (clearing its
- * owner when tracked), only if it is still `accepted`, in one transaction.
- * Returns the ids whose row was not `accepted` (left untouched).
+ * owner when tracked), only if it is still `from`, in one transaction.
+ * Returns the ids whose row was not in `from` (left untouched).
  */
 export async function releaseJobs(
   context: MysqlContext,
   jobs: readonly ClaimedJob[],
+  from: "accepted" | "running",
 ): Promise<number[]> {
   if (jobs.length === 0) return [];
   const clearOwner = context.tracksOwner ? ", worker = NULL" : "";
@@ -20,8 +21,8 @@ export async function releaseJobs(
     const notReleased: number[] = [];
     for (const job of jobs) {
       const [update] = await connection.query<ResultSetHeader>(
-        `UPDATE ${context.table} SET status = ?${clearOwner} WHERE id = ? AND status = 'accepted'`,
-        [job.origin, job.id],
+        `UPDATE ${context.table} SET status = ?${clearOwner} WHERE id = ? AND status = ?`,
+        [job.origin, job.id, from],
       );
       if (update.affectedRows !== 1) notReleased.push(job.id);
     }

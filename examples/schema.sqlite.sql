@@ -1,0 +1,35 @@
+-- The jobs table of jobd for `storage = sqlite` (SPEC A4, in SQLite's dialect): the same
+-- columns, statuses and index as schema.sql. Applications insert rows with status 'waiting'
+-- (run in the background after a poke or poll) or 'manual' (run on a run-manual request);
+-- jobd never inserts or deletes rows, and never creates this table. Create it once:
+--
+--   sqlite3 /var/lib/jobd/jobs.db < examples/schema.sqlite.sql
+--
+-- Name the file as `sqlite_path` and the table as `mysql_table` in jobd.conf (default: jobs).
+-- The worker switches the file to WAL mode, so applications can insert while it claims; give
+-- their connections a busy timeout (`PRAGMA busy_timeout = 5000;`) so that an insert waits
+-- for a claim in progress instead of failing with "database is locked".
+
+CREATE TABLE "jobs" (
+  "id" INTEGER PRIMARY KEY AUTOINCREMENT,
+  "target" TEXT NOT NULL,
+  "time_created" INTEGER NOT NULL,
+  "time_started" INTEGER NOT NULL DEFAULT 0,
+  "time_finished" INTEGER NOT NULL DEFAULT 0,
+  "status" TEXT NOT NULL DEFAULT 'waiting'
+    CHECK ("status" IN ('waiting', 'manual', 'accepted', 'running', 'done', 'ignored')),
+  "result" TEXT DEFAULT NULL CHECK ("result" IN ('ok', 'fail')),
+  "return_code" INTEGER DEFAULT NULL,
+  "sig" TEXT DEFAULT NULL,
+  "stdout" TEXT DEFAULT NULL,
+  "stderr" TEXT DEFAULT NULL,
+  -- Optional, for crash recovery: the name of the worker that claimed the row. With it, a
+  -- worker that crashed or was killed finds, when it starts again, the rows it left
+  -- 'accepted' or 'running' under its `name` (give every worker a distinct `name`).
+  -- Without it (drop this column and worker_status_idx) those rows stay as they are.
+  "worker" TEXT DEFAULT NULL
+);
+
+CREATE INDEX "status_target_idx" ON "jobs" ("status", "target", "id");
+
+CREATE INDEX "worker_status_idx" ON "jobs" ("worker", "status");

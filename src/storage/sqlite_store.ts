@@ -1,0 +1,270 @@
+/**
+ * The SQLite implementation of `JobStore`, on Deno's built-in `node:sqlite`:
+ * the embedded storage for a single host and quick starts. Each SQL
+ * operation lives in its own module under `sqlite/`; this module opens the
+ * file, checks the table, waits out other connections' locks and turns
+ * driver errors into `StorageError`s that name the operation, the jobs, the
+ * table and the file.
+ *
+ * The file is put in WAL mode, so applications read and insert rows while
+ * the worker claims: readers never wait, and writers wait for each other at
+ * most `busyTimeoutMs`. Give your application's connection a busy timeout
+ * too (`PRAGMA busy_timeout = 5000`).
+ */
+
+import { getLogger } from "@logtape/logtape";
+import { StorageError } from "./errors.ts";
+import type { ClaimedJob, FinishedJob, JobStore, LeftBehindJob, ManualClaim } from "./job_store.ts";
+import { isBusy, retryWhileBusy } from "./sqlite/busy.ts";
+import { claimManual } from "./sqlite/claim_manual.ts";
+import { claimWaiting } from "./sqlite/claim_waiting.ts";
+import { SqliteConnection } from "./sqlite/connection.ts";
+import type { SqliteContext } from "./sqlite/context.ts";
+import { findLeftBehind } from "./sqlite/find_left_behind.ts";
+import { quoteIdentifier } from "./sqlite/identifier.ts";
+import { inspectTable, SQLITE_SCHEMA_FILE } from "./sqlite/inspect_table.ts";
+import { markDone } from "./sqlite/mark_done.ts";
+import { markRunning } from "./sqlite/mark_running.ts";
+import { releaseJobs } from "./sqlite/release_jobs.ts";
+
+/**
+ * Longest an operation waits for another connection's write lock before it
+ * fails with a transient `StorageError`, unless `busyTimeoutMs` says
+ * otherwise: 5000 ms.
+ */
+export const DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+/** Where the jobs table is and who is claiming from it. */
+export interface SqliteStoreOptions {
+  /** The database file (`sqlite_path`). It must exist and hold the table. */
+  path: string;
+  /** The jobs table (`mysql_table`); any name, quoted as an identifier. */
+  table: string;
+  /** This worker's name, recorded in the optional `worker` column. */
+  workerName: string;
+  /** Longest wait for another connection's lock, ms (default `DEFAULT_SQLITE_BUSY_TIMEOUT_MS`). */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Opens the database file, switches it to WAL mode (a setting the file
+ * keeps) and checks the table. A missing file, a file that is not a
+ * database, one that cannot use WAL, a missing table or a missing required
+ * column is a `StorageError` naming the file and the table. The table is
+ * never created: applications own the schema (`examples/schema.sqlite.sql`).
+ */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
+  const logger = getLogger(["jobd", "storage"]);
+  const { path, table: tableName, workerName } = options;
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_SQLITE_BUSY_TIMEOUT_MS;
+  if (!Number.isFinite(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new StorageError(
+      `Cannot open the job store: the busy timeout must be a number of ms ≥ 0, got ${busyTimeoutMs}`,
+    );
+  }
+  const table = quoteIdentifier(tableName);
+  const file = `SQLite file '${path}'`;
+  await checkFile(path, file);
+  let connection: SqliteConnection;
+  try {
+    connection = new SqliteConnection(path);
+  } catch (error) {
+    throw new StorageError(`Cannot open the ${file}: ${describeSqliteError(error)}`, {
+      cause: error,
+    });
+  }
+  const where = `table '${tableName}' of ${file}`;
+  try {
+    const journal = await retryWhileBusy(
+      () => String(connection.get("PRAGMA journal_mode = WAL")?.journal_mode),
+      { timeoutMs: busyTimeoutMs },
+    );
+    if (journal.toLowerCase() !== "wal") {
+      throw new StorageError(
+        `Cannot use the ${file}: it cannot be switched to WAL journal mode (it is in ` +
+          `'${journal}' mode), without which applications could not insert jobs while the ` +
+          `worker claims them`,
+      );
+    }
+    const shape = inspectTable(connection, { tableName, where });
+    const context: SqliteContext = {
+      connection,
+      table,
+      workerName,
+      tracksOwner: shape.tracksOwner,
+    };
+    logger.info("Using the {where} in WAL mode", { where });
+    if (!context.tracksOwner) {
+      logger.info(
+        "The table '{table}' has no 'worker' column: jobs left behind by a crash cannot be " +
+          "found at start-up",
+        { table: tableName },
+      );
+    }
+    return new SqliteStore(context, { tableName, path, busyTimeoutMs });
+  } catch (error) {
+    connection.close();
+    if (error instanceof StorageError) throw error;
+    throw new StorageError(
+      `Cannot open the job store on the ${where}: ${describeSqliteError(error, busyTimeoutMs)}`,
+      { cause: error },
+    );
+  }
+}
+
+/** Throws a `StorageError` when `path` is not an existing file. */
+async function checkFile(path: string, file: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new StorageError(
+        `Cannot open the ${file}: it does not exist (create it and its jobs table with ` +
+          `${SQLITE_SCHEMA_FILE})`,
+      );
+    }
+    throw new StorageError(`Cannot open the ${file}: ${describeSqliteError(error)}`, {
+      cause: error,
+    });
+  }
+  if (!info.isFile) throw new StorageError(`Cannot open the ${file}: it is not a file`);
+}
+
+/** The jobs table of an SQLite file, as a `JobStore`. Made by `openSqliteStore`. */
+export class SqliteStore implements JobStore, AsyncDisposable {
+  readonly #context: SqliteContext;
+  readonly #tableName: string;
+  readonly #busyTimeoutMs: number;
+  #closed = false;
+
+  /** The database file, as configured. */
+  readonly path: string;
+
+  /** Use `openSqliteStore`. */
+  constructor(
+    context: SqliteContext,
+    settings: { tableName: string; path: string; busyTimeoutMs: number },
+  ) {
+    this.#context = context;
+    this.#tableName = settings.tableName;
+    this.#busyTimeoutMs = settings.busyTimeoutMs;
+    this.path = settings.path;
+  }
+
+  /** Whether rows record their owner (the table has a `worker` column). */
+  get tracksOwner(): boolean {
+    return this.#context.tracksOwner;
+  }
+
+  /** See `JobStore.claimWaiting`. Throws for a `limit` that is not an integer ≥ 1. */
+  claimWaiting(target: string, limit: number): Promise<ClaimedJob[]> {
+    const what = `claim waiting jobs of target '${target}'`;
+    if (!Number.isInteger(limit) || limit < 1) {
+      return this.#refuse(what, `the limit must be an integer of at least 1, got ${limit}`);
+    }
+    return this.#run(what, () => claimWaiting(this.#context, target, limit));
+  }
+
+  /**
+   * See `JobStore.claimManual`. Throws for an empty list or ids that are not
+   * positive integers; duplicate ids count once.
+   */
+  claimManual(ids: readonly number[], servedTargets: ReadonlySet<string>): Promise<ManualClaim> {
+    if (ids.length === 0) return this.#refuse("claim manual jobs", "no job ids given");
+    const what = `claim manual ${describeJobs(ids)}`;
+    const invalid = ids.find((id) => !Number.isSafeInteger(id) || id < 1);
+    if (invalid !== undefined) {
+      return this.#refuse(what, `job ids must be positive integers, got ${invalid}`);
+    }
+    return this.#run(what, () => claimManual(this.#context, ids, servedTargets));
+  }
+
+  /** See `JobStore.markRunning`. */
+  markRunning(id: number, startedAt: number): Promise<boolean> {
+    return this.#run(`mark job ${id} running`, () => markRunning(this.#context, id, startedAt));
+  }
+
+  /** See `JobStore.markDone`. All rows are written in one transaction. */
+  markDone(jobs: readonly FinishedJob[]): Promise<number[]> {
+    const ids = jobs.map((job) => job.id);
+    return this.#run(`mark ${describeJobs(ids)} done`, () => markDone(this.#context, jobs));
+  }
+
+  /** See `JobStore.release`. All rows are written in one transaction; the owner is cleared. */
+  release(
+    jobs: readonly ClaimedJob[],
+    from: "accepted" | "running" = "accepted",
+  ): Promise<number[]> {
+    const ids = jobs.map((job) => job.id);
+    return this.#run(
+      `release ${describeJobs(ids)}`,
+      () => releaseJobs(this.#context, jobs, from),
+    );
+  }
+
+  /** See `JobStore.findLeftBehind`. */
+  findLeftBehind(): Promise<LeftBehindJob[]> {
+    return this.#run(
+      `find jobs left behind by worker '${this.#context.workerName}'`,
+      () => findLeftBehind(this.#context),
+    );
+  }
+
+  /** Closes the file. Later calls do nothing; later operations throw. */
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#context.connection.close();
+    }
+    return Promise.resolve();
+  }
+
+  /** Same as `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #run<T>(what: string, operation: () => T): Promise<T> {
+    if (this.#closed) return this.#refuse(what, "the store is closed");
+    try {
+      return await retryWhileBusy(() => {
+        // Checked again on each attempt: the store may close while one waits.
+        if (this.#closed) throw new StorageError("the store is closed");
+        return operation();
+      }, { timeoutMs: this.#busyTimeoutMs });
+    } catch (error) {
+      const reason = describeSqliteError(error, this.#busyTimeoutMs);
+      throw new StorageError(`Cannot ${what} ${this.#where()}: ${reason}`, {
+        cause: error instanceof StorageError ? undefined : error,
+      });
+    }
+  }
+
+  #refuse(what: string, reason: string): Promise<never> {
+    return Promise.reject(new StorageError(`Cannot ${what} ${this.#where()}: ${reason}`));
+  }
+
+  #where(): string {
+    return `in table '${this.#tableName}' of SQLite file '${this.path}'`;
+  }
+}
+
+/**
+ * The readable part of an SQLite error; for a lock that outlasted the busy
+ * timeout, what that means.
+ */
+function describeSqliteError(error: unknown, busyTimeoutMs?: number): string {
+  if (busyTimeoutMs !== undefined && isBusy(error)) {
+    return `another connection kept the database locked for more than ${busyTimeoutMs} ms`;
+  }
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}
+
+/** `job 5`, `jobs 5, 6, 7`, or the first ten ids and a count for long lists. */
+function describeJobs(ids: readonly number[]): string {
+  if (ids.length === 1) return `job ${ids[0]}`;
+  if (ids.length <= 10) return `jobs ${ids.join(", ")}`;
+  return `jobs ${ids.slice(0, 10).join(", ")}... (${ids.length} jobs)`;
+}

@@ -1,0 +1,158 @@
+/**
+ * A fresh SQLite jobs database per test, in a temporary directory, holding
+ * the table of `examples/schema.sqlite.sql`:
+ *
+ * ```ts
+ * await using db = await openTestSqliteDatabase({ withWorkerColumn: true });
+ * const ids = await db.insertJobs("build", 3);
+ * ```
+ *
+ * The test's own connection plays the application: it inserts and reads
+ * rows, with a busy timeout as the schema file recommends. Disposing closes
+ * it and removes the directory.
+ */
+
+import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import type { JobStatus } from "../../src/storage/job_store.ts";
+import type { SqliteStoreOptions } from "../../src/storage/sqlite_store.ts";
+import { quoteIdentifier } from "../../src/storage/sqlite/identifier.ts";
+import type { JobRow } from "../storage_conformance.ts";
+
+/** Options of `openTestSqliteDatabase`. */
+export interface OpenTestSqliteDatabaseOptions {
+  /** Keep the optional `worker` column of the schema file. Default false (dropped). */
+  withWorkerColumn?: boolean;
+  /** Name of the jobs table. Default `jobs`. */
+  table?: string;
+}
+
+/** An SQLite file of its own for one test, with a jobs table. */
+export interface TestSqliteDatabase extends AsyncDisposable {
+  /** The temporary directory holding the file (and its `-wal`, `-shm` companions). */
+  readonly dir: string;
+  /** The database file. */
+  readonly path: string;
+  /** The jobs table's name. */
+  readonly table: string;
+  /** Whether the table has the `worker` column. */
+  readonly withWorkerColumn: boolean;
+  /** Options for `openSqliteStore` on this table. */
+  storeOptions(workerName: string): SqliteStoreOptions;
+  /** Runs SQL with parameters; resolves to the rows. */
+  query(sql: string, ...params: SQLInputValue[]): Promise<Record<string, SQLInputValue>[]>;
+  /** Inserts `count` rows for `target` in status `status`; returns their ids, ascending. */
+  insertJobs(target: string, count: number, status?: JobStatus): Promise<number[]>;
+  /** The rows with the given ids (all rows when omitted), by id. */
+  rows(ids?: readonly number[]): Promise<JobRow[]>;
+}
+
+/** The URL of the schema file the tests create their tables with. */
+export const SQLITE_SCHEMA_URL = new URL("../../examples/schema.sqlite.sql", import.meta.url);
+
+/** Creates a temporary directory, an SQLite file in it, and the jobs table. */
+export async function openTestSqliteDatabase(
+  options: OpenTestSqliteDatabaseOptions = {},
+): Promise<TestSqliteDatabase> {
+  const table = options.table ?? "jobs";
+  const withWorkerColumn = options.withWorkerColumn ?? false;
+  const dir = await Deno.makeTempDir({ prefix: "jobd-sqlite-" });
+  try {
+    const path = `${dir}/jobs.db`;
+    const db = new DatabaseSync(path, { timeout: 5000 });
+    try {
+      db.exec(await sqliteSchema({ table, withWorkerColumn }));
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new SqliteTestDatabase(db, { dir, path, table, withWorkerColumn });
+  } catch (error) {
+    await Deno.remove(dir, { recursive: true });
+    throw error;
+  }
+}
+
+/**
+ * The SQL of `examples/schema.sqlite.sql` for a table named `table`, and,
+ * without the owner column, statements dropping it and its index.
+ */
+export async function sqliteSchema(
+  options: { table: string; withWorkerColumn: boolean },
+): Promise<string> {
+  const quoted = quoteIdentifier(options.table);
+  const schema = (await Deno.readTextFile(SQLITE_SCHEMA_URL)).replaceAll('"jobs"', () => quoted);
+  if (options.withWorkerColumn) return schema;
+  return `${schema}
+    DROP INDEX "worker_status_idx";
+    ALTER TABLE ${quoted} DROP COLUMN "worker";`;
+}
+
+class SqliteTestDatabase implements TestSqliteDatabase {
+  readonly dir: string;
+  readonly path: string;
+  readonly table: string;
+  readonly withWorkerColumn: boolean;
+  readonly #db: DatabaseSync;
+  readonly #quotedTable: string;
+
+  constructor(
+    db: DatabaseSync,
+    names: { dir: string; path: string; table: string; withWorkerColumn: boolean },
+  ) {
+    this.#db = db;
+    ({ dir: this.dir, path: this.path, table: this.table } = names);
+    this.withWorkerColumn = names.withWorkerColumn;
+    this.#quotedTable = quoteIdentifier(names.table);
+  }
+
+  storeOptions(workerName: string): SqliteStoreOptions {
+    return { path: this.path, table: this.table, workerName };
+  }
+
+  query(sql: string, ...params: SQLInputValue[]): Promise<Record<string, SQLInputValue>[]> {
+    // An executor's throw is a rejection, as with an asynchronous driver.
+    return new Promise((resolve) => resolve(this.#db.prepare(sql).all(...params)));
+  }
+
+  insertJobs(target: string, count: number, status: JobStatus = "waiting"): Promise<number[]> {
+    if (count < 1) return Promise.resolve([]);
+    const now = Math.floor(Date.now() / 1000);
+    const values = Array.from({ length: count }, () => "(?, ?, ?)").join(", ");
+    const params = Array.from({ length: count }, () => [target, now, status]).flat();
+    const rows = this.#db.prepare(
+      `INSERT INTO ${this.#quotedTable} (target, time_created, status) VALUES ${values} RETURNING id`,
+    ).all(...params);
+    return Promise.resolve(rows.map((row) => Number(row.id)).sort((a, b) => a - b));
+  }
+
+  rows(ids?: readonly number[]): Promise<JobRow[]> {
+    const columns = "id, target, status, time_started, time_finished, result, return_code, sig, " +
+      `stdout, stderr${this.withWorkerColumn ? ", worker" : ""}`;
+    const where = ids === undefined ? "" : "WHERE id IN (SELECT value FROM json_each(?))";
+    const params = ids === undefined ? [] : [JSON.stringify(ids)];
+    const rows = this.#db.prepare(
+      `SELECT ${columns} FROM ${this.#quotedTable} ${where} ORDER BY id`,
+    ).all(...params);
+    return Promise.resolve(rows.map((row) => ({
+      id: Number(row.id),
+      target: String(row.target),
+      status: row.status as JobStatus,
+      time_started: Number(row.time_started),
+      time_finished: Number(row.time_finished),
+      result: row.result as JobRow["result"],
+      return_code: row.return_code === null ? null : Number(row.return_code),
+      sig: row.sig as string | null,
+      stdout: row.stdout as string | null,
+      stderr: row.stderr as string | null,
+      worker: (row.worker ?? null) as string | null,
+    })));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      this.#db.close();
+    } finally {
+      await Deno.remove(this.dir, { recursive: true });
+    }
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Starts a real `jobd` on a test SQLite file (`storage = sqlite`), with the
+ * test launcher (tests/fixtures/job.sh): the SQLite twin of `worker.ts`.
+ */
+
+import type { WorkerClient } from "../../src/net/client.ts";
+import type { JobRow } from "../storage_conformance.ts";
+import {
+  freePort,
+  iniText,
+  type ProgramProcess,
+  ROOT,
+  startDaemon,
+  waitFor,
+  workerClient,
+} from "./processes.ts";
+import type { TestSqliteDatabase } from "./sqlite_database.ts";
+
+/** A worker subprocess on an SQLite file, its job directory and a client. */
+export interface TestSqliteWorker extends AsyncDisposable {
+  process: ProgramProcess;
+  port: number;
+  configPath: string;
+  /** `$JOB_DIR` of the launcher: per-job scripts and the events log live here. */
+  jobDir: string;
+  client: WorkerClient;
+  /** Lines of the events log (`start ID`, `end ID`). */
+  events(): Promise<string[]>;
+  /** Writes `$JOB_DIR/NAME.sh` (`default` or a job id) for the launcher to source. */
+  script(name: string | number, body: string): Promise<void>;
+}
+
+/** Options of `startSqliteWorker`: config keys override the defaults. */
+export interface StartSqliteWorkerOptions {
+  targets?: Record<string, number>;
+  config?: Record<string, string | number | boolean | undefined>;
+  /** Reuse a job directory (a restarted worker). */
+  jobDir?: string;
+  port?: number;
+}
+
+/** The config text of a test worker on an SQLite file. */
+export function sqliteWorkerConfig(
+  db: TestSqliteDatabase,
+  port: number,
+  jobDir: string,
+  options: StartSqliteWorkerOptions = {},
+): string {
+  return iniText({
+    host: "127.0.0.1",
+    port,
+    name: "test-worker",
+    storage: "sqlite",
+    sqlite_path: db.path,
+    mysql_table: db.table,
+    launcher: `${ROOT}tests/fixtures/job.sh {id}`,
+    "launcher.env.JOB_DIR": jobDir,
+    poll_interval: 0,
+    log_level_console: "info",
+    ...options.config,
+  }, { targets: options.targets ?? { t1: 2 } });
+}
+
+/** Starts a worker on `db` and connects a client to it. */
+export async function startSqliteWorker(
+  db: TestSqliteDatabase,
+  options: StartSqliteWorkerOptions = {},
+): Promise<TestSqliteWorker> {
+  const port = options.port ?? freePort();
+  const jobDir = options.jobDir ?? await Deno.makeTempDir({ prefix: "jobd-jobs-" });
+  const ownsJobDir = options.jobDir === undefined;
+  const { process, configPath } = await startDaemon(
+    "jobd",
+    sqliteWorkerConfig(db, port, jobDir, options),
+    { port },
+  );
+  const client = await workerClient(port);
+  return {
+    process,
+    port,
+    configPath,
+    jobDir,
+    client,
+    async events() {
+      try {
+        return (await Deno.readTextFile(`${jobDir}/events`)).trim().split("\n").filter(Boolean);
+      } catch {
+        return [];
+      }
+    },
+    script(name, body) {
+      return Deno.writeTextFile(`${jobDir}/${name}.sh`, body);
+    },
+    async [Symbol.asyncDispose]() {
+      client.close();
+      await process[Symbol.asyncDispose]();
+      if (ownsJobDir) await Deno.remove(jobDir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** Waits until every given row is `done`; returns the rows. */
+export function waitForSqliteDone(
+  db: TestSqliteDatabase,
+  ids: readonly number[],
+  seconds = 60,
+): Promise<JobRow[]> {
+  return waitFor(
+    `jobs ${ids.length > 5 ? `${ids[0]}..${ids.at(-1)}` : ids.join(", ")} done`,
+    async () => {
+      const rows = await db.rows(ids);
+      return rows.length === ids.length && rows.every((row) => row.status === "done")
+        ? rows
+        : undefined;
+    },
+    seconds,
+  );
+}

@@ -1,0 +1,323 @@
+/**
+ * The SQLite store on a temporary file per test: the shared conformance
+ * suite, then what is particular to SQLite (the file and table checks, WAL
+ * mode, applications in other processes writing while the store claims,
+ * quoting, the requeue of running rows).
+ */
+
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { isTransientStorageError, StorageError } from "../src/storage/errors.ts";
+import type { JobStore } from "../src/storage/job_store.ts";
+import { openSqliteStore } from "../src/storage/sqlite_store.ts";
+import { ROOT } from "./helpers/processes.ts";
+import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
+import { defineJobStoreConformance } from "./storage_conformance.ts";
+
+defineJobStoreConformance("sqlite", async ({ workerName, withWorkerColumn }) => {
+  const db = await openTestSqliteDatabase({ withWorkerColumn });
+  const stores: JobStore[] = [];
+  try {
+    stores.push(await openSqliteStore(db.storeOptions(workerName)));
+  } catch (error) {
+    await db[Symbol.asyncDispose]();
+    throw error;
+  }
+  return {
+    store: stores[0],
+    insert: (target, count, status) => db.insertJobs(target, count, status),
+    rows: (ids) => db.rows(ids),
+    async openPeer(peerName) {
+      const peer = await openSqliteStore(db.storeOptions(peerName));
+      stores.push(peer);
+      return peer;
+    },
+    async [Symbol.asyncDispose]() {
+      try {
+        for (const store of stores) await store.close();
+      } finally {
+        await db[Symbol.asyncDispose]();
+      }
+    },
+  };
+});
+
+/** The stand-in application (tests/fixtures/sqlite_app.ts) as another process. */
+function startApplication(
+  mode: "insert" | "hold",
+  args: { path: string; table: string; target: string; count: number },
+) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-prompt",
+      "--allow-read",
+      "--allow-write",
+      `${ROOT}tests/fixtures/sqlite_app.ts`,
+      mode,
+      args.path,
+      args.table,
+      args.target,
+      String(args.count),
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).values();
+  let buffered = "";
+  return {
+    /** The next line the application printed. */
+    async line(): Promise<string> {
+      while (!buffered.includes("\n")) {
+        const { value, done } = await lines.next();
+        if (done) throw new Error(`The application exited; it printed '${buffered}'`);
+        buffered += value;
+      }
+      const end = buffered.indexOf("\n");
+      const line = buffered.slice(0, end);
+      buffered = buffered.slice(end + 1);
+      return line;
+    },
+    /** Sends a line (for `hold`: commit now). */
+    async send(text: string): Promise<void> {
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode(`${text}\n`));
+      writer.releaseLock();
+    },
+    /** Waits for exit; resolves to the exit code, everything printed after the last line read, and stderr. */
+    async finished(): Promise<{ code: number; rest: string; stderr: string }> {
+      await child.stdin.close().catch(() => {});
+      let rest = buffered;
+      for await (const chunk of lines) rest += chunk;
+      const stderr = await new Response(child.stderr).text();
+      return { code: (await child.status).code, rest, stderr };
+    },
+  };
+}
+
+/** Resolves true if `promise` has settled by the time a `delay` ms timer fires. */
+async function settledWithin(promise: Promise<unknown>, delay: number): Promise<boolean> {
+  let settled = false;
+  promise.then(() => settled = true, () => settled = true);
+  await new Promise((resolve) => setTimeout(resolve, delay));
+  return settled;
+}
+
+Deno.test("sqlite: the store switches the file to WAL mode, which the file keeps", async () => {
+  await using db = await openTestSqliteDatabase();
+  const journal = async () => (await db.query("PRAGMA journal_mode"))[0].journal_mode;
+  assert.equal(await journal(), "delete", "a new file starts with a rollback journal");
+  await using _store = await openSqliteStore(db.storeOptions("w"));
+  const other = new DatabaseSync(db.path);
+  try {
+    assert.equal(other.prepare("PRAGMA journal_mode").get()?.journal_mode, "wal");
+  } finally {
+    other.close();
+  }
+});
+
+Deno.test("sqlite: an application inserting in another process while the store claims loses no row", async () => {
+  await using db = await openTestSqliteDatabase({ withWorkerColumn: true });
+  await using store = await openSqliteStore(db.storeOptions("w"));
+  const app = startApplication("insert", {
+    path: db.path,
+    table: db.table,
+    target: "build",
+    count: 300,
+  });
+  const firstId = Number(await app.line());
+
+  const claimed: number[] = [];
+  let appDone = false;
+  const appExit = app.finished().then((result) => {
+    appDone = true;
+    return result;
+  });
+  // Claim while the application inserts, until it has finished and nothing is left.
+  for (;;) {
+    const jobs = await store.claimWaiting("build", 5);
+    claimed.push(...jobs.map((job) => job.id));
+    if (jobs.length === 0) {
+      if (appDone) break;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+
+  const { code, rest, stderr } = await appExit;
+  assert.equal(code, 0, `the application failed: ${stderr}`);
+  const inserted = [firstId, ...rest.trim().split("\n").map(Number)];
+  assert.equal(inserted.length, 300);
+  assert.deepEqual([...claimed].sort((a, b) => a - b), inserted, "each row claimed exactly once");
+  assert.ok((await db.rows()).every((row) => row.status === "accepted" && row.worker === "w"));
+});
+
+Deno.test("sqlite: a claim waits for an application's write lock without blocking the process", async () => {
+  await using db = await openTestSqliteDatabase();
+  await using store = await openSqliteStore(db.storeOptions("w"));
+  const [before] = await db.insertJobs("build", 1);
+  const app = startApplication("hold", {
+    path: db.path,
+    table: db.table,
+    target: "build",
+    count: 2,
+  });
+  const locked = await app.line();
+  const inserted = locked.replace(/^locked /, "").split(" ").map(Number);
+
+  const claim = store.claimWaiting("build", 10);
+  // Timers still fire while the claim waits: the worker would go on serving requests.
+  assert.equal(await settledWithin(claim, 200), false, "the claim waits for the lock");
+  await app.send("commit");
+  assert.equal(await app.line(), "committed");
+
+  assert.deepEqual((await claim).map((job) => job.id), [before, ...inserted]);
+  assert.equal((await app.finished()).code, 0);
+});
+
+Deno.test("sqlite: a lock held longer than the busy timeout is a transient error naming the job", async () => {
+  await using db = await openTestSqliteDatabase();
+  await using store = await openSqliteStore({ ...db.storeOptions("w"), busyTimeoutMs: 300 });
+  const [id] = await db.insertJobs("build", 1);
+  await store.claimWaiting("build", 1);
+  const app = startApplication("hold", {
+    path: db.path,
+    table: db.table,
+    target: "build",
+    count: 1,
+  });
+  await app.line();
+
+  const error = await store.markRunning(id, 1_700_000_000).catch((error: unknown) => error);
+  await app.send("commit");
+  assert.equal((await app.finished()).code, 0);
+
+  assert.ok(error instanceof StorageError, `expected a StorageError, got ${error}`);
+  assert.equal(
+    error.message,
+    `Cannot mark job ${id} running in table 'jobs' of SQLite file '${db.path}': ` +
+      "another connection kept the database locked for more than 300 ms",
+  );
+  assert.equal(isTransientStorageError(error), true, "the worker retries it");
+  assert.equal(await store.markRunning(id, 1_700_000_000), true, "and the retry works");
+});
+
+Deno.test("sqlite: a missing file is an error naming it, and no file is created", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/missing.db`;
+    await assert.rejects(
+      openSqliteStore({ path, table: "jobs", workerName: "w" }),
+      new StorageError(
+        `Cannot open the SQLite file '${path}': it does not exist (create it and its jobs ` +
+          "table with examples/schema.sqlite.sql)",
+      ),
+    );
+    await assert.rejects(Deno.stat(path), Deno.errors.NotFound);
+    await assert.rejects(
+      openSqliteStore({ path: dir, table: "jobs", workerName: "w" }),
+      new StorageError(`Cannot open the SQLite file '${dir}': it is not a file`),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("sqlite: a missing table is an error naming the table, the file and the schema", async () => {
+  await using db = await openTestSqliteDatabase();
+  const error = await openSqliteStore({ ...db.storeOptions("w"), table: "no_such_jobs" }).then(
+    () => assert.fail("opened a store on a missing table"),
+    (error: unknown) => error,
+  );
+  assert.ok(error instanceof StorageError);
+  assert.equal(
+    error.message,
+    `Cannot use the table 'no_such_jobs' of SQLite file '${db.path}': it does not exist ` +
+      "(create it with examples/schema.sqlite.sql)",
+  );
+  assert.equal(isTransientStorageError(error), false);
+});
+
+Deno.test("sqlite: a table without a required column is an error naming the columns", async () => {
+  await using db = await openTestSqliteDatabase();
+  await db.query("ALTER TABLE jobs DROP COLUMN sig");
+  await db.query("ALTER TABLE jobs DROP COLUMN stderr");
+  await assert.rejects(
+    openSqliteStore(db.storeOptions("w")),
+    new StorageError(
+      `Cannot use the table 'jobs' of SQLite file '${db.path}': it has no columns 'sig', 'stderr'`,
+    ),
+  );
+});
+
+Deno.test("sqlite: a file that is not a database is an error naming it", async () => {
+  await using db = await openTestSqliteDatabase();
+  const path = `${db.dir}/notes.txt`;
+  await Deno.writeTextFile(path, "not a database, just some text ".repeat(100));
+  await assert.rejects(
+    openSqliteStore({ path, table: "jobs", workerName: "w" }),
+    (error: unknown) =>
+      error instanceof StorageError &&
+      error.message.startsWith(
+        `Cannot open the job store on the table 'jobs' of SQLite file '${path}': `,
+      ) &&
+      /not a database/.test(error.message),
+  );
+});
+
+Deno.test("sqlite: a table name with quotes, backticks and spaces is used as-is", async () => {
+  const table = `odd"name'; DROP TABLE x; -- \`jobs\``;
+  await using db = await openTestSqliteDatabase({ table, withWorkerColumn: true });
+  await using store = await openSqliteStore(db.storeOptions("w"));
+  const ids = await db.insertJobs("build", 2);
+  assert.equal(store.tracksOwner, true);
+  assert.deepEqual((await store.claimWaiting("build", 5)).map((job) => job.id), ids);
+  assert.equal(await store.markRunning(ids[0], 1_700_000_000), true);
+  const tables = await db.query(
+    "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+  );
+  assert.deepEqual(tables.map((row) => row.name), [table]);
+});
+
+Deno.test("sqlite: the schema refuses statuses and results outside the enums", async () => {
+  await using db = await openTestSqliteDatabase();
+  await assert.rejects(
+    db.query("INSERT INTO jobs (target, time_created, status) VALUES ('build', 1, 'queued')"),
+    /CHECK constraint failed: status/,
+  );
+  await assert.rejects(
+    db.query("INSERT INTO jobs (target, time_created, result) VALUES ('build', 1, 'maybe')"),
+    /CHECK constraint failed: result/,
+  );
+  const [row] = await db.query(
+    "INSERT INTO jobs (target, time_created) VALUES ('build', 1) RETURNING *",
+  );
+  assert.deepEqual({ ...row }, {
+    id: row.id,
+    target: "build",
+    time_created: 1,
+    time_started: 0,
+    time_finished: 0,
+    status: "waiting",
+    result: null,
+    return_code: null,
+    sig: null,
+    stdout: null,
+    stderr: null,
+  });
+});
+
+Deno.test("sqlite: a closed store refuses operations with an error that is not transient", async () => {
+  await using db = await openTestSqliteDatabase();
+  const store = await openSqliteStore(db.storeOptions("w"));
+  await store.close();
+  await store.close();
+  const error = await store.claimWaiting("build", 1).catch((error: unknown) => error);
+  assert.ok(error instanceof StorageError);
+  assert.equal(
+    error.message,
+    `Cannot claim waiting jobs of target 'build' in table 'jobs' of SQLite file '${db.path}': ` +
+      "the store is closed",
+  );
+  assert.equal(isTransientStorageError(error), false);
+});
