@@ -50,6 +50,7 @@ export async function forwardToServing(
   type: typeof WorkerRequest.Pause | typeof WorkerRequest.Continue,
   targets: readonly string[] | undefined,
 ): Promise<string> {
+  const unserved = (targets ?? []).filter((target) => !registry.isServed(target));
   const sends: Promise<string | undefined>[] = [];
   for (const worker of registry.workers) {
     let data = {};
@@ -66,7 +67,6 @@ export async function forwardToServing(
     );
   }
   const problems = (await Promise.all(sends)).filter((text) => text !== undefined);
-  const unserved = (targets ?? []).filter((target) => !registry.isServed(target));
   if (unserved.length > 0) {
     problems.push(
       `no worker serves ${unserved.length === 1 ? "target" : "targets"} ${quoteList(unserved)}`,
