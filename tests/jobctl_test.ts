@@ -338,6 +338,18 @@ Deno.test("jobctl controls a worker: every command, its output, --json and exit 
     );
   });
 
+  await t.step(
+    "a master command answered by the worker exits with status 1 and a hint",
+    async () => {
+      assert.deepEqual(await ctl("--master", "list-workers"), {
+        code: 1,
+        stdout: "",
+        stderr: `jobctl: unexpected answer from the master at 127.0.0.1:${worker.port} to ` +
+          "'list-workers': it answers like a worker: leave out --master\n",
+      });
+    },
+  );
+
   await t.step("a usage error exits with status 2 and says how to get help", async () => {
     assert.deepEqual(await ctl("run-manual", "12", "twelve"), {
       code: 2,

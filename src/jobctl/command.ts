@@ -18,6 +18,18 @@ export interface ClientOf {
   master: MasterClient;
 }
 
+/**
+ * The daemon's answer is not the kind the command reads: most likely the
+ * other daemon answered (a master where a worker was expected, or the
+ * reverse). The message says what was wrong with it.
+ */
+export class UnexpectedAnswerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnexpectedAnswerError";
+  }
+}
+
 /** What a command prints, and whether it counts as a failure (exit status 1). */
 export interface Rendered {
   /** Text for stdout. */

@@ -6,8 +6,20 @@
  * @module
  */
 
-import type { MasterSendSignalResult, RunManualResult } from "../protocol/requests.ts";
-import { type Command, type CommandSpec, defineCommand, type Mode } from "./command.ts";
+import type { MasterClient, WorkerClient } from "../net/client.ts";
+import type {
+  MasterSendSignalResult,
+  MasterStatus,
+  RunManualResult,
+  WorkerStatus,
+} from "../protocol/requests.ts";
+import {
+  type Command,
+  type CommandSpec,
+  defineCommand,
+  type Mode,
+  UnexpectedAnswerError,
+} from "./command.ts";
 import { quoteList } from "./format.ts";
 import {
   readConcurrency,
@@ -67,8 +79,53 @@ function jobIds(args: readonly string[], command: string): number[] {
   return ids;
 }
 
+/** `TARGET N`: a target and its concurrency. */
+function targetAndConcurrency(
+  args: readonly string[],
+  command: string,
+): { target: string; concurrency: number } {
+  exactly(command, args, ["TARGET", "N"]);
+  return { target: readTarget(command, args[0]), concurrency: readConcurrency(command, args[1]) };
+}
+
 /** `"ok"`, as the daemon answers a request with nothing to report. */
 const OK = "ok";
+
+/** The `execute` of a request with nothing to report: sends it, then resolves with {@linkcode OK}. */
+function thenOk<C, P>(
+  send: (client: C, params: P) => Promise<void>,
+): (client: C, params: P) => Promise<typeof OK> {
+  return async (client, params) => {
+    await send(client, params);
+    return OK;
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The worker's `status`; a master's (it lists `workers`) or any other answer is refused. */
+async function workerStatus(client: WorkerClient): Promise<WorkerStatus> {
+  const status: unknown = await client.status();
+  if (isRecord(status) && isRecord(status.targets)) return status as unknown as WorkerStatus;
+  throw new UnexpectedAnswerError(
+    isRecord(status) && Array.isArray(status.workers)
+      ? "it answers like a master: add --master"
+      : "expected a worker's status, with 'targets'",
+  );
+}
+
+/** The master's `status`; a worker's (it lists `targets`) or any other answer is refused. */
+async function masterStatus(client: MasterClient, pollWorkers: boolean): Promise<MasterStatus> {
+  const status: unknown = await client.status(pollWorkers);
+  if (isRecord(status) && Array.isArray(status.workers)) return status as unknown as MasterStatus;
+  throw new UnexpectedAnswerError(
+    isRecord(status) && isRecord(status.targets)
+      ? "it answers like a worker: leave out --master"
+      : "expected a master's status, with 'workers'",
+  );
+}
 
 function done(text: string) {
   return { text: `${text}\n` };
@@ -90,7 +147,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
     details: "LENGTH counts the target's running and queued jobs.",
     example: "jobctl list-targets",
     parse: noArguments,
-    execute: (client) => client.status(),
+    execute: workerStatus,
     render: (status, _, style) => ({ text: targetsTable(status.targets, style) }),
   }),
   worker({
@@ -100,7 +157,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
     details: "pendingJobPromises counts the run-manual jobs the worker is waiting for.",
     example: "jobctl memory-usage",
     parse: noArguments,
-    execute: (client) => client.status(),
+    execute: workerStatus,
     render: (status, _, style) => ({
       text: memoryTable(status.memoryUsage, workerCounters(status), style),
     }),
@@ -111,7 +168,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
     summary: "The targets table and the memory table",
     example: "jobctl status",
     parse: noArguments,
-    execute: (client) => client.status(),
+    execute: workerStatus,
     render: (status, _, style) => ({
       text: `${targetsTable(status.targets, style)}\n${
         memoryTable(status.memoryUsage, workerCounters(status), style)
@@ -125,7 +182,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
     details: "The worker answers at once and claims the jobs in the background.",
     example: "jobctl poll build deploy",
     parse: someTargets,
-    execute: async (client, targets) => (await client.poll(targets), OK),
+    execute: thenOk((client, targets) => client.poll(targets)),
     render: (_, targets) => done(`Asked the worker to poll ${quoteList(targets)}`),
   }),
   worker({
@@ -135,7 +192,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
     details: "Running jobs finish; claimed jobs wait until 'continue'.",
     example: "jobctl pause build",
     parse: optionalTargets,
-    execute: async (client, targets) => (await client.pause(targets), OK),
+    execute: thenOk((client, targets) => client.pause(targets)),
     render: (_, targets) => done(`Paused ${targetsPhrase(targets, "all targets")}`),
   }),
   worker({
@@ -144,7 +201,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
     summary: "Resume targets (all when none named) and poll them",
     example: "jobctl continue build",
     parse: optionalTargets,
-    execute: async (client, targets) => (await client.continue(targets), OK),
+    execute: thenOk((client, targets) => client.continue(targets)),
     render: (_, targets) => done(`Resumed ${targetsPhrase(targets, "all targets")}`),
   }),
   worker({
@@ -153,12 +210,9 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
     summary: "Set how many jobs of a target run at once",
     details: "Takes effect at once: with a higher N, queued jobs start right away.",
     example: "jobctl set-target-concurrency build 4",
-    parse: (args, name) => {
-      exactly(name, args, ["TARGET", "N"]);
-      return { target: readTarget(name, args[0]), concurrency: readConcurrency(name, args[1]) };
-    },
-    execute: async (client, { target, concurrency }) => (
-      await client.setTargetConcurrency(target, concurrency), OK
+    parse: targetAndConcurrency,
+    execute: thenOk((client, { target, concurrency }) =>
+      client.setTargetConcurrency(target, concurrency)
     ),
     render: (_, { target, concurrency }) =>
       done(`Set the concurrency of '${target}' to ${concurrency}`),
@@ -170,13 +224,8 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
     details: "The change lasts until the worker restarts; add the target to " +
       "[targets] in the worker's config to keep it.",
     example: "jobctl add-target reports 2",
-    parse: (args, name) => {
-      exactly(name, args, ["TARGET", "N"]);
-      return { target: readTarget(name, args[0]), concurrency: readConcurrency(name, args[1]) };
-    },
-    execute: async (client, { target, concurrency }) => (
-      await client.addTarget(target, concurrency), OK
-    ),
+    parse: targetAndConcurrency,
+    execute: thenOk((client, { target, concurrency }) => client.addTarget(target, concurrency)),
     render: (_, { target, concurrency }) =>
       done(`Added target '${target}' with concurrency ${concurrency}`),
   }),
@@ -189,7 +238,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
       exactly(name, args, ["TARGET"]);
       return readTarget(name, args[0]);
     },
-    execute: async (client, target) => (await client.removeTarget(target), OK),
+    execute: thenOk((client, target: string) => client.removeTarget(target)),
     render: (_, target) => done(`Removed target '${target}'`),
   }),
   worker({
@@ -261,7 +310,7 @@ export const MASTER_COMMANDS: readonly Command<"master">[] = [
     details: "Asks every registered worker for its status through the master.",
     example: "jobctl --master list-workers",
     parse: noArguments,
-    execute: (client) => client.status(true),
+    execute: (client) => masterStatus(client, true),
     render: (status, _, style) => ({ text: workersTable(status.workers, style) }),
   }),
   master({
@@ -270,7 +319,7 @@ export const MASTER_COMMANDS: readonly Command<"master">[] = [
     summary: "The master's memory use",
     example: "jobctl --master memory-usage",
     parse: noArguments,
-    execute: (client) => client.status(false),
+    execute: (client) => masterStatus(client, false),
     render: (status, _, style) => ({ text: memoryTable(status.memoryUsage, [], style) }),
   }),
   master({
@@ -279,7 +328,7 @@ export const MASTER_COMMANDS: readonly Command<"master">[] = [
     summary: "Registered workers (not asked) and the master's memory",
     example: "jobctl --master status",
     parse: noArguments,
-    execute: (client) => client.status(false),
+    execute: (client) => masterStatus(client, false),
     render: (status, _, style) => ({
       text: `${registeredWorkersTable(status.workers, style)}\n${
         memoryTable(status.memoryUsage, [], style)
@@ -293,7 +342,7 @@ export const MASTER_COMMANDS: readonly Command<"master">[] = [
     details: "Pokes for targets no worker serves yet are delivered when such a worker registers.",
     example: "jobctl --master poke build deploy",
     parse: someTargets,
-    execute: async (client, targets) => (await client.poke(targets), OK),
+    execute: thenOk((client, targets) => client.poke(targets)),
     render: (_, targets) => done(`Poked ${quoteList(targets)}`),
   }),
   master({
@@ -302,7 +351,7 @@ export const MASTER_COMMANDS: readonly Command<"master">[] = [
     summary: "Pause targets on their workers (all when none named)",
     example: "jobctl --master pause build",
     parse: optionalTargets,
-    execute: async (client, targets) => (await client.pause(targets), OK),
+    execute: thenOk((client, targets) => client.pause(targets)),
     render: (_, targets) =>
       done(`Paused ${targetsPhrase(targets, "all targets")} on the workers serving them`),
   }),
@@ -312,7 +361,7 @@ export const MASTER_COMMANDS: readonly Command<"master">[] = [
     summary: "Resume targets on their workers (all when none named)",
     example: "jobctl --master continue build",
     parse: optionalTargets,
-    execute: async (client, targets) => (await client.continue(targets), OK),
+    execute: thenOk((client, targets) => client.continue(targets)),
     render: (_, targets) =>
       done(`Resumed ${targetsPhrase(targets, "all targets")} on the workers serving them`),
   }),

@@ -20,7 +20,10 @@ import { MASTER_COMMANDS, WORKER_COMMANDS } from "./commands.ts";
 export const ExitCode = {
   /** The command succeeded. */
   Ok: 0,
-  /** The daemon answered with an error, a job did not end `ok`, or a signal was not delivered. */
+  /**
+   * The daemon answered with an error (or with data the command cannot read), a job did not end
+   * `ok`, or a signal was not delivered.
+   */
   Failed: 1,
   /** The command line or the config file is wrong. */
   Usage: 2,

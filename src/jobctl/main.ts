@@ -26,7 +26,7 @@ import {
 import { configureLogging, jobdLogger, type LogLevel } from "../log.ts";
 import { VERSION } from "../version.ts";
 import { type CommandLine, type CommandLineOptions, parseCommandLine } from "./args.ts";
-import type { Command, Mode } from "./command.ts";
+import { type Command, type Mode, UnexpectedAnswerError } from "./command.ts";
 import { findCommand } from "./commands.ts";
 import { commandHelp, ExitCode, programHelp } from "./help.ts";
 import { PromptCancelledError, promptPassword } from "./password.ts";
@@ -217,6 +217,13 @@ async function runCommand(
     if (error instanceof RemoteError) {
       env.stderr(
         `jobctl: ${daemonName(settings)} refused '${command.name}': ${error.message}\n`,
+      );
+      return ExitCode.Failed;
+    }
+    if (error instanceof UnexpectedAnswerError) {
+      env.stderr(
+        `jobctl: unexpected answer from ${daemonName(settings)} to '${command.name}': ` +
+          `${error.message}\n`,
       );
       return ExitCode.Failed;
     }

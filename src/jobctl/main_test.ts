@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { MasterDaemon } from "../master/daemon.ts";
 import { VERSION } from "../version.ts";
 import { ExitCode } from "./help.ts";
 import { type JobctlEnvironment, lookUpCommand, resolveSettings, runJobctl } from "./main.ts";
@@ -235,4 +236,26 @@ Deno.test("a daemon that closes the connection unanswered exits with status 3", 
     stderr,
     new RegExp(`^jobctl: no answer from the master at 127\\.0\\.0\\.1:${server.port}: `),
   );
+});
+
+Deno.test("a worker command answered by a master is refused with a hint, not shown half empty", async () => {
+  await using master = MasterDaemon.start({
+    host: "127.0.0.1",
+    port: 0,
+    password: undefined,
+    alwaysAllowLocalhost: false,
+    pingInterval: 30,
+    pokeThrottleInterval: 0.5,
+    logLevelFile: "warn",
+    logLevelConsole: "warn",
+  });
+  const port = master.server.addr.port;
+  for (const command of ["list-targets", "memory-usage", "status"]) {
+    assert.deepEqual(await jobctl(["--port", String(port), command]), {
+      code: ExitCode.Failed,
+      stdout: "",
+      stderr: `jobctl: unexpected answer from the worker at 127.0.0.1:${port} to '${command}': ` +
+        "it answers like a master: add --master\n",
+    });
+  }
 });

@@ -15,11 +15,32 @@ import type {
 import { formatAddress } from "../net/address.ts";
 import type { Rendered } from "./command.ts";
 import { describeExit, formatBytes, pausedCell, resultColor } from "./format.ts";
-import { type Cell, formatTable, paint, type Style } from "./table.ts";
+import { type Cell, type Column, formatTable, paint, type Style } from "./table.ts";
 
 /** Sorts names the way people expect: `t2` before `t10`. */
 function byName(a: string, b: string): number {
   return a.localeCompare(b, "en", { numeric: true });
+}
+
+/** Workers sorted by name. */
+function sortedByName(workers: readonly WorkerInfo[]): WorkerInfo[] {
+  return [...workers].sort((a, b) => byName(a.name, b.name));
+}
+
+/** The columns of a target's row: `TARGET | CONCURRENCY | LENGTH | PAUSED`. */
+const TARGET_COLUMNS: readonly Column[] = [
+  { heading: "target" },
+  { heading: "concurrency", align: "right" },
+  { heading: "length", align: "right" },
+  { heading: "paused" },
+];
+
+/** One row of {@linkcode TARGET_COLUMNS} per target, by name. */
+function targetRows(targets: Readonly<Record<string, TargetStatus>>): Cell[][] {
+  return Object.keys(targets).sort(byName).map((name) => {
+    const target = targets[name];
+    return [name, target.concurrency, target.length, pausedCell(target.paused)];
+  });
 }
 
 /** `TARGET | CONCURRENCY | LENGTH | PAUSED`, one row per target, by name. */
@@ -27,20 +48,7 @@ export function targetsTable(
   targets: Readonly<Record<string, TargetStatus>>,
   style: Style,
 ): string {
-  const rows = Object.keys(targets).sort(byName).map((name) => {
-    const target = targets[name];
-    return [name, target.concurrency, target.length, pausedCell(target.paused)];
-  });
-  return formatTable(
-    [
-      { heading: "target" },
-      { heading: "concurrency", align: "right" },
-      { heading: "length", align: "right" },
-      { heading: "paused" },
-    ],
-    rows,
-    style,
-  );
+  return formatTable(TARGET_COLUMNS, targetRows(targets), style);
 }
 
 /**
@@ -67,45 +75,25 @@ export function memoryTable(
 export function workersTable(workers: readonly WorkerInfo[], style: Style): string {
   const rows: Cell[][] = [];
   const notes: string[] = [];
-  for (const worker of [...workers].sort((a, b) => byName(a.name, b.name))) {
+  for (const worker of sortedByName(workers)) {
     const address = workerAddress(worker);
-    const status = worker.workerStatus;
-    if (status === undefined) {
+    let targets: Cell[][];
+    if (worker.workerStatus === undefined) {
       const unknown: Cell = { text: "?", color: "red" };
-      for (const target of [...worker.targets].sort(byName)) {
-        rows.push([worker.name, address, target, unknown, unknown, unknown]);
-      }
-      if (worker.targets.length === 0) rows.push([worker.name, address]);
+      targets = [...worker.targets].sort(byName).map((name) => [name, unknown, unknown, unknown]);
       notes.push(
         `Worker '${worker.name}' (${address}) did not report its status: ${
           worker.workerStatusError ?? "no reason given"
         }`,
       );
-      continue;
+    } else {
+      targets = targetRows(worker.workerStatus.targets);
     }
-    const names = Object.keys(status.targets).sort(byName);
-    for (const name of names) {
-      const target = status.targets[name];
-      rows.push([
-        worker.name,
-        address,
-        name,
-        target.concurrency,
-        target.length,
-        pausedCell(target.paused),
-      ]);
-    }
-    if (names.length === 0) rows.push([worker.name, address]);
+    if (targets.length === 0) rows.push([worker.name, address]);
+    for (const target of targets) rows.push([worker.name, address, ...target]);
   }
   const table = formatTable(
-    [
-      { heading: "worker" },
-      { heading: "address" },
-      { heading: "target" },
-      { heading: "concurrency", align: "right" },
-      { heading: "length", align: "right" },
-      { heading: "paused" },
-    ],
+    [{ heading: "worker" }, { heading: "address" }, ...TARGET_COLUMNS],
     rows,
     style,
   );
@@ -114,9 +102,11 @@ export function workersTable(workers: readonly WorkerInfo[], style: Style): stri
 
 /** `WORKER | ADDRESS | TARGETS`: the registered workers as the master knows them. */
 export function registeredWorkersTable(workers: readonly WorkerInfo[], style: Style): string {
-  const rows = [...workers].sort((a, b) => byName(a.name, b.name)).map((
-    worker,
-  ) => [worker.name, workerAddress(worker), [...worker.targets].sort(byName).join(", ")]);
+  const rows = sortedByName(workers).map((worker) => [
+    worker.name,
+    workerAddress(worker),
+    [...worker.targets].sort(byName).join(", "),
+  ]);
   return formatTable(
     [{ heading: "worker" }, { heading: "address" }, { heading: "targets" }],
     rows,

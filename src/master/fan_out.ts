@@ -106,6 +106,17 @@ export async function masterStatus(
   return { workers, memoryUsage: { ...Deno.memoryUsage() } };
 }
 
+/** Adds `items` to the group of `worker`. */
+function addToGroup<T>(
+  groups: Map<RegisteredWorker, T[]>,
+  worker: RegisteredWorker,
+  items: readonly T[],
+): void {
+  const group = groups.get(worker);
+  if (group) group.push(...items);
+  else groups.set(worker, [...items]);
+}
+
 /**
  * The least busy worker serving `target` (fewest requests in flight, then
  * fewest picked already in this call, then by name), or undefined.
@@ -144,7 +155,7 @@ function route<T extends TargetedJob>(
       for (const job of group) errors[job.id] = unservedTargetError(target);
       continue;
     }
-    byWorker.set(worker, [...byWorker.get(worker) ?? [], ...group]);
+    addToGroup(byWorker, worker, group);
   }
   return byWorker;
 }
@@ -198,7 +209,7 @@ export async function sendSignal(
   for (const signal of signals) {
     const workers = registry.serving(signal.target);
     if (workers.length === 0) errors[signal.id] = unservedTargetError(signal.target);
-    for (const worker of workers) byWorker.set(worker, [...byWorker.get(worker) ?? [], signal]);
+    for (const worker of workers) addToGroup(byWorker, worker, [signal]);
   }
   const failures: Record<string, string> = {};
   await Promise.all([...byWorker].map(async ([worker, group]) => {

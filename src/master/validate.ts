@@ -27,6 +27,18 @@ export function typeName(value: unknown): string {
   return Array.isArray(value) ? "array" : typeof value;
 }
 
+/** Whether a field is left out: absent, or `null` as some clients send it. */
+function isAbsent(value: unknown): value is undefined | null {
+  return value === undefined || value === null;
+}
+
+/** The value of `field`, which must be there: `missing required field FIELD` when it is absent. */
+function required(data: Readonly<Record<string, unknown>>, field: string): unknown {
+  const value = data[field];
+  if (isAbsent(value)) throw new RequestError(`missing required field ${field}`);
+  return value;
+}
+
 /** Checks a list of target names: an array of non-empty strings, no duplicates kept. */
 function readTargetList(value: unknown, options: { allowEmpty: boolean }): string[] {
   if (!Array.isArray(value)) throw new RequestError("targets must be array");
@@ -45,30 +57,27 @@ export function readRegistration(data: RequestData): WorkerRegistration {
   if (typeof data.name !== "string" || data.name.trim() === "") {
     throw new RequestError("name is missing or invalid");
   }
-  if (data.targets === undefined || data.targets === null) {
-    throw new RequestError("missing required field targets");
-  }
-  return { name: data.name, targets: readTargetList(data.targets, { allowEmpty: true }) };
+  return {
+    name: data.name,
+    targets: readTargetList(required(data, "targets"), { allowEmpty: true }),
+  };
 }
 
 /** `poke`: `targets` is required and not empty. */
 export function readPokeTargets(data: RequestData): string[] {
-  if (data.targets === undefined || data.targets === null) {
-    throw new RequestError("missing required field targets");
-  }
-  return readTargetList(data.targets, { allowEmpty: false });
+  return readTargetList(required(data, "targets"), { allowEmpty: false });
 }
 
 /** `pause` / `continue`: `targets` when given (not empty); `undefined` means all. */
 export function readOptionalTargets(data: RequestData): string[] | undefined {
-  if (data.targets === undefined || data.targets === null) return undefined;
+  if (isAbsent(data.targets)) return undefined;
   return readTargetList(data.targets, { allowEmpty: false });
 }
 
 /** `status`: `poll_workers` as a boolean (`true`/`false`, also `1`/`0`); absent is false. */
 export function readPollWorkers(data: RequestData): boolean {
   const value = data.poll_workers;
-  if (value === undefined || value === null || value === false || value === 0) return false;
+  if (isAbsent(value) || value === false || value === 0) return false;
   if (value === true || value === 1) return true;
   throw new RequestError(`'poll_workers' must be boolean, ${typeName(value)} given`);
 }
@@ -85,18 +94,16 @@ function readJobItems(data: RequestData): Record<string, unknown>[] {
 }
 
 function readTargetedJob(job: Record<string, unknown>): TargetedJob {
-  if (job.id === undefined || job.id === null) throw new RequestError("missing required field id");
-  if (typeof job.id !== "number" || !Number.isInteger(job.id)) {
+  const id = required(job, "id");
+  if (typeof id !== "number" || !Number.isInteger(id)) {
     throw new RequestError("'id' must be integer");
   }
-  if (job.id < 1) throw new RequestError(`'id' must be positive, got ${job.id}`);
-  if (job.target === undefined || job.target === null) {
-    throw new RequestError("missing required field target");
-  }
-  if (typeof job.target !== "string" || job.target === "") {
+  if (id < 1) throw new RequestError(`'id' must be positive, got ${id}`);
+  const target = required(job, "target");
+  if (typeof target !== "string" || target === "") {
     throw new RequestError("'target' must be string");
   }
-  return { id: job.id, target: job.target };
+  return { id, target };
 }
 
 /** `run-manual`: `jobs` is an array of `{id: int, target: string}`. */
@@ -111,10 +118,7 @@ export function readTargetedJobs(data: RequestData): TargetedJob[] {
 export function readTargetedSignals(data: RequestData): RoutedSignal[] {
   return readJobItems(data).map((job) => {
     const routed = readTargetedJob(job);
-    const signal = job.signal;
-    if (signal === undefined || signal === null) {
-      throw new RequestError("missing required field signal");
-    }
+    const signal = required(job, "signal");
     const isInteger = typeof signal === "number" && Number.isInteger(signal);
     const isName = typeof signal === "string" && /^[A-Za-z][A-Za-z0-9+-]*$/.test(signal);
     if (!isInteger && !isName) throw new RequestError("'signal' must be integer");
