@@ -5,19 +5,9 @@
 
 import assert from "node:assert/strict";
 import { openTestDatabase } from "./helpers/database.ts";
+import { startCounts } from "./helpers/launcher_events.ts";
 import { waitFor } from "./helpers/processes.ts";
 import { startWorker, waitForDone, workerConfig } from "./helpers/worker.ts";
-
-/** How many times each job id started, from the launcher's events log. */
-function startCounts(events: string[]): Map<number, number> {
-  const counts = new Map<number, number>();
-  for (const line of events) {
-    if (!line.startsWith("start ")) continue;
-    const id = Number(line.slice("start ".length));
-    counts.set(id, (counts.get(id) ?? 0) + 1);
-  }
-  return counts;
-}
 
 Deno.test("after SIGKILL, a restarted worker requeues unstarted jobs and fails the ones that ran", async () => {
   await using db = await openTestDatabase({ withWorkerColumn: true });

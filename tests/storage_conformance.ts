@@ -3,7 +3,14 @@
  * runs with its own fixture:
  *
  * ```ts
- * defineJobStoreConformance("mysql", async ({ workerName, withWorkerColumn }) => { ... });
+ * defineJobStoreConformance("mysql", async ({ workerName, withWorkerColumn }) => {
+ *   const db = await openTestDatabase({ withWorkerColumn });
+ *   return await storeFixture(db, {
+ *     workerName,
+ *     where: `table '${db.table}' of database '${db.database}'`,
+ *     open: (name) => openMysqlStore(db.storeOptions(name)),
+ *   });
+ * });
  * ```
  *
  * A fixture is an empty jobs table, a store on it under `workerName`, and
@@ -12,28 +19,16 @@
  */
 
 import assert from "node:assert/strict";
+import { isTransientStorageError, StorageError } from "../src/storage/errors.ts";
 import type { ClaimedJob, FinishedJob, JobStatus, JobStore } from "../src/storage/job_store.ts";
-
-/** A row of the jobs table as the tests read it. */
-export interface JobRow {
-  id: number;
-  target: string;
-  status: JobStatus;
-  time_started: number;
-  time_finished: number;
-  result: "ok" | "fail" | null;
-  return_code: number | null;
-  sig: string | null;
-  stdout: string | null;
-  stderr: string | null;
-  /** The owner column; null when the row has no owner or the table has no such column. */
-  worker: string | null;
-}
+import type { JobRow, TestJobsTable } from "./helpers/jobs_table.ts";
 
 /** An empty jobs table and a store on it, for one test. */
 export interface StoreFixture extends AsyncDisposable {
   /** The store under test, claiming as `workerName`. */
   readonly store: JobStore;
+  /** The table as the store's errors name it: `table 'jobs' of database 'jobd_test_…'`. */
+  readonly where: string;
   /** Inserts `count` rows of `target` in `status` (default `waiting`); returns their ids, ascending. */
   insert(target: string, count: number, status?: JobStatus): Promise<number[]>;
   /** Reads rows by id (all rows when omitted), by id. */
@@ -47,6 +42,63 @@ export type OpenStoreFixture = (options: {
   workerName: string;
   withWorkerColumn: boolean;
 }) => Promise<StoreFixture>;
+
+/** Options of `storeFixture`. */
+export interface StoreFixtureOptions {
+  /** The worker name of the store under test. */
+  workerName: string;
+  /** The table as the store's errors name it (`StoreFixture.where`). */
+  where: string;
+  /** Opens a store on the table under a worker name. */
+  open: (workerName: string) => Promise<JobStore>;
+}
+
+/**
+ * A fixture on the test table `db`, with stores that `options.open` makes.
+ * Disposing it closes the stores, then `db`; so does a failure to open the
+ * first store.
+ */
+export async function storeFixture(
+  db: TestJobsTable,
+  options: StoreFixtureOptions,
+): Promise<StoreFixture> {
+  const { workerName, where, open } = options;
+  const stores: JobStore[] = [];
+  try {
+    stores.push(await open(workerName));
+  } catch (error) {
+    await db[Symbol.asyncDispose]();
+    throw error;
+  }
+  return {
+    store: stores[0],
+    where,
+    insert: (target, count, status) => db.insertJobs(target, count, status),
+    rows: (ids) => db.rows(ids),
+    async openPeer(peerName) {
+      const peer = await open(peerName);
+      stores.push(peer);
+      return peer;
+    },
+    async [Symbol.asyncDispose]() {
+      try {
+        for (const store of stores) await store.close();
+      } finally {
+        await db[Symbol.asyncDispose]();
+      }
+    },
+  };
+}
+
+/** The `StorageError` that `promise` rejects with; fails the test on a result or another error. */
+export async function storageError(promise: Promise<unknown>): Promise<StorageError> {
+  const error = await promise.then(
+    (result) => assert.fail(`expected a StorageError, got the result ${Deno.inspect(result)}`),
+    (error: unknown) => error,
+  );
+  assert.ok(error instanceof StorageError, `expected a StorageError, got ${error}`);
+  return error;
+}
 
 const WORKER = "worker-a";
 
@@ -363,5 +415,16 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
     const owners = new Map(rows.map((row) => [row.id, row.worker]));
     assert.ok(mine.every((id) => owners.get(id) === WORKER));
     assert.ok(theirs.every((id) => owners.get(id) === "worker-b"));
+  });
+
+  test("a closed store refuses operations with an error that is not transient", {}, async (f) => {
+    await f.store.close();
+    await f.store.close();
+    const error = await storageError(f.store.claimWaiting("build", 1));
+    assert.equal(
+      error.message,
+      `Cannot claim waiting jobs of target 'build' in ${f.where}: the store is closed`,
+    );
+    assert.equal(isTransientStorageError(error), false);
   });
 }

@@ -7,40 +7,21 @@
 import assert from "node:assert/strict";
 import { isTransientStorageError, StorageError } from "../src/storage/errors.ts";
 import { openMysqlStore } from "../src/storage/mysql_store.ts";
-import type { ClaimedJob, JobStore } from "../src/storage/job_store.ts";
+import type { ClaimedJob } from "../src/storage/job_store.ts";
 import { claimWaiting } from "../src/storage/mysql/claim_waiting.ts";
 import type { MysqlContext } from "../src/storage/mysql/context.ts";
 import { createPool } from "../src/storage/mysql/pool.ts";
 import { getLogger } from "@logtape/logtape";
 import { openTestDatabase } from "./helpers/database.ts";
-import { defineJobStoreConformance } from "./storage_conformance.ts";
+import { defineJobStoreConformance, storageError, storeFixture } from "./storage_conformance.ts";
 
 defineJobStoreConformance("mysql", async ({ workerName, withWorkerColumn }) => {
   const db = await openTestDatabase({ withWorkerColumn });
-  const stores: JobStore[] = [];
-  try {
-    stores.push(await openMysqlStore(db.storeOptions(workerName)));
-  } catch (error) {
-    await db[Symbol.asyncDispose]();
-    throw error;
-  }
-  return {
-    store: stores[0],
-    insert: (target, count, status) => db.insertJobs(target, count, status),
-    rows: (ids) => db.rows(ids),
-    async openPeer(peerName) {
-      const peer = await openMysqlStore(db.storeOptions(peerName));
-      stores.push(peer);
-      return peer;
-    },
-    async [Symbol.asyncDispose]() {
-      try {
-        for (const store of stores) await store.close();
-      } finally {
-        await db[Symbol.asyncDispose]();
-      }
-    },
-  };
+  return await storeFixture(db, {
+    workerName,
+    where: `table '${db.table}' of database '${db.database}'`,
+    open: (name) => openMysqlStore(db.storeOptions(name)),
+  });
 });
 
 /** A port on 127.0.0.1 where nothing listens. */
@@ -69,22 +50,16 @@ Deno.test("mysql: the configured port is the one connected to", async () => {
   assert.deepEqual(await store.claimWaiting("build", 1), []);
 
   const port = closedPort();
-  const error = await openMysqlStore({ ...db.storeOptions("w"), port }).then(
-    () => assert.fail("opened a store on a port nobody listens on"),
-    (error: unknown) => error,
-  );
-  assert.ok(error instanceof StorageError);
+  const error = await storageError(openMysqlStore({ ...db.storeOptions("w"), port }));
   assert.match(error.message, new RegExp(`at 127\\.0\\.0\\.1:${port}: `));
   assert.equal(isTransientStorageError(error), true);
 });
 
 Deno.test("mysql: a missing table is an error naming the table and the database", async () => {
   await using db = await openTestDatabase();
-  const error = await openMysqlStore({ ...db.storeOptions("w"), table: "no_such_jobs" }).then(
-    () => assert.fail("opened a store on a missing table"),
-    (error: unknown) => error,
+  const error = await storageError(
+    openMysqlStore({ ...db.storeOptions("w"), table: "no_such_jobs" }),
   );
-  assert.ok(error instanceof StorageError);
   assert.equal(
     error.message,
     `Cannot use the table 'no_such_jobs' of database '${db.database}': it does not exist`,
@@ -180,20 +155,6 @@ Deno.test("mysql: output too long for its column is replaced by a notice, the re
   assert.match(row.stderr ?? "", /^\[jobd: output not stored: Data too long for column 'stdout'/);
 });
 
-Deno.test("mysql: a closed store refuses operations with an error that is not transient", async () => {
-  await using db = await openTestDatabase();
-  const store = await openMysqlStore(db.storeOptions("w"));
-  await store.close();
-  await store.close();
-  const error = await store.claimWaiting("build", 1).catch((error: unknown) => error);
-  assert.ok(error instanceof StorageError);
-  assert.match(
-    error.message,
-    /^Cannot claim waiting jobs of target 'build' in table 'jobs' .*: the store is closed$/,
-  );
-  assert.equal(isTransientStorageError(error), false);
-});
-
 Deno.test("mysql: a server error about the request is not transient", async () => {
   await using db = await openTestDatabase();
   const error = await db.query("SELEC 1").catch((error: unknown) => error);
@@ -210,8 +171,7 @@ Deno.test("mysql: the store works again after the server restarts, and the outag
   assert.deepEqual((await store.claimWaiting("build", 1)).map((job) => job.id), [first]);
 
   await server.stop();
-  const outage = await store.markRunning(first, 1_700_000_000).catch((error: unknown) => error);
-  assert.ok(outage instanceof StorageError, `expected a StorageError, got ${outage}`);
+  const outage = await storageError(store.markRunning(first, 1_700_000_000));
   assert.match(outage.message, /^Cannot mark job \d+ running in table 'jobs'/);
   assert.equal(isTransientStorageError(outage), true);
 

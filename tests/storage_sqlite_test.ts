@@ -8,38 +8,18 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { isTransientStorageError, StorageError } from "../src/storage/errors.ts";
-import type { JobStore } from "../src/storage/job_store.ts";
 import { openSqliteStore } from "../src/storage/sqlite_store.ts";
 import { ROOT } from "./helpers/processes.ts";
 import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
-import { defineJobStoreConformance } from "./storage_conformance.ts";
+import { defineJobStoreConformance, storageError, storeFixture } from "./storage_conformance.ts";
 
 defineJobStoreConformance("sqlite", async ({ workerName, withWorkerColumn }) => {
   const db = await openTestSqliteDatabase({ withWorkerColumn });
-  const stores: JobStore[] = [];
-  try {
-    stores.push(await openSqliteStore(db.storeOptions(workerName)));
-  } catch (error) {
-    await db[Symbol.asyncDispose]();
-    throw error;
-  }
-  return {
-    store: stores[0],
-    insert: (target, count, status) => db.insertJobs(target, count, status),
-    rows: (ids) => db.rows(ids),
-    async openPeer(peerName) {
-      const peer = await openSqliteStore(db.storeOptions(peerName));
-      stores.push(peer);
-      return peer;
-    },
-    async [Symbol.asyncDispose]() {
-      try {
-        for (const store of stores) await store.close();
-      } finally {
-        await db[Symbol.asyncDispose]();
-      }
-    },
-  };
+  return await storeFixture(db, {
+    workerName,
+    where: `table '${db.table}' of SQLite file '${db.path}'`,
+    open: (name) => openSqliteStore(db.storeOptions(name)),
+  });
 });
 
 /** The stand-in application (tests/fixtures/sqlite_app.ts) as another process. */
@@ -225,11 +205,9 @@ Deno.test("sqlite: a missing file is an error naming it, and no file is created"
 
 Deno.test("sqlite: a missing table is an error naming the table, the file and the schema", async () => {
   await using db = await openTestSqliteDatabase();
-  const error = await openSqliteStore({ ...db.storeOptions("w"), table: "no_such_jobs" }).then(
-    () => assert.fail("opened a store on a missing table"),
-    (error: unknown) => error,
+  const error = await storageError(
+    openSqliteStore({ ...db.storeOptions("w"), table: "no_such_jobs" }),
   );
-  assert.ok(error instanceof StorageError);
   assert.equal(
     error.message,
     `Cannot use the table 'no_such_jobs' of SQLite file '${db.path}': it does not exist ` +
@@ -305,19 +283,4 @@ Deno.test("sqlite: the schema refuses statuses and results outside the enums", a
     stdout: null,
     stderr: null,
   });
-});
-
-Deno.test("sqlite: a closed store refuses operations with an error that is not transient", async () => {
-  await using db = await openTestSqliteDatabase();
-  const store = await openSqliteStore(db.storeOptions("w"));
-  await store.close();
-  await store.close();
-  const error = await store.claimWaiting("build", 1).catch((error: unknown) => error);
-  assert.ok(error instanceof StorageError);
-  assert.equal(
-    error.message,
-    `Cannot claim waiting jobs of target 'build' in table 'jobs' of SQLite file '${db.path}': ` +
-      "the store is closed",
-  );
-  assert.equal(isTransientStorageError(error), false);
 });

@@ -15,7 +15,9 @@ import {
   waitFor,
   workerClient,
 } from "./helpers/processes.ts";
+import { peakConcurrency } from "./helpers/launcher_events.ts";
 import { startWorker, waitForDone, workerConfig } from "./helpers/worker.ts";
+import { defineWorkerConformance } from "./helpers/worker_conformance.ts";
 
 /** Rejects with the daemon's error text. */
 async function refusal(promise: Promise<unknown>): Promise<string> {
@@ -28,44 +30,7 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
   assert.fail("expected an error response");
 }
 
-/** The largest number of jobs running at once, from the launcher's events log. */
-function peakConcurrency(events: string[]): number {
-  let running = 0;
-  let peak = 0;
-  for (const line of events) {
-    running += line.startsWith("start ") ? 1 : -1;
-    peak = Math.max(peak, running);
-  }
-  return peak;
-}
-
-Deno.test("a poll runs waiting jobs and stores result, exit code, output and times", async () => {
-  await using db = await openTestDatabase();
-  const ids = await db.insertJobs("t1", 3);
-  const [other] = await db.insertJobs("t2", 1);
-  const [manual] = await db.insertJobs("t1", 1, "manual");
-  await using worker = await startWorker(db, { targets: { t1: 2, t2: 1 } });
-  await worker.script(ids[1], 'echo "second"; echo "oops" >&2; exit 3');
-
-  const before = Math.floor(Date.now() / 1000);
-  await worker.client.poll(["t1"]);
-  const rows = await waitForDone(db, ids);
-
-  assert.deepEqual(
-    rows.map((row) => [row.result, row.return_code, row.sig, row.stdout, row.stderr]),
-    [
-      ["ok", 0, null, `out ${ids[0]}\n`, `err ${ids[0]}\n`],
-      ["fail", 3, null, "second\n", "oops\n"],
-      ["ok", 0, null, `out ${ids[2]}\n`, `err ${ids[2]}\n`],
-    ],
-  );
-  for (const row of rows) {
-    assert.ok(row.time_started >= before - 1 && row.time_finished >= row.time_started);
-  }
-  const [untouchedOther, untouchedManual] = await db.rows([other, manual]);
-  assert.equal(untouchedOther.status, "waiting", "a poll of t1 leaves t2 alone");
-  assert.equal(untouchedManual.status, "manual", "a poll never claims manual rows");
-});
+defineWorkerConformance("", () => openTestDatabase());
 
 Deno.test("the worker polls all its targets at start-up", async () => {
   await using db = await openTestDatabase();
@@ -114,36 +79,6 @@ Deno.test("a paused target starts no background job until continue; run-manual s
   await worker.client.continue(["t1"]);
   await waitForDone(db, ids);
   assert.equal((await worker.client.status()).targets.t1.paused, false);
-});
-
-Deno.test("run-manual reports each id: results, unknown ids, wrong status and unserved targets", async () => {
-  await using db = await openTestDatabase();
-  await using worker = await startWorker(db, { targets: { t1: 1 } });
-  const [good, failing] = await db.insertJobs("t1", 2, "manual");
-  const [waiting] = await db.insertJobs("t1", 1, "waiting");
-  const [foreign] = await db.insertJobs("elsewhere", 1, "manual");
-  await worker.script(failing, "echo bad >&2; exit 2");
-
-  const result = await worker.client.runManual([good, failing, waiting, foreign, 999999]);
-
-  assert.deepEqual(result.jobs, {
-    [good]: {
-      result: "ok",
-      code: 0,
-      signal: null,
-      stdout: `out ${good}\n`,
-      stderr: `err ${good}\n`,
-    },
-    [failing]: { result: "fail", code: 2, signal: null, stdout: "", stderr: "bad\n" },
-  });
-  assert.deepEqual(result.errors, {
-    [waiting]: "status = waiting != manual",
-    [foreign]: `target 'elsewhere' not found (job id=${foreign})`,
-    999999: "job 999999 not found",
-  });
-  const rows = await db.rows([good, failing, waiting, foreign]);
-  assert.deepEqual(rows.map((row) => row.status), ["done", "done", "waiting", "ignored"]);
-  assert.equal(rows[0].result, "ok", "the reply follows the final row write");
 });
 
 Deno.test("a second client waiting for the same job is refused and nothing starts twice", async () => {

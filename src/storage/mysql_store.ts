@@ -1,14 +1,14 @@
 /**
  * The MySQL/MariaDB implementation of `JobStore`, on a mysql2 connection
  * pool. Each SQL operation lives in its own module under `mysql/`; this
- * module opens the store, checks the table, and turns driver errors into
- * `StorageError`s that name the operation, the jobs and the table.
+ * module opens the store and checks the table, and `JobStoreBase` turns
+ * driver errors into `StorageError`s that name the operation, the jobs and
+ * the table.
  */
 
 import { getLogger } from "@logtape/logtape";
 import type { RowDataPacket } from "mysql2/promise";
 import { StorageError } from "./errors.ts";
-import type { ClaimedJob, FinishedJob, JobStore, LeftBehindJob, ManualClaim } from "./job_store.ts";
 import { claimManual } from "./mysql/claim_manual.ts";
 import { claimWaiting } from "./mysql/claim_waiting.ts";
 import type { MysqlContext } from "./mysql/context.ts";
@@ -24,6 +24,7 @@ import {
   type ServerVersion,
   supportsSkipLocked,
 } from "./mysql/server_version.ts";
+import { JobStoreBase, type MaybePromise } from "./store_base.ts";
 
 /** Connections the pool opens at most, unless `poolSize` says otherwise. */
 export const DEFAULT_POOL_SIZE = 4;
@@ -114,24 +115,21 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
 }
 
 /** The jobs table of a MySQL or MariaDB server, as a `JobStore`. Made by `openMysqlStore`. */
-export class MysqlStore implements JobStore, AsyncDisposable {
+export class MysqlStore extends JobStoreBase<MysqlContext> {
   readonly #context: MysqlContext;
-  readonly #database: string;
-  #closed = false;
 
   /** The server's product and version, read at open. */
   readonly serverVersion: ServerVersion;
 
   /** Use `openMysqlStore`. */
   constructor(context: MysqlContext, serverVersion: ServerVersion, database: string) {
+    super(
+      context,
+      { claimWaiting, claimManual, markRunning, markDone, releaseJobs, findLeftBehind },
+      { tableName: context.tableName, container: `database '${database}'` },
+    );
     this.#context = context;
-    this.#database = database;
     this.serverVersion = serverVersion;
-  }
-
-  /** Whether rows record their owner (the table has a `worker` column). */
-  get tracksOwner(): boolean {
-    return this.#context.tracksOwner;
   }
 
   /** Whether claims use `FOR UPDATE SKIP LOCKED` (else plain `FOR UPDATE`). */
@@ -139,92 +137,18 @@ export class MysqlStore implements JobStore, AsyncDisposable {
     return this.#context.skipLocked;
   }
 
-  /** See `JobStore.claimWaiting`. Throws for a `limit` that is not an integer ≥ 1. */
-  claimWaiting(target: string, limit: number): Promise<ClaimedJob[]> {
-    const what = `claim waiting jobs of target '${target}'`;
-    if (!Number.isInteger(limit) || limit < 1) {
-      return this.#refuse(what, `the limit must be an integer of at least 1, got ${limit}`);
-    }
-    return this.#run(what, () => claimWaiting(this.#context, target, limit));
+  /** Runs `operation` once: its transaction retries lock conflicts itself. */
+  protected override async attempt<T>(operation: () => MaybePromise<T>): Promise<T> {
+    return await operation();
   }
 
-  /**
-   * See `JobStore.claimManual`. Throws for an empty list or ids that are not
-   * positive integers; duplicate ids count once.
-   */
-  claimManual(ids: readonly number[], servedTargets: ReadonlySet<string>): Promise<ManualClaim> {
-    if (ids.length === 0) return this.#refuse("claim manual jobs", "no job ids given");
-    const what = `claim manual ${describeJobs(ids)}`;
-    const invalid = ids.find((id) => !Number.isSafeInteger(id) || id < 1);
-    if (invalid !== undefined) {
-      return this.#refuse(what, `job ids must be positive integers, got ${invalid}`);
-    }
-    return this.#run(what, () => claimManual(this.#context, ids, servedTargets));
+  /** The driver's message; for a connection to several addresses, each one's. */
+  protected override describeError(error: unknown): string {
+    return describeDriverError(error);
   }
 
-  /** See `JobStore.markRunning`. */
-  markRunning(id: number, startedAt: number): Promise<boolean> {
-    return this.#run(`mark job ${id} running`, () => markRunning(this.#context, id, startedAt));
+  /** Ends the pool. */
+  protected override closeConnections(): Promise<void> {
+    return this.#context.pool.end();
   }
-
-  /** See `JobStore.markDone`. All rows are written in one transaction. */
-  markDone(jobs: readonly FinishedJob[]): Promise<number[]> {
-    const ids = jobs.map((job) => job.id);
-    return this.#run(`mark ${describeJobs(ids)} done`, () => markDone(this.#context, jobs));
-  }
-
-  /** See `JobStore.release`. All rows are written in one transaction; the owner is cleared. */
-  release(
-    jobs: readonly ClaimedJob[],
-    from: "accepted" | "running" = "accepted",
-  ): Promise<number[]> {
-    const ids = jobs.map((job) => job.id);
-    return this.#run(`release ${describeJobs(ids)}`, () => releaseJobs(this.#context, jobs, from));
-  }
-
-  /** See `JobStore.findLeftBehind`. */
-  findLeftBehind(): Promise<LeftBehindJob[]> {
-    return this.#run(
-      `find jobs left behind by worker '${this.#context.workerName}'`,
-      () => findLeftBehind(this.#context),
-    );
-  }
-
-  /** Closes the pool's connections. Later calls do nothing; later operations throw. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#context.pool.end();
-  }
-
-  /** Same as `close()`, for `await using`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-
-  async #run<T>(what: string, operation: () => Promise<T>): Promise<T> {
-    if (this.#closed) return this.#refuse(what, "the store is closed");
-    try {
-      return await operation();
-    } catch (error) {
-      throw new StorageError(`Cannot ${what} ${this.#where()}: ${describeDriverError(error)}`, {
-        cause: error,
-      });
-    }
-  }
-
-  #refuse(what: string, reason: string): Promise<never> {
-    return Promise.reject(new StorageError(`Cannot ${what} ${this.#where()}: ${reason}`));
-  }
-
-  #where(): string {
-    return `in table '${this.#context.tableName}' of database '${this.#database}'`;
-  }
-}
-
-/** `job 5`, `jobs 5, 6, 7`, or the first ten ids and a count for long lists. */
-function describeJobs(ids: readonly number[]): string {
-  if (ids.length === 1) return `job ${ids[0]}`;
-  if (ids.length <= 10) return `jobs ${ids.join(", ")}`;
-  return `jobs ${ids.slice(0, 10).join(", ")}... (${ids.length} jobs)`;
 }

@@ -2,9 +2,9 @@
  * The SQLite implementation of `JobStore`, on Deno's built-in `node:sqlite`:
  * the embedded storage for a single host and quick starts. Each SQL
  * operation lives in its own module under `sqlite/`; this module opens the
- * file, checks the table, waits out other connections' locks and turns
- * driver errors into `StorageError`s that name the operation, the jobs, the
- * table and the file.
+ * file, checks the table and waits out other connections' locks, and
+ * `JobStoreBase` turns driver errors into `StorageError`s that name the
+ * operation, the jobs, the table and the file.
  *
  * The file is put in WAL mode, so applications read and insert rows while
  * the worker claims: readers never wait, and writers wait for each other at
@@ -14,7 +14,6 @@
 
 import { getLogger } from "@logtape/logtape";
 import { StorageError } from "./errors.ts";
-import type { ClaimedJob, FinishedJob, JobStore, LeftBehindJob, ManualClaim } from "./job_store.ts";
 import { isBusy, retryWhileBusy } from "./sqlite/busy.ts";
 import { claimManual } from "./sqlite/claim_manual.ts";
 import { claimWaiting } from "./sqlite/claim_waiting.ts";
@@ -26,6 +25,7 @@ import { inspectTable, SQLITE_SCHEMA_FILE } from "./sqlite/inspect_table.ts";
 import { markDone } from "./sqlite/mark_done.ts";
 import { markRunning } from "./sqlite/mark_running.ts";
 import { releaseJobs } from "./sqlite/release_jobs.ts";
+import { JobStoreBase, type MaybePromise } from "./store_base.ts";
 
 /**
  * Longest an operation waits for another connection's write lock before it
@@ -132,11 +132,9 @@ async function checkFile(path: string, file: string): Promise<void> {
 }
 
 /** The jobs table of an SQLite file, as a `JobStore`. Made by `openSqliteStore`. */
-export class SqliteStore implements JobStore, AsyncDisposable {
+export class SqliteStore extends JobStoreBase<SqliteContext> {
   readonly #context: SqliteContext;
-  readonly #tableName: string;
   readonly #busyTimeoutMs: number;
-  #closed = false;
 
   /** The database file, as configured. */
   readonly path: string;
@@ -146,107 +144,33 @@ export class SqliteStore implements JobStore, AsyncDisposable {
     context: SqliteContext,
     settings: { tableName: string; path: string; busyTimeoutMs: number },
   ) {
+    super(
+      context,
+      { claimWaiting, claimManual, markRunning, markDone, releaseJobs, findLeftBehind },
+      { tableName: settings.tableName, container: `SQLite file '${settings.path}'` },
+    );
     this.#context = context;
-    this.#tableName = settings.tableName;
     this.#busyTimeoutMs = settings.busyTimeoutMs;
     this.path = settings.path;
   }
 
-  /** Whether rows record their owner (the table has a `worker` column). */
-  get tracksOwner(): boolean {
-    return this.#context.tracksOwner;
-  }
-
-  /** See `JobStore.claimWaiting`. Throws for a `limit` that is not an integer ≥ 1. */
-  claimWaiting(target: string, limit: number): Promise<ClaimedJob[]> {
-    const what = `claim waiting jobs of target '${target}'`;
-    if (!Number.isInteger(limit) || limit < 1) {
-      return this.#refuse(what, `the limit must be an integer of at least 1, got ${limit}`);
-    }
-    return this.#run(what, () => claimWaiting(this.#context, target, limit));
-  }
-
   /**
-   * See `JobStore.claimManual`. Throws for an empty list or ids that are not
-   * positive integers; duplicate ids count once.
+   * Runs `operation` (synchronous: one statement or one whole transaction)
+   * again while another connection holds the lock, for at most the busy
+   * timeout, letting the event loop run between attempts.
    */
-  claimManual(ids: readonly number[], servedTargets: ReadonlySet<string>): Promise<ManualClaim> {
-    if (ids.length === 0) return this.#refuse("claim manual jobs", "no job ids given");
-    const what = `claim manual ${describeJobs(ids)}`;
-    const invalid = ids.find((id) => !Number.isSafeInteger(id) || id < 1);
-    if (invalid !== undefined) {
-      return this.#refuse(what, `job ids must be positive integers, got ${invalid}`);
-    }
-    return this.#run(what, () => claimManual(this.#context, ids, servedTargets));
+  protected override async attempt<T>(operation: () => MaybePromise<T>): Promise<T> {
+    return await retryWhileBusy(operation, { timeoutMs: this.#busyTimeoutMs });
   }
 
-  /** See `JobStore.markRunning`. */
-  markRunning(id: number, startedAt: number): Promise<boolean> {
-    return this.#run(`mark job ${id} running`, () => markRunning(this.#context, id, startedAt));
+  /** The driver's message; for a lock that outlasted the busy timeout, what that means. */
+  protected override describeError(error: unknown): string {
+    return describeSqliteError(error, this.#busyTimeoutMs);
   }
 
-  /** See `JobStore.markDone`. All rows are written in one transaction. */
-  markDone(jobs: readonly FinishedJob[]): Promise<number[]> {
-    const ids = jobs.map((job) => job.id);
-    return this.#run(`mark ${describeJobs(ids)} done`, () => markDone(this.#context, jobs));
-  }
-
-  /** See `JobStore.release`. All rows are written in one transaction; the owner is cleared. */
-  release(
-    jobs: readonly ClaimedJob[],
-    from: "accepted" | "running" = "accepted",
-  ): Promise<number[]> {
-    const ids = jobs.map((job) => job.id);
-    return this.#run(
-      `release ${describeJobs(ids)}`,
-      () => releaseJobs(this.#context, jobs, from),
-    );
-  }
-
-  /** See `JobStore.findLeftBehind`. */
-  findLeftBehind(): Promise<LeftBehindJob[]> {
-    return this.#run(
-      `find jobs left behind by worker '${this.#context.workerName}'`,
-      () => findLeftBehind(this.#context),
-    );
-  }
-
-  /** Closes the file. Later calls do nothing; later operations throw. */
-  close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#context.connection.close();
-    }
-    return Promise.resolve();
-  }
-
-  /** Same as `close()`, for `await using`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-
-  async #run<T>(what: string, operation: () => T): Promise<T> {
-    if (this.#closed) return this.#refuse(what, "the store is closed");
-    try {
-      return await retryWhileBusy(() => {
-        // Checked again on each attempt: the store may close while one waits.
-        if (this.#closed) throw new StorageError("the store is closed");
-        return operation();
-      }, { timeoutMs: this.#busyTimeoutMs });
-    } catch (error) {
-      const reason = describeSqliteError(error, this.#busyTimeoutMs);
-      throw new StorageError(`Cannot ${what} ${this.#where()}: ${reason}`, {
-        cause: error instanceof StorageError ? undefined : error,
-      });
-    }
-  }
-
-  #refuse(what: string, reason: string): Promise<never> {
-    return Promise.reject(new StorageError(`Cannot ${what} ${this.#where()}: ${reason}`));
-  }
-
-  #where(): string {
-    return `in table '${this.#tableName}' of SQLite file '${this.path}'`;
+  /** Closes the file. */
+  protected override closeConnections(): void {
+    this.#context.connection.close();
   }
 }
 
@@ -260,11 +184,4 @@ function describeSqliteError(error: unknown, busyTimeoutMs?: number): string {
   }
   if (error instanceof Error) return error.message || error.name;
   return String(error);
-}
-
-/** `job 5`, `jobs 5, 6, 7`, or the first ten ids and a count for long lists. */
-function describeJobs(ids: readonly number[]): string {
-  if (ids.length === 1) return `job ${ids[0]}`;
-  if (ids.length <= 10) return `jobs ${ids.join(", ")}`;
-  return `jobs ${ids.slice(0, 10).join(", ")}... (${ids.length} jobs)`;
 }

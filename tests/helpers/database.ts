@@ -20,7 +20,7 @@ import type { JobStatus } from "../../src/storage/job_store.ts";
 import type { MysqlStoreOptions } from "../../src/storage/mysql_store.ts";
 import { quoteIdentifier } from "../../src/storage/mysql/identifier.ts";
 import { type MariaDbServer, startMariaDb } from "../../scripts/mariadb.ts";
-import type { JobRow } from "../storage_conformance.ts";
+import { type JobRow, jobRowColumns, type TestJobsTable, toJobRow } from "./jobs_table.ts";
 
 /** The environment variable naming a shared test server: `host:port:user:password`. */
 export const TEST_MYSQL_VARIABLE = "JOBD_TEST_MYSQL";
@@ -39,17 +39,13 @@ export interface OpenTestDatabaseOptions {
 }
 
 /** A database of its own for one test, with a jobs table. */
-export interface TestDatabase extends AsyncDisposable {
+export interface TestDatabase extends TestJobsTable {
   readonly host: string;
   readonly port: number;
   readonly user: string;
   readonly password: string;
   /** The database's random name (`jobd_test_...`). */
   readonly database: string;
-  /** The jobs table's name. */
-  readonly table: string;
-  /** Whether the table has the `worker` column. */
-  readonly withWorkerColumn: boolean;
   /** The private server this database lives on, if one was started for it. */
   readonly server: MariaDbServer | undefined;
   /** Options for `openMysqlStore` on this table. */
@@ -59,10 +55,6 @@ export interface TestDatabase extends AsyncDisposable {
     sql: string,
     params?: unknown[],
   ): Promise<T>;
-  /** Inserts `count` rows for `target` in status `status`; returns their ids, ascending. */
-  insertJobs(target: string, count: number, status?: JobStatus): Promise<number[]>;
-  /** The rows with the given ids (all rows when omitted), by id. */
-  rows(ids?: readonly number[]): Promise<JobRow[]>;
 }
 
 /** Server address and credentials. */
@@ -162,20 +154,6 @@ export async function schemaStatements(
   return statements.map((statement) => statement.replaceAll("`jobs`", () => quoted));
 }
 
-interface RawJobRow extends RowDataPacket {
-  id: number;
-  target: string;
-  status: JobStatus;
-  time_started: number;
-  time_finished: number;
-  result: "ok" | "fail" | null;
-  return_code: number | null;
-  sig: string | null;
-  stdout: string | null;
-  stderr: string | null;
-  worker?: string | null;
-}
-
 class MysqlTestDatabase implements TestDatabase {
   readonly host: string;
   readonly port: number;
@@ -209,6 +187,17 @@ class MysqlTestDatabase implements TestDatabase {
     return { host, port, user, password, database, table, workerName };
   }
 
+  workerStorageConfig(): Record<string, string | number> {
+    return {
+      mysql_host: this.host,
+      mysql_port: this.port,
+      mysql_user: this.user,
+      mysql_password: this.password,
+      mysql_database: this.database,
+      mysql_table: this.table,
+    };
+  }
+
   async query<T extends RowDataPacket[] | ResultSetHeader = RowDataPacket[]>(
     sql: string,
     params: unknown[] = [],
@@ -235,26 +224,13 @@ class MysqlTestDatabase implements TestDatabase {
 
   async rows(ids?: readonly number[]): Promise<JobRow[]> {
     if (ids !== undefined && ids.length === 0) return [];
-    const columns = "id, target, status, time_started, time_finished, result, return_code, sig, " +
-      `stdout, stderr${this.withWorkerColumn ? ", worker" : ""}`;
+    const columns = jobRowColumns(this.withWorkerColumn);
     const where = ids === undefined ? "" : "WHERE id IN (?)";
-    const rows = await this.query<RawJobRow[]>(
+    const rows = await this.query(
       `SELECT ${columns} FROM ${this.#quotedTable} ${where} ORDER BY id`,
       ids === undefined ? [] : [ids],
     );
-    return rows.map((row) => ({
-      id: Number(row.id),
-      target: row.target,
-      status: row.status,
-      time_started: Number(row.time_started),
-      time_finished: Number(row.time_finished),
-      result: row.result,
-      return_code: row.return_code === null ? null : Number(row.return_code),
-      sig: row.sig,
-      stdout: row.stdout,
-      stderr: row.stderr,
-      worker: row.worker ?? null,
-    }));
+    return rows.map(toJobRow);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -16,7 +16,7 @@ import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import type { JobStatus } from "../../src/storage/job_store.ts";
 import type { SqliteStoreOptions } from "../../src/storage/sqlite_store.ts";
 import { quoteIdentifier } from "../../src/storage/sqlite/identifier.ts";
-import type { JobRow } from "../storage_conformance.ts";
+import { type JobRow, jobRowColumns, type TestJobsTable, toJobRow } from "./jobs_table.ts";
 
 /** Options of `openTestSqliteDatabase`. */
 export interface OpenTestSqliteDatabaseOptions {
@@ -27,23 +27,15 @@ export interface OpenTestSqliteDatabaseOptions {
 }
 
 /** An SQLite file of its own for one test, with a jobs table. */
-export interface TestSqliteDatabase extends AsyncDisposable {
+export interface TestSqliteDatabase extends TestJobsTable {
   /** The temporary directory holding the file (and its `-wal`, `-shm` companions). */
   readonly dir: string;
   /** The database file. */
   readonly path: string;
-  /** The jobs table's name. */
-  readonly table: string;
-  /** Whether the table has the `worker` column. */
-  readonly withWorkerColumn: boolean;
   /** Options for `openSqliteStore` on this table. */
   storeOptions(workerName: string): SqliteStoreOptions;
   /** Runs SQL with parameters; resolves to the rows. */
   query(sql: string, ...params: SQLInputValue[]): Promise<Record<string, SQLInputValue>[]>;
-  /** Inserts `count` rows for `target` in status `status`; returns their ids, ascending. */
-  insertJobs(target: string, count: number, status?: JobStatus): Promise<number[]>;
-  /** The rows with the given ids (all rows when omitted), by id. */
-  rows(ids?: readonly number[]): Promise<JobRow[]>;
 }
 
 /** The URL of the schema file the tests create their tables with. */
@@ -109,6 +101,10 @@ class SqliteTestDatabase implements TestSqliteDatabase {
     return { path: this.path, table: this.table, workerName };
   }
 
+  workerStorageConfig(): Record<string, string | number> {
+    return { storage: "sqlite", sqlite_path: this.path, mysql_table: this.table };
+  }
+
   query(sql: string, ...params: SQLInputValue[]): Promise<Record<string, SQLInputValue>[]> {
     // An executor's throw is a rejection, as with an asynchronous driver.
     return new Promise((resolve) => resolve(this.#db.prepare(sql).all(...params)));
@@ -126,26 +122,13 @@ class SqliteTestDatabase implements TestSqliteDatabase {
   }
 
   rows(ids?: readonly number[]): Promise<JobRow[]> {
-    const columns = "id, target, status, time_started, time_finished, result, return_code, sig, " +
-      `stdout, stderr${this.withWorkerColumn ? ", worker" : ""}`;
+    const columns = jobRowColumns(this.withWorkerColumn);
     const where = ids === undefined ? "" : "WHERE id IN (SELECT value FROM json_each(?))";
     const params = ids === undefined ? [] : [JSON.stringify(ids)];
     const rows = this.#db.prepare(
       `SELECT ${columns} FROM ${this.#quotedTable} ${where} ORDER BY id`,
     ).all(...params);
-    return Promise.resolve(rows.map((row) => ({
-      id: Number(row.id),
-      target: String(row.target),
-      status: row.status as JobStatus,
-      time_started: Number(row.time_started),
-      time_finished: Number(row.time_finished),
-      result: row.result as JobRow["result"],
-      return_code: row.return_code === null ? null : Number(row.return_code),
-      sig: row.sig as string | null,
-      stdout: row.stdout as string | null,
-      stderr: row.stderr as string | null,
-      worker: (row.worker ?? null) as string | null,
-    })));
+    return Promise.resolve(rows.map(toJobRow));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

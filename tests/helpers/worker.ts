@@ -1,6 +1,9 @@
-/** Starts a real `jobd` on a test database, with the test launcher (tests/fixtures/job.sh). */
+/**
+ * Starts a real `jobd` on a test jobs table, MySQL (`database.ts`) or SQLite
+ * (`sqlite_database.ts`), with the test launcher (tests/fixtures/job.sh).
+ */
 
-import type { TestDatabase } from "./database.ts";
+import type { JobRow, TestJobsTable } from "./jobs_table.ts";
 import {
   freePort,
   iniText,
@@ -35,9 +38,9 @@ export interface StartWorkerOptions {
   port?: number;
 }
 
-/** The config text of a test worker. */
+/** The config text of a test worker on the table `db`. */
 export function workerConfig(
-  db: TestDatabase,
+  db: TestJobsTable,
   port: number,
   jobDir: string,
   options: StartWorkerOptions = {},
@@ -46,12 +49,7 @@ export function workerConfig(
     host: "127.0.0.1",
     port,
     name: "test-worker",
-    mysql_host: db.host,
-    mysql_port: db.port,
-    mysql_user: db.user,
-    mysql_password: db.password,
-    mysql_database: db.database,
-    mysql_table: db.table,
+    ...db.workerStorageConfig(),
     launcher: `${ROOT}tests/fixtures/job.sh {id}`,
     "launcher.env.JOB_DIR": jobDir,
     poll_interval: 0,
@@ -60,9 +58,9 @@ export function workerConfig(
   }, { targets: options.targets ?? { t1: 2 } });
 }
 
-/** Starts a worker and connects a client to it. */
+/** Starts a worker on the table `db` and connects a client to it. */
 export async function startWorker(
-  db: TestDatabase,
+  db: TestJobsTable,
   options: StartWorkerOptions = {},
 ): Promise<TestWorker> {
   const port = options.port ?? freePort();
@@ -71,9 +69,7 @@ export async function startWorker(
   const { process, configPath } = await startDaemon(
     "jobd",
     workerConfig(db, port, jobDir, options),
-    {
-      port,
-    },
+    { port },
   );
   const client = await workerClient(port);
   return {
@@ -101,7 +97,11 @@ export async function startWorker(
 }
 
 /** Waits until every given row is `done`; returns the rows. */
-export function waitForDone(db: TestDatabase, ids: readonly number[], seconds = 60) {
+export function waitForDone(
+  db: TestJobsTable,
+  ids: readonly number[],
+  seconds = 60,
+): Promise<JobRow[]> {
   return waitFor(
     `jobs ${ids.length > 5 ? `${ids[0]}..${ids.at(-1)}` : ids.join(", ")} done`,
     async () => {

@@ -1,11 +1,12 @@
 /** manual -> accepted | ignored: the claim of a run-manual request. */
 
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
-import type { ClaimedJob, ManualClaim } from "../job_store.ts";
+import type { ManualClaim } from "../job_store.ts";
+import { judgeManualRows } from "../manual_claim_outcome.ts";
 import type { MysqlContext } from "./context.ts";
 import { ConflictRetry, inTransaction } from "./transaction.ts";
 
-interface ManualRow extends RowDataPacket {
+interface ManualRowPacket extends RowDataPacket {
   id: number | string;
   target: string;
   status: string;
@@ -27,28 +28,12 @@ export async function claimManual(
 ): Promise<ManualClaim> {
   const unique = [...new Set(ids)];
   return await inTransaction(context.pool, async (connection) => {
-    const [rows] = await connection.query<ManualRow[]>(
+    const [rows] = await connection.query<ManualRowPacket[]>(
       `SELECT id, target, status FROM ${context.table} WHERE id IN (?) ORDER BY id FOR UPDATE`,
       [unique],
     );
     const found = new Map(rows.map((row) => [Number(row.id), row]));
-    const claimed: ClaimedJob[] = [];
-    const ignored: number[] = [];
-    const errors = new Map<number, string>();
-    for (const id of unique) {
-      const row = found.get(id);
-      if (row === undefined) {
-        errors.set(id, `job ${id} not found`);
-      } else if (row.status !== "manual") {
-        errors.set(id, `status = ${row.status} != manual`);
-      } else if (!servedTargets.has(row.target)) {
-        ignored.push(id);
-        errors.set(id, `target '${row.target}' not found (job id=${id})`);
-      } else {
-        claimed.push({ id, target: row.target, origin: "manual" });
-      }
-    }
-    claimed.sort((a, b) => a.id - b.id);
+    const { claimed, ignored, errors } = judgeManualRows(unique, found, servedTargets);
     const owner = context.tracksOwner ? { column: "worker", value: context.workerName } : undefined;
     await setManualRows(connection, context.table, claimed.map((job) => job.id), "accepted", owner);
     await setManualRows(connection, context.table, ignored, "ignored", undefined);

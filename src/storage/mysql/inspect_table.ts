@@ -2,23 +2,7 @@
 
 import type { Pool, RowDataPacket } from "mysql2/promise";
 import { StorageError } from "../errors.ts";
-
-/** The columns jobd reads or writes (SPEC A4). `time_created` is the application's. */
-export const REQUIRED_COLUMNS: readonly string[] = [
-  "id",
-  "target",
-  "status",
-  "time_started",
-  "time_finished",
-  "result",
-  "return_code",
-  "sig",
-  "stdout",
-  "stderr",
-];
-
-/** The optional column naming the worker that claimed a row. */
-export const OWNER_COLUMN = "worker";
+import { checkRequiredColumns, OWNER_COLUMN } from "../required_columns.ts";
 
 /** What the store needs to know about the table. */
 export interface TableShape {
@@ -57,13 +41,7 @@ export async function inspectTable(
     throw new StorageError(`Cannot use the ${where}: it does not exist`);
   }
   const columns = new Map(rows.map((row) => [String(row.name).toLowerCase(), row]));
-  const missing = REQUIRED_COLUMNS.filter((name) => !columns.has(name));
-  if (missing.length > 0) {
-    const list = missing.map((name) => `'${name}'`).join(", ");
-    throw new StorageError(
-      `Cannot use the ${where}: it has no column${missing.length > 1 ? "s" : ""} ${list}`,
-    );
-  }
+  checkRequiredColumns(columns, where);
   const owner = columns.get(OWNER_COLUMN);
   const ownerLength = owner?.maxLength == null ? Infinity : Number(owner.maxLength);
   if (owner !== undefined && [...workerName].length > ownerLength) {

@@ -1,6 +1,7 @@
 /** manual -> accepted | ignored: the claim of a run-manual request. */
 
-import type { ClaimedJob, ManualClaim } from "../job_store.ts";
+import type { ManualClaim } from "../job_store.ts";
+import { judgeManualRows, type ManualRow } from "../manual_claim_outcome.ts";
 import type { SqliteConnection } from "./connection.ts";
 import type { SqliteContext } from "./context.ts";
 
@@ -25,24 +26,11 @@ export function claimManual(
         WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`,
       JSON.stringify(unique),
     );
-    const found = new Map(rows.map((row) => [Number(row.id), row]));
-    const claimed: ClaimedJob[] = [];
-    const ignored: number[] = [];
-    const errors = new Map<number, string>();
-    for (const id of unique) {
-      const row = found.get(id);
-      if (row === undefined) {
-        errors.set(id, `job ${id} not found`);
-      } else if (row.status !== "manual") {
-        errors.set(id, `status = ${row.status} != manual`);
-      } else if (!servedTargets.has(String(row.target))) {
-        ignored.push(id);
-        errors.set(id, `target '${row.target}' not found (job id=${id})`);
-      } else {
-        claimed.push({ id, target: String(row.target), origin: "manual" });
-      }
+    const found = new Map<number, ManualRow>();
+    for (const row of rows) {
+      found.set(Number(row.id), { target: String(row.target), status: String(row.status) });
     }
-    claimed.sort((a, b) => a.id - b.id);
+    const { claimed, ignored, errors } = judgeManualRows(unique, found, servedTargets);
     const owner = context.tracksOwner ? context.workerName : undefined;
     setManualRows(connection, table, claimed.map((job) => job.id), "accepted", owner);
     setManualRows(connection, table, ignored, "ignored", undefined);

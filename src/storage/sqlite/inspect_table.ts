@@ -1,24 +1,8 @@
 /** Checks the jobs table at open: does it exist, has it the columns jobd uses, and the optional one. */
 
 import { StorageError } from "../errors.ts";
+import { checkRequiredColumns, OWNER_COLUMN } from "../required_columns.ts";
 import type { SqliteConnection } from "./connection.ts";
-
-/** The columns jobd reads or writes (SPEC A4). `time_created` is the application's. */
-export const REQUIRED_COLUMNS: readonly string[] = [
-  "id",
-  "target",
-  "status",
-  "time_started",
-  "time_finished",
-  "result",
-  "return_code",
-  "sig",
-  "stdout",
-  "stderr",
-];
-
-/** The optional column naming the worker that claimed a row. */
-export const OWNER_COLUMN = "worker";
 
 /** The schema file applications create the table with, named in errors. */
 export const SQLITE_SCHEMA_FILE = "examples/schema.sqlite.sql";
@@ -46,12 +30,6 @@ export function inspectTable(
     );
   }
   const columns = new Set(rows.map((row) => String(row.name).toLowerCase()));
-  const missing = REQUIRED_COLUMNS.filter((name) => !columns.has(name));
-  if (missing.length > 0) {
-    const list = missing.map((name) => `'${name}'`).join(", ");
-    throw new StorageError(
-      `Cannot use the ${options.where}: it has no column${missing.length > 1 ? "s" : ""} ${list}`,
-    );
-  }
+  checkRequiredColumns(columns, options.where);
   return { tracksOwner: columns.has(OWNER_COLUMN) };
 }

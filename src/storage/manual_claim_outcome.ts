@@ -1,0 +1,53 @@
+/**
+ * The verdict of a run-manual claim on each requested id, whatever the
+ * database: which rows to accept, which to ignore, and the error texts of
+ * SPEC A2 for the rest.
+ */
+
+import type { ClaimedJob, ManualClaim } from "./job_store.ts";
+
+/** A row as read (and locked) for the claim. */
+export interface ManualRow {
+  readonly target: string;
+  readonly status: string;
+}
+
+/** What a manual claim does to the rows it read. */
+export interface ManualClaimOutcome extends ManualClaim {
+  /** `manual` rows of a served target, to set `accepted`: in id order. */
+  claimed: ClaimedJob[];
+  /** `manual` rows of a target not served here, to set `ignored`. */
+  ignored: number[];
+}
+
+/**
+ * Judges each of `ids` (each once) by its row in `found`: a missing row is
+ * `job N not found`; a row in another status than `manual` is
+ * `status = S != manual` and left as it is; a `manual` row of a target not in
+ * `servedTargets` is ignored with `target 'T' not found (job id=N)`; the
+ * others are claimed.
+ */
+export function judgeManualRows(
+  ids: readonly number[],
+  found: ReadonlyMap<number, ManualRow>,
+  servedTargets: ReadonlySet<string>,
+): ManualClaimOutcome {
+  const claimed: ClaimedJob[] = [];
+  const ignored: number[] = [];
+  const errors = new Map<number, string>();
+  for (const id of ids) {
+    const row = found.get(id);
+    if (row === undefined) {
+      errors.set(id, `job ${id} not found`);
+    } else if (row.status !== "manual") {
+      errors.set(id, `status = ${row.status} != manual`);
+    } else if (!servedTargets.has(row.target)) {
+      ignored.push(id);
+      errors.set(id, `target '${row.target}' not found (job id=${id})`);
+    } else {
+      claimed.push({ id, target: row.target, origin: "manual" });
+    }
+  }
+  claimed.sort((a, b) => a.id - b.id);
+  return { claimed, ignored, errors };
+}

@@ -1,0 +1,186 @@
+/**
+ * What every `JobStore` does the same way whatever the database: it checks
+ * the arguments of each operation, refuses work once closed, and turns a
+ * failure into a `StorageError` that names the operation, the jobs and the
+ * table. A store supplies the SQL operations (one module each, under
+ * `mysql/` or `sqlite/`) and how to run them, retry and describe their
+ * errors.
+ */
+
+import { StorageError } from "./errors.ts";
+import type { ClaimedJob, FinishedJob, JobStore, LeftBehindJob, ManualClaim } from "./job_store.ts";
+
+/** A value, or a promise of it: SQLite's operations are synchronous, MySQL's are not. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** What the shared part of a store reads from a store's context. */
+export interface StoreContext {
+  /** Written to the `worker` column of claimed rows when `tracksOwner`. */
+  readonly workerName: string;
+  /** Whether the table has the optional `worker` column. */
+  readonly tracksOwner: boolean;
+}
+
+/**
+ * The SQL operations of one database, each a function of the store's
+ * context, called with arguments already checked.
+ */
+export interface StoreOperations<C> {
+  claimWaiting(context: C, target: string, limit: number): MaybePromise<ClaimedJob[]>;
+  claimManual(
+    context: C,
+    ids: readonly number[],
+    servedTargets: ReadonlySet<string>,
+  ): MaybePromise<ManualClaim>;
+  markRunning(context: C, id: number, startedAt: number): MaybePromise<boolean>;
+  markDone(context: C, jobs: readonly FinishedJob[]): MaybePromise<number[]>;
+  releaseJobs(
+    context: C,
+    jobs: readonly ClaimedJob[],
+    from: "accepted" | "running",
+  ): MaybePromise<number[]>;
+  findLeftBehind(context: C): MaybePromise<LeftBehindJob[]>;
+}
+
+/** Where a store's table is, for messages. */
+export interface StoreLocation {
+  /** The table name as configured. */
+  tableName: string;
+  /** What holds the table: `database 'jobd'`, `SQLite file '/var/lib/jobd/jobs.db'`. */
+  container: string;
+}
+
+/**
+ * The operations of `JobStore` with their argument checks and error
+ * wrapping. Subclasses say how an operation runs (`attempt`), what its
+ * errors mean (`describeError`) and how the connections close
+ * (`closeConnections`).
+ */
+export abstract class JobStoreBase<C extends StoreContext> implements JobStore, AsyncDisposable {
+  readonly #context: C;
+  readonly #operations: StoreOperations<C>;
+  readonly #where: string;
+  #closed = false;
+
+  /** Whether rows record their owner (the table has a `worker` column). */
+  readonly tracksOwner: boolean;
+
+  /** `operations` get `context`; `location` names the table in errors. */
+  constructor(context: C, operations: StoreOperations<C>, location: StoreLocation) {
+    this.#context = context;
+    this.#operations = operations;
+    this.#where = `in table '${location.tableName}' of ${location.container}`;
+    this.tracksOwner = context.tracksOwner;
+  }
+
+  /** See `JobStore.claimWaiting`. Throws for a `limit` that is not an integer ≥ 1. */
+  claimWaiting(target: string, limit: number): Promise<ClaimedJob[]> {
+    const what = `claim waiting jobs of target '${target}'`;
+    if (!Number.isInteger(limit) || limit < 1) {
+      return this.#refuse(what, `the limit must be an integer of at least 1, got ${limit}`);
+    }
+    return this.#run(what, (context) => this.#operations.claimWaiting(context, target, limit));
+  }
+
+  /**
+   * See `JobStore.claimManual`. Throws for an empty list or ids that are not
+   * positive integers; duplicate ids count once.
+   */
+  claimManual(ids: readonly number[], servedTargets: ReadonlySet<string>): Promise<ManualClaim> {
+    if (ids.length === 0) return this.#refuse("claim manual jobs", "no job ids given");
+    const what = `claim manual ${describeJobs(ids)}`;
+    const invalid = ids.find((id) => !Number.isSafeInteger(id) || id < 1);
+    if (invalid !== undefined) {
+      return this.#refuse(what, `job ids must be positive integers, got ${invalid}`);
+    }
+    return this.#run(what, (context) => this.#operations.claimManual(context, ids, servedTargets));
+  }
+
+  /** See `JobStore.markRunning`. */
+  markRunning(id: number, startedAt: number): Promise<boolean> {
+    return this.#run(
+      `mark job ${id} running`,
+      (context) => this.#operations.markRunning(context, id, startedAt),
+    );
+  }
+
+  /** See `JobStore.markDone`. All rows are written in one transaction. */
+  markDone(jobs: readonly FinishedJob[]): Promise<number[]> {
+    const ids = jobs.map((job) => job.id);
+    return this.#run(
+      `mark ${describeJobs(ids)} done`,
+      (context) => this.#operations.markDone(context, jobs),
+    );
+  }
+
+  /** See `JobStore.release`. All rows are written in one transaction; the owner is cleared. */
+  release(
+    jobs: readonly ClaimedJob[],
+    from: "accepted" | "running" = "accepted",
+  ): Promise<number[]> {
+    const ids = jobs.map((job) => job.id);
+    return this.#run(
+      `release ${describeJobs(ids)}`,
+      (context) => this.#operations.releaseJobs(context, jobs, from),
+    );
+  }
+
+  /** See `JobStore.findLeftBehind`. */
+  findLeftBehind(): Promise<LeftBehindJob[]> {
+    return this.#run(
+      `find jobs left behind by worker '${this.#context.workerName}'`,
+      (context) => this.#operations.findLeftBehind(context),
+    );
+  }
+
+  /** Closes the store's connections. Later calls do nothing; later operations throw. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.closeConnections();
+  }
+
+  /** Same as `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /**
+   * Runs `operation`, once or again while the database asks for a retry.
+   * `operation` throws a `StorageError` when the store closed meanwhile.
+   */
+  protected abstract attempt<T>(operation: () => MaybePromise<T>): Promise<T>;
+
+  /** The readable part of an error an operation failed with. */
+  protected abstract describeError(error: unknown): string;
+
+  /** Closes the connections; called once, by the first `close()`. */
+  protected abstract closeConnections(): MaybePromise<void>;
+
+  async #run<T>(what: string, operation: (context: C) => MaybePromise<T>): Promise<T> {
+    if (this.#closed) return this.#refuse(what, "the store is closed");
+    try {
+      return await this.attempt(() => {
+        // Checked again on each attempt: the store may close while one waits.
+        if (this.#closed) throw new StorageError("the store is closed");
+        return operation(this.#context);
+      });
+    } catch (error) {
+      // A StorageError from inside is the store's own (closed meanwhile), not the driver's.
+      throw new StorageError(`Cannot ${what} ${this.#where}: ${this.describeError(error)}`, {
+        cause: error instanceof StorageError ? undefined : error,
+      });
+    }
+  }
+
+  #refuse(what: string, reason: string): Promise<never> {
+    return Promise.reject(new StorageError(`Cannot ${what} ${this.#where}: ${reason}`));
+  }
+}
+
+/** `job 5`, `jobs 5, 6, 7`, or the first ten ids and a count for long lists. */
+function describeJobs(ids: readonly number[]): string {
+  if (ids.length === 1) return `job ${ids[0]}`;
+  if (ids.length <= 10) return `jobs ${ids.join(", ")}`;
+  return `jobs ${ids.slice(0, 10).join(", ")}... (${ids.length} jobs)`;
+}
