@@ -28,6 +28,12 @@ import {
 
 const log = getLogger(["jobd", "net"]);
 
+/**
+ * Default bound on the bytes of our messages waiting to be sent: past it,
+ * nothing more is read from the peer until they are out.
+ */
+export const DEFAULT_MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+
 /** The error text sent for a wrong or missing password (SPEC A1). */
 export const INVALID_PASSWORD = "invalid password";
 
@@ -44,6 +50,11 @@ export interface ConnectionOptions {
   password?: string;
   /** Largest message accepted from the peer, in bytes. */
   maxMessageBytes?: number;
+  /**
+   * Bytes of our messages that may wait to be sent before we stop reading
+   * from the peer (a peer that sends without reading gets no further).
+   */
+  maxQueuedBytes?: number;
   /** Serves requests from the peer. Without it, each gets an error response. */
   onRequest?: RequestHandler;
   /** Seconds our requests wait for a response by default; absent: no limit. */
@@ -95,6 +106,10 @@ export class Connection {
   #closed: Promise<void>;
   #markClosed!: () => void;
   #inFlight = 0;
+  /** Bytes handed to the socket's writer and not yet written. */
+  #queuedBytes = 0;
+  /** Resolved when the queued bytes fall back within the bound (or the connection closes). */
+  #writable: PromiseWithResolvers<void> | undefined;
 
   constructor(conn: Deno.Conn, options: ConnectionOptions = {}) {
     this.#conn = conn;
@@ -214,6 +229,7 @@ export class Connection {
       );
     }
     this.#pending.clear();
+    this.#writable?.resolve();
     this.#markClosed();
   }
 
@@ -236,10 +252,21 @@ export class Connection {
   }
 
   #write(bytes: Uint8Array): Promise<void> {
+    this.#queuedBytes += bytes.length;
     return this.#writer.write(bytes).catch((error) => {
       log.debug("Write to {peer} failed: {error}", { peer: this.peer, error: String(error) });
       this.close();
+    }).finally(() => {
+      this.#queuedBytes -= bytes.length;
+      if (!this.#overQueued()) {
+        this.#writable?.resolve();
+        this.#writable = undefined;
+      }
     });
+  }
+
+  #overQueued(): boolean {
+    return this.#queuedBytes > (this.#options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES);
   }
 
   async #readLoop(): Promise<void> {
@@ -249,6 +276,13 @@ export class Connection {
         this.lastReceivedAt = Date.now();
         this.#receive(bytes);
         if (this.#isClosed) break;
+        // A peer that does not read what we send is not read from either,
+        // so what waits to be sent stays bounded.
+        if (this.#overQueued()) {
+          this.#writable ??= Promise.withResolvers();
+          await this.#writable.promise;
+          if (this.#isClosed) break;
+        }
       }
     } catch (error) {
       if (error instanceof MessageTooLargeError && !this.#isClosed) {

@@ -508,3 +508,40 @@ Deno.test("a request whose data cannot be encoded is rejected and nothing is sen
   assert.deepEqual(await pair.client.request("good", { n: 1 }), { n: 1 });
   assert.deepEqual(seen, ["good"]);
 });
+
+Deno.test("a peer that sends without reading is not read from until it reads; nothing is lost", async () => {
+  const megabyte = "x".repeat(1024 * 1024);
+  let served = 0;
+  await using peer = await RawPeer.connect({
+    maxQueuedBytes: 1024 * 1024,
+    onRequest: () => (served++, Promise.resolve(megabyte)),
+  });
+  const count = 64;
+  const requests = Array.from(
+    { length: count },
+    (_, index) => `[0,{"no":${index + 1},"type":"big","data":{}}]\x04`,
+  );
+  await peer.send(requests.join(""));
+  // Let the server go as far as it goes while nothing is read.
+  let seen = -1;
+  for (let still = 0; still < 5; still++) {
+    if (served !== seen) still = 0;
+    seen = served;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.ok(served < count, `all ${count} requests served while the peer read nothing`);
+  // Every response arrives once the peer reads.
+  const frameBytes = (no: number) => `[1,{"no":${no},"data":""}]\x04`.length + megabyte.length;
+  let expected = 0;
+  for (let no = 1; no <= count; no++) expected += frameBytes(no);
+  const buffer = new Uint8Array(1024 * 1024);
+  let received = 0;
+  let frames = 0;
+  while (received < expected) {
+    const read = await peer.conn.read(buffer);
+    assert.notEqual(read, null, "the connection closed early");
+    received += read!;
+    frames += buffer.subarray(0, read!).filter((byte) => byte === 4).length;
+  }
+  assert.deepEqual([received, frames, served], [expected, count, count]);
+});

@@ -83,16 +83,21 @@ export class Server {
     return { hostname: addr.hostname, port: addr.port };
   }
 
-  /**
-   * Stops accepting, lets requests being served finish (up to `timeoutMs`),
-   * then closes every connection.
-   */
-  async close(timeoutMs = 5000): Promise<void> {
+  /** Stops accepting connections; live ones go on being served. Idempotent. */
+  async stopListening(): Promise<void> {
     if (!this.#closing) {
       this.#closing = true;
       this.#listener.close();
     }
     await this.#acceptLoop;
+  }
+
+  /**
+   * Stops accepting, lets requests being served finish (up to `timeoutMs`),
+   * then closes every connection.
+   */
+  async close(timeoutMs = 5000): Promise<void> {
+    await this.stopListening();
     await Promise.all([...this.connections].map((c) => c.closeGracefully(timeoutMs)));
   }
 
@@ -113,6 +118,7 @@ export class Server {
         requiredPassword: this.#options.requiredPassword,
         alwaysAllowLocalhost: this.#options.alwaysAllowLocalhost,
         maxMessageBytes: this.#options.maxMessageBytes,
+        maxQueuedBytes: this.#options.maxQueuedBytes,
         requestTimeout: this.#options.requestTimeout,
         onRequest: dispatch,
       });

@@ -146,6 +146,16 @@ Deno.test("close() answers requests in flight first, then closes every connectio
   await server.close(); // idempotent
 });
 
+Deno.test("stopListening() refuses new connections and keeps serving live ones", async () => {
+  await using server = listen({ status: () => Promise.resolve("idle") });
+  await using live = await connectTo(server);
+  await server.stopListening();
+  assert.ok(await rejection(connectTo(server)) instanceof ConnectError);
+  assert.equal(await live.request("status"), "idle");
+  assert.equal(server.connections.size, 1);
+  await server.stopListening(); // idempotent
+});
+
 Deno.test("close() gives up on a request that outlasts its time limit", async () => {
   const arrived = deferred();
   const never = deferred();

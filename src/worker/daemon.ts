@@ -114,19 +114,28 @@ export class WorkerDaemon {
   /**
    * Graceful shutdown: stop listening and claiming, leave the master, let
    * running jobs finish for up to `shutdown_timeout` seconds (then kill
-   * them), store every result, close the store. A second call shortens the
+   * them), store every result, answer the run-manual requests still
+   * waiting, close the connections and the store. `hurry()` shortens the
    * wait.
    */
   async shutdown(): Promise<void> {
     log.info("Shutting down");
-    const stopping = this.worker.shutdown(this.#config.shutdownTimeout);
-    await Promise.all([this.server.close(), this.#masterLink?.stop()]);
-    await stopping;
+    await Promise.all([
+      this.worker.shutdown(this.#config.shutdownTimeout),
+      this.server.stopListening(),
+      this.#masterLink?.stop(),
+    ]);
+    // Clients' connections stay open until their run-manual answers are out.
+    await this.server.close();
     await this.#store.close();
     log.info("Stopped");
   }
 
-  /** Kills running jobs at once (a second SIGTERM during shutdown). */
+  /**
+   * Stops waiting (a second SIGTERM during shutdown): running jobs get
+   * SIGTERM at once, then SIGKILL after the grace period, and a failed
+   * database write is no longer retried (its row is left to start-up recovery).
+   */
   hurry(): void {
     this.worker.shutdown(0);
   }

@@ -8,23 +8,31 @@ const log = getLogger(["jobd", "worker", "results"]);
 /** Most rows written by one `markDone` call. */
 const BATCH_SIZE = 200;
 
+/** What became of a result: stored, refused because the row was no longer `running`, or given up. */
+export type WriteOutcome = "stored" | "untouched" | "abandoned";
+
 interface QueuedResult {
   job: FinishedJob;
-  resolve(stored: boolean): void;
+  resolve(outcome: WriteOutcome): void;
   /** A write including this row failed: it may have committed all the same. */
   inDoubt?: boolean;
 }
 
 /**
- * Writes finished jobs to the store, in batches, and never gives up: a write
- * that fails is retried with backoff until the database takes it, while the
- * worker goes on running other jobs. `pending` is what still waits.
+ * Writes finished jobs to the store, in batches, and never gives up until
+ * told to: a write that fails is retried with backoff until the database
+ * takes it, while the worker goes on running other jobs. `pending` is what
+ * still waits.
  */
 export class ResultWriter {
   #store: JobStore;
   #queue: QueuedResult[] = [];
-  #writing: Promise<void> | undefined;
+  /** True from the first queued result until the queue is empty again. */
+  #writing = false;
+  #drained: Promise<void> = Promise.resolve();
   #backoff = new Backoff();
+  #abandoned = false;
+  #wake: (() => void) | undefined;
 
   constructor(store: JobStore) {
     this.#store = store;
@@ -36,19 +44,33 @@ export class ResultWriter {
   }
 
   /**
-   * Queues a result. Resolves true once stored, false when the row was no
-   * longer `running` (changed under us; left untouched and logged).
+   * Queues a result. Resolves `stored` once stored, `untouched` when the row
+   * was no longer `running` (changed under us; left untouched and logged),
+   * `abandoned` when a write failed after `abandon()`.
    */
-  write(job: FinishedJob): Promise<boolean> {
+  write(job: FinishedJob): Promise<WriteOutcome> {
     return new Promise((resolve) => {
       this.#queue.push({ job, resolve });
-      this.#writing ??= this.#drain().finally(() => this.#writing = undefined);
+      if (!this.#writing) {
+        this.#writing = true;
+        this.#drained = this.#drain();
+      }
     });
   }
 
-  /** Resolves when every queued result is stored. */
+  /** Resolves when every queued result is stored (or abandoned). */
   async flush(): Promise<void> {
-    while (this.#writing) await this.#writing;
+    while (this.#writing) await this.#drained;
+  }
+
+  /**
+   * Stops retrying: a result whose write fails from now on is given up (its
+   * row stays `running`, for start-up recovery). For a shutdown that must
+   * not wait any longer.
+   */
+  abandon(): void {
+    this.#abandoned = true;
+    this.#wake?.();
   }
 
   async #drain(): Promise<void> {
@@ -56,42 +78,69 @@ export class ResultWriter {
     // rows go one at a time until that batch is through, so one bad row
     // cannot hold back the others.
     let singlesLeft = 0;
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.slice(0, singlesLeft > 0 ? 1 : BATCH_SIZE);
-      if (singlesLeft > 0) singlesLeft--;
-      try {
-        const untouched = new Set(await this.#store.markDone(batch.map((entry) => entry.job)));
-        this.#queue.splice(0, batch.length);
-        this.#backoff.reset();
-        for (const entry of batch) {
-          // A row no longer 'running' after a failed attempt is most likely
-          // that attempt's commit, whose reply was lost.
-          const stored = !untouched.has(entry.job.id) || entry.inDoubt === true;
-          if (!stored) {
-            log.warn("Result of job {id} not stored: the row is no longer 'running'", {
-              id: entry.job.id,
-            });
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.slice(0, singlesLeft > 0 ? 1 : BATCH_SIZE);
+        if (singlesLeft > 0) singlesLeft--;
+        try {
+          const untouched = new Set(await this.#store.markDone(batch.map((entry) => entry.job)));
+          this.#queue.splice(0, batch.length);
+          this.#backoff.reset();
+          for (const entry of batch) {
+            // A row no longer 'running' after a failed attempt is most likely
+            // that attempt's commit, whose reply was lost.
+            const stored = !untouched.has(entry.job.id) || entry.inDoubt === true;
+            if (!stored) {
+              log.warn("Result of job {id} not stored: the row is no longer 'running'", {
+                id: entry.job.id,
+              });
+            }
+            entry.resolve(stored ? "stored" : "untouched");
           }
-          entry.resolve(stored);
-        }
-      } catch (error) {
-        for (const entry of batch) entry.inDoubt = true;
-        if (!isTransientStorageError(error)) {
-          if (batch.length > 1) {
-            singlesLeft = batch.length;
+        } catch (error) {
+          for (const entry of batch) entry.inDoubt = true;
+          if (this.#abandoned) {
+            this.#queue.splice(0, batch.length);
+            log.error("Results of jobs {ids} not stored, their rows stay 'running': {error}", {
+              ids: batch.map((entry) => entry.job.id).join(", "),
+              error: String(error),
+            });
+            for (const entry of batch) entry.resolve("abandoned");
             continue;
           }
-          if (degrade(batch[0].job)) continue;
+          if (!isTransientStorageError(error)) {
+            if (batch.length > 1) {
+              singlesLeft = batch.length;
+              continue;
+            }
+            if (degrade(batch[0].job)) continue;
+          }
+          const delay = this.#backoff.next();
+          const level = isTransientStorageError(error) ? "warn" : "error";
+          log[level](
+            "Cannot store {count} job result(s), retrying in {delay} ms: {error}",
+            { count: batch.length, delay, error: String(error) },
+          );
+          await this.#sleep(delay);
         }
-        const delay = this.#backoff.next();
-        const level = isTransientStorageError(error) ? "warn" : "error";
-        log[level](
-          "Cannot store {count} job result(s), retrying in {delay} ms: {error}",
-          { count: batch.length, delay, error: String(error) },
-        );
-        await new Promise((resolve) => setTimeout(resolve, delay));
       }
+    } finally {
+      // In the same step as the last look at the queue: a result queued from
+      // now on starts a new drain.
+      this.#writing = false;
     }
+  }
+
+  /** Waits `ms`, or less when `abandon()` is called. */
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(wake, ms);
+      function wake() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = wake;
+    });
   }
 }
 

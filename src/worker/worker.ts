@@ -7,7 +7,7 @@ import type {
   WorkerStatus,
 } from "../protocol/requests.ts";
 import { isTransientStorageError } from "../storage/errors.ts";
-import type { ClaimedJob, JobOutcome, JobStore } from "../storage/job_store.ts";
+import type { ClaimedJob, JobOutcome, JobStore, ManualClaim } from "../storage/job_store.ts";
 import { Backoff } from "./backoff.ts";
 import { type LaunchedJob, type LauncherSettings, launchJob } from "./launcher.ts";
 import { ResultWriter } from "./result_writer.ts";
@@ -62,8 +62,17 @@ export class Worker {
   #claimBackoff = new Backoff();
   /** A claim failed: it may have committed without our knowing; look for such rows. */
   #claimInDoubt = false;
+  /** Ids of failed run-manual claims: such rows found `accepted` go back to `manual`. */
+  #manualInDoubt = new Set<number>();
+  /** Run-manual claims in flight; shutdown waits for them before giving queued jobs back. */
+  #manualClaims = new Set<Promise<unknown>>();
   #pollTimer: ReturnType<typeof setInterval> | undefined;
   #stopping = false;
+  /** Resolved by a second `shutdown()`: stop waiting for jobs and for the database. */
+  #hurry = Promise.withResolvers<void>();
+  #abandoned = false;
+  /** Wakes the storage retries that are waiting out a backoff. */
+  #wakers = new Set<() => void>();
   #idle = Promise.withResolvers<void>();
 
   constructor(options: WorkerOptions) {
@@ -184,26 +193,14 @@ export class Worker {
     const errors: Record<string, string> = {};
     const jobs: Record<string, JobReport> = {};
     try {
-      const claim = await this.#store.claimManual(unique, new Set(this.targets.keys()));
+      const claiming = this.#claimManual(unique);
+      this.#manualClaims.add(claiming);
+      const claim = await claiming.finally(() => this.#manualClaims.delete(claiming));
       for (const [id, error] of claim.errors) errors[id] = error;
-      const reports = claim.claimed.map((job) =>
-        new Promise<JobReport | { error: string }>((resolve) => {
-          this.#waiters.set(job.id, { resolve });
-          const target = this.targets.get(job.target);
-          if (!target) {
-            // Removed between the claim and now: give the row back.
-            resolve({ error: `target '${job.target}' not found (job id=${job.id})` });
-            this.#release([job]);
-            return;
-          }
-          target.enqueue(job);
-          this.#schedule(target);
-        }).then((report) => {
-          if ("error" in report) errors[job.id] = report.error;
-          else jobs[job.id] = report;
-        })
-      );
-      await Promise.all(reports);
+      for (const [id, report] of await Promise.all(claim.reports)) {
+        if ("error" in report) errors[id] = report.error;
+        else jobs[id] = report;
+      }
     } finally {
       for (const id of unique) this.#waiters.delete(id);
     }
@@ -211,6 +208,52 @@ export class Worker {
     if (Object.keys(jobs).length > 0) result.jobs = jobs;
     if (Object.keys(errors).length > 0) result.errors = errors;
     return result;
+  }
+
+  /**
+   * Claims run-manual jobs and queues those of served targets at once (a
+   * shutdown that waited for this gives them back); rows of a target removed
+   * meanwhile go back to `manual`.
+   */
+  async #claimManual(ids: number[]): Promise<{
+    errors: Map<number, string>;
+    reports: Promise<[number, JobReport | { error: string }]>[];
+  }> {
+    let claim: ManualClaim;
+    try {
+      claim = await this.#store.claimManual(ids, new Set(this.targets.keys()));
+    } catch (error) {
+      // It may have committed all the same: have such rows looked for and given back.
+      for (const id of ids) {
+        this.#waiters.delete(id);
+        this.#manualInDoubt.add(id);
+      }
+      this.#claimInDoubt = true;
+      this.#claim();
+      throw error;
+    }
+    const errors = new Map(claim.errors);
+    const reports: Promise<[number, JobReport | { error: string }]>[] = [];
+    const orphans: ClaimedJob[] = [];
+    const queued = new Set<Target>();
+    for (const job of claim.claimed) {
+      const target = this.targets.get(job.target);
+      if (!target) {
+        errors.set(job.id, `target '${job.target}' not found (job id=${job.id})`);
+        orphans.push(job);
+        continue;
+      }
+      reports.push(
+        new Promise<JobReport | { error: string }>((resolve) => {
+          this.#waiters.set(job.id, { resolve });
+        }).then((report) => [job.id, report]),
+      );
+      target.enqueue(job);
+      queued.add(target);
+    }
+    for (const target of queued) this.#schedule(target);
+    await this.#releaseOrLeave(orphans);
+    return { errors, reports };
   }
 
   /** Sends signals to running jobs; true for each one delivered. */
@@ -227,29 +270,38 @@ export class Worker {
   /**
    * Stops claiming, gives queued jobs back, lets running jobs finish for up to
    * `timeoutSeconds`, then sends SIGTERM and, after a grace period, SIGKILL,
-   * and stores every result before resolving. Calling it again shortens the
-   * wait to the kill phase.
+   * and stores every result before resolving. Calling it again stops waiting:
+   * running jobs get SIGTERM at once (SIGKILL after the grace period), and a
+   * database write that fails from then on is not retried (its row is left
+   * to start-up recovery).
    */
   async shutdown(timeoutSeconds: number): Promise<void> {
     if (this.#stopping) {
+      this.#abandoned = true;
+      this.#results.abandon();
+      for (const wake of this.#wakers) wake();
+      this.#hurry.resolve();
       this.#killAll("SIGTERM");
       return;
     }
     this.#stopping = true;
+    for (const wake of this.#wakers) wake();
     clearInterval(this.#pollTimer);
     clearTimeout(this.#claimRetry);
     while (this.#claiming) await new Promise((resolve) => setTimeout(resolve, 10));
+    await Promise.allSettled(this.#manualClaims);
     const unstarted = [...this.targets.values()].flatMap((target) => target.drainQueued());
     for (const job of unstarted) {
       this.#waiters.get(job.id)?.resolve({ error: "the worker is shutting down" });
     }
-    await this.#release(unstarted);
+    await this.#releaseOrLeave(unstarted);
     if (this.#running.size > 0) {
       log.info("Waiting up to {seconds} s for {count} running job(s)", {
         seconds: timeoutSeconds,
         count: this.#running.size,
       });
-      if (!await this.#waitIdle(timeoutSeconds * 1000)) {
+      const hurried = this.#hurry.promise.then(() => false as const);
+      if (!await this.#waitIdle(timeoutSeconds * 1000, hurried)) {
         this.#killAll("SIGTERM");
         if (!await this.#waitIdle(5000)) this.#killAll("SIGKILL");
         // A killed launcher's own children may hold its pipes open: stop
@@ -270,13 +322,18 @@ export class Worker {
     }
   }
 
-  async #waitIdle(ms: number): Promise<boolean> {
+  /** Whether no job runs any more within `ms` (false as soon as `cutShort` resolves). */
+  async #waitIdle(ms: number, cutShort?: Promise<false>): Promise<boolean> {
     if (this.#running.size === 0) return true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<false>((resolve) => {
       if (ms !== Infinity) timer = setTimeout(() => resolve(false), ms);
     });
-    const idle = await Promise.race([this.#idle.promise.then(() => true), timeout]);
+    const idle = await Promise.race([
+      this.#idle.promise.then(() => true),
+      timeout,
+      ...cutShort ? [cutShort] : [],
+    ]);
     clearTimeout(timer);
     return idle;
   }
@@ -289,15 +346,16 @@ export class Worker {
 
   /** Claims for every target with a pending poll and room, one claim loop at a time. */
   async #claim(): Promise<void> {
+    if (this.#stopping) return;
     if (this.#claiming) {
       this.#claimAgain = true;
       return;
     }
     this.#claiming = true;
     try {
-      if (this.#claimInDoubt) await this.#adoptClaimsInDoubt();
       do {
         this.#claimAgain = false;
+        if (this.#claimInDoubt) await this.#adoptClaimsInDoubt();
         for (const target of [...this.targets.values()]) {
           if (this.#stopping) return;
           if (!target.pollPending || target.room === 0) continue;
@@ -330,13 +388,17 @@ export class Worker {
         }
       } while (this.#claimAgain && !this.#stopping);
     } catch (error) {
+      this.#claimInDoubt = true;
+      if (this.#stopping) {
+        log.warn("Cannot claim jobs: {error}", { error: String(error) });
+        return;
+      }
       const delay = this.#claimBackoff.next();
       const level = isTransientStorageError(error) ? "warn" : "error";
       log[level]("Cannot claim jobs, retrying in {delay} ms: {error}", {
         delay,
         error: String(error),
       });
-      this.#claimInDoubt = true;
       clearTimeout(this.#claimRetry);
       this.#claimRetry = setTimeout(() => this.#claim(), delay);
     } finally {
@@ -345,27 +407,51 @@ export class Worker {
   }
 
   /**
-   * Queues rows this worker owns in `accepted` that it does not know of: a
-   * claim whose commit succeeded while its reply was lost. Needs the
-   * `worker` column; without it such rows wait for an operator.
+   * Finds rows this worker owns in `accepted` that it does not know of: a
+   * claim whose commit succeeded while its reply was lost, or whose release
+   * failed. A poll's rows are queued (given back when their target is gone),
+   * a run-manual's go back to `manual`. Needs the `worker` column; without it
+   * such rows wait for an operator.
    */
   async #adoptClaimsInDoubt(): Promise<void> {
-    if (!this.#store.tracksOwner) {
-      this.#claimInDoubt = false;
-      return;
+    // Cleared before the query: a claim failing during it is looked for next time.
+    this.#claimInDoubt = false;
+    const manualIds = new Set(this.#manualInDoubt);
+    this.#manualInDoubt.clear();
+    if (!this.#store.tracksOwner) return;
+    try {
+      await this.#adopt(manualIds);
+    } catch (error) {
+      for (const id of manualIds) this.#manualInDoubt.add(id);
+      throw error;
     }
+  }
+
+  /** Looks for rows in doubt; those of `manualIds` go back to `manual`. */
+  async #adopt(manualIds: ReadonlySet<number>): Promise<void> {
     const leftBehind = await this.#store.findLeftBehind();
     // Known now, after the query: running, queued, or being claimed by a run-manual.
     const known = new Set([...this.#running.keys(), ...this.#waiters.keys()]);
     for (const target of this.targets.values()) for (const id of target.queuedIds()) known.add(id);
     const adopted = leftBehind.filter((job) => job.status === "accepted" && !known.has(job.id));
-    this.#claimInDoubt = false;
+    // The client of a failed run-manual got an error: its rows wait for the
+    // next one. Rows of a target no longer served go back too.
+    const giveBack: ClaimedJob[] = [];
     for (const { id, target: name } of adopted) {
       const target = this.targets.get(name);
-      if (!target) continue;
+      if (manualIds.has(id) || !target) {
+        giveBack.push({ id, target: name, origin: manualIds.has(id) ? "manual" : "waiting" });
+        continue;
+      }
       log.warn("Job {id} was claimed by a claim whose reply was lost; queueing it", { id });
       target.enqueue({ id, target: name, origin: "waiting" });
       this.#schedule(target);
+    }
+    if (giveBack.length > 0) {
+      log.warn("Jobs {ids} were claimed but cannot run here now; giving them back", {
+        ids: giveBack.map((job) => job.id).join(", "),
+      });
+      await this.#release(giveBack);
     }
   }
 
@@ -383,9 +469,17 @@ export class Worker {
     try {
       let attempts = 0;
       const marked = await this.#retryStorage(`mark job ${job.id} running`, () => {
+        // Once shutdown begins, a job whose start failed is given back instead.
+        if (attempts > 0 && this.#stopping) return Promise.resolve(undefined);
         attempts++;
         return this.#store.markRunning(job.id, now());
       });
+      if (marked === undefined) {
+        log.info("Job {id} not started: the worker is shutting down", { id: job.id });
+        this.#waiters.get(job.id)?.resolve({ error: "the worker is shutting down" });
+        await this.#releaseOrLeave([job]);
+        return;
+      }
       // After a failed attempt, 'not accepted' most likely means that attempt
       // committed before the connection broke: the row is ours and running.
       if (!marked && attempts === 1) {
@@ -410,13 +504,18 @@ export class Worker {
         code: outcome.code ?? "none",
         signal: outcome.signal ?? "none",
       });
-      const stored = await this.#results.write({ id: job.id, outcome, finishedAt: now() });
+      const written = await this.#results.write({ id: job.id, outcome, finishedAt: now() });
       this.#waiters.get(job.id)?.resolve(
-        stored ? report(outcome) : { error: `job ${job.id} changed status while it ran` },
+        written === "stored"
+          ? report(outcome)
+          : written === "untouched"
+          ? { error: `job ${job.id} changed status while it ran` }
+          : { error: `job ${job.id} ended (${outcome.result}) but its result could not be stored` },
       );
     } catch (error) {
-      // Only a non-transient storage error gets here; the job is not lost:
-      // its row stays 'accepted' for start-up recovery.
+      // Only a storage error that is not retried gets here (not transient, or
+      // after a second shutdown); the job is not lost: its row stays
+      // 'accepted' for start-up recovery.
       log.error("Job {id} could not be run: {error}", { id: job.id, error });
       this.#waiters.get(job.id)?.resolve({ error: `job ${job.id} could not be run: ${error}` });
     } finally {
@@ -448,23 +547,54 @@ export class Worker {
     }
   }
 
-  /** Retries a storage operation until it succeeds while the database is away. */
+  /**
+   * Gives unstarted jobs back; when the store refuses, logs it and leaves
+   * their rows `accepted` (start-up recovery requeues them).
+   */
+  async #releaseOrLeave(jobs: ClaimedJob[]): Promise<void> {
+    try {
+      await this.#release(jobs);
+    } catch (error) {
+      log.error("Cannot give jobs {ids} back, leaving them 'accepted': {error}", {
+        ids: jobs.map((job) => job.id).join(", "),
+        error: String(error),
+      });
+    }
+  }
+
+  /**
+   * Retries a storage operation until it succeeds while the database is
+   * away (not after a second `shutdown()`).
+   */
   async #retryStorage<T>(what: string, operation: () => Promise<T>): Promise<T> {
     const backoff = new Backoff();
     for (;;) {
       try {
         return await operation();
       } catch (error) {
-        if (!isTransientStorageError(error)) throw error;
+        if (!isTransientStorageError(error) || this.#abandoned) throw error;
         const delay = backoff.next();
         log.warn("Cannot {what}, retrying in {delay} ms: {error}", {
           what,
           delay,
           error: String(error),
         });
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await this.#pause(delay);
       }
     }
+  }
+
+  /** Waits `ms`, or less when shutdown begins or a second `shutdown()` stops waiting. */
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.#wakers.add(wake);
+    });
   }
 }
 

@@ -1,0 +1,418 @@
+import assert from "node:assert/strict";
+import type {
+  ClaimedJob,
+  ClaimOrigin,
+  FinishedJob,
+  JobStatus,
+  JobStore,
+  LeftBehindJob,
+  ManualClaim,
+} from "../storage/job_store.ts";
+import type { LauncherSettings } from "./launcher.ts";
+import { Worker } from "./worker.ts";
+
+/** The operations of a JobStore, by name. */
+type Operation =
+  | "claimWaiting"
+  | "claimManual"
+  | "markRunning"
+  | "markDone"
+  | "release"
+  | "findLeftBehind";
+
+/** Runs before ("before") or after ("after") an operation's change; may wait or throw. */
+type Hook = (phase: "before" | "after") => Promise<void> | void;
+
+interface Row {
+  target: string;
+  status: JobStatus;
+  owned: boolean;
+  stdout?: string;
+}
+
+/**
+ * An in-memory JobStore with the transitions of the real ones (guarded by
+ * status), whose operations a test can hold or fail: `hold(op)` makes the
+ * next call wait until the test lets it go, `fail(op, error, phase)` makes
+ * it throw before its change or after it (a commit whose reply was lost).
+ */
+class MemoryStore implements JobStore {
+  readonly tracksOwner = true;
+  readonly rows = new Map<number, Row>();
+  readonly calls: Operation[] = [];
+  closed = false;
+  /** While true, every operation fails as if the database were away. */
+  down = false;
+  #nextId = 1;
+  #hooks = new Map<Operation, Hook[]>();
+  #reached = new Map<Operation, PromiseWithResolvers<void>>();
+
+  insert(target: string, count = 1, status: JobStatus = "waiting"): number[] {
+    return Array.from({ length: count }, () => {
+      const id = this.#nextId++;
+      this.rows.set(id, { target, status, owned: false });
+      return id;
+    });
+  }
+
+  status(id: number): JobStatus | undefined {
+    return this.rows.get(id)?.status;
+  }
+
+  /** Adds a one-shot hook to the next call of `operation`. */
+  hook(operation: Operation, hook: Hook): void {
+    this.#hooks.set(operation, [...this.#hooks.get(operation) ?? [], hook]);
+  }
+
+  /** Holds the next call of `operation` before its change; returns the function that lets it go. */
+  hold(operation: Operation): () => void {
+    const gate = Promise.withResolvers<void>();
+    this.hook(operation, (phase) => phase === "before" ? gate.promise : undefined);
+    return gate.resolve;
+  }
+
+  /** Makes the next call of `operation` throw `error`, before its change or after it. */
+  fail(operation: Operation, error: Error, phase: "before" | "after" = "before"): void {
+    this.hook(operation, (at) => {
+      if (at === phase) throw error;
+    });
+  }
+
+  /** Resolves once `operation` has been called (from now on). */
+  reached(operation: Operation): Promise<void> {
+    const waiter = Promise.withResolvers<void>();
+    this.#reached.set(operation, waiter);
+    return waiter.promise;
+  }
+
+  async claimWaiting(target: string, limit: number): Promise<ClaimedJob[]> {
+    const hook = await this.#enter("claimWaiting");
+    const claimed: ClaimedJob[] = [];
+    for (const [id, row] of this.rows) {
+      if (claimed.length === limit) break;
+      if (row.target !== target || row.status !== "waiting") continue;
+      Object.assign(row, { status: "accepted", owned: true });
+      claimed.push({ id, target, origin: "waiting" });
+    }
+    await hook?.("after");
+    return claimed;
+  }
+
+  async claimManual(
+    ids: readonly number[],
+    servedTargets: ReadonlySet<string>,
+  ): Promise<ManualClaim> {
+    const hook = await this.#enter("claimManual");
+    const result: ManualClaim = { claimed: [], errors: new Map() };
+    for (const id of [...ids].sort((a, b) => a - b)) {
+      const row = this.rows.get(id);
+      if (!row) result.errors.set(id, `job ${id} not found`);
+      else if (row.status !== "manual") result.errors.set(id, `status = ${row.status} != manual`);
+      else if (!servedTargets.has(row.target)) {
+        row.status = "ignored";
+        result.errors.set(id, `target '${row.target}' not found (job id=${id})`);
+      } else {
+        Object.assign(row, { status: "accepted", owned: true });
+        result.claimed.push({ id, target: row.target, origin: "manual" });
+      }
+    }
+    await hook?.("after");
+    return result;
+  }
+
+  async markRunning(id: number): Promise<boolean> {
+    const hook = await this.#enter("markRunning");
+    const row = this.rows.get(id);
+    const ok = row?.status === "accepted";
+    if (ok) row.status = "running";
+    await hook?.("after");
+    return ok;
+  }
+
+  async markDone(jobs: readonly FinishedJob[]): Promise<number[]> {
+    const hook = await this.#enter("markDone");
+    const untouched: number[] = [];
+    for (const { id, outcome } of jobs) {
+      const row = this.rows.get(id);
+      if (row?.status !== "running") untouched.push(id);
+      else Object.assign(row, { status: "done", owned: false, stdout: outcome.stdout });
+    }
+    await hook?.("after");
+    return untouched;
+  }
+
+  async release(
+    jobs: readonly ClaimedJob[],
+    from: "accepted" | "running" = "accepted",
+  ): Promise<number[]> {
+    const hook = await this.#enter("release");
+    const kept: number[] = [];
+    for (const { id, origin } of jobs) {
+      const row = this.rows.get(id);
+      if (row?.status !== from) kept.push(id);
+      else Object.assign(row, { status: origin satisfies ClaimOrigin, owned: false });
+    }
+    await hook?.("after");
+    return kept;
+  }
+
+  async findLeftBehind(): Promise<LeftBehindJob[]> {
+    const hook = await this.#enter("findLeftBehind");
+    const found: LeftBehindJob[] = [];
+    for (const [id, row] of this.rows) {
+      if (row.owned && (row.status === "accepted" || row.status === "running")) {
+        found.push({ id, target: row.target, status: row.status });
+      }
+    }
+    await hook?.("after");
+    return found;
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    return Promise.resolve();
+  }
+
+  async #enter(operation: Operation): Promise<Hook | undefined> {
+    if (this.closed) throw new Error(`${operation} on a closed store`);
+    this.calls.push(operation);
+    this.#reached.get(operation)?.resolve();
+    this.#reached.delete(operation);
+    if (this.down) throw connectionLost();
+    const hook = this.#hooks.get(operation)?.shift();
+    await hook?.("before");
+    return hook;
+  }
+}
+
+/** A driver error that means "the database is away": worth a retry. */
+function connectionLost(): Error {
+  return Object.assign(new Error("connection lost"), { code: "ECONNRESET" });
+}
+
+/** A driver error about the request itself: not worth a retry. */
+function refused(): Error {
+  return Object.assign(new Error("table is read only"), { code: "ER_OPEN_AS_READONLY" });
+}
+
+/**
+ * A launcher that ends at once, unless `$DIR/hold-ID` exists: then it waits
+ * until that file is gone. With `$DIR/trap-ID`, it ignores SIGTERM.
+ */
+function launcher(dir: string): LauncherSettings {
+  return {
+    argv: [
+      "/bin/sh",
+      "-c",
+      'if [ -e "$0/trap-$1" ]; then trap "" TERM; fi; ' +
+      'while [ -e "$0/hold-$1" ]; do sleep 0.02; done; echo "ran $1"',
+      dir,
+      "{id}",
+    ],
+    env: {},
+    maxOutputBytes: 1024,
+  };
+}
+
+/** A worker on `store` serving `targets`, with a job directory; shut down when the scope ends. */
+async function workerOn(store: MemoryStore, targets: Record<string, number> = { t1: 2 }) {
+  const dir = await Deno.makeTempDir({ prefix: "jobd_worker_test_" });
+  const worker = new Worker({
+    store,
+    targets: new Map(Object.entries(targets)),
+    fetchLimit: 100,
+    launcher: launcher(dir),
+    pollInterval: 0,
+  });
+  return {
+    worker,
+    /** Makes job `id` wait, when it starts, until `letGo(id)`. */
+    holdJob: (id: number) => Deno.writeTextFile(`${dir}/hold-${id}`, ""),
+    letGo: (id: number) => Deno.remove(`${dir}/hold-${id}`),
+    /** Makes job `id` ignore SIGTERM. */
+    trapTerm: (id: number) => Deno.writeTextFile(`${dir}/trap-${id}`, ""),
+    async [Symbol.asyncDispose]() {
+      await worker.shutdown(0);
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** Waits until `condition()` holds, checking every 10 ms; fails after 10 s with `what`. */
+async function until(what: string, condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition(); waited += 10) {
+    if (waited > 10_000) assert.fail(`still waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Resolves with `promise`'s value; fails after 30 s with `what` instead of hanging the test run. */
+async function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stuck = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still waiting for ${what}`)), 30_000);
+  });
+  try {
+    return await Promise.race([promise, stuck]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+Deno.test("a run-manual whose claim is in flight at shutdown is answered and its job given back", async () => {
+  const store = new MemoryStore();
+  const [id] = store.insert("t1", 1, "manual");
+  await using setup = await workerOn(store);
+  const letClaimGo = store.hold("claimManual");
+  const claiming = store.reached("claimManual");
+  const run = setup.worker.runManual([id]);
+  await claiming;
+  const stopping = setup.worker.shutdown(5);
+  letClaimGo();
+  assert.deepEqual(await run, { errors: { [id]: "the worker is shutting down" } });
+  await stopping;
+  assert.equal(store.status(id), "manual");
+  assert.ok(!store.calls.includes("markRunning"), "the job must not start during shutdown");
+});
+
+Deno.test("a target removed during a run-manual claim answers for its job; a refused release is survived", async () => {
+  const store = new MemoryStore();
+  const [id] = store.insert("t1", 1, "manual");
+  await using setup = await workerOn(store);
+  const letClaimGo = store.hold("claimManual");
+  const claiming = store.reached("claimManual");
+  const run = setup.worker.runManual([id]);
+  await claiming;
+  setup.worker.removeTarget("t1");
+  store.fail("release", refused());
+  letClaimGo();
+  assert.deepEqual(await run, { errors: { [id]: `target 't1' not found (job id=${id})` } });
+  // The refused release leaves the row to an operator or start-up recovery; the worker goes on.
+  assert.equal(store.status(id), "accepted");
+  setup.worker.addTarget("t1", 1);
+  const [next] = store.insert("t1", 1, "manual");
+  assert.equal((await setup.worker.runManual([next])).jobs?.[next].stdout, `ran ${next}\n`);
+});
+
+Deno.test("a run-manual claim that committed but lost its reply gives its rows back to manual", async () => {
+  const store = new MemoryStore();
+  const [id] = store.insert("t1", 1, "manual");
+  await using setup = await workerOn(store);
+  store.fail("claimManual", connectionLost(), "after");
+  await assert.rejects(setup.worker.runManual([id]), /connection lost/);
+  await until(`job ${id} back to 'manual'`, () => store.status(id) === "manual");
+  // The client's retry runs it, once.
+  const result = await setup.worker.runManual([id]);
+  assert.equal(result.jobs?.[id].result, "ok");
+  assert.equal(store.calls.filter((call) => call === "markRunning").length, 1);
+});
+
+Deno.test("rows claimed for a target removed meanwhile go back to waiting, even after a failed release", async () => {
+  const store = new MemoryStore();
+  const [id] = store.insert("t1", 1);
+  await using setup = await workerOn(store, { t1: 1, t2: 1 });
+  const letClaimGo = store.hold("claimWaiting");
+  const claiming = store.reached("claimWaiting");
+  setup.worker.poll(["t1"]);
+  await claiming;
+  setup.worker.removeTarget("t1");
+  store.fail("release", refused());
+  letClaimGo();
+  await until("the refused release", () => store.calls.includes("release"));
+  assert.equal(store.status(id), "accepted");
+  await until(`job ${id} back to 'waiting'`, () => store.status(id) === "waiting");
+  assert.ok(!store.calls.includes("markRunning"));
+});
+
+Deno.test({
+  name: "a claim that fails during shutdown schedules no retry",
+  // Fails the test when a retry timer is left behind.
+  sanitizeOps: true,
+}, async () => {
+  const store = new MemoryStore();
+  store.insert("t1", 1);
+  await using setup = await workerOn(store);
+  const gate = Promise.withResolvers<void>();
+  store.hook("claimWaiting", async (phase) => {
+    if (phase === "before") {
+      await gate.promise;
+      throw connectionLost();
+    }
+  });
+  const claiming = store.reached("claimWaiting");
+  setup.worker.poll();
+  await claiming;
+  const stopping = setup.worker.shutdown(5);
+  gate.resolve();
+  await stopping;
+  assert.deepEqual(store.calls, ["claimWaiting"]);
+});
+
+Deno.test("a release refused at shutdown still lets running jobs finish and stores their results", async () => {
+  const store = new MemoryStore();
+  const [first] = store.insert("t1", 1);
+  const [second] = store.insert("t1", 1, "manual");
+  await using setup = await workerOn(store, { t1: 1 });
+  await setup.holdJob(first);
+  setup.worker.poll();
+  await until(`job ${first} running`, () => store.status(first) === "running");
+  const run = setup.worker.runManual([second]);
+  await until(`job ${second} queued`, () => store.status(second) === "accepted");
+  store.fail("release", refused());
+  const stopping = setup.worker.shutdown(30);
+  assert.deepEqual(await run, { errors: { [second]: "the worker is shutting down" } });
+  await setup.letGo(first);
+  await stopping;
+  assert.equal(store.status(first), "done");
+  // Left for start-up recovery.
+  assert.equal(store.status(second), "accepted");
+});
+
+Deno.test("a job whose start failed on a database error is given back when shutdown begins", async () => {
+  const store = new MemoryStore();
+  const [id] = store.insert("t1", 1);
+  await using setup = await workerOn(store);
+  store.fail("markRunning", connectionLost());
+  const failing = store.reached("markRunning");
+  setup.worker.poll();
+  await failing;
+  await setup.worker.shutdown(30);
+  assert.equal(store.status(id), "waiting");
+  assert.equal(store.calls.filter((call) => call === "markRunning").length, 1);
+});
+
+Deno.test("a second shutdown stops waiting for a database that is away", async () => {
+  const store = new MemoryStore();
+  const [id] = store.insert("t1", 1, "manual");
+  await using setup = await workerOn(store);
+  await setup.holdJob(id);
+  const run = setup.worker.runManual([id]);
+  await until(`job ${id} running`, () => store.status(id) === "running");
+  store.down = true;
+  const stopping = setup.worker.shutdown(30);
+  await setup.letGo(id);
+  await until("a result write", () => store.calls.includes("markDone"));
+  await setup.worker.shutdown(30);
+  await within(stopping, "the first shutdown to end");
+  assert.deepEqual(await run, {
+    errors: { [id]: `job ${id} ended (ok) but its result could not be stored` },
+  });
+  // Left for start-up recovery.
+  assert.equal(store.status(id), "running");
+});
+
+Deno.test("a second shutdown goes straight to the kill phase", async () => {
+  const store = new MemoryStore();
+  const [id] = store.insert("t1", 1);
+  await using setup = await workerOn(store);
+  await setup.holdJob(id);
+  await setup.trapTerm(id);
+  setup.worker.poll();
+  await until(`job ${id} running`, () => store.status(id) === "running");
+  const stopping = setup.worker.shutdown(3600);
+  await setup.worker.shutdown(3600);
+  // SIGTERM is ignored: SIGKILL follows after the grace period, not after an hour.
+  await within(stopping, "the first shutdown to end");
+  assert.equal(store.status(id), "done");
+  assert.equal(store.rows.get(id)?.stdout, "");
+});
