@@ -72,6 +72,15 @@ export async function runDaemon<Config, Daemon>(
     return 1;
   }
 
+  // The last line of defence of "one bad request or job never kills the
+  // daemon": a rejection nobody handled is a bug to log, not a reason to
+  // abandon the running jobs.
+  const onUnhandled = (event: PromiseRejectionEvent) => {
+    event.preventDefault();
+    log.error("Unhandled rejection (a bug; the daemon goes on): {error}", { error: event.reason });
+  };
+  globalThis.addEventListener("unhandledrejection", onUnhandled);
+
   const stopped = Promise.withResolvers<void>();
   let shuttingDown = false;
   const stop = (signal: Deno.Signal) => {
@@ -113,6 +122,7 @@ export async function runDaemon<Config, Daemon>(
     Deno.removeSignalListener("SIGTERM", onTerm);
     Deno.removeSignalListener("SIGINT", onInt);
     Deno.removeSignalListener("SIGHUP", reload);
+    globalThis.removeEventListener("unhandledrejection", onUnhandled);
     await logging.dispose();
   }
   return 0;

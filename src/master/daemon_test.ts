@@ -12,6 +12,7 @@ import { Connection } from "../net/connection.ts";
 import { RemoteError } from "../net/errors.ts";
 import type { RequestData } from "../protocol/messages.ts";
 import { MasterDaemon } from "./daemon.ts";
+import { MAX_REMEMBERED_TARGETS } from "./poke.ts";
 
 function masterConfig(overrides: Partial<MasterConfig> = {}): MasterConfig {
   return {
@@ -434,4 +435,17 @@ Deno.test("reload applies ping_interval and poke_throttle_interval and keeps hos
   assert.equal(daemon.pokes.throttleInterval, 2);
   assert.equal(daemon.config.pingInterval, 5);
   assert.equal(daemon.config.port, 0);
+});
+
+Deno.test("remembered pokes are bounded: the oldest unserved target is forgotten first", async () => {
+  await using master = await startMaster();
+  const targets = Array.from({ length: MAX_REMEMBERED_TARGETS + 2 }, (_, i) => `t${i}`);
+  await master.client.poke(targets);
+  await until(
+    "the poke to be remembered",
+    () => master.daemon.pokes.remembered.length === MAX_REMEMBERED_TARGETS,
+  );
+  const remembered = master.daemon.pokes.remembered;
+  assert.equal(remembered[0], "t2", "t0 and t1 were forgotten");
+  assert.equal(remembered.at(-1), targets.at(-1));
 });

@@ -14,6 +14,9 @@ import { FORWARD_TIMEOUT } from "./timeouts.ts";
 
 const log = getLogger(["jobd", "master", "poke"]);
 
+/** Most targets whose pokes are remembered for a worker yet to register. */
+export const MAX_REMEMBERED_TARGETS = 10_000;
+
 /**
  * Routes pokes to the workers' `poll` (SPEC A3): `poke(targets)` goes
  * through a {@linkcode PokeThrottle}; each batch sends every worker serving
@@ -25,6 +28,7 @@ const log = getLogger(["jobd", "master", "poke"]);
 export class PokeRouter {
   #registry: WorkerRegistry;
   #throttle: PokeThrottle;
+  /** In insertion order, oldest first. */
   #remembered = new Set<string>();
 
   constructor(registry: WorkerRegistry, throttleInterval: number) {
@@ -66,7 +70,19 @@ export class PokeRouter {
       this.#poll(worker, served);
     }
     if (unserved.size > 0) {
-      for (const target of unserved) this.#remembered.add(target);
+      for (const target of unserved) {
+        // Bounded: a client poking made-up names must not grow the master
+        // without end. The oldest remembered target goes first.
+        if (this.#remembered.size >= MAX_REMEMBERED_TARGETS && !this.#remembered.has(target)) {
+          const oldest = this.#remembered.values().next().value!;
+          this.#remembered.delete(oldest);
+          log.warn("Forgetting the remembered poke of {target}: over {max} targets remembered", {
+            target: oldest,
+            max: MAX_REMEMBERED_TARGETS,
+          });
+        }
+        this.#remembered.add(target);
+      }
       log.info("No worker serves {targets}; the poke is kept for the first that does", {
         targets: [...unserved].join(", "),
       });

@@ -4,6 +4,9 @@ import { MasterRequest } from "../protocol/requests.ts";
 
 const log = getLogger(["jobd", "worker", "master"]);
 
+/** How long `stop()` waits for a connection attempt in progress. */
+const STOP_WAIT_MS = 2000;
+
 /** How the worker reaches its master. */
 export interface MasterLinkOptions {
   host: string;
@@ -58,7 +61,14 @@ export class MasterLink {
     this.#stopped = true;
     this.#connection?.close();
     this.#wake?.();
-    await this.#loop;
+    // A connect to a host that drops packets can take minutes: do not hold
+    // shutdown for it (the loop ends by itself once the attempt fails).
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.#loop,
+      new Promise((resolve) => timer = setTimeout(resolve, STOP_WAIT_MS)),
+    ]);
+    clearTimeout(timer);
   }
 
   async #run(): Promise<void> {
