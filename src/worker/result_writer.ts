@@ -145,20 +145,13 @@ export class ResultWriter {
 }
 
 /**
- * Makes a result that the database refused easier to store: first without
- * characters outside the Basic Multilingual Plane (a `utf8` column refuses
- * them), then with the output replaced by a note. False when nothing is left
- * to simplify.
+ * Replaces the output of a result that the database refused for a reason
+ * other than being away (the stores already narrow output a column cannot
+ * hold), so the row still ends `done` with its result. False when it was
+ * replaced already.
  */
 function degrade(job: FinishedJob): boolean {
   const { outcome } = job;
-  const astral = /[\u{10000}-\u{10FFFF}]/gu;
-  const hasAstral = (text: string) => /[\u{10000}-\u{10FFFF}]/u.test(text);
-  if (hasAstral(outcome.stdout) || hasAstral(outcome.stderr)) {
-    outcome.stdout = outcome.stdout.replace(astral, "\uFFFD");
-    outcome.stderr = outcome.stderr.replace(astral, "\uFFFD");
-    return true;
-  }
   const note = "[jobd: the database refused this output]";
   if (outcome.stdout === note && outcome.stderr === note) return false;
   log.error("Job {id}: the database refused its output; storing a note instead", { id: job.id });
