@@ -47,7 +47,7 @@ export async function captureOutput(
   let keptBytes = 0;
   let totalBytes = 0;
   let failure: string | undefined;
-  const reader = stream.getReader();
+  const reader = openReader(stream);
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -55,7 +55,8 @@ export async function captureOutput(
       totalBytes += value.byteLength;
       const room = maxBytes - keptBytes;
       if (room > 0) {
-        const part = value.byteLength <= room ? value : value.subarray(0, room);
+        // Copied: a byte stream's buffer is reused for the next read.
+        const part = value.slice(0, Math.min(room, value.byteLength));
         kept.push(part);
         keptBytes += part.byteLength;
       }
@@ -63,7 +64,7 @@ export async function captureOutput(
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);
   } finally {
-    reader.releaseLock();
+    reader.release();
   }
 
   let bytes = concat(kept, keptBytes);
@@ -79,6 +80,39 @@ export async function captureOutput(
     text += `\n[jobd: output capture failed after ${totalBytes} bytes: ${failure}]`;
   }
   return { text, totalBytes, droppedBytes };
+}
+
+/** Bytes read per read from a byte stream (a pipe's output). */
+const READ_BUFFER_BYTES = 16 * 1024;
+
+interface ChunkReader {
+  read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+  release(): void;
+}
+
+/**
+ * Reads a byte stream (a child's pipe) into one reused buffer: the default
+ * reader allocates 64 KiB per read, which the C allocator keeps after the job
+ * ends, so a busy worker's memory grew with every job. Other streams are read
+ * chunk by chunk.
+ */
+function openReader(stream: ReadableStream<Uint8Array>): ChunkReader {
+  let byob: ReadableStreamBYOBReader;
+  try {
+    byob = stream.getReader({ mode: "byob" });
+  } catch {
+    const reader = stream.getReader();
+    return { read: () => reader.read(), release: () => reader.releaseLock() };
+  }
+  let buffer = new Uint8Array(READ_BUFFER_BYTES);
+  return {
+    async read() {
+      const result = await byob.read(buffer);
+      if (result.value) buffer = new Uint8Array(result.value.buffer);
+      return result as ReadableStreamReadResult<Uint8Array>;
+    },
+    release: () => byob.releaseLock(),
+  };
 }
 
 function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {

@@ -1,6 +1,6 @@
 /** running -> done: a job's final row write. */
 
-import type { PoolConnection, ResultSetHeader } from "mysql2/promise";
+import type { Pool, PoolConnection, ResultSetHeader } from "mysql2/promise";
 import type { FinishedJob } from "../job_store.ts";
 import type { MysqlContext } from "./context.ts";
 import { inTransaction } from "./transaction.ts";
@@ -16,7 +16,9 @@ const UNFIT_VALUE_ERRNOS: ReadonlySet<number> = new Set([1366, 1406]);
 /**
  * Writes each job's end (`done`, `time_finished`, `result`, `return_code`,
  * `sig`, `stdout`, `stderr`) to rows that are `running`, all in one
- * transaction. Returns the ids whose row was not `running` (left untouched).
+ * transaction (a single row is one autocommitted UPDATE: most batches are
+ * one row, and a transaction would triple its statements). Returns the ids
+ * whose row was not `running` (left untouched).
  * Output a column cannot hold (strict mode) is replaced by an empty stdout and
  * a notice in stderr saying why, or by NULLs if even that does not fit.
  */
@@ -25,6 +27,9 @@ export async function markDone(
   jobs: readonly FinishedJob[],
 ): Promise<number[]> {
   if (jobs.length === 0) return [];
+  if (jobs.length === 1) {
+    return await writeEnd(context.pool, context, jobs[0]) ? [] : [jobs[0].id];
+  }
   return await inTransaction(context.pool, async (connection) => {
     const notRunning: number[] = [];
     for (const job of jobs) {
@@ -35,7 +40,7 @@ export async function markDone(
 }
 
 async function writeEnd(
-  connection: PoolConnection,
+  connection: Pool | PoolConnection,
   context: MysqlContext,
   job: FinishedJob,
 ): Promise<boolean> {

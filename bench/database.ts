@@ -1,0 +1,275 @@
+/**
+ * The benchmark's database: a fresh database with the jobs table of
+ * `examples/schema.sql`, on the server named by `--mysql` /
+ * `JOBD_TEST_MYSQL` or on a throwaway MariaDB started for the run.
+ *
+ * @module
+ */
+
+import mysql from "mysql2/promise";
+import type { Connection, Pool, ResultSetHeader, RowDataPacket } from "mysql2/promise";
+import { type MariaDbServer, startMariaDb } from "../scripts/mariadb.ts";
+import { parseTestMysql, schemaStatements } from "../tests/helpers/database.ts";
+import { nowMs, summarize, type Summary } from "./stats.ts";
+
+/** Server address and credentials. */
+export interface ServerAddress {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+}
+
+/** Rows written by one multi-row INSERT. */
+const INSERT_BATCH = 10_000;
+
+/** The jobs table's name. */
+export const TABLE = "jobs";
+
+/**
+ * The claim query of a poll, as src/storage/mysql/claim_waiting.ts sends it
+ * (keep the two alike): `?` = target, limit.
+ */
+export function claimSql(skipLocked: boolean): string {
+  return `SELECT id FROM ${TABLE} WHERE status = 'waiting' AND target = ? ORDER BY id LIMIT ? ` +
+    (skipLocked ? "FOR UPDATE SKIP LOCKED" : "FOR UPDATE");
+}
+
+/** A range of consecutive job ids, inclusive. */
+export interface IdRange {
+  first: number;
+  last: number;
+}
+
+/** A database of the benchmark's own, dropped (or its server stopped) on disposal. */
+export class BenchDatabase implements AsyncDisposable {
+  readonly address: ServerAddress;
+  readonly database: string;
+  /** The server's `VERSION()`. */
+  readonly version: string;
+  /** Whether the server was started for this run (else it was given). */
+  readonly throwaway: boolean;
+  readonly #pool: Pool;
+  readonly #server: MariaDbServer | undefined;
+
+  private constructor(
+    address: ServerAddress,
+    database: string,
+    version: string,
+    pool: Pool,
+    server: MariaDbServer | undefined,
+  ) {
+    this.address = address;
+    this.database = database;
+    this.version = version;
+    this.#pool = pool;
+    this.#server = server;
+    this.throwaway = server !== undefined;
+  }
+
+  /**
+   * Creates `jobd_bench_<random>` with the jobs table on the server at
+   * `mysqlAddress` (`host:port:user:password`), or on a throwaway MariaDB
+   * when undefined.
+   */
+  static async open(mysqlAddress: string | undefined): Promise<BenchDatabase> {
+    const server = mysqlAddress === undefined ? await startMariaDb() : undefined;
+    try {
+      const address: ServerAddress = server
+        ? { host: server.host, port: server.port, user: server.user, password: server.password }
+        : parseTestMysql(mysqlAddress!);
+      const database = `jobd_bench_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+      const admin = await mysql.createConnection(address);
+      let version: string;
+      try {
+        const [rows] = await admin.query<RowDataPacket[]>("SELECT VERSION() AS version");
+        version = String(rows[0].version);
+        await admin.query(`CREATE DATABASE \`${database}\``);
+      } finally {
+        await admin.end();
+      }
+      const pool = mysql.createPool({ ...address, database, connectionLimit: 4 });
+      try {
+        for (const statement of await schemaStatements({ table: TABLE, withWorkerColumn: false })) {
+          await pool.query(statement);
+        }
+      } catch (error) {
+        await pool.end();
+        throw error;
+      }
+      return new BenchDatabase(address, database, version, pool, server);
+    } catch (error) {
+      await server?.[Symbol.asyncDispose]();
+      throw error;
+    }
+  }
+
+  /** Whether the server has `FOR UPDATE SKIP LOCKED` (MariaDB ≥ 10.6, MySQL ≥ 8.0.1). */
+  get skipLocked(): boolean {
+    const [major, minor, patch] = (this.version.match(/^(\d+)\.(\d+)\.(\d+)/) ?? [])
+      .slice(1).map(Number);
+    if (major === undefined) return false;
+    if (/mariadb/i.test(this.version)) return major > 10 || (major === 10 && minor >= 6);
+    return major > 8 || (major === 8 && (minor > 0 || patch >= 1));
+  }
+
+  /** Runs SQL on the benchmark database. */
+  async query<T extends RowDataPacket[] | ResultSetHeader = RowDataPacket[]>(
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<T> {
+    const [result] = await this.#pool.query(sql, params);
+    return result as T;
+  }
+
+  /** A connection of its own to the benchmark database, in READ COMMITTED like the worker's. */
+  async connect(): Promise<Connection> {
+    const connection = await mysql.createConnection({ ...this.address, database: this.database });
+    await connection.query("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+    return connection;
+  }
+
+  /**
+   * Inserts `count` rows in status `status`, spread round-robin over
+   * `targets`, into `table`; returns their ids (consecutive: only the
+   * benchmark writes rows while it inserts).
+   */
+  async insertJobs(
+    targets: readonly string[],
+    count: number,
+    options: { status?: string; table?: string } = {},
+  ): Promise<IdRange> {
+    const status = options.status ?? "waiting";
+    const table = options.table ?? TABLE;
+    const now = Math.floor(Date.now() / 1000);
+    let first = 0;
+    let last = 0;
+    for (let offset = 0; offset < count; offset += INSERT_BATCH) {
+      const size = Math.min(INSERT_BATCH, count - offset);
+      const values = Array.from(
+        { length: size },
+        (_, index) => [targets[(offset + index) % targets.length], now, status],
+      );
+      const header = await this.query<ResultSetHeader>(
+        `INSERT INTO \`${table}\` (target, time_created, status) VALUES ?`,
+        [values],
+      );
+      if (offset === 0) first = header.insertId;
+      last = header.insertId + header.affectedRows - 1;
+    }
+    if (last - first + 1 !== count) {
+      throw new Error(`Inserted ${count} rows but got ids ${first}..${last}: not consecutive`);
+    }
+    return { first, last };
+  }
+
+  /**
+   * Fills the table with `count` rows that a poll of `served` must pass
+   * over: 70 % `done` rows of the served targets (history), 20 % `waiting`
+   * rows of four targets no worker serves, 10 % `manual` rows of the served
+   * targets. Uses MariaDB's sequence engine when present, else batched
+   * INSERTs.
+   */
+  async insertBacklog(served: readonly string[], count: number): Promise<void> {
+    const done = Math.round(count * 0.7);
+    const manual = Math.round(count * 0.1);
+    const parts: [string[], number, string][] = [
+      [[...served], done, "done"],
+      [["other1", "other2", "other3", "other4"], count - done - manual, "waiting"],
+      [[...served], manual, "manual"],
+    ];
+    const sequence = await this.query(`SELECT seq FROM seq_1_to_1`).then(() => true, () => false);
+    for (const [targets, rows, status] of parts) {
+      if (rows === 0) continue;
+      if (!sequence) {
+        await this.insertJobs(targets, rows, { status });
+        continue;
+      }
+      const choices = targets.map((target) => `'${target}'`).join(", ");
+      await this.query(
+        `INSERT INTO ${TABLE} (target, time_created, time_finished, status, result)
+         SELECT ELT(1 + seq % ${targets.length}, ${choices}), UNIX_TIMESTAMP(),
+                IF(? = 'done', UNIX_TIMESTAMP(), 0), ?, IF(? = 'done', 'ok', NULL)
+           FROM seq_1_to_${rows}`,
+        [status, status, status],
+      );
+    }
+  }
+
+  /** Row counts by status among the ids of `range`. */
+  async countByStatus(range: IdRange): Promise<Record<string, number>> {
+    const rows = await this.query(
+      `SELECT status, COUNT(*) AS n FROM ${TABLE} WHERE id BETWEEN ? AND ? GROUP BY status`,
+      [range.first, range.last],
+    );
+    return Object.fromEntries(rows.map((row) => [String(row.status), Number(row.n)]));
+  }
+
+  /** Counts of `result` (`ok`, `fail`) among the ids of `range`. */
+  async countByResult(range: IdRange): Promise<Record<string, number>> {
+    const rows = await this.query(
+      `SELECT COALESCE(result, 'none') AS result, COUNT(*) AS n FROM ${TABLE}
+        WHERE id BETWEEN ? AND ? GROUP BY result`,
+      [range.first, range.last],
+    );
+    return Object.fromEntries(rows.map((row) => [String(row.result), Number(row.n)]));
+  }
+
+  /** Number of rows in the table. */
+  async rowCount(): Promise<number> {
+    const rows = await this.query(`SELECT COUNT(*) AS n FROM ${TABLE}`);
+    return Number(rows[0].n);
+  }
+
+  /**
+   * The server's statement counters (`SHOW GLOBAL STATUS`): every statement
+   * (`Questions`) and the SELECTs, UPDATEs, transaction starts and commits.
+   * Server-wide: they count other clients of the server too.
+   */
+  async statementCounters(): Promise<Record<string, number>> {
+    const rows = await this.query(
+      `SHOW GLOBAL STATUS WHERE Variable_name IN
+        ('Questions', 'Com_select', 'Com_update', 'Com_begin', 'Com_commit', 'Com_rollback')`,
+    );
+    return Object.fromEntries(
+      rows.map((row) => [String(row.Variable_name).toLowerCase(), Number(row.Value)]),
+    );
+  }
+
+  /** `EXPLAIN` of the claim query for `target`, one object per plan row. */
+  async explainClaim(target: string, limit: number): Promise<Record<string, unknown>[]> {
+    const rows = await this.query(`EXPLAIN ${claimSql(this.skipLocked)}`, [target, limit]);
+    return rows.map((row) => ({ ...row }));
+  }
+
+  /**
+   * Times the claim query alone (`samples` times): each in a transaction
+   * that is rolled back, so the rows stay `waiting`. Milliseconds.
+   */
+  async claimCost(target: string, limit: number, samples: number): Promise<Summary | undefined> {
+    const connection = await this.connect();
+    const times: number[] = [];
+    try {
+      for (let index = 0; index < samples; index++) {
+        await connection.query("START TRANSACTION");
+        const start = nowMs();
+        await connection.query(claimSql(this.skipLocked), [target, limit]);
+        times.push(nowMs() - start);
+        await connection.query("ROLLBACK");
+      }
+    } finally {
+      await connection.end();
+    }
+    return summarize(times);
+  }
+
+  /** Drops the database (or stops the throwaway server, files and all). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      if (this.#server === undefined) await this.#pool.query(`DROP DATABASE \`${this.database}\``);
+    } finally {
+      await this.#pool.end();
+      await this.#server?.[Symbol.asyncDispose]();
+    }
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * The benchmark's command line: `deno task bench [OPTIONS]`.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { ENTRY_POINTS, runFlags } from "../scripts/permissions.ts";
+
+/** The repository root, with a trailing slash. */
+export const ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+/** Everything one run is told to do. */
+export interface BenchOptions {
+  /** Background jobs in the throughput run (`--jobs`). */
+  jobs: number;
+  /** Worker processes (`--workers`), each serving every target. */
+  workers: number;
+  /** Number of targets the jobs are spread over (`--targets`), named t1, t2, ... */
+  targets: number;
+  /** Concurrency of each target on each worker (`--concurrency`). */
+  concurrency: number;
+  /** `mysql_fetch_limit` of the workers (`--fetch-limit`). */
+  fetchLimit: number;
+  /** Launcher template of the throughput and run-manual jobs (`--launcher`), `{id}` = job id. */
+  launcher: string;
+  /** Sequential run-manual calls (`--manual`); 0 skips. */
+  manual: number;
+  /** Poke-to-start samples on an idle worker (`--latency`); 0 skips. */
+  latency: number;
+  /** Rows in other statuses and targets added for a second run (`--backlog`); 0 skips. */
+  backlog: number;
+  /** Worker command template, `{config}` = generated config path (`--worker-cmd`). */
+  workerCmd: string;
+  /** Master command template (`--master-cmd`); undefined (`none`): poke the workers directly. */
+  masterCmd: string | undefined;
+  /** `poke_throttle_interval` of the master, seconds (`--poke-throttle`). */
+  pokeThrottle: number;
+  /** Launches of the raw spawn limit (`--spawn-samples`). */
+  spawnSamples: number;
+  /** UPDATEs of the raw update limit, per mode (`--update-samples`). */
+  updateSamples: number;
+  /** Seconds to leave the workers alone before reading their idle RSS (`--idle-wait`). */
+  idleWait: number;
+  /** `host:port:user:password` of a server to use (`--mysql`, else `JOBD_TEST_MYSQL`). */
+  mysql: string | undefined;
+  /** Folder for the JSON results (`--out`). */
+  out: string;
+  /** Keep the temporary folder with configs, logs and launcher records (`--keep`). */
+  keep: boolean;
+}
+
+/** What the command line asks for: a run, or text to print and an exit code. */
+export type ParsedCommand =
+  | { action: "run"; options: BenchOptions }
+  | { action: "exit"; code: number; text: string };
+
+/** Quotes one word for a POSIX shell when it needs it. */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./{}-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The command of one of our daemons as the tests run it: `deno run FLAGS ENTRY --config {config}`. */
+export function defaultCommand(program: "jobd" | "jobd-master"): string {
+  return [Deno.execPath(), "run", ...runFlags(program), `${ROOT}${ENTRY_POINTS[program]}`]
+    .map(shellWord).join(" ") + " --config {config}";
+}
+
+/** Defaults of the numeric options (see `USAGE`). */
+export const DEFAULTS = {
+  jobs: 20_000,
+  workers: 1,
+  targets: 4,
+  concurrency: 2,
+  fetchLimit: 100,
+  launcher: "/bin/true {id}",
+  manual: 1000,
+  latency: 200,
+  backlog: 0,
+  pokeThrottle: 0.1,
+  spawnSamples: 4000,
+  updateSamples: 5000,
+  idleWait: 30,
+} as const;
+
+/** The help text. */
+export const USAGE = `Usage: deno task bench [OPTIONS]
+
+Measures jobd end to end on a throwaway MariaDB (or the server named by
+--mysql / JOBD_TEST_MYSQL): background throughput, poke-to-start latency,
+run-manual round trips and worker memory, beside the raw limits of this
+machine (spawning the launcher, single-row UPDATEs). Prints a table and
+writes JSON to bench/results/.
+
+Options:
+  --jobs N            background jobs in the throughput run (${DEFAULTS.jobs})
+  --workers K         worker processes, each serving every target (${DEFAULTS.workers})
+  --targets T         targets t1..tT the jobs are spread over (${DEFAULTS.targets})
+  --concurrency C     concurrency of each target on each worker (${DEFAULTS.concurrency})
+  --fetch-limit N     mysql_fetch_limit of the workers (${DEFAULTS.fetchLimit})
+  --launcher CMD      launcher template of the jobs, {id} = job id ('${DEFAULTS.launcher}')
+  --manual N          sequential run-manual calls, 0 to skip (${DEFAULTS.manual})
+  --latency N         poke-to-start samples on an idle worker, 0 to skip (${DEFAULTS.latency})
+  --backlog N         add N rows in other statuses/targets and run again, 0 to skip (${DEFAULTS.backlog})
+  --worker-cmd CMD    worker command, {config} = generated config (our worker.ts)
+  --master-cmd CMD    master command, {config} = generated config (our master.ts);
+                      'none' runs without a master and polls the workers directly
+  --poke-throttle S   poke_throttle_interval of the master, seconds (${DEFAULTS.pokeThrottle})
+  --spawn-samples N   launches for the raw spawn limit (${DEFAULTS.spawnSamples}, at most --jobs)
+  --update-samples N  UPDATEs for the raw update limit, per mode (${DEFAULTS.updateSamples})
+  --idle-wait S       seconds the workers rest before their idle RSS is read (${DEFAULTS.idleWait})
+  --mysql H:P:U:PW    use this server (default: JOBD_TEST_MYSQL, else a throwaway MariaDB)
+  --out DIR           folder of the JSON results (bench/results)
+  --keep              keep the temporary folder (configs, daemon logs, launcher records)
+  -h, --help          print this help
+`;
+
+const INTEGER_OPTIONS = [
+  ["jobs", 1],
+  ["workers", 1],
+  ["targets", 1],
+  ["concurrency", 1],
+  ["fetch-limit", 1],
+  ["manual", 0],
+  ["latency", 0],
+  ["backlog", 0],
+  ["spawn-samples", 1],
+  ["update-samples", 1],
+] as const;
+
+/** Reads the command line; errors name the option and the value given. */
+export function parseBenchArgs(args: string[]): ParsedCommand {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        ...Object.fromEntries(INTEGER_OPTIONS.map(([name]) => [name, { type: "string" }])),
+        "launcher": { type: "string" },
+        "worker-cmd": { type: "string" },
+        "master-cmd": { type: "string" },
+        "poke-throttle": { type: "string" },
+        "idle-wait": { type: "string" },
+        "mysql": { type: "string" },
+        "out": { type: "string" },
+        "keep": { type: "boolean" },
+        "help": { type: "boolean", short: "h" },
+      } as const,
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    return usageError((error as Error).message);
+  }
+  if (values.help) return { action: "exit", code: 0, text: USAGE };
+  const strings = values as Record<string, string | boolean | undefined>;
+  const integers: Record<string, number> = {};
+  for (const [name, minimum] of INTEGER_OPTIONS) {
+    const text = strings[name];
+    if (text === undefined) continue;
+    if (
+      typeof text !== "string" || !/^\d+$/.test(text.replaceAll("_", "")) ||
+      Number(text.replaceAll("_", "")) < minimum
+    ) {
+      return usageError(`Invalid --${name} '${text}': expected an integer ≥ ${minimum}`);
+    }
+    integers[name] = Number(text.replaceAll("_", ""));
+  }
+  const seconds: Record<string, number> = {};
+  for (const name of ["poke-throttle", "idle-wait"]) {
+    const text = strings[name];
+    if (text === undefined) continue;
+    const value = Number(text);
+    if (typeof text !== "string" || text.trim() === "" || !Number.isFinite(value) || value < 0) {
+      return usageError(`Invalid --${name} '${text}': expected seconds ≥ 0`);
+    }
+    seconds[name] = value;
+  }
+  const workerCmd = values["worker-cmd"] ?? defaultCommand("jobd");
+  const masterCmd = values["master-cmd"] ?? defaultCommand("jobd-master");
+  for (const [name, template] of [["worker-cmd", workerCmd], ["master-cmd", masterCmd]]) {
+    if (name === "master-cmd" && template === "none") continue;
+    if (!template.includes("{config}")) {
+      return usageError(`Invalid --${name} '${template}': it must contain {config}`);
+    }
+  }
+  const launcher = values.launcher ?? DEFAULTS.launcher;
+  if (!launcher.includes("{id}")) {
+    return usageError(`Invalid --launcher '${launcher}': it must contain {id}`);
+  }
+  const jobs = integers["jobs"] ?? DEFAULTS.jobs;
+  return {
+    action: "run",
+    options: {
+      jobs,
+      workers: integers["workers"] ?? DEFAULTS.workers,
+      targets: integers["targets"] ?? DEFAULTS.targets,
+      concurrency: integers["concurrency"] ?? DEFAULTS.concurrency,
+      fetchLimit: integers["fetch-limit"] ?? DEFAULTS.fetchLimit,
+      launcher,
+      manual: integers["manual"] ?? DEFAULTS.manual,
+      latency: integers["latency"] ?? DEFAULTS.latency,
+      backlog: integers["backlog"] ?? DEFAULTS.backlog,
+      workerCmd,
+      masterCmd: masterCmd === "none" ? undefined : masterCmd,
+      pokeThrottle: seconds["poke-throttle"] ?? DEFAULTS.pokeThrottle,
+      spawnSamples: Math.min(integers["spawn-samples"] ?? DEFAULTS.spawnSamples, jobs),
+      updateSamples: integers["update-samples"] ?? DEFAULTS.updateSamples,
+      idleWait: seconds["idle-wait"] ?? DEFAULTS.idleWait,
+      mysql: values.mysql ?? (Deno.env.get("JOBD_TEST_MYSQL") || undefined),
+      out: values.out ?? `${ROOT}bench/results`,
+      keep: values.keep ?? false,
+    },
+  };
+}
+
+function usageError(message: string): ParsedCommand {
+  return { action: "exit", code: 2, text: `bench: ${message}\nTry 'deno task bench --help'.` };
+}
