@@ -3,7 +3,7 @@ import type { JobStore } from "./job_store.ts";
 
 /**
  * Opens the store the worker's config names (`storage`). Each store is
- * loaded only when chosen: the MySQL driver alone adds about 20 MB to the
+ * loaded only when chosen: the MySQL driver alone adds about 9 MB to the
  * worker's memory, which an SQLite worker does not need to pay.
  */
 export async function openJobStore(config: WorkerConfig): Promise<JobStore> {
