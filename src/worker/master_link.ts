@@ -1,6 +1,7 @@
 import { getLogger } from "@logtape/logtape";
 import { Connection, type RequestHandler } from "../net/connection.ts";
 import { MasterRequest } from "../protocol/requests.ts";
+import { Sleeper } from "./sleeper.ts";
 
 const log = getLogger(["jobd", "worker", "master"]);
 
@@ -34,7 +35,7 @@ export class MasterLink {
   #connection: Connection | undefined;
   #stopped = false;
   #loop: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
+  #sleeper = new Sleeper();
 
   constructor(options: MasterLinkOptions) {
     this.#options = options;
@@ -60,7 +61,7 @@ export class MasterLink {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#connection?.close();
-    this.#wake?.();
+    this.#sleeper.wakeAll();
     // A connect to a host that drops packets can take minutes: do not hold
     // shutdown for it (the loop ends by itself once the attempt fails).
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -92,7 +93,7 @@ export class MasterLink {
         log.warn("Cannot register with the master: {error}", { error: String(error) });
         this.#connection?.close();
       }
-      if (!this.#stopped) await this.#sleep(this.#options.reconnectInterval * 1000);
+      if (!this.#stopped) await this.#sleeper.sleep(this.#options.reconnectInterval * 1000);
     }
     this.#connection?.close();
   }
@@ -113,9 +114,9 @@ export class MasterLink {
       connection.ping();
       const closed = await Promise.race([
         connection.closed.then(() => true),
-        this.#sleep(period).then(() => false),
+        this.#sleeper.sleep(period).then(() => false),
       ]);
-      this.#wake?.();
+      this.#sleeper.wakeAll();
       if (closed) return;
       if (connection.lastReceivedAt === lastSeen) silent++;
       else silent = 0;
@@ -125,16 +126,5 @@ export class MasterLink {
         connection.close();
       }
     }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = done;
-    });
   }
 }

@@ -2,6 +2,7 @@ import { getLogger } from "@logtape/logtape";
 import type { FinishedJob, JobStore } from "../storage/job_store.ts";
 import { isTransientStorageError } from "../storage/errors.ts";
 import { Backoff } from "./backoff.ts";
+import { Sleeper } from "./sleeper.ts";
 
 const log = getLogger(["jobd", "worker", "results"]);
 
@@ -32,7 +33,7 @@ export class ResultWriter {
   #drained: Promise<void> = Promise.resolve();
   #backoff = new Backoff();
   #abandoned = false;
-  #wake: (() => void) | undefined;
+  #sleeper = new Sleeper();
 
   constructor(store: JobStore) {
     this.#store = store;
@@ -70,7 +71,7 @@ export class ResultWriter {
    */
   abandon(): void {
     this.#abandoned = true;
-    this.#wake?.();
+    this.#sleeper.wakeAll();
   }
 
   async #drain(): Promise<void> {
@@ -121,7 +122,7 @@ export class ResultWriter {
             "Cannot store {count} job result(s), retrying in {delay} ms: {error}",
             { count: batch.length, delay, error: String(error) },
           );
-          await this.#sleep(delay);
+          await this.#sleeper.sleep(delay);
         }
       }
     } finally {
@@ -129,18 +130,6 @@ export class ResultWriter {
       // now on starts a new drain.
       this.#writing = false;
     }
-  }
-
-  /** Waits `ms`, or less when `abandon()` is called. */
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(wake, ms);
-      function wake() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = wake;
-    });
   }
 }
 

@@ -12,6 +12,7 @@ import { Backoff } from "./backoff.ts";
 import { type LaunchedJob, type LauncherSettings, launchJob } from "./launcher.ts";
 import { ResultWriter } from "./result_writer.ts";
 import { parseSignal } from "./signals.ts";
+import { Sleeper } from "./sleeper.ts";
 import { Target } from "./target.ts";
 
 const log = getLogger(["jobd", "worker"]);
@@ -72,7 +73,7 @@ export class Worker {
   #hurry = Promise.withResolvers<void>();
   #abandoned = false;
   /** Wakes the storage retries that are waiting out a backoff. */
-  #wakers = new Set<() => void>();
+  #sleeper = new Sleeper();
   #idle = Promise.withResolvers<void>();
 
   constructor(options: WorkerOptions) {
@@ -279,13 +280,13 @@ export class Worker {
     if (this.#stopping) {
       this.#abandoned = true;
       this.#results.abandon();
-      for (const wake of this.#wakers) wake();
+      this.#sleeper.wakeAll();
       this.#hurry.resolve();
       this.#killAll("SIGTERM");
       return;
     }
     this.#stopping = true;
-    for (const wake of this.#wakers) wake();
+    this.#sleeper.wakeAll();
     clearInterval(this.#pollTimer);
     clearTimeout(this.#claimRetry);
     while (this.#claiming) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -579,22 +580,9 @@ export class Worker {
           delay,
           error: String(error),
         });
-        await this.#pause(delay);
+        await this.#sleeper.sleep(delay);
       }
     }
-  }
-
-  /** Waits `ms`, or less when shutdown begins or a second `shutdown()` stops waiting. */
-  #pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.#wakers.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.#wakers.add(wake);
-    });
   }
 }
 
