@@ -15,27 +15,32 @@ Options:
 
 Config keys (* = required):
   host*, port*                 address to listen on (port ${d.DEFAULT_WORKER_PORT} by convention)
-  password                     clients' first request must carry it
+  password                     clients' first request must carry it; also sent to the master
   always_allow_localhost       loopback clients need no password (default ${d.DEFAULT_ALWAYS_ALLOW_LOCALHOST})
   name                         name shown by the master (default: host name)
   master_host, master_port     register with this master
-  master_reconnect_timeout     seconds between attempts to reach the master (${d.DEFAULT_MASTER_RECONNECT_TIMEOUT})
+  master_reconnect_timeout     seconds between attempts to reach the master, and between
+                               pings to it (default ${d.DEFAULT_MASTER_RECONNECT_TIMEOUT})
   storage                      mysql or sqlite (default ${d.DEFAULT_STORAGE})
-  mysql_host*, mysql_port*, mysql_user*, mysql_password*, mysql_database*   (storage = mysql)
+  mysql_host*, mysql_port*, mysql_user*, mysql_password*, mysql_database*
+                               (storage = mysql; mysql_password may be empty)
   sqlite_path*                 (storage = sqlite)
   mysql_table                  jobs table (default ${d.DEFAULT_MYSQL_TABLE})
   mysql_fetch_limit            most rows one claim takes (default ${d.DEFAULT_MYSQL_FETCH_LIMIT})
   launcher*                    command template, {id} = job id; no shell, shell-style quoting
-  launcher.cwd, launcher.env.NAME
+  launcher.cwd                 the launcher's directory (default: the worker's own)
+  launcher.env.NAME            a variable added to the launcher's environment
   max_output_buffer            bytes of stdout and of stderr kept per job (default ${d.DEFAULT_MAX_OUTPUT_BUFFER})
   poll_interval                seconds between the worker's own polls, 0 = off (default ${d.DEFAULT_POLL_INTERVAL})
-  shutdown_timeout             seconds running jobs get on SIGTERM (default ${d.DEFAULT_SHUTDOWN_TIMEOUT})
+  shutdown_timeout             seconds running jobs get on SIGTERM/SIGINT (default ${d.DEFAULT_SHUTDOWN_TIMEOUT})
   recover_running              fail or requeue: jobs left running by a crash (default ${d.DEFAULT_RECOVER_RUNNING})
   log_file, log_level_file, log_level_console   trace|debug|info|warn|error (default ${d.DEFAULT_LOG_LEVEL})
   [targets]                    one 'name = concurrency' line per target
 
-Signals: SIGTERM/SIGINT shut down gracefully (a second one kills running jobs),
-SIGHUP reloads the config file.`;
+Signals: SIGTERM/SIGINT shut down gracefully (a second one sends running jobs
+SIGTERM at once, SIGKILL 5 s later), SIGHUP reloads the config file (host,
+port, password, always_allow_localhost, name, storage and master settings need
+a restart).`;
 
 /** `jobd-master --help`. */
 export const masterUsage =
@@ -57,4 +62,5 @@ Config keys (* = required):
   poke_throttle_interval       seconds over which pokes are merged (default ${d.DEFAULT_POKE_THROTTLE_INTERVAL})
   log_file, log_level_file, log_level_console   trace|debug|info|warn|error (default ${d.DEFAULT_LOG_LEVEL})
 
-Signals: SIGTERM/SIGINT shut down cleanly, SIGHUP reloads the config file.`;
+Signals: SIGTERM/SIGINT shut down cleanly, SIGHUP reloads the config file (host,
+port, password and always_allow_localhost need a restart).`;

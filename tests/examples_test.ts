@@ -38,6 +38,7 @@ import { parseCommandTemplate } from "../src/worker/command_template.ts";
 import { ENTRY_POINTS, PERMISSIONS, type Program } from "../scripts/permissions.ts";
 import { openTestDatabase } from "./helpers/database.ts";
 import {
+  decodeOutput,
   freePort,
   ProgramProcess,
   ROOT,
@@ -446,12 +447,7 @@ async function compileScript(
     env: { NO_COLOR: "1", ...env },
     stdin: "null",
   }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+  return decodeOutput(output);
 }
 
 Deno.test("compile.sh compiles each program from its entry point with exactly its permission flags", async () => {

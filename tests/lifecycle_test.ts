@@ -164,3 +164,19 @@ Deno.test("a burst of 1,000 jobs survives two database restarts: every row done,
   );
   assert.equal(Number(row.stuck), 0);
 });
+
+Deno.test("SIGHUP applies a new poll_interval: a worker that only claimed when poked starts polling", async () => {
+  await using db = await openTestDatabase();
+  await using worker = await startWorker(db, { targets: { t1: 1 } });
+  const ids = await db.insertJobs("t1", 2);
+  await Deno.writeTextFile(
+    worker.configPath,
+    workerConfig(db, worker.port, worker.jobDir, {
+      targets: { t1: 1 },
+      config: { name: "test-worker", poll_interval: 1 },
+    }),
+  );
+  worker.process.kill("SIGHUP");
+  // Nobody polls: only the worker's own timer can claim these rows.
+  await waitForDone(db, ids);
+});

@@ -11,10 +11,10 @@
  * @module
  */
 
-/** Config file the worker (`jobd`) reads when no `--config` is given. */
+/** Where the worker's (`jobd`) config file is installed, as the examples and service files have it. */
 export const DEFAULT_WORKER_CONFIG_PATH = "/etc/jobd.conf";
 
-/** Config file the master (`jobd-master`) reads when no `--config` is given. */
+/** Where the master's (`jobd-master`) config file is installed, as the examples and service files have it. */
 export const DEFAULT_MASTER_CONFIG_PATH = "/etc/jobd-master.conf";
 
 /** Name of jobctl's config file in the user's home directory: `~/.jobctl.conf`. */

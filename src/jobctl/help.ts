@@ -61,7 +61,7 @@ Options (anywhere on the line; a lone -- ends them):
   --password           ask for the password (no echo); otherwise the config's password is sent
   --log-level LEVEL    ${LOG_LEVELS.join("|")} (default ${DEFAULT_LOG_LEVEL}); logs go to stderr
   --json               print the daemon's response data as JSON
-  --timeout SECONDS    give up on a request after this long (default: wait for ever)
+  --timeout SECONDS    give up connecting or on a request after this long (default: wait for ever)
   -h, --help           show this help, or a command's help after the command
   -V, --version        print the version
 
@@ -75,6 +75,7 @@ Exit status:
      or a signal was not delivered
   ${ExitCode.Usage}  usage error: unknown command or option, bad argument, bad config file
   ${ExitCode.Unreachable}  cannot connect to the daemon, or it closed the connection or did not answer
+  ${ExitCode.Cancelled}  Ctrl-C at the password prompt
 `;
 }
 

@@ -156,6 +156,7 @@ export class WorkerDaemon {
     }
     this.worker.launcher = launcherSettings(next);
     this.worker.fetchLimit = next.fetchLimit;
+    this.worker.pollInterval = next.pollInterval;
     for (const [name, concurrency] of next.targets) {
       const target = this.worker.targets.get(name);
       if (!target) this.worker.addTarget(name, concurrency);

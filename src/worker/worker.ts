@@ -96,14 +96,25 @@ export class Worker {
   }
 
   /**
+   * Seconds between the worker's own polls; replaced on config reload (0
+   * stops them). The next poll comes one new interval after the change.
+   */
+  set pollInterval(seconds: number) {
+    this.#options = { ...this.#options, pollInterval: seconds };
+    clearInterval(this.#pollTimer);
+    this.#pollTimer = undefined;
+    if (seconds > 0 && !this.#stopping) {
+      this.#pollTimer = setInterval(() => this.poll(), seconds * 1000);
+    }
+  }
+
+  /**
    * Polls every target now and then every `pollInterval` seconds; with 0 the
    * worker claims only when asked.
    */
   start(): void {
-    if (this.#options.pollInterval > 0) {
-      this.poll();
-      this.#pollTimer = setInterval(() => this.poll(), this.#options.pollInterval * 1000);
-    }
+    if (this.#options.pollInterval > 0) this.poll();
+    this.pollInterval = this.#options.pollInterval;
   }
 
   /** Names of the served targets. */

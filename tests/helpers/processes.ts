@@ -123,6 +123,18 @@ export function spawnProgram(
   return new ProgramProcess(child, dir);
 }
 
+/** A finished command's exit code and its output as text. */
+export function decodeOutput(
+  output: Deno.CommandOutput,
+): { code: number; stdout: string; stderr: string } {
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
 /** Runs a program to completion (jobctl, say) and returns its status and output. */
 export async function runProgram(
   program: Program,
@@ -137,12 +149,7 @@ export async function runProgram(
       env: { NO_COLOR: "1", HOME: dir, DENO_DIR, ...options.env },
       stdin: "null",
     }).output();
-    const decoder = new TextDecoder();
-    return {
-      code: output.code,
-      stdout: decoder.decode(output.stdout),
-      stderr: decoder.decode(output.stderr),
-    };
+    return decodeOutput(output);
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
