@@ -139,6 +139,12 @@ Deno.test("bad requests get precise errors and the worker keeps serving", async 
     [client.request("run-manual", {}), "missing required field ids"],
     [client.request("run-manual", { ids: [] }), "ids are empty"],
     [client.request("run-manual", { ids: ["1"] }), "all ids must be numbers, got string"],
+    [client.request("run-manual", { ids: [1.5] }), "all ids must be positive integers, got 1.5"],
+    [client.request("run-manual", { ids: [0] }), "all ids must be positive integers, got 0"],
+    [
+      client.request("run-manual", { ids: [1e20] }),
+      "all ids must be positive integers, got 100000000000000000000",
+    ],
     [client.request("frobnicate", {}), "unknown request type: 'frobnicate'"],
   ];
   for (const [request, expected] of cases) assert.equal(await refusal(request), expected);

@@ -56,7 +56,7 @@ function readIds(data: RequestData): number[] {
     if (typeof id !== "number") {
       throw new RequestError(`all ids must be numbers, got ${typeName(id)}`);
     }
-    if (!Number.isInteger(id) || id < 1) {
+    if (!Number.isSafeInteger(id) || id < 1) {
       throw new RequestError(`all ids must be positive integers, got ${id}`);
     }
   }
