@@ -57,6 +57,11 @@ export interface MariaDbServer extends AsyncDisposable {
   readonly directory: string;
   /** Whether the server process is running. */
   readonly running: boolean;
+  /**
+   * The server process's id while it runs (else undefined), for tests that
+   * signal it: SIGSTOP freezes it like a host that stops answering.
+   */
+  readonly pid: number | undefined;
   /** Starts the server again on the same data and port, after `stop()`. Does nothing if running. */
   start(): Promise<void>;
   /** Shuts the server down (SIGTERM, SIGKILL after 30 s). Does nothing if stopped. */
@@ -126,6 +131,10 @@ class ThrowawayServer implements MariaDbServer {
 
   get running(): boolean {
     return this.#process !== undefined;
+  }
+
+  get pid(): number | undefined {
+    return this.#process?.pid;
   }
 
   async start(): Promise<void> {

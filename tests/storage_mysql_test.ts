@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { isTransientStorageError, StorageError } from "../src/storage/errors.ts";
-import { openMysqlStore } from "../src/storage/mysql_store.ts";
+import { DEFAULT_QUERY_TIMEOUT_MS, openMysqlStore } from "../src/storage/mysql_store.ts";
 import type { ClaimedJob } from "../src/storage/job_store.ts";
 import { claimWaiting } from "../src/storage/mysql/claim_waiting.ts";
 import type { MysqlContext } from "../src/storage/mysql/context.ts";
@@ -97,7 +97,11 @@ Deno.test("mysql: claims with plain FOR UPDATE (servers without SKIP LOCKED) nev
   await using db = await openTestDatabase();
   const ids = await db.insertJobs("build", 60);
   const contexts = ["a", "b"].map((workerName): MysqlContext => ({
-    pool: createPool({ ...db.storeOptions(workerName), poolSize: 1 }, getLogger(["jobd", "test"])),
+    pool: createPool(
+      { ...db.storeOptions(workerName), poolSize: 1, queryTimeoutMs: DEFAULT_QUERY_TIMEOUT_MS },
+      getLogger(["jobd", "test"]),
+    ),
+    queryTimeoutMs: DEFAULT_QUERY_TIMEOUT_MS,
     tableName: "jobs",
     table: "`jobs`",
     workerName,

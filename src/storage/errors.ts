@@ -78,6 +78,7 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   "EAI_AGAIN",
   "ENOTCONN",
   "PROTOCOL_CONNECTION_LOST",
+  // A statement the server did not answer within the store's time limit (a QueryTimeout).
   "PROTOCOL_SEQUENCE_TIMEOUT",
   "ER_CON_COUNT_ERROR",
   "ER_SERVER_SHUTDOWN",
@@ -89,8 +90,9 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set([
 
 /**
  * Whether an operation that failed with `err` is worth retrying unchanged:
- * the database was unreachable, went away, was shutting down, had too many
- * connections, or the statement lost a deadlock or a lock wait (SQLite:
+ * the database was unreachable, went away, did not answer a statement in
+ * time, was shutting down, had too many connections, or the statement lost a
+ * deadlock or a lock wait (SQLite:
  * the database was busy or locked by another connection). Errors about
  * the request itself (syntax, a missing table or column, access denied, a
  * closed store) are not. Looks through `cause` chains, so a `StorageError`

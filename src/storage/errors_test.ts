@@ -36,6 +36,7 @@ Deno.test("lost connections, deadlocks, lock waits and full servers are transien
     driverError("Too many connections", { code: "ER_CON_COUNT_ERROR", errno: 1040 }),
     driverError("Server shutdown in progress", { code: "ER_SERVER_SHUTDOWN", errno: 1053 }),
     driverError("Connection was killed", { code: "ER_CONNECTION_KILLED", errno: 1927 }),
+    driverError("Query inactivity timeout", { code: "PROTOCOL_SEQUENCE_TIMEOUT" }),
   ];
   for (const error of transient) assert.equal(isTransientStorageError(error), true, error.message);
 });

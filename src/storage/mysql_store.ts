@@ -18,6 +18,7 @@ import { inspectTable } from "./mysql/inspect_table.ts";
 import { markDone } from "./mysql/mark_done.ts";
 import { markRunning } from "./mysql/mark_running.ts";
 import { createPool, describeDriverError } from "./mysql/pool.ts";
+import { QueryTimeout, runQuery } from "./mysql/query.ts";
 import { releaseJobs } from "./mysql/release_jobs.ts";
 import {
   parseServerVersion,
@@ -28,6 +29,15 @@ import { JobStoreBase, type MaybePromise } from "./store_base.ts";
 
 /** Connections the pool opens at most, unless `poolSize` says otherwise. */
 export const DEFAULT_POOL_SIZE = 4;
+
+/**
+ * How long one statement may wait for the server, in milliseconds, unless
+ * `queryTimeoutMs` says otherwise. Without a limit, a statement sent to a host
+ * that stops answering without closing TCP (a network partition, a frozen
+ * server) waits for hours. Claims and writes take milliseconds; the limit is
+ * there to turn such a silence into a transient error the worker retries.
+ */
+export const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
 
 /** Where the jobs table is and who is claiming from it. */
 export interface MysqlStoreOptions {
@@ -42,6 +52,13 @@ export interface MysqlStoreOptions {
   workerName: string;
   /** Most connections open at once (default `DEFAULT_POOL_SIZE`). */
   poolSize?: number;
+  /**
+   * How long one statement may wait for the server, in milliseconds (default
+   * `DEFAULT_QUERY_TIMEOUT_MS`). A statement that takes longer fails the
+   * operation with a transient `StorageError` ("the query timed out after N
+   * s"), and its connection is closed, never reused.
+   */
+  queryTimeoutMs?: number;
 }
 
 /**
@@ -49,8 +66,8 @@ export interface MysqlStoreOptions {
  * MySQL ≥ 8.0.1 and MariaDB ≥ 10.6, plain `FOR UPDATE` before), and checks the
  * table: a missing table, a missing required column, or a `worker` column too
  * short for `workerName` is a `StorageError` naming the table and database. A
- * server that cannot be reached is a `StorageError` too, for which
- * `isTransientStorageError` is true.
+ * server that cannot be reached, or does not answer within `queryTimeoutMs`,
+ * is a `StorageError` too, for which `isTransientStorageError` is true.
  */
 export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlStore> {
   const logger = getLogger(["jobd", "storage"]);
@@ -60,20 +77,32 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
       `Cannot open the job store: the pool size must be at least 1, got ${poolSize}`,
     );
   }
+  const queryTimeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
+  if (!Number.isFinite(queryTimeoutMs) || queryTimeoutMs < 1) {
+    throw new StorageError(
+      `Cannot open the job store: the query timeout must be at least 1 ms, got ${queryTimeoutMs}`,
+    );
+  }
   const table = quoteIdentifier(options.table);
-  const pool = createPool({ ...options, poolSize }, logger);
+  const pool = createPool({ ...options, poolSize, queryTimeoutMs }, logger);
   const where = `table '${options.table}' of database '${options.database}' at ` +
     `${options.host}:${options.port}`;
   try {
-    const [rows] = await pool.query<RowDataPacket[]>("SELECT VERSION() AS version");
+    const rows = await runQuery<RowDataPacket[]>(
+      pool,
+      queryTimeoutMs,
+      "SELECT VERSION() AS version",
+    );
     const version = parseServerVersion(String(rows[0].version));
     const shape = await inspectTable(pool, {
       database: options.database,
       tableName: options.table,
       workerName: options.workerName,
+      queryTimeoutMs,
     });
     const context: MysqlContext = {
       pool,
+      queryTimeoutMs,
       tableName: options.table,
       table,
       workerName: options.workerName,
@@ -147,8 +176,15 @@ export class MysqlStore extends JobStoreBase<MysqlContext> {
     return describeDriverError(error);
   }
 
-  /** Ends the pool. */
-  protected override closeConnections(): Promise<void> {
-    return this.#context.pool.end();
+  /**
+   * Ends the pool. A statement still running holds its connection's end back
+   * for at most `queryTimeoutMs`; if it times out, mysql2 reports that as the
+   * pool's failure to end, but the connection is closed all the same, which
+   * is all `close()` is for.
+   */
+  protected override async closeConnections(): Promise<void> {
+    await this.#context.pool.end().catch((error: unknown) => {
+      if (!(error instanceof QueryTimeout)) throw error;
+    });
   }
 }

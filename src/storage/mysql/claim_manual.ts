@@ -4,6 +4,7 @@ import type { PoolConnection, ResultSetHeader, RowDataPacket } from "mysql2/prom
 import type { ManualClaim } from "../job_store.ts";
 import { judgeManualRows } from "../manual_claim_outcome.ts";
 import type { MysqlContext } from "./context.ts";
+import { runQuery } from "./query.ts";
 import { ConflictRetry, inTransaction } from "./transaction.ts";
 
 interface ManualRowPacket extends RowDataPacket {
@@ -27,30 +28,35 @@ export async function claimManual(
   servedTargets: ReadonlySet<string>,
 ): Promise<ManualClaim> {
   const unique = [...new Set(ids)];
-  return await inTransaction(context.pool, async (connection) => {
-    const [rows] = await connection.query<ManualRowPacket[]>(
+  return await inTransaction(context, async (connection) => {
+    const rows = await runQuery<ManualRowPacket[]>(
+      connection,
+      context.queryTimeoutMs,
       `SELECT id, target, status FROM ${context.table} WHERE id IN (?) ORDER BY id FOR UPDATE`,
       [unique],
     );
     const found = new Map(rows.map((row) => [Number(row.id), row]));
     const { claimed, ignored, errors } = judgeManualRows(unique, found, servedTargets);
     const owner = context.tracksOwner ? { column: "worker", value: context.workerName } : undefined;
-    await setManualRows(connection, context.table, claimed.map((job) => job.id), "accepted", owner);
-    await setManualRows(connection, context.table, ignored, "ignored", undefined);
+    const claimedIds = claimed.map((job) => job.id);
+    await setManualRows(context, connection, claimedIds, "accepted", owner);
+    await setManualRows(context, connection, ignored, "ignored", undefined);
     return { claimed, errors };
   });
 }
 
 async function setManualRows(
+  context: MysqlContext,
   connection: PoolConnection,
-  table: string,
   ids: number[],
   status: "accepted" | "ignored",
   owner: { column: string; value: string } | undefined,
 ): Promise<void> {
   if (ids.length === 0) return;
-  const [update] = await connection.query<ResultSetHeader>(
-    `UPDATE ${table} SET status = ?${owner ? `, ${owner.column} = ?` : ""}
+  const update = await runQuery<ResultSetHeader>(
+    connection,
+    context.queryTimeoutMs,
+    `UPDATE ${context.table} SET status = ?${owner ? `, ${owner.column} = ?` : ""}
       WHERE id IN (?) AND status = 'manual'`,
     owner ? [status, owner.value, ids] : [status, ids],
   );

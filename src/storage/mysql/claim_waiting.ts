@@ -3,6 +3,7 @@
 import type { ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { ClaimedJob } from "../job_store.ts";
 import type { MysqlContext } from "./context.ts";
+import { runQuery } from "./query.ts";
 import { ConflictRetry, inTransaction } from "./transaction.ts";
 
 /**
@@ -17,16 +18,20 @@ export async function claimWaiting(
   target: string,
   limit: number,
 ): Promise<ClaimedJob[]> {
-  const { table, tracksOwner, workerName } = context;
+  const { table, tracksOwner, workerName, queryTimeoutMs } = context;
   const locking = context.skipLocked ? "FOR UPDATE SKIP LOCKED" : "FOR UPDATE";
-  return await inTransaction(context.pool, async (connection) => {
-    const [rows] = await connection.query<RowDataPacket[]>(
+  return await inTransaction(context, async (connection) => {
+    const rows = await runQuery<RowDataPacket[]>(
+      connection,
+      queryTimeoutMs,
       `SELECT id FROM ${table} WHERE status = 'waiting' AND target = ? ORDER BY id LIMIT ? ${locking}`,
       [target, limit],
     );
     if (rows.length === 0) return [];
     const ids = rows.map((row) => Number(row.id));
-    const [update] = await connection.query<ResultSetHeader>(
+    const update = await runQuery<ResultSetHeader>(
+      connection,
+      queryTimeoutMs,
       `UPDATE ${table} SET status = 'accepted'${tracksOwner ? ", worker = ?" : ""}
         WHERE id IN (?) AND status = 'waiting'`,
       tracksOwner ? [workerName, ids] : [ids],

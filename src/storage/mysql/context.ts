@@ -6,6 +6,11 @@ import type { Pool } from "mysql2/promise";
 export interface MysqlContext {
   /** The connection pool. */
   readonly pool: Pool;
+  /**
+   * How long one statement may wait for the server, in milliseconds, before
+   * it fails with a `QueryTimeout` (and its connection is closed).
+   */
+  readonly queryTimeoutMs: number;
   /** The table name as configured, for messages. */
   readonly tableName: string;
   /** The table name quoted as an SQL identifier. */

@@ -3,6 +3,7 @@
 import type { RowDataPacket } from "mysql2/promise";
 import type { LeftBehindJob } from "../job_store.ts";
 import type { MysqlContext } from "./context.ts";
+import { runQuery } from "./query.ts";
 
 interface LeftBehindRow extends RowDataPacket {
   id: number | string;
@@ -16,7 +17,9 @@ interface LeftBehindRow extends RowDataPacket {
  */
 export async function findLeftBehind(context: MysqlContext): Promise<LeftBehindJob[]> {
   if (!context.tracksOwner) return [];
-  const [rows] = await context.pool.query<LeftBehindRow[]>(
+  const rows = await runQuery<LeftBehindRow[]>(
+    context.pool,
+    context.queryTimeoutMs,
     `SELECT id, target, status FROM ${context.table}
       WHERE worker = ? AND status IN ('accepted', 'running') ORDER BY id`,
     [context.workerName],

@@ -3,6 +3,7 @@
 import type { Pool, RowDataPacket } from "mysql2/promise";
 import { StorageError } from "../errors.ts";
 import { checkRequiredColumns, OWNER_COLUMN } from "../required_columns.ts";
+import { runQuery } from "./query.ts";
 
 /** What the store needs to know about the table. */
 export interface TableShape {
@@ -22,14 +23,16 @@ interface ColumnRow extends RowDataPacket {
  * Reads the columns of `tableName` in the connection's database. Throws a
  * `StorageError` naming the table and the database when the table does not
  * exist, lacks a required column, or has a `worker` column too short for
- * `workerName`.
+ * `workerName`. The query has the time limit `queryTimeoutMs`.
  */
 export async function inspectTable(
   pool: Pool,
-  options: { database: string; tableName: string; workerName: string },
+  options: { database: string; tableName: string; workerName: string; queryTimeoutMs: number },
 ): Promise<TableShape> {
-  const { database, tableName, workerName } = options;
-  const [rows] = await pool.query<ColumnRow[]>(
+  const { database, tableName, workerName, queryTimeoutMs } = options;
+  const rows = await runQuery<ColumnRow[]>(
+    pool,
+    queryTimeoutMs,
     `SELECT COLUMN_NAME AS name, CHARACTER_SET_NAME AS charset,
             CHARACTER_MAXIMUM_LENGTH AS maxLength
        FROM information_schema.COLUMNS

@@ -3,6 +3,7 @@
 import type { Pool, PoolConnection, ResultSetHeader } from "mysql2/promise";
 import type { FinishedJob } from "../job_store.ts";
 import type { MysqlContext } from "./context.ts";
+import { runQuery } from "./query.ts";
 import { inTransaction } from "./transaction.ts";
 
 /**
@@ -30,7 +31,7 @@ export async function markDone(
   if (jobs.length === 1) {
     return await writeEnd(context.pool, context, jobs[0]) ? [] : [jobs[0].id];
   }
-  return await inTransaction(context.pool, async (connection) => {
+  return await inTransaction(context, async (connection) => {
     const notRunning: number[] = [];
     for (const job of jobs) {
       if (!await writeEnd(connection, context, job)) notRunning.push(job.id);
@@ -47,7 +48,9 @@ async function writeEnd(
   const { outcome } = job;
   const fit = (text: string) => context.narrowOutput ? replaceAstral(text) : text;
   const write = async (stdout: string | null, stderr: string | null) => {
-    const [update] = await connection.query<ResultSetHeader>(
+    const update = await runQuery<ResultSetHeader>(
+      connection,
+      context.queryTimeoutMs,
       `UPDATE ${context.table}
           SET status = 'done', time_finished = ?, result = ?, return_code = ?, sig = ?,
               stdout = ?, stderr = ?

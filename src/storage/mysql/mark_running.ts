@@ -2,6 +2,7 @@
 
 import type { ResultSetHeader } from "mysql2/promise";
 import type { MysqlContext } from "./context.ts";
+import { runQuery } from "./query.ts";
 
 /**
  * Sets the row `running` with `time_started` = `startedAt`, only if it is
@@ -12,7 +13,9 @@ export async function markRunning(
   id: number,
   startedAt: number,
 ): Promise<boolean> {
-  const [update] = await context.pool.query<ResultSetHeader>(
+  const update = await runQuery<ResultSetHeader>(
+    context.pool,
+    context.queryTimeoutMs,
     `UPDATE ${context.table} SET status = 'running', time_started = ?
       WHERE id = ? AND status = 'accepted'`,
     [startedAt, id],

@@ -3,6 +3,16 @@
 import mysql from "mysql2/promise";
 import type { Pool } from "mysql2/promise";
 import type { Logger } from "@logtape/logtape";
+import { closeIfTimedOut, QueryTimeout } from "./query.ts";
+
+/** How long connecting (TCP and the server's greeting) may take. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * Idle time after which TCP keepalive starts probing a connection, so that
+ * idle connections to a host that vanished are found and dropped.
+ */
+const KEEPALIVE_INITIAL_DELAY_MS = 10_000;
 
 /** Where and how to connect. */
 export interface PoolSettings {
@@ -13,6 +23,8 @@ export interface PoolSettings {
   database: string;
   /** Most connections open at once. */
   poolSize: number;
+  /** How long the statement setting up a new connection may wait for the server. */
+  queryTimeoutMs: number;
 }
 
 /**
@@ -20,7 +32,10 @@ export interface PoolSettings {
  * (fewer gap locks on the jobs table) and whose lost connections are logged
  * and dropped from the pool instead of raising an unhandled 'error' event:
  * when the server goes away the process lives on, operations fail with a
- * transient error, and new connections are made once it is back.
+ * transient error, and new connections are made once it is back. Setting up
+ * a new connection has the time limit `queryTimeoutMs` like any statement:
+ * if it times out, the connection is closed and the caller's first statement,
+ * queued behind it, fails with the same `QueryTimeout`.
  */
 export function createPool(settings: PoolSettings, logger: Logger): Pool {
   const pool = mysql.createPool({
@@ -33,8 +48,9 @@ export function createPool(settings: PoolSettings, logger: Logger): Pool {
     maxIdle: settings.poolSize,
     waitForConnections: true,
     queueLimit: 0,
-    connectTimeout: 10_000,
+    connectTimeout: CONNECT_TIMEOUT_MS,
     enableKeepAlive: true,
+    keepAliveInitialDelay: KEEPALIVE_INITIAL_DELAY_MS,
     supportBigNumbers: true,
     charset: "utf8mb4_general_ci",
   });
@@ -46,13 +62,18 @@ export function createPool(settings: PoolSettings, logger: Logger): Pool {
       });
     });
     // Queued before any command of the caller that asked for this connection.
-    connection.query("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", (error) => {
-      if (error) {
-        logger.warn("Cannot set READ COMMITTED on database connection {threadId}: {message}", {
-          threadId: connection.threadId,
-          message: describeDriverError(error),
-        });
-      }
+    connection.query({
+      sql: "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
+      timeout: settings.queryTimeoutMs,
+    }, (error) => {
+      if (!error) return;
+      // On a timeout the connection is closed, and the caller's statement fails with it.
+      const failure = closeIfTimedOut(connection, error, settings.queryTimeoutMs);
+      if (failure instanceof QueryTimeout) return;
+      logger.warn("Cannot set READ COMMITTED on database connection {threadId}: {message}", {
+        threadId: connection.threadId,
+        message: describeDriverError(error),
+      });
     });
   });
   return pool;

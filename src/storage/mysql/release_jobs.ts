@@ -3,6 +3,7 @@
 import type { ResultSetHeader } from "mysql2/promise";
 import type { ClaimedJob } from "../job_store.ts";
 import type { MysqlContext } from "./context.ts";
+import { runQuery } from "./query.ts";
 import { inTransaction } from "./transaction.ts";
 
 /**
@@ -17,10 +18,12 @@ export async function releaseJobs(
 ): Promise<number[]> {
   if (jobs.length === 0) return [];
   const clearOwner = context.tracksOwner ? ", worker = NULL" : "";
-  return await inTransaction(context.pool, async (connection) => {
+  return await inTransaction(context, async (connection) => {
     const notReleased: number[] = [];
     for (const job of jobs) {
-      const [update] = await connection.query<ResultSetHeader>(
+      const update = await runQuery<ResultSetHeader>(
+        connection,
+        context.queryTimeoutMs,
         `UPDATE ${context.table} SET status = ?${clearOwner} WHERE id = ? AND status = ?`,
         [job.origin, job.id, from],
       );

@@ -1,6 +1,8 @@
 /** Short transactions with a retry when they lose a lock conflict. */
 
-import type { Pool, PoolConnection } from "mysql2/promise";
+import type { PoolConnection } from "mysql2/promise";
+import type { MysqlContext } from "./context.ts";
+import { QueryTimeout, runQuery } from "./query.ts";
 
 /** ER_LOCK_WAIT_TIMEOUT and ER_LOCK_DEADLOCK. */
 const LOCK_CONFLICT_ERRNOS: ReadonlySet<number> = new Set([1205, 1213]);
@@ -34,24 +36,29 @@ export function isLockConflict(error: unknown): boolean {
  * Runs `work` in one transaction on one pooled connection and commits it.
  * On an error the transaction is rolled back; after a deadlock, a lock wait
  * timeout or a `ConflictRetry` the whole transaction runs again, up to
- * `TRANSACTION_ATTEMPTS` times with a short growing delay. A connection whose
- * rollback failed is destroyed, never returned to the pool with a transaction
- * open. The session isolation level (READ COMMITTED, set by the pool) applies.
+ * `TRANSACTION_ATTEMPTS` times with a short growing delay. Each statement,
+ * `work`'s included (through `runQuery`), has the store's time limit. A
+ * connection whose statement timed out, or whose rollback failed, is
+ * destroyed, never returned to the pool with a transaction open or an answer
+ * still due. The session isolation level (READ COMMITTED, set by the pool)
+ * applies.
  */
 export async function inTransaction<T>(
-  pool: Pool,
+  context: Pick<MysqlContext, "pool" | "queryTimeoutMs">,
   work: (connection: PoolConnection) => Promise<T>,
 ): Promise<T> {
+  const { pool, queryTimeoutMs } = context;
   for (let attempt = 1;; attempt++) {
     const connection = await pool.getConnection();
     let reusable = true;
     try {
-      await connection.query("START TRANSACTION");
+      await runQuery(connection, queryTimeoutMs, "START TRANSACTION");
       const result = await work(connection);
-      await connection.query("COMMIT");
+      await runQuery(connection, queryTimeoutMs, "COMMIT");
       return result;
     } catch (error) {
-      reusable = await rollBack(connection);
+      // A statement that timed out closed its connection: there is nothing left to roll back.
+      reusable = !(error instanceof QueryTimeout) && await rollBack(connection, queryTimeoutMs);
       if (!isLockConflict(error) || attempt >= TRANSACTION_ATTEMPTS) throw error;
     } finally {
       if (reusable) connection.release();
@@ -63,9 +70,9 @@ export async function inTransaction<T>(
 }
 
 /** Rolls back; false when that failed and the connection must not be reused. */
-async function rollBack(connection: PoolConnection): Promise<boolean> {
+async function rollBack(connection: PoolConnection, queryTimeoutMs: number): Promise<boolean> {
   try {
-    await connection.query("ROLLBACK");
+    await runQuery(connection, queryTimeoutMs, "ROLLBACK");
     return true;
   } catch {
     return false;
