@@ -10,6 +10,8 @@ import mysql from "mysql2/promise";
 import type { Connection, Pool, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import { type MariaDbServer, startMariaDb } from "../scripts/mariadb.ts";
 import { parseTestMysql, schemaStatements } from "../tests/helpers/database.ts";
+import { claimSelectSql } from "../src/storage/mysql/claim_waiting.ts";
+import { quoteIdentifier } from "../src/storage/mysql/identifier.ts";
 import { nowMs, summarize, type Summary } from "./stats.ts";
 
 /** Server address and credentials. */
@@ -26,13 +28,9 @@ const INSERT_BATCH = 10_000;
 /** The jobs table's name. */
 export const TABLE = "jobs";
 
-/**
- * The claim query of a poll, as src/storage/mysql/claim_waiting.ts sends it
- * (keep the two alike): `?` = target, limit.
- */
+/** The claim query of a poll, exactly as the worker sends it: `?` = target, limit. */
 export function claimSql(skipLocked: boolean): string {
-  return `SELECT id FROM ${TABLE} WHERE status = 'waiting' AND target = ? ORDER BY id LIMIT ? ` +
-    (skipLocked ? "FOR UPDATE SKIP LOCKED" : "FOR UPDATE");
+  return claimSelectSql(quoteIdentifier(TABLE), skipLocked);
 }
 
 /** A range of consecutive job ids, inclusive. */

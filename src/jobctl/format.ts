@@ -47,7 +47,4 @@ export function resultColor(result: string): Color {
   return result === "ok" ? "green" : "red";
 }
 
-/** Joins names as `'a', 'b'` for messages. */
-export function quoteList(names: readonly string[]): string {
-  return names.map((name) => `'${name}'`).join(", ");
-}
+export { quoteList } from "../text.ts";

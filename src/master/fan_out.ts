@@ -8,6 +8,7 @@
  */
 
 import { RemoteError, RequestError } from "../net/errors.ts";
+import { quoteList } from "../text.ts";
 import {
   type JobReport,
   type MasterSendSignalResult,
@@ -32,10 +33,6 @@ export function workerFailure(worker: RegisteredWorker, error: unknown): string 
   const reason = error instanceof Error ? error.message : String(error);
   if (error instanceof RemoteError) return `worker '${worker.name}' refused: ${reason}`;
   return `worker '${worker.name}' did not answer: ${reason}`;
-}
-
-function quoteList(names: readonly string[]): string {
-  return names.map((name) => `'${name}'`).join(", ");
 }
 
 /**

@@ -9,6 +9,7 @@
 import { RequestError } from "../net/errors.ts";
 import type { RequestData } from "../protocol/messages.ts";
 import type { TargetedJob } from "../protocol/requests.ts";
+import { jsonTypeName } from "../text.ts";
 
 /** What `register-worker` carries. */
 export interface WorkerRegistration {
@@ -19,12 +20,6 @@ export interface WorkerRegistration {
 /** A job signal routed by target; `signal` is a number or a signal name. */
 export interface RoutedSignal extends TargetedJob {
   signal: number | string;
-}
-
-/** A short name of a JSON value's type, for error texts. */
-export function typeName(value: unknown): string {
-  if (value === null) return "null";
-  return Array.isArray(value) ? "array" : typeof value;
 }
 
 /** Whether a field is left out: absent, or `null` as some clients send it. */
@@ -45,7 +40,7 @@ function readTargetList(value: unknown, options: { allowEmpty: boolean }): strin
   if (value.length === 0 && !options.allowEmpty) throw new RequestError("targets are empty");
   for (const target of value) {
     if (typeof target !== "string") {
-      throw new RequestError(`all targets must be strings, ${typeName(target)} given`);
+      throw new RequestError(`all targets must be strings, ${jsonTypeName(target)} given`);
     }
     if (target === "") throw new RequestError("invalid target name ''");
   }
@@ -79,7 +74,7 @@ export function readPollWorkers(data: RequestData): boolean {
   const value = data.poll_workers;
   if (isAbsent(value) || value === false || value === 0) return false;
   if (value === true || value === 1) return true;
-  throw new RequestError(`'poll_workers' must be boolean, ${typeName(value)} given`);
+  throw new RequestError(`'poll_workers' must be boolean, ${jsonTypeName(value)} given`);
 }
 
 function readJobItems(data: RequestData): Record<string, unknown>[] {
@@ -87,7 +82,7 @@ function readJobItems(data: RequestData): Record<string, unknown>[] {
   if (!Array.isArray(jobs)) throw new RequestError("jobs must be array");
   for (const job of jobs) {
     if (typeof job !== "object" || job === null || Array.isArray(job)) {
-      throw new RequestError(`every job must be an object, ${typeName(job)} given`);
+      throw new RequestError(`every job must be an object, ${jsonTypeName(job)} given`);
     }
   }
   return jobs as Record<string, unknown>[];

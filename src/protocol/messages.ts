@@ -4,6 +4,7 @@
  * response, `[2]` ping, `[3]` pong.
  */
 
+import { jsonTypeName } from "../text.ts";
 import { frame } from "./framing.ts";
 
 /** The number in the first item of every message. */
@@ -81,12 +82,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "array";
-  return typeof value;
-}
-
 function readNumber(body: Record<string, unknown>, what: string): number {
   const no = body.no;
   if (no === undefined) throw new ProtocolError(`Malformed ${what}: missing field 'no'`);
@@ -100,14 +95,14 @@ function readNumber(body: Record<string, unknown>, what: string): number {
 
 function decodeRequest(body: unknown): Request {
   if (!isObject(body)) {
-    throw new ProtocolError(`Malformed request: expected an object, got ${describe(body)}`);
+    throw new ProtocolError(`Malformed request: expected an object, got ${jsonTypeName(body)}`);
   }
   const no = readNumber(body, "request");
   if (typeof body.type !== "string") {
     throw new ProtocolError(
       body.type === undefined
         ? "Malformed request: missing field 'type'"
-        : `Malformed request: 'type' must be a string, got ${describe(body.type)}`,
+        : `Malformed request: 'type' must be a string, got ${jsonTypeName(body.type)}`,
       no,
     );
   }
@@ -117,14 +112,14 @@ function decodeRequest(body: unknown): Request {
     if (Array.isArray(body.data) && body.data.length === 0) data = {};
     else if (!isObject(body.data)) {
       throw new ProtocolError(
-        `Malformed request: 'data' must be an object, got ${describe(body.data)}`,
+        `Malformed request: 'data' must be an object, got ${jsonTypeName(body.data)}`,
         no,
       );
     } else data = body.data;
   }
   if (body.password !== undefined && typeof body.password !== "string") {
     throw new ProtocolError(
-      `Malformed request: 'password' must be a string, got ${describe(body.password)}`,
+      `Malformed request: 'password' must be a string, got ${jsonTypeName(body.password)}`,
       no,
     );
   }
@@ -135,12 +130,12 @@ function decodeRequest(body: unknown): Request {
 
 function decodeResponse(body: unknown): Response {
   if (!isObject(body)) {
-    throw new ProtocolError(`Malformed response: expected an object, got ${describe(body)}`);
+    throw new ProtocolError(`Malformed response: expected an object, got ${jsonTypeName(body)}`);
   }
   const no = readNumber(body, "response");
   if (body.error !== undefined && typeof body.error !== "string") {
     throw new ProtocolError(
-      `Malformed response: 'error' must be a string, got ${describe(body.error)}`,
+      `Malformed response: 'error' must be a string, got ${jsonTypeName(body.error)}`,
       no,
     );
   }

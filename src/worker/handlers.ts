@@ -2,6 +2,7 @@ import { RequestError } from "../net/errors.ts";
 import type { Handlers } from "../net/server.ts";
 import type { RequestData } from "../protocol/messages.ts";
 import { WorkerRequest } from "../protocol/requests.ts";
+import { jsonTypeName } from "../text.ts";
 import type { Worker } from "./worker.ts";
 
 /**
@@ -15,16 +16,11 @@ function readTargets(data: RequestData, worker: Worker): string[] | undefined {
   if (targets.length === 0) throw new RequestError("targets are empty");
   for (const target of targets) {
     if (typeof target !== "string") {
-      throw new RequestError(`all targets must be strings, ${typeName(target)} given`);
+      throw new RequestError(`all targets must be strings, ${jsonTypeName(target)} given`);
     }
     if (!worker.targets.has(target)) throw new RequestError(`invalid target '${target}'`);
   }
   return targets;
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return "null";
-  return Array.isArray(value) ? "array" : typeof value;
 }
 
 /** Reads the `target` field: a valid target name (not empty, not `null`). */
@@ -54,7 +50,7 @@ function readIds(data: RequestData): number[] {
   if (ids.length === 0) throw new RequestError("ids are empty");
   for (const id of ids) {
     if (typeof id !== "number") {
-      throw new RequestError(`all ids must be numbers, got ${typeName(id)}`);
+      throw new RequestError(`all ids must be numbers, got ${jsonTypeName(id)}`);
     }
     if (!Number.isSafeInteger(id) || id < 1) {
       throw new RequestError(`all ids must be positive integers, got ${id}`);
