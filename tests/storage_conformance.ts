@@ -128,7 +128,7 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
 
   test("claimWaiting takes the lowest waiting ids first, up to the limit", {}, async (f) => {
     const ids = await f.insert("build", 5);
-    const claimed = await f.store.claimWaiting("build", 3);
+    const claimed = await f.store.claimWaiting(new Map([["build", 3]]));
     assert.deepEqual(
       claimed,
       ids.slice(0, 3).map((id) => ({ id, target: "build", origin: "waiting" })),
@@ -140,12 +140,15 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
   test("claimWaiting returns what is left, then nothing", {}, async (f) => {
     const ids = await f.insert("build", 4);
     assert.deepEqual(
-      (await f.store.claimWaiting("build", 3)).map((job) => job.id),
+      (await f.store.claimWaiting(new Map([["build", 3]]))).map((job) => job.id),
       ids.slice(0, 3),
     );
-    assert.deepEqual((await f.store.claimWaiting("build", 3)).map((job) => job.id), ids.slice(3));
-    assert.deepEqual(await f.store.claimWaiting("build", 3), []);
-    assert.deepEqual(await f.store.claimWaiting("unknown-target", 3), []);
+    assert.deepEqual(
+      (await f.store.claimWaiting(new Map([["build", 3]]))).map((job) => job.id),
+      ids.slice(3),
+    );
+    assert.deepEqual(await f.store.claimWaiting(new Map([["build", 3]])), []);
+    assert.deepEqual(await f.store.claimWaiting(new Map([["unknown-target", 3]])), []);
   });
 
   test("claimWaiting leaves rows of other targets and in other statuses", {}, async (f) => {
@@ -159,15 +162,37 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
     ];
     const before = await f.rows(others);
     const [wanted] = await f.insert("build", 1);
-    assert.deepEqual(await f.store.claimWaiting("build", 10), [
+    assert.deepEqual(await f.store.claimWaiting(new Map([["build", 10]])), [
       { id: wanted, target: "build", origin: "waiting" },
     ]);
     assert.deepEqual(await f.rows(others), before);
   });
 
   test("claimWaiting refuses a limit below 1", {}, async (f) => {
-    await assert.rejects(f.store.claimWaiting("build", 0), /limit/);
+    await assert.rejects(f.store.claimWaiting(new Map([["build", 0]])), /limit/);
   });
+
+  test(
+    "claimWaiting serves several targets in one call, each up to its own limit",
+    {},
+    async (f) => {
+      const builds = await f.insert("build", 3);
+      const deploys = await f.insert("deploy", 2);
+      const [check] = await f.insert("check", 1);
+      const claimed = await f.store.claimWaiting(
+        new Map([["deploy", 1], ["build", 2], ["check", 5]]),
+      );
+      assert.deepEqual(claimed, [
+        { id: deploys[0], target: "deploy", origin: "waiting" },
+        { id: builds[0], target: "build", origin: "waiting" },
+        { id: builds[1], target: "build", origin: "waiting" },
+        { id: check, target: "check", origin: "waiting" },
+      ]);
+      const statuses = (await f.rows([...builds, ...deploys])).map((row) => row.status);
+      assert.deepEqual(statuses, ["accepted", "accepted", "waiting", "accepted", "waiting"]);
+      assert.deepEqual(await f.store.claimWaiting(new Map()), []);
+    },
+  );
 
   test("claimManual accepts manual rows of served targets, in id order", {}, async (f) => {
     const ids = await f.insert("build", 3, "manual");
@@ -222,24 +247,67 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
   test("markRunning starts an accepted row and refuses any other", {}, async (f) => {
     const [id] = await f.insert("build", 1);
     const [waiting] = await f.insert("build", 1);
-    await f.store.claimWaiting("build", 1);
+    await f.store.claimWaiting(new Map([["build", 1]]));
 
-    assert.equal(await f.store.markRunning(id, 1_700_000_000), true);
+    assert.deepEqual(await f.store.markRunning([id], 1_700_000_000), []);
     const [row] = await f.rows([id]);
     assert.equal(row.status, "running");
     assert.equal(row.time_started, 1_700_000_000);
 
-    assert.equal(await f.store.markRunning(id, 1_700_000_050), false, "already running");
+    assert.deepEqual(await f.store.markRunning([id], 1_700_000_050), [id], "already running");
     assert.equal((await f.rows([id]))[0].time_started, 1_700_000_000);
     const before = await f.rows([waiting]);
-    assert.equal(await f.store.markRunning(waiting, 1_700_000_050), false, "not accepted");
+    assert.deepEqual(
+      await f.store.markRunning([waiting], 1_700_000_050),
+      [waiting],
+      "not accepted",
+    );
     assert.deepEqual(await f.rows([waiting]), before);
   });
 
+  test("markRunning starts the accepted rows of a batch and reports the others", {}, async (f) => {
+    const ids = await f.insert("build", 3);
+    const [waiting] = await f.insert("build", 1);
+    await f.store.claimWaiting(new Map([["build", 3]]));
+    await f.store.release([{ id: ids[1], target: "build", origin: "waiting" }]);
+
+    assert.deepEqual(await f.store.markRunning([...ids, waiting], 1_700_000_000), [
+      ids[1],
+      waiting,
+    ]);
+    const rows = await f.rows([...ids, waiting]);
+    assert.deepEqual(rows.map((row) => row.status), ["running", "waiting", "running", "waiting"]);
+    assert.deepEqual([rows[0].time_started, rows[2].time_started], [1_700_000_000, 1_700_000_000]);
+  });
+
+  test(
+    "markRunning and markDone repeated after a lost reply count their rows as written",
+    {},
+    async (f) => {
+      const ids = await f.insert("build", 2);
+      await f.store.claimWaiting(new Map([["build", 2]]));
+      await f.store.markRunning(ids, 1_700_000_000);
+      assert.deepEqual(await f.store.markRunning(ids, 1_700_000_000), [], "same call again");
+      assert.deepEqual(await f.store.markRunning(ids, 1_700_000_001), ids, "another call");
+
+      const ends = [finished(ids[0]), finished(ids[1], { result: "fail", code: null })];
+      assert.deepEqual(await f.store.markDone(ends), []);
+      assert.deepEqual(await f.store.markDone(ends), [], "same call again");
+      assert.deepEqual(
+        await f.store.markDone([
+          finished(ids[0], { code: 1 }),
+          finished(ids[1], { signal: "SIGKILL" }),
+        ]),
+        ids,
+        "another end",
+      );
+    },
+  );
+
   test("markDone writes the end of each running job", {}, async (f) => {
     const ids = await f.insert("build", 3);
-    await f.store.claimWaiting("build", 3);
-    for (const id of ids) await f.store.markRunning(id, 1_700_000_000);
+    await f.store.claimWaiting(new Map([["build", 3]]));
+    await f.store.markRunning(ids, 1_700_000_000);
 
     const notRunning = await f.store.markDone([
       finished(ids[0], { stdout: "built\n", stderr: "warning: héllo ✓ 日本\n" }),
@@ -294,8 +362,8 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
   test("markDone reports rows that are not running and leaves them", {}, async (f) => {
     const [running, accepted] = await f.insert("build", 2);
     const [done] = await f.insert("build", 1, "done");
-    await f.store.claimWaiting("build", 2);
-    await f.store.markRunning(running, 1_700_000_000);
+    await f.store.claimWaiting(new Map([["build", 2]]));
+    await f.store.markRunning([running], 1_700_000_000);
     const before = await f.rows([accepted, done]);
 
     const notRunning = await f.store.markDone([
@@ -314,10 +382,10 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
     const [waiting, started] = await f.insert("build", 2);
     const [manual] = await f.insert("build", 1, "manual");
     const claimed: ClaimedJob[] = [
-      ...await f.store.claimWaiting("build", 2),
+      ...await f.store.claimWaiting(new Map([["build", 2]])),
       ...(await f.store.claimManual([manual], new Set(["build"]))).claimed,
     ];
-    await f.store.markRunning(started, 1_700_000_000);
+    await f.store.markRunning([started], 1_700_000_000);
 
     const notReleased = await f.store.release(claimed);
 
@@ -326,15 +394,17 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
       (await f.rows([waiting, started, manual])).map((row) => row.status),
       ["waiting", "running", "manual"],
     );
-    assert.deepEqual((await f.store.claimWaiting("build", 5)).map((job) => job.id), [waiting]);
+    assert.deepEqual((await f.store.claimWaiting(new Map([["build", 5]]))).map((job) => job.id), [
+      waiting,
+    ]);
   });
 
   test("release from running gives running rows back (recover_running = requeue)", {
     withWorkerColumn: true,
   }, async (f) => {
     const [running, accepted] = await f.insert("build", 2);
-    const claimed = await f.store.claimWaiting("build", 2);
-    await f.store.markRunning(running, 1_700_000_000);
+    const claimed = await f.store.claimWaiting(new Map([["build", 2]]));
+    await f.store.markRunning([running], 1_700_000_000);
 
     assert.deepEqual(await f.store.release(claimed, "running"), [accepted]);
 
@@ -349,7 +419,7 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
   test("without an owner column nothing records owners or is found left behind", {}, async (f) => {
     assert.equal(f.store.tracksOwner, false);
     const [id] = await f.insert("build", 1);
-    await f.store.claimWaiting("build", 1);
+    await f.store.claimWaiting(new Map([["build", 1]]));
     assert.equal((await f.rows([id]))[0].worker, null);
     assert.deepEqual(await f.store.findLeftBehind(), []);
   });
@@ -360,14 +430,14 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
     assert.equal(f.store.tracksOwner, true);
     const [accepted, running, finishedId] = await f.insert("build", 3);
     const [manual] = await f.insert("deploy", 1, "manual");
-    await f.store.claimWaiting("build", 3);
+    await f.store.claimWaiting(new Map([["build", 3]]));
     await f.store.claimManual([manual], new Set(["deploy"]));
-    await f.store.markRunning(running, 1_700_000_000);
-    await f.store.markRunning(finishedId, 1_700_000_000);
+    await f.store.markRunning([running], 1_700_000_000);
+    await f.store.markRunning([finishedId], 1_700_000_000);
     await f.store.markDone([finished(finishedId)]);
     const peer = await f.openPeer("worker-b");
     const [theirs] = await f.insert("build", 1);
-    await peer.claimWaiting("build", 1);
+    await peer.claimWaiting(new Map([["build", 1]]));
 
     assert.deepEqual(
       (await f.rows([accepted, running, finishedId, manual, theirs])).map((row) => row.worker),
@@ -385,7 +455,7 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
 
   test("release clears the owner", { withWorkerColumn: true }, async (f) => {
     const [id] = await f.insert("build", 1);
-    const claimed = await f.store.claimWaiting("build", 1);
+    const claimed = await f.store.claimWaiting(new Map([["build", 1]]));
     assert.deepEqual(await f.store.release(claimed), []);
     assert.equal((await f.rows([id]))[0].worker, null);
     assert.deepEqual(await f.store.findLeftBehind(), []);
@@ -399,7 +469,7 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
     const drain = async (store: JobStore) => {
       const taken: number[] = [];
       for (;;) {
-        const jobs = await store.claimWaiting("build", 7);
+        const jobs = await store.claimWaiting(new Map([["build", 7]]));
         if (jobs.length === 0) return taken;
         taken.push(...jobs.map((job) => job.id));
       }
@@ -420,7 +490,7 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
   test("a closed store refuses operations with an error that is not transient", {}, async (f) => {
     await f.store.close();
     await f.store.close();
-    const error = await storageError(f.store.claimWaiting("build", 1));
+    const error = await storageError(f.store.claimWaiting(new Map([["build", 1]])));
     assert.equal(
       error.message,
       `Cannot claim waiting jobs of target 'build' in ${f.where}: the store is closed`,

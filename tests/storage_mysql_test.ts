@@ -37,8 +37,8 @@ Deno.test("mysql: a table name with backticks, quotes and spaces is used as-is",
   await using db = await openTestDatabase({ table });
   await using store = await openMysqlStore(db.storeOptions("w"));
   const ids = await db.insertJobs("build", 2);
-  assert.deepEqual((await store.claimWaiting("build", 5)).map((job) => job.id), ids);
-  assert.equal(await store.markRunning(ids[0], 1_700_000_000), true);
+  assert.deepEqual((await store.claimWaiting(new Map([["build", 5]]))).map((job) => job.id), ids);
+  assert.deepEqual(await store.markRunning([ids[0]], 1_700_000_000), []);
   const tables = await db.query(`SHOW TABLES`);
   assert.deepEqual(tables.map((row) => Object.values(row)[0]), [table]);
 });
@@ -47,7 +47,7 @@ Deno.test("mysql: the configured port is the one connected to", async () => {
   await using db = await openTestDatabase();
   assert.notEqual(db.port, 3306, "the test server must not sit on the default port");
   await using store = await openMysqlStore(db.storeOptions("w"));
-  assert.deepEqual(await store.claimWaiting("build", 1), []);
+  assert.deepEqual(await store.claimWaiting(new Map([["build", 1]])), []);
 
   const port = closedPort();
   const error = await storageError(openMysqlStore({ ...db.storeOptions("w"), port }));
@@ -95,7 +95,7 @@ Deno.test("mysql: MariaDB 10.11 claims with SKIP LOCKED", async () => {
 
 Deno.test("mysql: claims with plain FOR UPDATE (servers without SKIP LOCKED) never share a job", async () => {
   await using db = await openTestDatabase();
-  const ids = await db.insertJobs("build", 60);
+  const ids = [...await db.insertJobs("build", 60), ...await db.insertJobs("deploy", 30)];
   const contexts = ["a", "b"].map((workerName): MysqlContext => ({
     pool: createPool(
       { ...db.storeOptions(workerName), poolSize: 1, queryTimeoutMs: DEFAULT_QUERY_TIMEOUT_MS },
@@ -112,7 +112,8 @@ Deno.test("mysql: claims with plain FOR UPDATE (servers without SKIP LOCKED) nev
   try {
     const drain = async (context: MysqlContext) => {
       const taken: ClaimedJob[] = [];
-      for (let jobs; (jobs = await claimWaiting(context, "build", 7)).length > 0;) {
+      const limits = new Map([["build", 7], ["deploy", 3]]);
+      for (let jobs; (jobs = await claimWaiting(context, limits)).length > 0;) {
         taken.push(...jobs);
       }
       return taken.map((job) => job.id);
@@ -129,8 +130,8 @@ Deno.test("mysql: output a utf8 (3-byte) column cannot hold is stored with U+FFF
   await using db = await openTestDatabase();
   await using store = await openMysqlStore(db.storeOptions("w"));
   const [id] = await db.insertJobs("build", 1);
-  await store.claimWaiting("build", 1);
-  await store.markRunning(id, 1_700_000_000);
+  await store.claimWaiting(new Map([["build", 1]]));
+  await store.markRunning([id], 1_700_000_000);
   const notRunning = await store.markDone([{
     id,
     finishedAt: 1_700_000_100,
@@ -147,8 +148,8 @@ Deno.test("mysql: output too long for its column is replaced by a notice, the re
   await db.query("ALTER TABLE jobs MODIFY stdout varchar(10) DEFAULT NULL");
   await using store = await openMysqlStore(db.storeOptions("w"));
   const [id] = await db.insertJobs("build", 1);
-  await store.claimWaiting("build", 1);
-  await store.markRunning(id, 1_700_000_000);
+  await store.claimWaiting(new Map([["build", 1]]));
+  await store.markRunning([id], 1_700_000_000);
   await store.markDone([{
     id,
     finishedAt: 1_700_000_100,
@@ -157,6 +158,65 @@ Deno.test("mysql: output too long for its column is replaced by a notice, the re
   const [row] = await db.rows([id]);
   assert.deepEqual([row.status, row.result, row.return_code], ["done", "fail", 3]);
   assert.match(row.stderr ?? "", /^\[jobd: output not stored: Data too long for column 'stdout'/);
+});
+
+Deno.test("mysql: claimed jobs carry the target as requested, whatever spelling the collation matched", async () => {
+  await using db = await openTestDatabase();
+  const [id] = await db.insertJobs("build", 1);
+  assert.deepEqual(
+    await (await openMysqlStore(db.storeOptions("w"))).claimWaiting(
+      new Map([["BUILD", 5]]),
+    ),
+    [{ id, target: "BUILD", origin: "waiting" }],
+  );
+});
+
+Deno.test("mysql: a batch of results with one output too long for its column stores the others in full", async () => {
+  await using db = await openTestDatabase();
+  await db.query("ALTER TABLE jobs MODIFY stdout varchar(10) DEFAULT NULL");
+  await using store = await openMysqlStore(db.storeOptions("w"));
+  const ids = await db.insertJobs("build", 3);
+  await store.claimWaiting(new Map([["build", 3]]));
+  await store.markRunning(ids, 1_700_000_000);
+  const end = (id: number, stdout: string) => ({
+    id,
+    finishedAt: 1_700_000_100,
+    outcome: { result: "ok" as const, code: 0, signal: null, stdout, stderr: "" },
+  });
+  assert.deepEqual(
+    await store.markDone([end(ids[0], "short"), end(ids[1], "x".repeat(100)), end(ids[2], "fits")]),
+    [],
+  );
+  const rows = await db.rows(ids);
+  assert.deepEqual(rows.map((row) => [row.status, row.stdout]), [
+    ["done", "short"],
+    ["done", ""],
+    ["done", "fits"],
+  ]);
+  assert.match(
+    rows[1].stderr ?? "",
+    /^\[jobd: output not stored: Data too long for column 'stdout'/,
+  );
+});
+
+Deno.test("mysql: results too big for one packet together are written by several statements", async () => {
+  await using db = await openTestDatabase({ privateServer: true });
+  // Every connection opened from now on gets this limit.
+  await db.query("SET GLOBAL max_allowed_packet = 2 * 1024 * 1024");
+  await using store = await openMysqlStore(db.storeOptions("w"));
+  const ids = await db.insertJobs("build", 3);
+  await store.claimWaiting(new Map([["build", 3]]));
+  await store.markRunning(ids, 1_700_000_000);
+  const outputs = ids.map((id) => `${id}:`.padEnd(800_000, "o"));
+  assert.deepEqual(
+    await store.markDone(ids.map((id, index) => ({
+      id,
+      finishedAt: 1_700_000_100,
+      outcome: { result: "ok", code: 0, signal: null, stdout: outputs[index], stderr: "" },
+    }))),
+    [],
+  );
+  assert.deepEqual((await db.rows(ids)).map((row) => row.stdout), outputs);
 });
 
 Deno.test("mysql: a server error about the request is not transient", async () => {
@@ -172,14 +232,18 @@ Deno.test("mysql: the store works again after the server restarts, and the outag
   const server = db.server!;
   await using store = await openMysqlStore(db.storeOptions("w"));
   const [first, second] = await db.insertJobs("build", 2);
-  assert.deepEqual((await store.claimWaiting("build", 1)).map((job) => job.id), [first]);
+  assert.deepEqual((await store.claimWaiting(new Map([["build", 1]]))).map((job) => job.id), [
+    first,
+  ]);
 
   await server.stop();
-  const outage = await storageError(store.markRunning(first, 1_700_000_000));
+  const outage = await storageError(store.markRunning([first], 1_700_000_000));
   assert.match(outage.message, /^Cannot mark job \d+ running in table 'jobs'/);
   assert.equal(isTransientStorageError(outage), true);
 
   await server.start();
-  assert.equal(await store.markRunning(first, 1_700_000_000), true);
-  assert.deepEqual((await store.claimWaiting("build", 5)).map((job) => job.id), [second]);
+  assert.deepEqual(await store.markRunning([first], 1_700_000_000), []);
+  assert.deepEqual((await store.claimWaiting(new Map([["build", 5]]))).map((job) => job.id), [
+    second,
+  ]);
 });

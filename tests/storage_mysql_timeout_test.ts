@@ -71,15 +71,18 @@ Deno.test("mysql: operations on a frozen server time out as transient errors, th
   const [first, second, third] = await db.insertJobs("build", 3);
   // Two operations at once leave two open connections in the pool, so the operations on
   // the frozen server below do not have to connect (which has a limit of its own, 10 s).
-  const [claimed] = await Promise.all([store.claimWaiting("build", 1), store.findLeftBehind()]);
+  const [claimed] = await Promise.all([
+    store.claimWaiting(new Map([["build", 1]])),
+    store.findLeftBehind(),
+  ]);
   assert.deepEqual(claimed.map((job) => job.id), [first]);
-  assert.equal(await store.markRunning(first, 1_700_000_000), true);
+  assert.deepEqual(await store.markRunning([first], 1_700_000_000), []);
 
   const [claim, write] = await whileFrozen(db.server!, () =>
     unlessHung(
       "claimWaiting and markDone on a frozen server",
       Promise.all([
-        storageError(store.claimWaiting("build", 1)),
+        storageError(store.claimWaiting(new Map([["build", 1]]))),
         storageError(store.markDone([{ id: first, ...FINISHED }])),
       ]),
     ));
@@ -100,10 +103,10 @@ Deno.test("mysql: operations on a frozen server time out as transient errors, th
   // The server now runs what it received while frozen, and rolls back the claim whose
   // connection is gone; a locking read waits for that.
   await db.query("SELECT id FROM jobs WHERE id = ? FOR UPDATE", [second]);
-  const rest = await store.claimWaiting("build", 5);
+  const rest = await store.claimWaiting(new Map([["build", 5]]));
   assert.deepEqual(rest.map((job) => job.id), [second, third]);
   for (const id of [second, third]) {
-    assert.equal(await store.markRunning(id, 1_700_000_000), true);
+    assert.deepEqual(await store.markRunning([id], 1_700_000_000), []);
   }
   assert.deepEqual(
     await store.markDone([{ id: second, ...FINISHED }, { id: third, ...FINISHED }]),
@@ -121,7 +124,7 @@ Deno.test("mysql: closing while a statement waits on a frozen server ends once i
   const store = await openMysqlStore({ ...db.storeOptions("w"), queryTimeoutMs: 1_000 });
   const [id] = await db.insertJobs("build", 1, "accepted");
   await whileFrozen(db.server!, async () => {
-    const marking = storageError(store.markRunning(id, 1_700_000_000));
+    const marking = storageError(store.markRunning([id], 1_700_000_000));
     // Its connection is handed over and the statement sent before any timer fires.
     await new Promise((resolve) => setTimeout(resolve, 0));
     await unlessHung("close on a frozen server", store.close());
@@ -129,7 +132,7 @@ Deno.test("mysql: closing while a statement waits on a frozen server ends once i
     assert.match(error.message, /^Cannot mark job \d+ running .*: the query timed out after 1 s$/);
     assert.equal(isTransientStorageError(error), true);
   });
-  await assert.rejects(store.markRunning(id, 1_700_000_000), /the store is closed/);
+  await assert.rejects(store.markRunning([id], 1_700_000_000), /the store is closed/);
 });
 
 Deno.test("mysql: a slow statement times out and its connection never returns to the pool", async () => {

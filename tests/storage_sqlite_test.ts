@@ -116,7 +116,7 @@ Deno.test("sqlite: an application inserting in another process while the store c
   });
   // Claim while the application inserts, until it has finished and nothing is left.
   for (;;) {
-    const jobs = await store.claimWaiting("build", 5);
+    const jobs = await store.claimWaiting(new Map([["build", 5]]));
     claimed.push(...jobs.map((job) => job.id));
     if (jobs.length === 0) {
       if (appDone) break;
@@ -145,7 +145,7 @@ Deno.test("sqlite: a claim waits for an application's write lock without blockin
   const locked = await app.line();
   const inserted = locked.replace(/^locked /, "").split(" ").map(Number);
 
-  const claim = store.claimWaiting("build", 10);
+  const claim = store.claimWaiting(new Map([["build", 10]]));
   // Timers still fire while the claim waits: the worker would go on serving requests.
   assert.equal(await settledWithin(claim, 200), false, "the claim waits for the lock");
   await app.send("commit");
@@ -159,7 +159,7 @@ Deno.test("sqlite: a lock held longer than the busy timeout is a transient error
   await using db = await openTestSqliteDatabase();
   await using store = await openSqliteStore({ ...db.storeOptions("w"), busyTimeoutMs: 300 });
   const [id] = await db.insertJobs("build", 1);
-  await store.claimWaiting("build", 1);
+  await store.claimWaiting(new Map([["build", 1]]));
   const app = startApplication("hold", {
     path: db.path,
     table: db.table,
@@ -168,7 +168,7 @@ Deno.test("sqlite: a lock held longer than the busy timeout is a transient error
   });
   await app.line();
 
-  const error = await store.markRunning(id, 1_700_000_000).catch((error: unknown) => error);
+  const error = await store.markRunning([id], 1_700_000_000).catch((error: unknown) => error);
   await app.send("commit");
   assert.equal((await app.finished()).code, 0);
 
@@ -179,7 +179,7 @@ Deno.test("sqlite: a lock held longer than the busy timeout is a transient error
       "another connection kept the database locked for more than 300 ms",
   );
   assert.equal(isTransientStorageError(error), true, "the worker retries it");
-  assert.equal(await store.markRunning(id, 1_700_000_000), true, "and the retry works");
+  assert.deepEqual(await store.markRunning([id], 1_700_000_000), [], "and the retry works");
 });
 
 Deno.test("sqlite: a missing file is an error naming it, and no file is created", async () => {
@@ -249,8 +249,8 @@ Deno.test("sqlite: a table name with quotes, backticks and spaces is used as-is"
   await using store = await openSqliteStore(db.storeOptions("w"));
   const ids = await db.insertJobs("build", 2);
   assert.equal(store.tracksOwner, true);
-  assert.deepEqual((await store.claimWaiting("build", 5)).map((job) => job.id), ids);
-  assert.equal(await store.markRunning(ids[0], 1_700_000_000), true);
+  assert.deepEqual((await store.claimWaiting(new Map([["build", 5]]))).map((job) => job.id), ids);
+  assert.deepEqual(await store.markRunning([ids[0]], 1_700_000_000), []);
   const tables = await db.query(
     "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
   );

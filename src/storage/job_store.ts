@@ -72,12 +72,13 @@ export interface JobStore {
   readonly tracksOwner: boolean;
 
   /**
-   * Claims up to `limit` (≥ 1) `waiting` rows of `target`, lowest id first,
-   * setting them `accepted` (and `worker` = this worker's name when tracked),
-   * in one short transaction. Rows locked by another worker are skipped where
-   * the database supports it.
+   * Claims, for each target of `limits`, up to its limit (≥ 1) of `waiting`
+   * rows, lowest id first, setting them `accepted` (and `worker` = this
+   * worker's name when tracked), all in one short transaction. Rows locked by
+   * another worker are skipped where the database supports it. The jobs come
+   * in target order of `limits`, then id order.
    */
-  claimWaiting(target: string, limit: number): Promise<ClaimedJob[]>;
+  claimWaiting(limits: ReadonlyMap<string, number>): Promise<ClaimedJob[]>;
 
   /**
    * Claims the given ids for run-manual. `manual` rows of a served target
@@ -86,13 +87,22 @@ export interface JobStore {
    */
   claimManual(ids: readonly number[], servedTargets: ReadonlySet<string>): Promise<ManualClaim>;
 
-  /** `accepted` -> `running`, `time_started` = startedAt. False if the row was not `accepted`. */
-  markRunning(id: number, startedAt: number): Promise<boolean>;
+  /**
+   * `accepted` -> `running` with `time_started` = startedAt, for each id (one
+   * statement where possible). Returns the ids whose row was not `accepted`
+   * (left untouched). A row already `running` since `startedAt` (and owned by
+   * this worker, when tracked) counts as marked: that is the same call again
+   * after its reply was lost.
+   */
+  markRunning(ids: readonly number[], startedAt: number): Promise<number[]>;
 
   /**
    * `running` -> `done` with result, return_code, sig, stdout, stderr and
    * `time_finished`, for each job (one statement or transaction where
    * possible). Returns the ids whose row was not `running` (left untouched).
+   * A row already `done` with the `time_finished`, `result`, `return_code`
+   * and `sig` given counts as written: that is the same call again after its
+   * reply was lost.
    */
   markDone(jobs: readonly FinishedJob[]): Promise<number[]>;
 

@@ -7,6 +7,7 @@
  * errors.
  */
 
+import { quoteList } from "../text.ts";
 import { StorageError } from "./errors.ts";
 import type { ClaimedJob, FinishedJob, JobStore, LeftBehindJob, ManualClaim } from "./job_store.ts";
 
@@ -26,13 +27,13 @@ export interface StoreContext {
  * context, called with arguments already checked.
  */
 export interface StoreOperations<C> {
-  claimWaiting(context: C, target: string, limit: number): MaybePromise<ClaimedJob[]>;
+  claimWaiting(context: C, limits: ReadonlyMap<string, number>): MaybePromise<ClaimedJob[]>;
   claimManual(
     context: C,
     ids: readonly number[],
     servedTargets: ReadonlySet<string>,
   ): MaybePromise<ManualClaim>;
-  markRunning(context: C, id: number, startedAt: number): MaybePromise<boolean>;
+  markRunning(context: C, ids: readonly number[], startedAt: number): MaybePromise<number[]>;
   markDone(context: C, jobs: readonly FinishedJob[]): MaybePromise<number[]>;
   releaseJobs(
     context: C,
@@ -73,13 +74,23 @@ export abstract class JobStoreBase<C extends StoreContext> implements JobStore, 
     this.tracksOwner = context.tracksOwner;
   }
 
-  /** See `JobStore.claimWaiting`. Throws for a `limit` that is not an integer ≥ 1. */
-  claimWaiting(target: string, limit: number): Promise<ClaimedJob[]> {
-    const what = `claim waiting jobs of target '${target}'`;
-    if (!Number.isInteger(limit) || limit < 1) {
-      return this.#refuse(what, `the limit must be an integer of at least 1, got ${limit}`);
+  /**
+   * See `JobStore.claimWaiting`. Throws for a limit that is not an integer
+   * ≥ 1; no targets claims nothing.
+   */
+  claimWaiting(limits: ReadonlyMap<string, number>): Promise<ClaimedJob[]> {
+    if (limits.size === 0) return Promise.resolve([]);
+    const names = quoteList([...limits.keys()]);
+    const what = `claim waiting jobs of target${limits.size === 1 ? "" : "s"} ${names}`;
+    for (const [target, limit] of limits) {
+      if (!Number.isInteger(limit) || limit < 1) {
+        return this.#refuse(
+          what,
+          `the limit of target '${target}' must be an integer of at least 1, got ${limit}`,
+        );
+      }
     }
-    return this.#run(what, (context) => this.#operations.claimWaiting(context, target, limit));
+    return this.#run(what, (context) => this.#operations.claimWaiting(context, limits));
   }
 
   /**
@@ -97,14 +108,15 @@ export abstract class JobStoreBase<C extends StoreContext> implements JobStore, 
   }
 
   /** See `JobStore.markRunning`. */
-  markRunning(id: number, startedAt: number): Promise<boolean> {
+  markRunning(ids: readonly number[], startedAt: number): Promise<number[]> {
+    if (ids.length === 0) return Promise.resolve([]);
     return this.#run(
-      `mark job ${id} running`,
-      (context) => this.#operations.markRunning(context, id, startedAt),
+      `mark ${describeJobs(ids)} running`,
+      (context) => this.#operations.markRunning(context, ids, startedAt),
     );
   }
 
-  /** See `JobStore.markDone`. All rows are written in one transaction. */
+  /** See `JobStore.markDone`. */
   markDone(jobs: readonly FinishedJob[]): Promise<number[]> {
     const ids = jobs.map((job) => job.id);
     return this.#run(

@@ -9,14 +9,19 @@ const log = getLogger(["jobd", "worker", "results"]);
 /** Most rows written by one `markDone` call. */
 const BATCH_SIZE = 200;
 
+/**
+ * How long a result that nobody waits for may wait for others to share its
+ * write. Jobs that end close together are then stored by one statement
+ * instead of one each; their slots are free already, so nothing waits on it.
+ */
+export const GATHER_MS = 5;
+
 /** What became of a result: stored, refused because the row was no longer `running`, or given up. */
 export type WriteOutcome = "stored" | "untouched" | "abandoned";
 
 interface QueuedResult {
   job: FinishedJob;
   resolve(outcome: WriteOutcome): void;
-  /** A write including this row failed: it may have committed all the same. */
-  inDoubt?: boolean;
 }
 
 /**
@@ -34,6 +39,9 @@ export class ResultWriter {
   #backoff = new Backoff();
   #abandoned = false;
   #sleeper = new Sleeper();
+  /** Ends the current gathering wait early (see `GATHER_MS`). */
+  #gathering = new Sleeper();
+  #hurried = false;
 
   constructor(store: JobStore) {
     this.#store = store;
@@ -45,13 +53,16 @@ export class ResultWriter {
   }
 
   /**
-   * Queues a result. Resolves `stored` once stored, `untouched` when the row
-   * was no longer `running` (changed under us; left untouched and logged),
-   * `abandoned` when a write failed after `abandon()`.
+   * Queues a result, written within `GATHER_MS` together with the results
+   * queued meanwhile, or at once when `urgent`. Resolves `stored` once
+   * stored, `untouched` when the row was no longer `running` (changed under
+   * us; left untouched and logged), `abandoned` when a write failed after
+   * `abandon()`.
    */
-  write(job: FinishedJob): Promise<WriteOutcome> {
+  write(job: FinishedJob, urgent = false): Promise<WriteOutcome> {
     return new Promise((resolve) => {
       this.#queue.push({ job, resolve });
+      if (urgent || this.#queue.length >= BATCH_SIZE) this.#hurry();
       if (!this.#writing) {
         this.#writing = true;
         this.#drained = this.#drain();
@@ -59,8 +70,9 @@ export class ResultWriter {
     });
   }
 
-  /** Resolves when every queued result is stored (or abandoned). */
+  /** Writes every queued result now and resolves when all are stored (or abandoned). */
   async flush(): Promise<void> {
+    this.#hurry();
     while (this.#writing) await this.#drained;
   }
 
@@ -74,6 +86,12 @@ export class ResultWriter {
     this.#sleeper.wakeAll();
   }
 
+  /** Ends the gathering wait of the queued results. */
+  #hurry(): void {
+    this.#hurried = true;
+    this.#gathering.wakeAll();
+  }
+
   async #drain(): Promise<void> {
     // After a batch fails for a reason other than the database being away,
     // rows go one at a time until that batch is through, so one bad row
@@ -81,6 +99,8 @@ export class ResultWriter {
     let singlesLeft = 0;
     try {
       while (this.#queue.length > 0) {
+        if (!this.#hurried) await this.#gathering.sleep(GATHER_MS);
+        this.#hurried = false;
         const batch = this.#queue.slice(0, singlesLeft > 0 ? 1 : BATCH_SIZE);
         if (singlesLeft > 0) singlesLeft--;
         try {
@@ -88,9 +108,9 @@ export class ResultWriter {
           this.#queue.splice(0, batch.length);
           this.#backoff.reset();
           for (const entry of batch) {
-            // A row no longer 'running' after a failed attempt is most likely
-            // that attempt's commit, whose reply was lost.
-            const stored = !untouched.has(entry.job.id) || entry.inDoubt === true;
+            // A row an attempt wrote before its reply was lost is not among
+            // them: the store knows it by the values written.
+            const stored = !untouched.has(entry.job.id);
             if (!stored) {
               log.warn("Result of job {id} not stored: the row is no longer 'running'", {
                 id: entry.job.id,
@@ -99,7 +119,6 @@ export class ResultWriter {
             entry.resolve(stored ? "stored" : "untouched");
           }
         } catch (error) {
-          for (const entry of batch) entry.inDoubt = true;
           if (this.#abandoned) {
             this.#queue.splice(0, batch.length);
             log.error("Results of jobs {ids} not stored, their rows stay 'running': {error}", {

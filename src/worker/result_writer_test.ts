@@ -8,6 +8,8 @@ class RunningRows implements JobStore {
   readonly done = new Map<number, FinishedJob>();
   /** Errors the next `markDone` calls throw, in order. */
   readonly failures: Error[] = [];
+  /** The ids of each `markDone` call. */
+  readonly batches: number[][] = [];
   #running: Set<number>;
 
   constructor(ids: number[]) {
@@ -15,6 +17,7 @@ class RunningRows implements JobStore {
   }
 
   markDone(jobs: readonly FinishedJob[]): Promise<number[]> {
+    this.batches.push(jobs.map((job) => job.id));
     const failure = this.failures.shift();
     if (failure) return Promise.reject(failure);
     const untouched: number[] = [];
@@ -86,4 +89,25 @@ Deno.test("a write that fails while the database is away is retried until stored
   const writer = new ResultWriter(store);
   assert.equal(await writer.write(finished(1)), "stored");
   assert.equal(store.done.get(1)?.outcome.stdout, "out 1");
+});
+
+Deno.test("results that end close together are written by one store call", async () => {
+  const store = new RunningRows([1, 2, 3]);
+  const writer = new ResultWriter(store);
+  const first = writer.write(finished(1));
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  const rest = [writer.write(finished(2)), writer.write(finished(3))];
+  assert.deepEqual(await Promise.all([first, ...rest]), ["stored", "stored", "stored"]);
+  assert.deepEqual(store.batches, [[1, 2, 3]]);
+});
+
+Deno.test("an urgent result is written at once, with those already waiting", async () => {
+  const store = new RunningRows([1, 2]);
+  const writer = new ResultWriter(store);
+  const waiting = writer.write(finished(1));
+  const urgent = writer.write(finished(2), true);
+  // A few turns of the microtask queue, far less than the gathering wait.
+  for (let turn = 0; turn < 10; turn++) await Promise.resolve();
+  assert.deepEqual(store.batches, [[1, 2]]);
+  assert.deepEqual(await Promise.all([waiting, urgent]), ["stored", "stored"]);
 });

@@ -9,6 +9,7 @@ import type {
 import { isTransientStorageError } from "../storage/errors.ts";
 import type { ClaimedJob, JobOutcome, JobStore, ManualClaim } from "../storage/job_store.ts";
 import { Backoff } from "./backoff.ts";
+import { Batcher } from "./batcher.ts";
 import { type LaunchedJob, type LauncherSettings, launchJob } from "./launcher.ts";
 import { ResultWriter } from "./result_writer.ts";
 import { parseSignal } from "./signals.ts";
@@ -16,6 +17,9 @@ import { Sleeper } from "./sleeper.ts";
 import { Target } from "./target.ts";
 
 const log = getLogger(["jobd", "worker"]);
+
+/** Most jobs marked `running` by one store call. */
+const MAX_RUNNING_BATCH = 500;
 
 /** What the worker needs to run: its store, targets and launcher. */
 export interface WorkerOptions {
@@ -54,6 +58,8 @@ export class Worker {
   #store: JobStore;
   #options: WorkerOptions;
   #results: ResultWriter;
+  /** Jobs about to start, marked `running` together when they start together. */
+  #runningMarks = new Batcher((ids: number[]) => this.#markRunning(ids), MAX_RUNNING_BATCH);
   #running = new Map<number, RunningJob>();
   /** Run-manual jobs being waited for, by id. */
   #waiters = new Map<number, ManualWaiter | undefined>();
@@ -368,36 +374,7 @@ export class Worker {
       do {
         this.#claimAgain = false;
         if (this.#claimInDoubt) await this.#adoptClaimsInDoubt();
-        for (const target of [...this.targets.values()]) {
-          if (this.#stopping) return;
-          if (!target.pollPending || target.room === 0) continue;
-          const limit = Math.min(target.room, this.#options.fetchLimit);
-          // Cleared before the claim: a poll that arrives during it (for rows
-          // inserted after its snapshot) sets it again and is served next round.
-          target.pollPending = false;
-          let claimed;
-          try {
-            claimed = await this.#store.claimWaiting(target.name, limit);
-          } catch (error) {
-            target.pollPending = true;
-            throw error;
-          }
-          this.#claimBackoff.reset();
-          log.debug("Claimed {count} job(s) of {target}", {
-            count: claimed.length,
-            target: target.name,
-          });
-          // A full claim means more may be waiting: keep the poll pending.
-          if (claimed.length >= limit) {
-            target.pollPending = true;
-            this.#claimAgain = true;
-          }
-          const current = this.targets.get(target.name);
-          if (current) {
-            for (const job of claimed) current.enqueue(job);
-            this.#schedule(current);
-          } else await this.#release(claimed);
-        }
+        await this.#claimRound();
       } while (this.#claimAgain && !this.#stopping);
     } catch (error) {
       this.#claimInDoubt = true;
@@ -415,6 +392,51 @@ export class Worker {
       this.#claimRetry = setTimeout(() => this.#claim(), delay);
     } finally {
       this.#claiming = false;
+    }
+  }
+
+  /**
+   * One claim for every target with a pending poll and room, each limited to
+   * what it can take now, in one transaction; the jobs are queued (or given
+   * back when their target was removed meanwhile).
+   */
+  async #claimRound(): Promise<void> {
+    const limits = new Map<string, number>();
+    for (const target of this.targets.values()) {
+      if (!target.pollPending || target.room === 0) continue;
+      limits.set(target.name, Math.min(target.room, this.#options.fetchLimit));
+      // Cleared before the claim: a poll that arrives during it (for rows
+      // inserted after its snapshot) sets it again and is served next round.
+      target.pollPending = false;
+    }
+    if (limits.size === 0) return;
+    let claimed;
+    try {
+      claimed = await this.#store.claimWaiting(limits);
+    } catch (error) {
+      for (const name of limits.keys()) {
+        const target = this.targets.get(name);
+        if (target) target.pollPending = true;
+      }
+      throw error;
+    }
+    this.#claimBackoff.reset();
+    const byTarget = Map.groupBy(claimed, (job) => job.target);
+    for (const [name, limit] of limits) {
+      const jobs = byTarget.get(name) ?? [];
+      log.debug("Claimed {count} job(s) of {target}", { count: jobs.length, target: name });
+      const target = this.targets.get(name);
+      if (!target) {
+        await this.#release(jobs);
+        continue;
+      }
+      // A full claim means more may be waiting: keep the poll pending.
+      if (jobs.length >= limit) {
+        target.pollPending = true;
+        this.#claimAgain = true;
+      }
+      for (const job of jobs) target.enqueue(job);
+      this.#schedule(target);
     }
   }
 
@@ -479,22 +501,14 @@ export class Worker {
     const running: RunningJob = { job };
     this.#running.set(job.id, running);
     try {
-      let attempts = 0;
-      const marked = await this.#retryStorage(`mark job ${job.id} running`, () => {
-        // Once shutdown begins, a job whose start failed is given back instead.
-        if (attempts > 0 && this.#stopping) return Promise.resolve(undefined);
-        attempts++;
-        return this.#store.markRunning(job.id, now());
-      });
+      const marked = await this.#runningMarks.add(job.id);
       if (marked === undefined) {
         log.info("Job {id} not started: the worker is shutting down", { id: job.id });
         this.#waiters.get(job.id)?.resolve({ error: "the worker is shutting down" });
         await this.#releaseOrLeave([job]);
         return;
       }
-      // After a failed attempt, 'not accepted' most likely means that attempt
-      // committed before the connection broke: the row is ours and running.
-      if (!marked && attempts === 1) {
+      if (!marked) {
         log.warn("Job {id} not started: its row is no longer 'accepted'", { id: job.id });
         this.#waiters.get(job.id)?.resolve({
           error: `job ${job.id} changed status before it could start`,
@@ -516,7 +530,9 @@ export class Worker {
         code: outcome.code ?? "none",
         signal: outcome.signal ?? "none",
       });
-      const written = await this.#results.write({ id: job.id, outcome, finishedAt: now() });
+      // A run-manual caller waits for this row: write it without gathering others.
+      const urgent = this.#waiters.get(job.id) !== undefined;
+      const written = await this.#results.write({ id: job.id, outcome, finishedAt: now() }, urgent);
       this.#waiters.get(job.id)?.resolve(
         written === "stored"
           ? report(outcome)
@@ -533,6 +549,30 @@ export class Worker {
     } finally {
       this.#finish(target, job);
     }
+  }
+
+  /**
+   * Marks the jobs of one batch running, in one store call retried while the
+   * database is away: for each, true when marked, false when its row was no
+   * longer `accepted`, undefined when shutdown began after a failed attempt
+   * (the job is then given back instead of started).
+   */
+  async #markRunning(ids: number[]): Promise<(boolean | undefined)[]> {
+    let attempts = 0;
+    const startedAt = now();
+    const what = ids.length === 1
+      ? `mark job ${ids[0]} running`
+      : `mark ${ids.length} jobs running`;
+    const untouched = await this.#retryStorage(what, () => {
+      if (attempts > 0 && this.#stopping) return Promise.resolve(undefined);
+      attempts++;
+      return this.#store.markRunning(ids, startedAt);
+    });
+    if (untouched === undefined) return ids.map(() => undefined);
+    // A row an attempt marked before its reply was lost is not among them:
+    // the store knows it by its `time_started`.
+    const refused = new Set(untouched);
+    return ids.map((id) => !refused.has(id));
   }
 
   /** Frees the job's slot once (and only once), starting what may start next. */

@@ -40,6 +40,10 @@ class MemoryStore implements JobStore {
   readonly tracksOwner = true;
   readonly rows = new Map<number, Row>();
   readonly calls: Operation[] = [];
+  /** The ids of each `markRunning` call. */
+  readonly markRunningCalls: number[][] = [];
+  /** The limits of each `claimWaiting` call, as entries. */
+  readonly claimWaitingCalls: [string, number][][] = [];
   closed = false;
   /** While true, every operation fails as if the database were away. */
   down = false;
@@ -85,14 +89,19 @@ class MemoryStore implements JobStore {
     return waiter.promise;
   }
 
-  async claimWaiting(target: string, limit: number): Promise<ClaimedJob[]> {
+  async claimWaiting(limits: ReadonlyMap<string, number>): Promise<ClaimedJob[]> {
     const hook = await this.#enter("claimWaiting");
+    this.claimWaitingCalls.push([...limits]);
     const claimed: ClaimedJob[] = [];
-    for (const [id, row] of this.rows) {
-      if (claimed.length === limit) break;
-      if (row.target !== target || row.status !== "waiting") continue;
-      Object.assign(row, { status: "accepted", owned: true });
-      claimed.push({ id, target, origin: "waiting" });
+    for (const [target, limit] of limits) {
+      let count = 0;
+      for (const [id, row] of this.rows) {
+        if (count === limit) break;
+        if (row.target !== target || row.status !== "waiting") continue;
+        Object.assign(row, { status: "accepted", owned: true });
+        claimed.push({ id, target, origin: "waiting" });
+        count++;
+      }
     }
     await hook?.("after");
     return claimed;
@@ -120,13 +129,17 @@ class MemoryStore implements JobStore {
     return result;
   }
 
-  async markRunning(id: number): Promise<boolean> {
+  async markRunning(ids: readonly number[]): Promise<number[]> {
     const hook = await this.#enter("markRunning");
-    const row = this.rows.get(id);
-    const ok = row?.status === "accepted";
-    if (ok) row.status = "running";
+    this.markRunningCalls.push([...ids]);
+    const untouched: number[] = [];
+    for (const id of ids) {
+      const row = this.rows.get(id);
+      if (row?.status === "accepted") row.status = "running";
+      else untouched.push(id);
+    }
     await hook?.("after");
-    return ok;
+    return untouched;
   }
 
   async markDone(jobs: readonly FinishedJob[]): Promise<number[]> {
@@ -415,4 +428,14 @@ Deno.test("a second shutdown goes straight to the kill phase", async () => {
   await within(stopping, "the first shutdown to end");
   assert.equal(store.status(id), "done");
   assert.equal(store.rows.get(id)?.stdout, "");
+});
+
+Deno.test("one claim serves every target with room; jobs claimed together are marked running together", async () => {
+  const store = new MemoryStore();
+  const ids = [...store.insert("t1", 3), ...store.insert("t2", 1)];
+  await using setup = await workerOn(store, { t1: 2, t2: 2, t3: 1 });
+  setup.worker.poll();
+  await until("every job done", () => ids.every((id) => store.status(id) === "done"));
+  assert.deepEqual(store.claimWaitingCalls[0], [["t1", 2], ["t2", 2], ["t3", 1]]);
+  assert.deepEqual(store.markRunningCalls[0], [ids[0], ids[1], ids[3]]);
 });

@@ -1,24 +1,43 @@
-/** accepted -> running: a job starts. */
+/** accepted -> running: jobs start. */
 
-import type { ResultSetHeader } from "mysql2/promise";
+import type { ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { MysqlContext } from "./context.ts";
 import { runQuery } from "./query.ts";
 
 /**
- * Sets the row `running` with `time_started` = `startedAt`, only if it is
- * `accepted`. Returns whether it was.
+ * Sets the rows `running` with `time_started` = `startedAt`, those that are
+ * `accepted`, in one autocommitted UPDATE. Returns the ids whose row was not
+ * `accepted` (left untouched).
+ *
+ * The server reports how many rows changed, not which: when fewer than all
+ * did (a row changed under us, which is rare), one more read tells them
+ * apart. A row is taken as ours when it is `running` with our `time_started`
+ * (and our name, when the table tracks owners); that also recognises a row
+ * that an earlier attempt of the same call set before its reply was lost.
  */
 export async function markRunning(
   context: MysqlContext,
-  id: number,
+  ids: readonly number[],
   startedAt: number,
-): Promise<boolean> {
+): Promise<number[]> {
+  const { pool, queryTimeoutMs, table, tracksOwner, workerName } = context;
   const update = await runQuery<ResultSetHeader>(
-    context.pool,
-    context.queryTimeoutMs,
-    `UPDATE ${context.table} SET status = 'running', time_started = ?
-      WHERE id = ? AND status = 'accepted'`,
-    [startedAt, id],
+    pool,
+    queryTimeoutMs,
+    `UPDATE ${table} SET status = 'running', time_started = ?
+      WHERE id IN (?) AND status = 'accepted'`,
+    [startedAt, ids],
   );
-  return update.affectedRows === 1;
+  if (update.affectedRows === ids.length) return [];
+  const rows = await runQuery<RowDataPacket[]>(
+    pool,
+    queryTimeoutMs,
+    `SELECT id FROM ${table}
+      WHERE id IN (?) AND status = 'running' AND time_started = ?${
+      tracksOwner ? " AND worker = ?" : ""
+    }`,
+    tracksOwner ? [ids, startedAt, workerName] : [ids, startedAt],
+  );
+  const marked = new Set(rows.map((row) => Number(row.id)));
+  return ids.filter((id) => !marked.has(id));
 }

@@ -4,25 +4,27 @@ import type { ClaimedJob } from "../job_store.ts";
 import type { SqliteContext } from "./context.ts";
 
 /**
- * Claims up to `limit` `waiting` rows of `target`, lowest id first, in one
- * `BEGIN IMMEDIATE` transaction: the write lock is held from the read to the
- * update, so two connections (two workers, or two stores in one process)
- * never claim the same row. Records the owner when tracked. The jobs carry
- * `target` as requested.
+ * Claims, for each target of `limits`, up to its limit of `waiting` rows,
+ * lowest id first, in one `BEGIN IMMEDIATE` transaction: the write lock is
+ * held from the reads to the update, so two connections (two workers, or two
+ * stores in one process) never claim the same row. Records the owner when
+ * tracked. The jobs carry their target as requested.
  */
 export function claimWaiting(
   context: SqliteContext,
-  target: string,
-  limit: number,
+  limits: ReadonlyMap<string, number>,
 ): ClaimedJob[] {
   const { connection, table, tracksOwner, workerName } = context;
   return connection.immediate(() => {
-    const ids = connection.all(
-      `SELECT id FROM ${table} WHERE status = 'waiting' AND target = ? ORDER BY id LIMIT ?`,
-      target,
-      limit,
-    ).map((row) => Number(row.id));
-    if (ids.length === 0) return [];
+    const jobs = [...limits].flatMap(([target, limit]) =>
+      connection.all(
+        `SELECT id FROM ${table} WHERE status = 'waiting' AND target = ? ORDER BY id LIMIT ?`,
+        target,
+        limit,
+      ).map((row): ClaimedJob => ({ id: Number(row.id), target, origin: "waiting" }))
+    );
+    if (jobs.length === 0) return [];
+    const ids = jobs.map((job) => job.id);
     const list = JSON.stringify(ids);
     const changed = tracksOwner
       ? connection.run(
@@ -40,6 +42,6 @@ export function claimWaiting(
       // The write lock makes this impossible; if it happens, claim nothing.
       throw new Error(`${ids.length} waiting rows read but ${changed} updated`);
     }
-    return ids.map((id): ClaimedJob => ({ id, target, origin: "waiting" }));
+    return jobs;
   });
 }

@@ -1,16 +1,29 @@
 /** running -> done: a job's final row write. */
 
-import type { FinishedJob } from "../job_store.ts";
+import type { FinishedJob, JobOutcome } from "../job_store.ts";
 import type { SqliteContext } from "./context.ts";
 
 /**
  * Writes each job's end (`done`, `time_finished`, `result`, `return_code`,
  * `sig`, `stdout`, `stderr`) to rows that are `running`, all in one
- * transaction. Returns the ids whose row was not `running` (left untouched).
+ * transaction. Returns the ids whose row was not `running` (left untouched);
+ * a row already `done` with the `time_finished`, `result`, `return_code` and
+ * `sig` given counts as written, as in the MySQL store.
  */
 export function markDone(context: SqliteContext, jobs: readonly FinishedJob[]): number[] {
   if (jobs.length === 0) return [];
   const { connection, table } = context;
+  const writtenBefore = (id: number, finishedAt: number, outcome: JobOutcome) =>
+    connection.all(
+      `SELECT id FROM ${table}
+        WHERE id = ? AND status = 'done' AND time_finished = ? AND result = ?
+          AND return_code IS ? AND sig IS ?`,
+      id,
+      finishedAt,
+      outcome.result,
+      outcome.code,
+      outcome.signal,
+    ).length === 1;
   return connection.immediate(() => {
     const notRunning: number[] = [];
     for (const { id, finishedAt, outcome } of jobs) {
@@ -27,7 +40,7 @@ export function markDone(context: SqliteContext, jobs: readonly FinishedJob[]): 
         outcome.stderr,
         id,
       );
-      if (changed !== 1) notRunning.push(id);
+      if (changed !== 1 && !writtenBefore(id, finishedAt, outcome)) notRunning.push(id);
     }
     return notRunning;
   });

@@ -1,16 +1,34 @@
-/** accepted -> running: a job starts. */
+/** accepted -> running: jobs start. */
 
 import type { SqliteContext } from "./context.ts";
 
 /**
- * Sets the row `running` with `time_started` = `startedAt`, only if it is
- * `accepted`. Returns whether it was.
+ * Sets the rows `running` with `time_started` = `startedAt`, those that are
+ * `accepted`, in one transaction. Returns the ids whose row was not
+ * `accepted` (left untouched); a row already `running` since `startedAt` (and
+ * owned by this worker, when tracked) counts as marked, as in the MySQL store.
  */
-export function markRunning(context: SqliteContext, id: number, startedAt: number): boolean {
-  return context.connection.run(
-    `UPDATE ${context.table} SET status = 'running', time_started = ?
-      WHERE id = ? AND status = 'accepted'`,
-    startedAt,
-    id,
-  ) === 1;
+export function markRunning(
+  context: SqliteContext,
+  ids: readonly number[],
+  startedAt: number,
+): number[] {
+  const { connection, table, tracksOwner, workerName } = context;
+  const markedBefore = (id: number) =>
+    connection.all(
+      `SELECT id FROM ${table} WHERE id = ? AND status = 'running' AND time_started = ?${
+        tracksOwner ? " AND worker = ?" : ""
+      }`,
+      ...tracksOwner ? [id, startedAt, workerName] : [id, startedAt],
+    ).length === 1;
+  return connection.immediate(() =>
+    ids.filter((id) =>
+      connection.run(
+          `UPDATE ${table} SET status = 'running', time_started = ?
+          WHERE id = ? AND status = 'accepted'`,
+          startedAt,
+          id,
+        ) !== 1 && !markedBefore(id)
+    )
+  );
 }
