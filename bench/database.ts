@@ -28,7 +28,7 @@ const INSERT_BATCH = 10_000;
 /** The jobs table's name. */
 export const TABLE = "jobs";
 
-/** The claim query of a poll, exactly as the worker sends it: `?` = target, limit. */
+/** One target's locking read in the worker's claim (which joins one per target with UNION ALL): `?` = target, limit. */
 export function claimSql(skipLocked: boolean): string {
   return claimSelectSql(quoteIdentifier(TABLE), skipLocked);
 }
