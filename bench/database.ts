@@ -28,7 +28,10 @@ const INSERT_BATCH = 10_000;
 /** The jobs table's name. */
 export const TABLE = "jobs";
 
-/** One target's locking read in the worker's claim (which joins one per target with UNION ALL): `?` = target, limit. */
+/**
+ * One target's locking read in the worker's claim, which joins one per target
+ * with UNION ALL: `?` = target, limit.
+ */
 export function claimSql(skipLocked: boolean): string {
   return claimSelectSql(quoteIdentifier(TABLE), skipLocked);
 }
