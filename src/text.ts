@@ -10,3 +10,10 @@ export function jsonTypeName(value: unknown): string {
 export function quoteList(names: readonly string[]): string {
   return names.map((name) => `'${name}'`).join(", ");
 }
+
+/** `job 5`, `jobs 5, 6, 7`, or the first ten ids and a count for long lists. */
+export function describeJobs(ids: readonly number[]): string {
+  if (ids.length === 1) return `job ${ids[0]}`;
+  if (ids.length <= 10) return `jobs ${ids.join(", ")}`;
+  return `jobs ${ids.slice(0, 10).join(", ")}... (${ids.length} jobs)`;
+}

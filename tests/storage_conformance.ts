@@ -280,27 +280,45 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
     assert.deepEqual([rows[0].time_started, rows[2].time_started], [1_700_000_000, 1_700_000_000]);
   });
 
+  for (const withWorkerColumn of [false, true]) {
+    test(
+      "markRunning and markDone repeated after a lost reply count their rows as written " +
+        `(${withWorkerColumn ? "with" : "without"} the worker column)`,
+      { withWorkerColumn },
+      async (f) => {
+        const ids = await f.insert("build", 2);
+        await f.store.claimWaiting(new Map([["build", 2]]));
+        await f.store.markRunning(ids, 1_700_000_000);
+        assert.deepEqual(await f.store.markRunning(ids, 1_700_000_000), [], "same call again");
+        assert.deepEqual(await f.store.markRunning(ids, 1_700_000_001), ids, "another call");
+
+        const ends = [finished(ids[0]), finished(ids[1], { result: "fail", code: null })];
+        assert.deepEqual(await f.store.markDone(ends), []);
+        assert.deepEqual(await f.store.markDone(ends), [], "same call again");
+        assert.deepEqual(
+          await f.store.markDone([
+            finished(ids[0], { code: 1 }),
+            finished(ids[1], { signal: "SIGKILL" }),
+          ]),
+          ids,
+          "another end",
+        );
+      },
+    );
+  }
+
   test(
-    "markRunning and markDone repeated after a lost reply count their rows as written",
-    {},
+    "rows another worker marked with the same values are not counted as this worker's",
+    { withWorkerColumn: true },
     async (f) => {
       const ids = await f.insert("build", 2);
-      await f.store.claimWaiting(new Map([["build", 2]]));
-      await f.store.markRunning(ids, 1_700_000_000);
-      assert.deepEqual(await f.store.markRunning(ids, 1_700_000_000), [], "same call again");
-      assert.deepEqual(await f.store.markRunning(ids, 1_700_000_001), ids, "another call");
-
-      const ends = [finished(ids[0]), finished(ids[1], { result: "fail", code: null })];
-      assert.deepEqual(await f.store.markDone(ends), []);
-      assert.deepEqual(await f.store.markDone(ends), [], "same call again");
-      assert.deepEqual(
-        await f.store.markDone([
-          finished(ids[0], { code: 1 }),
-          finished(ids[1], { signal: "SIGKILL" }),
-        ]),
-        ids,
-        "another end",
-      );
+      const peer = await f.openPeer("worker-b");
+      await peer.claimWaiting(new Map([["build", 2]]));
+      await peer.markRunning(ids, 1_700_000_000);
+      assert.deepEqual(await f.store.markRunning(ids, 1_700_000_000), ids);
+      const ends = ids.map((id) => finished(id));
+      await peer.markDone(ends);
+      assert.deepEqual(await f.store.markDone(ends), ids);
     },
   );
 

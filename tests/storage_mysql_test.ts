@@ -162,12 +162,64 @@ Deno.test("mysql: output too long for its column is replaced by a notice, the re
 
 Deno.test("mysql: claimed jobs carry the target as requested, whatever spelling the collation matched", async () => {
   await using db = await openTestDatabase();
+  await using store = await openMysqlStore(db.storeOptions("w"));
   const [id] = await db.insertJobs("build", 1);
+  assert.deepEqual(await store.claimWaiting(new Map([["BUILD", 5]])), [
+    { id, target: "BUILD", origin: "waiting" },
+  ]);
+});
+
+Deno.test("mysql: a row that several served names match (case, trailing spaces) is claimed once", async () => {
+  await using db = await openTestDatabase();
+  await using store = await openMysqlStore(db.storeOptions("w"));
+  const ids = await db.insertJobs("build", 3);
+  // Under the table's case-insensitive, PAD SPACE collation the three names are one.
+  const claimed = await store.claimWaiting(new Map([["build", 2], ["BUILD", 2], ["build ", 2]]));
+  assert.deepEqual(claimed.map((job) => job.id).sort((a, b) => a - b), ids.slice(0, 2));
+  assert.deepEqual((await db.rows(ids)).map((row) => row.status), [
+    "accepted",
+    "accepted",
+    "waiting",
+  ]);
+  assert.equal((await store.claimWaiting(new Map([["build", 5]]))).length, 1);
+});
+
+Deno.test("mysql: one claim, one running mark and one final write serve many jobs of several targets", async () => {
+  await using db = await openTestDatabase({ privateServer: true });
+  await using store = await openMysqlStore(db.storeOptions("w"));
+  const ids = [...await db.insertJobs("build", 3), ...await db.insertJobs("deploy", 3)];
+  const statements = async () => {
+    const rows = await db.query(
+      "SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_select', 'Com_update', 'Com_begin')",
+    );
+    return Object.fromEntries(rows.map((row) => [row.Variable_name, Number(row.Value)]));
+  };
+  const before = await statements();
+  const claimed = await store.claimWaiting(new Map([["build", 3], ["deploy", 3]]));
+  assert.equal(claimed.length, 6);
+  assert.deepEqual(await store.markRunning(ids, 1_700_000_000), []);
   assert.deepEqual(
-    await (await openMysqlStore(db.storeOptions("w"))).claimWaiting(
-      new Map([["BUILD", 5]]),
-    ),
-    [{ id, target: "BUILD", origin: "waiting" }],
+    await store.markDone(ids.map((id) => ({
+      id,
+      finishedAt: 1_700_000_100,
+      outcome: { result: "ok", code: 0, signal: null, stdout: `out ${id}`, stderr: "" },
+    }))),
+    [],
+  );
+  const after = await statements();
+  // The claim: one read for both targets and one UPDATE, in one transaction;
+  // then one UPDATE for all the starts and one for all the ends.
+  assert.deepEqual(
+    {
+      begin: after.Com_begin - before.Com_begin,
+      select: after.Com_select - before.Com_select,
+      update: after.Com_update - before.Com_update,
+    },
+    { begin: 1, select: 1, update: 3 },
+  );
+  assert.deepEqual(
+    (await db.rows(ids)).map((row) => [row.status, row.stdout]),
+    ids.map((id) => ["done", `out ${id}`]),
   );
 });
 

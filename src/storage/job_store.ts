@@ -101,8 +101,8 @@ export interface JobStore {
    * `time_finished`, for each job (one statement or transaction where
    * possible). Returns the ids whose row was not `running` (left untouched).
    * A row already `done` with the `time_finished`, `result`, `return_code`
-   * and `sig` given counts as written: that is the same call again after its
-   * reply was lost.
+   * and `sig` given (and owned by this worker, when tracked) counts as
+   * written: that is the same call again after its reply was lost.
    */
   markDone(jobs: readonly FinishedJob[]): Promise<number[]>;
 

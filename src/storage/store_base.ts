@@ -7,7 +7,7 @@
  * errors.
  */
 
-import { quoteList } from "../text.ts";
+import { describeJobs, quoteList } from "../text.ts";
 import { StorageError } from "./errors.ts";
 import type { ClaimedJob, FinishedJob, JobStore, LeftBehindJob, ManualClaim } from "./job_store.ts";
 
@@ -188,11 +188,4 @@ export abstract class JobStoreBase<C extends StoreContext> implements JobStore, 
   #refuse(what: string, reason: string): Promise<never> {
     return Promise.reject(new StorageError(`Cannot ${what} ${this.#where}: ${reason}`));
   }
-}
-
-/** `job 5`, `jobs 5, 6, 7`, or the first ten ids and a count for long lists. */
-function describeJobs(ids: readonly number[]): string {
-  if (ids.length === 1) return `job ${ids[0]}`;
-  if (ids.length <= 10) return `jobs ${ids.join(", ")}`;
-  return `jobs ${ids.slice(0, 10).join(", ")}... (${ids.length} jobs)`;
 }

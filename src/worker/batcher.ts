@@ -1,7 +1,9 @@
 /**
- * Gathers single calls into batches: the calls made in one turn of the event
- * loop, and those made while the previous batch is being handled, go to the
- * handler together. Batches are handled one at a time, in order.
+ * Gathers single calls into batches: the calls made before the microtasks
+ * queued at the first one run (one synchronous stretch of code, such as a
+ * loop starting jobs), and those made while the previous batch is being
+ * handled, go to the handler together. Batches are handled one at a time, in
+ * order.
  */
 export class Batcher<Item, Result> {
   readonly #handle: (items: Item[]) => Promise<Result[]>;
@@ -24,7 +26,7 @@ export class Batcher<Item, Result> {
       this.#queue.push({ item, resolve, reject });
       if (this.#busy) return;
       this.#busy = true;
-      // After the current turn, so that every call it makes joins the batch.
+      // After the current synchronous code, so that every call it makes joins the batch.
       queueMicrotask(() => this.#drain());
     });
   }

@@ -14,6 +14,7 @@ import { type LaunchedJob, type LauncherSettings, launchJob } from "./launcher.t
 import { ResultWriter } from "./result_writer.ts";
 import { parseSignal } from "./signals.ts";
 import { Sleeper } from "./sleeper.ts";
+import { describeJobs } from "../text.ts";
 import { Target } from "./target.ts";
 
 const log = getLogger(["jobd", "worker"]);
@@ -401,6 +402,7 @@ export class Worker {
    * back when their target was removed meanwhile).
    */
   async #claimRound(): Promise<void> {
+    if (this.#stopping) return;
     const limits = new Map<string, number>();
     for (const target of this.targets.values()) {
       if (!target.pollPending || target.room === 0) continue;
@@ -422,12 +424,13 @@ export class Worker {
     }
     this.#claimBackoff.reset();
     const byTarget = Map.groupBy(claimed, (job) => job.target);
+    const orphans: ClaimedJob[] = [];
     for (const [name, limit] of limits) {
       const jobs = byTarget.get(name) ?? [];
       log.debug("Claimed {count} job(s) of {target}", { count: jobs.length, target: name });
       const target = this.targets.get(name);
       if (!target) {
-        await this.#release(jobs);
+        orphans.push(...jobs);
         continue;
       }
       // A full claim means more may be waiting: keep the poll pending.
@@ -438,6 +441,7 @@ export class Worker {
       for (const job of jobs) target.enqueue(job);
       this.#schedule(target);
     }
+    await this.#release(orphans);
   }
 
   /**
@@ -554,18 +558,17 @@ export class Worker {
   /**
    * Marks the jobs of one batch running, in one store call retried while the
    * database is away: for each, true when marked, false when its row was no
-   * longer `accepted`, undefined when shutdown began after a failed attempt
-   * (the job is then given back instead of started).
+   * longer `accepted`, undefined when shutdown began before the batch got
+   * through (the job is then given back instead of started).
    */
   async #markRunning(ids: number[]): Promise<(boolean | undefined)[]> {
-    let attempts = 0;
+    // The same `time_started` on every attempt: by it the store recognises
+    // rows an attempt marked before its reply was lost. After an outage it
+    // is when the start was first tried.
     const startedAt = now();
-    const what = ids.length === 1
-      ? `mark job ${ids[0]} running`
-      : `mark ${ids.length} jobs running`;
-    const untouched = await this.#retryStorage(what, () => {
-      if (attempts > 0 && this.#stopping) return Promise.resolve(undefined);
-      attempts++;
+    const untouched = await this.#retryStorage(`mark ${describeJobs(ids)} running`, () => {
+      // A batch queued behind a retried one may come after shutdown began.
+      if (this.#stopping) return Promise.resolve(undefined);
       return this.#store.markRunning(ids, startedAt);
     });
     if (untouched === undefined) return ids.map(() => undefined);

@@ -27,6 +27,8 @@ interface Row {
   target: string;
   status: JobStatus;
   owned: boolean;
+  startedAt?: number;
+  finishedAt?: number;
   stdout?: string;
 }
 
@@ -129,14 +131,15 @@ class MemoryStore implements JobStore {
     return result;
   }
 
-  async markRunning(ids: readonly number[]): Promise<number[]> {
+  async markRunning(ids: readonly number[], startedAt: number): Promise<number[]> {
     const hook = await this.#enter("markRunning");
     this.markRunningCalls.push([...ids]);
     const untouched: number[] = [];
     for (const id of ids) {
       const row = this.rows.get(id);
-      if (row?.status === "accepted") row.status = "running";
-      else untouched.push(id);
+      if (row?.status === "accepted") Object.assign(row, { status: "running", startedAt });
+      // The same call again after a lost reply: the row is ours.
+      else if (row?.status !== "running" || row.startedAt !== startedAt) untouched.push(id);
     }
     await hook?.("after");
     return untouched;
@@ -145,10 +148,12 @@ class MemoryStore implements JobStore {
   async markDone(jobs: readonly FinishedJob[]): Promise<number[]> {
     const hook = await this.#enter("markDone");
     const untouched: number[] = [];
-    for (const { id, outcome } of jobs) {
+    for (const { id, outcome, finishedAt } of jobs) {
       const row = this.rows.get(id);
-      if (row?.status !== "running") untouched.push(id);
-      else Object.assign(row, { status: "done", owned: false, stdout: outcome.stdout });
+      if (row?.status === "running") {
+        Object.assign(row, { status: "done", owned: false, stdout: outcome.stdout, finishedAt });
+      } // The same call again after a lost reply: the row is ours.
+      else if (row?.status !== "done" || row.finishedAt !== finishedAt) untouched.push(id);
     }
     await hook?.("after");
     return untouched;
@@ -438,4 +443,43 @@ Deno.test("one claim serves every target with room; jobs claimed together are ma
   await until("every job done", () => ids.every((id) => store.status(id) === "done"));
   assert.deepEqual(store.claimWaitingCalls[0], [["t1", 2], ["t2", 2], ["t3", 1]]);
   assert.deepEqual(store.markRunningCalls[0], [ids[0], ids[1], ids[3]]);
+});
+
+Deno.test("jobs waiting behind a start that the database holds up are given back at shutdown", async () => {
+  const store = new MemoryStore();
+  const [first] = store.insert("t1", 1);
+  const [second] = store.insert("t2", 1);
+  await using setup = await workerOn(store, { t1: 1, t2: 1 });
+  store.fail("markRunning", connectionLost());
+  const failing = store.reached("markRunning");
+  setup.worker.poll(["t1"]);
+  await failing;
+  // The first start now waits out a backoff; the second queues behind it.
+  setup.worker.poll(["t2"]);
+  await until(`job ${second} claimed`, () => store.status(second) === "accepted");
+  await setup.worker.shutdown(30);
+  assert.deepEqual([store.status(first), store.status(second)], ["waiting", "waiting"]);
+  assert.equal(store.calls.filter((call) => call === "markRunning").length, 1);
+});
+
+Deno.test("a start whose reply was lost runs its job once", async () => {
+  const store = new MemoryStore();
+  const [id] = store.insert("t1", 1, "manual");
+  await using setup = await workerOn(store);
+  store.fail("markRunning", connectionLost(), "after");
+  const result = await setup.worker.runManual([id]);
+  assert.equal(result.jobs?.[id].stdout, `ran ${id}\n`);
+  assert.equal(store.status(id), "done");
+  assert.equal(store.calls.filter((call) => call === "markRunning").length, 2);
+});
+
+Deno.test("a final write whose reply was lost is reported stored", async () => {
+  const store = new MemoryStore();
+  const [id] = store.insert("t1", 1, "manual");
+  await using setup = await workerOn(store);
+  store.fail("markDone", connectionLost(), "after");
+  const result = await setup.worker.runManual([id]);
+  assert.deepEqual(result.errors, undefined);
+  assert.equal(result.jobs?.[id].result, "ok");
+  assert.equal(store.calls.filter((call) => call === "markDone").length, 2);
 });

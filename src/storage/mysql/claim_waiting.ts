@@ -8,8 +8,9 @@ import { ConflictRetry, inTransaction } from "./transaction.ts";
 
 /**
  * The locking read of a claim for one target: `?` = target, limit. `table`
- * is quoted already; `columns` is what it selects. Exported so the
- * benchmark times and EXPLAINs exactly this query.
+ * is quoted already; `columns` is what it selects. The worker's claim sends
+ * it as it is for one target, and joins one per target with UNION ALL for
+ * several; the benchmark times and EXPLAINs it.
  */
 export function claimSelectSql(table: string, skipLocked: boolean, columns = "id"): string {
   const locking = skipLocked ? "FOR UPDATE SKIP LOCKED" : "FOR UPDATE";
@@ -19,39 +20,49 @@ export function claimSelectSql(table: string, skipLocked: boolean, columns = "id
 
 /**
  * Claims, for each target of `limits`, up to its limit of `waiting` rows,
- * lowest id first, in one transaction: a locking read (`FOR UPDATE`, with
+ * lowest id first, in one transaction: locking reads (`FOR UPDATE`, with
  * `SKIP LOCKED` where the server has it, so concurrent workers take
  * different rows instead of waiting for each other), then one guarded UPDATE
- * to `accepted` (recording the owner when tracked). The jobs carry their
- * target as requested. Where the server has
- * SKIP LOCKED, the reads of all targets are one statement (a UNION ALL of
- * each target's read, each with its own LIMIT), so a claim costs four
- * statements however many targets it serves; older servers get one read per
- * target.
+ * of all the rows to `accepted` (recording the owner when tracked).
+ *
+ * Where the server has SKIP LOCKED, the reads of several targets are one
+ * statement (a UNION ALL of each target's read, each with its own LIMIT), so
+ * a claim costs four statements however many targets it serves; older
+ * servers get one read per target. Reads go in target name order, so that
+ * workers claiming the same targets lock rows in the same order. Each row
+ * says which read found it (`part`): the jobs carry their target as
+ * requested, even where the column's collation matched another spelling; a
+ * row that two served names both match (`build` and `BUILD` under a
+ * case-insensitive collation) is claimed once, for the first name. The jobs
+ * come in the order of `limits`, then by id.
  */
 export async function claimWaiting(
   context: MysqlContext,
   limits: ReadonlyMap<string, number>,
 ): Promise<ClaimedJob[]> {
   const { table, tracksOwner, workerName, queryTimeoutMs, skipLocked } = context;
-  // Each row says which requested target it was read for (`part`): the
-  // column's collation may match a name spelled differently.
-  const targets = [...limits.keys()];
+  const byName = [...limits].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
   const select = (part: number) => claimSelectSql(table, skipLocked, `id, ${part} AS part`);
-  const reads = skipLocked
+  const reads = skipLocked && byName.length > 1
     ? [{
-      sql: targets.map((_, part) => `(${select(part)})`).join(" UNION ALL "),
-      values: [...limits].flat(),
+      sql: byName.map((_, part) => `(${select(part)})`).join(" UNION ALL "),
+      values: byName.flat(),
     }]
-    : [...limits].map(([target, limit], part) => ({ sql: select(part), values: [target, limit] }));
-  return await inTransaction(context, async (connection) => {
+    : byName.map(([target, limit], part) => ({ sql: select(part), values: [target, limit] }));
+  const jobs = await inTransaction(context, async (connection) => {
     const rows: RowDataPacket[] = [];
     for (const { sql, values } of reads) {
       rows.push(...await runQuery<RowDataPacket[]>(connection, queryTimeoutMs, sql, values));
     }
-    if (rows.length === 0) return [];
+    const claimed = new Map<number, ClaimedJob>();
     rows.sort((a, b) => Number(a.part) - Number(b.part) || Number(a.id) - Number(b.id));
-    const ids = rows.map((row) => Number(row.id));
+    for (const row of rows) {
+      const id = Number(row.id);
+      if (claimed.has(id)) continue;
+      claimed.set(id, { id, target: byName[Number(row.part)][0], origin: "waiting" });
+    }
+    if (claimed.size === 0) return [];
+    const ids = [...claimed.keys()];
     const update = await runQuery<ResultSetHeader>(
       connection,
       queryTimeoutMs,
@@ -62,10 +73,16 @@ export async function claimWaiting(
     if (update.affectedRows !== ids.length) {
       throw new ConflictRetry(`${ids.length} rows locked but ${update.affectedRows} updated`);
     }
-    return rows.map((row): ClaimedJob => ({
-      id: Number(row.id),
-      target: targets[Number(row.part)],
-      origin: "waiting",
-    }));
+    return [...claimed.values()];
   });
+  return inRequestOrder(jobs, limits);
+}
+
+/** Claimed jobs in the order of `limits`' targets, then by id. */
+function inRequestOrder(
+  jobs: ClaimedJob[],
+  limits: ReadonlyMap<string, number>,
+): ClaimedJob[] {
+  const rank = new Map([...limits.keys()].map((name, index) => [name, index]));
+  return jobs.sort((a, b) => rank.get(a.target)! - rank.get(b.target)! || a.id - b.id);
 }

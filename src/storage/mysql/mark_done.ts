@@ -1,4 +1,4 @@
-/** running -> done: a job's final row write. */
+/** running -> done: jobs' final row writes. */
 
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { FinishedJob } from "../job_store.ts";
@@ -16,10 +16,25 @@ const UNFIT_VALUE_ERRNOS: ReadonlySet<number> = new Set([1366, 1406]);
 
 /**
  * Most output (stdout and stderr, in UTF-16 code units) one multi-row
- * statement carries, well below the server's smallest default
- * `max_allowed_packet` (4 MiB on MySQL 5.7) even when escaping doubles it.
+ * statement carries. A code unit is at most 3 bytes of UTF-8, and escaping
+ * can double that: 512 Ki units stay within 3 MiB, below the smallest
+ * default `max_allowed_packet` (4 MiB, MySQL 5.7). A single job's output
+ * goes alone, however long.
  */
-const MAX_STATEMENT_OUTPUT = 1024 * 1024;
+const MAX_STATEMENT_OUTPUT = 512 * 1024;
+
+/** The columns of a final row write, and each one's value for a job. */
+const END_COLUMNS: readonly [
+  string,
+  (job: FinishedJob, fit: (text: string) => string) => unknown,
+][] = [
+  ["time_finished", (job) => job.finishedAt],
+  ["result", (job) => job.outcome.result],
+  ["return_code", (job) => job.outcome.code],
+  ["sig", (job) => job.outcome.signal],
+  ["stdout", (job, fit) => fit(job.outcome.stdout)],
+  ["stderr", (job, fit) => fit(job.outcome.stderr)],
+];
 
 /**
  * Writes each job's end (`done`, `time_finished`, `result`, `return_code`,
@@ -29,9 +44,9 @@ const MAX_STATEMENT_OUTPUT = 1024 * 1024;
  * was not `running` (left untouched).
  *
  * The server reports how many rows changed, not which: when fewer than all
- * did (a row changed under us, which is rare), one more read tells them
- * apart, taking a row as ours when it is `done` with the `time_finished`,
- * `result`, `return_code` and `sig` we wrote.
+ * did, one more read tells them apart (see `writtenBefore`), which also
+ * recognises rows an earlier attempt of the same write stored before its
+ * reply was lost.
  * Output a column cannot hold (strict mode) fails the whole statement; those
  * jobs are then written one by one, in one transaction, each with its output
  * replaced by an empty stdout and a notice in stderr saying why, or by NULLs
@@ -41,7 +56,7 @@ export async function markDone(
   context: MysqlContext,
   jobs: readonly FinishedJob[],
 ): Promise<number[]> {
-  const notRunning: number[] = [];
+  const notRunning: FinishedJob[] = [];
   for (const chunk of chunksByOutput(jobs)) {
     try {
       notRunning.push(...await writeEnds(context, chunk));
@@ -49,16 +64,18 @@ export async function markDone(
       if (!isUnfitValue(error)) throw error;
       notRunning.push(
         ...await inTransaction(context, async (connection) => {
-          const untouched: number[] = [];
+          const untouched: FinishedJob[] = [];
           for (const job of chunk) {
-            if (!await writeEnd(connection, context, job)) untouched.push(job.id);
+            if (!await writeEnd(connection, context, job)) untouched.push(job);
           }
           return untouched;
         }),
       );
     }
   }
-  return notRunning;
+  if (notRunning.length === 0) return [];
+  const written = await writtenBefore(context, notRunning);
+  return notRunning.filter((job) => !written.has(job.id)).map((job) => job.id);
 }
 
 /** Consecutive runs of jobs whose output together stays within `MAX_STATEMENT_OUTPUT`. */
@@ -77,44 +94,62 @@ function chunksByOutput(jobs: readonly FinishedJob[]): FinishedJob[][] {
   return chunks;
 }
 
-/** One UPDATE for all of `jobs`; the ids whose row was not `running`. */
-async function writeEnds(context: MysqlContext, jobs: readonly FinishedJob[]): Promise<number[]> {
-  const { pool, queryTimeoutMs, table } = context;
-  const fit = (text: string) => context.narrowOutput ? replaceAstral(text) : text;
-  const columns: [string, (job: FinishedJob) => unknown][] = [
-    ["time_finished", (job) => job.finishedAt],
-    ["result", (job) => job.outcome.result],
-    ["return_code", (job) => job.outcome.code],
-    ["sig", (job) => job.outcome.signal],
-    ["stdout", (job) => fit(job.outcome.stdout)],
-    ["stderr", (job) => fit(job.outcome.stderr)],
-  ];
+/** Output as the columns can hold it: astral characters replaced where they are 3-byte UTF-8. */
+function fitter(context: MysqlContext): (text: string) => string {
+  return (text) => context.narrowOutput ? replaceAstral(text) : text;
+}
+
+/** One UPDATE for all of `jobs`; those whose row did not change (unless all did). */
+async function writeEnds(
+  context: MysqlContext,
+  jobs: readonly FinishedJob[],
+): Promise<FinishedJob[]> {
+  const fit = fitter(context);
   const cases = jobs.map(() => "WHEN ? THEN ?").join(" ");
-  const values = columns.flatMap(([, value]) => jobs.flatMap((job) => [job.id, value(job)]));
-  const ids = jobs.map((job) => job.id);
-  const update = await runQuery<ResultSetHeader>(
-    pool,
-    queryTimeoutMs,
-    `UPDATE ${table} SET status = 'done', ${
-      columns.map(([column]) => `${column} = CASE id ${cases} END`).join(", ")
-    } WHERE id IN (?) AND status = 'running'`,
-    [...values, ids],
+  const values = END_COLUMNS.flatMap(([, value]) =>
+    jobs.flatMap((job) => [job.id, value(job, fit)])
   );
-  if (update.affectedRows === jobs.length) return [];
+  const update = await runQuery<ResultSetHeader>(
+    context.pool,
+    context.queryTimeoutMs,
+    `UPDATE ${context.table} SET status = 'done', ${
+      END_COLUMNS.map(([column]) => `${column} = CASE id ${cases} END`).join(", ")
+    } WHERE id IN (?) AND status = 'running'`,
+    [...values, jobs.map((job) => job.id)],
+  );
+  return update.affectedRows === jobs.length ? [] : [...jobs];
+}
+
+/**
+ * The ids of `jobs` whose row is `done` with the `time_finished`, `result`,
+ * `return_code` and `sig` of the job (and owned by this worker, when
+ * tracked): rows this write, or an earlier attempt of it, stored.
+ */
+async function writtenBefore(
+  context: MysqlContext,
+  jobs: readonly FinishedJob[],
+): Promise<Set<number>> {
+  const owner = context.tracksOwner ? " AND worker = ?" : "";
   const rows = await runQuery<RowDataPacket[]>(
-    pool,
-    queryTimeoutMs,
-    `SELECT id FROM ${table} WHERE status = 'done' AND (${
+    context.pool,
+    context.queryTimeoutMs,
+    `SELECT id FROM ${context.table} WHERE status = 'done'${owner} AND (${
       jobs.map(() =>
         "(id = ? AND time_finished = ? AND result = ? AND return_code <=> ? AND sig <=> ?)"
       ).join(" OR ")
     })`,
-    jobs.flatMap((
-      { id, finishedAt, outcome },
-    ) => [id, finishedAt, outcome.result, outcome.code, outcome.signal]),
+    [
+      ...context.tracksOwner ? [context.workerName] : [],
+      ...jobs.flatMap(({ id, finishedAt, outcome }) => [
+        id,
+        finishedAt,
+        outcome.result,
+        outcome.code,
+        outcome.signal,
+      ]),
+    ],
   );
-  const stored = new Set(rows.map((row) => Number(row.id)));
-  return ids.filter((id) => !stored.has(id));
+  return new Set(rows.map((row) => Number(row.id)));
 }
 
 /** One job's UPDATE, its output narrowed until the columns take it; false if not `running`. */
@@ -124,7 +159,7 @@ async function writeEnd(
   job: FinishedJob,
 ): Promise<boolean> {
   const { outcome } = job;
-  const fit = (text: string) => context.narrowOutput ? replaceAstral(text) : text;
+  const fit = fitter(context);
   const write = async (stdout: string | null, stderr: string | null) => {
     const update = await runQuery<ResultSetHeader>(
       connection,

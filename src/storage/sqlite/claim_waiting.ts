@@ -8,7 +8,8 @@ import type { SqliteContext } from "./context.ts";
  * lowest id first, in one `BEGIN IMMEDIATE` transaction: the write lock is
  * held from the reads to the update, so two connections (two workers, or two
  * stores in one process) never claim the same row. Records the owner when
- * tracked. The jobs carry their target as requested.
+ * tracked. The jobs carry their target as requested, in the order of
+ * `limits`, then by id.
  */
 export function claimWaiting(
   context: SqliteContext,
@@ -16,13 +17,21 @@ export function claimWaiting(
 ): ClaimedJob[] {
   const { connection, table, tracksOwner, workerName } = context;
   return connection.immediate(() => {
-    const jobs = [...limits].flatMap(([target, limit]) =>
-      connection.all(
+    const claimed = new Map<number, ClaimedJob>();
+    for (const [target, limit] of limits) {
+      const rows = connection.all(
         `SELECT id FROM ${table} WHERE status = 'waiting' AND target = ? ORDER BY id LIMIT ?`,
         target,
         limit,
-      ).map((row): ClaimedJob => ({ id: Number(row.id), target, origin: "waiting" }))
-    );
+      );
+      for (const { id } of rows) {
+        // A row two served names both match (a NOCASE column) goes to the first.
+        if (!claimed.has(Number(id))) {
+          claimed.set(Number(id), { id: Number(id), target, origin: "waiting" });
+        }
+      }
+    }
+    const jobs = [...claimed.values()];
     if (jobs.length === 0) return [];
     const ids = jobs.map((job) => job.id);
     const list = JSON.stringify(ids);

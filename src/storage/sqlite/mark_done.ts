@@ -8,21 +8,23 @@ import type { SqliteContext } from "./context.ts";
  * `sig`, `stdout`, `stderr`) to rows that are `running`, all in one
  * transaction. Returns the ids whose row was not `running` (left untouched);
  * a row already `done` with the `time_finished`, `result`, `return_code` and
- * `sig` given counts as written, as in the MySQL store.
+ * `sig` given (and owned by this worker, when tracked) counts as written, as
+ * in the MySQL store.
  */
 export function markDone(context: SqliteContext, jobs: readonly FinishedJob[]): number[] {
   if (jobs.length === 0) return [];
-  const { connection, table } = context;
+  const { connection, table, tracksOwner, workerName } = context;
   const writtenBefore = (id: number, finishedAt: number, outcome: JobOutcome) =>
     connection.all(
       `SELECT id FROM ${table}
         WHERE id = ? AND status = 'done' AND time_finished = ? AND result = ?
-          AND return_code IS ? AND sig IS ?`,
+          AND return_code IS ? AND sig IS ?${tracksOwner ? " AND worker = ?" : ""}`,
       id,
       finishedAt,
       outcome.result,
       outcome.code,
       outcome.signal,
+      ...tracksOwner ? [workerName] : [],
     ).length === 1;
   return connection.immediate(() => {
     const notRunning: number[] = [];
