@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the three jobd programs as self-contained binaries with `deno compile`:
 # dist/jobd (worker.ts), dist/jobd-master (master.ts) and dist/jobctl (jobctl.ts).
-# The permission flags come from scripts/permissions.ts, the one list of them.
+# The flags (permissions, and V8 flags such as the worker's) come from scripts/permissions.ts,
+# the one list of them.
 # Run `bash scripts/compile.sh --help` for the options.
 
 set -euo pipefail
@@ -14,7 +15,7 @@ usage() {
 Usage: bash scripts/compile.sh [--target TARGET]... [--out-dir DIR] [--dry-run] [PROGRAM...]
 
 Compiles jobd, jobd-master and jobctl (or only the PROGRAMs named) with
-'deno compile' into self-contained binaries, each with the permission flags
+'deno compile' into self-contained binaries, each with the permission and V8 flags
 that scripts/permissions.ts lists for it.
 
 Options:

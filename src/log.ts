@@ -35,7 +35,6 @@ import {
   type TextFormatter,
   withFilter,
 } from "@logtape/logtape";
-import { getFileSink } from "@logtape/file";
 import { DEFAULT_LOG_LEVEL } from "./config/defaults.ts";
 import { redactByField, redactByPattern, type RedactionPattern } from "@logtape/redaction";
 
@@ -173,8 +172,12 @@ function lessSevere(a: LogLevel, b: LogLevel): LogLevel {
 
 type SinkId = "console" | "file";
 
-/** Builds a LogTape configuration; opens the log file, so it throws when it cannot. */
-function buildConfig(options: LoggingOptions): Config<SinkId, never> {
+/**
+ * Builds a LogTape configuration; opens the log file, so it throws when it
+ * cannot. The file sink's module is loaded only when a file is configured:
+ * most daemons log to stderr alone and need not hold its code in memory.
+ */
+async function buildConfig(options: LoggingOptions): Promise<Config<SinkId, never>> {
   const formatter = redactedFormatter(options.secrets ?? []);
   const sinks: Partial<Record<SinkId, Sink>> = {
     console: withFilter(redactedSink(stderrSink(formatter)), LOGTAPE_LEVELS[options.consoleLevel]),
@@ -182,6 +185,7 @@ function buildConfig(options: LoggingOptions): Config<SinkId, never> {
   let lowest = options.consoleLevel;
   if (options.filePath !== undefined) {
     const fileLevel = options.fileLevel ?? DEFAULT_LOG_LEVEL;
+    const { getFileSink } = await import("@logtape/file");
     let fileSink: Sink;
     try {
       // bufferSize 0: every line reaches the file at once, so a crash loses none.
@@ -245,7 +249,7 @@ export class Logging implements AsyncDisposable {
    */
   reconfigure(options: LoggingOptions): Promise<void> {
     return this.#serially(async () => {
-      const config = buildConfig(options);
+      const config = await buildConfig(options);
       try {
         await configure(config);
       } catch (error) {

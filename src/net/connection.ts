@@ -1,10 +1,6 @@
 import { getLogger } from "@logtape/logtape";
 import { timingSafeEqual } from "node:crypto";
-import {
-  DEFAULT_MAX_MESSAGE_BYTES,
-  EotSplitter,
-  MessageTooLargeError,
-} from "../protocol/framing.ts";
+import { DEFAULT_MAX_MESSAGE_BYTES, EotFramer, MessageTooLargeError } from "../protocol/framing.ts";
 import {
   decodeMessage,
   encodePing,
@@ -27,6 +23,9 @@ import {
 } from "./errors.ts";
 
 const log = getLogger(["jobd", "net"]);
+
+/** Bytes read from the socket at a time. */
+const READ_BUFFER_BYTES = 16 * 1024;
 
 /**
  * Default bound on the bytes of our messages waiting to be sent: past it,
@@ -270,9 +269,8 @@ export class Connection {
   }
 
   async #readLoop(): Promise<void> {
-    const splitter = new EotSplitter(this.#options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
     try {
-      for await (const bytes of this.#conn.readable.pipeThrough(splitter)) {
+      for await (const bytes of this.#messages()) {
         this.lastReceivedAt = Date.now();
         this.#receive(bytes);
         if (this.#isClosed) break;
@@ -293,6 +291,22 @@ export class Connection {
       }
     } finally {
       this.close();
+    }
+  }
+
+  /**
+   * The peer's messages as they arrive. Every read goes into one buffer for
+   * the connection's life (the framer copies what it keeps): a new buffer per
+   * read left the C allocator's heap in pieces it never gave back, which a
+   * long-running daemon's RSS showed.
+   */
+  async *#messages(): AsyncGenerator<Uint8Array> {
+    const framer = new EotFramer(this.#options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+    const buffer = new Uint8Array(READ_BUFFER_BYTES);
+    for (;;) {
+      const count = await this.#conn.read(buffer);
+      if (count === null) return;
+      yield* framer.push(buffer.subarray(0, count));
     }
   }
 

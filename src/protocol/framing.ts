@@ -13,43 +13,49 @@ export class MessageTooLargeError extends Error {
 }
 
 /**
- * Splits a byte stream into messages at each EOT byte. Emits one chunk per
- * message (without the EOT), whatever the chunking of the input. Bytes of an
- * unfinished message are kept as a list of pieces and joined once when its EOT
- * arrives, so the work is linear in the bytes received. A message longer than
- * `maxMessageBytes` errors the stream; buffered memory never exceeds the limit.
- * Bytes after the last EOT when the input ends are an incomplete message and
- * are dropped.
+ * Splits a byte stream into messages at each EOT byte: `push` takes the bytes
+ * as they arrive, in chunks of any size, and returns the messages they
+ * complete (without the EOT). Every message returned, and every piece kept
+ * of an unfinished one, is a copy: the caller may read the next bytes into
+ * the same buffer. Pieces of an unfinished message are joined once when its
+ * EOT arrives, so the work is linear in the bytes received. A message longer
+ * than `maxMessageBytes` throws `MessageTooLargeError` (as soon as it is known
+ * to be too long, before its EOT); buffered memory never exceeds the limit.
+ * Bytes after the last EOT when the input ends are an incomplete message,
+ * never returned.
  */
-export class EotSplitter extends TransformStream<Uint8Array, Uint8Array> {
+export class EotFramer {
+  readonly #maxMessageBytes: number;
+  #pieces: Uint8Array[] = [];
+  #pending = 0;
+
   constructor(maxMessageBytes: number = DEFAULT_MAX_MESSAGE_BYTES) {
-    let pieces: Uint8Array[] = [];
-    let pending = 0;
-    super({
-      transform(chunk, controller) {
-        let start = 0;
-        while (start < chunk.length) {
-          const end = chunk.indexOf(EOT, start);
-          const stop = end === -1 ? chunk.length : end;
-          if (pending + (stop - start) > maxMessageBytes) {
-            pieces = [];
-            pending = 0;
-            controller.error(new MessageTooLargeError(maxMessageBytes));
-            return;
-          }
-          if (end === -1) {
-            // Copy: the reader may reuse the chunk's buffer for the next read.
-            pieces.push(chunk.slice(start));
-            pending += chunk.length - start;
-            return;
-          }
-          controller.enqueue(join(pieces, pending, chunk.subarray(start, end)));
-          pieces = [];
-          pending = 0;
-          start = end + 1;
-        }
-      },
-    });
+    this.#maxMessageBytes = maxMessageBytes;
+  }
+
+  /** The messages that `chunk` completes, in order. */
+  push(chunk: Uint8Array): Uint8Array[] {
+    const messages: Uint8Array[] = [];
+    let start = 0;
+    while (start < chunk.length) {
+      const end = chunk.indexOf(EOT, start);
+      const stop = end === -1 ? chunk.length : end;
+      if (this.#pending + (stop - start) > this.#maxMessageBytes) {
+        this.#pieces = [];
+        this.#pending = 0;
+        throw new MessageTooLargeError(this.#maxMessageBytes);
+      }
+      if (end === -1) {
+        this.#pieces.push(chunk.slice(start));
+        this.#pending += chunk.length - start;
+        break;
+      }
+      messages.push(join(this.#pieces, this.#pending, chunk.subarray(start, end)));
+      this.#pieces = [];
+      this.#pending = 0;
+      start = end + 1;
+    }
+    return messages;
   }
 }
 

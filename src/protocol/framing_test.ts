@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
   EOT,
-  EotSplitter,
+  EotFramer,
   frame,
   MessageTooLargeError,
 } from "./framing.ts";
@@ -14,11 +14,17 @@ function bytes(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
-/** Feeds `chunks` through a splitter and collects the messages as text. */
-async function split(chunks: (string | Uint8Array)[], maxMessageBytes?: number): Promise<string[]> {
-  const input = chunks.map((chunk) => typeof chunk === "string" ? bytes(chunk) : chunk);
-  const messages = ReadableStream.from(input).pipeThrough(new EotSplitter(maxMessageBytes));
-  return (await Array.fromAsync(messages)).map((message) => decoder.decode(message));
+/** Feeds `chunks` to a framer and collects the messages as text. */
+function split(chunks: (string | Uint8Array)[], maxMessageBytes?: number): Promise<string[]> {
+  const framer = new EotFramer(maxMessageBytes);
+  try {
+    const messages = chunks.flatMap((chunk) =>
+      framer.push(typeof chunk === "string" ? bytes(chunk) : chunk)
+    );
+    return Promise.resolve(messages.map((message) => decoder.decode(message)));
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /** Deterministic PRNG (mulberry32), so a failing round can be replayed. */
@@ -148,22 +154,24 @@ Deno.test("the default limit is 16 MiB", () => {
   assert.equal(DEFAULT_MAX_MESSAGE_BYTES, 16 * 1024 * 1024);
 });
 
-Deno.test("a reused input buffer does not corrupt messages already emitted or buffered", async () => {
-  const splitter = new EotSplitter();
-  const output = Array.fromAsync(splitter.readable);
-  const writer = splitter.writable.getWriter();
-  // A socket reader may hand out the same buffer for every read.
+Deno.test("a reused input buffer does not corrupt messages already returned or buffered", () => {
+  const framer = new EotFramer();
+  // A socket reader may read every chunk into the same buffer.
   const buffer = new Uint8Array(8);
-  const write = async (text: string) => {
+  const messages: Uint8Array[] = [];
+  const push = (text: string) => {
     const encoded = bytes(text);
     buffer.fill(0x21).set(encoded);
-    await writer.write(buffer.subarray(0, encoded.length));
+    messages.push(...framer.push(buffer.subarray(0, encoded.length)));
   };
-  await write("one\x04tw"); // "one" emitted, "tw" buffered
-  await write("o\x04thr"); // completes "two", buffers "thr"
-  await write("ee\x04"); // completes "three"
-  await write("XXXXXXX\x04");
-  await writer.close();
-  const messages = (await output).map((message) => decoder.decode(message));
-  assert.deepEqual(messages, ["one", "two", "three", "XXXXXXX"]);
+  push("one\x04tw"); // "one" returned, "tw" buffered
+  push("o\x04thr"); // completes "two", buffers "thr"
+  push("ee\x04"); // completes "three"
+  push("XXXXXXX\x04");
+  assert.deepEqual(messages.map((message) => decoder.decode(message)), [
+    "one",
+    "two",
+    "three",
+    "XXXXXXX",
+  ]);
 });

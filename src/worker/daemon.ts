@@ -6,6 +6,7 @@ import type { JobStore } from "../storage/job_store.ts";
 import { parseCommandTemplate } from "./command_template.ts";
 import { workerHandlers } from "./handlers.ts";
 import type { LauncherSettings } from "./launcher.ts";
+import { ReadBufferPool } from "./output_capture.ts";
 import { MasterLink } from "./master_link.ts";
 import { recoverLeftBehind } from "./recovery.ts";
 import { Worker } from "./worker.ts";
@@ -21,13 +22,21 @@ const LINK_SETTINGS = [
   "masterReconnectTimeout",
 ] as const satisfies readonly (keyof WorkerConfig)[];
 
-/** Launcher settings from the config: the template parsed once, here. */
-export function launcherSettings(config: WorkerConfig): LauncherSettings {
+/**
+ * Launcher settings from the config: the template parsed once, here. The
+ * pipes' read buffers come from `readBuffers`, which a reload passes on so
+ * that the buffers outlive the settings.
+ */
+export function launcherSettings(
+  config: WorkerConfig,
+  readBuffers: ReadBufferPool = new ReadBufferPool(),
+): LauncherSettings {
   return {
     argv: parseCommandTemplate(config.launcher),
     cwd: config.launcherCwd,
     env: { ...config.launcherEnv },
     maxOutputBytes: config.maxOutputBuffer,
+    readBuffers,
   };
 }
 
@@ -41,9 +50,17 @@ export class WorkerDaemon {
   #store: JobStore;
   #masterLink: MasterLink | undefined;
   #config: WorkerConfig;
+  readonly #readBuffers: ReadBufferPool;
 
-  private constructor(config: WorkerConfig, store: JobStore, worker: Worker, server: Server) {
+  private constructor(
+    config: WorkerConfig,
+    store: JobStore,
+    worker: Worker,
+    server: Server,
+    readBuffers: ReadBufferPool,
+  ) {
     this.#config = config;
+    this.#readBuffers = readBuffers;
     this.#store = store;
     this.worker = worker;
     this.server = server;
@@ -55,7 +72,8 @@ export class WorkerDaemon {
    * fails: a bad launcher template, an unreachable database, a busy port.
    */
   static async start(config: WorkerConfig): Promise<WorkerDaemon> {
-    const launcher = launcherSettings(config);
+    const readBuffers = new ReadBufferPool();
+    const launcher = launcherSettings(config, readBuffers);
     const store = await openJobStore(config);
     let server: Server | undefined;
     try {
@@ -77,7 +95,7 @@ export class WorkerDaemon {
         requiredPassword: config.password,
         alwaysAllowLocalhost: config.alwaysAllowLocalhost,
       });
-      const daemon = new WorkerDaemon(config, store, worker, server);
+      const daemon = new WorkerDaemon(config, store, worker, server, readBuffers);
       if (config.masterHost !== undefined && config.masterPort !== undefined) {
         masterLink = new MasterLink({
           host: config.masterHost,
@@ -154,7 +172,7 @@ export class WorkerDaemon {
         keys: needRestart.join(", "),
       });
     }
-    this.worker.launcher = launcherSettings(next);
+    this.worker.launcher = launcherSettings(next, this.#readBuffers);
     this.worker.fetchLimit = next.fetchLimit;
     this.worker.pollInterval = next.pollInterval;
     for (const [name, concurrency] of next.targets) {

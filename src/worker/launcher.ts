@@ -12,7 +12,7 @@
 
 import type { JobOutcome } from "../storage/job_store.ts";
 import { expandCommand } from "./command_template.ts";
-import { captureOutput } from "./output_capture.ts";
+import { captureOutput, type ReadBufferPool } from "./output_capture.ts";
 
 /** How to start the launcher of every job. */
 export interface LauncherSettings {
@@ -24,6 +24,11 @@ export interface LauncherSettings {
   env: Record<string, string>;
   /** Bound on captured bytes, applied to stdout and to stderr separately. */
   maxOutputBytes: number;
+  /**
+   * Where the pipes' read buffers come from and go back to, shared by the
+   * jobs of one worker; each pipe gets a buffer of its own when absent.
+   */
+  readBuffers?: ReadBufferPool;
 }
 
 /** A launcher process that was started, or failed to start. */
@@ -83,7 +88,7 @@ export function launchJob(jobId: number, settings: LauncherSettings): LaunchedJo
   } catch (error) {
     return new UnstartedJob(describeSpawnFailure(error, jobId, program, settings));
   }
-  return new StartedJob(jobId, child, settings.maxOutputBytes);
+  return new StartedJob(jobId, child, settings);
 }
 
 /** A launcher process that started. */
@@ -92,15 +97,16 @@ class StartedJob implements LaunchedJob {
   #exited = false;
   readonly done: Promise<JobOutcome>;
 
-  constructor(jobId: number, child: Deno.ChildProcess, maxOutputBytes: number) {
+  constructor(jobId: number, child: Deno.ChildProcess, settings: LauncherSettings) {
+    const { maxOutputBytes, readBuffers } = settings;
     this.#child = child;
     const status = child.status.finally(() => {
       this.#exited = true;
     });
     const outcome = Promise.all([
       status,
-      captureOutput(child.stdout, maxOutputBytes),
-      captureOutput(child.stderr, maxOutputBytes),
+      captureOutput(child.stdout, maxOutputBytes, readBuffers),
+      captureOutput(child.stderr, maxOutputBytes, readBuffers),
     ]).then(([status, stdout, stderr]): JobOutcome => {
       const common = { stdout: stdout.text, stderr: stderr.text };
       if (status.signal !== null) {

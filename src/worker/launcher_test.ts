@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type LauncherSettings, launchJob } from "./launcher.ts";
-import { truncationMarker } from "./output_capture.ts";
+import { ReadBufferPool, truncationMarker } from "./output_capture.ts";
 
 /** A fresh temporary directory, removed when the test's scope ends. */
 async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
@@ -28,6 +28,17 @@ Deno.test("a launcher that exits 0 ends ok with its output", async () => {
     stdout: "job 42\n",
     stderr: "note\n",
   });
+});
+
+Deno.test("jobs one after another read their pipes into the same two pooled buffers", async () => {
+  const readBuffers = new ReadBufferPool();
+  const first = await launchJob(1, shell(`echo "first $1"; echo "err $1" >&2`, { readBuffers }))
+    .done;
+  assert.equal(readBuffers.idle, 2);
+  const second = await launchJob(2, shell(`echo "second $1"`, { readBuffers })).done;
+  assert.equal(readBuffers.idle, 2);
+  assert.deepEqual([first.stdout, first.stderr], ["first 1\n", "err 1\n"]);
+  assert.deepEqual([second.stdout, second.stderr], ["second 2\n", ""]);
 });
 
 Deno.test("a launcher that exits non-zero ends as fail with its code", async () => {

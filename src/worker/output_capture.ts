@@ -34,11 +34,15 @@ export function truncationMarker(droppedBytes: number): string {
  * whole rather than decoded as garbage. Never rejects: a read error ends the
  * capture with a note after what was kept.
  *
+ * A byte stream (a child's pipe) is read into a buffer taken from `buffers`
+ * and given back at the end; without a pool each capture allocates its own.
+ *
  * @throws {RangeError} when `maxBytes` is not a non-negative safe integer
  */
 export async function captureOutput(
   stream: ReadableStream<Uint8Array>,
   maxBytes: number,
+  buffers?: ReadBufferPool,
 ): Promise<CapturedOutput> {
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
     throw new RangeError(`Cannot capture output: invalid byte limit '${maxBytes}'`);
@@ -47,7 +51,7 @@ export async function captureOutput(
   let keptBytes = 0;
   let totalBytes = 0;
   let failure: string | undefined;
-  const reader = openReader(stream);
+  const reader = openReader(stream, buffers);
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -72,7 +76,9 @@ export async function captureOutput(
     bytes = bytes.subarray(0, completeCharactersLength(bytes));
   }
   const droppedBytes = totalBytes - bytes.byteLength;
-  let text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
+  let text = bytes.byteLength === 0
+    ? ""
+    : new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
   if (droppedBytes > 0) {
     text += truncationMarker(droppedBytes);
   }
@@ -82,8 +88,56 @@ export async function captureOutput(
   return { text, totalBytes, droppedBytes };
 }
 
-/** Bytes read per read from a byte stream (a pipe's output). */
-const READ_BUFFER_BYTES = 16 * 1024;
+/** Bytes read per read from a byte stream (a child's pipe), the size of a pooled buffer. */
+export const READ_BUFFER_BYTES = 16 * 1024;
+
+/** How many idle buffers a {@linkcode ReadBufferPool} keeps by default: 1 MiB of them. */
+export const DEFAULT_KEPT_READ_BUFFERS = 64;
+
+/**
+ * Read buffers of {@linkcode READ_BUFFER_BYTES} kept from one capture to the
+ * next. Each job reads two pipes; a new buffer per pipe per job is garbage
+ * that V8 frees only at its next collection, by which time thousands of them
+ * have passed through the C allocator, whose heap then stays that large after
+ * the work is done (glibc returns no memory from the middle of its heap). With
+ * a pool a busy worker reuses as many buffers as it runs pipes at once.
+ *
+ * One pool serves one worker (the daemon creates it with the launcher
+ * settings); it keeps at most `maxKept` idle buffers and lets the rest go.
+ */
+export class ReadBufferPool {
+  readonly #idle: ArrayBuffer[] = [];
+  readonly #maxKept: number;
+
+  /** @throws {RangeError} when `maxKept` is not a non-negative safe integer */
+  constructor(maxKept: number = DEFAULT_KEPT_READ_BUFFERS) {
+    if (!Number.isSafeInteger(maxKept) || maxKept < 0) {
+      throw new RangeError(`Cannot create a read buffer pool: invalid size '${maxKept}'`);
+    }
+    this.#maxKept = maxKept;
+  }
+
+  /** How many idle buffers the pool holds now. */
+  get idle(): number {
+    return this.#idle.length;
+  }
+
+  /** An idle buffer, or a new one when none is idle. */
+  take(): ArrayBuffer {
+    return this.#idle.pop() ?? new ArrayBuffer(READ_BUFFER_BYTES);
+  }
+
+  /**
+   * Keeps `buffer` for a later {@linkcode ReadBufferPool.take}. A buffer that
+   * was transferred (detached), that has another size, or that would exceed
+   * the pool's bound is left to the garbage collector.
+   */
+  give(buffer: ArrayBuffer): void {
+    if (buffer.detached || buffer.byteLength !== READ_BUFFER_BYTES) return;
+    if (this.#idle.length >= this.#maxKept || this.#idle.includes(buffer)) return;
+    this.#idle.push(buffer);
+  }
+}
 
 interface ChunkReader {
   read(): Promise<ReadableStreamReadResult<Uint8Array>>;
@@ -91,12 +145,11 @@ interface ChunkReader {
 }
 
 /**
- * Reads a byte stream (a child's pipe) into one reused buffer: the default
- * reader allocates 64 KiB per read, which the C allocator keeps after the job
- * ends, so a busy worker's memory grew with every job. Other streams are read
- * chunk by chunk.
+ * Reads a byte stream (a child's pipe) into one buffer for the whole stream
+ * (the default reader allocates 64 KiB per read), taken from `buffers` when
+ * given and handed back on release. Other streams are read chunk by chunk.
  */
-function openReader(stream: ReadableStream<Uint8Array>): ChunkReader {
+function openReader(stream: ReadableStream<Uint8Array>, buffers?: ReadBufferPool): ChunkReader {
   let byob: ReadableStreamBYOBReader;
   try {
     byob = stream.getReader({ mode: "byob" });
@@ -104,14 +157,22 @@ function openReader(stream: ReadableStream<Uint8Array>): ChunkReader {
     const reader = stream.getReader();
     return { read: () => reader.read(), release: () => reader.releaseLock() };
   }
-  let buffer = new Uint8Array(READ_BUFFER_BYTES);
+  // Each read transfers the buffer; the result's view holds it afterwards. A
+  // read that fails leaves no buffer to give back.
+  let buffer: ArrayBuffer | undefined = buffers?.take() ?? new ArrayBuffer(READ_BUFFER_BYTES);
   return {
     async read() {
-      const result = await byob.read(buffer);
-      if (result.value) buffer = new Uint8Array(result.value.buffer);
+      const view = new Uint8Array(buffer ?? new ArrayBuffer(READ_BUFFER_BYTES));
+      buffer = undefined;
+      const result = await byob.read(view);
+      buffer = result.value?.buffer as ArrayBuffer | undefined;
       return result as ReadableStreamReadResult<Uint8Array>;
     },
-    release: () => byob.releaseLock(),
+    release() {
+      byob.releaseLock();
+      if (buffer !== undefined) buffers?.give(buffer);
+      buffer = undefined;
+    },
   };
 }
 

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { captureOutput, truncationMarker } from "./output_capture.ts";
+import {
+  captureOutput,
+  READ_BUFFER_BYTES,
+  ReadBufferPool,
+  truncationMarker,
+} from "./output_capture.ts";
 
 const encoder = new TextEncoder();
 
@@ -109,4 +114,78 @@ Deno.test("a stream that fails keeps what was read and notes the failure", async
 Deno.test("an invalid limit is refused", async () => {
   await assert.rejects(() => captureOutput(streamOf("x"), -1), RangeError);
   await assert.rejects(() => captureOutput(streamOf("x"), 1.5), RangeError);
+});
+
+/** A byte stream (like a child's pipe, readable into a buffer of ours) of the given chunks. */
+function byteStreamOf(...chunks: string[]): ReadableStream<Uint8Array> {
+  const queue = chunks.map((chunk) => encoder.encode(chunk));
+  return new ReadableStream({
+    type: "bytes",
+    pull(controller) {
+      const next = queue.shift();
+      if (next === undefined) {
+        controller.close();
+        controller.byobRequest?.respond(0);
+      } else controller.enqueue(next);
+    },
+  });
+}
+
+Deno.test("a byte stream is read into a pooled buffer, which goes back to the pool", async () => {
+  const pool = new ReadBufferPool();
+  const captured = await captureOutput(byteStreamOf("hello ", "world"), 100, pool);
+  assert.equal(captured.text, "hello world");
+  assert.equal(pool.idle, 1);
+  const buffer = pool.take();
+  assert.equal(buffer.byteLength, READ_BUFFER_BYTES);
+  assert.equal(buffer.detached, false);
+});
+
+Deno.test("captures one after another reuse one buffer and keep nothing of each other", async () => {
+  const pool = new ReadBufferPool();
+  const first = await captureOutput(byteStreamOf("x".repeat(1000)), 2000, pool);
+  const second = await captureOutput(byteStreamOf("short"), 2000, pool);
+  assert.equal(first.text, "x".repeat(1000));
+  assert.equal(second.text, "short");
+  assert.equal(pool.idle, 1);
+});
+
+Deno.test("captures at the same time each take a buffer of their own", async () => {
+  const pool = new ReadBufferPool();
+  const texts = ["one", "two", "three"];
+  const captured = await Promise.all(
+    texts.map((text) => captureOutput(byteStreamOf(text), 10, pool)),
+  );
+  assert.deepEqual(captured.map((output) => output.text), texts);
+  assert.equal(pool.idle, 3);
+});
+
+Deno.test("a failed byte stream does not give its transferred buffer back", async () => {
+  const pool = new ReadBufferPool();
+  const stream = new ReadableStream<Uint8Array>({
+    type: "bytes",
+    pull(controller) {
+      controller.error(new Error("pipe broke"));
+    },
+  });
+  const captured = await captureOutput(stream, 100, pool);
+  assert.equal(captured.text, "\n[jobd: output capture failed after 0 bytes: pipe broke]");
+  assert.equal(pool.idle, 0);
+});
+
+Deno.test("the pool keeps at most its bound, once each, and only intact buffers of its size", () => {
+  const pool = new ReadBufferPool(2);
+  const kept = pool.take();
+  pool.give(kept);
+  pool.give(kept);
+  assert.equal(pool.idle, 1);
+  pool.give(new ArrayBuffer(READ_BUFFER_BYTES / 2));
+  const transferred = new ArrayBuffer(READ_BUFFER_BYTES);
+  transferred.transfer();
+  pool.give(transferred);
+  assert.equal(pool.idle, 1);
+  pool.give(new ArrayBuffer(READ_BUFFER_BYTES));
+  pool.give(new ArrayBuffer(READ_BUFFER_BYTES));
+  assert.equal(pool.idle, 2);
+  assert.throws(() => new ReadBufferPool(-1), RangeError);
 });
