@@ -450,7 +450,7 @@ async function compileScript(
   return decodeOutput(output);
 }
 
-Deno.test("compile.sh compiles each program from its entry point with exactly its permission flags", async () => {
+Deno.test("compile.sh compiles each program from its entry point with exactly its permission and V8 flags", async () => {
   const { code, stdout, stderr } = await compileScript(["--dry-run", "--out-dir", "/opt/out"], {
     DENORT_BIN: "",
   });

@@ -21,13 +21,17 @@ export class MessageTooLargeError extends Error {
  * EOT arrives, so the work is linear in the bytes received. A message longer
  * than `maxMessageBytes` throws `MessageTooLargeError` (as soon as it is known
  * to be too long, before its EOT); buffered memory never exceeds the limit.
- * Bytes after the last EOT when the input ends are an incomplete message,
- * never returned.
+ * The messages completed earlier in the same chunk are not returned then
+ * (the connection answers the error and closes, so nothing runs unanswered),
+ * and every later `push` throws the same error: the stream cannot be framed
+ * any more. Bytes after the last EOT when the input ends are an incomplete
+ * message, never returned.
  */
 export class EotFramer {
   readonly #maxMessageBytes: number;
   #pieces: Uint8Array[] = [];
   #pending = 0;
+  #failed = false;
 
   constructor(maxMessageBytes: number = DEFAULT_MAX_MESSAGE_BYTES) {
     this.#maxMessageBytes = maxMessageBytes;
@@ -35,6 +39,7 @@ export class EotFramer {
 
   /** The messages that `chunk` completes, in order. */
   push(chunk: Uint8Array): Uint8Array[] {
+    if (this.#failed) throw new MessageTooLargeError(this.#maxMessageBytes);
     const messages: Uint8Array[] = [];
     let start = 0;
     while (start < chunk.length) {
@@ -43,6 +48,7 @@ export class EotFramer {
       if (this.#pending + (stop - start) > this.#maxMessageBytes) {
         this.#pieces = [];
         this.#pending = 0;
+        this.#failed = true;
         throw new MessageTooLargeError(this.#maxMessageBytes);
       }
       if (end === -1) {

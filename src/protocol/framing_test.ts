@@ -175,3 +175,9 @@ Deno.test("a reused input buffer does not corrupt messages already returned or b
     "XXXXXXX",
   ]);
 });
+
+Deno.test("after an oversized message the framer returns nothing more, not even what came before it", () => {
+  const framer = new EotFramer(10);
+  assert.throws(() => framer.push(bytes("ok\x04" + "x".repeat(11))), MessageTooLargeError);
+  assert.throws(() => framer.push(bytes("\x04next\x04")), MessageTooLargeError);
+});

@@ -483,3 +483,17 @@ Deno.test("a final write whose reply was lost is reported stored", async () => {
   assert.equal(result.jobs?.[id].result, "ok");
   assert.equal(store.calls.filter((call) => call === "markDone").length, 2);
 });
+
+Deno.test("a slot that frees while another job runs is claimed for the next waiting job", async () => {
+  const store = new MemoryStore();
+  const [first, second, third] = store.insert("t1", 3);
+  await using setup = await workerOn(store, { t1: 2 });
+  await setup.holdJob(second);
+  setup.worker.poll();
+  await until(`job ${first} done`, () => store.status(first) === "done");
+  // The second job still runs; the slot the first one left goes to the third.
+  await until(`job ${third} done`, () => store.status(third) === "done");
+  assert.equal(store.status(second), "running");
+  await setup.letGo(second);
+  await until(`job ${second} done`, () => store.status(second) === "done");
+});
