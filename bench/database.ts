@@ -206,6 +206,22 @@ export class BenchDatabase implements AsyncDisposable {
     return Object.fromEntries(rows.map((row) => [String(row.status), Number(row.n)]));
   }
 
+  /**
+   * Whether a row of `targets` among the ids of `range` is not `done` yet.
+   * One look-up in the `(status, target, id)` index, so that the benchmark
+   * watching a run costs the database next to nothing (counting by status
+   * reads every row of the range: about 4.5 ms each time for 20,000 rows).
+   */
+  async anyUnfinished(range: IdRange, targets: readonly string[]): Promise<boolean> {
+    const rows = await this.query(
+      `SELECT id FROM ${TABLE}
+        WHERE status IN ('waiting', 'manual', 'accepted', 'running', 'ignored')
+          AND target IN (?) AND id BETWEEN ? AND ? LIMIT 1`,
+      [targets, range.first, range.last],
+    );
+    return rows.length > 0;
+  }
+
   /** Counts of `result` (`ok`, `fail`) among the ids of `range`. */
   async countByResult(range: IdRange): Promise<Record<string, number>> {
     const rows = await this.query(
