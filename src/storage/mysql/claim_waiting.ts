@@ -33,8 +33,9 @@ export function claimSelectSql(table: string, skipLocked: boolean, columns = "id
  * says which read found it (`part`): the jobs carry their target as
  * requested, even where the column's collation matched another spelling; a
  * row that two served names both match (`build` and `BUILD` under a
- * case-insensitive collation) is claimed once, for the first name. The jobs
- * come in the order of `limits`, then by id.
+ * case-insensitive collation) is claimed once, for the name that comes first
+ * in `limits` (as in the SQLite store). The jobs come in the order of
+ * `limits`, then by id.
  */
 export async function claimWaiting(
   context: MysqlContext,
@@ -42,6 +43,9 @@ export async function claimWaiting(
 ): Promise<ClaimedJob[]> {
   const { table, tracksOwner, workerName, queryTimeoutMs, skipLocked } = context;
   const byName = [...limits].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+  // Where each read's target stands in `limits`: the order of the result.
+  const rank = new Map([...limits.keys()].map((name, index) => [name, index]));
+  const rankOf = (row: RowDataPacket) => rank.get(byName[Number(row.part)][0])!;
   const select = (part: number) => claimSelectSql(table, skipLocked, `id, ${part} AS part`);
   const reads = skipLocked && byName.length > 1
     ? [{
@@ -49,13 +53,13 @@ export async function claimWaiting(
       values: byName.flat(),
     }]
     : byName.map(([target, limit], part) => ({ sql: select(part), values: [target, limit] }));
-  const jobs = await inTransaction(context, async (connection) => {
+  return await inTransaction(context, async (connection) => {
     const rows: RowDataPacket[] = [];
     for (const { sql, values } of reads) {
       rows.push(...await runQuery<RowDataPacket[]>(connection, queryTimeoutMs, sql, values));
     }
     const claimed = new Map<number, ClaimedJob>();
-    rows.sort((a, b) => Number(a.part) - Number(b.part) || Number(a.id) - Number(b.id));
+    rows.sort((a, b) => rankOf(a) - rankOf(b) || Number(a.id) - Number(b.id));
     for (const row of rows) {
       const id = Number(row.id);
       if (claimed.has(id)) continue;
@@ -75,14 +79,4 @@ export async function claimWaiting(
     }
     return [...claimed.values()];
   });
-  return inRequestOrder(jobs, limits);
-}
-
-/** Claimed jobs in the order of `limits`' targets, then by id. */
-function inRequestOrder(
-  jobs: ClaimedJob[],
-  limits: ReadonlyMap<string, number>,
-): ClaimedJob[] {
-  const rank = new Map([...limits.keys()].map((name, index) => [name, index]));
-  return jobs.sort((a, b) => rank.get(a.target)! - rank.get(b.target)! || a.id - b.id);
 }
