@@ -11,6 +11,7 @@ import type { Connection, Pool, ResultSetHeader, RowDataPacket } from "mysql2/pr
 import { type MariaDbServer, startMariaDb } from "../scripts/mariadb.ts";
 import { parseTestMysql, schemaStatements } from "../tests/helpers/database.ts";
 import { claimSelectSql } from "../src/storage/mysql/claim_waiting.ts";
+import { parseServerVersion, supportsSkipLocked } from "../src/storage/mysql/server_version.ts";
 import { quoteIdentifier } from "../src/storage/mysql/identifier.ts";
 import { nowMs, summarize, type Summary } from "./stats.ts";
 
@@ -107,11 +108,7 @@ export class BenchDatabase implements AsyncDisposable {
 
   /** Whether the server has `FOR UPDATE SKIP LOCKED` (MariaDB ≥ 10.6, MySQL ≥ 8.0.1). */
   get skipLocked(): boolean {
-    const [major, minor, patch] = (this.version.match(/^(\d+)\.(\d+)\.(\d+)/) ?? [])
-      .slice(1).map(Number);
-    if (major === undefined) return false;
-    if (/mariadb/i.test(this.version)) return major > 10 || (major === 10 && minor >= 6);
-    return major > 8 || (major === 8 && (minor > 0 || patch >= 1));
+    return supportsSkipLocked(parseServerVersion(this.version));
   }
 
   /** Runs SQL on the benchmark database. */
