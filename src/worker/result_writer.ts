@@ -14,7 +14,7 @@ const BATCH_SIZE = 200;
  * write. Jobs that end close together are then stored by one statement
  * instead of one each; their slots are free already, so nothing waits on it.
  */
-export const GATHER_MS = 5;
+const GATHER_MS = 5;
 
 /** What became of a result: stored, refused because the row was no longer `running`, or given up. */
 export type WriteOutcome = "stored" | "untouched" | "abandoned";
