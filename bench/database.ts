@@ -92,7 +92,7 @@ export class BenchDatabase implements AsyncDisposable {
       }
       const pool = mysql.createPool({ ...address, database, connectionLimit: 4 });
       try {
-        for (const statement of await schemaStatements({ table: TABLE, withWorkerColumn: false })) {
+        for (const statement of await schemaStatements({ table: TABLE, withWorkerColumn: true })) {
           await pool.query(statement);
         }
       } catch (error) {

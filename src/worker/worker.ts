@@ -97,7 +97,7 @@ export class Worker {
     this.#store = options.store;
     this.#results = new ResultWriter(options.store);
     for (const [name, concurrency] of options.targets) {
-      this.targets.set(name, new Target(name, concurrency));
+      this.targets.set(name, new Target(name, concurrency, this.#maxAhead));
     }
   }
 
@@ -109,6 +109,16 @@ export class Worker {
   /** Most rows one claim takes; replaced on config reload. */
   set fetchLimit(limit: number) {
     this.#options = { ...this.#options, fetchLimit: limit };
+    for (const target of this.targets.values()) target.maxAhead = this.#maxAhead;
+  }
+
+  /**
+   * Most background jobs a target claims ahead of its free slots: up to a
+   * claim's worth, and none without crash recovery (no `worker` column),
+   * where rows claimed ahead by a worker that crashed would stay `accepted`.
+   */
+  get #maxAhead(): number {
+    return this.#store.tracksOwner ? this.#options.fetchLimit : 0;
   }
 
   /**
@@ -183,7 +193,7 @@ export class Worker {
   /** Starts serving a target. */
   addTarget(name: string, concurrency: number): void {
     if (this.targets.has(name)) throw new RequestError(`target '${name}' already added`);
-    this.targets.set(name, new Target(name, concurrency));
+    this.targets.set(name, new Target(name, concurrency, this.#maxAhead));
     log.info("Target {name} added with concurrency {concurrency}", { name, concurrency });
     this.#options.onTargetsChanged?.();
     this.poll([name]);
@@ -529,6 +539,7 @@ export class Worker {
         });
         return;
       }
+      const launchedAt = performance.now();
       const launched = launchJob(job.id, this.#options.launcher);
       running.launched = launched;
       log.info("Job {id} of {target} started (pid {pid})", {
@@ -537,6 +548,7 @@ export class Worker {
         pid: launched.pid ?? "none",
       });
       const outcome = await launched.done;
+      if (job.origin === "waiting") target.recordRunTime(performance.now() - launchedAt);
       this.#finish(target, job);
       log.info("Job {id} ended: {result}, code {code}, signal {signal}", {
         id: job.id,

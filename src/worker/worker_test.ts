@@ -9,6 +9,7 @@ import type {
   ManualClaim,
 } from "../storage/job_store.ts";
 import type { LauncherSettings } from "./launcher.ts";
+import { CLAIM_AHEAD_MS } from "./target.ts";
 import { Worker } from "./worker.ts";
 
 /** The operations of a JobStore, by name. */
@@ -39,7 +40,8 @@ interface Row {
  * it throw before its change or after it (a commit whose reply was lost).
  */
 class MemoryStore implements JobStore {
-  readonly tracksOwner = true;
+  /** Whether the table has the `worker` column (crash recovery). */
+  readonly tracksOwner: boolean;
   readonly rows = new Map<number, Row>();
   readonly calls: Operation[] = [];
   /** The ids of each `markRunning` call. */
@@ -52,6 +54,10 @@ class MemoryStore implements JobStore {
   #nextId = 1;
   #hooks = new Map<Operation, Hook[]>();
   #reached = new Map<Operation, PromiseWithResolvers<void>>();
+
+  constructor(options: { tracksOwner?: boolean } = {}) {
+    this.tracksOwner = options.tracksOwner ?? true;
+  }
 
   insert(target: string, count = 1, status: JobStatus = "waiting"): number[] {
     return Array.from({ length: count }, () => {
@@ -496,4 +502,46 @@ Deno.test("a slot that frees while another job runs is claimed for the next wait
   assert.equal(store.status(second), "running");
   await setup.letGo(second);
   await until(`job ${second} done`, () => store.status(second) === "done");
+});
+
+Deno.test("a target whose jobs end quickly claims jobs ahead of its free slots, in a few large claims", async () => {
+  const store = new MemoryStore();
+  const ids = store.insert("t1", 60);
+  await using setup = await workerOn(store, { t1: 4 });
+  setup.worker.poll();
+  await until("every job done", () => ids.every((id) => store.status(id) === "done"));
+  const limits = store.claimWaitingCalls.map((call) => call[0][1]);
+  // Nothing has ended yet at the first claim: it takes what the slots can run.
+  assert.equal(limits[0], 4);
+  assert.ok(limits.some((limit) => limit > 4), `claims asked for ${limits.join(", ")}`);
+  assert.ok(limits.length < 60 / 4, `${limits.length} claims`);
+});
+
+Deno.test("a target whose jobs run longer than the claim-ahead horizon claims only for free slots", async () => {
+  const store = new MemoryStore();
+  const [first, second, third] = store.insert("t1", 3);
+  await using setup = await workerOn(store, { t1: 1 });
+  await setup.holdJob(first);
+  await setup.holdJob(second);
+  setup.worker.poll();
+  await until(`job ${first} running`, () => store.status(first) === "running");
+  await new Promise((resolve) => setTimeout(resolve, CLAIM_AHEAD_MS * 2));
+  await setup.letGo(first);
+  await until(`job ${second} running`, () => store.status(second) === "running");
+  // The slot went to the second job; the third was not claimed ahead of it.
+  assert.equal(store.status(third), "waiting");
+  await setup.letGo(second);
+  await until(`job ${third} done`, () => store.status(third) === "done");
+  const limits = store.claimWaitingCalls.map((call) => call[0][1]);
+  assert.ok(limits.every((limit) => limit === 1), `claims asked for ${limits.join(", ")}`);
+});
+
+Deno.test("without the worker column a target claims only for its free slots, however quickly its jobs end", async () => {
+  const store = new MemoryStore({ tracksOwner: false });
+  const ids = store.insert("t1", 20);
+  await using setup = await workerOn(store, { t1: 4 });
+  setup.worker.poll();
+  await until("every job done", () => ids.every((id) => store.status(id) === "done"));
+  const limits = store.claimWaitingCalls.map((call) => call[0][1]);
+  assert.ok(limits.every((limit) => limit <= 4), `claims asked for ${limits.join(", ")}`);
 });
