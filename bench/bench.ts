@@ -91,7 +91,7 @@ async function run(
   const startedAt = new Date();
   const began = performance.now();
   log(options.mysql ? "Connecting to the given MariaDB" : "Starting a throwaway MariaDB");
-  const db = await BenchDatabase.open(options.mysql);
+  const db = await BenchDatabase.open(options.mysql, { workerColumn: options.workerColumn });
   cleanups.push(() => db[Symbol.asyncDispose]());
   const machine = await describeMachine(db.version);
   const databasePid = await findDatabasePid(db.address.port);
@@ -257,6 +257,7 @@ async function run(
       latency: options.latency,
       backlog: options.backlog,
       database: db.throwaway ? "throwaway MariaDB" : "given server",
+      workerColumn: options.workerColumn,
     },
     limits: { spawn, update },
     throughput,

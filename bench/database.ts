@@ -74,7 +74,10 @@ export class BenchDatabase implements AsyncDisposable {
    * `mysqlAddress` (`host:port:user:password`), or on a throwaway MariaDB
    * when undefined.
    */
-  static async open(mysqlAddress: string | undefined): Promise<BenchDatabase> {
+  static async open(
+    mysqlAddress: string | undefined,
+    options: { workerColumn: boolean },
+  ): Promise<BenchDatabase> {
     const server = mysqlAddress === undefined ? await startMariaDb() : undefined;
     try {
       const address: ServerAddress = server
@@ -92,7 +95,12 @@ export class BenchDatabase implements AsyncDisposable {
       }
       const pool = mysql.createPool({ ...address, database, connectionLimit: 4 });
       try {
-        for (const statement of await schemaStatements({ table: TABLE, withWorkerColumn: true })) {
+        for (
+          const statement of await schemaStatements({
+            table: TABLE,
+            withWorkerColumn: options.workerColumn,
+          })
+        ) {
           await pool.query(statement);
         }
       } catch (error) {

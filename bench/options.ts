@@ -49,6 +49,11 @@ export interface BenchOptions {
   out: string;
   /** Keep the temporary folder with configs, logs and launcher records (`--keep`). */
   keep: boolean;
+  /**
+   * Whether the jobs table has the optional `worker` column (crash recovery,
+   * which claiming ahead needs); `--without-worker-column` leaves it out.
+   */
+  workerColumn: boolean;
 }
 
 /** What the command line asks for: a run, or text to print and an exit code. */
@@ -113,6 +118,9 @@ Options:
   --mysql H:P:U:PW    use this server (default: JOBD_TEST_MYSQL, else a throwaway MariaDB)
   --out DIR           folder of the JSON results (bench/results)
   --keep              keep the temporary folder (configs, daemon logs, launcher records)
+  --without-worker-column
+                      jobs table without the optional worker column (no crash
+                      recovery, so the workers claim no jobs ahead of free slots)
   -h, --help          print this help
 `;
 
@@ -145,6 +153,7 @@ export function parseBenchArgs(args: string[]): ParsedCommand {
         "mysql": { type: "string" },
         "out": { type: "string" },
         "keep": { type: "boolean" },
+        "without-worker-column": { type: "boolean" },
         "help": { type: "boolean", short: "h" },
       } as const,
       strict: true,
@@ -211,6 +220,7 @@ export function parseBenchArgs(args: string[]): ParsedCommand {
       mysql: values.mysql ?? (Deno.env.get("JOBD_TEST_MYSQL") || undefined),
       out: values.out ?? `${ROOT}bench/results`,
       keep: values.keep ?? false,
+      workerColumn: !(values["without-worker-column"] ?? false),
     },
   };
 }

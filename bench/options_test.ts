@@ -22,6 +22,11 @@ Deno.test("without options the run uses the documented defaults and our own daem
   assert.equal(options.launcher, "/bin/true {id}");
   assert.match(options.workerCmd, / run .*worker\.ts --config \{config\}$/);
   assert.match(options.masterCmd ?? "", / run .*master\.ts --config \{config\}$/);
+  assert.equal(options.workerColumn, true);
+});
+
+Deno.test("--without-worker-column measures the jobs table without the optional worker column", () => {
+  assert.equal(optionsOf(["--without-worker-column"]).workerColumn, false);
 });
 
 Deno.test("numbers may use underscores, and the spawn samples never exceed the jobs", () => {

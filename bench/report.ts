@@ -218,7 +218,10 @@ export function renderReport(result: BenchResult): string {
       " ms",
     ]);
   }
-  rows.push(`Throughput (${throughput.jobs} jobs, ${result.settings.workers} worker(s))`);
+  const table = result.settings.workerColumn === false ? "no worker column" : "worker column";
+  rows.push(
+    `Throughput (${throughput.jobs} jobs, ${result.settings.workers} worker(s), ${table})`,
+  );
   rows.push([
     "end to end, poke to last row done",
     `${rate(throughput.perSecond)} (${(throughput.ms / 1000).toFixed(1)} s)`,
