@@ -2,23 +2,30 @@ import type { ClaimedJob } from "../storage/job_store.ts";
 
 /**
  * How far ahead of its free slots a target claims background jobs: as many
- * as its slots are expected to start within this many milliseconds, judged
- * by how long its recent background jobs ran. Jobs that end in a few
- * milliseconds are then claimed many at a time, and a freed slot starts the
- * next one without waiting for the database; a target whose jobs run for
- * seconds claims only for its free slots, so no job waits here for long while
- * another worker could run it.
+ * as it is expected to start within this many milliseconds, judged by how
+ * many it started over the last {@linkcode START_RATE_WINDOW_MS}. Jobs that
+ * end in a few milliseconds are then claimed many at a time, and a freed slot
+ * starts the next one without waiting for the database; a target that starts
+ * fewer than one job per this many milliseconds claims only for its free
+ * slots.
  */
 export const CLAIM_AHEAD_MS = 100;
 
-/** Weight of the newest run time in a target's running average. */
-const RUN_TIME_WEIGHT = 0.125;
+/** The window over which a target's start rate is counted. */
+export const START_RATE_WINDOW_MS = 1000;
+
+/**
+ * After this long without a background job starting (a job that runs long
+ * in every slot, a pause, a batch of run-manual jobs), the background jobs a
+ * target holds beyond its free slots are given back for others to run.
+ */
+export const STALE_QUEUE_MS = 1000;
 
 /**
  * One queue the worker serves: its concurrency limit, whether it is paused,
- * the claimed jobs waiting for a slot and the jobs running. Background jobs
- * wait while the target is paused; manual jobs (an explicit request) do not,
- * and go before background jobs.
+ * the claimed jobs waiting for a slot, the jobs running, and how many more a
+ * claim may add. Background jobs wait while the target is paused; manual
+ * jobs (an explicit request) do not, and go before background jobs.
  */
 export class Target {
   readonly name: string;
@@ -29,15 +36,16 @@ export class Target {
   readonly #manual: ClaimedJob[] = [];
   readonly #background: ClaimedJob[] = [];
   #running = 0;
-  /** Running average of how long background jobs ran, in ms; undefined before the first. */
-  #runTimeMs: number | undefined;
-  /** Most background jobs claimed ahead of free slots (the worker's `mysql_fetch_limit`). */
-  maxAhead: number;
+  /** When background jobs started within the last {@linkcode START_RATE_WINDOW_MS}, oldest first. */
+  readonly #starts: number[] = [];
+  #lastStart = -Infinity;
+  readonly #clock: () => number;
 
-  constructor(name: string, concurrency: number, maxAhead = 0) {
+  /** `clock`: milliseconds on a monotonic clock (tests pass their own). */
+  constructor(name: string, concurrency: number, clock: () => number = () => performance.now()) {
     this.name = name;
     this.concurrency = concurrency;
-    this.maxAhead = maxAhead;
+    this.#clock = clock;
   }
 
   /** Jobs claimed and waiting for a slot. */
@@ -56,32 +64,43 @@ export class Target {
   }
 
   /**
-   * How many background jobs are claimed ahead of free slots: those the
-   * slots are expected to start within {@linkcode CLAIM_AHEAD_MS}; none
-   * while paused or before a job has ended.
+   * How many background jobs to claim ahead of free slots, at most
+   * `maxAhead`: those the target is expected to start within
+   * {@linkcode CLAIM_AHEAD_MS} at the rate it started them lately; none while
+   * paused.
    */
-  get ahead(): number {
-    if (this.paused || this.#runTimeMs === undefined) return 0;
-    const expected = Math.floor(this.concurrency * CLAIM_AHEAD_MS / Math.max(this.#runTimeMs, 1));
-    return Math.min(this.maxAhead, expected);
+  ahead(maxAhead: number): number {
+    if (this.paused || maxAhead <= 0) return 0;
+    this.#forgetOldStarts();
+    const expected = Math.floor(this.#starts.length * CLAIM_AHEAD_MS / START_RATE_WINDOW_MS);
+    return Math.min(maxAhead, expected);
   }
 
   /**
-   * How many more jobs a claim may add now: up to the free slots plus
-   * {@linkcode ahead}. While more than half of those claimed ahead still
-   * wait, none, so that claims are fewer and larger.
+   * How many more jobs a claim may add now: the free slots plus
+   * {@linkcode ahead}. While more than half of that many jobs claimed ahead
+   * still wait, none, so that claims are fewer and larger.
    */
-  get room(): number {
-    const ahead = this.ahead;
+  room(maxAhead: number): number {
+    const ahead = this.ahead(maxAhead);
     if (ahead > 0 && this.queued > ahead / 2) return 0;
     return Math.max(0, this.concurrency + ahead - this.length);
   }
 
-  /** Counts how long a background job ran (launch to end) into {@linkcode ahead}. */
-  recordRunTime(ms: number): void {
-    this.#runTimeMs = this.#runTimeMs === undefined
-      ? ms
-      : this.#runTimeMs + (ms - this.#runTimeMs) * RUN_TIME_WEIGHT;
+  /** Queued background jobs beyond what the free slots can start now. */
+  get surplus(): number {
+    const free = Math.max(0, this.concurrency - this.#running - this.#manual.length);
+    return Math.max(0, this.#background.length - free);
+  }
+
+  /**
+   * When no background job has started for {@linkcode STALE_QUEUE_MS},
+   * takes the {@linkcode surplus} off the queue (the jobs claimed last) to be
+   * given back; otherwise none.
+   */
+  takeStale(): ClaimedJob[] {
+    if (this.#clock() - this.#lastStart < STALE_QUEUE_MS) return [];
+    return this.#background.splice(this.#background.length - this.surplus);
   }
 
   /** Queues a claimed job. */
@@ -92,9 +111,23 @@ export class Target {
   /** Takes the next job that may start now and counts it as running, if any. */
   takeStartable(): ClaimedJob | undefined {
     if (this.#running >= this.concurrency) return undefined;
-    const job = this.#manual.shift() ?? (this.paused ? undefined : this.#background.shift());
-    if (job) this.#running++;
+    const manual = this.#manual.shift();
+    if (manual) {
+      this.#running++;
+      return manual;
+    }
+    const job = this.paused ? undefined : this.#background.shift();
+    if (!job) return undefined;
+    this.#running++;
+    this.#lastStart = this.#clock();
+    this.#starts.push(this.#lastStart);
+    this.#forgetOldStarts();
     return job;
+  }
+
+  #forgetOldStarts(): void {
+    const windowStart = this.#clock() - START_RATE_WINDOW_MS;
+    while (this.#starts.length > 0 && this.#starts[0] <= windowStart) this.#starts.shift();
   }
 
   /** Counts a running job as ended. */

@@ -1,60 +1,98 @@
 import assert from "node:assert/strict";
-import { CLAIM_AHEAD_MS, Target } from "./target.ts";
+import type { ClaimedJob } from "../storage/job_store.ts";
+import { CLAIM_AHEAD_MS, STALE_QUEUE_MS, START_RATE_WINDOW_MS, Target } from "./target.ts";
 
-/** A target of concurrency 2 that may claim up to 100 jobs ahead, with `queued` background jobs queued. */
-function targetWith(queued = 0): Target {
-  const target = new Target("t1", 2, 100);
-  for (let id = 1; id <= queued; id++) target.enqueue({ id, target: "t1", origin: "waiting" });
-  return target;
+/** A target of concurrency 2 on a clock the test moves by hand. */
+function targetOnClock() {
+  const clock = { now: 0 };
+  const target = new Target("t1", 2, () => clock.now);
+  let nextId = 1;
+  const enqueue = (count: number, origin: ClaimedJob["origin"] = "waiting") => {
+    for (let i = 0; i < count; i++) target.enqueue({ id: nextId++, target: "t1", origin });
+  };
+  /** Starts `count` background jobs, each ending at once, `gapMs` apart. */
+  const runJobs = (count: number, gapMs: number) => {
+    for (let i = 0; i < count; i++) {
+      enqueue(1);
+      assert.ok(target.takeStartable());
+      target.finishOne();
+      clock.now += gapMs;
+    }
+  };
+  return { clock, target, enqueue, runJobs };
 }
 
-Deno.test("before any job has ended, a target claims only for its free slots", () => {
-  const target = targetWith(1);
-  assert.equal(target.ahead, 0);
-  assert.equal(target.room, 1);
-  target.takeStartable();
-  assert.equal(target.room, 1);
+Deno.test("before any job has started, a target claims only for its free slots", () => {
+  const { target, enqueue } = targetOnClock();
+  assert.equal(target.ahead(100), 0);
+  assert.equal(target.room(100), 2);
+  enqueue(1);
+  assert.equal(target.room(100), 1);
 });
 
-Deno.test("a target claims ahead as many jobs as its slots are expected to start within the horizon", () => {
-  const target = targetWith();
-  target.recordRunTime(10);
-  // Two slots, each starting a job every 10 ms.
-  assert.equal(target.ahead, 2 * CLAIM_AHEAD_MS / 10);
-  assert.equal(target.room, 2 + target.ahead);
+Deno.test("a target claims ahead as many jobs as it started per claim-ahead horizon lately", () => {
+  const { target, runJobs } = targetOnClock();
+  runJobs(50, START_RATE_WINDOW_MS / 100);
+  assert.equal(target.ahead(100), 50 * CLAIM_AHEAD_MS / START_RATE_WINDOW_MS);
+  assert.equal(target.room(100), 2 + target.ahead(100));
 });
 
-Deno.test("a target whose jobs run longer than the horizon claims nothing ahead", () => {
-  const target = targetWith();
-  target.recordRunTime(CLAIM_AHEAD_MS * 3);
-  assert.equal(target.ahead, 0);
-  assert.equal(target.room, 2);
+Deno.test("starts older than the rate window no longer count", () => {
+  const { clock, target, runJobs } = targetOnClock();
+  runJobs(50, 1);
+  assert.ok(target.ahead(100) > 0);
+  clock.now += START_RATE_WINDOW_MS;
+  assert.equal(target.ahead(100), 0);
 });
 
-Deno.test("jobs claimed ahead are bounded by the fetch limit, and by nothing while paused", () => {
-  const target = targetWith();
-  target.recordRunTime(0.01);
-  assert.equal(target.ahead, 100);
-  target.maxAhead = 7;
-  assert.equal(target.ahead, 7);
+Deno.test("a target that starts fewer jobs than one per horizon claims nothing ahead", () => {
+  const { target, runJobs } = targetOnClock();
+  runJobs(START_RATE_WINDOW_MS / CLAIM_AHEAD_MS - 1, 10);
+  assert.equal(target.ahead(100), 0);
+  assert.equal(target.room(100), 2);
+});
+
+Deno.test("jobs claimed ahead are bounded by the given most, and none are claimed ahead while paused", () => {
+  const { target, runJobs } = targetOnClock();
+  runJobs(500, 1);
+  assert.equal(target.ahead(100), 50);
+  assert.equal(target.ahead(7), 7);
+  assert.equal(target.ahead(0), 0);
   target.paused = true;
-  assert.equal(target.ahead, 0);
-  assert.equal(target.room, 2);
+  assert.equal(target.ahead(100), 0);
+  assert.equal(target.room(100), 2);
 });
 
-Deno.test("a target claims again only once half of what it claimed ahead has started", () => {
-  const target = targetWith(11);
-  target.recordRunTime(10); // 20 ahead
-  assert.equal(target.room, 0);
+Deno.test("a target claims again only once half of what it claims ahead has started", () => {
+  const { target, enqueue, runJobs } = targetOnClock();
+  runJobs(200, 1); // 20 ahead
+  enqueue(11);
+  assert.equal(target.room(100), 0);
   target.takeStartable(); // 10 queued, 1 running
-  assert.equal(target.room, 2 + 20 - 11);
+  assert.equal(target.room(100), 2 + 20 - 11);
 });
 
-Deno.test("the run time is a running average: one slow job does not stop claiming ahead", () => {
-  const target = targetWith();
-  target.recordRunTime(10);
-  target.recordRunTime(1000);
-  assert.ok(target.ahead > 0, `ahead ${target.ahead}`);
-  for (let i = 0; i < 40; i++) target.recordRunTime(1000);
-  assert.equal(target.ahead, 0);
+Deno.test("background jobs beyond the free slots are taken back once none has started for a while", () => {
+  const { clock, target, enqueue, runJobs } = targetOnClock();
+  runJobs(1, 0);
+  enqueue(5);
+  target.takeStartable(); // job 2 runs: one slot free, five queued
+  assert.equal(target.surplus, 3);
+  clock.now += STALE_QUEUE_MS - 1;
+  assert.deepEqual(target.takeStale(), []);
+  clock.now += 1;
+  // The jobs claimed last go; the next ones in line stay for the free slot.
+  assert.deepEqual(target.takeStale().map((job) => job.id), [4, 5, 6]);
+  assert.equal(target.queued, 1);
+  assert.equal(target.surplus, 0);
+});
+
+Deno.test("queued run-manual jobs take free slots first and are never taken back", () => {
+  const { clock, target, enqueue } = targetOnClock();
+  enqueue(2, "manual");
+  enqueue(2);
+  assert.equal(target.surplus, 2);
+  clock.now += STALE_QUEUE_MS;
+  assert.deepEqual(target.takeStale().map((job) => job.origin), ["waiting", "waiting"]);
+  assert.equal(target.queued, 2);
 });

@@ -15,7 +15,7 @@ import { ResultWriter } from "./result_writer.ts";
 import { parseSignal } from "./signals.ts";
 import { Sleeper } from "./sleeper.ts";
 import { describeJobs } from "../text.ts";
-import { Target } from "./target.ts";
+import { STALE_QUEUE_MS, Target } from "./target.ts";
 
 const log = getLogger(["jobd", "worker"]);
 
@@ -76,6 +76,10 @@ export class Worker {
   #claimAgain = false;
   #claimRetry: ReturnType<typeof setTimeout> | undefined;
   #claimGather: ReturnType<typeof setTimeout> | undefined;
+  /** Armed while a target holds background jobs beyond its free slots. */
+  #queueWatch: ReturnType<typeof setTimeout> | undefined;
+  /** Jobs taken off a stalled queue, being given back. */
+  #givingBack: { ids: Set<number>; done: Promise<void> } | undefined;
   #claimBackoff = new Backoff();
   /** A claim failed: it may have committed without our knowing; look for such rows. */
   #claimInDoubt = false;
@@ -97,7 +101,7 @@ export class Worker {
     this.#store = options.store;
     this.#results = new ResultWriter(options.store);
     for (const [name, concurrency] of options.targets) {
-      this.targets.set(name, new Target(name, concurrency, this.#maxAhead));
+      this.targets.set(name, new Target(name, concurrency));
     }
   }
 
@@ -109,16 +113,16 @@ export class Worker {
   /** Most rows one claim takes; replaced on config reload. */
   set fetchLimit(limit: number) {
     this.#options = { ...this.#options, fetchLimit: limit };
-    for (const target of this.targets.values()) target.maxAhead = this.#maxAhead;
   }
 
   /**
-   * Most background jobs a target claims ahead of its free slots: up to a
-   * claim's worth, and none without crash recovery (no `worker` column),
-   * where rows claimed ahead by a worker that crashed would stay `accepted`.
+   * How many more jobs a claim may add to the target now. Jobs are claimed
+   * ahead of free slots up to a claim's worth, and only with crash recovery
+   * (the `worker` column): without it, rows claimed ahead by a worker that
+   * crashed would stay `accepted` until fixed by hand.
    */
-  get #maxAhead(): number {
-    return this.#store.tracksOwner ? this.#options.fetchLimit : 0;
+  #roomOf(target: Target): number {
+    return target.room(this.#store.tracksOwner ? this.#options.fetchLimit : 0);
   }
 
   /**
@@ -193,7 +197,7 @@ export class Worker {
   /** Starts serving a target. */
   addTarget(name: string, concurrency: number): void {
     if (this.targets.has(name)) throw new RequestError(`target '${name}' already added`);
-    this.targets.set(name, new Target(name, concurrency, this.#maxAhead));
+    this.targets.set(name, new Target(name, concurrency));
     log.info("Target {name} added with concurrency {concurrency}", { name, concurrency });
     this.#options.onTargetsChanged?.();
     this.poll([name]);
@@ -213,7 +217,7 @@ export class Worker {
     const target = this.#target(name);
     target.concurrency = concurrency;
     this.#schedule(target);
-    if (target.room > 0) this.poll([name]);
+    this.poll([name]);
   }
 
   /**
@@ -327,8 +331,10 @@ export class Worker {
     clearInterval(this.#pollTimer);
     clearTimeout(this.#claimRetry);
     clearTimeout(this.#claimGather);
+    clearTimeout(this.#queueWatch);
     while (this.#claiming) await new Promise((resolve) => setTimeout(resolve, 10));
     await Promise.allSettled(this.#manualClaims);
+    await this.#givingBack?.done;
     const unstarted = [...this.targets.values()].flatMap((target) => target.drainQueued());
     for (const job of unstarted) {
       this.#waiters.get(job.id)?.resolve({ error: "the worker is shutting down" });
@@ -425,8 +431,10 @@ export class Worker {
     if (this.#stopping) return;
     const limits = new Map<string, number>();
     for (const target of this.targets.values()) {
-      if (!target.pollPending || target.room === 0) continue;
-      limits.set(target.name, Math.min(target.room, this.#options.fetchLimit));
+      if (!target.pollPending) continue;
+      const room = this.#roomOf(target);
+      if (room === 0) continue;
+      limits.set(target.name, Math.min(room, this.#options.fetchLimit));
       // Cleared before the claim: a poll that arrives during it (for rows
       // inserted after its snapshot) sets it again and is served next round.
       target.pollPending = false;
@@ -489,7 +497,11 @@ export class Worker {
   async #adopt(manualIds: ReadonlySet<number>): Promise<void> {
     const leftBehind = await this.#store.findLeftBehind();
     // Known now, after the query: running, queued, or being claimed by a run-manual.
-    const known = new Set([...this.#running.keys(), ...this.#waiters.keys()]);
+    const known = new Set([
+      ...this.#running.keys(),
+      ...this.#waiters.keys(),
+      ...this.#givingBack?.ids ?? [],
+    ]);
     for (const target of this.targets.values()) for (const id of target.queuedIds()) known.add(id);
     const adopted = leftBehind.filter((job) => job.status === "accepted" && !known.has(job.id));
     // The client of a failed run-manual got an error: its rows wait for the
@@ -519,6 +531,71 @@ export class Worker {
     for (let job = target.takeStartable(); job; job = target.takeStartable()) {
       this.#run(target, job);
     }
+    if (target.surplus > 0) this.#watchQueues();
+  }
+
+  /**
+   * While any target holds background jobs beyond its free slots, looks
+   * every {@linkcode STALE_QUEUE_MS} for targets that started none for that
+   * long, and gives those jobs back.
+   */
+  #watchQueues(): void {
+    if (this.#stopping || this.#queueWatch !== undefined) return;
+    this.#queueWatch = setTimeout(async () => {
+      await this.#givingBack?.done;
+      this.#queueWatch = undefined;
+      const ids = new Set<number>();
+      const done = this.#giveBackStale(ids);
+      this.#givingBack = { ids, done };
+      await done;
+      this.#givingBack = undefined;
+      if ([...this.targets.values()].some((target) => target.surplus > 0)) this.#watchQueues();
+    }, STALE_QUEUE_MS);
+  }
+
+  /**
+   * Gives back the jobs claimed ahead by targets that stopped starting jobs
+   * (a job running long in every slot, a pause, run-manual jobs taking the
+   * slots), so that other workers can run them; the target claims again
+   * when a slot frees. Jobs the database would not take back stay queued
+   * (a shutdown gives them back with the rest). Adds the ids to `ids` while
+   * they are neither queued nor released.
+   */
+  async #giveBackStale(ids: Set<number>): Promise<void> {
+    for (const target of this.targets.values()) {
+      if (this.#stopping) return;
+      const stale = target.takeStale();
+      if (stale.length === 0) continue;
+      for (const job of stale) ids.add(job.id);
+      target.pollPending = true;
+      log.info("Giving back {ids} of {target}: no job of it started for {ms} ms", {
+        ids: describeJobs(stale.map((job) => job.id)),
+        target: target.name,
+        ms: STALE_QUEUE_MS,
+      });
+      try {
+        await this.#release(stale);
+      } catch (error) {
+        const ids = describeJobs(stale.map((job) => job.id));
+        if (this.targets.get(target.name) !== target) {
+          log.error(
+            "Cannot give back {ids} of removed target {target}, leaving them 'accepted': {error}",
+            {
+              ids,
+              target: target.name,
+              error: String(error),
+            },
+          );
+          continue;
+        }
+        log.warn("Cannot give back {ids}, keeping them queued: {error}", {
+          ids,
+          error: String(error),
+        });
+        for (const job of stale) target.enqueue(job);
+        this.#schedule(target);
+      }
+    }
   }
 
   async #run(target: Target, job: ClaimedJob): Promise<void> {
@@ -539,7 +616,6 @@ export class Worker {
         });
         return;
       }
-      const launchedAt = performance.now();
       const launched = launchJob(job.id, this.#options.launcher);
       running.launched = launched;
       log.info("Job {id} of {target} started (pid {pid})", {
@@ -548,7 +624,6 @@ export class Worker {
         pid: launched.pid ?? "none",
       });
       const outcome = await launched.done;
-      if (job.origin === "waiting") target.recordRunTime(performance.now() - launchedAt);
       this.#finish(target, job);
       log.info("Job {id} ended: {result}, code {code}, signal {signal}", {
         id: job.id,
@@ -610,13 +685,13 @@ export class Worker {
       this.#idle = Promise.withResolvers();
     }
     this.#schedule(target);
-    if (target.pollPending && target.room > 0) this.#claimSoon();
+    if (target.pollPending && this.#roomOf(target) > 0) this.#claimSoon();
   }
 
   /**
    * Claims at once when no job runs; otherwise after `CLAIM_GATHER_MS`, so
    * that slots freed meanwhile are filled by the same claim. Each target
-   * still takes only what it can run at the time of the claim.
+   * takes what its room is at the time of the claim.
    */
   #claimSoon(): void {
     if (this.#stopping) return;
