@@ -78,12 +78,12 @@ export class Target {
 
   /**
    * How many more jobs a claim may add now: the free slots plus
-   * {@linkcode ahead}. While more than half of that many jobs claimed ahead
-   * still wait, none, so that claims are fewer and larger.
+   * {@linkcode ahead}. While more than a quarter of that many jobs claimed
+   * ahead still wait, none, so that claims are fewer and larger.
    */
   room(maxAhead: number): number {
     const ahead = this.ahead(maxAhead);
-    if (ahead > 0 && this.queued > ahead / 2) return 0;
+    if (ahead > 0 && this.queued > ahead / 4) return 0;
     return Math.max(0, this.concurrency + ahead - this.length);
   }
 
