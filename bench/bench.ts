@@ -11,7 +11,7 @@
 import { Cluster, type ClusterOptions } from "./cluster.ts";
 import { findDatabasePid } from "./cpu.ts";
 import { BenchDatabase } from "./database.ts";
-import { spawnLimit, updateLimits } from "./limits.ts";
+import { spawnLimit, type SpawnRate, updateLimits } from "./limits.ts";
 import { describeMachine } from "./machine.ts";
 import { readMemory, readRss } from "./memory.ts";
 import { type BenchOptions, parseBenchArgs, ROOT } from "./options.ts";
@@ -144,6 +144,12 @@ async function run(
     log,
   });
 
+  log("Raw spawn rate again, after the throughput run");
+  const spawnAfter = await spawnLimit(options.launcher, {
+    count: options.spawnSamples,
+    concurrency: totalConcurrency,
+  });
+
   const manual: ManualResult[] = [];
   if (options.manual > 0) {
     log(`Run-manual: ${options.manual} sequential calls`);
@@ -233,9 +239,13 @@ async function run(
   const ourCpuPerJob = Object.entries(throughput.cpuPerJobMs)
     .filter(([party]) => party !== "bench")
     .reduce((sum, [, ms]) => sum + ms, 0);
+  // The machine's speed drifts (other virtual machines on the host): the
+  // throughput is set against the mean of the limits measured before and after it.
+  const rawCpuPerLaunch = (rate: SpawnRate) =>
+    rate.cpuPerLaunchMs.spawner + rate.cpuPerLaunchMs.launcher;
   const ratios = {
-    spawn: throughput.perSecond / spawn.perSecond,
-    cpu: (spawn.cpuPerLaunchMs.spawner + spawn.cpuPerLaunchMs.launcher) / ourCpuPerJob,
+    spawn: throughput.perSecond / ((spawn.perSecond + spawnAfter.perSecond) / 2),
+    cpu: (rawCpuPerLaunch(spawn) + rawCpuPerLaunch(spawnAfter)) / 2 / ourCpuPerJob,
     updateSequential: throughput.perSecond / update.sequential.perSecond,
     updateConcurrent: throughput.perSecond / update.concurrent.perSecond,
   };
@@ -259,7 +269,7 @@ async function run(
       database: db.throwaway ? "throwaway MariaDB" : "given server",
       workerColumn: options.workerColumn,
     },
-    limits: { spawn, update },
+    limits: { spawn, spawnAfter, update },
     throughput,
     ratios,
     manual,

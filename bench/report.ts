@@ -52,14 +52,16 @@ export interface BenchResult {
   seconds: number;
   machine: Machine;
   settings: Record<string, string | number | boolean>;
-  limits: { spawn: SpawnRate; update: UpdateLimits };
+  /** `spawn` is measured before the throughput run, `spawnAfter` after it. */
+  limits: { spawn: SpawnRate; spawnAfter: SpawnRate; update: UpdateLimits };
   throughput: ThroughputResult;
   /**
-   * Throughput as a fraction of each limit; `cpu`: CPU time of a raw launch
-   * (spawner and launcher) over CPU time of one of our jobs (workers,
-   * launchers, master, database): the fraction of the raw spawn rate we would
-   * reach if CPU were the only limit, and less disturbed than the rates by
-   * other processes competing for the machine.
+   * Throughput as a fraction of each limit (of the spawn limit: the mean of
+   * the rates before and after the run); `cpu`: CPU time of a raw launch
+   * (spawner and launcher, the mean of before and after) over CPU time of
+   * one of our jobs (workers, launchers, master, database): the fraction of
+   * the raw spawn rate we would reach if CPU were the only limit, and less
+   * disturbed than the rates by other processes competing for the machine.
    */
   ratios: { spawn: number; cpu: number; updateSequential: number; updateConcurrent: number };
   manual: ManualResult[];
@@ -187,19 +189,23 @@ export function renderReport(result: BenchResult): string {
     `${fmtLoad(machine.loadAtStart)} / ${fmtLoad(result.loadAtEnd)}`,
   ]);
   rows.push("Limits of this machine");
-  rows.push([
-    `spawn launcher (concurrency ${limits.spawn.concurrency})`,
-    `${rate(limits.spawn.perSecond)} (${limits.spawn.count} launches)`,
-  ]);
-  rows.push([
-    "  CPU cores busy",
-    cpuText(limits.spawn.cpu, { workers: "spawner", launchers: "launchers" }),
-  ]);
-  rows.push([
-    "  CPU per launch",
-    `spawner ${limits.spawn.cpuPerLaunchMs.spawner.toFixed(2)}, ` +
-    `launcher ${limits.spawn.cpuPerLaunchMs.launcher.toFixed(2)} ms`,
-  ]);
+  for (
+    const [when, spawn] of [["before", limits.spawn], ["after", limits.spawnAfter]] as const
+  ) {
+    rows.push([
+      `spawn launcher (concurrency ${spawn.concurrency}), ${when}`,
+      `${rate(spawn.perSecond)} (${spawn.count} launches)`,
+    ]);
+    rows.push([
+      "  CPU cores busy",
+      cpuText(spawn.cpu, { workers: "spawner", launchers: "launchers" }),
+    ]);
+    rows.push([
+      "  CPU per launch",
+      `spawner ${spawn.cpuPerLaunchMs.spawner.toFixed(2)}, ` +
+      `launcher ${spawn.cpuPerLaunchMs.launcher.toFixed(2)} ms`,
+    ]);
+  }
   for (
     const [label, update] of [
       ["single-row UPDATE, 1 connection", limits.update.sequential],
@@ -226,7 +232,7 @@ export function renderReport(result: BenchResult): string {
     "end to end, poke to last row done",
     `${rate(throughput.perSecond)} (${(throughput.ms / 1000).toFixed(1)} s)`,
   ]);
-  rows.push(["  of the raw spawn rate", percent(result.ratios.spawn)]);
+  rows.push(["  of the raw spawn rate, before/after mean", percent(result.ratios.spawn)]);
   rows.push(["  CPU of a raw launch / CPU of our job", percent(result.ratios.cpu)]);
   rows.push([
     "  of single-row UPDATEs, 1 / n connections",
