@@ -563,3 +563,22 @@ Deno.test("without the worker column a target claims only for its free slots, ho
   const limits = store.claimWaitingCalls.map((call) => call[0][1]);
   assert.ok(limits.every((limit) => limit <= 4), `claims asked for ${limits.join(", ")}`);
 });
+
+Deno.test("a paused target keeps claimed jobs for its free slots and gives back those claimed ahead", async () => {
+  const store = new MemoryStore();
+  const ids = store.insert("t1", 300);
+  const long = ids[149];
+  await using setup = await workerOn(store, { t1: 2 });
+  await setup.holdJob(long);
+  setup.worker.poll();
+  await until(`job ${long} running`, () => store.status(long) === "running");
+  setup.worker.pause();
+  const accepted = () => ids.filter((id) => store.status(id) === "accepted").length;
+  assert.ok(accepted() > 2, `${accepted()} jobs claimed ahead`);
+  await setup.letGo(long);
+  await until(`job ${long} done`, () => store.status(long) === "done");
+  await until("only the free slots' jobs left accepted", () => accepted() <= 2);
+  assert.equal(accepted(), 2);
+  setup.worker.resume();
+  await until("every job done", () => ids.every((id) => store.status(id) === "done"));
+});
