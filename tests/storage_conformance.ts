@@ -322,6 +322,28 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
     },
   );
 
+  test(
+    "a release, start or end retried after another worker claimed the row leaves the row alone",
+    { withWorkerColumn: true },
+    async (f) => {
+      const [id] = await f.insert("build", 1);
+      const job: ClaimedJob = { id, target: "build", origin: "waiting" };
+      await f.store.claimWaiting(new Map([["build", 1]]));
+      // Our release committed but its reply was lost; another worker claimed the row meanwhile.
+      assert.deepEqual(await f.store.release([job]), []);
+      const peer = await f.openPeer("worker-b");
+      assert.deepEqual((await peer.claimWaiting(new Map([["build", 1]]))).map((j) => j.id), [id]);
+      assert.deepEqual(await f.store.release([job]), [id], "release retried");
+      assert.deepEqual(await f.store.markRunning([id], 1_700_000_000), [id], "start");
+      assert.deepEqual(await peer.markRunning([id], 1_700_000_001), []);
+      assert.deepEqual(await f.store.markDone([finished(id)]), [id], "end");
+      const [row] = await f.rows([id]);
+      assert.equal(row.status, "running");
+      assert.equal(row.time_started, 1_700_000_001);
+      assert.equal(row.worker, "worker-b");
+    },
+  );
+
   test("markDone writes the end of each running job", {}, async (f) => {
     const ids = await f.insert("build", 3);
     await f.store.claimWaiting(new Map([["build", 3]]));

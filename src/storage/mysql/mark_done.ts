@@ -4,6 +4,7 @@ import type { PoolConnection, ResultSetHeader, RowDataPacket } from "mysql2/prom
 import type { FinishedJob } from "../job_store.ts";
 import type { MysqlContext } from "./context.ts";
 import { runQuery } from "./query.ts";
+import { ownerGuard } from "../owner_guard.ts";
 import { inTransaction } from "./transaction.ts";
 
 /**
@@ -105,6 +106,7 @@ async function writeEnds(
   jobs: readonly FinishedJob[],
 ): Promise<FinishedJob[]> {
   const fit = fitter(context);
+  const owned = ownerGuard(context);
   const cases = jobs.map(() => "WHEN ? THEN ?").join(" ");
   const values = END_COLUMNS.flatMap(([, value]) =>
     jobs.flatMap((job) => [job.id, value(job, fit)])
@@ -114,8 +116,8 @@ async function writeEnds(
     context.queryTimeoutMs,
     `UPDATE ${context.table} SET status = 'done', ${
       END_COLUMNS.map(([column]) => `${column} = CASE id ${cases} END`).join(", ")
-    } WHERE id IN (?) AND status = 'running'`,
-    [...values, jobs.map((job) => job.id)],
+    } WHERE id IN (?) AND status = 'running'${owned.sql}`,
+    [...values, jobs.map((job) => job.id), ...owned.params],
   );
   return update.affectedRows === jobs.length ? [] : [...jobs];
 }
@@ -129,17 +131,17 @@ async function writtenBefore(
   context: MysqlContext,
   jobs: readonly FinishedJob[],
 ): Promise<Set<number>> {
-  const owner = context.tracksOwner ? " AND worker = ?" : "";
+  const owned = ownerGuard(context);
   const rows = await runQuery<RowDataPacket[]>(
     context.pool,
     context.queryTimeoutMs,
-    `SELECT id FROM ${context.table} WHERE status = 'done'${owner} AND (${
+    `SELECT id FROM ${context.table} WHERE status = 'done'${owned.sql} AND (${
       jobs.map(() =>
         "(id = ? AND time_finished = ? AND result = ? AND return_code <=> ? AND sig <=> ?)"
       ).join(" OR ")
     })`,
     [
-      ...context.tracksOwner ? [context.workerName] : [],
+      ...owned.params,
       ...jobs.flatMap(({ id, finishedAt, outcome }) => [
         id,
         finishedAt,
@@ -160,6 +162,7 @@ async function writeEnd(
 ): Promise<boolean> {
   const { outcome } = job;
   const fit = fitter(context);
+  const owned = ownerGuard(context);
   const write = async (stdout: string | null, stderr: string | null) => {
     const update = await runQuery<ResultSetHeader>(
       connection,
@@ -167,8 +170,17 @@ async function writeEnd(
       `UPDATE ${context.table}
           SET status = 'done', time_finished = ?, result = ?, return_code = ?, sig = ?,
               stdout = ?, stderr = ?
-        WHERE id = ? AND status = 'running'`,
-      [job.finishedAt, outcome.result, outcome.code, outcome.signal, stdout, stderr, job.id],
+        WHERE id = ? AND status = 'running'${owned.sql}`,
+      [
+        job.finishedAt,
+        outcome.result,
+        outcome.code,
+        outcome.signal,
+        stdout,
+        stderr,
+        job.id,
+        ...owned.params,
+      ],
     );
     return update.affectedRows === 1;
   };

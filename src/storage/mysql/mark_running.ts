@@ -3,10 +3,11 @@
 import type { ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { MysqlContext } from "./context.ts";
 import { runQuery } from "./query.ts";
+import { ownerGuard } from "../owner_guard.ts";
 
 /**
  * Sets the rows `running` with `time_started` = `startedAt`, those that are
- * `accepted`, in one autocommitted UPDATE. Returns the ids whose row was not
+ * `accepted` (and ours, when the table tracks owners), in one autocommitted UPDATE. Returns the ids whose row was not
  * `accepted` (left untouched).
  *
  * The server reports how many rows changed, not which: when fewer than all
@@ -20,23 +21,22 @@ export async function markRunning(
   ids: readonly number[],
   startedAt: number,
 ): Promise<number[]> {
-  const { pool, queryTimeoutMs, table, tracksOwner, workerName } = context;
+  const { pool, queryTimeoutMs, table } = context;
+  const owned = ownerGuard(context);
   const update = await runQuery<ResultSetHeader>(
     pool,
     queryTimeoutMs,
     `UPDATE ${table} SET status = 'running', time_started = ?
-      WHERE id IN (?) AND status = 'accepted'`,
-    [startedAt, ids],
+      WHERE id IN (?) AND status = 'accepted'${owned.sql}`,
+    [startedAt, ids, ...owned.params],
   );
   if (update.affectedRows === ids.length) return [];
   const rows = await runQuery<RowDataPacket[]>(
     pool,
     queryTimeoutMs,
     `SELECT id FROM ${table}
-      WHERE id IN (?) AND status = 'running' AND time_started = ?${
-      tracksOwner ? " AND worker = ?" : ""
-    }`,
-    tracksOwner ? [ids, startedAt, workerName] : [ids, startedAt],
+      WHERE id IN (?) AND status = 'running' AND time_started = ?${owned.sql}`,
+    [ids, startedAt, ...owned.params],
   );
   const marked = new Set(rows.map((row) => Number(row.id)));
   return ids.filter((id) => !marked.has(id));

@@ -5,10 +5,12 @@ import type { ClaimedJob } from "../job_store.ts";
 import type { MysqlContext } from "./context.ts";
 import { runQuery } from "./query.ts";
 import { inTransaction } from "./transaction.ts";
+import { ownerGuard } from "../owner_guard.ts";
 
 /**
  * Sets each job's row back to the status it was claimed from (clearing its
- * owner when tracked), only if it is still `from`, in one transaction.
+ * owner when tracked), only if it is still `from` (and ours, when tracked),
+ * in one transaction.
  * Returns the ids whose row was not in `from` (left untouched).
  */
 export async function releaseJobs(
@@ -18,14 +20,15 @@ export async function releaseJobs(
 ): Promise<number[]> {
   if (jobs.length === 0) return [];
   const clearOwner = context.tracksOwner ? ", worker = NULL" : "";
+  const owned = ownerGuard(context);
   return await inTransaction(context, async (connection) => {
     const notReleased: number[] = [];
     for (const job of jobs) {
       const update = await runQuery<ResultSetHeader>(
         connection,
         context.queryTimeoutMs,
-        `UPDATE ${context.table} SET status = ?${clearOwner} WHERE id = ? AND status = ?`,
-        [job.origin, job.id, from],
+        `UPDATE ${context.table} SET status = ?${clearOwner} WHERE id = ? AND status = ?${owned.sql}`,
+        [job.origin, job.id, from, ...owned.params],
       );
       if (update.affectedRows !== 1) notReleased.push(job.id);
     }

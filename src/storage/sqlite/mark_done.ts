@@ -2,6 +2,7 @@
 
 import type { FinishedJob, JobOutcome } from "../job_store.ts";
 import type { SqliteContext } from "./context.ts";
+import { ownerGuard } from "../owner_guard.ts";
 
 /**
  * Writes each job's end (`done`, `time_finished`, `result`, `return_code`,
@@ -13,18 +14,19 @@ import type { SqliteContext } from "./context.ts";
  */
 export function markDone(context: SqliteContext, jobs: readonly FinishedJob[]): number[] {
   if (jobs.length === 0) return [];
-  const { connection, table, tracksOwner, workerName } = context;
+  const { connection, table } = context;
+  const owned = ownerGuard(context);
   const writtenBefore = (id: number, finishedAt: number, outcome: JobOutcome) =>
     connection.all(
       `SELECT id FROM ${table}
         WHERE id = ? AND status = 'done' AND time_finished = ? AND result = ?
-          AND return_code IS ? AND sig IS ?${tracksOwner ? " AND worker = ?" : ""}`,
+          AND return_code IS ? AND sig IS ?${owned.sql}`,
       id,
       finishedAt,
       outcome.result,
       outcome.code,
       outcome.signal,
-      ...tracksOwner ? [workerName] : [],
+      ...owned.params,
     ).length === 1;
   return connection.immediate(() => {
     const notRunning: number[] = [];
@@ -33,7 +35,7 @@ export function markDone(context: SqliteContext, jobs: readonly FinishedJob[]): 
         `UPDATE ${table}
             SET status = 'done', time_finished = ?, result = ?, return_code = ?, sig = ?,
                 stdout = ?, stderr = ?
-          WHERE id = ? AND status = 'running'`,
+          WHERE id = ? AND status = 'running'${owned.sql}`,
         finishedAt,
         outcome.result,
         outcome.code,
@@ -41,6 +43,7 @@ export function markDone(context: SqliteContext, jobs: readonly FinishedJob[]): 
         outcome.stdout,
         outcome.stderr,
         id,
+        ...owned.params,
       );
       if (changed !== 1 && !writtenBefore(id, finishedAt, outcome)) notRunning.push(id);
     }

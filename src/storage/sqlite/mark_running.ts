@@ -1,11 +1,12 @@
 /** accepted -> running: jobs start. */
 
 import type { SqliteContext } from "./context.ts";
+import { ownerGuard } from "../owner_guard.ts";
 
 /**
  * Sets the rows `running` with `time_started` = `startedAt`, those that are
  * `accepted`, in one transaction. Returns the ids whose row was not
- * `accepted` (left untouched); a row already `running` since `startedAt` (and
+ * `accepted` (or, when the table tracks owners, not ours: left untouched); a row already `running` since `startedAt` (and
  * owned by this worker, when tracked) counts as marked, as in the MySQL store.
  */
 export function markRunning(
@@ -13,21 +14,23 @@ export function markRunning(
   ids: readonly number[],
   startedAt: number,
 ): number[] {
-  const { connection, table, tracksOwner, workerName } = context;
+  const { connection, table } = context;
+  const owned = ownerGuard(context);
   const markedBefore = (id: number) =>
     connection.all(
-      `SELECT id FROM ${table} WHERE id = ? AND status = 'running' AND time_started = ?${
-        tracksOwner ? " AND worker = ?" : ""
-      }`,
-      ...tracksOwner ? [id, startedAt, workerName] : [id, startedAt],
+      `SELECT id FROM ${table} WHERE id = ? AND status = 'running' AND time_started = ?${owned.sql}`,
+      id,
+      startedAt,
+      ...owned.params,
     ).length === 1;
   return connection.immediate(() =>
     ids.filter((id) =>
       connection.run(
           `UPDATE ${table} SET status = 'running', time_started = ?
-          WHERE id = ? AND status = 'accepted'`,
+          WHERE id = ? AND status = 'accepted'${owned.sql}`,
           startedAt,
           id,
+          ...owned.params,
         ) !== 1 && !markedBefore(id)
     )
   );

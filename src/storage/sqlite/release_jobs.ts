@@ -2,10 +2,12 @@
 
 import type { ClaimedJob } from "../job_store.ts";
 import type { SqliteContext } from "./context.ts";
+import { ownerGuard } from "../owner_guard.ts";
 
 /**
  * Sets each job's row back to the status it was claimed from (clearing its
- * owner when tracked), only if it is still `from`, in one transaction.
+ * owner when tracked), only if it is still `from` (and ours, when tracked),
+ * in one transaction.
  * Returns the ids whose row was not in `from` (left untouched).
  */
 export function releaseJobs(
@@ -16,14 +18,16 @@ export function releaseJobs(
   if (jobs.length === 0) return [];
   const { connection, table } = context;
   const clearOwner = context.tracksOwner ? ", worker = NULL" : "";
+  const owned = ownerGuard(context);
   return connection.immediate(() => {
     const notReleased: number[] = [];
     for (const job of jobs) {
       const changed = connection.run(
-        `UPDATE ${table} SET status = ?${clearOwner} WHERE id = ? AND status = ?`,
+        `UPDATE ${table} SET status = ?${clearOwner} WHERE id = ? AND status = ?${owned.sql}`,
         job.origin,
         job.id,
         from,
+        ...owned.params,
       );
       if (changed !== 1) notReleased.push(job.id);
     }
