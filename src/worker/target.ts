@@ -38,7 +38,8 @@ export class Target {
   #running = 0;
   /** When background jobs started within the last {@linkcode START_RATE_WINDOW_MS}, oldest first. */
   readonly #starts: number[] = [];
-  #lastStart = -Infinity;
+  /** When a background job last started or was queued. */
+  #lastMove = -Infinity;
   readonly #clock: () => number;
 
   /** `clock`: milliseconds on a monotonic clock (tests pass their own). */
@@ -94,18 +95,23 @@ export class Target {
   }
 
   /**
-   * When no background job has started for {@linkcode STALE_QUEUE_MS},
-   * takes the {@linkcode surplus} off the queue (the jobs claimed last) to be
-   * given back; otherwise none.
+   * When no background job has started or been queued for
+   * {@linkcode STALE_QUEUE_MS}, takes the {@linkcode surplus} off the queue
+   * (the jobs claimed last) to be given back; otherwise none.
    */
   takeStale(): ClaimedJob[] {
-    if (this.#clock() - this.#lastStart < STALE_QUEUE_MS) return [];
+    if (this.#clock() - this.#lastMove < STALE_QUEUE_MS) return [];
     return this.#background.splice(this.#background.length - this.surplus);
   }
 
   /** Queues a claimed job. */
   enqueue(job: ClaimedJob): void {
-    (job.origin === "manual" ? this.#manual : this.#background).push(job);
+    if (job.origin === "manual") {
+      this.#manual.push(job);
+      return;
+    }
+    this.#background.push(job);
+    this.#lastMove = this.#clock();
   }
 
   /** Takes the next job that may start now and counts it as running, if any. */
@@ -119,8 +125,8 @@ export class Target {
     const job = this.paused ? undefined : this.#background.shift();
     if (!job) return undefined;
     this.#running++;
-    this.#lastStart = this.#clock();
-    this.#starts.push(this.#lastStart);
+    this.#lastMove = this.#clock();
+    this.#starts.push(this.#lastMove);
     this.#forgetOldStarts();
     return job;
   }

@@ -495,14 +495,11 @@ export class Worker {
 
   /** Looks for rows in doubt; those of `manualIds` go back to `manual`. */
   async #adopt(manualIds: ReadonlySet<number>): Promise<void> {
+    // Known before the query and after it: a row given back while the query
+    // ran was still 'accepted' for the query, but is ours no longer.
+    const knownBefore = this.#knownIds();
     const leftBehind = await this.#store.findLeftBehind();
-    // Known now, after the query: running, queued, or being claimed by a run-manual.
-    const known = new Set([
-      ...this.#running.keys(),
-      ...this.#waiters.keys(),
-      ...this.#givingBack?.ids ?? [],
-    ]);
-    for (const target of this.targets.values()) for (const id of target.queuedIds()) known.add(id);
+    const known = this.#knownIds().union(knownBefore);
     const adopted = leftBehind.filter((job) => job.status === "accepted" && !known.has(job.id));
     // The client of a failed run-manual got an error: its rows wait for the
     // next one. Rows of a target no longer served go back too.
@@ -525,6 +522,17 @@ export class Worker {
     }
   }
 
+  /** Ids of the jobs this worker runs, has queued, is giving back, or claims for a run-manual. */
+  #knownIds(): Set<number> {
+    const known = new Set([
+      ...this.#running.keys(),
+      ...this.#waiters.keys(),
+      ...this.#givingBack?.ids ?? [],
+    ]);
+    for (const target of this.targets.values()) for (const id of target.queuedIds()) known.add(id);
+    return known;
+  }
+
   /** Starts every job of the target that may start now. */
   #schedule(target: Target): void {
     if (this.#stopping) return;
@@ -534,21 +542,28 @@ export class Worker {
     if (target.surplus > 0) this.#watchQueues();
   }
 
+  /** Whether jobs claimed beyond free slots can be given back: only with owner-guarded releases. */
+  get #givesBack(): boolean {
+    return this.#store.tracksOwner;
+  }
+
   /**
    * While any target holds background jobs beyond its free slots, looks
    * every {@linkcode STALE_QUEUE_MS} for targets that started none for that
    * long, and gives those jobs back.
    */
   #watchQueues(): void {
-    if (this.#stopping || this.#queueWatch !== undefined) return;
+    if (this.#stopping || !this.#givesBack || this.#queueWatch !== undefined) return;
     this.#queueWatch = setTimeout(async () => {
       await this.#givingBack?.done;
       this.#queueWatch = undefined;
       const ids = new Set<number>();
-      const done = this.#giveBackStale(ids);
+      const done = this.#giveBackStale(ids).catch((error) => {
+        log.error("Cannot give back jobs claimed ahead: {error}", { error: String(error) });
+      });
       this.#givingBack = { ids, done };
       await done;
-      this.#givingBack = undefined;
+      if (this.#givingBack?.done === done) this.#givingBack = undefined;
       if ([...this.targets.values()].some((target) => target.surplus > 0)) this.#watchQueues();
     }, STALE_QUEUE_MS);
   }
@@ -567,7 +582,8 @@ export class Worker {
       const stale = target.takeStale();
       if (stale.length === 0) continue;
       for (const job of stale) ids.add(job.id);
-      target.pollPending = true;
+      // Claimed again when a slot frees; a paused target polls when it resumes.
+      if (!target.paused) target.pollPending = true;
       log.info("Giving back {ids} of {target}: no job of it started for {ms} ms", {
         ids: describeJobs(stale.map((job) => job.id)),
         target: target.name,
@@ -578,14 +594,13 @@ export class Worker {
       } catch (error) {
         const ids = describeJobs(stale.map((job) => job.id));
         if (this.targets.get(target.name) !== target) {
-          log.error(
-            "Cannot give back {ids} of removed target {target}, leaving them 'accepted': {error}",
-            {
-              ids,
-              target: target.name,
-              error: String(error),
-            },
-          );
+          log.error("Cannot give back {ids} of removed target {target}: {error}", {
+            ids,
+            target: target.name,
+            error: String(error),
+          });
+          // The next claim looks for rows left 'accepted' and gives them back.
+          this.#claimInDoubt = true;
           continue;
         }
         log.warn("Cannot give back {ids}, keeping them queued: {error}", {
@@ -599,6 +614,12 @@ export class Worker {
   }
 
   async #run(target: Target, job: ClaimedJob): Promise<void> {
+    if (this.#running.has(job.id)) {
+      // Never two copies of one job: the one that runs owns the row.
+      log.error("Job {id} is already running here; not starting it again", { id: job.id });
+      target.finishOne();
+      return;
+    }
     const running: RunningJob = { job };
     this.#running.set(job.id, running);
     try {

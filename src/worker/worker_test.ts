@@ -535,22 +535,19 @@ Deno.test("a target that starts fewer jobs than one per claim-ahead horizon clai
 
 Deno.test("jobs claimed ahead go back to waiting while every slot runs a long job, and run after it", async () => {
   const store = new MemoryStore();
-  const ids = store.insert("t1", 200);
-  const long = ids[39];
-  await using setup = await workerOn(store, { t1: 1 });
-  await setup.holdJob(long);
+  const ids = store.insert("t1", 300);
+  const long = [ids[99], ids[100]];
+  await using setup = await workerOn(store, { t1: 2 });
+  for (const id of long) await setup.holdJob(id);
   setup.worker.poll();
-  await until(`job ${long} running`, () => store.status(long) === "running");
-  assert.ok(
-    ids.some((id) => store.status(id) === "accepted"),
-    "no job was claimed ahead of the long one",
-  );
+  const accepted = () => ids.filter((id) => store.status(id) === "accepted").length;
   await until(
-    "the jobs claimed ahead given back",
-    () => ids.every((id) => store.status(id) !== "accepted"),
+    "jobs claimed ahead while both slots run long jobs",
+    () => long.every((id) => store.status(id) === "running") && accepted() > 0,
   );
-  assert.equal(store.status(long), "running");
-  await setup.letGo(long);
+  await until("the jobs claimed ahead given back", () => accepted() === 0);
+  assert.ok(long.every((id) => store.status(id) === "running"));
+  for (const id of long) await setup.letGo(id);
   await until("every job done", () => ids.every((id) => store.status(id) === "done"));
 });
 
@@ -571,14 +568,43 @@ Deno.test("a paused target keeps claimed jobs for its free slots and gives back 
   await using setup = await workerOn(store, { t1: 2 });
   await setup.holdJob(long);
   setup.worker.poll();
-  await until(`job ${long} running`, () => store.status(long) === "running");
-  setup.worker.pause();
   const accepted = () => ids.filter((id) => store.status(id) === "accepted").length;
-  assert.ok(accepted() > 2, `${accepted()} jobs claimed ahead`);
+  await until(
+    `jobs claimed ahead while job ${long} runs`,
+    () => store.status(long) === "running" && accepted() > 4,
+  );
+  setup.worker.pause();
   await setup.letGo(long);
   await until(`job ${long} done`, () => store.status(long) === "done");
   await until("only the free slots' jobs left accepted", () => accepted() <= 2);
   assert.equal(accepted(), 2);
   setup.worker.resume();
+  await until("every job done", () => ids.every((id) => store.status(id) === "done"));
+});
+
+Deno.test("jobs given back while the worker looks for claims in doubt are not taken back in", async () => {
+  const store = new MemoryStore();
+  const ids = store.insert("t1", 300);
+  const [manual] = store.insert("t1", 1, "manual");
+  const long = [ids[99], ids[100]];
+  await using setup = await workerOn(store, { t1: 2 });
+  for (const id of long) await setup.holdJob(id);
+  setup.worker.poll();
+  const acceptedIds = () => ids.filter((id) => store.status(id) === "accepted");
+  await until(
+    "jobs claimed ahead while both slots run long jobs",
+    () => long.every((id) => store.status(id) === "running") && acceptedIds().length > 0,
+  );
+  // A failed run-manual claim makes the worker look for rows it owns but does
+  // not know of; its look sees the rows claimed ahead, which are given back before it ends.
+  const lookDone = Promise.withResolvers<void>();
+  store.hook("findLeftBehind", (phase) => phase === "after" ? lookDone.promise : undefined);
+  store.fail("claimManual", connectionLost());
+  await assert.rejects(setup.worker.runManual([manual]));
+  await until("the jobs claimed ahead given back", () => acceptedIds().length === 0);
+  lookDone.resolve();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(setup.worker.status().targets["t1"].length, 2, "only the two long jobs are known");
+  for (const id of long) await setup.letGo(id);
   await until("every job done", () => ids.every((id) => store.status(id) === "done"));
 });
