@@ -592,10 +592,10 @@ export class Worker {
       try {
         await this.#release(stale);
       } catch (error) {
-        const ids = describeJobs(stale.map((job) => job.id));
+        const which = describeJobs(stale.map((job) => job.id));
         if (this.targets.get(target.name) !== target) {
           log.error("Cannot give back {ids} of removed target {target}: {error}", {
-            ids,
+            ids: which,
             target: target.name,
             error: String(error),
           });
@@ -604,7 +604,7 @@ export class Worker {
           continue;
         }
         log.warn("Cannot give back {ids}, keeping them queued: {error}", {
-          ids,
+          ids: which,
           error: String(error),
         });
         for (const job of stale) target.enqueue(job);
