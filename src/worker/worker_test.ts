@@ -608,3 +608,48 @@ Deno.test("jobs given back while the worker looks for claims in doubt are not ta
   for (const id of long) await setup.letGo(id);
   await until("every job done", () => ids.every((id) => store.status(id) === "done"));
 });
+
+Deno.test("jobs whose give-back the database refuses stay queued and run when a slot frees", async () => {
+  const store = new MemoryStore();
+  const ids = store.insert("t1", 300);
+  const long = [ids[99], ids[100]];
+  await using setup = await workerOn(store, { t1: 2 });
+  for (const id of long) await setup.holdJob(id);
+  setup.worker.poll();
+  const acceptedIds = () => ids.filter((id) => store.status(id) === "accepted");
+  await until(
+    "jobs claimed ahead while both slots run long jobs",
+    () => long.every((id) => store.status(id) === "running") && acceptedIds().length > 0,
+  );
+  store.fail("release", refused());
+  await store.reached("release");
+  for (const id of long) await setup.letGo(id);
+  await until("every job done", () => ids.every((id) => store.status(id) === "done"));
+});
+
+Deno.test("a shutdown waits for jobs being given back, and leaves no row accepted", async () => {
+  const store = new MemoryStore();
+  const ids = store.insert("t1", 300);
+  const long = [ids[99], ids[100]];
+  await using setup = await workerOn(store, { t1: 2 });
+  for (const id of long) await setup.holdJob(id);
+  setup.worker.poll();
+  await until(
+    "jobs claimed ahead while both slots run long jobs",
+    () =>
+      long.every((id) => store.status(id) === "running") &&
+      ids.some((id) => store.status(id) === "accepted"),
+  );
+  const releasing = store.reached("release");
+  const letRelease = store.hold("release");
+  await releasing;
+  let stopped = false;
+  const stopping = setup.worker.shutdown(30).then(() => stopped = true);
+  for (const id of long) await setup.letGo(id);
+  await until("the long jobs done", () => long.every((id) => store.status(id) === "done"));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(stopped, false, "shutdown finished while jobs were being given back");
+  letRelease();
+  await within(stopping, "shutdown");
+  assert.deepEqual(ids.filter((id) => store.status(id) === "accepted"), []);
+});
