@@ -15,7 +15,8 @@ import { ResultWriter } from "./result_writer.ts";
 import { parseSignal } from "./signals.ts";
 import { Sleeper } from "./sleeper.ts";
 import { describeJobs } from "../text.ts";
-import { STALE_QUEUE_MS, Target } from "./target.ts";
+import { StaleQueues } from "./stale_queues.ts";
+import { Target } from "./target.ts";
 
 const log = getLogger(["jobd", "worker"]);
 
@@ -76,10 +77,15 @@ export class Worker {
   #claimAgain = false;
   #claimRetry: ReturnType<typeof setTimeout> | undefined;
   #claimGather: ReturnType<typeof setTimeout> | undefined;
-  /** Armed while a target holds background jobs beyond its free slots. */
-  #queueWatch: ReturnType<typeof setTimeout> | undefined;
-  /** Jobs taken off a stalled queue, being given back. */
-  #givingBack: { ids: Set<number>; done: Promise<void> } | undefined;
+  /** Gives back jobs claimed ahead that stopped starting. */
+  #staleQueues = new StaleQueues({
+    targets: this.targets,
+    release: (jobs) => this.#release(jobs),
+    schedule: (target) => this.#schedule(target),
+    lookForLeftBehind: () => {
+      this.#claimInDoubt = true;
+    },
+  });
   #claimBackoff = new Backoff();
   /** A claim failed: it may have committed without our knowing; look for such rows. */
   #claimInDoubt = false;
@@ -331,10 +337,10 @@ export class Worker {
     clearInterval(this.#pollTimer);
     clearTimeout(this.#claimRetry);
     clearTimeout(this.#claimGather);
-    clearTimeout(this.#queueWatch);
+    const staleQueuesStopped = this.#staleQueues.stop();
     while (this.#claiming) await new Promise((resolve) => setTimeout(resolve, 10));
     await Promise.allSettled(this.#manualClaims);
-    await this.#givingBack?.done;
+    await staleQueuesStopped;
     const unstarted = [...this.targets.values()].flatMap((target) => target.drainQueued());
     for (const job of unstarted) {
       this.#waiters.get(job.id)?.resolve({ error: "the worker is shutting down" });
@@ -527,7 +533,7 @@ export class Worker {
     const known = new Set([
       ...this.#running.keys(),
       ...this.#waiters.keys(),
-      ...this.#givingBack?.ids ?? [],
+      ...this.#staleQueues.givingBack,
     ]);
     for (const target of this.targets.values()) for (const id of target.queuedIds()) known.add(id);
     return known;
@@ -539,78 +545,8 @@ export class Worker {
     for (let job = target.takeStartable(); job; job = target.takeStartable()) {
       this.#run(target, job);
     }
-    if (target.surplus > 0) this.#watchQueues();
-  }
-
-  /** Whether jobs claimed beyond free slots can be given back: only with owner-guarded releases. */
-  get #givesBack(): boolean {
-    return this.#store.tracksOwner;
-  }
-
-  /**
-   * While any target holds background jobs beyond its free slots, looks
-   * every {@linkcode STALE_QUEUE_MS} for targets that started none for that
-   * long, and gives those jobs back.
-   */
-  #watchQueues(): void {
-    if (this.#stopping || !this.#givesBack || this.#queueWatch !== undefined) return;
-    this.#queueWatch = setTimeout(async () => {
-      await this.#givingBack?.done;
-      this.#queueWatch = undefined;
-      const ids = new Set<number>();
-      const done = this.#giveBackStale(ids).catch((error) => {
-        log.error("Cannot give back jobs claimed ahead: {error}", { error: String(error) });
-      });
-      this.#givingBack = { ids, done };
-      await done;
-      if (this.#givingBack?.done === done) this.#givingBack = undefined;
-      if ([...this.targets.values()].some((target) => target.surplus > 0)) this.#watchQueues();
-    }, STALE_QUEUE_MS);
-  }
-
-  /**
-   * Gives back the jobs claimed ahead by targets that stopped starting jobs
-   * (a job running long in every slot, a pause, run-manual jobs taking the
-   * slots), so that other workers can run them; the target claims again
-   * when a slot frees. Jobs the database would not take back stay queued
-   * (a shutdown gives them back with the rest). Adds the ids to `ids` while
-   * they are neither queued nor released.
-   */
-  async #giveBackStale(ids: Set<number>): Promise<void> {
-    for (const target of this.targets.values()) {
-      if (this.#stopping) return;
-      const stale = target.takeStale();
-      if (stale.length === 0) continue;
-      for (const job of stale) ids.add(job.id);
-      // Claimed again when a slot frees; a paused target polls when it resumes.
-      if (!target.paused) target.pollPending = true;
-      log.info("Giving back {ids} of {target}: no job of it started for {ms} ms", {
-        ids: describeJobs(stale.map((job) => job.id)),
-        target: target.name,
-        ms: STALE_QUEUE_MS,
-      });
-      try {
-        await this.#release(stale);
-      } catch (error) {
-        const which = describeJobs(stale.map((job) => job.id));
-        if (this.targets.get(target.name) !== target) {
-          log.error("Cannot give back {ids} of removed target {target}: {error}", {
-            ids: which,
-            target: target.name,
-            error: String(error),
-          });
-          // The next claim looks for rows left 'accepted' and gives them back.
-          this.#claimInDoubt = true;
-          continue;
-        }
-        log.warn("Cannot give back {ids}, keeping them queued: {error}", {
-          ids: which,
-          error: String(error),
-        });
-        for (const job of stale) target.enqueue(job);
-        this.#schedule(target);
-      }
-    }
+    // Only with owner-guarded releases (the `worker` column), safe when retried.
+    if (target.surplus > 0 && this.#store.tracksOwner) this.#staleQueues.watch();
   }
 
   async #run(target: Target, job: ClaimedJob): Promise<void> {

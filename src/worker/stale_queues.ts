@@ -1,0 +1,115 @@
+/**
+ * Gives back the jobs a target claimed ahead of its free slots once it has
+ * stopped starting them (a long job in every slot, a pause, run-manual jobs
+ * taking the slots), so that other workers can run them.
+ *
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import type { ClaimedJob } from "../storage/job_store.ts";
+import { describeJobs } from "../text.ts";
+import { STALE_QUEUE_MS, type Target } from "./target.ts";
+
+const log = getLogger(["jobd", "worker"]);
+
+/** What the watch needs from the worker. */
+export interface StaleQueueOptions {
+  /** The served targets, as they are now. */
+  readonly targets: ReadonlyMap<string, Target>;
+  /** Sets jobs back to `waiting`; throws when the database refuses (after its own retries). */
+  release(jobs: ClaimedJob[]): Promise<void>;
+  /** Starts what may start now on the target (after jobs went back into its queue). */
+  schedule(target: Target): void;
+  /** Jobs of a removed target could not be given back: have rows left `accepted` looked for. */
+  lookForLeftBehind(): void;
+}
+
+/**
+ * While any target holds background jobs beyond its free slots, looks every
+ * {@linkcode STALE_QUEUE_MS} for targets that started or queued none for
+ * that long, and gives those jobs back; such a target's poll stays pending
+ * (unless it is paused, which polls when it resumes), so it claims again
+ * when it has room. Jobs the database would not take back go back into the
+ * queue.
+ */
+export class StaleQueues {
+  readonly #options: StaleQueueOptions;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #inFlight: { ids: Set<number>; done: Promise<void> } | undefined;
+  #stopped = false;
+
+  constructor(options: StaleQueueOptions) {
+    this.#options = options;
+  }
+
+  /** Ids of the jobs being given back: neither queued nor released yet. */
+  get givingBack(): ReadonlySet<number> {
+    return this.#inFlight?.ids ?? new Set();
+  }
+
+  /** Looks at the targets in {@linkcode STALE_QUEUE_MS}, unless a look is due already. */
+  watch(): void {
+    if (this.#stopped || this.#timer !== undefined) return;
+    this.#timer = setTimeout(async () => {
+      await this.#inFlight?.done;
+      this.#timer = undefined;
+      const finished = Promise.withResolvers<void>();
+      const inFlight = { ids: new Set<number>(), done: finished.promise };
+      this.#inFlight = inFlight;
+      try {
+        await this.#giveBack(inFlight.ids);
+      } catch (error) {
+        log.error("Cannot give back jobs claimed ahead: {error}", { error: String(error) });
+      } finally {
+        finished.resolve();
+      }
+      if (this.#inFlight === inFlight) this.#inFlight = undefined;
+      const { targets } = this.#options;
+      if ([...targets.values()].some((target) => target.surplus > 0)) this.watch();
+    }, STALE_QUEUE_MS);
+  }
+
+  /** Looks no more; resolves once a give-back in flight has ended. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#inFlight?.done;
+  }
+
+  /** Gives back the stale jobs of every target; adds their ids to `ids` meanwhile. */
+  async #giveBack(ids: Set<number>): Promise<void> {
+    for (const target of this.#options.targets.values()) {
+      if (this.#stopped) return;
+      const stale = target.takeStale();
+      if (stale.length === 0) continue;
+      for (const job of stale) ids.add(job.id);
+      if (!target.paused) target.pollPending = true;
+      const which = describeJobs(stale.map((job) => job.id));
+      log.info("Giving back {ids} of {target}: no job of it started for {ms} ms", {
+        ids: which,
+        target: target.name,
+        ms: STALE_QUEUE_MS,
+      });
+      try {
+        await this.#options.release(stale);
+      } catch (error) {
+        if (this.#options.targets.get(target.name) !== target) {
+          log.error("Cannot give back {ids} of removed target {target}: {error}", {
+            ids: which,
+            target: target.name,
+            error: String(error),
+          });
+          this.#options.lookForLeftBehind();
+          continue;
+        }
+        log.warn("Cannot give back {ids}, keeping them queued: {error}", {
+          ids: which,
+          error: String(error),
+        });
+        for (const job of stale) target.enqueue(job);
+        this.#options.schedule(target);
+      }
+    }
+  }
+}
