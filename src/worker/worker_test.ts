@@ -261,6 +261,38 @@ async function workerOn(store: MemoryStore, targets: Record<string, number> = { 
   };
 }
 
+/**
+ * A worker on 300 quick jobs of t1 (concurrency 2) whose 100th and 101st run
+ * until `letGoLong()`: resolves once both run and jobs are claimed ahead of them.
+ */
+async function slotsHeldWithJobsClaimedAhead() {
+  const store = new MemoryStore();
+  const ids = store.insert("t1", 300);
+  const long = [ids[99], ids[100]];
+  const setup = await workerOn(store, { t1: 2 });
+  const acceptedIds = () => ids.filter((id) => store.status(id) === "accepted");
+  try {
+    for (const id of long) await setup.holdJob(id);
+    setup.worker.poll();
+    await until(
+      "jobs claimed ahead while both slots run long jobs",
+      () => long.every((id) => store.status(id) === "running") && acceptedIds().length > 0,
+    );
+  } catch (error) {
+    await setup[Symbol.asyncDispose]();
+    throw error;
+  }
+  return Object.assign(setup, {
+    store,
+    ids,
+    long,
+    acceptedIds,
+    letGoLong: async () => {
+      for (const id of long) await setup.letGo(id);
+    },
+  });
+}
+
 /** Waits until `condition()` holds, checking every 10 ms; fails after 10 s with `what`. */
 async function until(what: string, condition: () => boolean): Promise<void> {
   for (let waited = 0; !condition(); waited += 10) {
@@ -534,20 +566,11 @@ Deno.test("a target that starts fewer jobs than one per claim-ahead horizon clai
 });
 
 Deno.test("jobs claimed ahead go back to waiting while every slot runs a long job, and run after it", async () => {
-  const store = new MemoryStore();
-  const ids = store.insert("t1", 300);
-  const long = [ids[99], ids[100]];
-  await using setup = await workerOn(store, { t1: 2 });
-  for (const id of long) await setup.holdJob(id);
-  setup.worker.poll();
-  const accepted = () => ids.filter((id) => store.status(id) === "accepted").length;
-  await until(
-    "jobs claimed ahead while both slots run long jobs",
-    () => long.every((id) => store.status(id) === "running") && accepted() > 0,
-  );
-  await until("the jobs claimed ahead given back", () => accepted() === 0);
+  await using setup = await slotsHeldWithJobsClaimedAhead();
+  const { store, ids, long } = setup;
+  await until("the jobs claimed ahead given back", () => setup.acceptedIds().length === 0);
   assert.ok(long.every((id) => store.status(id) === "running"));
-  for (const id of long) await setup.letGo(id);
+  await setup.letGoLong();
   await until("every job done", () => ids.every((id) => store.status(id) === "done"));
 });
 
@@ -583,73 +606,45 @@ Deno.test("a paused target keeps claimed jobs for its free slots and gives back 
 });
 
 Deno.test("jobs given back while the worker looks for claims in doubt are not taken back in", async () => {
-  const store = new MemoryStore();
-  const ids = store.insert("t1", 300);
+  await using setup = await slotsHeldWithJobsClaimedAhead();
+  const { store, ids } = setup;
   const [manual] = store.insert("t1", 1, "manual");
-  const long = [ids[99], ids[100]];
-  await using setup = await workerOn(store, { t1: 2 });
-  for (const id of long) await setup.holdJob(id);
-  setup.worker.poll();
-  const acceptedIds = () => ids.filter((id) => store.status(id) === "accepted");
-  await until(
-    "jobs claimed ahead while both slots run long jobs",
-    () => long.every((id) => store.status(id) === "running") && acceptedIds().length > 0,
-  );
   // A failed run-manual claim makes the worker look for rows it owns but does
   // not know of; its look sees the rows claimed ahead, which are given back before it ends.
   const lookDone = Promise.withResolvers<void>();
   store.hook("findLeftBehind", (phase) => phase === "after" ? lookDone.promise : undefined);
   store.fail("claimManual", connectionLost());
   await assert.rejects(setup.worker.runManual([manual]));
-  await until("the jobs claimed ahead given back", () => acceptedIds().length === 0);
+  await until("the jobs claimed ahead given back", () => setup.acceptedIds().length === 0);
   lookDone.resolve();
   await new Promise((resolve) => setTimeout(resolve, 100));
   assert.equal(setup.worker.status().targets["t1"].length, 2, "only the two long jobs are known");
-  for (const id of long) await setup.letGo(id);
+  await setup.letGoLong();
   await until("every job done", () => ids.every((id) => store.status(id) === "done"));
 });
 
 Deno.test("jobs whose give-back the database refuses stay queued and run when a slot frees", async () => {
-  const store = new MemoryStore();
-  const ids = store.insert("t1", 300);
-  const long = [ids[99], ids[100]];
-  await using setup = await workerOn(store, { t1: 2 });
-  for (const id of long) await setup.holdJob(id);
-  setup.worker.poll();
-  const acceptedIds = () => ids.filter((id) => store.status(id) === "accepted");
-  await until(
-    "jobs claimed ahead while both slots run long jobs",
-    () => long.every((id) => store.status(id) === "running") && acceptedIds().length > 0,
-  );
+  await using setup = await slotsHeldWithJobsClaimedAhead();
+  const { store, ids } = setup;
   store.fail("release", refused());
   await store.reached("release");
-  for (const id of long) await setup.letGo(id);
+  await setup.letGoLong();
   await until("every job done", () => ids.every((id) => store.status(id) === "done"));
 });
 
 Deno.test("a shutdown waits for jobs being given back, and leaves no row accepted", async () => {
-  const store = new MemoryStore();
-  const ids = store.insert("t1", 300);
-  const long = [ids[99], ids[100]];
-  await using setup = await workerOn(store, { t1: 2 });
-  for (const id of long) await setup.holdJob(id);
-  setup.worker.poll();
-  await until(
-    "jobs claimed ahead while both slots run long jobs",
-    () =>
-      long.every((id) => store.status(id) === "running") &&
-      ids.some((id) => store.status(id) === "accepted"),
-  );
+  await using setup = await slotsHeldWithJobsClaimedAhead();
+  const { store, long } = setup;
   const releasing = store.reached("release");
   const letRelease = store.hold("release");
   await releasing;
   let stopped = false;
   const stopping = setup.worker.shutdown(30).then(() => stopped = true);
-  for (const id of long) await setup.letGo(id);
+  await setup.letGoLong();
   await until("the long jobs done", () => long.every((id) => store.status(id) === "done"));
   await new Promise((resolve) => setTimeout(resolve, 100));
   assert.equal(stopped, false, "shutdown finished while jobs were being given back");
   letRelease();
   await within(stopping, "shutdown");
-  assert.deepEqual(ids.filter((id) => store.status(id) === "accepted"), []);
+  assert.deepEqual(setup.acceptedIds(), []);
 });
