@@ -161,6 +161,18 @@ function statementsText(run: ThroughputResult): string {
   return parts.join(", ");
 }
 
+/** What a throughput run shows after its rate: results, CPU, statements, the claim and its plan. */
+function runRows(run: ThroughputResult): [string, string][] {
+  return [
+    ["results", resultsText(run)],
+    ["CPU cores busy", cpuText(run.cpu, JOB_PARTIES)],
+    ["CPU per job", perOperationText(run.cpuPerJobMs)],
+    ["database statements per job", statementsText(run)],
+    ["claim query alone", timings(run.claimQuery)],
+    ...planRows(run),
+  ];
+}
+
 function planRows(run: ThroughputResult): [string, string][] {
   const rows: [string, string][] = run.explain.rows.map((plan) => [
     `  EXPLAIN: table ${plan.table}`,
@@ -238,12 +250,7 @@ export function renderReport(result: BenchResult): string {
     "  of single-row UPDATEs, 1 / n connections",
     `${percent(result.ratios.updateSequential)} / ${percent(result.ratios.updateConcurrent)}`,
   ]);
-  rows.push(["results", resultsText(throughput)]);
-  rows.push(["CPU cores busy", cpuText(throughput.cpu, JOB_PARTIES)]);
-  rows.push(["CPU per job", perOperationText(throughput.cpuPerJobMs)]);
-  rows.push(["database statements per job", statementsText(throughput)]);
-  rows.push(["claim query alone", timings(throughput.claimQuery)]);
-  rows.push(...planRows(throughput));
+  rows.push(...runRows(throughput));
   if (result.backlog) {
     const run = result.backlog.throughput;
     rows.push(
@@ -255,12 +262,7 @@ export function renderReport(result: BenchResult): string {
         percent(run.perSecond / throughput.perSecond)
       } of the run without`,
     ]);
-    rows.push(["results", resultsText(run)]);
-    rows.push(["CPU cores busy", cpuText(run.cpu, JOB_PARTIES)]);
-    rows.push(["CPU per job", perOperationText(run.cpuPerJobMs)]);
-    rows.push(["database statements per job", statementsText(run)]);
-    rows.push(["claim query alone", timings(run.claimQuery)]);
-    rows.push(...planRows(run));
+    rows.push(...runRows(run));
   }
   if (result.pokeToStart) {
     rows.push(`Poke to start (idle worker, via ${result.pokeToStart.via})`);
