@@ -122,16 +122,6 @@ export class Worker {
   }
 
   /**
-   * How many more jobs a claim may add to the target now. Jobs are claimed
-   * ahead of free slots up to a claim's worth, and only with crash recovery
-   * (the `worker` column): without it, rows claimed ahead by a worker that
-   * crashed would stay `accepted` until fixed by hand.
-   */
-  #roomOf(target: Target): number {
-    return target.room(this.#store.tracksOwner ? this.#options.fetchLimit : 0);
-  }
-
-  /**
    * Seconds between the worker's own polls; replaced on config reload (0
    * stops them). The next poll comes one new interval after the change.
    */
@@ -545,8 +535,22 @@ export class Worker {
     for (let job = target.takeStartable(); job; job = target.takeStartable()) {
       this.#run(target, job);
     }
-    // Only with owner-guarded releases (the `worker` column), safe when retried.
-    if (target.surplus > 0 && this.#store.tracksOwner) this.#staleQueues.watch();
+    if (target.surplus > 0 && this.#claimsAhead) this.#staleQueues.watch();
+  }
+
+  /**
+   * Whether targets claim jobs ahead of their free slots and give back
+   * those that stop starting: only with the `worker` column. Without it, rows
+   * claimed ahead by a worker that crashed would stay `accepted` until fixed
+   * by hand, and a release retried after a lost reply has no owner guard.
+   */
+  get #claimsAhead(): boolean {
+    return this.#store.tracksOwner;
+  }
+
+  /** How many more jobs a claim may add to the target now (ahead: up to a claim's worth). */
+  #roomOf(target: Target): number {
+    return target.room(this.#claimsAhead ? this.#options.fetchLimit : 0);
   }
 
   async #run(target: Target, job: ClaimedJob): Promise<void> {
