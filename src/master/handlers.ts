@@ -18,7 +18,7 @@ import {
   readRegistration,
   readTargetedJobs,
   readTargetedSignals,
-} from "./validate.ts";
+} from "../protocol/validate.ts";
 
 /** What the handlers work on. */
 export interface MasterState {

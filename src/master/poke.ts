@@ -7,7 +7,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { WorkerRequest } from "../protocol/requests.ts";
+import { messageOf } from "../text.ts";
 import { PokeThrottle } from "./poke_throttle.ts";
 import type { RegisteredWorker, WorkerRegistry } from "./registry.ts";
 import { FORWARD_TIMEOUT } from "./timeouts.ts";
@@ -101,12 +101,12 @@ export class PokeRouter {
       targets: targets.join(", "),
       label: worker.label,
     });
-    worker.client.request(WorkerRequest.Poll, { targets }, { timeout: FORWARD_TIMEOUT })
+    worker.client.poll(targets, { timeout: FORWARD_TIMEOUT })
       .catch((error) => {
         log.warn("Worker {label} did not take the poll of {targets}: {error}", {
           label: worker.label,
           targets: targets.join(", "),
-          error: error instanceof Error ? error.message : String(error),
+          error: messageOf(error),
         });
       });
   }

@@ -1,6 +1,6 @@
 import { getLogger } from "@logtape/logtape";
 import { Connection, type RequestHandler } from "../net/connection.ts";
-import { MasterRequest } from "../protocol/requests.ts";
+import { MasterClient } from "../net/client.ts";
 import { Sleeper } from "./sleeper.ts";
 
 const log = getLogger(["jobd", "worker", "master"]);
@@ -99,10 +99,7 @@ export class MasterLink {
   }
 
   async #register(connection: Connection): Promise<void> {
-    await connection.request(MasterRequest.RegisterWorker, {
-      name: this.#options.name,
-      targets: this.#options.targets(),
-    });
+    await new MasterClient(connection).registerWorker(this.#options.name, this.#options.targets());
   }
 
   /** Pings the master until the connection closes or two pings go unanswered. */
