@@ -43,7 +43,6 @@ import {
   ProgramProcess,
   ROOT,
   runProgram,
-  waitForPort,
   workerClient,
 } from "./helpers/processes.ts";
 import { waitForDone, workerConfig } from "./helpers/worker.ts";
@@ -591,16 +590,11 @@ async function checkCompiledBinaries(dir: string): Promise<void> {
   try {
     const configPath = `${runDir}/jobd.conf`;
     await Deno.writeTextFile(configPath, workerConfig(db, port, jobDir));
-    const child = new Deno.Command(`${dir}/jobd`, {
+    await using worker = new ProgramProcess("jobd", `${dir}/jobd`, {
       args: ["--config", configPath],
-      cwd: runDir,
-      env: { NO_COLOR: "1" },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    await using worker = new ProgramProcess(child, runDir);
-    await waitForPort(port, worker);
+      dir: runDir,
+    });
+    await worker.waitForPort(port);
     const client = await workerClient(port);
     try {
       await client.poll(["t1"]);

@@ -21,6 +21,7 @@
  */
 
 import { parse } from "ini";
+import { isPlainObject, messageOf } from "../text.ts";
 
 /**
  * A config file could not be read, parsed or validated. The message starts
@@ -54,7 +55,7 @@ export async function readConfigFile(path: string): Promise<string> {
     if (error instanceof Deno.errors.PermissionDenied) {
       throw new ConfigError(path, "permission denied", { cause: error });
     }
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     throw new ConfigError(path, `cannot read the file: ${reason}`, { cause: error });
   }
 }
@@ -260,7 +261,7 @@ export class ConfigSection {
    */
   warnings(): string[] {
     const unknown = this.keys()
-      .filter((key) => !this.#read.has(key) && !isSection(this.#values[key]))
+      .filter((key) => !this.#read.has(key) && !isPlainObject(this.#values[key]))
       .map((key) => {
         const where = this.name === undefined ? "" : ` in [${this.name}]`;
         return `${this.file}: unknown key '${key}'${where} is ignored`;
@@ -276,10 +277,6 @@ export class ConfigSection {
     }
     return parsed;
   }
-}
-
-function isSection(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /**
@@ -306,7 +303,7 @@ export class IniDocument {
    */
   section(name: string): ConfigSection | undefined {
     const values = this.#values[name];
-    if (!Object.hasOwn(this.#values, name) || !isSection(values)) return undefined;
+    if (!Object.hasOwn(this.#values, name) || !isPlainObject(values)) return undefined;
     let section = this.#sections.get(name);
     if (section === undefined) {
       section = new ConfigSection(this.file, values, name);
@@ -320,7 +317,7 @@ export class IniDocument {
     const warnings = this.global.warnings();
     for (const section of this.#sections.values()) warnings.push(...section.warnings());
     for (const [name, value] of Object.entries(this.#values)) {
-      if (isSection(value) && !this.#sections.has(name)) {
+      if (isPlainObject(value) && !this.#sections.has(name)) {
         warnings.push(`${this.file}: unknown section [${name}] is ignored`);
       }
     }
@@ -335,7 +332,7 @@ export function parseIni(text: string, file: string): IniDocument {
     values = parse(text);
   } catch (error) {
     // ini throws only on odd input, such as a section named like a global key.
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     throw new ConfigError(file, `cannot parse the file: ${reason}`, { cause: error });
   }
   return new IniDocument(file, values);

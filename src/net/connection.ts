@@ -21,6 +21,7 @@ import {
   RequestError,
   RequestTimeoutError,
 } from "./errors.ts";
+import { messageOf } from "../text.ts";
 
 const log = getLogger(["jobd", "net"]);
 
@@ -186,7 +187,7 @@ export class Connection {
       bytes = encodeRequest(request);
     } catch (error) {
       // Data JSON cannot carry (BigInt, cycles): nothing is sent or left pending.
-      const detail = error instanceof Error ? error.message : String(error);
+      const detail = messageOf(error);
       return Promise.reject(new TypeError(`Cannot encode request '${type}': ${detail}`));
     }
     if (withPassword) this.#passwordSent = true;
@@ -378,7 +379,7 @@ export class Connection {
           error,
         });
       }
-      response = { no: request.no, error: error instanceof Error ? error.message : String(error) };
+      response = { no: request.no, error: messageOf(error) };
     }
     try {
       if (!this.#isClosed) await this.#write(this.#encodeAnswer(response, request.type));
@@ -394,7 +395,7 @@ export class Connection {
     try {
       return encodeResponse(response);
     } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
+      const detail = messageOf(error);
       log.error("Response to {type} from {peer} cannot be encoded: {error}", {
         type,
         peer: this.peer,

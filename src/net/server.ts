@@ -3,6 +3,7 @@ import type { Request, RequestData } from "../protocol/messages.ts";
 import { formatAddress } from "./address.ts";
 import { Connection, type ConnectionOptions } from "./connection.ts";
 import { RequestError } from "./errors.ts";
+import { messageOf } from "../text.ts";
 
 const log = getLogger(["jobd", "net"]);
 
@@ -39,7 +40,7 @@ export interface ServerOptions extends Omit<ConnectionOptions, "onRequest" | "pa
 export class ListenError extends Error {
   constructor(readonly address: string, cause: unknown) {
     super(
-      `Cannot listen on ${address}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      `Cannot listen on ${address}: ${messageOf(cause)}`,
       {
         cause,
       },

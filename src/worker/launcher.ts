@@ -13,6 +13,7 @@
 import type { JobOutcome } from "../storage/job_store.ts";
 import { expandCommand } from "./command_template.ts";
 import { captureOutput, type ReadBufferPool } from "./output_capture.ts";
+import { messageOf } from "../text.ts";
 
 /** How to start the launcher of every job. */
 export interface LauncherSettings {
@@ -211,8 +212,4 @@ async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined>
     }
     throw error;
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -9,6 +9,8 @@
  * @module
  */
 
+import { messageOf } from "../text.ts";
+
 /** What was read from one output stream. */
 export interface CapturedOutput {
   /**
@@ -66,7 +68,7 @@ export async function captureOutput(
       }
     }
   } catch (error) {
-    failure = error instanceof Error ? error.message : String(error);
+    failure = messageOf(error);
   } finally {
     reader.release();
   }
