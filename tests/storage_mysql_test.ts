@@ -13,7 +13,11 @@ import type { MysqlContext } from "../src/storage/mysql/context.ts";
 import { createPool } from "../src/storage/mysql/pool.ts";
 import { getLogger } from "@logtape/logtape";
 import { openTestDatabase } from "./helpers/database.ts";
-import { defineJobStoreConformance, storageError, storeFixture } from "./storage_conformance.ts";
+import {
+  defineJobStoreConformance,
+  storageError,
+  storeFixture,
+} from "./storage_conformance/mod.ts";
 
 defineJobStoreConformance("mysql", async ({ workerName, withWorkerColumn }) => {
   const db = await openTestDatabase({ withWorkerColumn });

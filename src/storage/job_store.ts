@@ -2,7 +2,8 @@
  * The storage seam of the worker: every database operation a job meets, and
  * nothing else. Implementations: MySQL/MariaDB (`mysql_store.ts`) and SQLite
  * (`sqlite_store.ts`). Both pass the same conformance suite
- * (`tests/storage_conformance.ts`).
+ * (`tests/storage_conformance/`, one module per operation), as does
+ * the in-memory store of the worker's unit tests (`tests/helpers/memory_store.ts`).
  *
  * Status transitions (see ARCHITECTURE.md for the diagram):
  *   waiting --claimWaiting--> accepted
