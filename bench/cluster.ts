@@ -1,6 +1,6 @@
 /**
  * A master and its workers for one phase of the benchmark, with clients:
- * configs written from the keys every implementation reads (SPEC A6),
+ * configs written from the keys every implementation reads (README.md, "Configuration"),
  * programs started from the command templates.
  *
  * @module

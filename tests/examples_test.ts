@@ -128,7 +128,7 @@ type KeyDoc =
   /** Documented in the prose of another key's comment (an alternative to a setting shown). */
   | { inDocOf: string };
 
-/** Every key of the worker's config (SPEC A6 and our additions), with its default. */
+/** Every key of the worker's config (README.md, "Configuration"), with its default. */
 const WORKER_KEYS: Record<string, KeyDoc> = {
   "host": { required: true },
   "port": { required: true },

@@ -18,7 +18,7 @@ const log = getLogger(["jobd", "master", "poke"]);
 export const MAX_REMEMBERED_TARGETS = 10_000;
 
 /**
- * Routes pokes to the workers' `poll` (SPEC A3): `poke(targets)` goes
+ * Routes pokes to the workers' `poll` (docs/protocol.md, "Master requests"): `poke(targets)` goes
  * through a {@linkcode PokeThrottle}; each batch sends every worker serving
  * any of its targets one `poll` with the targets it serves among them.
  * Targets that no worker serves are remembered; a worker that registers (or

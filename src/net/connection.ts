@@ -21,6 +21,7 @@ import {
   RequestError,
   RequestTimeoutError,
 } from "./errors.ts";
+import { CLOSE_GRACE_MS } from "../limits.ts";
 import { messageOf } from "../text.ts";
 
 const log = getLogger(["jobd", "net"]);
@@ -34,7 +35,7 @@ const READ_BUFFER_BYTES = 16 * 1024;
  */
 export const DEFAULT_MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 
-/** The error text sent for a wrong or missing password (SPEC A1). */
+/** The error text sent for a wrong or missing password (docs/protocol.md, "Password"). */
 export const INVALID_PASSWORD = "invalid password";
 
 /** Serves one request from the peer; the resolved value is the response data. */
@@ -237,7 +238,7 @@ export class Connection {
    * Closes once every request being served has been answered, or after
    * `timeoutMs`, whichever comes first.
    */
-  async closeGracefully(timeoutMs = 5000): Promise<void> {
+  async closeGracefully(timeoutMs = CLOSE_GRACE_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.#inFlight > 0 && !this.#isClosed && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -426,7 +427,7 @@ export class Connection {
   }
 }
 
-/** The request number after `no`: numbers wrap from 999,999 back to 1 (SPEC A1). */
+/** The request number after `no`: numbers wrap from 999,999 back to 1 (docs/protocol.md). */
 export function followingRequestNumber(no: number): number {
   return no + 1 >= MAX_REQUEST_NUMBER ? 1 : no + 1;
 }

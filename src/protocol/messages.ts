@@ -1,5 +1,5 @@
 /**
- * The four message kinds of the jobd protocol (SPEC A1) and their JSON form:
+ * The four message kinds of the jobd protocol (docs/protocol.md, "Messages") and their JSON form:
  * `[0, {no, type, data?, password?}]` request, `[1, {no, data?, error?}]`
  * response, `[2]` ping, `[3]` pong.
  */
@@ -10,7 +10,7 @@ import { frame } from "./framing.ts";
 /** The number in the first item of every message. */
 export const MessageKind = { Request: 0, Response: 1, Ping: 2, Pong: 3 } as const;
 
-/** Request numbers stay below this value (SPEC A1). */
+/** Request numbers stay below this value (docs/protocol.md). */
 export const MAX_REQUEST_NUMBER = 1_000_000;
 
 /** Data of a request: always an object (`{}` when the sender gave none). */
@@ -40,7 +40,7 @@ export type Message =
 
 /**
  * A message that could not be decoded. `no` is the request number when it
- * could be read, else 0 (SPEC A1), so the error response can carry it.
+ * could be read, else 0 (docs/protocol.md), so the error response can carry it.
  */
 export class ProtocolError extends Error {
   constructor(message: string, readonly no: number = 0) {

@@ -16,7 +16,7 @@
  * reports whether the row was in that status.
  */
 
-/** The statuses of a row in the jobs table (SPEC A4). */
+/** The statuses of a row in the jobs table (ARCHITECTURE.md, "The life of a job"). */
 export type JobStatus = "waiting" | "manual" | "accepted" | "running" | "done" | "ignored";
 
 /** The status a claimed row came from, and goes back to if it is released unstarted. */
@@ -53,7 +53,7 @@ export interface ManualClaim {
   /** Rows now `accepted` by this worker, in id order. */
   claimed: ClaimedJob[];
   /**
-   * Ids that were not claimed, with the reason (texts of SPEC A2):
+   * Ids that were not claimed, with the reason (texts of docs/protocol.md, "Worker requests"):
    * `job N not found`, `status = S != manual`,
    * `target 'T' not found (job id=N)` (that row is now `ignored`).
    */

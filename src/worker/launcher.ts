@@ -1,5 +1,5 @@
 /**
- * Runs one job's launcher process (SPEC A4 "Start"/"End", A5).
+ * Runs one job's launcher process (ARCHITECTURE.md, "The life of a job"; README.md, `launcher`).
  *
  * The launcher is spawned directly with `Deno.Command` (no shell), with stdin
  * closed and both output pipes captured up to a bound. A job ends only when

@@ -1,6 +1,6 @@
 /**
- * Bounded capture of a child's output stream (SPEC A5 `max_output_buffer`,
- * C "bounded output with a visible truncation marker").
+ * Bounded capture of a child's output stream (`max_output_buffer`:
+ * bounded output with a visible truncation marker).
  *
  * The stream is always read to its end, so the child never blocks on a full
  * pipe; bytes past the bound are counted and dropped, so memory stays bounded

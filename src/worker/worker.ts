@@ -1,5 +1,6 @@
 import { getLogger } from "@logtape/logtape";
 import { RequestError } from "../net/errors.ts";
+import { KILL_GRACE_MS, KILLED_JOBS_WAIT_MS } from "../limits.ts";
 import type {
   JobReport,
   RunManualResult,
@@ -344,10 +345,10 @@ export class Worker {
       const hurried = this.#hurry.promise.then(() => false as const);
       if (!await this.#waitIdle(timeoutSeconds * 1000, hurried)) {
         this.#killAll("SIGTERM");
-        if (!await this.#waitIdle(5000)) this.#killAll("SIGKILL");
+        if (!await this.#waitIdle(KILL_GRACE_MS)) this.#killAll("SIGKILL");
         // A killed launcher's own children may hold its pipes open: stop
         // waiting eventually; such rows stay 'running' for start-up recovery.
-        if (!await this.#waitIdle(10_000)) {
+        if (!await this.#waitIdle(KILLED_JOBS_WAIT_MS)) {
           log.error("Jobs {ids} did not end after SIGKILL; leaving them to recovery", {
             ids: [...this.#running.keys()].join(", "),
           });
