@@ -21,7 +21,6 @@ import {
   RequestError,
   RequestTimeoutError,
 } from "./errors.ts";
-import { CLOSE_GRACE_MS } from "../limits.ts";
 import { messageOf } from "../text.ts";
 
 const log = getLogger(["jobd", "net"]);
@@ -34,6 +33,13 @@ const READ_BUFFER_BYTES = 16 * 1024;
  * nothing more is read from the peer until they are out.
  */
 export const DEFAULT_MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Milliseconds a closing connection (and a closing server, for each of its
+ * connections) waits for answers still being written, run-manual answers
+ * among them: 5 s.
+ */
+export const CLOSE_GRACE_MS = 5_000;
 
 /** The error text sent for a wrong or missing password (docs/protocol.md, "Password"). */
 export const INVALID_PASSWORD = "invalid password";

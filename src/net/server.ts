@@ -1,9 +1,8 @@
 import { getLogger } from "@logtape/logtape";
 import type { Request, RequestData } from "../protocol/messages.ts";
 import { formatAddress } from "./address.ts";
-import { Connection, type ConnectionOptions } from "./connection.ts";
+import { CLOSE_GRACE_MS, Connection, type ConnectionOptions } from "./connection.ts";
 import { RequestError } from "./errors.ts";
-import { CLOSE_GRACE_MS } from "../limits.ts";
 import { messageOf } from "../text.ts";
 
 const log = getLogger(["jobd", "net"]);
