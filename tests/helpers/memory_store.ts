@@ -83,6 +83,7 @@ class Controls {
   readonly calls: Operation[] = [];
   readonly markRunningCalls: number[][] = [];
   readonly claimWaitingCalls: [string, number][][] = [];
+  readonly markDoneCalls: number[][] = [];
   down = false;
   readonly hooks = new Map<Operation, Hook[]>();
   readonly reached = new Map<Operation, PromiseWithResolvers<void>>();
@@ -165,6 +166,8 @@ const OPERATIONS: StoreOperations<MemoryContext> = {
   },
 
   async markDone(context, jobs: readonly FinishedJob[]) {
+    // Recorded as the call is made, before any wait.
+    context.controls.markDoneCalls.push(jobs.map((job) => job.id));
     const hook = await context.controls.enter("markDone");
     const untouched: number[] = [];
     for (const { id, outcome, finishedAt } of jobs) {
@@ -266,6 +269,11 @@ export class MemoryStore extends JobStoreBase<MemoryContext> {
   /** The limits of each `claimWaiting` call, as entries. */
   get claimWaitingCalls(): [string, number][][] {
     return this.#controls.claimWaitingCalls;
+  }
+
+  /** The ids of each `markDone` call, recorded when it is made. */
+  get markDoneCalls(): number[][] {
+    return this.#controls.markDoneCalls;
   }
 
   /** While true, every operation fails as if the database were away. */
