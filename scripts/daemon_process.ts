@@ -157,7 +157,10 @@ export class Daemon implements AsyncDisposable {
       .map((chunk) => chunk.text).join("");
   }
 
-  /** Its output so far, stdout and stderr as they came (from the log file with `logPath`): all, or the last `lines` lines. */
+  /**
+   * Its output so far, stdout and stderr as they came (read from the log
+   * file with `logPath`): all of it, or its last `lines` lines.
+   */
   async output(lines = Infinity): Promise<string> {
     const text = this.logPath === undefined
       ? this.#text()

@@ -37,14 +37,22 @@ Deno.test("a daemon that exits before it listens is reported with its output", a
   assert.deepEqual([stdout, stderr], ["starting\n", "bad config\n"]);
 });
 
+/** Waits until the daemon has printed `ready` (its trap is set). */
+async function ready(daemon: Daemon): Promise<void> {
+  while (!daemon.stdout.includes("ready")) {
+    await daemon.assertRunning();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 Deno.test("stop ends a daemon with SIGTERM, or with SIGKILL after the grace", async () => {
-  await using polite = shell("trap 'exit 0' TERM; while :; do sleep 0.05; done");
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await using polite = shell("trap 'exit 0' TERM; echo ready; while :; do sleep 0.05; done");
+  await ready(polite);
   const ended = await polite.stop(10);
   assert.deepEqual([ended.forced, ended.status.code], [false, 0]);
 
-  await using stubborn = shell("trap '' TERM; while :; do sleep 0.05; done");
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await using stubborn = shell("trap '' TERM; echo ready; while :; do sleep 0.05; done");
+  await ready(stubborn);
   const killed = await stubborn.stop(0.3);
   assert.deepEqual([killed.forced, killed.status.signal], [true, "SIGKILL"]);
   assert.equal(stubborn.kill(), false, "it has exited");
@@ -57,7 +65,8 @@ Deno.test("a daemon's output can go to a log file, read back by output()", async
       args: ["-c", "for i in 1 2 3 4; do echo line $i; done"],
       logPath: `${dir}/sh.log`,
     });
-    await daemon.stop();
+    const { status } = await daemon.finished(); // the log is written when it resolves
+    assert.equal(status.code, 0);
     assert.equal(await daemon.output(2), "line 3\nline 4");
     assert.equal(await Deno.readTextFile(`${dir}/sh.log`), "line 1\nline 2\nline 3\nline 4\n");
   } finally {

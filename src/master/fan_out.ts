@@ -1,8 +1,8 @@
 /**
  * The master's requests that go out to several workers and come back as one
  * answer: `pause` / `continue`, `status` with `poll_workers`, `run-manual`
- * and `send-signal` (docs/protocol.md, "Master requests"). A worker that fails or disconnects
- * affects only its own part of the answer.
+ * and `send-signal` (docs/protocol.md, "Master requests"). A worker that
+ * fails or disconnects affects only its own part of the answer.
  *
  * @module
  */

@@ -102,7 +102,10 @@ export function readPollWorkers(data: RequestData): boolean {
   throw new RequestError(`'poll_workers' must be boolean, ${jsonTypeName(value)} given`);
 }
 
-/** Worker `add-target`, `remove-target`, ...: the `target` field, a valid name (not empty, not `null`). */
+/**
+ * Worker `add-target`, `remove-target`, `set-target-concurrency`: the
+ * `target` field, a valid name (not empty, not `null`).
+ */
 export function readTargetName(data: RequestData): string {
   if (data.target === undefined) throw new RequestError("missing required field target");
   if (typeof data.target !== "string") throw new RequestError("'target' must be string");

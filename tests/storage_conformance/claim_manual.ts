@@ -1,5 +1,6 @@
 /**
- * The storage conformance suite, `claimManual`: run-manual claims by id, with the error text of each id it cannot claim.
+ * The storage conformance suite, `claimManual`: run-manual claims by id, with the error text of
+ * each id it cannot claim.
  *
  * @module
  */

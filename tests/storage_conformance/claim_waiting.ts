@@ -1,5 +1,6 @@
 /**
- * The storage conformance suite, `claimWaiting`: which waiting rows a claim takes, and that two stores never take the same one.
+ * The storage conformance suite, `claimWaiting`: which waiting rows a claim takes, and that two
+ * stores never take the same one.
  *
  * @module
  */

@@ -1,5 +1,6 @@
 /**
- * The storage conformance suite, `close`: a closed store refuses every operation, with an error that is not transient.
+ * The storage conformance suite, `close`: a closed store refuses every operation, with an error
+ * that is not transient.
  *
  * @module
  */

@@ -1,5 +1,6 @@
 /**
- * The storage conformance suite, `findLeftBehind`: the owner column, and the rows a worker left behind.
+ * The storage conformance suite, `findLeftBehind`: the owner column, and the rows a worker left
+ * behind.
  *
  * @module
  */

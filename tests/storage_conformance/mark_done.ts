@@ -1,5 +1,6 @@
 /**
- * The storage conformance suite, `markDone`: the final row write; with `markRunning`, a write repeated after a lost reply counts its own rows as written and no other worker's.
+ * The storage conformance suite, `markDone`: the final row write; with `markRunning`, a write
+ * repeated after a lost reply counts its own rows as written and no other worker's.
  *
  * @module
  */

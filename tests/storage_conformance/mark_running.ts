@@ -1,5 +1,6 @@
 /**
- * The storage conformance suite, `markRunning`: accepted rows start; any other row is reported and left alone.
+ * The storage conformance suite, `markRunning`: accepted rows start; any other row is reported and
+ * left alone.
  *
  * @module
  */

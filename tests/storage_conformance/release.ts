@@ -1,5 +1,6 @@
 /**
- * The storage conformance suite, `release`: rows go back to the status they were claimed from, only this worker's.
+ * The storage conformance suite, `release`: rows go back to the status they were claimed from, only
+ * this worker's.
  *
  * @module
  */
