@@ -106,21 +106,24 @@ function describeRange(min: number | undefined, max: number | undefined): string
   return "";
 }
 
+/**
+ * A number as ini parsed it: a number as it is, or a string written as
+ * `pattern` allows; otherwise undefined.
+ */
+function numberOf(value: unknown, pattern: RegExp): number | undefined {
+  if (typeof value === "number") return value;
+  if (typeof value === "string" && pattern.test(value)) return Number(value);
+  return undefined;
+}
+
 /** A whole number, written in decimal digits, within `min`..`max` (both inclusive). */
 export function integerType(options: { min?: number; max?: number } = {}): ValueType<number> {
   const { min, max } = options;
   return {
     describe: `an integer${describeRange(min, max)}`,
     parse(value) {
-      let number: number;
-      if (typeof value === "number") {
-        number = value;
-      } else if (typeof value === "string" && /^[+-]?\d+$/.test(value)) {
-        number = Number(value);
-      } else {
-        return undefined;
-      }
-      if (!Number.isSafeInteger(number)) return undefined;
+      const number = numberOf(value, /^[+-]?\d+$/);
+      if (number === undefined || !Number.isSafeInteger(number)) return undefined;
       if (min !== undefined && number < min) return undefined;
       if (max !== undefined && number > max) return undefined;
       return number;
@@ -143,15 +146,8 @@ export function numberType(options: { min: number; allowMin?: boolean }): ValueT
   return {
     describe: `a number ${allowMin ? ">=" : ">"} ${min}`,
     parse(value) {
-      let number: number;
-      if (typeof value === "number") {
-        number = value;
-      } else if (typeof value === "string" && /^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(value)) {
-        number = Number(value);
-      } else {
-        return undefined;
-      }
-      if (!Number.isFinite(number)) return undefined;
+      const number = numberOf(value, /^[+-]?(\d+(\.\d*)?|\.\d+)$/);
+      if (number === undefined || !Number.isFinite(number)) return undefined;
       if (allowMin ? number < min : number <= min) return undefined;
       return number;
     },
@@ -261,7 +257,7 @@ export class ConfigSection {
    */
   warnings(): string[] {
     const unknown = this.keys()
-      .filter((key) => !this.#read.has(key) && !isPlainObject(this.#values[key]))
+      .filter((key) => !this.#read.has(key) && !isSection(this.#values[key]))
       .map((key) => {
         const where = this.name === undefined ? "" : ` in [${this.name}]`;
         return `${this.file}: unknown key '${key}'${where} is ignored`;
@@ -278,6 +274,9 @@ export class ConfigSection {
     return parsed;
   }
 }
+
+/** Whether a parsed ini value is a section (an object of keys), not a key's value. */
+const isSection = isPlainObject;
 
 /**
  * A parsed ini file: its global keys and its sections. Collects the
@@ -303,7 +302,7 @@ export class IniDocument {
    */
   section(name: string): ConfigSection | undefined {
     const values = this.#values[name];
-    if (!Object.hasOwn(this.#values, name) || !isPlainObject(values)) return undefined;
+    if (!Object.hasOwn(this.#values, name) || !isSection(values)) return undefined;
     let section = this.#sections.get(name);
     if (section === undefined) {
       section = new ConfigSection(this.file, values, name);
@@ -317,7 +316,7 @@ export class IniDocument {
     const warnings = this.global.warnings();
     for (const section of this.#sections.values()) warnings.push(...section.warnings());
     for (const [name, value] of Object.entries(this.#values)) {
-      if (isPlainObject(value) && !this.#sections.has(name)) {
+      if (isSection(value) && !this.#sections.has(name)) {
         warnings.push(`${this.file}: unknown section [${name}] is ignored`);
       }
     }
