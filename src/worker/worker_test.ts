@@ -255,6 +255,7 @@ async function workerOn(store: MemoryStore, targets: Record<string, number> = { 
     /** Makes job `id` ignore SIGTERM. */
     trapTerm: (id: number) => Deno.writeTextFile(`${dir}/trap-${id}`, ""),
     async [Symbol.asyncDispose]() {
+      worker.hurry();
       await worker.shutdown(0);
       await Deno.remove(dir, { recursive: true });
     },
@@ -436,7 +437,7 @@ Deno.test("a job whose start failed on a database error is given back when shutd
   assert.equal(store.calls.filter((call) => call === "markRunning").length, 1);
 });
 
-Deno.test("a second shutdown stops waiting for a database that is away", async () => {
+Deno.test("hurry() stops waiting for a database that is away", async () => {
   const store = new MemoryStore();
   const [id] = store.insert("t1", 1, "manual");
   await using setup = await workerOn(store);
@@ -447,8 +448,8 @@ Deno.test("a second shutdown stops waiting for a database that is away", async (
   const stopping = setup.worker.shutdown(30);
   await setup.letGo(id);
   await until("a result write", () => store.calls.includes("markDone"));
-  await setup.worker.shutdown(30);
-  await within(stopping, "the first shutdown to end");
+  setup.worker.hurry();
+  await within(stopping, "the shutdown to end");
   assert.deepEqual(await run, {
     errors: { [id]: `job ${id} ended (ok) but its result could not be stored` },
   });
@@ -456,7 +457,7 @@ Deno.test("a second shutdown stops waiting for a database that is away", async (
   assert.equal(store.status(id), "running");
 });
 
-Deno.test("a second shutdown goes straight to the kill phase", async () => {
+Deno.test("hurry() goes straight to the kill phase", async () => {
   const store = new MemoryStore();
   const [id] = store.insert("t1", 1);
   await using setup = await workerOn(store);
@@ -465,11 +466,26 @@ Deno.test("a second shutdown goes straight to the kill phase", async () => {
   setup.worker.poll();
   await until(`job ${id} running`, () => store.status(id) === "running");
   const stopping = setup.worker.shutdown(3600);
-  await setup.worker.shutdown(3600);
+  setup.worker.hurry();
   // SIGTERM is ignored: SIGKILL follows after the grace period, not after an hour.
-  await within(stopping, "the first shutdown to end");
+  await within(stopping, "the shutdown to end");
   assert.equal(store.status(id), "done");
   assert.equal(store.rows.get(id)?.stdout, "");
+});
+
+Deno.test("a second shutdown is the same shutdown: running jobs still finish", async () => {
+  const store = new MemoryStore();
+  const [id] = store.insert("t1", 1);
+  await using setup = await workerOn(store);
+  await setup.holdJob(id);
+  setup.worker.poll();
+  await until(`job ${id} running`, () => store.status(id) === "running");
+  const first = setup.worker.shutdown(3600);
+  const second = setup.worker.shutdown(0);
+  await setup.letGo(id);
+  await within(Promise.all([first, second]), "both calls to end");
+  assert.equal(store.status(id), "done");
+  assert.equal(store.rows.get(id)?.stdout, `ran ${id}\n`, "the job must end by itself");
 });
 
 Deno.test("one claim serves every target with room; jobs claimed together are marked running together", async () => {
