@@ -26,7 +26,7 @@
 import { getLogger } from "@logtape/logtape";
 import { isTransientStorageError } from "../storage/errors.ts";
 import type { ClaimedJob, JobStore } from "../storage/job_store.ts";
-import { Backoff } from "./backoff.ts";
+import { Backoff } from "../retry_policy.ts";
 import type { Releaser } from "./release.ts";
 import type { Target } from "./target.ts";
 

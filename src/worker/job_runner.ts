@@ -90,7 +90,7 @@ export class JobRunner {
 
   constructor(options: JobRunnerOptions) {
     this.#options = options;
-    this.#results = new ResultWriter(options.store);
+    this.#results = new ResultWriter(options.store, options.retry);
   }
 
   /** Jobs started and not yet ended. */
@@ -154,11 +154,10 @@ export class JobRunner {
 
   /**
    * Stops waiting: running jobs get SIGTERM now (SIGKILL after the grace
-   * period, when `stop()` runs), and a result write that fails from now on is
-   * not retried (its row stays `running`, for start-up recovery).
+   * period, when `stop()` runs). (Result writes stop being retried with the
+   * worker's `StorageRetry.abandon()`.)
    */
   hurry(): void {
-    this.#results.abandon();
     this.#hurried.resolve();
     this.#killAll("SIGTERM");
   }
