@@ -25,7 +25,8 @@
 
 import { getLogger } from "@logtape/logtape";
 import { isTransientStorageError } from "../storage/errors.ts";
-import type { ClaimedJob, JobStore } from "../storage/job_store.ts";
+import type { ClaimedJob } from "../job.ts";
+import type { JobStore } from "../storage/job_store.ts";
 import { Backoff } from "../retry_policy.ts";
 import type { Releaser } from "./release.ts";
 import type { Target } from "./target.ts";
@@ -270,7 +271,7 @@ export class ClaimLoop {
       this.#options.schedule(target);
     }
     if (release.length > 0) {
-      log.warn("Jobs {ids} were claimed but cannot run here now; giving them back", {
+      log.warn("Jobs {ids} were claimed but cannot run here now; releasing them", {
         ids: release.map((job) => job.id).join(", "),
       });
       await this.#options.releaser.release(release);

@@ -15,8 +15,8 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import type { JobReport } from "../protocol/requests.ts";
-import type { ClaimedJob, JobOutcome, JobStore } from "../storage/job_store.ts";
+import type { ClaimedJob, JobOutcome } from "../job.ts";
+import type { JobStore } from "../storage/job_store.ts";
 import { describeJobs } from "../text.ts";
 import { Batcher } from "./batcher.ts";
 import { type LaunchedJob, type LauncherSettings, launchJob } from "./launcher.ts";
@@ -262,7 +262,7 @@ export class JobRunner {
     manualRuns.answer(
       job.id,
       written === "stored"
-        ? report(outcome)
+        ? outcome
         : written === "untouched"
         ? { error: `job ${job.id} changed status while it ran` }
         : { error: `job ${job.id} ended (${outcome.result}) but its result could not be stored` },
@@ -301,14 +301,4 @@ export class JobRunner {
     }
     this.#options.slotFreed(target);
   }
-}
-
-function report(outcome: JobOutcome): JobReport {
-  return {
-    result: outcome.result,
-    code: outcome.code,
-    signal: outcome.signal,
-    stdout: outcome.stdout,
-    stderr: outcome.stderr,
-  };
 }

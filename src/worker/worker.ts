@@ -290,7 +290,7 @@ export class Worker {
     const known = new Set([
       ...this.#runner.ids(),
       ...this.#manualRuns.ids(),
-      ...this.#staleQueues.givingBack,
+      ...this.#staleQueues.releasing,
     ]);
     for (const target of this.targets.values()) for (const id of target.queuedIds()) known.add(id);
     return known;

@@ -1,13 +1,6 @@
 import assert from "node:assert/strict";
-import type {
-  ClaimedJob,
-  ClaimOrigin,
-  FinishedJob,
-  JobStatus,
-  JobStore,
-  LeftBehindJob,
-  ManualClaim,
-} from "../storage/job_store.ts";
+import type { ClaimedJob, ClaimOrigin, JobStatus } from "../job.ts";
+import type { FinishedJob, JobStore, LeftBehindJob, ManualClaim } from "../storage/job_store.ts";
 import type { LauncherSettings } from "./launcher.ts";
 import { Worker } from "./worker.ts";
 
@@ -315,7 +308,7 @@ async function within<T>(promise: Promise<T>, what: string): Promise<T> {
   }
 }
 
-Deno.test("a run-manual whose claim is in flight at shutdown is answered and its job given back", async () => {
+Deno.test("a run-manual whose claim is in flight at shutdown is answered and its job released", async () => {
   const store = new MemoryStore();
   const [id] = store.insert("t1", 1, "manual");
   await using setup = await workerOn(store);
@@ -350,7 +343,7 @@ Deno.test("a target removed during a run-manual claim answers for its job; a ref
   assert.equal((await setup.worker.runManual([next])).jobs?.[next].stdout, `ran ${next}\n`);
 });
 
-Deno.test("a run-manual claim that committed but lost its reply gives its rows back to manual", async () => {
+Deno.test("a run-manual claim that committed but lost its reply releases its rows to manual", async () => {
   const store = new MemoryStore();
   const [id] = store.insert("t1", 1, "manual");
   await using setup = await workerOn(store);
@@ -424,7 +417,7 @@ Deno.test("a release refused at shutdown still lets running jobs finish and stor
   assert.equal(store.status(second), "accepted");
 });
 
-Deno.test("a job whose start failed on a database error is given back when shutdown begins", async () => {
+Deno.test("a job whose start failed on a database error is released when shutdown begins", async () => {
   const store = new MemoryStore();
   const [id] = store.insert("t1", 1);
   await using setup = await workerOn(store);
@@ -498,7 +491,7 @@ Deno.test("one claim serves every target with room; jobs claimed together are ma
   assert.deepEqual(store.markRunningCalls[0], [ids[0], ids[1], ids[3]]);
 });
 
-Deno.test("jobs waiting behind a start that the database holds up are given back at shutdown", async () => {
+Deno.test("jobs waiting behind a start that the database holds up are released at shutdown", async () => {
   const store = new MemoryStore();
   const [first] = store.insert("t1", 1);
   const [second] = store.insert("t2", 1);
@@ -584,7 +577,7 @@ Deno.test("a target that starts fewer jobs than one per claim-ahead horizon clai
 Deno.test("jobs claimed ahead go back to waiting while every slot runs a long job, and run after it", async () => {
   await using setup = await slotsHeldWithJobsClaimedAhead();
   const { store, ids, long } = setup;
-  await until("the jobs claimed ahead given back", () => setup.acceptedIds().length === 0);
+  await until("the jobs claimed ahead released", () => setup.acceptedIds().length === 0);
   assert.ok(long.every((id) => store.status(id) === "running"));
   await setup.letGoLong();
   await until("every job done", () => ids.every((id) => store.status(id) === "done"));
@@ -600,7 +593,7 @@ Deno.test("without the worker column a target claims only for its free slots, ho
   assert.ok(limits.every((limit) => limit <= 4), `claims asked for ${limits.join(", ")}`);
 });
 
-Deno.test("a paused target keeps claimed jobs for its free slots and gives back those claimed ahead", async () => {
+Deno.test("a paused target keeps claimed jobs for its free slots and releases those claimed ahead", async () => {
   const store = new MemoryStore();
   const ids = store.insert("t1", 300);
   const long = ids[149];
@@ -621,17 +614,17 @@ Deno.test("a paused target keeps claimed jobs for its free slots and gives back 
   await until("every job done", () => ids.every((id) => store.status(id) === "done"));
 });
 
-Deno.test("jobs given back while the worker looks for claims in doubt are not taken back in", async () => {
+Deno.test("jobs released while the worker looks for claims in doubt are not taken back in", async () => {
   await using setup = await slotsHeldWithJobsClaimedAhead();
   const { store, ids } = setup;
   const [manual] = store.insert("t1", 1, "manual");
   // A failed run-manual claim makes the worker look for rows it owns but does
-  // not know of; its look sees the rows claimed ahead, which are given back before it ends.
+  // not know of; its look sees the rows claimed ahead, which are released before it ends.
   const lookDone = Promise.withResolvers<void>();
   store.hook("findLeftBehind", (phase) => phase === "after" ? lookDone.promise : undefined);
   store.fail("claimManual", connectionLost());
   await assert.rejects(setup.worker.runManual([manual]));
-  await until("the jobs claimed ahead given back", () => setup.acceptedIds().length === 0);
+  await until("the jobs claimed ahead released", () => setup.acceptedIds().length === 0);
   lookDone.resolve();
   await new Promise((resolve) => setTimeout(resolve, 100));
   assert.equal(setup.worker.status().targets["t1"].length, 2, "only the two long jobs are known");
@@ -639,7 +632,7 @@ Deno.test("jobs given back while the worker looks for claims in doubt are not ta
   await until("every job done", () => ids.every((id) => store.status(id) === "done"));
 });
 
-Deno.test("jobs whose give-back the database refuses stay queued and run when a slot frees", async () => {
+Deno.test("jobs whose release the database refuses stay queued and run when a slot frees", async () => {
   await using setup = await slotsHeldWithJobsClaimedAhead();
   const { store, ids } = setup;
   store.fail("release", refused());
@@ -648,7 +641,7 @@ Deno.test("jobs whose give-back the database refuses stay queued and run when a 
   await until("every job done", () => ids.every((id) => store.status(id) === "done"));
 });
 
-Deno.test("a shutdown waits for jobs being given back, and leaves no row accepted", async () => {
+Deno.test("a shutdown waits for jobs being released, and leaves no row accepted", async () => {
   await using setup = await slotsHeldWithJobsClaimedAhead();
   const { store, long } = setup;
   const releasing = store.reached("release");
@@ -659,7 +652,7 @@ Deno.test("a shutdown waits for jobs being given back, and leaves no row accepte
   await setup.letGoLong();
   await until("the long jobs done", () => long.every((id) => store.status(id) === "done"));
   await new Promise((resolve) => setTimeout(resolve, 100));
-  assert.equal(stopped, false, "shutdown finished while jobs were being given back");
+  assert.equal(stopped, false, "shutdown finished while jobs were being released");
   letRelease();
   await within(stopping, "shutdown");
   assert.deepEqual(setup.acceptedIds(), []);
