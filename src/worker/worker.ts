@@ -55,7 +55,7 @@ export class Worker {
   #options: WorkerOptions;
   #phase: Phase = "serving";
   /** The shutdown, once begun. */
-  #stopped: Promise<void> | undefined;
+  #shutdownEnded: Promise<void> | undefined;
   #pollTimer: ReturnType<typeof setInterval> | undefined;
   readonly #retry = new StorageRetry();
   readonly #releaser: Releaser;
@@ -235,8 +235,8 @@ export class Worker {
    * same shutdown; {@linkcode Worker.hurry} cuts it short.
    */
   shutdown(timeoutSeconds: number): Promise<void> {
-    this.#stopped ??= this.#shutdown(timeoutSeconds);
-    return this.#stopped;
+    this.#shutdownEnded ??= this.#shutdown(timeoutSeconds);
+    return this.#shutdownEnded;
   }
 
   /**
