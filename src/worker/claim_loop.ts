@@ -4,8 +4,9 @@
  *
  * Its state, field by field:
  * - pending polls: `Target.pollPending`, per target; set by a poll, by a
- *   full claim (more may wait) and by a failed one; cleared when a claim
- *   takes the target's room.
+ *   full claim (more may wait), by a failed one and by a release of jobs
+ *   claimed ahead (stale_queues.ts); cleared when a claim takes the
+ *   target's room.
  * - in flight (`#inFlight`): a loop of claim rounds is running; a request
  *   meanwhile sets `#again`, and the loop runs one more round.
  * - gathering (`#gather`): a slot freed while other jobs run; the claim
@@ -18,7 +19,9 @@
  * - stopped: shutdown began; no claim starts, and `stop()` resolves once
  *   the one in flight has ended.
  *
- * Seam: each round builds the claim's limits per target in `#round`.
+ * Seam: `#round` builds each claim (the targets with a pending poll and
+ * room, and their limits): the place for work that must come before a
+ * claim, such as making deferred jobs due.
  *
  * @module
  */
@@ -86,7 +89,6 @@ export class ClaimLoop {
 
   /** Sets the polls of `names` pending and claims for every pending poll. */
   poll(names: Iterable<string>): void {
-    if (this.#stopped) return;
     for (const name of names) {
       const target = this.#options.targets.get(name);
       if (target) target.pollPending = true;
