@@ -116,7 +116,10 @@ export class JobRunner {
     }
   }
 
-  /** Starts no more jobs: those queued from now on are released by their callers. */
+  /**
+   * Starts no more jobs (shutdown): the worker releases those still queued,
+   * and a running mark not through yet comes back `stopping`.
+   */
   stopStarting(): void {
     this.#starting = false;
   }
