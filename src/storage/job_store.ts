@@ -5,6 +5,7 @@
  * (`tests/storage_conformance/`, one module per operation), as does
  * the in-memory store of the worker's unit tests (`tests/helpers/memory_store.ts`).
  *
+ * The job's own types (statuses, claimed job, outcome) are in `src/job.ts`.
  * Status transitions (see ARCHITECTURE.md for the diagram):
  *   waiting --claimWaiting--> accepted
  *   manual  --claimManual---> accepted          (served target)
@@ -16,29 +17,7 @@
  * reports whether the row was in that status.
  */
 
-/** The statuses of a row in the jobs table (ARCHITECTURE.md, "The life of a job"). */
-export type JobStatus = "waiting" | "manual" | "accepted" | "running" | "done" | "ignored";
-
-/** The status a claimed row came from, and goes back to if it is released unstarted. */
-export type ClaimOrigin = "waiting" | "manual";
-
-/** A row claimed by this worker. */
-export interface ClaimedJob {
-  id: number;
-  target: string;
-  origin: ClaimOrigin;
-}
-
-/** How a job ended, as written to the row. */
-export interface JobOutcome {
-  result: "ok" | "fail";
-  /** Exit code, or null when killed by a signal or never started. */
-  code: number | null;
-  /** Signal name such as `SIGKILL`, or null. */
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-}
+import type { ClaimedJob, JobOutcome } from "../job.ts";
 
 /** A final row write: which job, how it ended, when. */
 export interface FinishedJob {

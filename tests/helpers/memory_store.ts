@@ -12,13 +12,8 @@
  * @module
  */
 
-import type {
-  ClaimedJob,
-  FinishedJob,
-  JobStatus,
-  LeftBehindJob,
-  ManualClaim,
-} from "../../src/storage/job_store.ts";
+import type { ClaimedJob, JobStatus } from "../../src/job.ts";
+import type { FinishedJob, LeftBehindJob, ManualClaim } from "../../src/storage/job_store.ts";
 import { judgeManualRows } from "../../src/storage/manual_claim_outcome.ts";
 import {
   JobStoreBase,

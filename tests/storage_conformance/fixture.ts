@@ -8,7 +8,8 @@
 
 import assert from "node:assert/strict";
 import { StorageError } from "../../src/storage/errors.ts";
-import type { FinishedJob, JobStatus, JobStore } from "../../src/storage/job_store.ts";
+import type { JobStatus } from "../../src/job.ts";
+import type { FinishedJob, JobStore } from "../../src/storage/job_store.ts";
 import type { JobRow, TestJobsTable } from "../helpers/jobs_table.ts";
 
 /** An empty jobs table and a store on it, for one test. */

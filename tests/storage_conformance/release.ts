@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { ClaimedJob } from "../../src/storage/job_store.ts";
+import type { ClaimedJob } from "../../src/job.ts";
 import { type ConformanceTest, finished } from "./fixture.ts";
 
 /** Registers the `release` tests. */
