@@ -9,8 +9,11 @@
  * // connect to server.host:server.port as server.user / server.password
  * ```
  *
- * `deno run -A scripts/mariadb.ts` starts one, prints its address and the
- * `JOBD_TEST_MYSQL` value for it, and stops it on Ctrl-C.
+ * `deno run -A scripts/mariadb.ts [--durable]` starts one, prints its address
+ * and the `JOBD_TEST_MYSQL` value for it, and stops it on Ctrl-C.
+ *
+ * Durability is an explicit option (`durability`): `relaxed` (the default,
+ * for the tests) or `durable` (the server's defaults, for the benchmark).
  */
 
 import mysql from "mysql2/promise";
@@ -28,21 +31,31 @@ const READY_TIMEOUT_MS = 60_000;
 /** How long a server may take to shut down before it is killed. */
 const STOP_TIMEOUT_MS = 30_000;
 
-/**
- * Server options for a small, fast, disposable instance. Durability is
- * relaxed (no doublewrite, log flushed once a second): the data is thrown
- * away anyway.
- */
+/** Server options for a small disposable instance, whatever its durability. */
 const SERVER_TUNING = [
   "--skip-name-resolve",
   "--character-set-server=utf8mb4",
   "--collation-server=utf8mb4_general_ci",
   "--innodb-buffer-pool-size=64M",
   "--innodb-log-file-size=16M",
-  "--innodb-flush-log-at-trx-commit=2",
-  "--innodb-doublewrite=0",
   "--max-connections=500",
 ];
+
+/**
+ * How a throwaway server treats commits. `relaxed`: no doublewrite, the redo
+ * log written at each commit but flushed to disk about once a second (fast;
+ * the data is thrown away anyway: the tests run this way). `durable`: the
+ * server's defaults, as production runs: every commit flushed
+ * (`innodb_flush_log_at_trx_commit = 1`), doublewrite on (the benchmark's
+ * default).
+ */
+export type Durability = "relaxed" | "durable";
+
+/** The server options of each durability. */
+export const DURABILITY_OPTIONS: Readonly<Record<Durability, readonly string[]>> = {
+  relaxed: ["--innodb-flush-log-at-trx-commit=2", "--innodb-doublewrite=0"],
+  durable: [],
+};
 
 /** A running (or stopped) throwaway MariaDB server. */
 export interface MariaDbServer extends AsyncDisposable {
@@ -56,6 +69,8 @@ export interface MariaDbServer extends AsyncDisposable {
   readonly version: string;
   /** The temporary folder holding the data directory, socket and log. */
   readonly directory: string;
+  /** How the server treats commits (`startMariaDb`'s `durability`). */
+  readonly durability: Durability;
   /** Whether the server process is running. */
   readonly running: boolean;
   /**
@@ -75,6 +90,8 @@ export interface MariaDbServer extends AsyncDisposable {
 export interface StartMariaDbOptions {
   /** Port to listen on (default: a free one). */
   port?: number;
+  /** How commits are treated (default `relaxed`, for the tests' speed). */
+  durability?: Durability;
 }
 
 /**
@@ -89,7 +106,12 @@ export async function startMariaDb(options: StartMariaDbOptions = {}): Promise<M
     await prepareDataDir(programs, directory);
     // A free port can be taken by someone else before the server binds it: try a few.
     for (let attempt = 1;; attempt++) {
-      const server = new ThrowawayServer(programs, directory, options.port ?? freePort());
+      const server = new ThrowawayServer(
+        programs,
+        directory,
+        options.port ?? freePort(),
+        options.durability ?? "relaxed",
+      );
       try {
         await server.start();
         return server;
@@ -116,14 +138,16 @@ class ThrowawayServer implements MariaDbServer {
   readonly password = TEST_PASSWORD;
   readonly port: number;
   readonly directory: string;
+  readonly durability: Durability;
   readonly #programs: Programs;
   #process: Deno.ChildProcess | undefined;
   #exited: Promise<Deno.CommandStatus> | undefined;
 
-  constructor(programs: Programs, directory: string, port: number) {
+  constructor(programs: Programs, directory: string, port: number, durability: Durability) {
     this.#programs = programs;
     this.directory = directory;
     this.port = port;
+    this.durability = durability;
   }
 
   get version(): string {
@@ -154,6 +178,7 @@ class ThrowawayServer implements MariaDbServer {
         "--bind-address=127.0.0.1",
         "--skip-networking=0",
         ...SERVER_TUNING,
+        ...DURABILITY_OPTIONS[this.durability],
       ],
       stdin: "null",
       stdout: "null",
@@ -373,12 +398,22 @@ export function testMysqlAddress(server: MariaDbServer): string {
 }
 
 /**
- * Starts a server, prints where it listens, and stops it on Ctrl-C or
- * SIGTERM. Returns the exit code.
+ * Starts a server (`--durable`: commits flushed, as in production; else
+ * relaxed), prints where it listens, and stops it on Ctrl-C or SIGTERM.
+ * Returns the exit code.
  */
-export async function main(): Promise<number> {
-  await using server = await startMariaDb();
-  console.log(`MariaDB ${server.version} listening on ${server.host}:${server.port}`);
+export async function main(args: string[] = []): Promise<number> {
+  const unknown = args.filter((arg) => arg !== "--durable");
+  if (unknown.length > 0) {
+    console.error(`mariadb.ts: unknown argument '${unknown[0]}' (only --durable is known)`);
+    return 2;
+  }
+  await using server = await startMariaDb({
+    durability: args.includes("--durable") ? "durable" : "relaxed",
+  });
+  console.log(
+    `MariaDB ${server.version} (${server.durability}) listening on ${server.host}:${server.port}`,
+  );
   console.log(`user ${server.user}, password ${server.password}, files in ${server.directory}`);
   console.log(`JOBD_TEST_MYSQL=${testMysqlAddress(server)}`);
   console.log(
@@ -396,5 +431,5 @@ export async function main(): Promise<number> {
 }
 
 if (import.meta.main) {
-  Deno.exit(await main());
+  Deno.exit(await main(Deno.args));
 }

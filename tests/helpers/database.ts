@@ -84,7 +84,9 @@ export async function openTestDatabase(
   options: OpenTestDatabaseOptions = {},
 ): Promise<TestDatabase> {
   const shared = Deno.env.get(TEST_MYSQL_VARIABLE);
-  const server = shared && !options.privateServer ? undefined : await startMariaDb();
+  const server = shared && !options.privateServer
+    ? undefined
+    : await startMariaDb({ durability: "relaxed" });
   try {
     const address = server ?? parseTestMysql(shared!);
     const database = `jobd_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
