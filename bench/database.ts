@@ -8,7 +8,7 @@
 
 import mysql from "mysql2/promise";
 import type { Connection, Pool, ResultSetHeader, RowDataPacket } from "mysql2/promise";
-import { type MariaDbServer, startMariaDb } from "../scripts/mariadb.ts";
+import { type Durability, type MariaDbServer, startMariaDb } from "../scripts/mariadb.ts";
 import { parseTestMysql, schemaStatements } from "../tests/helpers/database.ts";
 import { claimSelectSql } from "../src/storage/mysql/claim_waiting.ts";
 import { parseServerVersion, supportsSkipLocked } from "../src/storage/mysql/server_version.ts";
@@ -51,6 +51,12 @@ export class BenchDatabase implements AsyncDisposable {
   readonly version: string;
   /** Whether the server was started for this run (else it was given). */
   readonly throwaway: boolean;
+  /**
+   * The server's durability settings, read from it:
+   * `innodb_flush_log_at_trx_commit` (1: every commit flushed) and
+   * `innodb_doublewrite`.
+   */
+  readonly durability: { flushLogAtTrxCommit: string; doublewrite: string };
   readonly #pool: Pool;
   readonly #server: MariaDbServer | undefined;
 
@@ -60,10 +66,12 @@ export class BenchDatabase implements AsyncDisposable {
     version: string,
     pool: Pool,
     server: MariaDbServer | undefined,
+    durability: { flushLogAtTrxCommit: string; doublewrite: string },
   ) {
     this.address = address;
     this.database = database;
     this.version = version;
+    this.durability = durability;
     this.#pool = pool;
     this.#server = server;
     this.throwaway = server !== undefined;
@@ -72,13 +80,15 @@ export class BenchDatabase implements AsyncDisposable {
   /**
    * Creates `jobd_bench_<random>` with the jobs table on the server at
    * `mysqlAddress` (`host:port:user:password`), or on a throwaway MariaDB
-   * when undefined.
+   * of the given durability when undefined.
    */
   static async open(
     mysqlAddress: string | undefined,
-    options: { workerColumn: boolean },
+    options: { workerColumn: boolean; durability: Durability },
   ): Promise<BenchDatabase> {
-    const server = mysqlAddress === undefined ? await startMariaDb() : undefined;
+    const server = mysqlAddress === undefined
+      ? await startMariaDb({ durability: options.durability })
+      : undefined;
     try {
       const address: ServerAddress = server
         ? { host: server.host, port: server.port, user: server.user, password: server.password }
@@ -86,31 +96,49 @@ export class BenchDatabase implements AsyncDisposable {
       const database = `jobd_bench_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
       const admin = await mysql.createConnection(address);
       let version: string;
+      let durability: { flushLogAtTrxCommit: string; doublewrite: string };
       try {
-        const [rows] = await admin.query<RowDataPacket[]>("SELECT VERSION() AS version");
+        const [rows] = await admin.query<RowDataPacket[]>(
+          `SELECT VERSION() AS version, @@innodb_flush_log_at_trx_commit AS flush,
+                  @@innodb_doublewrite AS doublewrite`,
+        );
         version = String(rows[0].version);
+        durability = {
+          flushLogAtTrxCommit: String(rows[0].flush),
+          doublewrite: String(rows[0].doublewrite),
+        };
         await admin.query(`CREATE DATABASE \`${database}\``);
       } finally {
         await admin.end();
       }
       const pool = mysql.createPool({ ...address, database, connectionLimit: 4 });
+      const db = new BenchDatabase(address, database, version, pool, server, durability);
       try {
-        for (
-          const statement of await schemaStatements({
-            table: TABLE,
-            withWorkerColumn: options.workerColumn,
-          })
-        ) {
-          await pool.query(statement);
-        }
+        await db.createTable(options);
       } catch (error) {
         await pool.end();
         throw error;
       }
-      return new BenchDatabase(address, database, version, pool, server);
+      return db;
     } catch (error) {
       await server?.[Symbol.asyncDispose]();
       throw error;
+    }
+  }
+
+  /**
+   * (Re)creates the jobs table of `examples/schema.sql`, empty, with or
+   * without the optional `worker` column. No daemon may be using it.
+   */
+  async createTable(options: { workerColumn: boolean }): Promise<void> {
+    await this.query(`DROP TABLE IF EXISTS ${TABLE}`);
+    for (
+      const statement of await schemaStatements({
+        table: TABLE,
+        withWorkerColumn: options.workerColumn,
+      })
+    ) {
+      await this.query(statement);
     }
   }
 

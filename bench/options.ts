@@ -11,16 +11,44 @@ import { ENTRY_POINTS, runFlags } from "../scripts/permissions.ts";
 /** The repository root, with a trailing slash. */
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
+/**
+ * One shape of the throughput runs: `targets` targets (t1, t2, ...), each
+ * served with `concurrency` slots by every worker (`--shapes 1x4`).
+ */
+export interface Shape {
+  targets: number;
+  concurrency: number;
+}
+
+/** The jobs table of a run: with the optional `worker` column, or without it. */
+export type TableVariant = "worker" | "no-worker";
+
+/** The table variants, in the order of the default `--variants`. */
+export const TABLE_VARIANTS: readonly TableVariant[] = ["worker", "no-worker"];
+
+/** A shape as written on the command line and in the report: `TxC`. */
+export function shapeName(shape: Shape): string {
+  return `${shape.targets}x${shape.concurrency}`;
+}
+
 /** Everything one run is told to do. */
 export interface BenchOptions {
-  /** Background jobs in the throughput run (`--jobs`). */
+  /** Background jobs in each throughput run (`--jobs`). */
   jobs: number;
   /** Worker processes (`--workers`), each serving every target. */
   workers: number;
-  /** Number of targets the jobs are spread over (`--targets`), named t1, t2, ... */
-  targets: number;
-  /** Concurrency of each target on each worker (`--concurrency`). */
-  concurrency: number;
+  /** The shapes measured, each a throughput run of its own per variant (`--shapes`). */
+  shapes: Shape[];
+  /**
+   * The jobs table variants measured (`--variants`): `worker` has the optional
+   * `worker` column (crash recovery, which claiming ahead needs), `no-worker` not.
+   */
+  variants: TableVariant[];
+  /**
+   * Run the throwaway MariaDB with relaxed durability (`--relaxed-db`: commits
+   * not flushed, no doublewrite) instead of the server's defaults.
+   */
+  relaxedDb: boolean;
   /** `mysql_fetch_limit` of the workers (`--fetch-limit`). */
   fetchLimit: number;
   /** Launcher template of the throughput and run-manual jobs (`--launcher`), `{id}` = job id. */
@@ -49,11 +77,6 @@ export interface BenchOptions {
   out: string;
   /** Keep the temporary folder with configs, logs and launcher records (`--keep`). */
   keep: boolean;
-  /**
-   * Whether the jobs table has the optional `worker` column (crash recovery,
-   * which claiming ahead needs); `--without-worker-column` leaves it out.
-   */
-  workerColumn: boolean;
 }
 
 /** What the command line asks for: a run, or text to print and an exit code. */
@@ -74,10 +97,10 @@ export function defaultCommand(program: "jobd" | "jobd-master"): string {
 
 /** Defaults of the numeric options (see `USAGE`). */
 export const DEFAULTS = {
-  jobs: 20_000,
+  jobs: 10_000,
   workers: 1,
-  targets: 4,
-  concurrency: 2,
+  shapes: "1x1,1x4,4x2",
+  variants: TABLE_VARIANTS.join(","),
   fetchLimit: 100,
   launcher: "/bin/true {id}",
   manual: 1000,
@@ -92,43 +115,44 @@ export const DEFAULTS = {
 /** The help text. */
 export const USAGE = `Usage: deno task bench [OPTIONS]
 
-Measures jobd end to end on a throwaway MariaDB (or the server named by
---mysql / JOBD_TEST_MYSQL): background throughput, poke-to-start latency,
-run-manual round trips and worker memory, beside the raw limits of this
-machine (spawning the launcher, single-row UPDATEs). Prints a table and
-writes JSON to bench/results/.
+Measures jobd end to end on a throwaway MariaDB with durable commits (or the
+server named by --mysql / JOBD_TEST_MYSQL): background throughput of each
+shape and table variant beside the raw spawn rate at the same concurrency,
+poke-to-start latency, run-manual round trips and worker memory, beside the
+raw limits of this machine (spawning the launcher, single-row UPDATEs).
+Prints a table and writes JSON to bench/results/.
 
 Options:
-  --jobs N            background jobs in the throughput run (${DEFAULTS.jobs})
+  --shapes LIST       throughput shapes TxC, comma-separated: T targets t1..tT,
+                      each with concurrency C on every worker (${DEFAULTS.shapes})
+  --variants LIST     jobs table variants, comma-separated: worker (with the
+                      optional worker column), no-worker (${DEFAULTS.variants})
+  --jobs N            background jobs in each throughput run (${DEFAULTS.jobs})
   --workers K         worker processes, each serving every target (${DEFAULTS.workers})
-  --targets T         targets t1..tT the jobs are spread over (${DEFAULTS.targets})
-  --concurrency C     concurrency of each target on each worker (${DEFAULTS.concurrency})
+  --relaxed-db        throwaway MariaDB with relaxed durability (commits not
+                      flushed, no doublewrite) instead of the server's defaults
   --fetch-limit N     mysql_fetch_limit of the workers (${DEFAULTS.fetchLimit})
   --launcher CMD      launcher template of the jobs, {id} = job id ('${DEFAULTS.launcher}')
-  --manual N          sequential run-manual calls, 0 to skip (${DEFAULTS.manual})
-  --latency N         poke-to-start samples on an idle worker, 0 to skip (${DEFAULTS.latency})
-  --backlog N         add N rows in other statuses/targets and run again, 0 to skip (${DEFAULTS.backlog})
+  --manual N          sequential run-manual calls per run and way, 0 to skip (${DEFAULTS.manual})
+  --latency N         poke-to-start samples on an idle worker per variant, 0 to skip (${DEFAULTS.latency})
+  --backlog N         add N rows in other statuses/targets and run the last
+                      shape and variant again, 0 to skip (${DEFAULTS.backlog})
   --worker-cmd CMD    worker command, {config} = generated config (our worker.ts)
   --master-cmd CMD    master command, {config} = generated config (our master.ts);
                       'none' runs without a master and polls the workers directly
   --poke-throttle S   poke_throttle_interval of the master, seconds (${DEFAULTS.pokeThrottle})
   --spawn-samples N   launches for the raw spawn limit (${DEFAULTS.spawnSamples}, at most --jobs)
   --update-samples N  UPDATEs for the raw update limit, per mode (${DEFAULTS.updateSamples})
-  --idle-wait S       seconds the workers rest before their idle RSS is read (${DEFAULTS.idleWait})
+  --idle-wait S       seconds the workers rest after each run before their idle RSS is read (${DEFAULTS.idleWait})
   --mysql H:P:U:PW    use this server (default: JOBD_TEST_MYSQL, else a throwaway MariaDB)
   --out DIR           folder of the JSON results (bench/results)
   --keep              keep the temporary folder (configs, daemon logs, launcher records)
-  --without-worker-column
-                      jobs table without the optional worker column (no crash
-                      recovery, so the workers claim no jobs ahead of free slots)
   -h, --help          print this help
 `;
 
 const INTEGER_OPTIONS = [
   ["jobs", 1],
   ["workers", 1],
-  ["targets", 1],
-  ["concurrency", 1],
   ["fetch-limit", 1],
   ["manual", 0],
   ["latency", 0],
@@ -153,7 +177,9 @@ export function parseBenchArgs(args: string[]): ParsedCommand {
         "mysql": { type: "string" },
         "out": { type: "string" },
         "keep": { type: "boolean" },
-        "without-worker-column": { type: "boolean" },
+        "shapes": { type: "string" },
+        "variants": { type: "string" },
+        "relaxed-db": { type: "boolean" },
         "help": { type: "boolean", short: "h" },
       } as const,
       strict: true,
@@ -198,14 +224,27 @@ export function parseBenchArgs(args: string[]): ParsedCommand {
   if (!launcher.includes("{id}")) {
     return usageError(`Invalid --launcher '${launcher}': it must contain {id}`);
   }
+  const shapes = parseShapes(values.shapes ?? DEFAULTS.shapes);
+  if (typeof shapes === "string") return usageError(shapes);
+  const variants = parseVariants(values.variants ?? DEFAULTS.variants);
+  if (typeof variants === "string") return usageError(variants);
+  const mysql = values.mysql ?? (Deno.env.get("JOBD_TEST_MYSQL") || undefined);
+  const relaxedDb = values["relaxed-db"] ?? false;
+  if (relaxedDb && mysql !== undefined) {
+    return usageError(
+      `--relaxed-db applies to the throwaway MariaDB only; the server given by ` +
+        `${values.mysql !== undefined ? "--mysql" : "JOBD_TEST_MYSQL"} keeps its own settings`,
+    );
+  }
   const jobs = integers["jobs"] ?? DEFAULTS.jobs;
   return {
     action: "run",
     options: {
       jobs,
       workers: integers["workers"] ?? DEFAULTS.workers,
-      targets: integers["targets"] ?? DEFAULTS.targets,
-      concurrency: integers["concurrency"] ?? DEFAULTS.concurrency,
+      shapes,
+      variants,
+      relaxedDb,
       fetchLimit: integers["fetch-limit"] ?? DEFAULTS.fetchLimit,
       launcher,
       manual: integers["manual"] ?? DEFAULTS.manual,
@@ -217,12 +256,49 @@ export function parseBenchArgs(args: string[]): ParsedCommand {
       spawnSamples: Math.min(integers["spawn-samples"] ?? DEFAULTS.spawnSamples, jobs),
       updateSamples: integers["update-samples"] ?? DEFAULTS.updateSamples,
       idleWait: seconds["idle-wait"] ?? DEFAULTS.idleWait,
-      mysql: values.mysql ?? (Deno.env.get("JOBD_TEST_MYSQL") || undefined),
+      mysql,
       out: values.out ?? `${ROOT}bench/results`,
       keep: values.keep ?? false,
-      workerColumn: !(values["without-worker-column"] ?? false),
     },
   };
+}
+
+/** Largest targets or concurrency a shape may ask for (a typo guard). */
+const SHAPE_LIMIT = 1000;
+
+/** Reads `--shapes` (`1x1,1x4,4x2`); a string is the error. */
+export function parseShapes(text: string): Shape[] | string {
+  const shapes: Shape[] = [];
+  for (const word of text.split(",").map((part) => part.trim())) {
+    const match = word.match(/^(\d+)x(\d+)$/);
+    const [targets, concurrency] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+    if (
+      !match || targets < 1 || concurrency < 1 || targets > SHAPE_LIMIT ||
+      concurrency > SHAPE_LIMIT
+    ) {
+      return `Invalid --shapes '${text}': '${word}' is not TARGETSxCONCURRENCY ` +
+        `with both from 1 to ${SHAPE_LIMIT}, such as 1x4`;
+    }
+    if (shapes.some((shape) => shapeName(shape) === `${targets}x${concurrency}`)) {
+      return `Invalid --shapes '${text}': '${word}' is given twice`;
+    }
+    shapes.push({ targets, concurrency });
+  }
+  return shapes;
+}
+
+/** Reads `--variants` (`worker,no-worker`); a string is the error. */
+export function parseVariants(text: string): TableVariant[] | string {
+  const variants: TableVariant[] = [];
+  for (const word of text.split(",").map((part) => part.trim())) {
+    const variant = TABLE_VARIANTS.find((known) => known === word);
+    if (variant === undefined) {
+      return `Invalid --variants '${text}': '${word}' is not one of ${TABLE_VARIANTS.join(", ")}`;
+    }
+    if (variants.includes(variant)) return `Invalid --variants '${text}': '${word}' is given twice`;
+    variants.push(variant);
+  }
+  return variants;
 }
 
 function usageError(message: string): ParsedCommand {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DEFAULTS, parseBenchArgs } from "./options.ts";
+import { DEFAULTS, parseBenchArgs, shapeName } from "./options.ts";
 
 function optionsOf(args: string[]) {
   const command = parseBenchArgs(args);
@@ -22,11 +22,62 @@ Deno.test("without options the run uses the documented defaults and our own daem
   assert.equal(options.launcher, "/bin/true {id}");
   assert.match(options.workerCmd, / run .*worker\.ts --config \{config\}$/);
   assert.match(options.masterCmd ?? "", / run .*master\.ts --config \{config\}$/);
-  assert.equal(options.workerColumn, true);
+  assert.equal(options.relaxedDb, false);
 });
 
-Deno.test("--without-worker-column measures the jobs table without the optional worker column", () => {
-  assert.equal(optionsOf(["--without-worker-column"]).workerColumn, false);
+Deno.test("by default every shape of the goals is measured on both table variants", () => {
+  const options = optionsOf([]);
+  assert.deepEqual(options.shapes.map(shapeName), ["1x1", "1x4", "4x2"]);
+  assert.deepEqual(options.variants, ["worker", "no-worker"]);
+});
+
+Deno.test("--shapes lists targets x concurrency, in the order given", () => {
+  assert.deepEqual(optionsOf(["--shapes", "4x2, 1x4"]).shapes, [
+    { targets: 4, concurrency: 2 },
+    { targets: 1, concurrency: 4 },
+  ]);
+  assert.deepEqual(optionsOf(["--shapes", "2x3"]).shapes, [{ targets: 2, concurrency: 3 }]);
+});
+
+Deno.test("--shapes refuses what is not TxC, zero, or a shape given twice", () => {
+  assert.match(
+    errorOf(["--shapes", "1x4,4"]),
+    /Invalid --shapes '1x4,4': '4' is not TARGETSxCONCURRENCY/,
+  );
+  assert.match(errorOf(["--shapes", "0x4"]), /Invalid --shapes '0x4': '0x4' is not/);
+  assert.match(errorOf(["--shapes", "1x0"]), /'1x0' is not TARGETSxCONCURRENCY with both from 1/);
+  assert.match(errorOf(["--shapes", ""]), /Invalid --shapes '': '' is not/);
+  assert.match(errorOf(["--shapes", "1x4,1x4"]), /'1x4' is given twice/);
+});
+
+Deno.test("--variants chooses the jobs table with the worker column, without it, or both", () => {
+  assert.deepEqual(optionsOf(["--variants", "no-worker"]).variants, ["no-worker"]);
+  assert.deepEqual(optionsOf(["--variants", "no-worker,worker"]).variants, [
+    "no-worker",
+    "worker",
+  ]);
+  assert.match(
+    errorOf(["--variants", "worker,nope"]),
+    /Invalid --variants 'worker,nope': 'nope' is not one of worker, no-worker/,
+  );
+  assert.match(errorOf(["--variants", "worker,worker"]), /'worker' is given twice/);
+});
+
+Deno.test("--relaxed-db keeps the throwaway server's relaxed commits; a given server is refused", () => {
+  const saved = Deno.env.get("JOBD_TEST_MYSQL");
+  Deno.env.delete("JOBD_TEST_MYSQL");
+  try {
+    assert.equal(optionsOf(["--relaxed-db"]).relaxedDb, true);
+    assert.match(
+      errorOf(["--relaxed-db", "--mysql", "127.0.0.1:3306:u:p"]),
+      /--relaxed-db applies to the throwaway MariaDB only; the server given by --mysql/,
+    );
+    Deno.env.set("JOBD_TEST_MYSQL", "127.0.0.1:3306:u:p");
+    assert.match(errorOf(["--relaxed-db"]), /the server given by JOBD_TEST_MYSQL keeps its own/);
+  } finally {
+    if (saved === undefined) Deno.env.delete("JOBD_TEST_MYSQL");
+    else Deno.env.set("JOBD_TEST_MYSQL", saved);
+  }
 });
 
 Deno.test("numbers may use underscores, and the spawn samples never exceed the jobs", () => {
@@ -54,6 +105,7 @@ Deno.test("invalid values are refused naming the option and the value", () => {
     /Invalid --worker-cmd 'jobd': it must contain \{config\}/,
   );
   assert.match(errorOf(["--frobnicate"]), /Unknown option '--frobnicate'/);
+  assert.match(errorOf(["--targets", "4"]), /Unknown option '--targets'/);
 });
 
 Deno.test("--help prints the usage and exits 0", () => {

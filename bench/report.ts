@@ -6,10 +6,13 @@
  */
 
 import type { CpuShare } from "./cpu.ts";
+import type { Goal } from "./goals.ts";
 import type { SpawnRate, UpdateLimits } from "./limits.ts";
 import type { Machine } from "./machine.ts";
 import { mib } from "./memory.ts";
-import type { ManualResult, PokeToStartResult, ThroughputResult } from "./phases.ts";
+import type { TableVariant } from "./options.ts";
+import type { PokeToStartResult, ThroughputResult } from "./phases.ts";
+import type { ShapeRun } from "./shape_run.ts";
 import type { Summary } from "./stats.ts";
 
 /** Memory of one worker, bytes. */
@@ -38,69 +41,25 @@ export interface WorkerMemory {
   idleRssSeries: (number | undefined)[];
 }
 
-/** One goal and whether this run met it (informational: nothing fails on it). */
-export interface Goal {
-  name: string;
-  goal: string;
-  value: string;
-  met: boolean | undefined;
+/** Poke-to-start samples of one table variant. */
+export interface VariantPokeToStart {
+  variant: TableVariant;
+  result: PokeToStartResult;
 }
 
-/** Everything one run measured. */
+/** Everything one invocation measured. */
 export interface BenchResult {
   startedAt: string;
   seconds: number;
   machine: Machine;
   settings: Record<string, string | number | boolean>;
-  /** `spawn` is measured before the throughput run, `spawnAfter` after it. */
-  limits: { spawn: SpawnRate; spawnAfter: SpawnRate; update: UpdateLimits };
-  throughput: ThroughputResult;
-  /**
-   * Throughput as a fraction of each limit (of the spawn limit: the mean of
-   * the rates before and after the run); `cpu`: CPU time of a raw launch
-   * (spawner and launcher, the mean of before and after) over CPU time of
-   * one of our jobs (workers, launchers, master, database): the fraction of
-   * the raw spawn rate we would reach if CPU were the only limit, and less
-   * disturbed than the rates by other processes competing for the machine.
-   */
-  ratios: { spawn: number; cpu: number; updateSequential: number; updateConcurrent: number };
-  manual: ManualResult[];
-  pokeToStart: PokeToStartResult | undefined;
-  memory: WorkerMemory[];
-  backlog: { rows: number; throughput: ThroughputResult } | undefined;
+  /** The raw UPDATE limits of the server (the spawn limits are measured with each run). */
+  limits: { update: UpdateLimits };
+  /** One per table variant and shape, in the order measured. */
+  runs: ShapeRun[];
+  pokeToStart: VariantPokeToStart[];
   loadAtEnd: number[];
   goals: Goal[];
-}
-
-/** The goals this project set itself, judged on `result`. */
-export function judgeGoals(
-  result: Pick<BenchResult, "ratios" | "pokeToStart" | "memory">,
-): Goal[] {
-  const p99 = result.pokeToStart?.latency?.p99;
-  const idle = result.memory.map((worker) => worker.idleRss);
-  const worstIdle = idle.every((rss) => rss !== undefined)
-    ? Math.max(...idle as number[])
-    : undefined;
-  return [
-    {
-      name: "throughput / raw spawn rate",
-      goal: "≥ 80 %",
-      value: percent(result.ratios.spawn),
-      met: result.ratios.spawn >= 0.8,
-    },
-    {
-      name: "poke-to-start p99",
-      goal: "< 50 ms",
-      value: p99 === undefined ? "not measured" : `${p99.toFixed(1)} ms`,
-      met: p99 === undefined ? undefined : p99 < 50,
-    },
-    {
-      name: "worker idle RSS",
-      goal: "< 80 MiB",
-      value: worstIdle === undefined ? "not measured" : `${mib(worstIdle)} MiB`,
-      met: worstIdle === undefined ? undefined : worstIdle < 80 * 1024 * 1024,
-    },
-  ];
 }
 
 const JOB_PARTIES = { workers: "workers", launchers: "launchers" };
@@ -189,35 +148,174 @@ function resultsText(run: ThroughputResult): string {
   return Object.entries(run.results).map(([result, count]) => `${count} ${result}`).join(", ");
 }
 
-/** The run as a readable two-column table, section by section. */
+/** The run-manual round trip p99 via `via` (default: the first way asked, the master if any). */
+export function manualP99(run: ShapeRun, via?: string): number | undefined {
+  const manual = run.manual.find((entry) => via === undefined || entry.via === via) ??
+    run.manual[0];
+  return manual?.roundTrip?.p99;
+}
+
+/** The worst of the workers' figures of a run (they are alike with one worker). */
+export function worstMemory(
+  run: ShapeRun,
+  field: "idleRss" | "peakRss",
+): number | undefined {
+  const values = run.memory.map((worker) => worker[field]);
+  return values.length > 0 && values.every((value) => value !== undefined)
+    ? Math.max(...values as number[])
+    : undefined;
+}
+
+/** The summary of every run, one row each, as a Markdown table (bench/README.md takes it as is). */
+export function summaryTable(result: BenchResult): string {
+  const headers = [
+    "table",
+    "shape",
+    "jobs/s",
+    "raw/s",
+    "of raw",
+    "CPU ratio",
+    "stmts/job",
+    "CPU/job worker",
+    "database",
+    "raw spawner",
+    "poke p99",
+    "manual p99",
+    "idle RSS",
+    "peak RSS",
+  ];
+  const rows = result.runs.map((run) => {
+    const raw = (run.spawnBefore.perSecond + run.spawnAfter.perSecond) / 2;
+    const poke = result.pokeToStart.find((entry) => entry.variant === run.variant)?.result;
+    const idle = worstMemory(run, "idleRss");
+    const peak = worstMemory(run, "peakRss");
+    return [
+      run.variant,
+      run.shape,
+      run.throughput.perSecond.toFixed(0),
+      raw.toFixed(0),
+      percent(run.ratios.spawn),
+      percent(run.ratios.cpu),
+      String(run.throughput.statementsPerJob.questions ?? "?"),
+      `${ms(run.throughput.cpuPerJobMs.workers)} ms`,
+      `${ms(run.throughput.cpuPerJobMs.database)} ms`,
+      `${ms(run.rawSpawnerCpuPerLaunchMs)} ms`,
+      poke?.latency ? `${ms(poke.latency.p99)} ms` : "-",
+      manualP99(run) === undefined ? "-" : `${ms(manualP99(run))} ms`,
+      idle === undefined ? "-" : `${mib(idle).toFixed(0)} MiB`,
+      peak === undefined ? "-" : `${mib(peak).toFixed(0)} MiB`,
+    ];
+  });
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...rows.map((row) => row[column].length))
+  );
+  const line = (cells: string[]) =>
+    `| ${cells.map((cell, column) => cell.padEnd(widths[column])).join(" | ")} |`;
+  return [
+    line(headers),
+    `| ${widths.map((width) => "-".repeat(width)).join(" | ")} |`,
+    ...rows.map(line),
+  ].join("\n");
+}
+
+function spawnRows(label: string, spawn: SpawnRate): [string, string][] {
+  return [
+    [
+      `raw spawn (concurrency ${spawn.concurrency}), ${label}`,
+      `${rate(spawn.perSecond)} (${spawn.count} launches)`,
+    ],
+    ["  CPU cores busy", cpuText(spawn.cpu, { workers: "spawner", launchers: "launchers" })],
+    [
+      "  CPU per launch",
+      `spawner ${spawn.cpuPerLaunchMs.spawner.toFixed(2)}, ` +
+      `launcher ${spawn.cpuPerLaunchMs.launcher.toFixed(2)} ms`,
+    ],
+  ];
+}
+
+function shapeRows(run: ShapeRun, workers: unknown): ([string, string] | string)[] {
+  const { throughput } = run;
+  const table = run.variant === "worker" ? "worker column" : "no worker column";
+  const rows: ([string, string] | string)[] = [
+    `Throughput ${run.shape} (${run.targets} target(s) × concurrency ${run.concurrency}, ` +
+    `${throughput.jobs} jobs, ${workers} worker(s), ${table})`,
+    ...spawnRows("before", run.spawnBefore),
+    [
+      "end to end, poke to last row done",
+      `${rate(throughput.perSecond)} (${(throughput.ms / 1000).toFixed(1)} s)`,
+    ],
+    ...spawnRows("after", run.spawnAfter),
+    ["  of the raw spawn rate, before/after mean", percent(run.ratios.spawn)],
+    ["  CPU of a raw launch / CPU of our job", percent(run.ratios.cpu)],
+    [
+      "  of single-row UPDATEs, 1 / n connections",
+      `${percent(run.ratios.updateSequential)} / ${percent(run.ratios.updateConcurrent)}`,
+    ],
+    ...runRows(throughput),
+  ];
+  for (const manual of run.manual) {
+    rows.push([
+      `run-manual via ${manual.via} (${manual.calls} calls)`,
+      timings(manual.roundTrip),
+    ]);
+    rows.push([
+      "  results",
+      `${manual.ok} ok, ${manual.failed} failed${
+        manual.firstError ? `: ${manual.firstError}` : ""
+      }`,
+    ]);
+  }
+  for (const worker of run.memory) {
+    rows.push([
+      `${worker.name}: RSS at start`,
+      `${fmtMiB(worker.startRss)}, of which malloc [heap] ${fmtMiB(worker.startMallocHeap)}, ` +
+      `JS heap ${fmtMiB(worker.startJsHeap)}`,
+    ]);
+    rows.push([
+      "  peak, right after the last job",
+      `${fmtMiB(worker.peakRss)}, ${fmtMiB(worker.afterRunRss)}`,
+    ]);
+    rows.push([
+      `  idle after ${worker.idleWaitSeconds} s`,
+      `${fmtMiB(worker.idleRss)}, of which malloc [heap] ${fmtMiB(worker.idleMallocHeap)}, ` +
+      `JS heap ${fmtMiB(worker.idleJsHeap)}`,
+    ]);
+    rows.push(["  every 5 s of the rest", seriesText(worker.idleRssSeries)]);
+  }
+  if (run.backlog) {
+    const backlog = run.backlog.throughput;
+    rows.push(
+      `${run.variant} ${run.shape} with a backlog of ${run.backlog.rows} other rows ` +
+        `(${backlog.tableRows} in the table)`,
+    );
+    rows.push([
+      "end to end",
+      `${rate(backlog.perSecond)} (${(backlog.ms / 1000).toFixed(1)} s), ${
+        percent(backlog.perSecond / throughput.perSecond)
+      } of the run without`,
+    ]);
+    rows.push(...runRows(backlog));
+  }
+  return rows;
+}
+
+/** The run as a readable two-column table, section by section, then the summary and the goals. */
 export function renderReport(result: BenchResult): string {
   const rows: ([string, string] | string)[] = [];
-  const { machine, limits, throughput } = result;
+  const { machine, limits } = result;
   rows.push("Machine");
   rows.push(["cores, memory", `${machine.cores}, ${machine.memoryMiB} MiB (${machine.cpuModel})`]);
   rows.push(["Deno, database", `${machine.deno}, ${machine.database}`]);
   rows.push([
+    "durability",
+    `innodb_flush_log_at_trx_commit = ${result.settings.innodbFlushLogAtTrxCommit}, ` +
+    `innodb_doublewrite = ${result.settings.innodbDoublewrite}`,
+  ]);
+  rows.push([
     "load average at start / end",
     `${fmtLoad(machine.loadAtStart)} / ${fmtLoad(result.loadAtEnd)}`,
   ]);
-  rows.push("Limits of this machine");
-  for (
-    const [when, spawn] of [["before", limits.spawn], ["after", limits.spawnAfter]] as const
-  ) {
-    rows.push([
-      `spawn launcher (concurrency ${spawn.concurrency}), ${when}`,
-      `${rate(spawn.perSecond)} (${spawn.count} launches)`,
-    ]);
-    rows.push([
-      "  CPU cores busy",
-      cpuText(spawn.cpu, { workers: "spawner", launchers: "launchers" }),
-    ]);
-    rows.push([
-      "  CPU per launch",
-      `spawner ${spawn.cpuPerLaunchMs.spawner.toFixed(2)}, ` +
-      `launcher ${spawn.cpuPerLaunchMs.launcher.toFixed(2)} ms`,
-    ]);
-  }
+  rows.push("Limits of the database server");
   for (
     const [label, update] of [
       ["single-row UPDATE, 1 connection", limits.update.sequential],
@@ -236,83 +334,30 @@ export function renderReport(result: BenchResult): string {
       " ms",
     ]);
   }
-  const table = result.settings.workerColumn === false ? "no worker column" : "worker column";
-  rows.push(
-    `Throughput (${throughput.jobs} jobs, ${result.settings.workers} worker(s), ${table})`,
-  );
-  rows.push([
-    "end to end, poke to last row done",
-    `${rate(throughput.perSecond)} (${(throughput.ms / 1000).toFixed(1)} s)`,
-  ]);
-  rows.push(["  of the raw spawn rate, before/after mean", percent(result.ratios.spawn)]);
-  rows.push(["  CPU of a raw launch / CPU of our job", percent(result.ratios.cpu)]);
-  rows.push([
-    "  of single-row UPDATEs, 1 / n connections",
-    `${percent(result.ratios.updateSequential)} / ${percent(result.ratios.updateConcurrent)}`,
-  ]);
-  rows.push(...runRows(throughput));
-  if (result.backlog) {
-    const run = result.backlog.throughput;
-    rows.push(
-      `With a backlog of ${result.backlog.rows} other rows (${run.tableRows} in the table)`,
-    );
-    rows.push([
-      "end to end",
-      `${rate(run.perSecond)} (${(run.ms / 1000).toFixed(1)} s), ${
-        percent(run.perSecond / throughput.perSecond)
-      } of the run without`,
-    ]);
-    rows.push(...runRows(run));
-  }
-  if (result.pokeToStart) {
-    rows.push(`Poke to start (idle worker, via ${result.pokeToStart.via})`);
-    rows.push(["launcher started", timings(result.pokeToStart.latency)]);
-    rows.push(["poke request round trip", timings(result.pokeToStart.requestRoundTrip)]);
-    rows.push(["floor: recorder spawned directly", timings(result.pokeToStart.spawnToStart)]);
-    if (result.pokeToStart.startedBeforePoke > 0) {
+  for (const run of result.runs) rows.push(...shapeRows(run, result.settings.workers));
+  for (const { variant, result: poke } of result.pokeToStart) {
+    rows.push(`Poke to start (${variant}, idle worker, via ${poke.via})`);
+    rows.push(["launcher started", timings(poke.latency)]);
+    rows.push(["poke request round trip", timings(poke.requestRoundTrip)]);
+    rows.push(["floor: recorder spawned directly", timings(poke.spawnToStart)]);
+    if (poke.startedBeforePoke > 0) {
       rows.push([
         "started before the poke (left out)",
-        `${result.pokeToStart.startedBeforePoke} job(s): the worker claimed them on its own`,
+        `${poke.startedBeforePoke} job(s): the worker claimed them on its own`,
       ]);
     }
   }
-  for (const manual of result.manual) {
-    rows.push(`Run-manual, one job per call, via ${manual.via}`);
-    rows.push([`round trip (${manual.calls} calls)`, timings(manual.roundTrip)]);
-    rows.push([
-      "results",
-      `${manual.ok} ok, ${manual.failed} failed${
-        manual.firstError ? `: ${manual.firstError}` : ""
-      }`,
-    ]);
-  }
-  rows.push("Worker memory (RSS)");
-  for (const worker of result.memory) {
-    rows.push([
-      `${worker.name}: at start`,
-      `${fmtMiB(worker.startRss)}, of which malloc [heap] ${fmtMiB(worker.startMallocHeap)}, ` +
-      `JS heap ${fmtMiB(worker.startJsHeap)}`,
-    ]);
-    rows.push([
-      "  peak, right after the last job",
-      `${fmtMiB(worker.peakRss)}, ${fmtMiB(worker.afterRunRss)}`,
-    ]);
-    rows.push([
-      `  idle after ${worker.idleWaitSeconds} s`,
-      `${fmtMiB(worker.idleRss)}, of which malloc [heap] ${fmtMiB(worker.idleMallocHeap)}, ` +
-      `JS heap ${fmtMiB(worker.idleJsHeap)}`,
-    ]);
-    rows.push(["  every 5 s of the rest", seriesText(worker.idleRssSeries)]);
-  }
-  rows.push("Goals");
+  rows.push("Goals (issue #20)");
   for (const goal of result.goals) {
     const verdict = goal.met === undefined ? "-" : goal.met ? "met" : "NOT MET";
     rows.push([`${goal.name} ${goal.goal}`, `${goal.value}  ${verdict}`]);
   }
   const width = Math.max(...rows.map((row) => typeof row === "string" ? 0 : row[0].length));
-  return rows.map((row) =>
+  const text = rows.map((row) =>
     typeof row === "string" ? `\n${row}` : `  ${row[0].padEnd(width)}  ${row[1]}`
   ).join("\n").trimStart();
+  return `${text}\n\nSummary (of raw: mean of the raw spawn rate before and after; ` +
+    `manual p99: via ${result.runs[0]?.manual[0]?.via ?? "-"})\n${summaryTable(result)}`;
 }
 
 function seriesText(series: (number | undefined)[]): string {
