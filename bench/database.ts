@@ -286,6 +286,21 @@ export class BenchDatabase implements AsyncDisposable {
     );
   }
 
+  /**
+   * Turns the server's general query log on, into `path`, or off (undefined).
+   * Every statement of every client is written to it: it costs the server
+   * time. `path` must be writable by the server (a throwaway one runs here).
+   */
+  async generalLog(path: string | undefined): Promise<void> {
+    if (path === undefined) {
+      await this.query("SET GLOBAL general_log = 0");
+      return;
+    }
+    await this.query("SET GLOBAL log_output = 'FILE'");
+    await this.query("SET GLOBAL general_log_file = ?", [path]);
+    await this.query("SET GLOBAL general_log = 1");
+  }
+
   /** `EXPLAIN` of the claim query for `target`, one object per plan row. */
   async explainClaim(target: string, limit: number): Promise<Record<string, unknown>[]> {
     const rows = await this.query(`EXPLAIN ${claimSql(this.skipLocked)}`, [target, limit]);

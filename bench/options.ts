@@ -49,6 +49,12 @@ export interface BenchOptions {
    * not flushed, no doublewrite) instead of the server's defaults.
    */
   relaxedDb: boolean;
+  /**
+   * Count each throughput run's statements by step of a job's path from the
+   * server's general log (`--statement-kinds`; throwaway server only; the
+   * log slows the server, so the rates of such a run are not comparable).
+   */
+  statementKinds: boolean;
   /** `mysql_fetch_limit` of the workers (`--fetch-limit`). */
   fetchLimit: number;
   /** Launcher template of the throughput and run-manual jobs (`--launcher`), `{id}` = job id. */
@@ -131,6 +137,9 @@ Options:
   --workers K         worker processes, each serving every target (${DEFAULTS.workers})
   --relaxed-db        throwaway MariaDB with relaxed durability (commits not
                       flushed, no doublewrite) instead of the server's defaults
+  --statement-kinds   count each run's statements by step (claim, running mark,
+                      result write, ...) from the throwaway server's general
+                      log; the log slows the server: read the counts, not the rates
   --fetch-limit N     mysql_fetch_limit of the workers (${DEFAULTS.fetchLimit})
   --launcher CMD      launcher template of the jobs, {id} = job id ('${DEFAULTS.launcher}')
   --manual N          sequential run-manual calls per run and way, 0 to skip (${DEFAULTS.manual})
@@ -180,6 +189,7 @@ export function parseBenchArgs(args: string[]): ParsedCommand {
         "shapes": { type: "string" },
         "variants": { type: "string" },
         "relaxed-db": { type: "boolean" },
+        "statement-kinds": { type: "boolean" },
         "help": { type: "boolean", short: "h" },
       } as const,
       strict: true,
@@ -236,6 +246,14 @@ export function parseBenchArgs(args: string[]): ParsedCommand {
         `${values.mysql !== undefined ? "--mysql" : "JOBD_TEST_MYSQL"} keeps its own settings`,
     );
   }
+  const statementKinds = values["statement-kinds"] ?? false;
+  if (statementKinds && mysql !== undefined) {
+    return usageError(
+      `--statement-kinds reads the general log of the throwaway MariaDB; the server given by ` +
+        `${values.mysql !== undefined ? "--mysql" : "JOBD_TEST_MYSQL"} writes it where this ` +
+        `process may not read it`,
+    );
+  }
   const jobs = integers["jobs"] ?? DEFAULTS.jobs;
   return {
     action: "run",
@@ -245,6 +263,7 @@ export function parseBenchArgs(args: string[]): ParsedCommand {
       shapes,
       variants,
       relaxedDb,
+      statementKinds,
       fetchLimit: integers["fetch-limit"] ?? DEFAULTS.fetchLimit,
       launcher,
       manual: integers["manual"] ?? DEFAULTS.manual,

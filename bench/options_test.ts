@@ -63,7 +63,7 @@ Deno.test("--variants chooses the jobs table with the worker column, without it,
   assert.match(errorOf(["--variants", "worker,worker"]), /'worker' is given twice/);
 });
 
-Deno.test("--relaxed-db keeps the throwaway server's relaxed commits; a given server is refused", () => {
+Deno.test("--relaxed-db and --statement-kinds act on the throwaway server; a given one is refused", () => {
   const saved = Deno.env.get("JOBD_TEST_MYSQL");
   Deno.env.delete("JOBD_TEST_MYSQL");
   try {
@@ -74,6 +74,13 @@ Deno.test("--relaxed-db keeps the throwaway server's relaxed commits; a given se
     );
     Deno.env.set("JOBD_TEST_MYSQL", "127.0.0.1:3306:u:p");
     assert.match(errorOf(["--relaxed-db"]), /the server given by JOBD_TEST_MYSQL keeps its own/);
+    assert.match(
+      errorOf(["--statement-kinds"]),
+      /--statement-kinds reads the general log of the throwaway MariaDB; the server given by JOBD_TEST_MYSQL/,
+    );
+    Deno.env.delete("JOBD_TEST_MYSQL");
+    assert.equal(optionsOf(["--statement-kinds"]).statementKinds, true);
+    assert.equal(optionsOf([]).statementKinds, false);
   } finally {
     if (saved === undefined) Deno.env.delete("JOBD_TEST_MYSQL");
     else Deno.env.set("JOBD_TEST_MYSQL", saved);

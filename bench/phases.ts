@@ -11,6 +11,7 @@ import { CpuMeter, cpuPerOperation, type CpuShare } from "./cpu.ts";
 import type { BenchDatabase } from "./database.ts";
 import { RssSampler } from "./memory.ts";
 import { nowMs, ratePerSecond, summarize, type Summary, wallClockMs } from "./stats.ts";
+import { classifyGeneralLog, type StatementKinds } from "./statement_kinds.ts";
 
 /** Seconds without a single job finishing before a throughput run is declared stuck. */
 const STALL_SECONDS = 60;
@@ -55,6 +56,8 @@ export interface ThroughputResult {
    * other clients count too.
    */
   statementsPerJob: Record<string, number>;
+  /** The statements by step of a job's path, from the general log (`--statement-kinds`). */
+  statementKinds: StatementKinds | undefined;
   cpu: CpuShare;
   /** CPU milliseconds per job of each party. */
   cpuPerJobMs: Record<string, number>;
@@ -76,6 +79,8 @@ export async function measureThroughput(
     jobs: number;
     fetchLimit: number;
     databasePid: number | undefined;
+    /** Where the server writes its general log during the run (undefined: no log). */
+    statementLog?: string;
     log: ProgressLog;
   },
 ): Promise<ThroughputResult> {
@@ -89,6 +94,7 @@ export async function measureThroughput(
     filesort: planRows.some((row) => /filesort/i.test(String(row.Extra ?? ""))),
   };
   const tableRows = await db.rowCount();
+  if (options.statementLog !== undefined) await db.generalLog(options.statementLog);
   const countersBefore = await db.statementCounters();
   const samplers = cluster.workers.map((worker) => new RssSampler(worker.pid));
   const cpu = new CpuMeter({
@@ -135,6 +141,12 @@ export async function measureThroughput(
   const ms = nowMs() - start;
   const cpuShare = await cpu.finish();
   const countersAfter = await db.statementCounters();
+  let statementKinds: StatementKinds | undefined;
+  if (options.statementLog !== undefined) {
+    await db.generalLog(undefined);
+    statementKinds = classifyGeneralLog(await Deno.readTextFile(options.statementLog));
+    await Deno.remove(options.statementLog).catch(() => {});
+  }
   const statementsPerJob = Object.fromEntries(
     Object.entries(countersAfter).map((
       [name, value],
@@ -150,6 +162,7 @@ export async function measureThroughput(
     claimQuery,
     explain,
     statementsPerJob,
+    statementKinds,
     cpu: cpuShare,
     cpuPerJobMs: cpuPerOperation(cpuShare, jobs),
     peakRss: samplers.map((sampler) => sampler.peak),

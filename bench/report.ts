@@ -127,9 +127,29 @@ function runRows(run: ThroughputResult): [string, string][] {
     ["CPU cores busy", cpuText(run.cpu, JOB_PARTIES)],
     ["CPU per job", perOperationText(run.cpuPerJobMs)],
     ["database statements per job", statementsText(run)],
+    ...kindRows(run),
+    ...otherRows(run),
     ["claim query alone", timings(run.claimQuery)],
     ...planRows(run),
   ];
+}
+
+function kindRows(run: ThroughputResult): [string, string][] {
+  if (!run.statementKinds) return [];
+  return Object.entries(run.statementKinds.byKind)
+    .filter(([, count]) => count.statements > 0)
+    .map(([kind, count]) => [
+      `  ${kind}`,
+      `${(count.statements / run.jobs).toFixed(3)} per job` +
+      (count.updates > 0
+        ? `, ${count.updates} UPDATEs naming ${(count.updatedIds / count.updates).toFixed(1)} ` +
+          `jobs each`
+        : ""),
+    ]);
+}
+
+function otherRows(run: ThroughputResult): [string, string][] {
+  return (run.statementKinds?.otherExamples ?? []).map((sql) => ["    other, such as", sql]);
 }
 
 function planRows(run: ThroughputResult): [string, string][] {

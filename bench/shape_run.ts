@@ -133,6 +133,7 @@ export async function measureShape(
       jobs: options.jobs,
       fetchLimit: options.fetchLimit,
       databasePid: context.databasePid,
+      statementLog: options.statementKinds ? `${context.dir}/${name}-general.log` : undefined,
       log,
     });
 
