@@ -376,8 +376,9 @@ export function renderReport(result: BenchResult): string {
   const text = rows.map((row) =>
     typeof row === "string" ? `\n${row}` : `  ${row[0].padEnd(width)}  ${row[1]}`
   ).join("\n").trimStart();
-  return `${text}\n\nSummary (of raw: mean of the raw spawn rate before and after; ` +
-    `manual p99: via ${result.runs[0]?.manual[0]?.via ?? "-"})\n${summaryTable(result)}`;
+  const via = result.runs[0]?.manual[0]?.via;
+  return `${text}\n\nSummary (of raw: mean of the raw spawn rate before and after` +
+    `${via === undefined ? "" : `; manual p99: via ${via}`})\n${summaryTable(result)}`;
 }
 
 function seriesText(series: (number | undefined)[]): string {
