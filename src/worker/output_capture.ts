@@ -34,24 +34,34 @@ export function truncationMarker(droppedBytes: number): string {
  * whole rather than decoded as garbage. Never rejects: a read error ends the
  * capture with a note after what was kept.
  *
- * A byte stream (a child's pipe) is read into a buffer taken from `buffers`
- * and given back at the end; without a pool each capture allocates its own.
+ * A byte stream (a child's pipe) is read into a buffer taken from
+ * `options.buffers` and given back at the end; without a pool each capture
+ * allocates its own. When `options.stop` aborts, reading ends there (the
+ * stream is cancelled) and the abort's reason follows what was kept as a note.
  *
  * @throws {RangeError} when `maxBytes` is not a non-negative safe integer
  */
 export async function captureOutput(
   stream: ReadableStream<Uint8Array>,
   maxBytes: number,
-  buffers?: ReadBufferPool,
+  options: CaptureOptions = {},
 ): Promise<CapturedOutput> {
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
     throw new RangeError(`Cannot capture output: invalid byte limit '${maxBytes}'`);
   }
+  const { buffers, stop } = options;
   const kept: Uint8Array[] = [];
   let keptBytes = 0;
   let totalBytes = 0;
   let failure: string | undefined;
+  let stopped: string | undefined;
   const reader = openReader(stream, buffers);
+  const onStop = () => {
+    stopped = String(stop?.reason);
+    reader.cancel();
+  };
+  if (stop?.aborted) onStop();
+  else stop?.addEventListener("abort", onStop, { once: true });
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -68,6 +78,7 @@ export async function captureOutput(
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);
   } finally {
+    stop?.removeEventListener("abort", onStop);
     reader.release();
   }
 
@@ -82,10 +93,20 @@ export async function captureOutput(
   if (droppedBytes > 0) {
     text += truncationMarker(droppedBytes);
   }
-  if (failure !== undefined) {
+  if (stopped !== undefined) {
+    text += `\n[jobd: ${stopped}]`;
+  } else if (failure !== undefined) {
     text += `\n[jobd: output capture failed after ${totalBytes} bytes: ${failure}]`;
   }
   return { text, totalBytes, droppedBytes };
+}
+
+/** Options of {@linkcode captureOutput}. */
+export interface CaptureOptions {
+  /** Where the read buffer of a byte stream comes from and goes back to. */
+  buffers?: ReadBufferPool;
+  /** Ends the capture early; its `reason` (a text) is noted after the output. */
+  stop?: AbortSignal;
 }
 
 /** Bytes read per read from a byte stream (a child's pipe), the size of a pooled buffer. */
@@ -141,6 +162,8 @@ export class ReadBufferPool {
 
 interface ChunkReader {
   read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+  /** Ends a read in progress (it reports the end) and the stream. */
+  cancel(): void;
   release(): void;
 }
 
@@ -155,7 +178,11 @@ function openReader(stream: ReadableStream<Uint8Array>, buffers?: ReadBufferPool
     byob = stream.getReader({ mode: "byob" });
   } catch {
     const reader = stream.getReader();
-    return { read: () => reader.read(), release: () => reader.releaseLock() };
+    return {
+      read: () => reader.read(),
+      cancel: () => void reader.cancel().catch(() => {}),
+      release: () => reader.releaseLock(),
+    };
   }
   // Each read transfers the buffer; the result's view holds it afterwards. A
   // read that fails leaves no buffer to give back.
@@ -167,6 +194,9 @@ function openReader(stream: ReadableStream<Uint8Array>, buffers?: ReadBufferPool
       const result = await byob.read(view);
       buffer = result.value?.buffer as ArrayBuffer | undefined;
       return result as ReadableStreamReadResult<Uint8Array>;
+    },
+    cancel() {
+      byob.cancel().catch(() => {});
     },
     release() {
       byob.releaseLock();
