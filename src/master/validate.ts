@@ -10,6 +10,7 @@ import { RequestError } from "../net/errors.ts";
 import type { RequestData } from "../protocol/messages.ts";
 import type { TargetedJob } from "../protocol/requests.ts";
 import { jsonTypeName } from "../text.ts";
+import { readSignal } from "../worker/signals.ts";
 
 /** What `register-worker` carries. */
 export interface WorkerRegistration {
@@ -117,6 +118,7 @@ export function readTargetedSignals(data: RequestData): RoutedSignal[] {
     const isInteger = typeof signal === "number" && Number.isInteger(signal);
     const isName = typeof signal === "string" && /^[A-Za-z][A-Za-z0-9+-]*$/.test(signal);
     if (!isInteger && !isName) throw new RequestError("'signal' must be integer");
+    readSignal(signal, routed.id);
     return { ...routed, signal };
   });
 }

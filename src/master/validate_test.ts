@@ -96,3 +96,17 @@ Deno.test("send-signal takes a signal number or name for each job", () => {
     "missing required field signal",
   );
 });
+
+Deno.test("send-signal refuses a name or number that is no signal, naming it and its job", () => {
+  refused(
+    () =>
+      readTargetedSignals({
+        jobs: [{ id: 1, target: "a", signal: "TERM" }, { id: 2, target: "a", signal: "SIGFOO" }],
+      }),
+    "unknown signal 'SIGFOO' for job 2",
+  );
+  refused(
+    () => readTargetedSignals({ jobs: [{ id: 3, target: "a", signal: 99 }] }),
+    "unknown signal '99' for job 3",
+  );
+});

@@ -3,6 +3,7 @@ import type { Handlers } from "../net/server.ts";
 import type { RequestData } from "../protocol/messages.ts";
 import { WorkerRequest } from "../protocol/requests.ts";
 import { jsonTypeName } from "../text.ts";
+import { readSignal } from "./signals.ts";
 import type { Worker } from "./worker.ts";
 
 /**
@@ -59,13 +60,19 @@ function readIds(data: RequestData): number[] {
   return ids;
 }
 
-function readSignals(data: RequestData): Record<string, unknown> {
+/**
+ * Reads `jobs` of `send-signal`: job id -> signal, each a name or a number of
+ * a signal this system has (an unknown one is an error naming it and its job).
+ */
+function readSignals(data: RequestData): Record<string, Deno.Signal> {
   const jobs = data.jobs;
   if (jobs === undefined || jobs === null) return {};
   if (typeof jobs !== "object" || Array.isArray(jobs)) {
     throw new RequestError("jobs must be an object of job id to signal");
   }
-  return jobs as Record<string, unknown>;
+  const signals: Record<string, Deno.Signal> = {};
+  for (const [id, value] of Object.entries(jobs)) signals[id] = readSignal(value, id);
+  return signals;
 }
 
 /** The request handlers of the worker (SPEC A2). */

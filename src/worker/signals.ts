@@ -5,6 +5,9 @@
  * @module
  */
 
+import { RequestError } from "../net/errors.ts";
+import { jsonTypeName } from "../text.ts";
+
 /** Linux signal numbers and their names, as `Deno.ChildProcess.kill` takes them. */
 const LINUX_SIGNALS: ReadonlyMap<number, Deno.Signal> = new Map([
   [1, "SIGHUP"],
@@ -84,4 +87,28 @@ export function signalNumber(signal: Deno.Signal): number | undefined {
     if (candidate === name) return number;
   }
   return undefined;
+}
+
+/** Longest signal text quoted back in an error. */
+const MAX_QUOTED = 40;
+
+/**
+ * Reads the signal `send-signal` asks for job `jobId` (worker and master).
+ *
+ * @throws {RequestError} naming the value and the job when it is not a
+ *   signal name or number, or names no signal this system has
+ */
+export function readSignal(value: unknown, jobId: number | string): Deno.Signal {
+  if (typeof value !== "string" && typeof value !== "number") {
+    throw new RequestError(
+      `the signal for job ${jobId} must be a name or a number, ${jsonTypeName(value)} given`,
+    );
+  }
+  const signal = parseSignal(value);
+  if (signal === undefined) {
+    const text = String(value);
+    const quoted = text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}...` : text;
+    throw new RequestError(`unknown signal '${quoted}' for job ${jobId}`);
+  }
+  return signal;
 }

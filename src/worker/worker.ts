@@ -12,7 +12,6 @@ import { Backoff } from "./backoff.ts";
 import { Batcher } from "./batcher.ts";
 import { type LaunchedJob, type LauncherSettings, launchJob } from "./launcher.ts";
 import { ResultWriter } from "./result_writer.ts";
-import { parseSignal } from "./signals.ts";
 import { Sleeper } from "./sleeper.ts";
 import { describeJobs } from "../text.ts";
 import { StaleQueues } from "./stale_queues.ts";
@@ -294,13 +293,11 @@ export class Worker {
     return { errors, reports };
   }
 
-  /** Sends signals to running jobs; true for each one delivered. */
-  sendSignal(jobs: Readonly<Record<string, unknown>>): SendSignalResult {
+  /** Sends signals to running jobs' process groups; true for each one delivered. */
+  sendSignal(jobs: Readonly<Record<string, Deno.Signal>>): SendSignalResult {
     const delivered: SendSignalResult = {};
-    for (const [id, value] of Object.entries(jobs)) {
-      const signal = parseSignal(value);
-      const launched = this.#running.get(Number(id))?.launched;
-      delivered[id] = signal !== undefined && launched !== undefined && launched.signal(signal);
+    for (const [id, signal] of Object.entries(jobs)) {
+      delivered[id] = this.#running.get(Number(id))?.launched?.signal(signal) ?? false;
     }
     return delivered;
   }
