@@ -109,7 +109,8 @@ export interface JobStore {
   /**
    * Gives rows back: `from` (default `accepted`, unstarted jobs) -> each job's
    * origin, and, when the table tracks owners, `worker` = NULL. `running` is
-   * used only by start-up recovery with `recover_running = requeue`. Returns
+   * used by start-up recovery with `recover_running = requeue`, and for a job whose
+   * launcher never started (the worker stopped while retrying its start). Returns
    * the ids whose row was not in `from` (left untouched).
    */
   release(jobs: readonly ClaimedJob[], from?: "accepted" | "running"): Promise<number[]>;

@@ -10,9 +10,10 @@ import { isTransientStorageError } from "../storage/errors.ts";
 import type { ClaimedJob, JobOutcome, JobStore, ManualClaim } from "../storage/job_store.ts";
 import { Backoff } from "./backoff.ts";
 import { Batcher } from "./batcher.ts";
-import { type LaunchedJob, type LauncherSettings, launchJob } from "./launcher.ts";
+import type { LaunchedJob, LauncherSettings } from "./launcher.ts";
 import { ResultWriter } from "./result_writer.ts";
 import { Sleeper } from "./sleeper.ts";
+import { startJob } from "./start_retry.ts";
 import { describeJobs } from "../text.ts";
 import { StaleQueues } from "./stale_queues.ts";
 import { Target } from "./target.ts";
@@ -574,8 +575,18 @@ export class Worker {
         });
         return;
       }
-      const launched = launchJob(job.id, this.#options.launcher);
-      running.launched = launched;
+      const launched = await startJob(job.id, {
+        settings: () => this.#options.launcher,
+        sleep: (ms) => this.#sleeper.sleep(ms),
+        givenUp: () => this.#stopping,
+        attempted: (attempt) => running.launched = attempt,
+      });
+      if (launched === undefined) {
+        log.info("Job {id} not started: the worker is shutting down", { id: job.id });
+        this.#waiters.get(job.id)?.resolve({ error: "the worker is shutting down" });
+        await this.#releaseOrLeave([job], "running");
+        return;
+      }
       log.info("Job {id} of {target} started (pid {pid})", {
         id: job.id,
         target: target.name,
@@ -663,11 +674,11 @@ export class Worker {
     }, CLAIM_GATHER_MS);
   }
 
-  async #release(jobs: ClaimedJob[]): Promise<void> {
+  async #release(jobs: ClaimedJob[], from?: "running"): Promise<void> {
     if (jobs.length === 0) return;
     const kept = await this.#retryStorage(
       "release unstarted jobs",
-      () => this.#store.release(jobs),
+      () => this.#store.release(jobs, from),
     );
     if (kept.length > 0) {
       log.warn("Jobs {ids} not released: their rows changed", { ids: kept.join(", ") });
@@ -675,15 +686,17 @@ export class Worker {
   }
 
   /**
-   * Gives unstarted jobs back; when the store refuses, logs it and leaves
-   * their rows `accepted` (start-up recovery requeues them).
+   * Gives unstarted jobs back (from `accepted`, or `running` for jobs whose
+   * launcher never started); when the store refuses, logs it and leaves their
+   * rows as they are (start-up recovery deals with them).
    */
-  async #releaseOrLeave(jobs: ClaimedJob[]): Promise<void> {
+  async #releaseOrLeave(jobs: ClaimedJob[], from?: "running"): Promise<void> {
     try {
-      await this.#release(jobs);
+      await this.#release(jobs, from);
     } catch (error) {
-      log.error("Cannot give jobs {ids} back, leaving them 'accepted': {error}", {
+      log.error("Cannot give jobs {ids} back, leaving them '{status}': {error}", {
         ids: jobs.map((job) => job.id).join(", "),
+        status: from ?? "accepted",
         error: String(error),
       });
     }
