@@ -8,7 +8,7 @@
  * of the spawning process.
  *
  * ```sh
- * deno run -A bench/spawn_groups.ts                  # 3000 launches per mode, 0/512/2048 MiB
+ * deno run -A bench/spawn_groups.ts                  # 3000 launches per mode, 0 and 1024 MiB more
  * deno run -A bench/spawn_groups.ts --count 5000 --concurrency 8 --memory 0,1024
  * ```
  *
@@ -16,8 +16,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { launchJob, type LauncherSettings } from "../src/worker/launcher.ts";
-import { defaultGroupStart } from "../src/worker/process_group.ts";
+import { type LauncherSettings, launchJob } from "../src/worker/launcher.ts";
+import { findGroupStart } from "../src/worker/process_group.ts";
 import { CpuMeter, cpuPerOperation } from "./cpu.ts";
 import { readRss } from "./memory.ts";
 import { nowMs, ratePerSecond } from "./stats.ts";
@@ -26,38 +26,53 @@ const { values } = parseArgs({
   options: {
     count: { type: "string", default: "3000" },
     concurrency: { type: "string", default: "8" },
-    memory: { type: "string", default: "0,512,2048" },
+    memory: { type: "string", default: "0,1024" },
   },
 });
 const count = Number(values.count);
 const concurrency = Number(values.concurrency);
 const memorySteps = values.memory.split(",").map(Number);
 
-const setsid = defaultGroupStart();
-if (setsid === null) throw new Error("No setsid on the PATH: nothing to compare");
+const found = findGroupStart();
+if (found === null) throw new Error("No setsid on the PATH: nothing to compare");
+const setsid: string = found;
 
-type Mode = "plain" | "setsid" | "detached";
-const MODES: Mode[] = ["plain", "setsid", "detached"];
+/**
+ * `plain`: no group (the worker before process groups); `setsid` and
+ * `detached`: the two ways to a group, spawned the same way; `launchJob`: the
+ * worker's own launcher (through setsid), with its group handling and pipe
+ * capture.
+ */
+type Mode = "plain" | "setsid" | "detached" | "launchJob";
+const MODES: Mode[] = ["plain", "setsid", "detached", "launchJob"];
 
 /** One launch of `/bin/true` in `mode`, its output read to the end. */
 async function launch(mode: Mode): Promise<void> {
-  if (mode === "plain") {
-    const output = await new Deno.Command("/bin/true", {
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!output.success) throw new Error("/bin/true failed");
+  if (mode === "launchJob") {
+    const settings: LauncherSettings = {
+      argv: ["/bin/true", "{id}"],
+      env: {},
+      maxOutputBytes: 1024,
+      groupStart: setsid,
+    };
+    const outcome = await launchJob(1, settings).done;
+    if (outcome.result !== "ok") throw new Error(`/bin/true failed: ${outcome.stderr}`);
     return;
   }
-  const settings: LauncherSettings = {
-    argv: ["/bin/true", "{id}"],
-    env: {},
-    maxOutputBytes: 1024,
-    groupStart: mode === "setsid" ? setsid : null,
-  };
-  const outcome = await launchJob(1, settings).done;
-  if (outcome.result !== "ok") throw new Error(`/bin/true failed: ${outcome.stderr}`);
+  // spawn(), not output(): output() leaves `detached` out (Deno 2.9).
+  const child = new Deno.Command(mode === "setsid" ? setsid : "/bin/true", {
+    args: mode === "setsid" ? ["--", "/bin/true"] : [],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    detached: mode === "detached",
+  }).spawn();
+  const [status] = await Promise.all([
+    child.status,
+    new Response(child.stdout).arrayBuffer(),
+    new Response(child.stderr).arrayBuffer(),
+  ]);
+  if (!status.success) throw new Error(`/bin/true failed (${mode})`);
 }
 
 /** Launches `count` times, `concurrency` at once: rate and CPU per launch. */
@@ -72,7 +87,7 @@ async function measure(mode: Mode): Promise<string> {
   const ms = nowMs() - start;
   const cpu = await meter.finish();
   const perLaunch = cpuPerOperation(cpu, count);
-  return `${String(ratePerSecond(count, ms)).padStart(6)}/s   spawner ${
+  return `${String(Math.round(ratePerSecond(count, ms))).padStart(6)}/s   spawner ${
     perLaunch.workers.toFixed(2)
   } ms, launcher ${perLaunch.launchers.toFixed(2)} ms per launch`;
 }
@@ -85,5 +100,5 @@ for (const mib of memorySteps) {
   for (let add = have; add < mib; add += 256) ballast.push(new Uint8Array(2 ** 28).fill(1));
   const rss = Math.round((await readRss(Deno.pid) ?? 0) / 2 ** 20);
   console.log(`\nspawning process RSS ${rss} MiB`);
-  for (const mode of MODES) console.log(`  ${mode.padEnd(9)} ${await measure(mode)}`);
+  for (const mode of MODES) console.log(`  ${mode.padEnd(10)} ${await measure(mode)}`);
 }

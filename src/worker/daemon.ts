@@ -7,6 +7,7 @@ import { parseCommandTemplate } from "./command_template.ts";
 import { workerHandlers } from "./handlers.ts";
 import type { LauncherSettings } from "./launcher.ts";
 import { ReadBufferPool } from "./output_capture.ts";
+import { findGroupStart, NO_SETSID_WARNING } from "./process_group.ts";
 import { MasterLink } from "./master_link.ts";
 import { recoverLeftBehind } from "./recovery.ts";
 import { Worker } from "./worker.ts";
@@ -23,20 +24,24 @@ const LINK_SETTINGS = [
 ] as const satisfies readonly (keyof WorkerConfig)[];
 
 /**
- * Launcher settings from the config: the template parsed once, here. The
- * pipes' read buffers come from `readBuffers`, which a reload passes on so
- * that the buffers outlive the settings.
+ * Launcher settings from the config: the template parsed once, here, and
+ * `setsid` looked up once (process_group.ts). The pipes' read buffers come
+ * from `readBuffers`, which a reload passes on so that the buffers outlive
+ * the settings.
  */
 export function launcherSettings(
   config: WorkerConfig,
   readBuffers: ReadBufferPool = new ReadBufferPool(),
 ): LauncherSettings {
+  const groupStart = findGroupStart();
+  if (groupStart === null) log.warn(NO_SETSID_WARNING);
   return {
     argv: parseCommandTemplate(config.launcher),
     cwd: config.launcherCwd,
     env: { ...config.launcherEnv },
     maxOutputBytes: config.maxOutputBuffer,
     readBuffers,
+    groupStart,
   };
 }
 

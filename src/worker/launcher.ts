@@ -17,7 +17,7 @@ import type { JobOutcome } from "../storage/job_store.ts";
 import { expandCommand } from "./command_template.ts";
 import { captureOutput, type ReadBufferPool } from "./output_capture.ts";
 import {
-  defaultGroupStart,
+  findGroupStart,
   groupCommand,
   type GroupStart,
   ProcessGroup,
@@ -42,7 +42,8 @@ export interface LauncherSettings {
   readBuffers?: ReadBufferPool;
   /**
    * How each job gets a process group of its own: the path of `setsid`, or
-   * `null` for Deno's `detached: true`; found on the PATH when absent.
+   * `null` for Deno's `detached: true`. When absent, `setsid` is looked for
+   * on the PATH at each launch (the daemon sets it once per config load).
    */
   groupStart?: GroupStart;
 }
@@ -102,7 +103,7 @@ export function launchJob(jobId: number, settings: LauncherSettings): LaunchedJo
       Promise.resolve(`Cannot start job ${jobId}: the launcher command is empty`),
     );
   }
-  const groupStart = settings.groupStart === undefined ? defaultGroupStart() : settings.groupStart;
+  const groupStart = settings.groupStart === undefined ? findGroupStart() : settings.groupStart;
   const command = groupCommand(argv, groupStart);
   let child: Deno.ChildProcess;
   try {

@@ -45,24 +45,18 @@ export const PIPES_AFTER_KILL_MS = 1_000;
  */
 export type GroupStart = string | null;
 
-let foundGroupStart: GroupStart | undefined;
-
 /**
- * The `setsid` program found on the worker's PATH (looked up once), or
- * `null` when there is none: jobs then start with `detached: true`.
+ * The `setsid` program on the worker's PATH, or `null` when there is none
+ * (jobs then start with `detached: true`). The daemon looks it up once per
+ * config load; see {@linkcode NO_SETSID_WARNING}.
  */
-export function defaultGroupStart(): GroupStart {
-  if (foundGroupStart === undefined) {
-    foundGroupStart = findProgram("setsid") ?? null;
-    if (foundGroupStart === null) {
-      log.warn(
-        "No 'setsid' program on the PATH: each job starts with fork() to get a process group " +
-          "of its own, which costs more as the worker's memory grows",
-      );
-    }
-  }
-  return foundGroupStart;
+export function findGroupStart(): GroupStart {
+  return findProgram("setsid") ?? null;
 }
+
+/** What the worker logs when it found no `setsid`. */
+export const NO_SETSID_WARNING = "No 'setsid' program on the PATH: each job starts with fork() " +
+  "to get a process group of its own, which costs more as the worker's memory grows";
 
 /** The first executable file called `name` in the directories of `path`. */
 export function findProgram(
