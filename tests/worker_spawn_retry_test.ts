@@ -69,3 +69,27 @@ Deno.test({
     assert.deepEqual([row.result, row.return_code, row.stdout], ["ok", 0, `out ${id}\n`]);
   },
 });
+
+Deno.test({
+  name: "a job waiting to be started again goes back to waiting when the worker shuts down",
+  ignore: PRLIMIT === undefined || Deno.build.os !== "linux",
+  async fn() {
+    await using db = await openTestDatabase({ withWorkerColumn: true });
+    await using worker = await startWorker(db, { targets: { t1: 1 } });
+    const pid = worker.process.pid;
+    const [id] = await db.insertJobs("t1", 1);
+    await worker.client.status();
+    await setOpenFilesLimit(pid, await openFiles(pid) + 2);
+    await worker.client.poll();
+    await waitFor(
+      "the worker to report the failed start",
+      () => /Cannot start job \d+ now, trying again/.test(worker.process.stderrSoFar),
+    );
+    worker.process.kill("SIGTERM");
+    const { status } = await worker.process.finished();
+    assert.equal(status.code, 0);
+    const [row] = await db.rows([id]);
+    assert.deepEqual([row.status, row.worker, row.result], ["waiting", null, null]);
+    assert.deepEqual(await worker.events(), [], "it never ran");
+  },
+});
