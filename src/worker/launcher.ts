@@ -117,10 +117,12 @@ export function launchJob(jobId: number, settings: LauncherSettings): LaunchedJo
       detached: command.detached,
     }).spawn();
   } catch (error) {
-    return new UnstartedJob(
-      describeSpawnFailure(error, jobId, program, settings),
-      isTransientSpawnError(error),
-    );
+    const reason = groupStart === null
+      ? describeSpawnFailure(error, jobId, program, settings)
+      : describeSetsidFailure(groupStart, jobId).then((setsidReason) =>
+        setsidReason ?? describeSpawnFailure(error, jobId, program, settings)
+      );
+    return new UnstartedJob(reason, isTransientSpawnError(error));
   }
   return new StartedJob(jobId, child, settings, groupStart === null ? undefined : program);
 }
@@ -255,6 +257,19 @@ async function describeSpawnFailure(
     // No permission to look further: the error's own text is the reason.
   }
   return `${prefix} cannot be run: ${messageOf(error)}`;
+}
+
+/**
+ * The reason when `setsid` itself (the program that starts every job in a
+ * group of its own) is gone or not executable any more; undefined when it is
+ * fine, and the launcher is to blame.
+ */
+async function describeSetsidFailure(setsid: string, jobId: number): Promise<string | undefined> {
+  const file = await statOrUndefined(setsid).catch(() => undefined);
+  if (file?.isFile && file.mode !== null && (file.mode & 0o111) !== 0) return undefined;
+  return `Cannot start job ${jobId}: '${setsid}', which starts each job in a process group ` +
+    `of its own, ${file === undefined ? "does not exist" : "is not an executable file"} ` +
+    `(found at start-up or reload; reload the worker after installing util-linux)`;
 }
 
 function resolveProgram(program: string, cwd: string | undefined): string {

@@ -241,3 +241,20 @@ Deno.test("an invalid output limit ends as fail before anything is started", asy
     /^Cannot start job 99: invalid output limit '-1'$/,
   );
 });
+
+Deno.test("a setsid gone since start-up is named as the reason, not the launcher", async () => {
+  await using dir = await tempDir();
+  const outcome = await launchJob(19, {
+    argv: ["/bin/true"],
+    env: {},
+    maxOutputBytes: 1024,
+    groupStart: `${dir.path}/setsid`,
+  }).done;
+  assert.equal(outcome.result, "fail");
+  assert.match(
+    outcome.stderr,
+    new RegExp(
+      `^Cannot start job 19: '${dir.path}/setsid', which starts each job in a process group of its own, does not exist`,
+    ),
+  );
+});
