@@ -9,7 +9,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { Backoff } from "./backoff.ts";
+import { type BackoffSteps, retry } from "../retry_policy.ts";
 import { type LaunchedJob, type LauncherSettings, launchJob } from "./launcher.ts";
 
 const log = getLogger(["jobd", "worker"]);
@@ -24,9 +24,12 @@ export interface StartJobOptions {
   givenUp(): boolean;
   /** Told of each attempt's job, so that it can be signalled meanwhile. */
   attempted?(launched: LaunchedJob): void;
-  /** The delays between attempts; 250 ms doubling to 10 s by default. */
-  backoff?: Backoff;
+  /** The delays between attempts (default: 250 ms doubling to 10 s, as for outages). */
+  steps?: BackoffSteps;
 }
+
+/** A start that failed for a reason that may pass; its text is the reason. */
+class StartFailedForNow extends Error {}
 
 /**
  * Starts the launcher of job `jobId`, trying again with growing delays while
@@ -39,19 +42,22 @@ export async function startJob(
   jobId: number,
   options: StartJobOptions,
 ): Promise<LaunchedJob | undefined> {
-  const backoff = options.backoff ?? new Backoff();
-  for (;;) {
+  return await retry(async () => {
     if (options.givenUp()) return undefined;
     const launched = launchJob(jobId, options.settings());
     options.attempted?.(launched);
     if (!launched.retryable) return launched;
-    const { stderr: reason } = await launched.done;
-    const delay = backoff.next();
-    log.warn("Cannot start job {id} now, trying again in {delay} ms: {reason}", {
-      id: jobId,
-      delay,
-      reason,
-    });
-    await options.sleep(delay);
-  }
+    throw new StartFailedForNow((await launched.done).stderr);
+  }, {
+    retryable: (error) => error instanceof StartFailedForNow,
+    steps: options.steps,
+    sleep: (ms) => options.sleep(ms),
+    onRetry: (error, delay) => {
+      log.warn("Cannot start job {id} now, trying again in {delay} ms: {reason}", {
+        id: jobId,
+        delay,
+        reason: error instanceof Error ? error.message : String(error),
+      });
+    },
+  });
 }

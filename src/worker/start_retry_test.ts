@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import type { LaunchedJob, LauncherSettings } from "./launcher.ts";
 import { findProgram } from "./process_group.ts";
 import { startJob } from "./start_retry.ts";
-import { Backoff } from "./backoff.ts";
 
 const PRLIMIT = findProgram("prlimit");
 
@@ -81,7 +80,7 @@ Deno.test({
           if (delays.length === 2) await restore();
         },
         givenUp: () => false,
-        backoff: new Backoff(10, 100),
+        steps: { firstMs: 10, maxMs: 100 },
       })
     );
     assert.equal(delays.length, 2, "two failed attempts, then a start");
