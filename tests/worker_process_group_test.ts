@@ -6,8 +6,8 @@
 
 import assert from "node:assert/strict";
 import { openTestDatabase } from "./helpers/database.ts";
-import { waitFor } from "./helpers/processes.ts";
-import { startWorker, waitForDone } from "./helpers/worker.ts";
+import { freePort, startDaemon, waitFor, workerClient } from "./helpers/processes.ts";
+import { startWorker, waitForDone, workerConfig } from "./helpers/worker.ts";
 
 /** Whether process `pid` runs (a zombie counts as gone). */
 async function processAlive(pid: number): Promise<boolean> {
@@ -81,4 +81,35 @@ Deno.test("a SIGTERM shutdown ends a job's whole group after shutdown_timeout an
   const [row] = await db.rows([id]);
   assert.deepEqual([row.status, row.result, row.sig], ["done", "fail", "SIGTERM"]);
   assert.equal(await processAlive(child), false);
+});
+
+Deno.test("without setsid on its PATH the worker says so and still starts each job in a group of its own", async () => {
+  await using db = await openTestDatabase();
+  const port = freePort();
+  const jobDir = await Deno.makeTempDir({ prefix: "jobd-jobs-" });
+  // No directory with setsid (nor any other program) on the worker's PATH:
+  // the test launcher and its script need only the shell's builtins.
+  const { process } = await startDaemon("jobd", workerConfig(db, port, jobDir), {
+    port,
+    env: { PATH: "/nonexistent" },
+  });
+  await using _process = process;
+  const client = await workerClient(port);
+  try {
+    assert.match(process.stderrSoFar, /No 'setsid' program on the PATH/);
+    const [id] = await db.insertJobs("t1", 1);
+    // Field 5 of /proc/PID/stat is the process group.
+    await Deno.writeTextFile(
+      `${jobDir}/${id}.sh`,
+      `read -r stat < /proc/$$/stat; set -- \${stat##*) }; echo "$$ $3"`,
+    );
+    await client.poll();
+    const [row] = await waitForDone(db, [id], 30);
+    const [pid, group] = (row.stdout ?? "").trim().split(" ");
+    assert.equal(row.result, "ok", row.stderr ?? "");
+    assert.equal(group, pid, "the launcher leads its own group");
+  } finally {
+    client.close();
+    await Deno.remove(jobDir, { recursive: true });
+  }
 });
