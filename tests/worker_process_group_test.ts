@@ -83,6 +83,24 @@ Deno.test("a SIGTERM shutdown ends a job's whole group after shutdown_timeout an
   assert.equal(await processAlive(child), false);
 });
 
+Deno.test("a shutdown right after a job ended kills what its launcher left behind, SIGTERM ignored", async () => {
+  await using db = await openTestDatabase();
+  await using worker = await startWorker(db);
+  const [id] = await db.insertJobs("t1", 1);
+  // The child closes the job's pipes and ignores SIGTERM: the job ends at once.
+  await worker.script(
+    id,
+    `(trap '' TERM; : > "$JOB_DIR/$id.ready"; exec sleep 300 >/dev/null 2>&1) & ${TELL_PID}; ` +
+      `while [ ! -e "$JOB_DIR/$id.ready" ]; do sleep 0.01; done`,
+  );
+  await worker.client.poll();
+  const child = await writtenPid(worker.jobDir, id);
+  await waitForDone(db, [id], 20);
+  worker.process.kill("SIGTERM");
+  assert.equal((await worker.process.finished()).status.code, 0);
+  assert.equal(await processAlive(child), false, "not left running past the worker");
+});
+
 Deno.test("without setsid on its PATH the worker says so and still starts each job in a group of its own", async () => {
   await using db = await openTestDatabase();
   const port = freePort();

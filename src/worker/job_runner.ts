@@ -89,6 +89,8 @@ export class JobRunner {
   #starting = true;
   /** The waits of jobs whose start is tried again (start_retry.ts); ended by shutdown. */
   readonly #startRetries = new Sleeper();
+  /** Launched jobs whose process group may still hold something their launcher left behind. */
+  readonly #unsettled = new Set<LaunchedJob>();
   /** Resolved by `hurry()`: stop waiting for the running jobs. */
   #hurried = Promise.withResolvers<void>();
 
@@ -138,7 +140,9 @@ export class JobRunner {
    * Waits up to `timeoutSeconds` (or until `hurry()`) for the running jobs,
    * then sends SIGTERM, and SIGKILL after {@linkcode KILL_GRACE_MS}; after
    * {@linkcode PIPES_GRACE_MS} more, leaves the jobs still running to
-   * start-up recovery. Resolves once every result is stored (or abandoned).
+   * start-up recovery. What ended jobs' launchers left behind, still in its
+   * grace after SIGTERM, gets its SIGKILL now. Resolves once every result is
+   * stored (or abandoned).
    */
   async stop(timeoutSeconds: number): Promise<void> {
     if (this.#running.size > 0) {
@@ -157,6 +161,9 @@ export class JobRunner {
         }
       }
     }
+    // What ended launchers left behind would get SIGKILL after a grace that
+    // may outlast the worker: now.
+    for (const launched of this.#unsettled) launched.killLeftovers();
     await this.#results.flush();
   }
 
@@ -268,6 +275,8 @@ export class JobRunner {
       target: target.name,
       pid: launched.pid ?? "none",
     });
+    this.#unsettled.add(launched);
+    launched.settled.then(() => this.#unsettled.delete(launched));
     return launched.done;
   }
 

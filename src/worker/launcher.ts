@@ -70,6 +70,17 @@ export interface LaunchedJob {
    *   has ended (or nothing of it is left) or when it never started
    */
   signal(sig: Deno.Signal): boolean;
+  /**
+   * Resolves once nothing of the job's group is waited for any more: at once
+   * when the launcher left nothing behind, else after the SIGKILL that ends
+   * what it left (process_group.ts). Never rejects.
+   */
+  readonly settled: Promise<void>;
+  /**
+   * Sends the SIGKILL to what the launcher left behind now instead of after
+   * the grace: for a worker about to exit. Nothing when nothing is due.
+   */
+  killLeftovers(): void;
   /** How the job ended, once the process exited and both pipes are read. Never rejects. */
   readonly done: Promise<JobOutcome>;
 }
@@ -197,6 +208,14 @@ class StartedJob implements LaunchedJob {
   signal(sig: Deno.Signal): boolean {
     return !this.#ended && this.#group.signal(sig);
   }
+
+  get settled(): Promise<void> {
+    return this.#group.settled;
+  }
+
+  killLeftovers(): void {
+    this.#group.killLeftovers();
+  }
 }
 
 /** A launcher that could not be started. */
@@ -210,9 +229,13 @@ class UnstartedJob implements LaunchedJob {
     this.retryable = retryable;
   }
 
+  readonly settled = Promise.resolve();
+
   signal(): boolean {
     return false;
   }
+
+  killLeftovers(): void {}
 }
 
 /** A failed job with no exit code, no signal and the reason in stderr. */

@@ -122,6 +122,9 @@ export class ProcessGroup {
   readonly #leader: Deno.ChildProcess;
   #leaderExited = false;
   #ended = false;
+  /** The SIGKILL due to what is left after the launcher exited, while the grace runs. */
+  #pendingKill: ReturnType<typeof setTimeout> | undefined;
+  readonly #settled = Promise.withResolvers<void>();
 
   constructor(leader: Deno.ChildProcess) {
     if (!Number.isSafeInteger(leader.pid) || leader.pid <= 1) {
@@ -176,12 +179,8 @@ export class ProcessGroup {
       });
       // A process of the group that closed its pipes may ignore SIGTERM:
       // SIGKILL whether or not the pipes have closed meanwhile.
-      Deno.unrefTimer(setTimeout(() => {
-        if (this.signal("SIGKILL")) {
-          log.warn("Sent SIGKILL to what was left of process group {pgid}", { pgid: this.id });
-        }
-        this.forget();
-      }, LEFTOVER_GRACE_MS));
+      this.#pendingKill = setTimeout(() => this.killLeftovers(), LEFTOVER_GRACE_MS);
+      Deno.unrefTimer(this.#pendingKill);
     } else {
       this.forget();
     }
@@ -191,10 +190,34 @@ export class ProcessGroup {
   }
 
   /**
+   * Resolves once nothing more will be sent to the group: at once when
+   * nothing was left of it when the launcher exited, else after the SIGKILL.
+   */
+  get settled(): Promise<void> {
+    return this.#settled.promise;
+  }
+
+  /**
+   * Sends the SIGKILL due to what is left after the launcher exited now,
+   * instead of after the grace (the worker is about to exit); nothing when
+   * none is due.
+   */
+  killLeftovers(): void {
+    if (this.#pendingKill === undefined) return;
+    clearTimeout(this.#pendingKill);
+    this.#pendingKill = undefined;
+    if (this.signal("SIGKILL")) {
+      log.warn("Sent SIGKILL to what was left of process group {pgid}", { pgid: this.id });
+    }
+    this.forget();
+  }
+
+  /**
    * Signals nothing from now on: the group is empty, and its id may one day
    * be another group's.
    */
   forget(): void {
     this.#ended = true;
+    this.#settled.resolve();
   }
 }

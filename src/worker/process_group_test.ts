@@ -188,6 +188,26 @@ Deno.test("a leftover that closed its pipes and ignores SIGTERM is still killed 
   await gone(child, LEFTOVER_GRACE_MS / 1000 + 5);
 });
 
+Deno.test("killLeftovers() sends the SIGKILL due to a leftover at once, not after the grace", async () => {
+  await using dir = await notesDir();
+  const job = launchJob(
+    8,
+    shell(
+      `(trap '' TERM; : > "$T/ready"; exec sleep 300 >/dev/null 2>&1) & ` +
+        `${TELL_BACKGROUND_PID}; ${AWAIT_READY}`,
+      { env: { T: dir.path } },
+    ),
+  );
+  const child = await backgroundPid(dir.path);
+  await job.done;
+  assert.equal(await processAlive(child), true, "SIGTERM is ignored");
+  const started = Date.now();
+  job.killLeftovers();
+  await job.settled;
+  await gone(child);
+  assert.ok(Date.now() - started < LEFTOVER_GRACE_MS, "before the grace ended");
+});
+
 Deno.test("a process that left the group keeps running; the job stops reading the pipes it holds", async () => {
   await using dir = await notesDir();
   // The launcher waits until the child runs in a session of its own (field 6 of its stat).
