@@ -1,6 +1,6 @@
 /**
- * Runs one job's launcher process (SPEC A4 "Start"/"End", A5, D1 "process
- * groups").
+ * Runs one job's launcher process (ARCHITECTURE.md, "The life of a job"; README.md, `launcher`;
+ * process groups: process_group.ts).
  *
  * The launcher is spawned without a shell, as the leader of a process group
  * of its own (process_group.ts), with stdin closed and both output pipes
@@ -24,6 +24,7 @@ import {
   setsidExecFailure,
 } from "./process_group.ts";
 import { isTransientSpawnError } from "./spawn_errors.ts";
+import { messageOf } from "../text.ts";
 
 /** How to start the launcher of every job. */
 export interface LauncherSettings {
@@ -308,8 +309,4 @@ async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined>
     }
     throw error;
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -10,6 +10,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import { type BackoffSteps, retry } from "../retry_policy.ts";
+import { messageOf } from "../text.ts";
 import { type LaunchedJob, type LauncherSettings, launchJob } from "./launcher.ts";
 
 const log = getLogger(["jobd", "worker"]);
@@ -56,7 +57,7 @@ export async function startJob(
       log.warn("Cannot start job {id} now, trying again in {delay} ms: {reason}", {
         id: jobId,
         delay,
-        reason: error instanceof Error ? error.message : String(error),
+        reason: messageOf(error),
       });
     },
   });

@@ -1,12 +1,10 @@
 /**
- * Signal names and numbers as `send-signal` receives them (SPEC A2): a name
- * with or without the `SIG` prefix, in any case, or a Linux signal number.
+ * Signal names and numbers as `send-signal` receives them (docs/protocol.md,
+ * "Worker requests"): a name with or without the `SIG` prefix, in any case,
+ * or a Linux signal number.
  *
  * @module
  */
-
-import { RequestError } from "../net/errors.ts";
-import { jsonTypeName } from "../text.ts";
 
 /** Linux signal numbers and their names, as `Deno.ChildProcess.kill` takes them. */
 const LINUX_SIGNALS: ReadonlyMap<number, Deno.Signal> = new Map([
@@ -87,28 +85,4 @@ export function signalNumber(signal: Deno.Signal): number | undefined {
     if (candidate === name) return number;
   }
   return undefined;
-}
-
-/** Longest signal text quoted back in an error. */
-const MAX_QUOTED = 40;
-
-/**
- * Reads the signal `send-signal` asks for job `jobId` (worker and master).
- *
- * @throws {RequestError} naming the value and the job when it is not a
- *   signal name or number, or names no signal this system has
- */
-export function readSignal(value: unknown, jobId: number | string): Deno.Signal {
-  if (typeof value !== "string" && typeof value !== "number") {
-    throw new RequestError(
-      `the signal for job ${jobId} must be a name or a number, ${jsonTypeName(value)} given`,
-    );
-  }
-  const signal = parseSignal(value);
-  if (signal === undefined) {
-    const text = String(value);
-    const quoted = text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}...` : text;
-    throw new RequestError(`unknown signal '${quoted}' for job ${jobId}`);
-  }
-  return signal;
 }

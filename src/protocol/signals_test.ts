@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { RequestError } from "../net/errors.ts";
-import { parseSignal, readSignal, signalNumber } from "./signals.ts";
+import { parseSignal, signalNumber } from "./signals.ts";
 
 Deno.test("signal names are read with or without the SIG prefix, in any case", () => {
   for (const value of ["SIGTERM", "TERM", "term", "sigterm", "SigTerm", " TERM "]) {
@@ -64,21 +63,4 @@ Deno.test("every signal number maps back to itself", () => {
     assert.ok(signal, `signal ${number}`);
     assert.equal(signalNumber(signal), number);
   }
-});
-
-Deno.test("readSignal names the value and the job when it is no signal", () => {
-  assert.equal(readSignal("term", 5), "SIGTERM");
-  assert.equal(readSignal(9, "5"), "SIGKILL");
-  const refused = (value: unknown, message: string) =>
-    assert.throws(() => readSignal(value, 5), (error) => {
-      assert.ok(error instanceof RequestError);
-      assert.equal(error.message, message);
-      return true;
-    });
-  refused("SIGFOO", "unknown signal 'SIGFOO' for job 5");
-  refused(64, "unknown signal '64' for job 5");
-  refused("", "unknown signal '' for job 5");
-  refused("X".repeat(1000), `unknown signal '${"X".repeat(40)}...' for job 5`);
-  refused(true, "the signal for job 5 must be a name or a number, boolean given");
-  refused(null, "the signal for job 5 must be a name or a number, null given");
 });
