@@ -15,6 +15,8 @@
  * reports whether the row was in that status.
  */
 
+import type { TargetColumn } from "../target_names.ts";
+
 /** The statuses of a row in the jobs table (SPEC A4). */
 export type JobStatus = "waiting" | "manual" | "accepted" | "running" | "done" | "ignored";
 
@@ -70,6 +72,13 @@ export interface LeftBehindJob {
 export interface JobStore {
   /** Whether rows record their owner (the optional `worker` column exists). */
   readonly tracksOwner: boolean;
+
+  /**
+   * What the table's `target` column can hold, read when the store opened
+   * (`target_names.ts` refuses names no row can carry); absent when the
+   * store sets no limit.
+   */
+  readonly targetColumn?: TargetColumn;
 
   /**
    * Claims, for each target of `limits`, up to its limit (≥ 1) of `waiting`
