@@ -12,28 +12,16 @@ import type { RowDataPacket } from "mysql2/promise";
 import { nameLockKey } from "../src/storage/mysql/name_lock.ts";
 import { openTestDatabase } from "./helpers/database.ts";
 import type { TestJobsTable } from "./helpers/jobs_table.ts";
-import { freePort, spawnProgram, waitFor } from "./helpers/processes.ts";
+import { freePort, waitFor } from "./helpers/processes.ts";
 import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
 import { startWorker, waitForDone, workerConfig } from "./helpers/worker.ts";
+import { runWorkerToExit } from "./helpers/worker_exit.ts";
 
 /**
  * A job script that runs until `$JOB_DIR/go` exists, then prints its
  * result: the test decides when the first worker's job ends.
  */
 const WAIT_FOR_GO = 'while [ ! -e "$JOB_DIR/go" ]; do sleep 0.05; done; echo "the real result"';
-
-/** Runs `jobd` on a config until it exits; a worker still running after 30 s is killed. */
-async function runToExit(configPath: string): Promise<{ code: number | null; stderr: string }> {
-  const process = spawnProgram("jobd", ["--config", configPath]);
-  const timer = setTimeout(() => process.kill("SIGKILL"), 30_000);
-  try {
-    const { status, stderr } = await process.finished();
-    return { code: status.signal === null ? status.code : null, stderr };
-  } finally {
-    clearTimeout(timer);
-    await process[Symbol.asyncDispose]();
-  }
-}
 
 function defineSecondWorkerTest(
   prefix: string,
@@ -58,7 +46,7 @@ function defineSecondWorkerTest(
         configPath,
         workerConfig(db, port, first.jobDir, { targets: { t1: 1 }, config }),
       );
-      const second = await runToExit(configPath);
+      const second = await runWorkerToExit(configPath);
 
       assert.equal(second.code, 1, second.stderr);
       assert.match(second.stderr, /the worker name 'test-worker' is in use by another worker/);
