@@ -96,8 +96,9 @@ export class WorkerDaemon {
     try {
       const targetCheck = new TargetCheck(opened.targetColumn, config.storage.table);
       targetCheck.checkConfigured(config.targets.keys());
-      let worker: Worker | undefined;
-      let gate: ClaimGate | undefined;
+      // The lock's and the claims' callbacks reach the worker and the gate, made after them.
+      let worker: Worker | undefined = undefined;
+      let gate: ClaimGate | undefined = undefined;
       lock = await lockWorkerName(config, {
         onLost: (reason) =>
           log.warn(
