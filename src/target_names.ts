@@ -24,6 +24,13 @@ export interface TargetColumn {
   readonly charset?: string;
 }
 
+/**
+ * Longest target name in characters whatever the column (an SQLite column
+ * has no limit of its own): names travel in every `register-worker`, status
+ * and log line.
+ */
+export const MAX_TARGET_NAME_LENGTH = 1024;
+
 /** Control characters (C0, DEL, C1): no target name has them. */
 const CONTROL = /\p{Cc}/u;
 
@@ -39,12 +46,17 @@ function codePoint(char: string): string {
 }
 
 /**
- * Why `name` is no target name whatever the table (empty, `null`, a control
- * character, a broken character); undefined when it is fine.
+ * Why `name` is no target name whatever the table (empty, `null`, longer
+ * than `MAX_TARGET_NAME_LENGTH`, a control character, a broken character);
+ * undefined when it is fine.
  */
 export function targetNameProblem(name: string): string | undefined {
   if (name === "") return "a target name cannot be empty";
   if (name === "null") return "'null' is not a target name";
+  const length = [...name].length;
+  if (length > MAX_TARGET_NAME_LENGTH) {
+    return `it has ${length} characters, more than the ${MAX_TARGET_NAME_LENGTH} a target name may have`;
+  }
   const control = CONTROL.exec(name);
   if (control) return `it contains the control character ${codePoint(control[0])}`;
   const broken = LONE_SURROGATE.exec(name);

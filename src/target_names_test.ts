@@ -17,6 +17,11 @@ Deno.test("any name without control or broken characters is a target name", () =
   assert.equal(targetNameProblem("a\nb"), "it contains the control character U+000A");
   assert.equal(targetNameProblem("a\u0085"), "it contains the control character U+0085");
   assert.equal(targetNameProblem("\udc00x"), "it contains U+DC00, half of a character");
+  assert.equal(targetNameProblem("x".repeat(1024)), undefined);
+  assert.equal(
+    targetNameProblem("x".repeat(9 * 1024 * 1024)),
+    `it has ${9 * 1024 * 1024} characters, more than the 1024 a target name may have`,
+  );
 });
 
 Deno.test("a name must fit the target column: length in characters, character set, ENUM values", () => {

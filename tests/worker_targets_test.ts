@@ -119,7 +119,7 @@ Deno.test("mysql: add-target refuses names the utf8 char(16) target column canno
   await waitForDone(db, ids, 20);
 });
 
-Deno.test("sqlite: add-target refuses control characters and broken characters", async () => {
+Deno.test("sqlite: add-target refuses control characters, broken characters and names over 1024 characters", async () => {
   await using db = await openTestSqliteDatabase();
   await using worker = await startWorker(db, { targets: { t1: 1 } });
   const add = (target: string) => worker.client.request("add-target", { target, concurrency: 1 });
@@ -130,6 +130,11 @@ Deno.test("sqlite: add-target refuses control characters and broken characters",
   assert.equal(
     await refusal(add("half\ud83d")),
     "invalid target name 'half\ud83d': it contains U+D83D, half of a character",
+  );
+  assert.equal(
+    await refusal(add("x".repeat(2000))),
+    `invalid target name '${"x".repeat(2000)}': it has 2000 characters, more than the 1024 a ` +
+      "target name may have",
   );
   // The SQLite column holds any text: an emoji is a name like any other.
   assert.equal(await worker.client.request("add-target", { target: "😀", concurrency: 1 }), "ok");
@@ -158,4 +163,24 @@ Deno.test("mysql: a [targets] name the target column cannot hold stops the worke
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("mysql: a reloaded [targets] with a name the column cannot hold changes nothing", async () => {
+  await using db = await openTestDatabase();
+  await using worker = await startWorker(db, { targets: { t1: 1 } });
+  await Deno.writeTextFile(
+    worker.configPath,
+    workerConfig(db, worker.port, worker.jobDir, { targets: { t1: 1, t2: 1, "😀": 1 } }),
+  );
+  worker.process.kill("SIGHUP");
+  await waitFor(
+    "the refused reload",
+    () =>
+      /Config reload failed, keeping the running config: The target '😀' in \[targets\] cannot match a row/
+        .test(worker.process.stderrSoFar),
+  );
+  assert.deepEqual(Object.keys((await worker.client.status()).targets), ["t1"]);
+  const ids = await db.insertJobs("t1", 1);
+  await worker.client.poll();
+  await waitForDone(db, ids, 20);
 });
