@@ -86,7 +86,7 @@ Deno.test("sqlite: the lock on a name dies with its worker: a worker of that nam
   assert.deepEqual(Object.keys((await second.client.status()).targets), ["t1"]);
 });
 
-Deno.test("mysql: while the name lock's connection is lost the worker claims nothing, then goes on", async () => {
+Deno.test("mysql: while the name lock's connection is lost the worker claims and starts nothing, then goes on", async () => {
   await using db = await openTestDatabase({ withWorkerColumn: true });
   await using worker = await startWorker(db, { targets: { t1: 1 } });
   const key = nameLockKey(db.database, db.table, "test-worker");
@@ -99,6 +99,14 @@ Deno.test("mysql: while the name lock's connection is lost the worker claims not
     database: db.database,
   });
   try {
+    // A job claimed before the loss, held back by a pause: it must not start without the lock.
+    await worker.client.pause(["t1"]);
+    const [queued] = await db.insertJobs("t1", 1);
+    await worker.client.poll();
+    await waitFor(
+      "the claimed job",
+      async () => (await db.rows([queued]))[0].status === "accepted",
+    );
     const [[{ holder }]] = await session.query<RowDataPacket[]>(
       "SELECT IS_USED_LOCK(?) AS holder",
       [key],
@@ -116,19 +124,20 @@ Deno.test("mysql: while the name lock's connection is lost the worker claims not
     );
 
     const ids = await db.insertJobs("t1", 2);
+    await worker.client.continue(["t1"]);
     await worker.client.poll();
     const [manual] = await db.insertJobs("t1", 1, "manual");
     const refused = await worker.client.runManual([manual]).catch((error) => error);
     assert.match(String(refused), /the lock on the worker name 'test-worker' was lost/);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     assert.deepEqual(
-      (await db.rows([...ids, manual])).map((row) => row.status),
-      ["waiting", "waiting", "manual"],
-      "nothing is claimed without the lock",
+      (await db.rows([queued, ...ids, manual])).map((row) => row.status),
+      ["accepted", "waiting", "waiting", "manual"],
+      "nothing is claimed or started without the lock",
     );
 
     await session.query("DO RELEASE_LOCK(?)", [key]);
-    await waitForDone(db, ids);
+    await waitForDone(db, [queued, ...ids]);
     assert.match(worker.process.stderrSoFar, /Holding the lock on the worker name .*again/);
   } finally {
     await session.end();

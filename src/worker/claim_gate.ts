@@ -5,7 +5,7 @@
  * running now, and those rows may be that worker's).
  */
 
-import { StorageError } from "../storage/errors.ts";
+import { NAME_LOCK_LOST_CODE, StorageError } from "../storage/errors.ts";
 import { decorateStore } from "../storage/decorate.ts";
 import type { JobStore } from "../storage/job_store.ts";
 
@@ -19,8 +19,9 @@ export interface HeldName {
  * Holds claims back. `guard(store)` is the store the worker uses: its claims
  * wait until `open()` (start-up recovery is done), and while the name lock
  * is not held a poll claims nothing (its targets are remembered for
- * `takeHeldBack()`), and run-manual and the look for claims in doubt fail
- * with an error saying why.
+ * `takeHeldBack()`), and run-manual, the look for claims in doubt and the
+ * start of jobs claimed before fail with a transient error saying why (the
+ * worker retries the starts until the lock is back).
  */
 export class ClaimGate {
   readonly #lock: HeldName;
@@ -57,6 +58,11 @@ export class ClaimGate {
         this.#refuseWithoutLock("claim manual jobs");
         return await store.claimManual(ids, servedTargets);
       },
+      // Another worker of this name may hold the lock now and have claimed these rows anew.
+      markRunning: async (ids, startedAt) => {
+        this.#refuseWithoutLock("start jobs");
+        return await store.markRunning(ids, startedAt);
+      },
       findLeftBehind: async () => {
         await this.#opened.promise;
         this.#refuseWithoutLock("look for jobs claimed by this worker");
@@ -67,9 +73,10 @@ export class ClaimGate {
 
   #refuseWithoutLock(what: string): void {
     if (this.#lock.held) return;
-    throw new StorageError(
-      `Cannot ${what}: the lock on the worker name '${this.#lock.name}' was lost with its ` +
-        "database connection; nothing is claimed until it is held again",
-    );
+    const reason = `the lock on the worker name '${this.#lock.name}' was lost with its ` +
+      "database connection; nothing is claimed or started until it is held again";
+    throw new StorageError(`Cannot ${what}: ${reason}`, {
+      cause: Object.assign(new Error(reason), { code: NAME_LOCK_LOST_CODE }),
+    });
   }
 }
