@@ -16,6 +16,8 @@ export function decorateStore(inner: JobStore, overrides: Partial<JobStore>): Jo
   return new Proxy(inner, {
     get(target, key) {
       if (Object.hasOwn(overrides, key)) return overrides[key as keyof JobStore];
+      // `await using` ends the store the way `close()` does, an overridden one included.
+      if (key === Symbol.asyncDispose && overrides.close) return overrides.close;
       const value = Reflect.get(target, key, target);
       return typeof value === "function" ? value.bind(target) : value;
     },
