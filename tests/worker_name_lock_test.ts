@@ -49,7 +49,7 @@ function defineSecondWorkerTest(
       const second = await runWorkerToExit(configPath);
 
       assert.equal(second.code, 1, second.stderr);
-      assert.match(second.stderr, /the worker name 'test-worker' is in use by another worker/);
+      assert.match(second.stderr, /The worker name 'test-worker' is in use by another worker/);
       assert.match(second.stderr, holder(first));
       const [row] = await db.rows([id]);
       assert.equal(row.status, "running", "the first worker's running job is left alone");

@@ -45,7 +45,7 @@ export class NameTakenError extends StorageError {
  * what holds it) by another worker, described by `holder` when known.
  */
 export function nameTakenMessage(name: string, where: string, holder: string | undefined): string {
-  return `Cannot start: the worker name '${name}' is in use by another worker on the ${where}` +
+  return `The worker name '${name}' is in use by another worker on the ${where}` +
     `${holder ? ` (${holder})` : ""}; stop it, or give each worker a 'name' of its own`;
 }
 
