@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { isTransientStorageError } from "../src/storage/errors.ts";
 import { openSqliteStore } from "../src/storage/sqlite_store.ts";
-import { Backoff } from "../src/worker/backoff.ts";
+import { Backoff } from "../src/retry_policy.ts";
 import { isolateClaimFailures } from "../src/worker/claim_isolation.ts";
 import { waitFor } from "./helpers/processes.ts";
 import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
@@ -25,7 +25,7 @@ Deno.test("claim isolation: a failing target is set aside, polled again after it
   const repolled: string[] = [];
   const store = isolateClaimFailures(await openSqliteStore(db.storeOptions("w")), {
     repoll: (target) => repolled.push(target),
-    backoff: () => new Backoff(300, 300),
+    backoff: () => new Backoff({ firstMs: 300, maxMs: 300 }),
   });
   try {
     const first = await store.claimWaiting(limits("bad", "t1", "t2"));

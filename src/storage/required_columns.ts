@@ -1,7 +1,7 @@
 /** The columns of the jobs table jobd relies on, checked by each store when it opens. */
 
 import { StorageError } from "./errors.ts";
-import type { JobStatus } from "./job_store.ts";
+import { JOB_STATUSES } from "../job.ts";
 
 /** The columns jobd reads or writes (SPEC A4). `time_created` is the application's. */
 export const REQUIRED_COLUMNS: readonly string[] = [
@@ -38,14 +38,7 @@ export function checkRequiredColumns(
 }
 
 /** Every status jobd reads or writes (SPEC A4): a `status` column must hold each one. */
-export const JOB_STATUSES = [
-  "waiting",
-  "manual",
-  "accepted",
-  "running",
-  "done",
-  "ignored",
-] as const satisfies readonly JobStatus[];
+const WRITTEN_STATUSES: readonly string[] = Object.values(JOB_STATUSES);
 
 /** What a store knows of the `status` column's values. */
 export interface StatusColumn {
@@ -64,10 +57,10 @@ export interface StatusColumn {
  */
 export function checkStatusValues(column: StatusColumn, where: string): void {
   const missing = column.values === undefined
-    ? JOB_STATUSES.filter((status) =>
+    ? WRITTEN_STATUSES.filter((status) =>
       column.maxLength !== undefined && status.length > column.maxLength
     )
-    : JOB_STATUSES.filter((status) => !column.values!.includes(status));
+    : WRITTEN_STATUSES.filter((status) => !column.values!.includes(status));
   if (missing.length === 0) return;
   throw new StorageError(
     `Cannot use the ${where}: its column 'status' (${column.type}) cannot hold the ` +

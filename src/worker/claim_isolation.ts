@@ -12,16 +12,11 @@
 import { getLogger } from "@logtape/logtape";
 import { decorateStore } from "../storage/decorate.ts";
 import { isTransientStorageError } from "../storage/errors.ts";
-import type { ClaimedJob, JobStore } from "../storage/job_store.ts";
-import { Backoff } from "./backoff.ts";
+import type { ClaimedJob } from "../job.ts";
+import { Backoff, FAILING_TARGET_BACKOFF } from "../retry_policy.ts";
+import type { JobStore } from "../storage/job_store.ts";
 
 const log = getLogger(["jobd", "worker", "claim"]);
-
-/** First pause of a failing target's claims, ms; doubled up to `FAILING_MAX_MS`. */
-export const FAILING_FIRST_MS = 1000;
-
-/** Longest pause between two claims of a failing target, ms. */
-export const FAILING_MAX_MS = 60_000;
 
 /** A target whose claims failed. */
 interface Failing {
@@ -35,7 +30,7 @@ interface Failing {
 export interface ClaimIsolationOptions {
   /** Asks the worker to poll a target again (its backoff ended). */
   repoll(target: string): void;
-  /** The backoff of a failing target (default 1 s doubling up to 60 s). */
+  /** The backoff of a failing target (default `FAILING_TARGET_BACKOFF`: 1 s doubling to 60 s). */
   backoff?: () => Backoff;
 }
 
@@ -46,7 +41,7 @@ export interface ClaimIsolationOptions {
  */
 export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOptions): JobStore {
   const failing = new Map<string, Failing>();
-  const newBackoff = options.backoff ?? (() => new Backoff(FAILING_FIRST_MS, FAILING_MAX_MS));
+  const newBackoff = options.backoff ?? (() => new Backoff(FAILING_TARGET_BACKOFF));
   let closed = false;
 
   const setAside = (target: string, error: unknown) => {

@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { getLogger } from "@logtape/logtape";
 import mysql from "mysql2/promise";
 import type { Connection, RowDataPacket } from "mysql2/promise";
+import { Backoff, NAME_LOCK_BACKOFF } from "../../retry_policy.ts";
 import { StorageError } from "../errors.ts";
 import {
   type NameLock,
@@ -27,10 +28,6 @@ const log = getLogger(["jobd", "storage", "name-lock"]);
  * for the server's `wait_timeout` to end it.
  */
 export const NAME_LOCK_CHECK_MS = 5000;
-
-/** The first pause before taking a lost lock again; doubled up to `RETAKE_MAX_MS`. */
-const RETAKE_FIRST_MS = 500;
-const RETAKE_MAX_MS = 10_000;
 
 /** Where the table is, whose worker name is locked. */
 export interface MysqlNameLockOptions {
@@ -103,7 +100,7 @@ class MysqlNameLock implements NameLock {
   readonly #timeoutMs: number;
   #connection: Connection | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #retakeDelay = RETAKE_FIRST_MS;
+  readonly #retakes = new Backoff(NAME_LOCK_BACKOFF);
   #lastHolder: string | undefined;
   #released = false;
 
@@ -157,7 +154,7 @@ class MysqlNameLock implements NameLock {
   /** From now on the lock is held on `connection`, and checked every `NAME_LOCK_CHECK_MS`. */
   hold(connection: Connection): void {
     this.#connection = connection;
-    this.#retakeDelay = RETAKE_FIRST_MS;
+    this.#retakes.reset();
     this.#lastHolder = undefined;
     this.#schedule(() => this.#check(), NAME_LOCK_CHECK_MS);
   }
@@ -225,7 +222,7 @@ class MysqlNameLock implements NameLock {
     clearTimeout(this.#timer);
     connection.destroy();
     this.#events.onLost?.(reason);
-    this.#schedule(() => this.#retake(), this.#retakeDelay);
+    this.#schedule(() => this.#retake(), this.#retakes.next());
   }
 
   async #retake(): Promise<void> {
@@ -257,8 +254,7 @@ class MysqlNameLock implements NameLock {
         error: describeDriverError(error),
       });
     }
-    this.#retakeDelay = Math.min(RETAKE_MAX_MS, this.#retakeDelay * 2);
-    this.#schedule(() => this.#retake(), this.#retakeDelay);
+    this.#schedule(() => this.#retake(), this.#retakes.next());
   }
 
   #schedule(step: () => Promise<void>, delayMs: number): void {
