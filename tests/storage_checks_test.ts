@@ -1,8 +1,8 @@
 /**
  * What each store checks when it opens, before the worker reads or changes
  * a row: that its database user may update the table, and that the
- * `status` column can hold every status jobd writes. Each is an error
- * naming the table and what is missing.
+ * `status` and `result` columns can hold every value jobd writes. Each is
+ * an error naming the table and what is missing.
  */
 
 import assert from "node:assert/strict";
@@ -70,6 +70,18 @@ Deno.test("mysql: a status column too short for the statuses is found at open", 
   );
 });
 
+Deno.test("mysql: a result enum without 'fail' is found at open", async () => {
+  await using db = await openTestDatabase();
+  await db.query("ALTER TABLE jobs MODIFY result enum('ok') DEFAULT NULL");
+  await assert.rejects(
+    openMysqlStore(db.storeOptions("w")),
+    new StorageError(
+      `Cannot use the table 'jobs' of database '${db.database}': its column 'result' ` +
+        "(enum('ok')) cannot hold the result 'fail' that jobd writes",
+    ),
+  );
+});
+
 Deno.test("sqlite: a status CHECK without a status jobd writes is found at open, naming the statuses", async () => {
   await using db = await openTestSqliteDatabase();
   await db.query(
@@ -84,7 +96,7 @@ Deno.test("sqlite: a status CHECK without a status jobd writes is found at open,
     openSqliteStore({ ...db.storeOptions("w"), table: "narrow_jobs" }),
     new StorageError(
       `Cannot use the table 'narrow_jobs' of SQLite file '${db.path}': its column 'status' ` +
-        "(TEXT CHECK IN (waiting, manual, accepted, running)) cannot hold the statuses " +
+        "(CHECK IN (waiting, manual, accepted, running)) cannot hold the statuses " +
         "'done', 'ignored' that jobd writes",
     ),
   );

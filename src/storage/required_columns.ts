@@ -37,12 +37,18 @@ export function checkRequiredColumns(
   );
 }
 
-/** Every status jobd reads or writes (SPEC A4): a `status` column must hold each one. */
-const WRITTEN_STATUSES: readonly string[] = Object.values(JOB_STATUSES);
+/**
+ * The values jobd writes into its enumerated columns (SPEC A4): every
+ * status, and both results. Each column must hold each of its values.
+ */
+const WRITTEN_VALUES = {
+  status: Object.values(JOB_STATUSES) as readonly string[],
+  result: ["ok", "fail"],
+} as const;
 
-/** What a store knows of the `status` column's values. */
-export interface StatusColumn {
-  /** The values of an ENUM (MySQL) or of a `CHECK (status IN (...))` (SQLite). */
+/** What a store knows of the values a `status` or `result` column holds. */
+export interface ValuesColumn {
+  /** The values of an ENUM (MySQL) or of a `CHECK (column IN (...))` (SQLite). */
   values?: readonly string[];
   /** Longest value in characters, for a text column with a limit. */
   maxLength?: number;
@@ -51,21 +57,24 @@ export interface StatusColumn {
 }
 
 /**
- * Throws a `StorageError` naming the statuses the `status` column of the
- * table `where` names cannot hold: values missing from its ENUM or CHECK
- * list, or a text column shorter than the longest status.
+ * Throws a `StorageError` naming the values jobd writes that the column
+ * `name` (`status` or `result`) of the table `where` names cannot hold:
+ * values missing from its ENUM or CHECK list, or a text column shorter than
+ * the longest of them.
  */
-export function checkStatusValues(column: StatusColumn, where: string): void {
+export function checkColumnValues(
+  name: keyof typeof WRITTEN_VALUES,
+  column: ValuesColumn,
+  where: string,
+): void {
+  const written = WRITTEN_VALUES[name];
   const missing = column.values === undefined
-    ? WRITTEN_STATUSES.filter((status) =>
-      column.maxLength !== undefined && status.length > column.maxLength
-    )
-    : WRITTEN_STATUSES.filter((status) => !column.values!.includes(status));
+    ? written.filter((value) => column.maxLength !== undefined && value.length > column.maxLength)
+    : written.filter((value) => !column.values!.includes(value));
   if (missing.length === 0) return;
+  const noun = missing.length === 1 ? name : `${name}${name.endsWith("s") ? "es" : "s"}`;
   throw new StorageError(
-    `Cannot use the ${where}: its column 'status' (${column.type}) cannot hold the ` +
-      `status${missing.length > 1 ? "es" : ""} ${
-        missing.map((status) => `'${status}'`).join(", ")
-      } that jobd writes`,
+    `Cannot use the ${where}: its column '${name}' (${column.type}) cannot hold the ${noun} ` +
+      `${missing.map((value) => `'${value}'`).join(", ")} that jobd writes`,
   );
 }

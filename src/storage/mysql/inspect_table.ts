@@ -2,7 +2,7 @@
 
 import type { Pool, RowDataPacket } from "mysql2/promise";
 import { StorageError } from "../errors.ts";
-import { checkRequiredColumns, checkStatusValues, OWNER_COLUMN } from "../required_columns.ts";
+import { checkColumnValues, checkRequiredColumns, OWNER_COLUMN } from "../required_columns.ts";
 import type { TargetColumn } from "../../target_names.ts";
 import { runQuery } from "./query.ts";
 
@@ -27,8 +27,8 @@ interface ColumnRow extends RowDataPacket {
 /**
  * Reads the columns of `tableName` in the connection's database. Throws a
  * `StorageError` naming the table and the database when the table does not
- * exist, lacks a required column, has a `status` column that cannot hold
- * every status jobd writes (an ENUM without one of them), or a `worker`
+ * exist, lacks a required column, has a `status` or `result` column that
+ * cannot hold every value jobd writes (an ENUM without one), or a `worker`
  * column too short for `workerName`. The query has the time limit
  * `queryTimeoutMs`.
  */
@@ -61,15 +61,14 @@ export async function inspectTable(
         `${ownerLength} characters of its column '${OWNER_COLUMN}'`,
     );
   }
-  const status = columns.get("status")!;
-  checkStatusValues(
-    {
-      values: enumValues(status),
-      maxLength: status.maxLength == null ? undefined : Number(status.maxLength),
-      type: String(status.columnType),
-    },
-    where,
-  );
+  for (const name of ["status", "result"] as const) {
+    const column = columns.get(name)!;
+    checkColumnValues(name, {
+      values: enumValues(column),
+      maxLength: column.maxLength == null ? undefined : Number(column.maxLength),
+      type: String(column.columnType),
+    }, where);
+  }
   const narrow = (name: string) => /^utf8(mb3)?$/i.test(columns.get(name)?.charset ?? "");
   const target = columns.get("target")!;
   return {
