@@ -103,8 +103,8 @@ export class WorkerDaemon {
       lock = await lockWorkerName(config, {
         onLost: (reason) =>
           log.warn(
-            "Lost the lock on the worker name {name} ({reason}): not claiming jobs until it " +
-              "is held again",
+            "Lost the lock on the worker name {name} ({reason}): not claiming or starting jobs " +
+              "until it is held again",
             { name: config.name, reason },
           ),
         onRegained: () => {
