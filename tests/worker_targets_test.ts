@@ -96,7 +96,7 @@ defineIsolationTest("sqlite: ", () => openTestSqliteDatabase(), sqliteTrigger);
 Deno.test("mysql: add-target refuses names the utf8 char(16) target column cannot hold; claims go on", async () => {
   await using db = await openTestDatabase();
   await using worker = await startWorker(db, { targets: { t1: 1 } });
-  const add = (target: string) => worker.client.request("add-target", { target, concurrency: 1 });
+  const add = (target: string) => worker.client.addTarget(target, 1);
 
   assert.equal(
     await refusal(add("😀")),
@@ -122,7 +122,7 @@ Deno.test("mysql: add-target refuses names the utf8 char(16) target column canno
 Deno.test("sqlite: add-target refuses control characters, broken characters and names over 1024 characters", async () => {
   await using db = await openTestSqliteDatabase();
   await using worker = await startWorker(db, { targets: { t1: 1 } });
-  const add = (target: string) => worker.client.request("add-target", { target, concurrency: 1 });
+  const add = (target: string) => worker.client.addTarget(target, 1);
   assert.equal(
     await refusal(add("bell\u0007")),
     "invalid target name 'bell\u0007': it contains the control character U+0007",
@@ -137,7 +137,7 @@ Deno.test("sqlite: add-target refuses control characters, broken characters and 
       "target name may have",
   );
   // The SQLite column holds any text: an emoji is a name like any other.
-  assert.equal(await worker.client.request("add-target", { target: "😀", concurrency: 1 }), "ok");
+  await worker.client.addTarget("😀", 1);
   const [id] = await db.insertJobs("😀", 1);
   await worker.client.poll(["😀"]);
   await waitForDone(db, [id], 20);

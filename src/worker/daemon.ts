@@ -12,7 +12,7 @@ import type { LauncherSettings } from "./launcher.ts";
 import { ReadBufferPool } from "./output_capture.ts";
 import { MasterLink } from "./master_link.ts";
 import { recoverLeftBehind } from "./recovery.ts";
-import { TargetCheck } from "./target_check.ts";
+import { TargetColumnCheck } from "./target_check.ts";
 import { Worker } from "./worker.ts";
 
 const log = getLogger(["jobd", "worker"]);
@@ -48,7 +48,7 @@ export function launcherSettings(
 interface WorkerParts {
   store: JobStore;
   lock: NameLock;
-  targetCheck: TargetCheck;
+  targetCheck: TargetColumnCheck;
   worker: Worker;
   server: Server;
   readBuffers: ReadBufferPool;
@@ -63,7 +63,7 @@ export class WorkerDaemon {
   readonly server: Server;
   #store: JobStore;
   readonly #lock: NameLock;
-  readonly #targetCheck: TargetCheck;
+  readonly #targetCheck: TargetColumnCheck;
   #masterLink: MasterLink | undefined;
   #config: WorkerConfig;
   #stopping: Promise<void> | undefined;
@@ -95,7 +95,7 @@ export class WorkerDaemon {
     let server: Server | undefined;
     let store = opened;
     try {
-      const targetCheck = new TargetCheck(opened.targetColumn, config.storage.table);
+      const targetCheck = new TargetColumnCheck(opened.targetColumn, config.storage.table);
       targetCheck.checkConfigured(config.targets.keys());
       // The lock's and the claims' callbacks reach the worker and the gate, made after them.
       let worker: Worker | undefined = undefined;
@@ -127,7 +127,9 @@ export class WorkerDaemon {
         pollInterval: config.pollInterval,
         onTargetsChanged: () => masterLink?.updateTargets(),
       });
-      const handlers = targetCheck.guard(workerHandlers(worker));
+      const handlers = workerHandlers(worker, {
+        targetNameProblem: (name) => targetCheck.problem(name),
+      });
       server = Server.listen({
         hostname: config.host,
         port: config.port,

@@ -1,16 +1,15 @@
 /**
  * Target names checked where they enter the worker: the config's
  * `[targets]` at start-up and on reload, and `add-target`. A name no row of
- * the table can carry is refused with the reason (see `target_names.ts`).
+ * the table can carry is refused with the reason (see `target_names.ts`);
+ * `add-target` reads its name with `protocol/validate.ts`, which asks
+ * `problem()`.
  */
 
-import { RequestError } from "../net/errors.ts";
-import type { Handlers } from "../net/server.ts";
-import { WorkerRequest } from "../protocol/requests.ts";
 import { type TargetColumn, targetColumnProblem } from "../target_names.ts";
 
 /** The checks of target names against one table's `target` column. */
-export class TargetCheck {
+export class TargetColumnCheck {
   readonly #column: TargetColumn | undefined;
   readonly #table: string;
 
@@ -33,23 +32,5 @@ export class TargetCheck {
         throw new Error(`The target '${name}' in [targets] cannot match a row: ${problem}`);
       }
     }
-  }
-
-  /** `handlers` whose `add-target` refuses a name no row can carry: `invalid target name 'X': why`. */
-  guard(handlers: Handlers): Handlers {
-    const addTarget = handlers[WorkerRequest.AddTarget];
-    return {
-      ...handlers,
-      [WorkerRequest.AddTarget]: (data, connection) => {
-        const name = data.target;
-        const problem = typeof name === "string" && name !== "" && name !== "null"
-          ? this.problem(name)
-          : undefined;
-        if (problem !== undefined) {
-          return Promise.reject(new RequestError(`invalid target name '${name}': ${problem}`));
-        }
-        return addTarget(data, connection);
-      },
-    };
   }
 }

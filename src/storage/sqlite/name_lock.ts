@@ -10,6 +10,7 @@
 
 import { createHash } from "node:crypto";
 import { StorageError } from "../errors.ts";
+import { messageOf } from "../../text.ts";
 import { type NameLock, NameTakenError, nameTakenMessage } from "../name_lock.ts";
 
 /** Where the table is, whose worker name is locked. */
@@ -53,7 +54,7 @@ export async function lockSqliteWorkerName(options: SqliteNameLockOptions): Prom
   } catch (error) {
     throw new StorageError(
       `Cannot lock the worker name '${workerName}' on the ${where}: cannot open the lock ` +
-        `file '${lockPath}': ${error instanceof Error ? error.message : String(error)}`,
+        `file '${lockPath}': ${messageOf(error)}`,
       { cause: error },
     );
   }
@@ -75,7 +76,7 @@ export async function lockSqliteWorkerName(options: SqliteNameLockOptions): Prom
     if (error instanceof StorageError) throw error;
     throw new StorageError(
       `Cannot lock the worker name '${workerName}' on the ${where} with the lock file ` +
-        `'${lockPath}': ${error instanceof Error ? error.message : String(error)}`,
+        `'${lockPath}': ${messageOf(error)}`,
       { cause: error },
     );
   }
