@@ -21,6 +21,7 @@ import {
   readConfigFile,
   stringType,
 } from "./ini_file.ts";
+import { checkLogFileDirectory } from "./log_file.ts";
 
 /** The master's settings, validated, defaults applied. Durations are in seconds. */
 export interface MasterConfig {
@@ -88,5 +89,7 @@ export function parseMasterConfig(text: string, path: string): LoadedMasterConfi
 
 /** Reads and parses the master config file at `path`. */
 export async function loadMasterConfig(path: string): Promise<LoadedMasterConfig> {
-  return parseMasterConfig(await readConfigFile(path), path);
+  const loaded = parseMasterConfig(await readConfigFile(path), path);
+  await checkLogFileDirectory(path, loaded.config.logFile);
+  return loaded;
 }

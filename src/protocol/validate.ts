@@ -8,6 +8,7 @@
  */
 
 import { RequestError } from "../net/errors.ts";
+import { targetNameProblem } from "../target_names.ts";
 import { isPlainObject, jsonTypeName } from "../text.ts";
 import type { RequestData } from "./messages.ts";
 import type { TargetedJob, TargetedSignal } from "./requests.ts";
@@ -114,6 +115,25 @@ export function readTargetName(data: RequestData): string {
     throw new RequestError(`invalid target name '${data.target}'`);
   }
   return data.target;
+}
+
+/** Why `name` cannot be a target (src/target_names.ts); undefined when it can. */
+export type TargetNameProblem = (name: string) => string | undefined;
+
+/**
+ * Worker `add-target`: the `target` field as {@linkcode readTargetName} reads
+ * it, refused with `invalid target name 'X': why` when `problem` gives a
+ * reason. By default the rules every target name follows; the worker passes
+ * its table's check (a name its `target` column cannot hold never claims a job).
+ */
+export function readNewTargetName(
+  data: RequestData,
+  problem: TargetNameProblem = targetNameProblem,
+): string {
+  const name = readTargetName(data);
+  const why = problem(name);
+  if (why !== undefined) throw new RequestError(`invalid target name '${name}': ${why}`);
+  return name;
 }
 
 /** Worker `add-target`, `set-target-concurrency`: `concurrency`, an integer ≥ 1. */

@@ -3,6 +3,7 @@ import { RequestError } from "../net/errors.ts";
 import {
   readConcurrency,
   readJobIds,
+  readNewTargetName,
   readOptionalTargets,
   readPokeTargets,
   readPollWorkers,
@@ -160,6 +161,22 @@ Deno.test("add-target and its kin read a target name and a concurrency of at lea
   refused(() => readConcurrency({ concurrency: "2" }), "'concurrency' must be integer");
   refused(() => readConcurrency({ concurrency: 1.5 }), "'concurrency' must be integer");
   refused(() => readConcurrency({ concurrency: 0 }), "'concurrency' must be at least 1, got 0");
+});
+
+Deno.test("add-target refuses a name no row can carry, saying why", () => {
+  assert.equal(readNewTargetName({ target: "t1" }), "t1");
+  refused(() => readNewTargetName({ target: "" }), "invalid target name ''");
+  refused(
+    () => readNewTargetName({ target: "bell\u0007" }),
+    "invalid target name 'bell\u0007': it contains the control character U+0007",
+  );
+  // The worker passes its table's check; its reason is the refusal's.
+  const shortColumn = (name: string) => name.length > 4 ? "longer than the column" : undefined;
+  assert.equal(readNewTargetName({ target: "abcd" }, shortColumn), "abcd");
+  refused(
+    () => readNewTargetName({ target: "abcde" }, shortColumn),
+    "invalid target name 'abcde': longer than the column",
+  );
 });
 
 Deno.test("the worker's run-manual takes a non-empty array of positive integer ids", () => {

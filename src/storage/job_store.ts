@@ -18,6 +18,7 @@
  */
 
 import type { ClaimedJob, JobOutcome } from "../job.ts";
+import type { TargetColumn } from "../target_names.ts";
 
 /** A final row write: which job, how it ended, when. */
 export interface FinishedJob {
@@ -50,6 +51,13 @@ export interface LeftBehindJob {
 export interface JobStore {
   /** Whether rows record their owner (the optional `worker` column exists). */
   readonly tracksOwner: boolean;
+
+  /**
+   * What the table's `target` column can hold, read when the store opened
+   * (`target_names.ts` refuses names no row can carry); absent when the
+   * store sets no limit.
+   */
+  readonly targetColumn?: TargetColumn;
 
   /**
    * Claims, for each target of `limits`, up to its limit (≥ 1) of `waiting`
