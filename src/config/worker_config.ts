@@ -5,7 +5,7 @@
  * @module
  */
 
-import { LOG_LEVELS, type LogLevel } from "../log.ts";
+import { LOG_LEVELS, type LogLevel } from "../log_levels.ts";
 import {
   DEFAULT_ALWAYS_ALLOW_LOCALHOST,
   DEFAULT_LOG_LEVEL,
