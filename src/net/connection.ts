@@ -1,5 +1,4 @@
 import { getLogger } from "@logtape/logtape";
-import { timingSafeEqual } from "node:crypto";
 import { DEFAULT_MAX_MESSAGE_BYTES, EotFramer, MessageTooLargeError } from "../protocol/framing.ts";
 import {
   decodeMessage,
@@ -13,6 +12,11 @@ import {
   type RequestData,
   type Response,
 } from "../protocol/messages.ts";
+import {
+  MAX_QUEUED_ANSWER_BYTES,
+  MAX_UNANSWERED_REQUEST_BYTES,
+  MAX_UNANSWERED_REQUESTS,
+} from "../protocol/limits.ts";
 import { formatAddress, isLoopback } from "./address.ts";
 import {
   ConnectError,
@@ -21,6 +25,11 @@ import {
   RequestError,
   RequestTimeoutError,
 } from "./errors.ts";
+import { Outbox } from "./outbox.ts";
+import { passwordsMatch } from "./password.ts";
+import { followingRequestNumber, takeRequestNumber } from "./request_numbers.ts";
+
+export { followingRequestNumber, takeRequestNumber };
 
 const log = getLogger(["jobd", "net"]);
 
@@ -31,7 +40,7 @@ const READ_BUFFER_BYTES = 16 * 1024;
  * Default bound on the bytes of our messages waiting to be sent: past it,
  * nothing more is read from the peer until they are out.
  */
-export const DEFAULT_MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_QUEUED_BYTES = MAX_QUEUED_ANSWER_BYTES;
 
 /** The error text sent for a wrong or missing password (SPEC A1). */
 export const INVALID_PASSWORD = "invalid password";
@@ -54,6 +63,17 @@ export interface ConnectionOptions {
    * from the peer (a peer that sends without reading gets no further).
    */
   maxQueuedBytes?: number;
+  /**
+   * Requests of the peer served at once (`MAX_UNANSWERED_REQUESTS` by
+   * default); one more is answered at once with an error.
+   */
+  maxUnansweredRequests?: number;
+  /**
+   * Bytes of the peer's requests served at once (`MAX_UNANSWERED_REQUEST_BYTES`
+   * by default); a request that would pass it while others are served is
+   * answered at once with an error.
+   */
+  maxUnansweredBytes?: number;
   /** Serves requests from the peer. Without it, each gets an error response. */
   onRequest?: RequestHandler;
   /** Seconds our requests wait for a response by default; absent: no limit. */
@@ -93,20 +113,23 @@ export class Connection {
   pongsReceived = 0;
 
   #conn: Deno.Conn;
-  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #outbox: Outbox;
   #options: ConnectionOptions;
   #pending = new Map<number, PendingRequest>();
   #nextNo: number;
   #authorised: boolean;
+  #passwordChecked = false;
   /** Set when the peer's password was refused: nothing more is read from it. */
   #refused = false;
   #passwordSent = false;
   #isClosed = false;
   #closed: Promise<void>;
   #markClosed!: () => void;
+  /** Requests of the peer whose answers are not written yet. */
   #inFlight = 0;
-  /** Bytes handed to the socket's writer and not yet written. */
-  #queuedBytes = 0;
+  /** Requests of the peer being served (not answered yet), and their bytes. */
+  #serving = 0;
+  #servingBytes = 0;
   /** Resolved when the queued bytes fall back within the bound (or the connection closes). */
   #writable: PromiseWithResolvers<void> | undefined;
 
@@ -127,7 +150,17 @@ export class Connection {
     this.remoteAddr = { hostname: addr.hostname, port: addr.port };
     this.#authorised = !options.requiredPassword ||
       (options.alwaysAllowLocalhost === true && isLoopback(addr.hostname));
-    this.#writer = conn.writable.getWriter();
+    this.#outbox = new Outbox(conn.writable.getWriter(), {
+      onWritten: () => {
+        if (this.#overQueued()) return;
+        this.#writable?.resolve();
+        this.#writable = undefined;
+      },
+      onError: (error) => {
+        log.debug("Write to {peer} failed: {error}", { peer: this.peer, error: String(error) });
+        this.close();
+      },
+    });
     this.#closed = new Promise((resolve) => this.#markClosed = resolve);
     this.#readLoop();
   }
@@ -157,6 +190,14 @@ export class Connection {
   /** Whether the connection has closed. */
   get isClosed(): boolean {
     return this.#isClosed;
+  }
+
+  /**
+   * Whether the peer gave the right password (not merely let in as a
+   * loopback peer, nor on a connection that needs none).
+   */
+  get passwordChecked(): boolean {
+    return this.#passwordChecked;
   }
 
   /** Number of our requests still waiting for a response. */
@@ -228,6 +269,7 @@ export class Connection {
       );
     }
     this.#pending.clear();
+    this.#outbox.close();
     this.#writable?.resolve();
     this.#markClosed();
   }
@@ -250,22 +292,13 @@ export class Connection {
     return no;
   }
 
+  /** Queues bytes for the peer; resolves once written (or dropped by a close). */
   #write(bytes: Uint8Array): Promise<void> {
-    this.#queuedBytes += bytes.length;
-    return this.#writer.write(bytes).catch((error) => {
-      log.debug("Write to {peer} failed: {error}", { peer: this.peer, error: String(error) });
-      this.close();
-    }).finally(() => {
-      this.#queuedBytes -= bytes.length;
-      if (!this.#overQueued()) {
-        this.#writable?.resolve();
-        this.#writable = undefined;
-      }
-    });
+    return this.#outbox.write(bytes);
   }
 
   #overQueued(): boolean {
-    return this.#queuedBytes > (this.#options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES);
+    return this.#outbox.queuedBytes > (this.#options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES);
   }
 
   async #readLoop(): Promise<void> {
@@ -336,7 +369,8 @@ export class Connection {
         return;
       case "request":
         if (!this.#authorise(message.request)) return;
-        this.#serve(message.request);
+        if (!this.#admit(message.request, bytes.length)) return;
+        this.#serve(message.request, bytes.length);
         return;
     }
   }
@@ -348,6 +382,7 @@ export class Connection {
       passwordsMatch(request.password, this.#options.requiredPassword!)
     ) {
       this.#authorised = true;
+      this.#passwordChecked = true;
       return true;
     }
     log.warn("Refused {peer}: invalid password on request {type}", {
@@ -361,8 +396,35 @@ export class Connection {
     return false;
   }
 
-  async #serve(request: Request): Promise<void> {
+  /**
+   * Whether a request fits the bounds on what the peer may have served at
+   * once; one that does not is answered at once with an error naming them.
+   */
+  #admit(request: Request, size: number): boolean {
+    const maxRequests = this.#options.maxUnansweredRequests ?? MAX_UNANSWERED_REQUESTS;
+    const maxBytes = this.#options.maxUnansweredBytes ?? MAX_UNANSWERED_REQUEST_BYTES;
+    let error: string | undefined;
+    if (this.#serving >= maxRequests) {
+      error = `too many requests in progress on this connection (at most ${maxRequests}): ` +
+        `wait for answers before sending more`;
+    } else if (this.#serving > 0 && this.#servingBytes + size > maxBytes) {
+      error = `too many bytes of requests in progress on this connection (at most ${maxBytes}): ` +
+        `wait for answers before sending more`;
+    }
+    if (error === undefined) return true;
+    log.info("Refused request {type} from {peer}: {error}", {
+      type: request.type,
+      peer: this.peer,
+      error,
+    });
+    this.#write(encodeResponse({ no: request.no, error }));
+    return false;
+  }
+
+  async #serve(request: Request, size: number): Promise<void> {
     this.#inFlight++;
+    this.#serving++;
+    this.#servingBytes += size;
     let response: Response;
     try {
       if (!this.#options.onRequest) {
@@ -380,6 +442,8 @@ export class Connection {
       }
       response = { no: request.no, error: error instanceof Error ? error.message : String(error) };
     }
+    this.#serving--;
+    this.#servingBytes -= size;
     try {
       if (!this.#isClosed) await this.#write(this.#encodeAnswer(response, request.type));
     } finally {
@@ -423,44 +487,4 @@ export class Connection {
     if (response.error !== undefined) pending.reject(new RemoteError(response.error, pending.type));
     else pending.resolve(response.data);
   }
-}
-
-/** The request number after `no`: numbers wrap from 999,999 back to 1 (SPEC A1). */
-export function followingRequestNumber(no: number): number {
-  return no + 1 >= MAX_REQUEST_NUMBER ? 1 : no + 1;
-}
-
-/**
- * The number for a new request: `candidate` unless `isPending(candidate)`,
- * else the first following number (wrapping below 1,000,000) that is not
- * pending, so a late response can never be matched to the wrong request.
- */
-export function takeRequestNumber(
-  candidate: number,
-  isPending: (no: number) => boolean,
-): number {
-  let no = candidate;
-  for (let tries = 1; isPending(no); tries++) {
-    if (tries >= MAX_REQUEST_NUMBER) {
-      throw new RangeError(
-        `Cannot number a new request: all ${MAX_REQUEST_NUMBER - 1} numbers are pending`,
-      );
-    }
-    no = followingRequestNumber(no);
-  }
-  return no;
-}
-
-const encoder = new TextEncoder();
-
-/** Compares two passwords in time independent of where they differ. */
-function passwordsMatch(given: string, expected: string): boolean {
-  const a = encoder.encode(given);
-  const b = encoder.encode(expected);
-  // Compare equal-length buffers so the length does not short-circuit.
-  const padded = new Uint8Array(Math.max(a.length, b.length));
-  padded.set(a);
-  const reference = new Uint8Array(padded.length);
-  reference.set(b);
-  return timingSafeEqual(padded, reference) && a.length === b.length;
 }

@@ -1,0 +1,36 @@
+/**
+ * The bounds on what one peer may make a daemon hold, in one place. README
+ * ("Limits") quotes them. The largest message is `DEFAULT_MAX_MESSAGE_BYTES`
+ * in framing.ts; the number of connections is the config key
+ * `max_connections` (config/defaults.ts).
+ *
+ * @module
+ */
+
+/**
+ * Most items of a list in one request: targets (`poll`, `pause`,
+ * `continue`, `poke`, `register-worker`), ids (`run-manual`) and jobs
+ * (`send-signal`, master `run-manual`), 10,000. More is refused with an error
+ * naming the field and the limit.
+ */
+export const MAX_LIST_ITEMS = 10_000;
+
+/**
+ * Bytes of answers that may wait to be sent on one connection, 1 MiB: past
+ * it, nothing more is read from that peer until it reads (one answer may be
+ * larger; it is sent whole).
+ */
+export const MAX_QUEUED_ANSWER_BYTES = 1024 * 1024;
+
+/**
+ * Requests of one connection being served at once (a `run-manual` waits for
+ * its jobs), 1,000. A request beyond it is answered at once with an error.
+ */
+export const MAX_UNANSWERED_REQUESTS = 1000;
+
+/**
+ * Bytes of the requests of one connection being served at once, 16 MiB (the
+ * largest message): a request that would pass it while others are served is
+ * answered at once with an error.
+ */
+export const MAX_UNANSWERED_REQUEST_BYTES = 16 * 1024 * 1024;
