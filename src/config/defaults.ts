@@ -81,6 +81,22 @@ export const DEFAULT_SHUTDOWN_TIMEOUT = 30;
  */
 export const DEFAULT_RECOVER_RUNNING = "fail";
 
+/**
+ * `max_connections` (worker and master): most client and worker connections
+ * open at once, 1000. One more gets an error and is closed; this also keeps
+ * file descriptors free for jobs' pipes. Must be ≥ 1.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 1000;
+
+/**
+ * `request_timeout` (master): seconds the master waits for a worker's answer
+ * to a request it forwards (`poll`, `pause`, `continue`, `send-signal`), 30.
+ * `run-manual` waits for its jobs however long they run; a worker that
+ * answers nothing, not even pings, is dropped after two `ping_interval`s,
+ * which fails its requests. Must be > 0.
+ */
+export const DEFAULT_REQUEST_TIMEOUT = 30;
+
 /** `ping_interval`: seconds between the master's pings to each worker, 30. Must be > 0. */
 export const DEFAULT_PING_INTERVAL = 30;
 

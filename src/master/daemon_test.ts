@@ -22,6 +22,8 @@ function masterConfig(overrides: Partial<MasterConfig> = {}): MasterConfig {
     alwaysAllowLocalhost: false,
     pingInterval: 30,
     pokeThrottleInterval: 0.2,
+    maxConnections: 1000,
+    requestTimeout: 30,
     logLevelFile: "warn",
     logLevelConsole: "warn",
     ...overrides,

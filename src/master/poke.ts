@@ -7,10 +7,10 @@
  */
 
 import { getLogger } from "@logtape/logtape";
+import { DEFAULT_REQUEST_TIMEOUT } from "../config/defaults.ts";
 import { WorkerRequest } from "../protocol/requests.ts";
 import { PokeThrottle } from "./poke_throttle.ts";
 import type { RegisteredWorker, WorkerRegistry } from "./registry.ts";
-import { FORWARD_TIMEOUT } from "./timeouts.ts";
 
 const log = getLogger(["jobd", "master", "poke"]);
 
@@ -30,6 +30,8 @@ export class PokeRouter {
   #throttle: PokeThrottle;
   /** In insertion order, oldest first. */
   #remembered = new Set<string>();
+  /** Seconds a worker's answer to a poll is waited for (`request_timeout`). */
+  requestTimeout: number = DEFAULT_REQUEST_TIMEOUT;
 
   constructor(registry: WorkerRegistry, throttleInterval: number) {
     this.#registry = registry;
@@ -101,7 +103,7 @@ export class PokeRouter {
       targets: targets.join(", "),
       label: worker.label,
     });
-    worker.client.request(WorkerRequest.Poll, { targets }, { timeout: FORWARD_TIMEOUT })
+    worker.client.request(WorkerRequest.Poll, { targets }, { timeout: this.requestTimeout })
       .catch((error) => {
         log.warn("Worker {label} did not take the poll of {targets}: {error}", {
           label: worker.label,

@@ -94,6 +94,7 @@ export class WorkerDaemon {
         handlers,
         requiredPassword: config.password,
         alwaysAllowLocalhost: config.alwaysAllowLocalhost,
+        maxConnections: config.maxConnections,
       });
       const daemon = new WorkerDaemon(config, store, worker, server, readBuffers);
       if (config.masterHost !== undefined && config.masterPort !== undefined) {
