@@ -6,6 +6,7 @@
  * @module
  */
 
+import { RequestError } from "../net/errors.ts";
 import type { Handlers } from "../net/server.ts";
 import { MasterRequest, WorkerRequest } from "../protocol/requests.ts";
 import { forwardToServing, masterStatus, runManual, sendSignal } from "./fan_out.ts";
@@ -40,6 +41,12 @@ export interface MasterHandlerSettings {
 export function masterHandlers({ registry, pokes, settings }: MasterState): Handlers {
   return {
     [MasterRequest.RegisterWorker]: (data, connection) => {
+      // Loopback peers let in by always_allow_localhost are clients, not workers.
+      if (settings.password !== undefined && !connection.passwordChecked) {
+        throw new RequestError(
+          "register-worker needs the master's password: set the worker's 'password' to it",
+        );
+      }
       const { name, targets } = readRegistration(data);
       registry.register(connection, name, targets);
       return Promise.resolve("ok");

@@ -7,6 +7,7 @@
  */
 
 import { RequestError } from "../net/errors.ts";
+import { MAX_LIST_ITEMS, tooManyItems } from "../protocol/limits.ts";
 import type { RequestData } from "../protocol/messages.ts";
 import type { TargetedJob } from "../protocol/requests.ts";
 import { jsonTypeName } from "../text.ts";
@@ -38,6 +39,7 @@ function required(data: Readonly<Record<string, unknown>>, field: string): unkno
 function readTargetList(value: unknown, options: { allowEmpty: boolean }): string[] {
   if (!Array.isArray(value)) throw new RequestError("targets must be array");
   if (value.length === 0 && !options.allowEmpty) throw new RequestError("targets are empty");
+  if (value.length > MAX_LIST_ITEMS) throw new RequestError(tooManyItems("targets", value.length));
   for (const target of value) {
     if (typeof target !== "string") {
       throw new RequestError(`all targets must be strings, ${jsonTypeName(target)} given`);
@@ -80,6 +82,7 @@ export function readPollWorkers(data: RequestData): boolean {
 function readJobItems(data: RequestData): Record<string, unknown>[] {
   const jobs = data.jobs;
   if (!Array.isArray(jobs)) throw new RequestError("jobs must be array");
+  if (jobs.length > MAX_LIST_ITEMS) throw new RequestError(tooManyItems("jobs", jobs.length));
   for (const job of jobs) {
     if (typeof job !== "object" || job === null || Array.isArray(job)) {
       throw new RequestError(`every job must be an object, ${jsonTypeName(job)} given`);

@@ -34,3 +34,11 @@ export const MAX_UNANSWERED_REQUESTS = 1000;
  * answered at once with an error.
  */
 export const MAX_UNANSWERED_REQUEST_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The error text of a list over {@linkcode MAX_LIST_ITEMS}, naming the field:
+ * `'targets' has 20000 items: at most 10000 in one request`.
+ */
+export function tooManyItems(field: string, count: number): string {
+  return `'${field}' has ${count} items: at most ${MAX_LIST_ITEMS} in one request`;
+}

@@ -1,5 +1,6 @@
 import { RequestError } from "../net/errors.ts";
 import type { Handlers } from "../net/server.ts";
+import { MAX_LIST_ITEMS, tooManyItems } from "../protocol/limits.ts";
 import type { RequestData } from "../protocol/messages.ts";
 import { WorkerRequest } from "../protocol/requests.ts";
 import { jsonTypeName } from "../text.ts";
@@ -14,6 +15,9 @@ function readTargets(data: RequestData, worker: Worker): string[] | undefined {
   if (targets === undefined || targets === null) return undefined;
   if (!Array.isArray(targets)) throw new RequestError("targets must be array");
   if (targets.length === 0) throw new RequestError("targets are empty");
+  if (targets.length > MAX_LIST_ITEMS) {
+    throw new RequestError(tooManyItems("targets", targets.length));
+  }
   for (const target of targets) {
     if (typeof target !== "string") {
       throw new RequestError(`all targets must be strings, ${jsonTypeName(target)} given`);
@@ -48,6 +52,7 @@ function readIds(data: RequestData): number[] {
   if (ids === undefined || ids === null) throw new RequestError("missing required field ids");
   if (!Array.isArray(ids)) throw new RequestError("ids must be array");
   if (ids.length === 0) throw new RequestError("ids are empty");
+  if (ids.length > MAX_LIST_ITEMS) throw new RequestError(tooManyItems("ids", ids.length));
   for (const id of ids) {
     if (typeof id !== "number") {
       throw new RequestError(`all ids must be numbers, got ${jsonTypeName(id)}`);
@@ -65,6 +70,8 @@ function readSignals(data: RequestData): Record<string, unknown> {
   if (typeof jobs !== "object" || Array.isArray(jobs)) {
     throw new RequestError("jobs must be an object of job id to signal");
   }
+  const count = Object.keys(jobs).length;
+  if (count > MAX_LIST_ITEMS) throw new RequestError(tooManyItems("jobs", count));
   return jobs as Record<string, unknown>;
 }
 
