@@ -12,11 +12,7 @@ import {
   type RequestData,
   type Response,
 } from "../protocol/messages.ts";
-import {
-  MAX_QUEUED_ANSWER_BYTES,
-  MAX_UNANSWERED_REQUEST_BYTES,
-  MAX_UNANSWERED_REQUESTS,
-} from "../protocol/limits.ts";
+import { inProgressRefusal, MAX_QUEUED_ANSWER_BYTES } from "../protocol/limits.ts";
 import { formatAddress, isLoopback } from "./address.ts";
 import {
   ConnectError,
@@ -412,16 +408,10 @@ export class Connection {
    * once; one that does not is answered at once with an error naming them.
    */
   #admit(request: Request, size: number): boolean {
-    const maxRequests = this.#options.maxUnansweredRequests ?? MAX_UNANSWERED_REQUESTS;
-    const maxBytes = this.#options.maxUnansweredBytes ?? MAX_UNANSWERED_REQUEST_BYTES;
-    let error: string | undefined;
-    if (this.#serving >= maxRequests) {
-      error = `too many requests in progress on this connection (at most ${maxRequests}): ` +
-        `wait for answers before sending more`;
-    } else if (this.#serving > 0 && this.#servingBytes + size > maxBytes) {
-      error = `too many bytes of requests in progress on this connection (at most ${maxBytes}): ` +
-        `wait for answers before sending more`;
-    }
+    const error = inProgressRefusal(this.#serving, this.#servingBytes, size, {
+      maxRequests: this.#options.maxUnansweredRequests,
+      maxBytes: this.#options.maxUnansweredBytes,
+    });
     if (error === undefined) return true;
     log.info("Refused request {type} from {peer}: {error}", {
       type: request.type,

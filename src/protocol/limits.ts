@@ -42,3 +42,26 @@ export const MAX_UNANSWERED_REQUEST_BYTES = 16 * 1024 * 1024;
 export function tooManyItems(field: string, count: number): string {
   return `'${field}' has ${count} items: at most ${MAX_LIST_ITEMS} in one request`;
 }
+
+/**
+ * Why a connection that is serving `serving` requests of `servingBytes`
+ * bytes cannot take one more of `size` bytes, or `undefined` when it can. A
+ * single request is always taken, however large.
+ */
+export function inProgressRefusal(
+  serving: number,
+  servingBytes: number,
+  size: number,
+  limits: { maxRequests?: number; maxBytes?: number } = {},
+): string | undefined {
+  const maxRequests = limits.maxRequests ?? MAX_UNANSWERED_REQUESTS;
+  const maxBytes = limits.maxBytes ?? MAX_UNANSWERED_REQUEST_BYTES;
+  const wait = "wait for answers before sending more";
+  if (serving >= maxRequests) {
+    return `too many requests in progress on this connection (at most ${maxRequests}): ${wait}`;
+  }
+  if (serving > 0 && servingBytes + size > maxBytes) {
+    return `too many bytes of requests in progress on this connection (at most ${maxBytes}): ${wait}`;
+  }
+  return undefined;
+}
