@@ -240,13 +240,13 @@ export class Connection {
       }
       this.#pending.set(no, pending);
       log.debug("Sending request {type} no {no} to {peer}", { type, no, peer: this.peer });
-      this.#write(bytes);
+      this.#write(bytes, false);
     });
   }
 
   /** Sends a ping; the peer's pong increments `pongsReceived`. */
   ping(): void {
-    if (!this.#isClosed) this.#write(encodePing());
+    if (!this.#isClosed) this.#write(encodePing(), false);
   }
 
   /** Closes the socket; pending requests are rejected. Idempotent. */
@@ -290,13 +290,18 @@ export class Connection {
     return no;
   }
 
-  /** Queues bytes for the peer; resolves once written (or dropped by a close). */
-  #write(bytes: Uint8Array): Promise<void> {
-    return this.#outbox.write(bytes);
+  /**
+   * Queues bytes for the peer; resolves once written (or dropped by a
+   * close). `answer`: a response or pong, which counts towards the bound
+   * that stops reading (our own requests do not: not reading the peer's
+   * answers to them would not get them out any sooner).
+   */
+  #write(bytes: Uint8Array, answer = true): Promise<void> {
+    return this.#outbox.write(bytes, answer);
   }
 
   #overQueued(): boolean {
-    return this.#outbox.queuedBytes > (this.#options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES);
+    return this.#outbox.answerBytes > (this.#options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES);
   }
 
   async #readLoop(): Promise<void> {

@@ -641,3 +641,15 @@ Deno.test("passwordChecked tells a peer that gave the password from one let in o
     assert.equal(pair.server.passwordChecked, false);
   }
 });
+
+Deno.test("a peer pipelining large requests and reading their answers never stalls both sides", async () => {
+  // Each side has far more than the 1 MiB bound queued: the client's own
+  // requests must not stop it reading the answers, or neither side reads.
+  await using pair = await connectPair({ onRequest: echo });
+  const data = { text: "q".repeat(100 * 1024) };
+  const answers = await Promise.all(
+    Array.from({ length: 200 }, () => pair.client.request("echo", data, { timeout: 60 })),
+  );
+  assert.equal(answers.length, 200);
+  assert.deepEqual(answers[199], data);
+});

@@ -16,8 +16,9 @@ export class Outbox {
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #onWritten: () => void;
   readonly #onError: (error: unknown) => void;
-  #chunks: Uint8Array[] = [];
+  #chunks: Chunk[] = [];
   #bytes = 0;
+  #answerBytes = 0;
   /** Settles when the chunks queued now have been written (or dropped by close). */
   #next: PromiseWithResolvers<void> | undefined;
   #writing = false;
@@ -41,14 +42,21 @@ export class Outbox {
     return this.#bytes;
   }
 
+  /** Of {@linkcode Outbox.queuedBytes}, those of chunks queued as answers. */
+  get answerBytes(): number {
+    return this.#answerBytes;
+  }
+
   /**
-   * Queues `bytes`; resolves once they are written, or when the outbox is
-   * closed before that (never rejects).
+   * Queues `bytes` (counted in `answerBytes` too when `answer`); resolves
+   * once they are written, or when the outbox is closed before that (never
+   * rejects).
    */
-  write(bytes: Uint8Array): Promise<void> {
+  write(bytes: Uint8Array, answer = false): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    this.#chunks.push(bytes);
+    this.#chunks.push({ bytes, answer });
     this.#bytes += bytes.length;
+    if (answer) this.#answerBytes += bytes.length;
     this.#next ??= Promise.withResolvers();
     const written = this.#next.promise;
     if (!this.#writing) this.#drain();
@@ -60,6 +68,7 @@ export class Outbox {
     this.#closed = true;
     this.#chunks = [];
     this.#bytes = 0;
+    this.#answerBytes = 0;
     this.#next?.resolve();
     this.#next = undefined;
   }
@@ -68,7 +77,7 @@ export class Outbox {
     this.#writing = true;
     try {
       while (this.#chunks.length > 0 && !this.#closed) {
-        const { batch, count } = takeBatch(this.#chunks);
+        const { batch, count, answerBytes } = takeBatch(this.#chunks);
         this.#chunks = this.#chunks.slice(count);
         // The waiters of this batch's chunks: all of them when it takes every chunk.
         const done = this.#chunks.length === 0 ? this.#next : undefined;
@@ -81,6 +90,7 @@ export class Outbox {
           return;
         }
         this.#bytes -= batch.length;
+        this.#answerBytes -= answerBytes;
         done?.resolve();
         this.#onWritten();
       }
@@ -90,20 +100,32 @@ export class Outbox {
   }
 }
 
+interface Chunk {
+  bytes: Uint8Array;
+  answer: boolean;
+}
+
 /** The first chunks, joined up to `BATCH_BYTES` (a larger chunk goes alone, uncopied). */
-function takeBatch(chunks: readonly Uint8Array[]): { batch: Uint8Array; count: number } {
+function takeBatch(
+  chunks: readonly Chunk[],
+): { batch: Uint8Array; count: number; answerBytes: number } {
   let count = 0;
   let length = 0;
-  while (count < chunks.length && (count === 0 || length + chunks[count].length <= BATCH_BYTES)) {
-    length += chunks[count].length;
+  let answerBytes = 0;
+  while (
+    count < chunks.length && (count === 0 || length + chunks[count].bytes.length <= BATCH_BYTES)
+  ) {
+    const { bytes, answer } = chunks[count];
+    length += bytes.length;
+    if (answer) answerBytes += bytes.length;
     count++;
   }
-  if (count === 1) return { batch: chunks[0], count };
+  if (count === 1) return { batch: chunks[0].bytes, count, answerBytes };
   const batch = new Uint8Array(length);
   let offset = 0;
   for (let index = 0; index < count; index++) {
-    batch.set(chunks[index], offset);
-    offset += chunks[index].length;
+    batch.set(chunks[index].bytes, offset);
+    offset += chunks[index].bytes.length;
   }
-  return { batch, count };
+  return { batch, count, answerBytes };
 }
