@@ -442,14 +442,29 @@ Deno.test("shutdown answers a run-manual still waiting for a worker", async () =
   master.client.close();
 });
 
-Deno.test("reload applies ping_interval and poke_throttle_interval and keeps host and port", async () => {
+Deno.test("reload applies ping_interval, poke_throttle_interval, request_timeout; keeps host, port, max_connections", async () => {
   await using master = await startMaster();
   const { daemon } = master;
-  daemon.reload(masterConfig({ pingInterval: 5, pokeThrottleInterval: 2, port: 1234 }));
+  daemon.reload(
+    masterConfig({
+      pingInterval: 5,
+      pokeThrottleInterval: 2,
+      requestTimeout: 0.2,
+      port: 1234,
+      maxConnections: 3,
+    }),
+  );
   assert.equal(daemon.heartbeat.interval, 5);
   assert.equal(daemon.pokes.throttleInterval, 2);
+  assert.equal(daemon.pokes.requestTimeout, 0.2);
   assert.equal(daemon.config.pingInterval, 5);
   assert.equal(daemon.config.port, 0);
+  assert.equal(daemon.config.maxConnections, 1000);
+  // The new request_timeout applies to the next forwarded request.
+  await using _stuck = await ScriptedWorker.register(daemon, "stuck", ["build"], {
+    pause: () => new Promise(() => {}),
+  });
+  await assert.rejects(master.client.pause(["build"]), /worker 'stuck' did not answer: .*0\.2/);
 });
 
 Deno.test("remembered pokes are bounded: the oldest unserved target is forgotten first", async () => {
