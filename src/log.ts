@@ -32,8 +32,7 @@ import {
   withFilter,
 } from "@logtape/logtape";
 import { redactByField } from "@logtape/redaction";
-import { DEFAULT_LOG_LEVEL } from "./config/defaults.ts";
-import { LOG_LEVELS, type LogLevel } from "./log_levels.ts";
+import { DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogLevel } from "./log_levels.ts";
 import { cutForLog, lineRedactor, REDACTED, SECRET_FIELDS } from "./log_redaction.ts";
 
 export { LOG_LEVELS, type LogLevel, REDACTED };

@@ -38,8 +38,12 @@ export const DEFAULT_JOBCTL_HOST = "127.0.0.1";
 /** `always_allow_localhost`: loopback peers need the password too, `false`. */
 export const DEFAULT_ALWAYS_ALLOW_LOCALHOST = false;
 
-/** `log_level_file`, `log_level_console` and jobctl's `log_level`: `warn`. */
-export const DEFAULT_LOG_LEVEL = "warn";
+/**
+ * `log_level_file`, `log_level_console` and jobctl's `log_level`: `warn`.
+ * Defined beside the level names in the leaf `log_levels.ts`, so that the
+ * logging setup (log.ts) needs nothing from config/.
+ */
+export { DEFAULT_LOG_LEVEL } from "../log_levels.ts";
 
 /**
  * `master_reconnect_timeout`: seconds a worker waits before it reconnects to
