@@ -48,6 +48,12 @@ export function tooManyConnections(limit: number): string {
 /** Seconds between two log lines about refused connections. */
 const REFUSAL_LOG_INTERVAL = 10;
 
+/**
+ * Connections over the limit being told so at once; more are closed without
+ * a word, so that a flood of them cannot hold descriptors for a second each.
+ */
+const MAX_REFUSING = 100;
+
 /** A listen address that could not be bound. */
 export class ListenError extends Error {
   constructor(readonly address: string, cause: unknown) {
@@ -75,6 +81,8 @@ export class Server {
   /** Connections refused since the last log line about them, and when that was. */
   #refused = 0;
   #refusalLoggedAt = -Infinity;
+  /** Refused connections still being answered. */
+  #refusing = 0;
 
   private constructor(listener: Deno.TcpListener, options: ServerOptions) {
     this.#listener = listener;
@@ -165,6 +173,10 @@ export class Server {
         // Closed already.
       }
     };
+    this.#refused++;
+    this.#logRefusals(limit);
+    if (this.#refusing >= MAX_REFUSING) return closeIt();
+    this.#refusing++;
     const timer = setTimeout(closeIt, 1000);
     (async () => {
       await conn.write(encodeResponse({ no: 0, error: tooManyConnections(limit) }));
@@ -174,8 +186,12 @@ export class Server {
     })().catch(() => {}).finally(() => {
       clearTimeout(timer);
       closeIt();
+      this.#refusing--;
     });
-    this.#refused++;
+  }
+
+  /** Logs the refused connections, at most one line per `REFUSAL_LOG_INTERVAL`. */
+  #logRefusals(limit: number): void {
     const now = performance.now();
     if (now - this.#refusalLoggedAt >= REFUSAL_LOG_INTERVAL * 1000) {
       log.warn("Refused {count} connection(s): {max} connections open (max_connections)", {
