@@ -8,6 +8,7 @@
 import { getLogger } from "@logtape/logtape";
 import { WorkerClient } from "../net/client.ts";
 import type { Connection } from "../net/connection.ts";
+import { isSameHost } from "../net/address.ts";
 import { RequestError } from "../net/errors.ts";
 
 const log = getLogger(["jobd", "master", "registry"]);
@@ -96,7 +97,7 @@ export class WorkerRegistry {
   register(connection: Connection, name: string, targets: readonly string[]): RegisteredWorker {
     for (const other of this.#byConnection.values()) {
       if (other.name !== name || other.connection === connection) continue;
-      if (other.connection.remoteAddr.hostname !== connection.remoteAddr.hostname) {
+      if (!isSameHost(other.connection.remoteAddr.hostname, connection.remoteAddr.hostname)) {
         throw new RequestError(
           `worker name '${name}' is already registered from ${other.connection.peer}: ` +
             `give each worker its own 'name'`,
