@@ -89,6 +89,7 @@ export class Outbox {
           if (!this.#closed) this.#onError(error);
           return;
         }
+        if (this.#closed) return; // close() has dropped the counts already
         this.#bytes -= batch.length;
         this.#answerBytes -= answerBytes;
         done?.resolve();
