@@ -21,6 +21,8 @@ export class Outbox {
   #answerBytes = 0;
   /** Settles when the chunks queued now have been written (or dropped by close). */
   #next: PromiseWithResolvers<void> | undefined;
+  /** The waiters of the batch being written, when it is the queue's last. */
+  #writingDone: PromiseWithResolvers<void> | undefined;
   #writing = false;
   #closed = false;
 
@@ -71,6 +73,7 @@ export class Outbox {
     this.#answerBytes = 0;
     this.#next?.resolve();
     this.#next = undefined;
+    this.#writingDone?.resolve();
   }
 
   async #drain(): Promise<void> {
@@ -82,6 +85,7 @@ export class Outbox {
         // The waiters of this batch's chunks: all of them when it takes every chunk.
         const done = this.#chunks.length === 0 ? this.#next : undefined;
         if (done) this.#next = undefined;
+        this.#writingDone = done;
         try {
           await this.#writer.write(batch);
         } catch (error) {
@@ -97,6 +101,7 @@ export class Outbox {
       }
     } finally {
       this.#writing = false;
+      this.#writingDone = undefined;
     }
   }
 }
