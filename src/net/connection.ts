@@ -123,8 +123,6 @@ export class Connection {
   #isClosed = false;
   #closed: Promise<void>;
   #markClosed!: () => void;
-  /** Requests of the peer whose answers are not written yet. */
-  #inFlight = 0;
   /** Requests of the peer being served (not answered yet), and their bytes. */
   #serving = 0;
   #servingBytes = 0;
@@ -278,7 +276,10 @@ export class Connection {
    */
   async closeGracefully(timeoutMs = 5000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.#inFlight > 0 && !this.#isClosed && Date.now() < deadline) {
+    while (
+      (this.#serving > 0 || this.#outbox.answerBytes > 0) && !this.#isClosed &&
+      Date.now() < deadline
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     this.close();
@@ -428,7 +429,6 @@ export class Connection {
   }
 
   async #serve(request: Request, size: number): Promise<void> {
-    this.#inFlight++;
     this.#serving++;
     this.#servingBytes += size;
     let response: Response;
@@ -450,13 +450,10 @@ export class Connection {
     }
     this.#serving--;
     this.#servingBytes -= size;
-    try {
-      if (!this.#isClosed) await this.#write(this.#encodeAnswer(response, request.type));
-    } finally {
-      // Counted until the response is written, so that closeGracefully()
-      // does not close the socket under a response still being sent.
-      this.#inFlight--;
-    }
+    // Queued, not awaited: a peer that does not read holds its answers'
+    // bytes, not a suspended call per answer (closeGracefully() waits for the
+    // queue to empty).
+    if (!this.#isClosed) this.#write(this.#encodeAnswer(response, request.type));
   }
 
   /** Encodes a response; data JSON cannot carry (BigInt, cycles) becomes an error response. */
