@@ -34,6 +34,7 @@ import {
 import { redactByField } from "@logtape/redaction";
 import { DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogLevel } from "./log_levels.ts";
 import { cutForLog, lineRedactor, REDACTED, SECRET_FIELDS } from "./log_redaction.ts";
+import { messageOf } from "./text.ts";
 
 export { LOG_LEVELS, type LogLevel, REDACTED };
 
@@ -136,7 +137,7 @@ async function buildConfig(options: LoggingOptions): Promise<Config<SinkId, neve
       // bufferSize 0: every line reaches the file at once, so a crash loses none.
       fileSink = getFileSink(options.filePath, { formatter, bufferSize: 0 });
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = messageOf(error);
       throw new Error(`Cannot open the log file '${options.filePath}': ${reason}`, {
         cause: error,
       });

@@ -24,8 +24,8 @@ interface Liveness {
 
 /**
  * Every `interval` seconds, pings each registered worker (only registered
- * workers: a plain client never gets a ping, SPEC A8) and closes the
- * connection of a worker that answered nothing — no pong, no response —
+ * workers: a plain client never gets a ping, docs/protocol.md) and closes
+ * the connection of a worker that answered nothing — no pong, no response —
  * since each of its last two pings. What the worker sends of its own accord
  * (its pings, requests) does not count: a worker that pings but answers
  * nothing would otherwise hold a `run-manual` for ever. Closing rejects the

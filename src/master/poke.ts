@@ -8,7 +8,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import { DEFAULT_REQUEST_TIMEOUT } from "../config/defaults.ts";
-import { WorkerRequest } from "../protocol/requests.ts";
+import { messageOf } from "../text.ts";
 import { PokeThrottle } from "./poke_throttle.ts";
 import type { RegisteredWorker, WorkerRegistry } from "./registry.ts";
 
@@ -28,7 +28,7 @@ function namesForLog(targets: readonly string[]): string {
 }
 
 /**
- * Routes pokes to the workers' `poll` (SPEC A3): `poke(targets)` goes
+ * Routes pokes to the workers' `poll` (docs/protocol.md, "Master requests"): `poke(targets)` goes
  * through a {@linkcode PokeThrottle}; each batch sends every worker serving
  * any of its targets one `poll` with the targets it serves among them.
  * Targets that no worker serves are remembered at once (they never wait in
@@ -140,12 +140,12 @@ export class PokeRouter {
       targets: targets.join(", "),
       label: worker.label,
     });
-    worker.client.request(WorkerRequest.Poll, { targets }, { timeout: this.requestTimeout })
+    worker.client.poll(targets, { timeout: this.requestTimeout })
       .catch((error) => {
         log.warn("Worker {label} did not take the poll of {targets}: {error}", {
           label: worker.label,
           targets: targets.join(", "),
-          error: error instanceof Error ? error.message : String(error),
+          error: messageOf(error),
         });
       });
   }

@@ -29,7 +29,6 @@ export class RegisteredWorker {
     this.#name = name;
     this.#targets = [...targets];
     this.#served = new Set(targets);
-    this.#served = new Set(targets);
   }
 
   /** The name the worker registered with. */
@@ -67,6 +66,7 @@ export class RegisteredWorker {
   update(name: string, targets: readonly string[]): void {
     this.#name = name;
     this.#targets = [...targets];
+    this.#served = new Set(targets);
   }
 }
 

@@ -21,11 +21,10 @@ import {
   RequestError,
   RequestTimeoutError,
 } from "./errors.ts";
+import { messageOf } from "../text.ts";
 import { Outbox } from "./outbox.ts";
 import { passwordsMatch } from "./password.ts";
 import { followingRequestNumber, takeRequestNumber } from "./request_numbers.ts";
-
-export { followingRequestNumber, takeRequestNumber };
 
 const log = getLogger(["jobd", "net"]);
 
@@ -38,7 +37,14 @@ const READ_BUFFER_BYTES = 16 * 1024;
  */
 export const DEFAULT_MAX_QUEUED_BYTES = MAX_QUEUED_ANSWER_BYTES;
 
-/** The error text sent for a wrong or missing password (SPEC A1). */
+/**
+ * Milliseconds a closing connection (and a closing server, for each of its
+ * connections) waits for answers still being written, run-manual answers
+ * among them: 5 s.
+ */
+export const CLOSE_GRACE_MS = 5_000;
+
+/** The error text sent for a wrong or missing password (docs/protocol.md, "Password"). */
 export const INVALID_PASSWORD = "invalid password";
 
 /** Serves one request from the peer; the resolved value is the response data. */
@@ -223,7 +229,7 @@ export class Connection {
       bytes = encodeRequest(request);
     } catch (error) {
       // Data JSON cannot carry (BigInt, cycles): nothing is sent or left pending.
-      const detail = error instanceof Error ? error.message : String(error);
+      const detail = messageOf(error);
       return Promise.reject(new TypeError(`Cannot encode request '${type}': ${detail}`));
     }
     if (withPassword) this.#passwordSent = true;
@@ -274,7 +280,7 @@ export class Connection {
    * Closes once every request being served has been answered, or after
    * `timeoutMs`, whichever comes first.
    */
-  async closeGracefully(timeoutMs = 5000): Promise<void> {
+  async closeGracefully(timeoutMs = CLOSE_GRACE_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (
       (this.#serving > 0 || this.#outbox.answerBytes > 0) && !this.#isClosed &&
@@ -446,7 +452,7 @@ export class Connection {
           error,
         });
       }
-      response = { no: request.no, error: error instanceof Error ? error.message : String(error) };
+      response = { no: request.no, error: messageOf(error) };
     }
     this.#serving--;
     this.#servingBytes -= size;
@@ -461,7 +467,7 @@ export class Connection {
     try {
       return encodeResponse(response);
     } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
+      const detail = messageOf(error);
       log.error("Response to {type} from {peer} cannot be encoded: {error}", {
         type,
         peer: this.peer,

@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import { MAX_REQUEST_NUMBER, type Request } from "../protocol/messages.ts";
-import {
-  Connection,
-  type ConnectionOptions,
-  followingRequestNumber,
-  INVALID_PASSWORD,
-  takeRequestNumber,
-} from "./connection.ts";
+import { Connection, type ConnectionOptions, INVALID_PASSWORD } from "./connection.ts";
+import { followingRequestNumber, takeRequestNumber } from "./request_numbers.ts";
 import {
   ConnectError,
   ConnectionClosedError,

@@ -1,5 +1,5 @@
 /**
- * Numbering our requests on one connection (SPEC A1): 1 to 999,999, wrapping,
+ * Numbering our requests on one connection (docs/protocol.md): 1 to 999,999, wrapping,
  * never a number still waiting for its answer.
  *
  * @module
@@ -7,7 +7,7 @@
 
 import { MAX_REQUEST_NUMBER } from "../protocol/messages.ts";
 
-/** The request number after `no`: numbers wrap from 999,999 back to 1 (SPEC A1). */
+/** The request number after `no`: numbers wrap from 999,999 back to 1 (docs/protocol.md). */
 export function followingRequestNumber(no: number): number {
   return no + 1 >= MAX_REQUEST_NUMBER ? 1 : no + 1;
 }

@@ -1,6 +1,7 @@
 /**
  * The bounds on what one peer may make a daemon hold, in one place. README
- * ("Limits") quotes them. The largest message is `DEFAULT_MAX_MESSAGE_BYTES`
+ * ("Limits") and docs/protocol.md ("Limits") quote them; the request lists
+ * are checked in validate.ts, the rest in net/. The largest message is `DEFAULT_MAX_MESSAGE_BYTES`
  * in framing.ts; the number of connections is the config key
  * `max_connections` (config/defaults.ts).
  *
