@@ -5,11 +5,12 @@
  * @module
  */
 
-import { LOG_LEVELS, type LogLevel } from "../log.ts";
+import { LOG_LEVELS, type LogLevel } from "../log_levels.ts";
 import {
   DEFAULT_ALWAYS_ALLOW_LOCALHOST,
   DEFAULT_LOG_LEVEL,
   DEFAULT_MASTER_RECONNECT_TIMEOUT,
+  DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_OUTPUT_BUFFER,
   DEFAULT_MYSQL_FETCH_LIMIT,
   DEFAULT_MYSQL_TABLE,
@@ -78,6 +79,8 @@ export interface WorkerConfig {
   readonly password: string | undefined;
   /** `always_allow_localhost`: loopback peers need no password. */
   readonly alwaysAllowLocalhost: boolean;
+  /** `max_connections`: most connections open at once, ≥ 1. */
+  readonly maxConnections: number;
   /** `name`: how the master lists this worker; the host name by default. */
   readonly name: string;
   /** `master_host`: the master to register with, if any (always with `masterPort`). */
@@ -123,6 +126,7 @@ export const WORKER_RESTART_ONLY_SETTINGS = [
   "port",
   "name",
   "storage",
+  "maxConnections",
 ] as const satisfies readonly (keyof WorkerConfig)[];
 
 /** A loaded config and the warnings (unknown or ignored keys) to show the user. */
@@ -178,6 +182,11 @@ export function parseWorkerConfig(
       "always_allow_localhost",
       booleanType,
       DEFAULT_ALWAYS_ALLOW_LOCALHOST,
+    ),
+    maxConnections: ini.withDefault(
+      "max_connections",
+      integerType({ min: 1 }),
+      DEFAULT_MAX_CONNECTIONS,
     ),
     name: ini.optional("name", nonEmpty) ?? options.defaultName ?? defaultWorkerName(),
     masterHost: ini.optional("master_host", nonEmpty),

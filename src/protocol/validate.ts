@@ -10,6 +10,7 @@
 import { RequestError } from "../net/errors.ts";
 import { targetNameProblem } from "../target_names.ts";
 import { isPlainObject, jsonTypeName } from "../text.ts";
+import { MAX_LIST_ITEMS, tooManyItems } from "./limits.ts";
 import type { RequestData } from "./messages.ts";
 import type { TargetedJob, TargetedSignal } from "./requests.ts";
 import { parseSignal } from "./signals.ts";
@@ -42,8 +43,8 @@ function required(data: Readonly<Record<string, unknown>>, field: string): unkno
 
 /**
  * Checks a list of target names: an array of strings, each passing `check`
- * in turn (a name the worker serves; for the master, not empty). Duplicates
- * are dropped.
+ * in turn (a name the worker serves; for the master, not empty), at most
+ * {@linkcode MAX_LIST_ITEMS} of them. Duplicates are dropped.
  */
 function readTargetList(
   value: unknown,
@@ -51,6 +52,7 @@ function readTargetList(
 ): string[] {
   if (!Array.isArray(value)) throw new RequestError("targets must be array");
   if (value.length === 0 && !options.allowEmpty) throw new RequestError("targets are empty");
+  if (value.length > MAX_LIST_ITEMS) throw new RequestError(tooManyItems("targets", value.length));
   for (const target of value) {
     if (typeof target !== "string") {
       throw new RequestError(`all targets must be strings, ${jsonTypeName(target)} given`);
@@ -147,12 +149,16 @@ export function readConcurrency(data: RequestData): number {
   return value;
 }
 
-/** Worker `run-manual`: `ids`, a non-empty array of positive integers. */
+/**
+ * Worker `run-manual`: `ids`, a non-empty array of positive integers, at most
+ * {@linkcode MAX_LIST_ITEMS}.
+ */
 export function readJobIds(data: RequestData): number[] {
   const ids = data.ids;
   if (isAbsent(ids)) throw new RequestError("missing required field ids");
   if (!Array.isArray(ids)) throw new RequestError("ids must be array");
   if (ids.length === 0) throw new RequestError("ids are empty");
+  if (ids.length > MAX_LIST_ITEMS) throw new RequestError(tooManyItems("ids", ids.length));
   for (const id of ids) {
     if (typeof id !== "number") {
       throw new RequestError(`all ids must be numbers, got ${jsonTypeName(id)}`);
@@ -200,15 +206,21 @@ export function readSignalMap(data: RequestData): Record<string, Deno.Signal> {
   const jobs = data.jobs;
   if (isAbsent(jobs)) return {};
   if (!isPlainObject(jobs)) throw new RequestError("jobs must be an object of job id to signal");
+  const count = Object.keys(jobs).length;
+  if (count > MAX_LIST_ITEMS) throw new RequestError(tooManyItems("jobs", count));
   const signals: Record<string, Deno.Signal> = {};
   for (const [id, value] of Object.entries(jobs)) signals[id] = readSignal(value, id);
   return signals;
 }
 
-/** Master `run-manual` and `send-signal`: `jobs`, an array of objects. */
+/**
+ * Master `run-manual` and `send-signal`: `jobs`, an array of objects, at most
+ * {@linkcode MAX_LIST_ITEMS}.
+ */
 function readJobItems(data: RequestData): Record<string, unknown>[] {
   const jobs = data.jobs;
   if (!Array.isArray(jobs)) throw new RequestError("jobs must be array");
+  if (jobs.length > MAX_LIST_ITEMS) throw new RequestError(tooManyItems("jobs", jobs.length));
   for (const job of jobs) {
     if (!isPlainObject(job)) {
       throw new RequestError(`every job must be an object, ${jsonTypeName(job)} given`);

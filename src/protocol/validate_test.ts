@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { RequestError } from "../net/errors.ts";
+import { MAX_LIST_ITEMS } from "./limits.ts";
 import {
   readConcurrency,
   readJobIds,
@@ -194,4 +195,26 @@ Deno.test("the worker's send-signal takes an object of job id to signal; none wh
   refused(() => readSignalMap({ jobs: { 5: "TERM", 6: "FOO" } }), "unknown signal 'FOO' for job 6");
   refused(() => readSignalMap({ jobs: [] }), "jobs must be an object of job id to signal");
   refused(() => readSignalMap({ jobs: "5" }), "jobs must be an object of job id to signal");
+});
+
+Deno.test("every list of a request holds at most MAX_LIST_ITEMS items; one more is refused by name", () => {
+  const over = MAX_LIST_ITEMS + 1;
+  const text = (field: string) =>
+    `'${field}' has ${over} items: at most ${MAX_LIST_ITEMS} in one request`;
+  const names = (count: number) => Array.from({ length: count }, (_, i) => `t${i}`);
+  const jobs = (count: number) =>
+    Array.from({ length: count }, (_, i) => ({ id: i + 1, target: "t", signal: 15 }));
+  const ids = (count: number) => Array.from({ length: count }, (_, i) => i + 1);
+  const signalMap = (count: number) => Object.fromEntries(ids(count).map((id) => [id, 15]));
+
+  assert.equal(readOptionalTargets({ targets: names(MAX_LIST_ITEMS) })?.length, MAX_LIST_ITEMS);
+  refused(() => readOptionalTargets({ targets: names(over) }), text("targets"));
+  refused(() => readPokeTargets({ targets: names(over) }), text("targets"));
+  refused(() => readRegistration({ name: "w1", targets: names(over) }), text("targets"));
+  assert.equal(readJobIds({ ids: ids(MAX_LIST_ITEMS) }).length, MAX_LIST_ITEMS);
+  refused(() => readJobIds({ ids: ids(over) }), text("ids"));
+  refused(() => readSignalMap({ jobs: signalMap(over) }), text("jobs"));
+  assert.equal(readTargetedJobs({ jobs: jobs(MAX_LIST_ITEMS) }).length, MAX_LIST_ITEMS);
+  refused(() => readTargetedJobs({ jobs: jobs(over) }), text("jobs"));
+  refused(() => readTargetedSignals({ jobs: jobs(over) }), text("jobs"));
 });

@@ -141,6 +141,7 @@ export class WorkerDaemon {
         handlers,
         requiredPassword: config.password,
         alwaysAllowLocalhost: config.alwaysAllowLocalhost,
+        maxConnections: config.maxConnections,
       });
       // Requests may come from now on; their claims wait at the gate for recovery.
       await recoverLeftBehind(opened, config.recoverRunning);
