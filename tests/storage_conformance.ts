@@ -22,6 +22,7 @@ import assert from "node:assert/strict";
 import { isTransientStorageError, StorageError } from "../src/storage/errors.ts";
 import type { ClaimedJob, FinishedJob, JobStatus, JobStore } from "../src/storage/job_store.ts";
 import type { JobRow, TestJobsTable } from "./helpers/jobs_table.ts";
+import { defineTimeConformance } from "./storage_conformance_time.ts";
 
 /** An empty jobs table and a store on it, for one test. */
 export interface StoreFixture extends AsyncDisposable {
@@ -33,6 +34,8 @@ export interface StoreFixture extends AsyncDisposable {
   insert(target: string, count: number, status?: JobStatus): Promise<number[]>;
   /** Reads rows by id (all rows when omitted), by id. */
   rows(ids?: readonly number[]): Promise<JobRow[]>;
+  /** The table itself, for what the helpers above do not cover (optional columns). */
+  readonly table: TestJobsTable;
   /** Opens a second store on the same table under another worker name; closed with the fixture. */
   openPeer(workerName: string): Promise<JobStore>;
 }
@@ -41,6 +44,8 @@ export interface StoreFixture extends AsyncDisposable {
 export type OpenStoreFixture = (options: {
   workerName: string;
   withWorkerColumn: boolean;
+  /** With the optional columns of deferred jobs, timeouts and retries (default false). */
+  withTimeColumns?: boolean;
 }) => Promise<StoreFixture>;
 
 /** Options of `storeFixture`. */
@@ -75,6 +80,7 @@ export async function storeFixture(
     where,
     insert: (target, count, status) => db.insertJobs(target, count, status),
     rows: (ids) => db.rows(ids),
+    table: db,
     async openPeer(peerName) {
       const peer = await open(peerName);
       stores.push(peer);
@@ -537,4 +543,6 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
     );
     assert.equal(isTransientStorageError(error), false);
   });
+
+  defineTimeConformance(name, open);
 }

@@ -13,8 +13,8 @@ import { ROOT } from "./helpers/processes.ts";
 import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
 import { defineJobStoreConformance, storageError, storeFixture } from "./storage_conformance.ts";
 
-defineJobStoreConformance("sqlite", async ({ workerName, withWorkerColumn }) => {
-  const db = await openTestSqliteDatabase({ withWorkerColumn });
+defineJobStoreConformance("sqlite", async ({ workerName, withWorkerColumn, withTimeColumns }) => {
+  const db = await openTestSqliteDatabase({ withWorkerColumn, withTimeColumns });
   return await storeFixture(db, {
     workerName,
     where: `table '${db.table}' of SQLite file '${db.path}'`,

@@ -1,3 +1,5 @@
+import type { DelayedSummary } from "../storage/job_store.ts";
+import { NO_TIME_FEATURES } from "../storage/time_columns.ts";
 import assert from "node:assert/strict";
 import type { FinishedJob, JobStore } from "../storage/job_store.ts";
 import { ResultWriter } from "./result_writer.ts";
@@ -5,6 +7,15 @@ import { ResultWriter } from "./result_writer.ts";
 /** A store of `running` rows that only `markDone` touches; the other operations are not used. */
 class RunningRows implements JobStore {
   readonly tracksOwner = false;
+  readonly timeColumns = { columns: new Set<string>(), delayedStatus: false };
+  readonly timeFeatures = NO_TIME_FEATURES;
+  /** No time columns: nothing is ever delayed. */
+  promoteDelayed(): Promise<number> {
+    return Promise.resolve(0);
+  }
+  countDelayed(): Promise<Map<string, DelayedSummary>> {
+    return Promise.resolve(new Map());
+  }
   readonly done = new Map<number, FinishedJob>();
   /** Errors the next `markDone` calls throw, in order. */
   readonly failures: Error[] = [];

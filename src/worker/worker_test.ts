@@ -1,3 +1,5 @@
+import type { DelayedSummary } from "../storage/job_store.ts";
+import { NO_TIME_FEATURES } from "../storage/time_columns.ts";
 import assert from "node:assert/strict";
 import type {
   ClaimedJob,
@@ -41,6 +43,15 @@ interface Row {
 class MemoryStore implements JobStore {
   /** Whether the table has the `worker` column (crash recovery). */
   readonly tracksOwner: boolean;
+  readonly timeColumns = { columns: new Set<string>(), delayedStatus: false };
+  readonly timeFeatures = NO_TIME_FEATURES;
+  /** No time columns: nothing is ever delayed. */
+  promoteDelayed(): Promise<number> {
+    return Promise.resolve(0);
+  }
+  countDelayed(): Promise<Map<string, DelayedSummary>> {
+    return Promise.resolve(new Map());
+  }
   readonly rows = new Map<number, Row>();
   readonly calls: Operation[] = [];
   /** The ids of each `markRunning` call. */

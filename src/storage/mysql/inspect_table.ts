@@ -3,6 +3,7 @@
 import type { Pool, RowDataPacket } from "mysql2/promise";
 import { StorageError } from "../errors.ts";
 import { checkRequiredColumns, OWNER_COLUMN } from "../required_columns.ts";
+import { DELAYED_STATUS, TIME_COLUMNS, type TimeColumnsFound } from "../time_columns.ts";
 import { runQuery } from "./query.ts";
 
 /** What the store needs to know about the table. */
@@ -11,12 +12,15 @@ export interface TableShape {
   tracksOwner: boolean;
   /** `stdout` or `stderr` is in a 3-byte UTF-8 character set (`utf8`/`utf8mb3`). */
   narrowOutput: boolean;
+  /** The optional time columns, and whether `status` takes `delayed`. */
+  time: TimeColumnsFound;
 }
 
 interface ColumnRow extends RowDataPacket {
   name: string;
   charset: string | null;
   maxLength: number | string | null;
+  type: string;
 }
 
 /**
@@ -34,7 +38,7 @@ export async function inspectTable(
     pool,
     queryTimeoutMs,
     `SELECT COLUMN_NAME AS name, CHARACTER_SET_NAME AS charset,
-            CHARACTER_MAXIMUM_LENGTH AS maxLength
+            CHARACTER_MAXIMUM_LENGTH AS maxLength, COLUMN_TYPE AS type
        FROM information_schema.COLUMNS
       WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
     [tableName],
@@ -54,5 +58,15 @@ export async function inspectTable(
     );
   }
   const narrow = (name: string) => /^utf8(mb3)?$/i.test(columns.get(name)?.charset ?? "");
-  return { tracksOwner: owner !== undefined, narrowOutput: narrow("stdout") || narrow("stderr") };
+  // An ENUM must list 'delayed'; a character column takes any status.
+  const statusType = String(columns.get("status")?.type ?? "");
+  const time: TimeColumnsFound = {
+    columns: new Set(TIME_COLUMNS.filter((name) => columns.has(name))),
+    delayedStatus: !/^enum\(/i.test(statusType) || statusType.includes(`'${DELAYED_STATUS}'`),
+  };
+  return {
+    tracksOwner: owner !== undefined,
+    narrowOutput: narrow("stdout") || narrow("stderr"),
+    time,
+  };
 }

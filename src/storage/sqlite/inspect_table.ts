@@ -2,6 +2,7 @@
 
 import { StorageError } from "../errors.ts";
 import { checkRequiredColumns, OWNER_COLUMN } from "../required_columns.ts";
+import { DELAYED_STATUS, TIME_COLUMNS, type TimeColumnsFound } from "../time_columns.ts";
 import type { SqliteConnection } from "./connection.ts";
 
 /** The schema file applications create the table with, named in errors. */
@@ -11,6 +12,8 @@ export const SQLITE_SCHEMA_FILE = "examples/schema.sqlite.sql";
 export interface TableShape {
   /** The `worker` column exists. */
   tracksOwner: boolean;
+  /** The optional time columns, and whether `status` takes `delayed`. */
+  time: TimeColumnsFound;
 }
 
 /**
@@ -31,5 +34,17 @@ export function inspectTable(
   }
   const columns = new Set(rows.map((row) => String(row.name).toLowerCase()));
   checkRequiredColumns(columns, options.where);
-  return { tracksOwner: columns.has(OWNER_COLUMN) };
+  // A CHECK on the status (schema.sqlite.sql) must list 'delayed'; without one any status goes.
+  const sql = String(
+    connection.get(
+      "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+      options.tableName,
+    )?.sql ?? "",
+  );
+  const time: TimeColumnsFound = {
+    columns: new Set(TIME_COLUMNS.filter((name) => columns.has(name))),
+    delayedStatus: !/check\s*\(\s*"?status"?\s+in/i.test(sql) ||
+      sql.includes(`'${DELAYED_STATUS}'`),
+  };
+  return { tracksOwner: columns.has(OWNER_COLUMN), time };
 }
