@@ -73,6 +73,7 @@ export function defineTimeConformance(name: string, open: OpenStoreFixture): voi
       rowMaxAttempts: true,
     });
     assert.equal(f.store.timeColumns.delayedStatus, true);
+    assert.deepEqual(await f.store.countDelayed(["build"]), new Map());
   });
 
   test("claims carry each row's timeout, attempts and max_attempts", {}, async (f) => {
