@@ -10,6 +10,7 @@ import { ReadBufferPool } from "./output_capture.ts";
 import { MasterLink } from "./master_link.ts";
 import { recoverLeftBehind } from "./recovery.ts";
 import { Worker } from "./worker.ts";
+import { policiesOf, timeConfigProblem } from "./time_check.ts";
 
 const log = getLogger(["jobd", "worker"]);
 
@@ -77,7 +78,9 @@ export class WorkerDaemon {
     const store = await openJobStore(config);
     let server: Server | undefined;
     try {
-      await recoverLeftBehind(store, config.recoverRunning);
+      const problem = timeConfigProblem(config, store);
+      if (problem !== undefined) throw new Error(problem);
+      await recoverLeftBehind(store, config.recoverRunning, policiesOf(config));
       let masterLink: MasterLink | undefined;
       const worker = new Worker({
         store,
@@ -85,6 +88,7 @@ export class WorkerDaemon {
         fetchLimit: config.fetchLimit,
         launcher,
         pollInterval: config.pollInterval,
+        policies: policiesOf(config),
         onTargetsChanged: () => masterLink?.updateTargets(),
       });
       const handlers = workerHandlers(worker);
@@ -175,6 +179,11 @@ export class WorkerDaemon {
     this.worker.launcher = launcherSettings(next, this.#readBuffers);
     this.worker.fetchLimit = next.fetchLimit;
     this.worker.pollInterval = next.pollInterval;
+    const timeProblem = timeConfigProblem(next, this.#store);
+    if (timeProblem === undefined) this.worker.policies = policiesOf(next);
+    else {log.error("Config reload: timeouts and retries unchanged: {problem}", {
+        problem: timeProblem,
+      });}
     for (const [name, concurrency] of next.targets) {
       const target = this.worker.targets.get(name);
       if (!target) this.worker.addTarget(name, concurrency);

@@ -17,6 +17,9 @@ import { Sleeper } from "./sleeper.ts";
 import { describeJobs } from "../text.ts";
 import { StaleQueues } from "./stale_queues.ts";
 import { Target } from "./target.ts";
+import { DeferredJobs } from "./deferred.ts";
+import { limitRunTime } from "./job_timeout.ts";
+import { type JobPolicies, TimePolicy } from "./time_policy.ts";
 
 const log = getLogger(["jobd", "worker"]);
 
@@ -43,11 +46,15 @@ export interface WorkerOptions {
   pollInterval: number;
   /** Called after `add-target` / `remove-target` (to update the master). */
   onTargetsChanged?: () => void;
+  /** Timeouts and retries per target (`timeout`, `max_attempts`, ...); none when absent. */
+  policies?: JobPolicies;
 }
 
 interface RunningJob {
   job: ClaimedJob;
   launched?: LaunchedJob;
+  /** A signal from `send-signal` reached it: an operator stopped it, no retry. */
+  signalled?: boolean;
 }
 
 interface ManualWaiter {
@@ -101,10 +108,16 @@ export class Worker {
   /** Wakes the storage retries that are waiting out a backoff. */
   #sleeper = new Sleeper();
   #idle = Promise.withResolvers<void>();
+  /** Timeouts and retries in force (time_policy.ts). */
+  #time: TimePolicy;
+  /** Deferred jobs: the timer to the earliest due `delayed` row (deferred.ts). */
+  #deferred: DeferredJobs;
 
   constructor(options: WorkerOptions) {
     this.#options = options;
     this.#store = options.store;
+    this.#time = new TimePolicy(options.policies, options.store.timeFeatures);
+    this.#deferred = new DeferredJobs(options.store, (names) => this.poll(names));
     this.#results = new ResultWriter(options.store);
     for (const [name, concurrency] of options.targets) {
       this.targets.set(name, new Target(name, concurrency));
@@ -114,6 +127,11 @@ export class Worker {
   /** Launcher settings; replaced on config reload, used by jobs started later. */
   set launcher(settings: LauncherSettings) {
     this.#options = { ...this.#options, launcher: settings };
+  }
+
+  /** Timeouts and retries; replaced on config reload, used by jobs started later. */
+  set policies(policies: JobPolicies) {
+    this.#time.policies = policies;
   }
 
   /** Most rows one claim takes; replaced on config reload. */
@@ -155,6 +173,7 @@ export class Worker {
       const target = this.targets.get(name);
       if (target) target.pollPending = true;
     }
+    this.#deferred.want(names);
     this.#claim();
   }
 
@@ -180,6 +199,8 @@ export class Worker {
         paused: target.paused,
         concurrency: target.concurrency,
         length: target.length,
+        ...this.#deferred.enabled ? { delayed: this.#deferred.countOf(target.name) } : {},
+        ...this.#time.summaryOf(target.name),
       };
     }
     return {
@@ -204,6 +225,7 @@ export class Worker {
     const target = this.#target(name);
     if (target.length > 0) throw new RequestError("queue is not empty");
     this.targets.delete(name);
+    this.#deferred.forget(name);
     log.info("Target {name} removed", { name });
     this.#options.onTargetsChanged?.();
   }
@@ -299,8 +321,10 @@ export class Worker {
     const delivered: SendSignalResult = {};
     for (const [id, value] of Object.entries(jobs)) {
       const signal = parseSignal(value);
-      const launched = this.#running.get(Number(id))?.launched;
+      const running = this.#running.get(Number(id));
+      const launched = running?.launched;
       delivered[id] = signal !== undefined && launched !== undefined && launched.signal(signal);
+      if (delivered[id]) running!.signalled = true;
     }
     return delivered;
   }
@@ -324,6 +348,7 @@ export class Worker {
     }
     this.#stopping = true;
     this.#sleeper.wakeAll();
+    this.#deferred.stop();
     clearInterval(this.#pollTimer);
     clearTimeout(this.#claimRetry);
     clearTimeout(this.#claimGather);
@@ -397,6 +422,7 @@ export class Worker {
       do {
         this.#claimAgain = false;
         if (this.#claimInDoubt) await this.#adoptClaimsInDoubt();
+        await this.#deferred.look(new Set(this.targets.keys()));
         await this.#claimRound();
       } while (this.#claimAgain && !this.#stopping);
     } catch (error) {
@@ -584,7 +610,7 @@ export class Worker {
         target: target.name,
         pid: launched.pid ?? "none",
       });
-      const outcome = await launched.done;
+      const outcome = await limitRunTime(job.id, launched, this.#time.limitOf(job));
       this.#finish(target, job);
       log.info("Job {id} ended: {result}, code {code}, signal {signal}", {
         id: job.id,
@@ -594,7 +620,17 @@ export class Worker {
       });
       // A run-manual caller waits for this row: write it without gathering others.
       const urgent = this.#waiters.get(job.id) !== undefined;
-      const written = await this.#results.write({ id: job.id, outcome, finishedAt: now() }, urgent);
+      const { retryAt } = this.#time.decide(job, outcome, {
+        manual: urgent || job.origin === "manual",
+        signalled: running.signalled === true,
+        nowSeconds: now(),
+      });
+      const finished = { id: job.id, outcome, finishedAt: now(), retryAt };
+      const written = await this.#results.write(finished, urgent);
+      if (retryAt !== undefined && written === "stored") {
+        log.info("Job {id} will be retried at {time}", { id: job.id, time: retryAt });
+        this.#deferred.noteDelayed(target.name, retryAt);
+      }
       this.#waiters.get(job.id)?.resolve(
         written === "stored"
           ? report(outcome)
