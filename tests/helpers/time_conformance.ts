@@ -198,4 +198,42 @@ export function defineTimeWorkerConformance(
       await Deno.remove(dir, { recursive: true });
     }
   });
+
+  Deno.test(`${prefix}a job running when its worker was killed is retried after restart when attempts are left`, async () => {
+    await using db = await openTable({ withTimeColumns: true, withWorkerColumn: true });
+    const [once, twice] = await db.insertJobs("t1", 2);
+    await db.setColumns([twice], { max_attempts: 2 });
+    const jobDir = await Deno.makeTempDir({ prefix: "jobd-jobs-" });
+    try {
+      {
+        await using worker = await startWorker(db, { jobDir, config: { retry_delay: 1 } });
+        await worker.script("default", "sleep 1");
+        await worker.client.poll(["t1"]);
+        await waitFor("both jobs running", async () => {
+          const rows = await db.rows([once, twice]);
+          return rows.every((row) => row.status === "running");
+        });
+        worker.process.kill("SIGKILL");
+        await worker.process.status;
+      }
+      await waitFor("orphaned launchers to end", async () => {
+        const text = await Deno.readTextFile(`${jobDir}/events`);
+        return text.includes(`end ${once}`) && text.includes(`end ${twice}`);
+      });
+      await Deno.remove(`${jobDir}/default.sh`);
+
+      await using restarted = await startWorker(db, {
+        jobDir,
+        config: { retry_delay: 1, poll_interval: 600 },
+      });
+      const [failed] = await db.rows([once]);
+      assert.deepEqual([failed.status, failed.result], ["done", "fail"]);
+      const rows = await waitForDone(db, [twice], 30);
+      assert.equal(rows[0].result, "ok", "the second attempt ran after the restart");
+      assert.deepEqual(await db.readColumns([twice], ["attempts"]), [{ id: twice, attempts: 2 }]);
+      assert.equal(startCounts(await restarted.events()).get(twice), 2);
+    } finally {
+      await Deno.remove(jobDir, { recursive: true });
+    }
+  });
 }
