@@ -236,4 +236,35 @@ export function defineTimeWorkerConformance(
       await Deno.remove(jobDir, { recursive: true });
     }
   });
+
+  Deno.test(`${prefix}an old table runs as before, and the start-up log says how to turn the time features on`, async () => {
+    await using db = await openTable({ withTimeColumns: false });
+    const ids = await db.insertJobs("t1", 2);
+    await using worker = await startWorker(db);
+    await worker.client.poll(["t1"]);
+    const rows = await waitForDone(db, ids);
+    assert.deepEqual(rows.map((row) => row.result), ["ok", "ok"]);
+    const status = await worker.client.status();
+    assert.equal(status.targets.t1.delayed, undefined, "no delayed count without the columns");
+    const log = worker.process.stderrSoFar;
+    assert.match(log, /Time features on for the table 'jobs': job timeouts \(config\)/);
+    assert.match(log, /to turn them on: ALTER TABLE .jobs. .*ADD COLUMN .time_run_at./);
+  });
+
+  Deno.test(`${prefix}SIGHUP applies new timeouts to jobs started afterwards`, async () => {
+    await using db = await withTime();
+    await using worker = await startWorker(db);
+    const reloaded = workerConfig(db, worker.port, worker.jobDir, {
+      config: { timeout: 1, timeout_grace: 1 },
+    });
+    await Deno.writeTextFile(worker.configPath, reloaded);
+    worker.process.kill("SIGHUP");
+    await waitFor("the reload", () => worker.process.stderrSoFar.includes("Config reloaded"));
+    const [id] = await db.insertJobs("t1", 1);
+    await worker.script(id, "exec sleep 60");
+    await worker.client.poll(["t1"]);
+    const [row] = await waitForDone(db, [id], 30);
+    assert.equal(row.sig, "SIGTERM");
+    assert.ok(row.stderr?.endsWith(timedOutNote(1)));
+  });
 }
