@@ -39,7 +39,7 @@ export function whyNoRetry(
   if (facts.manual) return "run-manual jobs are not retried";
   if (facts.signalled) return "it was stopped by send-signal";
   if (facts.attempt >= facts.maxAttempts) {
-    return facts.maxAttempts > 1 ? `that was attempt ${facts.attempt} of ${facts.maxAttempts}` : "";
+    return `that was attempt ${facts.attempt} of ${facts.maxAttempts}`;
   }
   const codes = settings.retryExitCodes;
   if (codes !== undefined && (outcome.code === null || !codes.includes(outcome.code))) {

@@ -39,8 +39,10 @@ Deno.test("success, the last attempt, run-manual and send-signal end the job", (
     whyNoRetry(ended(null, "SIGTERM"), { ...FIRST, signalled: true }, SETTINGS),
     "it was stopped by send-signal",
   );
-  // max_attempts = 1 (no retries configured) says nothing worth logging.
-  assert.equal(whyNoRetry(ended(1), { ...FIRST, maxAttempts: 1 }, SETTINGS), "");
+  assert.equal(
+    whyNoRetry(ended(1), { ...FIRST, maxAttempts: 1 }, SETTINGS),
+    "that was attempt 1 of 1",
+  );
 });
 
 Deno.test("retry_exit_codes limits retries to those exit codes", () => {

@@ -89,9 +89,10 @@ export class TimePolicy {
     if (!this.#features.retries) return { maxAttempts };
     const before = rowNumber(job.id, "attempts", job.row?.attempts) ?? 0;
     const attempt = before + 1;
+    if (maxAttempts <= 1) return { attempt, maxAttempts };
     const why = whyNoRetry(outcome, { attempt, maxAttempts, ...facts }, policy);
     if (why !== undefined) {
-      if (why !== "" && outcome.result === "fail" && maxAttempts > 1) {
+      if (outcome.result === "fail") {
         log.info("Job {id} failed and is not retried: {why}", { id: job.id, why });
       }
       return { attempt, maxAttempts };
