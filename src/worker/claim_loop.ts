@@ -265,14 +265,14 @@ export class ClaimLoop {
     // The client of a failed run-manual got an error: its rows wait for the
     // next one. Rows of a target no longer served go back too.
     const release: ClaimedJob[] = [];
-    for (const { id, target: name } of adopted) {
+    for (const { id, target: name, row } of adopted) {
       const target = targets.get(name);
       if (manualIds.has(id) || !target) {
         release.push({ id, target: name, origin: manualIds.has(id) ? "manual" : "waiting" });
         continue;
       }
       log.warn("Job {id} was claimed by a claim whose reply was lost; queueing it", { id });
-      target.enqueue({ id, target: name, origin: "waiting" });
+      target.enqueue({ id, target: name, origin: "waiting", row });
       this.#options.schedule(target);
     }
     if (release.length > 0) {
