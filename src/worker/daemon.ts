@@ -180,10 +180,13 @@ export class WorkerDaemon {
     this.worker.fetchLimit = next.fetchLimit;
     this.worker.pollInterval = next.pollInterval;
     const timeProblem = timeConfigProblem(next, this.#store);
-    if (timeProblem === undefined) this.worker.policies = policiesOf(next);
-    else {log.error("Config reload: timeouts and retries unchanged: {problem}", {
+    if (timeProblem === undefined) {
+      this.worker.policies = policiesOf(next);
+    } else {
+      log.error("Config reload: timeouts and retries unchanged: {problem}", {
         problem: timeProblem,
-      });}
+      });
+    }
     for (const [name, concurrency] of next.targets) {
       const target = this.worker.targets.get(name);
       if (!target) this.worker.addTarget(name, concurrency);
