@@ -121,8 +121,10 @@ export class DeferredJobs {
   #arm(): void {
     this.#timer?.cancel();
     this.#timer = undefined;
-    if (this.#stopped || this.#known.size === 0) return;
-    const next = Math.min(...[...this.#known.values()].map((summary) => summary.next));
+    // A time that is not a number (text in an SQLite column) is never due: no timer for it.
+    const times = [...this.#known.values()].map((summary) => summary.next).filter(Number.isFinite);
+    if (this.#stopped || times.length === 0) return;
+    const next = Math.min(...times);
     const dueAt = next * 1000;
     const delay = dueAt <= Date.now() ? DUE_AGAIN_MS : dueAt - Date.now();
     this.#timer = setLongTimer(delay, () => {
