@@ -9,8 +9,8 @@
 
 import { describeJobs, quoteList } from "../text.ts";
 import { StorageError } from "./errors.ts";
+import type { ClaimedJob } from "../job.ts";
 import type {
-  ClaimedJob,
   DelayedSummary,
   FinishedJob,
   JobStore,

@@ -4,6 +4,8 @@
  * table's columns at open and hand them to `timeFeatures`.
  */
 
+import type { RowTimeValues } from "../job.ts";
+
 /** The optional columns, as named in the table. */
 export const TIME_COLUMNS = ["time_run_at", "timeout", "attempts", "max_attempts"] as const;
 
@@ -69,16 +71,6 @@ export function missingForRetries(found: TimeColumnsFound): string[] {
     if (!found.columns.has(column)) missing.push(`'${column}'`);
   }
   return missing;
-}
-
-/** The values of the optional columns of one claimed row, as read (checked by the worker). */
-export interface RowTimeValues {
-  /** `timeout`, when the column exists: NULL = the config's. */
-  readonly timeout?: unknown;
-  /** `attempts` before this start, when the column exists. */
-  readonly attempts?: unknown;
-  /** `max_attempts`, when the column exists: NULL = the config's. */
-  readonly maxAttempts?: unknown;
 }
 
 /** `, attempts = attempts + 1` for a start where the table counts attempts, else nothing. */

@@ -5,7 +5,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import type { JobOutcome } from "../storage/job_store.ts";
+import type { JobOutcome } from "../job.ts";
 import type { LaunchedJob } from "./launcher.ts";
 import { setLongTimer } from "./long_timer.ts";
 

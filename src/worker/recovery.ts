@@ -1,5 +1,6 @@
 import { getLogger } from "@logtape/logtape";
-import type { FinishedJob, JobOutcome, JobStore } from "../storage/job_store.ts";
+import type { JobOutcome } from "../job.ts";
+import type { FinishedJob, JobStore } from "../storage/job_store.ts";
 import { type JobPolicies, rowNumber, TimePolicy } from "./time_policy.ts";
 
 const log = getLogger(["jobd", "worker", "recovery"]);
@@ -13,7 +14,7 @@ export const WORKER_STOPPED_NOTE =
 
 /** What recovery did, by job id. */
 export interface RecoveryReport {
-  /** Rows given back to `waiting` (claimed but never started, or requeued). */
+  /** Rows released to `waiting` (claimed but never started, or requeued). */
   requeued: number[];
   /** Rows ended as `done` / `fail` because they were running. */
   failed: number[];

@@ -8,10 +8,10 @@
 
 import { getLogger } from "@logtape/logtape";
 import { DEFAULT_JOB_POLICY, type JobPolicy } from "../config/job_policy.ts";
-import type { ClaimedJob, JobOutcome } from "../storage/job_store.ts";
+import type { ClaimedJob, JobOutcome } from "../job.ts";
 import type { TimeFeatures } from "../storage/time_columns.ts";
 import type { TimeLimit } from "./job_timeout.ts";
-import { retryDelaySeconds, whyNoRetry } from "./retry_policy.ts";
+import { retryDelaySeconds, whyNoRetry } from "./job_retry.ts";
 
 const log = getLogger(["jobd", "worker", "time"]);
 

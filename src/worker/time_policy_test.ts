@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DEFAULT_JOB_POLICY } from "../config/job_policy.ts";
-import type { ClaimedJob, JobOutcome } from "../storage/job_store.ts";
+import type { ClaimedJob, JobOutcome } from "../job.ts";
 import { NO_TIME_FEATURES, type TimeFeatures } from "../storage/time_columns.ts";
 import { rowNumber, TimePolicy } from "./time_policy.ts";
 

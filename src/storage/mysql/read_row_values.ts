@@ -1,7 +1,7 @@
 /** The per-row time values of claimed jobs: `timeout`, `attempts`, `max_attempts`. */
 
 import type { Pool, PoolConnection, RowDataPacket } from "mysql2/promise";
-import type { ClaimedJob } from "../job_store.ts";
+import type { ClaimedJob } from "../../job.ts";
 import { rowValueColumns, toRowTimeValues } from "../time_columns.ts";
 import type { MysqlContext } from "./context.ts";
 import { runQuery } from "./query.ts";

@@ -1,6 +1,6 @@
 /** The per-row time values of claimed jobs: `timeout`, `attempts`, `max_attempts`. */
 
-import type { ClaimedJob } from "../job_store.ts";
+import type { ClaimedJob } from "../../job.ts";
 import { rowValueColumns, toRowTimeValues } from "../time_columns.ts";
 import type { SqliteContext } from "./context.ts";
 

@@ -3,7 +3,7 @@
  * when. Pure functions; the worker supplies what it knows of the job.
  */
 
-import type { JobOutcome } from "../storage/job_store.ts";
+import type { JobOutcome } from "../job.ts";
 
 /** The retry keys of a target's policy (config/job_policy.ts). */
 export interface RetrySettings {

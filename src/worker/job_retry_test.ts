@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { JobOutcome } from "../storage/job_store.ts";
-import { retryDelaySeconds, type RetrySettings, whyNoRetry } from "./retry_policy.ts";
+import type { JobOutcome } from "../job.ts";
+import { retryDelaySeconds, type RetrySettings, whyNoRetry } from "./job_retry.ts";
 
 const SETTINGS: RetrySettings = {
   maxAttempts: 3,
