@@ -41,7 +41,8 @@ export const JOB_STATUSES = {
   /**
    * The launcher is running. Set by the running mark, with `time_started`,
    * before the process is spawned. Moved on by the result write (`markDone`)
-   * to `done`. Recovery: ended as `done` with result `fail` and a note in
+   * to `done`, or to `delayed` for a retry (a failed attempt with attempts
+   * left). Recovery: ended as `done` with result `fail` and a note in
    * `stderr` (never run twice behind the user's back); with
    * `recover_running = requeue`, released to `waiting` instead.
    */
