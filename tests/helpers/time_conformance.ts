@@ -207,7 +207,12 @@ export function defineTimeWorkerConformance(
     try {
       {
         await using worker = await startWorker(db, { jobDir, config: { retry_delay: 1 } });
-        await worker.script("default", "sleep 1");
+        // The jobs run until the test lets them end (at most 30 s): both are seen running
+        // however slowly this machine looks.
+        await worker.script(
+          "default",
+          'for i in $(seq 300); do [ -e "$JOB_DIR/go" ] && break; sleep 0.1; done',
+        );
         await worker.client.poll(["t1"]);
         await waitFor("both jobs running", async () => {
           const rows = await db.rows([once, twice]);
@@ -216,6 +221,7 @@ export function defineTimeWorkerConformance(
         worker.process.kill("SIGKILL");
         await worker.process.status;
       }
+      await Deno.writeTextFile(`${jobDir}/go`, "");
       await waitFor("orphaned launchers to end", async () => {
         const text = await Deno.readTextFile(`${jobDir}/events`);
         return text.includes(`end ${once}`) && text.includes(`end ${twice}`);
