@@ -145,7 +145,8 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
     name: "list-targets",
     args: "",
     summary: "The targets with their concurrency, length and paused state",
-    details: "LENGTH counts the target's running and queued jobs.",
+    details: "LENGTH counts the target's running and queued jobs. A worker with deferred jobs " +
+      "adds DELAYED (its delayed rows, as last counted), TIMEOUT and RETRIES.",
     example: "jobctl list-targets",
     parse: noArguments,
     execute: workerStatus,
