@@ -109,6 +109,8 @@ export interface WorkerConfig {
   readonly shutdownTimeout: number;
   /** `recover_running`: what start-up recovery does with a job left `running`. */
   readonly recoverRunning: RecoverRunning;
+  /** `schedules`: the job board file (src/schedule/board.ts), if any. */
+  readonly schedules?: string;
 }
 
 /**
@@ -217,6 +219,7 @@ export function parseWorkerConfig(
       oneOfType(RECOVER_RUNNING_MODES),
       DEFAULT_RECOVER_RUNNING,
     ),
+    schedules: ini.optional("schedules", nonEmpty),
   };
   if (config.masterHost !== undefined && config.masterPort === undefined) {
     throw ini.error("master_port", "is not defined: it is required with 'master_host'");
