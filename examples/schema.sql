@@ -26,3 +26,18 @@ CREATE TABLE `jobs` (
 -- ALTER TABLE `jobs`
 --   ADD COLUMN `worker` varchar(64) DEFAULT NULL,
 --   ADD KEY `worker_status_idx` (`worker`, `status`);
+
+-- Optional, for the job board (`schedules = FILE` in jobd.conf): the state of each schedule,
+-- shared by every worker that runs the board, so that each slot inserts exactly one job row
+-- however many workers there are, and a restart neither loses nor repeats a slot. The
+-- worker's database user needs SELECT, INSERT and UPDATE on it, and INSERT on the jobs table.
+CREATE TABLE `jobd_schedules` (
+  `name` varchar(64) NOT NULL,
+  `rule_hash` char(16) NOT NULL DEFAULT '',
+  `next_run_at` int(10) UNSIGNED NOT NULL,
+  `last_run_at` int(10) UNSIGNED DEFAULT NULL,
+  `last_job_id` int(10) UNSIGNED DEFAULT NULL,
+  `runs` int(10) UNSIGNED NOT NULL DEFAULT 0,
+  `paused` tinyint(1) NOT NULL DEFAULT 0,
+  PRIMARY KEY (`name`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;

@@ -30,6 +30,18 @@ CREATE TABLE "jobs" (
   "worker" TEXT DEFAULT NULL
 );
 
+-- Optional, for the job board (`schedules = FILE` in jobd.conf): the state of each schedule,
+-- shared by every worker that runs the board, so that each slot inserts exactly one job row.
+CREATE TABLE "jobd_schedules" (
+  "name" TEXT PRIMARY KEY NOT NULL,
+  "rule_hash" TEXT NOT NULL DEFAULT '',
+  "next_run_at" INTEGER NOT NULL,
+  "last_run_at" INTEGER DEFAULT NULL,
+  "last_job_id" INTEGER DEFAULT NULL,
+  "runs" INTEGER NOT NULL DEFAULT 0,
+  "paused" INTEGER NOT NULL DEFAULT 0
+);
+
 CREATE INDEX "status_target_idx" ON "jobs" ("status", "target", "id");
 
 CREATE INDEX "worker_status_idx" ON "jobs" ("worker", "status");

@@ -10,6 +10,8 @@ import { ReadBufferPool } from "./output_capture.ts";
 import { MasterLink } from "./master_link.ts";
 import { recoverLeftBehind } from "./recovery.ts";
 import { Worker } from "./worker.ts";
+import { JobBoard } from "../schedule/job_board.ts";
+import { scheduleHandlers } from "../schedule/requests.ts";
 
 const log = getLogger(["jobd", "worker"]);
 
@@ -50,6 +52,7 @@ export class WorkerDaemon {
   #store: JobStore;
   #masterLink: MasterLink | undefined;
   #config: WorkerConfig;
+  #board: JobBoard | undefined;
   readonly #readBuffers: ReadBufferPool;
 
   private constructor(
@@ -76,6 +79,7 @@ export class WorkerDaemon {
     const launcher = launcherSettings(config, readBuffers);
     const store = await openJobStore(config);
     let server: Server | undefined;
+    let board: JobBoard | undefined;
     try {
       await recoverLeftBehind(store, config.recoverRunning);
       let masterLink: MasterLink | undefined;
@@ -85,9 +89,20 @@ export class WorkerDaemon {
         fetchLimit: config.fetchLimit,
         launcher,
         pollInterval: config.pollInterval,
-        onTargetsChanged: () => masterLink?.updateTargets(),
+        onTargetsChanged: () => {
+          masterLink?.updateTargets();
+          board?.targetsChanged();
+        },
       });
-      const handlers = workerHandlers(worker);
+      // The job board inserts rows; the firing worker claims them and pokes the others.
+      board = await JobBoard.open(config, {
+        serves: (target) => worker.targets.has(target),
+        onInserted: (target) => {
+          worker.poll([target]);
+          masterLink?.poke([target]);
+        },
+      });
+      const handlers = { ...workerHandlers(worker), ...scheduleHandlers(() => board) };
       server = Server.listen({
         hostname: config.host,
         port: config.port,
@@ -96,6 +111,7 @@ export class WorkerDaemon {
         alwaysAllowLocalhost: config.alwaysAllowLocalhost,
       });
       const daemon = new WorkerDaemon(config, store, worker, server, readBuffers);
+      daemon.#board = board;
       if (config.masterHost !== undefined && config.masterPort !== undefined) {
         masterLink = new MasterLink({
           host: config.masterHost,
@@ -119,6 +135,7 @@ export class WorkerDaemon {
       return daemon;
     } catch (error) {
       await server?.close(0);
+      await board?.close();
       await store.close();
       throw error;
     }
@@ -142,6 +159,7 @@ export class WorkerDaemon {
       this.worker.shutdown(this.#config.shutdownTimeout),
       this.server.stopListening(),
       this.#masterLink?.stop(),
+      this.#board?.close(),
     ]);
     // Clients' connections stay open until their run-manual answers are out.
     await this.server.close();
@@ -191,6 +209,9 @@ export class WorkerDaemon {
         });
       }
     }
+    this.#board?.reload(next).catch((error) => {
+      log.error("Job board reload failed: {error}", { error: String(error) });
+    });
     this.#config = { ...next, ...pick(old, needRestart) };
     log.info("Config reloaded");
   }
