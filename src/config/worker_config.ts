@@ -219,7 +219,7 @@ export function parseWorkerConfig(
       oneOfType(RECOVER_RUNNING_MODES),
       DEFAULT_RECOVER_RUNNING,
     ),
-    schedules: ini.optional("schedules", nonEmpty),
+    ...optionalEntry("schedules", ini.optional("schedules", nonEmpty)),
   };
   if (config.masterHost !== undefined && config.masterPort === undefined) {
     throw ini.error("master_port", "is not defined: it is required with 'master_host'");
@@ -231,6 +231,11 @@ export function parseWorkerConfig(
     ini.warn("launcher", "has no '{id}': every job runs the same command");
   }
   return { config, warnings: doc.warnings() };
+}
+
+/** `{ key: value }`, or nothing when the value is absent (so configs without the key stay equal). */
+function optionalEntry<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : { [key]: value } as { [P in K]?: V };
 }
 
 function readStorage(ini: ConfigSection): StorageConfig {

@@ -1,0 +1,114 @@
+/**
+ * The job board's requests on the master (SPEC D1): the master has no board
+ * of its own, so `schedules` asks every registered worker and merges their
+ * answers by schedule name, and `schedule-run` / `-pause` / `-resume` go to
+ * one worker whose board has the schedule and which serves its target.
+ *
+ * @module
+ */
+
+import { RequestError } from "../net/errors.ts";
+import type { Handlers } from "../net/server.ts";
+import {
+  readScheduleName,
+  type ScheduleInfo,
+  ScheduleRequest,
+  type SchedulesResult,
+} from "../schedule/requests.ts";
+import { workerFailure } from "./fan_out.ts";
+import type { RegisteredWorker, WorkerRegistry } from "./registry.ts";
+import { FORWARD_TIMEOUT } from "./timeouts.ts";
+
+/** The master's `schedules` answer: the merged list, and the workers that did not answer. */
+export interface MasterSchedulesResult extends SchedulesResult {
+  errors?: Record<string, string>;
+}
+
+interface Listing {
+  worker: RegisteredWorker;
+  schedules: ScheduleInfo[];
+}
+
+/** Asks every worker for its schedules. */
+async function listAll(
+  registry: WorkerRegistry,
+): Promise<{ listings: Listing[]; errors: Record<string, string> }> {
+  const errors: Record<string, string> = {};
+  const answers = await Promise.all(registry.workers.map(async (worker) => {
+    try {
+      const data = await worker.client.request(ScheduleRequest.List, {}, {
+        timeout: FORWARD_TIMEOUT,
+      }) as SchedulesResult;
+      if (!Array.isArray(data?.schedules)) throw new Error("the answer has no schedules list");
+      return { worker, schedules: data.schedules };
+    } catch (error) {
+      errors[worker.name] = workerFailure(worker, error);
+      return undefined;
+    }
+  }));
+  return { listings: answers.filter((answer) => answer !== undefined), errors };
+}
+
+/**
+ * Merges the workers' lists: one entry per name, from a worker that serves
+ * the target when there is one, with every worker whose board has it.
+ */
+export function mergeSchedules(listings: readonly Listing[]): ScheduleInfo[] {
+  const merged = new Map<string, ScheduleInfo>();
+  for (const { worker, schedules } of listings) {
+    for (const schedule of schedules) {
+      const known = merged.get(schedule.name);
+      const workers = [...known?.workers ?? [], worker.name];
+      if (known === undefined || (!known.served && schedule.served)) {
+        merged.set(schedule.name, { ...schedule, workers });
+      } else {
+        known.workers = workers;
+      }
+    }
+  }
+  for (const schedule of merged.values()) {
+    if (schedule.served) delete schedule.problem;
+    else schedule.problem = `no worker serves target '${schedule.target}'`;
+  }
+  return [...merged.values()];
+}
+
+/** Sends a request about one schedule to a worker that runs it. */
+async function forward(
+  registry: WorkerRegistry,
+  type: string,
+  name: string,
+): Promise<unknown> {
+  const { listings } = await listAll(registry);
+  let listed: ScheduleInfo | undefined;
+  for (const { worker, schedules } of listings) {
+    const schedule = schedules.find((candidate) => candidate.name === name);
+    if (schedule === undefined) continue;
+    listed = schedule;
+    if (schedule.served) {
+      return await worker.client.request(type, { name }, { timeout: FORWARD_TIMEOUT });
+    }
+  }
+  if (listed !== undefined) {
+    throw new RequestError(
+      `schedule '${name}': no worker serves its target '${listed.target}'`,
+    );
+  }
+  throw new RequestError(`schedule '${name}' not found`);
+}
+
+/** The master's handlers of the board's requests. */
+export function masterScheduleHandlers(registry: WorkerRegistry): Handlers {
+  return {
+    [ScheduleRequest.List]: async (): Promise<MasterSchedulesResult> => {
+      const { listings, errors } = await listAll(registry);
+      const schedules = mergeSchedules(listings);
+      return Object.keys(errors).length > 0 ? { schedules, errors } : { schedules };
+    },
+    [ScheduleRequest.Run]: (data) => forward(registry, ScheduleRequest.Run, readScheduleName(data)),
+    [ScheduleRequest.Pause]: (data) =>
+      forward(registry, ScheduleRequest.Pause, readScheduleName(data)),
+    [ScheduleRequest.Resume]: (data) =>
+      forward(registry, ScheduleRequest.Resume, readScheduleName(data)),
+  };
+}
