@@ -1,6 +1,7 @@
 -- The jobs table of jobd (SPEC A4). Applications insert rows with status 'waiting'
 -- (run in the background after a poke or poll) or 'manual' (run on a run-manual request);
--- jobd never inserts or deletes rows. You may add columns, widen `target` or make it an ENUM.
+-- jobd never deletes rows (it inserts only for the job board, below). You may add columns,
+-- widen `target` or make it an ENUM.
 -- Name the table as `mysql_table` in jobd.conf (default: jobs).
 
 CREATE TABLE `jobs` (

@@ -1,7 +1,8 @@
 -- The jobs table of jobd for `storage = sqlite` (SPEC A4, in SQLite's dialect): the same
 -- columns, statuses and index as schema.sql. Applications insert rows with status 'waiting'
 -- (run in the background after a poke or poll) or 'manual' (run on a run-manual request);
--- jobd never inserts or deletes rows, and never creates this table. Create it once:
+-- jobd never deletes rows (it inserts only for the job board) nor creates this table.
+-- Create it once:
 --
 --   sqlite3 /var/lib/jobd/jobs.db < examples/schema.sqlite.sql
 --

@@ -34,6 +34,7 @@ Config keys (* = required):
   poll_interval                seconds between the worker's own polls, 0 = off (default ${d.DEFAULT_POLL_INTERVAL})
   shutdown_timeout             seconds running jobs get on SIGTERM/SIGINT (default ${d.DEFAULT_SHUTDOWN_TIMEOUT})
   recover_running              fail or requeue: jobs left running by a crash (default ${d.DEFAULT_RECOVER_RUNNING})
+  schedules                    a job board file: recurring jobs (README "The job board")
   log_file, log_level_file, log_level_console   trace|debug|info|warn|error (default ${d.DEFAULT_LOG_LEVEL})
   [targets]                    one 'name = concurrency' line per target
 

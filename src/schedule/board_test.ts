@@ -109,3 +109,17 @@ Deno.test("set. columns are checked against the jobs table", () => {
     ["b.ini: 'set.owner' in [a] names a column the table 'jobs' lacks"],
   );
 });
+
+Deno.test("the board of examples/jobd-board.ini (README's) reads as described", async () => {
+  const file = new URL("../../examples/jobd-board.ini", import.meta.url);
+  const board = parseBoard(await Deno.readTextFile(file), "jobd-board.ini");
+  assert.deepEqual(board.schedules.map((s) => [s.name, s.target, s.rule.text]), [
+    ["nightly-cleanup", "maintenance", "cron 30 2 * * * (Europe/Berlin)"],
+    ["weekday-report", "reports", "cron */15 * * * 1-5 (America/New_York)"],
+    ["feed-poller", "fetch", "every 10s, ×1.15 after each run up to 10m"],
+  ]);
+  assert.deepEqual(board.schedules[1].set, { priority: "5" });
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  const example = await Deno.readTextFile(file);
+  assert.ok(readme.includes(example.slice(example.indexOf("; Clean up"))), "README shows it");
+});

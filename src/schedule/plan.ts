@@ -7,32 +7,10 @@
  * @module
  */
 
+import type { FirePlan, ScheduleState } from "../storage/schedule_store.ts";
 import type { Schedule } from "./board.ts";
 
-/** A schedule's row in `jobd_schedules`. Times are unix seconds. */
-export interface ScheduleState {
-  readonly name: string;
-  /** The hash of the rule the row was made for. */
-  readonly ruleHash: string;
-  /** The next slot to run. */
-  readonly nextRunAt: number;
-  /** The slot of the last run (or the time of the last `schedule-run`). */
-  readonly lastRunAt: number | null;
-  readonly lastJobId: number | null;
-  /** Runs by the rule so far (`schedule-run` is not counted). */
-  readonly runs: number;
-  readonly paused: boolean;
-}
-
-/** What a firing does. */
-export interface FirePlan {
-  /** The slots that get one `waiting` row each, oldest first. */
-  readonly slots: readonly number[];
-  /** The new `next_run_at`. */
-  readonly nextRunAt: number;
-  /** Slots that passed without a row (missed, paused, overlapping). */
-  readonly passed: number;
-}
+export type { FirePlan, ScheduleState };
 
 /**
  * A slot reached at most this many seconds after its time is on time; an

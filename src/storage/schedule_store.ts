@@ -10,7 +10,6 @@
  * @module
  */
 
-import type { FirePlan, ScheduleState } from "../schedule/plan.ts";
 import { StorageError } from "./errors.ts";
 
 /** The table of schedule state. */
@@ -26,6 +25,31 @@ export const SCHEDULE_COLUMNS = [
   "runs",
   "paused",
 ] as const;
+
+/** A schedule's row in `jobd_schedules`. Times are unix seconds. */
+export interface ScheduleState {
+  readonly name: string;
+  /** The hash of the rule the row was made for. */
+  readonly ruleHash: string;
+  /** The next slot to run. */
+  readonly nextRunAt: number;
+  /** The slot of the last run (or the time of the last `schedule-run`). */
+  readonly lastRunAt: number | null;
+  readonly lastJobId: number | null;
+  /** Runs by the rule so far (`schedule-run` is not counted). */
+  readonly runs: number;
+  readonly paused: boolean;
+}
+
+/** What a firing does. */
+export interface FirePlan {
+  /** The slots that get one `waiting` row each, oldest first. */
+  readonly slots: readonly number[];
+  /** The new `next_run_at`. */
+  readonly nextRunAt: number;
+  /** Slots that passed without a row (missed, paused, overlapping). */
+  readonly passed: number;
+}
 
 /** Statuses of a job that has not finished: `overlap = skip` lets slots pass while one is. */
 export const OPEN_STATUSES: ReadonlySet<string> = new Set([
