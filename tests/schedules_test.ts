@@ -231,3 +231,21 @@ cron = 0 25 * * *
   assert.match(output(), /'set\.no_such_column' in \[a\] names a column the table 'jobs' lacks/);
   assert.deepEqual((await schedules(worker.client)).schedules.map((s) => s.name), ["a"]);
 });
+
+Deno.test("schedules: a row the table refuses is logged with the schedule's name once per slot, not in a loop", async () => {
+  await using db = await openTestDatabase();
+  await db.query("ALTER TABLE jobs ADD COLUMN priority INT NOT NULL DEFAULT 0");
+  const board = await boardFile("[bad]\ntarget = t1\nevery = 1s\nset.priority = high\n");
+  await using worker = await startWorker(db, { config: { schedules: board } });
+  const failures = () =>
+    worker.process.stderrSoFar.match(/Schedule bad: cannot insert its job row/g)?.length ?? 0;
+  await waitFor("a failed insert", () => failures() >= 1);
+  const first = Date.now();
+  await sleep(3000);
+  const seconds = (Date.now() - first) / 1000;
+  assert.ok(failures() <= seconds + 2, `${failures()} failures in ${seconds} s: one per slot`);
+  assert.ok(failures() >= 2, "tried again at the next slots");
+  assert.equal((await db.rows()).length, 0);
+  assert.equal((await stateOf(db, "bad"))?.runs, 0);
+  assert.ok((await worker.client.status()).targets.t1, "the worker runs on");
+});

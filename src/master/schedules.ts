@@ -29,6 +29,14 @@ interface Listing {
   schedules: ScheduleInfo[];
 }
 
+/** Whether a worker's entry has what the master reads of it (the rest is passed on as it is). */
+function isScheduleInfo(value: unknown): value is ScheduleInfo {
+  const entry = value as Partial<ScheduleInfo> | null;
+  return typeof entry === "object" && entry !== null && typeof entry.name === "string" &&
+    entry.name.length <= 64 && typeof entry.target === "string" &&
+    typeof entry.served === "boolean";
+}
+
 /** Asks every worker for its schedules. */
 async function listAll(
   registry: WorkerRegistry,
@@ -40,7 +48,7 @@ async function listAll(
         timeout: FORWARD_TIMEOUT,
       }) as SchedulesResult;
       if (!Array.isArray(data?.schedules)) throw new Error("the answer has no schedules list");
-      return { worker, schedules: data.schedules };
+      return { worker, schedules: data.schedules.filter(isScheduleInfo) };
     } catch (error) {
       errors[worker.name] = workerFailure(worker, error);
       return undefined;
