@@ -61,7 +61,9 @@ async function listAll(
  * Merges the workers' lists: one entry per name, from a worker that serves
  * the target when there is one, with every worker whose board has it.
  */
-export function mergeSchedules(listings: readonly Listing[]): ScheduleInfo[] {
+export function mergeSchedules(
+  listings: readonly { worker: { name: string }; schedules: readonly ScheduleInfo[] }[],
+): ScheduleInfo[] {
   const merged = new Map<string, ScheduleInfo>();
   for (const { worker, schedules } of listings) {
     for (const schedule of schedules) {
