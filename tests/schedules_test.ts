@@ -68,6 +68,9 @@ Deno.test("schedules: two workers on one board run each slot of every = 1s exact
   assert.equal(rows.length, 3, "exactly 3 rows");
   const counts = startCounts([...await first.events(), ...await second.events()]);
   assert.deepEqual([...counts.values()], [1, 1, 1], "each job ran once");
+  const [created] = await db.query("SELECT MAX(time_created) AS at FROM jobs");
+  const state = (await stateOf(db, "tick"))!;
+  assert.ok(Number(created.at) - state.last_run_at! <= 3, "the last slot fired on time");
   const listed = (await schedules(first.client)).schedules[0];
   assert.equal(listed.runs, 3);
   assert.equal(listed.finished, true);
