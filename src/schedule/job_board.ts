@@ -37,6 +37,9 @@ export class JobBoard {
   #scheduler: Scheduler | undefined;
   #board: Board | undefined;
   #file: string | undefined;
+  #closed = false;
+  /** Loads run one at a time (two quick SIGHUPs). */
+  #loading: Promise<unknown> = Promise.resolve();
 
   private constructor(hooks: JobBoardHooks) {
     this.#hooks = hooks;
@@ -66,11 +69,18 @@ export class JobBoard {
    * Loads the board again (SIGHUP). Returns whether the new board is in
    * use; a board with problems keeps the running one.
    */
-  async reload(config: WorkerConfig): Promise<boolean> {
+  reload(config: WorkerConfig): Promise<boolean> {
+    const loaded = this.#loading.then(() => this.#load(config));
+    this.#loading = loaded.catch(() => {});
+    return loaded;
+  }
+
+  async #load(config: WorkerConfig): Promise<boolean> {
+    if (this.#closed) return false;
     const file = config.schedules;
     if (file === undefined) {
       if (this.#board !== undefined) log.info("The job board is no longer configured; stopped it");
-      await this.close();
+      await this.#stop();
       this.#board = undefined;
       return true;
     }
@@ -169,8 +179,14 @@ export class JobBoard {
     return "ok";
   }
 
-  /** Stops the timer and closes the store. */
+  /** Stops the timer and closes the store, for good (shutdown). */
   async close(): Promise<void> {
+    this.#closed = true;
+    await this.#loading;
+    await this.#stop();
+  }
+
+  async #stop(): Promise<void> {
     await this.#scheduler?.stop();
     this.#scheduler = undefined;
     await this.#store?.close();

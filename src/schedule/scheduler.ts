@@ -89,7 +89,14 @@ export class Scheduler {
     if (this.#stopped) return;
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#tick = this.#tick.then(() => this.#run());
+    this.#tick = this.#tick.then(() => this.#run()).catch((error) => {
+      // A bug, not a database error (those are caught per schedule): look again a bit later.
+      log.error("The job board's timer failed: {error}", { error: messageOf(error) });
+      if (!this.#stopped) {
+        clearTimeout(this.#timer);
+        this.#timer = setTimeout(() => this.wake(), PREPARE_RETRY_SECONDS * 1000);
+      }
+    });
   }
 
   /** Stops the timer and waits for a firing in progress. */
