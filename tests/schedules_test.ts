@@ -11,9 +11,9 @@ import type { WorkerClient } from "../src/net/client.ts";
 import { ScheduleRequest, type SchedulesResult } from "../src/schedule/requests.ts";
 import { openTestDatabase, type TestDatabase } from "./helpers/database.ts";
 import { peakConcurrency, startCounts } from "./helpers/launcher_events.ts";
-import { waitFor } from "./helpers/processes.ts";
+import { freePort, runProgram, waitFor } from "./helpers/processes.ts";
 import { openTestSqliteDatabase, type TestSqliteDatabase } from "./helpers/sqlite_database.ts";
-import { startWorker, waitForDone } from "./helpers/worker.ts";
+import { startWorker, waitForDone, workerConfig } from "./helpers/worker.ts";
 
 interface StateRow {
   next_run_at: number;
@@ -251,4 +251,23 @@ Deno.test("schedules: a row the table refuses is logged with the schedule's name
   assert.equal((await db.rows()).length, 0);
   assert.equal((await stateOf(db, "bad"))?.runs, 0);
   assert.ok((await worker.client.status()).targets.t1, "the worker runs on");
+});
+
+Deno.test("schedules: a worker asked for a board on a database without jobd_schedules does not start", async () => {
+  await using db = await openTestSqliteDatabase();
+  await db.query("DROP TABLE jobd_schedules");
+  const board = await boardFile("[a]\ntarget = t1\nevery = 1h\n");
+  const dir = await Deno.makeTempDir({ prefix: "jobd-board-" });
+  try {
+    const configPath = `${dir}/jobd.conf`;
+    await Deno.writeTextFile(
+      configPath,
+      workerConfig(db, freePort(), dir, { config: { schedules: board } }),
+    );
+    const { code, stderr } = await runProgram("jobd", ["--config", configPath]);
+    assert.equal(code, 1);
+    assert.match(stderr, /the job board needs the table 'jobd_schedules' in SQLite file/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -46,11 +46,14 @@ export class JobBoard {
   }
 
   /**
-   * Loads the board of `config.schedules`, if any. Never throws: a board
-   * that cannot be used is logged and left out.
+   * Loads the board of `config.schedules`, if any. A board with problems is
+   * logged and left out; but a config that asks for a board on a database
+   * without `jobd_schedules` (SPEC D: a feature's table missing) throws the
+   * `StorageError` naming it, which stops the worker at start-up.
    */
   static async open(config: WorkerConfig, hooks: JobBoardHooks): Promise<JobBoard> {
     const board = new JobBoard(hooks);
+    if (config.schedules !== undefined) board.#store = await openScheduleStore(config);
     await board.reload(config);
     return board;
   }
