@@ -20,3 +20,4 @@ export {
   RequestTimeoutError,
 } from "./net/errors.ts";
 export type * from "./protocol/requests.ts";
+export type * from "./schedule/requests.ts";
