@@ -15,7 +15,7 @@ import type { WorkerConfig } from "../config/worker_config.ts";
 import { RequestError } from "../net/errors.ts";
 import { openScheduleStore } from "../storage/open_schedule_store.ts";
 import type { ScheduleStore } from "../storage/schedule_store.ts";
-import { type Board, BoardError, checkSetColumns, parseBoard, type Schedule } from "./board.ts";
+import type { Board, BoardError, Schedule } from "./board.ts";
 import { firstSlot, isFinished, type ScheduleState } from "./plan.ts";
 import { Scheduler } from "./scheduler.ts";
 import type { ScheduleInfo } from "./requests.ts";
@@ -89,6 +89,8 @@ export class JobBoard {
     }
     try {
       const text = await readConfigFile(file);
+      // Loaded with the first board: a worker without one never loads the cron parser.
+      const { BoardError, checkSetColumns, parseBoard } = await import("./board.ts");
       const board = parseBoard(text, file);
       this.#store ??= await openScheduleStore(config);
       const problems = checkSetColumns(board, await this.#store.jobColumns(), config.storage.table);
@@ -103,9 +105,11 @@ export class JobBoard {
       });
       return true;
     } catch (error) {
-      const problems = error instanceof BoardError ? error.problems.map((p) => p.message) : [
-        error instanceof ConfigError ? error.message : `${file}: ${messageOf(error)}`,
-      ];
+      const problems = error instanceof Error && error.name === "BoardError"
+        ? (error as BoardError).problems.map((p) => p.message)
+        : [
+          error instanceof ConfigError ? error.message : `${file}: ${messageOf(error)}`,
+        ];
       for (const problem of problems) log.error("Job board: {problem}", { problem });
       log.error("The job board {file} is not used: {count} problem(s){keeping}", {
         file,
