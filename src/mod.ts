@@ -12,7 +12,13 @@
  * @module
  */
 
-export { type ConnectOptions, MasterClient, type Requester, WorkerClient } from "./net/client.ts";
+export {
+  type ConnectOptions,
+  MasterClient,
+  type Requester,
+  type RequestOptions,
+  WorkerClient,
+} from "./net/client.ts";
 export {
   ConnectError,
   ConnectionClosedError,
@@ -20,4 +26,3 @@ export {
   RequestTimeoutError,
 } from "./net/errors.ts";
 export type * from "./protocol/requests.ts";
-export type * from "./schedule/requests.ts";

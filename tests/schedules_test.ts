@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import type { WorkerClient } from "../src/net/client.ts";
-import { ScheduleRequest, type SchedulesResult } from "../src/schedule/requests.ts";
+import type { SchedulesResult } from "../src/protocol/requests.ts";
 import { openTestDatabase, type TestDatabase } from "./helpers/database.ts";
 import { peakConcurrency, startCounts } from "./helpers/launcher_events.ts";
 import { freePort, runProgram, waitFor } from "./helpers/processes.ts";
@@ -48,7 +48,7 @@ async function boardFile(text: string): Promise<string> {
 }
 
 function schedules(client: WorkerClient): Promise<SchedulesResult> {
-  return client.request(ScheduleRequest.List) as Promise<SchedulesResult>;
+  return client.schedules();
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -98,7 +98,7 @@ Deno.test("schedules: a worker killed between slots and restarted loses and repe
     "two more runs",
     async () => ((await stateOf(db, "tick"))?.runs ?? 0) >= runsAtRestart + 2,
   );
-  await restarted.client.request(ScheduleRequest.Pause, { name: "tick" });
+  await restarted.client.schedulePause("tick");
   const state = (await stateOf(db, "tick"))!;
   const rows = await db.rows();
   assert.equal(rows.length, state.runs, "one row per run");
@@ -146,7 +146,7 @@ Deno.test("schedules: overlap = skip runs no slot while the last job still runs"
   await using worker = await startWorker(db, { targets: { t1: 3 }, config: { schedules: board } });
   await worker.script("default", "sleep 2.5");
   await waitFor("two runs", async () => ((await stateOf(db, "slow"))?.runs ?? 0) >= 2, 60);
-  await worker.client.request(ScheduleRequest.Pause, { name: "slow" });
+  await worker.client.schedulePause("slow");
   const rows = await db.rows();
   await waitForDone(db, rows.map((row) => row.id));
   assert.equal(peakConcurrency(await worker.events()), 1, "never two runs at once");
@@ -179,29 +179,27 @@ every = 1h
   assert.equal(listed[1].problem, "this worker does not serve target 'other'");
   assert.ok(listed[0].nextRunAt! > Date.now() / 1000);
 
-  const { id } = await worker.client.request(ScheduleRequest.Run, { name: "nightly" }) as {
-    id: number;
-  };
+  const { id } = await worker.client.scheduleRun("nightly");
   const [row] = await waitForDone(db, [id]);
   assert.equal(row.result, "ok", "schedule-run inserted a row, and the worker ran it at once");
-  await worker.client.request(ScheduleRequest.Pause, { name: "nightly" });
+  await worker.client.schedulePause("nightly");
   assert.equal((await stateOf(db, "nightly"))?.paused, 1);
-  await worker.client.request(ScheduleRequest.Resume, { name: "nightly" });
+  await worker.client.scheduleResume("nightly");
   assert.equal((await stateOf(db, "nightly"))?.paused, 0);
   const after = (await schedules(worker.client)).schedules[0];
   assert.equal(after.lastJobId, id);
   assert.equal(after.runs, 0, "schedule-run is outside the rule");
 
   await assert.rejects(
-    worker.client.request(ScheduleRequest.Run, { name: "missing" }),
+    worker.client.scheduleRun("missing"),
     /schedule 'missing' not found/,
   );
   await assert.rejects(
-    worker.client.request(ScheduleRequest.Run, { name: "elsewhere" }),
+    worker.client.scheduleRun("elsewhere"),
     /schedule 'elsewhere' is for target 'other', which this worker does not serve/,
   );
   await assert.rejects(
-    worker.client.request(ScheduleRequest.Pause, {}),
+    worker.client.request("schedule-pause", {}),
     /missing required field name/,
   );
 });

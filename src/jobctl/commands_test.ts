@@ -24,7 +24,7 @@ function refused(mode: "worker" | "master", name: string, args: string[]): Usage
 /** The job board's commands, the same for the worker and the master (schedule_commands.ts). */
 const SCHEDULE_COMMAND_NAMES = ["schedules", "schedule-run", "schedule-pause", "schedule-resume"];
 
-Deno.test("the worker has the commands of SPEC A7 and the rest of its requests", () => {
+Deno.test("the worker has the commands of the older jobctl and the rest of its requests", () => {
   assert.deepEqual(WORKER_COMMANDS.map((c) => c.name), [
     "list-targets",
     "memory-usage",
@@ -41,7 +41,7 @@ Deno.test("the worker has the commands of SPEC A7 and the rest of its requests",
   ]);
 });
 
-Deno.test("the master has the commands of SPEC A7 and the rest of its requests", () => {
+Deno.test("the master has the commands of the older jobctl and the rest of its requests", () => {
   assert.deepEqual(MASTER_COMMANDS.map((c) => c.name), [
     "list-workers",
     "memory-usage",

@@ -32,6 +32,7 @@ import { commandHelp, ExitCode, programHelp } from "./help.ts";
 import { PromptCancelledError, promptPassword } from "./password.ts";
 import type { Style } from "./table.ts";
 import { UsageError } from "./usage_error.ts";
+import { messageOf } from "../text.ts";
 
 const log = jobdLogger("jobctl");
 
@@ -165,10 +166,6 @@ async function connect(settings: Settings): Promise<WorkerClient | MasterClient>
   }
 }
 
-function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 async function runCommand(
   line: Extract<CommandLine, { action: "run" }>,
   env: JobctlEnvironment,
@@ -206,7 +203,7 @@ async function runCommand(
     client = await connect(settings);
   } catch (error) {
     if (!(error instanceof ConnectError || error instanceof ConnectTimeoutError)) throw error;
-    const detail = error instanceof ConnectError ? reason(error.cause) : error.message;
+    const detail = error instanceof ConnectError ? messageOf(error.cause) : error.message;
     env.stderr(`jobctl: cannot connect to ${daemonName(settings)}: ${detail}\n`);
     return ExitCode.Unreachable;
   }

@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { ScheduleInfo, ScheduleRunResult } from "../schedule/requests.ts";
-import { ScheduleRequest } from "../schedule/requests.ts";
+import type { ScheduleInfo, ScheduleRunResult } from "../protocol/requests.ts";
+import { isPlainObject } from "../text.ts";
 import { type Command, defineCommand, type Mode, UnexpectedAnswerError } from "./command.ts";
 import { pausedCell, resultColor } from "./format.ts";
 import { type Cell, type Column, formatTable, type Style } from "./table.ts";
@@ -77,11 +77,17 @@ function oneName(args: readonly string[], command: string): string {
 function schedulesOf(
   data: unknown,
 ): { schedules: ScheduleInfo[]; errors?: Record<string, string> } {
-  const record = data as { schedules?: unknown; errors?: unknown } | null;
-  if (typeof record !== "object" || record === null || !Array.isArray(record.schedules)) {
+  if (!isPlainObject(data) || !Array.isArray(data.schedules)) {
     throw new UnexpectedAnswerError("expected a list of schedules");
   }
-  return record as { schedules: ScheduleInfo[]; errors?: Record<string, string> };
+  return data as { schedules: ScheduleInfo[]; errors?: Record<string, string> };
+}
+
+function insertedOf(data: unknown): ScheduleRunResult {
+  if (!isPlainObject(data) || !Number.isSafeInteger(data.id)) {
+    throw new UnexpectedAnswerError("expected the id of the inserted job");
+  }
+  return data as unknown as ScheduleRunResult;
 }
 
 /** The board's commands of `mode`. */
@@ -108,7 +114,7 @@ function scheduleCommands<M extends Mode>(mode: M): Command<M>[] {
           });
         }
       },
-      execute: async (client) => schedulesOf(await client.request(ScheduleRequest.List)),
+      execute: async (client) => schedulesOf(await client.schedules()),
       render: (data, _, style) => {
         const errors = Object.entries(data.errors ?? {}).map(([w, text]) => `${w}: ${text}\n`);
         return {
@@ -125,8 +131,7 @@ function scheduleCommands<M extends Mode>(mode: M): Command<M>[] {
         "at once; the rule's next slot stays as it was.",
       example: `jobctl ${flag}schedule-run nightly-cleanup`,
       parse: oneName,
-      execute: async (client, name) =>
-        await client.request(ScheduleRequest.Run, { name }) as ScheduleRunResult,
+      execute: async (client, name) => insertedOf(await client.scheduleRun(name)),
       render: (data, name) => ({ text: `Schedule '${name}' inserted job ${data.id}\n` }),
     }),
     defineCommand(mode, {
@@ -135,7 +140,7 @@ function scheduleCommands<M extends Mode>(mode: M): Command<M>[] {
       summary: "Pause a schedule: its slots pass unrun (kept across restarts)",
       example: `jobctl ${flag}schedule-pause nightly-cleanup`,
       parse: oneName,
-      execute: (client, name) => client.request(ScheduleRequest.Pause, { name }),
+      execute: (client, name) => client.schedulePause(name),
       render: (_, name) => ({ text: `Paused schedule '${name}'\n` }),
     }),
     defineCommand(mode, {
@@ -144,7 +149,7 @@ function scheduleCommands<M extends Mode>(mode: M): Command<M>[] {
       summary: "Resume a paused schedule from its next slot",
       example: `jobctl ${flag}schedule-resume nightly-cleanup`,
       parse: oneName,
-      execute: (client, name) => client.request(ScheduleRequest.Resume, { name }),
+      execute: (client, name) => client.scheduleResume(name),
       render: (_, name) => ({ text: `Resumed schedule '${name}'\n` }),
     }),
   ];

@@ -8,21 +8,19 @@
  */
 
 import { RequestError } from "../net/errors.ts";
+import type { WorkerClient } from "../net/client.ts";
 import type { Handlers } from "../net/server.ts";
 import {
-  readScheduleName,
+  MasterRequest,
+  type MasterSchedulesResult,
+  MAX_SCHEDULE_NAME_LENGTH,
   type ScheduleInfo,
-  ScheduleRequest,
-  type SchedulesResult,
-} from "../schedule/requests.ts";
+} from "../protocol/requests.ts";
+import { readScheduleName } from "../protocol/validate.ts";
+import { isPlainObject } from "../text.ts";
 import { workerFailure } from "./fan_out.ts";
 import type { RegisteredWorker, WorkerRegistry } from "./registry.ts";
 import { FORWARD_TIMEOUT } from "./timeouts.ts";
-
-/** The master's `schedules` answer: the merged list, and the workers that did not answer. */
-export interface MasterSchedulesResult extends SchedulesResult {
-  errors?: Record<string, string>;
-}
 
 interface Listing {
   worker: RegisteredWorker;
@@ -31,10 +29,9 @@ interface Listing {
 
 /** Whether a worker's entry has what the master reads of it (the rest is passed on as it is). */
 function isScheduleInfo(value: unknown): value is ScheduleInfo {
-  const entry = value as Partial<ScheduleInfo> | null;
-  return typeof entry === "object" && entry !== null && typeof entry.name === "string" &&
-    entry.name.length <= 64 && typeof entry.target === "string" &&
-    typeof entry.served === "boolean";
+  return isPlainObject(value) && typeof value.name === "string" &&
+    value.name.length <= MAX_SCHEDULE_NAME_LENGTH && typeof value.target === "string" &&
+    typeof value.served === "boolean";
 }
 
 /** Asks every worker for its schedules. */
@@ -44,10 +41,10 @@ async function listAll(
   const errors: Record<string, string> = {};
   const answers = await Promise.all(registry.workers.map(async (worker) => {
     try {
-      const data = await worker.client.request(ScheduleRequest.List, {}, {
-        timeout: FORWARD_TIMEOUT,
-      }) as SchedulesResult;
-      if (!Array.isArray(data?.schedules)) throw new Error("the answer has no schedules list");
+      const data: unknown = await worker.client.schedules({ timeout: FORWARD_TIMEOUT });
+      if (!isPlainObject(data) || !Array.isArray(data.schedules)) {
+        throw new Error("the answer has no schedules list");
+      }
       return { worker, schedules: data.schedules.filter(isScheduleInfo) };
     } catch (error) {
       errors[worker.name] = workerFailure(worker, error);
@@ -83,12 +80,12 @@ export function mergeSchedules(
   return [...merged.values()];
 }
 
-/** Sends a request about one schedule to a worker that runs it. */
-async function forward(
+/** Sends a request about schedule `name` (through `send`) to a worker that runs it. */
+async function forward<T>(
   registry: WorkerRegistry,
-  type: string,
   name: string,
-): Promise<unknown> {
+  send: (client: WorkerClient) => Promise<T>,
+): Promise<T> {
   const { listings } = await listAll(registry);
   let listed: ScheduleInfo | undefined;
   for (const { worker, schedules } of listings) {
@@ -96,7 +93,7 @@ async function forward(
     if (schedule === undefined) continue;
     listed = schedule;
     if (schedule.served) {
-      return await worker.client.request(type, { name }, { timeout: FORWARD_TIMEOUT });
+      return await send(worker.client);
     }
   }
   if (listed !== undefined) {
@@ -109,16 +106,26 @@ async function forward(
 
 /** The master's handlers of the board's requests. */
 export function masterScheduleHandlers(registry: WorkerRegistry): Handlers {
+  const options = { timeout: FORWARD_TIMEOUT };
   return {
-    [ScheduleRequest.List]: async (): Promise<MasterSchedulesResult> => {
+    [MasterRequest.Schedules]: async (): Promise<MasterSchedulesResult> => {
       const { listings, errors } = await listAll(registry);
       const schedules = mergeSchedules(listings);
       return Object.keys(errors).length > 0 ? { schedules, errors } : { schedules };
     },
-    [ScheduleRequest.Run]: (data) => forward(registry, ScheduleRequest.Run, readScheduleName(data)),
-    [ScheduleRequest.Pause]: (data) =>
-      forward(registry, ScheduleRequest.Pause, readScheduleName(data)),
-    [ScheduleRequest.Resume]: (data) =>
-      forward(registry, ScheduleRequest.Resume, readScheduleName(data)),
+    [MasterRequest.ScheduleRun]: (data) => {
+      const name = readScheduleName(data);
+      return forward(registry, name, (client) => client.scheduleRun(name, options));
+    },
+    [MasterRequest.SchedulePause]: async (data) => {
+      const name = readScheduleName(data);
+      await forward(registry, name, (client) => client.schedulePause(name, options));
+      return "ok";
+    },
+    [MasterRequest.ScheduleResume]: async (data) => {
+      const name = readScheduleName(data);
+      await forward(registry, name, (client) => client.scheduleResume(name, options));
+      return "ok";
+    },
   };
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { ScheduleInfo } from "../schedule/requests.ts";
+import type { ScheduleInfo } from "../protocol/requests.ts";
 import { mergeSchedules } from "./schedules.ts";
 
 function info(name: string, target: string, served: boolean): ScheduleInfo {

@@ -18,6 +18,8 @@ import {
   stringType,
   type ValueType,
 } from "../config/ini_file.ts";
+import { MAX_SCHEDULE_NAME_LENGTH } from "../protocol/requests.ts";
+import { messageOf } from "../text.ts";
 import { parseDuration } from "./duration.ts";
 import { CronRule, EveryRule, isTimeZone, type Rule } from "./rule.ts";
 
@@ -72,7 +74,7 @@ const KEYS: ReadonlySet<string> = new Set([
 ]);
 
 /** A schedule name: a section name of letters, digits, `_` and `-`, at most 64 (the key column). */
-const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const NAME_PATTERN = new RegExp(`^[A-Za-z0-9_-]{1,${MAX_SCHEDULE_NAME_LENGTH}}$`);
 
 /** One schedule of the board, validated. Times are unix seconds. */
 export interface Schedule {
@@ -171,7 +173,8 @@ export function parseBoard(text: string, file: string): Board {
       problems.push(
         new ConfigError(
           file,
-          `[${name}] is not a valid schedule name (letters, digits, '_' and '-', at most 64)`,
+          `[${name}] is not a valid schedule name ` +
+            `(letters, digits, '_' and '-', at most ${MAX_SCHEDULE_NAME_LENGTH})`,
         ),
       );
       continue;
@@ -282,7 +285,7 @@ function readRule(
     try {
       return new CronRule(expression, tz, start);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = messageOf(error);
       problems.push(section.error("cron", `does not parse: '${expression}' ${reason}`));
       return undefined;
     }

@@ -15,10 +15,11 @@ import type { WorkerConfig } from "../config/worker_config.ts";
 import { RequestError } from "../net/errors.ts";
 import { openScheduleStore } from "../storage/open_schedule_store.ts";
 import type { ScheduleStore } from "../storage/schedule_store.ts";
+import { messageOf } from "../text.ts";
 import type { Board, BoardError, Schedule } from "./board.ts";
 import { firstSlot, isFinished, type ScheduleState } from "./plan.ts";
 import { Scheduler } from "./scheduler.ts";
-import type { ScheduleInfo } from "./requests.ts";
+import type { ScheduleInfo } from "../protocol/requests.ts";
 
 const log = getLogger(["jobd", "worker", "schedules"]);
 
@@ -226,8 +227,4 @@ export class JobBoard {
     }
     return store;
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

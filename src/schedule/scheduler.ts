@@ -14,6 +14,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import type { ScheduleStore } from "../storage/schedule_store.ts";
+import { messageOf } from "../text.ts";
 import type { Schedule } from "./board.ts";
 import { firstSlot, isFinished, planFire, type ScheduleState } from "./plan.ts";
 
@@ -212,8 +213,4 @@ export class Scheduler {
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => this.wake(), delay);
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

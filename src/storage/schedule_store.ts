@@ -10,6 +10,7 @@
  * @module
  */
 
+import { messageOf } from "../text.ts";
 import { StorageError } from "./errors.ts";
 
 /** The table of schedule state. */
@@ -311,7 +312,7 @@ export class SqlScheduleStore implements ScheduleStore {
   #serial<T>(what: string, operation: () => Promise<T>): Promise<T> {
     const result = this.#queue.then(operation, operation).catch((error: unknown) => {
       if (error instanceof StorageError) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = messageOf(error);
       throw new StorageError(`Cannot ${what} in ${this.#dialect.where}: ${reason}`, {
         cause: error,
       });

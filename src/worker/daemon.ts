@@ -11,7 +11,7 @@ import { MasterLink } from "./master_link.ts";
 import { recoverLeftBehind } from "./recovery.ts";
 import { Worker } from "./worker.ts";
 import { JobBoard } from "../schedule/job_board.ts";
-import { scheduleHandlers } from "../schedule/requests.ts";
+import { scheduleHandlers } from "../schedule/handlers.ts";
 
 const log = getLogger(["jobd", "worker"]);
 
