@@ -40,6 +40,7 @@ import {
   targetsTable,
   workersTable,
 } from "./reports.ts";
+import { MASTER_SCHEDULE_COMMANDS, WORKER_SCHEDULE_COMMANDS } from "./schedule_commands.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** Requires exactly `names.length` arguments. */
@@ -285,6 +286,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
         style,
       ),
   }),
+  ...WORKER_SCHEDULE_COMMANDS,
 ];
 
 function workerCounters(
@@ -418,6 +420,7 @@ export const MASTER_COMMANDS: readonly Command<"master">[] = [
         style,
       ),
   }),
+  ...MASTER_SCHEDULE_COMMANDS,
 ];
 
 /** The commands of a mode. */

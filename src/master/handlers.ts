@@ -12,6 +12,7 @@ import type { Handlers } from "../net/server.ts";
 import { MasterRequest, WorkerRequest } from "../protocol/requests.ts";
 import { forwardToServing, masterStatus, runManual, sendSignal } from "./fan_out.ts";
 import type { PokeRouter } from "./poke.ts";
+import { masterScheduleHandlers } from "./schedules.ts";
 import type { WorkerRegistry } from "./registry.ts";
 import {
   readOptionalTargets,
@@ -74,5 +75,6 @@ export function masterHandlers({ registry, pokes, settings }: MasterState): Hand
     [MasterRequest.RunManual]: (data) => runManual(registry, readTargetedJobs(data)),
     [MasterRequest.SendSignal]: (data) =>
       sendSignal(registry, readTargetedSignals(data), settings.requestTimeout),
+    ...masterScheduleHandlers(registry),
   };
 }

@@ -12,7 +12,7 @@ import { targetNameProblem } from "../target_names.ts";
 import { isPlainObject, jsonTypeName } from "../text.ts";
 import { MAX_LIST_ITEMS, tooManyItems } from "./limits.ts";
 import type { RequestData } from "./messages.ts";
-import type { TargetedJob, TargetedSignal } from "./requests.ts";
+import { MAX_SCHEDULE_NAME_LENGTH, type TargetedJob, type TargetedSignal } from "./requests.ts";
 import { parseSignal } from "./signals.ts";
 
 /** What `register-worker` carries. */
@@ -262,4 +262,21 @@ export function readTargetedSignals(data: RequestData): TargetedSignal[] {
     readSignal(signal, routed.id);
     return { ...routed, signal };
   });
+}
+
+/**
+ * `schedule-run`, `schedule-pause`, `schedule-resume` (worker and master):
+ * `name`, a schedule name of 1 to {@linkcode MAX_SCHEDULE_NAME_LENGTH} characters.
+ */
+export function readScheduleName(data: RequestData): string {
+  const name = required(data, "name");
+  if (typeof name !== "string") {
+    throw new RequestError(`'name' must be string, ${jsonTypeName(name)} given`);
+  }
+  if (name === "" || name.length > MAX_SCHEDULE_NAME_LENGTH) {
+    throw new RequestError(
+      `'name' must be a schedule name of 1 to ${MAX_SCHEDULE_NAME_LENGTH} characters`,
+    );
+  }
+  return name;
 }

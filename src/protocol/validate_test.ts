@@ -9,6 +9,7 @@ import {
   readPokeTargets,
   readPollWorkers,
   readRegistration,
+  readScheduleName,
   readSignal,
   readSignalMap,
   readTargetedJobs,
@@ -217,4 +218,18 @@ Deno.test("every list of a request holds at most MAX_LIST_ITEMS items; one more 
   assert.equal(readTargetedJobs({ jobs: jobs(MAX_LIST_ITEMS) }).length, MAX_LIST_ITEMS);
   refused(() => readTargetedJobs({ jobs: jobs(over) }), text("jobs"));
   refused(() => readTargetedSignals({ jobs: jobs(over) }), text("jobs"));
+});
+
+Deno.test("schedule-run, -pause and -resume need name: a schedule name of 1 to 64 characters", () => {
+  assert.equal(readScheduleName({ name: "nightly-cleanup" }), "nightly-cleanup");
+  assert.equal(readScheduleName({ name: "n".repeat(64) }), "n".repeat(64));
+  refused(() => readScheduleName({}), "missing required field name");
+  refused(() => readScheduleName({ name: null }), "missing required field name");
+  refused(() => readScheduleName({ name: 5 }), "'name' must be string, number given");
+  for (const name of ["", "n".repeat(65)]) {
+    refused(
+      () => readScheduleName({ name }),
+      "'name' must be a schedule name of 1 to 64 characters",
+    );
+  }
 });
