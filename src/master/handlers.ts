@@ -75,6 +75,6 @@ export function masterHandlers({ registry, pokes, settings }: MasterState): Hand
     [MasterRequest.RunManual]: (data) => runManual(registry, readTargetedJobs(data)),
     [MasterRequest.SendSignal]: (data) =>
       sendSignal(registry, readTargetedSignals(data), settings.requestTimeout),
-    ...masterScheduleHandlers(registry),
+    ...masterScheduleHandlers(registry, settings),
   };
 }

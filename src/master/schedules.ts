@@ -20,7 +20,6 @@ import { readScheduleName } from "../protocol/validate.ts";
 import { isPlainObject } from "../text.ts";
 import { workerFailure } from "./fan_out.ts";
 import type { RegisteredWorker, WorkerRegistry } from "./registry.ts";
-import { FORWARD_TIMEOUT } from "./timeouts.ts";
 
 interface Listing {
   worker: RegisteredWorker;
@@ -37,11 +36,12 @@ function isScheduleInfo(value: unknown): value is ScheduleInfo {
 /** Asks every worker for its schedules. */
 async function listAll(
   registry: WorkerRegistry,
+  timeout: number,
 ): Promise<{ listings: Listing[]; errors: Record<string, string> }> {
   const errors: Record<string, string> = {};
   const answers = await Promise.all(registry.workers.map(async (worker) => {
     try {
-      const data: unknown = await worker.client.schedules({ timeout: FORWARD_TIMEOUT });
+      const data: unknown = await worker.client.schedules({ timeout });
       if (!isPlainObject(data) || !Array.isArray(data.schedules)) {
         throw new Error("the answer has no schedules list");
       }
@@ -84,9 +84,10 @@ export function mergeSchedules(
 async function forward<T>(
   registry: WorkerRegistry,
   name: string,
+  timeout: number,
   send: (client: WorkerClient) => Promise<T>,
 ): Promise<T> {
-  const { listings } = await listAll(registry);
+  const { listings } = await listAll(registry, timeout);
   let listed: ScheduleInfo | undefined;
   for (const { worker, schedules } of listings) {
     const schedule = schedules.find((candidate) => candidate.name === name);
@@ -104,27 +105,36 @@ async function forward<T>(
   throw new RequestError(`schedule '${name}' not found`);
 }
 
-/** The master's handlers of the board's requests. */
-export function masterScheduleHandlers(registry: WorkerRegistry): Handlers {
-  const options = { timeout: FORWARD_TIMEOUT };
+/**
+ * The master's handlers of the board's requests; each waits
+ * `settings.requestTimeout` seconds (read per request: a reload may change it)
+ * for a worker's answer.
+ */
+export function masterScheduleHandlers(
+  registry: WorkerRegistry,
+  settings: { readonly requestTimeout: number },
+): Handlers {
+  const options = () => ({ timeout: settings.requestTimeout });
+  const send = <T>(name: string, request: (client: WorkerClient) => Promise<T>) =>
+    forward(registry, name, settings.requestTimeout, request);
   return {
     [MasterRequest.Schedules]: async (): Promise<MasterSchedulesResult> => {
-      const { listings, errors } = await listAll(registry);
+      const { listings, errors } = await listAll(registry, settings.requestTimeout);
       const schedules = mergeSchedules(listings);
       return Object.keys(errors).length > 0 ? { schedules, errors } : { schedules };
     },
     [MasterRequest.ScheduleRun]: (data) => {
       const name = readScheduleName(data);
-      return forward(registry, name, (client) => client.scheduleRun(name, options));
+      return send(name, (client) => client.scheduleRun(name, options()));
     },
     [MasterRequest.SchedulePause]: async (data) => {
       const name = readScheduleName(data);
-      await forward(registry, name, (client) => client.schedulePause(name, options));
+      await send(name, (client) => client.schedulePause(name, options()));
       return "ok";
     },
     [MasterRequest.ScheduleResume]: async (data) => {
       const name = readScheduleName(data);
-      await forward(registry, name, (client) => client.scheduleResume(name, options));
+      await send(name, (client) => client.scheduleResume(name, options()));
       return "ok";
     },
   };
