@@ -88,6 +88,7 @@ async function run(
   );
   const db = await BenchDatabase.open(options.mysql, {
     workerColumn: options.variants[0] === "worker",
+    timeColumns: options.delayed > 0,
     durability: options.relaxedDb ? "relaxed" : "durable",
   });
   cleanups.push(() => db[Symbol.asyncDispose]());
@@ -104,7 +105,7 @@ async function run(
   const runs: ShapeRun[] = [];
   const pokeToStart: VariantPokeToStart[] = [];
   for (const [variantIndex, variant] of options.variants.entries()) {
-    await db.createTable({ workerColumn: variant === "worker" });
+    await db.createTable({ workerColumn: variant === "worker", timeColumns: options.delayed > 0 });
     for (const [shapeIndex, shape] of options.shapes.entries()) {
       const last = variantIndex === options.variants.length - 1 &&
         shapeIndex === options.shapes.length - 1;
@@ -170,6 +171,7 @@ async function run(
       manual: options.manual,
       latency: options.latency,
       backlog: options.backlog,
+      delayed: options.delayed,
       spawnSamples: options.spawnSamples,
       idleWait: options.idleWait,
       database: db.throwaway ? "throwaway MariaDB" : "given server",

@@ -65,6 +65,11 @@ export interface BenchOptions {
   latency: number;
   /** Rows in other statuses and targets added for a second run (`--backlog`); 0 skips. */
   backlog: number;
+  /**
+   * `delayed` rows of the served targets, due in a day, added to the backlog
+   * (`--delayed`); the table then has the optional time columns. 0 skips.
+   */
+  delayed: number;
   /** Worker command template, `{config}` = generated config path (`--worker-cmd`). */
   workerCmd: string;
   /** Master command template (`--master-cmd`); undefined (`none`): poke the workers directly. */
@@ -112,6 +117,7 @@ export const DEFAULTS = {
   manual: 1000,
   latency: 200,
   backlog: 0,
+  delayed: 0,
   pokeThrottle: 0.1,
   spawnSamples: 4000,
   updateSamples: 5000,
@@ -146,6 +152,8 @@ Options:
   --latency N         poke-to-start samples on an idle worker per variant, 0 to skip (${DEFAULTS.latency})
   --backlog N         add N rows in other statuses/targets and run the last
                       shape and variant again, 0 to skip (${DEFAULTS.backlog})
+  --delayed N         with --backlog, also N 'delayed' rows of the served targets due in a
+                      day (the table gets the time columns of schema.sql) (${DEFAULTS.delayed})
   --worker-cmd CMD    worker command, {config} = generated config (our worker.ts)
   --master-cmd CMD    master command, {config} = generated config (our master.ts);
                       'none' runs without a master and polls the workers directly
@@ -166,6 +174,7 @@ const INTEGER_OPTIONS = [
   ["manual", 0],
   ["latency", 0],
   ["backlog", 0],
+  ["delayed", 0],
   ["spawn-samples", 1],
   ["update-samples", 1],
 ] as const;
@@ -269,6 +278,7 @@ export function parseBenchArgs(args: string[]): ParsedCommand {
       manual: integers["manual"] ?? DEFAULTS.manual,
       latency: integers["latency"] ?? DEFAULTS.latency,
       backlog: integers["backlog"] ?? DEFAULTS.backlog,
+      delayed: integers["delayed"] ?? DEFAULTS.delayed,
       workerCmd,
       masterCmd: masterCmd === "none" ? undefined : masterCmd,
       pokeThrottle: seconds["poke-throttle"] ?? DEFAULTS.pokeThrottle,

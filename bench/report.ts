@@ -253,12 +253,15 @@ function spawnRows(label: string, spawn: SpawnRate): [string, string][] {
   ];
 }
 
-function shapeRows(run: ShapeRun, workers: unknown): ([string, string] | string)[] {
+function shapeRows(
+  run: ShapeRun,
+  settings: BenchResult["settings"],
+): ([string, string] | string)[] {
   const { throughput } = run;
   const table = run.variant === "worker" ? "worker column" : "no worker column";
   const rows: ([string, string] | string)[] = [
     `Throughput ${run.shape} (${run.targets} target(s) × concurrency ${run.concurrency}, ` +
-    `${throughput.jobs} jobs, ${workers} worker(s), ${table})`,
+    `${throughput.jobs} jobs, ${settings.workers} worker(s), ${table})`,
     ...spawnRows("before", run.spawnBefore),
     [
       "end to end, poke to last row done",
@@ -305,8 +308,11 @@ function shapeRows(run: ShapeRun, workers: unknown): ([string, string] | string)
   if (run.backlog) {
     const backlog = run.backlog.throughput;
     rows.push(
-      `${run.variant} ${run.shape} with a backlog of ${run.backlog.rows} other rows ` +
-        `(${backlog.tableRows} in the table)`,
+      `${run.variant} ${run.shape} with a backlog of ${run.backlog.rows} other rows${
+        Number(settings.delayed ?? 0) > 0
+          ? ` and ${settings.delayed} delayed ones due in a day`
+          : ""
+      } (${backlog.tableRows} in the table)`,
     );
     rows.push([
       "end to end",
@@ -354,7 +360,7 @@ export function renderReport(result: BenchResult): string {
       " ms",
     ]);
   }
-  for (const run of result.runs) rows.push(...shapeRows(run, result.settings.workers));
+  for (const run of result.runs) rows.push(...shapeRows(run, result.settings));
   for (const { variant, result: poke } of result.pokeToStart) {
     rows.push(`Poke to start (${variant}, idle worker, via ${poke.via})`);
     rows.push(["launcher started", timings(poke.latency)]);

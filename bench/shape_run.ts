@@ -185,6 +185,10 @@ export async function measureShape(
     if (context.backlog > 0) {
       log(`[${name}] backlog: adding ${context.backlog} rows in other statuses and targets`);
       await db.insertBacklog(targets, context.backlog);
+      if (options.delayed > 0) {
+        log(`[${name}] backlog: adding ${options.delayed} delayed rows of the served targets`);
+        await db.insertDelayed(targets, options.delayed);
+      }
       await db.query("ANALYZE TABLE jobs");
       const run = await measureThroughput(db, cluster, {
         label: `throughput ${name} with backlog`,

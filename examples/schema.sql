@@ -1,6 +1,7 @@
 -- The jobs table of jobd (SPEC A4). Applications insert rows with status 'waiting'
 -- (run in the background after a poke or poll) or 'manual' (run on a run-manual request);
--- jobd never inserts or deletes rows. You may add columns, widen `target` or make it an ENUM.
+-- jobd never deletes rows (it inserts only for the job board, below). You may add columns,
+-- widen `target` or make it an ENUM.
 -- Name the table as `mysql_table` in jobd.conf (default: jobs).
 
 CREATE TABLE `jobs` (
@@ -26,3 +27,33 @@ CREATE TABLE `jobs` (
 -- ALTER TABLE `jobs`
 --   ADD COLUMN `worker` varchar(64) DEFAULT NULL,
 --   ADD KEY `worker_status_idx` (`worker`, `status`);
+
+-- Optional, for deferred jobs, timeouts and retries (README "Deferred jobs", "Job timeouts",
+-- "Retries"). Each column turns on what it is for; the worker says at start-up which are on.
+--   status 'delayed' + time_run_at: a 'delayed' row starts once time_run_at (unix seconds)
+--     has passed, on a worker serving its target (older workers never start it);
+--   timeout: seconds this row may run (overrides the config's `timeout`; 0 = no limit);
+--   attempts: counted at each start; max_attempts: this row's limit (overrides the config's).
+-- Retries (`max_attempts` > 1) need status 'delayed', time_run_at and attempts.
+-- ALTER TABLE `jobs`
+--   MODIFY `status` enum('waiting','manual','accepted','running','done','ignored','delayed') NOT NULL DEFAULT 'waiting',
+--   ADD COLUMN `time_run_at` int(10) UNSIGNED NOT NULL DEFAULT 0,
+--   ADD COLUMN `timeout` int(10) UNSIGNED DEFAULT NULL,
+--   ADD COLUMN `attempts` smallint(5) UNSIGNED NOT NULL DEFAULT 0,
+--   ADD COLUMN `max_attempts` smallint(5) UNSIGNED DEFAULT NULL,
+--   ADD KEY `status_target_run_idx` (`status`, `target`, `time_run_at`);
+
+-- Optional, for the job board (`schedules = FILE` in jobd.conf): the state of each schedule,
+-- shared by every worker that runs the board, so that each slot inserts exactly one job row
+-- however many workers there are, and a restart neither loses nor repeats a slot. The
+-- worker's database user needs SELECT, INSERT and UPDATE on it, and INSERT on the jobs table.
+CREATE TABLE `jobd_schedules` (
+  `name` varchar(64) NOT NULL,
+  `rule_hash` char(16) NOT NULL DEFAULT '',
+  `next_run_at` int(10) UNSIGNED NOT NULL,
+  `last_run_at` int(10) UNSIGNED DEFAULT NULL,
+  `last_job_id` int(10) UNSIGNED DEFAULT NULL,
+  `runs` int(10) UNSIGNED NOT NULL DEFAULT 0,
+  `paused` tinyint(1) NOT NULL DEFAULT 0,
+  PRIMARY KEY (`name`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;

@@ -5,7 +5,9 @@
  * registered with it (the real programs, with the binaries' permission
  * flags), inserts background and manual jobs the way an application does,
  * pokes the master, shows each job as it ends, runs manual jobs through the
- * master and through `jobctl`, lists the workers, and stops everything with
+ * master and through `jobctl`, gives the worker a job board (SIGHUP) and
+ * shows its schedule firing, runs a deferred job at its time and a failing
+ * job again after a delay, lists the workers, and stops everything with
  * SIGTERM. Exits 0 when every step worked, 1 with the reason otherwise; it
  * leaves no process and no file behind either way.
  *
@@ -44,6 +46,12 @@ const BACKGROUND_JOBS: ReadonlyMap<string, number> = new Map([["reports", 4], ["
 
 /** The target of the two manual jobs. */
 const MANUAL_TARGET = "reports";
+
+/** The target of the deferred job and the retried job, with retries on in its section. */
+const TIME_TARGET = "mail";
+
+/** Seconds from the insert of the deferred job to its `time_run_at`. */
+const DEFER_SECONDS = 2;
 
 /** Seconds a daemon may take to listen, the worker to register, or a daemon to stop. */
 const STEP_TIMEOUT_SECONDS = 30;
@@ -151,6 +159,9 @@ interface JobRow {
   status: string;
   result: string | null;
   return_code: number | null;
+  time_started: number;
+  time_run_at: number;
+  attempts: number;
   sig: string | null;
   stdout: string | null;
   stderr: string | null;
@@ -181,10 +192,28 @@ class JobsTable {
     return Array.from({ length: count }, () => Number(insert.get(target, now, status)?.id));
   }
 
+  /** Inserts a job of `target` that waits as `delayed` until `runAt` (unix seconds). */
+  insertDelayed(target: string, runAt: number): number {
+    const now = Math.floor(Date.now() / 1000);
+    return Number(
+      this.#db.prepare(
+        "INSERT INTO jobs (target, time_created, status, time_run_at) " +
+          "VALUES (?, ?, 'delayed', ?) RETURNING id",
+      ).get(target, now, runAt)?.id,
+    );
+  }
+
+  /** The ids of the rows after `id` (rows that jobd's job board inserted), ascending. */
+  idsAfter(id: number): number[] {
+    return this.#db.prepare("SELECT id FROM jobs WHERE id > ? ORDER BY id").all(id)
+      .map((row) => Number(row.id));
+  }
+
   /** The rows with these ids, by id. */
   rows(ids: readonly number[]): JobRow[] {
     return this.#db.prepare(
-      `SELECT id, target, status, result, return_code, sig, stdout, stderr FROM jobs
+      `SELECT id, target, status, result, return_code, sig, stdout, stderr, time_started,
+              time_run_at, attempts FROM jobs
         WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`,
     ).all(JSON.stringify(ids)) as unknown as JobRow[];
   }
@@ -316,6 +345,58 @@ async function waitForRegistration(master: MasterClient, worker: Daemon): Promis
   );
 }
 
+/** Runs of the quick start's schedule. */
+const SCHEDULED_RUNS = 2;
+
+/**
+ * Gives the worker a job board (a schedule of `SCHEDULED_RUNS` runs, one a
+ * second), reloads it with SIGHUP, and shows the rows the schedule inserts
+ * as they end.
+ */
+async function showSchedule(
+  screen: Screen,
+  options: {
+    dir: string;
+    table: JobsTable;
+    worker: Daemon;
+    workerConfig: string;
+    lastId: number;
+    signal: AbortSignal;
+  },
+): Promise<void> {
+  const { dir, table, worker, lastId, signal } = options;
+  const boardPath = `${dir}/jobd-board.ini`;
+  const board = iniText({}, {
+    heartbeat: { target: "mail", every: "1s", max_runs: SCHEDULED_RUNS },
+  }).trimStart();
+  await Deno.writeTextFile(boardPath, board);
+  await Deno.writeTextFile(`${dir}/jobd.conf`, `schedules = ${boardPath}\n${options.workerConfig}`);
+  worker.kill("SIGHUP");
+  screen.line(
+    `- Gave the worker a job board (schedules = jobd-board.ini in jobd.conf, then SIGHUP): ` +
+      `each slot inserts one row, whatever the number of workers:`,
+  );
+  showIndented(screen, board);
+  const deadline = Date.now() + JOBS_TIMEOUT_SECONDS * 1000;
+  const shown = new Set<number>();
+  while (shown.size < SCHEDULED_RUNS && !signal.aborted) {
+    await worker.assertRunning("while the quick start ran");
+    for (const row of table.rows(table.idsAfter(lastId))) {
+      if (row.status !== "done" || shown.has(row.id)) continue;
+      shown.add(row.id);
+      screen.line(describeJob(row).replace(/^ {2}job/, "  scheduled job"));
+      checkSucceeded(row);
+    }
+    if (Date.now() > deadline) {
+      throw new QuickstartError(
+        `The schedule did not run ${SCHEDULED_RUNS} times within ${JOBS_TIMEOUT_SECONDS} s:\n` +
+          await outputOf(worker),
+      );
+    }
+    if (shown.size < SCHEDULED_RUNS) await pause(WATCH_INTERVAL_MS);
+  }
+}
+
 /**
  * The whole quick start; throws a `QuickstartError` at the first step that
  * fails. What it starts or creates is undone by `cleanup` (killed, closed,
@@ -365,7 +446,10 @@ async function quickstart(
     "launcher.cwd": dir,
     poll_interval: 0,
     shutdown_timeout: 10,
-  }, { targets: Object.fromEntries(TARGETS) });
+  }, {
+    targets: Object.fromEntries(TARGETS),
+    [`target:${TIME_TARGET}`]: { max_attempts: 3, retry_delay: 2 },
+  });
   await Deno.writeTextFile(`${dir}/jobd.conf`, workerConfig);
   const worker = startDaemon("jobd", `${dir}/jobd.conf`, dir);
   cleanup.defer(() => disposeDaemon(worker));
@@ -418,6 +502,16 @@ async function quickstart(
   screen.line(describeJob(jobctlRow));
   checkSucceeded(jobctlRow);
 
+  await showSchedule(screen, { dir, table, worker, workerConfig, lastId: viaJobctl, signal });
+  const schedulesArgs = ["--master", "--port", String(masterPort), "schedules"];
+  showCommand(
+    screen,
+    `jobctl ${schedulesArgs.join(" ")}`,
+    await jobctl(schedulesArgs, { emptyConfig: jobctlConfig, signal }),
+  );
+
+  await deferredAndRetried(screen, table, { dir, client, worker, signal });
+
   screen.line(`- The master's workers:`);
   const listArgs = ["--master", "--port", String(masterPort), "list-workers"];
   showCommand(
@@ -435,9 +529,80 @@ async function quickstart(
   screen.line();
   screen.line(
     `All ${
-      background.length + 2
+      background.length + 4
     } jobs done. Next: README.md ("Install", then "jobd (the worker)").`,
   );
+}
+
+/** Waits until job `id` is `done`, calling `onRow` with its row on each look. */
+async function waitForDone(
+  table: JobsTable,
+  id: number,
+  worker: Daemon,
+  signal: AbortSignal,
+  onRow: (row: JobRow) => void = () => {},
+): Promise<JobRow> {
+  const deadline = Date.now() + JOBS_TIMEOUT_SECONDS * 1000;
+  while (!signal.aborted) {
+    await worker.assertRunning("while the quick start ran");
+    const [row] = table.rows([id]);
+    onRow(row);
+    if (row.status === "done") return row;
+    if (Date.now() > deadline) {
+      throw new QuickstartError(
+        `Job ${id} did not end within ${JOBS_TIMEOUT_SECONDS} s (it is ${row.status})\n` +
+          await outputOf(worker),
+      );
+    }
+    await pause(WATCH_INTERVAL_MS);
+  }
+  throw new QuickstartError("interrupted");
+}
+
+/**
+ * A deferred job (status `delayed`, run at its `time_run_at` without another
+ * poke) and a job that fails once and is retried after a delay
+ * (`max_attempts` in the `[target:mail]` section).
+ */
+async function deferredAndRetried(
+  screen: Screen,
+  table: JobsTable,
+  context: { dir: string; client: MasterClient; worker: Daemon; signal: AbortSignal },
+): Promise<void> {
+  const { dir, client, worker, signal } = context;
+  const runAt = Math.floor(Date.now() / 1000) + DEFER_SECONDS;
+  const deferred = table.insertDelayed(TIME_TARGET, runAt);
+  await client.poke([TIME_TARGET]);
+  screen.line(
+    `- Inserted deferred job ${deferred} (status 'delayed', time_run_at = now + ` +
+      `${DEFER_SECONDS} s) and poked ${TIME_TARGET}; the worker sleeps until its time:`,
+  );
+  const deferredRow = await waitForDone(table, deferred, worker, signal);
+  screen.line(
+    `${describeJob(deferredRow)} [started ${
+      deferredRow.time_started - runAt
+    } s after its time_run_at]`,
+  );
+  checkSucceeded(deferredRow);
+
+  const [retried] = table.insert(TIME_TARGET, 1, "waiting");
+  // quickstart-job.sh fails a job once when this file exists in its directory.
+  await Deno.writeTextFile(`${dir}/fail-once-${retried}`, "");
+  await client.poke([TIME_TARGET]);
+  screen.line(
+    `- Inserted job ${retried}, which fails on its first attempt; [target:${TIME_TARGET}] has ` +
+      `max_attempts = 3, retry_delay = 2:`,
+  );
+  let shownDelayed = false;
+  const retriedRow = await waitForDone(table, retried, worker, signal, (row) => {
+    if (row.status !== "delayed" || shownDelayed) return;
+    shownDelayed = true;
+    screen.line(
+      `${describeJob(row)} [attempt ${row.attempts} failed; waits as 'delayed' for its retry]`,
+    );
+  });
+  screen.line(`${describeJob(retriedRow)} [attempt ${retriedRow.attempts}]`);
+  checkSucceeded(retriedRow);
 }
 
 /** Runs the quick start; resolves to the exit status. Ctrl-C cleans up too. */

@@ -38,8 +38,12 @@ export const DEFAULT_JOBCTL_HOST = "127.0.0.1";
 /** `always_allow_localhost`: loopback peers need the password too, `false`. */
 export const DEFAULT_ALWAYS_ALLOW_LOCALHOST = false;
 
-/** `log_level_file`, `log_level_console` and jobctl's `log_level`: `warn`. */
-export const DEFAULT_LOG_LEVEL = "warn";
+/**
+ * `log_level_file`, `log_level_console` and jobctl's `log_level`: `warn`.
+ * Defined beside the level names in the leaf `log_levels.ts`, so that the
+ * logging setup (log.ts) needs nothing from config/.
+ */
+export { DEFAULT_LOG_LEVEL } from "../log_levels.ts";
 
 /**
  * `master_reconnect_timeout`: seconds a worker waits before it reconnects to
@@ -81,6 +85,22 @@ export const DEFAULT_SHUTDOWN_TIMEOUT = 30;
  */
 export const DEFAULT_RECOVER_RUNNING = "fail";
 
+/**
+ * `max_connections` (worker and master): most client and worker connections
+ * open at once, 1000. One more gets an error and is closed; this also keeps
+ * file descriptors free for jobs' pipes. Must be ≥ 1.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 1000;
+
+/**
+ * `request_timeout` (master): seconds the master waits for a worker's answer
+ * to a request it forwards (`poll`, `pause`, `continue`, `send-signal`), 30.
+ * `run-manual` waits for its jobs however long they run; a worker that
+ * answers nothing, not even pings, is dropped after two `ping_interval`s,
+ * which fails its requests. Must be > 0.
+ */
+export const DEFAULT_REQUEST_TIMEOUT = 30;
+
 /** `ping_interval`: seconds between the master's pings to each worker, 30. Must be > 0. */
 export const DEFAULT_PING_INTERVAL = 30;
 
@@ -101,4 +121,32 @@ export function defaultWorkerName(): string {
 /*
  * `launcher.cwd` has no constant: without it the launcher runs in the
  * worker's current directory.
+ */
+
+/**
+ * `timeout`: seconds a job may run before its process group gets SIGTERM, 0
+ * (no limit). A row's own `timeout` column, where the table has it and the
+ * value is not NULL, overrides it (0 = no limit for that row).
+ */
+export const DEFAULT_TIMEOUT = 0;
+
+/** `timeout_grace`: seconds between the SIGTERM of a timed-out job and its SIGKILL, 10. */
+export const DEFAULT_TIMEOUT_GRACE = 10;
+
+/**
+ * `max_attempts`: how many times a failed background job is started in all,
+ * 1 (no retry). More needs the optional columns `attempts`, `time_run_at`
+ * and the status `delayed` (examples/schema.sql).
+ */
+export const DEFAULT_MAX_ATTEMPTS = 1;
+
+/** `retry_delay`: seconds before the first retry, 10; it doubles with each further attempt. */
+export const DEFAULT_RETRY_DELAY = 10;
+
+/** `retry_delay_max`: the longest delay between two attempts, 3600 seconds. */
+export const DEFAULT_RETRY_DELAY_MAX = 3600;
+
+/*
+ * `retry_exit_codes` has no constant: without it every failure is retried
+ * (non-zero exit, signal, timeout, a launcher that could not start).
  */

@@ -7,7 +7,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { LOG_LEVELS, type LogLevel } from "../log.ts";
+import { LOG_LEVELS, type LogLevel } from "../log_levels.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** Options given on the command line; absent ones fall back to the config file, then defaults. */

@@ -40,6 +40,7 @@ import {
   targetsTable,
   workersTable,
 } from "./reports.ts";
+import { MASTER_SCHEDULE_COMMANDS, WORKER_SCHEDULE_COMMANDS } from "./schedule_commands.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** Requires exactly `names.length` arguments. */
@@ -145,7 +146,8 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
     name: "list-targets",
     args: "",
     summary: "The targets with their concurrency, length and paused state",
-    details: "LENGTH counts the target's running and queued jobs.",
+    details: "LENGTH counts the target's running and queued jobs. A worker with deferred jobs " +
+      "adds DELAYED (its delayed rows, as last counted), TIMEOUT and RETRIES.",
     example: "jobctl list-targets",
     parse: noArguments,
     execute: workerStatus,
@@ -284,6 +286,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
         style,
       ),
   }),
+  ...WORKER_SCHEDULE_COMMANDS,
 ];
 
 function workerCounters(
@@ -417,6 +420,7 @@ export const MASTER_COMMANDS: readonly Command<"master">[] = [
         style,
       ),
   }),
+  ...MASTER_SCHEDULE_COMMANDS,
 ];
 
 /** The commands of a mode. */

@@ -8,9 +8,12 @@
  */
 
 import { RequestError } from "../net/errors.ts";
+import { targetNameProblem } from "../target_names.ts";
 import { isPlainObject, jsonTypeName } from "../text.ts";
+import { MAX_LIST_ITEMS, tooManyItems } from "./limits.ts";
 import type { RequestData } from "./messages.ts";
-import type { TargetedJob, TargetedSignal } from "./requests.ts";
+import { MAX_SCHEDULE_NAME_LENGTH, type TargetedJob, type TargetedSignal } from "./requests.ts";
+import { parseSignal } from "./signals.ts";
 
 /** What `register-worker` carries. */
 export interface WorkerRegistration {
@@ -40,8 +43,8 @@ function required(data: Readonly<Record<string, unknown>>, field: string): unkno
 
 /**
  * Checks a list of target names: an array of strings, each passing `check`
- * in turn (a name the worker serves; for the master, not empty). Duplicates
- * are dropped.
+ * in turn (a name the worker serves; for the master, not empty), at most
+ * {@linkcode MAX_LIST_ITEMS} of them. Duplicates are dropped.
  */
 function readTargetList(
   value: unknown,
@@ -49,6 +52,7 @@ function readTargetList(
 ): string[] {
   if (!Array.isArray(value)) throw new RequestError("targets must be array");
   if (value.length === 0 && !options.allowEmpty) throw new RequestError("targets are empty");
+  if (value.length > MAX_LIST_ITEMS) throw new RequestError(tooManyItems("targets", value.length));
   for (const target of value) {
     if (typeof target !== "string") {
       throw new RequestError(`all targets must be strings, ${jsonTypeName(target)} given`);
@@ -115,6 +119,25 @@ export function readTargetName(data: RequestData): string {
   return data.target;
 }
 
+/** Why `name` cannot be a target (src/target_names.ts); undefined when it can. */
+export type TargetNameProblem = (name: string) => string | undefined;
+
+/**
+ * Worker `add-target`: the `target` field as {@linkcode readTargetName} reads
+ * it, refused with `invalid target name 'X': why` when `problem` gives a
+ * reason. By default the rules every target name follows; the worker passes
+ * its table's check (a name its `target` column cannot hold never claims a job).
+ */
+export function readNewTargetName(
+  data: RequestData,
+  problem: TargetNameProblem = targetNameProblem,
+): string {
+  const name = readTargetName(data);
+  const why = problem(name);
+  if (why !== undefined) throw new RequestError(`invalid target name '${name}': ${why}`);
+  return name;
+}
+
 /** Worker `add-target`, `set-target-concurrency`: `concurrency`, an integer ≥ 1. */
 export function readConcurrency(data: RequestData): number {
   const value = data.concurrency;
@@ -126,12 +149,16 @@ export function readConcurrency(data: RequestData): number {
   return value;
 }
 
-/** Worker `run-manual`: `ids`, a non-empty array of positive integers. */
+/**
+ * Worker `run-manual`: `ids`, a non-empty array of positive integers, at most
+ * {@linkcode MAX_LIST_ITEMS}.
+ */
 export function readJobIds(data: RequestData): number[] {
   const ids = data.ids;
   if (isAbsent(ids)) throw new RequestError("missing required field ids");
   if (!Array.isArray(ids)) throw new RequestError("ids must be array");
   if (ids.length === 0) throw new RequestError("ids are empty");
+  if (ids.length > MAX_LIST_ITEMS) throw new RequestError(tooManyItems("ids", ids.length));
   for (const id of ids) {
     if (typeof id !== "number") {
       throw new RequestError(`all ids must be numbers, got ${jsonTypeName(id)}`);
@@ -143,22 +170,57 @@ export function readJobIds(data: RequestData): number[] {
   return ids;
 }
 
+/** Longest signal text quoted back in an error. */
+const MAX_QUOTED_SIGNAL = 40;
+
 /**
- * Worker `send-signal`: `jobs`, an object of job id to signal (absent: none).
- * The values are read by the worker, which answers `false` for a signal it
- * does not know.
+ * The signal `send-signal` asks for job `jobId` (worker and master): a name
+ * with or without `SIG`, in any case, or a Linux signal number (signals.ts).
+ *
+ * @throws {RequestError} naming the value and the job when it is not a
+ *   name or a number, or names no signal this system has
  */
-export function readSignalMap(data: RequestData): Record<string, unknown> {
+export function readSignal(value: unknown, jobId: number | string): Deno.Signal {
+  if (typeof value !== "string" && typeof value !== "number") {
+    throw new RequestError(
+      `the signal for job ${jobId} must be a name or a number, ${jsonTypeName(value)} given`,
+    );
+  }
+  const signal = parseSignal(value);
+  if (signal === undefined) {
+    const text = String(value);
+    const quoted = text.length > MAX_QUOTED_SIGNAL
+      ? `${text.slice(0, MAX_QUOTED_SIGNAL)}...`
+      : text;
+    throw new RequestError(`unknown signal '${quoted}' for job ${jobId}`);
+  }
+  return signal;
+}
+
+/**
+ * Worker `send-signal`: `jobs`, an object of job id to signal (absent: none),
+ * each signal read by {@linkcode readSignal}: one the worker does not know
+ * refuses the whole request, naming it and its job.
+ */
+export function readSignalMap(data: RequestData): Record<string, Deno.Signal> {
   const jobs = data.jobs;
   if (isAbsent(jobs)) return {};
   if (!isPlainObject(jobs)) throw new RequestError("jobs must be an object of job id to signal");
-  return jobs;
+  const count = Object.keys(jobs).length;
+  if (count > MAX_LIST_ITEMS) throw new RequestError(tooManyItems("jobs", count));
+  const signals: Record<string, Deno.Signal> = {};
+  for (const [id, value] of Object.entries(jobs)) signals[id] = readSignal(value, id);
+  return signals;
 }
 
-/** Master `run-manual` and `send-signal`: `jobs`, an array of objects. */
+/**
+ * Master `run-manual` and `send-signal`: `jobs`, an array of objects, at most
+ * {@linkcode MAX_LIST_ITEMS}.
+ */
 function readJobItems(data: RequestData): Record<string, unknown>[] {
   const jobs = data.jobs;
   if (!Array.isArray(jobs)) throw new RequestError("jobs must be array");
+  if (jobs.length > MAX_LIST_ITEMS) throw new RequestError(tooManyItems("jobs", jobs.length));
   for (const job of jobs) {
     if (!isPlainObject(job)) {
       throw new RequestError(`every job must be an object, ${jsonTypeName(job)} given`);
@@ -187,7 +249,8 @@ export function readTargetedJobs(data: RequestData): TargetedJob[] {
 
 /**
  * Master `send-signal`: `jobs` is an array of `{id: int, signal, target: string}`;
- * `signal` is an integer or a signal name such as `SIGTERM` or `term`.
+ * `signal` is an integer or a signal name such as `SIGTERM` or `term`, of a
+ * signal this system has ({@linkcode readSignal}); it is forwarded as given.
  */
 export function readTargetedSignals(data: RequestData): TargetedSignal[] {
   return readJobItems(data).map((job) => {
@@ -196,6 +259,24 @@ export function readTargetedSignals(data: RequestData): TargetedSignal[] {
     const isInteger = typeof signal === "number" && Number.isInteger(signal);
     const isName = typeof signal === "string" && /^[A-Za-z][A-Za-z0-9+-]*$/.test(signal);
     if (!isInteger && !isName) throw new RequestError("'signal' must be integer");
+    readSignal(signal, routed.id);
     return { ...routed, signal };
   });
+}
+
+/**
+ * `schedule-run`, `schedule-pause`, `schedule-resume` (worker and master):
+ * `name`, a schedule name of 1 to {@linkcode MAX_SCHEDULE_NAME_LENGTH} characters.
+ */
+export function readScheduleName(data: RequestData): string {
+  const name = required(data, "name");
+  if (typeof name !== "string") {
+    throw new RequestError(`'name' must be string, ${jsonTypeName(name)} given`);
+  }
+  if (name === "" || name.length > MAX_SCHEDULE_NAME_LENGTH) {
+    throw new RequestError(
+      `'name' must be a schedule name of 1 to ${MAX_SCHEDULE_NAME_LENGTH} characters`,
+    );
+  }
+  return name;
 }

@@ -1,12 +1,16 @@
 import assert from "node:assert/strict";
 import { RequestError } from "../net/errors.ts";
+import { MAX_LIST_ITEMS } from "./limits.ts";
 import {
   readConcurrency,
   readJobIds,
+  readNewTargetName,
   readOptionalTargets,
   readPokeTargets,
   readPollWorkers,
   readRegistration,
+  readScheduleName,
+  readSignal,
   readSignalMap,
   readTargetedJobs,
   readTargetedSignals,
@@ -102,6 +106,37 @@ Deno.test("send-signal takes a signal number or name for each job", () => {
   );
 });
 
+Deno.test("send-signal refuses a name or number that is no signal, naming it and its job", () => {
+  refused(
+    () =>
+      readTargetedSignals({
+        jobs: [{ id: 1, target: "a", signal: "TERM" }, { id: 2, target: "a", signal: "SIGFOO" }],
+      }),
+    "unknown signal 'SIGFOO' for job 2",
+  );
+  refused(
+    () => readTargetedSignals({ jobs: [{ id: 3, target: "a", signal: 99 }] }),
+    "unknown signal '99' for job 3",
+  );
+});
+
+Deno.test("readSignal names the value and the job when it is no signal", () => {
+  assert.equal(readSignal("term", 5), "SIGTERM");
+  assert.equal(readSignal(9, "5"), "SIGKILL");
+  refused(() => readSignal("SIGFOO", 5), "unknown signal 'SIGFOO' for job 5");
+  refused(() => readSignal(64, 5), "unknown signal '64' for job 5");
+  refused(() => readSignal("", 5), "unknown signal '' for job 5");
+  refused(
+    () => readSignal("X".repeat(1000), 5),
+    `unknown signal '${"X".repeat(40)}...' for job 5`,
+  );
+  refused(
+    () => readSignal(true, 5),
+    "the signal for job 5 must be a name or a number, boolean given",
+  );
+  refused(() => readSignal(null, 5), "the signal for job 5 must be a name or a number, null given");
+});
+
 Deno.test("the worker's targets must be names it serves, with the older worker's texts", () => {
   const served = servedTarget(new Set(["a", "b"]));
   assert.equal(readOptionalTargets({}, served), undefined);
@@ -130,6 +165,22 @@ Deno.test("add-target and its kin read a target name and a concurrency of at lea
   refused(() => readConcurrency({ concurrency: 0 }), "'concurrency' must be at least 1, got 0");
 });
 
+Deno.test("add-target refuses a name no row can carry, saying why", () => {
+  assert.equal(readNewTargetName({ target: "t1" }), "t1");
+  refused(() => readNewTargetName({ target: "" }), "invalid target name ''");
+  refused(
+    () => readNewTargetName({ target: "bell\u0007" }),
+    "invalid target name 'bell\u0007': it contains the control character U+0007",
+  );
+  // The worker passes its table's check; its reason is the refusal's.
+  const shortColumn = (name: string) => name.length > 4 ? "longer than the column" : undefined;
+  assert.equal(readNewTargetName({ target: "abcd" }, shortColumn), "abcd");
+  refused(
+    () => readNewTargetName({ target: "abcde" }, shortColumn),
+    "invalid target name 'abcde': longer than the column",
+  );
+});
+
 Deno.test("the worker's run-manual takes a non-empty array of positive integer ids", () => {
   assert.deepEqual(readJobIds({ ids: [3, 1] }), [3, 1]);
   refused(() => readJobIds({}), "missing required field ids");
@@ -141,7 +192,44 @@ Deno.test("the worker's run-manual takes a non-empty array of positive integer i
 
 Deno.test("the worker's send-signal takes an object of job id to signal; none when absent", () => {
   assert.deepEqual(readSignalMap({}), {});
-  assert.deepEqual(readSignalMap({ jobs: { 5: "TERM" } }), { 5: "TERM" });
+  assert.deepEqual(readSignalMap({ jobs: { 5: "TERM", 6: 9 } }), { 5: "SIGTERM", 6: "SIGKILL" });
+  refused(() => readSignalMap({ jobs: { 5: "TERM", 6: "FOO" } }), "unknown signal 'FOO' for job 6");
   refused(() => readSignalMap({ jobs: [] }), "jobs must be an object of job id to signal");
   refused(() => readSignalMap({ jobs: "5" }), "jobs must be an object of job id to signal");
+});
+
+Deno.test("every list of a request holds at most MAX_LIST_ITEMS items; one more is refused by name", () => {
+  const over = MAX_LIST_ITEMS + 1;
+  const text = (field: string) =>
+    `'${field}' has ${over} items: at most ${MAX_LIST_ITEMS} in one request`;
+  const names = (count: number) => Array.from({ length: count }, (_, i) => `t${i}`);
+  const jobs = (count: number) =>
+    Array.from({ length: count }, (_, i) => ({ id: i + 1, target: "t", signal: 15 }));
+  const ids = (count: number) => Array.from({ length: count }, (_, i) => i + 1);
+  const signalMap = (count: number) => Object.fromEntries(ids(count).map((id) => [id, 15]));
+
+  assert.equal(readOptionalTargets({ targets: names(MAX_LIST_ITEMS) })?.length, MAX_LIST_ITEMS);
+  refused(() => readOptionalTargets({ targets: names(over) }), text("targets"));
+  refused(() => readPokeTargets({ targets: names(over) }), text("targets"));
+  refused(() => readRegistration({ name: "w1", targets: names(over) }), text("targets"));
+  assert.equal(readJobIds({ ids: ids(MAX_LIST_ITEMS) }).length, MAX_LIST_ITEMS);
+  refused(() => readJobIds({ ids: ids(over) }), text("ids"));
+  refused(() => readSignalMap({ jobs: signalMap(over) }), text("jobs"));
+  assert.equal(readTargetedJobs({ jobs: jobs(MAX_LIST_ITEMS) }).length, MAX_LIST_ITEMS);
+  refused(() => readTargetedJobs({ jobs: jobs(over) }), text("jobs"));
+  refused(() => readTargetedSignals({ jobs: jobs(over) }), text("jobs"));
+});
+
+Deno.test("schedule-run, -pause and -resume need name: a schedule name of 1 to 64 characters", () => {
+  assert.equal(readScheduleName({ name: "nightly-cleanup" }), "nightly-cleanup");
+  assert.equal(readScheduleName({ name: "n".repeat(64) }), "n".repeat(64));
+  refused(() => readScheduleName({}), "missing required field name");
+  refused(() => readScheduleName({ name: null }), "missing required field name");
+  refused(() => readScheduleName({ name: 5 }), "'name' must be string, number given");
+  for (const name of ["", "n".repeat(65)]) {
+    refused(
+      () => readScheduleName({ name }),
+      "'name' must be a schedule name of 1 to 64 characters",
+    );
+  }
 });

@@ -14,18 +14,24 @@ import { claimWaiting } from "./mysql/claim_waiting.ts";
 import type { MysqlContext } from "./mysql/context.ts";
 import { findLeftBehind } from "./mysql/find_left_behind.ts";
 import { quoteIdentifier } from "./mysql/identifier.ts";
+import { checkPrivileges } from "./mysql/check_privileges.ts";
 import { inspectTable } from "./mysql/inspect_table.ts";
 import { markDone } from "./mysql/mark_done.ts";
 import { markRunning } from "./mysql/mark_running.ts";
 import { createPool, describeDriverError } from "./mysql/pool.ts";
 import { QueryTimeout, runQuery } from "./mysql/query.ts";
 import { releaseJobs } from "./mysql/release_jobs.ts";
+import { countDelayed } from "./mysql/count_delayed.ts";
+import { markRetry } from "./mysql/mark_retry.ts";
+import { promoteDelayed } from "./mysql/promote_delayed.ts";
+import { logTimeFeatures } from "./time_features_log.ts";
 import {
   parseServerVersion,
   type ServerVersion,
   supportsSkipLocked,
 } from "./mysql/server_version.ts";
 import { JobStoreBase, type MaybePromise } from "./store_base.ts";
+import type { TargetColumn } from "../target_names.ts";
 
 /** Connections the pool opens at most, unless `poolSize` says otherwise. */
 export const DEFAULT_POOL_SIZE = 4;
@@ -64,8 +70,10 @@ export interface MysqlStoreOptions {
 /**
  * Connects, reads the server version (to choose `FOR UPDATE SKIP LOCKED` on
  * MySQL ≥ 8.0.1 and MariaDB ≥ 10.6, plain `FOR UPDATE` before), and checks the
- * table: a missing table, a missing required column, or a `worker` column too
- * short for `workerName` is a `StorageError` naming the table and database. A
+ * table: a missing table, a missing required column, a `status` column that
+ * cannot hold every status, a `worker` column too short for `workerName`, or
+ * a user without SELECT or UPDATE on the table is a `StorageError` naming the
+ * table and database. A
  * server that cannot be reached, or does not answer within `queryTimeoutMs`,
  * is a `StorageError` too, for which `isTransientStorageError` is true.
  */
@@ -100,6 +108,12 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
       workerName: options.workerName,
       queryTimeoutMs,
     });
+    await checkPrivileges(pool, {
+      table,
+      where: `table '${options.table}' of database '${options.database}'`,
+      tracksOwner: shape.tracksOwner,
+      queryTimeoutMs,
+    });
     const context: MysqlContext = {
       pool,
       queryTimeoutMs,
@@ -109,6 +123,7 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
       tracksOwner: shape.tracksOwner,
       skipLocked: supportsSkipLocked(version),
       narrowOutput: shape.narrowOutput,
+      time: shape.time,
     };
     const server = `${version.product} ${version.text}`;
     if (context.skipLocked) {
@@ -130,7 +145,8 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
         { table: options.table },
       );
     }
-    return new MysqlStore(context, version, options.database);
+    logTimeFeatures(logger, options.table, shape.time, "mysql");
+    return new MysqlStore(context, version, options.database, shape.target);
   } catch (error) {
     await pool.end().catch(() => {});
     if (error instanceof StorageError) throw error;
@@ -150,15 +166,34 @@ export class MysqlStore extends JobStoreBase<MysqlContext> {
   /** The server's product and version, read at open. */
   readonly serverVersion: ServerVersion;
 
+  /** What the table's `target` column can hold, read at open. */
+  readonly targetColumn: TargetColumn;
+
   /** Use `openMysqlStore`. */
-  constructor(context: MysqlContext, serverVersion: ServerVersion, database: string) {
+  constructor(
+    context: MysqlContext,
+    serverVersion: ServerVersion,
+    database: string,
+    targetColumn: TargetColumn,
+  ) {
     super(
       context,
-      { claimWaiting, claimManual, markRunning, markDone, releaseJobs, findLeftBehind },
+      {
+        claimWaiting,
+        claimManual,
+        markRunning,
+        markDone,
+        releaseJobs,
+        findLeftBehind,
+        markRetry,
+        promoteDelayed,
+        countDelayed,
+      },
       { tableName: context.tableName, container: `database '${database}'` },
     );
     this.#context = context;
     this.serverVersion = serverVersion;
+    this.targetColumn = targetColumn;
   }
 
   /** Whether claims use `FOR UPDATE SKIP LOCKED` (else plain `FOR UPDATE`). */

@@ -61,6 +61,18 @@ export class MasterLink {
     if (connection && !connection.isClosed) this.#register(connection).catch(() => {});
   }
 
+  /**
+   * Asks the master to poke `targets` (rows were inserted for them), when
+   * registered; otherwise nothing: the worker has polled itself.
+   */
+  poke(targets: string[]): void {
+    const connection = this.#connection;
+    if (connection === undefined || connection.isClosed) return;
+    new MasterClient(connection).poke(targets).catch((error) => {
+      log.debug("The master did not take a poke: {error}", { error: String(error) });
+    });
+  }
+
   /** Disconnects from the master (it forgets this worker) and stops reconnecting. */
   async stop(): Promise<void> {
     this.#stopped = true;
@@ -108,10 +120,14 @@ export class MasterLink {
     await new MasterClient(connection).registerWorker(this.#options.name, this.#options.targets());
   }
 
-  /** Pings the master until the connection closes or two pings go unanswered. */
+  /**
+   * Pings the master until the connection closes or two pings go unanswered
+   * (by a pong or a response: the master's own pings do not count).
+   */
   async #watch(connection: Connection): Promise<void> {
     const period = this.#options.reconnectInterval * 1000;
-    let lastSeen = connection.lastReceivedAt;
+    const answers = () => connection.pongsReceived + connection.responsesReceived;
+    let lastSeen = answers();
     let silent = 0;
     while (!connection.isClosed && !this.#stopped) {
       connection.ping();
@@ -121,9 +137,9 @@ export class MasterLink {
       ]);
       this.#sleeper.wakeAll();
       if (closed) return;
-      if (connection.lastReceivedAt === lastSeen) silent++;
+      if (answers() === lastSeen) silent++;
       else silent = 0;
-      lastSeen = connection.lastReceivedAt;
+      lastSeen = answers();
       if (silent >= 2) {
         log.warn("The master answered none of the last two pings; reconnecting");
         connection.close();
