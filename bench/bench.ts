@@ -18,7 +18,12 @@ import { describeMachine } from "./machine.ts";
 import { type BenchOptions, parseBenchArgs, ROOT, shapeName } from "./options.ts";
 import { measurePokeToStart } from "./phases.ts";
 import { type BenchResult, renderReport, type VariantPokeToStart, writeResult } from "./report.ts";
-import { clusterOptionsOf, measureShape, type ShapeRun } from "./shape_run.ts";
+import {
+  clusterOptionsOf,
+  measureShape,
+  type ShapeRun,
+  type ShapeRunContext,
+} from "./shape_run.ts";
 import { messageOf } from "../src/text.ts";
 
 /** The launcher of the poke-to-start samples: appends `ID START_NS` to a file. */
@@ -104,33 +109,28 @@ async function run(
 
   const runs: ShapeRun[] = [];
   const pokeToStart: VariantPokeToStart[] = [];
+  const context = (backlog: number): ShapeRunContext => ({
+    options,
+    db,
+    dir,
+    databasePid,
+    update,
+    backlog,
+    cleanups,
+    log,
+  });
   for (const [variantIndex, variant] of options.variants.entries()) {
     await db.createTable({ workerColumn: variant === "worker", timeColumns: options.delayed > 0 });
     for (const [shapeIndex, shape] of options.shapes.entries()) {
+      // The backlog, if any, is added after the last run, whose table it would otherwise burden.
       const last = variantIndex === options.variants.length - 1 &&
         shapeIndex === options.shapes.length - 1;
-      runs.push(
-        await measureShape(
-          {
-            options,
-            db,
-            dir,
-            databasePid,
-            update,
-            backlog: last ? options.backlog : 0,
-            cleanups,
-            log,
-          },
-          variant,
-          shape,
-        ),
-      );
+      runs.push(await measureShape(context(last ? options.backlog : 0), variant, shape));
     }
     if (options.latency > 0) {
       log(`[${variant}] poke-to-start: ${options.latency} samples on an idle worker`);
-      const context = { options, db, dir, databasePid, update, backlog: 0, cleanups, log };
       const latencyCluster = await Cluster.start({
-        ...clusterOptionsOf(context, { targets: 1, concurrency: 1 }, `${variant}-latency`),
+        ...clusterOptionsOf(context(0), { targets: 1, concurrency: 1 }, `${variant}-latency`),
         workers: 1,
         targets: { lat: 1 },
         launcher: `${RECORDER} {id} ${dir}/starts`,
