@@ -127,21 +127,22 @@ export class BenchDatabase implements AsyncDisposable {
   }
 
   /**
-   * (Re)creates the jobs table of `examples/schema.sql`, empty, with or
-   * without the optional `worker` column (and the time columns when asked).
-   * No daemon may be using it.
+   * (Re)creates the tables of `examples/schema.sql`, empty: the jobs table
+   * with or without the optional `worker` column (and the time columns when
+   * asked). No daemon may be using them.
    */
   async createTable(options: { workerColumn: boolean; timeColumns?: boolean }): Promise<void> {
-    await this.query(`DROP TABLE IF EXISTS ${TABLE}`);
-    for (
-      const statement of await schemaStatements({
-        table: TABLE,
-        withWorkerColumn: options.workerColumn,
-        withTimeColumns: options.timeColumns ?? false,
-      })
-    ) {
-      await this.query(statement);
+    const statements = await schemaStatements({
+      table: TABLE,
+      withWorkerColumn: options.workerColumn,
+      withTimeColumns: options.timeColumns ?? false,
+    });
+    // Every table the schema creates (the jobs table and any other, such as the schedules).
+    for (const statement of statements) {
+      const created = statement.match(/^CREATE TABLE\s+(?:IF NOT EXISTS\s+)?(`[^`]+`|\w+)/i);
+      if (created) await this.query(`DROP TABLE IF EXISTS ${created[1]}`);
     }
+    for (const statement of statements) await this.query(statement);
   }
 
   /** Whether the server has `FOR UPDATE SKIP LOCKED` (MariaDB ≥ 10.6, MySQL ≥ 8.0.1). */
