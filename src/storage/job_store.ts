@@ -15,6 +15,8 @@
  * reports whether the row was in that status.
  */
 
+import type { JobControl } from "./job_control.ts";
+
 /** The statuses of a row in the jobs table (SPEC A4). */
 export type JobStatus = "waiting" | "manual" | "accepted" | "running" | "done" | "ignored";
 
@@ -116,6 +118,9 @@ export interface JobStore {
 
   /** Rows in `accepted` or `running` owned by this worker (empty when not tracked). */
   findLeftBehind(): Promise<LeftBehindJob[]>;
+
+  /** The operators' requests on the table; absent on stores made for tests. */
+  readonly control?: JobControl;
 
   /** Closes connections. */
   close(): Promise<void>;

@@ -8,7 +8,9 @@
  */
 
 import { describeJobs, quoteList } from "../text.ts";
+import { type ControlOperations, StoreControl } from "./control_base.ts";
 import { StorageError } from "./errors.ts";
+import type { JobControl } from "./job_control.ts";
 import type { ClaimedJob, FinishedJob, JobStore, LeftBehindJob, ManualClaim } from "./job_store.ts";
 
 /** A value, or a promise of it: SQLite's operations are synchronous, MySQL's are not. */
@@ -66,12 +68,24 @@ export abstract class JobStoreBase<C extends StoreContext> implements JobStore, 
   /** Whether rows record their owner (the table has a `worker` column). */
   readonly tracksOwner: boolean;
 
-  /** `operations` get `context`; `location` names the table in errors. */
-  constructor(context: C, operations: StoreOperations<C>, location: StoreLocation) {
+  /** The operators' requests on the table (`jobs`, `job`, `stats`, `retry`, `add`). */
+  readonly control: JobControl;
+
+  /**
+   * `operations` and `control` (the operators' SQL operations) get
+   * `context`; `location` names the table in errors.
+   */
+  constructor(
+    context: C,
+    operations: StoreOperations<C>,
+    location: StoreLocation,
+    control: ControlOperations<C>,
+  ) {
     this.#context = context;
     this.#operations = operations;
     this.#where = `in table '${location.tableName}' of ${location.container}`;
     this.tracksOwner = context.tracksOwner;
+    this.control = new StoreControl((what, operation) => this.#run(what, operation), control);
   }
 
   /**
