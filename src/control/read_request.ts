@@ -154,11 +154,3 @@ export function readAddRequest(data: RequestData): AddRequest {
   if (!isAbsent(data.run_at)) request.runAt = readInteger(data.run_at, "run_at", 0, MAX_ID);
   return request;
 }
-
-/** The wire data of an `add` request (the inverse of `readAddRequest`). */
-export function addRequestData(request: AddRequest): RequestData {
-  const data: RequestData = { target: request.target, count: request.count };
-  if (request.runAt !== undefined) data.run_at = request.runAt;
-  if (Object.keys(request.values).length > 0) data.set = { ...request.values };
-  return data;
-}

@@ -8,6 +8,7 @@
 
 import type { Handlers } from "../net/server.ts";
 import { MasterRequest, WorkerRequest } from "../protocol/requests.ts";
+import { controlRouting } from "./control_routing.ts";
 import { forwardToServing, masterStatus, runManual, sendSignal } from "./fan_out.ts";
 import type { PokeRouter } from "./poke.ts";
 import type { WorkerRegistry } from "./registry.ts";
@@ -45,5 +46,6 @@ export function masterHandlers({ registry, pokes }: MasterState): Handlers {
     [MasterRequest.Status]: (data) => masterStatus(registry, readPollWorkers(data)),
     [MasterRequest.RunManual]: (data) => runManual(registry, readTargetedJobs(data)),
     [MasterRequest.SendSignal]: (data) => sendSignal(registry, readTargetedSignals(data)),
+    ...controlRouting({ registry, pokes }),
   };
 }

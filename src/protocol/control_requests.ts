@@ -7,6 +7,8 @@
  * @module
  */
 
+import type { RequestData } from "./messages.ts";
+
 /** Request type names, the same on the worker and the master. */
 export const ControlRequest = {
   Jobs: "jobs",
@@ -149,4 +151,12 @@ export interface AddResult {
   ids: number[];
   /** The status they were inserted with. */
   status: "waiting" | "delayed";
+}
+
+/** The wire data of an `add` request (the inverse of `readAddRequest`). */
+export function addRequestData(request: AddRequest): RequestData {
+  const data: RequestData = { target: request.target, count: request.count };
+  if (request.runAt !== undefined) data.run_at = request.runAt;
+  if (Object.keys(request.values).length > 0) data.set = { ...request.values };
+  return data;
 }

@@ -4,6 +4,7 @@ import { dispatchTo, Server } from "../net/server.ts";
 import { openJobStore } from "../storage/open.ts";
 import type { JobStore } from "../storage/job_store.ts";
 import { parseCommandTemplate } from "./command_template.ts";
+import { controlHandlers } from "./control_handlers.ts";
 import { workerHandlers } from "./handlers.ts";
 import type { LauncherSettings } from "./launcher.ts";
 import { ReadBufferPool } from "./output_capture.ts";
@@ -87,7 +88,7 @@ export class WorkerDaemon {
         pollInterval: config.pollInterval,
         onTargetsChanged: () => masterLink?.updateTargets(),
       });
-      const handlers = workerHandlers(worker);
+      const handlers = { ...workerHandlers(worker), ...controlHandlers(store.control, worker) };
       server = Server.listen({
         hostname: config.host,
         port: config.port,

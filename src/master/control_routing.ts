@@ -1,0 +1,117 @@
+/**
+ * The master's routing of the operators' requests (SPEC D1 "inspection and
+ * control"). The master has no database: it passes each request to a worker,
+ * whose answer it returns unchanged.
+ *
+ * - `add`, and `jobs` with a `target`: a worker serving that target (the
+ *   least busy), as `run-manual` is routed; none is `worker serving target
+ *   'X' not found`.
+ * - `job`, `retry`, `stats`, and `jobs` without a target: any worker, the
+ *   least busy first. The master assumes, as its routing by target already
+ *   does, that its workers share one jobs table, so any of them sees every
+ *   row. A worker that does not answer (gone, timed out) is passed over for
+ *   the next; a worker's refusal is the answer.
+ * - `retry` then pokes the targets of the rows it put back to `waiting`, so
+ *   the workers serving them claim them (the worker that answered has polled
+ *   those it serves itself).
+ *
+ * @module
+ */
+
+import { readJobsQuery, readRequiredTarget } from "../control/read_request.ts";
+import { RemoteError, RequestError } from "../net/errors.ts";
+import type { Handlers } from "../net/server.ts";
+import type { RequestData } from "../protocol/messages.ts";
+import { ControlRequest, type RetryResult } from "../protocol/control_requests.ts";
+import { unservedTargetError, workerFailure } from "./fan_out.ts";
+import type { PokeRouter } from "./poke.ts";
+import type { RegisteredWorker, WorkerRegistry } from "./registry.ts";
+
+/**
+ * Seconds the master waits for a worker's answer to a control request: a
+ * count over a large table, or an `add` of 1000 rows, may take a while.
+ */
+export const CONTROL_TIMEOUT = 30;
+
+/** Least busy first (fewest requests in flight), then by name. */
+function byLoad(workers: readonly RegisteredWorker[]): RegisteredWorker[] {
+  return [...workers].sort((a, b) =>
+    a.requestsInFlight - b.requestsInFlight || a.name.localeCompare(b.name)
+  );
+}
+
+/**
+ * Sends the request to the first of `workers` that answers. A refusal is
+ * passed on with the worker's own text; when none answers, the error names
+ * each worker's failure.
+ */
+async function askFirst(
+  workers: readonly RegisteredWorker[],
+  type: string,
+  data: RequestData,
+): Promise<unknown> {
+  const failures: string[] = [];
+  for (const worker of byLoad(workers)) {
+    try {
+      return await worker.client.request(type, data, { timeout: CONTROL_TIMEOUT });
+    } catch (error) {
+      if (error instanceof RemoteError) throw new RequestError(error.message);
+      failures.push(workerFailure(worker, error));
+    }
+  }
+  throw new RequestError(`${type} not done: ${failures.join("; ")}`);
+}
+
+function anyWorker(registry: WorkerRegistry, type: string): RegisteredWorker[] {
+  const workers = registry.workers;
+  if (workers.length === 0) throw new RequestError(`${type} not done: no worker is registered`);
+  return workers;
+}
+
+function servingWorkers(registry: WorkerRegistry, target: string): RegisteredWorker[] {
+  const workers = registry.serving(target);
+  if (workers.length === 0) throw new RequestError(unservedTargetError(target));
+  return workers;
+}
+
+/** What the routing works on. */
+export interface ControlRoutingState {
+  registry: WorkerRegistry;
+  pokes: PokeRouter;
+}
+
+/** The master's handlers of `jobs`, `job`, `stats`, `retry` and `add`. */
+export function controlRouting({ registry, pokes }: ControlRoutingState): Handlers {
+  return {
+    [ControlRequest.Jobs]: (data) => {
+      // Checked here too, so that a bad request is refused before any worker is asked.
+      const { target } = readJobsQuery(data);
+      const workers = target === undefined
+        ? anyWorker(registry, ControlRequest.Jobs)
+        : servingWorkers(registry, target);
+      return askFirst(workers, ControlRequest.Jobs, data);
+    },
+    [ControlRequest.Job]: (data) =>
+      askFirst(anyWorker(registry, ControlRequest.Job), ControlRequest.Job, data),
+    [ControlRequest.Stats]: (data) =>
+      askFirst(anyWorker(registry, ControlRequest.Stats), ControlRequest.Stats, data),
+    [ControlRequest.Retry]: async (data) => {
+      const answer = await askFirst(
+        anyWorker(registry, ControlRequest.Retry),
+        ControlRequest.Retry,
+        data,
+      ) as RetryResult | null;
+      const targets = Array.isArray(answer?.targets)
+        ? answer.targets.filter((target): target is string => typeof target === "string")
+        : [];
+      if (targets.length > 0) pokes.poke(targets);
+      return answer;
+    },
+    [ControlRequest.Add]: (data) =>
+      askFirst(
+        servingWorkers(registry, readRequiredTarget(data)),
+        ControlRequest.Add,
+        data,
+      ),
+  };
+}
