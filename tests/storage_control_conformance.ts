@@ -117,7 +117,9 @@ export function defineJobControlConformance(name: string, open: OpenControlFixtu
       [{ priority: "high" }, /"high" of column 'priority' is not an integer/],
       [{ priority: null }, /column 'priority' is refused: the column is NOT NULL/],
     ];
-    if (f.enforcesLengths) refusals.push([{ note: "much too long" }, /longer than .* 8 characters/]);
+    if (f.enforcesLengths) {
+      refusals.push([{ note: "much too long" }, /longer than .* 8 characters/]);
+    }
     for (const [values, pattern] of refusals) {
       const error = await control.addJobs({ target: "build", count: 2, values }, now()).then(
         () => assert.fail(`add with ${JSON.stringify(values)} was accepted`),

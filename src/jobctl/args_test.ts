@@ -112,7 +112,7 @@ Deno.test("bad option values are usage errors that name the option and the value
     usageError(["--log-level", "loud", "status"]).message,
     "invalid --log-level 'loud': expected one of trace, debug, info, warn, error",
   );
-  assert.match(usageError(["--timeout", "-1", "status"]).message, /^invalid --timeout '-1'/);
+  assert.match(usageError(["--timeout=-1", "status"]).message, /^invalid --timeout '-1'/);
   assert.match(usageError(["--timeout", "soon", "status"]).message, /^invalid --timeout 'soon'/);
   assert.match(usageError(["--host", "", "status"]).message, /^invalid --host ''/);
 });

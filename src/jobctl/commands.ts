@@ -20,6 +20,11 @@ import {
   type Mode,
   UnexpectedAnswerError,
 } from "./command.ts";
+import {
+  controlCommands,
+  targetsWithWaiting,
+  targetsWithWaitingTable,
+} from "./control_commands.ts";
 import { quoteList } from "./format.ts";
 import {
   readConcurrency,
@@ -143,12 +148,14 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
   worker({
     name: "list-targets",
     args: "",
-    summary: "The targets with their concurrency, length and paused state",
-    details: "LENGTH counts the target's running and queued jobs.",
+    summary: "Targets: concurrency, length, paused, waiting rows",
+    details: "LENGTH counts the jobs this worker holds: running, and claimed but not yet " +
+      "started. WAITING counts the table's 'waiting' rows of the target, which any worker " +
+      "serving it may claim ('?' when the worker cannot count them).",
     example: "jobctl list-targets",
     parse: noArguments,
-    execute: workerStatus,
-    render: (status, _, style) => ({ text: targetsTable(status.targets, style) }),
+    execute: async (client) => targetsWithWaiting(client, await workerStatus(client)),
+    render: (status, _, style) => ({ text: targetsWithWaitingTable(status.targets, style) }),
   }),
   worker({
     name: "memory-usage",
@@ -248,6 +255,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
     details: "Prints each job's result, exit code, signal, stdout and stderr, or the " +
       "reason it could not run. Exits with status 1 when any job did not end 'ok'.",
     example: "jobctl run-manual 1021 1022",
+    waitsForJobs: true,
     parse: jobIds,
     execute: (client, ids) => client.runManual(ids),
     render: (result, ids, style) => runManualReport(result, ids, style),
@@ -283,6 +291,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
         style,
       ),
   }),
+  ...controlCommands("worker"),
 ];
 
 function workerCounters(
@@ -372,6 +381,7 @@ export const MASTER_COMMANDS: readonly Command<"master">[] = [
     details: "Prints each job's result, exit code, signal, stdout and stderr, or the " +
       "reason it could not run. Exits with status 1 when any job did not end 'ok'.",
     example: "jobctl --master run-manual build:1021 deploy:1022",
+    waitsForJobs: true,
     parse: (args, name) => {
       atLeastOne(name, args, "TARGET:ID");
       const jobs = args.map((arg) => targetedJob(name, arg));
@@ -416,6 +426,7 @@ export const MASTER_COMMANDS: readonly Command<"master">[] = [
         style,
       ),
   }),
+  ...controlCommands("master"),
 ];
 
 /** The commands of a mode. */
