@@ -1,0 +1,284 @@
+/**
+ * The claim loop: turns pending polls into claims of `waiting` rows, one
+ * claim at a time, and queues the claimed jobs on their targets.
+ *
+ * Its state, field by field:
+ * - pending polls: `Target.pollPending`, per target; set by a poll, by a
+ *   full claim (more may wait) and by a failed one; cleared when a claim
+ *   takes the target's room.
+ * - in flight (`#inFlight`): a loop of claim rounds is running; a request
+ *   meanwhile sets `#again`, and the loop runs one more round.
+ * - gathering (`#gather`): a slot freed while other jobs run; the claim
+ *   waits {@linkcode CLAIM_GATHER_MS} for the slots freed meanwhile.
+ * - backing off (`#retry`): a claim failed; it is tried again after the
+ *   backoff delay.
+ * - in doubt (`#inDoubt`, `#manualInDoubt`): a claim failed and may have
+ *   committed all the same; the next round first adopts the rows this
+ *   worker owns in `accepted` without knowing them.
+ * - stopped: shutdown began; no claim starts, and `stop()` resolves once
+ *   the one in flight has ended.
+ *
+ * Seam: each round builds the claim's limits per target in `#round`.
+ *
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import { isTransientStorageError } from "../storage/errors.ts";
+import type { ClaimedJob, JobStore } from "../storage/job_store.ts";
+import { Backoff } from "./backoff.ts";
+import type { Releaser } from "./release.ts";
+import type { Target } from "./target.ts";
+
+const log = getLogger(["jobd", "worker"]);
+
+/**
+ * How long a claim for a freed slot waits while other jobs run, so that the
+ * slots they free meanwhile are filled by the same claim: fewer, larger
+ * claims (bench/README.md). A worker with nothing running claims at once.
+ */
+export const CLAIM_GATHER_MS = 1;
+
+/** What the claim loop needs from the worker. */
+export interface ClaimLoopOptions {
+  store: JobStore;
+  /** The served targets, as they are now. */
+  targets: ReadonlyMap<string, Target>;
+  /** Most rows one claim takes per target (`mysql_fetch_limit`), as it is now. */
+  fetchLimit(): number;
+  /** How many jobs run now (with none, a freed slot is claimed for at once). */
+  running(): number;
+  /** Ids of the jobs this worker knows: running, queued, being released, awaited by run-manual. */
+  knownIds(): Set<number>;
+  /** Starts what may start now on the target (after jobs were queued). */
+  schedule(target: Target): void;
+  releaser: Releaser;
+}
+
+/** Claims jobs for targets with a pending poll and room, one claim at a time. */
+export class ClaimLoop {
+  readonly #options: ClaimLoopOptions;
+  #inFlight: Promise<void> | undefined;
+  #again = false;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #gather: ReturnType<typeof setTimeout> | undefined;
+  #backoff = new Backoff();
+  /** A claim failed: it may have committed without our knowing; look for such rows. */
+  #inDoubt = false;
+  /** Ids of failed run-manual claims: such rows found `accepted` go back to `manual`. */
+  readonly #manualInDoubt = new Set<number>();
+  #stopped = false;
+
+  constructor(options: ClaimLoopOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Whether targets claim jobs ahead of their free slots and release those
+   * that stop starting: only with the `worker` column. Without it, rows
+   * claimed ahead by a worker that crashed would stay `accepted` until fixed
+   * by hand, and a release retried after a lost reply has no owner guard.
+   */
+  get claimsAhead(): boolean {
+    return this.#options.store.tracksOwner;
+  }
+
+  /** Sets the polls of `names` pending and claims for every pending poll. */
+  poll(names: Iterable<string>): void {
+    if (this.#stopped) return;
+    for (const name of names) {
+      const target = this.#options.targets.get(name);
+      if (target) target.pollPending = true;
+    }
+    this.claim();
+  }
+
+  /** Claims for every target with a pending poll and room (after the round in flight). */
+  claim(): void {
+    if (this.#stopped) return;
+    if (this.#inFlight) {
+      this.#again = true;
+      return;
+    }
+    const ended = Promise.withResolvers<void>();
+    this.#inFlight = ended.promise;
+    this.#rounds().finally(ended.resolve);
+  }
+
+  /**
+   * A job of `target` ended: claims for its pending poll if it has room, at
+   * once when no job runs, otherwise after {@linkcode CLAIM_GATHER_MS} so
+   * that slots freed meanwhile are filled by the same claim. Each target
+   * takes what its room is at the time of the claim.
+   */
+  slotFreed(target: Target): void {
+    if (!target.pollPending || this.#roomOf(target) === 0) return;
+    if (this.#stopped) return;
+    if (this.#options.running() === 0) {
+      this.claim();
+      return;
+    }
+    this.#gather ??= setTimeout(() => {
+      this.#gather = undefined;
+      this.claim();
+    }, CLAIM_GATHER_MS);
+  }
+
+  /** Jobs may have been claimed without our knowing: the next round looks for them. */
+  lookForLeftBehind(): void {
+    this.#inDoubt = true;
+  }
+
+  /**
+   * A run-manual claim of `ids` failed, and may have committed all the same:
+   * such rows are looked for at once and go back to `manual`.
+   */
+  manualClaimFailed(ids: readonly number[]): void {
+    for (const id of ids) this.#manualInDoubt.add(id);
+    this.#inDoubt = true;
+    this.claim();
+  }
+
+  /** Claims no more; resolves once the claim in flight has ended. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#retry);
+    clearTimeout(this.#gather);
+    await this.#inFlight;
+  }
+
+  /** Claim rounds until none is asked for; a failure schedules a retry with backoff. */
+  async #rounds(): Promise<void> {
+    try {
+      do {
+        this.#again = false;
+        if (this.#inDoubt) await this.#adoptClaimsInDoubt();
+        await this.#round();
+      } while (this.#again && !this.#stopped);
+    } catch (error) {
+      this.#inDoubt = true;
+      if (this.#stopped) {
+        log.warn("Cannot claim jobs: {error}", { error: String(error) });
+        return;
+      }
+      const delay = this.#backoff.next();
+      const level = isTransientStorageError(error) ? "warn" : "error";
+      log[level]("Cannot claim jobs, retrying in {delay} ms: {error}", {
+        delay,
+        error: String(error),
+      });
+      clearTimeout(this.#retry);
+      this.#retry = setTimeout(() => this.claim(), delay);
+    } finally {
+      this.#inFlight = undefined;
+    }
+  }
+
+  /**
+   * One claim for every target with a pending poll and room, each limited to
+   * what it can take now, in one transaction; the jobs are queued (or
+   * released when their target was removed meanwhile).
+   */
+  async #round(): Promise<void> {
+    if (this.#stopped) return;
+    const { targets } = this.#options;
+    const fetchLimit = this.#options.fetchLimit();
+    const limits = new Map<string, number>();
+    for (const target of targets.values()) {
+      if (!target.pollPending) continue;
+      const room = this.#roomOf(target);
+      if (room === 0) continue;
+      limits.set(target.name, Math.min(room, fetchLimit));
+      // Cleared before the claim: a poll that arrives during it (for rows
+      // inserted after its snapshot) sets it again and is served next round.
+      target.pollPending = false;
+    }
+    if (limits.size === 0) return;
+    let claimed;
+    try {
+      claimed = await this.#options.store.claimWaiting(limits);
+    } catch (error) {
+      for (const name of limits.keys()) {
+        const target = targets.get(name);
+        if (target) target.pollPending = true;
+      }
+      throw error;
+    }
+    this.#backoff.reset();
+    const byTarget = Map.groupBy(claimed, (job) => job.target);
+    const orphans: ClaimedJob[] = [];
+    for (const [name, limit] of limits) {
+      const jobs = byTarget.get(name) ?? [];
+      log.debug("Claimed {count} job(s) of {target}", { count: jobs.length, target: name });
+      const target = targets.get(name);
+      if (!target) {
+        orphans.push(...jobs);
+        continue;
+      }
+      // A full claim means more may be waiting: keep the poll pending.
+      if (jobs.length >= limit) {
+        target.pollPending = true;
+        this.#again = true;
+      }
+      for (const job of jobs) target.enqueue(job);
+      this.#options.schedule(target);
+    }
+    await this.#options.releaser.release(orphans);
+  }
+
+  /**
+   * Finds rows this worker owns in `accepted` that it does not know of: a
+   * claim whose commit succeeded while its reply was lost, or whose release
+   * failed. A poll's rows are queued (released when their target is gone),
+   * a run-manual's go back to `manual`. Needs the `worker` column; without it
+   * such rows wait for an operator.
+   */
+  async #adoptClaimsInDoubt(): Promise<void> {
+    // Cleared before the query: a claim failing during it is looked for next time.
+    this.#inDoubt = false;
+    const manualIds = new Set(this.#manualInDoubt);
+    this.#manualInDoubt.clear();
+    if (!this.#options.store.tracksOwner) return;
+    try {
+      await this.#adopt(manualIds);
+    } catch (error) {
+      for (const id of manualIds) this.#manualInDoubt.add(id);
+      throw error;
+    }
+  }
+
+  /** Looks for rows in doubt; those of `manualIds` go back to `manual`. */
+  async #adopt(manualIds: ReadonlySet<number>): Promise<void> {
+    const { targets, knownIds } = this.#options;
+    // Known before the query and after it: a row released while the query
+    // ran was still 'accepted' for the query, but is ours no longer.
+    const knownBefore = knownIds();
+    const leftBehind = await this.#options.store.findLeftBehind();
+    const known = knownIds().union(knownBefore);
+    const adopted = leftBehind.filter((job) => job.status === "accepted" && !known.has(job.id));
+    // The client of a failed run-manual got an error: its rows wait for the
+    // next one. Rows of a target no longer served go back too.
+    const release: ClaimedJob[] = [];
+    for (const { id, target: name } of adopted) {
+      const target = targets.get(name);
+      if (manualIds.has(id) || !target) {
+        release.push({ id, target: name, origin: manualIds.has(id) ? "manual" : "waiting" });
+        continue;
+      }
+      log.warn("Job {id} was claimed by a claim whose reply was lost; queueing it", { id });
+      target.enqueue({ id, target: name, origin: "waiting" });
+      this.#options.schedule(target);
+    }
+    if (release.length > 0) {
+      log.warn("Jobs {ids} were claimed but cannot run here now; giving them back", {
+        ids: release.map((job) => job.id).join(", "),
+      });
+      await this.#options.releaser.release(release);
+    }
+  }
+
+  /** How many more jobs a claim may add to the target now (ahead: up to a claim's worth). */
+  #roomOf(target: Target): number {
+    return target.room(this.claimsAhead ? this.#options.fetchLimit() : 0);
+  }
+}

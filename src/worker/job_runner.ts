@@ -1,0 +1,315 @@
+/**
+ * Running one job, from its queue to its stored row: the running mark
+ * (`accepted` -> `running`, batched with the jobs that start with it), the
+ * launch, the end of its process, and the result write. Holds the running
+ * jobs, and signals, kills and waits for them.
+ *
+ * One job's steps are one method each, in `#run`: `#markRunningOrRelease`,
+ * `#launch` (the place for what watches a running job, such as a time
+ * limit), `#writeResult` (the place for what decides on an ended job's row,
+ * such as a retry). Shutdown: `stopStarting()`, then `stop()` waits for the
+ * running jobs, kills them when they take too long and stores every result;
+ * `hurry()` stops waiting.
+ *
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import type { JobReport } from "../protocol/requests.ts";
+import type { ClaimedJob, JobOutcome, JobStore } from "../storage/job_store.ts";
+import { describeJobs } from "../text.ts";
+import { Batcher } from "./batcher.ts";
+import { type LaunchedJob, type LauncherSettings, launchJob } from "./launcher.ts";
+import type { ManualRuns } from "./manual_runs.ts";
+import type { Releaser } from "./release.ts";
+import { ResultWriter } from "./result_writer.ts";
+import type { StorageRetry } from "./storage_retry.ts";
+import type { Target } from "./target.ts";
+
+const log = getLogger(["jobd", "worker"]);
+
+/** Most jobs marked `running` by one store call. */
+const MAX_RUNNING_BATCH = 500;
+
+/** After SIGTERM at the end of shutdown, how long jobs get before SIGKILL. */
+const KILL_GRACE_MS = 5000;
+
+/**
+ * After SIGKILL, how long shutdown waits for jobs whose pipes are still
+ * open (a killed launcher's own children may hold them) before it leaves
+ * their rows `running` to start-up recovery.
+ */
+const PIPES_GRACE_MS = 10_000;
+
+/**
+ * What became of a job's running mark: `marked` (its row is `running`, the
+ * job starts), `untouched` (its row was no longer `accepted`: changed under
+ * us, the job does not start), or `stopping` (shutdown began before the mark
+ * got through: the job is released instead of started).
+ */
+export type RunningMark = "marked" | "untouched" | "stopping";
+
+/** What the job runner needs from the worker. */
+export interface JobRunnerOptions {
+  store: JobStore;
+  /** The launcher settings for jobs starting now (a reload replaces them). */
+  launcher(): LauncherSettings;
+  retry: StorageRetry;
+  releaser: Releaser;
+  /** The run-manual callers, told how their jobs ended. */
+  manualRuns: ManualRuns;
+  /** A job of the target ended and its slot is free. */
+  slotFreed(target: Target): void;
+}
+
+interface RunningJob {
+  job: ClaimedJob;
+  launched?: LaunchedJob;
+}
+
+/** Unix time in seconds. */
+function now(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/** Runs claimed jobs and stores their results. */
+export class JobRunner {
+  readonly #options: JobRunnerOptions;
+  readonly #results: ResultWriter;
+  /** Jobs about to start, marked `running` together when they start together. */
+  readonly #runningMarks = new Batcher(
+    (ids: number[]) => this.#markRunning(ids),
+    MAX_RUNNING_BATCH,
+  );
+  readonly #running = new Map<number, RunningJob>();
+  #idle = Promise.withResolvers<void>();
+  /** False once shutdown began: no job starts any more. */
+  #starting = true;
+  /** Resolved by `hurry()`: stop waiting for the running jobs. */
+  #hurried = Promise.withResolvers<void>();
+
+  constructor(options: JobRunnerOptions) {
+    this.#options = options;
+    this.#results = new ResultWriter(options.store);
+  }
+
+  /** Jobs started and not yet ended. */
+  get running(): number {
+    return this.#running.size;
+  }
+
+  /** Results not yet stored. */
+  get pendingResultWrites(): number {
+    return this.#results.pending;
+  }
+
+  /** Ids of the running jobs. */
+  ids(): IterableIterator<number> {
+    return this.#running.keys();
+  }
+
+  /** Starts every job of the target that may start now (none once stopped). */
+  startReady(target: Target): void {
+    if (!this.#starting) return;
+    for (let job = target.takeStartable(); job; job = target.takeStartable()) {
+      this.#run(target, job);
+    }
+  }
+
+  /** Starts no more jobs: those queued from now on are released by their callers. */
+  stopStarting(): void {
+    this.#starting = false;
+  }
+
+  /** Sends `signal` to job `id`; true when delivered to its running process. */
+  signal(id: number, signal: Deno.Signal): boolean {
+    return this.#running.get(id)?.launched?.signal(signal) ?? false;
+  }
+
+  /**
+   * Waits up to `timeoutSeconds` (or until `hurry()`) for the running jobs,
+   * then sends SIGTERM, and SIGKILL after {@linkcode KILL_GRACE_MS}; after
+   * {@linkcode PIPES_GRACE_MS} more, leaves the jobs still running to
+   * start-up recovery. Resolves once every result is stored (or abandoned).
+   */
+  async stop(timeoutSeconds: number): Promise<void> {
+    if (this.#running.size > 0) {
+      log.info("Waiting up to {seconds} s for {count} running job(s)", {
+        seconds: timeoutSeconds,
+        count: this.#running.size,
+      });
+      const hurried = this.#hurried.promise.then(() => false as const);
+      if (!await this.#waitIdle(timeoutSeconds * 1000, hurried)) {
+        this.#killAll("SIGTERM");
+        if (!await this.#waitIdle(KILL_GRACE_MS)) this.#killAll("SIGKILL");
+        if (!await this.#waitIdle(PIPES_GRACE_MS)) {
+          log.error("Jobs {ids} did not end after SIGKILL; leaving them to recovery", {
+            ids: [...this.#running.keys()].join(", "),
+          });
+        }
+      }
+    }
+    await this.#results.flush();
+  }
+
+  /**
+   * Stops waiting: running jobs get SIGTERM now (SIGKILL after the grace
+   * period, when `stop()` runs), and a result write that fails from now on is
+   * not retried (its row stays `running`, for start-up recovery).
+   */
+  hurry(): void {
+    this.#results.abandon();
+    this.#hurried.resolve();
+    this.#killAll("SIGTERM");
+  }
+
+  #killAll(signal: Deno.Signal): void {
+    for (const { job, launched } of this.#running.values()) {
+      if (launched?.signal(signal)) log.warn("Sent {signal} to job {id}", { signal, id: job.id });
+    }
+  }
+
+  /** Whether no job runs any more within `ms` (false as soon as `cutShort` resolves). */
+  async #waitIdle(ms: number, cutShort?: Promise<false>): Promise<boolean> {
+    if (this.#running.size === 0) return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      if (ms !== Infinity) timer = setTimeout(() => resolve(false), ms);
+    });
+    const idle = await Promise.race([
+      this.#idle.promise.then(() => true),
+      timeout,
+      ...cutShort ? [cutShort] : [],
+    ]);
+    clearTimeout(timer);
+    return idle;
+  }
+
+  /** One job: running mark -> launch -> end of its process -> result write. */
+  async #run(target: Target, job: ClaimedJob): Promise<void> {
+    if (this.#running.has(job.id)) {
+      // Never two copies of one job: the one that runs owns the row.
+      log.error("Job {id} is already running here; not starting it again", { id: job.id });
+      target.finishOne();
+      return;
+    }
+    const running: RunningJob = { job };
+    this.#running.set(job.id, running);
+    try {
+      if (!await this.#markRunningOrRelease(job)) return;
+      const outcome = await this.#launch(target, running);
+      this.#finish(target, job);
+      await this.#writeResult(job, outcome);
+    } catch (error) {
+      // Only a storage error that is not retried gets here (not transient, or
+      // after the retries were abandoned); the job is not lost: its row stays
+      // 'accepted' for start-up recovery.
+      log.error("Job {id} could not be run: {error}", { id: job.id, error });
+      this.#options.manualRuns.answer(job.id, {
+        error: `job ${job.id} could not be run: ${error}`,
+      });
+    } finally {
+      this.#finish(target, job);
+    }
+  }
+
+  /**
+   * Marks the job `running` (with the jobs starting with it); false when it
+   * must not start: its row changed under us, or shutdown began (the job is
+   * then released).
+   */
+  async #markRunningOrRelease(job: ClaimedJob): Promise<boolean> {
+    const { manualRuns } = this.#options;
+    const mark = await this.#runningMarks.add(job.id);
+    if (mark === "stopping") {
+      log.info("Job {id} not started: the worker is shutting down", { id: job.id });
+      manualRuns.answer(job.id, { error: "the worker is shutting down" });
+      await this.#options.releaser.releaseOrLeave([job]);
+      return false;
+    }
+    if (mark === "untouched") {
+      log.warn("Job {id} not started: its row is no longer 'accepted'", { id: job.id });
+      manualRuns.answer(job.id, { error: `job ${job.id} changed status before it could start` });
+      return false;
+    }
+    return true;
+  }
+
+  /** Starts the job's launcher; resolves to how the job ended (never rejects). */
+  #launch(target: Target, running: RunningJob): Promise<JobOutcome> {
+    const { job } = running;
+    const launched = launchJob(job.id, this.#options.launcher());
+    running.launched = launched;
+    log.info("Job {id} of {target} started (pid {pid})", {
+      id: job.id,
+      target: target.name,
+      pid: launched.pid ?? "none",
+    });
+    return launched.done;
+  }
+
+  /** Writes the ended job's row and answers its run-manual caller, if any. */
+  async #writeResult(job: ClaimedJob, outcome: JobOutcome): Promise<void> {
+    const { manualRuns } = this.#options;
+    log.info("Job {id} ended: {result}, code {code}, signal {signal}", {
+      id: job.id,
+      result: outcome.result,
+      code: outcome.code ?? "none",
+      signal: outcome.signal ?? "none",
+    });
+    // A run-manual caller waits for this row: write it without gathering others.
+    const urgent = manualRuns.isAwaited(job.id);
+    const written = await this.#results.write({ id: job.id, outcome, finishedAt: now() }, urgent);
+    manualRuns.answer(
+      job.id,
+      written === "stored"
+        ? report(outcome)
+        : written === "untouched"
+        ? { error: `job ${job.id} changed status while it ran` }
+        : { error: `job ${job.id} ended (${outcome.result}) but its result could not be stored` },
+    );
+  }
+
+  /**
+   * Marks the jobs of one batch running, in one store call retried while the
+   * database is away (see {@linkcode RunningMark}).
+   */
+  async #markRunning(ids: number[]): Promise<RunningMark[]> {
+    // The same `time_started` on every attempt: by it the store recognises
+    // rows an attempt marked before its reply was lost. After an outage it
+    // is when the start was first tried.
+    const startedAt = now();
+    const untouched = await this.#options.retry.run(`mark ${describeJobs(ids)} running`, () => {
+      // A batch queued behind a retried one may come after shutdown began.
+      if (!this.#starting) return Promise.resolve(undefined);
+      return this.#options.store.markRunning(ids, startedAt);
+    });
+    if (untouched === undefined) return ids.map(() => "stopping");
+    // A row an attempt marked before its reply was lost is not among them:
+    // the store knows it by its `time_started`.
+    const refused = new Set(untouched);
+    return ids.map((id) => refused.has(id) ? "untouched" : "marked");
+  }
+
+  /** Frees the job's slot once (and only once), starting what may start next. */
+  #finish(target: Target, job: ClaimedJob): void {
+    if (this.#running.get(job.id)?.job !== job) return;
+    this.#running.delete(job.id);
+    target.finishOne();
+    if (this.#running.size === 0) {
+      this.#idle.resolve();
+      this.#idle = Promise.withResolvers();
+    }
+    this.#options.slotFreed(target);
+  }
+}
+
+function report(outcome: JobOutcome): JobReport {
+  return {
+    result: outcome.result,
+    code: outcome.code,
+    signal: outcome.signal,
+    stdout: outcome.stdout,
+    stderr: outcome.stderr,
+  };
+}

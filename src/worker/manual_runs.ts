@@ -1,0 +1,142 @@
+/**
+ * `run-manual`: claims the jobs by id, queues them on their targets (where
+ * they go before background jobs, even on a paused target), and answers once
+ * every one has ended and its row is stored.
+ *
+ * @module
+ */
+
+import { RequestError } from "../net/errors.ts";
+import type { JobReport, RunManualResult } from "../protocol/requests.ts";
+import type { ClaimedJob, JobStore, ManualClaim } from "../storage/job_store.ts";
+import type { Releaser } from "./release.ts";
+import type { Target } from "./target.ts";
+
+/** What a run-manual caller gets for one job: how it ended, or why it has no result. */
+export type ManualAnswer = JobReport | { error: string };
+
+/** What run-manual needs from the worker. */
+export interface ManualRunsOptions {
+  store: JobStore;
+  /** The served targets, as they are now. */
+  targets: ReadonlyMap<string, Target>;
+  releaser: Releaser;
+  /** Starts what may start now on the target (after jobs were queued). */
+  schedule(target: Target): void;
+  /** A claim of these ids failed: it may have committed all the same; have such rows looked for. */
+  claimFailed(ids: readonly number[]): void;
+  /** Whether the worker is shutting down (no run-manual is accepted then). */
+  stopping(): boolean;
+}
+
+/** The run-manual requests being served, and the callers waiting for their jobs. */
+export class ManualRuns {
+  readonly #options: ManualRunsOptions;
+  /** Run-manual jobs being waited for, by id; undefined while their claim is in flight. */
+  readonly #waiters = new Map<number, ((answer: ManualAnswer) => void) | undefined>();
+  /** Run-manual claims in flight; shutdown waits for them before releasing queued jobs. */
+  readonly #claims = new Set<Promise<unknown>>();
+
+  constructor(options: ManualRunsOptions) {
+    this.#options = options;
+  }
+
+  /** How many jobs callers wait for (`jobPromisesCount` in `status`). */
+  get waiting(): number {
+    return this.#waiters.size;
+  }
+
+  /** Ids of the jobs callers wait for, their claims in flight included. */
+  ids(): IterableIterator<number> {
+    return this.#waiters.keys();
+  }
+
+  /** Whether a caller waits for job `id`'s result (its row is then written at once). */
+  isAwaited(id: number): boolean {
+    return this.#waiters.get(id) !== undefined;
+  }
+
+  /** Gives the caller waiting for job `id`, if any, its answer. */
+  answer(id: number, answer: ManualAnswer): void {
+    this.#waiters.get(id)?.(answer);
+  }
+
+  /** Resolves once every run-manual claim in flight has ended. */
+  async claimsEnded(): Promise<void> {
+    await Promise.allSettled(this.#claims);
+  }
+
+  /**
+   * Runs manual jobs by id, even on paused targets, and resolves once every
+   * one has ended and its row is stored.
+   */
+  async run(ids: readonly number[]): Promise<RunManualResult> {
+    const unique = [...new Set(ids)];
+    const taken = unique.find((id) => this.#waiters.has(id));
+    if (taken !== undefined) {
+      throw new RequestError(`another client is already waiting for job ${taken}`);
+    }
+    if (this.#options.stopping()) throw new RequestError("the worker is shutting down");
+    for (const id of unique) this.#waiters.set(id, undefined);
+    const errors: Record<string, string> = {};
+    const jobs: Record<string, JobReport> = {};
+    try {
+      const claiming = this.#claim(unique);
+      this.#claims.add(claiming);
+      const claim = await claiming.finally(() => this.#claims.delete(claiming));
+      for (const [id, error] of claim.errors) errors[id] = error;
+      for (const [id, answer] of await Promise.all(claim.answers)) {
+        if ("error" in answer) errors[id] = answer.error;
+        else jobs[id] = answer;
+      }
+    } finally {
+      for (const id of unique) this.#waiters.delete(id);
+    }
+    const result: RunManualResult = {};
+    if (Object.keys(jobs).length > 0) result.jobs = jobs;
+    if (Object.keys(errors).length > 0) result.errors = errors;
+    return result;
+  }
+
+  /**
+   * Claims run-manual jobs and queues those of served targets at once (a
+   * shutdown that waited for this releases them); rows of a target removed
+   * meanwhile go back to `manual`.
+   */
+  async #claim(ids: number[]): Promise<{
+    errors: Map<number, string>;
+    answers: Promise<[number, ManualAnswer]>[];
+  }> {
+    const { store, targets } = this.#options;
+    let claim: ManualClaim;
+    try {
+      claim = await store.claimManual(ids, new Set(targets.keys()));
+    } catch (error) {
+      for (const id of ids) this.#waiters.delete(id);
+      this.#options.claimFailed(ids);
+      throw error;
+    }
+    const errors = new Map(claim.errors);
+    const answers: Promise<[number, ManualAnswer]>[] = [];
+    const orphans: ClaimedJob[] = [];
+    const queued = new Set<Target>();
+    for (const job of claim.claimed) {
+      const target = targets.get(job.target);
+      if (!target) {
+        errors.set(job.id, `target '${job.target}' not found (job id=${job.id})`);
+        orphans.push(job);
+        continue;
+      }
+      answers.push(
+        new Promise<ManualAnswer>((resolve) => {
+          this.#waiters.set(job.id, resolve);
+        }).then((answer) => [job.id, answer]),
+      );
+      target.enqueue(job);
+      queued.add(target);
+    }
+    for (const target of queued) this.#options.schedule(target);
+    await this.#options.releaser.releaseOrLeave(orphans);
+    return { errors, answers };
+  }
+}
