@@ -9,8 +9,10 @@
  * - `job`, `retry`, `stats`, and `jobs` without a target: any worker, the
  *   least busy first. The master assumes, as its routing by target already
  *   does, that its workers share one jobs table, so any of them sees every
- *   row. A worker that does not answer (gone, timed out) is passed over for
- *   the next; a worker's refusal is the answer.
+ *   row. For the reading requests a worker that does not answer (gone, timed
+ *   out) is passed over for the next; `add` and `retry` are sent once, since
+ *   a worker that did not answer may have done them. A worker's refusal is
+ *   the answer.
  * - `retry` then pokes the targets of the rows it put back to `waiting`, so
  *   the workers serving them claim them (the worker that answered has polled
  *   those it serves itself).
@@ -41,14 +43,18 @@ function byLoad(workers: readonly RegisteredWorker[]): RegisteredWorker[] {
 }
 
 /**
- * Sends the request to the first of `workers` that answers. A refusal is
- * passed on with the worker's own text; when none answers, the error names
- * each worker's failure.
+ * Sends the request to the least busy of `workers`; a refusal is passed on
+ * with the worker's own text. A request that only reads (`once` false) goes
+ * to the next worker when one does not answer, and fails naming each
+ * worker's failure. One that changes rows (`add`, `retry`) is sent once: a
+ * worker that did not answer may have done it, and a second worker would
+ * do it again.
  */
 async function askFirst(
   workers: readonly RegisteredWorker[],
   type: string,
   data: RequestData,
+  options: { once?: boolean } = {},
 ): Promise<unknown> {
   const failures: string[] = [];
   for (const worker of byLoad(workers)) {
@@ -57,6 +63,11 @@ async function askFirst(
     } catch (error) {
       if (error instanceof RemoteError) throw new RequestError(error.message);
       failures.push(workerFailure(worker, error));
+      if (options.once) {
+        throw new RequestError(
+          `${type} in doubt: ${failures[0]}; it may have been done (see 'jobs')`,
+        );
+      }
     }
   }
   throw new RequestError(`${type} not done: ${failures.join("; ")}`);
@@ -100,6 +111,7 @@ export function controlRouting({ registry, pokes }: ControlRoutingState): Handle
         anyWorker(registry, ControlRequest.Retry),
         ControlRequest.Retry,
         data,
+        { once: true },
       ) as RetryResult | null;
       const targets = Array.isArray(answer?.targets)
         ? answer.targets.filter((target): target is string => typeof target === "string")
@@ -112,6 +124,7 @@ export function controlRouting({ registry, pokes }: ControlRoutingState): Handle
         servingWorkers(registry, readRequiredTarget(data)),
         ControlRequest.Add,
         data,
+        { once: true },
       ),
   };
 }

@@ -154,3 +154,20 @@ Deno.test("retry pokes the targets of the rows it put back to waiting", async ()
   }
   assert.deepEqual(deploy.asked, [{ type: "poll", data: { targets: ["deploy"] } }]);
 });
+
+Deno.test("add is sent once: a worker that does not answer may have inserted the rows", async () => {
+  await using master = await startMaster();
+  await using gone = await standIn(master.daemon, "a-gone", ["build"], {
+    add: (_, connection) => {
+      connection.close();
+      return new Promise(() => {});
+    },
+  });
+  await using other = await standIn(master.daemon, "b-other", ["build"], {});
+  assert.match(
+    await refusal(master.client.request("add", { target: "build" })),
+    /^add in doubt: worker 'a-gone' did not answer: .*; it may have been done \(see 'jobs'\)$/,
+  );
+  assert.deepEqual(gone.types(), ["add"]);
+  assert.deepEqual(other.types(), []);
+});

@@ -23,16 +23,12 @@ import {
   type RetryResult,
   type StatsResult,
 } from "../protocol/control_requests.ts";
+import type { Requester } from "./client.ts";
 import type { RequestOptions } from "./connection.ts";
-
-/** Anything that sends a request and resolves its response data. */
-export interface ControlRequester {
-  request(type: string, data?: RequestData, options?: RequestOptions): Promise<unknown>;
-}
 
 /** Rows newest first, by target and status (`limit` defaults to 20, at most 1000). */
 export async function listJobs(
-  client: ControlRequester,
+  client: Requester,
   query: Partial<JobsQuery> = {},
   options?: RequestOptions,
 ): Promise<JobsResult> {
@@ -45,7 +41,7 @@ export async function listJobs(
 
 /** Every column of one row; the daemon refuses an id with no row (`job N not found`). */
 export async function showJob(
-  client: ControlRequester,
+  client: Requester,
   id: number,
   options?: RequestOptions,
 ): Promise<JobResult> {
@@ -54,7 +50,7 @@ export async function showJob(
 
 /** Counts per target: unfinished rows by status, done rows by result, oldest waiting age. */
 export async function jobStats(
-  client: ControlRequester,
+  client: Requester,
   options?: RequestOptions,
 ): Promise<StatsResult> {
   return await client.request(ControlRequest.Stats, {}, options) as StatsResult;
@@ -62,7 +58,7 @@ export async function jobStats(
 
 /** Final rows back to `waiting`; the others come back in `errors` with the reason. */
 export async function retryJobs(
-  client: ControlRequester,
+  client: Requester,
   ids: readonly number[],
   options?: RequestOptions,
 ): Promise<RetryResult> {
@@ -71,7 +67,7 @@ export async function retryJobs(
 
 /** Inserts rows of a target (delayed until `runAt` when given) and answers their ids. */
 export async function addJobs(
-  client: ControlRequester,
+  client: Requester,
   request: AddRequest,
   options?: RequestOptions,
 ): Promise<AddResult> {
