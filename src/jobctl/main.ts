@@ -142,7 +142,10 @@ async function showHelp(
   const config = await loadConfig(line.options, env).then(({ config }) => config, () => ({}));
   const mode = resolveSettings(line.options, config, undefined).mode;
   const command = findCommand(mode, line.command) ?? findCommand(OTHER[mode], line.command);
-  if (command === undefined) throw new UsageError(`unknown command '${line.command}'`);
+  if (command === undefined) {
+    const names = [...commandsOf(mode), ...commandsOf(OTHER[mode])].map((known) => known.name);
+    throw new UsageError(`unknown command '${line.command}'${suggestion(line.command, names)}`);
+  }
   env.stdout(commandHelp(command));
   return ExitCode.Ok;
 }
