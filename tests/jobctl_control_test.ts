@@ -18,6 +18,7 @@ import {
 } from "./helpers/processes.ts";
 import { startWorker, type TestWorker, waitForDone } from "./helpers/worker.ts";
 import { quoteIdentifier } from "../src/storage/mysql/identifier.ts";
+import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
 
 type Output = { code: number; stdout: string; stderr: string };
 
@@ -303,4 +304,18 @@ Deno.test("jobctl points out likely typos and refuses bad signal names before co
   const json = await jobctl("--json", "--port", closed, "frobnicate");
   assertExit(json, 2);
   assert.deepEqual(JSON.parse(json.stderr), { error: "unknown worker command 'frobnicate'" });
+});
+
+Deno.test("the same commands work on a worker with SQLite storage", async () => {
+  await using db = await openTestSqliteDatabase({ withWorkerColumn: true });
+  await using worker = await startWorker(db, { targets: { build: 1 } });
+  const ctl = (...args: string[]) => jobctl("--port", String(worker.port), ...args);
+  const [id] = addedIds(await ctl("add", "build"));
+  await waitForDone(db, [id]);
+  const shown = JSON.parse((await ctl("--json", "show", String(id))).stdout);
+  assert.deepEqual([shown.job.status, shown.job.stdout], ["done", `out ${id}\n`]);
+  const stats = JSON.parse((await ctl("--json", "stats")).stdout);
+  assert.deepEqual(stats.targets.build.lastHour, { ok: 1, fail: 0 });
+  assertExit(await ctl("retry", String(id)), 0);
+  await waitFor("the job to run again", async () => await starts(worker, id) === 2);
 });
