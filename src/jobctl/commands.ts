@@ -20,11 +20,8 @@ import {
   type Mode,
   UnexpectedAnswerError,
 } from "./command.ts";
-import {
-  controlCommands,
-  targetsWithWaiting,
-  targetsWithWaitingTable,
-} from "./control_commands.ts";
+import { controlCommands, targetsWithWaiting } from "./control_commands.ts";
+import { targetsWithWaitingTable } from "./control_reports.ts";
 import { quoteList } from "./format.ts";
 import {
   readConcurrency,

@@ -8,7 +8,14 @@
  */
 
 import { addJobs, jobStats, listJobs, retryJobs, showJob } from "../net/control_client.ts";
-import type { JobsQuery, StatsResult } from "../protocol/control_requests.ts";
+import type {
+  AddResult,
+  JobResult,
+  JobsQuery,
+  JobsResult,
+  RetryResult,
+  StatsResult,
+} from "../protocol/control_requests.ts";
 import type { WorkerStatus } from "../protocol/requests.ts";
 import {
   type ClientOf,
@@ -31,7 +38,6 @@ import {
   jobsTable,
   retryReport,
   statsTable,
-  targetsWithWaitingTable,
   type TargetWithWaiting,
 } from "./control_reports.ts";
 import { readJobId, readTarget, refuseDuplicateIds } from "./operands.ts";
@@ -116,7 +122,7 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
         return query;
       },
       execute: async (client: ClientOf[M], query) =>
-        expect<{ jobs: [] }>(await listJobs(client, query), "jobs", "a list of jobs"),
+        expect<JobsResult>(await listJobs(client, query), "jobs", "a list of jobs"),
       render: (answer, _, style) => ({ text: jobsTable(answer.jobs, style, unixNow()) }),
     }),
     defineCommand(mode, {
@@ -134,7 +140,7 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
         return readJobId(name, args[0]);
       },
       execute: async (client: ClientOf[M], id) =>
-        expect<Awaited<ReturnType<typeof showJob>>>(await showJob(client, id), "job", "a job"),
+        expect<JobResult>(await showJob(client, id), "job", "a job"),
       render: (answer, _, style) => ({ text: jobDetails(answer, style) }),
     }),
     defineCommand(mode, {
@@ -165,7 +171,7 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
         return ids;
       },
       execute: async (client: ClientOf[M], ids) =>
-        expect<Awaited<ReturnType<typeof retryJobs>>>(
+        expect<RetryResult>(
           await retryJobs(client, ids),
           "retried",
           "the jobs retried",
@@ -195,7 +201,7 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
         };
       },
       execute: async (client: ClientOf[M], request) =>
-        expect<Awaited<ReturnType<typeof addJobs>>>(
+        expect<AddResult>(
           await addJobs(client, request),
           "ids",
           "the new jobs' ids",
@@ -228,6 +234,3 @@ export async function targetsWithWaiting(
   }
   return { ...status, targets };
 }
-
-/** `list-targets`' table: the worker's targets with the table's waiting rows. */
-export { targetsWithWaitingTable };

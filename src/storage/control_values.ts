@@ -61,9 +61,10 @@ export interface InsertRow {
 
 /**
  * The row `add` inserts, every value checked against its column. Throws a
- * `StorageError`-free `Error` whose message says what is wrong (the store
- * wraps it): an unknown or managed column, a value the column cannot hold,
- * a required column left out, a run time without the `time_run_at` column.
+ * `ControlRefusal` whose message says what is wrong (the store prefixes what
+ * it was doing and the table): an unknown or managed column, a value the
+ * column cannot hold, a required column left out, a later run time without
+ * the `time_run_at` column or the `delayed` status.
  */
 export function insertRow(
   columns: readonly TableColumn[],
