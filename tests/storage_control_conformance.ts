@@ -146,6 +146,16 @@ export function defineJobControlConformance(name: string, open: OpenControlFixtu
     assert.equal(added.status, "waiting");
   });
 
+  test("add with a run time is refused when the status 'delayed' is missing", async (f) => {
+    await f.query(`ALTER TABLE ${f.table} ADD COLUMN time_run_at INTEGER NOT NULL DEFAULT 0`);
+    const error = await controlOf(f.store).addJobs(
+      { target: "build", count: 1, runAt: now() + 600, values: {} },
+      now(),
+    ).then(() => assert.fail("accepted"), (error: unknown) => error as Error);
+    assert.match(error.message, /its column 'status' has no value 'delayed'/);
+    assert.deepEqual(await f.query(`SELECT id FROM ${f.table}`), []);
+  });
+
   test("add with a later run time inserts delayed rows with time_run_at", async (f) => {
     const runAt = now() + 600;
     const added = await controlOf(f.store).addJobs(
