@@ -106,8 +106,8 @@ export function readRetryIds(data: RequestData): number[] {
   return [...new Set(ids as number[])];
 }
 
-/** The `target` an `add` (or a routed request) names: required. */
-export function readRequiredTarget(data: RequestData): string {
+/** The `target` an `add` names: required. */
+function readRequiredTarget(data: RequestData): string {
   if (isAbsent(data.target)) throw new RequestError("missing required field target");
   return readTarget(data.target);
 }

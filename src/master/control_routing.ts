@@ -13,6 +13,8 @@
  *   out) is passed over for the next; `add` and `retry` are sent once, since
  *   a worker that did not answer may have done them. A worker's refusal is
  *   the answer.
+ * - Each request's data is checked here too (the worker checks it again), so
+ *   that a bad one is refused before any worker is asked.
  * - `retry` then pokes the targets of the rows it put back to `waiting`, so
  *   the workers serving them claim them (the worker that answered has polled
  *   those it serves itself).
@@ -20,7 +22,7 @@
  * @module
  */
 
-import { readJobsQuery, readRequiredTarget } from "../control/read_request.ts";
+import { readAddRequest, readJobId, readJobsQuery, readRetryIds } from "../control/read_request.ts";
 import { RemoteError, RequestError } from "../net/errors.ts";
 import type { Handlers } from "../net/server.ts";
 import type { RequestData } from "../protocol/messages.ts";
@@ -95,18 +97,20 @@ export interface ControlRoutingState {
 export function controlRouting({ registry, pokes }: ControlRoutingState): Handlers {
   return {
     [ControlRequest.Jobs]: (data) => {
-      // Checked here too, so that a bad request is refused before any worker is asked.
       const { target } = readJobsQuery(data);
       const workers = target === undefined
         ? anyWorker(registry, ControlRequest.Jobs)
         : servingWorkers(registry, target);
       return askFirst(workers, ControlRequest.Jobs, data);
     },
-    [ControlRequest.Job]: (data) =>
-      askFirst(anyWorker(registry, ControlRequest.Job), ControlRequest.Job, data),
+    [ControlRequest.Job]: (data) => {
+      readJobId(data);
+      return askFirst(anyWorker(registry, ControlRequest.Job), ControlRequest.Job, data);
+    },
     [ControlRequest.Stats]: (data) =>
       askFirst(anyWorker(registry, ControlRequest.Stats), ControlRequest.Stats, data),
     [ControlRequest.Retry]: async (data) => {
+      readRetryIds(data);
       const answer = await askFirst(
         anyWorker(registry, ControlRequest.Retry),
         ControlRequest.Retry,
@@ -121,7 +125,7 @@ export function controlRouting({ registry, pokes }: ControlRoutingState): Handle
     },
     [ControlRequest.Add]: (data) =>
       askFirst(
-        servingWorkers(registry, readRequiredTarget(data)),
+        servingWorkers(registry, readAddRequest(data).target),
         ControlRequest.Add,
         data,
         { once: true },

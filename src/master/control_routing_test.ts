@@ -171,3 +171,15 @@ Deno.test("add is sent once: a worker that does not answer may have inserted the
   assert.deepEqual(gone.types(), ["add"]);
   assert.deepEqual(other.types(), []);
 });
+
+Deno.test("bad data is refused by the master before any worker is asked", async () => {
+  await using master = await startMaster();
+  await using worker = await standIn(master.daemon, "w", ["build"], {});
+  assert.equal(await refusal(master.client.request("job", {})), "missing required field id");
+  assert.equal(await refusal(master.client.request("retry", { ids: [] })), "ids are empty");
+  assert.equal(
+    await refusal(master.client.request("add", { target: "build", count: 5000 })),
+    "'count' must be from 1 to 1000, got 5000",
+  );
+  assert.deepEqual(worker.types(), []);
+});
