@@ -20,7 +20,8 @@
 
 import assert from "node:assert/strict";
 import { isTransientStorageError, StorageError } from "../src/storage/errors.ts";
-import type { ClaimedJob, FinishedJob, JobStatus, JobStore } from "../src/storage/job_store.ts";
+import type { ClaimedJob, JobStatus } from "../src/job.ts";
+import type { FinishedJob, JobStore } from "../src/storage/job_store.ts";
 import type { JobRow, TestJobsTable } from "./helpers/jobs_table.ts";
 
 /** An empty jobs table and a store on it, for one test. */

@@ -13,7 +13,8 @@
 
 import assert from "node:assert/strict";
 import type { JobControl } from "../src/storage/job_control.ts";
-import type { JobStatus, JobStore } from "../src/storage/job_store.ts";
+import type { JobStatus } from "../src/job.ts";
+import type { JobStore } from "../src/storage/job_store.ts";
 import { StorageError } from "../src/storage/errors.ts";
 
 /** A jobs table and a store on it, for one test. */

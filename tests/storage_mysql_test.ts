@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { isTransientStorageError, StorageError } from "../src/storage/errors.ts";
 import { DEFAULT_QUERY_TIMEOUT_MS, openMysqlStore } from "../src/storage/mysql_store.ts";
-import type { ClaimedJob } from "../src/storage/job_store.ts";
+import type { ClaimedJob } from "../src/job.ts";
 import { claimWaiting } from "../src/storage/mysql/claim_waiting.ts";
 import type { MysqlContext } from "../src/storage/mysql/context.ts";
 import { createPool } from "../src/storage/mysql/pool.ts";

@@ -19,14 +19,14 @@ import {
   type AddRequest,
   type ColumnValue,
   DEFAULT_JOBS_LIMIT,
-  JOB_STATUSES,
   type JobsQuery,
-  type JobStatusName,
   MAX_ADD_COLUMNS,
   MAX_ADD_COUNT,
   MAX_ADD_VALUE_LENGTH,
   MAX_JOBS_LIMIT,
   MAX_RETRY_IDS,
+  QUERY_STATUSES,
+  type QueryStatus,
 } from "../protocol/control_requests.ts";
 import { jsonTypeName } from "../text.ts";
 
@@ -68,14 +68,14 @@ export function readJobsQuery(data: RequestData): JobsQuery {
   };
   if (!isAbsent(data.target)) query.target = readTarget(data.target);
   if (!isAbsent(data.status)) {
-    if (!(JOB_STATUSES as readonly unknown[]).includes(data.status)) {
+    if (!(QUERY_STATUSES as readonly unknown[]).includes(data.status)) {
       throw new RequestError(
-        `'status' must be one of ${JOB_STATUSES.join(", ")}, got ${
+        `'status' must be one of ${QUERY_STATUSES.join(", ")}, got ${
           typeof data.status === "string" ? `'${data.status}'` : jsonTypeName(data.status)
         }`,
       );
     }
-    query.status = data.status as JobStatusName;
+    query.status = data.status as QueryStatus;
   }
   return query;
 }

@@ -7,20 +7,20 @@
  */
 
 import {
-  JOB_STATUSES,
-  type JobStatusName,
   MAX_ADD_COUNT,
   MAX_JOBS_LIMIT,
+  QUERY_STATUSES,
+  type QueryStatus,
 } from "../protocol/control_requests.ts";
 import { suggestion } from "./did_you_mean.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** Reads `--status`: one of the row statuses. */
-export function readStatus(command: string, text: string): JobStatusName {
-  if ((JOB_STATUSES as readonly string[]).includes(text)) return text as JobStatusName;
+export function readStatus(command: string, text: string): QueryStatus {
+  if ((QUERY_STATUSES as readonly string[]).includes(text)) return text as QueryStatus;
   throw new UsageError(
-    `invalid --status '${text}': expected one of ${JOB_STATUSES.join(", ")}${
-      suggestion(text, JOB_STATUSES)
+    `invalid --status '${text}': expected one of ${QUERY_STATUSES.join(", ")}${
+      suggestion(text, QUERY_STATUSES)
     }`,
     { command },
   );

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { JobReport } from "../protocol/requests.ts";
+import type { JobOutcome } from "../protocol/requests.ts";
 import type { Cell, Color } from "./table.ts";
 
 const UNITS = ["KiB", "MiB", "GiB", "TiB"];
@@ -35,7 +35,7 @@ export function pausedCell(paused: boolean): Cell {
  * How a job ended, in words: `exit code 0`, `killed by SIGTERM`, or both
  * when both are known.
  */
-export function describeExit(report: Pick<JobReport, "code" | "signal">): string {
+export function describeExit(report: Pick<JobOutcome, "code" | "signal">): string {
   const parts: string[] = [];
   if (report.code !== null && report.code !== undefined) parts.push(`exit code ${report.code}`);
   if (report.signal) parts.push(`killed by ${report.signal}`);

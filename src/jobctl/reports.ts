@@ -6,7 +6,7 @@
  */
 
 import type {
-  JobReport,
+  JobOutcome,
   MemoryUsage,
   RunManualResult,
   TargetStatus,
@@ -126,7 +126,7 @@ function outputSection(name: string, text: string): string {
   return text === "" ? `${name}: (empty)\n` : `${name}:\n${withFinalNewline(text)}`;
 }
 
-function jobReport(id: string, report: JobReport, style: Style): string {
+function jobReport(id: string, report: JobOutcome, style: Style): string {
   const result = paint(report.result, resultColor(report.result), style);
   const heading = `Job ${id}: ${result}, ${describeExit(report)}\n`;
   return heading + outputSection("stdout", report.stdout ?? "") +

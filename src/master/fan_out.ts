@@ -10,7 +10,7 @@
 import { RemoteError, RequestError } from "../net/errors.ts";
 import { quoteList } from "../text.ts";
 import {
-  type JobReport,
+  type JobOutcome,
   type MasterSendSignalResult,
   type MasterStatus,
   type RunManualResult,
@@ -167,7 +167,7 @@ export async function runManual(
   registry: WorkerRegistry,
   jobs: readonly TargetedJob[],
 ): Promise<RunManualResult> {
-  const reports: Record<string, JobReport> = {};
+  const reports: Record<string, JobOutcome> = {};
   const errors: Record<string, string> = {};
   const byWorker = route(registry, jobs, errors);
   await Promise.all([...byWorker].map(async ([worker, group]) => {

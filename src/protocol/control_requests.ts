@@ -7,6 +7,7 @@
  * @module
  */
 
+import { JOB_STATUSES, type JobStatus } from "../job.ts";
 import type { RequestData } from "./messages.ts";
 
 /** Request type names, the same on the worker and the master. */
@@ -42,27 +43,18 @@ export const MAX_ADD_VALUE_LENGTH = 65_535;
  */
 export const MAX_SHOWN_TEXT = 1_048_576;
 
-/** The statuses of a row (SPEC A4, and `delayed` of SPEC D1). */
-export const JOB_STATUSES = [
-  "waiting",
-  "delayed",
-  "manual",
-  "accepted",
-  "running",
-  "done",
-  "ignored",
-] as const;
+/** A status `jobs` may filter by: any of a row's, `delayed` (SPEC D1) among them. */
+export type QueryStatus = JobStatus | "delayed";
 
-/** A status of a row. */
-export type JobStatusName = typeof JOB_STATUSES[number];
-
-/** The statuses `retry` takes a row from: the final ones. */
-export const FINAL_STATUSES: readonly JobStatusName[] = ["done", "ignored"];
+/** Every `QueryStatus`, in the order of a job's life. */
+export const QUERY_STATUSES: readonly QueryStatus[] = [
+  ...new Set<QueryStatus>(["waiting", "delayed", ...Object.values(JOB_STATUSES)]),
+];
 
 /** `jobs` data: which rows, newest (highest id) first. */
 export interface JobsQuery {
   target?: string;
-  status?: JobStatusName;
+  status?: QueryStatus;
   /** 1 to `MAX_JOBS_LIMIT`; `DEFAULT_JOBS_LIMIT` when absent. */
   limit: number;
 }

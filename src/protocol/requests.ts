@@ -3,6 +3,8 @@
  * responses, shared by the daemons, the client and jobctl.
  */
 
+import type { JobOutcome } from "../job.ts";
+
 /** Request type names. */
 export const WorkerRequest = {
   Poll: "poll",
@@ -54,18 +56,12 @@ export interface WorkerStatus {
   pendingResultWrites?: number;
 }
 
-/** How one job ended, as `run-manual` reports it. */
-export interface JobReport {
-  result: "ok" | "fail";
-  code: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-}
+/** How one job ended, as `run-manual` reports it (src/job.ts). */
+export type { JobOutcome } from "../job.ts";
 
 /** `run-manual` response of worker and master: reports and errors by job id. */
 export interface RunManualResult {
-  jobs?: Record<string, JobReport>;
+  jobs?: Record<string, JobOutcome>;
   errors?: Record<string, string>;
 }
 

@@ -1,6 +1,7 @@
 /**
  * Errors of the storage layer, and the one function that decides which of
- * them are worth a retry.
+ * them are worth a retry ({@linkcode classifyStorageError}); the retries
+ * themselves follow `src/retry_policy.ts`.
  */
 
 /**
@@ -29,6 +30,7 @@ interface DriverErrorFields {
   fatal?: unknown;
   /** SQLite's result code, on `node:sqlite` errors (`code` is then `ERR_SQLITE_ERROR`). */
   errcode?: unknown;
+  message?: unknown;
 }
 
 /**
@@ -36,13 +38,27 @@ interface DriverErrorFields {
  * lock": SQLITE_BUSY (5) and SQLITE_LOCKED (6). Extended codes carry them in
  * their low byte.
  */
-const TRANSIENT_SQLITE_CODES: ReadonlySet<number> = new Set([5, 6]);
+const SQLITE_LOCK_CODES: ReadonlySet<number> = new Set([5, 6]);
+
+/** Server error numbers of a statement that lost a lock conflict. */
+const LOCK_ERRNOS: ReadonlySet<number> = new Set([
+  1205, // ER_LOCK_WAIT_TIMEOUT
+  1213, // ER_LOCK_DEADLOCK
+]);
+
+/** Client-side error codes of a statement that lost a lock conflict. */
+const LOCK_CODES: ReadonlySet<string> = new Set([
+  "ER_LOCK_WAIT_TIMEOUT",
+  "ER_LOCK_DEADLOCK",
+  "SQLITE_BUSY",
+  "SQLITE_LOCKED",
+]);
 
 /**
  * Server error numbers that mean "try again later": the statement or the
  * connection failed, not the request itself.
  */
-const TRANSIENT_SERVER_ERRNOS: ReadonlySet<number> = new Set([
+const OUTAGE_ERRNOS: ReadonlySet<number> = new Set([
   1040, // ER_CON_COUNT_ERROR: too many connections
   1053, // ER_SERVER_SHUTDOWN: server shutdown in progress
   1077, // ER_NORMAL_SHUTDOWN
@@ -53,8 +69,6 @@ const TRANSIENT_SERVER_ERRNOS: ReadonlySet<number> = new Set([
   1159, // ER_NET_READ_INTERRUPTED
   1160, // ER_NET_ERROR_ON_WRITE
   1161, // ER_NET_WRITE_INTERRUPTED
-  1205, // ER_LOCK_WAIT_TIMEOUT
-  1213, // ER_LOCK_DEADLOCK
   1836, // ER_READ_ONLY_MODE: a replica during a failover
   1927, // ER_CONNECTION_KILLED (MariaDB)
   2002, // CR_CONNECTION_ERROR
@@ -65,7 +79,7 @@ const TRANSIENT_SERVER_ERRNOS: ReadonlySet<number> = new Set([
 ]);
 
 /** Client-side error codes of a connection that failed or was lost. */
-const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+const OUTAGE_CODES: ReadonlySet<string> = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
   "ECONNABORTED",
@@ -82,23 +96,27 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   "PROTOCOL_SEQUENCE_TIMEOUT",
   "ER_CON_COUNT_ERROR",
   "ER_SERVER_SHUTDOWN",
-  "ER_LOCK_WAIT_TIMEOUT",
-  "ER_LOCK_DEADLOCK",
-  "SQLITE_BUSY",
-  "SQLITE_LOCKED",
 ]);
 
 /**
- * Whether an operation that failed with `err` is worth retrying unchanged:
- * the database was unreachable, went away, did not answer a statement in
- * time, was shutting down, had too many connections, or the statement lost a
- * deadlock or a lock wait (SQLite:
- * the database was busy or locked by another connection). Errors about
- * the request itself (syntax, a missing table or column, access denied, a
- * closed store) are not. Looks through `cause` chains, so a `StorageError`
- * wrapping a driver error is judged by that error.
+ * Why a storage operation failed, as far as a retry is concerned:
+ * - `lock conflict`: the statement lost a deadlock or a lock wait (SQLite:
+ *   another connection kept the database busy or locked); the same
+ *   transaction may well succeed when run again soon.
+ * - `outage`: the database was unreachable, went away, did not answer a
+ *   statement in time, was shutting down or had too many connections; the
+ *   operation may succeed once it is back.
+ * - `refused`: the request itself failed (syntax, a missing table or column,
+ *   access denied, a closed store); running it again would fail again.
  */
-export function isTransientStorageError(err: unknown): boolean {
+export type StorageFailure = "lock conflict" | "outage" | "refused";
+
+/**
+ * The one function that decides which storage errors are retried (and
+ * how): looks through `cause` chains, so a `StorageError` wrapping a driver
+ * error is judged by that error.
+ */
+export function classifyStorageError(err: unknown): StorageFailure {
   const seen = new Set<unknown>();
   let current: unknown = err;
   while (current !== null && typeof current === "object" && !seen.has(current)) {
@@ -107,11 +125,24 @@ export function isTransientStorageError(err: unknown): boolean {
     if (verdict !== undefined) return verdict;
     current = (current as { cause?: unknown }).cause;
   }
-  return false;
+  return "refused";
 }
 
-/** True or false when `err` itself decides, undefined to look at its cause. */
-function judge(err: object): boolean | undefined {
+/**
+ * Whether an operation that failed with `err` is worth retrying unchanged:
+ * a lock conflict or an outage (see {@linkcode classifyStorageError}).
+ */
+export function isTransientStorageError(err: unknown): boolean {
+  return classifyStorageError(err) !== "refused";
+}
+
+/** Whether `err` lost a lock conflict: the same transaction may well succeed when run again. */
+export function isLockConflict(err: unknown): boolean {
+  return classifyStorageError(err) === "lock conflict";
+}
+
+/** The verdict when `err` itself decides, undefined to look at its cause. */
+function judge(err: object): StorageFailure | undefined {
   if (
     err instanceof Deno.errors.ConnectionRefused ||
     err instanceof Deno.errors.ConnectionReset ||
@@ -120,22 +151,35 @@ function judge(err: object): boolean | undefined {
     err instanceof Deno.errors.NotConnected ||
     err instanceof Deno.errors.TimedOut
   ) {
-    return true;
+    return "outage";
   }
-  const { code, errno, fatal, errcode } = err as DriverErrorFields;
-  if (typeof errcode === "number" && code === "ERR_SQLITE_ERROR") {
-    return TRANSIENT_SQLITE_CODES.has(errcode & 0xff);
+  const { code, errno, fatal, errcode, message } = err as DriverErrorFields;
+  // node:sqlite's errors carry SQLite's result code (their `code` is `ERR_SQLITE_ERROR`).
+  if (typeof errcode === "number") {
+    return SQLITE_LOCK_CODES.has(errcode & 0xff) ? "lock conflict" : "refused";
   }
+  // Errors of node:sqlite's `DatabaseSync.exec()` carry no code, only the message.
+  if (typeof message === "string" && /^database (table )?is locked/.test(message)) {
+    return "lock conflict";
+  }
+  const known = typeof errno === "number" ? byErrno(errno) : undefined;
   // A server error number decides on its own: a known transient one, or a request error.
   if (
     typeof errno === "number" && errno > 0 && typeof code === "string" && code.startsWith("ER_")
   ) {
-    return TRANSIENT_SERVER_ERRNOS.has(errno);
+    return known ?? "refused";
   }
-  if (typeof errno === "number" && TRANSIENT_SERVER_ERRNOS.has(errno)) return true;
-  if (typeof code === "string" && TRANSIENT_CODES.has(code)) return true;
+  if (known) return known;
+  if (typeof code === "string" && LOCK_CODES.has(code)) return "lock conflict";
+  if (typeof code === "string" && OUTAGE_CODES.has(code)) return "outage";
   // mysql2 marks errors that broke the connection as fatal ("Can't add new command when
   // connection is in closed state"); the next connection may well work.
-  if (fatal === true && !(typeof code === "string" && code.startsWith("ER_"))) return true;
+  if (fatal === true && !(typeof code === "string" && code.startsWith("ER_"))) return "outage";
+  return undefined;
+}
+
+function byErrno(errno: number): StorageFailure | undefined {
+  if (LOCK_ERRNOS.has(errno)) return "lock conflict";
+  if (OUTAGE_ERRNOS.has(errno)) return "outage";
   return undefined;
 }

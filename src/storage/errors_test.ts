@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isTransientStorageError, StorageError } from "./errors.ts";
+import { classifyStorageError, isTransientStorageError, StorageError } from "./errors.ts";
 
 /** An error shaped like the ones mysql2 raises: a message plus code, errno and fatal. */
 function driverError(message: string, fields: { code: string; errno?: number; fatal?: boolean }) {
@@ -75,4 +75,36 @@ Deno.test("a cycle of causes ends the search", () => {
   const second = new Error("second", { cause: first });
   first.cause = second;
   assert.equal(isTransientStorageError(first), false);
+});
+
+Deno.test("lock conflicts are told apart from outages, for MySQL and SQLite alike", () => {
+  const sqlite = (errcode: number) =>
+    Object.assign(new Error("database is locked"), { code: "ERR_SQLITE_ERROR", errcode });
+  const conflicts = [
+    driverError("Deadlock found when trying to get lock", {
+      code: "ER_LOCK_DEADLOCK",
+      errno: 1213,
+    }),
+    driverError("Lock wait timeout exceeded", { code: "ER_LOCK_WAIT_TIMEOUT", errno: 1205 }),
+    sqlite(5), // SQLITE_BUSY
+    sqlite(6), // SQLITE_LOCKED
+    sqlite(5 | (2 << 8)), // SQLITE_BUSY_SNAPSHOT: an extended code
+    // DatabaseSync.exec() raises errors with the message only.
+    new Error("database is locked"),
+    new StorageError("Cannot mark job 5 running", { cause: sqlite(5) }),
+  ];
+  for (const error of conflicts) {
+    assert.equal(classifyStorageError(error), "lock conflict", error.message);
+  }
+  assert.equal(
+    classifyStorageError(driverError("read ECONNRESET", { code: "ECONNRESET", errno: -104 })),
+    "outage",
+  );
+  assert.equal(
+    classifyStorageError(Object.assign(new Error("no such table: jobs"), {
+      code: "ERR_SQLITE_ERROR",
+      errcode: 1,
+    })),
+    "refused",
+  );
 });

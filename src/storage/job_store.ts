@@ -4,6 +4,7 @@
  * (`sqlite_store.ts`). Both pass the same conformance suite
  * (`tests/storage_conformance.ts`).
  *
+ * The job's own types (statuses, claimed job, outcome) are in `src/job.ts`.
  * Status transitions (see ARCHITECTURE.md for the diagram):
  *   waiting --claimWaiting--> accepted
  *   manual  --claimManual---> accepted          (served target)
@@ -15,31 +16,8 @@
  * reports whether the row was in that status.
  */
 
+import type { ClaimedJob, JobOutcome } from "../job.ts";
 import type { JobControl } from "./job_control.ts";
-
-/** The statuses of a row in the jobs table (SPEC A4). */
-export type JobStatus = "waiting" | "manual" | "accepted" | "running" | "done" | "ignored";
-
-/** The status a claimed row came from, and goes back to if it is released unstarted. */
-export type ClaimOrigin = "waiting" | "manual";
-
-/** A row claimed by this worker. */
-export interface ClaimedJob {
-  id: number;
-  target: string;
-  origin: ClaimOrigin;
-}
-
-/** How a job ended, as written to the row. */
-export interface JobOutcome {
-  result: "ok" | "fail";
-  /** Exit code, or null when killed by a signal or never started. */
-  code: number | null;
-  /** Signal name such as `SIGKILL`, or null. */
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** A final row write: which job, how it ended, when. */
 export interface FinishedJob {

@@ -4,7 +4,8 @@
  * SPEC A2 for the rest.
  */
 
-import type { ClaimedJob, ManualClaim } from "./job_store.ts";
+import type { ClaimedJob } from "../job.ts";
+import type { ManualClaim } from "./job_store.ts";
 
 /** A row as read (and locked) for the claim. */
 export interface ManualRow {

@@ -13,8 +13,8 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { StorageError } from "./errors.ts";
-import { isBusy, retryWhileBusy } from "./sqlite/busy.ts";
+import { isLockConflict, StorageError } from "./errors.ts";
+import { retryWhileBusy } from "./sqlite/busy.ts";
 import { claimManual } from "./sqlite/claim_manual.ts";
 import { claimWaiting } from "./sqlite/claim_waiting.ts";
 import { sqliteControl } from "./sqlite/control.ts";
@@ -181,7 +181,7 @@ export class SqliteStore extends JobStoreBase<SqliteContext> {
  * timeout, what that means.
  */
 function describeSqliteError(error: unknown, busyTimeoutMs?: number): string {
-  if (busyTimeoutMs !== undefined && isBusy(error)) {
+  if (busyTimeoutMs !== undefined && isLockConflict(error)) {
     return `another connection kept the database locked for more than ${busyTimeoutMs} ms`;
   }
   if (error instanceof Error) return error.message || error.name;

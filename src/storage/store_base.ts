@@ -10,8 +10,9 @@
 import { describeJobs, quoteList } from "../text.ts";
 import { type ControlOperations, StoreControl } from "./control_base.ts";
 import { StorageError } from "./errors.ts";
+import type { ClaimedJob } from "../job.ts";
 import type { JobControl } from "./job_control.ts";
-import type { ClaimedJob, FinishedJob, JobStore, LeftBehindJob, ManualClaim } from "./job_store.ts";
+import type { FinishedJob, JobStore, LeftBehindJob, ManualClaim } from "./job_store.ts";
 
 /** A value, or a promise of it: SQLite's operations are synchronous, MySQL's are not. */
 export type MaybePromise<T> = T | Promise<T>;

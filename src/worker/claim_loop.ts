@@ -4,8 +4,9 @@
  *
  * Its state, field by field:
  * - pending polls: `Target.pollPending`, per target; set by a poll, by a
- *   full claim (more may wait) and by a failed one; cleared when a claim
- *   takes the target's room.
+ *   full claim (more may wait), by a failed one and by a release of jobs
+ *   claimed ahead (stale_queues.ts); cleared when a claim takes the
+ *   target's room.
  * - in flight (`#inFlight`): a loop of claim rounds is running; a request
  *   meanwhile sets `#again`, and the loop runs one more round.
  * - gathering (`#gather`): a slot freed while other jobs run; the claim
@@ -18,15 +19,18 @@
  * - stopped: shutdown began; no claim starts, and `stop()` resolves once
  *   the one in flight has ended.
  *
- * Seam: each round builds the claim's limits per target in `#round`.
+ * Seam: `#round` builds each claim (the targets with a pending poll and
+ * room, and their limits): the place for work that must come before a
+ * claim, such as making deferred jobs due.
  *
  * @module
  */
 
 import { getLogger } from "@logtape/logtape";
 import { isTransientStorageError } from "../storage/errors.ts";
-import type { ClaimedJob, JobStore } from "../storage/job_store.ts";
-import { Backoff } from "./backoff.ts";
+import type { ClaimedJob } from "../job.ts";
+import type { JobStore } from "../storage/job_store.ts";
+import { Backoff } from "../retry_policy.ts";
 import type { Releaser } from "./release.ts";
 import type { Target } from "./target.ts";
 
@@ -85,7 +89,6 @@ export class ClaimLoop {
 
   /** Sets the polls of `names` pending and claims for every pending poll. */
   poll(names: Iterable<string>): void {
-    if (this.#stopped) return;
     for (const name of names) {
       const target = this.#options.targets.get(name);
       if (target) target.pollPending = true;
@@ -270,7 +273,7 @@ export class ClaimLoop {
       this.#options.schedule(target);
     }
     if (release.length > 0) {
-      log.warn("Jobs {ids} were claimed but cannot run here now; giving them back", {
+      log.warn("Jobs {ids} were claimed but cannot run here now; releasing them", {
         ids: release.map((job) => job.id).join(", "),
       });
       await this.#options.releaser.release(release);

@@ -51,6 +51,7 @@ export class WorkerDaemon {
   #store: JobStore;
   #masterLink: MasterLink | undefined;
   #config: WorkerConfig;
+  #stopping: Promise<void> | undefined;
   readonly #readBuffers: ReadBufferPool;
 
   private constructor(
@@ -134,29 +135,33 @@ export class WorkerDaemon {
    * Graceful shutdown: stop listening and claiming, leave the master, let
    * running jobs finish for up to `shutdown_timeout` seconds (then kill
    * them), store every result, answer the run-manual requests still
-   * waiting, close the connections and the store. `hurry()` shortens the
-   * wait.
+   * waiting, close the connections and the store. Called again, it returns
+   * the same shutdown; `hurry()` cuts it short.
    */
-  async shutdown(): Promise<void> {
-    log.info("Shutting down");
-    await Promise.all([
-      this.worker.shutdown(this.#config.shutdownTimeout),
-      this.server.stopListening(),
-      this.#masterLink?.stop(),
-    ]);
-    // Clients' connections stay open until their run-manual answers are out.
-    await this.server.close();
-    await this.#store.close();
-    log.info("Stopped");
+  shutdown(): Promise<void> {
+    this.#stopping ??= (async () => {
+      log.info("Shutting down");
+      await Promise.all([
+        this.worker.shutdown(this.#config.shutdownTimeout),
+        this.server.stopListening(),
+        this.#masterLink?.stop(),
+      ]);
+      // Clients' connections stay open until their run-manual answers are out.
+      await this.server.close();
+      await this.#store.close();
+      log.info("Stopped");
+    })();
+    return this.#stopping;
   }
 
   /**
-   * Stops waiting (a second SIGTERM during shutdown): running jobs get
+   * Cuts a shutdown in progress short (a second SIGTERM): running jobs get
    * SIGTERM at once, then SIGKILL after the grace period, and a failed
-   * database write is no longer retried (its row is left to start-up recovery).
+   * database write is no longer retried (its row is left to start-up
+   * recovery). Does nothing before `shutdown()`.
    */
   hurry(): void {
-    this.worker.shutdown(0);
+    this.worker.hurry();
   }
 
   /**

@@ -15,8 +15,8 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import type { JobReport } from "../protocol/requests.ts";
-import type { ClaimedJob, JobOutcome, JobStore } from "../storage/job_store.ts";
+import type { ClaimedJob, JobOutcome } from "../job.ts";
+import type { JobStore } from "../storage/job_store.ts";
 import { describeJobs } from "../text.ts";
 import { Batcher } from "./batcher.ts";
 import { type LaunchedJob, type LauncherSettings, launchJob } from "./launcher.ts";
@@ -90,7 +90,7 @@ export class JobRunner {
 
   constructor(options: JobRunnerOptions) {
     this.#options = options;
-    this.#results = new ResultWriter(options.store);
+    this.#results = new ResultWriter(options.store, options.retry);
   }
 
   /** Jobs started and not yet ended. */
@@ -116,7 +116,10 @@ export class JobRunner {
     }
   }
 
-  /** Starts no more jobs: those queued from now on are released by their callers. */
+  /**
+   * Starts no more jobs (shutdown): the worker releases those still queued,
+   * and a running mark not through yet comes back `stopping`.
+   */
   stopStarting(): void {
     this.#starting = false;
   }
@@ -154,11 +157,10 @@ export class JobRunner {
 
   /**
    * Stops waiting: running jobs get SIGTERM now (SIGKILL after the grace
-   * period, when `stop()` runs), and a result write that fails from now on is
-   * not retried (its row stays `running`, for start-up recovery).
+   * period, when `stop()` runs). (Result writes stop being retried with the
+   * worker's `StorageRetry.abandon()`.)
    */
   hurry(): void {
-    this.#results.abandon();
     this.#hurried.resolve();
     this.#killAll("SIGTERM");
   }
@@ -263,7 +265,7 @@ export class JobRunner {
     manualRuns.answer(
       job.id,
       written === "stored"
-        ? report(outcome)
+        ? outcome
         : written === "untouched"
         ? { error: `job ${job.id} changed status while it ran` }
         : { error: `job ${job.id} ended (${outcome.result}) but its result could not be stored` },
@@ -302,14 +304,4 @@ export class JobRunner {
     }
     this.#options.slotFreed(target);
   }
-}
-
-function report(outcome: JobOutcome): JobReport {
-  return {
-    result: outcome.result,
-    code: outcome.code,
-    signal: outcome.signal,
-    stdout: outcome.stdout,
-    stderr: outcome.stderr,
-  };
 }

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { JobOutcome } from "../storage/job_store.ts";
+import type { JobOutcome } from "../job.ts";
 import { expandCommand } from "./command_template.ts";
 import { captureOutput, type ReadBufferPool } from "./output_capture.ts";
 

@@ -7,13 +7,14 @@
  */
 
 import { RequestError } from "../net/errors.ts";
-import type { JobReport, RunManualResult } from "../protocol/requests.ts";
-import type { ClaimedJob, JobStore, ManualClaim } from "../storage/job_store.ts";
+import type { RunManualResult } from "../protocol/requests.ts";
+import type { ClaimedJob, JobOutcome } from "../job.ts";
+import type { JobStore, ManualClaim } from "../storage/job_store.ts";
 import type { Releaser } from "./release.ts";
 import type { Target } from "./target.ts";
 
 /** What a run-manual caller gets for one job: how it ended, or why it has no result. */
-export type ManualAnswer = JobReport | { error: string };
+export type ManualAnswer = JobOutcome | { error: string };
 
 /** What run-manual needs from the worker. */
 export interface ManualRunsOptions {
@@ -79,7 +80,7 @@ export class ManualRuns {
     if (this.#options.stopping()) throw new RequestError("the worker is shutting down");
     for (const id of unique) this.#waiters.set(id, undefined);
     const errors: Record<string, string> = {};
-    const jobs: Record<string, JobReport> = {};
+    const jobs: Record<string, JobOutcome> = {};
     try {
       const claiming = this.#claim(unique);
       this.#claims.add(claiming);

@@ -1,6 +1,7 @@
 import { getLogger } from "@logtape/logtape";
 import { Connection, type RequestHandler } from "../net/connection.ts";
 import { MasterRequest } from "../protocol/requests.ts";
+import { jitter } from "../retry_policy.ts";
 import { Sleeper } from "./sleeper.ts";
 
 const log = getLogger(["jobd", "worker", "master"]);
@@ -16,7 +17,10 @@ export interface MasterLinkOptions {
   password?: string;
   /** The worker's name, as the master lists it. */
   name: string;
-  /** Seconds between connection attempts while the master is away; also the ping period. */
+  /**
+   * Seconds between connection attempts while the master is away (within a
+   * quarter either way); also the ping period.
+   */
   reconnectInterval: number;
   /** Serves requests that the master sends on this connection. */
   onRequest: RequestHandler;
@@ -93,7 +97,9 @@ export class MasterLink {
         log.warn("Cannot register with the master: {error}", { error: String(error) });
         this.#connection?.close();
       }
-      if (!this.#stopped) await this.#sleeper.sleep(this.#options.reconnectInterval * 1000);
+      // Spread like every retry (retry_policy.ts): workers that lost a
+      // restarted master do not all come back at the same moment.
+      if (!this.#stopped) await this.#sleeper.sleep(jitter(this.#options.reconnectInterval * 1000));
     }
     this.#connection?.close();
   }

@@ -12,7 +12,7 @@ export const WORKER_STOPPED_NOTE =
 
 /** What recovery did, by job id. */
 export interface RecoveryReport {
-  /** Rows given back to `waiting` (claimed but never started, or requeued). */
+  /** Rows released to `waiting` (claimed but never started, or requeued). */
   requeued: number[];
   /** Rows ended as `done` / `fail` because they were running. */
   failed: number[];

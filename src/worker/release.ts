@@ -7,7 +7,8 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import type { ClaimedJob, JobStore } from "../storage/job_store.ts";
+import type { ClaimedJob } from "../job.ts";
+import type { JobStore } from "../storage/job_store.ts";
 import type { StorageRetry } from "./storage_retry.ts";
 
 const log = getLogger(["jobd", "worker"]);
@@ -43,7 +44,7 @@ export class Releaser {
     try {
       await this.release(jobs);
     } catch (error) {
-      log.error("Cannot give jobs {ids} back, leaving them 'accepted': {error}", {
+      log.error("Cannot release jobs {ids}, leaving them 'accepted': {error}", {
         ids: jobs.map((job) => job.id).join(", "),
         error: String(error),
       });

@@ -1,8 +1,8 @@
 import { getLogger } from "@logtape/logtape";
 import type { FinishedJob, JobStore } from "../storage/job_store.ts";
-import { isTransientStorageError } from "../storage/errors.ts";
-import { Backoff } from "./backoff.ts";
+import { describeJobs } from "../text.ts";
 import { Sleeper } from "./sleeper.ts";
+import { StorageRetry } from "./storage_retry.ts";
 
 const log = getLogger(["jobd", "worker", "results"]);
 
@@ -26,7 +26,7 @@ interface QueuedResult {
 
 /**
  * Writes finished jobs to the store, in batches, and never gives up until
- * told to: a write that fails is retried with backoff until the database
+ * told to (`StorageRetry.abandon()`): a write that fails is retried with backoff until the database
  * takes it, while the worker goes on running other jobs. `pending` is what
  * still waits.
  */
@@ -36,15 +36,15 @@ export class ResultWriter {
   /** True from the first queued result until the queue is empty again. */
   #writing = false;
   #drained: Promise<void> = Promise.resolve();
-  #backoff = new Backoff();
-  #abandoned = false;
-  #sleeper = new Sleeper();
+  #retry: StorageRetry;
   /** Ends the current gathering wait early (see `GATHER_MS`). */
   #gathering = new Sleeper();
   #hurried = false;
 
-  constructor(store: JobStore) {
+  /** `retry`: the worker's storage retries, whose `abandon()` gives up the writes too. */
+  constructor(store: JobStore, retry: StorageRetry = new StorageRetry()) {
     this.#store = store;
+    this.#retry = retry;
   }
 
   /** Results not yet stored. */
@@ -57,7 +57,8 @@ export class ResultWriter {
    * queued meanwhile, or at once when `urgent`. Resolves `stored` once
    * stored, `untouched` when the row was no longer `running` (changed under
    * us; left untouched and logged), `abandoned` when a write failed after
-   * `abandon()`.
+   * the retries were abandoned (`StorageRetry.abandon()`; the row stays
+   * `running`, for start-up recovery).
    */
   write(job: FinishedJob, urgent = false): Promise<WriteOutcome> {
     return new Promise((resolve) => {
@@ -74,16 +75,6 @@ export class ResultWriter {
   async flush(): Promise<void> {
     this.#hurry();
     while (this.#writing) await this.#drained;
-  }
-
-  /**
-   * Stops retrying: a result whose write fails from now on is given up (its
-   * row stays `running`, for start-up recovery). For a shutdown that must
-   * not wait any longer.
-   */
-  abandon(): void {
-    this.#abandoned = true;
-    this.#sleeper.wakeAll();
   }
 
   /** Ends the gathering wait of the queued results. */
@@ -103,46 +94,25 @@ export class ResultWriter {
         this.#hurried = false;
         const batch = this.#queue.slice(0, singlesLeft > 0 ? 1 : BATCH_SIZE);
         if (singlesLeft > 0) singlesLeft--;
+        let outcomes: WriteOutcome[];
         try {
-          const untouched = new Set(await this.#store.markDone(batch.map((entry) => entry.job)));
-          this.#queue.splice(0, batch.length);
-          this.#backoff.reset();
-          for (const entry of batch) {
-            // A row an attempt wrote before its reply was lost is not among
-            // them: the store knows it by the values written.
-            const stored = !untouched.has(entry.job.id);
-            if (!stored) {
-              log.warn("Result of job {id} not stored: the row is no longer 'running'", {
-                id: entry.job.id,
-              });
-            }
-            entry.resolve(stored ? "stored" : "untouched");
-          }
+          outcomes = await this.#write(batch.map((entry) => entry.job));
         } catch (error) {
-          if (this.#abandoned) {
-            this.#queue.splice(0, batch.length);
-            log.error("Results of jobs {ids} not stored, their rows stay 'running': {error}", {
-              ids: batch.map((entry) => entry.job.id).join(", "),
-              error: String(error),
-            });
-            for (const entry of batch) entry.resolve("abandoned");
+          if (this.#retry.abandoned) outcomes = batch.map(() => "abandoned");
+          else if (batch.length > 1) {
+            singlesLeft = batch.length;
+            continue;
+          } else {
+            degrade(batch[0].job);
             continue;
           }
-          if (!isTransientStorageError(error)) {
-            if (batch.length > 1) {
-              singlesLeft = batch.length;
-              continue;
-            }
-            if (degrade(batch[0].job)) continue;
-          }
-          const delay = this.#backoff.next();
-          const level = isTransientStorageError(error) ? "warn" : "error";
-          log[level](
-            "Cannot store {count} job result(s), retrying in {delay} ms: {error}",
-            { count: batch.length, delay, error: String(error) },
-          );
-          await this.#sleeper.sleep(delay);
+          log.error("Results of jobs {ids} not stored, their rows stay 'running': {error}", {
+            ids: batch.map((entry) => entry.job.id).join(", "),
+            error: String(error),
+          });
         }
+        this.#queue.splice(0, batch.length);
+        batch.forEach((entry, index) => entry.resolve(outcomes[index]));
       }
     } finally {
       // In the same step as the last look at the queue: a result queued from
@@ -150,20 +120,47 @@ export class ResultWriter {
       this.#writing = false;
     }
   }
+
+  /**
+   * Writes `jobs` in one store call, retried while the database is away (a
+   * single row whose output was replaced already is retried whatever the
+   * error); throws when the database refuses them, or once retries are
+   * abandoned.
+   */
+  async #write(jobs: FinishedJob[]): Promise<WriteOutcome[]> {
+    const refusedAnyway = jobs.length === 1 && isDegraded(jobs[0]);
+    const untouched = new Set(
+      await this.#retry.run(
+        `store the results of ${describeJobs(jobs.map((job) => job.id))}`,
+        () => this.#store.markDone(jobs),
+        () => refusedAnyway,
+      ),
+    );
+    return jobs.map((job) => {
+      // A row an attempt wrote before its reply was lost is not among them:
+      // the store knows it by the values written.
+      if (!untouched.has(job.id)) return "stored";
+      log.warn("Result of job {id} not stored: the row is no longer 'running'", { id: job.id });
+      return "untouched";
+    });
+  }
+}
+
+/** The output stored instead of output the database refused. */
+const REFUSED_OUTPUT_NOTE = "[jobd: the database refused this output]";
+
+/** Whether the job's output was replaced already by {@linkcode degrade}. */
+function isDegraded(job: FinishedJob): boolean {
+  return job.outcome.stdout === REFUSED_OUTPUT_NOTE && job.outcome.stderr === REFUSED_OUTPUT_NOTE;
 }
 
 /**
  * Replaces the output of a result that the database refused for a reason
  * other than being away (the stores already narrow output a column cannot
- * hold), so the row still ends `done` with its result. False when it was
- * replaced already.
+ * hold), so the row still ends `done` with its result.
  */
-function degrade(job: FinishedJob): boolean {
-  const { outcome } = job;
-  const note = "[jobd: the database refused this output]";
-  if (outcome.stdout === note && outcome.stderr === note) return false;
+function degrade(job: FinishedJob): void {
   log.error("Job {id}: the database refused its output; storing a note instead", { id: job.id });
-  outcome.stdout = note;
-  outcome.stderr = note;
-  return true;
+  job.outcome.stdout = REFUSED_OUTPUT_NOTE;
+  job.outcome.stderr = REFUSED_OUTPUT_NOTE;
 }

@@ -1,5 +1,5 @@
 /**
- * Gives back the jobs a target claimed ahead of its free slots once it has
+ * Releases the jobs a target claimed ahead of its free slots once it has
  * stopped starting them (a long job in every slot, a pause, run-manual jobs
  * taking the slots), so that other workers can run them.
  *
@@ -7,7 +7,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import type { ClaimedJob } from "../storage/job_store.ts";
+import type { ClaimedJob } from "../job.ts";
 import { describeJobs } from "../text.ts";
 import { STALE_QUEUE_MS, type Target } from "./target.ts";
 
@@ -21,14 +21,14 @@ export interface StaleQueueOptions {
   release(jobs: ClaimedJob[]): Promise<void>;
   /** Starts what may start now on the target (after jobs went back into its queue). */
   schedule(target: Target): void;
-  /** Jobs of a removed target could not be given back: have rows left `accepted` looked for. */
+  /** Jobs of a removed target could not be released: have rows left `accepted` looked for. */
   lookForLeftBehind(): void;
 }
 
 /**
  * While any target holds background jobs beyond its free slots, looks every
  * {@linkcode STALE_QUEUE_MS} for targets that started or queued none for
- * that long, and gives those jobs back; such a target's poll stays pending
+ * that long, and releases those jobs; such a target's poll stays pending
  * (unless it is paused, which polls when it resumes), so it claims again
  * when it has room. Jobs the database would not take back go back into the
  * queue.
@@ -43,8 +43,8 @@ export class StaleQueues {
     this.#options = options;
   }
 
-  /** Ids of the jobs being given back: neither queued nor released yet. */
-  get givingBack(): ReadonlySet<number> {
+  /** Ids of the jobs being released: no longer queued, not yet released. */
+  get releasing(): ReadonlySet<number> {
     return this.#inFlight?.ids ?? new Set();
   }
 
@@ -58,9 +58,9 @@ export class StaleQueues {
       const inFlight = { ids: new Set<number>(), done: finished.promise };
       this.#inFlight = inFlight;
       try {
-        await this.#giveBack(inFlight.ids);
+        await this.#releaseStale(inFlight.ids);
       } catch (error) {
-        log.error("Cannot give back jobs claimed ahead: {error}", { error: String(error) });
+        log.error("Cannot release jobs claimed ahead: {error}", { error: String(error) });
       } finally {
         finished.resolve();
       }
@@ -70,15 +70,15 @@ export class StaleQueues {
     }, STALE_QUEUE_MS);
   }
 
-  /** Looks no more; resolves once a give-back in flight has ended. */
+  /** Looks no more; resolves once a release in flight has ended. */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
     await this.#inFlight?.done;
   }
 
-  /** Gives back the stale jobs of every target; adds their ids to `ids` meanwhile. */
-  async #giveBack(ids: Set<number>): Promise<void> {
+  /** Releases the stale jobs of every target; adds their ids to `ids` meanwhile. */
+  async #releaseStale(ids: Set<number>): Promise<void> {
     for (const target of this.#options.targets.values()) {
       if (this.#stopped) return;
       const stale = target.takeStale();
@@ -86,7 +86,7 @@ export class StaleQueues {
       for (const job of stale) ids.add(job.id);
       if (!target.paused) target.pollPending = true;
       const which = describeJobs(stale.map((job) => job.id));
-      log.info("Giving back {ids} of {target}: no job of it started for {ms} ms", {
+      log.info("Releasing {ids} of {target}: no job of it started for {ms} ms", {
         ids: which,
         target: target.name,
         ms: STALE_QUEUE_MS,
@@ -95,7 +95,7 @@ export class StaleQueues {
         await this.#options.release(stale);
       } catch (error) {
         if (this.#options.targets.get(target.name) !== target) {
-          log.error("Cannot give back {ids} of removed target {target}: {error}", {
+          log.error("Cannot release {ids} of removed target {target}: {error}", {
             ids: which,
             target: target.name,
             error: String(error),
@@ -103,7 +103,7 @@ export class StaleQueues {
           this.#options.lookForLeftBehind();
           continue;
         }
-        log.warn("Cannot give back {ids}, keeping them queued: {error}", {
+        log.warn("Cannot release {ids}, keeping them queued: {error}", {
           ids: which,
           error: String(error),
         });

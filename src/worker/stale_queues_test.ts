@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { ClaimedJob } from "../storage/job_store.ts";
+import type { ClaimedJob } from "../job.ts";
 import { StaleQueues } from "./stale_queues.ts";
 import { STALE_QUEUE_MS, Target } from "./target.ts";
 
@@ -15,13 +15,13 @@ function staleTarget(queued: number): Target {
   return target;
 }
 
-Deno.test("the surplus of a stale queue is given back while the job its free slot takes stays", async () => {
+Deno.test("the surplus of a stale queue is released while the job its free slot takes stays", async () => {
   const target = staleTarget(3);
   const released = Promise.withResolvers<{ jobs: ClaimedJob[]; known: number[] }>();
   const queues: StaleQueues = new StaleQueues({
     targets: new Map([["t1", target]]),
     release: (jobs) => {
-      released.resolve({ jobs, known: [...queues.givingBack] });
+      released.resolve({ jobs, known: [...queues.releasing] });
       return Promise.resolve();
     },
     schedule: () => {},
@@ -30,11 +30,11 @@ Deno.test("the surplus of a stale queue is given back while the job its free slo
   queues.watch();
   const { jobs, known } = await released.promise;
   assert.deepEqual(jobs.map((job) => job.id), [2, 3]);
-  assert.deepEqual(known, [2, 3], "known as being given back meanwhile");
+  assert.deepEqual(known, [2, 3], "known as being released meanwhile");
   await queues.stop();
   assert.deepEqual(target.queuedIds(), [1]);
   assert.equal(target.pollPending, true, "the target claims again when it has room");
-  assert.deepEqual([...queues.givingBack], []);
+  assert.deepEqual([...queues.releasing], []);
 });
 
 Deno.test("jobs the database refuses to take back go back into the queue and are scheduled", async () => {
@@ -52,7 +52,7 @@ Deno.test("jobs the database refuses to take back go back into the queue and are
   assert.deepEqual(target.queuedIds(), [1, 2]);
 });
 
-Deno.test("jobs of a target removed meanwhile that cannot be given back are left to the look for rows left behind", async () => {
+Deno.test("jobs of a target removed meanwhile that cannot be released are left to the look for rows left behind", async () => {
   const target = staleTarget(2);
   const targets = new Map([["t1", target]]);
   const called = Promise.withResolvers<string>();
@@ -71,7 +71,7 @@ Deno.test("jobs of a target removed meanwhile that cannot be given back are left
   assert.deepEqual(target.queuedIds(), [1]);
 });
 
-Deno.test("a stopped watch gives nothing back", async () => {
+Deno.test("a stopped watch releases nothing", async () => {
   const target = staleTarget(2);
   let released = false;
   const queues = new StaleQueues({

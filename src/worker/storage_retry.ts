@@ -1,15 +1,17 @@
 /**
  * The worker's retries of storage operations while the database is away:
- * each operation is tried again with backoff until it succeeds, until it
- * fails for a reason a retry cannot fix, or until the worker abandons its
- * retries (a hurried shutdown).
+ * each operation is tried again with backoff (`retry_policy.ts`) until it
+ * succeeds, until it fails for a reason a retry cannot fix
+ * (`storage/errors.ts`), or until the worker abandons its retries (a
+ * hurried shutdown). One instance serves the whole worker: the running
+ * marks, the releases and the result writes.
  *
  * @module
  */
 
 import { getLogger } from "@logtape/logtape";
 import { isTransientStorageError } from "../storage/errors.ts";
-import { Backoff } from "./backoff.ts";
+import { retry } from "../retry_policy.ts";
 import { Sleeper } from "./sleeper.ts";
 
 const log = getLogger(["jobd", "worker"]);
@@ -31,23 +33,26 @@ export class StorageRetry {
   /**
    * Runs `operation` until it succeeds while the database is away (not after
    * `abandon()`); `what` names it in the log (`mark job 5 running`).
+   * `retryAnyway` retries errors that are not transient too (logged as errors).
    */
-  async run<T>(what: string, operation: () => Promise<T>): Promise<T> {
-    const backoff = new Backoff();
-    for (;;) {
-      try {
-        return await operation();
-      } catch (error) {
-        if (!isTransientStorageError(error) || this.#abandoned) throw error;
-        const delay = backoff.next();
-        log.warn("Cannot {what}, retrying in {delay} ms: {error}", {
+  run<T>(
+    what: string,
+    operation: () => Promise<T>,
+    retryAnyway: (error: unknown) => boolean = () => false,
+  ): Promise<T> {
+    return retry(operation, {
+      retryable: (error) =>
+        !this.#abandoned && (isTransientStorageError(error) || retryAnyway(error)),
+      sleep: (ms) => this.#sleeper.sleep(ms),
+      onRetry: (error, delay) => {
+        const level = isTransientStorageError(error) ? "warn" : "error";
+        log[level]("Cannot {what}, retrying in {delay} ms: {error}", {
           what,
           delay,
           error: String(error),
         });
-        await this.#sleeper.sleep(delay);
-      }
-    }
+      },
+    });
   }
 
   /** Ends every backoff wait now: the operations waiting are tried again at once. */

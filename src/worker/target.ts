@@ -1,4 +1,4 @@
-import type { ClaimedJob } from "../storage/job_store.ts";
+import type { ClaimedJob } from "../job.ts";
 
 /**
  * How far ahead of its free slots a target claims background jobs: as many
@@ -17,7 +17,7 @@ export const START_RATE_WINDOW_MS = 1000;
 /**
  * After this long without a background job starting (a job that runs long
  * in every slot, a pause, a batch of run-manual jobs), the background jobs a
- * target holds beyond its free slots are given back for others to run.
+ * target holds beyond its free slots are released for others to run.
  */
 export const STALE_QUEUE_MS = 1000;
 
@@ -97,7 +97,7 @@ export class Target {
   /**
    * When no background job has started or been queued for
    * {@linkcode STALE_QUEUE_MS}, takes the {@linkcode surplus} off the queue
-   * (the jobs claimed last) to be given back; otherwise none.
+   * (the jobs claimed last) to be released; otherwise none.
    */
   takeStale(): ClaimedJob[] {
     if (this.#clock() - this.#lastMove < STALE_QUEUE_MS) return [];

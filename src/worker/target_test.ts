@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { ClaimedJob } from "../storage/job_store.ts";
+import type { ClaimedJob } from "../job.ts";
 import { CLAIM_AHEAD_MS, STALE_QUEUE_MS, START_RATE_WINDOW_MS, Target } from "./target.ts";
 
 /** A target of concurrency 2 on a clock the test moves by hand. */

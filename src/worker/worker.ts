@@ -54,6 +54,8 @@ export class Worker {
   readonly targets = new Map<string, Target>();
   #options: WorkerOptions;
   #phase: Phase = "serving";
+  /** The shutdown, once begun. */
+  #shutdownEnded: Promise<void> | undefined;
   #pollTimer: ReturnType<typeof setInterval> | undefined;
   readonly #retry = new StorageRetry();
   readonly #releaser: Releaser;
@@ -229,16 +231,30 @@ export class Worker {
   /**
    * Stops claiming, releases queued jobs, lets running jobs finish for up to
    * `timeoutSeconds`, then sends SIGTERM and, after a grace period, SIGKILL,
-   * and stores every result before resolving. Calling it again stops waiting:
-   * running jobs get SIGTERM at once (SIGKILL after the grace period), and a
-   * database write that fails from then on is not retried (its row is left
-   * to start-up recovery).
+   * and stores every result before resolving. Called again, it returns the
+   * same shutdown; {@linkcode Worker.hurry} cuts it short.
    */
-  async shutdown(timeoutSeconds: number): Promise<void> {
-    if (this.#phase !== "serving") {
-      this.#hurryUp();
-      return;
-    }
+  shutdown(timeoutSeconds: number): Promise<void> {
+    this.#shutdownEnded ??= this.#shutdown(timeoutSeconds);
+    return this.#shutdownEnded;
+  }
+
+  /**
+   * Cuts a shutdown in progress short: running jobs get SIGTERM now (SIGKILL
+   * after the grace period) instead of after the rest of the timeout, and a
+   * database write that fails from now on is not retried (its row is left to
+   * start-up recovery). Called again, it sends SIGTERM again. Does nothing
+   * before `shutdown()`.
+   */
+  hurry(): void {
+    if (this.#phase === "serving") return;
+    this.#phase = "hurried";
+    this.#retry.abandon();
+    this.#runner.hurry();
+  }
+
+  /** The order of shutdown (see {@linkcode Worker.shutdown}). */
+  async #shutdown(timeoutSeconds: number): Promise<void> {
     this.#phase = "stopping";
     this.#runner.stopStarting();
     this.#retry.wakeAll();
@@ -254,13 +270,6 @@ export class Worker {
     }
     await this.#releaser.releaseOrLeave(unstarted);
     await this.#runner.stop(timeoutSeconds);
-  }
-
-  /** Running jobs get SIGTERM now, and storage writes that fail are retried no more. */
-  #hurryUp(): void {
-    this.#phase = "hurried";
-    this.#retry.abandon();
-    this.#runner.hurry();
   }
 
   #target(name: string): Target {
@@ -281,7 +290,7 @@ export class Worker {
     const known = new Set([
       ...this.#runner.ids(),
       ...this.#manualRuns.ids(),
-      ...this.#staleQueues.givingBack,
+      ...this.#staleQueues.releasing,
     ]);
     for (const target of this.targets.values()) for (const id of target.queuedIds()) known.add(id);
     return known;

@@ -1,13 +1,6 @@
 import assert from "node:assert/strict";
-import type {
-  ClaimedJob,
-  ClaimOrigin,
-  FinishedJob,
-  JobStatus,
-  JobStore,
-  LeftBehindJob,
-  ManualClaim,
-} from "../storage/job_store.ts";
+import type { ClaimedJob, ClaimOrigin, JobStatus } from "../job.ts";
+import type { FinishedJob, JobStore, LeftBehindJob, ManualClaim } from "../storage/job_store.ts";
 import type { LauncherSettings } from "./launcher.ts";
 import { Worker } from "./worker.ts";
 
@@ -255,6 +248,7 @@ async function workerOn(store: MemoryStore, targets: Record<string, number> = { 
     /** Makes job `id` ignore SIGTERM. */
     trapTerm: (id: number) => Deno.writeTextFile(`${dir}/trap-${id}`, ""),
     async [Symbol.asyncDispose]() {
+      worker.hurry();
       await worker.shutdown(0);
       await Deno.remove(dir, { recursive: true });
     },
@@ -314,7 +308,7 @@ async function within<T>(promise: Promise<T>, what: string): Promise<T> {
   }
 }
 
-Deno.test("a run-manual whose claim is in flight at shutdown is answered and its job given back", async () => {
+Deno.test("a run-manual whose claim is in flight at shutdown is answered and its job released", async () => {
   const store = new MemoryStore();
   const [id] = store.insert("t1", 1, "manual");
   await using setup = await workerOn(store);
@@ -349,7 +343,7 @@ Deno.test("a target removed during a run-manual claim answers for its job; a ref
   assert.equal((await setup.worker.runManual([next])).jobs?.[next].stdout, `ran ${next}\n`);
 });
 
-Deno.test("a run-manual claim that committed but lost its reply gives its rows back to manual", async () => {
+Deno.test("a run-manual claim that committed but lost its reply releases its rows to manual", async () => {
   const store = new MemoryStore();
   const [id] = store.insert("t1", 1, "manual");
   await using setup = await workerOn(store);
@@ -423,7 +417,7 @@ Deno.test("a release refused at shutdown still lets running jobs finish and stor
   assert.equal(store.status(second), "accepted");
 });
 
-Deno.test("a job whose start failed on a database error is given back when shutdown begins", async () => {
+Deno.test("a job whose start failed on a database error is released when shutdown begins", async () => {
   const store = new MemoryStore();
   const [id] = store.insert("t1", 1);
   await using setup = await workerOn(store);
@@ -436,7 +430,7 @@ Deno.test("a job whose start failed on a database error is given back when shutd
   assert.equal(store.calls.filter((call) => call === "markRunning").length, 1);
 });
 
-Deno.test("a second shutdown stops waiting for a database that is away", async () => {
+Deno.test("hurry() stops waiting for a database that is away", async () => {
   const store = new MemoryStore();
   const [id] = store.insert("t1", 1, "manual");
   await using setup = await workerOn(store);
@@ -447,8 +441,8 @@ Deno.test("a second shutdown stops waiting for a database that is away", async (
   const stopping = setup.worker.shutdown(30);
   await setup.letGo(id);
   await until("a result write", () => store.calls.includes("markDone"));
-  await setup.worker.shutdown(30);
-  await within(stopping, "the first shutdown to end");
+  setup.worker.hurry();
+  await within(stopping, "the shutdown to end");
   assert.deepEqual(await run, {
     errors: { [id]: `job ${id} ended (ok) but its result could not be stored` },
   });
@@ -456,7 +450,7 @@ Deno.test("a second shutdown stops waiting for a database that is away", async (
   assert.equal(store.status(id), "running");
 });
 
-Deno.test("a second shutdown goes straight to the kill phase", async () => {
+Deno.test("hurry() goes straight to the kill phase", async () => {
   const store = new MemoryStore();
   const [id] = store.insert("t1", 1);
   await using setup = await workerOn(store);
@@ -465,11 +459,26 @@ Deno.test("a second shutdown goes straight to the kill phase", async () => {
   setup.worker.poll();
   await until(`job ${id} running`, () => store.status(id) === "running");
   const stopping = setup.worker.shutdown(3600);
-  await setup.worker.shutdown(3600);
+  setup.worker.hurry();
   // SIGTERM is ignored: SIGKILL follows after the grace period, not after an hour.
-  await within(stopping, "the first shutdown to end");
+  await within(stopping, "the shutdown to end");
   assert.equal(store.status(id), "done");
   assert.equal(store.rows.get(id)?.stdout, "");
+});
+
+Deno.test("a second shutdown is the same shutdown: running jobs still finish", async () => {
+  const store = new MemoryStore();
+  const [id] = store.insert("t1", 1);
+  await using setup = await workerOn(store);
+  await setup.holdJob(id);
+  setup.worker.poll();
+  await until(`job ${id} running`, () => store.status(id) === "running");
+  const first = setup.worker.shutdown(3600);
+  const second = setup.worker.shutdown(0);
+  await setup.letGo(id);
+  await within(Promise.all([first, second]), "both calls to end");
+  assert.equal(store.status(id), "done");
+  assert.equal(store.rows.get(id)?.stdout, `ran ${id}\n`, "the job must end by itself");
 });
 
 Deno.test("one claim serves every target with room; jobs claimed together are marked running together", async () => {
@@ -482,7 +491,7 @@ Deno.test("one claim serves every target with room; jobs claimed together are ma
   assert.deepEqual(store.markRunningCalls[0], [ids[0], ids[1], ids[3]]);
 });
 
-Deno.test("jobs waiting behind a start that the database holds up are given back at shutdown", async () => {
+Deno.test("jobs waiting behind a start that the database holds up are released at shutdown", async () => {
   const store = new MemoryStore();
   const [first] = store.insert("t1", 1);
   const [second] = store.insert("t2", 1);
@@ -568,7 +577,7 @@ Deno.test("a target that starts fewer jobs than one per claim-ahead horizon clai
 Deno.test("jobs claimed ahead go back to waiting while every slot runs a long job, and run after it", async () => {
   await using setup = await slotsHeldWithJobsClaimedAhead();
   const { store, ids, long } = setup;
-  await until("the jobs claimed ahead given back", () => setup.acceptedIds().length === 0);
+  await until("the jobs claimed ahead released", () => setup.acceptedIds().length === 0);
   assert.ok(long.every((id) => store.status(id) === "running"));
   await setup.letGoLong();
   await until("every job done", () => ids.every((id) => store.status(id) === "done"));
@@ -584,7 +593,7 @@ Deno.test("without the worker column a target claims only for its free slots, ho
   assert.ok(limits.every((limit) => limit <= 4), `claims asked for ${limits.join(", ")}`);
 });
 
-Deno.test("a paused target keeps claimed jobs for its free slots and gives back those claimed ahead", async () => {
+Deno.test("a paused target keeps claimed jobs for its free slots and releases those claimed ahead", async () => {
   const store = new MemoryStore();
   const ids = store.insert("t1", 300);
   const long = ids[149];
@@ -605,17 +614,17 @@ Deno.test("a paused target keeps claimed jobs for its free slots and gives back 
   await until("every job done", () => ids.every((id) => store.status(id) === "done"));
 });
 
-Deno.test("jobs given back while the worker looks for claims in doubt are not taken back in", async () => {
+Deno.test("jobs released while the worker looks for claims in doubt are not taken back in", async () => {
   await using setup = await slotsHeldWithJobsClaimedAhead();
   const { store, ids } = setup;
   const [manual] = store.insert("t1", 1, "manual");
   // A failed run-manual claim makes the worker look for rows it owns but does
-  // not know of; its look sees the rows claimed ahead, which are given back before it ends.
+  // not know of; its look sees the rows claimed ahead, which are released before it ends.
   const lookDone = Promise.withResolvers<void>();
   store.hook("findLeftBehind", (phase) => phase === "after" ? lookDone.promise : undefined);
   store.fail("claimManual", connectionLost());
   await assert.rejects(setup.worker.runManual([manual]));
-  await until("the jobs claimed ahead given back", () => setup.acceptedIds().length === 0);
+  await until("the jobs claimed ahead released", () => setup.acceptedIds().length === 0);
   lookDone.resolve();
   await new Promise((resolve) => setTimeout(resolve, 100));
   assert.equal(setup.worker.status().targets["t1"].length, 2, "only the two long jobs are known");
@@ -623,7 +632,7 @@ Deno.test("jobs given back while the worker looks for claims in doubt are not ta
   await until("every job done", () => ids.every((id) => store.status(id) === "done"));
 });
 
-Deno.test("jobs whose give-back the database refuses stay queued and run when a slot frees", async () => {
+Deno.test("jobs whose release the database refuses stay queued and run when a slot frees", async () => {
   await using setup = await slotsHeldWithJobsClaimedAhead();
   const { store, ids } = setup;
   store.fail("release", refused());
@@ -632,7 +641,7 @@ Deno.test("jobs whose give-back the database refuses stay queued and run when a 
   await until("every job done", () => ids.every((id) => store.status(id) === "done"));
 });
 
-Deno.test("a shutdown waits for jobs being given back, and leaves no row accepted", async () => {
+Deno.test("a shutdown waits for jobs being released, and leaves no row accepted", async () => {
   await using setup = await slotsHeldWithJobsClaimedAhead();
   const { store, long } = setup;
   const releasing = store.reached("release");
@@ -643,7 +652,7 @@ Deno.test("a shutdown waits for jobs being given back, and leaves no row accepte
   await setup.letGoLong();
   await until("the long jobs done", () => long.every((id) => store.status(id) === "done"));
   await new Promise((resolve) => setTimeout(resolve, 100));
-  assert.equal(stopped, false, "shutdown finished while jobs were being given back");
+  assert.equal(stopped, false, "shutdown finished while jobs were being released");
   letRelease();
   await within(stopping, "shutdown");
   assert.deepEqual(setup.acceptedIds(), []);

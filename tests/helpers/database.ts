@@ -16,7 +16,7 @@
 
 import mysql from "mysql2/promise";
 import type { Pool, ResultSetHeader, RowDataPacket } from "mysql2/promise";
-import type { JobStatus } from "../../src/storage/job_store.ts";
+import type { JobStatus } from "../../src/job.ts";
 import type { MysqlStoreOptions } from "../../src/storage/mysql_store.ts";
 import { quoteIdentifier } from "../../src/storage/mysql/identifier.ts";
 import { type MariaDbServer, startMariaDb } from "../../scripts/mariadb.ts";

@@ -4,7 +4,7 @@
  * `database.ts`) and `openTestSqliteDatabase` (SQLite, `sqlite_database.ts`).
  */
 
-import type { JobStatus } from "../../src/storage/job_store.ts";
+import type { JobStatus } from "../../src/job.ts";
 
 /** A row of the jobs table as the tests read it. */
 export interface JobRow {

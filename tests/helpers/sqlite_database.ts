@@ -13,7 +13,7 @@
  */
 
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
-import type { JobStatus } from "../../src/storage/job_store.ts";
+import type { JobStatus } from "../../src/job.ts";
 import type { SqliteStoreOptions } from "../../src/storage/sqlite_store.ts";
 import { quoteIdentifier } from "../../src/storage/sqlite/identifier.ts";
 import { type JobRow, jobRowColumns, type TestJobsTable, toJobRow } from "./jobs_table.ts";

@@ -1,7 +1,7 @@
 /** waiting -> accepted: the claim of a poll. */
 
 import type { ResultSetHeader, RowDataPacket } from "mysql2/promise";
-import type { ClaimedJob } from "../job_store.ts";
+import type { ClaimedJob } from "../../job.ts";
 import type { MysqlContext } from "./context.ts";
 import { runQuery } from "./query.ts";
 import { ConflictRetry, inTransaction } from "./transaction.ts";

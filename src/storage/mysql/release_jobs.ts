@@ -1,7 +1,7 @@
-/** accepted | running -> waiting | manual: jobs given back. */
+/** accepted | running -> waiting | manual: jobs released. */
 
 import type { ResultSetHeader } from "mysql2/promise";
-import type { ClaimedJob } from "../job_store.ts";
+import type { ClaimedJob } from "../../job.ts";
 import type { MysqlContext } from "./context.ts";
 import { runQuery } from "./query.ts";
 import { inTransaction } from "./transaction.ts";

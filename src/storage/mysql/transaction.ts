@@ -2,16 +2,12 @@
 
 import type { PoolConnection } from "mysql2/promise";
 import type { MysqlContext } from "./context.ts";
+import { LOCK_BACKOFF, retry } from "../../retry_policy.ts";
+import { isLockConflict } from "../errors.ts";
 import { QueryTimeout, runQuery } from "./query.ts";
-
-/** ER_LOCK_WAIT_TIMEOUT and ER_LOCK_DEADLOCK. */
-const LOCK_CONFLICT_ERRNOS: ReadonlySet<number> = new Set([1205, 1213]);
 
 /** Attempts of one transaction before a lock conflict is given up to the caller. */
 export const TRANSACTION_ATTEMPTS = 4;
-
-/** Delay before the first retry, doubled for each later one (with jitter). */
-export const TRANSACTION_RETRY_DELAY_MS = 10;
 
 /**
  * Thrown by a transaction's work when it found the rows changed under it
@@ -25,47 +21,57 @@ export class ConflictRetry extends Error {
   }
 }
 
-/** Whether `error` lost a lock conflict: the same transaction may well succeed on a retry. */
-export function isLockConflict(error: unknown): boolean {
-  if (error instanceof ConflictRetry) return true;
-  const errno = (error as { errno?: unknown } | null)?.errno;
-  return typeof errno === "number" && LOCK_CONFLICT_ERRNOS.has(errno);
+/**
+ * Whether the transaction that failed with `error` may well succeed when run
+ * again: it lost a lock conflict (`storage/errors.ts`), or found its rows
+ * changed under it.
+ */
+function mayRunAgain(error: unknown): boolean {
+  return error instanceof ConflictRetry || isLockConflict(error);
 }
 
 /**
  * Runs `work` in one transaction on one pooled connection and commits it.
  * On an error the transaction is rolled back; after a deadlock, a lock wait
  * timeout or a `ConflictRetry` the whole transaction runs again, up to
- * `TRANSACTION_ATTEMPTS` times with a short growing delay. Each statement,
+ * `TRANSACTION_ATTEMPTS` times with a short growing delay (`LOCK_BACKOFF`). Each statement,
  * `work`'s included (through `runQuery`), has the store's time limit. A
  * connection whose statement timed out, or whose rollback failed, is
  * destroyed, never returned to the pool with a transaction open or an answer
  * still due. The session isolation level (READ COMMITTED, set by the pool)
  * applies.
  */
-export async function inTransaction<T>(
+export function inTransaction<T>(
+  context: Pick<MysqlContext, "pool" | "queryTimeoutMs">,
+  work: (connection: PoolConnection) => Promise<T>,
+): Promise<T> {
+  return retry(() => attemptTransaction(context, work), {
+    retryable: mayRunAgain,
+    steps: LOCK_BACKOFF,
+    attempts: TRANSACTION_ATTEMPTS,
+  });
+}
+
+/** One attempt of {@linkcode inTransaction}. */
+async function attemptTransaction<T>(
   context: Pick<MysqlContext, "pool" | "queryTimeoutMs">,
   work: (connection: PoolConnection) => Promise<T>,
 ): Promise<T> {
   const { pool, queryTimeoutMs } = context;
-  for (let attempt = 1;; attempt++) {
-    const connection = await pool.getConnection();
-    let reusable = true;
-    try {
-      await runQuery(connection, queryTimeoutMs, "START TRANSACTION");
-      const result = await work(connection);
-      await runQuery(connection, queryTimeoutMs, "COMMIT");
-      return result;
-    } catch (error) {
-      // A statement that timed out closed its connection: there is nothing left to roll back.
-      reusable = !(error instanceof QueryTimeout) && await rollBack(connection, queryTimeoutMs);
-      if (!isLockConflict(error) || attempt >= TRANSACTION_ATTEMPTS) throw error;
-    } finally {
-      if (reusable) connection.release();
-      else connection.destroy();
-    }
-    const delay = TRANSACTION_RETRY_DELAY_MS * 2 ** (attempt - 1) * (0.5 + Math.random());
-    await new Promise((resolve) => setTimeout(resolve, delay));
+  const connection = await pool.getConnection();
+  let reusable = true;
+  try {
+    await runQuery(connection, queryTimeoutMs, "START TRANSACTION");
+    const result = await work(connection);
+    await runQuery(connection, queryTimeoutMs, "COMMIT");
+    return result;
+  } catch (error) {
+    // A statement that timed out closed its connection: there is nothing left to roll back.
+    reusable = !(error instanceof QueryTimeout) && await rollBack(connection, queryTimeoutMs);
+    throw error;
+  } finally {
+    if (reusable) connection.release();
+    else connection.destroy();
   }
 }
 

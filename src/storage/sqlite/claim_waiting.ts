@@ -1,6 +1,6 @@
 /** waiting -> accepted: the claim of a poll. */
 
-import type { ClaimedJob } from "../job_store.ts";
+import type { ClaimedJob } from "../../job.ts";
 import type { SqliteContext } from "./context.ts";
 
 /**

@@ -1,6 +1,7 @@
 /** running -> done: a job's final row write. */
 
-import type { FinishedJob, JobOutcome } from "../job_store.ts";
+import type { JobOutcome } from "../../job.ts";
+import type { FinishedJob } from "../job_store.ts";
 import type { SqliteContext } from "./context.ts";
 import { ownerGuard } from "../owner_guard.ts";
 

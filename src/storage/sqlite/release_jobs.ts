@@ -1,6 +1,6 @@
-/** accepted | running -> waiting | manual: jobs given back. */
+/** accepted | running -> waiting | manual: jobs released. */
 
-import type { ClaimedJob } from "../job_store.ts";
+import type { ClaimedJob } from "../../job.ts";
 import type { SqliteContext } from "./context.ts";
 import { ownerGuard } from "../owner_guard.ts";
 

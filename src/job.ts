@@ -1,0 +1,90 @@
+/**
+ * A job as jobd sees it: the statuses of its row, a claimed job, and how a
+ * job ended. A leaf every layer may use: the storage writes these, the worker
+ * moves jobs through them, the protocol answers `run-manual` with
+ * {@linkcode JobOutcome}. The transitions are drawn in ARCHITECTURE.md ("The
+ * life of a job").
+ *
+ * @module
+ */
+
+/**
+ * Every status of a row in the jobs table (SPEC A4), with who sets it, what
+ * moves it on, and how start-up recovery treats it. Recovery acts only on
+ * rows this worker owns (the optional `worker` column); without that column
+ * it is off.
+ */
+export const JOB_STATUSES = {
+  /**
+   * A background job to run. Set by the application that inserts the row,
+   * and by jobd when it releases an unstarted job claimed from here (a
+   * shutdown, a target removed, jobs claimed ahead that stopped starting,
+   * recovery). Moved on by a worker's claim (`claimWaiting`, after a `poll`)
+   * to `accepted`. Recovery: untouched (no worker owns it).
+   */
+  waiting: "waiting",
+  /**
+   * A job that runs only on request. Set by the application, and by jobd
+   * when it releases an unstarted run-manual job. Moved on by `run-manual`
+   * (`claimManual`): to `accepted` when the worker serves its target,
+   * otherwise to `ignored`. Recovery: untouched.
+   */
+  manual: "manual",
+  /**
+   * Claimed by a worker (which writes its name to `worker`) and queued there,
+   * not started yet. Set by a claim. Moved on by the running mark
+   * (`markRunning`) to `running` when the job starts, or released back to
+   * where it was claimed from (`waiting` or `manual`). Recovery: released to
+   * `waiting` (the claim's origin is not stored in the table).
+   */
+  accepted: "accepted",
+  /**
+   * The launcher is running. Set by the running mark, with `time_started`,
+   * before the process is spawned. Moved on by the result write (`markDone`)
+   * to `done`. Recovery: ended as `done` with result `fail` and a note in
+   * `stderr` (never run twice behind the user's back); with
+   * `recover_running = requeue`, released to `waiting` instead.
+   */
+  running: "running",
+  /**
+   * Ended: `result`, `return_code`, `sig`, `stdout`, `stderr` and
+   * `time_finished` are written. Set by the result write, or by recovery.
+   * Final: the worker never changes it again (an operator's `retry` puts it
+   * back to `waiting`). Recovery: untouched.
+   */
+  done: "done",
+  /**
+   * A run-manual request named it but no worker it reached serves its
+   * target. Set by `claimManual`. Final (an operator's `retry` puts it back
+   * to `waiting`). Recovery: untouched.
+   */
+  ignored: "ignored",
+} as const;
+
+/** The status of a row in the jobs table; each is documented at {@linkcode JOB_STATUSES}. */
+export type JobStatus = typeof JOB_STATUSES[keyof typeof JOB_STATUSES];
+
+/** The status a claimed row came from, and goes back to if it is released unstarted. */
+export type ClaimOrigin = "waiting" | "manual";
+
+/** A row claimed by this worker (`accepted`), queued on its target until it starts. */
+export interface ClaimedJob {
+  id: number;
+  target: string;
+  origin: ClaimOrigin;
+}
+
+/**
+ * How a job ended: written to its row by the result write, and sent as is
+ * to the `run-manual` caller (SPEC A2).
+ */
+export interface JobOutcome {
+  /** `ok` when the launcher exited with code 0, otherwise `fail`. */
+  result: "ok" | "fail";
+  /** Exit code, or null when killed by a signal or never started. */
+  code: number | null;
+  /** Signal name such as `SIGKILL`, or null. */
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
