@@ -29,6 +29,7 @@ import {
   type WorkerMemory,
   writeResult,
 } from "./report.ts";
+import { messageOf } from "../src/text.ts";
 
 /** The launcher of the poke-to-start samples: appends `ID START_NS` to a file. */
 const RECORDER = `${ROOT}bench/start_recorder.sh`;
@@ -73,7 +74,7 @@ export async function main(args: string[]): Promise<number> {
   } catch (error) {
     // Interrupted: the daemons were stopped under the run; the signal handler exits.
     if (interrupted) return 130;
-    console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`bench: ${messageOf(error)}`);
     if (!options.keep) console.error("(run with --keep to keep the daemons' logs)");
     return 1;
   } finally {

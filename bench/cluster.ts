@@ -1,6 +1,6 @@
 /**
  * A master and its workers for one phase of the benchmark, with clients:
- * configs written from the keys every implementation reads (SPEC A6),
+ * configs written from the keys every implementation reads (README.md, "Configuration"),
  * programs started from the command templates.
  *
  * @module
@@ -8,8 +8,8 @@
 
 import { MasterClient, WorkerClient } from "../src/net/client.ts";
 import type { RunManualResult, WorkerStatus } from "../src/protocol/requests.ts";
-import { freePort, iniText } from "../tests/helpers/processes.ts";
-import { Daemon } from "./daemons.ts";
+import { freePort, iniText } from "../scripts/daemon_process.ts";
+import { BenchDaemon } from "./daemons.ts";
 import { type BenchDatabase, TABLE } from "./database.ts";
 
 /** What to start. */
@@ -38,7 +38,7 @@ export function workerConfig(
   options: ClusterOptions,
   port: number,
   name: string,
-  master: Daemon | undefined,
+  master: BenchDaemon | undefined,
 ): string {
   const { db } = options;
   return iniText({
@@ -73,14 +73,14 @@ export function masterConfig(options: ClusterOptions, port: number): string {
 
 /** Running daemons and their clients. */
 export class Cluster implements AsyncDisposable {
-  readonly master: Daemon | undefined;
-  readonly workers: Daemon[];
+  readonly master: BenchDaemon | undefined;
+  readonly workers: BenchDaemon[];
   readonly #masterClient: MasterClient | undefined;
   readonly #workerClients: WorkerClient[];
 
   private constructor(
-    master: Daemon | undefined,
-    workers: Daemon[],
+    master: BenchDaemon | undefined,
+    workers: BenchDaemon[],
     masterClient: MasterClient | undefined,
     workerClients: WorkerClient[],
   ) {
@@ -95,14 +95,14 @@ export class Cluster implements AsyncDisposable {
    * until every worker has registered with the master.
    */
   static async start(options: ClusterOptions): Promise<Cluster> {
-    const started: Daemon[] = [];
+    const started: BenchDaemon[] = [];
     const clients: (MasterClient | WorkerClient)[] = [];
     try {
-      let master: Daemon | undefined;
+      let master: BenchDaemon | undefined;
       let masterClient: MasterClient | undefined;
       if (options.masterCmd !== undefined) {
         const port = freePort();
-        master = await Daemon.start(`${options.name}-master`, {
+        master = await BenchDaemon.start(`${options.name}-master`, {
           template: options.masterCmd,
           config: masterConfig(options, port),
           dir: options.dir,
@@ -120,7 +120,7 @@ export class Cluster implements AsyncDisposable {
         Array.from({ length: options.workers }, async (_, index) => {
           const port = freePort();
           const name = `${options.name}-worker-${index + 1}`;
-          const worker = await Daemon.start(name, {
+          const worker = await BenchDaemon.start(name, {
             template: options.workerCmd,
             config: workerConfig(options, port, name, master),
             dir: options.dir,

@@ -119,7 +119,7 @@ export async function measureThroughput(
       } else if (now - lastProgress > STALL_SECONDS * 1000) {
         throw new Error(
           `No job of ${label} finished for ${STALL_SECONDS} s (${done} of ${jobs} done); ` +
-            `the worker's log ends with:\n${await cluster.workers[0].logTail()}`,
+            `the worker's log ends with:\n${await cluster.workers[0].output(20)}`,
         );
       }
       if (now - lastLog >= 5000) {
@@ -271,7 +271,7 @@ export async function measurePokeToStart(
         await cluster.assertRunning();
         throw new Error(
           `Timed out after 10 s waiting for ${what}; the worker's log ends with:\n` +
-            await cluster.workers[0].logTail(),
+            await cluster.workers[0].output(20),
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 1));

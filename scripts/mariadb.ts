@@ -14,6 +14,7 @@
  */
 
 import mysql from "mysql2/promise";
+import { freePort } from "./daemon_process.ts";
 
 /** The user created for tests, with every privilege. */
 export const TEST_USER = "jobd";
@@ -364,14 +365,6 @@ async function findProgram(name: string): Promise<string> {
   throw new Error(
     `Cannot find '${name}' on PATH or in /usr/sbin: install MariaDB (apt-get install mariadb-server)`,
   );
-}
-
-/** A port on 127.0.0.1 that was free a moment ago. */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 /** The `JOBD_TEST_MYSQL` value (`host:port:user:password`) for a server. */

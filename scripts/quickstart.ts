@@ -13,9 +13,9 @@
  */
 
 import { DatabaseSync } from "node:sqlite";
-import { fileURLToPath } from "node:url";
 import { MasterClient } from "../src/net/client.ts";
-import { ENTRY_POINTS, type Program, runFlags } from "./permissions.ts";
+import { Daemon, DaemonError, freePort, iniText, programArgs, ROOT } from "./daemon_process.ts";
+import type { Program } from "./permissions.ts";
 
 /**
  * The flags the quick start runs with: it reads the repository and its
@@ -32,9 +32,6 @@ export const QUICKSTART_FLAGS: readonly string[] = [
 
 /** The `quickstart` task of deno.json. */
 export const QUICKSTART_TASK = ["deno run", ...QUICKSTART_FLAGS, "scripts/quickstart.ts"].join(" ");
-
-/** The repository root. */
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
 /** The worker's name, as the master lists it. */
 const WORKER_NAME = "quickstart";
@@ -110,117 +107,41 @@ class Screen {
   }
 }
 
-/** A daemon started by the quick start, its output kept for error messages. */
-class Daemon {
-  readonly program: Program;
-  readonly #child: Deno.ChildProcess;
-  readonly #output: string[] = [];
-  readonly #drained: Promise<unknown>;
-  #exited: Deno.CommandStatus | undefined;
-  readonly status: Promise<Deno.CommandStatus>;
+/** What a daemon printed, for an error message. */
+async function outputOf(daemon: Daemon): Promise<string> {
+  const text = await daemon.output();
+  return text === "" ? `(${daemon.name} printed nothing)` : text;
+}
 
-  constructor(program: Program, configPath: string, cwd: string) {
-    this.program = program;
-    this.#child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        ...runFlags(program),
-        `${ROOT}${ENTRY_POINTS[program]}`,
-        "--config",
-        configPath,
-      ],
-      cwd,
-      env: { NO_COLOR: "1" },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const keep = async (stream: ReadableStream<Uint8Array>) => {
-      for await (const text of stream.pipeThrough(new TextDecoderStream())) this.#output.push(text);
-    };
-    this.#drained = Promise.all([keep(this.#child.stdout), keep(this.#child.stderr)]);
-    this.status = this.#child.status.then((status) => this.#exited = status);
-  }
+/** Starts `program` on the config at `configPath`, in `cwd`. */
+function startDaemon(program: Program, configPath: string, cwd: string): Daemon {
+  return Daemon.program(program, ["--config", configPath], { cwd });
+}
 
-  /** What the daemon printed, for an error message. */
-  get output(): string {
-    const text = this.#output.join("").trimEnd();
-    return text === "" ? `(${this.program} printed nothing)` : text;
-  }
-
-  /** Waits until `port` on 127.0.0.1 accepts connections; throws if the daemon exits first. */
-  async waitForPort(port: number): Promise<void> {
-    const deadline = Date.now() + STEP_TIMEOUT_SECONDS * 1000;
-    while (Date.now() < deadline) {
-      await this.#checkRunning(`before listening on 127.0.0.1:${port}`);
-      try {
-        (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-        return;
-      } catch {
-        await pause(50);
-      }
-    }
+/** SIGTERM, then waits for exit 0 (a graceful shutdown). */
+async function stopDaemon(daemon: Daemon): Promise<void> {
+  const { status, forced } = await daemon.stop(STEP_TIMEOUT_SECONDS);
+  if (forced) {
     throw new QuickstartError(
-      `${this.program} does not listen on 127.0.0.1:${port} after ${STEP_TIMEOUT_SECONDS} s:\n` +
-        this.output,
+      `${daemon.name} did not stop within ${STEP_TIMEOUT_SECONDS} s of SIGTERM:\n` +
+        await outputOf(daemon),
     );
   }
-
-  /** Throws if the daemon has exited. */
-  async #checkRunning(when: string): Promise<void> {
-    if (this.#exited === undefined) return;
-    await this.#drained;
+  if (status.code !== 0) {
     throw new QuickstartError(
-      `${this.program} exited with status ${this.#exited.code} ${when}:\n${this.output}`,
+      `${daemon.name} exited with status ${status.code} after SIGTERM (expected 0):\n` +
+        await outputOf(daemon),
     );
   }
+}
 
-  /** Throws if the daemon has exited while it should run. */
-  checkRunning(): Promise<void> {
-    return this.#checkRunning("while the quick start ran");
-  }
-
-  /** SIGTERM, then waits for exit 0 (a graceful shutdown). */
-  async stop(): Promise<void> {
-    this.#signal("SIGTERM");
-    const status = await Promise.race([this.status, pause(STEP_TIMEOUT_SECONDS * 1000)]);
-    if (status === undefined) {
-      this.#signal("SIGKILL");
-      throw new QuickstartError(
-        `${this.program} did not stop within ${STEP_TIMEOUT_SECONDS} s of SIGTERM:\n${this.output}`,
-      );
-    }
-    await this.#drained;
-    if (status.code !== 0) {
-      throw new QuickstartError(
-        `${this.program} exited with status ${status.code} after SIGTERM (expected 0):\n` +
-          this.output,
-      );
-    }
-  }
-
-  /**
-   * The cleanup after a failure or Ctrl-C: SIGTERM if the daemon still runs
-   * (the worker lets its jobs end), SIGKILL if it has not exited after
-   * `CLEANUP_GRACE_SECONDS`; waits for it either way.
-   */
-  async dispose(): Promise<void> {
-    this.#signal("SIGTERM");
-    if (await Promise.race([this.status, pause(CLEANUP_GRACE_SECONDS * 1000)]) === undefined) {
-      this.#signal("SIGKILL");
-      await this.status;
-    }
-    await this.#drained;
-  }
-
-  #signal(signal: Deno.Signal): void {
-    if (this.#exited !== undefined) return;
-    try {
-      this.#child.kill(signal);
-    } catch {
-      // It has just exited.
-    }
-  }
+/**
+ * The cleanup after a failure or Ctrl-C: SIGTERM if the daemon still runs
+ * (the worker lets its jobs end), SIGKILL if it has not exited after
+ * `CLEANUP_GRACE_SECONDS`; waits for it either way.
+ */
+async function disposeDaemon(daemon: Daemon): Promise<void> {
+  await daemon.stop(CLEANUP_GRACE_SECONDS);
 }
 
 /** A row of the jobs table, as the quick start shows it. */
@@ -278,30 +199,6 @@ function pause(ms: number): Promise<undefined> {
   return new Promise((resolve) => setTimeout(() => resolve(undefined), ms));
 }
 
-/** A free TCP port on 127.0.0.1. */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr;
-  listener.close();
-  return port;
-}
-
-/** Ini text from global keys and sections. */
-function iniText(
-  globals: Record<string, string | number>,
-  sections: Record<string, Record<string, string | number>> = {},
-): string {
-  const lines = Object.entries(globals).map(([key, value]) => `${key} = ${value}`);
-  for (const [name, entries] of Object.entries(sections)) {
-    lines.push(
-      "",
-      `[${name}]`,
-      ...Object.entries(entries).map(([key, value]) => `${key} = ${value}`),
-    );
-  }
-  return lines.join("\n") + "\n";
-}
-
 /** A path as one argument of the launcher template (single-quoted, like a shell word). */
 function templateWord(text: string): string {
   return `'${text.replaceAll("'", `'"'"'`)}'`;
@@ -336,14 +233,7 @@ async function jobctl(
   options: { emptyConfig: string; signal: AbortSignal },
 ): Promise<string> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...runFlags("jobctl"),
-      `${ROOT}${ENTRY_POINTS.jobctl}`,
-      "--config",
-      options.emptyConfig,
-      ...args,
-    ],
+    args: programArgs("jobctl", ["--config", options.emptyConfig, ...args]),
     env: { NO_COLOR: "1" },
     stdin: "null",
     signal: options.signal,
@@ -384,7 +274,7 @@ async function watchJobs(
   const shown = new Set<number>();
   const deadline = Date.now() + JOBS_TIMEOUT_SECONDS * 1000;
   while (shown.size < ids.length && !signal.aborted) {
-    await worker.checkRunning();
+    await worker.assertRunning("while the quick start ran");
     const rows = table.rows(ids);
     const count = (status: string) => rows.filter((row) => row.status === status).length;
     screen.progress(
@@ -403,7 +293,7 @@ async function watchJobs(
         .map((row) => `job ${row.id} is ${row.status}`).join(", ");
       throw new QuickstartError(
         `The background jobs did not all end within ${JOBS_TIMEOUT_SECONDS} s: ${left}\n` +
-          worker.output,
+          await outputOf(worker),
       );
     }
     await pause(WATCH_INTERVAL_MS);
@@ -415,14 +305,14 @@ async function watchJobs(
 async function waitForRegistration(master: MasterClient, worker: Daemon): Promise<void> {
   const deadline = Date.now() + STEP_TIMEOUT_SECONDS * 1000;
   while (Date.now() < deadline) {
-    await worker.checkRunning();
+    await worker.assertRunning("while the quick start ran");
     const { workers } = await master.status();
     if (workers.some((entry) => entry.name === WORKER_NAME)) return;
     await pause(100);
   }
   throw new QuickstartError(
     `The worker did not register with the master within ${STEP_TIMEOUT_SECONDS} s:\n` +
-      worker.output,
+      await outputOf(worker),
   );
 }
 
@@ -456,9 +346,9 @@ async function quickstart(
       poke_throttle_interval: 0.2,
     }),
   );
-  const master = new Daemon("jobd-master", `${dir}/jobd-master.conf`, dir);
-  cleanup.defer(() => master.dispose());
-  await master.waitForPort(masterPort);
+  const master = startDaemon("jobd-master", `${dir}/jobd-master.conf`, dir);
+  cleanup.defer(() => disposeDaemon(master));
+  await master.waitForPort(masterPort, STEP_TIMEOUT_SECONDS);
   screen.line(`- Started jobd-master on 127.0.0.1:${masterPort}`);
 
   const workerPort = freePort();
@@ -477,9 +367,9 @@ async function quickstart(
     shutdown_timeout: 10,
   }, { targets: Object.fromEntries(TARGETS) });
   await Deno.writeTextFile(`${dir}/jobd.conf`, workerConfig);
-  const worker = new Daemon("jobd", `${dir}/jobd.conf`, dir);
-  cleanup.defer(() => worker.dispose());
-  await worker.waitForPort(workerPort);
+  const worker = startDaemon("jobd", `${dir}/jobd.conf`, dir);
+  cleanup.defer(() => disposeDaemon(worker));
+  await worker.waitForPort(workerPort, STEP_TIMEOUT_SECONDS);
   const served = [...TARGETS].map(([name, concurrency]) => `${name} (concurrency ${concurrency})`);
   screen.line(
     `- Started jobd '${WORKER_NAME}' on 127.0.0.1:${workerPort}, serving ${served.join(", ")}, ` +
@@ -537,8 +427,8 @@ async function quickstart(
   );
 
   client.close();
-  await worker.stop();
-  await master.stop();
+  await stopDaemon(worker);
+  await stopDaemon(master);
   table.close();
   await Deno.remove(dir, { recursive: true });
   screen.line(`- Stopped the worker and the master (SIGTERM, exit 0) and removed ${dir}`);
@@ -571,7 +461,7 @@ async function main(): Promise<number> {
     return 0;
   } catch (error) {
     screen.endProgress();
-    const message = error instanceof QuickstartError
+    const message = error instanceof QuickstartError || error instanceof DaemonError
       ? error.message
       : error instanceof Error
       ? error.stack ?? error.message

@@ -9,7 +9,7 @@ export type DaemonCommand =
 /**
  * Reads a daemon's command line: `--config PATH`, `--help`, `--version`.
  * With no arguments at all it prints usage and exits 0, as the older daemons
- * did (SPEC A8).
+ * did (README.md, "jobd (the worker)").
  */
 export function parseDaemonArgs(args: string[], program: string, usage: string): DaemonCommand {
   if (args.length === 0) return { action: "exit", code: 0, text: usage, stream: "stdout" };

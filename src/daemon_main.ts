@@ -6,6 +6,7 @@
 import { ConfigError } from "./config/ini_file.ts";
 import { exitWith, parseDaemonArgs } from "./daemon_args.ts";
 import { configureLogging, jobdLogger, type Logging, type LoggingOptions } from "./log.ts";
+import { messageOf } from "./text.ts";
 
 /** What differs between the two daemons. */
 export interface DaemonProgram<Config, Daemon> {
@@ -27,10 +28,6 @@ export interface DaemonProgram<Config, Daemon> {
   hurry?(daemon: Daemon): void;
   /** Applies a reloaded config (SIGHUP). */
   reload(daemon: Daemon, config: Config): void;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -57,7 +54,7 @@ export async function runDaemon<Config, Daemon>(
   try {
     logging = await configureLogging(program.logging(loaded.config));
   } catch (error) {
-    console.error(`${program.name}: cannot start: ${errorText(error)}`);
+    console.error(`${program.name}: cannot start: ${messageOf(error)}`);
     return 1;
   }
   for (const warning of loaded.warnings) log.warn("{warning}", { warning });
@@ -66,9 +63,9 @@ export async function runDaemon<Config, Daemon>(
   try {
     daemon = await program.start(loaded.config);
   } catch (error) {
-    log.error("Cannot start: {error}", { error: errorText(error) });
+    log.error("Cannot start: {error}", { error: messageOf(error) });
     await logging.dispose();
-    console.error(`${program.name}: cannot start: ${errorText(error)}`);
+    console.error(`${program.name}: cannot start: ${messageOf(error)}`);
     return 1;
   }
 
@@ -107,7 +104,7 @@ export async function runDaemon<Config, Daemon>(
       program.reload(daemon, next.config);
     } catch (error) {
       log.error("Config reload failed, keeping the running config: {error}", {
-        error: errorText(error),
+        error: messageOf(error),
       });
     }
   };

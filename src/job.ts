@@ -9,7 +9,7 @@
  */
 
 /**
- * Every status of a row in the jobs table (SPEC A4), with who sets it, what
+ * Every status of a row in the jobs table (README.md, "The jobs table"), with who sets it, what
  * moves it on, and how start-up recovery treats it. Recovery acts only on
  * rows this worker owns (the optional `worker` column); without that column
  * it is off.
@@ -76,7 +76,7 @@ export interface ClaimedJob {
 
 /**
  * How a job ended: written to its row by the result write, and sent as is
- * to the `run-manual` caller (SPEC A2).
+ * to the `run-manual` caller (docs/protocol.md, "Worker requests").
  */
 export interface JobOutcome {
   /** `ok` when the launcher exited with code 0, otherwise `fail`. */

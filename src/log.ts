@@ -37,6 +37,7 @@ import {
 } from "@logtape/logtape";
 import { DEFAULT_LOG_LEVEL } from "./config/defaults.ts";
 import { redactByField, redactByPattern, type RedactionPattern } from "@logtape/redaction";
+import { messageOf } from "./text.ts";
 
 /** The log levels of our config files and `--log-level`, least severe first. */
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
@@ -191,7 +192,7 @@ async function buildConfig(options: LoggingOptions): Promise<Config<SinkId, neve
       // bufferSize 0: every line reaches the file at once, so a crash loses none.
       fileSink = getFileSink(options.filePath, { formatter, bufferSize: 0 });
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = messageOf(error);
       throw new Error(`Cannot open the log file '${options.filePath}': ${reason}`, {
         cause: error,
       });

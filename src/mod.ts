@@ -12,7 +12,13 @@
  * @module
  */
 
-export { type ConnectOptions, MasterClient, type Requester, WorkerClient } from "./net/client.ts";
+export {
+  type ConnectOptions,
+  MasterClient,
+  type Requester,
+  type RequestOptions,
+  WorkerClient,
+} from "./net/client.ts";
 export {
   ConnectError,
   ConnectionClosedError,

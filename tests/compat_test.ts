@@ -1,5 +1,5 @@
 /**
- * What existing clients of the older jobd rely on (SPEC A8), checked on the
+ * What existing clients of the older jobd rely on (docs/protocol.md), checked on the
  * wire with a raw socket that behaves like the official PHP client: it sends
  * `data` as an object (PHP's `[]` for none), the password only with its first
  * request, accepts a response numbered like its request or 0, and breaks on a

@@ -43,7 +43,6 @@ import {
   ProgramProcess,
   ROOT,
   runProgram,
-  waitForPort,
   workerClient,
 } from "./helpers/processes.ts";
 import { waitForDone, workerConfig } from "./helpers/worker.ts";
@@ -129,7 +128,7 @@ type KeyDoc =
   /** Documented in the prose of another key's comment (an alternative to a setting shown). */
   | { inDocOf: string };
 
-/** Every key of the worker's config (SPEC A6 and our additions), with its default. */
+/** Every key of the worker's config (README.md, "Configuration"), with its default. */
 const WORKER_KEYS: Record<string, KeyDoc> = {
   "host": { required: true },
   "port": { required: true },
@@ -591,16 +590,11 @@ async function checkCompiledBinaries(dir: string): Promise<void> {
   try {
     const configPath = `${runDir}/jobd.conf`;
     await Deno.writeTextFile(configPath, workerConfig(db, port, jobDir));
-    const child = new Deno.Command(`${dir}/jobd`, {
+    await using worker = new ProgramProcess("jobd", `${dir}/jobd`, {
       args: ["--config", configPath],
-      cwd: runDir,
-      env: { NO_COLOR: "1" },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    await using worker = new ProgramProcess(child, runDir);
-    await waitForPort(port, worker);
+      dir: runDir,
+    });
+    await worker.waitForPort(port);
     const client = await workerClient(port);
     try {
       await client.poll(["t1"]);

@@ -2,7 +2,7 @@
  * jobctl as the operator runs it: a subprocess with the binary's permissions,
  * against a real worker (`jobd`) on a real MariaDB, and against a real master
  * (`jobd-master`) with a worker registered. Every command's output and exit
- * status, `--json`, the password, and the exit statuses of SPEC A7 and B
+ * status, `--json`, the password, and the exit statuses of README.md "jobctl"
  * (0 success, 1 the daemon said no, 2 usage, 3 unreachable).
  */
 

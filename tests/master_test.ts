@@ -1,7 +1,7 @@
 /**
  * The master (`jobd-master`) as a real subprocess with real workers (`jobd`)
  * on a real MariaDB: registration, pokes, run-manual, status, pause and
- * continue, losing workers and the master itself (SPEC A3, A8, B).
+ * continue, losing workers and the master itself (docs/protocol.md, "Master requests").
  *
  * Which polls a worker received is read from its debug log: a poll of a
  * target makes one `Claimed N job(s) of TARGET` line, as long as the claim

@@ -13,7 +13,12 @@ import type { MysqlContext } from "../src/storage/mysql/context.ts";
 import { createPool } from "../src/storage/mysql/pool.ts";
 import { getLogger } from "@logtape/logtape";
 import { openTestDatabase } from "./helpers/database.ts";
-import { defineJobStoreConformance, storageError, storeFixture } from "./storage_conformance.ts";
+import { freePort } from "./helpers/processes.ts";
+import {
+  defineJobStoreConformance,
+  storageError,
+  storeFixture,
+} from "./storage_conformance/mod.ts";
 
 defineJobStoreConformance("mysql", async ({ workerName, withWorkerColumn }) => {
   const db = await openTestDatabase({ withWorkerColumn });
@@ -23,14 +28,6 @@ defineJobStoreConformance("mysql", async ({ workerName, withWorkerColumn }) => {
     open: (name) => openMysqlStore(db.storeOptions(name)),
   });
 });
-
-/** A port on 127.0.0.1 where nothing listens. */
-function closedPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
 
 Deno.test("mysql: a table name with backticks, quotes and spaces is used as-is", async () => {
   const table = 'odd`name\'; DROP TABLE x; -- "jobs"';
@@ -49,7 +46,7 @@ Deno.test("mysql: the configured port is the one connected to", async () => {
   await using store = await openMysqlStore(db.storeOptions("w"));
   assert.deepEqual(await store.claimWaiting(new Map([["build", 1]])), []);
 
-  const port = closedPort();
+  const port = freePort(); // nothing listens there
   const error = await storageError(openMysqlStore({ ...db.storeOptions("w"), port }));
   assert.match(error.message, new RegExp(`at 127\\.0\\.0\\.1:${port}: `));
   assert.equal(isTransientStorageError(error), true);

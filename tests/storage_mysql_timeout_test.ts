@@ -15,7 +15,7 @@ import { createPool } from "../src/storage/mysql/pool.ts";
 import { QueryTimeout, runQuery } from "../src/storage/mysql/query.ts";
 import type { MariaDbServer } from "../scripts/mariadb.ts";
 import { openTestDatabase } from "./helpers/database.ts";
-import { storageError } from "./storage_conformance.ts";
+import { storageError } from "./storage_conformance/mod.ts";
 
 /**
  * How long a test waits for an operation that should fail after a 1 s time

@@ -11,7 +11,11 @@ import { isTransientStorageError, StorageError } from "../src/storage/errors.ts"
 import { openSqliteStore } from "../src/storage/sqlite_store.ts";
 import { ROOT } from "./helpers/processes.ts";
 import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
-import { defineJobStoreConformance, storageError, storeFixture } from "./storage_conformance.ts";
+import {
+  defineJobStoreConformance,
+  storageError,
+  storeFixture,
+} from "./storage_conformance/mod.ts";
 
 defineJobStoreConformance("sqlite", async ({ workerName, withWorkerColumn }) => {
   const db = await openTestSqliteDatabase({ withWorkerColumn });

@@ -1,7 +1,7 @@
 /**
  * The worker (`jobd`) as a real subprocess against a real MariaDB: every
- * request of SPEC A2, background and manual jobs through to their rows, and
- * the defects of the older worker that we fix (SPEC B).
+ * request of docs/protocol.md, background and manual jobs through to their
+ * rows, and the defects of the older worker that we fix.
  */
 
 import assert from "node:assert/strict";

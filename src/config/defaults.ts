@@ -3,7 +3,7 @@
  * the example configs quote these; the loaders apply them. Durations are in
  * seconds, as in the config files.
  *
- * Keys without a default are required (SPEC A6): the daemons' `host` and
+ * Keys without a default are required (README.md, the `*` keys): the daemons' `host` and
  * `port`, the worker's `launcher` and, with `storage = mysql`, `mysql_host`,
  * `mysql_port`, `mysql_user`, `mysql_password` (may be empty) and
  * `mysql_database`; with `storage = sqlite`, `sqlite_path`.

@@ -21,6 +21,7 @@
  */
 
 import { parse } from "ini";
+import { isPlainObject, messageOf } from "../text.ts";
 
 /**
  * A config file could not be read, parsed or validated. The message starts
@@ -54,7 +55,7 @@ export async function readConfigFile(path: string): Promise<string> {
     if (error instanceof Deno.errors.PermissionDenied) {
       throw new ConfigError(path, "permission denied", { cause: error });
     }
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     throw new ConfigError(path, `cannot read the file: ${reason}`, { cause: error });
   }
 }
@@ -105,21 +106,24 @@ function describeRange(min: number | undefined, max: number | undefined): string
   return "";
 }
 
+/**
+ * A number as ini parsed it: a number as it is, or a string written as
+ * `pattern` allows; otherwise undefined.
+ */
+function numberOf(value: unknown, pattern: RegExp): number | undefined {
+  if (typeof value === "number") return value;
+  if (typeof value === "string" && pattern.test(value)) return Number(value);
+  return undefined;
+}
+
 /** A whole number, written in decimal digits, within `min`..`max` (both inclusive). */
 export function integerType(options: { min?: number; max?: number } = {}): ValueType<number> {
   const { min, max } = options;
   return {
     describe: `an integer${describeRange(min, max)}`,
     parse(value) {
-      let number: number;
-      if (typeof value === "number") {
-        number = value;
-      } else if (typeof value === "string" && /^[+-]?\d+$/.test(value)) {
-        number = Number(value);
-      } else {
-        return undefined;
-      }
-      if (!Number.isSafeInteger(number)) return undefined;
+      const number = numberOf(value, /^[+-]?\d+$/);
+      if (number === undefined || !Number.isSafeInteger(number)) return undefined;
       if (min !== undefined && number < min) return undefined;
       if (max !== undefined && number > max) return undefined;
       return number;
@@ -142,15 +146,8 @@ export function numberType(options: { min: number; allowMin?: boolean }): ValueT
   return {
     describe: `a number ${allowMin ? ">=" : ">"} ${min}`,
     parse(value) {
-      let number: number;
-      if (typeof value === "number") {
-        number = value;
-      } else if (typeof value === "string" && /^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(value)) {
-        number = Number(value);
-      } else {
-        return undefined;
-      }
-      if (!Number.isFinite(number)) return undefined;
+      const number = numberOf(value, /^[+-]?(\d+(\.\d*)?|\.\d+)$/);
+      if (number === undefined || !Number.isFinite(number)) return undefined;
       if (allowMin ? number < min : number <= min) return undefined;
       return number;
     },
@@ -278,9 +275,8 @@ export class ConfigSection {
   }
 }
 
-function isSection(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+/** Whether a parsed ini value is a section (an object of keys), not a key's value. */
+const isSection = isPlainObject;
 
 /**
  * A parsed ini file: its global keys and its sections. Collects the
@@ -335,7 +331,7 @@ export function parseIni(text: string, file: string): IniDocument {
     values = parse(text);
   } catch (error) {
     // ini throws only on odd input, such as a section named like a global key.
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     throw new ConfigError(file, `cannot parse the file: ${reason}`, { cause: error });
   }
   return new IniDocument(file, values);

@@ -1,5 +1,5 @@
 /**
- * jobctl's config file (`~/.jobctl.conf`, SPEC A6): optional defaults for its
+ * jobctl's config file (`~/.jobctl.conf`, README.md "jobctl"): optional defaults for its
  * command-line options. Every key is optional, and so is the file itself at
  * its default place.
  *

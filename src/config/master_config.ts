@@ -1,5 +1,5 @@
 /**
- * The master's config file (`/etc/jobd-master.conf`, SPEC A6) as a typed,
+ * The master's config file (`/etc/jobd-master.conf`, README.md "jobd-master") as a typed,
  * validated {@linkcode MasterConfig}.
  *
  * @module

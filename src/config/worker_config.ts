@@ -1,5 +1,5 @@
 /**
- * The worker's config file (`/etc/jobd.conf`, SPEC A6) as a typed,
+ * The worker's config file (`/etc/jobd.conf`, README.md "Configuration") as a typed,
  * validated {@linkcode WorkerConfig}.
  *
  * @module

@@ -22,6 +22,7 @@ import {
 } from "./command.ts";
 import { controlCommands, targetsWithWaiting } from "./control_commands.ts";
 import { targetsWithWaitingTable } from "./control_reports.ts";
+import { isPlainObject } from "../text.ts";
 import { quoteList } from "./format.ts";
 import {
   readConcurrency,
@@ -103,16 +104,14 @@ function thenOk<C, P>(
   };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** The worker's `status`; a master's (it lists `workers`) or any other answer is refused. */
 async function workerStatus(client: WorkerClient): Promise<WorkerStatus> {
   const status: unknown = await client.status();
-  if (isRecord(status) && isRecord(status.targets)) return status as unknown as WorkerStatus;
+  if (isPlainObject(status) && isPlainObject(status.targets)) {
+    return status as unknown as WorkerStatus;
+  }
   throw new UnexpectedAnswerError(
-    isRecord(status) && Array.isArray(status.workers)
+    isPlainObject(status) && Array.isArray(status.workers)
       ? "it answers like a master: add --master"
       : "expected a worker's status, with 'targets'",
   );
@@ -121,9 +120,11 @@ async function workerStatus(client: WorkerClient): Promise<WorkerStatus> {
 /** The master's `status`; a worker's (it lists `targets`) or any other answer is refused. */
 async function masterStatus(client: MasterClient, pollWorkers: boolean): Promise<MasterStatus> {
   const status: unknown = await client.status(pollWorkers);
-  if (isRecord(status) && Array.isArray(status.workers)) return status as unknown as MasterStatus;
+  if (isPlainObject(status) && Array.isArray(status.workers)) {
+    return status as unknown as MasterStatus;
+  }
   throw new UnexpectedAnswerError(
-    isRecord(status) && isRecord(status.targets)
+    isPlainObject(status) && isPlainObject(status.targets)
       ? "it answers like a worker: leave out --master"
       : "expected a master's status, with 'workers'",
   );

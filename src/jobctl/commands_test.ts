@@ -22,7 +22,7 @@ function refused(mode: "worker" | "master", name: string, args: string[]): Usage
   assert.fail(`${mode} ${name} ${args.join(" ")} was accepted`);
 }
 
-Deno.test("the worker has the commands of SPEC A7 and the rest of its requests", () => {
+Deno.test("the worker has the commands of the older jobctl and the rest of its requests", () => {
   assert.deepEqual(WORKER_COMMANDS.map((c) => c.name), [
     "list-targets",
     "memory-usage",
@@ -43,7 +43,7 @@ Deno.test("the worker has the commands of SPEC A7 and the rest of its requests",
   ]);
 });
 
-Deno.test("the master has the commands of SPEC A7 and the rest of its requests", () => {
+Deno.test("the master has the commands of the older jobctl and the rest of its requests", () => {
   assert.deepEqual(MASTER_COMMANDS.map((c) => c.name), [
     "list-workers",
     "memory-usage",

@@ -35,6 +35,7 @@ import { commandHelp, ExitCode, programHelp } from "./help.ts";
 import { PromptCancelledError, promptPassword } from "./password.ts";
 import type { Style } from "./table.ts";
 import { UsageError } from "./usage_error.ts";
+import { messageOf } from "../text.ts";
 
 const log = jobdLogger("jobctl");
 
@@ -208,10 +209,6 @@ function wantsJson(args: readonly string[]): boolean {
   return (end === -1 ? args : args.slice(0, end)).includes("--json");
 }
 
-function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 async function runCommand(
   line: Extract<CommandLine, { action: "run" }>,
   env: JobctlEnvironment,
@@ -250,7 +247,7 @@ async function runCommand(
     client = await connect(settings, command);
   } catch (error) {
     if (!(error instanceof ConnectError || error instanceof ConnectTimeoutError)) throw error;
-    const detail = error instanceof ConnectError ? reason(error.cause) : error.message;
+    const detail = error instanceof ConnectError ? messageOf(error.cause) : error.message;
     complain(env, settings.json, `cannot connect to ${daemonName(settings)}: ${detail}`);
     return ExitCode.Unreachable;
   }

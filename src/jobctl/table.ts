@@ -1,5 +1,5 @@
 /**
- * jobctl's tables (SPEC A8): upper-case headings, columns separated by
+ * jobctl's tables (README.md, "jobctl"): upper-case headings, columns separated by
  * ` | `, a dash rule under the heading. Cells may span several lines and may
  * carry a colour, which is applied only when the output style allows it and
  * never counts towards a column's width.

@@ -1,27 +1,27 @@
 /**
  * The master's requests that go out to several workers and come back as one
  * answer: `pause` / `continue`, `status` with `poll_workers`, `run-manual`
- * and `send-signal` (SPEC A3, A8). A worker that fails or disconnects
- * affects only its own part of the answer.
+ * and `send-signal` (docs/protocol.md, "Master requests"). A worker that
+ * fails or disconnects affects only its own part of the answer.
  *
  * @module
  */
 
 import { RemoteError, RequestError } from "../net/errors.ts";
-import { quoteList } from "../text.ts";
+import { messageOf, quoteList } from "../text.ts";
 import {
   type JobOutcome,
   type MasterSendSignalResult,
   type MasterStatus,
   type RunManualResult,
+  type SendSignalResult,
   type TargetedJob,
+  type TargetedSignal,
   type WorkerInfo,
   WorkerRequest,
-  type WorkerStatus,
 } from "../protocol/requests.ts";
 import type { RegisteredWorker, WorkerRegistry } from "./registry.ts";
 import { FORWARD_TIMEOUT, WORKER_STATUS_TIMEOUT } from "./timeouts.ts";
-import type { RoutedSignal } from "./validate.ts";
 
 /** The error text of a job whose target no registered worker serves. */
 export function unservedTargetError(target: string): string {
@@ -30,7 +30,7 @@ export function unservedTargetError(target: string): string {
 
 /** What a worker's failure to answer reads like in a per-job or per-worker error. */
 export function workerFailure(worker: RegisteredWorker, error: unknown): string {
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = messageOf(error);
   if (error instanceof RemoteError) return `worker '${worker.name}' refused: ${reason}`;
   return `worker '${worker.name}' did not answer: ${reason}`;
 }
@@ -50,14 +50,17 @@ export async function forwardToServing(
   const unserved = (targets ?? []).filter((target) => !registry.isServed(target));
   const sends: Promise<string | undefined>[] = [];
   for (const worker of registry.workers) {
-    let data = {};
+    let served: string[] | undefined;
     if (targets !== undefined) {
-      const served = worker.servedOf(targets);
+      served = worker.servedOf(targets);
       if (served.length === 0) continue;
-      data = { targets: served };
     }
+    const options = { timeout: FORWARD_TIMEOUT };
+    const sent = type === WorkerRequest.Pause
+      ? worker.client.pause(served, options)
+      : worker.client.continue(served, options);
     sends.push(
-      worker.client.request(type, data, { timeout: FORWARD_TIMEOUT }).then(
+      sent.then(
         () => undefined,
         (error) => workerFailure(worker, error),
       ),
@@ -91,9 +94,7 @@ export async function masterStatus(
     };
     if (pollWorkers) {
       try {
-        info.workerStatus = await worker.client.request(WorkerRequest.Status, {}, {
-          timeout: WORKER_STATUS_TIMEOUT,
-        }) as WorkerStatus;
+        info.workerStatus = await worker.client.status({ timeout: WORKER_STATUS_TIMEOUT });
       } catch (error) {
         info.workerStatusError = workerFailure(worker, error);
       }
@@ -173,9 +174,8 @@ export async function runManual(
   await Promise.all([...byWorker].map(async ([worker, group]) => {
     const ids = [...new Set(group.map((job) => job.id))];
     try {
-      const answer = await worker.client.request(WorkerRequest.RunManual, { ids }) as
-        | RunManualResult
-        | null;
+      // A worker is a peer: whatever it answers is read with care.
+      const answer: Partial<RunManualResult> | null = await worker.client.runManual(ids);
       Object.assign(reports, answer?.jobs ?? {});
       Object.assign(errors, answer?.errors ?? {});
     } catch (error) {
@@ -198,11 +198,11 @@ export async function runManual(
  */
 export async function sendSignal(
   registry: WorkerRegistry,
-  signals: readonly RoutedSignal[],
+  signals: readonly TargetedSignal[],
 ): Promise<MasterSendSignalResult> {
   const delivered: Record<string, boolean> = {};
   const errors: Record<string, string> = {};
-  const byWorker = new Map<RegisteredWorker, RoutedSignal[]>();
+  const byWorker = new Map<RegisteredWorker, TargetedSignal[]>();
   for (const signal of signals) {
     const workers = registry.serving(signal.target);
     if (workers.length === 0) errors[signal.id] = unservedTargetError(signal.target);
@@ -212,9 +212,9 @@ export async function sendSignal(
   await Promise.all([...byWorker].map(async ([worker, group]) => {
     const jobs = Object.fromEntries(group.map((signal) => [signal.id, signal.signal]));
     try {
-      const answer = await worker.client.request(WorkerRequest.SendSignal, { jobs }, {
+      const answer: Partial<SendSignalResult> | null = await worker.client.sendSignal(jobs, {
         timeout: FORWARD_TIMEOUT,
-      }) as Record<string, unknown> | null;
+      });
       for (const { id } of group) delivered[id] = delivered[id] === true || answer?.[id] === true;
     } catch (error) {
       const text = workerFailure(worker, error);

@@ -1,7 +1,8 @@
 /**
- * The master's request handlers (SPEC A3): each reads its data, then
- * registers, pokes or fans out. Every request gets an answer, `"ok"` when
- * there is nothing else to say; no answer is a boolean (SPEC A8).
+ * The master's request handlers (docs/protocol.md, "Master requests"): each
+ * reads its data, then registers, pokes or fans out. Every request gets an
+ * answer, `"ok"` when there is nothing else to say; no answer is a boolean
+ * (docs/protocol.md, "Messages").
  *
  * @module
  */
@@ -19,7 +20,7 @@ import {
   readRegistration,
   readTargetedJobs,
   readTargetedSignals,
-} from "./validate.ts";
+} from "../protocol/validate.ts";
 
 /** What the handlers work on. */
 export interface MasterState {

@@ -24,7 +24,7 @@ interface Liveness {
 
 /**
  * Every `interval` seconds, pings each registered worker (only registered
- * workers: a plain client never gets a ping, SPEC A8) and closes the
+ * workers: a plain client never gets a ping, docs/protocol.md) and closes the
  * connection of a worker that sent nothing — no pong, no response, no
  * request — since each of its last two pings. Closing rejects the requests
  * still waiting for that worker and removes it from the registry.

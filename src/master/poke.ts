@@ -7,7 +7,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { WorkerRequest } from "../protocol/requests.ts";
+import { messageOf } from "../text.ts";
 import { PokeThrottle } from "./poke_throttle.ts";
 import type { RegisteredWorker, WorkerRegistry } from "./registry.ts";
 import { FORWARD_TIMEOUT } from "./timeouts.ts";
@@ -18,7 +18,7 @@ const log = getLogger(["jobd", "master", "poke"]);
 export const MAX_REMEMBERED_TARGETS = 10_000;
 
 /**
- * Routes pokes to the workers' `poll` (SPEC A3): `poke(targets)` goes
+ * Routes pokes to the workers' `poll` (docs/protocol.md, "Master requests"): `poke(targets)` goes
  * through a {@linkcode PokeThrottle}; each batch sends every worker serving
  * any of its targets one `poll` with the targets it serves among them.
  * Targets that no worker serves are remembered; a worker that registers (or
@@ -101,12 +101,12 @@ export class PokeRouter {
       targets: targets.join(", "),
       label: worker.label,
     });
-    worker.client.request(WorkerRequest.Poll, { targets }, { timeout: FORWARD_TIMEOUT })
+    worker.client.poll(targets, { timeout: FORWARD_TIMEOUT })
       .catch((error) => {
         log.warn("Worker {label} did not take the poll of {targets}: {error}", {
           label: worker.label,
           targets: targets.join(", "),
-          error: error instanceof Error ? error.message : String(error),
+          error: messageOf(error),
         });
       });
   }

@@ -18,6 +18,8 @@ import {
 } from "../protocol/requests.ts";
 import { Connection, type RequestOptions } from "./connection.ts";
 
+export type { RequestOptions };
+
 /** Anything that can send a request and resolve its response data. */
 export interface Requester {
   request(type: string, data?: RequestData, options?: RequestOptions): Promise<unknown>;
@@ -30,6 +32,13 @@ export interface ConnectOptions {
   password?: string;
   /** Seconds each request waits for its response; absent: no limit. */
   timeout?: number;
+}
+
+function connectTo(options: ConnectOptions): Promise<Connection> {
+  return Connection.connect(options.host, options.port, {
+    password: options.password,
+    requestTimeout: options.timeout,
+  });
 }
 
 function targetsData(targets?: readonly string[]): RequestData {
@@ -55,36 +64,31 @@ abstract class BaseClient implements AsyncDisposable {
   }
 }
 
-/** A client of one worker (`jobd`). */
+/** A client of one worker (`jobd`). Every method takes per-request `options` last. */
 export class WorkerClient extends BaseClient {
   /** Connects to a worker. Throws `ConnectError` naming the address. */
   static async connect(options: ConnectOptions): Promise<WorkerClient> {
-    return new WorkerClient(
-      await Connection.connect(options.host, options.port, {
-        password: options.password,
-        requestTimeout: options.timeout,
-      }),
-    );
+    return new WorkerClient(await connectTo(options));
   }
 
   /** Claims waiting jobs of the given targets (all when omitted). */
-  async poll(targets?: readonly string[]): Promise<void> {
-    await this.request(WorkerRequest.Poll, targetsData(targets));
+  async poll(targets?: readonly string[], options?: RequestOptions): Promise<void> {
+    await this.request(WorkerRequest.Poll, targetsData(targets), options);
   }
 
   /** Pauses targets (all when omitted): no new background job starts. */
-  async pause(targets?: readonly string[]): Promise<void> {
-    await this.request(WorkerRequest.Pause, targetsData(targets));
+  async pause(targets?: readonly string[], options?: RequestOptions): Promise<void> {
+    await this.request(WorkerRequest.Pause, targetsData(targets), options);
   }
 
   /** Resumes paused targets (all when omitted) and polls them. */
-  async continue(targets?: readonly string[]): Promise<void> {
-    await this.request(WorkerRequest.Continue, targetsData(targets));
+  async continue(targets?: readonly string[], options?: RequestOptions): Promise<void> {
+    await this.request(WorkerRequest.Continue, targetsData(targets), options);
   }
 
   /** The worker's targets, waiting run-manual jobs and memory. */
-  async status(): Promise<WorkerStatus> {
-    return await this.request(WorkerRequest.Status) as WorkerStatus;
+  async status(options?: RequestOptions): Promise<WorkerStatus> {
+    return await this.request(WorkerRequest.Status, {}, options) as WorkerStatus;
   }
 
   /** Runs `manual` jobs by id and resolves when all have ended. */
@@ -97,56 +101,78 @@ export class WorkerClient extends BaseClient {
   }
 
   /** Sends signals to running jobs: `{id: signal}`. */
-  async sendSignal(jobs: Readonly<Record<number, number | string>>): Promise<SendSignalResult> {
-    return await this.request(WorkerRequest.SendSignal, { jobs: { ...jobs } }) as SendSignalResult;
+  async sendSignal(
+    jobs: Readonly<Record<number, number | string>>,
+    options?: RequestOptions,
+  ): Promise<SendSignalResult> {
+    return await this.request(
+      WorkerRequest.SendSignal,
+      { jobs: { ...jobs } },
+      options,
+    ) as SendSignalResult;
   }
 
   /** Starts serving a target. */
-  async addTarget(target: string, concurrency: number): Promise<void> {
-    await this.request(WorkerRequest.AddTarget, { target, concurrency });
+  async addTarget(target: string, concurrency: number, options?: RequestOptions): Promise<void> {
+    await this.request(WorkerRequest.AddTarget, { target, concurrency }, options);
   }
 
   /** Stops serving an idle target. */
-  async removeTarget(target: string): Promise<void> {
-    await this.request(WorkerRequest.RemoveTarget, { target });
+  async removeTarget(target: string, options?: RequestOptions): Promise<void> {
+    await this.request(WorkerRequest.RemoveTarget, { target }, options);
   }
 
   /** Changes a target's concurrency at once. */
-  async setTargetConcurrency(target: string, concurrency: number): Promise<void> {
-    await this.request(WorkerRequest.SetTargetConcurrency, { target, concurrency });
+  async setTargetConcurrency(
+    target: string,
+    concurrency: number,
+    options?: RequestOptions,
+  ): Promise<void> {
+    await this.request(WorkerRequest.SetTargetConcurrency, { target, concurrency }, options);
   }
 }
 
-/** A client of the master (`jobd-master`). */
+/** A client of the master (`jobd-master`). Every method takes per-request `options` last. */
 export class MasterClient extends BaseClient {
   /** Connects to the master. Throws `ConnectError` naming the address. */
   static async connect(options: ConnectOptions): Promise<MasterClient> {
-    return new MasterClient(
-      await Connection.connect(options.host, options.port, {
-        password: options.password,
-        requestTimeout: options.timeout,
-      }),
-    );
+    return new MasterClient(await connectTo(options));
+  }
+
+  /**
+   * Registers the worker on this connection under `name`, serving `targets`
+   * (sent by workers on their persistent connection to the master).
+   */
+  async registerWorker(
+    name: string,
+    targets: readonly string[],
+    options?: RequestOptions,
+  ): Promise<void> {
+    await this.request(MasterRequest.RegisterWorker, { name, targets: [...targets] }, options);
   }
 
   /** Asks the workers serving these targets to poll them. */
-  async poke(targets: readonly string[]): Promise<void> {
-    await this.request(MasterRequest.Poke, { targets: [...targets] });
+  async poke(targets: readonly string[], options?: RequestOptions): Promise<void> {
+    await this.request(MasterRequest.Poke, { targets: [...targets] }, options);
   }
 
   /** Pauses targets on every worker serving them (all when omitted). */
-  async pause(targets?: readonly string[]): Promise<void> {
-    await this.request(MasterRequest.Pause, targetsData(targets));
+  async pause(targets?: readonly string[], options?: RequestOptions): Promise<void> {
+    await this.request(MasterRequest.Pause, targetsData(targets), options);
   }
 
   /** Resumes targets on every worker serving them (all when omitted). */
-  async continue(targets?: readonly string[]): Promise<void> {
-    await this.request(MasterRequest.Continue, targetsData(targets));
+  async continue(targets?: readonly string[], options?: RequestOptions): Promise<void> {
+    await this.request(MasterRequest.Continue, targetsData(targets), options);
   }
 
   /** Registered workers; with `pollWorkers`, each worker's own status too. */
-  async status(pollWorkers = false): Promise<MasterStatus> {
-    return await this.request(MasterRequest.Status, { poll_workers: pollWorkers }) as MasterStatus;
+  async status(pollWorkers = false, options?: RequestOptions): Promise<MasterStatus> {
+    return await this.request(
+      MasterRequest.Status,
+      { poll_workers: pollWorkers },
+      options,
+    ) as MasterStatus;
   }
 
   /** Runs manual jobs on the workers serving their targets. */
@@ -162,9 +188,14 @@ export class MasterClient extends BaseClient {
   }
 
   /** Sends signals to running jobs through the workers serving their targets. */
-  async sendSignal(jobs: readonly TargetedSignal[]): Promise<MasterSendSignalResult> {
-    return await this.request(MasterRequest.SendSignal, {
-      jobs: [...jobs],
-    }) as MasterSendSignalResult;
+  async sendSignal(
+    jobs: readonly TargetedSignal[],
+    options?: RequestOptions,
+  ): Promise<MasterSendSignalResult> {
+    return await this.request(
+      MasterRequest.SendSignal,
+      { jobs: [...jobs] },
+      options,
+    ) as MasterSendSignalResult;
   }
 }

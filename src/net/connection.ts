@@ -21,6 +21,7 @@ import {
   RequestError,
   RequestTimeoutError,
 } from "./errors.ts";
+import { messageOf } from "../text.ts";
 
 const log = getLogger(["jobd", "net"]);
 
@@ -33,7 +34,14 @@ const READ_BUFFER_BYTES = 16 * 1024;
  */
 export const DEFAULT_MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 
-/** The error text sent for a wrong or missing password (SPEC A1). */
+/**
+ * Milliseconds a closing connection (and a closing server, for each of its
+ * connections) waits for answers still being written, run-manual answers
+ * among them: 5 s.
+ */
+export const CLOSE_GRACE_MS = 5_000;
+
+/** The error text sent for a wrong or missing password (docs/protocol.md, "Password"). */
 export const INVALID_PASSWORD = "invalid password";
 
 /** Serves one request from the peer; the resolved value is the response data. */
@@ -186,7 +194,7 @@ export class Connection {
       bytes = encodeRequest(request);
     } catch (error) {
       // Data JSON cannot carry (BigInt, cycles): nothing is sent or left pending.
-      const detail = error instanceof Error ? error.message : String(error);
+      const detail = messageOf(error);
       return Promise.reject(new TypeError(`Cannot encode request '${type}': ${detail}`));
     }
     if (withPassword) this.#passwordSent = true;
@@ -236,7 +244,7 @@ export class Connection {
    * Closes once every request being served has been answered, or after
    * `timeoutMs`, whichever comes first.
    */
-  async closeGracefully(timeoutMs = 5000): Promise<void> {
+  async closeGracefully(timeoutMs = CLOSE_GRACE_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.#inFlight > 0 && !this.#isClosed && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -378,7 +386,7 @@ export class Connection {
           error,
         });
       }
-      response = { no: request.no, error: error instanceof Error ? error.message : String(error) };
+      response = { no: request.no, error: messageOf(error) };
     }
     try {
       if (!this.#isClosed) await this.#write(this.#encodeAnswer(response, request.type));
@@ -394,7 +402,7 @@ export class Connection {
     try {
       return encodeResponse(response);
     } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
+      const detail = messageOf(error);
       log.error("Response to {type} from {peer} cannot be encoded: {error}", {
         type,
         peer: this.peer,
@@ -425,7 +433,7 @@ export class Connection {
   }
 }
 
-/** The request number after `no`: numbers wrap from 999,999 back to 1 (SPEC A1). */
+/** The request number after `no`: numbers wrap from 999,999 back to 1 (docs/protocol.md). */
 export function followingRequestNumber(no: number): number {
   return no + 1 >= MAX_REQUEST_NUMBER ? 1 : no + 1;
 }

@@ -1,5 +1,7 @@
 /** Errors of the connection layer, each a small named class callers can test for. */
 
+import { messageOf } from "../text.ts";
+
 /** The connection closed (or was closed) before the request was answered. */
 export class ConnectionClosedError extends Error {
   constructor(message: string) {
@@ -28,9 +30,7 @@ export class RequestTimeoutError extends Error {
 export class ConnectError extends Error {
   constructor(readonly host: string, readonly port: number, cause: unknown) {
     super(
-      `Cannot connect to ${host}:${port}: ${
-        cause instanceof Error ? cause.message : String(cause)
-      }`,
+      `Cannot connect to ${host}:${port}: ${messageOf(cause)}`,
       { cause },
     );
     this.name = "ConnectError";

@@ -1,8 +1,9 @@
 import { getLogger } from "@logtape/logtape";
 import type { Request, RequestData } from "../protocol/messages.ts";
 import { formatAddress } from "./address.ts";
-import { Connection, type ConnectionOptions } from "./connection.ts";
+import { CLOSE_GRACE_MS, Connection, type ConnectionOptions } from "./connection.ts";
 import { RequestError } from "./errors.ts";
+import { messageOf } from "../text.ts";
 
 const log = getLogger(["jobd", "net"]);
 
@@ -14,7 +15,7 @@ export type Handlers = Readonly<Record<string, Handler>>;
 
 /**
  * Routes a request to its handler. An unknown type is refused with
- * `unknown request type: 'X'` (SPEC A1).
+ * `unknown request type: 'X'` (docs/protocol.md, "Messages").
  */
 export function dispatchTo(
   handlers: Handlers,
@@ -39,7 +40,7 @@ export interface ServerOptions extends Omit<ConnectionOptions, "onRequest" | "pa
 export class ListenError extends Error {
   constructor(readonly address: string, cause: unknown) {
     super(
-      `Cannot listen on ${address}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      `Cannot listen on ${address}: ${messageOf(cause)}`,
       {
         cause,
       },
@@ -96,7 +97,7 @@ export class Server {
    * Stops accepting, lets requests being served finish (up to `timeoutMs`),
    * then closes every connection.
    */
-  async close(timeoutMs = 5000): Promise<void> {
+  async close(timeoutMs = CLOSE_GRACE_MS): Promise<void> {
     await this.stopListening();
     await Promise.all([...this.connections].map((c) => c.closeGracefully(timeoutMs)));
   }

@@ -1,16 +1,16 @@
 /**
- * The four message kinds of the jobd protocol (SPEC A1) and their JSON form:
+ * The four message kinds of the jobd protocol (docs/protocol.md, "Messages") and their JSON form:
  * `[0, {no, type, data?, password?}]` request, `[1, {no, data?, error?}]`
  * response, `[2]` ping, `[3]` pong.
  */
 
-import { jsonTypeName } from "../text.ts";
+import { isPlainObject, jsonTypeName } from "../text.ts";
 import { frame } from "./framing.ts";
 
 /** The number in the first item of every message. */
 export const MessageKind = { Request: 0, Response: 1, Ping: 2, Pong: 3 } as const;
 
-/** Request numbers stay below this value (SPEC A1). */
+/** Request numbers stay below this value (docs/protocol.md). */
 export const MAX_REQUEST_NUMBER = 1_000_000;
 
 /** Data of a request: always an object (`{}` when the sender gave none). */
@@ -40,7 +40,7 @@ export type Message =
 
 /**
  * A message that could not be decoded. `no` is the request number when it
- * could be read, else 0 (SPEC A1), so the error response can carry it.
+ * could be read, else 0 (docs/protocol.md), so the error response can carry it.
  */
 export class ProtocolError extends Error {
   constructor(message: string, readonly no: number = 0) {
@@ -78,10 +78,6 @@ export function decodeMessage(bytes: Uint8Array): Message {
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function readNumber(body: Record<string, unknown>, what: string): number {
   const no = body.no;
   if (no === undefined) throw new ProtocolError(`Malformed ${what}: missing field 'no'`);
@@ -94,7 +90,7 @@ function readNumber(body: Record<string, unknown>, what: string): number {
 }
 
 function decodeRequest(body: unknown): Request {
-  if (!isObject(body)) {
+  if (!isPlainObject(body)) {
     throw new ProtocolError(`Malformed request: expected an object, got ${jsonTypeName(body)}`);
   }
   const no = readNumber(body, "request");
@@ -110,7 +106,7 @@ function decodeRequest(body: unknown): Request {
   if (body.data !== undefined && body.data !== null) {
     // PHP's json_encode turns an empty array into `[]`: accept it as no data.
     if (Array.isArray(body.data) && body.data.length === 0) data = {};
-    else if (!isObject(body.data)) {
+    else if (!isPlainObject(body.data)) {
       throw new ProtocolError(
         `Malformed request: 'data' must be an object, got ${jsonTypeName(body.data)}`,
         no,
@@ -129,7 +125,7 @@ function decodeRequest(body: unknown): Request {
 }
 
 function decodeResponse(body: unknown): Response {
-  if (!isObject(body)) {
+  if (!isPlainObject(body)) {
     throw new ProtocolError(`Malformed response: expected an object, got ${jsonTypeName(body)}`);
   }
   const no = readNumber(body, "response");

@@ -33,7 +33,7 @@ function refusal(text: string): ProtocolError {
   assert.fail(`decoding ${text} should have failed`);
 }
 
-Deno.test("message kinds and the request number bound are those of SPEC A1", () => {
+Deno.test("message kinds and the request number bound are those of docs/protocol.md", () => {
   assert.deepEqual(MessageKind, { Request: 0, Response: 1, Ping: 2, Pong: 3 });
   assert.equal(MAX_REQUEST_NUMBER, 1_000_000);
 });

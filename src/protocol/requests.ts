@@ -1,5 +1,5 @@
 /**
- * The data shapes of worker (SPEC A2) and master (SPEC A3) requests and their
+ * The data shapes of worker and master requests (docs/protocol.md) and their
  * responses, shared by the daemons, the client and jobctl.
  */
 

@@ -2,7 +2,8 @@
  * The storage seam of the worker: every database operation a job meets, and
  * nothing else. Implementations: MySQL/MariaDB (`mysql_store.ts`) and SQLite
  * (`sqlite_store.ts`). Both pass the same conformance suite
- * (`tests/storage_conformance.ts`).
+ * (`tests/storage_conformance/`, one module per operation), as does
+ * the in-memory store of the worker's unit tests (`tests/helpers/memory_store.ts`).
  *
  * The job's own types (statuses, claimed job, outcome) are in `src/job.ts`.
  * Status transitions (see ARCHITECTURE.md for the diagram):
@@ -32,7 +33,7 @@ export interface ManualClaim {
   /** Rows now `accepted` by this worker, in id order. */
   claimed: ClaimedJob[];
   /**
-   * Ids that were not claimed, with the reason (texts of SPEC A2):
+   * Ids that were not claimed, with the reason (texts of docs/protocol.md, "Worker requests"):
    * `job N not found`, `status = S != manual`,
    * `target 'T' not found (job id=N)` (that row is now `ignored`).
    */

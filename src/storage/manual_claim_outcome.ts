@@ -1,7 +1,7 @@
 /**
  * The verdict of a run-manual claim on each requested id, whatever the
  * database: which rows to accept, which to ignore, and the error texts of
- * SPEC A2 for the rest.
+ * docs/protocol.md ("Worker requests") for the rest.
  */
 
 import type { ClaimedJob } from "../job.ts";

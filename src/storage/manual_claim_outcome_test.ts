@@ -17,7 +17,7 @@ Deno.test("judgeManualRows claims manual rows of served targets, in id order", (
   assert.deepEqual(outcome.errors, new Map());
 });
 
-Deno.test("judgeManualRows gives each id it cannot claim the error text of SPEC A2", () => {
+Deno.test("judgeManualRows gives each id it cannot claim its error text", () => {
   const found = new Map<number, ManualRow>([
     [1, { target: "build", status: "waiting" }],
     [2, { target: "elsewhere", status: "manual" }],

@@ -2,7 +2,10 @@
 
 import { StorageError } from "./errors.ts";
 
-/** The columns jobd reads or writes (SPEC A4). `time_created` is the application's. */
+/**
+ * The columns jobd reads or writes (README.md, "The jobs table"). `time_created`
+ * is the application's.
+ */
 export const REQUIRED_COLUMNS: readonly string[] = [
   "id",
   "target",

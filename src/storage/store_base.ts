@@ -69,8 +69,12 @@ export abstract class JobStoreBase<C extends StoreContext> implements JobStore, 
   /** Whether rows record their owner (the table has a `worker` column). */
   readonly tracksOwner: boolean;
 
-  /** The operators' requests on the table (`jobs`, `job`, `stats`, `retry`, `add`). */
-  readonly control: JobControl;
+  /**
+   * The operators' requests on the table (`jobs`, `job`, `stats`, `retry`,
+   * `add`); undefined for a store made without them (the in-memory store of
+   * the tests), whose worker refuses those requests.
+   */
+  readonly control: JobControl | undefined;
 
   /**
    * `operations` and `control` (the operators' SQL operations) get
@@ -80,13 +84,14 @@ export abstract class JobStoreBase<C extends StoreContext> implements JobStore, 
     context: C,
     operations: StoreOperations<C>,
     location: StoreLocation,
-    control: ControlOperations<C>,
+    control?: ControlOperations<C>,
   ) {
     this.#context = context;
     this.#operations = operations;
     this.#where = `in table '${location.tableName}' of ${location.container}`;
     this.tracksOwner = context.tracksOwner;
-    this.control = new StoreControl((what, operation) => this.#run(what, operation), control);
+    this.control = control &&
+      new StoreControl((what, operation) => this.#run(what, operation), control);
   }
 
   /**

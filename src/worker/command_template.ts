@@ -1,5 +1,5 @@
 /**
- * The `launcher` command template (SPEC A5): split once into argv with
+ * The `launcher` command template (README.md, `launcher`): split once into argv with
  * shell-style quoting, then `{id}` replaced in each argument per job.
  *
  * No shell ever runs the launcher, so nothing a shell would interpret is

@@ -1,5 +1,5 @@
 /**
- * Runs one job's launcher process (SPEC A4 "Start"/"End", A5).
+ * Runs one job's launcher process (ARCHITECTURE.md, "The life of a job"; README.md, `launcher`).
  *
  * The launcher is spawned directly with `Deno.Command` (no shell), with stdin
  * closed and both output pipes captured up to a bound. A job ends only when
@@ -13,6 +13,7 @@
 import type { JobOutcome } from "../job.ts";
 import { expandCommand } from "./command_template.ts";
 import { captureOutput, type ReadBufferPool } from "./output_capture.ts";
+import { messageOf } from "../text.ts";
 
 /** How to start the launcher of every job. */
 export interface LauncherSettings {
@@ -211,8 +212,4 @@ async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined>
     }
     throw error;
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,6 +1,6 @@
 import { getLogger } from "@logtape/logtape";
 import { Connection, type RequestHandler } from "../net/connection.ts";
-import { MasterRequest } from "../protocol/requests.ts";
+import { MasterClient } from "../net/client.ts";
 import { jitter } from "../retry_policy.ts";
 import { Sleeper } from "./sleeper.ts";
 
@@ -105,10 +105,7 @@ export class MasterLink {
   }
 
   async #register(connection: Connection): Promise<void> {
-    await connection.request(MasterRequest.RegisterWorker, {
-      name: this.#options.name,
-      targets: this.#options.targets(),
-    });
+    await new MasterClient(connection).registerWorker(this.#options.name, this.#options.targets());
   }
 
   /** Pings the master until the connection closes or two pings go unanswered. */

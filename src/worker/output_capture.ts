@@ -1,6 +1,6 @@
 /**
- * Bounded capture of a child's output stream (SPEC A5 `max_output_buffer`,
- * C "bounded output with a visible truncation marker").
+ * Bounded capture of a child's output stream (`max_output_buffer`:
+ * bounded output with a visible truncation marker).
  *
  * The stream is always read to its end, so the child never blocks on a full
  * pipe; bytes past the bound are counted and dropped, so memory stays bounded
@@ -8,6 +8,8 @@
  *
  * @module
  */
+
+import { messageOf } from "../text.ts";
 
 /** What was read from one output stream. */
 export interface CapturedOutput {
@@ -66,7 +68,7 @@ export async function captureOutput(
       }
     }
   } catch (error) {
-    failure = error instanceof Error ? error.message : String(error);
+    failure = messageOf(error);
   } finally {
     reader.release();
   }

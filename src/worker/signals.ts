@@ -1,6 +1,7 @@
 /**
- * Signal names and numbers as `send-signal` receives them (SPEC A2): a name
- * with or without the `SIG` prefix, in any case, or a Linux signal number.
+ * Signal names and numbers as `send-signal` receives them (docs/protocol.md,
+ * "Worker requests"): a name with or without the `SIG` prefix, in any case,
+ * or a Linux signal number.
  *
  * @module
  */

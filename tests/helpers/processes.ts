@@ -4,13 +4,12 @@
  * ports, and cleans them up with `await using`.
  */
 
-import { fileURLToPath } from "node:url";
 import { Connection } from "../../src/net/connection.ts";
 import { MasterClient, WorkerClient } from "../../src/net/client.ts";
-import { ENTRY_POINTS, type Program, runFlags } from "../../scripts/permissions.ts";
+import type { Program } from "../../scripts/permissions.ts";
+import { Daemon, type DaemonOptions, programArgs } from "../../scripts/daemon_process.ts";
 
-/** The repository root. */
-export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export { freePort, iniText, ROOT } from "../../scripts/daemon_process.ts";
 
 /**
  * Deno's cache, passed on to every program started here: they may run with a
@@ -20,85 +19,22 @@ export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const DENO_DIR = Deno.env.get("DENO_DIR") ??
   `${Deno.env.get("XDG_CACHE_HOME") ?? `${Deno.env.get("HOME")}/.cache`}/deno`;
 
-/** A free TCP port on 127.0.0.1 (bound and released). */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr;
-  listener.close();
-  return port;
-}
-
-/** Ini text from global keys and optional sections. */
-export function iniText(
-  globals: Record<string, string | number | boolean | undefined>,
-  sections: Record<string, Record<string, string | number>> = {},
-): string {
-  const lines: string[] = [];
-  for (const [key, value] of Object.entries(globals)) {
-    if (value !== undefined) lines.push(`${key} = ${value}`);
-  }
-  for (const [name, entries] of Object.entries(sections)) {
-    lines.push("", `[${name}]`);
-    for (const [key, value] of Object.entries(entries)) lines.push(`${key} = ${value}`);
-  }
-  return lines.join("\n") + "\n";
-}
-
-/** A program running as a subprocess. */
-export class ProgramProcess implements AsyncDisposable {
-  readonly #child: Deno.ChildProcess;
-  readonly #output: Promise<{ stdout: string; stderr: string }>;
-  readonly status: Promise<Deno.CommandStatus>;
+/** A program running as a subprocess in a temporary directory of its own, removed on disposal. */
+export class ProgramProcess extends Daemon {
   readonly dir: string;
-  #stderrChunks: string[] = [];
 
-  constructor(child: Deno.ChildProcess, dir: string) {
-    this.#child = child;
-    this.dir = dir;
-    const decoder = () => new TextDecoderStream();
-    const collect = async (stream: ReadableStream<Uint8Array>, sink?: string[]) => {
-      let text = "";
-      for await (const chunk of stream.pipeThrough(decoder())) {
-        text += chunk;
-        sink?.push(chunk);
-      }
-      return text;
-    };
-    this.#output = Promise.all([
-      collect(child.stdout),
-      collect(child.stderr, this.#stderrChunks),
-    ]).then(([stdout, stderr]) => ({ stdout, stderr }));
-    this.status = child.status;
-  }
-
-  /** The process id. */
-  get pid(): number {
-    return this.#child.pid;
+  constructor(name: string, command: string, options: DaemonOptions & { dir: string }) {
+    super(name, command, { ...options, cwd: options.cwd ?? options.dir });
+    this.dir = options.dir;
   }
 
   /** What the process has written to stderr so far. */
   get stderrSoFar(): string {
-    return this.#stderrChunks.join("");
-  }
-
-  /** Sends a signal; false if the process has already exited. */
-  kill(signal: Deno.Signal = "SIGTERM"): boolean {
-    try {
-      this.#child.kill(signal);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  /** Waits for exit; resolves with the status and all output. */
-  async finished(): Promise<{ status: Deno.CommandStatus; stdout: string; stderr: string }> {
-    const [status, output] = await Promise.all([this.status, this.#output]);
-    return { status, ...output };
+    return this.stderr;
   }
 
   /** SIGKILL (if still running), wait, remove the temporary directory. */
-  async [Symbol.asyncDispose](): Promise<void> {
+  override async [Symbol.asyncDispose](): Promise<void> {
     this.kill("SIGKILL");
     await this.finished();
     await Deno.remove(this.dir, { recursive: true }).catch(() => {});
@@ -112,15 +48,12 @@ export function spawnProgram(
   options: { dir?: string; env?: Record<string, string>; stdin?: "piped" | "null" } = {},
 ): ProgramProcess {
   const dir = options.dir ?? Deno.makeTempDirSync({ prefix: `jobd-${program}-` });
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...runFlags(program), `${ROOT}${ENTRY_POINTS[program]}`, ...args],
-    cwd: dir,
-    env: { NO_COLOR: "1", DENO_DIR, ...options.env },
-    stdin: options.stdin ?? "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  return new ProgramProcess(child, dir);
+  return new ProgramProcess(program, Deno.execPath(), {
+    args: programArgs(program, args),
+    dir,
+    env: { DENO_DIR, ...options.env },
+    stdin: options.stdin,
+  });
 }
 
 /** A finished command's exit code and its output as text. */
@@ -144,7 +77,7 @@ export async function runProgram(
   const dir = Deno.makeTempDirSync({ prefix: `jobd-${program}-` });
   try {
     const output = await new Deno.Command(Deno.execPath(), {
-      args: ["run", ...runFlags(program), `${ROOT}${ENTRY_POINTS[program]}`, ...args],
+      args: programArgs(program, args),
       cwd: dir,
       env: { NO_COLOR: "1", HOME: dir, DENO_DIR, ...options.env },
       stdin: "null",
@@ -153,31 +86,6 @@ export async function runProgram(
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
-}
-
-/** Waits until `port` on 127.0.0.1 accepts connections, or the process exits. */
-export async function waitForPort(
-  port: number,
-  process: ProgramProcess,
-  seconds = 30,
-): Promise<void> {
-  let exited = false;
-  process.status.then(() => exited = true);
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    if (exited) {
-      const { stderr } = await process.finished();
-      throw new Error(`The program exited before listening on port ${port}:\n${stderr}`);
-    }
-    try {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-      conn.close();
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  throw new Error(`Nothing listens on port ${port} after ${seconds} s:\n${process.stderrSoFar}`);
 }
 
 /** Writes a config file and starts a daemon on it; resolves once it listens. */
@@ -190,7 +98,7 @@ export async function startDaemon(
   const configPath = `${dir}/${program}.conf`;
   await Deno.writeTextFile(configPath, config);
   const process = spawnProgram(program, ["--config", configPath], { dir, env: options.env });
-  await waitForPort(options.port, process);
+  await process.waitForPort(options.port);
   return { process, configPath, port: options.port };
 }
 

@@ -1,12 +1,17 @@
 import assert from "node:assert/strict";
 import { RequestError } from "../net/errors.ts";
 import {
+  readConcurrency,
+  readJobIds,
   readOptionalTargets,
   readPokeTargets,
   readPollWorkers,
   readRegistration,
+  readSignalMap,
   readTargetedJobs,
   readTargetedSignals,
+  readTargetName,
+  servedTarget,
 } from "./validate.ts";
 
 function refused(read: () => unknown, text: string): void {
@@ -95,4 +100,48 @@ Deno.test("send-signal takes a signal number or name for each job", () => {
     () => readTargetedSignals({ jobs: [{ id: 1, target: "a" }] }),
     "missing required field signal",
   );
+});
+
+Deno.test("the worker's targets must be names it serves, with the older worker's texts", () => {
+  const served = servedTarget(new Set(["a", "b"]));
+  assert.equal(readOptionalTargets({}, served), undefined);
+  assert.equal(readOptionalTargets({ targets: null }, served), undefined);
+  assert.deepEqual(readOptionalTargets({ targets: ["b", "a", "b"] }, served), ["b", "a"]);
+  refused(() => readOptionalTargets({ targets: "a" }, served), "targets must be array");
+  refused(() => readOptionalTargets({ targets: [] }, served), "targets are empty");
+  refused(
+    () => readOptionalTargets({ targets: ["a", 2] }, served),
+    "all targets must be strings, number given",
+  );
+  refused(() => readOptionalTargets({ targets: ["a", "c"] }, served), "invalid target 'c'");
+  refused(() => readOptionalTargets({ targets: [""] }, served), "invalid target ''");
+});
+
+Deno.test("add-target and its kin read a target name and a concurrency of at least 1", () => {
+  assert.equal(readTargetName({ target: "t1" }), "t1");
+  refused(() => readTargetName({}), "missing required field target");
+  refused(() => readTargetName({ target: 5 }), "'target' must be string");
+  refused(() => readTargetName({ target: "null" }), "invalid target name 'null'");
+  refused(() => readTargetName({ target: "" }), "invalid target name ''");
+  assert.equal(readConcurrency({ concurrency: 3 }), 3);
+  refused(() => readConcurrency({}), "missing required field concurrency");
+  refused(() => readConcurrency({ concurrency: "2" }), "'concurrency' must be integer");
+  refused(() => readConcurrency({ concurrency: 1.5 }), "'concurrency' must be integer");
+  refused(() => readConcurrency({ concurrency: 0 }), "'concurrency' must be at least 1, got 0");
+});
+
+Deno.test("the worker's run-manual takes a non-empty array of positive integer ids", () => {
+  assert.deepEqual(readJobIds({ ids: [3, 1] }), [3, 1]);
+  refused(() => readJobIds({}), "missing required field ids");
+  refused(() => readJobIds({ ids: 3 }), "ids must be array");
+  refused(() => readJobIds({ ids: [] }), "ids are empty");
+  refused(() => readJobIds({ ids: [1, "2"] }), "all ids must be numbers, got string");
+  refused(() => readJobIds({ ids: [0] }), "all ids must be positive integers, got 0");
+});
+
+Deno.test("the worker's send-signal takes an object of job id to signal; none when absent", () => {
+  assert.deepEqual(readSignalMap({}), {});
+  assert.deepEqual(readSignalMap({ jobs: { 5: "TERM" } }), { 5: "TERM" });
+  refused(() => readSignalMap({ jobs: [] }), "jobs must be an object of job id to signal");
+  refused(() => readSignalMap({ jobs: "5" }), "jobs must be an object of job id to signal");
 });

@@ -1,0 +1,201 @@
+/**
+ * Reading and checking the data of worker and master requests
+ * (docs/protocol.md), the one validator both daemons use. Each function
+ * returns typed data or throws a `RequestError` whose text the client sees;
+ * the texts that clients of the older daemons match are kept word for word.
+ *
+ * @module
+ */
+
+import { RequestError } from "../net/errors.ts";
+import { isPlainObject, jsonTypeName } from "../text.ts";
+import type { RequestData } from "./messages.ts";
+import type { TargetedJob, TargetedSignal } from "./requests.ts";
+
+/** What `register-worker` carries. */
+export interface WorkerRegistration {
+  name: string;
+  targets: string[];
+}
+
+/** Checks one target name of a list; throws a `RequestError` when it is refused. */
+export type TargetCheck = (target: string) => void;
+
+/** The master's check of a listed target: any name but the empty one. */
+function nonEmptyName(target: string): void {
+  if (target === "") throw new RequestError("invalid target name ''");
+}
+
+/** Whether a field is left out: absent, or `null` as some clients send it. */
+function isAbsent(value: unknown): value is undefined | null {
+  return value === undefined || value === null;
+}
+
+/** The value of `field`, which must be there: `missing required field FIELD` when it is absent. */
+function required(data: Readonly<Record<string, unknown>>, field: string): unknown {
+  const value = data[field];
+  if (isAbsent(value)) throw new RequestError(`missing required field ${field}`);
+  return value;
+}
+
+/**
+ * Checks a list of target names: an array of strings, each passing `check`
+ * in turn (a name the worker serves; for the master, not empty). Duplicates
+ * are dropped.
+ */
+function readTargetList(
+  value: unknown,
+  options: { allowEmpty: boolean; check: TargetCheck },
+): string[] {
+  if (!Array.isArray(value)) throw new RequestError("targets must be array");
+  if (value.length === 0 && !options.allowEmpty) throw new RequestError("targets are empty");
+  for (const target of value) {
+    if (typeof target !== "string") {
+      throw new RequestError(`all targets must be strings, ${jsonTypeName(target)} given`);
+    }
+    options.check(target);
+  }
+  return [...new Set(value as string[])];
+}
+
+/**
+ * `poll`, `pause`, `continue` (worker and master): `targets` when given, not
+ * empty; `undefined` means all. `check` refuses a name: by default the empty
+ * one; the worker passes {@linkcode servedTarget}.
+ */
+export function readOptionalTargets(
+  data: RequestData,
+  check: TargetCheck = nonEmptyName,
+): string[] | undefined {
+  if (isAbsent(data.targets)) return undefined;
+  return readTargetList(data.targets, { allowEmpty: false, check });
+}
+
+/** The worker's check of a listed target: `invalid target 'X'` unless `served` has it. */
+export function servedTarget(served: { has(name: string): boolean }): TargetCheck {
+  return (target) => {
+    if (!served.has(target)) throw new RequestError(`invalid target '${target}'`);
+  };
+}
+
+/** `register-worker`: a non-empty `name` and a (possibly empty) `targets` array. */
+export function readRegistration(data: RequestData): WorkerRegistration {
+  if (typeof data.name !== "string" || data.name.trim() === "") {
+    throw new RequestError("name is missing or invalid");
+  }
+  return {
+    name: data.name,
+    targets: readTargetList(required(data, "targets"), { allowEmpty: true, check: nonEmptyName }),
+  };
+}
+
+/** Master `poke`: `targets` is required and not empty. */
+export function readPokeTargets(data: RequestData): string[] {
+  return readTargetList(required(data, "targets"), { allowEmpty: false, check: nonEmptyName });
+}
+
+/** Master `status`: `poll_workers` as a boolean (`true`/`false`, also `1`/`0`); absent is false. */
+export function readPollWorkers(data: RequestData): boolean {
+  const value = data.poll_workers;
+  if (isAbsent(value) || value === false || value === 0) return false;
+  if (value === true || value === 1) return true;
+  throw new RequestError(`'poll_workers' must be boolean, ${jsonTypeName(value)} given`);
+}
+
+/**
+ * Worker `add-target`, `remove-target`, `set-target-concurrency`: the
+ * `target` field, a valid name (not empty, not `null`).
+ */
+export function readTargetName(data: RequestData): string {
+  if (data.target === undefined) throw new RequestError("missing required field target");
+  if (typeof data.target !== "string") throw new RequestError("'target' must be string");
+  if (data.target === "" || data.target === "null") {
+    throw new RequestError(`invalid target name '${data.target}'`);
+  }
+  return data.target;
+}
+
+/** Worker `add-target`, `set-target-concurrency`: `concurrency`, an integer ≥ 1. */
+export function readConcurrency(data: RequestData): number {
+  const value = data.concurrency;
+  if (value === undefined) throw new RequestError("missing required field concurrency");
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new RequestError("'concurrency' must be integer");
+  }
+  if (value < 1) throw new RequestError(`'concurrency' must be at least 1, got ${value}`);
+  return value;
+}
+
+/** Worker `run-manual`: `ids`, a non-empty array of positive integers. */
+export function readJobIds(data: RequestData): number[] {
+  const ids = data.ids;
+  if (isAbsent(ids)) throw new RequestError("missing required field ids");
+  if (!Array.isArray(ids)) throw new RequestError("ids must be array");
+  if (ids.length === 0) throw new RequestError("ids are empty");
+  for (const id of ids) {
+    if (typeof id !== "number") {
+      throw new RequestError(`all ids must be numbers, got ${jsonTypeName(id)}`);
+    }
+    if (!Number.isSafeInteger(id) || id < 1) {
+      throw new RequestError(`all ids must be positive integers, got ${id}`);
+    }
+  }
+  return ids;
+}
+
+/**
+ * Worker `send-signal`: `jobs`, an object of job id to signal (absent: none).
+ * The values are read by the worker, which answers `false` for a signal it
+ * does not know.
+ */
+export function readSignalMap(data: RequestData): Record<string, unknown> {
+  const jobs = data.jobs;
+  if (isAbsent(jobs)) return {};
+  if (!isPlainObject(jobs)) throw new RequestError("jobs must be an object of job id to signal");
+  return jobs;
+}
+
+/** Master `run-manual` and `send-signal`: `jobs`, an array of objects. */
+function readJobItems(data: RequestData): Record<string, unknown>[] {
+  const jobs = data.jobs;
+  if (!Array.isArray(jobs)) throw new RequestError("jobs must be array");
+  for (const job of jobs) {
+    if (!isPlainObject(job)) {
+      throw new RequestError(`every job must be an object, ${jsonTypeName(job)} given`);
+    }
+  }
+  return jobs;
+}
+
+function readTargetedJob(job: Record<string, unknown>): TargetedJob {
+  const id = required(job, "id");
+  if (typeof id !== "number" || !Number.isInteger(id)) {
+    throw new RequestError("'id' must be integer");
+  }
+  if (id < 1) throw new RequestError(`'id' must be positive, got ${id}`);
+  const target = required(job, "target");
+  if (typeof target !== "string" || target === "") {
+    throw new RequestError("'target' must be string");
+  }
+  return { id, target };
+}
+
+/** Master `run-manual`: `jobs` is an array of `{id: int, target: string}`. */
+export function readTargetedJobs(data: RequestData): TargetedJob[] {
+  return readJobItems(data).map(readTargetedJob);
+}
+
+/**
+ * Master `send-signal`: `jobs` is an array of `{id: int, signal, target: string}`;
+ * `signal` is an integer or a signal name such as `SIGTERM` or `term`.
+ */
+export function readTargetedSignals(data: RequestData): TargetedSignal[] {
+  return readJobItems(data).map((job) => {
+    const routed = readTargetedJob(job);
+    const signal = required(job, "signal");
+    const isInteger = typeof signal === "number" && Number.isInteger(signal);
+    const isName = typeof signal === "string" && /^[A-Za-z][A-Za-z0-9+-]*$/.test(signal);
+    if (!isInteger && !isName) throw new RequestError("'signal' must be integer");
+    return { ...routed, signal };
+  });
+}

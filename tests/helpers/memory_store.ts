@@ -1,0 +1,340 @@
+/**
+ * An in-memory `JobStore` for the worker's unit tests: the transitions of
+ * the real stores (guarded by status, and by owner when the table tracks
+ * owners), their argument checks and errors (it is a `JobStoreBase`), and it
+ * passes the storage conformance suite like them
+ * (tests/storage_memory_test.ts). A test can hold or fail its operations:
+ * `hold(op)` makes the next call wait until the test lets it go,
+ * `fail(op, error, phase)` makes it throw before its change or after it (a
+ * commit whose reply was lost), `down` fails every call as if the database
+ * were away.
+ *
+ * @module
+ */
+
+import type { ClaimedJob, JobStatus } from "../../src/job.ts";
+import type { FinishedJob, LeftBehindJob, ManualClaim } from "../../src/storage/job_store.ts";
+import { judgeManualRows } from "../../src/storage/manual_claim_outcome.ts";
+import {
+  JobStoreBase,
+  type StoreContext,
+  type StoreOperations,
+} from "../../src/storage/store_base.ts";
+import { messageOf } from "../../src/text.ts";
+import type { JobRow } from "./jobs_table.ts";
+
+/** The operations of a JobStore, by name. */
+export type Operation =
+  | "claimWaiting"
+  | "claimManual"
+  | "markRunning"
+  | "markDone"
+  | "release"
+  | "findLeftBehind";
+
+/** Runs before ("before") or after ("after") an operation's change; may wait or throw. */
+export type Hook = (phase: "before" | "after") => Promise<void> | void;
+
+/** The rows of one jobs table in memory, shared by the stores opened on it. */
+export class MemoryTable {
+  /** The table's name, for error messages. */
+  readonly name = "jobs";
+  readonly rows = new Map<number, JobRow>();
+  #nextId = 1;
+
+  /** Inserts `count` rows of `target` in `status`; returns their ids, ascending. */
+  insert(target: string, count = 1, status: JobStatus = "waiting"): number[] {
+    return Array.from({ length: count }, () => {
+      const id = this.#nextId++;
+      this.rows.set(id, {
+        id,
+        target,
+        status,
+        time_started: 0,
+        time_finished: 0,
+        result: null,
+        return_code: null,
+        sig: null,
+        stdout: null,
+        stderr: null,
+        worker: null,
+      });
+      return id;
+    });
+  }
+
+  /** Copies of the rows with the given ids (all rows when omitted), by id. */
+  read(ids?: readonly number[]): JobRow[] {
+    const wanted = ids === undefined ? undefined : new Set(ids);
+    return [...this.rows.values()]
+      .filter((row) => wanted === undefined || wanted.has(row.id))
+      .sort((a, b) => a.id - b.id)
+      .map((row) => ({ ...row }));
+  }
+}
+
+/** What a test sees of a store's calls, and how it holds or fails them. */
+class Controls {
+  readonly calls: Operation[] = [];
+  readonly markRunningCalls: number[][] = [];
+  readonly claimWaitingCalls: [string, number][][] = [];
+  readonly markDoneCalls: number[][] = [];
+  down = false;
+  readonly hooks = new Map<Operation, Hook[]>();
+  readonly reached = new Map<Operation, PromiseWithResolvers<void>>();
+
+  async enter(operation: Operation): Promise<Hook | undefined> {
+    this.calls.push(operation);
+    this.reached.get(operation)?.resolve();
+    this.reached.delete(operation);
+    if (this.down) throw connectionLost();
+    const hook = this.hooks.get(operation)?.shift();
+    await hook?.("before");
+    return hook;
+  }
+}
+
+interface MemoryContext extends StoreContext {
+  readonly table: MemoryTable;
+  readonly controls: Controls;
+}
+
+/** A driver error that means "the database is away": worth a retry. */
+export function connectionLost(): Error {
+  return Object.assign(new Error("connection lost"), { code: "ECONNRESET" });
+}
+
+/** Whether this store may change `row`: always, or when it owns the row (owners tracked). */
+function mine(context: MemoryContext, row: JobRow): boolean {
+  return !context.tracksOwner || row.worker === context.workerName;
+}
+
+const OPERATIONS: StoreOperations<MemoryContext> = {
+  async claimWaiting(context, limits) {
+    const hook = await context.controls.enter("claimWaiting");
+    context.controls.claimWaitingCalls.push([...limits]);
+    const claimed: ClaimedJob[] = [];
+    for (const [target, limit] of limits) {
+      const rows = context.table.read().filter((row) =>
+        row.target === target && row.status === "waiting"
+      );
+      for (const { id } of rows.slice(0, limit)) {
+        const row = context.table.rows.get(id)!;
+        row.status = "accepted";
+        if (context.tracksOwner) row.worker = context.workerName;
+        claimed.push({ id, target, origin: "waiting" });
+      }
+    }
+    await hook?.("after");
+    return claimed;
+  },
+
+  async claimManual(context, ids, servedTargets) {
+    const hook = await context.controls.enter("claimManual");
+    const unique = [...new Set(ids)];
+    const found = new Map(context.table.read(unique).map((row) => [row.id, row]));
+    const outcome = judgeManualRows(unique, found, servedTargets);
+    for (const id of outcome.ignored) context.table.rows.get(id)!.status = "ignored";
+    for (const { id } of outcome.claimed) {
+      const row = context.table.rows.get(id)!;
+      row.status = "accepted";
+      if (context.tracksOwner) row.worker = context.workerName;
+    }
+    await hook?.("after");
+    return { claimed: outcome.claimed, errors: outcome.errors } satisfies ManualClaim;
+  },
+
+  async markRunning(context, ids, startedAt) {
+    const hook = await context.controls.enter("markRunning");
+    context.controls.markRunningCalls.push([...ids]);
+    const untouched: number[] = [];
+    for (const id of ids) {
+      const row = context.table.rows.get(id);
+      if (row === undefined || !mine(context, row)) untouched.push(id);
+      else if (row.status === "accepted") {
+        Object.assign(row, { status: "running", time_started: startedAt });
+      } // The same call again after a lost reply: the row is ours.
+      else if (row.status !== "running" || row.time_started !== startedAt) untouched.push(id);
+    }
+    await hook?.("after");
+    return untouched;
+  },
+
+  async markDone(context, jobs: readonly FinishedJob[]) {
+    // Recorded as the call is made, before any wait.
+    context.controls.markDoneCalls.push(jobs.map((job) => job.id));
+    const hook = await context.controls.enter("markDone");
+    const untouched: number[] = [];
+    for (const { id, outcome, finishedAt } of jobs) {
+      const row = context.table.rows.get(id);
+      if (row === undefined || !mine(context, row)) untouched.push(id);
+      else if (row.status === "running") {
+        Object.assign(row, {
+          status: "done",
+          time_finished: finishedAt,
+          result: outcome.result,
+          return_code: outcome.code,
+          sig: outcome.signal,
+          stdout: outcome.stdout,
+          stderr: outcome.stderr,
+        });
+      } else {
+        // The same call again after a lost reply: the row is ours.
+        const same = row.status === "done" && row.time_finished === finishedAt &&
+          row.result === outcome.result && row.return_code === outcome.code &&
+          row.sig === outcome.signal;
+        if (!same) untouched.push(id);
+      }
+    }
+    await hook?.("after");
+    return untouched;
+  },
+
+  async releaseJobs(context, jobs, from) {
+    const hook = await context.controls.enter("release");
+    const kept: number[] = [];
+    for (const { id, origin } of jobs) {
+      const row = context.table.rows.get(id);
+      if (row === undefined || row.status !== from || !mine(context, row)) kept.push(id);
+      else Object.assign(row, { status: origin, worker: null });
+    }
+    await hook?.("after");
+    return kept;
+  },
+
+  async findLeftBehind(context) {
+    const hook = await context.controls.enter("findLeftBehind");
+    const found: LeftBehindJob[] = [];
+    if (context.tracksOwner) {
+      for (const row of context.table.read()) {
+        if (row.worker !== context.workerName) continue;
+        if (row.status === "accepted" || row.status === "running") {
+          found.push({ id: row.id, target: row.target, status: row.status });
+        }
+      }
+    }
+    await hook?.("after");
+    return found;
+  },
+};
+
+/** How to open a {@linkcode MemoryStore}; every field is optional. */
+export interface MemoryStoreOptions {
+  /** The rows, shared with other stores on it (a peer worker). Default: a new table. */
+  table?: MemoryTable;
+  /** Default `worker`. */
+  workerName?: string;
+  /** Whether the table has the `worker` column (crash recovery). Default true. */
+  tracksOwner?: boolean;
+}
+
+/** The in-memory JobStore; see the module's text. */
+export class MemoryStore extends JobStoreBase<MemoryContext> {
+  readonly table: MemoryTable;
+  readonly #controls: Controls;
+  #closed = false;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const table = options.table ?? new MemoryTable();
+    const controls = new Controls();
+    super(
+      {
+        table,
+        controls,
+        workerName: options.workerName ?? "worker",
+        tracksOwner: options.tracksOwner ?? true,
+      },
+      OPERATIONS,
+      { tableName: table.name, container: "memory" },
+    );
+    this.table = table;
+    this.#controls = controls;
+  }
+
+  /** The operations called, in order (those refused before they ran are not counted). */
+  get calls(): Operation[] {
+    return this.#controls.calls;
+  }
+
+  /** The ids of each `markRunning` call. */
+  get markRunningCalls(): number[][] {
+    return this.#controls.markRunningCalls;
+  }
+
+  /** The limits of each `claimWaiting` call, as entries. */
+  get claimWaitingCalls(): [string, number][][] {
+    return this.#controls.claimWaitingCalls;
+  }
+
+  /** The ids of each `markDone` call, recorded when it is made. */
+  get markDoneCalls(): number[][] {
+    return this.#controls.markDoneCalls;
+  }
+
+  /** While true, every operation fails as if the database were away. */
+  get down(): boolean {
+    return this.#controls.down;
+  }
+
+  set down(down: boolean) {
+    this.#controls.down = down;
+  }
+
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The rows, by id (the table's own objects). */
+  get rows(): Map<number, JobRow> {
+    return this.table.rows;
+  }
+
+  /** Inserts `count` rows of `target` in `status` (default `waiting`); returns their ids. */
+  insert(target: string, count = 1, status: JobStatus = "waiting"): number[] {
+    return this.table.insert(target, count, status);
+  }
+
+  /** The status of row `id`, if there is one. */
+  status(id: number): JobStatus | undefined {
+    return this.table.rows.get(id)?.status;
+  }
+
+  /** Adds a one-shot hook to the next call of `operation`. */
+  hook(operation: Operation, hook: Hook): void {
+    this.#controls.hooks.set(operation, [...this.#controls.hooks.get(operation) ?? [], hook]);
+  }
+
+  /** Holds the next call of `operation` before its change; returns the function that lets it go. */
+  hold(operation: Operation): () => void {
+    const gate = Promise.withResolvers<void>();
+    this.hook(operation, (phase) => phase === "before" ? gate.promise : undefined);
+    return gate.resolve;
+  }
+
+  /** Makes the next call of `operation` throw `error`, before its change or after it. */
+  fail(operation: Operation, error: Error, phase: "before" | "after" = "before"): void {
+    this.hook(operation, (at) => {
+      if (at === phase) throw error;
+    });
+  }
+
+  /** Resolves once `operation` has been called (from now on). */
+  reached(operation: Operation): Promise<void> {
+    const waiter = Promise.withResolvers<void>();
+    this.#controls.reached.set(operation, waiter);
+    return waiter.promise;
+  }
+
+  protected async attempt<T>(operation: () => T | Promise<T>): Promise<T> {
+    return await operation();
+  }
+
+  protected describeError(error: unknown): string {
+    return messageOf(error);
+  }
+
+  protected closeConnections(): void {
+    this.#closed = true;
+  }
+}

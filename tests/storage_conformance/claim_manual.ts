@@ -1,0 +1,62 @@
+/**
+ * The storage conformance suite, `claimManual`: run-manual claims by id, with the error text of
+ * each id it cannot claim.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import type { ConformanceTest } from "./fixture.ts";
+
+/** Registers the `claimManual` tests. */
+export function claimManualConformance(test: ConformanceTest): void {
+  test("claimManual accepts manual rows of served targets, in id order", {}, async (f) => {
+    const ids = await f.insert("build", 3, "manual");
+    const claim = await f.store.claimManual([ids[2], ids[0], ids[1]], new Set(["build"]));
+    assert.deepEqual(claim.claimed, ids.map((id) => ({ id, target: "build", origin: "manual" })));
+    assert.equal(claim.errors.size, 0);
+    assert.deepEqual((await f.rows(ids)).map((row) => row.status), [
+      "accepted",
+      "accepted",
+      "accepted",
+    ]);
+  });
+
+  test(
+    "claimManual reports each id it cannot claim, and ignores only manual rows of other targets",
+    {},
+    async (f) => {
+      const [served] = await f.insert("build", 1, "manual");
+      const [unserved] = await f.insert("deploy", 1, "manual");
+      const [done] = await f.insert("build", 1, "done");
+      const [waiting] = await f.insert("build", 1, "waiting");
+      const [running] = await f.insert("build", 1, "running");
+      const missing = running + 1000;
+      const untouched = await f.rows([done, waiting, running]);
+
+      const claim = await f.store.claimManual(
+        [missing, done, unserved, served, waiting, running],
+        new Set(["build"]),
+      );
+
+      assert.deepEqual(claim.claimed, [{ id: served, target: "build", origin: "manual" }]);
+      assert.deepEqual(
+        claim.errors,
+        new Map([
+          [missing, `job ${missing} not found`],
+          [done, "status = done != manual"],
+          [unserved, `target 'deploy' not found (job id=${unserved})`],
+          [waiting, "status = waiting != manual"],
+          [running, "status = running != manual"],
+        ]),
+      );
+      assert.equal((await f.rows([served]))[0].status, "accepted");
+      assert.equal((await f.rows([unserved]))[0].status, "ignored");
+      assert.deepEqual(await f.rows([done, waiting, running]), untouched);
+    },
+  );
+
+  test("claimManual refuses an empty list of ids", {}, async (f) => {
+    await assert.rejects(f.store.claimManual([], new Set(["build"])), /no job ids/);
+  });
+}

@@ -1,0 +1,81 @@
+/**
+ * The storage conformance suite, `release`: rows go back to the status they were claimed from, only
+ * this worker's.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import type { ClaimedJob } from "../../src/job.ts";
+import { type ConformanceTest, finished } from "./fixture.ts";
+
+/** Registers the `release` tests. */
+export function releaseConformance(test: ConformanceTest): void {
+  test("release gives accepted rows back to the status they were claimed from", {}, async (f) => {
+    const [waiting, started] = await f.insert("build", 2);
+    const [manual] = await f.insert("build", 1, "manual");
+    const claimed: ClaimedJob[] = [
+      ...await f.store.claimWaiting(new Map([["build", 2]])),
+      ...(await f.store.claimManual([manual], new Set(["build"]))).claimed,
+    ];
+    await f.store.markRunning([started], 1_700_000_000);
+
+    const notReleased = await f.store.release(claimed);
+
+    assert.deepEqual(notReleased, [started]);
+    assert.deepEqual(
+      (await f.rows([waiting, started, manual])).map((row) => row.status),
+      ["waiting", "running", "manual"],
+    );
+    assert.deepEqual((await f.store.claimWaiting(new Map([["build", 5]]))).map((job) => job.id), [
+      waiting,
+    ]);
+  });
+
+  test("release from running gives running rows back (recover_running = requeue)", {
+    withWorkerColumn: true,
+  }, async (f) => {
+    const [running, accepted] = await f.insert("build", 2);
+    const claimed = await f.store.claimWaiting(new Map([["build", 2]]));
+    await f.store.markRunning([running], 1_700_000_000);
+
+    assert.deepEqual(await f.store.release(claimed, "running"), [accepted]);
+
+    const rows = await f.rows([running, accepted]);
+    assert.deepEqual(rows.map((row) => [row.status, row.worker]), [
+      ["waiting", null],
+      ["accepted", rows[1].worker],
+    ]);
+    assert.notEqual(rows[1].worker, null, "the accepted row keeps its owner");
+  });
+
+  test("release clears the owner", { withWorkerColumn: true }, async (f) => {
+    const [id] = await f.insert("build", 1);
+    const claimed = await f.store.claimWaiting(new Map([["build", 1]]));
+    assert.deepEqual(await f.store.release(claimed), []);
+    assert.equal((await f.rows([id]))[0].worker, null);
+    assert.deepEqual(await f.store.findLeftBehind(), []);
+  });
+
+  test(
+    "a release, start or end retried after another worker claimed the row leaves the row alone",
+    { withWorkerColumn: true },
+    async (f) => {
+      const [id] = await f.insert("build", 1);
+      const job: ClaimedJob = { id, target: "build", origin: "waiting" };
+      await f.store.claimWaiting(new Map([["build", 1]]));
+      // Our release committed but its reply was lost; another worker claimed the row meanwhile.
+      assert.deepEqual(await f.store.release([job]), []);
+      const peer = await f.openPeer("worker-b");
+      assert.deepEqual((await peer.claimWaiting(new Map([["build", 1]]))).map((j) => j.id), [id]);
+      assert.deepEqual(await f.store.release([job]), [id], "release retried");
+      assert.deepEqual(await f.store.markRunning([id], 1_700_000_000), [id], "start");
+      assert.deepEqual(await peer.markRunning([id], 1_700_000_001), []);
+      assert.deepEqual(await f.store.markDone([finished(id)]), [id], "end");
+      const [row] = await f.rows([id]);
+      assert.equal(row.status, "running");
+      assert.equal(row.time_started, 1_700_000_001);
+      assert.equal(row.worker, "worker-b");
+    },
+  );
+}

@@ -1,0 +1,29 @@
+/**
+ * The in-memory store of the worker's unit tests (tests/helpers/memory_store.ts)
+ * passes the same conformance suite as the MySQL and SQLite stores, so what
+ * the worker's tests run against behaves like the real tables.
+ */
+
+import { MemoryStore, MemoryTable } from "./helpers/memory_store.ts";
+import { defineJobStoreConformance } from "./storage_conformance/mod.ts";
+
+defineJobStoreConformance("memory", ({ workerName, withWorkerColumn }) => {
+  const table = new MemoryTable();
+  const stores: MemoryStore[] = [];
+  const open = (name: string) => {
+    const store = new MemoryStore({ table, workerName: name, tracksOwner: withWorkerColumn });
+    stores.push(store);
+    return store;
+  };
+  const store = open(workerName);
+  return Promise.resolve({
+    store,
+    where: `table '${table.name}' of memory`,
+    insert: (target, count, status) => Promise.resolve(table.insert(target, count, status)),
+    rows: (ids) => Promise.resolve(table.read(ids)),
+    openPeer: (peerName) => Promise.resolve(open(peerName)),
+    async [Symbol.asyncDispose]() {
+      for (const each of stores) await each.close();
+    },
+  });
+});
