@@ -22,7 +22,7 @@
  * @module
  */
 
-import { readAddRequest, readJobId, readJobsQuery, readRetryIds } from "../control/read_request.ts";
+import { readAddRequest, readJobId, readJobsQuery, readRetryIds } from "../protocol/validate.ts";
 import { RemoteError, RequestError } from "../net/errors.ts";
 import type { Handlers } from "../net/server.ts";
 import type { RequestData } from "../protocol/messages.ts";

@@ -9,7 +9,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { readAddRequest, readJobId, readJobsQuery, readRetryIds } from "../control/read_request.ts";
+import { readAddRequest, readJobId, readJobsQuery, readRetryIds } from "../protocol/validate.ts";
 import { RequestError } from "../net/errors.ts";
 import type { Handlers } from "../net/server.ts";
 import {
