@@ -26,5 +26,4 @@ export {
   RequestTimeoutError,
 } from "./net/errors.ts";
 export type * from "./protocol/requests.ts";
-export { addJobs, jobStats, listJobs, retryJobs, showJob } from "./net/control_client.ts";
 export type * from "./protocol/control_requests.ts";

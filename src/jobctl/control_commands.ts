@@ -7,7 +7,6 @@
  * @module
  */
 
-import { addJobs, jobStats, listJobs, retryJobs, showJob } from "../net/control_client.ts";
 import type {
   AddResult,
   JobResult,
@@ -42,18 +41,15 @@ import {
 } from "./control_reports.ts";
 import { readJobId, readTarget, refuseDuplicateIds } from "./operands.ts";
 import { UsageError } from "./usage_error.ts";
+import { isPlainObject } from "../text.ts";
 
 function unixNow(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** Refuses an answer without `field` of the expected kind (an older daemon, say). */
 function expect<T>(answer: unknown, field: string, what: string): T {
-  if (isRecord(answer) && answer[field] !== undefined) return answer as T;
+  if (isPlainObject(answer) && answer[field] !== undefined) return answer as T;
   throw new UnexpectedAnswerError(`expected ${what}, with '${field}'`);
 }
 
@@ -122,7 +118,7 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
         return query;
       },
       execute: async (client: ClientOf[M], query) =>
-        expect<JobsResult>(await listJobs(client, query), "jobs", "a list of jobs"),
+        expect<JobsResult>(await client.listJobs(query), "jobs", "a list of jobs"),
       render: (answer, _, style) => ({ text: jobsTable(answer.jobs, style, unixNow()) }),
     }),
     defineCommand(mode, {
@@ -140,7 +136,7 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
         return readJobId(name, args[0]);
       },
       execute: async (client: ClientOf[M], id) =>
-        expect<JobResult>(await showJob(client, id), "job", "a job"),
+        expect<JobResult>(await client.showJob(id), "job", "a job"),
       render: (answer, _, style) => ({ text: jobDetails(answer, style) }),
     }),
     defineCommand(mode, {
@@ -151,7 +147,7 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
       example: `${prefix} stats`,
       parse: (args, name) => noArguments(name, args),
       execute: async (client: ClientOf[M]) =>
-        expect<StatsResult>(await jobStats(client), "targets", "counts per target"),
+        expect<StatsResult>(await client.jobStats(), "targets", "counts per target"),
       render: (answer, _, style) => ({ text: statsTable(answer, style) }),
     }),
     defineCommand(mode, {
@@ -172,7 +168,7 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
       },
       execute: async (client: ClientOf[M], ids) =>
         expect<RetryResult>(
-          await retryJobs(client, ids),
+          await client.retryJobs(ids),
           "retried",
           "the jobs retried",
         ),
@@ -202,7 +198,7 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
       },
       execute: async (client: ClientOf[M], request) =>
         expect<AddResult>(
-          await addJobs(client, request),
+          await client.addJobs(request),
           "ids",
           "the new jobs' ids",
         ),
@@ -221,8 +217,8 @@ export async function targetsWithWaiting(
 ): Promise<WorkerStatus & { targets: Record<string, TargetWithWaiting> }> {
   let counts: StatsResult | undefined;
   try {
-    const answer = await jobStats(client);
-    if (isRecord(answer) && isRecord(answer.targets)) counts = answer;
+    const answer = await client.jobStats();
+    if (isPlainObject(answer) && isPlainObject(answer.targets)) counts = answer;
   } catch {
     // An older worker, or a database outage: the worker's own view is still worth showing.
   }

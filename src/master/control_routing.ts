@@ -23,10 +23,11 @@
  */
 
 import { readAddRequest, readJobId, readJobsQuery, readRetryIds } from "../protocol/validate.ts";
+import type { RequestOptions, WorkerClient } from "../net/client.ts";
 import { RemoteError, RequestError } from "../net/errors.ts";
 import type { Handlers } from "../net/server.ts";
-import type { RequestData } from "../protocol/messages.ts";
-import { ControlRequest, type RetryResult } from "../protocol/control_requests.ts";
+import { ControlRequest } from "../protocol/control_requests.ts";
+import { isPlainObject } from "../text.ts";
 import { unservedTargetError, workerFailure } from "./fan_out.ts";
 import type { PokeRouter } from "./poke.ts";
 import type { RegisteredWorker, WorkerRegistry } from "./registry.ts";
@@ -44,6 +45,9 @@ function byLoad(workers: readonly RegisteredWorker[]): RegisteredWorker[] {
   );
 }
 
+/** One typed request to a worker's client, with the master's timeout. */
+type Ask<T> = (client: WorkerClient, options: RequestOptions) => Promise<T>;
+
 /**
  * Sends the request to the least busy of `workers`; a refusal is passed on
  * with the worker's own text. A request that only reads (`once` false) goes
@@ -52,16 +56,16 @@ function byLoad(workers: readonly RegisteredWorker[]): RegisteredWorker[] {
  * worker that did not answer may have done it, and a second worker would
  * do it again.
  */
-async function askFirst(
+async function askFirst<T>(
   workers: readonly RegisteredWorker[],
   type: string,
-  data: RequestData,
+  ask: Ask<T>,
   options: { once?: boolean } = {},
-): Promise<unknown> {
+): Promise<T> {
   const failures: string[] = [];
   for (const worker of byLoad(workers)) {
     try {
-      return await worker.client.request(type, data, { timeout: CONTROL_TIMEOUT });
+      return await ask(worker.client, { timeout: CONTROL_TIMEOUT });
     } catch (error) {
       if (error instanceof RemoteError) throw new RequestError(error.message);
       failures.push(workerFailure(worker, error));
@@ -93,42 +97,61 @@ export interface ControlRoutingState {
   pokes: PokeRouter;
 }
 
-/** The master's handlers of `jobs`, `job`, `stats`, `retry` and `add`. */
+/**
+ * The master's handlers of `jobs`, `job`, `stats`, `retry` and `add`: the
+ * data is read here (a bad request is refused before any worker is asked)
+ * and sent on through the worker's typed client.
+ */
 export function controlRouting({ registry, pokes }: ControlRoutingState): Handlers {
   return {
     [ControlRequest.Jobs]: (data) => {
-      const { target } = readJobsQuery(data);
-      const workers = target === undefined
+      const query = readJobsQuery(data);
+      const workers = query.target === undefined
         ? anyWorker(registry, ControlRequest.Jobs)
-        : servingWorkers(registry, target);
-      return askFirst(workers, ControlRequest.Jobs, data);
+        : servingWorkers(registry, query.target);
+      return askFirst(
+        workers,
+        ControlRequest.Jobs,
+        (client, options) => client.listJobs(query, options),
+      );
     },
     [ControlRequest.Job]: (data) => {
-      readJobId(data);
-      return askFirst(anyWorker(registry, ControlRequest.Job), ControlRequest.Job, data);
+      const id = readJobId(data);
+      return askFirst(
+        anyWorker(registry, ControlRequest.Job),
+        ControlRequest.Job,
+        (client, options) => client.showJob(id, options),
+      );
     },
-    [ControlRequest.Stats]: (data) =>
-      askFirst(anyWorker(registry, ControlRequest.Stats), ControlRequest.Stats, data),
+    [ControlRequest.Stats]: () =>
+      askFirst(
+        anyWorker(registry, ControlRequest.Stats),
+        ControlRequest.Stats,
+        (client, options) => client.jobStats(options),
+      ),
     [ControlRequest.Retry]: async (data) => {
-      readRetryIds(data);
-      const answer = await askFirst(
+      const ids = readRetryIds(data);
+      const answer: unknown = await askFirst(
         anyWorker(registry, ControlRequest.Retry),
         ControlRequest.Retry,
-        data,
+        (client, options) => client.retryJobs(ids, options),
         { once: true },
-      ) as RetryResult | null;
-      const targets = Array.isArray(answer?.targets)
+      );
+      // The worker's answer is passed on as it is; only its targets are read here.
+      const targets = isPlainObject(answer) && Array.isArray(answer.targets)
         ? answer.targets.filter((target): target is string => typeof target === "string")
         : [];
       if (targets.length > 0) pokes.poke(targets);
       return answer;
     },
-    [ControlRequest.Add]: (data) =>
-      askFirst(
-        servingWorkers(registry, readAddRequest(data).target),
+    [ControlRequest.Add]: (data) => {
+      const request = readAddRequest(data);
+      return askFirst(
+        servingWorkers(registry, request.target),
         ControlRequest.Add,
-        data,
+        (client, options) => client.addJobs(request, options),
         { once: true },
-      ),
+      );
+    },
   };
 }
