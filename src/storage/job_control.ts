@@ -3,8 +3,8 @@
  * rows, read one, count them per target, put final rows back to `waiting`,
  * insert rows. Both stores implement it (one SQL operation per module under
  * `mysql/` and `sqlite/`, the shared checks in `control_base.ts`), and both
- * pass `tests/storage_control_conformance.ts`. The worker serves it as the
- * requests `jobs`, `job`, `stats`, `retry` and `add`.
+ * pass the `control_*` modules of `tests/storage_conformance/`. The worker
+ * serves it as the requests `jobs`, `job`, `stats`, `retry` and `add`.
  *
  * These are the only operations that insert rows; they never claim, start
  * or end one.

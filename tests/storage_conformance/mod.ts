@@ -15,7 +15,9 @@
  *
  * A fixture is an empty jobs table, a store on it under `workerName`, and
  * direct access to the rows (inserting, reading) that does not go through the
- * store.
+ * store. The operators' operations (`store.control`) have their own part,
+ * `defineJobControlConformance`, with a fixture that also runs SQL on the
+ * table (control_fixture.ts).
  *
  * @module
  */
@@ -23,8 +25,16 @@
 import { claimManualConformance } from "./claim_manual.ts";
 import { claimWaitingConformance } from "./claim_waiting.ts";
 import { closeConformance } from "./close.ts";
+import { controlAddConformance } from "./control_add.ts";
+import { controlCloseConformance } from "./control_close.ts";
+import type { ControlConformanceTest, OpenControlFixture } from "./control_fixture.ts";
+import { controlJobConformance } from "./control_job.ts";
+import { controlJobsConformance } from "./control_jobs.ts";
+import { controlRetryConformance } from "./control_retry.ts";
+import { controlStatsConformance } from "./control_stats.ts";
 import { findLeftBehindConformance } from "./find_left_behind.ts";
 import { type ConformanceTest, type OpenStoreFixture, WORKER } from "./fixture.ts";
+export type { ControlFixture, OpenControlFixture } from "./control_fixture.ts";
 import { markDoneConformance } from "./mark_done.ts";
 import { markRunningConformance } from "./mark_running.ts";
 import { releaseConformance } from "./release.ts";
@@ -55,4 +65,24 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
   releaseConformance(test);
   findLeftBehindConformance(test);
   closeConformance(test);
+}
+
+/**
+ * Registers the tests of the operators' operations (`store.control`), named
+ * `NAME: control: ...`, for a store that has them; see control_fixture.ts
+ * for the table the fixture makes.
+ */
+export function defineJobControlConformance(name: string, open: OpenControlFixture): void {
+  const test: ControlConformanceTest = (title, options, body) => {
+    Deno.test(`${name}: control: ${title}`, async () => {
+      await using fixture = await open({ delayed: options.delayed ?? false });
+      await body(fixture);
+    });
+  };
+  controlAddConformance(test);
+  controlJobsConformance(test);
+  controlJobConformance(test);
+  controlStatsConformance(test);
+  controlRetryConformance(test);
+  controlCloseConformance(test);
 }
