@@ -7,10 +7,10 @@
  */
 
 import { signalName } from "../protocol/signal_names.ts";
+import { MAX_JOB_ID } from "../protocol/validate.ts";
 import { UsageError } from "./usage_error.ts";
 
-/** The largest job id: the table's `id` is `int(10) UNSIGNED`. */
-export const MAX_JOB_ID = 4294967295;
+export { MAX_JOB_ID };
 
 /** A signal as sent to the daemon: a name such as `SIGTERM`, or a number. */
 export type SignalValue = string | number;
