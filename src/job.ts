@@ -41,7 +41,9 @@ export const JOB_STATUSES = {
   /**
    * The launcher is running. Set by the running mark, with `time_started`,
    * before the process is spawned. Moved on by the result write (`markDone`)
-   * to `done`. Recovery: ended as `done` with result `fail` and a note in
+   * to `done`, or, when the worker stops while it retries a start that failed
+   * for a reason that may pass (too many open files), released back to where
+   * it was claimed from. Recovery: ended as `done` with result `fail` and a note in
    * `stderr` (never run twice behind the user's back); with
    * `recover_running = requeue`, released to `waiting` instead.
    */

@@ -8,15 +8,11 @@
  * the entry point calls {@linkcode configureLogging} once, keeps the returned
  * {@linkcode Logging}, reconfigures it on SIGHUP and disposes it on exit.
  *
- * Redaction, in two layers, so that no password reaches a log line at any
- * level:
- * 1. properties (and message placeholders) whose name looks secret —
- *    `password`, `mysql_password`, `passwd`, `secret`, … at any depth — are
- *    replaced before formatting, so a whole request object can be logged;
- * 2. the formatted line is scrubbed of every known secret value (the
- *    passwords from the config, given as `secrets`) and of any
- *    `password: "…"`, `"password":"…"` or `password=…` text, which covers
- *    objects interpolated into a message, raw JSON frames, Maps and errors.
+ * Redaction (src/log_redaction.ts) stands in front of both sinks, so that no
+ * password reaches a log line at any level: secret-looking properties are
+ * replaced before formatting, every value is cut to a bounded length, and
+ * the formatted line is scrubbed of known secrets and `password=…` text, in
+ * time linear in the line's length.
  *
  * @module
  */
@@ -35,21 +31,15 @@ import {
   type TextFormatter,
   withFilter,
 } from "@logtape/logtape";
-import { DEFAULT_LOG_LEVEL } from "./config/defaults.ts";
-import { redactByField, redactByPattern, type RedactionPattern } from "@logtape/redaction";
+import { redactByField } from "@logtape/redaction";
+import { DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogLevel } from "./log_levels.ts";
+import { cutForLog, lineRedactor, REDACTED, SECRET_FIELDS } from "./log_redaction.ts";
 import { messageOf } from "./text.ts";
 
-/** The log levels of our config files and `--log-level`, least severe first. */
-export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
-
-/** One of {@linkcode LOG_LEVELS}. */
-export type LogLevel = typeof LOG_LEVELS[number];
+export { LOG_LEVELS, type LogLevel, REDACTED };
 
 /** The root of every logger category of ours. */
 export const LOG_CATEGORY = "jobd";
-
-/** What replaces a secret in a log line. */
-export const REDACTED = "[redacted]";
 
 const LOGTAPE_LEVELS: Record<LogLevel, LogTapeLevel> = {
   trace: "trace",
@@ -84,72 +74,27 @@ export interface LoggingOptions {
   secrets?: readonly (string | undefined)[];
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
-}
-
-/** Words that make a name secret: `password`, `mysql_password`, `passwd`, `secret`, … */
-const SECRET_WORDS = String.raw`passw(?:or)?d|passphrase|secret`;
-
-/** Property names whose values never reach a log line. */
-const SECRET_FIELDS = [new RegExp(SECRET_WORDS, "i"), /^pass$/i];
-
-/**
- * `key: value`, `key = value`, `key => value` and `"key":"value"` where the
- * key looks secret; the value may be quoted (with escapes), a bare word, or
- * already masked.
- */
-const SECRET_ASSIGNMENT: RedactionPattern = (() => {
-  const quote = String.raw`["'\x60]?`;
-  const name = String.raw`[\w.$-]*(?:${SECRET_WORDS})[\w.$-]*`;
-  const separator = String.raw`\s*(?:=>|[:=])\s*`;
-  const value = [
-    escapeRegExp(REDACTED),
-    String.raw`"(?:[^"\\]|\\.)*"`,
-    String.raw`'(?:[^'\\]|\\.)*'`,
-    String.raw`[^\s,;&)}\]]+`,
-  ].join("|");
-  return {
-    pattern: new RegExp(`(${quote}${name}${quote}${separator})(?:${value})`, "gi"),
-    replacement: (_match: string, prefix: string) => `${prefix}${REDACTED}`,
-  };
-})();
-
-/** Patterns that mask each secret as written and as escaped in JSON or inspected strings. */
-function secretValuePatterns(secrets: readonly (string | undefined)[]): RedactionPattern[] {
-  const forms = new Set<string>();
-  for (const secret of secrets) {
-    if (!secret) continue;
-    forms.add(secret);
-    forms.add(JSON.stringify(secret).slice(1, -1));
-  }
-  // Longest first, so a secret that contains another is masked whole.
-  return [...forms].sort((a, b) => b.length - a.length).map((form) => ({
-    pattern: new RegExp(escapeRegExp(form), "g"),
-    replacement: REDACTED,
-  }));
-}
-
 /**
  * How a value appears in a line: strings as they are (control characters and
  * line breaks escaped, so a value cannot fake a record), anything else
- * inspected on one line.
+ * inspected on one line; either cut to `MAX_LOGGED_VALUE_CHARS` with a marker.
  */
 function renderValue(value: unknown): string {
   if (typeof value === "string") {
-    return sanitizeControlSequences(value, { sgr: "escape", newlines: "escape" });
+    return sanitizeControlSequences(cutForLog(value), { sgr: "escape", newlines: "escape" });
   }
-  return Deno.inspect(value, { compact: true, breakLength: Infinity, colors: false });
+  return cutForLog(Deno.inspect(value, { compact: true, breakLength: Infinity, colors: false }));
 }
 
 function redactedFormatter(secrets: readonly (string | undefined)[]): TextFormatter {
   const formatter = getTextFormatter({ timestamp: "date-time-timezone", value: renderValue });
-  return redactByPattern(formatter, [...secretValuePatterns(secrets), SECRET_ASSIGNMENT]);
+  const redact = lineRedactor(secrets);
+  return (record) => redact(formatter(record));
 }
 
 function redactedSink(sink: Sink): Sink {
   return redactByField(sink, {
-    fieldPatterns: SECRET_FIELDS,
+    fieldPatterns: [...SECRET_FIELDS],
     action: () => REDACTED,
   });
 }

@@ -219,3 +219,29 @@ Deno.test("the console writes to stderr only, at its own level, and redacts too"
   assert.match(lines[0], /\[INF\] jobd·jobctl: info line \{ password: \[redacted\] \}$/);
   assert.match(lines[1], /\[ERR\] jobd·jobctl: error line$/);
 });
+
+/** The local modules `entry` imports, directly or not, relative to src/. */
+async function localImports(entry: string): Promise<string[]> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", new URL(entry, import.meta.url).pathname],
+    cwd: new URL("..", import.meta.url),
+    stdin: "null",
+  }).output();
+  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+  const src = new URL(".", import.meta.url).href;
+  const graph = JSON.parse(new TextDecoder().decode(output.stdout)) as {
+    modules: { specifier: string }[];
+  };
+  return graph.modules.map((module) => module.specifier)
+    .filter((specifier) => specifier.startsWith(src))
+    .map((specifier) => specifier.slice(src.length));
+}
+
+Deno.test("log.ts and config/ do not import each other", async () => {
+  const ofLog = await localImports("./log.ts");
+  assert.deepEqual(ofLog.filter((path) => path.startsWith("config/")), [], ofLog.join(", "));
+  for (const loader of ["worker_config.ts", "master_config.ts", "jobctl_config.ts"]) {
+    const ofConfig = await localImports(`./config/${loader}`);
+    assert.ok(!ofConfig.includes("log.ts"), `${loader} imports ${ofConfig.join(", ")}`);
+  }
+});

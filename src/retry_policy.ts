@@ -28,6 +28,18 @@ export const OUTAGE_BACKOFF: BackoffSteps = { firstMs: 250, maxMs: 10_000 };
 export const LOCK_BACKOFF: BackoffSteps = { firstMs: 10, maxMs: 200 };
 
 /**
+ * A target whose claims fail while the others' work (`worker/claim_isolation.ts`):
+ * 1 s doubling to 60 s.
+ */
+export const FAILING_TARGET_BACKOFF: BackoffSteps = { firstMs: 1000, maxMs: 60_000 };
+
+/**
+ * Taking the lock on the worker's name again after its connection was lost
+ * (`storage/mysql/name_lock.ts`): 500 ms doubling to 10 s.
+ */
+export const NAME_LOCK_BACKOFF: BackoffSteps = { firstMs: 500, maxMs: 10_000 };
+
+/**
  * `ms` spread by up to a quarter either way, so that peers that failed
  * together do not retry together.
  */

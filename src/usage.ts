@@ -34,13 +34,15 @@ Config keys (* = required):
   poll_interval                seconds between the worker's own polls, 0 = off (default ${d.DEFAULT_POLL_INTERVAL})
   shutdown_timeout             seconds running jobs get on SIGTERM/SIGINT (default ${d.DEFAULT_SHUTDOWN_TIMEOUT})
   recover_running              fail or requeue: jobs left running by a crash (default ${d.DEFAULT_RECOVER_RUNNING})
+  max_connections              most connections open at once; one more gets an error
+                               and is closed (default ${d.DEFAULT_MAX_CONNECTIONS})
   log_file, log_level_file, log_level_console   trace|debug|info|warn|error (default ${d.DEFAULT_LOG_LEVEL})
   [targets]                    one 'name = concurrency' line per target
 
 Signals: SIGTERM/SIGINT shut down gracefully (a second one sends running jobs
 SIGTERM at once, SIGKILL 5 s later), SIGHUP reloads the config file (host,
-port, password, always_allow_localhost, name, storage and master settings need
-a restart).`;
+port, password, always_allow_localhost, name, storage, max_connections and
+master settings need a restart).`;
 
 /** `jobd-master --help`. */
 export const masterUsage =
@@ -60,7 +62,11 @@ Config keys (* = required):
   always_allow_localhost       loopback peers need no password (default ${d.DEFAULT_ALWAYS_ALLOW_LOCALHOST})
   ping_interval                seconds between pings to each worker (default ${d.DEFAULT_PING_INTERVAL})
   poke_throttle_interval       seconds over which pokes are merged (default ${d.DEFAULT_POKE_THROTTLE_INTERVAL})
+  request_timeout              seconds to wait for a worker's answer to a forwarded
+                               request; run-manual waits for its jobs (default ${d.DEFAULT_REQUEST_TIMEOUT})
+  max_connections              most connections open at once; one more gets an error
+                               and is closed (default ${d.DEFAULT_MAX_CONNECTIONS})
   log_file, log_level_file, log_level_console   trace|debug|info|warn|error (default ${d.DEFAULT_LOG_LEVEL})
 
 Signals: SIGTERM/SIGINT shut down cleanly, SIGHUP reloads the config file (host,
-port, password and always_allow_localhost need a restart).`;
+port, password, always_allow_localhost and max_connections need a restart).`;

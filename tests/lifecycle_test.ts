@@ -39,7 +39,8 @@ Deno.test("after SIGKILL, a restarted worker requeues unstarted jobs and fails t
     await Deno.remove(`${jobDir}/default.sh`);
 
     await using restarted = await startWorker(db, { targets: { t1: 2, t2: 2 }, jobDir });
-    const failed = await db.rows(running);
+    // Recovery runs once the worker holds its name and listens.
+    const failed = await waitForDone(db, running);
     for (const row of failed) {
       assert.equal(row.status, "done");
       assert.equal(row.result, "fail");

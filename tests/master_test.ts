@@ -11,6 +11,7 @@
 
 import assert from "node:assert/strict";
 import type { MasterClient } from "../src/net/client.ts";
+import { RemoteError } from "../src/net/errors.ts";
 import { openTestDatabase, type TestDatabase } from "./helpers/database.ts";
 import {
   freePort,
@@ -251,6 +252,13 @@ Deno.test("send-signal through the master reaches the job on whichever worker ru
   });
   const [row] = await waitForDone(db, [sleeper]);
   assert.deepEqual([row.result, row.return_code, row.sig], ["fail", null, "SIGTERM"]);
+
+  await assert.rejects(
+    master.client.sendSignal([{ id: sleeper, signal: "SIGFOO", target: "a" }]),
+    (error) =>
+      error instanceof RemoteError &&
+      error.message === `unknown signal 'SIGFOO' for job ${sleeper}`,
+  );
 });
 
 Deno.test("status with poll_workers shows each worker's targets and its own status", async () => {

@@ -146,6 +146,12 @@ Deno.test("bad requests get precise errors and the worker keeps serving", async 
       "all ids must be positive integers, got 100000000000000000000",
     ],
     [client.request("frobnicate", {}), "unknown request type: 'frobnicate'"],
+    [client.request("send-signal", { jobs: { 5: "FOO" } }), "unknown signal 'FOO' for job 5"],
+    [client.request("send-signal", { jobs: { 5: 99 } }), "unknown signal '99' for job 5"],
+    [
+      client.request("send-signal", { jobs: { 5: true } }),
+      "the signal for job 5 must be a name or a number, boolean given",
+    ],
   ];
   for (const [request, expected] of cases) assert.equal(await refusal(request), expected);
   assert.deepEqual(await client.request("send-signal", {}), {});

@@ -45,8 +45,12 @@ export const DEFAULT_JOBCTL_TIMEOUT = 30;
 /** `always_allow_localhost`: loopback peers need the password too, `false`. */
 export const DEFAULT_ALWAYS_ALLOW_LOCALHOST = false;
 
-/** `log_level_file`, `log_level_console` and jobctl's `log_level`: `warn`. */
-export const DEFAULT_LOG_LEVEL = "warn";
+/**
+ * `log_level_file`, `log_level_console` and jobctl's `log_level`: `warn`.
+ * Defined beside the level names in the leaf `log_levels.ts`, so that the
+ * logging setup (log.ts) needs nothing from config/.
+ */
+export { DEFAULT_LOG_LEVEL } from "../log_levels.ts";
 
 /**
  * `master_reconnect_timeout`: seconds a worker waits before it reconnects to
@@ -87,6 +91,22 @@ export const DEFAULT_SHUTDOWN_TIMEOUT = 30;
  * `fail` and an explanation in `stderr`). `requeue` puts it back to `waiting`.
  */
 export const DEFAULT_RECOVER_RUNNING = "fail";
+
+/**
+ * `max_connections` (worker and master): most client and worker connections
+ * open at once, 1000. One more gets an error and is closed; this also keeps
+ * file descriptors free for jobs' pipes. Must be ≥ 1.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 1000;
+
+/**
+ * `request_timeout` (master): seconds the master waits for a worker's answer
+ * to a request it forwards (`poll`, `pause`, `continue`, `send-signal`), 30.
+ * `run-manual` waits for its jobs however long they run; a worker that
+ * answers nothing, not even pings, is dropped after two `ping_interval`s,
+ * which fails its requests. Must be > 0.
+ */
+export const DEFAULT_REQUEST_TIMEOUT = 30;
 
 /** `ping_interval`: seconds between the master's pings to each worker, 30. Must be > 0. */
 export const DEFAULT_PING_INTERVAL = 30;

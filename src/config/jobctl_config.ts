@@ -6,7 +6,7 @@
  * @module
  */
 
-import { LOG_LEVELS, type LogLevel } from "../log.ts";
+import { LOG_LEVELS, type LogLevel } from "../log_levels.ts";
 import { JOBCTL_CONFIG_FILE_NAME } from "./defaults.ts";
 import {
   booleanType,

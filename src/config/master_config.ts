@@ -5,15 +5,18 @@
  * @module
  */
 
-import { LOG_LEVELS, type LogLevel } from "../log.ts";
+import { LOG_LEVELS, type LogLevel } from "../log_levels.ts";
 import {
   DEFAULT_ALWAYS_ALLOW_LOCALHOST,
   DEFAULT_LOG_LEVEL,
+  DEFAULT_MAX_CONNECTIONS,
   DEFAULT_PING_INTERVAL,
   DEFAULT_POKE_THROTTLE_INTERVAL,
+  DEFAULT_REQUEST_TIMEOUT,
 } from "./defaults.ts";
 import {
   booleanType,
+  integerType,
   numberType,
   oneOfType,
   parseIni,
@@ -21,6 +24,7 @@ import {
   readConfigFile,
   stringType,
 } from "./ini_file.ts";
+import { checkLogFileDirectory } from "./log_file.ts";
 
 /** The master's settings, validated, defaults applied. Durations are in seconds. */
 export interface MasterConfig {
@@ -36,6 +40,10 @@ export interface MasterConfig {
   readonly pingInterval: number;
   /** `poke_throttle_interval`: seconds pokes are gathered before polls go out, ≥ 0. */
   readonly pokeThrottleInterval: number;
+  /** `max_connections`: most connections (clients and workers) open at once, ≥ 1. */
+  readonly maxConnections: number;
+  /** `request_timeout`: seconds to wait for a worker's answer to a forwarded request, > 0. */
+  readonly requestTimeout: number;
   /** `log_file`: file to append the log to, if any. */
   readonly logFile?: string;
   /** `log_level_file`. */
@@ -48,6 +56,7 @@ export interface MasterConfig {
 export const MASTER_RESTART_ONLY_SETTINGS = [
   "host",
   "port",
+  "maxConnections",
 ] as const satisfies readonly (keyof MasterConfig)[];
 
 /** A loaded config and the warnings (unknown keys) to show the user. */
@@ -79,6 +88,16 @@ export function parseMasterConfig(text: string, path: string): LoadedMasterConfi
       numberType({ min: 0, allowMin: true }),
       DEFAULT_POKE_THROTTLE_INTERVAL,
     ),
+    maxConnections: ini.withDefault(
+      "max_connections",
+      integerType({ min: 1 }),
+      DEFAULT_MAX_CONNECTIONS,
+    ),
+    requestTimeout: ini.withDefault(
+      "request_timeout",
+      numberType({ min: 0 }),
+      DEFAULT_REQUEST_TIMEOUT,
+    ),
     logFile: ini.optional("log_file", stringType()),
     logLevelFile: ini.withDefault("log_level_file", logLevel, DEFAULT_LOG_LEVEL),
     logLevelConsole: ini.withDefault("log_level_console", logLevel, DEFAULT_LOG_LEVEL),
@@ -88,5 +107,7 @@ export function parseMasterConfig(text: string, path: string): LoadedMasterConfi
 
 /** Reads and parses the master config file at `path`. */
 export async function loadMasterConfig(path: string): Promise<LoadedMasterConfig> {
-  return parseMasterConfig(await readConfigFile(path), path);
+  const loaded = parseMasterConfig(await readConfigFile(path), path);
+  await checkLogFileDirectory(path, loaded.config.logFile);
+  return loaded;
 }

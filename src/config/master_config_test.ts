@@ -21,6 +21,8 @@ Deno.test("a minimal master config gets every default", () => {
     alwaysAllowLocalhost: false,
     pingInterval: 30,
     pokeThrottleInterval: 0.5,
+    maxConnections: 1000,
+    requestTimeout: 30,
     logFile: undefined,
     logLevelFile: "warn",
     logLevelConsole: "warn",
@@ -38,6 +40,8 @@ password = m4ster
 always_allow_localhost = 1
 ping_interval = 2.5
 poke_throttle_interval = 0
+max_connections = 50
+request_timeout = 2.5
 log_file = /var/log/jobd-master.log
 log_level_file = debug
 log_level_console = trace
@@ -51,6 +55,8 @@ log_level_console = trace
     alwaysAllowLocalhost: true,
     pingInterval: 2.5,
     pokeThrottleInterval: 0,
+    maxConnections: 50,
+    requestTimeout: 2.5,
     logFile: "/var/log/jobd-master.log",
     logLevelFile: "debug",
     logLevelConsole: "trace",
@@ -65,6 +71,14 @@ Deno.test("host and port are required", () => {
 
 Deno.test("invalid master values are reported with key, rule and value", () => {
   const base = "host = 127.0.0.1\nport = 7081\n";
+  assertConfigError(
+    `${base}request_timeout = 0\n`,
+    "/etc/jobd-master.conf: 'request_timeout' must be a number > 0, got '0'",
+  );
+  assertConfigError(
+    `${base}max_connections = 0\n`,
+    "/etc/jobd-master.conf: 'max_connections' must be an integer >= 1, got '0'",
+  );
   assertConfigError(
     `${base}ping_interval = 0\n`,
     "/etc/jobd-master.conf: 'ping_interval' must be a number > 0, got '0'",

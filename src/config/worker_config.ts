@@ -5,11 +5,12 @@
  * @module
  */
 
-import { LOG_LEVELS, type LogLevel } from "../log.ts";
+import { LOG_LEVELS, type LogLevel } from "../log_levels.ts";
 import {
   DEFAULT_ALWAYS_ALLOW_LOCALHOST,
   DEFAULT_LOG_LEVEL,
   DEFAULT_MASTER_RECONNECT_TIMEOUT,
+  DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_OUTPUT_BUFFER,
   DEFAULT_MYSQL_FETCH_LIMIT,
   DEFAULT_MYSQL_TABLE,
@@ -33,6 +34,9 @@ import {
   stringType,
   type ValueType,
 } from "./ini_file.ts";
+import { keysCutByComments } from "./cut_keys.ts";
+import { checkLogFileDirectory } from "./log_file.ts";
+import { targetNameProblem } from "../target_names.ts";
 
 /** The storages the worker can keep its jobs table in (`storage`). */
 export const STORAGE_KINDS = ["mysql", "sqlite"] as const;
@@ -75,6 +79,8 @@ export interface WorkerConfig {
   readonly password: string | undefined;
   /** `always_allow_localhost`: loopback peers need no password. */
   readonly alwaysAllowLocalhost: boolean;
+  /** `max_connections`: most connections open at once, ≥ 1. */
+  readonly maxConnections: number;
   /** `name`: how the master lists this worker; the host name by default. */
   readonly name: string;
   /** `master_host`: the master to register with, if any (always with `masterPort`). */
@@ -120,6 +126,7 @@ export const WORKER_RESTART_ONLY_SETTINGS = [
   "port",
   "name",
   "storage",
+  "maxConnections",
 ] as const satisfies readonly (keyof WorkerConfig)[];
 
 /** A loaded config and the warnings (unknown or ignored keys) to show the user. */
@@ -176,6 +183,11 @@ export function parseWorkerConfig(
       booleanType,
       DEFAULT_ALWAYS_ALLOW_LOCALHOST,
     ),
+    maxConnections: ini.withDefault(
+      "max_connections",
+      integerType({ min: 1 }),
+      DEFAULT_MAX_CONNECTIONS,
+    ),
     name: ini.optional("name", nonEmpty) ?? options.defaultName ?? defaultWorkerName(),
     masterHost: ini.optional("master_host", nonEmpty),
     masterPort: ini.optional("master_port", portType),
@@ -201,7 +213,7 @@ export function parseWorkerConfig(
       integerType({ min: 1 }),
       DEFAULT_MAX_OUTPUT_BUFFER,
     ),
-    targets: readTargets(doc),
+    targets: readTargets(doc, text),
     pollInterval: ini.withDefault(
       "poll_interval",
       numberType({ min: 0, allowMin: true }),
@@ -264,10 +276,25 @@ function readLauncherEnv(ini: ConfigSection): Record<string, string> {
   return env;
 }
 
-function readTargets(doc: IniDocument): Map<string, number> {
+/**
+ * The `[targets]` section. A key that `;` or `#` cuts short (`a;b = 2` would
+ * serve `a`) and a name no row can carry (control characters) are refused,
+ * naming the file, the line and the key.
+ */
+function readTargets(doc: IniDocument, text: string): Map<string, number> {
   const targets = new Map<string, number>();
   const section = doc.section("targets");
   if (section === undefined) return targets;
+  for (const cut of keysCutByComments(text)) {
+    if (cut.section !== "targets") continue;
+    throw new ConfigError(
+      doc.file,
+      `'${cut.written}' in [targets] (line ${cut.line}) would be read as the target ` +
+        `'${cut.read}': ';' and '#' start a comment; write '\\;' or '\\#' for the character, ` +
+        "or end the name before it",
+      { key: cut.written },
+    );
+  }
   for (const name of section.keys()) {
     if (name === "") {
       throw new ConfigError(doc.file, "a target in [targets] has an empty name", {
@@ -275,6 +302,10 @@ function readTargets(doc: IniDocument): Map<string, number> {
       });
     }
     if (name === "null") throw section.error(name, "is not a valid target name");
+    const problem = targetNameProblem(name);
+    if (problem !== undefined) {
+      throw section.error(name, `is not a valid target name: ${problem}`);
+    }
     targets.set(name, section.required(name, integerType({ min: 1 })));
   }
   return targets;
@@ -289,6 +320,7 @@ export async function loadWorkerConfig(
   options: ParseWorkerConfigOptions = {},
 ): Promise<LoadedWorkerConfig> {
   const loaded = parseWorkerConfig(await readConfigFile(path), path, options);
+  await checkLogFileDirectory(path, loaded.config.logFile);
   const cwd = loaded.config.launcherCwd;
   if (cwd !== undefined) {
     let isDirectory = false;

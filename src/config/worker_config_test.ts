@@ -41,6 +41,7 @@ Deno.test("a minimal worker config gets every default", () => {
     port: 7080,
     password: undefined,
     alwaysAllowLocalhost: false,
+    maxConnections: 1000,
     name: "this-host",
     masterHost: undefined,
     masterPort: undefined,
@@ -78,6 +79,7 @@ port = 17080
 password = s3cret
 always_allow_localhost = true
 name = worker-1
+max_connections = 20
 master_host = master.local
 master_port = 17081
 master_reconnect_timeout = 2.5
@@ -111,6 +113,7 @@ high = 8
     port: 17080,
     password: "s3cret",
     alwaysAllowLocalhost: true,
+    maxConnections: 20,
     name: "worker-1",
     masterHost: "master.local",
     masterPort: 17081,

@@ -7,7 +7,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { LOG_LEVELS, type LogLevel } from "../log.ts";
+import { LOG_LEVELS, type LogLevel } from "../log_levels.ts";
 import { COMMAND_OPTIONS, type CommandOptions } from "./command_options.ts";
 import { suggestion } from "./did_you_mean.ts";
 import { UsageError } from "./usage_error.ts";

@@ -13,7 +13,7 @@ import {
   DEFAULT_WORKER_PORT,
   JOBCTL_CONFIG_FILE_NAME,
 } from "../config/defaults.ts";
-import { LOG_LEVELS } from "../log.ts";
+import { LOG_LEVELS } from "../log_levels.ts";
 import type { Command } from "./command.ts";
 import { MASTER_COMMANDS, WORKER_COMMANDS } from "./commands.ts";
 

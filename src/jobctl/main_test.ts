@@ -260,6 +260,8 @@ Deno.test("a worker command answered by a master is refused with a hint, not sho
     alwaysAllowLocalhost: false,
     pingInterval: 30,
     pokeThrottleInterval: 0.5,
+    maxConnections: 1000,
+    requestTimeout: 30,
     logLevelFile: "warn",
     logLevelConsole: "warn",
   });

@@ -32,12 +32,6 @@ import { unservedTargetError, workerFailure } from "./fan_out.ts";
 import type { PokeRouter } from "./poke.ts";
 import type { RegisteredWorker, WorkerRegistry } from "./registry.ts";
 
-/**
- * Seconds the master waits for a worker's answer to a control request: a
- * count over a large table, or an `add` of 1000 rows, may take a while.
- */
-export const CONTROL_TIMEOUT = 30;
-
 /** Least busy first (fewest requests in flight), then by name. */
 function byLoad(workers: readonly RegisteredWorker[]): RegisteredWorker[] {
   return [...workers].sort((a, b) =>
@@ -60,12 +54,12 @@ async function askFirst<T>(
   workers: readonly RegisteredWorker[],
   type: string,
   ask: Ask<T>,
-  options: { once?: boolean } = {},
+  options: { once?: boolean; timeout: number },
 ): Promise<T> {
   const failures: string[] = [];
   for (const worker of byLoad(workers)) {
     try {
-      return await ask(worker.client, { timeout: CONTROL_TIMEOUT });
+      return await ask(worker.client, { timeout: options.timeout });
     } catch (error) {
       if (error instanceof RemoteError) throw new RequestError(error.message);
       failures.push(workerFailure(worker, error));
@@ -95,6 +89,8 @@ function servingWorkers(registry: WorkerRegistry, target: string): RegisteredWor
 export interface ControlRoutingState {
   registry: WorkerRegistry;
   pokes: PokeRouter;
+  /** Read at each request: `request_timeout`, the wait for a worker's answer (a reload changes it). */
+  settings: { readonly requestTimeout: number };
 }
 
 /**
@@ -102,7 +98,9 @@ export interface ControlRoutingState {
  * data is read here (a bad request is refused before any worker is asked)
  * and sent on through the worker's typed client.
  */
-export function controlRouting({ registry, pokes }: ControlRoutingState): Handlers {
+export function controlRouting({ registry, pokes, settings }: ControlRoutingState): Handlers {
+  const sendOnce = () => ({ once: true, timeout: settings.requestTimeout });
+  const tryEach = () => ({ timeout: settings.requestTimeout });
   return {
     [ControlRequest.Jobs]: (data) => {
       const query = readJobsQuery(data);
@@ -113,6 +111,7 @@ export function controlRouting({ registry, pokes }: ControlRoutingState): Handle
         workers,
         ControlRequest.Jobs,
         (client, options) => client.listJobs(query, options),
+        tryEach(),
       );
     },
     [ControlRequest.Job]: (data) => {
@@ -121,6 +120,7 @@ export function controlRouting({ registry, pokes }: ControlRoutingState): Handle
         anyWorker(registry, ControlRequest.Job),
         ControlRequest.Job,
         (client, options) => client.showJob(id, options),
+        tryEach(),
       );
     },
     [ControlRequest.Stats]: () =>
@@ -128,6 +128,7 @@ export function controlRouting({ registry, pokes }: ControlRoutingState): Handle
         anyWorker(registry, ControlRequest.Stats),
         ControlRequest.Stats,
         (client, options) => client.jobStats(options),
+        tryEach(),
       ),
     [ControlRequest.Retry]: async (data) => {
       const ids = readRetryIds(data);
@@ -135,7 +136,7 @@ export function controlRouting({ registry, pokes }: ControlRoutingState): Handle
         anyWorker(registry, ControlRequest.Retry),
         ControlRequest.Retry,
         (client, options) => client.retryJobs(ids, options),
-        { once: true },
+        sendOnce(),
       );
       // The worker's answer is passed on as it is; only its targets are read here.
       const targets = isPlainObject(answer) && Array.isArray(answer.targets)
@@ -150,7 +151,7 @@ export function controlRouting({ registry, pokes }: ControlRoutingState): Handle
         servingWorkers(registry, request.target),
         ControlRequest.Add,
         (client, options) => client.addJobs(request, options),
-        { once: true },
+        sendOnce(),
       );
     },
   };

@@ -48,6 +48,8 @@ async function startMaster() {
     alwaysAllowLocalhost: false,
     pingInterval: 30,
     pokeThrottleInterval: 0.05,
+    maxConnections: 1000,
+    requestTimeout: 30,
     logLevelFile: "warn",
     logLevelConsole: "warn",
   });

@@ -8,7 +8,7 @@
 import { getLogger } from "@logtape/logtape";
 import { MASTER_RESTART_ONLY_SETTINGS, type MasterConfig } from "../config/master_config.ts";
 import { Server } from "../net/server.ts";
-import { masterHandlers } from "./handlers.ts";
+import { masterHandlers, type MasterHandlerSettings } from "./handlers.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { PokeRouter } from "./poke.ts";
 import { WorkerRegistry } from "./registry.ts";
@@ -42,19 +42,27 @@ export class MasterDaemon implements AsyncDisposable {
   readonly pokes: PokeRouter;
   readonly heartbeat: Heartbeat;
   #config: MasterConfig;
+  #settings: MasterHandlerSettings;
   #stopping: Promise<void> | undefined;
 
   private constructor(config: MasterConfig) {
     this.#config = config;
     this.registry = new WorkerRegistry();
     this.pokes = new PokeRouter(this.registry, config.pokeThrottleInterval);
+    this.pokes.requestTimeout = config.requestTimeout;
+    this.#settings = { requestTimeout: config.requestTimeout, password: config.password };
     this.heartbeat = new Heartbeat(this.registry, config.pingInterval);
     this.server = Server.listen({
       hostname: config.host,
       port: config.port,
-      handlers: masterHandlers({ registry: this.registry, pokes: this.pokes }),
+      handlers: masterHandlers({
+        registry: this.registry,
+        pokes: this.pokes,
+        settings: this.#settings,
+      }),
       requiredPassword: config.password,
       alwaysAllowLocalhost: config.alwaysAllowLocalhost,
+      maxConnections: config.maxConnections,
     });
     this.heartbeat.start();
   }
@@ -97,8 +105,8 @@ export class MasterDaemon implements AsyncDisposable {
   }
 
   /**
-   * Applies a reloaded config: `ping_interval` and `poke_throttle_interval`
-   * at once (logging is the entry point's part). Keys that need a restart
+   * Applies a reloaded config: `ping_interval`, `poke_throttle_interval`
+   * and `request_timeout` at once (logging is the entry point's part). Keys that need a restart
    * are reported and keep their running values.
    */
   reload(next: MasterConfig): void {
@@ -112,6 +120,10 @@ export class MasterDaemon implements AsyncDisposable {
     if (next.pingInterval !== old.pingInterval) this.heartbeat.interval = next.pingInterval;
     if (next.pokeThrottleInterval !== old.pokeThrottleInterval) {
       this.pokes.throttleInterval = next.pokeThrottleInterval;
+    }
+    if (next.requestTimeout !== old.requestTimeout) {
+      this.#settings.requestTimeout = next.requestTimeout;
+      this.pokes.requestTimeout = next.requestTimeout;
     }
     const kept = Object.fromEntries(needRestart.map((key) => [key, old[key]]));
     this.#config = { ...next, ...kept };

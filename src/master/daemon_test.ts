@@ -12,6 +12,9 @@ import { Connection } from "../net/connection.ts";
 import { RemoteError } from "../net/errors.ts";
 import type { RequestData } from "../protocol/messages.ts";
 import { MasterDaemon } from "./daemon.ts";
+import { configureLogging } from "../log.ts";
+import { MAX_LIST_ITEMS } from "../protocol/limits.ts";
+import { encodePing, encodeRequest } from "../protocol/messages.ts";
 import { MAX_REMEMBERED_TARGETS } from "./poke.ts";
 
 function masterConfig(overrides: Partial<MasterConfig> = {}): MasterConfig {
@@ -22,6 +25,8 @@ function masterConfig(overrides: Partial<MasterConfig> = {}): MasterConfig {
     alwaysAllowLocalhost: false,
     pingInterval: 30,
     pokeThrottleInterval: 0.2,
+    maxConnections: 1000,
+    requestTimeout: 30,
     logLevelFile: "warn",
     logLevelConsole: "warn",
     ...overrides,
@@ -67,17 +72,27 @@ class ScriptedWorker implements AsyncDisposable {
     name: string,
     targets: string[],
     answers: Record<string, Answer> = {},
+    options: { password?: string; hostname?: string } = {},
   ): Promise<ScriptedWorker> {
     const worker = new ScriptedWorker(answers);
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: daemon.server.addr.port });
+    const conn = await Deno.connect({
+      hostname: options.hostname ?? "127.0.0.1",
+      port: daemon.server.addr.port,
+    });
     worker.localPort = conn.localAddr.port;
     worker.connection = new Connection(conn, {
+      password: options.password,
       onRequest: async (request) => {
         worker.received.push({ type: request.type, data: request.data });
         return await worker.answers[request.type](request.data);
       },
     });
-    await worker.connection.request("register-worker", { name, targets });
+    try {
+      await worker.connection.request("register-worker", { name, targets });
+    } catch (error) {
+      worker.connection.close();
+      throw error;
+    }
     return worker;
   }
 
@@ -427,20 +442,36 @@ Deno.test("shutdown answers a run-manual still waiting for a worker", async () =
   master.client.close();
 });
 
-Deno.test("reload applies ping_interval and poke_throttle_interval and keeps host and port", async () => {
+Deno.test("reload applies ping_interval, poke_throttle_interval, request_timeout; keeps host, port, max_connections", async () => {
   await using master = await startMaster();
   const { daemon } = master;
-  daemon.reload(masterConfig({ pingInterval: 5, pokeThrottleInterval: 2, port: 1234 }));
+  daemon.reload(
+    masterConfig({
+      pingInterval: 5,
+      pokeThrottleInterval: 2,
+      requestTimeout: 0.2,
+      port: 1234,
+      maxConnections: 3,
+    }),
+  );
   assert.equal(daemon.heartbeat.interval, 5);
   assert.equal(daemon.pokes.throttleInterval, 2);
+  assert.equal(daemon.pokes.requestTimeout, 0.2);
   assert.equal(daemon.config.pingInterval, 5);
   assert.equal(daemon.config.port, 0);
+  assert.equal(daemon.config.maxConnections, 1000);
+  // The new request_timeout applies to the next forwarded request.
+  await using _stuck = await ScriptedWorker.register(daemon, "stuck", ["build"], {
+    pause: () => new Promise(() => {}),
+  });
+  await assert.rejects(master.client.pause(["build"]), /worker 'stuck' did not answer: .*0\.2/);
 });
 
 Deno.test("remembered pokes are bounded: the oldest unserved target is forgotten first", async () => {
   await using master = await startMaster();
   const targets = Array.from({ length: MAX_REMEMBERED_TARGETS + 2 }, (_, i) => `t${i}`);
-  await master.client.poke(targets);
+  await master.client.poke(targets.slice(0, 2));
+  await master.client.poke(targets.slice(2));
   await until(
     "the poke to be remembered",
     () => master.daemon.pokes.remembered.length === MAX_REMEMBERED_TARGETS,
@@ -448,4 +479,147 @@ Deno.test("remembered pokes are bounded: the oldest unserved target is forgotten
   const remembered = master.daemon.pokes.remembered;
   assert.equal(remembered[0], "t2", "t0 and t1 were forgotten");
   assert.equal(remembered.at(-1), targets.at(-1));
+});
+
+/** Whether this machine has IPv6 loopback (a second address to connect from). */
+const HAS_IPV6 = (() => {
+  try {
+    Deno.listen({ hostname: "::1", port: 0 }).close();
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * A worker that registers and pings the master but answers nothing, not
+ * even the master's pings: built on the shared codec over a raw socket
+ * that is read and dropped.
+ */
+async function mutePingingWorker(daemon: MasterDaemon, name: string, targets: string[]) {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: daemon.server.addr.port });
+  await conn.write(encodeRequest({ no: 1, type: "register-worker", data: { name, targets } }));
+  const pinger = setInterval(() => conn.write(encodePing()).catch(() => {}), 50);
+  const draining = (async () => {
+    const sink = new Uint8Array(4096);
+    while (await conn.read(sink).catch(() => null) !== null) { /* dropped */ }
+  })();
+  await until("the mute worker to register", () => daemon.registry.size > 0);
+  return {
+    async [Symbol.asyncDispose]() {
+      clearInterval(pinger);
+      try {
+        conn.close();
+      } catch {
+        // Closed by the master already.
+      }
+      await draining;
+    },
+  };
+}
+
+Deno.test("run-manual to a worker that pings but answers nothing ends with per-id errors", async () => {
+  await using master = await startMaster({ pingInterval: 0.2 });
+  await using _mute = await mutePingingWorker(master.daemon, "mute", ["build"]);
+  await using _good = await ScriptedWorker.register(master.daemon, "good", ["mail"]);
+  const started = performance.now();
+  const answer = await master.client.runManual([
+    { id: 1, target: "build" },
+    { id: 2, target: "build" },
+    { id: 3, target: "mail" },
+  ]);
+  // Dropped after two silent ping intervals (0.4 s), not held for ever.
+  assert.ok(performance.now() - started < 10_000);
+  assert.deepEqual(Object.keys(answer.jobs ?? {}), ["3"]);
+  assert.deepEqual(Object.keys(answer.errors ?? {}).sort(), ["1", "2"]);
+  assert.match(answer.errors![1], /^worker 'mute' did not answer: /);
+  assert.deepEqual(master.daemon.registry.workers.map((worker) => worker.name), ["good"]);
+});
+
+Deno.test("a forwarded request waits request_timeout for a worker, then names it", async () => {
+  await using master = await startMaster({ requestTimeout: 0.3 });
+  await using _stuck = await ScriptedWorker.register(master.daemon, "stuck", ["build"], {
+    pause: () => new Promise(() => {}),
+    "send-signal": () => new Promise(() => {}),
+  });
+  const error = await master.client.pause(["build"]).then(
+    () => assert.fail("pause succeeded"),
+    (error: unknown) => error,
+  );
+  assert.ok(error instanceof RemoteError);
+  assert.match(error.message, /worker 'stuck' did not answer: .*0\.3/);
+  const signals = await master.client.sendSignal([{ id: 7, signal: 15, target: "build" }]);
+  assert.match(signals.errors?.[7] ?? "", /^worker 'stuck' did not answer/);
+});
+
+Deno.test("register-worker needs the password when the master has one, even from loopback", async () => {
+  await using master = await startMaster({ password: "pw", alwaysAllowLocalhost: true });
+  const refused = await ScriptedWorker.register(master.daemon, "w1", ["build"]).then(
+    () => assert.fail("registered without the password"),
+    (error: unknown) => error,
+  );
+  assert.ok(refused instanceof RemoteError);
+  assert.match(refused.message, /register-worker needs the master's password/);
+  assert.equal(master.daemon.registry.size, 0);
+  await using _w1 = await ScriptedWorker.register(master.daemon, "w1", ["build"], {}, {
+    password: "pw",
+  });
+  assert.equal(master.daemon.registry.size, 1);
+});
+
+Deno.test({
+  name: "a name registered from another host is refused, and the first worker stays",
+  ignore: !HAS_IPV6,
+  async fn() {
+    await using master = await startMaster({ host: "::" });
+    await using first = await ScriptedWorker.register(master.daemon, "w1", ["build"]);
+    const refused = await ScriptedWorker.register(master.daemon, "w1", ["mail"], {}, {
+      hostname: "::1",
+    }).then(() => assert.fail("registered twice"), (error: unknown) => error);
+    assert.ok(refused instanceof RemoteError);
+    assert.match(refused.message, /worker name 'w1' is already registered from .*127\.0\.0\.1/);
+    assert.equal(first.connection.isClosed, false);
+    const workers = (await master.client.status()).workers;
+    assert.deepEqual(workers.map((worker) => [worker.name, worker.targets]), [["w1", ["build"]]]);
+  },
+});
+
+Deno.test("lists in master requests are bounded, with an error naming the field and limit", async () => {
+  await using master = await startMaster();
+  const targets = Array.from({ length: MAX_LIST_ITEMS + 1 }, (_, i) => `t${i}`);
+  await assert.rejects(master.client.poke(targets), {
+    message: `'targets' has ${MAX_LIST_ITEMS + 1} items: at most ${MAX_LIST_ITEMS} in one request`,
+  });
+  const jobs = targets.map((target, i) => ({ id: i + 1, target }));
+  await assert.rejects(master.client.runManual(jobs), { message: /^'jobs' has 10001 items/ });
+  assert.deepEqual(master.daemon.pokes.remembered, []);
+});
+
+Deno.test("pokes of many unserved targets cost two log lines, not one per target", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "jobd_master_poke_" });
+  try {
+    const file = `${dir}/master.log`;
+    {
+      await using _logging = await configureLogging({
+        consoleLevel: "error",
+        fileLevel: "info",
+        filePath: file,
+      });
+      await using master = await startMaster();
+      const names = (from: number) =>
+        Array.from({ length: MAX_REMEMBERED_TARGETS }, (_, i) => `t${from + i}`);
+      const started = performance.now();
+      await master.client.poke(names(0));
+      await master.client.poke(names(MAX_REMEMBERED_TARGETS));
+      assert.ok(performance.now() - started < 5000);
+      assert.equal(master.daemon.pokes.remembered[0], `t${MAX_REMEMBERED_TARGETS}`);
+    }
+    const lines = (await Deno.readTextFile(file)).split("\n").filter((line) => line !== "");
+    const forgot = lines.filter((line) => line.includes("Forgot the remembered pokes"));
+    assert.equal(forgot.length, 1, lines.slice(0, 5).join("\n"));
+    assert.match(forgot[0], /of 10000 target\(s\) \(t0, t1, .*, t9 and 9990 more\)/);
+    assert.ok(lines.length < 20, `${lines.length} log lines`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

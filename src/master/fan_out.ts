@@ -21,7 +21,7 @@ import {
   WorkerRequest,
 } from "../protocol/requests.ts";
 import type { RegisteredWorker, WorkerRegistry } from "./registry.ts";
-import { FORWARD_TIMEOUT, WORKER_STATUS_TIMEOUT } from "./timeouts.ts";
+import { WORKER_STATUS_TIMEOUT } from "./timeouts.ts";
 
 /** The error text of a job whose target no registered worker serves. */
 export function unservedTargetError(target: string): string {
@@ -39,13 +39,15 @@ export function workerFailure(worker: RegisteredWorker, error: unknown): string 
  * `pause` / `continue`: each worker serving some of `targets` gets the
  * request with the targets it serves among them; with `targets` undefined
  * every worker gets it for all its targets. Resolves `"ok"` when every
- * worker has answered; rejects with a `RequestError` naming the workers
- * that failed and the targets that no worker serves.
+ * worker has answered (within `timeout` seconds); rejects with a
+ * `RequestError` naming the workers that failed and the targets that no
+ * worker serves.
  */
 export async function forwardToServing(
   registry: WorkerRegistry,
   type: typeof WorkerRequest.Pause | typeof WorkerRequest.Continue,
   targets: readonly string[] | undefined,
+  timeout: number,
 ): Promise<string> {
   const unserved = (targets ?? []).filter((target) => !registry.isServed(target));
   const sends: Promise<string | undefined>[] = [];
@@ -55,7 +57,7 @@ export async function forwardToServing(
       served = worker.servedOf(targets);
       if (served.length === 0) continue;
     }
-    const options = { timeout: FORWARD_TIMEOUT };
+    const options = { timeout };
     const sent = type === WorkerRequest.Pause
       ? worker.client.pause(served, options)
       : worker.client.continue(served, options);
@@ -194,11 +196,13 @@ export async function runManual(
  * the master does not know which, so every worker serving the target is
  * asked. The answer is flat, `{ID: bool}` — true when some worker delivered
  * the signal — plus `errors: {ID: text}` for jobs of unserved targets and
- * for jobs not delivered while a worker asked failed to answer.
+ * for jobs not delivered while a worker asked failed to answer (within
+ * `timeout` seconds).
  */
 export async function sendSignal(
   registry: WorkerRegistry,
   signals: readonly TargetedSignal[],
+  timeout: number,
 ): Promise<MasterSendSignalResult> {
   const delivered: Record<string, boolean> = {};
   const errors: Record<string, string> = {};
@@ -213,7 +217,7 @@ export async function sendSignal(
     const jobs = Object.fromEntries(group.map((signal) => [signal.id, signal.signal]));
     try {
       const answer: Partial<SendSignalResult> | null = await worker.client.sendSignal(jobs, {
-        timeout: FORWARD_TIMEOUT,
+        timeout,
       });
       for (const { id } of group) delivered[id] = delivered[id] === true || answer?.[id] === true;
     } catch (error) {

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { RequestError } from "../net/errors.ts";
 import type { Handlers } from "../net/server.ts";
 import { MasterRequest, WorkerRequest } from "../protocol/requests.ts";
 import { controlRouting } from "./control_routing.ts";
@@ -26,12 +27,28 @@ import {
 export interface MasterState {
   registry: WorkerRegistry;
   pokes: PokeRouter;
+  /** Settings read at each request (a reload changes them). */
+  settings: MasterHandlerSettings;
+}
+
+/** The settings of the handlers that a config reload may change. */
+export interface MasterHandlerSettings {
+  /** `request_timeout`: seconds to wait for a worker's answer to a forwarded request. */
+  requestTimeout: number;
+  /** The master's `password`: `register-worker` needs a peer that gave it. */
+  password: string | undefined;
 }
 
 /** The request handlers of the master. */
-export function masterHandlers({ registry, pokes }: MasterState): Handlers {
+export function masterHandlers({ registry, pokes, settings }: MasterState): Handlers {
   return {
     [MasterRequest.RegisterWorker]: (data, connection) => {
+      // Loopback peers let in by always_allow_localhost are clients, not workers.
+      if (settings.password !== undefined && !connection.passwordChecked) {
+        throw new RequestError(
+          "register-worker needs the master's password: set the worker's 'password' to it",
+        );
+      }
       const { name, targets } = readRegistration(data);
       registry.register(connection, name, targets);
       return Promise.resolve("ok");
@@ -41,12 +58,23 @@ export function masterHandlers({ registry, pokes }: MasterState): Handlers {
       return Promise.resolve("ok");
     },
     [MasterRequest.Pause]: (data) =>
-      forwardToServing(registry, WorkerRequest.Pause, readOptionalTargets(data)),
+      forwardToServing(
+        registry,
+        WorkerRequest.Pause,
+        readOptionalTargets(data),
+        settings.requestTimeout,
+      ),
     [MasterRequest.Continue]: (data) =>
-      forwardToServing(registry, WorkerRequest.Continue, readOptionalTargets(data)),
+      forwardToServing(
+        registry,
+        WorkerRequest.Continue,
+        readOptionalTargets(data),
+        settings.requestTimeout,
+      ),
     [MasterRequest.Status]: (data) => masterStatus(registry, readPollWorkers(data)),
     [MasterRequest.RunManual]: (data) => runManual(registry, readTargetedJobs(data)),
-    [MasterRequest.SendSignal]: (data) => sendSignal(registry, readTargetedSignals(data)),
-    ...controlRouting({ registry, pokes }),
+    [MasterRequest.SendSignal]: (data) =>
+      sendSignal(registry, readTargetedSignals(data), settings.requestTimeout),
+    ...controlRouting({ registry, pokes, settings }),
   };
 }

@@ -15,19 +15,21 @@ const log = getLogger(["jobd", "master", "heartbeat"]);
 export const SILENT_INTERVALS_LIMIT = 2;
 
 interface Liveness {
-  /** `lastReceivedAt` and `pongsReceived` when the last ping went out. */
-  lastReceivedAt: number;
+  /** `pongsReceived` and `responsesReceived` when the last ping went out. */
   pongsReceived: number;
+  responsesReceived: number;
   /** Pings in a row that nothing at all answered. */
   silent: number;
 }
 
 /**
  * Every `interval` seconds, pings each registered worker (only registered
- * workers: a plain client never gets a ping, docs/protocol.md) and closes the
- * connection of a worker that sent nothing — no pong, no response, no
- * request — since each of its last two pings. Closing rejects the requests
- * still waiting for that worker and removes it from the registry.
+ * workers: a plain client never gets a ping, docs/protocol.md) and closes
+ * the connection of a worker that answered nothing — no pong, no response —
+ * since each of its last two pings. What the worker sends of its own accord
+ * (its pings, requests) does not count: a worker that pings but answers
+ * nothing would otherwise hold a `run-manual` for ever. Closing rejects the
+ * requests still waiting for that worker and removes it from the registry.
  */
 export class Heartbeat {
   #registry: WorkerRegistry;
@@ -74,8 +76,8 @@ export class Heartbeat {
       const connection = worker.connection;
       const previous = this.#liveness.get(connection);
       const answered = previous === undefined ||
-        connection.lastReceivedAt > previous.lastReceivedAt ||
-        connection.pongsReceived > previous.pongsReceived;
+        connection.pongsReceived > previous.pongsReceived ||
+        connection.responsesReceived > previous.responsesReceived;
       const silent = answered ? 0 : previous.silent + 1;
       if (silent >= SILENT_INTERVALS_LIMIT) {
         log.warn("Worker {label} answered none of the last {count} pings; dropping it", {
@@ -87,8 +89,8 @@ export class Heartbeat {
         continue;
       }
       this.#liveness.set(connection, {
-        lastReceivedAt: connection.lastReceivedAt,
         pongsReceived: connection.pongsReceived,
+        responsesReceived: connection.responsesReceived,
         silent,
       });
       connection.ping();

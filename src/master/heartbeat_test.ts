@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Connection } from "../net/connection.ts";
 import { ConnectionClosedError } from "../net/errors.ts";
+import { encodePing } from "../protocol/messages.ts";
 import { Heartbeat, SILENT_INTERVALS_LIMIT } from "./heartbeat.ts";
 import { WorkerRegistry } from "./registry.ts";
 
@@ -73,4 +74,21 @@ Deno.test("start() pings every interval and stop() ends it", async () => {
   heartbeat.stop();
   peer.close();
   await master.closed;
+});
+
+Deno.test("a worker that sends pings but answers none is dropped all the same", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { master, peer } = await silentPeer(listener);
+  const registry = new WorkerRegistry();
+  registry.register(master, "w1", ["build"]);
+  const heartbeat = new Heartbeat(registry, 30);
+  for (let beat = 0; beat <= SILENT_INTERVALS_LIMIT; beat++) {
+    // The peer's own ping arrives (and is answered) between the master's pings.
+    await peer.write(encodePing());
+    await delay(20);
+    heartbeat.beat();
+  }
+  assert.equal(registry.size, 0);
+  assert.equal(master.isClosed, true);
+  peer.close();
 });

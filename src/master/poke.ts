@@ -7,29 +7,43 @@
  */
 
 import { getLogger } from "@logtape/logtape";
+import { DEFAULT_REQUEST_TIMEOUT } from "../config/defaults.ts";
 import { messageOf } from "../text.ts";
 import { PokeThrottle } from "./poke_throttle.ts";
 import type { RegisteredWorker, WorkerRegistry } from "./registry.ts";
-import { FORWARD_TIMEOUT } from "./timeouts.ts";
 
 const log = getLogger(["jobd", "master", "poke"]);
 
 /** Most targets whose pokes are remembered for a worker yet to register. */
 export const MAX_REMEMBERED_TARGETS = 10_000;
 
+/** Most target names a log line about pokes lists; the rest are counted. */
+const TARGETS_NAMED_IN_LOG = 10;
+
+/** `a, b, c and 9997 more`: a bounded list of names for a log line. */
+function namesForLog(targets: readonly string[]): string {
+  const named = targets.slice(0, TARGETS_NAMED_IN_LOG).join(", ");
+  const more = targets.length - TARGETS_NAMED_IN_LOG;
+  return more > 0 ? `${named} and ${more} more` : named;
+}
+
 /**
  * Routes pokes to the workers' `poll` (docs/protocol.md, "Master requests"): `poke(targets)` goes
  * through a {@linkcode PokeThrottle}; each batch sends every worker serving
  * any of its targets one `poll` with the targets it serves among them.
- * Targets that no worker serves are remembered; a worker that registers (or
- * registers again with new targets) and serves some of them gets one `poll`
- * with those, and they are forgotten.
+ * Targets that no worker serves are remembered at once (they never wait in
+ * the throttle); a worker that registers (or registers again with new
+ * targets) and serves some of them gets one `poll` with those, and they are
+ * forgotten. At most `MAX_REMEMBERED_TARGETS` are remembered, the oldest
+ * forgotten first; each poke costs at most two log lines, whatever its size.
  */
 export class PokeRouter {
   #registry: WorkerRegistry;
   #throttle: PokeThrottle;
   /** In insertion order, oldest first. */
   #remembered = new Set<string>();
+  /** Seconds a worker's answer to a poll is waited for (`request_timeout`). */
+  requestTimeout: number = DEFAULT_REQUEST_TIMEOUT;
 
   constructor(registry: WorkerRegistry, throttleInterval: number) {
     this.#registry = registry;
@@ -51,9 +65,18 @@ export class PokeRouter {
     return [...this.#remembered];
   }
 
-  /** Pokes targets: their workers poll them now or at the end of the throttle interval. */
+  /**
+   * Pokes targets: their workers poll them now or at the end of the throttle
+   * interval; targets no worker serves are remembered.
+   */
   poke(targets: readonly string[]): void {
-    this.#throttle.add(targets);
+    const served: string[] = [];
+    const unserved: string[] = [];
+    for (const target of targets) {
+      (this.#registry.isServed(target) ? served : unserved).push(target);
+    }
+    if (unserved.length > 0) this.#remember(unserved);
+    if (served.length > 0) this.#throttle.add(served);
   }
 
   /** Stops: gathered pokes are dropped. */
@@ -69,23 +92,39 @@ export class PokeRouter {
       for (const target of served) unserved.delete(target);
       this.#poll(worker, served);
     }
-    if (unserved.size > 0) {
-      for (const target of unserved) {
-        // Bounded: a client poking made-up names must not grow the master
-        // without end. The oldest remembered target goes first.
-        if (this.#remembered.size >= MAX_REMEMBERED_TARGETS && !this.#remembered.has(target)) {
-          const oldest = this.#remembered.values().next().value!;
-          this.#remembered.delete(oldest);
-          log.warn("Forgetting the remembered poke of {target}: over {max} targets remembered", {
-            target: oldest,
-            max: MAX_REMEMBERED_TARGETS,
-          });
-        }
-        this.#remembered.add(target);
+    // A worker that served them when they were poked may have gone since.
+    if (unserved.size > 0) this.#remember([...unserved]);
+  }
+
+  /**
+   * Remembers pokes of targets no worker serves. Bounded: a client poking
+   * made-up names must not grow the master without end; the oldest
+   * remembered target goes first, and one line says how many went.
+   */
+  #remember(targets: readonly string[]): void {
+    const forgotten: string[] = [];
+    for (const target of targets) {
+      if (this.#remembered.has(target)) continue;
+      if (this.#remembered.size >= MAX_REMEMBERED_TARGETS) {
+        const oldest = this.#remembered.values().next().value!;
+        this.#remembered.delete(oldest);
+        forgotten.push(oldest);
       }
-      log.info("No worker serves {targets}; the poke is kept for the first that does", {
-        targets: [...unserved].join(", "),
-      });
+      this.#remembered.add(target);
+    }
+    log.info("No worker serves {count} poked target(s) ({targets}); kept for the first that does", {
+      count: targets.length,
+      targets: namesForLog(targets),
+    });
+    if (forgotten.length > 0) {
+      log.warn(
+        "Forgot the remembered pokes of {count} target(s) ({targets}): over {max} remembered",
+        {
+          count: forgotten.length,
+          targets: namesForLog(forgotten),
+          max: MAX_REMEMBERED_TARGETS,
+        },
+      );
     }
   }
 
@@ -101,7 +140,7 @@ export class PokeRouter {
       targets: targets.join(", "),
       label: worker.label,
     });
-    worker.client.poll(targets, { timeout: FORWARD_TIMEOUT })
+    worker.client.poll(targets, { timeout: this.requestTimeout })
       .catch((error) => {
         log.warn("Worker {label} did not take the poll of {targets}: {error}", {
           label: worker.label,

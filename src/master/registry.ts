@@ -8,6 +8,8 @@
 import { getLogger } from "@logtape/logtape";
 import { WorkerClient } from "../net/client.ts";
 import type { Connection } from "../net/connection.ts";
+import { isSameHost } from "../net/address.ts";
+import { RequestError } from "../net/errors.ts";
 
 const log = getLogger(["jobd", "master", "registry"]);
 
@@ -19,12 +21,14 @@ export class RegisteredWorker {
   readonly client: WorkerClient;
   #name: string;
   #targets: readonly string[];
+  #served: ReadonlySet<string>;
 
   constructor(connection: Connection, name: string, targets: readonly string[]) {
     this.connection = connection;
     this.client = new WorkerClient(connection);
     this.#name = name;
     this.#targets = [...targets];
+    this.#served = new Set(targets);
   }
 
   /** The name the worker registered with. */
@@ -39,7 +43,7 @@ export class RegisteredWorker {
 
   /** Whether the worker serves `target`. */
   serves(target: string): boolean {
-    return this.#targets.includes(target);
+    return this.#served.has(target);
   }
 
   /** The worker's targets that are in `targets`, in the worker's order. */
@@ -62,6 +66,7 @@ export class RegisteredWorker {
   update(name: string, targets: readonly string[]): void {
     this.#name = name;
     this.#targets = [...targets];
+    this.#served = new Set(targets);
   }
 }
 
@@ -70,9 +75,11 @@ export type RegisterListener = (worker: RegisteredWorker) => void;
 
 /**
  * Workers by connection. A registration replaces the entry of the same
- * connection, and one of the same name on another connection (that
- * connection is closed: it is most likely left over from before the worker
- * restarted). A worker is forgotten when its connection closes.
+ * connection, and one of the same name on another connection from the same
+ * host (that connection is closed: it is most likely left over from before
+ * the worker restarted). The same name from another host is refused: two
+ * workers would displace each other. A worker is forgotten when its
+ * connection closes.
  */
 export class WorkerRegistry {
   #byConnection = new Map<Connection, RegisteredWorker>();
@@ -83,8 +90,20 @@ export class WorkerRegistry {
     this.#listeners.push(listener);
   }
 
-  /** Registers (or re-registers) the worker on `connection`. */
+  /**
+   * Registers (or re-registers) the worker on `connection`. Throws a
+   * `RequestError` naming the name when a worker on another host holds it.
+   */
   register(connection: Connection, name: string, targets: readonly string[]): RegisteredWorker {
+    for (const other of this.#byConnection.values()) {
+      if (other.name !== name || other.connection === connection) continue;
+      if (!isSameHost(other.connection.remoteAddr.hostname, connection.remoteAddr.hostname)) {
+        throw new RequestError(
+          `worker name '${name}' is already registered from ${other.connection.peer}: ` +
+            `give each worker its own 'name'`,
+        );
+      }
+    }
     for (const other of this.#byConnection.values()) {
       if (other.name !== name || other.connection === connection) continue;
       log.warn(

@@ -51,6 +51,9 @@ Deno.test("registering again on the same connection updates the entry instead of
   assert.equal(second, first);
   assert.equal(registry.size, 1);
   assert.deepEqual(registry.workers[0].targets, ["build", "mail"]);
+  assert.equal(registry.isServed("mail"), true, "the new target is served");
+  registry.register(a, "w1", ["mail"]);
+  assert.equal(registry.isServed("build"), false, "the dropped target is no longer served");
 });
 
 Deno.test("a name registered on another connection replaces the old entry and closes it", async () => {

@@ -6,6 +6,18 @@ export function isLoopback(hostname: string): boolean {
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
 }
 
+/**
+ * Whether two peer addresses are the same host, an IPv4 address and its
+ * IPv4-mapped IPv6 form (`::ffff:10.0.0.5`) included.
+ */
+export function isSameHost(a: string, b: string): boolean {
+  const plain = (host: string) => {
+    const lower = host.toLowerCase().replace(/^\[|\]$/g, "");
+    return lower.startsWith("::ffff:") && lower.includes(".") ? lower.slice(7) : lower;
+  };
+  return plain(a) === plain(b);
+}
+
 /** `host:port`, with brackets around an IPv6 host. */
 export function formatAddress(hostname: string, port: number): string {
   return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatAddress, isLoopback } from "./address.ts";
+import { formatAddress, isLoopback, isSameHost } from "./address.ts";
 
 Deno.test("loopback peers: all of 127.0.0.0/8, ::1 and IPv4-mapped 127.x", () => {
   for (
@@ -45,4 +45,12 @@ Deno.test("formatAddress brackets IPv6 hosts only", () => {
   assert.equal(formatAddress("127.0.0.1", 7080), "127.0.0.1:7080");
   assert.equal(formatAddress("example.org", 7081), "example.org:7081");
   assert.equal(formatAddress("::1", 7080), "[::1]:7080");
+});
+
+Deno.test("isSameHost takes an IPv4 address and its IPv4-mapped form for one host", () => {
+  assert.equal(isSameHost("10.0.0.5", "::ffff:10.0.0.5"), true);
+  assert.equal(isSameHost("::FFFF:127.0.0.1", "127.0.0.1"), true);
+  assert.equal(isSameHost("::1", "[::1]"), true);
+  assert.equal(isSameHost("10.0.0.5", "10.0.0.6"), false);
+  assert.equal(isSameHost("::1", "127.0.0.1"), false);
 });

@@ -1,5 +1,4 @@
 import { getLogger } from "@logtape/logtape";
-import { timingSafeEqual } from "node:crypto";
 import { DEFAULT_MAX_MESSAGE_BYTES, EotFramer, MessageTooLargeError } from "../protocol/framing.ts";
 import {
   decodeMessage,
@@ -13,6 +12,7 @@ import {
   type RequestData,
   type Response,
 } from "../protocol/messages.ts";
+import { inProgressRefusal, MAX_QUEUED_ANSWER_BYTES } from "../protocol/limits.ts";
 import { formatAddress, isLoopback } from "./address.ts";
 import {
   ConnectError,
@@ -22,6 +22,9 @@ import {
   RequestTimeoutError,
 } from "./errors.ts";
 import { messageOf } from "../text.ts";
+import { Outbox } from "./outbox.ts";
+import { passwordsMatch } from "./password.ts";
+import { followingRequestNumber, takeRequestNumber } from "./request_numbers.ts";
 
 const log = getLogger(["jobd", "net"]);
 
@@ -32,7 +35,7 @@ const READ_BUFFER_BYTES = 16 * 1024;
  * Default bound on the bytes of our messages waiting to be sent: past it,
  * nothing more is read from the peer until they are out.
  */
-export const DEFAULT_MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_QUEUED_BYTES = MAX_QUEUED_ANSWER_BYTES;
 
 /**
  * Milliseconds a closing connection (and a closing server, for each of its
@@ -62,6 +65,17 @@ export interface ConnectionOptions {
    * from the peer (a peer that sends without reading gets no further).
    */
   maxQueuedBytes?: number;
+  /**
+   * Requests of the peer served at once (`MAX_UNANSWERED_REQUESTS` by
+   * default); one more is answered at once with an error.
+   */
+  maxUnansweredRequests?: number;
+  /**
+   * Bytes of the peer's requests served at once (`MAX_UNANSWERED_REQUEST_BYTES`
+   * by default); a request that would pass it while others are served is
+   * answered at once with an error.
+   */
+  maxUnansweredBytes?: number;
   /** Serves requests from the peer. Without it, each gets an error response. */
   onRequest?: RequestHandler;
   /** Seconds our requests wait for a response by default; absent: no limit. */
@@ -99,22 +113,25 @@ export class Connection {
   lastReceivedAt = Date.now();
   /** Number of pongs received. */
   pongsReceived = 0;
+  /** Number of responses to our requests received (late ones included). */
+  responsesReceived = 0;
 
   #conn: Deno.Conn;
-  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #outbox: Outbox;
   #options: ConnectionOptions;
   #pending = new Map<number, PendingRequest>();
   #nextNo: number;
   #authorised: boolean;
+  #passwordChecked = false;
   /** Set when the peer's password was refused: nothing more is read from it. */
   #refused = false;
   #passwordSent = false;
   #isClosed = false;
   #closed: Promise<void>;
   #markClosed!: () => void;
-  #inFlight = 0;
-  /** Bytes handed to the socket's writer and not yet written. */
-  #queuedBytes = 0;
+  /** Requests of the peer being served (not answered yet), and their bytes. */
+  #serving = 0;
+  #servingBytes = 0;
   /** Resolved when the queued bytes fall back within the bound (or the connection closes). */
   #writable: PromiseWithResolvers<void> | undefined;
 
@@ -135,7 +152,17 @@ export class Connection {
     this.remoteAddr = { hostname: addr.hostname, port: addr.port };
     this.#authorised = !options.requiredPassword ||
       (options.alwaysAllowLocalhost === true && isLoopback(addr.hostname));
-    this.#writer = conn.writable.getWriter();
+    this.#outbox = new Outbox(conn.writable.getWriter(), {
+      onWritten: () => {
+        if (this.#overQueued()) return;
+        this.#writable?.resolve();
+        this.#writable = undefined;
+      },
+      onError: (error) => {
+        log.debug("Write to {peer} failed: {error}", { peer: this.peer, error: String(error) });
+        this.close();
+      },
+    });
     this.#closed = new Promise((resolve) => this.#markClosed = resolve);
     this.#readLoop();
   }
@@ -165,6 +192,14 @@ export class Connection {
   /** Whether the connection has closed. */
   get isClosed(): boolean {
     return this.#isClosed;
+  }
+
+  /**
+   * Whether the peer gave the right password (not merely let in as a
+   * loopback peer, nor on a connection that needs none).
+   */
+  get passwordChecked(): boolean {
+    return this.#passwordChecked;
   }
 
   /** Number of our requests still waiting for a response. */
@@ -209,13 +244,13 @@ export class Connection {
       }
       this.#pending.set(no, pending);
       log.debug("Sending request {type} no {no} to {peer}", { type, no, peer: this.peer });
-      this.#write(bytes);
+      this.#write(bytes, false);
     });
   }
 
   /** Sends a ping; the peer's pong increments `pongsReceived`. */
   ping(): void {
-    if (!this.#isClosed) this.#write(encodePing());
+    if (!this.#isClosed) this.#write(encodePing(), false);
   }
 
   /** Closes the socket; pending requests are rejected. Idempotent. */
@@ -236,6 +271,7 @@ export class Connection {
       );
     }
     this.#pending.clear();
+    this.#outbox.close();
     this.#writable?.resolve();
     this.#markClosed();
   }
@@ -246,7 +282,10 @@ export class Connection {
    */
   async closeGracefully(timeoutMs = CLOSE_GRACE_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.#inFlight > 0 && !this.#isClosed && Date.now() < deadline) {
+    while (
+      (this.#serving > 0 || this.#outbox.answerBytes > 0) && !this.#isClosed &&
+      Date.now() < deadline
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     this.close();
@@ -258,22 +297,18 @@ export class Connection {
     return no;
   }
 
-  #write(bytes: Uint8Array): Promise<void> {
-    this.#queuedBytes += bytes.length;
-    return this.#writer.write(bytes).catch((error) => {
-      log.debug("Write to {peer} failed: {error}", { peer: this.peer, error: String(error) });
-      this.close();
-    }).finally(() => {
-      this.#queuedBytes -= bytes.length;
-      if (!this.#overQueued()) {
-        this.#writable?.resolve();
-        this.#writable = undefined;
-      }
-    });
+  /**
+   * Queues bytes for the peer; resolves once written (or dropped by a
+   * close). `answer`: a response or pong, which counts towards the bound
+   * that stops reading (our own requests do not: not reading the peer's
+   * answers to them would not get them out any sooner).
+   */
+  #write(bytes: Uint8Array, answer = true): Promise<void> {
+    return this.#outbox.write(bytes, answer);
   }
 
   #overQueued(): boolean {
-    return this.#queuedBytes > (this.#options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES);
+    return this.#outbox.answerBytes > (this.#options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES);
   }
 
   async #readLoop(): Promise<void> {
@@ -340,22 +375,33 @@ export class Connection {
         this.pongsReceived++;
         return;
       case "response":
+        this.responsesReceived++;
         this.#settle(message.response);
         return;
       case "request":
         if (!this.#authorise(message.request)) return;
-        this.#serve(message.request);
+        if (!this.#admit(message.request, bytes.length)) return;
+        this.#serve(message.request, bytes.length);
         return;
     }
   }
 
   #authorise(request: Request): boolean {
-    if (this.#authorised) return true;
+    if (this.#authorised) {
+      // A loopback peer let in without it may still prove it has the password.
+      if (
+        !this.#passwordChecked && request.password !== undefined &&
+        !!this.#options.requiredPassword &&
+        passwordsMatch(request.password, this.#options.requiredPassword)
+      ) this.#passwordChecked = true;
+      return true;
+    }
     if (
       request.password !== undefined &&
       passwordsMatch(request.password, this.#options.requiredPassword!)
     ) {
       this.#authorised = true;
+      this.#passwordChecked = true;
       return true;
     }
     log.warn("Refused {peer}: invalid password on request {type}", {
@@ -369,8 +415,28 @@ export class Connection {
     return false;
   }
 
-  async #serve(request: Request): Promise<void> {
-    this.#inFlight++;
+  /**
+   * Whether a request fits the bounds on what the peer may have served at
+   * once; one that does not is answered at once with an error naming them.
+   */
+  #admit(request: Request, size: number): boolean {
+    const error = inProgressRefusal(this.#serving, this.#servingBytes, size, {
+      maxRequests: this.#options.maxUnansweredRequests,
+      maxBytes: this.#options.maxUnansweredBytes,
+    });
+    if (error === undefined) return true;
+    log.info("Refused request {type} from {peer}: {error}", {
+      type: request.type,
+      peer: this.peer,
+      error,
+    });
+    this.#write(encodeResponse({ no: request.no, error }));
+    return false;
+  }
+
+  async #serve(request: Request, size: number): Promise<void> {
+    this.#serving++;
+    this.#servingBytes += size;
     let response: Response;
     try {
       if (!this.#options.onRequest) {
@@ -388,13 +454,12 @@ export class Connection {
       }
       response = { no: request.no, error: messageOf(error) };
     }
-    try {
-      if (!this.#isClosed) await this.#write(this.#encodeAnswer(response, request.type));
-    } finally {
-      // Counted until the response is written, so that closeGracefully()
-      // does not close the socket under a response still being sent.
-      this.#inFlight--;
-    }
+    this.#serving--;
+    this.#servingBytes -= size;
+    // Queued, not awaited: a peer that does not read holds its answers'
+    // bytes, not a suspended call per answer (closeGracefully() waits for the
+    // queue to empty).
+    if (!this.#isClosed) this.#write(this.#encodeAnswer(response, request.type));
   }
 
   /** Encodes a response; data JSON cannot carry (BigInt, cycles) becomes an error response. */
@@ -431,44 +496,4 @@ export class Connection {
     if (response.error !== undefined) pending.reject(new RemoteError(response.error, pending.type));
     else pending.resolve(response.data);
   }
-}
-
-/** The request number after `no`: numbers wrap from 999,999 back to 1 (docs/protocol.md). */
-export function followingRequestNumber(no: number): number {
-  return no + 1 >= MAX_REQUEST_NUMBER ? 1 : no + 1;
-}
-
-/**
- * The number for a new request: `candidate` unless `isPending(candidate)`,
- * else the first following number (wrapping below 1,000,000) that is not
- * pending, so a late response can never be matched to the wrong request.
- */
-export function takeRequestNumber(
-  candidate: number,
-  isPending: (no: number) => boolean,
-): number {
-  let no = candidate;
-  for (let tries = 1; isPending(no); tries++) {
-    if (tries >= MAX_REQUEST_NUMBER) {
-      throw new RangeError(
-        `Cannot number a new request: all ${MAX_REQUEST_NUMBER - 1} numbers are pending`,
-      );
-    }
-    no = followingRequestNumber(no);
-  }
-  return no;
-}
-
-const encoder = new TextEncoder();
-
-/** Compares two passwords in time independent of where they differ. */
-function passwordsMatch(given: string, expected: string): boolean {
-  const a = encoder.encode(given);
-  const b = encoder.encode(expected);
-  // Compare equal-length buffers so the length does not short-circuit.
-  const padded = new Uint8Array(Math.max(a.length, b.length));
-  padded.set(a);
-  const reference = new Uint8Array(padded.length);
-  reference.set(b);
-  return timingSafeEqual(padded, reference) && a.length === b.length;
 }

@@ -1,5 +1,5 @@
 import { getLogger } from "@logtape/logtape";
-import type { Request, RequestData } from "../protocol/messages.ts";
+import { encodeResponse, type Request, type RequestData } from "../protocol/messages.ts";
 import { formatAddress } from "./address.ts";
 import { CLOSE_GRACE_MS, Connection, type ConnectionOptions } from "./connection.ts";
 import { RequestError } from "./errors.ts";
@@ -34,7 +34,26 @@ export interface ServerOptions extends Omit<ConnectionOptions, "onRequest" | "pa
   hostname: string;
   port: number;
   handlers: Handlers;
+  /**
+   * Most connections open at once (`max_connections`); one more gets
+   * {@linkcode tooManyConnections} and is closed. Absent: no limit.
+   */
+  maxConnections?: number;
 }
+
+/** The error sent, as a response numbered 0, to a connection over `max_connections`. */
+export function tooManyConnections(limit: number): string {
+  return `too many connections: this daemon takes at most ${limit} (max_connections); try again later`;
+}
+
+/** Seconds between two log lines about refused connections. */
+const REFUSAL_LOG_INTERVAL = 10;
+
+/**
+ * Connections over the limit being told so at once; more are closed without
+ * a word, so that a flood of them cannot hold descriptors for a second each.
+ */
+const MAX_REFUSING = 100;
 
 /** A listen address that could not be bound. */
 export class ListenError extends Error {
@@ -60,6 +79,11 @@ export class Server {
   #options: ServerOptions;
   #acceptLoop: Promise<void>;
   #closing = false;
+  /** Connections refused since the last log line about them, and when that was. */
+  #refused = 0;
+  #refusalLoggedAt = -Infinity;
+  /** Refused connections still being answered. */
+  #refusing = 0;
 
   private constructor(listener: Deno.TcpListener, options: ServerOptions) {
     this.#listener = listener;
@@ -115,17 +139,68 @@ export class Server {
         continue;
       }
       conn.setNoDelay(true);
+      const limit = this.#options.maxConnections;
+      if (limit !== undefined && this.connections.size >= limit) {
+        this.#refuse(conn, limit);
+        continue;
+      }
       const connection = new Connection(conn, {
         requiredPassword: this.#options.requiredPassword,
         alwaysAllowLocalhost: this.#options.alwaysAllowLocalhost,
         maxMessageBytes: this.#options.maxMessageBytes,
         maxQueuedBytes: this.#options.maxQueuedBytes,
+        maxUnansweredRequests: this.#options.maxUnansweredRequests,
+        maxUnansweredBytes: this.#options.maxUnansweredBytes,
         requestTimeout: this.#options.requestTimeout,
         onRequest: dispatch,
       });
       this.connections.add(connection);
       log.debug("Connection from {peer}", { peer: connection.peer });
       connection.closed.then(() => this.connections.delete(connection));
+    }
+  }
+
+  /**
+   * Answers a connection over the limit with an error and closes it: the
+   * error, then the end of our side, then what the peer sent is read and
+   * dropped until it closes too (so the close does not reset the connection
+   * under the error), for at most a second.
+   */
+  #refuse(conn: Deno.TcpConn, limit: number): void {
+    const closeIt = () => {
+      try {
+        conn.close();
+      } catch {
+        // Closed already.
+      }
+    };
+    this.#refused++;
+    this.#logRefusals(limit);
+    if (this.#refusing >= MAX_REFUSING) return closeIt();
+    this.#refusing++;
+    const timer = setTimeout(closeIt, 1000);
+    (async () => {
+      await conn.write(encodeResponse({ no: 0, error: tooManyConnections(limit) }));
+      await conn.closeWrite();
+      const sink = new Uint8Array(4096);
+      while (await conn.read(sink) !== null) { /* dropped */ }
+    })().catch(() => {}).finally(() => {
+      clearTimeout(timer);
+      closeIt();
+      this.#refusing--;
+    });
+  }
+
+  /** Logs the refused connections, at most one line per `REFUSAL_LOG_INTERVAL`. */
+  #logRefusals(limit: number): void {
+    const now = performance.now();
+    if (now - this.#refusalLoggedAt >= REFUSAL_LOG_INTERVAL * 1000) {
+      log.warn("Refused {count} connection(s): {max} connections open (max_connections)", {
+        count: this.#refused,
+        max: limit,
+      });
+      this.#refused = 0;
+      this.#refusalLoggedAt = now;
     }
   }
 }

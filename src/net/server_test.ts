@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import type { Request } from "../protocol/messages.ts";
 import { Connection } from "./connection.ts";
 import { ConnectError, ConnectionClosedError, RemoteError, RequestError } from "./errors.ts";
-import { dispatchTo, type Handlers, ListenError, Server, type ServerOptions } from "./server.ts";
+import {
+  dispatchTo,
+  type Handlers,
+  ListenError,
+  Server,
+  type ServerOptions,
+  tooManyConnections,
+} from "./server.ts";
 
 /** A server on a free loopback port, closed when the test's scope ends. */
 function listen(handlers: Handlers, options: Partial<ServerOptions> = {}) {
@@ -215,3 +222,60 @@ Deno.test("listening on a port in use throws ListenError naming the address", as
   assert.match(error.message, new RegExp(`^Cannot listen on 127\\.0\\.0\\.1:${port}: `));
   assert.ok(error.cause instanceof Deno.errors.AddrInUse);
 });
+
+Deno.test("a connection over max_connections gets an error and is closed; the others go on", async () => {
+  await using server = listen({ echo: (data) => Promise.resolve(data) }, { maxConnections: 2 });
+  await using first = await connectTo(server);
+  await using second = await connectTo(server);
+  assert.deepEqual(await first.request("echo", { n: 1 }), { n: 1 });
+  await using third = await connectTo(server);
+  const error = await rejection(third.request("echo", { n: 3 }));
+  assert.ok(error instanceof RemoteError || error instanceof ConnectionClosedError, String(error));
+  if (error instanceof RemoteError) {
+    assert.match(error.message, /too many connections: .* at most 2 \(max_connections\)/);
+  }
+  await third.closed;
+  assert.deepEqual(await second.request("echo", { n: 2 }), { n: 2 });
+  // A place freed is a place taken again.
+  first.close();
+  await until(() => server.connections.size === 1);
+  await using fourth = await connectTo(server);
+  assert.deepEqual(await fourth.request("echo", { n: 4 }), { n: 4 });
+});
+
+Deno.test("the error over max_connections reaches a raw client as a response numbered 0", async () => {
+  await using server = listen({}, { maxConnections: 0 });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+  const text = new TextDecoder().decode(await new Response(conn.readable).arrayBuffer());
+  assert.deepEqual(JSON.parse(text.slice(0, -1)), [1, {
+    no: 0,
+    error: tooManyConnections(0),
+  }]);
+});
+
+Deno.test("an answer never waits on a peer of another connection that does not read", async () => {
+  const big = "z".repeat(64 * 1024);
+  await using server = listen({
+    big: () => Promise.resolve(big),
+    status: () => Promise.resolve("fine"),
+  });
+  const hog = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+  const requests = Array.from({ length: 500 }, (_, i) => `[0,{"no":${i + 1},"type":"big"}]\x04`)
+    .join("");
+  const hogging = hog.write(new TextEncoder().encode(requests)).catch(() => 0);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await using client = await connectTo(server);
+  const started = performance.now();
+  assert.equal(await client.request("status"), "fine");
+  assert.ok(performance.now() - started < 1000);
+  hog.close();
+  await hogging;
+});
+
+async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("Timed out");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

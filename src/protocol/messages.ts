@@ -78,12 +78,20 @@ export function decodeMessage(bytes: Uint8Array): Message {
   }
 }
 
-function readNumber(body: Record<string, unknown>, what: string): number {
+/**
+ * The `no` of a message: an integer below {@linkcode MAX_REQUEST_NUMBER}
+ * (docs/protocol.md), at least 1 in a request (0 is reserved for the answers
+ * to messages that could not be read), at least 0 in a response.
+ */
+function readNumber(body: Record<string, unknown>, what: "request" | "response"): number {
   const no = body.no;
   if (no === undefined) throw new ProtocolError(`Malformed ${what}: missing field 'no'`);
-  if (typeof no !== "number" || !Number.isInteger(no) || no < 0) {
+  const least = what === "request" ? 1 : 0;
+  if (typeof no !== "number" || !Number.isInteger(no) || no < least || no >= MAX_REQUEST_NUMBER) {
     throw new ProtocolError(
-      `Malformed ${what}: 'no' must be a non-negative integer, got ${JSON.stringify(no)}`,
+      `Malformed ${what}: 'no' must be an integer from ${least} to ${MAX_REQUEST_NUMBER - 1}, got ${
+        JSON.stringify(no)
+      }`,
     );
   }
   return no;

@@ -8,9 +8,12 @@
  */
 
 import { RequestError } from "../net/errors.ts";
+import { targetNameProblem } from "../target_names.ts";
 import { isPlainObject, jsonTypeName } from "../text.ts";
+import { MAX_LIST_ITEMS, tooManyItems } from "./limits.ts";
 import type { RequestData } from "./messages.ts";
 import type { TargetedJob, TargetedSignal } from "./requests.ts";
+import { parseSignal } from "./signals.ts";
 import {
   type AddRequest,
   type ColumnValue,
@@ -27,9 +30,6 @@ import {
 
 /** The largest job id: the table's `id` is `int(10) UNSIGNED`. */
 export const MAX_JOB_ID = 4294967295;
-
-/** Longest target name a request names (the minimal schema's column holds 16). */
-export const MAX_TARGET_LENGTH = 255;
 
 /** What `register-worker` carries. */
 export interface WorkerRegistration {
@@ -59,8 +59,8 @@ function required(data: Readonly<Record<string, unknown>>, field: string): unkno
 
 /**
  * Checks a list of target names: an array of strings, each passing `check`
- * in turn (a name the worker serves; for the master, not empty). Duplicates
- * are dropped.
+ * in turn (a name the worker serves; for the master, not empty), at most
+ * {@linkcode MAX_LIST_ITEMS} of them. Duplicates are dropped.
  */
 function readTargetList(
   value: unknown,
@@ -68,6 +68,7 @@ function readTargetList(
 ): string[] {
   if (!Array.isArray(value)) throw new RequestError("targets must be array");
   if (value.length === 0 && !options.allowEmpty) throw new RequestError("targets are empty");
+  if (value.length > MAX_LIST_ITEMS) throw new RequestError(tooManyItems("targets", value.length));
   for (const target of value) {
     if (typeof target !== "string") {
       throw new RequestError(`all targets must be strings, ${jsonTypeName(target)} given`);
@@ -130,17 +131,43 @@ export function readTargetName(data: RequestData): string {
   return checkedTarget(data.target);
 }
 
-/**
- * A `target` field's value: a string, not empty, not `null`, at most
- * `MAX_TARGET_LENGTH` characters.
- */
-export function checkedTarget(value: unknown): string {
+/** A `target` field's value: a string, not empty, not `null`. */
+function checkedTarget(value: unknown): string {
   if (typeof value !== "string") throw new RequestError("'target' must be string");
   if (value === "" || value === "null") throw new RequestError(`invalid target name '${value}'`);
-  if (value.length > MAX_TARGET_LENGTH) {
-    throw new RequestError(`'target' is longer than ${MAX_TARGET_LENGTH} characters`);
-  }
   return value;
+}
+
+/**
+ * The `target` of an operators' request (`jobs`, `add`): as
+ * {@linkcode checkedTarget}, and a name any target may have
+ * (src/target_names.ts: bounded, no control characters), else
+ * `invalid target name 'X': why`.
+ */
+function controlTarget(value: unknown): string {
+  const name = checkedTarget(value);
+  const why = targetNameProblem(name);
+  if (why !== undefined) throw new RequestError(`invalid target name '${name}': ${why}`);
+  return name;
+}
+
+/** Why `name` cannot be a target (src/target_names.ts); undefined when it can. */
+export type TargetNameProblem = (name: string) => string | undefined;
+
+/**
+ * Worker `add-target`: the `target` field as {@linkcode readTargetName} reads
+ * it, refused with `invalid target name 'X': why` when `problem` gives a
+ * reason. By default the rules every target name follows; the worker passes
+ * its table's check (a name its `target` column cannot hold never claims a job).
+ */
+export function readNewTargetName(
+  data: RequestData,
+  problem: TargetNameProblem = targetNameProblem,
+): string {
+  const name = readTargetName(data);
+  const why = problem(name);
+  if (why !== undefined) throw new RequestError(`invalid target name '${name}': ${why}`);
+  return name;
 }
 
 /** Worker `add-target`, `set-target-concurrency`: `concurrency`, an integer ≥ 1. */
@@ -154,7 +181,10 @@ export function readConcurrency(data: RequestData): number {
   return value;
 }
 
-/** Worker `run-manual`: `ids`, a non-empty array of positive integers. */
+/**
+ * Worker `run-manual`: `ids`, a non-empty array of positive integers, at most
+ * {@linkcode MAX_LIST_ITEMS}.
+ */
 export function readJobIds(data: RequestData): number[] {
   return readIdList(data, { maxId: Number.MAX_SAFE_INTEGER });
 }
@@ -171,6 +201,7 @@ export function readIdList(
   if (isAbsent(ids)) throw new RequestError("missing required field ids");
   if (!Array.isArray(ids)) throw new RequestError("ids must be array");
   if (ids.length === 0) throw new RequestError("ids are empty");
+  if (ids.length > MAX_LIST_ITEMS) throw new RequestError(tooManyItems("ids", ids.length));
   if (limits.maxCount !== undefined && ids.length > limits.maxCount) {
     throw new RequestError(`ids name ${ids.length} jobs, more than ${limits.maxCount}`);
   }
@@ -185,22 +216,57 @@ export function readIdList(
   return ids;
 }
 
+/** Longest signal text quoted back in an error. */
+const MAX_QUOTED_SIGNAL = 40;
+
 /**
- * Worker `send-signal`: `jobs`, an object of job id to signal (absent: none).
- * The values are read by the worker, which answers `false` for a signal it
- * does not know.
+ * The signal `send-signal` asks for job `jobId` (worker and master): a name
+ * with or without `SIG`, in any case, or a Linux signal number (signals.ts).
+ *
+ * @throws {RequestError} naming the value and the job when it is not a
+ *   name or a number, or names no signal this system has
  */
-export function readSignalMap(data: RequestData): Record<string, unknown> {
+export function readSignal(value: unknown, jobId: number | string): Deno.Signal {
+  if (typeof value !== "string" && typeof value !== "number") {
+    throw new RequestError(
+      `the signal for job ${jobId} must be a name or a number, ${jsonTypeName(value)} given`,
+    );
+  }
+  const signal = parseSignal(value);
+  if (signal === undefined) {
+    const text = String(value);
+    const quoted = text.length > MAX_QUOTED_SIGNAL
+      ? `${text.slice(0, MAX_QUOTED_SIGNAL)}...`
+      : text;
+    throw new RequestError(`unknown signal '${quoted}' for job ${jobId}`);
+  }
+  return signal;
+}
+
+/**
+ * Worker `send-signal`: `jobs`, an object of job id to signal (absent: none),
+ * each signal read by {@linkcode readSignal}: one the worker does not know
+ * refuses the whole request, naming it and its job.
+ */
+export function readSignalMap(data: RequestData): Record<string, Deno.Signal> {
   const jobs = data.jobs;
   if (isAbsent(jobs)) return {};
   if (!isPlainObject(jobs)) throw new RequestError("jobs must be an object of job id to signal");
-  return jobs;
+  const count = Object.keys(jobs).length;
+  if (count > MAX_LIST_ITEMS) throw new RequestError(tooManyItems("jobs", count));
+  const signals: Record<string, Deno.Signal> = {};
+  for (const [id, value] of Object.entries(jobs)) signals[id] = readSignal(value, id);
+  return signals;
 }
 
-/** Master `run-manual` and `send-signal`: `jobs`, an array of objects. */
+/**
+ * Master `run-manual` and `send-signal`: `jobs`, an array of objects, at most
+ * {@linkcode MAX_LIST_ITEMS}.
+ */
 function readJobItems(data: RequestData): Record<string, unknown>[] {
   const jobs = data.jobs;
   if (!Array.isArray(jobs)) throw new RequestError("jobs must be array");
+  if (jobs.length > MAX_LIST_ITEMS) throw new RequestError(tooManyItems("jobs", jobs.length));
   for (const job of jobs) {
     if (!isPlainObject(job)) {
       throw new RequestError(`every job must be an object, ${jsonTypeName(job)} given`);
@@ -229,7 +295,8 @@ export function readTargetedJobs(data: RequestData): TargetedJob[] {
 
 /**
  * Master `send-signal`: `jobs` is an array of `{id: int, signal, target: string}`;
- * `signal` is an integer or a signal name such as `SIGTERM` or `term`.
+ * `signal` is an integer or a signal name such as `SIGTERM` or `term`, of a
+ * signal this system has ({@linkcode readSignal}); it is forwarded as given.
  */
 export function readTargetedSignals(data: RequestData): TargetedSignal[] {
   return readJobItems(data).map((job) => {
@@ -238,6 +305,7 @@ export function readTargetedSignals(data: RequestData): TargetedSignal[] {
     const isInteger = typeof signal === "number" && Number.isInteger(signal);
     const isName = typeof signal === "string" && /^[A-Za-z][A-Za-z0-9+-]*$/.test(signal);
     if (!isInteger && !isName) throw new RequestError("'signal' must be integer");
+    readSignal(signal, routed.id);
     return { ...routed, signal };
   });
 }
@@ -267,7 +335,7 @@ export function readJobsQuery(data: RequestData): JobsQuery {
       ? DEFAULT_JOBS_LIMIT
       : readInteger(data.limit, "limit", 1, MAX_JOBS_LIMIT),
   };
-  if (!isAbsent(data.target)) query.target = checkedTarget(data.target);
+  if (!isAbsent(data.target)) query.target = controlTarget(data.target);
   if (!isAbsent(data.status)) {
     if (!(QUERY_STATUSES as readonly unknown[]).includes(data.status)) {
       throw new RequestError(
@@ -326,7 +394,7 @@ function readColumnValues(value: unknown): Record<string, ColumnValue> {
 /** `add`: `target` (required), `count` (1 to 1000, default 1), `run_at` (unix seconds), `set`. */
 export function readAddRequest(data: RequestData): AddRequest {
   const request: AddRequest = {
-    target: checkedTarget(required(data, "target")),
+    target: controlTarget(required(data, "target")),
     count: isAbsent(data.count) ? 1 : readInteger(data.count, "count", 1, MAX_ADD_COUNT),
     values: readColumnValues(data.set),
   };

@@ -1,16 +1,19 @@
 import assert from "node:assert/strict";
 import { RequestError } from "../net/errors.ts";
+import { MAX_LIST_ITEMS } from "./limits.ts";
 import {
   readAddRequest,
   readConcurrency,
   readJobId,
   readJobIds,
   readJobsQuery,
+  readNewTargetName,
   readOptionalTargets,
   readPokeTargets,
   readPollWorkers,
   readRegistration,
   readRetryIds,
+  readSignal,
   readSignalMap,
   readTargetedJobs,
   readTargetedSignals,
@@ -106,6 +109,37 @@ Deno.test("send-signal takes a signal number or name for each job", () => {
   );
 });
 
+Deno.test("send-signal refuses a name or number that is no signal, naming it and its job", () => {
+  refused(
+    () =>
+      readTargetedSignals({
+        jobs: [{ id: 1, target: "a", signal: "TERM" }, { id: 2, target: "a", signal: "SIGFOO" }],
+      }),
+    "unknown signal 'SIGFOO' for job 2",
+  );
+  refused(
+    () => readTargetedSignals({ jobs: [{ id: 3, target: "a", signal: 99 }] }),
+    "unknown signal '99' for job 3",
+  );
+});
+
+Deno.test("readSignal names the value and the job when it is no signal", () => {
+  assert.equal(readSignal("term", 5), "SIGTERM");
+  assert.equal(readSignal(9, "5"), "SIGKILL");
+  refused(() => readSignal("SIGFOO", 5), "unknown signal 'SIGFOO' for job 5");
+  refused(() => readSignal(64, 5), "unknown signal '64' for job 5");
+  refused(() => readSignal("", 5), "unknown signal '' for job 5");
+  refused(
+    () => readSignal("X".repeat(1000), 5),
+    `unknown signal '${"X".repeat(40)}...' for job 5`,
+  );
+  refused(
+    () => readSignal(true, 5),
+    "the signal for job 5 must be a name or a number, boolean given",
+  );
+  refused(() => readSignal(null, 5), "the signal for job 5 must be a name or a number, null given");
+});
+
 Deno.test("the worker's targets must be names it serves, with the older worker's texts", () => {
   const served = servedTarget(new Set(["a", "b"]));
   assert.equal(readOptionalTargets({}, served), undefined);
@@ -127,15 +161,27 @@ Deno.test("add-target and its kin read a target name and a concurrency of at lea
   refused(() => readTargetName({ target: 5 }), "'target' must be string");
   refused(() => readTargetName({ target: "null" }), "invalid target name 'null'");
   refused(() => readTargetName({ target: "" }), "invalid target name ''");
-  refused(
-    () => readTargetName({ target: "t".repeat(256) }),
-    "'target' is longer than 255 characters",
-  );
   assert.equal(readConcurrency({ concurrency: 3 }), 3);
   refused(() => readConcurrency({}), "missing required field concurrency");
   refused(() => readConcurrency({ concurrency: "2" }), "'concurrency' must be integer");
   refused(() => readConcurrency({ concurrency: 1.5 }), "'concurrency' must be integer");
   refused(() => readConcurrency({ concurrency: 0 }), "'concurrency' must be at least 1, got 0");
+});
+
+Deno.test("add-target refuses a name no row can carry, saying why", () => {
+  assert.equal(readNewTargetName({ target: "t1" }), "t1");
+  refused(() => readNewTargetName({ target: "" }), "invalid target name ''");
+  refused(
+    () => readNewTargetName({ target: "bell\u0007" }),
+    "invalid target name 'bell\u0007': it contains the control character U+0007",
+  );
+  // The worker passes its table's check; its reason is the refusal's.
+  const shortColumn = (name: string) => name.length > 4 ? "longer than the column" : undefined;
+  assert.equal(readNewTargetName({ target: "abcd" }, shortColumn), "abcd");
+  refused(
+    () => readNewTargetName({ target: "abcde" }, shortColumn),
+    "invalid target name 'abcde': longer than the column",
+  );
 });
 
 Deno.test("the worker's run-manual takes a non-empty array of positive integer ids", () => {
@@ -149,9 +195,32 @@ Deno.test("the worker's run-manual takes a non-empty array of positive integer i
 
 Deno.test("the worker's send-signal takes an object of job id to signal; none when absent", () => {
   assert.deepEqual(readSignalMap({}), {});
-  assert.deepEqual(readSignalMap({ jobs: { 5: "TERM" } }), { 5: "TERM" });
+  assert.deepEqual(readSignalMap({ jobs: { 5: "TERM", 6: 9 } }), { 5: "SIGTERM", 6: "SIGKILL" });
+  refused(() => readSignalMap({ jobs: { 5: "TERM", 6: "FOO" } }), "unknown signal 'FOO' for job 6");
   refused(() => readSignalMap({ jobs: [] }), "jobs must be an object of job id to signal");
   refused(() => readSignalMap({ jobs: "5" }), "jobs must be an object of job id to signal");
+});
+
+Deno.test("every list of a request holds at most MAX_LIST_ITEMS items; one more is refused by name", () => {
+  const over = MAX_LIST_ITEMS + 1;
+  const text = (field: string) =>
+    `'${field}' has ${over} items: at most ${MAX_LIST_ITEMS} in one request`;
+  const names = (count: number) => Array.from({ length: count }, (_, i) => `t${i}`);
+  const jobs = (count: number) =>
+    Array.from({ length: count }, (_, i) => ({ id: i + 1, target: "t", signal: 15 }));
+  const ids = (count: number) => Array.from({ length: count }, (_, i) => i + 1);
+  const signalMap = (count: number) => Object.fromEntries(ids(count).map((id) => [id, 15]));
+
+  assert.equal(readOptionalTargets({ targets: names(MAX_LIST_ITEMS) })?.length, MAX_LIST_ITEMS);
+  refused(() => readOptionalTargets({ targets: names(over) }), text("targets"));
+  refused(() => readPokeTargets({ targets: names(over) }), text("targets"));
+  refused(() => readRegistration({ name: "w1", targets: names(over) }), text("targets"));
+  assert.equal(readJobIds({ ids: ids(MAX_LIST_ITEMS) }).length, MAX_LIST_ITEMS);
+  refused(() => readJobIds({ ids: ids(over) }), text("ids"));
+  refused(() => readSignalMap({ jobs: signalMap(over) }), text("jobs"));
+  assert.equal(readTargetedJobs({ jobs: jobs(MAX_LIST_ITEMS) }).length, MAX_LIST_ITEMS);
+  refused(() => readTargetedJobs({ jobs: jobs(over) }), text("jobs"));
+  refused(() => readTargetedSignals({ jobs: jobs(over) }), text("jobs"));
 });
 
 /** The text of the `RequestError` that `read` throws. */
@@ -207,6 +276,11 @@ Deno.test("add (control): target required, count bounded, run_at in unix seconds
     { target: "b", count: 3, runAt: 1800000000, values: { p: 1, q: "x", r: null } },
   );
   assert.equal(refusal(() => readAddRequest({})), "missing required field target");
+  assert.match(
+    refusal(() => readAddRequest({ target: "t".repeat(1025) })),
+    /^invalid target name 't+': it has 1025 characters, more than the 1024/,
+  );
+  assert.match(refusal(() => readJobsQuery({ target: "a\u0007b" })), /^invalid target name /);
   assert.equal(
     refusal(() => readAddRequest({ target: "b", count: 0 })),
     "'count' must be from 1 to 1000, got 0",

@@ -78,8 +78,16 @@ const OUTAGE_ERRNOS: ReadonlySet<number> = new Set([
   4031, // ER_CLIENT_INTERACTION_TIMEOUT (MySQL 8)
 ]);
 
+/**
+ * The code of the error a worker's operations fail with while the lock on
+ * its name is lost (`worker/claim_gate.ts`): an outage, the lock is being
+ * taken again.
+ */
+export const NAME_LOCK_LOST_CODE = "JOBD_NAME_LOCK_LOST";
+
 /** Client-side error codes of a connection that failed or was lost. */
 const OUTAGE_CODES: ReadonlySet<string> = new Set([
+  NAME_LOCK_LOST_CODE,
   "ECONNREFUSED",
   "ECONNRESET",
   "ECONNABORTED",

@@ -18,6 +18,7 @@
  */
 
 import type { ClaimedJob, JobOutcome } from "../job.ts";
+import type { TargetColumn } from "../target_names.ts";
 import type { JobControl } from "./job_control.ts";
 
 /** A final row write: which job, how it ended, when. */
@@ -51,6 +52,13 @@ export interface LeftBehindJob {
 export interface JobStore {
   /** Whether rows record their owner (the optional `worker` column exists). */
   readonly tracksOwner: boolean;
+
+  /**
+   * What the table's `target` column can hold, read when the store opened
+   * (`target_names.ts` refuses names no row can carry); absent when the
+   * store sets no limit.
+   */
+  readonly targetColumn?: TargetColumn;
 
   /**
    * Claims, for each target of `limits`, up to its limit (≥ 1) of `waiting`
@@ -90,7 +98,8 @@ export interface JobStore {
   /**
    * Gives rows back: `from` (default `accepted`, unstarted jobs) -> each job's
    * origin, and, when the table tracks owners, `worker` = NULL. `running` is
-   * used only by start-up recovery with `recover_running = requeue`. Returns
+   * used by start-up recovery with `recover_running = requeue`, and for a job whose
+   * launcher never started (the worker stopped while retrying its start). Returns
    * the ids whose row was not in `from` (left untouched).
    */
   release(jobs: readonly ClaimedJob[], from?: "accepted" | "running"): Promise<number[]>;

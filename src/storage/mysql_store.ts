@@ -15,6 +15,7 @@ import { mysqlControl } from "./mysql/control.ts";
 import type { MysqlContext } from "./mysql/context.ts";
 import { findLeftBehind } from "./mysql/find_left_behind.ts";
 import { quoteIdentifier } from "./mysql/identifier.ts";
+import { checkPrivileges } from "./mysql/check_privileges.ts";
 import { inspectTable } from "./mysql/inspect_table.ts";
 import { markDone } from "./mysql/mark_done.ts";
 import { markRunning } from "./mysql/mark_running.ts";
@@ -27,6 +28,7 @@ import {
   supportsSkipLocked,
 } from "./mysql/server_version.ts";
 import { JobStoreBase, type MaybePromise } from "./store_base.ts";
+import type { TargetColumn } from "../target_names.ts";
 
 /** Connections the pool opens at most, unless `poolSize` says otherwise. */
 export const DEFAULT_POOL_SIZE = 4;
@@ -65,8 +67,10 @@ export interface MysqlStoreOptions {
 /**
  * Connects, reads the server version (to choose `FOR UPDATE SKIP LOCKED` on
  * MySQL ≥ 8.0.1 and MariaDB ≥ 10.6, plain `FOR UPDATE` before), and checks the
- * table: a missing table, a missing required column, or a `worker` column too
- * short for `workerName` is a `StorageError` naming the table and database. A
+ * table: a missing table, a missing required column, a `status` column that
+ * cannot hold every status, a `worker` column too short for `workerName`, or
+ * a user without SELECT or UPDATE on the table is a `StorageError` naming the
+ * table and database. A
  * server that cannot be reached, or does not answer within `queryTimeoutMs`,
  * is a `StorageError` too, for which `isTransientStorageError` is true.
  */
@@ -101,6 +105,12 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
       workerName: options.workerName,
       queryTimeoutMs,
     });
+    await checkPrivileges(pool, {
+      table,
+      where: `table '${options.table}' of database '${options.database}'`,
+      tracksOwner: shape.tracksOwner,
+      queryTimeoutMs,
+    });
     const context: MysqlContext = {
       pool,
       queryTimeoutMs,
@@ -131,7 +141,7 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
         { table: options.table },
       );
     }
-    return new MysqlStore(context, version, options.database);
+    return new MysqlStore(context, version, options.database, shape.target);
   } catch (error) {
     await pool.end().catch(() => {});
     if (error instanceof StorageError) throw error;
@@ -151,8 +161,16 @@ export class MysqlStore extends JobStoreBase<MysqlContext> {
   /** The server's product and version, read at open. */
   readonly serverVersion: ServerVersion;
 
+  /** What the table's `target` column can hold, read at open. */
+  readonly targetColumn: TargetColumn;
+
   /** Use `openMysqlStore`. */
-  constructor(context: MysqlContext, serverVersion: ServerVersion, database: string) {
+  constructor(
+    context: MysqlContext,
+    serverVersion: ServerVersion,
+    database: string,
+    targetColumn: TargetColumn,
+  ) {
     super(
       context,
       { claimWaiting, claimManual, markRunning, markDone, releaseJobs, findLeftBehind },
@@ -161,6 +179,7 @@ export class MysqlStore extends JobStoreBase<MysqlContext> {
     );
     this.#context = context;
     this.serverVersion = serverVersion;
+    this.targetColumn = targetColumn;
   }
 
   /** Whether claims use `FOR UPDATE SKIP LOCKED` (else plain `FOR UPDATE`). */

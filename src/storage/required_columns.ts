@@ -1,6 +1,7 @@
 /** The columns of the jobs table jobd relies on, checked by each store when it opens. */
 
 import { StorageError } from "./errors.ts";
+import { JOB_STATUSES, type JobStatus } from "../job.ts";
 
 /**
  * The columns jobd reads or writes (README.md, "The jobs table"). `time_created`
@@ -36,5 +37,63 @@ export function checkRequiredColumns(
   const list = missing.map((name) => `'${name}'`).join(", ");
   throw new StorageError(
     `Cannot use the ${where}: it has no column${missing.length > 1 ? "s" : ""} ${list}`,
+  );
+}
+
+/**
+ * The statuses every jobs table's `status` column must hold (README.md, "The
+ * jobs table"): the ones jobd writes whatever the config. Today that is every
+ * status of `JOB_STATUSES`; a status added later that only an optional
+ * feature writes belongs in `JOB_STATUSES` but not here, so that older
+ * tables still open.
+ */
+export const STATUSES_EVERY_TABLE_HOLDS: readonly JobStatus[] = [
+  JOB_STATUSES.waiting,
+  JOB_STATUSES.manual,
+  JOB_STATUSES.accepted,
+  JOB_STATUSES.running,
+  JOB_STATUSES.done,
+  JOB_STATUSES.ignored,
+];
+
+/**
+ * The values jobd writes into its enumerated columns that every table must
+ * hold: the statuses above, and both results.
+ */
+const WRITTEN_VALUES = {
+  status: STATUSES_EVERY_TABLE_HOLDS,
+  result: ["ok", "fail"],
+} as const;
+
+/** What a store knows of the values a `status` or `result` column holds. */
+export interface ValuesColumn {
+  /** The values of an ENUM (MySQL) or of a `CHECK (column IN (...))` (SQLite). */
+  values?: readonly string[];
+  /** Longest value in characters, for a text column with a limit. */
+  maxLength?: number;
+  /** The column's type as the database shows it, for messages. */
+  type: string;
+}
+
+/**
+ * Throws a `StorageError` naming the values jobd writes that the column
+ * `name` (`status` or `result`) of the table `where` names cannot hold:
+ * values missing from its ENUM or CHECK list, or a text column shorter than
+ * the longest of them.
+ */
+export function checkColumnValues(
+  name: keyof typeof WRITTEN_VALUES,
+  column: ValuesColumn,
+  where: string,
+): void {
+  const written = WRITTEN_VALUES[name];
+  const missing = column.values === undefined
+    ? written.filter((value) => column.maxLength !== undefined && value.length > column.maxLength)
+    : written.filter((value) => !column.values!.includes(value));
+  if (missing.length === 0) return;
+  const noun = missing.length === 1 ? name : `${name}${name.endsWith("s") ? "es" : "s"}`;
+  throw new StorageError(
+    `Cannot use the ${where}: its column '${name}' (${column.type}) cannot hold the ${noun} ` +
+      `${missing.map((value) => `'${value}'`).join(", ")} that jobd writes`,
   );
 }

@@ -3,13 +3,18 @@ import { WORKER_RESTART_ONLY_SETTINGS, type WorkerConfig } from "../config/worke
 import { dispatchTo, Server } from "../net/server.ts";
 import { openJobStore } from "../storage/open.ts";
 import type { JobStore } from "../storage/job_store.ts";
+import { lockWorkerName, type NameLock } from "../storage/name_lock.ts";
+import { ClaimGate } from "./claim_gate.ts";
+import { isolateClaimFailures } from "./claim_isolation.ts";
 import { parseCommandTemplate } from "./command_template.ts";
 import { controlHandlers } from "./control_handlers.ts";
 import { workerHandlers } from "./handlers.ts";
 import type { LauncherSettings } from "./launcher.ts";
 import { ReadBufferPool } from "./output_capture.ts";
+import { findGroupStart, NO_SETSID_WARNING } from "./process_group.ts";
 import { MasterLink } from "./master_link.ts";
 import { recoverLeftBehind } from "./recovery.ts";
+import { TargetColumnCheck } from "./target_check.ts";
 import { Worker } from "./worker.ts";
 
 const log = getLogger(["jobd", "worker"]);
@@ -24,64 +29,103 @@ const LINK_SETTINGS = [
 ] as const satisfies readonly (keyof WorkerConfig)[];
 
 /**
- * Launcher settings from the config: the template parsed once, here. The
- * pipes' read buffers come from `readBuffers`, which a reload passes on so
- * that the buffers outlive the settings.
+ * Launcher settings from the config: the template parsed once, here, and
+ * `setsid` looked up once (process_group.ts). The pipes' read buffers come
+ * from `readBuffers`, which a reload passes on so that the buffers outlive
+ * the settings.
  */
 export function launcherSettings(
   config: WorkerConfig,
   readBuffers: ReadBufferPool = new ReadBufferPool(),
 ): LauncherSettings {
+  const groupStart = findGroupStart();
+  if (groupStart === null) log.warn(NO_SETSID_WARNING);
   return {
     argv: parseCommandTemplate(config.launcher),
     cwd: config.launcherCwd,
     env: { ...config.launcherEnv },
     maxOutputBytes: config.maxOutputBuffer,
     readBuffers,
+    groupStart,
   };
 }
 
+/** The parts of a running worker that `WorkerDaemon.start` opens. */
+interface WorkerParts {
+  store: JobStore;
+  lock: NameLock;
+  targetCheck: TargetColumnCheck;
+  worker: Worker;
+  server: Server;
+  readBuffers: ReadBufferPool;
+}
+
 /**
- * A running `jobd`: the store, the worker, its server and its link to the
- * master, started in that order and stopped in reverse.
+ * A running `jobd`: the store, the lock on its name, the worker, its server
+ * and its link to the master, started in that order and stopped in reverse.
  */
 export class WorkerDaemon {
   readonly worker: Worker;
   readonly server: Server;
   #store: JobStore;
+  readonly #lock: NameLock;
+  readonly #targetCheck: TargetColumnCheck;
   #masterLink: MasterLink | undefined;
   #config: WorkerConfig;
   #stopping: Promise<void> | undefined;
   readonly #readBuffers: ReadBufferPool;
 
-  private constructor(
-    config: WorkerConfig,
-    store: JobStore,
-    worker: Worker,
-    server: Server,
-    readBuffers: ReadBufferPool,
-  ) {
+  private constructor(config: WorkerConfig, parts: WorkerParts) {
     this.#config = config;
-    this.#readBuffers = readBuffers;
-    this.#store = store;
-    this.worker = worker;
-    this.server = server;
+    this.#readBuffers = parts.readBuffers;
+    this.#store = parts.store;
+    this.#lock = parts.lock;
+    this.#targetCheck = parts.targetCheck;
+    this.worker = parts.worker;
+    this.server = parts.server;
   }
 
   /**
-   * Opens the store, recovers jobs left behind, starts listening, polls and
-   * registers with the master. Throws (closing what it opened) when any step
-   * fails: a bad launcher template, an unreachable database, a busy port.
+   * Opens the store, takes the lock on the worker's name, starts listening,
+   * recovers jobs left behind, polls and registers with the master: a second
+   * worker of the same name, or one whose port is taken, stops before it
+   * reads or changes any row. Throws (closing what it opened) when any step
+   * fails: a bad launcher template, an unreachable database, a name in use,
+   * a target name no row can carry, a busy port.
    */
   static async start(config: WorkerConfig): Promise<WorkerDaemon> {
     const readBuffers = new ReadBufferPool();
     const launcher = launcherSettings(config, readBuffers);
-    const store = await openJobStore(config);
+    const opened = await openJobStore(config);
+    let lock: NameLock | undefined;
     let server: Server | undefined;
+    let store = opened;
     try {
-      await recoverLeftBehind(store, config.recoverRunning);
+      const targetCheck = new TargetColumnCheck(opened.targetColumn, config.storage.table);
+      targetCheck.checkConfigured(config.targets.keys());
+      // The lock's and the claims' callbacks reach the worker and the gate, made after them.
+      let worker: Worker | undefined = undefined;
+      let gate: ClaimGate | undefined = undefined;
+      lock = await lockWorkerName(config, {
+        onLost: (reason) =>
+          log.warn(
+            "Lost the lock on the worker name {name} ({reason}): not claiming or starting jobs " +
+              "until it is held again",
+            { name: config.name, reason },
+          ),
+        onRegained: () => {
+          log.warn("Holding the lock on the worker name {name} again: claiming goes on", {
+            name: config.name,
+          });
+          if (gate) worker?.poll(gate.takeHeldBack());
+        },
+      });
+      gate = new ClaimGate(lock);
+      store = gate.guard(isolateClaimFailures(opened, {
+        repoll: (target) => worker?.poll([target]),
+      }));
       let masterLink: MasterLink | undefined;
-      const worker = new Worker({
+      worker = new Worker({
         store,
         targets: config.targets,
         fetchLimit: config.fetchLimit,
@@ -89,15 +133,29 @@ export class WorkerDaemon {
         pollInterval: config.pollInterval,
         onTargetsChanged: () => masterLink?.updateTargets(),
       });
-      const handlers = { ...workerHandlers(worker), ...controlHandlers(store.control, worker) };
+      const handlers = {
+        ...workerHandlers(worker, { targetNameProblem: (name) => targetCheck.problem(name) }),
+        ...controlHandlers(store.control, worker),
+      };
       server = Server.listen({
         hostname: config.host,
         port: config.port,
         handlers,
         requiredPassword: config.password,
         alwaysAllowLocalhost: config.alwaysAllowLocalhost,
+        maxConnections: config.maxConnections,
       });
-      const daemon = new WorkerDaemon(config, store, worker, server, readBuffers);
+      // Requests may come from now on; their claims wait at the gate for recovery.
+      await recoverLeftBehind(opened, config.recoverRunning);
+      gate.open();
+      const daemon = new WorkerDaemon(config, {
+        store,
+        lock,
+        targetCheck,
+        worker,
+        server,
+        readBuffers,
+      });
       if (config.masterHost !== undefined && config.masterPort !== undefined) {
         masterLink = new MasterLink({
           host: config.masterHost,
@@ -122,6 +180,7 @@ export class WorkerDaemon {
     } catch (error) {
       await server?.close(0);
       await store.close();
+      await lock?.release();
       throw error;
     }
   }
@@ -149,6 +208,8 @@ export class WorkerDaemon {
       // Clients' connections stay open until their run-manual answers are out.
       await this.server.close();
       await this.#store.close();
+      // Last: until every row is written, no other worker of this name may start.
+      await this.#lock.release();
       log.info("Stopped");
     })();
     return this.#stopping;
@@ -167,10 +228,15 @@ export class WorkerDaemon {
   /**
    * Applies a reloaded config: targets added, resized and removed (once
    * idle), launcher and fetch limit. Keys that need a restart are reported
-   * and keep their running values.
+   * and keep their running values. Throws, changing nothing, when a new
+   * target's name cannot match a row.
    */
   reload(next: WorkerConfig): void {
     const old = this.#config;
+    // A name no row can carry refuses the whole file, before anything changes.
+    this.#targetCheck.checkConfigured(
+      [...next.targets.keys()].filter((name) => !this.worker.targets.has(name)),
+    );
     const needRestart = [...WORKER_RESTART_ONLY_SETTINGS, ...LINK_SETTINGS]
       .filter((key) => JSON.stringify(old[key]) !== JSON.stringify(next[key]));
     if (needRestart.length > 0) {

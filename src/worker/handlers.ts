@@ -11,10 +11,12 @@ import { WorkerRequest } from "../protocol/requests.ts";
 import {
   readConcurrency,
   readJobIds,
+  readNewTargetName,
   readOptionalTargets,
   readSignalMap,
   readTargetName,
   servedTarget,
+  type TargetNameProblem,
 } from "../protocol/validate.ts";
 import type { Worker } from "./worker.ts";
 
@@ -23,8 +25,17 @@ function readTargets(data: RequestData, worker: Worker): string[] | undefined {
   return readOptionalTargets(data, servedTarget(worker.targets));
 }
 
+/** What the worker's handlers check beyond the request's own data. */
+export interface WorkerHandlerOptions {
+  /**
+   * Why `add-target` refuses a name: the worker passes its table's check
+   * (`target_check.ts`); by default the rules every target name follows.
+   */
+  targetNameProblem?: TargetNameProblem;
+}
+
 /** The request handlers of the worker (docs/protocol.md, "Worker requests"). */
-export function workerHandlers(worker: Worker): Handlers {
+export function workerHandlers(worker: Worker, options: WorkerHandlerOptions = {}): Handlers {
   return {
     [WorkerRequest.Poll]: (data) => {
       worker.poll(readTargets(data, worker));
@@ -42,7 +53,8 @@ export function workerHandlers(worker: Worker): Handlers {
     [WorkerRequest.RunManual]: (data) => worker.runManual(readJobIds(data)),
     [WorkerRequest.SendSignal]: (data) => Promise.resolve(worker.sendSignal(readSignalMap(data))),
     [WorkerRequest.AddTarget]: (data) => {
-      worker.addTarget(readTargetName(data), readConcurrency(data));
+      const target = readNewTargetName(data, options.targetNameProblem);
+      worker.addTarget(target, readConcurrency(data));
       return Promise.resolve("ok");
     },
     [WorkerRequest.RemoveTarget]: (data) => {

@@ -19,10 +19,12 @@ import type { ClaimedJob, JobOutcome } from "../job.ts";
 import type { JobStore } from "../storage/job_store.ts";
 import { describeJobs } from "../text.ts";
 import { Batcher } from "./batcher.ts";
-import { type LaunchedJob, type LauncherSettings, launchJob } from "./launcher.ts";
+import type { LaunchedJob, LauncherSettings } from "./launcher.ts";
 import type { ManualRuns } from "./manual_runs.ts";
 import type { Releaser } from "./release.ts";
 import { ResultWriter } from "./result_writer.ts";
+import { Sleeper } from "./sleeper.ts";
+import { startJob } from "./start_retry.ts";
 import type { StorageRetry } from "./storage_retry.ts";
 import type { Target } from "./target.ts";
 
@@ -85,6 +87,10 @@ export class JobRunner {
   #idle = Promise.withResolvers<void>();
   /** False once shutdown began: no job starts any more. */
   #starting = true;
+  /** The waits of jobs whose start is tried again (start_retry.ts); ended by shutdown. */
+  readonly #startRetries = new Sleeper();
+  /** Launched jobs whose process group may still hold something their launcher left behind. */
+  readonly #unsettled = new Set<LaunchedJob>();
   /** Resolved by `hurry()`: stop waiting for the running jobs. */
   #hurried = Promise.withResolvers<void>();
 
@@ -122,9 +128,10 @@ export class JobRunner {
    */
   stopStarting(): void {
     this.#starting = false;
+    this.#startRetries.wakeAll();
   }
 
-  /** Sends `signal` to job `id`; true when delivered to its running process. */
+  /** Sends `signal` to job `id`'s process group; true when some process of it got it. */
   signal(id: number, signal: Deno.Signal): boolean {
     return this.#running.get(id)?.launched?.signal(signal) ?? false;
   }
@@ -133,7 +140,9 @@ export class JobRunner {
    * Waits up to `timeoutSeconds` (or until `hurry()`) for the running jobs,
    * then sends SIGTERM, and SIGKILL after {@linkcode KILL_GRACE_MS}; after
    * {@linkcode PIPES_GRACE_MS} more, leaves the jobs still running to
-   * start-up recovery. Resolves once every result is stored (or abandoned).
+   * start-up recovery. What ended jobs' launchers left behind, still in its
+   * grace after SIGTERM, gets its SIGKILL now. Resolves once every result is
+   * stored (or abandoned).
    */
   async stop(timeoutSeconds: number): Promise<void> {
     if (this.#running.size > 0) {
@@ -152,6 +161,9 @@ export class JobRunner {
         }
       }
     }
+    // What ended launchers left behind would get SIGKILL after a grace that
+    // may outlast the worker: now.
+    for (const launched of this.#unsettled) launched.killLeftovers();
     await this.#results.flush();
   }
 
@@ -200,6 +212,7 @@ export class JobRunner {
     try {
       if (!await this.#markRunningOrRelease(job)) return;
       const outcome = await this.#launch(target, running);
+      if (outcome === undefined) return;
       this.#finish(target, job);
       await this.#writeResult(job, outcome);
     } catch (error) {
@@ -237,16 +250,33 @@ export class JobRunner {
     return true;
   }
 
-  /** Starts the job's launcher; resolves to how the job ended (never rejects). */
-  #launch(target: Target, running: RunningJob): Promise<JobOutcome> {
+  /**
+   * Starts the job's launcher, again while its start fails for a reason that
+   * may pass (start_retry.ts); resolves to how the job ended, or to undefined
+   * when shutdown began before it could start (the job is then released
+   * from `running`). Never rejects.
+   */
+  async #launch(target: Target, running: RunningJob): Promise<JobOutcome | undefined> {
     const { job } = running;
-    const launched = launchJob(job.id, this.#options.launcher());
-    running.launched = launched;
+    const launched = await startJob(job.id, {
+      settings: () => this.#options.launcher(),
+      sleep: (ms) => this.#startRetries.sleep(ms),
+      givenUp: () => !this.#starting,
+      attempted: (attempt) => running.launched = attempt,
+    });
+    if (launched === undefined) {
+      log.info("Job {id} not started: the worker is shutting down", { id: job.id });
+      this.#options.manualRuns.answer(job.id, { error: "the worker is shutting down" });
+      await this.#options.releaser.releaseOrLeave([job], "running");
+      return undefined;
+    }
     log.info("Job {id} of {target} started (pid {pid})", {
       id: job.id,
       target: target.name,
       pid: launched.pid ?? "none",
     });
+    this.#unsettled.add(launched);
+    launched.settled.then(() => this.#unsettled.delete(launched));
     return launched.done;
   }
 

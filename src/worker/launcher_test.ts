@@ -67,13 +67,6 @@ Deno.test("output on both pipes written just before exit is kept whole", async (
   assert.equal(outcome.stderr, "e".repeat(300000) + "last err");
 });
 
-Deno.test("output written after the launcher exits, by a child holding the pipe, is kept", async () => {
-  const job = launchJob(8, shell("(sleep 0.2; echo late) & echo early"));
-  const outcome = await job.done;
-  assert.equal(outcome.result, "ok");
-  assert.equal(outcome.stdout, "early\nlate\n");
-});
-
 Deno.test("output beyond the limit is dropped and marked, and the job still ends", async () => {
   const outcome = await launchJob(
     9,
@@ -132,28 +125,6 @@ Deno.test("signal() after the launcher exited returns false", async () => {
   assert.equal(job.signal("SIGKILL"), false);
 });
 
-Deno.test("signal() is false once the launcher exited, even while its pipes stay open", async () => {
-  const job = launchJob(14, shell("(sleep 0.3; echo late) & echo early"));
-  const pid = job.pid;
-  assert.ok(pid !== undefined);
-  // The launcher itself exits at once; wait until it is reaped, while its
-  // background child still holds the pipes open.
-  while (await processExists(pid)) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  assert.equal(job.signal("SIGTERM"), false);
-  assert.equal((await job.done).stdout, "early\nlate\n");
-});
-
-async function processExists(pid: number): Promise<boolean> {
-  try {
-    await Deno.stat(`/proc/${pid}`);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 Deno.test("the launcher gets the daemon's environment plus launcher.env, in launcher.cwd", async () => {
   await using dir = await tempDir();
   const outcome = await launchJob(
@@ -194,23 +165,29 @@ Deno.test("a relative program is found in launcher.cwd", async () => {
   assert.equal(outcome.stdout, "relative 18\n");
 });
 
-/** Launches `argv` and checks it ended unstarted with a reason matching `reason`. */
+/**
+ * Launches `argv` and checks it ended unstarted, not to be retried, with a
+ * reason matching `reason`: started through `setsid` (which then fails to
+ * execute the launcher) and with `detached: true` (whose spawn fails).
+ */
 async function assertNotStarted(
   settings: Partial<LauncherSettings> & Pick<LauncherSettings, "argv">,
   reason: RegExp,
 ): Promise<void> {
-  const job = launchJob(99, { env: {}, maxOutputBytes: 1024, ...settings });
-  assert.equal(job.pid, undefined);
-  assert.equal(job.signal("SIGKILL"), false);
-  const outcome = await job.done;
-  assert.deepEqual({ ...outcome, stderr: "" }, {
-    result: "fail",
-    code: null,
-    signal: null,
-    stdout: "",
-    stderr: "",
-  });
-  assert.match(outcome.stderr, reason);
+  for (const groupStart of [undefined, null]) {
+    const job = launchJob(99, { env: {}, maxOutputBytes: 1024, groupStart, ...settings });
+    assert.equal(job.retryable, false);
+    const outcome = await job.done;
+    assert.equal(job.signal("SIGKILL"), false);
+    assert.deepEqual({ ...outcome, stderr: "" }, {
+      result: "fail",
+      code: null,
+      signal: null,
+      stdout: "",
+      stderr: "",
+    });
+    assert.match(outcome.stderr, reason, `with groupStart ${groupStart}`);
+  }
 }
 
 Deno.test("a missing program ends as fail with the reason in stderr", async () => {
@@ -262,5 +239,22 @@ Deno.test("an invalid output limit ends as fail before anything is started", asy
   await assertNotStarted(
     { argv: ["/bin/true"], maxOutputBytes: -1 },
     /^Cannot start job 99: invalid output limit '-1'$/,
+  );
+});
+
+Deno.test("a setsid gone since start-up is named as the reason, not the launcher", async () => {
+  await using dir = await tempDir();
+  const outcome = await launchJob(19, {
+    argv: ["/bin/true"],
+    env: {},
+    maxOutputBytes: 1024,
+    groupStart: `${dir.path}/setsid`,
+  }).done;
+  assert.equal(outcome.result, "fail");
+  assert.match(
+    outcome.stderr,
+    new RegExp(
+      `^Cannot start job 19: '${dir.path}/setsid', which starts each job in a process group of its own, does not exist`,
+    ),
   );
 });

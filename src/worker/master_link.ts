@@ -108,10 +108,14 @@ export class MasterLink {
     await new MasterClient(connection).registerWorker(this.#options.name, this.#options.targets());
   }
 
-  /** Pings the master until the connection closes or two pings go unanswered. */
+  /**
+   * Pings the master until the connection closes or two pings go unanswered
+   * (by a pong or a response: the master's own pings do not count).
+   */
   async #watch(connection: Connection): Promise<void> {
     const period = this.#options.reconnectInterval * 1000;
-    let lastSeen = connection.lastReceivedAt;
+    const answers = () => connection.pongsReceived + connection.responsesReceived;
+    let lastSeen = answers();
     let silent = 0;
     while (!connection.isClosed && !this.#stopped) {
       connection.ping();
@@ -121,9 +125,9 @@ export class MasterLink {
       ]);
       this.#sleeper.wakeAll();
       if (closed) return;
-      if (connection.lastReceivedAt === lastSeen) silent++;
+      if (answers() === lastSeen) silent++;
       else silent = 0;
-      lastSeen = connection.lastReceivedAt;
+      lastSeen = answers();
       if (silent >= 2) {
         log.warn("The master answered none of the last two pings; reconnecting");
         connection.close();

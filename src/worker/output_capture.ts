@@ -36,24 +36,34 @@ export function truncationMarker(droppedBytes: number): string {
  * whole rather than decoded as garbage. Never rejects: a read error ends the
  * capture with a note after what was kept.
  *
- * A byte stream (a child's pipe) is read into a buffer taken from `buffers`
- * and given back at the end; without a pool each capture allocates its own.
+ * A byte stream (a child's pipe) is read into a buffer taken from
+ * `options.buffers` and given back at the end; without a pool each capture
+ * allocates its own. When `options.stop` aborts, reading ends there (the
+ * stream is cancelled) and the abort's reason follows what was kept as a note.
  *
  * @throws {RangeError} when `maxBytes` is not a non-negative safe integer
  */
 export async function captureOutput(
   stream: ReadableStream<Uint8Array>,
   maxBytes: number,
-  buffers?: ReadBufferPool,
+  options: CaptureOptions = {},
 ): Promise<CapturedOutput> {
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
     throw new RangeError(`Cannot capture output: invalid byte limit '${maxBytes}'`);
   }
+  const { buffers, stop } = options;
   const kept: Uint8Array[] = [];
   let keptBytes = 0;
   let totalBytes = 0;
   let failure: string | undefined;
+  let stopped: string | undefined;
   const reader = openReader(stream, buffers);
+  const onStop = () => {
+    stopped = String(stop?.reason);
+    reader.cancel();
+  };
+  if (stop?.aborted) onStop();
+  else stop?.addEventListener("abort", onStop, { once: true });
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -70,6 +80,7 @@ export async function captureOutput(
   } catch (error) {
     failure = messageOf(error);
   } finally {
+    stop?.removeEventListener("abort", onStop);
     reader.release();
   }
 
@@ -84,10 +95,20 @@ export async function captureOutput(
   if (droppedBytes > 0) {
     text += truncationMarker(droppedBytes);
   }
-  if (failure !== undefined) {
+  if (stopped !== undefined) {
+    text += `\n[jobd: ${stopped}]`;
+  } else if (failure !== undefined) {
     text += `\n[jobd: output capture failed after ${totalBytes} bytes: ${failure}]`;
   }
   return { text, totalBytes, droppedBytes };
+}
+
+/** Options of {@linkcode captureOutput}. */
+export interface CaptureOptions {
+  /** Where the read buffer of a byte stream comes from and goes back to. */
+  buffers?: ReadBufferPool;
+  /** Ends the capture early; its `reason` (a text) is noted after the output. */
+  stop?: AbortSignal;
 }
 
 /** Bytes read per read from a byte stream (a child's pipe), the size of a pooled buffer. */
@@ -143,6 +164,8 @@ export class ReadBufferPool {
 
 interface ChunkReader {
   read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+  /** Ends a read in progress (it reports the end) and the stream. */
+  cancel(): void;
   release(): void;
 }
 
@@ -157,7 +180,11 @@ function openReader(stream: ReadableStream<Uint8Array>, buffers?: ReadBufferPool
     byob = stream.getReader({ mode: "byob" });
   } catch {
     const reader = stream.getReader();
-    return { read: () => reader.read(), release: () => reader.releaseLock() };
+    return {
+      read: () => reader.read(),
+      cancel: () => void reader.cancel().catch(() => {}),
+      release: () => reader.releaseLock(),
+    };
   }
   // Each read transfers the buffer; the result's view holds it afterwards. A
   // read that fails leaves no buffer to give back.
@@ -169,6 +196,9 @@ function openReader(stream: ReadableStream<Uint8Array>, buffers?: ReadBufferPool
       const result = await byob.read(view);
       buffer = result.value?.buffer as ArrayBuffer | undefined;
       return result as ReadableStreamReadResult<Uint8Array>;
+    },
+    cancel() {
+      byob.cancel().catch(() => {});
     },
     release() {
       byob.releaseLock();

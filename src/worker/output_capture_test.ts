@@ -133,7 +133,7 @@ function byteStreamOf(...chunks: string[]): ReadableStream<Uint8Array> {
 
 Deno.test("a byte stream is read into a pooled buffer, which goes back to the pool", async () => {
   const pool = new ReadBufferPool();
-  const captured = await captureOutput(byteStreamOf("hello ", "world"), 100, pool);
+  const captured = await captureOutput(byteStreamOf("hello ", "world"), 100, { buffers: pool });
   assert.equal(captured.text, "hello world");
   assert.equal(pool.idle, 1);
   const buffer = pool.take();
@@ -143,8 +143,8 @@ Deno.test("a byte stream is read into a pooled buffer, which goes back to the po
 
 Deno.test("captures one after another reuse one buffer and keep nothing of each other", async () => {
   const pool = new ReadBufferPool();
-  const first = await captureOutput(byteStreamOf("x".repeat(1000)), 2000, pool);
-  const second = await captureOutput(byteStreamOf("short"), 2000, pool);
+  const first = await captureOutput(byteStreamOf("x".repeat(1000)), 2000, { buffers: pool });
+  const second = await captureOutput(byteStreamOf("short"), 2000, { buffers: pool });
   assert.equal(first.text, "x".repeat(1000));
   assert.equal(second.text, "short");
   assert.equal(pool.idle, 1);
@@ -154,7 +154,7 @@ Deno.test("captures at the same time each take a buffer of their own", async () 
   const pool = new ReadBufferPool();
   const texts = ["one", "two", "three"];
   const captured = await Promise.all(
-    texts.map((text) => captureOutput(byteStreamOf(text), 10, pool)),
+    texts.map((text) => captureOutput(byteStreamOf(text), 10, { buffers: pool })),
   );
   assert.deepEqual(captured.map((output) => output.text), texts);
   assert.equal(pool.idle, 3);
@@ -168,7 +168,7 @@ Deno.test("a failed byte stream does not give its transferred buffer back", asyn
       controller.error(new Error("pipe broke"));
     },
   });
-  const captured = await captureOutput(stream, 100, pool);
+  const captured = await captureOutput(stream, 100, { buffers: pool });
   assert.equal(captured.text, "\n[jobd: output capture failed after 0 bytes: pipe broke]");
   assert.equal(pool.idle, 0);
 });
@@ -188,4 +188,25 @@ Deno.test("the pool keeps at most its bound, once each, and only intact buffers 
   pool.give(new ArrayBuffer(READ_BUFFER_BYTES));
   assert.equal(pool.idle, 2);
   assert.throws(() => new ReadBufferPool(-1), RangeError);
+});
+
+Deno.test("a stop ends a capture that would wait for ever, keeping what was read and a note", async () => {
+  const pool = new ReadBufferPool();
+  let sent = false;
+  // One chunk, then the stream stays open with nothing more to read.
+  const stream = new ReadableStream<Uint8Array>({
+    type: "bytes",
+    pull(controller) {
+      if (!sent) controller.enqueue(encoder.encode("so far"));
+      sent = true;
+      return new Promise(() => {});
+    },
+  });
+  const stop = new AbortController();
+  const capturing = captureOutput(stream, 100, { buffers: pool, stop: stop.signal });
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  stop.abort("stopped reading: the pipe stayed open");
+  const captured = await capturing;
+  assert.equal(captured.text, "so far\n[jobd: stopped reading: the pipe stayed open]");
+  assert.equal(captured.totalBytes, 6);
 });

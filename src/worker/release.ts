@@ -24,28 +24,33 @@ export class Releaser {
   }
 
   /**
-   * Releases `jobs`; throws when the store refuses for a reason a retry
-   * cannot fix (or after the retries were abandoned). Rows that changed
-   * under us are logged and left alone.
+   * Releases `jobs` from `from` (`accepted` by default; `running` for jobs
+   * whose launcher never started); throws when the store refuses for a
+   * reason a retry cannot fix (or after the retries were abandoned). Rows
+   * that changed under us are logged and left alone.
    */
-  async release(jobs: ClaimedJob[]): Promise<void> {
+  async release(jobs: ClaimedJob[], from?: "running"): Promise<void> {
     if (jobs.length === 0) return;
-    const kept = await this.#retry.run("release unstarted jobs", () => this.#store.release(jobs));
+    const kept = await this.#retry.run(
+      "release unstarted jobs",
+      () => this.#store.release(jobs, from),
+    );
     if (kept.length > 0) {
       log.warn("Jobs {ids} not released: their rows changed", { ids: kept.join(", ") });
     }
   }
 
   /**
-   * Releases `jobs`; when the store refuses, logs it and leaves their rows
-   * `accepted` (start-up recovery requeues them).
+   * Releases `jobs` from `from`; when the store refuses, logs it and leaves
+   * their rows as they are (start-up recovery deals with them).
    */
-  async releaseOrLeave(jobs: ClaimedJob[]): Promise<void> {
+  async releaseOrLeave(jobs: ClaimedJob[], from?: "running"): Promise<void> {
     try {
-      await this.release(jobs);
+      await this.release(jobs, from);
     } catch (error) {
-      log.error("Cannot release jobs {ids}, leaving them 'accepted': {error}", {
+      log.error("Cannot release jobs {ids}, leaving them '{status}': {error}", {
         ids: jobs.map((job) => job.id).join(", "),
+        status: from ?? "accepted",
         error: String(error),
       });
     }

@@ -15,7 +15,6 @@ import { JobRunner } from "./job_runner.ts";
 import type { LauncherSettings } from "./launcher.ts";
 import { ManualRuns } from "./manual_runs.ts";
 import { Releaser } from "./release.ts";
-import { parseSignal } from "./signals.ts";
 import { StaleQueues } from "./stale_queues.ts";
 import { StorageRetry } from "./storage_retry.ts";
 import { Target } from "./target.ts";
@@ -219,11 +218,10 @@ export class Worker {
   }
 
   /** Sends signals to running jobs; true for each one delivered. */
-  sendSignal(jobs: Readonly<Record<string, unknown>>): SendSignalResult {
+  sendSignal(jobs: Readonly<Record<string, Deno.Signal>>): SendSignalResult {
     const delivered: SendSignalResult = {};
-    for (const [id, value] of Object.entries(jobs)) {
-      const signal = parseSignal(value);
-      delivered[id] = signal !== undefined && this.#runner.signal(Number(id), signal);
+    for (const [id, signal] of Object.entries(jobs)) {
+      delivered[id] = this.#runner.signal(Number(id), signal);
     }
     return delivered;
   }

@@ -2,7 +2,8 @@
 
 import type { Pool, RowDataPacket } from "mysql2/promise";
 import { StorageError } from "../errors.ts";
-import { checkRequiredColumns, OWNER_COLUMN } from "../required_columns.ts";
+import { checkColumnValues, checkRequiredColumns, OWNER_COLUMN } from "../required_columns.ts";
+import type { TargetColumn } from "../../target_names.ts";
 import { runQuery } from "./query.ts";
 
 /** What the store needs to know about the table. */
@@ -11,19 +12,25 @@ export interface TableShape {
   tracksOwner: boolean;
   /** `stdout` or `stderr` is in a 3-byte UTF-8 character set (`utf8`/`utf8mb3`). */
   narrowOutput: boolean;
+  /** What the `target` column can hold. */
+  target: TargetColumn;
 }
 
 interface ColumnRow extends RowDataPacket {
   name: string;
   charset: string | null;
   maxLength: number | string | null;
+  dataType: string;
+  columnType: string;
 }
 
 /**
  * Reads the columns of `tableName` in the connection's database. Throws a
  * `StorageError` naming the table and the database when the table does not
- * exist, lacks a required column, or has a `worker` column too short for
- * `workerName`. The query has the time limit `queryTimeoutMs`.
+ * exist, lacks a required column, has a `status` or `result` column that
+ * cannot hold every value jobd writes (an ENUM without one), or a `worker`
+ * column too short for `workerName`. The query has the time limit
+ * `queryTimeoutMs`.
  */
 export async function inspectTable(
   pool: Pool,
@@ -34,7 +41,8 @@ export async function inspectTable(
     pool,
     queryTimeoutMs,
     `SELECT COLUMN_NAME AS name, CHARACTER_SET_NAME AS charset,
-            CHARACTER_MAXIMUM_LENGTH AS maxLength
+            CHARACTER_MAXIMUM_LENGTH AS maxLength, DATA_TYPE AS dataType,
+            COLUMN_TYPE AS columnType
        FROM information_schema.COLUMNS
       WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
     [tableName],
@@ -53,6 +61,35 @@ export async function inspectTable(
         `${ownerLength} characters of its column '${OWNER_COLUMN}'`,
     );
   }
+  for (const name of ["status", "result"] as const) {
+    const column = columns.get(name)!;
+    checkColumnValues(name, {
+      values: enumValues(column),
+      maxLength: column.maxLength == null ? undefined : Number(column.maxLength),
+      type: String(column.columnType),
+    }, where);
+  }
   const narrow = (name: string) => /^utf8(mb3)?$/i.test(columns.get(name)?.charset ?? "");
-  return { tracksOwner: owner !== undefined, narrowOutput: narrow("stdout") || narrow("stderr") };
+  const target = columns.get("target")!;
+  return {
+    tracksOwner: owner !== undefined,
+    narrowOutput: narrow("stdout") || narrow("stderr"),
+    target: {
+      maxLength: target.maxLength == null ? undefined : Number(target.maxLength),
+      bmpOnly: narrow("target"),
+      values: enumValues(target),
+      type: String(target.columnType),
+      charset: target.charset ?? undefined,
+    },
+  };
+}
+
+/** The values of an ENUM column (`enum('a','it''s')`), or undefined for another type. */
+export function enumValues(column: { dataType: string; columnType: string }): string[] | undefined {
+  if (String(column.dataType).toLowerCase() !== "enum") return undefined;
+  const values: string[] = [];
+  for (const match of String(column.columnType).matchAll(/'((?:[^'\\]|''|\\.)*)'/g)) {
+    values.push(match[1].replaceAll("''", "'").replace(/\\(.)/g, "$1"));
+  }
+  return values;
 }

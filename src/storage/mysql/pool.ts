@@ -6,13 +6,13 @@ import type { Logger } from "@logtape/logtape";
 import { closeIfTimedOut, QueryTimeout } from "./query.ts";
 
 /** How long connecting (TCP and the server's greeting) may take. */
-const CONNECT_TIMEOUT_MS = 10_000;
+export const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * Idle time after which TCP keepalive starts probing a connection, so that
  * idle connections to a host that vanished are found and dropped.
  */
-const KEEPALIVE_INITIAL_DELAY_MS = 10_000;
+export const KEEPALIVE_INITIAL_DELAY_MS = 10_000;
 
 /** Where and how to connect. */
 export interface PoolSettings {

@@ -1,7 +1,7 @@
 /** Checks the jobs table at open: does it exist, has it the columns jobd uses, and the optional one. */
 
 import { StorageError } from "../errors.ts";
-import { checkRequiredColumns, OWNER_COLUMN } from "../required_columns.ts";
+import { checkColumnValues, checkRequiredColumns, OWNER_COLUMN } from "../required_columns.ts";
 import type { SqliteConnection } from "./connection.ts";
 
 /** The schema file applications create the table with, named in errors. */
@@ -17,7 +17,8 @@ export interface TableShape {
  * Reads the columns of `tableName` (`pragma_table_info`). Throws a
  * `StorageError` naming the table and the file (`where`, such as
  * `table 'jobs' of SQLite file '/var/lib/jobd/jobs.db'`) when the table does
- * not exist or lacks a required column.
+ * not exist, lacks a required column, or has a `CHECK ("status" IN (...))`
+ * without a status jobd writes (or a `result` one without `ok` or `fail`).
  */
 export function inspectTable(
   connection: SqliteConnection,
@@ -31,5 +32,34 @@ export function inspectTable(
   }
   const columns = new Set(rows.map((row) => String(row.name).toLowerCase()));
   checkRequiredColumns(columns, options.where);
+  for (const name of ["status", "result"] as const) {
+    const values = checkedValues(connection, options.tableName, name);
+    if (values === undefined) continue;
+    checkColumnValues(name, { values, type: `CHECK IN (${values.join(", ")})` }, options.where);
+  }
   return { tracksOwner: columns.has(OWNER_COLUMN) };
+}
+
+/**
+ * The values a `CHECK (column IN ('a', 'b', ...))` in the table's definition
+ * allows, or undefined when it has no such constraint (SQLite does not say
+ * which values other kinds of constraint allow; a write they refuse fails
+ * with a message naming the constraint).
+ */
+function checkedValues(
+  connection: SqliteConnection,
+  tableName: string,
+  column: string,
+): string[] | undefined {
+  const row = connection.get(
+    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE",
+    tableName,
+  );
+  const check = new RegExp(
+    `CHECK\\s*\\(\\s*["\x60[]?${column}["\x60\\]]?\\s+IN\\s*\\(([^)]*)\\)`,
+    "i",
+  )
+    .exec(String(row?.sql ?? ""));
+  if (!check) return undefined;
+  return [...check[1].matchAll(/'((?:[^']|'')*)'/g)].map((match) => match[1].replaceAll("''", "'"));
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ALIASES, LINUX_SIGNALS, signalName } from "../protocol/signal_names.ts";
+import { ALIASES, LINUX_SIGNALS, signalName } from "./signal_names.ts";
 
 /**
  * Reads a signal given as a name (`"TERM"`, `"SIGTERM"`, `"sigterm"`) or a

@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { ConfigError } from "./ini_file.ts";
+import { parseWorkerConfig } from "./worker_config.ts";
+
+const FILE = "/etc/jobd.conf";
+
+const MINIMAL = `
+host = 127.0.0.1
+port = 7080
+storage = sqlite
+sqlite_path = /var/lib/jobd/jobs.db
+launcher = /usr/bin/run-job {id}
+`;
+
+function targetsError(targets: string): ConfigError {
+  try {
+    parseWorkerConfig(`${MINIMAL}\n[targets]\n${targets}\n`, FILE, { defaultName: "w" });
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error}`);
+    return error;
+  }
+  assert.fail("expected a ConfigError");
+}
+
+Deno.test("a ';' or '#' that would cut a [targets] name is refused, naming the file, line and key", () => {
+  const error = targetsError("build = 2\nmail;eu = 1");
+  assert.equal(
+    error.message,
+    `${FILE}: 'mail;eu' in [targets] (line 10) would be read as the target 'mail': ';' and '#' ` +
+      "start a comment; write '\\;' or '\\#' for the character, or end the name before it",
+  );
+  assert.equal(error.key, "mail;eu");
+  assert.match(targetsError("a#b = 1").message, /'a#b' in \[targets\] .* target 'a'/);
+});
+
+Deno.test("an escaped ';' is part of a [targets] name", () => {
+  const { config } = parseWorkerConfig(`${MINIMAL}\n[targets]\nmail\\;eu = 1\n`, FILE, {
+    defaultName: "w",
+  });
+  assert.deepEqual([...config.targets], [["mail;eu", 1]]);
+});
+
+Deno.test("a control character in a [targets] name is refused, naming the key", () => {
+  assert.equal(
+    targetsError("bell\u0007 = 1").message,
+    `${FILE}: 'bell\u0007' in [targets] is not a valid target name: it contains the control ` +
+      "character U+0007",
+  );
+});

@@ -1,0 +1,68 @@
+/**
+ * The bounds on what one peer may make a daemon hold, in one place. README
+ * ("Limits") and docs/protocol.md ("Limits") quote them; the request lists
+ * are checked in validate.ts, the rest in net/. The largest message is `DEFAULT_MAX_MESSAGE_BYTES`
+ * in framing.ts; the number of connections is the config key
+ * `max_connections` (config/defaults.ts).
+ *
+ * @module
+ */
+
+/**
+ * Most items of a list in one request: targets (`poll`, `pause`,
+ * `continue`, `poke`, `register-worker`), ids (`run-manual`) and jobs
+ * (`send-signal`, master `run-manual`), 10,000. More is refused with an error
+ * naming the field and the limit.
+ */
+export const MAX_LIST_ITEMS = 10_000;
+
+/**
+ * Bytes of answers that may wait to be sent on one connection, 1 MiB: past
+ * it, nothing more is read from that peer until it reads (one answer may be
+ * larger; it is sent whole).
+ */
+export const MAX_QUEUED_ANSWER_BYTES = 1024 * 1024;
+
+/**
+ * Requests of one connection being served at once (a `run-manual` waits for
+ * its jobs), 1,000. A request beyond it is answered at once with an error.
+ */
+export const MAX_UNANSWERED_REQUESTS = 1000;
+
+/**
+ * Bytes of the requests of one connection being served at once, 16 MiB (the
+ * largest message): a request that would pass it while others are served is
+ * answered at once with an error.
+ */
+export const MAX_UNANSWERED_REQUEST_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The error text of a list over {@linkcode MAX_LIST_ITEMS}, naming the field:
+ * `'targets' has 20000 items: at most 10000 in one request`.
+ */
+export function tooManyItems(field: string, count: number): string {
+  return `'${field}' has ${count} items: at most ${MAX_LIST_ITEMS} in one request`;
+}
+
+/**
+ * Why a connection that is serving `serving` requests of `servingBytes`
+ * bytes cannot take one more of `size` bytes, or `undefined` when it can. A
+ * single request is always taken, however large.
+ */
+export function inProgressRefusal(
+  serving: number,
+  servingBytes: number,
+  size: number,
+  limits: { maxRequests?: number; maxBytes?: number } = {},
+): string | undefined {
+  const maxRequests = limits.maxRequests ?? MAX_UNANSWERED_REQUESTS;
+  const maxBytes = limits.maxBytes ?? MAX_UNANSWERED_REQUEST_BYTES;
+  const wait = "wait for answers before sending more";
+  if (serving >= maxRequests) {
+    return `too many requests in progress on this connection (at most ${maxRequests}): ${wait}`;
+  }
+  if (serving > 0 && servingBytes + size > maxBytes) {
+    return `too many bytes of requests in progress on this connection (at most ${maxBytes}): ${wait}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,123 @@
+/**
+ * The worker's name lock on SQLite: an exclusive `flock` on a small file
+ * beside the database, one per table and worker name
+ * (`jobs.db.jobd-worker-<hash>.lock`). The system releases it when the
+ * process ends, however it ends. The holder writes who it is into the file
+ * (process id, host, listening address), so that a second worker can say
+ * whom it met. The file is never removed: removing it while another process
+ * opens it could leave two holders of two different files.
+ */
+
+import { createHash } from "node:crypto";
+import { StorageError } from "../errors.ts";
+import { messageOf } from "../../text.ts";
+import { type NameLock, NameTakenError, nameTakenMessage } from "../name_lock.ts";
+
+/** Where the table is, whose worker name is locked. */
+export interface SqliteNameLockOptions {
+  /** The database file. */
+  path: string;
+  /** The jobs table: workers of one name on different tables do not meet. */
+  table: string;
+  workerName: string;
+  /** The worker's listening address (`host:port`), written for a second worker to read. */
+  address: string;
+}
+
+/** What the holder writes into the lock file. */
+interface Holder {
+  name: string;
+  pid: number;
+  host?: string;
+  address: string;
+}
+
+/** The lock file of a worker name on a table of the database file `path`. */
+export function nameLockPath(path: string, table: string, workerName: string): string {
+  const digest = createHash("sha256").update(`${table}\0${workerName}`).digest("hex");
+  return `${path}.jobd-worker-${digest.slice(0, 16)}.lock`;
+}
+
+/**
+ * Takes the lock on `workerName` for the table now. Throws a
+ * `NameTakenError` naming the name and the holder (process id, host,
+ * address) when another process holds it, and a `StorageError` naming the
+ * lock file when it cannot be opened.
+ */
+export async function lockSqliteWorkerName(options: SqliteNameLockOptions): Promise<NameLock> {
+  const { path, table, workerName } = options;
+  const lockPath = nameLockPath(path, table, workerName);
+  const where = `table '${table}' of SQLite file '${path}'`;
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(lockPath, { read: true, write: true, create: true });
+  } catch (error) {
+    throw new StorageError(
+      `Cannot lock the worker name '${workerName}' on the ${where}: cannot open the lock ` +
+        `file '${lockPath}': ${messageOf(error)}`,
+      { cause: error },
+    );
+  }
+  try {
+    if (!await file.tryLock(true)) {
+      const holder = await readHolder(lockPath);
+      throw new NameTakenError(nameTakenMessage(workerName, where, holder));
+    }
+    const holder: Holder = {
+      name: workerName,
+      pid: Deno.pid,
+      host: hostName(),
+      address: options.address,
+    };
+    await file.truncate(0);
+    await file.write(new TextEncoder().encode(JSON.stringify(holder) + "\n"));
+  } catch (error) {
+    file.close();
+    if (error instanceof StorageError) throw error;
+    throw new StorageError(
+      `Cannot lock the worker name '${workerName}' on the ${where} with the lock file ` +
+        `'${lockPath}': ${messageOf(error)}`,
+      { cause: error },
+    );
+  }
+  let held = true;
+  return {
+    name: workerName,
+    get held() {
+      return held;
+    },
+    async release() {
+      if (!held) return;
+      held = false;
+      try {
+        await file.truncate(0);
+      } finally {
+        file.close();
+      }
+    },
+  };
+}
+
+/** Who holds the lock, from what it wrote into the file; undefined when unknown. */
+async function readHolder(lockPath: string): Promise<string | undefined> {
+  try {
+    const text = (await Deno.readTextFile(lockPath)).slice(0, 4096);
+    const holder = JSON.parse(text) as Partial<Holder>;
+    const parts = [
+      typeof holder.pid === "number" ? `process ${holder.pid}` : undefined,
+      typeof holder.host === "string" ? `on host '${holder.host}'` : undefined,
+      typeof holder.address === "string" ? `listening on ${holder.address}` : undefined,
+    ].filter((part) => part !== undefined);
+    return parts.length > 0 ? parts.join(" ") : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function hostName(): string | undefined {
+  try {
+    return Deno.hostname();
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Which target names can match a row. A name enters at the config's
+ * `[targets]` and at `add-target`; one no row can carry (too long for the
+ * `target` column, characters its character set cannot hold, a value its
+ * ENUM lacks) would never claim a job, and on MySQL one with characters the
+ * column cannot compare makes the whole claim fail. Such names are refused
+ * where they enter, with the reason.
+ */
+
+/** What the table's `target` column can hold, read when the store opens. */
+export interface TargetColumn {
+  /** Longest value in characters, when the column has a limit (`char(16)`: 16). */
+  readonly maxLength?: number;
+  /**
+   * The column's character set stores only the Basic Multilingual Plane
+   * (MySQL's 3-byte `utf8`/`utf8mb3`): no emoji.
+   */
+  readonly bmpOnly: boolean;
+  /** The values of an ENUM column. */
+  readonly values?: readonly string[];
+  /** The column's type as the database shows it (`char(16)`), for messages. */
+  readonly type: string;
+  /** The column's character set, when it has one, for messages. */
+  readonly charset?: string;
+}
+
+/**
+ * Longest target name in characters whatever the column (an SQLite column
+ * has no limit of its own): names travel in every `register-worker`, status
+ * and log line.
+ */
+export const MAX_TARGET_NAME_LENGTH = 1024;
+
+/** Control characters (C0, DEL, C1): no target name has them. */
+const CONTROL = /\p{Cc}/u;
+
+/** A UTF-16 surrogate without its pair: not a character at all, no database stores it. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** A character outside the Basic Multilingual Plane (4 bytes in UTF-8). */
+const ASTRAL = /[\u{10000}-\u{10FFFF}]/u;
+
+/** How a character is shown in a message: `U+0007`. */
+function codePoint(char: string): string {
+  return `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+/**
+ * Why `name` is no target name whatever the table (empty, `null`, longer
+ * than `MAX_TARGET_NAME_LENGTH`, a control character, a broken character);
+ * undefined when it is fine.
+ */
+export function targetNameProblem(name: string): string | undefined {
+  if (name === "") return "a target name cannot be empty";
+  if (name === "null") return "'null' is not a target name";
+  const length = [...name].length;
+  if (length > MAX_TARGET_NAME_LENGTH) {
+    return `it has ${length} characters, more than the ${MAX_TARGET_NAME_LENGTH} a target name may have`;
+  }
+  const control = CONTROL.exec(name);
+  if (control) return `it contains the control character ${codePoint(control[0])}`;
+  const broken = LONE_SURROGATE.exec(name);
+  if (broken) return `it contains ${codePoint(broken[0])}, half of a character`;
+  return undefined;
+}
+
+/**
+ * Why `name` cannot match a row of a table whose `target` column is
+ * `column` (`targetNameProblem` first); undefined when it can. `table` names
+ * the table in the reason.
+ */
+export function targetColumnProblem(
+  name: string,
+  column: TargetColumn | undefined,
+  table: string,
+): string | undefined {
+  const general = targetNameProblem(name);
+  if (general !== undefined || column === undefined) return general;
+  const where = `the column 'target' (${column.type}${
+    column.charset ? `, ${column.charset}` : ""
+  }) of the table '${table}'`;
+  const length = [...name].length;
+  if (column.maxLength !== undefined && length > column.maxLength) {
+    return `it has ${length} characters, more than the ${column.maxLength} of ${where}`;
+  }
+  const astral = ASTRAL.exec(name);
+  if (column.bmpOnly && astral) {
+    return `${where} cannot hold ${codePoint(astral[0])} '${astral[0]}' (characters beyond ` +
+      "U+FFFF, such as emoji, need utf8mb4)";
+  }
+  if (column.values !== undefined) {
+    const lower = name.toLowerCase();
+    if (!column.values.some((value) => value.toLowerCase() === lower)) {
+      return `${where} has no such value`;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,130 @@
+/**
+ * One target's failing claim does not hold back the others. A claim serves
+ * every target in one transaction; when it fails for a reason that is not
+ * the database's state (not transient: a name the column cannot compare, a
+ * trigger refusing one target's rows), each target is claimed alone, and the
+ * ones that still fail are set aside with a backoff of their own, logged by
+ * name, while the others go on being claimed together. A target set aside
+ * is polled again when its backoff ends, and claimed alone until a claim of
+ * it works.
+ */
+
+import { getLogger } from "@logtape/logtape";
+import { decorateStore } from "../storage/decorate.ts";
+import { isTransientStorageError } from "../storage/errors.ts";
+import type { ClaimedJob } from "../job.ts";
+import { Backoff, FAILING_TARGET_BACKOFF } from "../retry_policy.ts";
+import type { JobStore } from "../storage/job_store.ts";
+
+const log = getLogger(["jobd", "worker", "claim"]);
+
+/** A target whose claims failed. */
+interface Failing {
+  backoff: Backoff;
+  /** Until it is due again, unix ms. */
+  until: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** Options of `isolateClaimFailures`. */
+export interface ClaimIsolationOptions {
+  /** Asks the worker to poll a target again (its backoff ended). */
+  repoll(target: string): void;
+  /** The backoff of a failing target (default `FAILING_TARGET_BACKOFF`: 1 s doubling to 60 s). */
+  backoff?: () => Backoff;
+}
+
+/**
+ * `store` whose `claimWaiting` keeps a target's failure to itself (see the
+ * module's text). A transient error (the database away) still fails the
+ * whole claim when nothing was claimed, as before: the worker retries it.
+ */
+export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOptions): JobStore {
+  const failing = new Map<string, Failing>();
+  const newBackoff = options.backoff ?? (() => new Backoff(FAILING_TARGET_BACKOFF));
+  let closed = false;
+
+  const setAside = (target: string, error: unknown) => {
+    let entry = failing.get(target);
+    if (entry === undefined) {
+      entry = { backoff: newBackoff(), until: 0, timer: undefined };
+      failing.set(target, entry);
+    }
+    const delay = entry.backoff.next();
+    entry.until = Date.now() + delay;
+    clearTimeout(entry.timer);
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined;
+      if (!closed) options.repoll(target);
+    }, delay);
+    log.error(
+      "Cannot claim jobs of target {target}, retrying it in {delay} ms (other targets go on): " +
+        "{error}",
+      { target, delay, error: String(error) },
+    );
+  };
+
+  const recovered = (target: string) => {
+    const entry = failing.get(target);
+    if (entry === undefined) return;
+    clearTimeout(entry.timer);
+    failing.delete(target);
+    log.warn("Claims of target {target} work again", { target });
+  };
+
+  /** Claims one target alone: its jobs, or undefined when it failed (and was set aside). */
+  const claimAlone = async (target: string, limit: number): Promise<ClaimedJob[] | undefined> => {
+    try {
+      const jobs = await store.claimWaiting(new Map([[target, limit]]));
+      recovered(target);
+      return jobs;
+    } catch (error) {
+      if (isTransientStorageError(error)) throw error;
+      setAside(target, error);
+      return undefined;
+    }
+  };
+
+  const claimWaiting = async (limits: ReadonlyMap<string, number>): Promise<ClaimedJob[]> => {
+    const now = Date.now();
+    const together = new Map<string, number>();
+    const alone = new Map<string, number>();
+    for (const [target, limit] of limits) {
+      const entry = failing.get(target);
+      if (entry === undefined) together.set(target, limit);
+      // Still set aside: its timer polls it again when due.
+      else if (entry.until <= now) alone.set(target, limit);
+    }
+    const jobs: ClaimedJob[] = [];
+    if (together.size > 0) {
+      try {
+        jobs.push(...await store.claimWaiting(together));
+      } catch (error) {
+        if (isTransientStorageError(error)) throw error;
+        // Which target failed? Each one alone tells.
+        if (together.size === 1) setAside([...together.keys()][0], error);
+        else for (const [target, limit] of together) alone.set(target, limit);
+      }
+    }
+    for (const [target, limit] of alone) {
+      try {
+        jobs.push(...await claimAlone(target, limit) ?? []);
+      } catch (error) {
+        // The database went away: with nothing claimed, the worker retries the whole claim.
+        if (jobs.length === 0) throw error;
+        // Jobs are claimed already: keep them, and try this target again later.
+        setAside(target, error);
+      }
+    }
+    return jobs;
+  };
+
+  return decorateStore(store, {
+    claimWaiting,
+    close: async () => {
+      closed = true;
+      for (const entry of failing.values()) clearTimeout(entry.timer);
+      await store.close();
+    },
+  });
+}

@@ -1,0 +1,69 @@
+/**
+ * `isolateClaimFailures` on a real SQLite store: a target whose claim fails
+ * is set aside and retried alone after its own backoff while the others are
+ * claimed together; an error of the whole database still fails the claim.
+ */
+
+import assert from "node:assert/strict";
+import { isTransientStorageError } from "../src/storage/errors.ts";
+import { openSqliteStore } from "../src/storage/sqlite_store.ts";
+import { Backoff } from "../src/retry_policy.ts";
+import { isolateClaimFailures } from "../src/worker/claim_isolation.ts";
+import { waitFor } from "./helpers/processes.ts";
+import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
+
+const limits = (...targets: string[]) => new Map(targets.map((target) => [target, 5]));
+
+Deno.test("claim isolation: a failing target is set aside, polled again after its backoff, and claimed alone", async () => {
+  await using db = await openTestSqliteDatabase();
+  const [bad] = await db.insertJobs("bad", 1);
+  const good = [...await db.insertJobs("t1", 1), ...await db.insertJobs("t2", 1)];
+  await db.query(
+    `CREATE TRIGGER refuse_bad BEFORE UPDATE OF status ON jobs FOR EACH ROW
+       WHEN NEW.target = 'bad' BEGIN SELECT RAISE(ABORT, 'no claims of bad'); END`,
+  );
+  const repolled: string[] = [];
+  const store = isolateClaimFailures(await openSqliteStore(db.storeOptions("w")), {
+    repoll: (target) => repolled.push(target),
+    backoff: () => new Backoff({ firstMs: 300, maxMs: 300 }),
+  });
+  try {
+    const first = await store.claimWaiting(limits("bad", "t1", "t2"));
+    assert.deepEqual(first.map((job) => job.id), good, "the others are claimed");
+
+    // Until its backoff ends, the failing target is not tried: no error, no claim.
+    const [late] = await db.insertJobs("t1", 1);
+    const second = await store.claimWaiting(limits("bad", "t1"));
+    assert.deepEqual(second.map((job) => job.id), [late]);
+    assert.deepEqual(repolled, []);
+
+    await waitFor("the poll at the end of the backoff", () => repolled.length === 1);
+    assert.deepEqual(repolled, ["bad"]);
+    await db.query("DROP TRIGGER refuse_bad");
+    const third = await store.claimWaiting(limits("bad"));
+    assert.deepEqual(third.map((job) => job.id), [bad]);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("claim isolation: an error of the whole database still fails the claim, nothing set aside", async () => {
+  await using db = await openTestSqliteDatabase();
+  const ids = [...await db.insertJobs("t1", 1), ...await db.insertJobs("t2", 1)];
+  const repolled: string[] = [];
+  const store = isolateClaimFailures(
+    await openSqliteStore({ ...db.storeOptions("w"), busyTimeoutMs: 50 }),
+    { repoll: (target) => repolled.push(target) },
+  );
+  try {
+    // The application's connection holds the write lock longer than the store waits.
+    await db.query("BEGIN IMMEDIATE");
+    await assert.rejects(store.claimWaiting(limits("t1", "t2")), isTransientStorageError);
+    await db.query("COMMIT");
+    const jobs = await store.claimWaiting(limits("t1", "t2"));
+    assert.deepEqual(jobs.map((job) => job.id), ids);
+    assert.deepEqual(repolled, []);
+  } finally {
+    await store.close();
+  }
+});

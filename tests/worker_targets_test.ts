@@ -1,0 +1,186 @@
+/**
+ * Target names and claims, on both stores: a target name that no row can
+ * carry is refused where it enters (the config's `[targets]`, `add-target`)
+ * with the reason, and a claim that fails for one target does not hold
+ * back the others.
+ */
+
+import assert from "node:assert/strict";
+import { RemoteError } from "../src/net/errors.ts";
+import { openTestDatabase, type TestDatabase } from "./helpers/database.ts";
+import type { TestJobsTable } from "./helpers/jobs_table.ts";
+import { freePort, waitFor } from "./helpers/processes.ts";
+import { openTestSqliteDatabase, type TestSqliteDatabase } from "./helpers/sqlite_database.ts";
+import { startWorker, waitForDone, workerConfig } from "./helpers/worker.ts";
+import { runWorkerToExit } from "./helpers/worker_exit.ts";
+
+/** Rejects with the daemon's error text. */
+async function refusal(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof RemoteError, `expected an error response, got ${error}`);
+    return error.message;
+  }
+  assert.fail("expected an error response");
+}
+
+/** A trigger that makes every claim of the target `bad` fail, and how to drop it. */
+interface RefusingTrigger {
+  create(): Promise<void>;
+  drop(): Promise<void>;
+}
+
+function mysqlTrigger(db: TestDatabase): RefusingTrigger {
+  return {
+    create: async () => {
+      await db.query(
+        `CREATE TRIGGER refuse_bad BEFORE UPDATE ON ${db.table} FOR EACH ROW
+           IF NEW.target = 'bad' AND NEW.status = 'accepted' THEN
+             SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'rows of target bad cannot be claimed';
+           END IF`,
+      );
+    },
+    drop: async () => {
+      await db.query("DROP TRIGGER refuse_bad");
+    },
+  };
+}
+
+function sqliteTrigger(db: TestSqliteDatabase): RefusingTrigger {
+  return {
+    create: async () => {
+      await db.query(
+        `CREATE TRIGGER refuse_bad BEFORE UPDATE OF status ON ${db.table} FOR EACH ROW
+           WHEN NEW.target = 'bad' AND NEW.status = 'accepted'
+           BEGIN SELECT RAISE(ABORT, 'rows of target bad cannot be claimed'); END`,
+      );
+    },
+    drop: async () => {
+      await db.query("DROP TRIGGER refuse_bad");
+    },
+  };
+}
+
+function defineIsolationTest<T extends TestJobsTable>(
+  prefix: string,
+  openTable: () => Promise<T>,
+  trigger: (db: T) => RefusingTrigger,
+): void {
+  Deno.test(`${prefix}a claim that fails for one target claims the others and retries that one alone`, async () => {
+    await using db = await openTable();
+    const refusing = trigger(db);
+    await refusing.create();
+    const [bad] = await db.insertJobs("bad", 1);
+    const good = [...await db.insertJobs("t1", 2), ...await db.insertJobs("t2", 2)];
+    await using worker = await startWorker(db, { targets: { bad: 1, t1: 1, t2: 1 } });
+
+    await worker.client.poll();
+    await waitForDone(db, good, 20);
+    assert.equal((await db.rows([bad]))[0].status, "waiting");
+    await waitFor(
+      "the failing target named in the log",
+      () => /Cannot claim jobs of target bad, retrying it in/.test(worker.process.stderrSoFar),
+    );
+
+    // Once its claims work again, its backoff ends in a poll of its own.
+    await refusing.drop();
+    await waitForDone(db, [bad], 20);
+    assert.match(worker.process.stderrSoFar, /Claims of target bad work again/);
+  });
+}
+
+defineIsolationTest("mysql: ", () => openTestDatabase(), mysqlTrigger);
+defineIsolationTest("sqlite: ", () => openTestSqliteDatabase(), sqliteTrigger);
+
+Deno.test("mysql: add-target refuses names the utf8 char(16) target column cannot hold; claims go on", async () => {
+  await using db = await openTestDatabase();
+  await using worker = await startWorker(db, { targets: { t1: 1 } });
+  const add = (target: string) => worker.client.addTarget(target, 1);
+
+  assert.equal(
+    await refusal(add("😀")),
+    "invalid target name '😀': the column 'target' (char(16), utf8mb3) of the table 'jobs' " +
+      "cannot hold U+1F600 '😀' (characters beyond U+FFFF, such as emoji, need utf8mb4)",
+  );
+  assert.equal(
+    await refusal(add("a-very-long-target")),
+    "invalid target name 'a-very-long-target': it has 18 characters, more than the 16 of the " +
+      "column 'target' (char(16), utf8mb3) of the table 'jobs'",
+  );
+  assert.equal(
+    await refusal(add("tab\there")),
+    "invalid target name 'tab\there': it contains the control character U+0009",
+  );
+  assert.deepEqual(Object.keys((await worker.client.status()).targets), ["t1"]);
+
+  const ids = await db.insertJobs("t1", 2);
+  await worker.client.poll();
+  await waitForDone(db, ids, 20);
+});
+
+Deno.test("sqlite: add-target refuses control characters, broken characters and names over 1024 characters", async () => {
+  await using db = await openTestSqliteDatabase();
+  await using worker = await startWorker(db, { targets: { t1: 1 } });
+  const add = (target: string) => worker.client.addTarget(target, 1);
+  assert.equal(
+    await refusal(add("bell\u0007")),
+    "invalid target name 'bell\u0007': it contains the control character U+0007",
+  );
+  assert.equal(
+    await refusal(add("half\ud83d")),
+    "invalid target name 'half\ud83d': it contains U+D83D, half of a character",
+  );
+  assert.equal(
+    await refusal(add("x".repeat(2000))),
+    `invalid target name '${"x".repeat(2000)}': it has 2000 characters, more than the 1024 a ` +
+      "target name may have",
+  );
+  // The SQLite column holds any text: an emoji is a name like any other.
+  await worker.client.addTarget("😀", 1);
+  const [id] = await db.insertJobs("😀", 1);
+  await worker.client.poll(["😀"]);
+  await waitForDone(db, [id], 20);
+});
+
+Deno.test("mysql: a [targets] name the target column cannot hold stops the worker at start-up, naming it", async () => {
+  await using db = await openTestDatabase();
+  const [id] = await db.insertJobs("t1", 1, "manual");
+  const dir = await Deno.makeTempDir({ prefix: "jobd-targets-" });
+  try {
+    const configPath = `${dir}/jobd.conf`;
+    await Deno.writeTextFile(
+      configPath,
+      workerConfig(db, freePort(), dir, { targets: { t1: 1, "😀": 1 } }),
+    );
+    const { code, stderr } = await runWorkerToExit(configPath);
+    assert.equal(code, 1);
+    assert.match(
+      stderr,
+      /jobd: cannot start: The target '😀' in \[targets\] cannot match a row: the column 'target' \(char\(16\), utf8mb3\) of the table 'jobs' cannot hold U\+1F600/,
+    );
+    assert.equal((await db.rows([id]))[0].status, "manual");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("mysql: a reloaded [targets] with a name the column cannot hold changes nothing", async () => {
+  await using db = await openTestDatabase();
+  await using worker = await startWorker(db, { targets: { t1: 1 } });
+  await Deno.writeTextFile(
+    worker.configPath,
+    workerConfig(db, worker.port, worker.jobDir, { targets: { t1: 1, t2: 1, "😀": 1 } }),
+  );
+  worker.process.kill("SIGHUP");
+  await waitFor(
+    "the refused reload",
+    () =>
+      /Config reload failed, keeping the running config: The target '😀' in \[targets\] cannot match a row/
+        .test(worker.process.stderrSoFar),
+  );
+  assert.deepEqual(Object.keys((await worker.client.status()).targets), ["t1"]);
+  const ids = await db.insertJobs("t1", 1);
+  await worker.client.poll();
+  await waitForDone(db, ids, 20);
+});
