@@ -92,7 +92,10 @@ async function run(
   const startedAt = new Date();
   const began = performance.now();
   log(options.mysql ? "Connecting to the given MariaDB" : "Starting a throwaway MariaDB");
-  const db = await BenchDatabase.open(options.mysql, { workerColumn: options.workerColumn });
+  const db = await BenchDatabase.open(options.mysql, {
+    workerColumn: options.workerColumn,
+    timeColumns: options.delayed > 0,
+  });
   cleanups.push(() => db[Symbol.asyncDispose]());
   const machine = await describeMachine(db.version);
   const databasePid = await findDatabasePid(db.address.port);
@@ -202,6 +205,10 @@ async function run(
   if (options.backlog > 0) {
     log(`Backlog: adding ${options.backlog} rows in other statuses and targets`);
     await db.insertBacklog(targets, options.backlog);
+    if (options.delayed > 0) {
+      log(`Backlog: adding ${options.delayed} delayed rows of the served targets, due in a day`);
+      await db.insertDelayed(targets, options.delayed);
+    }
     await db.query("ANALYZE TABLE jobs");
     const run = await measureThroughput(db, cluster, {
       label: "throughput with backlog",
@@ -267,6 +274,7 @@ async function run(
       manual: options.manual,
       latency: options.latency,
       backlog: options.backlog,
+      delayed: options.delayed,
       database: db.throwaway ? "throwaway MariaDB" : "given server",
       workerColumn: options.workerColumn,
     },

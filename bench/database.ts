@@ -76,7 +76,7 @@ export class BenchDatabase implements AsyncDisposable {
    */
   static async open(
     mysqlAddress: string | undefined,
-    options: { workerColumn: boolean },
+    options: { workerColumn: boolean; timeColumns?: boolean },
   ): Promise<BenchDatabase> {
     const server = mysqlAddress === undefined ? await startMariaDb() : undefined;
     try {
@@ -99,6 +99,7 @@ export class BenchDatabase implements AsyncDisposable {
           const statement of await schemaStatements({
             table: TABLE,
             withWorkerColumn: options.workerColumn,
+            withTimeColumns: options.timeColumns ?? false,
           })
         ) {
           await pool.query(statement);
@@ -176,6 +177,32 @@ export class BenchDatabase implements AsyncDisposable {
    * targets. Uses MariaDB's sequence engine when present, else batched
    * INSERTs.
    */
+  /**
+   * Adds `count` rows of `served` targets in status `delayed`, due in a day
+   * (a table with the time columns): what the waiting claim must not slow
+   * down on.
+   */
+  async insertDelayed(served: readonly string[], count: number): Promise<void> {
+    const dueAt = Math.floor(Date.now() / 1000) + 86_400;
+    const sequence = await this.query(`SELECT seq FROM seq_1_to_1`).then(() => true, () => false);
+    if (!sequence) {
+      const range = await this.insertJobs(served, count, { status: "delayed" });
+      await this.query(`UPDATE ${TABLE} SET time_run_at = ? WHERE id BETWEEN ? AND ?`, [
+        dueAt,
+        range.first,
+        range.last,
+      ]);
+      return;
+    }
+    const choices = served.map((target) => `'${target}'`).join(", ");
+    await this.query(
+      `INSERT INTO ${TABLE} (target, time_created, status, time_run_at)
+       SELECT ELT(1 + seq % ${served.length}, ${choices}), UNIX_TIMESTAMP(), 'delayed', ? + seq % 3600
+         FROM seq_1_to_${count}`,
+      [dueAt],
+    );
+  }
+
   async insertBacklog(served: readonly string[], count: number): Promise<void> {
     const done = Math.round(count * 0.7);
     const manual = Math.round(count * 0.1);

@@ -31,6 +31,11 @@ export interface BenchOptions {
   latency: number;
   /** Rows in other statuses and targets added for a second run (`--backlog`); 0 skips. */
   backlog: number;
+  /**
+   * `delayed` rows of the served targets, due in a day, added to the backlog
+   * (`--delayed`); the table then has the optional time columns. 0 skips.
+   */
+  delayed: number;
   /** Worker command template, `{config}` = generated config path (`--worker-cmd`). */
   workerCmd: string;
   /** Master command template (`--master-cmd`); undefined (`none`): poke the workers directly. */
@@ -83,6 +88,7 @@ export const DEFAULTS = {
   manual: 1000,
   latency: 200,
   backlog: 0,
+  delayed: 0,
   pokeThrottle: 0.1,
   spawnSamples: 4000,
   updateSamples: 5000,
@@ -108,6 +114,8 @@ Options:
   --manual N          sequential run-manual calls, 0 to skip (${DEFAULTS.manual})
   --latency N         poke-to-start samples on an idle worker, 0 to skip (${DEFAULTS.latency})
   --backlog N         add N rows in other statuses/targets and run again, 0 to skip (${DEFAULTS.backlog})
+  --delayed N         with --backlog, also N 'delayed' rows of the served targets due in a
+                      day (the table gets the time columns of schema.sql) (${DEFAULTS.delayed})
   --worker-cmd CMD    worker command, {config} = generated config (our worker.ts)
   --master-cmd CMD    master command, {config} = generated config (our master.ts);
                       'none' runs without a master and polls the workers directly
@@ -133,6 +141,7 @@ const INTEGER_OPTIONS = [
   ["manual", 0],
   ["latency", 0],
   ["backlog", 0],
+  ["delayed", 0],
   ["spawn-samples", 1],
   ["update-samples", 1],
 ] as const;
@@ -211,6 +220,7 @@ export function parseBenchArgs(args: string[]): ParsedCommand {
       manual: integers["manual"] ?? DEFAULTS.manual,
       latency: integers["latency"] ?? DEFAULTS.latency,
       backlog: integers["backlog"] ?? DEFAULTS.backlog,
+      delayed: integers["delayed"] ?? DEFAULTS.delayed,
       workerCmd,
       masterCmd: masterCmd === "none" ? undefined : masterCmd,
       pokeThrottle: seconds["poke-throttle"] ?? DEFAULTS.pokeThrottle,

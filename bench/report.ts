@@ -254,7 +254,11 @@ export function renderReport(result: BenchResult): string {
   if (result.backlog) {
     const run = result.backlog.throughput;
     rows.push(
-      `With a backlog of ${result.backlog.rows} other rows (${run.tableRows} in the table)`,
+      `With a backlog of ${result.backlog.rows} other rows${
+        Number(result.settings.delayed ?? 0) > 0
+          ? ` and ${result.settings.delayed} delayed ones due in a day`
+          : ""
+      } (${run.tableRows} in the table)`,
     );
     rows.push([
       "end to end",

@@ -26,3 +26,18 @@ CREATE TABLE `jobs` (
 -- ALTER TABLE `jobs`
 --   ADD COLUMN `worker` varchar(64) DEFAULT NULL,
 --   ADD KEY `worker_status_idx` (`worker`, `status`);
+
+-- Optional, for deferred jobs, timeouts and retries (README "Deferred jobs", "Job timeouts",
+-- "Retries"). Each column turns on what it is for; the worker says at start-up which are on.
+--   status 'delayed' + time_run_at: a 'delayed' row starts once time_run_at (unix seconds)
+--     has passed, on a worker serving its target (older workers never start it);
+--   timeout: seconds this row may run (overrides the config's `timeout`; 0 = no limit);
+--   attempts: counted at each start; max_attempts: this row's limit (overrides the config's).
+-- Retries (`max_attempts` > 1) need status 'delayed', time_run_at and attempts.
+-- ALTER TABLE `jobs`
+--   MODIFY `status` enum('waiting','manual','accepted','running','done','ignored','delayed') NOT NULL DEFAULT 'waiting',
+--   ADD COLUMN `time_run_at` int(10) UNSIGNED NOT NULL DEFAULT 0,
+--   ADD COLUMN `timeout` int(10) UNSIGNED DEFAULT NULL,
+--   ADD COLUMN `attempts` smallint(5) UNSIGNED NOT NULL DEFAULT 0,
+--   ADD COLUMN `max_attempts` smallint(5) UNSIGNED DEFAULT NULL,
+--   ADD KEY `status_target_run_idx` (`status`, `target`, `time_run_at`);

@@ -17,7 +17,7 @@ CREATE TABLE "jobs" (
   "time_started" INTEGER NOT NULL DEFAULT 0,
   "time_finished" INTEGER NOT NULL DEFAULT 0,
   "status" TEXT NOT NULL DEFAULT 'waiting'
-    CHECK ("status" IN ('waiting', 'manual', 'accepted', 'running', 'done', 'ignored')),
+    CHECK ("status" IN ('waiting', 'manual', 'accepted', 'running', 'done', 'ignored', 'delayed')),
   "result" TEXT DEFAULT NULL CHECK ("result" IN ('ok', 'fail')),
   "return_code" INTEGER DEFAULT NULL,
   "sig" TEXT DEFAULT NULL,
@@ -27,9 +27,23 @@ CREATE TABLE "jobs" (
   -- worker that crashed or was killed finds, when it starts again, the rows it left
   -- 'accepted' or 'running' under its `name` (give every worker a distinct `name`).
   -- Without it (drop this column and worker_status_idx) those rows stay as they are.
-  "worker" TEXT DEFAULT NULL
+  "worker" TEXT DEFAULT NULL,
+  -- Optional, for deferred jobs, timeouts and retries (README "Deferred jobs", "Job timeouts",
+  -- "Retries"); each column turns on what it is for, and the worker says at start-up which are
+  -- on. A 'delayed' row starts once "time_run_at" (unix seconds) has passed; "timeout" is the
+  -- seconds this row may run (over the config's `timeout`; 0 = no limit); "attempts" counts
+  -- starts, "max_attempts" is this row's limit (over the config's). Retries (`max_attempts` > 1)
+  -- need 'delayed', "time_run_at" and "attempts". An older table gets them with
+  -- ALTER TABLE "jobs" ADD COLUMN ... for each, and the index below; allowing 'delayed' in its
+  -- status CHECK means copying it into a table created from this file.
+  "time_run_at" INTEGER NOT NULL DEFAULT 0,
+  "timeout" INTEGER DEFAULT NULL,
+  "attempts" INTEGER NOT NULL DEFAULT 0,
+  "max_attempts" INTEGER DEFAULT NULL
 );
 
 CREATE INDEX "status_target_idx" ON "jobs" ("status", "target", "id");
 
 CREATE INDEX "worker_status_idx" ON "jobs" ("worker", "status");
+
+CREATE INDEX "status_target_run_idx" ON "jobs" ("status", "target", "time_run_at");

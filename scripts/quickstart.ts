@@ -5,7 +5,8 @@
  * registered with it (the real programs, with the binaries' permission
  * flags), inserts background and manual jobs the way an application does,
  * pokes the master, shows each job as it ends, runs manual jobs through the
- * master and through `jobctl`, lists the workers, and stops everything with
+ * master and through `jobctl`, runs a deferred job at its time and a failing
+ * job again after a delay, lists the workers, and stops everything with
  * SIGTERM. Exits 0 when every step worked, 1 with the reason otherwise; it
  * leaves no process and no file behind either way.
  *
@@ -44,6 +45,12 @@ const BACKGROUND_JOBS: ReadonlyMap<string, number> = new Map([["reports", 4], ["
 
 /** The target of the two manual jobs. */
 const MANUAL_TARGET = "reports";
+
+/** The target of the deferred job and the retried job, with retries on in its section. */
+const TIME_TARGET = "mail";
+
+/** Seconds from the insert of the deferred job to its `time_run_at`. */
+const DEFER_SECONDS = 2;
 
 /** Seconds a daemon may take to listen, the worker to register, or a daemon to stop. */
 const STEP_TIMEOUT_SECONDS = 30;
@@ -151,6 +158,9 @@ interface JobRow {
   status: string;
   result: string | null;
   return_code: number | null;
+  time_started: number;
+  time_run_at: number;
+  attempts: number;
   sig: string | null;
   stdout: string | null;
   stderr: string | null;
@@ -181,10 +191,22 @@ class JobsTable {
     return Array.from({ length: count }, () => Number(insert.get(target, now, status)?.id));
   }
 
+  /** Inserts a job of `target` that waits as `delayed` until `runAt` (unix seconds). */
+  insertDelayed(target: string, runAt: number): number {
+    const now = Math.floor(Date.now() / 1000);
+    return Number(
+      this.#db.prepare(
+        "INSERT INTO jobs (target, time_created, status, time_run_at) " +
+          "VALUES (?, ?, 'delayed', ?) RETURNING id",
+      ).get(target, now, runAt)?.id,
+    );
+  }
+
   /** The rows with these ids, by id. */
   rows(ids: readonly number[]): JobRow[] {
     return this.#db.prepare(
-      `SELECT id, target, status, result, return_code, sig, stdout, stderr FROM jobs
+      `SELECT id, target, status, result, return_code, sig, stdout, stderr, time_started,
+              time_run_at, attempts FROM jobs
         WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`,
     ).all(JSON.stringify(ids)) as unknown as JobRow[];
   }
@@ -365,7 +387,10 @@ async function quickstart(
     "launcher.cwd": dir,
     poll_interval: 0,
     shutdown_timeout: 10,
-  }, { targets: Object.fromEntries(TARGETS) });
+  }, {
+    targets: Object.fromEntries(TARGETS),
+    [`target:${TIME_TARGET}`]: { max_attempts: 3, retry_delay: 2 },
+  });
   await Deno.writeTextFile(`${dir}/jobd.conf`, workerConfig);
   const worker = startDaemon("jobd", `${dir}/jobd.conf`, dir);
   cleanup.defer(() => disposeDaemon(worker));
@@ -418,6 +443,8 @@ async function quickstart(
   screen.line(describeJob(jobctlRow));
   checkSucceeded(jobctlRow);
 
+  await deferredAndRetried(screen, table, { dir, client, worker, signal });
+
   screen.line(`- The master's workers:`);
   const listArgs = ["--master", "--port", String(masterPort), "list-workers"];
   showCommand(
@@ -435,9 +462,80 @@ async function quickstart(
   screen.line();
   screen.line(
     `All ${
-      background.length + 2
+      background.length + 4
     } jobs done. Next: README.md ("Install", then "jobd (the worker)").`,
   );
+}
+
+/** Waits until job `id` is `done`, calling `onRow` with its row on each look. */
+async function waitForDone(
+  table: JobsTable,
+  id: number,
+  worker: Daemon,
+  signal: AbortSignal,
+  onRow: (row: JobRow) => void = () => {},
+): Promise<JobRow> {
+  const deadline = Date.now() + JOBS_TIMEOUT_SECONDS * 1000;
+  while (!signal.aborted) {
+    await worker.assertRunning("while the quick start ran");
+    const [row] = table.rows([id]);
+    onRow(row);
+    if (row.status === "done") return row;
+    if (Date.now() > deadline) {
+      throw new QuickstartError(
+        `Job ${id} did not end within ${JOBS_TIMEOUT_SECONDS} s (it is ${row.status})\n` +
+          await outputOf(worker),
+      );
+    }
+    await pause(WATCH_INTERVAL_MS);
+  }
+  throw new QuickstartError("interrupted");
+}
+
+/**
+ * A deferred job (status `delayed`, run at its `time_run_at` without another
+ * poke) and a job that fails once and is retried after a delay
+ * (`max_attempts` in the `[target:mail]` section).
+ */
+async function deferredAndRetried(
+  screen: Screen,
+  table: JobsTable,
+  context: { dir: string; client: MasterClient; worker: Daemon; signal: AbortSignal },
+): Promise<void> {
+  const { dir, client, worker, signal } = context;
+  const runAt = Math.floor(Date.now() / 1000) + DEFER_SECONDS;
+  const deferred = table.insertDelayed(TIME_TARGET, runAt);
+  await client.poke([TIME_TARGET]);
+  screen.line(
+    `- Inserted deferred job ${deferred} (status 'delayed', time_run_at = now + ` +
+      `${DEFER_SECONDS} s) and poked ${TIME_TARGET}; the worker sleeps until its time:`,
+  );
+  const deferredRow = await waitForDone(table, deferred, worker, signal);
+  screen.line(
+    `${describeJob(deferredRow)} [started ${
+      deferredRow.time_started - runAt
+    } s after its time_run_at]`,
+  );
+  checkSucceeded(deferredRow);
+
+  const [retried] = table.insert(TIME_TARGET, 1, "waiting");
+  // quickstart-job.sh fails a job once when this file exists in its directory.
+  await Deno.writeTextFile(`${dir}/fail-once-${retried}`, "");
+  await client.poke([TIME_TARGET]);
+  screen.line(
+    `- Inserted job ${retried}, which fails on its first attempt; [target:${TIME_TARGET}] has ` +
+      `max_attempts = 3, retry_delay = 2:`,
+  );
+  let shownDelayed = false;
+  const retriedRow = await waitForDone(table, retried, worker, signal, (row) => {
+    if (row.status !== "delayed" || shownDelayed) return;
+    shownDelayed = true;
+    screen.line(
+      `${describeJob(row)} [attempt ${row.attempts} failed; waits as 'delayed' for its retry]`,
+    );
+  });
+  screen.line(`${describeJob(retriedRow)} [attempt ${retriedRow.attempts}]`);
+  checkSucceeded(retriedRow);
 }
 
 /** Runs the quick start; resolves to the exit status. Ctrl-C cleans up too. */

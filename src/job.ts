@@ -41,7 +41,8 @@ export const JOB_STATUSES = {
   /**
    * The launcher is running. Set by the running mark, with `time_started`,
    * before the process is spawned. Moved on by the result write (`markDone`)
-   * to `done`, or, when the worker stops while it retries a start that failed
+   * to `done`, or to `delayed` for a retry (a failed attempt with attempts
+   * left), or, when the worker stops while it retries a start that failed
    * for a reason that may pass (too many open files), released back to where
    * it was claimed from. Recovery: ended as `done` with result `fail` and a note in
    * `stderr` (never run twice behind the user's back); with
@@ -61,6 +62,16 @@ export const JOB_STATUSES = {
    * to `waiting`). Recovery: untouched.
    */
   ignored: "ignored",
+  /**
+   * Waits for its `time_run_at` (unix seconds): a deferred job, or a failed
+   * job waiting for its next attempt. Set by the application (with the
+   * optional time columns), by the result write of a failed attempt with
+   * attempts left (`markDone` with `retryAt`, keeping that attempt's result),
+   * and by recovery for a running job with attempts left. Moved on, once
+   * due, by a worker's promotion (`promoteDelayed`) to `waiting`. Older
+   * workers never claim it. Recovery: untouched.
+   */
+  delayed: "delayed",
 } as const;
 
 /** The status of a row in the jobs table; each is documented at {@linkcode JOB_STATUSES}. */
@@ -74,6 +85,22 @@ export interface ClaimedJob {
   id: number;
   target: string;
   origin: ClaimOrigin;
+  /** The row's `timeout`, `attempts`, `max_attempts`, for the optional columns the table has. */
+  row?: RowTimeValues;
+}
+
+/**
+ * The values of a row's optional time columns, as read (unchecked: the
+ * worker checks them, `src/worker/time_policy.ts`). Absent when the table
+ * lacks the column.
+ */
+export interface RowTimeValues {
+  /** `timeout`: NULL = the config's, 0 = no limit. */
+  readonly timeout?: unknown;
+  /** `attempts`: starts so far (before this one, in a claim). */
+  readonly attempts?: unknown;
+  /** `max_attempts`: NULL = the config's. */
+  readonly maxAttempts?: unknown;
 }
 
 /**

@@ -37,7 +37,14 @@ Config keys (* = required):
   max_connections              most connections open at once; one more gets an error
                                and is closed (default ${d.DEFAULT_MAX_CONNECTIONS})
   log_file, log_level_file, log_level_console   trace|debug|info|warn|error (default ${d.DEFAULT_LOG_LEVEL})
+  timeout                      seconds a job may run, 0 = no limit (default ${d.DEFAULT_TIMEOUT})
+  timeout_grace                seconds from a timed-out job's SIGTERM to its SIGKILL (default ${d.DEFAULT_TIMEOUT_GRACE})
+  max_attempts                 starts of a failed background job in all, 1 = no retry (default ${d.DEFAULT_MAX_ATTEMPTS})
+  retry_delay                  seconds before the first retry, doubled for each next (default ${d.DEFAULT_RETRY_DELAY})
+  retry_delay_max              the longest delay between attempts (default ${d.DEFAULT_RETRY_DELAY_MAX})
+  retry_exit_codes             retry only these exit codes, such as 75, 111 (default: every failure)
   [targets]                    one 'name = concurrency' line per target
+  [target:NAME]                timeout and retry keys for one target, over the top-level ones
 
 Signals: SIGTERM/SIGINT shut down gracefully (a second one sends running jobs
 SIGTERM at once, SIGKILL 5 s later), SIGHUP reloads the config file (host,

@@ -16,6 +16,7 @@ import {
   DEFAULT_MASTER_CONFIG_PATH,
   DEFAULT_MASTER_PORT,
   DEFAULT_MASTER_RECONNECT_TIMEOUT,
+  DEFAULT_MAX_ATTEMPTS,
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_OUTPUT_BUFFER,
   DEFAULT_MYSQL_FETCH_LIMIT,
@@ -25,8 +26,12 @@ import {
   DEFAULT_POLL_INTERVAL,
   DEFAULT_RECOVER_RUNNING,
   DEFAULT_REQUEST_TIMEOUT,
+  DEFAULT_RETRY_DELAY,
+  DEFAULT_RETRY_DELAY_MAX,
   DEFAULT_SHUTDOWN_TIMEOUT,
   DEFAULT_STORAGE,
+  DEFAULT_TIMEOUT,
+  DEFAULT_TIMEOUT_GRACE,
   DEFAULT_WORKER_CONFIG_PATH,
   DEFAULT_WORKER_PORT,
   JOBCTL_CONFIG_FILE_NAME,
@@ -160,6 +165,12 @@ const WORKER_KEYS: Record<string, KeyDoc> = {
   "log_file": { required: false },
   "log_level_file": { required: false, default: DEFAULT_LOG_LEVEL },
   "log_level_console": { required: false, default: DEFAULT_LOG_LEVEL },
+  "timeout": { required: false, default: DEFAULT_TIMEOUT },
+  "timeout_grace": { required: false, default: DEFAULT_TIMEOUT_GRACE },
+  "max_attempts": { required: false, default: DEFAULT_MAX_ATTEMPTS },
+  "retry_delay": { required: false, default: DEFAULT_RETRY_DELAY },
+  "retry_delay_max": { required: false, default: DEFAULT_RETRY_DELAY_MAX },
+  "retry_exit_codes": { required: false },
 };
 
 /** Every key of the master's config, with its default. */

@@ -25,7 +25,7 @@ Deno.test("the quick start runs every job to done, uses jobctl, cleans up and ex
   assert.equal(output.code, 0, `the quick start failed:\n${stdout}\n${stderr}`);
 
   const total = Number(stdout.match(/^All (\d+) jobs done\./m)?.[1]);
-  assert.equal(total, 9, "7 background jobs and 2 manual ones");
+  assert.equal(total, 11, "7 background jobs, 2 manual ones, a deferred one and a retried one");
   const done = [
     ...stdout.matchAll(/^ {2}job (\d+) \((reports|mail)\): done, ok \(exit code 0\): /gm),
   ]
@@ -37,6 +37,17 @@ Deno.test("the quick start runs every job to done, uses jobctl, cleans up and ex
   );
 
   assert.match(stdout, /^ {2}\$ jobctl --master --port \d+ run-manual reports:9$/m);
+  assert.match(
+    stdout,
+    /^ {2}job 10 \(mail\): done, ok .*\[started [01] s after its time_run_at\]$/m,
+    "the deferred job starts at its time",
+  );
+  assert.match(
+    stdout,
+    /^ {2}job 11 \(mail\): delayed, fail \(exit code 75\).*\[attempt 1 failed/m,
+    "the retried job waits as delayed after its failed attempt",
+  );
+  assert.match(stdout, /^ {2}job 11 \(mail\): done, ok \(exit code 0\).*\[attempt 2\]$/m);
   assert.match(
     stdout,
     /^ {4}WORKER +\| ADDRESS +\| TARGET/m,

@@ -7,8 +7,8 @@
 import { MemoryStore, MemoryTable } from "./helpers/memory_store.ts";
 import { defineJobStoreConformance } from "./storage_conformance/mod.ts";
 
-defineJobStoreConformance("memory", ({ workerName, withWorkerColumn }) => {
-  const table = new MemoryTable();
+defineJobStoreConformance("memory", ({ workerName, withWorkerColumn, withTimeColumns }) => {
+  const table = new MemoryTable({ timeColumns: withTimeColumns });
   const stores: MemoryStore[] = [];
   const open = (name: string) => {
     const store = new MemoryStore({ table, workerName: name, tracksOwner: withWorkerColumn });
@@ -21,6 +21,8 @@ defineJobStoreConformance("memory", ({ workerName, withWorkerColumn }) => {
     where: `table '${table.name}' of memory`,
     insert: (target, count, status) => Promise.resolve(table.insert(target, count, status)),
     rows: (ids) => Promise.resolve(table.read(ids)),
+    setColumns: (ids, values) => Promise.resolve(table.setColumns(ids, values)),
+    readColumns: (ids, columns) => Promise.resolve(table.readColumns(ids, columns)),
     openPeer: (peerName) => Promise.resolve(open(peerName)),
     async [Symbol.asyncDispose]() {
       for (const each of stores) await each.close();

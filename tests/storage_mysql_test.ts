@@ -22,8 +22,8 @@ import {
   storeFixture,
 } from "./storage_conformance/mod.ts";
 
-defineJobStoreConformance("mysql", async ({ workerName, withWorkerColumn }) => {
-  const db = await openTestDatabase({ withWorkerColumn });
+defineJobStoreConformance("mysql", async ({ workerName, withWorkerColumn, withTimeColumns }) => {
+  const db = await openTestDatabase({ withWorkerColumn, withTimeColumns });
   return await storeFixture(db, {
     workerName,
     where: `table '${db.table}' of database '${db.database}'`,
@@ -149,6 +149,7 @@ Deno.test("mysql: claims with plain FOR UPDATE (servers without SKIP LOCKED) nev
     tracksOwner: false,
     skipLocked: false,
     narrowOutput: true,
+    time: { columns: new Set(), delayedStatus: false },
   }));
   try {
     const drain = async (context: MysqlContext) => {

@@ -19,8 +19,8 @@ import {
   storeFixture,
 } from "./storage_conformance/mod.ts";
 
-defineJobStoreConformance("sqlite", async ({ workerName, withWorkerColumn }) => {
-  const db = await openTestSqliteDatabase({ withWorkerColumn });
+defineJobStoreConformance("sqlite", async ({ workerName, withWorkerColumn, withTimeColumns }) => {
+  const db = await openTestSqliteDatabase({ withWorkerColumn, withTimeColumns });
   return await storeFixture(db, {
     workerName,
     where: `table '${db.table}' of SQLite file '${db.path}'`,

@@ -129,3 +129,31 @@ export function defaultWorkerName(): string {
  * `launcher.cwd` has no constant: without it the launcher runs in the
  * worker's current directory.
  */
+
+/**
+ * `timeout`: seconds a job may run before its process group gets SIGTERM, 0
+ * (no limit). A row's own `timeout` column, where the table has it and the
+ * value is not NULL, overrides it (0 = no limit for that row).
+ */
+export const DEFAULT_TIMEOUT = 0;
+
+/** `timeout_grace`: seconds between the SIGTERM of a timed-out job and its SIGKILL, 10. */
+export const DEFAULT_TIMEOUT_GRACE = 10;
+
+/**
+ * `max_attempts`: how many times a failed background job is started in all,
+ * 1 (no retry). More needs the optional columns `attempts`, `time_run_at`
+ * and the status `delayed` (examples/schema.sql).
+ */
+export const DEFAULT_MAX_ATTEMPTS = 1;
+
+/** `retry_delay`: seconds before the first retry, 10; it doubles with each further attempt. */
+export const DEFAULT_RETRY_DELAY = 10;
+
+/** `retry_delay_max`: the longest delay between two attempts, 3600 seconds. */
+export const DEFAULT_RETRY_DELAY_MAX = 3600;
+
+/*
+ * `retry_exit_codes` has no constant: without it every failure is retried
+ * (non-zero exit, signal, timeout, a launcher that could not start).
+ */

@@ -311,6 +311,11 @@ export class IniDocument {
     return section;
   }
 
+  /** The names of every section in the file, in file order. */
+  sectionNames(): string[] {
+    return Object.keys(this.#values).filter((name) => isSection(this.#values[name]));
+  }
+
   /** Every warning: unknown keys of the parts read, and unknown sections. */
   warnings(): string[] {
     const warnings = this.global.warnings();

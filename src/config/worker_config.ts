@@ -5,6 +5,12 @@
  * @module
  */
 
+import {
+  DEFAULT_JOB_POLICY,
+  type JobPolicy,
+  readJobPolicy,
+  readTargetPolicies,
+} from "./job_policy.ts";
 import { LOG_LEVELS, type LogLevel } from "../log_levels.ts";
 import {
   DEFAULT_ALWAYS_ALLOW_LOCALHOST,
@@ -115,6 +121,10 @@ export interface WorkerConfig {
   readonly shutdownTimeout: number;
   /** `recover_running`: what start-up recovery does with a job left `running`. */
   readonly recoverRunning: RecoverRunning;
+  /** The top-level `timeout`, `timeout_grace`, `max_attempts`, `retry_*` keys (config/job_policy.ts). */
+  readonly jobPolicy: JobPolicy;
+  /** `[target:NAME]` sections: each target's policy, the top level's keys with the section's over them. */
+  readonly targetPolicies: ReadonlyMap<string, JobPolicy>;
 }
 
 /**
@@ -173,6 +183,7 @@ export function parseWorkerConfig(
   const ini = doc.global;
   const logLevel = oneOfType(LOG_LEVELS);
   const nonEmpty = stringType();
+  const jobPolicy = readJobPolicy(ini, DEFAULT_JOB_POLICY);
 
   const config: WorkerConfig = {
     host: ini.required("host", nonEmpty),
@@ -229,6 +240,8 @@ export function parseWorkerConfig(
       oneOfType(RECOVER_RUNNING_MODES),
       DEFAULT_RECOVER_RUNNING,
     ),
+    jobPolicy,
+    targetPolicies: readTargetPolicies(doc, jobPolicy),
   };
   if (config.masterHost !== undefined && config.masterPort === undefined) {
     throw ini.error("master_port", "is not defined: it is required with 'master_host'");

@@ -19,6 +19,7 @@ import type { TargetStatus } from "../protocol/requests.ts";
 import type { Rendered } from "./command.ts";
 import { pausedCell, resultColor } from "./format.ts";
 import { type Cell, type Column, formatTable, paint, type Style } from "./table.ts";
+import { timeColumns } from "./time_report.ts";
 
 /** Unix seconds as `2026-12-02 19:20:01` (UTC); 0 or null as empty. */
 export function formatTime(seconds: number | null): string {
@@ -190,12 +191,14 @@ export type TargetWithWaiting = TargetStatus & { waiting?: number };
  * `TARGET | CONCURRENCY | LENGTH | PAUSED | WAITING`: LENGTH counts the jobs
  * this worker holds (running and claimed), WAITING the table's `waiting`
  * rows of the target, which any worker serving it may claim (`?` when the
- * worker could not count them).
+ * worker could not count them); then `DELAYED | TIMEOUT | RETRIES` when the
+ * worker reports them (time_report.ts).
  */
 export function targetsWithWaitingTable(
   targets: Readonly<Record<string, TargetWithWaiting>>,
   style: Style,
 ): string {
+  const time = timeColumns(targets);
   const names = Object.keys(targets).sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
   const rows = names.map((name): Cell[] => {
     const target = targets[name];
@@ -205,6 +208,7 @@ export function targetsWithWaitingTable(
       target.length,
       pausedCell(target.paused),
       target.waiting ?? "?",
+      ...time.cells(target),
     ];
   });
   return formatTable(
@@ -214,6 +218,7 @@ export function targetsWithWaitingTable(
       { heading: "length", align: "right" },
       { heading: "paused" },
       { heading: "waiting", align: "right" },
+      ...time.columns,
     ],
     rows,
     style,

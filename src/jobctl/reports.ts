@@ -16,6 +16,7 @@ import { formatAddress } from "../net/address.ts";
 import type { Rendered } from "./command.ts";
 import { describeExit, formatBytes, pausedCell, resultColor } from "./format.ts";
 import { type Cell, type Column, formatTable, paint, type Style } from "./table.ts";
+import { timeColumns } from "./time_report.ts";
 
 /** Sorts names the way people expect: `t2` before `t10`. */
 function byName(a: string, b: string): number {
@@ -43,12 +44,19 @@ function targetRows(targets: Readonly<Record<string, TargetStatus>>): Cell[][] {
   });
 }
 
-/** `TARGET | CONCURRENCY | LENGTH | PAUSED`, one row per target, by name. */
+/**
+ * `TARGET | CONCURRENCY | LENGTH | PAUSED`, one row per target, by name;
+ * then `DELAYED | TIMEOUT | RETRIES` when the worker reports them.
+ */
 export function targetsTable(
   targets: Readonly<Record<string, TargetStatus>>,
   style: Style,
 ): string {
-  return formatTable(TARGET_COLUMNS, targetRows(targets), style);
+  const time = timeColumns(targets);
+  const rows = targetRows(targets);
+  const names = Object.keys(targets).sort(byName);
+  rows.forEach((row, index) => row.push(...time.cells(targets[names[index]])));
+  return formatTable([...TARGET_COLUMNS, ...time.columns], rows, style);
 }
 
 /**

@@ -44,6 +44,18 @@ export interface TargetStatus {
   concurrency: number;
   /** Running plus queued jobs. */
   length: number;
+  /**
+   * `delayed` rows of the target as the worker last counted them (up to
+   * 10,000); present when the table has deferred jobs.
+   */
+  delayed?: number;
+  /** Seconds a job may run (`timeout`), when set. */
+  timeout?: number;
+  /** `max_attempts`, when retries are on (> 1), with the retry delays and exit codes. */
+  maxAttempts?: number;
+  retryDelay?: number;
+  retryDelayMax?: number;
+  retryExitCodes?: number[];
 }
 
 /** A worker's `status` response. */

@@ -13,13 +13,16 @@
  *   accepted --markRunning--> running
  *   running --markDone------> done
  *   accepted --release------> waiting | manual  (shutdown, recovery)
+ *   delayed --promoteDelayed-> waiting           (time_run_at passed)
+ *   running --markDone------> delayed            (a failed job with attempts left: retryAt)
  * Every transition after the claim is guarded by the expected status and
  * reports whether the row was in that status.
  */
 
-import type { ClaimedJob, JobOutcome } from "../job.ts";
+import type { ClaimedJob, JobOutcome, RowTimeValues } from "../job.ts";
 import type { TargetColumn } from "../target_names.ts";
 import type { JobControl } from "./job_control.ts";
+import type { TimeColumnsFound, TimeFeatures } from "./time_columns.ts";
 
 /** A final row write: which job, how it ended, when. */
 export interface FinishedJob {
@@ -27,7 +30,24 @@ export interface FinishedJob {
   outcome: JobOutcome;
   /** Unix seconds. */
   finishedAt: number;
+  /**
+   * Unix seconds: the job is to run again then. The row goes to `delayed`
+   * with this `time_run_at` (keeping this attempt's result, code, signal and
+   * output) instead of `done`. Only where the store has `timeFeatures.retries`.
+   */
+  retryAt?: number;
 }
+
+/** What a worker knows of one target's `delayed` rows. */
+export interface DelayedSummary {
+  /** How many there are, counted up to `DELAYED_COUNT_LIMIT`. */
+  count: number;
+  /** The earliest `time_run_at` among them (unix seconds). */
+  next: number;
+}
+
+/** `countDelayed` counts at most this many rows per target (a cheap, index-only count). */
+export const DELAYED_COUNT_LIMIT = 10_000;
 
 /** The result of claiming manual jobs by id. */
 export interface ManualClaim {
@@ -46,12 +66,35 @@ export interface LeftBehindJob {
   id: number;
   target: string;
   status: "accepted" | "running";
+  /** The row's `timeout`, `attempts`, `max_attempts`, for the columns the table has. */
+  row?: RowTimeValues;
 }
 
 /** The operations the worker needs from the jobs table. */
 export interface JobStore {
   /** Whether rows record their owner (the optional `worker` column exists). */
   readonly tracksOwner: boolean;
+
+  /** Which optional time columns the table has (and whether `status` takes `delayed`). */
+  readonly timeColumns: TimeColumnsFound;
+
+  /** What those columns turn on. */
+  readonly timeFeatures: TimeFeatures;
+
+  /**
+   * `delayed` -> `waiting` for rows of `targets` whose `time_run_at` ≤ `now`,
+   * at most `limit` of them, in one guarded UPDATE (`WHERE status = 'delayed'`):
+   * workers promoting at once promote each row once. Returns how many it
+   * promoted. Nothing without `timeFeatures.deferred`.
+   */
+  promoteDelayed(targets: readonly string[], now: number, limit: number): Promise<number>;
+
+  /**
+   * For each of `targets` with `delayed` rows: how many (up to
+   * `DELAYED_COUNT_LIMIT`) and the earliest `time_run_at`. Empty without
+   * `timeFeatures.deferred`.
+   */
+  countDelayed(targets: readonly string[]): Promise<Map<string, DelayedSummary>>;
 
   /**
    * What the table's `target` column can hold, read when the store opened
@@ -92,6 +135,8 @@ export interface JobStore {
    * A row already `done` with the `time_finished`, `result`, `return_code`
    * and `sig` given (and owned by this worker, when tracked) counts as
    * written: that is the same call again after its reply was lost.
+   * A job with `retryAt` goes to `delayed` instead, with `time_run_at` =
+   * `retryAt`, recognised again the same way.
    */
   markDone(jobs: readonly FinishedJob[]): Promise<number[]>;
 

@@ -22,6 +22,10 @@ import { markRunning } from "./mysql/mark_running.ts";
 import { createPool, describeDriverError } from "./mysql/pool.ts";
 import { QueryTimeout, runQuery } from "./mysql/query.ts";
 import { releaseJobs } from "./mysql/release_jobs.ts";
+import { countDelayed } from "./mysql/count_delayed.ts";
+import { markRetry } from "./mysql/mark_retry.ts";
+import { promoteDelayed } from "./mysql/promote_delayed.ts";
+import { logTimeFeatures } from "./time_features_log.ts";
 import {
   parseServerVersion,
   type ServerVersion,
@@ -120,6 +124,7 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
       tracksOwner: shape.tracksOwner,
       skipLocked: supportsSkipLocked(version),
       narrowOutput: shape.narrowOutput,
+      time: shape.time,
     };
     const server = `${version.product} ${version.text}`;
     if (context.skipLocked) {
@@ -141,6 +146,7 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
         { table: options.table },
       );
     }
+    logTimeFeatures(logger, options.table, shape.time, "mysql");
     return new MysqlStore(context, version, options.database, shape.target);
   } catch (error) {
     await pool.end().catch(() => {});
@@ -173,7 +179,17 @@ export class MysqlStore extends JobStoreBase<MysqlContext> {
   ) {
     super(
       context,
-      { claimWaiting, claimManual, markRunning, markDone, releaseJobs, findLeftBehind },
+      {
+        claimWaiting,
+        claimManual,
+        markRunning,
+        markDone,
+        releaseJobs,
+        findLeftBehind,
+        markRetry,
+        promoteDelayed,
+        countDelayed,
+      },
       { tableName: context.tableName, container: `database '${database}'` },
       mysqlControl,
     );

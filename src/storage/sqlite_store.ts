@@ -26,6 +26,10 @@ import { inspectTable, SQLITE_SCHEMA_FILE } from "./sqlite/inspect_table.ts";
 import { markDone } from "./sqlite/mark_done.ts";
 import { markRunning } from "./sqlite/mark_running.ts";
 import { releaseJobs } from "./sqlite/release_jobs.ts";
+import { countDelayed } from "./sqlite/count_delayed.ts";
+import { markRetry } from "./sqlite/mark_retry.ts";
+import { promoteDelayed } from "./sqlite/promote_delayed.ts";
+import { logTimeFeatures } from "./time_features_log.ts";
 import { JobStoreBase, type MaybePromise } from "./store_base.ts";
 
 /**
@@ -93,6 +97,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
       table,
       workerName,
       tracksOwner: shape.tracksOwner,
+      time: shape.time,
     };
     logger.info("Using the {where} in WAL mode", { where });
     if (!context.tracksOwner) {
@@ -102,6 +107,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
         { table: tableName },
       );
     }
+    logTimeFeatures(logger, tableName, shape.time, "sqlite");
     return new SqliteStore(context, { tableName, path, busyTimeoutMs });
   } catch (error) {
     connection.close();
@@ -147,7 +153,17 @@ export class SqliteStore extends JobStoreBase<SqliteContext> {
   ) {
     super(
       context,
-      { claimWaiting, claimManual, markRunning, markDone, releaseJobs, findLeftBehind },
+      {
+        claimWaiting,
+        claimManual,
+        markRunning,
+        markDone,
+        releaseJobs,
+        findLeftBehind,
+        markRetry,
+        promoteDelayed,
+        countDelayed,
+      },
       { tableName: settings.tableName, container: `SQLite file '${settings.path}'` },
       sqliteControl,
     );

@@ -12,7 +12,14 @@ import { type ControlOperations, StoreControl } from "./control_base.ts";
 import { StorageError } from "./errors.ts";
 import type { ClaimedJob } from "../job.ts";
 import type { JobControl } from "./job_control.ts";
-import type { FinishedJob, JobStore, LeftBehindJob, ManualClaim } from "./job_store.ts";
+import type {
+  DelayedSummary,
+  FinishedJob,
+  JobStore,
+  LeftBehindJob,
+  ManualClaim,
+} from "./job_store.ts";
+import { type TimeColumnsFound, type TimeFeatures, timeFeatures } from "./time_columns.ts";
 
 /** A value, or a promise of it: SQLite's operations are synchronous, MySQL's are not. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -23,6 +30,8 @@ export interface StoreContext {
   readonly workerName: string;
   /** Whether the table has the optional `worker` column. */
   readonly tracksOwner: boolean;
+  /** The optional time columns of the table. */
+  readonly time: TimeColumnsFound;
 }
 
 /**
@@ -44,6 +53,15 @@ export interface StoreOperations<C> {
     from: "accepted" | "running",
   ): MaybePromise<number[]>;
   findLeftBehind(context: C): MaybePromise<LeftBehindJob[]>;
+  /** `running` -> `delayed` with each job's `retryAt` as `time_run_at`; see `markDone`. */
+  markRetry(context: C, jobs: readonly FinishedJob[]): MaybePromise<number[]>;
+  promoteDelayed(
+    context: C,
+    targets: readonly string[],
+    now: number,
+    limit: number,
+  ): MaybePromise<number>;
+  countDelayed(context: C, targets: readonly string[]): MaybePromise<Map<string, DelayedSummary>>;
 }
 
 /** Where a store's table is, for messages. */
@@ -68,6 +86,10 @@ export abstract class JobStoreBase<C extends StoreContext> implements JobStore, 
 
   /** Whether rows record their owner (the table has a `worker` column). */
   readonly tracksOwner: boolean;
+  /** See `JobStore.timeColumns`. */
+  readonly timeColumns: TimeColumnsFound;
+  /** See `JobStore.timeFeatures`. */
+  readonly timeFeatures: TimeFeatures;
 
   /**
    * The operators' requests on the table (`jobs`, `job`, `stats`, `retry`,
@@ -90,6 +112,8 @@ export abstract class JobStoreBase<C extends StoreContext> implements JobStore, 
     this.#operations = operations;
     this.#where = `in table '${location.tableName}' of ${location.container}`;
     this.tracksOwner = context.tracksOwner;
+    this.timeColumns = context.time;
+    this.timeFeatures = timeFeatures(context.time);
     this.control = control &&
       new StoreControl((what, operation) => this.#run(what, operation), control);
   }
@@ -136,12 +160,51 @@ export abstract class JobStoreBase<C extends StoreContext> implements JobStore, 
     );
   }
 
-  /** See `JobStore.markDone`. */
-  markDone(jobs: readonly FinishedJob[]): Promise<number[]> {
+  /**
+   * See `JobStore.markDone`. Jobs with `retryAt` go to `delayed` (in a
+   * statement of their own); that needs `timeFeatures.retries`.
+   */
+  async markDone(jobs: readonly FinishedJob[]): Promise<number[]> {
     const ids = jobs.map((job) => job.id);
+    const what = `mark ${describeJobs(ids)} done`;
+    const retried = jobs.filter((job) => job.retryAt !== undefined);
+    const done = retried.length === 0 ? jobs : jobs.filter((job) => job.retryAt === undefined);
+    if (retried.length > 0 && !this.timeFeatures.retries) {
+      return this.#refuse(what, "the table has no columns for retries");
+    }
+    const bad = retried.find((job) => !Number.isSafeInteger(job.retryAt) || job.retryAt! < 0);
+    if (bad !== undefined) {
+      return this.#refuse(what, `the retry time of job ${bad.id} is invalid: ${bad.retryAt}`);
+    }
+    const untouched = done.length === 0
+      ? []
+      : await this.#run(what, (context) => this.#operations.markDone(context, done));
+    if (retried.length === 0) return untouched;
+    const retryIds = retried.map((job) => job.id);
+    return [
+      ...untouched,
+      ...await this.#run(
+        `mark ${describeJobs(retryIds)} delayed for a retry`,
+        (context) => this.#operations.markRetry(context, retried),
+      ),
+    ];
+  }
+
+  /** See `JobStore.promoteDelayed`. */
+  promoteDelayed(targets: readonly string[], now: number, limit: number): Promise<number> {
+    if (targets.length === 0 || !this.timeFeatures.deferred) return Promise.resolve(0);
     return this.#run(
-      `mark ${describeJobs(ids)} done`,
-      (context) => this.#operations.markDone(context, jobs),
+      `promote due delayed jobs of ${quoteList(targets)}`,
+      (context) => this.#operations.promoteDelayed(context, targets, now, limit),
+    );
+  }
+
+  /** See `JobStore.countDelayed`. */
+  countDelayed(targets: readonly string[]): Promise<Map<string, DelayedSummary>> {
+    if (targets.length === 0 || !this.timeFeatures.deferred) return Promise.resolve(new Map());
+    return this.#run(
+      `count delayed jobs of ${quoteList(targets)}`,
+      (context) => this.#operations.countDelayed(context, targets),
     );
   }
 

@@ -57,6 +57,11 @@ export interface ClaimLoopOptions {
   /** Starts what may start now on the target (after jobs were queued). */
   schedule(target: Target): void;
   releaser: Releaser;
+  /**
+   * Runs before each round: deferred jobs promote their due rows to
+   * `waiting` here (deferred.ts). A failure fails the round (retried).
+   */
+  beforeRound?(): Promise<void>;
 }
 
 /** Claims jobs for targets with a pending poll and room, one claim at a time. */
@@ -156,6 +161,7 @@ export class ClaimLoop {
       do {
         this.#again = false;
         if (this.#inDoubt) await this.#adoptClaimsInDoubt();
+        await this.#options.beforeRound?.();
         await this.#round();
       } while (this.#again && !this.#stopped);
     } catch (error) {
@@ -262,14 +268,14 @@ export class ClaimLoop {
     // The client of a failed run-manual got an error: its rows wait for the
     // next one. Rows of a target no longer served go back too.
     const release: ClaimedJob[] = [];
-    for (const { id, target: name } of adopted) {
+    for (const { id, target: name, row } of adopted) {
       const target = targets.get(name);
       if (manualIds.has(id) || !target) {
         release.push({ id, target: name, origin: manualIds.has(id) ? "manual" : "waiting" });
         continue;
       }
       log.warn("Job {id} was claimed by a claim whose reply was lost; queueing it", { id });
-      target.enqueue({ id, target: name, origin: "waiting" });
+      target.enqueue({ id, target: name, origin: "waiting", row });
       this.#options.schedule(target);
     }
     if (release.length > 0) {

@@ -97,7 +97,9 @@ export function controlHandlers(control: JobControl | undefined, worker: PolledT
         throw new RequestError(`invalid target '${request.target}'`);
       }
       const added = await onStore(ControlRequest.Add, () => store().addJobs(request, unixNow()));
-      if (added.status === "waiting") worker.poll([request.target]);
+      // Waiting rows are claimed by the poll; for delayed ones the poll's look
+      // at the target's delayed rows arms the timer to their run time (deferred.ts).
+      worker.poll([request.target]);
       log.info("Added {count} {status} job(s) of {target}", {
         count: added.ids.length,
         status: added.status,

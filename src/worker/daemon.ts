@@ -16,6 +16,7 @@ import { MasterLink } from "./master_link.ts";
 import { recoverLeftBehind } from "./recovery.ts";
 import { TargetColumnCheck } from "./target_check.ts";
 import { Worker } from "./worker.ts";
+import { policiesOf, timeConfigProblem } from "./time_check.ts";
 
 const log = getLogger(["jobd", "worker"]);
 
@@ -101,6 +102,8 @@ export class WorkerDaemon {
     let server: Server | undefined;
     let store = opened;
     try {
+      const problem = timeConfigProblem(config, opened);
+      if (problem !== undefined) throw new Error(problem);
       const targetCheck = new TargetColumnCheck(opened.targetColumn, config.storage.table);
       targetCheck.checkConfigured(config.targets.keys());
       // The lock's and the claims' callbacks reach the worker and the gate, made after them.
@@ -131,6 +134,7 @@ export class WorkerDaemon {
         fetchLimit: config.fetchLimit,
         launcher,
         pollInterval: config.pollInterval,
+        policies: policiesOf(config),
         onTargetsChanged: () => masterLink?.updateTargets(),
       });
       const handlers = {
@@ -146,7 +150,7 @@ export class WorkerDaemon {
         maxConnections: config.maxConnections,
       });
       // Requests may come from now on; their claims wait at the gate for recovery.
-      await recoverLeftBehind(opened, config.recoverRunning);
+      await recoverLeftBehind(opened, config.recoverRunning, policiesOf(config));
       gate.open();
       const daemon = new WorkerDaemon(config, {
         store,
@@ -247,6 +251,14 @@ export class WorkerDaemon {
     this.worker.launcher = launcherSettings(next, this.#readBuffers);
     this.worker.fetchLimit = next.fetchLimit;
     this.worker.pollInterval = next.pollInterval;
+    const timeProblem = timeConfigProblem(next, this.#store);
+    if (timeProblem === undefined) {
+      this.worker.policies = policiesOf(next);
+    } else {
+      log.error("Config reload: timeouts and retries unchanged: {problem}", {
+        problem: timeProblem,
+      });
+    }
     for (const [name, concurrency] of next.targets) {
       const target = this.worker.targets.get(name);
       if (!target) this.worker.addTarget(name, concurrency);

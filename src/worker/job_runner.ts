@@ -27,6 +27,8 @@ import { Sleeper } from "./sleeper.ts";
 import { startJob } from "./start_retry.ts";
 import type { StorageRetry } from "./storage_retry.ts";
 import type { Target } from "./target.ts";
+import { limitRunTime } from "./job_timeout.ts";
+import type { TimePolicy } from "./time_policy.ts";
 
 const log = getLogger(["jobd", "worker"]);
 
@@ -62,11 +64,17 @@ export interface JobRunnerOptions {
   manualRuns: ManualRuns;
   /** A job of the target ended and its slot is free. */
   slotFreed(target: Target): void;
+  /** Timeouts and retries per job (time_policy.ts). */
+  time: TimePolicy;
+  /** A failed job of `target` waits as `delayed` for its retry at `runAt` (unix seconds). */
+  delayed(target: string, runAt: number): void;
 }
 
 interface RunningJob {
   job: ClaimedJob;
   launched?: LaunchedJob;
+  /** A signal from `send-signal` reached it: an operator stopped it, no retry. */
+  signalled?: boolean;
 }
 
 /** Unix time in seconds. */
@@ -131,9 +139,15 @@ export class JobRunner {
     this.#startRetries.wakeAll();
   }
 
-  /** Sends `signal` to job `id`'s process group; true when some process of it got it. */
+  /**
+   * Sends `signal` to job `id`'s process group (send-signal); true when some
+   * process of it got it. A job so signalled is not retried.
+   */
   signal(id: number, signal: Deno.Signal): boolean {
-    return this.#running.get(id)?.launched?.signal(signal) ?? false;
+    const running = this.#running.get(id);
+    const delivered = running?.launched?.signal(signal) ?? false;
+    if (delivered) running!.signalled = true;
+    return delivered;
   }
 
   /**
@@ -214,7 +228,7 @@ export class JobRunner {
       const outcome = await this.#launch(target, running);
       if (outcome === undefined) return;
       this.#finish(target, job);
-      await this.#writeResult(job, outcome);
+      await this.#writeResult(running, outcome);
     } catch (error) {
       // Only a storage error that is not retried gets here (not transient, or
       // after the retries were abandoned); the job is not lost: its row stays
@@ -277,12 +291,13 @@ export class JobRunner {
     });
     this.#unsettled.add(launched);
     launched.settled.then(() => this.#unsettled.delete(launched));
-    return launched.done;
+    return limitRunTime(job.id, launched, this.#options.time.limitOf(job));
   }
 
   /** Writes the ended job's row and answers its run-manual caller, if any. */
-  async #writeResult(job: ClaimedJob, outcome: JobOutcome): Promise<void> {
-    const { manualRuns } = this.#options;
+  async #writeResult(running: RunningJob, outcome: JobOutcome): Promise<void> {
+    const { job } = running;
+    const { manualRuns, time } = this.#options;
     log.info("Job {id} ended: {result}, code {code}, signal {signal}", {
       id: job.id,
       result: outcome.result,
@@ -291,7 +306,18 @@ export class JobRunner {
     });
     // A run-manual caller waits for this row: write it without gathering others.
     const urgent = manualRuns.isAwaited(job.id);
-    const written = await this.#results.write({ id: job.id, outcome, finishedAt: now() }, urgent);
+    // A failed background job with attempts left goes back to 'delayed' instead of 'done'.
+    const { retryAt } = time.decide(job, outcome, {
+      manual: urgent || job.origin === "manual",
+      signalled: running.signalled === true,
+      nowSeconds: now(),
+    });
+    const finished = { id: job.id, outcome, finishedAt: now(), retryAt };
+    const written = await this.#results.write(finished, urgent);
+    if (retryAt !== undefined && written === "stored") {
+      log.info("Job {id} will be retried at {time}", { id: job.id, time: retryAt });
+      this.#options.delayed(job.target, retryAt);
+    }
     manualRuns.answer(
       job.id,
       written === "stored"

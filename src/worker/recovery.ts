@@ -1,5 +1,7 @@
 import { getLogger } from "@logtape/logtape";
-import type { JobStore } from "../storage/job_store.ts";
+import type { JobOutcome } from "../job.ts";
+import type { FinishedJob, JobStore } from "../storage/job_store.ts";
+import { type JobPolicies, rowNumber, TimePolicy } from "./time_policy.ts";
 
 const log = getLogger(["jobd", "worker", "recovery"]);
 
@@ -16,6 +18,8 @@ export interface RecoveryReport {
   requeued: number[];
   /** Rows ended as `done` / `fail` because they were running. */
   failed: number[];
+  /** Rows that were running, failed, and wait as `delayed` for their next attempt. */
+  retried: number[];
 }
 
 /**
@@ -29,8 +33,9 @@ export interface RecoveryReport {
 export async function recoverLeftBehind(
   store: JobStore,
   mode: RecoverRunning,
+  policies?: JobPolicies,
 ): Promise<RecoveryReport> {
-  const report: RecoveryReport = { requeued: [], failed: [] };
+  const report: RecoveryReport = { requeued: [], failed: [], retried: [] };
   if (!store.tracksOwner) {
     log.warn(
       "Crash recovery is off: the jobs table has no 'worker' column. " +
@@ -49,25 +54,39 @@ export async function recoverLeftBehind(
   if (mode === "requeue") await requeue("running");
   const running = mode === "fail" ? leftBehind.filter((job) => job.status === "running") : [];
   const now = Math.floor(Date.now() / 1000);
-  const notFinished = new Set(
-    await store.markDone(running.map((job) => ({
-      id: job.id,
-      finishedAt: now,
-      outcome: {
-        result: "fail",
-        code: null,
-        signal: null,
-        stdout: "",
-        stderr: WORKER_STOPPED_NOTE,
-      },
-    }))),
-  );
-  report.failed = running.map((job) => job.id).filter((id) => !notFinished.has(id));
+  // With attempts left, the crash counts as a failed attempt: retried after its delay.
+  const time = new TimePolicy(policies, store.timeFeatures);
+  const outcome: JobOutcome = {
+    result: "fail",
+    code: null,
+    signal: null,
+    stdout: "",
+    stderr: WORKER_STOPPED_NOTE,
+  };
+  const ends: FinishedJob[] = running.map((job) => {
+    // `attempts` counts the start that crashed; the policy counts from before it.
+    const counted = rowNumber(job.id, "attempts", job.row?.attempts) ?? 1;
+    const row = job.row && { ...job.row, attempts: Math.max(0, counted - 1) };
+    const { retryAt } = time.decide(
+      { id: job.id, target: job.target, origin: "waiting", row },
+      outcome,
+      { manual: false, signalled: false, nowSeconds: now },
+    );
+    return { id: job.id, finishedAt: now, outcome: { ...outcome }, retryAt };
+  });
+  const notFinished = new Set(await store.markDone(ends));
+  const stored = ends.filter((end) => !notFinished.has(end.id));
+  report.failed = stored.filter((end) => end.retryAt === undefined).map((end) => end.id);
+  report.retried = stored.filter((end) => end.retryAt !== undefined).map((end) => end.id);
   if (leftBehind.length > 0) {
-    log.warn("Recovered jobs left behind: requeued {requeued}, failed {failed}", {
-      requeued: report.requeued.join(", ") || "none",
-      failed: report.failed.join(", ") || "none",
-    });
+    log.warn(
+      "Recovered jobs left behind: requeued {requeued}, failed {failed}, retried {retried}",
+      {
+        requeued: report.requeued.join(", ") || "none",
+        failed: report.failed.join(", ") || "none",
+        retried: report.retried.join(", ") || "none",
+      },
+    );
   }
   return report;
 }

@@ -18,6 +18,8 @@ import { Releaser } from "./release.ts";
 import { StaleQueues } from "./stale_queues.ts";
 import { StorageRetry } from "./storage_retry.ts";
 import { Target } from "./target.ts";
+import { DeferredJobs } from "./deferred.ts";
+import { type JobPolicies, TimePolicy } from "./time_policy.ts";
 
 const log = getLogger(["jobd", "worker"]);
 
@@ -33,6 +35,8 @@ export interface WorkerOptions {
   pollInterval: number;
   /** Called after `add-target` / `remove-target` (to update the master). */
   onTargetsChanged?: () => void;
+  /** Timeouts and retries per target (`timeout`, `max_attempts`, ...); none when absent. */
+  policies?: JobPolicies;
 }
 
 /**
@@ -63,6 +67,10 @@ export class Worker {
   readonly #claims: ClaimLoop;
   /** Releases jobs claimed ahead that stopped starting. */
   readonly #staleQueues: StaleQueues;
+  /** Timeouts and retries in force (time_policy.ts). */
+  readonly #time: TimePolicy;
+  /** Deferred jobs: the timer to the earliest due `delayed` row (deferred.ts). */
+  readonly #deferred: DeferredJobs;
 
   constructor(options: WorkerOptions) {
     this.#options = options;
@@ -72,6 +80,8 @@ export class Worker {
     }
     const targets = this.targets;
     const schedule = (target: Target) => this.#schedule(target);
+    this.#time = new TimePolicy(options.policies, store.timeFeatures);
+    this.#deferred = new DeferredJobs(store, (names) => this.poll(names));
     this.#releaser = new Releaser(store, this.#retry);
     this.#claims = new ClaimLoop({
       store,
@@ -81,6 +91,7 @@ export class Worker {
       fetchLimit: () => this.#options.fetchLimit,
       running: () => this.#runner.running,
       knownIds: () => this.#knownIds(),
+      beforeRound: () => this.#deferred.look(new Set(this.targets.keys())),
     });
     this.#manualRuns = new ManualRuns({
       store,
@@ -96,6 +107,8 @@ export class Worker {
       releaser: this.#releaser,
       manualRuns: this.#manualRuns,
       launcher: () => this.#options.launcher,
+      time: this.#time,
+      delayed: (target, runAt) => this.#deferred.noteDelayed(target, runAt),
       slotFreed: (target) => {
         this.#schedule(target);
         this.#claims.slotFreed(target);
@@ -112,6 +125,11 @@ export class Worker {
   /** Launcher settings; replaced on config reload, used by jobs started later. */
   set launcher(settings: LauncherSettings) {
     this.#options = { ...this.#options, launcher: settings };
+  }
+
+  /** Timeouts and retries; replaced on config reload, used by jobs started later. */
+  set policies(policies: JobPolicies) {
+    this.#time.policies = policies;
   }
 
   /** Most rows one claim takes; replaced on config reload. */
@@ -148,6 +166,8 @@ export class Worker {
 
   /** Claims waiting jobs of the given targets (all when omitted) in the background. */
   poll(names: readonly string[] = this.targetNames): void {
+    if (this.#phase !== "serving") return;
+    this.#deferred.want(names);
     this.#claims.poll(names);
   }
 
@@ -173,6 +193,8 @@ export class Worker {
         paused: target.paused,
         concurrency: target.concurrency,
         length: target.length,
+        ...this.#deferred.enabled ? { delayed: this.#deferred.countOf(target.name) } : {},
+        ...this.#time.summaryOf(target.name),
       };
     }
     return {
@@ -197,6 +219,7 @@ export class Worker {
     const target = this.#target(name);
     if (target.length > 0) throw new RequestError("queue is not empty");
     this.targets.delete(name);
+    this.#deferred.forget(name);
     log.info("Target {name} removed", { name });
     this.#options.onTargetsChanged?.();
   }
@@ -254,6 +277,7 @@ export class Worker {
   /** The order of shutdown (see {@linkcode Worker.shutdown}). */
   async #shutdown(timeoutSeconds: number): Promise<void> {
     this.#phase = "stopping";
+    this.#deferred.stop();
     this.#runner.stopStarting();
     this.#retry.wakeAll();
     clearInterval(this.#pollTimer);

@@ -20,7 +20,14 @@ import type { JobStatus } from "../../src/job.ts";
 import type { MysqlStoreOptions } from "../../src/storage/mysql_store.ts";
 import { quoteIdentifier } from "../../src/storage/mysql/identifier.ts";
 import { type MariaDbServer, startMariaDb } from "../../scripts/mariadb.ts";
-import { type JobRow, jobRowColumns, type TestJobsTable, toJobRow } from "./jobs_table.ts";
+import {
+  assignments,
+  type ColumnValue,
+  type JobRow,
+  jobRowColumns,
+  type TestJobsTable,
+  toJobRow,
+} from "./jobs_table.ts";
 
 /** The environment variable naming a shared test server: `host:port:user:password`. */
 export const TEST_MYSQL_VARIABLE = "JOBD_TEST_MYSQL";
@@ -29,6 +36,8 @@ export const TEST_MYSQL_VARIABLE = "JOBD_TEST_MYSQL";
 export interface OpenTestDatabaseOptions {
   /** Add the optional `worker` column (the commented ALTER TABLE of schema.sql). Default false. */
   withWorkerColumn?: boolean;
+  /** Add the optional time columns and status `delayed` (schema.sql). Default false. */
+  withTimeColumns?: boolean;
   /** Name of the jobs table. Default `jobs`. */
   table?: string;
   /**
@@ -98,7 +107,10 @@ export async function openTestDatabase(
     }
     const pool = mysql.createPool({ ...pick(address), database, connectionLimit: 2 });
     try {
-      for (const statement of await schemaStatements({ table, withWorkerColumn })) {
+      const withTimeColumns = options.withTimeColumns ?? false;
+      for (
+        const statement of await schemaStatements({ table, withWorkerColumn, withTimeColumns })
+      ) {
         await pool.query(statement);
       }
     } catch (error) {
@@ -124,10 +136,12 @@ function pick(address: ServerAddress): ServerAddress {
 
 /**
  * The statements of `examples/schema.sql` for a table named `table`: the
- * CREATE TABLE, and the commented ALTER TABLE adding `worker` when asked.
+ * CREATE TABLE, and the commented ALTER TABLEs adding `worker` and the time
+ * columns (`time_run_at`, `timeout`, `attempts`, `max_attempts`, status
+ * `delayed`) when asked.
  */
 export async function schemaStatements(
-  options: { table: string; withWorkerColumn: boolean },
+  options: { table: string; withWorkerColumn: boolean; withTimeColumns?: boolean },
 ): Promise<string[]> {
   const schemaUrl = new URL("../../examples/schema.sql", import.meta.url);
   const lines = (await Deno.readTextFile(schemaUrl)).split("\n");
@@ -137,19 +151,22 @@ export async function schemaStatements(
     .split(";")
     .map((statement) => statement.trim())
     .filter((statement) => statement !== "");
-  if (options.withWorkerColumn) {
-    const start = lines.findIndex((line) => /^--\s*ALTER TABLE/i.test(line));
-    if (start === -1) {
-      throw new Error(`${schemaUrl.pathname} has no commented ALTER TABLE adding 'worker'`);
+  const commentedAlter = (column: string) => {
+    for (let start = 0; start < lines.length; start++) {
+      if (!/^--\s*ALTER TABLE/i.test(lines[start])) continue;
+      const alter: string[] = [];
+      for (const line of lines.slice(start)) {
+        const text = line.replace(/^--\s?/, "");
+        alter.push(text);
+        if (text.trimEnd().endsWith(";")) break;
+      }
+      const statement = alter.join("\n").trim().replace(/;$/, "");
+      if (statement.includes(`ADD COLUMN \`${column}\``)) return statement;
     }
-    const alter: string[] = [];
-    for (const line of lines.slice(start)) {
-      const text = line.replace(/^--\s?/, "");
-      alter.push(text);
-      if (text.trimEnd().endsWith(";")) break;
-    }
-    statements.push(alter.join("\n").trim().replace(/;$/, ""));
-  }
+    throw new Error(`${schemaUrl.pathname} has no commented ALTER TABLE adding '${column}'`);
+  };
+  if (options.withWorkerColumn) statements.push(commentedAlter("worker"));
+  if (options.withTimeColumns) statements.push(commentedAlter("time_run_at"));
   const quoted = quoteIdentifier(options.table);
   return statements.map((statement) => statement.replaceAll("`jobs`", () => quoted));
 }
@@ -231,6 +248,22 @@ class MysqlTestDatabase implements TestDatabase {
       ids === undefined ? [] : [ids],
     );
     return rows.map(toJobRow);
+  }
+
+  async setColumns(ids: readonly number[], values: Record<string, ColumnValue>): Promise<void> {
+    const { sql, params } = assignments(values);
+    await this.query(`UPDATE ${this.#quotedTable} SET ${sql} WHERE id IN (?)`, [...params, ids]);
+  }
+
+  async readColumns(
+    ids: readonly number[],
+    columns: readonly string[],
+  ): Promise<Record<string, unknown>[]> {
+    const rows = await this.query(
+      `SELECT id, ${columns.join(", ")} FROM ${this.#quotedTable} WHERE id IN (?) ORDER BY id`,
+      [ids],
+    );
+    return rows.map((row) => ({ ...row }));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

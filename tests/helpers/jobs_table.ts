@@ -34,6 +34,25 @@ export interface TestJobsTable extends AsyncDisposable {
   insertJobs(target: string, count: number, status?: JobStatus): Promise<number[]>;
   /** The rows with the given ids (all rows when omitted), by id. */
   rows(ids?: readonly number[]): Promise<JobRow[]>;
+  /** Sets columns of the rows `ids` as an application would (any column, such as `time_run_at`). */
+  setColumns(ids: readonly number[], values: Record<string, ColumnValue>): Promise<void>;
+  /** The values of `columns` of the rows `ids`, by id. */
+  readColumns(
+    ids: readonly number[],
+    columns: readonly string[],
+  ): Promise<Record<string, unknown>[]>;
+}
+
+/** A value an application writes to a column. */
+export type ColumnValue = string | number | null;
+
+/** `a = ?, b = ?` for the columns of `values`, and the values in that order. */
+export function assignments(
+  values: Record<string, ColumnValue>,
+): { sql: string; params: ColumnValue[] } {
+  const names = Object.keys(values);
+  if (names.some((name) => !/^[a-z_]+$/.test(name))) throw new Error("bad column name");
+  return { sql: names.map((name) => `${name} = ?`).join(", "), params: Object.values(values) };
 }
 
 /** The column list of a SELECT that reads `JobRow`s. */

@@ -7,21 +7,35 @@
  * `hold(op)` makes the next call wait until the test lets it go,
  * `fail(op, error, phase)` makes it throw before its change or after it (a
  * commit whose reply was lost), `down` fails every call as if the database
- * were away.
+ * were away. A table made with `timeColumns` has the optional columns of
+ * deferred jobs, timeouts and retries (`time_run_at`, `timeout`, `attempts`,
+ * `max_attempts`, status `delayed`), with the schema files' defaults.
  *
  * @module
  */
 
 import type { ClaimedJob, JobStatus } from "../../src/job.ts";
-import type { FinishedJob, LeftBehindJob, ManualClaim } from "../../src/storage/job_store.ts";
+import {
+  DELAYED_COUNT_LIMIT,
+  type DelayedSummary,
+  type FinishedJob,
+  type LeftBehindJob,
+  type ManualClaim,
+} from "../../src/storage/job_store.ts";
 import { judgeManualRows } from "../../src/storage/manual_claim_outcome.ts";
 import {
   JobStoreBase,
   type StoreContext,
   type StoreOperations,
 } from "../../src/storage/store_base.ts";
+import {
+  rowValueColumns,
+  TIME_COLUMNS,
+  type TimeColumnsFound,
+  toRowTimeValues,
+} from "../../src/storage/time_columns.ts";
 import { messageOf } from "../../src/text.ts";
-import type { JobRow } from "./jobs_table.ts";
+import type { ColumnValue, JobRow } from "./jobs_table.ts";
 
 /** The operations of a JobStore, by name. */
 export type Operation =
@@ -30,17 +44,59 @@ export type Operation =
   | "markRunning"
   | "markDone"
   | "release"
-  | "findLeftBehind";
+  | "findLeftBehind"
+  | "markRetry"
+  | "promoteDelayed"
+  | "countDelayed";
 
 /** Runs before ("before") or after ("after") an operation's change; may wait or throw. */
 export type Hook = (phase: "before" | "after") => Promise<void> | void;
+
+/**
+ * A row in memory: the columns every table has, and the optional time
+ * columns with the schema files' defaults (read and set only where the table
+ * has them).
+ */
+export interface MemoryRow extends JobRow {
+  time_run_at: number;
+  timeout: number | null;
+  attempts: number;
+  max_attempts: number | null;
+}
+
+/** The columns of `JobRow` an application may set with `setColumns`. */
+const JOB_ROW_COLUMNS: ReadonlySet<string> = new Set([
+  "target",
+  "status",
+  "time_started",
+  "time_finished",
+  "result",
+  "return_code",
+  "sig",
+  "stdout",
+  "stderr",
+  "worker",
+]);
+
+/** Options of a {@linkcode MemoryTable}. */
+export interface MemoryTableOptions {
+  /** With the optional time columns and status `delayed` (the schema files'). Default false. */
+  timeColumns?: boolean;
+}
 
 /** The rows of one jobs table in memory, shared by the stores opened on it. */
 export class MemoryTable {
   /** The table's name, for error messages. */
   readonly name = "jobs";
-  readonly rows = new Map<number, JobRow>();
+  readonly rows = new Map<number, MemoryRow>();
+  /** Which optional time columns the table has, as a real store finds them at open. */
+  readonly time: TimeColumnsFound;
   #nextId = 1;
+
+  constructor(options: MemoryTableOptions = {}) {
+    const withTime = options.timeColumns ?? false;
+    this.time = { columns: new Set(withTime ? TIME_COLUMNS : []), delayedStatus: withTime };
+  }
 
   /** Inserts `count` rows of `target` in `status`; returns their ids, ascending. */
   insert(target: string, count = 1, status: JobStatus = "waiting"): number[] {
@@ -58,18 +114,53 @@ export class MemoryTable {
         stdout: null,
         stderr: null,
         worker: null,
+        time_run_at: 0,
+        timeout: null,
+        attempts: 0,
+        max_attempts: null,
       });
       return id;
     });
   }
 
-  /** Copies of the rows with the given ids (all rows when omitted), by id. */
+  /** Copies of the rows with the given ids (all rows when omitted), by id, as `JobRow`s. */
   read(ids?: readonly number[]): JobRow[] {
+    return this.#select(ids).map((row) => {
+      const { time_run_at: _, timeout: _t, attempts: _a, max_attempts: _m, ...jobRow } = row;
+      return jobRow;
+    });
+  }
+
+  /** Sets columns of the rows `ids` as an application would; a column the table lacks throws. */
+  setColumns(ids: readonly number[], values: Record<string, ColumnValue>): void {
+    for (const column of Object.keys(values)) this.#checkColumn(column);
+    for (const id of ids) {
+      const row = this.rows.get(id);
+      if (row !== undefined) Object.assign(row, values);
+    }
+  }
+
+  /** The values of `columns` of the rows `ids`, by id, each with its `id`. */
+  readColumns(ids: readonly number[], columns: readonly string[]): Record<string, unknown>[] {
+    for (const column of columns) this.#checkColumn(column);
+    return this.#select(ids).map((row) => {
+      const values: Record<string, unknown> = { id: row.id };
+      for (const column of columns) values[column] = row[column as keyof MemoryRow];
+      return values;
+    });
+  }
+
+  /** The rows with the given ids (all rows when omitted), by id (the table's own objects). */
+  #select(ids?: readonly number[]): MemoryRow[] {
     const wanted = ids === undefined ? undefined : new Set(ids);
     return [...this.rows.values()]
       .filter((row) => wanted === undefined || wanted.has(row.id))
-      .sort((a, b) => a.id - b.id)
-      .map((row) => ({ ...row }));
+      .sort((a, b) => a.id - b.id);
+  }
+
+  #checkColumn(column: string): void {
+    if (JOB_ROW_COLUMNS.has(column) || this.time.columns.has(column)) return;
+    throw new Error(`table '${this.name}' of memory has no column '${column}'`);
   }
 }
 
@@ -109,6 +200,17 @@ function mine(context: MemoryContext, row: JobRow): boolean {
   return !context.tracksOwner || row.worker === context.workerName;
 }
 
+/** `job` with the row's per-row time values, for the columns the table has (as the SQL stores). */
+function withRowValues<J extends { id: number }>(context: MemoryContext, job: J): J {
+  const columns = rowValueColumns(context.time.columns);
+  const row = context.table.rows.get(job.id);
+  if (columns.length === 0 || row === undefined) return job;
+  return {
+    ...job,
+    row: toRowTimeValues(Object.fromEntries(columns.map((c) => [c, row[c as keyof MemoryRow]]))),
+  };
+}
+
 const OPERATIONS: StoreOperations<MemoryContext> = {
   async claimWaiting(context, limits) {
     const hook = await context.controls.enter("claimWaiting");
@@ -122,7 +224,7 @@ const OPERATIONS: StoreOperations<MemoryContext> = {
         const row = context.table.rows.get(id)!;
         row.status = "accepted";
         if (context.tracksOwner) row.worker = context.workerName;
-        claimed.push({ id, target, origin: "waiting" });
+        claimed.push(withRowValues(context, { id, target, origin: "waiting" }));
       }
     }
     await hook?.("after");
@@ -141,7 +243,8 @@ const OPERATIONS: StoreOperations<MemoryContext> = {
       if (context.tracksOwner) row.worker = context.workerName;
     }
     await hook?.("after");
-    return { claimed: outcome.claimed, errors: outcome.errors } satisfies ManualClaim;
+    const claimed = outcome.claimed.map((job) => withRowValues(context, job));
+    return { claimed, errors: outcome.errors } satisfies ManualClaim;
   },
 
   async markRunning(context, ids, startedAt) {
@@ -153,6 +256,7 @@ const OPERATIONS: StoreOperations<MemoryContext> = {
       if (row === undefined || !mine(context, row)) untouched.push(id);
       else if (row.status === "accepted") {
         Object.assign(row, { status: "running", time_started: startedAt });
+        if (context.time.columns.has("attempts")) row.attempts++;
       } // The same call again after a lost reply: the row is ours.
       else if (row.status !== "running" || row.time_started !== startedAt) untouched.push(id);
     }
@@ -209,12 +313,71 @@ const OPERATIONS: StoreOperations<MemoryContext> = {
       for (const row of context.table.read()) {
         if (row.worker !== context.workerName) continue;
         if (row.status === "accepted" || row.status === "running") {
-          found.push({ id: row.id, target: row.target, status: row.status });
+          found.push(
+            withRowValues(context, { id: row.id, target: row.target, status: row.status }),
+          );
         }
       }
     }
     await hook?.("after");
     return found;
+  },
+
+  async markRetry(context, jobs) {
+    const hook = await context.controls.enter("markRetry");
+    const untouched: number[] = [];
+    for (const { id, outcome, finishedAt, retryAt } of jobs) {
+      const row = context.table.rows.get(id);
+      if (row === undefined || !mine(context, row)) untouched.push(id);
+      else if (row.status === "running") {
+        Object.assign(row, {
+          status: "delayed",
+          time_run_at: retryAt!,
+          time_finished: finishedAt,
+          result: outcome.result,
+          return_code: outcome.code,
+          sig: outcome.signal,
+          stdout: outcome.stdout,
+          stderr: outcome.stderr,
+        });
+      } else {
+        // The same call again after a lost reply: the row is ours.
+        const same = row.status === "delayed" && row.time_run_at === retryAt &&
+          row.time_finished === finishedAt;
+        if (!same) untouched.push(id);
+      }
+    }
+    await hook?.("after");
+    return untouched;
+  },
+
+  async promoteDelayed(context, targets, now, limit) {
+    const hook = await context.controls.enter("promoteDelayed");
+    const wanted = new Set(targets);
+    const due = [...context.table.rows.values()]
+      .filter((row) => row.status === "delayed" && wanted.has(row.target) && row.time_run_at <= now)
+      .sort((a, b) => a.id - b.id)
+      .slice(0, limit);
+    for (const row of due) row.status = "waiting";
+    await hook?.("after");
+    return due.length;
+  },
+
+  async countDelayed(context, targets) {
+    const hook = await context.controls.enter("countDelayed");
+    const summaries = new Map<string, DelayedSummary>();
+    for (const target of targets) {
+      const runAt = [...context.table.rows.values()]
+        .filter((row) => row.status === "delayed" && row.target === target)
+        .map((row) => row.time_run_at);
+      if (runAt.length === 0) continue;
+      summaries.set(target, {
+        count: Math.min(runAt.length, DELAYED_COUNT_LIMIT),
+        next: Math.min(...runAt),
+      });
+    }
+    await hook?.("after");
+    return summaries;
   },
 };
 
@@ -243,6 +406,7 @@ export class MemoryStore extends JobStoreBase<MemoryContext> {
         controls,
         workerName: options.workerName ?? "worker",
         tracksOwner: options.tracksOwner ?? true,
+        time: table.time,
       },
       OPERATIONS,
       { tableName: table.name, container: "memory" },
@@ -286,7 +450,7 @@ export class MemoryStore extends JobStoreBase<MemoryContext> {
   }
 
   /** The rows, by id (the table's own objects). */
-  get rows(): Map<number, JobRow> {
+  get rows(): Map<number, MemoryRow> {
     return this.table.rows;
   }
 

@@ -16,12 +16,21 @@ import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import type { JobStatus } from "../../src/job.ts";
 import type { SqliteStoreOptions } from "../../src/storage/sqlite_store.ts";
 import { quoteIdentifier } from "../../src/storage/sqlite/identifier.ts";
-import { type JobRow, jobRowColumns, type TestJobsTable, toJobRow } from "./jobs_table.ts";
+import {
+  assignments,
+  type ColumnValue,
+  type JobRow,
+  jobRowColumns,
+  type TestJobsTable,
+  toJobRow,
+} from "./jobs_table.ts";
 
 /** Options of `openTestSqliteDatabase`. */
 export interface OpenTestSqliteDatabaseOptions {
   /** Keep the optional `worker` column of the schema file. Default false (dropped). */
   withWorkerColumn?: boolean;
+  /** Keep the optional time columns of the schema file. Default false (dropped). */
+  withTimeColumns?: boolean;
   /** Name of the jobs table. Default `jobs`. */
   table?: string;
 }
@@ -52,7 +61,8 @@ export async function openTestSqliteDatabase(
     const path = `${dir}/jobs.db`;
     const db = new DatabaseSync(path, { timeout: 5000 });
     try {
-      db.exec(await sqliteSchema({ table, withWorkerColumn }));
+      const withTimeColumns = options.withTimeColumns ?? false;
+      db.exec(await sqliteSchema({ table, withWorkerColumn, withTimeColumns }));
     } catch (error) {
       db.close();
       throw error;
@@ -66,18 +76,29 @@ export async function openTestSqliteDatabase(
 
 /**
  * The SQL of `examples/schema.sqlite.sql` for a table named `table`, and,
- * without the owner column, statements dropping it and its index.
+ * without the owner column or the time columns, statements dropping them and
+ * their indexes.
  */
 export async function sqliteSchema(
-  options: { table: string; withWorkerColumn: boolean },
+  options: { table: string; withWorkerColumn: boolean; withTimeColumns?: boolean },
 ): Promise<string> {
   const quoted = quoteIdentifier(options.table);
-  const schema = (await Deno.readTextFile(SQLITE_SCHEMA_URL)).replaceAll('"jobs"', () => quoted);
-  if (options.withWorkerColumn) return schema;
-  return `${schema}
+  let schema = (await Deno.readTextFile(SQLITE_SCHEMA_URL)).replaceAll('"jobs"', () => quoted);
+  if (!options.withWorkerColumn) {
+    schema += `
     DROP INDEX "worker_status_idx";
     ALTER TABLE ${quoted} DROP COLUMN "worker";`;
+  }
+  if (!options.withTimeColumns) {
+    schema += `
+    DROP INDEX "status_target_run_idx";
+    ${TIME_COLUMNS.map((column) => `ALTER TABLE ${quoted} DROP COLUMN "${column}";`).join("\n")}`;
+  }
+  return schema;
 }
+
+/** The optional columns of deferred jobs, timeouts and retries. */
+const TIME_COLUMNS = ["time_run_at", "timeout", "attempts", "max_attempts"];
 
 class SqliteTestDatabase implements TestSqliteDatabase {
   readonly dir: string;
@@ -129,6 +150,25 @@ class SqliteTestDatabase implements TestSqliteDatabase {
       `SELECT ${columns} FROM ${this.#quotedTable} ${where} ORDER BY id`,
     ).all(...params);
     return Promise.resolve(rows.map(toJobRow));
+  }
+
+  setColumns(ids: readonly number[], values: Record<string, ColumnValue>): Promise<void> {
+    const { sql, params } = assignments(values);
+    this.#db.prepare(
+      `UPDATE ${this.#quotedTable} SET ${sql} WHERE id IN (SELECT value FROM json_each(?))`,
+    ).run(...params, JSON.stringify(ids));
+    return Promise.resolve();
+  }
+
+  readColumns(
+    ids: readonly number[],
+    columns: readonly string[],
+  ): Promise<Record<string, unknown>[]> {
+    const rows = this.#db.prepare(
+      `SELECT id, ${columns.join(", ")} FROM ${this.#quotedTable}
+        WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`,
+    ).all(JSON.stringify(ids));
+    return Promise.resolve(rows.map((row) => ({ ...row })));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

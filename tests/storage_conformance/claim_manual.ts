@@ -59,4 +59,13 @@ export function claimManualConformance(test: ConformanceTest): void {
   test("claimManual refuses an empty list of ids", {}, async (f) => {
     await assert.rejects(f.store.claimManual([], new Set(["build"])), /no job ids/);
   });
+
+  test("claimManual carries the row's timeout, attempts and max_attempts", {
+    withTimeColumns: true,
+  }, async (f) => {
+    const [manual] = await f.insert("build", 1, "manual");
+    await f.setColumns([manual], { timeout: 0 });
+    const claim = await f.store.claimManual([manual], new Set(["build"]));
+    assert.deepEqual(claim.claimed[0].row, { timeout: 0, attempts: 0, maxAttempts: null });
+  });
 }

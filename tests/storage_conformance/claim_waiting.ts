@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import type { JobStore } from "../../src/storage/job_store.ts";
-import { type ConformanceTest, WORKER } from "./fixture.ts";
+import { type ConformanceTest, nowSeconds, WORKER } from "./fixture.ts";
 
 /** Registers the `claimWaiting` tests. */
 export function claimWaitingConformance(test: ConformanceTest): void {
@@ -103,5 +103,26 @@ export function claimWaitingConformance(test: ConformanceTest): void {
     const owners = new Map(rows.map((row) => [row.id, row.worker]));
     assert.ok(mine.every((id) => owners.get(id) === WORKER));
     assert.ok(theirs.every((id) => owners.get(id) === "worker-b"));
+  });
+
+  test("claimWaiting carries each row's timeout, attempts and max_attempts", {
+    withTimeColumns: true,
+  }, async (f) => {
+    const [plain, limited] = await f.insert("build", 2);
+    await f.setColumns([limited], { timeout: 30, max_attempts: 4 });
+    const claimed = await f.store.claimWaiting(new Map([["build", 5]]));
+    assert.deepEqual(claimed.map((job) => [job.id, job.row]), [
+      [plain, { timeout: null, attempts: 0, maxAttempts: null }],
+      [limited, { timeout: 30, attempts: 0, maxAttempts: 4 }],
+    ]);
+  });
+
+  test("claimWaiting never takes delayed rows, due or not", {
+    withTimeColumns: true,
+  }, async (f) => {
+    const delayed = await f.insert("build", 2, "delayed");
+    await f.setColumns(delayed, { time_run_at: nowSeconds() - 60 });
+    assert.deepEqual(await f.store.claimWaiting(new Map([["build", 5]])), []);
+    assert.ok((await f.rows(delayed)).every((row) => row.status === "delayed"));
   });
 }

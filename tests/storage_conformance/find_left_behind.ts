@@ -46,4 +46,22 @@ export function findLeftBehindConformance(test: ConformanceTest): void {
       { id: theirs, target: "build", status: "accepted" },
     ]);
   });
+
+  test("rows left behind carry their attempts and limits", {
+    withWorkerColumn: true,
+    withTimeColumns: true,
+  }, async (f) => {
+    const [id] = await f.insert("build", 1);
+    await f.setColumns([id], { max_attempts: 3 });
+    await f.store.claimWaiting(new Map([["build", 1]]));
+    await f.store.markRunning([id], 1_700_000_000);
+    assert.deepEqual(await f.store.findLeftBehind(), [
+      {
+        id,
+        target: "build",
+        status: "running",
+        row: { timeout: null, attempts: 1, maxAttempts: 3 },
+      },
+    ]);
+  });
 }

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { StorageError } from "../../src/storage/errors.ts";
 import type { JobStatus } from "../../src/job.ts";
 import type { FinishedJob, JobStore } from "../../src/storage/job_store.ts";
-import type { JobRow, TestJobsTable } from "../helpers/jobs_table.ts";
+import type { ColumnValue, JobRow, TestJobsTable } from "../helpers/jobs_table.ts";
 
 /** An empty jobs table and a store on it, for one test. */
 export interface StoreFixture extends AsyncDisposable {
@@ -22,14 +22,26 @@ export interface StoreFixture extends AsyncDisposable {
   insert(target: string, count: number, status?: JobStatus): Promise<number[]>;
   /** Reads rows by id (all rows when omitted), by id. */
   rows(ids?: readonly number[]): Promise<JobRow[]>;
+  /** Sets columns of the rows `ids` as an application would (the optional time columns). */
+  setColumns(ids: readonly number[], values: Record<string, ColumnValue>): Promise<void>;
+  /** The values of `columns` of the rows `ids`, by id, each with its `id`. */
+  readColumns(
+    ids: readonly number[],
+    columns: readonly string[],
+  ): Promise<Record<string, unknown>[]>;
   /** Opens a second store on the same table under another worker name; closed with the fixture. */
   openPeer(workerName: string): Promise<JobStore>;
 }
 
-/** Makes a fixture: a fresh table, with the optional owner column or without. */
+/**
+ * Makes a fixture: a fresh table, with the optional owner column or without,
+ * and with the optional time columns (`time_run_at`, `timeout`, `attempts`,
+ * `max_attempts`, status `delayed`) or without.
+ */
 export type OpenStoreFixture = (options: {
   workerName: string;
   withWorkerColumn: boolean;
+  withTimeColumns: boolean;
 }) => Promise<StoreFixture>;
 
 /** Options of `storeFixture`. */
@@ -64,6 +76,8 @@ export async function storeFixture(
     where,
     insert: (target, count, status) => db.insertJobs(target, count, status),
     rows: (ids) => db.rows(ids),
+    setColumns: (ids, values) => db.setColumns(ids, values),
+    readColumns: (ids, columns) => db.readColumns(ids, columns),
     async openPeer(peerName) {
       const peer = await open(peerName);
       stores.push(peer);
@@ -101,9 +115,31 @@ export function finished(id: number, overrides: Partial<FinishedJob["outcome"]> 
   };
 }
 
-/** Registers one conformance test: its title, whether the table has the `worker` column, its body. */
+/**
+ * Registers one conformance test: its title, whether the table has the
+ * `worker` column and the time columns (both default false), its body.
+ */
 export type ConformanceTest = (
   title: string,
-  options: { withWorkerColumn?: boolean },
+  options: { withWorkerColumn?: boolean; withTimeColumns?: boolean },
   body: (fixture: StoreFixture) => Promise<void>,
 ) => void;
+
+/** Unix seconds, now. */
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/** A failed attempt of job `id` (exit code 75, some output) to run again at `retryAt`. */
+export function failedAttempt(
+  id: number,
+  retryAt: number,
+  finishedAt = 1_700_000_200,
+): FinishedJob {
+  return {
+    id,
+    finishedAt,
+    retryAt,
+    outcome: { result: "fail", code: 75, signal: null, stdout: "out 1", stderr: "err 1" },
+  };
+}

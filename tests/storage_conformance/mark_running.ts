@@ -45,4 +45,13 @@ export function markRunningConformance(test: ConformanceTest): void {
     assert.deepEqual(rows.map((row) => row.status), ["running", "waiting", "running", "waiting"]);
     assert.deepEqual([rows[0].time_started, rows[2].time_started], [1_700_000_000, 1_700_000_000]);
   });
+
+  test("each start counts an attempt", { withTimeColumns: true }, async (f) => {
+    const [id] = await f.insert("build", 1);
+    await f.store.claimWaiting(new Map([["build", 1]]));
+    assert.deepEqual(await f.store.markRunning([id], 1_700_000_000), []);
+    // The same call again after a lost reply counts nothing more.
+    assert.deepEqual(await f.store.markRunning([id], 1_700_000_000), []);
+    assert.deepEqual(await f.readColumns([id], ["attempts"]), [{ id, attempts: 1 }]);
+  });
 }

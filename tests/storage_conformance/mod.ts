@@ -3,8 +3,8 @@
  * runs with its own fixture; one module per store operation:
  *
  * ```ts
- * defineJobStoreConformance("mysql", async ({ workerName, withWorkerColumn }) => {
- *   const db = await openTestDatabase({ withWorkerColumn });
+ * defineJobStoreConformance("mysql", async ({ workerName, withWorkerColumn, withTimeColumns }) => {
+ *   const db = await openTestDatabase({ withWorkerColumn, withTimeColumns });
  *   return await storeFixture(db, {
  *     workerName,
  *     where: `table '${db.table}' of database '${db.database}'`,
@@ -13,9 +13,13 @@
  * });
  * ```
  *
- * A fixture is an empty jobs table, a store on it under `workerName`, and
- * direct access to the rows (inserting, reading) that does not go through the
- * store. The operators' operations (`store.control`) have their own part,
+ * A fixture is an empty jobs table (with the optional `worker` column and
+ * the optional time columns, as each test asks), a store on it under
+ * `workerName`, and direct access to the rows (inserting, reading, setting
+ * columns as an application would) that does not go through the store. The
+ * time columns' operations have their modules: time_features,
+ * promote_delayed, count_delayed, mark_retry (`markDone` with `retryAt`).
+ * The operators' operations (`store.control`) have their own part,
  * `defineJobControlConformance`, with a fixture that also runs SQL on the
  * table (control_fixture.ts).
  *
@@ -32,12 +36,16 @@ import { controlJobConformance } from "./control_job.ts";
 import { controlJobsConformance } from "./control_jobs.ts";
 import { controlRetryConformance } from "./control_retry.ts";
 import { controlStatsConformance } from "./control_stats.ts";
+import { countDelayedConformance } from "./count_delayed.ts";
 import { findLeftBehindConformance } from "./find_left_behind.ts";
 import { type ConformanceTest, type OpenStoreFixture, WORKER } from "./fixture.ts";
 export type { ControlFixture, OpenControlFixture } from "./control_fixture.ts";
 import { markDoneConformance } from "./mark_done.ts";
+import { markRetryConformance } from "./mark_retry.ts";
 import { markRunningConformance } from "./mark_running.ts";
+import { promoteDelayedConformance } from "./promote_delayed.ts";
 import { releaseConformance } from "./release.ts";
+import { timeFeaturesConformance } from "./time_features.ts";
 
 export {
   type OpenStoreFixture,
@@ -54,6 +62,7 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
       await using fixture = await open({
         workerName: WORKER,
         withWorkerColumn: options.withWorkerColumn ?? false,
+        withTimeColumns: options.withTimeColumns ?? false,
       });
       await body(fixture);
     });
@@ -65,6 +74,10 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
   releaseConformance(test);
   findLeftBehindConformance(test);
   closeConformance(test);
+  timeFeaturesConformance(test);
+  promoteDelayedConformance(test);
+  countDelayedConformance(test);
+  markRetryConformance(test);
 }
 
 /**

@@ -5,6 +5,7 @@ import type { ManualClaim } from "../job_store.ts";
 import { judgeManualRows } from "../manual_claim_outcome.ts";
 import type { MysqlContext } from "./context.ts";
 import { runQuery } from "./query.ts";
+import { attachRowValues } from "./read_row_values.ts";
 import { ConflictRetry, inTransaction } from "./transaction.ts";
 
 interface ManualRowPacket extends RowDataPacket {
@@ -41,7 +42,7 @@ export async function claimManual(
     const claimedIds = claimed.map((job) => job.id);
     await setManualRows(context, connection, claimedIds, "accepted", owner);
     await setManualRows(context, connection, ignored, "ignored", undefined);
-    return { claimed, errors };
+    return { claimed: await attachRowValues(connection, context, claimed), errors };
   });
 }
 

@@ -4,6 +4,7 @@ import type { ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { ClaimedJob } from "../../job.ts";
 import type { MysqlContext } from "./context.ts";
 import { runQuery } from "./query.ts";
+import { attachRowValues } from "./read_row_values.ts";
 import { ConflictRetry, inTransaction } from "./transaction.ts";
 
 /**
@@ -77,6 +78,6 @@ export async function claimWaiting(
     if (update.affectedRows !== ids.length) {
       throw new ConflictRetry(`${ids.length} rows locked but ${update.affectedRows} updated`);
     }
-    return [...claimed.values()];
+    return await attachRowValues(connection, context, [...claimed.values()]);
   });
 }

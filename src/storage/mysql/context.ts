@@ -1,6 +1,7 @@
 /** What every SQL operation of the MySQL store needs to know. */
 
 import type { Pool } from "mysql2/promise";
+import type { TimeColumnsFound } from "../time_columns.ts";
 
 /** Shared, read-only settings of one open MySQL store. */
 export interface MysqlContext {
@@ -19,6 +20,8 @@ export interface MysqlContext {
   readonly workerName: string;
   /** Whether the table has the optional `worker` column. */
   readonly tracksOwner: boolean;
+  /** The optional time columns of the table (deferred jobs, timeouts, retries). */
+  readonly time: TimeColumnsFound;
   /** Whether claims may use `FOR UPDATE SKIP LOCKED`. */
   readonly skipLocked: boolean;
   /**

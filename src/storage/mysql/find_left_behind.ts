@@ -4,6 +4,7 @@ import type { RowDataPacket } from "mysql2/promise";
 import type { LeftBehindJob } from "../job_store.ts";
 import type { MysqlContext } from "./context.ts";
 import { runQuery } from "./query.ts";
+import { rowValueColumns, toRowTimeValues } from "../time_columns.ts";
 
 interface LeftBehindRow extends RowDataPacket {
   id: number | string;
@@ -17,12 +18,18 @@ interface LeftBehindRow extends RowDataPacket {
  */
 export async function findLeftBehind(context: MysqlContext): Promise<LeftBehindJob[]> {
   if (!context.tracksOwner) return [];
+  const extra = rowValueColumns(context.time.columns).map((column) => `, ${column}`).join("");
   const rows = await runQuery<LeftBehindRow[]>(
     context.pool,
     context.queryTimeoutMs,
-    `SELECT id, target, status FROM ${context.table}
+    `SELECT id, target, status${extra} FROM ${context.table}
       WHERE worker = ? AND status IN ('accepted', 'running') ORDER BY id`,
     [context.workerName],
   );
-  return rows.map((row) => ({ id: Number(row.id), target: row.target, status: row.status }));
+  return rows.map((row) => ({
+    id: Number(row.id),
+    target: row.target,
+    status: row.status,
+    ...extra === "" ? {} : { row: toRowTimeValues(row) },
+  }));
 }

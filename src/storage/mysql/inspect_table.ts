@@ -3,6 +3,7 @@
 import type { Pool, RowDataPacket } from "mysql2/promise";
 import { StorageError } from "../errors.ts";
 import { checkColumnValues, checkRequiredColumns, OWNER_COLUMN } from "../required_columns.ts";
+import { DELAYED_STATUS, TIME_COLUMNS, type TimeColumnsFound } from "../time_columns.ts";
 import type { TargetColumn } from "../../target_names.ts";
 import { runQuery } from "./query.ts";
 
@@ -14,6 +15,8 @@ export interface TableShape {
   narrowOutput: boolean;
   /** What the `target` column can hold. */
   target: TargetColumn;
+  /** The optional time columns, and whether `status` takes `delayed`. */
+  time: TimeColumnsFound;
 }
 
 interface ColumnRow extends RowDataPacket {
@@ -70,10 +73,17 @@ export async function inspectTable(
     }, where);
   }
   const narrow = (name: string) => /^utf8(mb3)?$/i.test(columns.get(name)?.charset ?? "");
+  // An ENUM must list 'delayed'; a character column takes any status.
+  const statusValues = enumValues(columns.get("status")!);
+  const time: TimeColumnsFound = {
+    columns: new Set(TIME_COLUMNS.filter((name) => columns.has(name))),
+    delayedStatus: statusValues === undefined || statusValues.includes(DELAYED_STATUS),
+  };
   const target = columns.get("target")!;
   return {
     tracksOwner: owner !== undefined,
     narrowOutput: narrow("stdout") || narrow("stderr"),
+    time,
     target: {
       maxLength: target.maxLength == null ? undefined : Number(target.maxLength),
       bmpOnly: narrow("target"),

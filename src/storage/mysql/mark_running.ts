@@ -4,6 +4,7 @@ import type { ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { MysqlContext } from "./context.ts";
 import { runQuery } from "./query.ts";
 import { ownerGuard } from "../owner_guard.ts";
+import { countAttemptSql } from "../time_columns.ts";
 
 /**
  * Sets the rows `running` with `time_started` = `startedAt`, those that are
@@ -26,7 +27,7 @@ export async function markRunning(
   const update = await runQuery<ResultSetHeader>(
     pool,
     queryTimeoutMs,
-    `UPDATE ${table} SET status = 'running', time_started = ?
+    `UPDATE ${table} SET status = 'running', time_started = ?${countAttemptSql(context.time)}
       WHERE id IN (?) AND status = 'accepted'${owned.sql}`,
     [startedAt, ids, ...owned.params],
   );

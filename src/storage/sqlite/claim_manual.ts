@@ -4,6 +4,7 @@ import type { ManualClaim } from "../job_store.ts";
 import { judgeManualRows, type ManualRow } from "../manual_claim_outcome.ts";
 import type { SqliteConnection } from "./connection.ts";
 import type { SqliteContext } from "./context.ts";
+import { attachRowValues } from "./read_row_values.ts";
 
 /**
  * Claims the rows `ids` in one `BEGIN IMMEDIATE` transaction. `manual` rows
@@ -34,7 +35,7 @@ export function claimManual(
     const owner = context.tracksOwner ? context.workerName : undefined;
     setManualRows(connection, table, claimed.map((job) => job.id), "accepted", owner);
     setManualRows(connection, table, ignored, "ignored", undefined);
-    return { claimed, errors };
+    return { claimed: attachRowValues(context, claimed), errors };
   });
 }
 

@@ -2,6 +2,7 @@
 
 import type { ClaimedJob } from "../../job.ts";
 import type { SqliteContext } from "./context.ts";
+import { attachRowValues } from "./read_row_values.ts";
 
 /**
  * Claims, for each target of `limits`, up to its limit of `waiting` rows,
@@ -51,6 +52,6 @@ export function claimWaiting(
       // The write lock makes this impossible; if it happens, claim nothing.
       throw new Error(`${ids.length} waiting rows read but ${changed} updated`);
     }
-    return jobs;
+    return attachRowValues(context, jobs);
   });
 }

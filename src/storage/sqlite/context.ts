@@ -1,5 +1,6 @@
 /** What every SQL operation of the SQLite store needs to know. */
 
+import type { TimeColumnsFound } from "../time_columns.ts";
 import type { SqliteConnection } from "./connection.ts";
 
 /** Shared, read-only settings of one open SQLite store. */
@@ -12,4 +13,6 @@ export interface SqliteContext {
   readonly workerName: string;
   /** Whether the table has the optional `worker` column. */
   readonly tracksOwner: boolean;
+  /** The optional time columns of the table (deferred jobs, timeouts, retries). */
+  readonly time: TimeColumnsFound;
 }

@@ -2,6 +2,7 @@
 
 import type { LeftBehindJob } from "../job_store.ts";
 import type { SqliteContext } from "./context.ts";
+import { rowValueColumns, toRowTimeValues } from "../time_columns.ts";
 
 /**
  * Lists the `accepted` and `running` rows whose `worker` is this worker's
@@ -9,13 +10,15 @@ import type { SqliteContext } from "./context.ts";
  */
 export function findLeftBehind(context: SqliteContext): LeftBehindJob[] {
   if (!context.tracksOwner) return [];
+  const extra = rowValueColumns(context.time.columns).map((column) => `, ${column}`).join("");
   return context.connection.all(
-    `SELECT id, target, status FROM ${context.table}
+    `SELECT id, target, status${extra} FROM ${context.table}
       WHERE worker = ? AND status IN ('accepted', 'running') ORDER BY id`,
     context.workerName,
   ).map((row) => ({
     id: Number(row.id),
     target: String(row.target),
     status: row.status as LeftBehindJob["status"],
+    ...extra === "" ? {} : { row: toRowTimeValues(row) },
   }));
 }

@@ -2,6 +2,7 @@
 
 import { StorageError } from "../errors.ts";
 import { checkColumnValues, checkRequiredColumns, OWNER_COLUMN } from "../required_columns.ts";
+import { DELAYED_STATUS, TIME_COLUMNS, type TimeColumnsFound } from "../time_columns.ts";
 import type { SqliteConnection } from "./connection.ts";
 
 /** The schema file applications create the table with, named in errors. */
@@ -11,6 +12,8 @@ export const SQLITE_SCHEMA_FILE = "examples/schema.sqlite.sql";
 export interface TableShape {
   /** The `worker` column exists. */
   tracksOwner: boolean;
+  /** The optional time columns, and whether `status` takes `delayed`. */
+  time: TimeColumnsFound;
 }
 
 /**
@@ -32,12 +35,20 @@ export function inspectTable(
   }
   const columns = new Set(rows.map((row) => String(row.name).toLowerCase()));
   checkRequiredColumns(columns, options.where);
+  const allowed = new Map<string, string[] | undefined>();
   for (const name of ["status", "result"] as const) {
     const values = checkedValues(connection, options.tableName, name);
+    allowed.set(name, values);
     if (values === undefined) continue;
     checkColumnValues(name, { values, type: `CHECK IN (${values.join(", ")})` }, options.where);
   }
-  return { tracksOwner: columns.has(OWNER_COLUMN) };
+  // A CHECK on the status (schema.sqlite.sql) must list 'delayed'; without one any status goes.
+  const statusValues = allowed.get("status");
+  const time: TimeColumnsFound = {
+    columns: new Set(TIME_COLUMNS.filter((name) => columns.has(name))),
+    delayedStatus: statusValues === undefined || statusValues.includes(DELAYED_STATUS),
+  };
+  return { tracksOwner: columns.has(OWNER_COLUMN), time };
 }
 
 /**

@@ -2,6 +2,7 @@
 
 import type { SqliteContext } from "./context.ts";
 import { ownerGuard } from "../owner_guard.ts";
+import { countAttemptSql } from "../time_columns.ts";
 
 /**
  * Sets the rows `running` with `time_started` = `startedAt`, those that are
@@ -26,7 +27,7 @@ export function markRunning(
   return connection.immediate(() =>
     ids.filter((id) =>
       connection.run(
-          `UPDATE ${table} SET status = 'running', time_started = ?
+          `UPDATE ${table} SET status = 'running', time_started = ?${countAttemptSql(context.time)}
           WHERE id = ? AND status = 'accepted'${owned.sql}`,
           startedAt,
           id,

@@ -1,0 +1,29 @@
+/** delayed -> waiting: deferred jobs whose time has come. */
+
+import type { ResultSetHeader } from "mysql2/promise";
+import type { MysqlContext } from "./context.ts";
+import { runQuery } from "./query.ts";
+
+/**
+ * Sets up to `limit` `delayed` rows of `targets` whose `time_run_at` ≤ `now`
+ * to `waiting`, in one autocommitted UPDATE guarded by the status: when
+ * several workers promote at once, each row is promoted by one of them and
+ * then claimed like any waiting row. The range is on the
+ * `(status, target, time_run_at)` index of schema.sql. Returns how many rows
+ * it promoted.
+ */
+export async function promoteDelayed(
+  context: MysqlContext,
+  targets: readonly string[],
+  now: number,
+  limit: number,
+): Promise<number> {
+  const update = await runQuery<ResultSetHeader>(
+    context.pool,
+    context.queryTimeoutMs,
+    `UPDATE ${context.table} SET status = 'waiting'
+      WHERE status = 'delayed' AND target IN (?) AND time_run_at <= ? LIMIT ?`,
+    [targets, now, limit],
+  );
+  return update.affectedRows;
+}

@@ -1,0 +1,115 @@
+/**
+ * The optional columns of deferred jobs, timeouts and retries (SPEC D1), and
+ * what each store can do with the ones a table has: both stores read the
+ * table's columns at open and hand them to `timeFeatures`.
+ */
+
+import type { RowTimeValues } from "../job.ts";
+
+/** The optional columns, as named in the table. */
+export const TIME_COLUMNS = ["time_run_at", "timeout", "attempts", "max_attempts"] as const;
+
+/** One of {@linkcode TIME_COLUMNS}. */
+export type TimeColumn = typeof TIME_COLUMNS[number];
+
+/** The status of a row that waits for its `time_run_at` (appended to the status enum). */
+export const DELAYED_STATUS = "delayed";
+
+/** What the table holds of the optional columns. */
+export interface TimeColumnsFound {
+  /** Which of {@linkcode TIME_COLUMNS} exist. */
+  readonly columns: ReadonlySet<string>;
+  /** Whether the `status` column accepts `delayed`. */
+  readonly delayedStatus: boolean;
+}
+
+/** Which time features a table supports. */
+export interface TimeFeatures {
+  /** `delayed` rows start at `time_run_at`: the status value and the column exist. */
+  readonly deferred: boolean;
+  /** Rows may carry their own `timeout`. */
+  readonly rowTimeout: boolean;
+  /** Starts are counted (`attempts`), and failed jobs may go back to `delayed`. */
+  readonly retries: boolean;
+  /** Rows may carry their own `max_attempts`. */
+  readonly rowMaxAttempts: boolean;
+}
+
+/** A table without any of the optional columns. */
+export const NO_TIME_FEATURES: TimeFeatures = {
+  deferred: false,
+  rowTimeout: false,
+  retries: false,
+  rowMaxAttempts: false,
+};
+
+/** The features the columns found turn on. */
+export function timeFeatures(found: TimeColumnsFound): TimeFeatures {
+  const deferred = found.delayedStatus && found.columns.has("time_run_at");
+  const retries = deferred && found.columns.has("attempts");
+  return {
+    deferred,
+    rowTimeout: found.columns.has("timeout"),
+    retries,
+    rowMaxAttempts: retries && found.columns.has("max_attempts"),
+  };
+}
+
+/** Whether a claim reads any per-row value (`timeout`, `attempts`, `max_attempts`). */
+export function readsRowValues(features: TimeFeatures): boolean {
+  return features.rowTimeout || features.retries;
+}
+
+/**
+ * What retries need and the table lacks, as the names a message lists:
+ * `'attempts'`, `'time_run_at'`, `status 'delayed'`. Empty when retries work.
+ */
+export function missingForRetries(found: TimeColumnsFound): string[] {
+  const missing: string[] = [];
+  if (!found.delayedStatus) missing.push(`status '${DELAYED_STATUS}'`);
+  for (const column of ["time_run_at", "attempts"]) {
+    if (!found.columns.has(column)) missing.push(`'${column}'`);
+  }
+  return missing;
+}
+
+/** `, attempts = attempts + 1` for a start where the table counts attempts, else nothing. */
+export function countAttemptSql(found: TimeColumnsFound): string {
+  return found.columns.has("attempts") ? ", attempts = attempts + 1" : "";
+}
+
+/** The per-row columns a claim reads, as `SELECT` items (empty when none exist). */
+export function rowValueColumns(found: ReadonlySet<string>): string[] {
+  return (["timeout", "attempts", "max_attempts"] as const).filter((column) => found.has(column));
+}
+
+/** A row as read by `rowValueColumns`, as `RowTimeValues`. */
+export function toRowTimeValues(row: Record<string, unknown>): RowTimeValues {
+  const values: { timeout?: unknown; attempts?: unknown; maxAttempts?: unknown } = {};
+  if ("timeout" in row) values.timeout = row.timeout;
+  if ("attempts" in row) values.attempts = row.attempts;
+  if ("max_attempts" in row) values.maxAttempts = row.max_attempts;
+  return values;
+}
+
+/**
+ * The start-up message of the time features: which are on, and what turns
+ * on the others (`alterHint` gives the statement for the missing columns).
+ */
+export function describeTimeFeatures(
+  found: TimeColumnsFound,
+  alterHint: (missing: readonly string[]) => string,
+): { on: string; off?: string } {
+  const features = timeFeatures(found);
+  const on = ["job timeouts (config)"];
+  if (features.rowTimeout) on.push("per-row timeouts");
+  if (features.deferred) on.push("deferred jobs");
+  if (features.retries) on.push("retries");
+  if (features.rowMaxAttempts) on.push("per-row max_attempts");
+  const missing = [
+    ...found.delayedStatus ? [] : [`status '${DELAYED_STATUS}'`],
+    ...TIME_COLUMNS.filter((column) => !found.columns.has(column)),
+  ];
+  if (missing.length === 0) return { on: on.join(", ") };
+  return { on: on.join(", "), off: alterHint(missing) };
+}

@@ -1,0 +1,139 @@
+/**
+ * Deferred jobs (SPEC D1): `delayed` rows start once their `time_run_at` has
+ * passed. The worker does not poll for them: it knows, per served target,
+ * how many wait and the earliest time (from its last look), and one timer
+ * wakes it at that time. A look happens with every poll from outside (a
+ * poke, a poll request, `poll_interval`, start-up) and when the timer
+ * fires: due rows are promoted to `waiting` by a guarded UPDATE, which the
+ * claim that follows takes like any other waiting row (so several workers
+ * run each due row once), and the targets' delayed rows are counted again.
+ * A retry this worker stores re-arms the timer at once.
+ */
+
+import { getLogger } from "@logtape/logtape";
+import type { DelayedSummary, JobStore } from "../storage/job_store.ts";
+import { type LongTimer, setLongTimer } from "./long_timer.ts";
+
+const log = getLogger(["jobd", "worker", "deferred"]);
+
+/** Most rows one promotion sets `waiting`; more due rows are promoted by the next look. */
+export const PROMOTE_LIMIT = 1000;
+
+/**
+ * How long the timer waits when rows are due already (more than one
+ * promotion's worth): a look again soon, not a busy loop.
+ */
+const DUE_AGAIN_MS = 250;
+
+/** Unix time in seconds. */
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/** The worker's knowledge of its targets' `delayed` rows, and the timer to the earliest. */
+export class DeferredJobs {
+  readonly #store: JobStore;
+  readonly #poll: (targets: string[]) => void;
+  /** Targets to look at with the next claim. */
+  #wanted = new Set<string>();
+  #known = new Map<string, DelayedSummary>();
+  #timer: LongTimer | undefined;
+  #stopped = false;
+
+  /** `poll` asks the worker to poll targets (it calls `want` and claims). */
+  constructor(store: JobStore, poll: (targets: string[]) => void) {
+    this.#store = store;
+    this.#poll = poll;
+  }
+
+  /** Whether the table has deferred jobs at all. */
+  get enabled(): boolean {
+    return this.#store.timeFeatures.deferred;
+  }
+
+  /** Has the next claim look at these targets' delayed rows. */
+  want(targets: readonly string[]): void {
+    if (!this.enabled) return;
+    for (const target of targets) this.#wanted.add(target);
+  }
+
+  /**
+   * Promotes the due rows of the wanted targets that are still `served`,
+   * counts their delayed rows and re-arms the timer. Called by the claim
+   * loop before it claims; a failure keeps the targets wanted and throws
+   * (the claim loop retries).
+   */
+  async look(served: ReadonlySet<string>): Promise<void> {
+    if (this.#wanted.size === 0 || this.#stopped) return;
+    const targets = [...this.#wanted].filter((target) => served.has(target));
+    this.#wanted.clear();
+    if (targets.length === 0) return;
+    try {
+      const promoted = await this.#store.promoteDelayed(targets, nowSeconds(), PROMOTE_LIMIT);
+      if (promoted > 0) {
+        log.debug("{count} delayed job(s) of {targets} are due", {
+          count: promoted,
+          targets: targets.join(", "),
+        });
+      }
+      const summaries = await this.#store.countDelayed(targets);
+      for (const target of targets) {
+        const summary = summaries.get(target);
+        if (summary) this.#known.set(target, summary);
+        else this.#known.delete(target);
+      }
+    } catch (error) {
+      for (const target of targets) this.#wanted.add(target);
+      throw error;
+    }
+    this.#arm();
+  }
+
+  /** A job of `target` went back to `delayed` until `runAt` (a retry this worker stored). */
+  noteDelayed(target: string, runAt: number): void {
+    const known = this.#known.get(target);
+    this.#known.set(target, {
+      count: (known?.count ?? 0) + 1,
+      next: Math.min(known?.next ?? runAt, runAt),
+    });
+    this.#arm();
+  }
+
+  /** How many delayed rows of `target` the last look found (counted up to a limit). */
+  countOf(target: string): number {
+    return this.#known.get(target)?.count ?? 0;
+  }
+
+  /** Forgets a target that is no longer served. */
+  forget(target: string): void {
+    this.#known.delete(target);
+    this.#wanted.delete(target);
+  }
+
+  /** Stops the timer for good (shutdown). */
+  stop(): void {
+    this.#stopped = true;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+  }
+
+  /** Sets the timer to the earliest `time_run_at` known. */
+  #arm(): void {
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    // A time that is not a number (text in an SQLite column) is never due: no timer for it.
+    const times = [...this.#known.values()].map((summary) => summary.next).filter(Number.isFinite);
+    if (this.#stopped || times.length === 0) return;
+    const next = Math.min(...times);
+    const dueAt = next * 1000;
+    const delay = dueAt <= Date.now() ? DUE_AGAIN_MS : dueAt - Date.now();
+    this.#timer = setLongTimer(delay, () => {
+      this.#timer = undefined;
+      const now = nowSeconds();
+      const due = [...this.#known].filter(([, summary]) => summary.next <= now)
+        .map(([target]) => target);
+      if (due.length > 0) this.#poll(due);
+      else this.#arm();
+    });
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * DeferredJobs (src/worker/deferred.ts) on a real store: what a look
+ * promotes and counts, and the one timer that wakes the worker when the
+ * earliest delayed row is due.
+ */
+
+import assert from "node:assert/strict";
+import { openSqliteStore } from "../src/storage/sqlite_store.ts";
+import { DeferredJobs } from "../src/worker/deferred.ts";
+import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
+
+function now(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+Deno.test("a look promotes due delayed rows, counts the rest, and the timer polls when the next is due", async () => {
+  await using db = await openTestSqliteDatabase({ withTimeColumns: true });
+  await using store = await openSqliteStore(db.storeOptions("w"));
+  const [due, soon, later, other] = await db.insertJobs("t1", 4, "delayed");
+  await db.setColumns([due], { time_run_at: now() - 10 });
+  const soonAt = now() + 1;
+  await db.setColumns([soon], { time_run_at: soonAt });
+  await db.setColumns([later], { time_run_at: now() + 3600 });
+  await db.setColumns([other], { target: "t2", time_run_at: now() - 10 });
+
+  const polls: { targets: string[]; at: number }[] = [];
+  const deferred = new DeferredJobs(store, (targets) => polls.push({ targets, at: Date.now() }));
+  try {
+    assert.equal(deferred.enabled, true);
+    deferred.want(["t1", "t2"]);
+    // t2 is not served: left alone.
+    await deferred.look(new Set(["t1"]));
+    assert.deepEqual((await db.rows([due, soon, later, other])).map((row) => row.status), [
+      "waiting",
+      "delayed",
+      "delayed",
+      "delayed",
+    ]);
+    assert.equal(deferred.countOf("t1"), 2);
+    assert.equal(deferred.countOf("t2"), 0);
+
+    // Nothing polls until the next row is due; then one poll of its target.
+    const deadline = Date.now() + 5000;
+    while (polls.length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(polls.length, 1, "one poll when the row is due");
+    assert.deepEqual(polls[0].targets, ["t1"]);
+    assert.ok(polls[0].at >= soonAt * 1000, "not before its time_run_at");
+    assert.ok(polls[0].at < soonAt * 1000 + 2000, "soon after it (the feature promises 1 s)");
+
+    // A retry stored by the worker counts at once and re-arms the timer.
+    deferred.noteDelayed("t1", now() + 7200);
+    assert.equal(deferred.countOf("t1"), 3);
+  } finally {
+    deferred.stop();
+  }
+});
+
+Deno.test("without the time columns, DeferredJobs does nothing", async () => {
+  await using db = await openTestSqliteDatabase({ withTimeColumns: false });
+  await using store = await openSqliteStore(db.storeOptions("w"));
+  const deferred = new DeferredJobs(store, () => assert.fail("no poll expected"));
+  assert.equal(deferred.enabled, false);
+  deferred.want(["t1"]);
+  await deferred.look(new Set(["t1"]));
+  assert.equal(deferred.countOf("t1"), 0);
+  deferred.stop();
+});
