@@ -1,6 +1,7 @@
 -- The jobs table of jobd (SPEC A4). Applications insert rows with status 'waiting'
 -- (run in the background after a poke or poll) or 'manual' (run on a run-manual request);
--- jobd never inserts or deletes rows. You may add columns, widen `target` or make it an ENUM.
+-- jobd never deletes rows (it inserts only for the job board, below). You may add columns,
+-- widen `target` or make it an ENUM.
 -- Name the table as `mysql_table` in jobd.conf (default: jobs).
 
 CREATE TABLE `jobs` (
@@ -41,3 +42,18 @@ CREATE TABLE `jobs` (
 --   ADD COLUMN `attempts` smallint(5) UNSIGNED NOT NULL DEFAULT 0,
 --   ADD COLUMN `max_attempts` smallint(5) UNSIGNED DEFAULT NULL,
 --   ADD KEY `status_target_run_idx` (`status`, `target`, `time_run_at`);
+
+-- Optional, for the job board (`schedules = FILE` in jobd.conf): the state of each schedule,
+-- shared by every worker that runs the board, so that each slot inserts exactly one job row
+-- however many workers there are, and a restart neither loses nor repeats a slot. The
+-- worker's database user needs SELECT, INSERT and UPDATE on it, and INSERT on the jobs table.
+CREATE TABLE `jobd_schedules` (
+  `name` varchar(64) NOT NULL,
+  `rule_hash` char(16) NOT NULL DEFAULT '',
+  `next_run_at` int(10) UNSIGNED NOT NULL,
+  `last_run_at` int(10) UNSIGNED DEFAULT NULL,
+  `last_job_id` int(10) UNSIGNED DEFAULT NULL,
+  `runs` int(10) UNSIGNED NOT NULL DEFAULT 0,
+  `paused` tinyint(1) NOT NULL DEFAULT 0,
+  PRIMARY KEY (`name`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8;

@@ -1,7 +1,8 @@
 -- The jobs table of jobd for `storage = sqlite` (SPEC A4, in SQLite's dialect): the same
 -- columns, statuses and index as schema.sql. Applications insert rows with status 'waiting'
 -- (run in the background after a poke or poll) or 'manual' (run on a run-manual request);
--- jobd never inserts or deletes rows, and never creates this table. Create it once:
+-- jobd never deletes rows (it inserts only for the job board) nor creates this table.
+-- Create it once:
 --
 --   sqlite3 /var/lib/jobd/jobs.db < examples/schema.sqlite.sql
 --
@@ -40,6 +41,18 @@ CREATE TABLE "jobs" (
   "timeout" INTEGER DEFAULT NULL,
   "attempts" INTEGER NOT NULL DEFAULT 0,
   "max_attempts" INTEGER DEFAULT NULL
+);
+
+-- Optional, for the job board (`schedules = FILE` in jobd.conf): the state of each schedule,
+-- shared by every worker that runs the board, so that each slot inserts exactly one job row.
+CREATE TABLE "jobd_schedules" (
+  "name" TEXT PRIMARY KEY NOT NULL,
+  "rule_hash" TEXT NOT NULL DEFAULT '',
+  "next_run_at" INTEGER NOT NULL,
+  "last_run_at" INTEGER DEFAULT NULL,
+  "last_job_id" INTEGER DEFAULT NULL,
+  "runs" INTEGER NOT NULL DEFAULT 0,
+  "paused" INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE INDEX "status_target_idx" ON "jobs" ("status", "target", "id");

@@ -5,7 +5,8 @@
  * registered with it (the real programs, with the binaries' permission
  * flags), inserts background and manual jobs the way an application does,
  * pokes the master, shows each job as it ends, runs manual jobs through the
- * master and through `jobctl`, runs a deferred job at its time and a failing
+ * master and through `jobctl`, gives the worker a job board (SIGHUP) and
+ * shows its schedule firing, runs a deferred job at its time and a failing
  * job again after a delay, lists the workers, and stops everything with
  * SIGTERM. Exits 0 when every step worked, 1 with the reason otherwise; it
  * leaves no process and no file behind either way.
@@ -202,6 +203,12 @@ class JobsTable {
     );
   }
 
+  /** The ids of the rows after `id` (rows that jobd's job board inserted), ascending. */
+  idsAfter(id: number): number[] {
+    return this.#db.prepare("SELECT id FROM jobs WHERE id > ? ORDER BY id").all(id)
+      .map((row) => Number(row.id));
+  }
+
   /** The rows with these ids, by id. */
   rows(ids: readonly number[]): JobRow[] {
     return this.#db.prepare(
@@ -338,6 +345,58 @@ async function waitForRegistration(master: MasterClient, worker: Daemon): Promis
   );
 }
 
+/** Runs of the quick start's schedule. */
+const SCHEDULED_RUNS = 2;
+
+/**
+ * Gives the worker a job board (a schedule of `SCHEDULED_RUNS` runs, one a
+ * second), reloads it with SIGHUP, and shows the rows the schedule inserts
+ * as they end.
+ */
+async function showSchedule(
+  screen: Screen,
+  options: {
+    dir: string;
+    table: JobsTable;
+    worker: Daemon;
+    workerConfig: string;
+    lastId: number;
+    signal: AbortSignal;
+  },
+): Promise<void> {
+  const { dir, table, worker, lastId, signal } = options;
+  const boardPath = `${dir}/jobd-board.ini`;
+  const board = iniText({}, {
+    heartbeat: { target: "mail", every: "1s", max_runs: SCHEDULED_RUNS },
+  }).trimStart();
+  await Deno.writeTextFile(boardPath, board);
+  await Deno.writeTextFile(`${dir}/jobd.conf`, `schedules = ${boardPath}\n${options.workerConfig}`);
+  worker.kill("SIGHUP");
+  screen.line(
+    `- Gave the worker a job board (schedules = jobd-board.ini in jobd.conf, then SIGHUP): ` +
+      `each slot inserts one row, whatever the number of workers:`,
+  );
+  showIndented(screen, board);
+  const deadline = Date.now() + JOBS_TIMEOUT_SECONDS * 1000;
+  const shown = new Set<number>();
+  while (shown.size < SCHEDULED_RUNS && !signal.aborted) {
+    await worker.assertRunning("while the quick start ran");
+    for (const row of table.rows(table.idsAfter(lastId))) {
+      if (row.status !== "done" || shown.has(row.id)) continue;
+      shown.add(row.id);
+      screen.line(describeJob(row).replace(/^ {2}job/, "  scheduled job"));
+      checkSucceeded(row);
+    }
+    if (Date.now() > deadline) {
+      throw new QuickstartError(
+        `The schedule did not run ${SCHEDULED_RUNS} times within ${JOBS_TIMEOUT_SECONDS} s:\n` +
+          await outputOf(worker),
+      );
+    }
+    if (shown.size < SCHEDULED_RUNS) await pause(WATCH_INTERVAL_MS);
+  }
+}
+
 /**
  * The whole quick start; throws a `QuickstartError` at the first step that
  * fails. What it starts or creates is undone by `cleanup` (killed, closed,
@@ -442,6 +501,14 @@ async function quickstart(
   const [jobctlRow] = table.rows([viaJobctl]);
   screen.line(describeJob(jobctlRow));
   checkSucceeded(jobctlRow);
+
+  await showSchedule(screen, { dir, table, worker, workerConfig, lastId: viaJobctl, signal });
+  const schedulesArgs = ["--master", "--port", String(masterPort), "schedules"];
+  showCommand(
+    screen,
+    `jobctl ${schedulesArgs.join(" ")}`,
+    await jobctl(schedulesArgs, { emptyConfig: jobctlConfig, signal }),
+  );
 
   await deferredAndRetried(screen, table, { dir, client, worker, signal });
 

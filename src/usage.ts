@@ -36,6 +36,7 @@ Config keys (* = required):
   recover_running              fail or requeue: jobs left running by a crash (default ${d.DEFAULT_RECOVER_RUNNING})
   max_connections              most connections open at once; one more gets an error
                                and is closed (default ${d.DEFAULT_MAX_CONNECTIONS})
+  schedules                    a job board file: recurring jobs (README "The job board")
   log_file, log_level_file, log_level_console   trace|debug|info|warn|error (default ${d.DEFAULT_LOG_LEVEL})
   timeout                      seconds a job may run, 0 = no limit (default ${d.DEFAULT_TIMEOUT})
   timeout_grace                seconds from a timed-out job's SIGTERM to its SIGKILL (default ${d.DEFAULT_TIMEOUT_GRACE})

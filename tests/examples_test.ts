@@ -162,6 +162,7 @@ const WORKER_KEYS: Record<string, KeyDoc> = {
   "shutdown_timeout": { required: false, default: DEFAULT_SHUTDOWN_TIMEOUT },
   "recover_running": { required: false, default: DEFAULT_RECOVER_RUNNING },
   "max_connections": { required: false, default: DEFAULT_MAX_CONNECTIONS },
+  "schedules": { required: false },
   "log_file": { required: false },
   "log_level_file": { required: false, default: DEFAULT_LOG_LEVEL },
   "log_level_console": { required: false, default: DEFAULT_LOG_LEVEL },

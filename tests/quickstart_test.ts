@@ -54,6 +54,11 @@ Deno.test("the quick start runs every job to done, uses jobctl, cleans up and ex
     "jobctl list-workers shows its table",
   );
   assert.match(stdout, /^ {4}quickstart +\| 127\.0\.0\.1:\d+ +\| reports /m);
+  assert.equal(
+    stdout.match(/^ {2}scheduled job \d+ \(mail\): done, ok/gm)?.length,
+    2,
+    "the job board's schedule fired twice and its rows ran",
+  );
   assert.ok(!stdout.includes("\r"), "no progress redraws when stdout is not a terminal");
 
   const dir = stdout.match(/and removed (\/\S+)$/m)?.[1];

@@ -80,7 +80,8 @@ Deno.test("mysql: a table name with backticks, quotes and spaces is used as-is",
   const ids = await db.insertJobs("build", 2);
   assert.deepEqual((await store.claimWaiting(new Map([["build", 5]]))).map((job) => job.id), ids);
   assert.deepEqual(await store.markRunning([ids[0]], 1_700_000_000), []);
-  const tables = await db.query(`SHOW TABLES`);
+  // The schema's optional board table aside, the odd name is the only table: nothing was dropped.
+  const tables = await db.query(`SHOW TABLES WHERE Tables_in_${db.database} != 'jobd_schedules'`);
   assert.deepEqual(tables.map((row) => Object.values(row)[0]), [table]);
 });
 

@@ -125,6 +125,8 @@ export interface WorkerConfig {
   readonly jobPolicy: JobPolicy;
   /** `[target:NAME]` sections: each target's policy, the top level's keys with the section's over them. */
   readonly targetPolicies: ReadonlyMap<string, JobPolicy>;
+  /** `schedules`: the job board file (src/schedule/board.ts), if any. */
+  readonly schedules?: string;
 }
 
 /**
@@ -242,6 +244,7 @@ export function parseWorkerConfig(
     ),
     jobPolicy,
     targetPolicies: readTargetPolicies(doc, jobPolicy),
+    ...optionalEntry("schedules", ini.optional("schedules", nonEmpty)),
   };
   if (config.masterHost !== undefined && config.masterPort === undefined) {
     throw ini.error("master_port", "is not defined: it is required with 'master_host'");
@@ -253,6 +256,11 @@ export function parseWorkerConfig(
     ini.warn("launcher", "has no '{id}': every job runs the same command");
   }
   return { config, warnings: doc.warnings() };
+}
+
+/** `{ key: value }`, or nothing when the value is absent (so configs without the key stay equal). */
+function optionalEntry<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : { [key]: value } as { [P in K]?: V };
 }
 
 function readStorage(ini: ConfigSection): StorageConfig {

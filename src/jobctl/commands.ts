@@ -42,6 +42,7 @@ import {
   targetsTable,
   workersTable,
 } from "./reports.ts";
+import { MASTER_SCHEDULE_COMMANDS, WORKER_SCHEDULE_COMMANDS } from "./schedule_commands.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** Requires exactly `names.length` arguments. */
@@ -291,6 +292,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
       ),
   }),
   ...controlCommands("worker"),
+  ...WORKER_SCHEDULE_COMMANDS,
 ];
 
 function workerCounters(
@@ -426,6 +428,7 @@ export const MASTER_COMMANDS: readonly Command<"master">[] = [
       ),
   }),
   ...controlCommands("master"),
+  ...MASTER_SCHEDULE_COMMANDS,
 ];
 
 /** The commands of a mode. */

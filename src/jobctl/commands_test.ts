@@ -22,6 +22,9 @@ function refused(mode: "worker" | "master", name: string, args: string[]): Usage
   assert.fail(`${mode} ${name} ${args.join(" ")} was accepted`);
 }
 
+/** The job board's commands, the same for the worker and the master (schedule_commands.ts). */
+const SCHEDULE_COMMAND_NAMES = ["schedules", "schedule-run", "schedule-pause", "schedule-resume"];
+
 Deno.test("the worker has the commands of the older jobctl and the rest of its requests", () => {
   assert.deepEqual(WORKER_COMMANDS.map((c) => c.name), [
     "list-targets",
@@ -40,6 +43,7 @@ Deno.test("the worker has the commands of the older jobctl and the rest of its r
     "stats",
     "retry",
     "add",
+    ...SCHEDULE_COMMAND_NAMES,
   ]);
 });
 
@@ -58,6 +62,7 @@ Deno.test("the master has the commands of the older jobctl and the rest of its r
     "stats",
     "retry",
     "add",
+    ...SCHEDULE_COMMAND_NAMES,
   ]);
 });
 

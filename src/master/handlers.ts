@@ -13,6 +13,7 @@ import { MasterRequest, WorkerRequest } from "../protocol/requests.ts";
 import { controlRouting } from "./control_routing.ts";
 import { forwardToServing, masterStatus, runManual, sendSignal } from "./fan_out.ts";
 import type { PokeRouter } from "./poke.ts";
+import { masterScheduleHandlers } from "./schedules.ts";
 import type { WorkerRegistry } from "./registry.ts";
 import {
   readOptionalTargets,
@@ -76,5 +77,6 @@ export function masterHandlers({ registry, pokes, settings }: MasterState): Hand
     [MasterRequest.SendSignal]: (data) =>
       sendSignal(registry, readTargetedSignals(data), settings.requestTimeout),
     ...controlRouting({ registry, pokes, settings }),
+    ...masterScheduleHandlers(registry, settings),
   };
 }

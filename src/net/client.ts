@@ -7,9 +7,12 @@
 import type { RequestData } from "../protocol/messages.ts";
 import {
   MasterRequest,
+  type MasterSchedulesResult,
   type MasterSendSignalResult,
   type MasterStatus,
   type RunManualResult,
+  type ScheduleRunResult,
+  type SchedulesResult,
   type SendSignalResult,
   type TargetedJob,
   type TargetedSignal,
@@ -174,6 +177,26 @@ export class WorkerClient extends BaseClient {
   ): Promise<void> {
     await this.request(WorkerRequest.SetTargetConcurrency, { target, concurrency }, options);
   }
+
+  /** The worker's job board: each schedule's rule, runs and state (empty without a board). */
+  async schedules(options?: RequestOptions): Promise<SchedulesResult> {
+    return await this.request(WorkerRequest.Schedules, {}, options) as SchedulesResult;
+  }
+
+  /** Inserts one row for schedule `name` now, outside its rule; resolves with its id. */
+  async scheduleRun(name: string, options?: RequestOptions): Promise<ScheduleRunResult> {
+    return await this.request(WorkerRequest.ScheduleRun, { name }, options) as ScheduleRunResult;
+  }
+
+  /** Pauses schedule `name`: its slots pass unrun (kept across restarts). */
+  async schedulePause(name: string, options?: RequestOptions): Promise<void> {
+    await this.request(WorkerRequest.SchedulePause, { name }, options);
+  }
+
+  /** Resumes schedule `name` from its next slot. */
+  async scheduleResume(name: string, options?: RequestOptions): Promise<void> {
+    await this.request(WorkerRequest.ScheduleResume, { name }, options);
+  }
 }
 
 /** A client of the master (`jobd-master`). Every method takes per-request `options` last. */
@@ -241,5 +264,25 @@ export class MasterClient extends BaseClient {
       { jobs: [...jobs] },
       options,
     ) as MasterSendSignalResult;
+  }
+
+  /** Every worker's job board, merged by schedule name; `errors` names the workers that failed. */
+  async schedules(options?: RequestOptions): Promise<MasterSchedulesResult> {
+    return await this.request(MasterRequest.Schedules, {}, options) as MasterSchedulesResult;
+  }
+
+  /** Runs schedule `name` once now, on a worker whose board has it and serves its target. */
+  async scheduleRun(name: string, options?: RequestOptions): Promise<ScheduleRunResult> {
+    return await this.request(MasterRequest.ScheduleRun, { name }, options) as ScheduleRunResult;
+  }
+
+  /** Pauses schedule `name` through a worker whose board has it and serves its target. */
+  async schedulePause(name: string, options?: RequestOptions): Promise<void> {
+    await this.request(MasterRequest.SchedulePause, { name }, options);
+  }
+
+  /** Resumes schedule `name` through a worker whose board has it and serves its target. */
+  async scheduleResume(name: string, options?: RequestOptions): Promise<void> {
+    await this.request(MasterRequest.ScheduleResume, { name }, options);
   }
 }

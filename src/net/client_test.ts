@@ -51,6 +51,10 @@ Deno.test("WorkerClient sends each worker request with its data", async () => {
   await worker.setTargetConcurrency("mail", 5);
   await worker.removeTarget("mail");
   await worker.status();
+  await worker.schedules();
+  await worker.scheduleRun("nightly");
+  await worker.schedulePause("nightly");
+  await worker.scheduleResume("nightly");
   await worker.request("status", { any: "data" });
   assert.deepEqual(server.received, [
     ["poll", {}],
@@ -65,6 +69,10 @@ Deno.test("WorkerClient sends each worker request with its data", async () => {
     ["set-target-concurrency", { target: "mail", concurrency: 5 }],
     ["remove-target", { target: "mail" }],
     ["status", {}],
+    ["schedules", {}],
+    ["schedule-run", { name: "nightly" }],
+    ["schedule-pause", { name: "nightly" }],
+    ["schedule-resume", { name: "nightly" }],
     ["status", { any: "data" }],
   ]);
 });
@@ -103,6 +111,10 @@ Deno.test("MasterClient sends each master request with its data", async () => {
   await master.status(true);
   await master.runManual([{ id: 3, target: "mail" }]);
   await master.sendSignal([{ id: 3, signal: 15, target: "mail" }]);
+  await master.schedules();
+  await master.scheduleRun("nightly");
+  await master.schedulePause("nightly");
+  await master.scheduleResume("nightly");
   assert.deepEqual(server.received, [
     ["poke", { targets: ["mail"] }],
     ["pause", {}],
@@ -113,6 +125,10 @@ Deno.test("MasterClient sends each master request with its data", async () => {
     ["status", { poll_workers: true }],
     ["run-manual", { jobs: [{ id: 3, target: "mail" }] }],
     ["send-signal", { jobs: [{ id: 3, signal: 15, target: "mail" }] }],
+    ["schedules", {}],
+    ["schedule-run", { name: "nightly" }],
+    ["schedule-pause", { name: "nightly" }],
+    ["schedule-resume", { name: "nightly" }],
   ]);
 });
 

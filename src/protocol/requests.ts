@@ -16,6 +16,10 @@ export const WorkerRequest = {
   AddTarget: "add-target",
   RemoveTarget: "remove-target",
   SetTargetConcurrency: "set-target-concurrency",
+  Schedules: "schedules",
+  ScheduleRun: "schedule-run",
+  SchedulePause: "schedule-pause",
+  ScheduleResume: "schedule-resume",
 } as const;
 
 /** Request type names of the master. */
@@ -27,6 +31,10 @@ export const MasterRequest = {
   Status: "status",
   RunManual: "run-manual",
   SendSignal: "send-signal",
+  Schedules: "schedules",
+  ScheduleRun: "schedule-run",
+  SchedulePause: "schedule-pause",
+  ScheduleResume: "schedule-resume",
 } as const;
 
 /** `Deno.memoryUsage()` as reported by `status`. */
@@ -111,3 +119,46 @@ export interface TargetedSignal extends TargetedJob {
 export type MasterSendSignalResult = Record<string, boolean | Record<string, string>> & {
   errors?: Record<string, string>;
 };
+
+/** The longest schedule name: a board's section name, the key of `jobd_schedules`. */
+export const MAX_SCHEDULE_NAME_LENGTH = 64;
+
+/** One schedule in a `schedules` answer. Times are unix seconds, null when none. */
+export interface ScheduleInfo {
+  name: string;
+  target: string;
+  /** The rule as text: `cron 0 3 * * * (Europe/Berlin)`, `every 10s`. */
+  rule: string;
+  enabled: boolean;
+  /** Whether the answering worker serves the target (on the master: some worker does). */
+  served: boolean;
+  nextRunAt: number | null;
+  lastRunAt: number | null;
+  lastJobId: number | null;
+  /** The last job's status and result, as in the jobs table. */
+  lastStatus: string | null;
+  lastResult: string | null;
+  runs: number;
+  paused: boolean;
+  /** No slot left (max_runs reached, or past stop). */
+  finished: boolean;
+  /** What keeps it from running, such as a target no worker serves. */
+  problem?: string;
+  /** On the master: the workers whose board has it. */
+  workers?: string[];
+}
+
+/** A worker's `schedules` answer: its job board (empty without one). */
+export interface SchedulesResult {
+  schedules: ScheduleInfo[];
+}
+
+/** The master's `schedules` answer: the workers' lists merged, and the workers that failed. */
+export interface MasterSchedulesResult extends SchedulesResult {
+  errors?: Record<string, string>;
+}
+
+/** The `schedule-run` answer: the id of the row inserted. */
+export interface ScheduleRunResult {
+  id: number;
+}

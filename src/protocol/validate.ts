@@ -12,7 +12,7 @@ import { targetNameProblem } from "../target_names.ts";
 import { isPlainObject, jsonTypeName } from "../text.ts";
 import { MAX_LIST_ITEMS, tooManyItems } from "./limits.ts";
 import type { RequestData } from "./messages.ts";
-import type { TargetedJob, TargetedSignal } from "./requests.ts";
+import { MAX_SCHEDULE_NAME_LENGTH, type TargetedJob, type TargetedSignal } from "./requests.ts";
 import { parseSignal } from "./signals.ts";
 import {
   type AddRequest,
@@ -400,4 +400,21 @@ export function readAddRequest(data: RequestData): AddRequest {
   };
   if (!isAbsent(data.run_at)) request.runAt = readInteger(data.run_at, "run_at", 0, MAX_JOB_ID);
   return request;
+}
+
+/**
+ * `schedule-run`, `schedule-pause`, `schedule-resume` (worker and master):
+ * `name`, a schedule name of 1 to {@linkcode MAX_SCHEDULE_NAME_LENGTH} characters.
+ */
+export function readScheduleName(data: RequestData): string {
+  const name = required(data, "name");
+  if (typeof name !== "string") {
+    throw new RequestError(`'name' must be string, ${jsonTypeName(name)} given`);
+  }
+  if (name === "" || name.length > MAX_SCHEDULE_NAME_LENGTH) {
+    throw new RequestError(
+      `'name' must be a schedule name of 1 to ${MAX_SCHEDULE_NAME_LENGTH} characters`,
+    );
+  }
+  return name;
 }

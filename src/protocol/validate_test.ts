@@ -13,6 +13,7 @@ import {
   readPollWorkers,
   readRegistration,
   readRetryIds,
+  readScheduleName,
   readSignal,
   readSignalMap,
   readTargetedJobs,
@@ -298,4 +299,18 @@ Deno.test("add (control): target required, count bounded, run_at in unix seconds
     refusal(() => readAddRequest({ target: "b", set: { a: "x".repeat(70_000) } })),
     /longer than 65535/,
   );
+});
+
+Deno.test("schedule-run, -pause and -resume need name: a schedule name of 1 to 64 characters", () => {
+  assert.equal(readScheduleName({ name: "nightly-cleanup" }), "nightly-cleanup");
+  assert.equal(readScheduleName({ name: "n".repeat(64) }), "n".repeat(64));
+  refused(() => readScheduleName({}), "missing required field name");
+  refused(() => readScheduleName({ name: null }), "missing required field name");
+  refused(() => readScheduleName({ name: 5 }), "'name' must be string, number given");
+  for (const name of ["", "n".repeat(65)]) {
+    refused(
+      () => readScheduleName({ name }),
+      "'name' must be a schedule name of 1 to 64 characters",
+    );
+  }
 });

@@ -17,6 +17,8 @@ import { recoverLeftBehind } from "./recovery.ts";
 import { TargetColumnCheck } from "./target_check.ts";
 import { Worker } from "./worker.ts";
 import { policiesOf, timeConfigProblem } from "./time_check.ts";
+import { JobBoard } from "../schedule/job_board.ts";
+import { scheduleHandlers } from "../schedule/handlers.ts";
 
 const log = getLogger(["jobd", "worker"]);
 
@@ -73,6 +75,7 @@ export class WorkerDaemon {
   readonly #targetCheck: TargetColumnCheck;
   #masterLink: MasterLink | undefined;
   #config: WorkerConfig;
+  #board: JobBoard | undefined;
   #stopping: Promise<void> | undefined;
   readonly #readBuffers: ReadBufferPool;
 
@@ -101,6 +104,7 @@ export class WorkerDaemon {
     let lock: NameLock | undefined;
     let server: Server | undefined;
     let store = opened;
+    let board: JobBoard | undefined;
     try {
       const problem = timeConfigProblem(config, opened);
       if (problem !== undefined) throw new Error(problem);
@@ -135,10 +139,22 @@ export class WorkerDaemon {
         launcher,
         pollInterval: config.pollInterval,
         policies: policiesOf(config),
-        onTargetsChanged: () => masterLink?.updateTargets(),
+        onTargetsChanged: () => {
+          masterLink?.updateTargets();
+          board?.targetsChanged();
+        },
+      });
+      // The job board inserts rows; the firing worker claims them and pokes the others.
+      board = await JobBoard.open(config, {
+        serves: (target) => worker?.targets.has(target) ?? false,
+        onInserted: (target) => {
+          worker?.poll([target]);
+          masterLink?.poke([target]);
+        },
       });
       const handlers = {
         ...workerHandlers(worker, { targetNameProblem: (name) => targetCheck.problem(name) }),
+        ...scheduleHandlers(() => board),
         ...controlHandlers(store.control, worker),
       };
       server = Server.listen({
@@ -160,6 +176,7 @@ export class WorkerDaemon {
         server,
         readBuffers,
       });
+      daemon.#board = board;
       if (config.masterHost !== undefined && config.masterPort !== undefined) {
         masterLink = new MasterLink({
           host: config.masterHost,
@@ -183,6 +200,7 @@ export class WorkerDaemon {
       return daemon;
     } catch (error) {
       await server?.close(0);
+      await board?.close();
       await store.close();
       await lock?.release();
       throw error;
@@ -208,6 +226,7 @@ export class WorkerDaemon {
         this.worker.shutdown(this.#config.shutdownTimeout),
         this.server.stopListening(),
         this.#masterLink?.stop(),
+        this.#board?.close(),
       ]);
       // Clients' connections stay open until their run-manual answers are out.
       await this.server.close();
@@ -275,6 +294,9 @@ export class WorkerDaemon {
         });
       }
     }
+    this.#board?.reload(next).catch((error) => {
+      log.error("Job board reload failed: {error}", { error: String(error) });
+    });
     this.#config = { ...next, ...pick(old, needRestart) };
     log.info("Config reloaded");
   }

@@ -44,17 +44,11 @@ Deno.test("a job within its limit, or without one, ends as it ends", async () =>
   assert.equal(unlimited.code, 3);
 });
 
-Deno.test({
-  name: "a job whose child ignores SIGTERM is killed with its process group",
-  // On once `LaunchedJob` signals the job's whole process group (issue #16, hostile-proc):
-  // until then the SIGKILL reaches only the launcher, and the child holds the pipes open.
-  ignore: true,
-  async fn() {
-    const start = Date.now();
-    const launched = launchJob(7, shell("sh -c \"trap '' TERM; exec sleep 60\" & wait"));
-    const outcome = await limitRunTime(7, launched, { seconds: 0.3, graceSeconds: 0.5 });
-    assert.ok(Date.now() - start < 10_000, "the child does not outlive the grace");
-    assert.equal(outcome.result, "fail");
-    assert.ok(outcome.stderr.endsWith(timedOutNote(0.3)));
-  },
+Deno.test("a job whose child ignores SIGTERM is killed with its process group", async () => {
+  const start = Date.now();
+  const launched = launchJob(7, shell("sh -c \"trap '' TERM; exec sleep 60\" & wait"));
+  const outcome = await limitRunTime(7, launched, { seconds: 0.3, graceSeconds: 0.5 });
+  assert.ok(Date.now() - start < 10_000, "the child does not outlive the grace");
+  assert.equal(outcome.result, "fail");
+  assert.ok(outcome.stderr.endsWith(timedOutNote(0.3)));
 });

@@ -61,6 +61,18 @@ export class MasterLink {
     if (connection && !connection.isClosed) this.#register(connection).catch(() => {});
   }
 
+  /**
+   * Asks the master to poke `targets` (rows were inserted for them), when
+   * registered; otherwise nothing: the worker has polled itself.
+   */
+  poke(targets: string[]): void {
+    const connection = this.#connection;
+    if (connection === undefined || connection.isClosed) return;
+    new MasterClient(connection).poke(targets).catch((error) => {
+      log.debug("The master did not take a poke: {error}", { error: String(error) });
+    });
+  }
+
   /** Disconnects from the master (it forgets this worker) and stops reconnecting. */
   async stop(): Promise<void> {
     this.#stopped = true;

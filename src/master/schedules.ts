@@ -1,0 +1,141 @@
+/**
+ * The job board's requests on the master (SPEC D1): the master has no board
+ * of its own, so `schedules` asks every registered worker and merges their
+ * answers by schedule name, and `schedule-run` / `-pause` / `-resume` go to
+ * one worker whose board has the schedule and which serves its target.
+ *
+ * @module
+ */
+
+import { RequestError } from "../net/errors.ts";
+import type { WorkerClient } from "../net/client.ts";
+import type { Handlers } from "../net/server.ts";
+import {
+  MasterRequest,
+  type MasterSchedulesResult,
+  MAX_SCHEDULE_NAME_LENGTH,
+  type ScheduleInfo,
+} from "../protocol/requests.ts";
+import { readScheduleName } from "../protocol/validate.ts";
+import { isPlainObject } from "../text.ts";
+import { workerFailure } from "./fan_out.ts";
+import type { RegisteredWorker, WorkerRegistry } from "./registry.ts";
+
+interface Listing {
+  worker: RegisteredWorker;
+  schedules: ScheduleInfo[];
+}
+
+/** Whether a worker's entry has what the master reads of it (the rest is passed on as it is). */
+function isScheduleInfo(value: unknown): value is ScheduleInfo {
+  return isPlainObject(value) && typeof value.name === "string" &&
+    value.name.length <= MAX_SCHEDULE_NAME_LENGTH && typeof value.target === "string" &&
+    typeof value.served === "boolean";
+}
+
+/** Asks every worker for its schedules. */
+async function listAll(
+  registry: WorkerRegistry,
+  timeout: number,
+): Promise<{ listings: Listing[]; errors: Record<string, string> }> {
+  const errors: Record<string, string> = {};
+  const answers = await Promise.all(registry.workers.map(async (worker) => {
+    try {
+      const data: unknown = await worker.client.schedules({ timeout });
+      if (!isPlainObject(data) || !Array.isArray(data.schedules)) {
+        throw new Error("the answer has no schedules list");
+      }
+      return { worker, schedules: data.schedules.filter(isScheduleInfo) };
+    } catch (error) {
+      errors[worker.name] = workerFailure(worker, error);
+      return undefined;
+    }
+  }));
+  return { listings: answers.filter((answer) => answer !== undefined), errors };
+}
+
+/**
+ * Merges the workers' lists: one entry per name, from a worker that serves
+ * the target when there is one, with every worker whose board has it.
+ */
+export function mergeSchedules(
+  listings: readonly { worker: { name: string }; schedules: readonly ScheduleInfo[] }[],
+): ScheduleInfo[] {
+  const merged = new Map<string, ScheduleInfo>();
+  for (const { worker, schedules } of listings) {
+    for (const schedule of schedules) {
+      const known = merged.get(schedule.name);
+      const workers = [...known?.workers ?? [], worker.name];
+      if (known === undefined || (!known.served && schedule.served)) {
+        merged.set(schedule.name, { ...schedule, workers });
+      } else {
+        known.workers = workers;
+      }
+    }
+  }
+  for (const schedule of merged.values()) {
+    if (schedule.served) delete schedule.problem;
+    else schedule.problem = `no worker serves target '${schedule.target}'`;
+  }
+  return [...merged.values()];
+}
+
+/** Sends a request about schedule `name` (through `send`) to a worker that runs it. */
+async function forward<T>(
+  registry: WorkerRegistry,
+  name: string,
+  timeout: number,
+  send: (client: WorkerClient) => Promise<T>,
+): Promise<T> {
+  const { listings } = await listAll(registry, timeout);
+  let listed: ScheduleInfo | undefined;
+  for (const { worker, schedules } of listings) {
+    const schedule = schedules.find((candidate) => candidate.name === name);
+    if (schedule === undefined) continue;
+    listed = schedule;
+    if (schedule.served) {
+      return await send(worker.client);
+    }
+  }
+  if (listed !== undefined) {
+    throw new RequestError(
+      `schedule '${name}': no worker serves its target '${listed.target}'`,
+    );
+  }
+  throw new RequestError(`schedule '${name}' not found`);
+}
+
+/**
+ * The master's handlers of the board's requests; each waits
+ * `settings.requestTimeout` seconds (read per request: a reload may change it)
+ * for a worker's answer.
+ */
+export function masterScheduleHandlers(
+  registry: WorkerRegistry,
+  settings: { readonly requestTimeout: number },
+): Handlers {
+  const options = () => ({ timeout: settings.requestTimeout });
+  const send = <T>(name: string, request: (client: WorkerClient) => Promise<T>) =>
+    forward(registry, name, settings.requestTimeout, request);
+  return {
+    [MasterRequest.Schedules]: async (): Promise<MasterSchedulesResult> => {
+      const { listings, errors } = await listAll(registry, settings.requestTimeout);
+      const schedules = mergeSchedules(listings);
+      return Object.keys(errors).length > 0 ? { schedules, errors } : { schedules };
+    },
+    [MasterRequest.ScheduleRun]: (data) => {
+      const name = readScheduleName(data);
+      return send(name, (client) => client.scheduleRun(name, options()));
+    },
+    [MasterRequest.SchedulePause]: async (data) => {
+      const name = readScheduleName(data);
+      await send(name, (client) => client.schedulePause(name, options()));
+      return "ok";
+    },
+    [MasterRequest.ScheduleResume]: async (data) => {
+      const name = readScheduleName(data);
+      await send(name, (client) => client.scheduleResume(name, options()));
+      return "ok";
+    },
+  };
+}

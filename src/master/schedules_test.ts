@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import type { ScheduleInfo } from "../protocol/requests.ts";
+import { mergeSchedules } from "./schedules.ts";
+
+function info(name: string, target: string, served: boolean): ScheduleInfo {
+  return {
+    name,
+    target,
+    rule: "every 1h",
+    enabled: true,
+    served,
+    nextRunAt: served ? 1000 : null,
+    lastRunAt: null,
+    lastJobId: null,
+    lastStatus: null,
+    lastResult: null,
+    runs: 0,
+    paused: false,
+    finished: false,
+    ...(served ? {} : { problem: `this worker does not serve target '${target}'` }),
+  };
+}
+
+Deno.test("the master lists each schedule once, from a worker serving its target, with every board's worker", () => {
+  const merged = mergeSchedules([
+    { worker: { name: "w1" }, schedules: [info("a", "build", false), info("b", "nobody", false)] },
+    { worker: { name: "w2" }, schedules: [info("a", "build", true), info("b", "nobody", false)] },
+  ]);
+  assert.deepEqual(merged.map((s) => [s.name, s.served, s.nextRunAt, s.workers, s.problem]), [
+    ["a", true, 1000, ["w1", "w2"], undefined],
+    ["b", false, null, ["w1", "w2"], "no worker serves target 'nobody'"],
+  ]);
+});

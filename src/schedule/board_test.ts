@@ -1,0 +1,125 @@
+import assert from "node:assert/strict";
+import { BoardError, checkSetColumns, parseBoard } from "./board.ts";
+
+function problems(text: string): string[] {
+  try {
+    parseBoard(text, "/etc/jobd/board.ini");
+  } catch (error) {
+    assert.ok(error instanceof BoardError);
+    return error.problems.map((problem) => problem.message);
+  }
+  assert.fail("the board was accepted");
+}
+
+Deno.test("a board reads every key of a schedule", () => {
+  const board = parseBoard(
+    `[nightly]
+target = maintenance
+cron = 30 2 * * *
+tz = Europe/Berlin
+start = 2026-01-01T00:00:00Z
+stop = 2027-01-01T00:00:00+01:00
+max_runs = 100
+catchup = all
+catchup_window = 6h
+overlap = allow
+set.priority = 5
+enabled = false
+
+[poller]
+target = fetch
+every = 10s
+decay = 1.15
+every_max = 10m
+`,
+    "board.ini",
+  );
+  const [nightly, poller] = board.schedules;
+  assert.equal(nightly.name, "nightly");
+  assert.equal(nightly.target, "maintenance");
+  assert.equal(nightly.rule.text, "cron 30 2 * * * (Europe/Berlin)");
+  assert.equal(nightly.start, Date.parse("2026-01-01T00:00:00Z") / 1000);
+  assert.equal(nightly.stop, Date.parse("2026-12-31T23:00:00Z") / 1000);
+  assert.equal(nightly.maxRuns, 100);
+  assert.equal(nightly.catchup, "all");
+  assert.equal(nightly.catchupWindow, 6 * 3600);
+  assert.equal(nightly.overlap, "allow");
+  assert.deepEqual(nightly.set, { priority: "5" });
+  assert.equal(nightly.enabled, false);
+  assert.equal(poller.rule.text, "every 10s, ×1.15 after each run up to 10m");
+  assert.equal(poller.catchup, "latest");
+  assert.equal(poller.overlap, "skip");
+  assert.equal(poller.enabled, true);
+});
+
+Deno.test("every problem of a board is reported, each naming the file, the section and the key", () => {
+  assert.deepEqual(
+    problems(`stray = 1
+[a]
+target = t
+cron = 61 * * * *
+[b]
+target = t
+cron = 0 3 * * *
+tz = Mars/Olympus_Mons
+[c]
+target = t
+every = 1h
+cron = 0 * * * *
+[d]
+target = t
+[e]
+target = t
+every = soon
+colour = blue
+[f]
+target = t
+every = 1m
+catchup = sometimes
+set.status = done
+`),
+    [
+      "/etc/jobd/board.ini: 'stray' is outside any section: a board has only [schedule] sections",
+      "/etc/jobd/board.ini: 'cron' in [a] does not parse: '61 * * * *' CronPattern: Invalid value for minute: 61",
+      "/etc/jobd/board.ini: 'tz' in [b] names no known time zone: 'Mars/Olympus_Mons'",
+      "/etc/jobd/board.ini: 'every' in [c] cannot be given with 'cron': use one of them",
+      "/etc/jobd/board.ini: 'cron' in [d] or 'every' is required",
+      "/etc/jobd/board.ini: 'colour' in [e] is not a key of a schedule",
+      "/etc/jobd/board.ini: 'every' in [e] must be a duration such as 90s, 3m5s or 1h, got 'soon'",
+      "/etc/jobd/board.ini: 'set.status' in [f] sets the column 'status', which jobd writes itself",
+      "/etc/jobd/board.ini: 'catchup' in [f] must be one of 'latest', 'none', 'all', got 'sometimes'",
+    ],
+  );
+});
+
+Deno.test("a schedule without target, or with decay but no every_max, is refused", () => {
+  assert.deepEqual(problems("[a]\nevery = 1m\n[b]\ntarget = t\nevery = 1m\ndecay = 2\n"), [
+    "/etc/jobd/board.ini: 'target' in [a] is not defined",
+    "/etc/jobd/board.ini: 'every_max' in [b] is required with 'decay' (the longest interval)",
+  ]);
+});
+
+Deno.test("set. columns are checked against the jobs table", () => {
+  const board = parseBoard(
+    "[a]\ntarget = t\nevery = 1m\nset.priority = 1\nset.owner = x\n",
+    "b.ini",
+  );
+  assert.deepEqual(
+    checkSetColumns(board, new Set(["id", "priority"]), "jobs").map((error) => error.message),
+    ["b.ini: 'set.owner' in [a] names a column the table 'jobs' lacks"],
+  );
+});
+
+Deno.test("the board of examples/jobd-board.ini (README's) reads as described", async () => {
+  const file = new URL("../../examples/jobd-board.ini", import.meta.url);
+  const board = parseBoard(await Deno.readTextFile(file), "jobd-board.ini");
+  assert.deepEqual(board.schedules.map((s) => [s.name, s.target, s.rule.text]), [
+    ["nightly-cleanup", "maintenance", "cron 30 2 * * * (Europe/Berlin)"],
+    ["weekday-report", "reports", "cron */15 * * * 1-5 (America/New_York)"],
+    ["feed-poller", "fetch", "every 10s, ×1.15 after each run up to 10m"],
+  ]);
+  assert.deepEqual(board.schedules[1].set, { priority: "5" });
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  const example = await Deno.readTextFile(file);
+  assert.ok(readme.includes(example.slice(example.indexOf("; Clean up"))), "README shows it");
+});

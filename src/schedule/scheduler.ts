@@ -1,0 +1,216 @@
+/**
+ * The timer of the job board: sleeps until the earliest due slot of the
+ * schedules this worker runs (no polling), then fires each due schedule in
+ * its own transaction (`ScheduleStore.fire`), and tells the worker which
+ * targets got rows so that they are claimed at once.
+ *
+ * A firing that fails (the database is away, a `set.` value the column
+ * refuses) is logged with the schedule's name and tried again at the
+ * schedule's next slot, never sooner: the missed slot is then handled by
+ * `catchup` like downtime.
+ *
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import type { ScheduleStore } from "../storage/schedule_store.ts";
+import { messageOf } from "../text.ts";
+import type { Schedule } from "./board.ts";
+import { firstSlot, isFinished, planFire, type ScheduleState } from "./plan.ts";
+
+const log = getLogger(["jobd", "worker", "schedules"]);
+
+/** Seconds before a schedule whose row could not be read or made is tried again. */
+export const PREPARE_RETRY_SECONDS = 5;
+
+/** Longest single sleep of the timer, ms (setTimeout's own limit is about 24 days). */
+const MAX_SLEEP_MS = 6 * 3600 * 1000;
+
+/** What the scheduler works with. */
+export interface SchedulerOptions {
+  store: ScheduleStore;
+  /** Whether this worker serves `target` now. */
+  serves(target: string): boolean;
+  /** Rows were inserted for `target`: claim them. */
+  onInserted(target: string): void;
+  /** The clock, ms (tests). */
+  now?: () => number;
+}
+
+/** Fires the due slots of the schedules this worker runs. */
+export class Scheduler {
+  readonly #options: SchedulerOptions;
+  #schedules: readonly Schedule[] = [];
+  /** Rows as last seen, by schedule name. */
+  readonly #states = new Map<string, ScheduleState>();
+  /** Not before (unix seconds), after a failure. */
+  readonly #retryAt = new Map<string, number>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #tick: Promise<void> = Promise.resolve();
+  #stopped = false;
+
+  constructor(options: SchedulerOptions) {
+    this.#options = options;
+  }
+
+  /** Runs `schedules` from now on (a reloaded board replaces the old one). */
+  setSchedules(schedules: readonly Schedule[]): void {
+    this.#schedules = schedules;
+    const names = new Set(schedules.map((schedule) => schedule.name));
+    for (const name of [...this.#states.keys()]) if (!names.has(name)) this.#states.delete(name);
+    // A changed rule must be written to its row before it fires.
+    for (const schedule of schedules) {
+      if (this.#states.get(schedule.name)?.ruleHash !== schedule.rule.hash) {
+        this.#states.delete(schedule.name);
+      }
+    }
+    this.wake();
+  }
+
+  /** The schedules this worker fires: enabled, and of a target it serves. */
+  get active(): Schedule[] {
+    return this.#schedules.filter((schedule) =>
+      schedule.enabled && this.#options.serves(schedule.target)
+    );
+  }
+
+  /** The row of `name` as last seen. */
+  state(name: string): ScheduleState | undefined {
+    return this.#states.get(name);
+  }
+
+  /** Records a row read or changed elsewhere (a request), and re-arms the timer. */
+  remember(state: ScheduleState): void {
+    this.#states.set(state.name, state);
+    this.wake();
+  }
+
+  /** Looks at every schedule now (targets changed, a board loaded). */
+  wake(): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#tick = this.#tick.then(() => this.#run()).catch((error) => {
+      // A bug, not a database error (those are caught per schedule): look again a bit later.
+      log.error("The job board's timer failed: {error}", { error: messageOf(error) });
+      if (!this.#stopped) {
+        clearTimeout(this.#timer);
+        this.#timer = setTimeout(() => this.wake(), PREPARE_RETRY_SECONDS * 1000);
+      }
+    });
+  }
+
+  /** Stops the timer and waits for a firing in progress. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#tick;
+  }
+
+  #nowSeconds(): number {
+    return Math.floor((this.#options.now?.() ?? Date.now()) / 1000);
+  }
+
+  async #run(): Promise<void> {
+    if (this.#stopped) return;
+    for (const schedule of this.active) {
+      if (this.#stopped) return;
+      const now = this.#nowSeconds();
+      if ((this.#retryAt.get(schedule.name) ?? 0) > now) continue;
+      let state = this.#states.get(schedule.name);
+      if (state === undefined) {
+        state = await this.#prepare(schedule, now);
+        if (state === undefined) continue;
+      }
+      if (state.nextRunAt <= now && !isFinished(schedule, state)) {
+        await this.#fire(schedule, state, now);
+      }
+    }
+    this.#arm();
+  }
+
+  async #prepare(schedule: Schedule, now: number): Promise<ScheduleState | undefined> {
+    try {
+      const state = await this.#options.store.ensure(
+        schedule.name,
+        schedule.rule.hash,
+        firstSlot(schedule, now),
+      );
+      this.#states.set(schedule.name, state);
+      return state;
+    } catch (error) {
+      this.#retryAt.set(schedule.name, now + PREPARE_RETRY_SECONDS);
+      log.error("Schedule {name}: cannot read or create its row: {error}", {
+        name: schedule.name,
+        error: messageOf(error),
+      });
+      return undefined;
+    }
+  }
+
+  async #fire(schedule: Schedule, state: ScheduleState, now: number): Promise<void> {
+    const { name, target } = schedule;
+    try {
+      const fired = await this.#options.store.fire(
+        name,
+        schedule.rule.hash,
+        { target, set: schedule.set, createdAt: now },
+        (locked, lastJobOpen) => planFire(schedule, locked, now, lastJobOpen),
+      );
+      this.#retryAt.delete(name);
+      this.#states.set(name, fired.state);
+      if (fired.state.ruleHash !== schedule.rule.hash) {
+        // Another worker's board has another rule for this name: wait for the boards to agree.
+        this.#states.delete(name);
+        this.#retryAt.set(name, now + 60);
+        log.warn("Schedule {name}: its row follows another rule (another worker's board?)", {
+          name,
+        });
+        return;
+      }
+      const passed = fired.plan?.passed ?? 0;
+      if (fired.jobIds.length > 0) {
+        log.info("Schedule {name}: inserted job {ids} for target {target}", {
+          name,
+          ids: fired.jobIds.join(", "),
+          target,
+        });
+        this.#options.onInserted(target);
+      }
+      if (passed > 0) {
+        log.info("Schedule {name}: {passed} slot(s) passed without a run ({why})", {
+          name,
+          passed,
+          why: fired.state.paused ? "paused" : "missed, overlapping or past max_runs",
+        });
+      }
+    } catch (error) {
+      const next = planFire(schedule, state, now, false)?.nextRunAt ?? now + 1;
+      this.#retryAt.set(name, Math.max(next, now + 1));
+      log.error(
+        "Schedule {name}: cannot insert its job row for target {target}: {error}; " +
+          "trying again at its next slot ({at})",
+        { name, target, error: messageOf(error), at: new Date(next * 1000).toISOString() },
+      );
+    }
+  }
+
+  /** Sleeps until the earliest due slot. */
+  #arm(): void {
+    if (this.#stopped) return;
+    let earliest = Infinity;
+    for (const schedule of this.active) {
+      const state = this.#states.get(schedule.name);
+      const retry = this.#retryAt.get(schedule.name) ?? 0;
+      if (state === undefined) earliest = Math.min(earliest, retry);
+      else if (!isFinished(schedule, state)) {
+        earliest = Math.min(earliest, Math.max(state.nextRunAt, retry));
+      }
+    }
+    if (earliest === Infinity) return;
+    const nowMs = this.#options.now?.() ?? Date.now();
+    const delay = Math.min(MAX_SLEEP_MS, Math.max(0, earliest * 1000 - nowMs));
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.wake(), delay);
+  }
+}
