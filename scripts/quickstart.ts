@@ -5,9 +5,9 @@
  * registered with it (the real programs, with the binaries' permission
  * flags), inserts background and manual jobs the way an application does,
  * pokes the master, shows each job as it ends, runs manual jobs through the
- * master and through `jobctl`, gives the worker a job board (SIGHUP) and
- * shows its schedule firing, runs a deferred job at its time and a failing
- * job again after a delay, lists the workers, and stops everything with
+ * master and through `jobctl`, runs a deferred job at its time and a failing
+ * job again after a delay, gives the worker a job board (SIGHUP) and shows
+ * its schedule firing, lists the workers, and stops everything with
  * SIGTERM. Exits 0 when every step worked, 1 with the reason otherwise; it
  * leaves no process and no file behind either way.
  *
@@ -502,15 +502,14 @@ async function quickstart(
   screen.line(describeJob(jobctlRow));
   checkSucceeded(jobctlRow);
 
-  await showSchedule(screen, { dir, table, worker, workerConfig, lastId: viaJobctl, signal });
+  const lastId = await deferredAndRetried(screen, table, { dir, client, worker, signal });
+  await showSchedule(screen, { dir, table, worker, workerConfig, lastId, signal });
   const schedulesArgs = ["--master", "--port", String(masterPort), "schedules"];
   showCommand(
     screen,
     `jobctl ${schedulesArgs.join(" ")}`,
     await jobctl(schedulesArgs, { emptyConfig: jobctlConfig, signal }),
   );
-
-  await deferredAndRetried(screen, table, { dir, client, worker, signal });
 
   screen.line(`- The master's workers:`);
   const listArgs = ["--master", "--port", String(masterPort), "list-workers"];
@@ -562,13 +561,14 @@ async function waitForDone(
 /**
  * A deferred job (status `delayed`, run at its `time_run_at` without another
  * poke) and a job that fails once and is retried after a delay
- * (`max_attempts` in the `[target:mail]` section).
+ * (`max_attempts` in the `[target:mail]` section). Resolves to the last id
+ * inserted.
  */
 async function deferredAndRetried(
   screen: Screen,
   table: JobsTable,
   context: { dir: string; client: MasterClient; worker: Daemon; signal: AbortSignal },
-): Promise<void> {
+): Promise<number> {
   const { dir, client, worker, signal } = context;
   const runAt = Math.floor(Date.now() / 1000) + DEFER_SECONDS;
   const deferred = table.insertDelayed(TIME_TARGET, runAt);
@@ -603,6 +603,7 @@ async function deferredAndRetried(
   });
   screen.line(`${describeJob(retriedRow)} [attempt ${retriedRow.attempts}]`);
   checkSucceeded(retriedRow);
+  return retried;
 }
 
 /** Runs the quick start; resolves to the exit status. Ctrl-C cleans up too. */

@@ -52,12 +52,14 @@ export const JOB_STATUSES = {
   /**
    * Ended: `result`, `return_code`, `sig`, `stdout`, `stderr` and
    * `time_finished` are written. Set by the result write, or by recovery.
-   * Final: jobd never changes it again. Recovery: untouched.
+   * Final: the worker never changes it again (an operator's `retry` puts it
+   * back to `waiting`). Recovery: untouched.
    */
   done: "done",
   /**
    * A run-manual request named it but no worker it reached serves its
-   * target. Set by `claimManual`. Final. Recovery: untouched.
+   * target. Set by `claimManual`. Final (an operator's `retry` puts it back
+   * to `waiting`). Recovery: untouched.
    */
   ignored: "ignored",
   /**

@@ -26,3 +26,4 @@ export {
   RequestTimeoutError,
 } from "./net/errors.ts";
 export type * from "./protocol/requests.ts";
+export type * from "./protocol/control_requests.ts";

@@ -94,10 +94,10 @@ Deno.test("jobctl controls a worker: every command, its output, --json and exit 
     assert.equal(
       output.stdout,
       [
-        "TARGET | CONCURRENCY | LENGTH | PAUSED",
-        "------ | ----------- | ------ | ------",
-        "build  |           2 |      0 | no",
-        "deploy |           1 |      0 | no",
+        "TARGET | CONCURRENCY | LENGTH | PAUSED | WAITING",
+        "------ | ----------- | ------ | ------ | -------",
+        "build  |           2 |      0 | no     |       0",
+        "deploy |           1 |      0 | no     |       0",
         "",
       ].join("\n"),
     );
@@ -109,8 +109,8 @@ Deno.test("jobctl controls a worker: every command, its output, --json and exit 
     assertExit(output, 0);
     const status = JSON.parse(output.stdout);
     assert.deepEqual(status.targets, {
-      build: { paused: false, concurrency: 2, length: 0 },
-      deploy: { paused: false, concurrency: 1, length: 0 },
+      build: { paused: false, concurrency: 2, length: 0, waiting: 0 },
+      deploy: { paused: false, concurrency: 1, length: 0, waiting: 0 },
     });
     assert.equal(status.jobPromisesCount, 0);
     assert.equal(typeof status.memoryUsage.rss, "number");
@@ -139,8 +139,8 @@ Deno.test("jobctl controls a worker: every command, its output, --json and exit 
       stderr: "",
     });
     const listed = await ctl("list-targets");
-    assert.match(listed.stdout, /^build +\| +2 \| +0 \| yes$/m);
-    assert.match(listed.stdout, /^deploy +\| +1 \| +0 \| no$/m);
+    assert.match(listed.stdout, /^build +\| +2 \| +0 \| yes +\| +0$/m);
+    assert.match(listed.stdout, /^deploy +\| +1 \| +0 \| no +\| +0$/m);
 
     assert.equal((await ctl("pause")).stdout, "Paused all targets\n");
     assert.deepEqual(
@@ -185,7 +185,12 @@ Deno.test("jobctl controls a worker: every command, its output, --json and exit 
       (await ctl("add-target", "extra", "2")).stdout,
       "Added target 'extra' with concurrency 2\n",
     );
-    assert.deepEqual((await targetsOf(ctl)).extra, { paused: false, concurrency: 2, length: 0 });
+    assert.deepEqual((await targetsOf(ctl)).extra, {
+      paused: false,
+      concurrency: 2,
+      length: 0,
+      waiting: 0,
+    });
     assert.deepEqual(await ctl("add-target", "extra", "1"), {
       code: 1,
       stdout: "",
@@ -316,7 +321,7 @@ Deno.test("jobctl controls a worker: every command, its output, --json and exit 
     const text = new TextDecoder();
     assert.equal(output.code, 0, text.decode(output.stderr));
     assert.equal(text.decode(output.stderr), "Password: ");
-    assert.match(text.decode(output.stdout), /^build +\| +2 \| +0 \| no$/m);
+    assert.match(text.decode(output.stdout), /^build +\| +2 \| +0 \| no +\| +0$/m);
   });
 
   await t.step("--log-level debug logs to stderr, never the password", async () => {

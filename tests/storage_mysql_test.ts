@@ -1,7 +1,7 @@
 /**
- * The MySQL store against a real MariaDB: the shared conformance suite, then
- * what is particular to MySQL (quoting, the port, table checks, character
- * sets, a server that goes away and comes back).
+ * The MySQL store against a real MariaDB: the shared conformance suite (the
+ * operators' operations too), then what is particular to MySQL (quoting, the
+ * port, table checks, character sets, a server that goes away and comes back).
  */
 
 import assert from "node:assert/strict";
@@ -10,11 +10,13 @@ import { DEFAULT_QUERY_TIMEOUT_MS, openMysqlStore } from "../src/storage/mysql_s
 import type { ClaimedJob } from "../src/job.ts";
 import { claimWaiting } from "../src/storage/mysql/claim_waiting.ts";
 import type { MysqlContext } from "../src/storage/mysql/context.ts";
+import { quoteIdentifier } from "../src/storage/mysql/identifier.ts";
 import { createPool } from "../src/storage/mysql/pool.ts";
 import { getLogger } from "@logtape/logtape";
 import { openTestDatabase } from "./helpers/database.ts";
 import { freePort } from "./helpers/processes.ts";
 import {
+  defineJobControlConformance,
   defineJobStoreConformance,
   storageError,
   storeFixture,
@@ -27,6 +29,48 @@ defineJobStoreConformance("mysql", async ({ workerName, withWorkerColumn, withTi
     where: `table '${db.table}' of database '${db.database}'`,
     open: (name) => openMysqlStore(db.storeOptions(name)),
   });
+});
+
+// The operators' operations on a table with the application's own columns
+// (tests/storage_conformance/control_fixture.ts).
+defineJobControlConformance("mysql", async ({ delayed }) => {
+  const db = await openTestDatabase({ withWorkerColumn: true });
+  const table = quoteIdentifier(db.table);
+  try {
+    await db.query(
+      `ALTER TABLE ${table}
+         ADD COLUMN priority INT NOT NULL DEFAULT 0,
+         ADD COLUMN note VARCHAR(8) NULL,
+         ADD COLUMN attempts SMALLINT UNSIGNED NOT NULL DEFAULT 0`,
+    );
+    if (delayed) {
+      await db.query(
+        `ALTER TABLE ${table}
+           MODIFY status enum('waiting','manual','accepted','running','done','ignored','delayed')
+             NOT NULL DEFAULT 'waiting',
+           ADD COLUMN time_run_at INT UNSIGNED NOT NULL DEFAULT 0`,
+      );
+    }
+    const store = await openMysqlStore(db.storeOptions("w1"));
+    return {
+      store,
+      where: `table '${db.table}' of database '${db.database}'`,
+      enforcesLengths: true,
+      table,
+      insert: (target, count, status) => db.insertJobs(target, count, status),
+      query: async (sql, ...params) => {
+        const rows = await db.query(sql, params);
+        return Array.isArray(rows) ? rows.map((row) => ({ ...row })) : [];
+      },
+      async [Symbol.asyncDispose]() {
+        await store.close();
+        await db[Symbol.asyncDispose]();
+      },
+    };
+  } catch (error) {
+    await db[Symbol.asyncDispose]();
+    throw error;
+  }
 });
 
 Deno.test("mysql: a table name with backticks, quotes and spaces is used as-is", async () => {

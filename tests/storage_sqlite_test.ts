@@ -1,17 +1,19 @@
 /**
  * The SQLite store on a temporary file per test: the shared conformance
- * suite, then what is particular to SQLite (the file and table checks, WAL
- * mode, applications in other processes writing while the store claims,
- * quoting, the requeue of running rows).
+ * suite (the operators' operations too), then what is particular to SQLite
+ * (the file and table checks, WAL mode, applications in other processes
+ * writing while the store claims, quoting, the requeue of running rows).
  */
 
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { isTransientStorageError, StorageError } from "../src/storage/errors.ts";
 import { openSqliteStore } from "../src/storage/sqlite_store.ts";
+import { quoteIdentifier } from "../src/storage/sqlite/identifier.ts";
 import { ROOT } from "./helpers/processes.ts";
-import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
+import { openTestSqliteDatabase, sqliteSchema } from "./helpers/sqlite_database.ts";
 import {
+  defineJobControlConformance,
   defineJobStoreConformance,
   storageError,
   storeFixture,
@@ -25,6 +27,54 @@ defineJobStoreConformance("sqlite", async ({ workerName, withWorkerColumn, withT
     open: (name) => openSqliteStore(db.storeOptions(name)),
   });
 });
+
+// The operators' operations on a table with the application's own columns
+// (tests/storage_conformance/control_fixture.ts).
+defineJobControlConformance("sqlite", async ({ delayed }) => {
+  const db = await openTestSqliteDatabase({ withWorkerColumn: true });
+  const table = quoteIdentifier(db.table);
+  try {
+    if (!delayed) {
+      // The schema file allows 'delayed'; SQLite cannot change a CHECK constraint, so the table
+      // of an older schema, without it, is made again.
+      const schema = await sqliteSchema({ table: db.table, withWorkerColumn: true });
+      assert.ok(schema.includes(", 'delayed')"), "the schema file's status CHECK has 'delayed'");
+      // The file's other table (the job board's) is made again with it.
+      await db.query(`DROP TABLE ${table}`);
+      await db.query(`DROP TABLE IF EXISTS "jobd_schedules"`);
+      for (const statement of statements(schema.replace(", 'delayed')", ")"))) {
+        await db.query(statement);
+      }
+    } else {
+      await db.query(`ALTER TABLE ${table} ADD COLUMN time_run_at INTEGER NOT NULL DEFAULT 0`);
+    }
+    await db.query(`ALTER TABLE ${table} ADD COLUMN priority INTEGER NOT NULL DEFAULT 0`);
+    await db.query(`ALTER TABLE ${table} ADD COLUMN note VARCHAR(8)`);
+    await db.query(`ALTER TABLE ${table} ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0`);
+    const store = await openSqliteStore(db.storeOptions("w1"));
+    return {
+      store,
+      where: `table '${db.table}' of SQLite file '${db.path}'`,
+      enforcesLengths: false,
+      table,
+      insert: (target, count, status) => db.insertJobs(target, count, status),
+      query: (sql, ...params) => db.query(sql, ...params),
+      async [Symbol.asyncDispose]() {
+        await store.close();
+        await db[Symbol.asyncDispose]();
+      },
+    };
+  } catch (error) {
+    await db[Symbol.asyncDispose]();
+    throw error;
+  }
+});
+
+/** The statements of a schema text, comments left out. */
+function statements(schema: string): string[] {
+  return schema.split("\n").filter((line) => !line.trimStart().startsWith("--")).join("\n")
+    .split(";").map((statement) => statement.trim()).filter((statement) => statement !== "");
+}
 
 /** The stand-in application (tests/fixtures/sqlite_app.ts) as another process. */
 function startApplication(

@@ -35,6 +35,13 @@ export const DEFAULT_MASTER_PORT = 7081;
 /** Host jobctl connects to when neither its config nor `--host` says: `127.0.0.1`. */
 export const DEFAULT_JOBCTL_HOST = "127.0.0.1";
 
+/**
+ * jobctl's `--timeout`: seconds it waits to connect and for each answer, 30
+ * (`0` waits for ever). `run-manual` waits for its jobs whatever this says,
+ * unless `--timeout` is given.
+ */
+export const DEFAULT_JOBCTL_TIMEOUT = 30;
+
 /** `always_allow_localhost`: loopback peers need the password too, `false`. */
 export const DEFAULT_ALWAYS_ALLOW_LOCALHOST = false;
 

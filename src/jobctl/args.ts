@@ -8,6 +8,8 @@
 
 import { parseArgs } from "node:util";
 import { LOG_LEVELS, type LogLevel } from "../log_levels.ts";
+import { COMMAND_OPTIONS, type CommandOptions } from "./command_options.ts";
+import { suggestion } from "./did_you_mean.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** Options given on the command line; absent ones fall back to the config file, then defaults. */
@@ -23,7 +25,7 @@ export interface CommandLineOptions {
   logLevel?: LogLevel;
   /** `--json`: print the response data as JSON. */
   json: boolean;
-  /** `--timeout SECONDS` for each request. */
+  /** `--timeout SECONDS` for the connection and each request; 0 = wait for ever. */
   timeout?: number;
 }
 
@@ -31,7 +33,14 @@ export interface CommandLineOptions {
 export type CommandLine =
   | { action: "help"; command?: string; options: CommandLineOptions }
   | { action: "version" }
-  | { action: "run"; command: string; args: string[]; options: CommandLineOptions };
+  | {
+    action: "run";
+    command: string;
+    args: string[];
+    options: CommandLineOptions;
+    /** The options of the command itself (`--target`, `--limit`...), as given. */
+    commandOptions: CommandOptions;
+  };
 
 const OPTIONS = {
   master: { type: "boolean" },
@@ -44,7 +53,14 @@ const OPTIONS = {
   timeout: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
+  ...COMMAND_OPTIONS,
 } as const;
+
+/** Every long option, as typed: `--host`, `--no-master`... (for "did you mean"). */
+const OPTION_NAMES = [
+  ...Object.keys(OPTIONS).map((name) => `--${name}`),
+  "--no-master",
+];
 
 /** Lower-cases the first letter of node's parseArgs messages, to read after `jobctl: `. */
 function sentenceTail(message: string): string {
@@ -61,8 +77,10 @@ function readPort(text: string): number {
 
 function readTimeout(text: string): number {
   const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
-  if (!(seconds > 0)) {
-    throw new UsageError(`invalid --timeout '${text}': expected a number of seconds above 0`);
+  if (!(seconds >= 0 && Number.isFinite(seconds))) {
+    throw new UsageError(
+      `invalid --timeout '${text}': expected a number of seconds (0 = wait for ever)`,
+    );
   }
   return seconds;
 }
@@ -74,11 +92,42 @@ function readLogLevel(text: string): LogLevel {
   return text as LogLevel;
 }
 
-function readHost(text: string): string {
+/**
+ * Reads `--host`: a name or address, optionally with its port (`host:7081`,
+ * `[::1]:7081`); a bare IPv6 address (`::1`) has no port.
+ */
+export function readHost(text: string): { host: string; port?: number } {
   if (text.trim() === "") {
     throw new UsageError("invalid --host '': expected a host name or address");
   }
-  return text;
+  const bracketed = /^\[([^\]]+)\](?::([^:]*))?$/.exec(text);
+  if (bracketed) {
+    return bracketed[2] === undefined
+      ? { host: bracketed[1] }
+      : { host: bracketed[1], port: readHostPort(text, bracketed[2]) };
+  }
+  const parts = text.split(":");
+  if (parts.length === 2) {
+    if (parts[0] === "") throw new UsageError(`invalid --host '${text}': the host is missing`);
+    return { host: parts[0], port: readHostPort(text, parts[1]) };
+  }
+  return { host: text };
+}
+
+function readHostPort(host: string, text: string): number {
+  const port = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(port >= 1 && port <= 65535)) {
+    throw new UsageError(
+      `invalid --host '${host}': the port after the colon must be an integer from 1 to 65535`,
+    );
+  }
+  return port;
+}
+
+/** The unknown option node's parseArgs names in its message, if any. */
+function unknownOption(error: unknown): string | undefined {
+  if ((error as { code?: unknown }).code !== "ERR_PARSE_ARGS_UNKNOWN_OPTION") return undefined;
+  return /Unknown option '([^']+)'/.exec((error as Error).message)?.[1];
 }
 
 /**
@@ -99,14 +148,25 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
       allowNegative: true,
     });
   } catch (error) {
+    const option = unknownOption(error);
+    if (option !== undefined) {
+      throw new UsageError(`unknown option '${option}'${suggestion(option, OPTION_NAMES)}`);
+    }
     throw new UsageError(sentenceTail((error as Error).message));
   }
   const { values, positionals } = parsed;
   if (values.version) return { action: "version" };
+  const host = values.host === undefined ? undefined : readHost(values.host);
+  const port = values.port === undefined ? undefined : readPort(values.port);
+  if (host?.port !== undefined && port !== undefined && host.port !== port) {
+    throw new UsageError(
+      `--host '${values.host}' and --port ${port} name different ports: give one of them`,
+    );
+  }
   const options: CommandLineOptions = {
     master: values.master,
-    host: values.host === undefined ? undefined : readHost(values.host),
-    port: values.port === undefined ? undefined : readPort(values.port),
+    host: host?.host,
+    port: port ?? host?.port,
     configPath: values.config,
     askPassword: values.password ?? false,
     logLevel: values["log-level"] === undefined ? undefined : readLogLevel(values["log-level"]),
@@ -116,5 +176,9 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
   const [command, ...rest] = positionals;
   if (values.help || args.length === 0) return { action: "help", command, options };
   if (command === undefined) throw new UsageError("missing command");
-  return { action: "run", command, args: rest, options };
+  const given = Object.entries(values).filter(([name, value]) =>
+    name in COMMAND_OPTIONS && value !== undefined
+  );
+  const commandOptions = Object.fromEntries(given) as CommandOptions;
+  return { action: "run", command, args: rest, options, commandOptions };
 }

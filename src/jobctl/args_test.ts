@@ -27,6 +27,7 @@ Deno.test("the command and its arguments follow the options", () => {
       json: false,
       timeout: undefined,
     },
+    commandOptions: {},
   });
 });
 
@@ -111,7 +112,60 @@ Deno.test("bad option values are usage errors that name the option and the value
     usageError(["--log-level", "loud", "status"]).message,
     "invalid --log-level 'loud': expected one of trace, debug, info, warn, error",
   );
-  assert.match(usageError(["--timeout", "0", "status"]).message, /^invalid --timeout '0'/);
+  assert.match(usageError(["--timeout=-1", "status"]).message, /^invalid --timeout '-1'/);
   assert.match(usageError(["--timeout", "soon", "status"]).message, /^invalid --timeout 'soon'/);
   assert.match(usageError(["--host", "", "status"]).message, /^invalid --host ''/);
+});
+
+Deno.test("--timeout 0 means waiting for ever", () => {
+  const line = parseCommandLine(["--timeout", "0", "status"]);
+  assert.equal(line.action === "run" && line.options.timeout, 0);
+});
+
+Deno.test("--host may carry the port: host:port, [v6]:port; a bare v6 address has none", () => {
+  const options = (args: string[]) => {
+    const line = parseCommandLine([...args, "status"]);
+    assert.equal(line.action, "run");
+    return line.action === "run" ? [line.options.host, line.options.port] : [];
+  };
+  assert.deepEqual(options(["--host", "10.0.0.5:7090"]), ["10.0.0.5", 7090]);
+  assert.deepEqual(options(["--host", "[::1]:7090"]), ["::1", 7090]);
+  assert.deepEqual(options(["--host", "::1"]), ["::1", undefined]);
+  assert.deepEqual(options(["--host", "[::1]"]), ["::1", undefined]);
+  assert.deepEqual(options(["--host", "jobs.example:7090", "--port", "7090"]), [
+    "jobs.example",
+    7090,
+  ]);
+  assert.match(usageError(["--host", "h:99999", "status"]).message, /^invalid --host 'h:99999'/);
+  assert.match(
+    usageError(["--host", "h:7090", "--port", "7091", "status"]).message,
+    /name different ports/,
+  );
+});
+
+Deno.test("an unknown option suggests the closest one", () => {
+  assert.equal(
+    usageError(["--jsno", "status"]).message,
+    "unknown option '--jsno'; did you mean '--json'?",
+  );
+  assert.equal(usageError(["--frobnicate", "status"]).message, "unknown option '--frobnicate'");
+});
+
+Deno.test("the commands' own options are read anywhere on the line; --set repeats", () => {
+  const line = parseCommandLine([
+    "add",
+    "build",
+    "--set",
+    "a=1",
+    "--in",
+    "5m",
+    "--set",
+    "b=2",
+    "--count",
+    "3",
+  ]);
+  assert.equal(line.action, "run");
+  if (line.action !== "run") return;
+  assert.deepEqual(line.args, ["build"]);
+  assert.deepEqual(line.commandOptions, { set: ["a=1", "b=2"], in: "5m", count: "3" });
 });

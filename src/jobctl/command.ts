@@ -7,6 +7,7 @@
  */
 
 import type { MasterClient, WorkerClient } from "../net/client.ts";
+import type { CommandOptionName, CommandOptions } from "./command_options.ts";
 import type { Style } from "./table.ts";
 
 /** Which daemon a command talks to. */
@@ -58,8 +59,24 @@ export interface Command<M extends Mode = Mode> {
   readonly details?: string;
   /** A complete example command line. */
   readonly example: string;
-  /** Reads the arguments; throws `UsageError` naming the bad one. */
-  plan(args: readonly string[]): CommandPlan<ClientOf[M]>;
+  /** The command options it takes (`--target`...), with their help lines. */
+  readonly options?: readonly CommandOptionHelp[];
+  /**
+   * Whether the answer waits for jobs to run (run-manual): jobctl's default
+   * `--timeout` does not apply to the request then, only a given one.
+   */
+  readonly waitsForJobs?: boolean;
+  /** Reads the arguments and options; throws `UsageError` naming the bad one. */
+  plan(args: readonly string[], options?: CommandOptions): CommandPlan<ClientOf[M]>;
+}
+
+/** A command option as the command's help shows it. */
+export interface CommandOptionHelp {
+  name: CommandOptionName;
+  /** `--target T`, `--set COLUMN=VALUE`. */
+  usage: string;
+  /** One line. */
+  help: string;
 }
 
 /** What {@linkcode defineCommand} takes: a command with typed arguments and data. */
@@ -69,8 +86,10 @@ export interface CommandSpec<M extends Mode, P, D> {
   summary: string;
   details?: string;
   example: string;
-  /** Reads the arguments into parameters; throws `UsageError`. */
-  parse(args: readonly string[], name: string): P;
+  options?: readonly CommandOptionHelp[];
+  waitsForJobs?: boolean;
+  /** Reads the arguments (and options) into parameters; throws `UsageError`. */
+  parse(args: readonly string[], name: string, options: CommandOptions): P;
   /** Sends the request. */
   execute(client: ClientOf[M], params: P): Promise<D>;
   /** Shows the response data. */
@@ -89,8 +108,10 @@ export function defineCommand<M extends Mode, P, D>(
     summary: spec.summary,
     details: spec.details,
     example: spec.example,
-    plan(args) {
-      const params = spec.parse(args, spec.name);
+    options: spec.options,
+    waitsForJobs: spec.waitsForJobs,
+    plan(args, options = {}) {
+      const params = spec.parse(args, spec.name, options);
       return {
         execute: (client) => spec.execute(client, params),
         render: (data, style) => spec.render(data as D, params, style),

@@ -20,6 +20,8 @@ import {
   type Mode,
   UnexpectedAnswerError,
 } from "./command.ts";
+import { controlCommands, targetsWithWaiting } from "./control_commands.ts";
+import { targetsWithWaitingTable } from "./control_reports.ts";
 import { isPlainObject } from "../text.ts";
 import { quoteList } from "./format.ts";
 import {
@@ -145,13 +147,15 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
   worker({
     name: "list-targets",
     args: "",
-    summary: "The targets with their concurrency, length and paused state",
-    details: "LENGTH counts the target's running and queued jobs. A worker with deferred jobs " +
-      "adds DELAYED (its delayed rows, as last counted), TIMEOUT and RETRIES.",
+    summary: "Targets: concurrency, length, paused, waiting rows",
+    details: "LENGTH counts the jobs this worker holds: running, and claimed but not yet " +
+      "started. WAITING counts the table's 'waiting' rows of the target, which any worker " +
+      "serving it may claim ('?' when the worker cannot count them). A worker with deferred " +
+      "jobs adds DELAYED (its delayed rows, as last counted), TIMEOUT and RETRIES.",
     example: "jobctl list-targets",
     parse: noArguments,
-    execute: workerStatus,
-    render: (status, _, style) => ({ text: targetsTable(status.targets, style) }),
+    execute: async (client) => targetsWithWaiting(client, await workerStatus(client)),
+    render: (status, _, style) => ({ text: targetsWithWaitingTable(status.targets, style) }),
   }),
   worker({
     name: "memory-usage",
@@ -251,6 +255,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
     details: "Prints each job's result, exit code, signal, stdout and stderr, or the " +
       "reason it could not run. Exits with status 1 when any job did not end 'ok'.",
     example: "jobctl run-manual 1021 1022",
+    waitsForJobs: true,
     parse: jobIds,
     execute: (client, ids) => client.runManual(ids),
     render: (result, ids, style) => runManualReport(result, ids, style),
@@ -286,6 +291,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
         style,
       ),
   }),
+  ...controlCommands("worker"),
   ...WORKER_SCHEDULE_COMMANDS,
 ];
 
@@ -376,6 +382,7 @@ export const MASTER_COMMANDS: readonly Command<"master">[] = [
     details: "Prints each job's result, exit code, signal, stdout and stderr, or the " +
       "reason it could not run. Exits with status 1 when any job did not end 'ok'.",
     example: "jobctl --master run-manual build:1021 deploy:1022",
+    waitsForJobs: true,
     parse: (args, name) => {
       atLeastOne(name, args, "TARGET:ID");
       const jobs = args.map((arg) => targetedJob(name, arg));
@@ -420,6 +427,7 @@ export const MASTER_COMMANDS: readonly Command<"master">[] = [
         style,
       ),
   }),
+  ...controlCommands("master"),
   ...MASTER_SCHEDULE_COMMANDS,
 ];
 

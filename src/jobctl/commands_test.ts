@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { parseCommandLine } from "./args.ts";
 import type { Command } from "./command.ts";
 import { findCommand, MASTER_COMMANDS, WORKER_COMMANDS } from "./commands.ts";
 import { PLAIN } from "./table.ts";
@@ -37,6 +38,11 @@ Deno.test("the worker has the commands of the older jobctl and the rest of its r
     "remove-target",
     "run-manual",
     "send-signal",
+    "jobs",
+    "show",
+    "stats",
+    "retry",
+    "add",
     ...SCHEDULE_COMMAND_NAMES,
   ]);
 });
@@ -51,6 +57,11 @@ Deno.test("the master has the commands of the older jobctl and the rest of its r
     "continue",
     "run-manual",
     "send-signal",
+    "jobs",
+    "show",
+    "stats",
+    "retry",
+    "add",
     ...SCHEDULE_COMMAND_NAMES,
   ]);
 });
@@ -60,8 +71,10 @@ Deno.test("every command has a summary and an example that runs it", () => {
     assert.ok(c.summary.length > 0, c.name);
     const prefix = c.mode === "master" ? "jobctl --master " : "jobctl ";
     assert.ok(c.example.startsWith(`${prefix}${c.name}`), `${c.mode} ${c.name}: ${c.example}`);
-    // The example's own arguments are accepted.
-    c.plan(c.example.slice(prefix.length + c.name.length).split(" ").filter((a) => a !== ""));
+    // The example's own arguments and options are accepted.
+    const line = parseCommandLine(c.example.split(" ").slice(1));
+    assert.equal(line.action, "run");
+    if (line.action === "run") c.plan(line.args, line.commandOptions);
   }
 });
 

@@ -7,6 +7,7 @@
 
 import {
   DEFAULT_JOBCTL_HOST,
+  DEFAULT_JOBCTL_TIMEOUT,
   DEFAULT_LOG_LEVEL,
   DEFAULT_MASTER_PORT,
   DEFAULT_WORKER_PORT,
@@ -44,7 +45,7 @@ function commandList(commands: readonly Command[], prefix: string): string {
 export function programHelp(): string {
   return `jobctl: control a jobd worker or, with --master, a jobd-master.
 
-Usage: jobctl [OPTIONS] COMMAND [ARGS...]
+Usage: jobctl [OPTIONS] COMMAND [ARGS...] [COMMAND OPTIONS]
        jobctl COMMAND --help
 
 Worker commands:
@@ -55,13 +56,14 @@ ${commandList(MASTER_COMMANDS, "")}
 
 Options (anywhere on the line; a lone -- ends them):
   --master             talk to jobd-master (--no-master: to a worker, whatever the config says)
-  --host HOST          daemon address (default ${DEFAULT_JOBCTL_HOST})
+  --host HOST[:PORT]   daemon address (default ${DEFAULT_JOBCTL_HOST}), optionally with its port
   -p, --port PORT      daemon port (default ${DEFAULT_WORKER_PORT}, or ${DEFAULT_MASTER_PORT} with --master)
   -c, --config PATH    config file (default ~/${JOBCTL_CONFIG_FILE_NAME}; read when it exists)
   --password           ask for the password (no echo); otherwise the config's password is sent
   --log-level LEVEL    ${LOG_LEVELS.join("|")} (default ${DEFAULT_LOG_LEVEL}); logs go to stderr
-  --json               print the daemon's response data as JSON
-  --timeout SECONDS    give up connecting or on a request after this long (default: wait for ever)
+  --json               print the response data as JSON; errors as {"error": ...} on stderr
+  --timeout SECONDS    give up connecting or on an answer after this long (default ${DEFAULT_JOBCTL_TIMEOUT};
+                       0 = wait for ever; run-manual waits for its jobs unless given)
   -h, --help           show this help, or a command's help after the command
   -V, --version        print the version
 
@@ -83,11 +85,20 @@ Exit status:
 export function commandHelp(command: Command): string {
   const master = command.mode === "master" ? "--master " : "";
   const lines = [
-    `Usage: jobctl ${master}[OPTIONS] ${command.name} ${command.args}`.trimEnd(),
+    `Usage: jobctl ${master}[OPTIONS] ${command.name} ${command.args} ${
+      (command.options ?? []).map((option) => `[${option.usage}]`).join(" ")
+    }`.replace(/ +/g, " ").trimEnd(),
     "",
     `${command.summary}.`,
   ];
   if (command.details) lines.push(command.details);
+  if (command.options !== undefined && command.options.length > 0) {
+    const width = Math.max(...command.options.map((option) => option.usage.length));
+    lines.push("", "Options of this command:");
+    for (const option of command.options) {
+      lines.push(`  ${option.usage.padEnd(width)}  ${option.help}`);
+    }
+  }
   lines.push(
     "",
     "Example:",

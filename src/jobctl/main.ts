@@ -9,6 +9,7 @@
 
 import {
   DEFAULT_JOBCTL_HOST,
+  DEFAULT_JOBCTL_TIMEOUT,
   DEFAULT_LOG_LEVEL,
   DEFAULT_MASTER_PORT,
   DEFAULT_WORKER_PORT,
@@ -26,8 +27,10 @@ import {
 import { configureLogging, jobdLogger, type LogLevel } from "../log.ts";
 import { VERSION } from "../version.ts";
 import { type CommandLine, type CommandLineOptions, parseCommandLine } from "./args.ts";
+import type { CommandOptionName, CommandOptions } from "./command_options.ts";
 import { type Command, type Mode, UnexpectedAnswerError } from "./command.ts";
-import { findCommand } from "./commands.ts";
+import { commandsOf, findCommand } from "./commands.ts";
+import { suggestion } from "./did_you_mean.ts";
 import { commandHelp, ExitCode, programHelp } from "./help.ts";
 import { PromptCancelledError, promptPassword } from "./password.ts";
 import type { Style } from "./table.ts";
@@ -58,7 +61,10 @@ export interface Settings {
   password: string | undefined;
   logLevel: LogLevel;
   json: boolean;
+  /** Seconds to wait for the connection and each answer; undefined: for ever. */
   timeout: number | undefined;
+  /** Whether `--timeout` was given (else the default applies, not to run-manual's answer). */
+  timeoutGiven: boolean;
 }
 
 /** Merges command-line options, config and defaults (the command line wins). */
@@ -76,7 +82,8 @@ export function resolveSettings(
     password: password || undefined,
     logLevel: options.logLevel ?? config.logLevel ?? DEFAULT_LOG_LEVEL,
     json: options.json,
-    timeout: options.timeout,
+    timeout: (options.timeout ?? DEFAULT_JOBCTL_TIMEOUT) || undefined,
+    timeoutGiven: options.timeout !== undefined,
   };
 }
 
@@ -101,7 +108,22 @@ export function lookUpCommand(mode: Mode, name: string): Command {
         : `'${name}' is a worker command: leave out --master (or give --no-master)`,
     );
   }
-  throw new UsageError(`unknown ${mode} command '${name}'`);
+  const names = [...commandsOf(mode), ...commandsOf(OTHER[mode])].map((command) => command.name);
+  throw new UsageError(`unknown ${mode} command '${name}'${suggestion(name, names)}`);
+}
+
+/** Refuses options the command does not take (`poll --limit 5`). */
+function checkCommandOptions(command: Command, given: CommandOptions): void {
+  const known = new Set((command.options ?? []).map((option) => option.name));
+  for (const name of Object.keys(given)) {
+    if (known.has(name as CommandOptionName)) continue;
+    const takes = known.size === 0
+      ? "takes no options of its own"
+      : `takes ${[...known].map((option) => `--${option}`).join(", ")}`;
+    throw new UsageError(`'${command.name}' has no option --${name}: it ${takes}`, {
+      command: command.name,
+    });
+  }
 }
 
 /** Loads the config named by `--config`, or `~/.jobctl.conf` when it exists. */
@@ -121,7 +143,10 @@ async function showHelp(
   const config = await loadConfig(line.options, env).then(({ config }) => config, () => ({}));
   const mode = resolveSettings(line.options, config, undefined).mode;
   const command = findCommand(mode, line.command) ?? findCommand(OTHER[mode], line.command);
-  if (command === undefined) throw new UsageError(`unknown command '${line.command}'`);
+  if (command === undefined) {
+    const names = [...commandsOf(mode), ...commandsOf(OTHER[mode])].map((known) => known.name);
+    throw new UsageError(`unknown command '${line.command}'${suggestion(line.command, names)}`);
+  }
   env.stdout(commandHelp(command));
   return ExitCode.Ok;
 }
@@ -140,12 +165,15 @@ class ConnectTimeoutError extends Error {
 }
 
 /** Connects to the daemon; with a timeout, gives up (and closes a late connection) after it. */
-async function connect(settings: Settings): Promise<WorkerClient | MasterClient> {
+async function connect(
+  settings: Settings,
+  command: Command,
+): Promise<WorkerClient | MasterClient> {
   const options = {
     host: settings.host,
     port: settings.port,
     password: settings.password,
-    timeout: settings.timeout,
+    timeout: command.waitsForJobs && !settings.timeoutGiven ? undefined : settings.timeout,
   };
   const connecting = settings.mode === "master"
     ? MasterClient.connect(options)
@@ -166,6 +194,21 @@ async function connect(settings: Settings): Promise<WorkerClient | MasterClient>
   }
 }
 
+/**
+ * Writes an error to stderr: `jobctl: MESSAGE` (and the hint on a line of
+ * its own), or with `--json` one line `{"error": "MESSAGE"}`.
+ */
+function complain(env: JobctlEnvironment, json: boolean, message: string, hint?: string): void {
+  if (json) env.stderr(`${JSON.stringify({ error: message })}\n`);
+  else env.stderr(`jobctl: ${message}\n${hint === undefined ? "" : `${hint}\n`}`);
+}
+
+/** Whether `--json` is among the options (before a lone `--`), however the rest reads. */
+function wantsJson(args: readonly string[]): boolean {
+  const end = args.indexOf("--");
+  return (end === -1 ? args : args.slice(0, end)).includes("--json");
+}
+
 async function runCommand(
   line: Extract<CommandLine, { action: "run" }>,
   env: JobctlEnvironment,
@@ -175,12 +218,13 @@ async function runCommand(
     loaded = await loadConfig(line.options, env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    env.stderr(`jobctl: config parsing error: ${error.message}\n`);
+    complain(env, line.options.json, `config parsing error: ${error.message}`);
     return ExitCode.Usage;
   }
   const mode = resolveSettings(line.options, loaded.config, undefined).mode;
   const command = lookUpCommand(mode, line.command);
-  const plan = command.plan(line.args);
+  checkCommandOptions(command, line.commandOptions);
+  const plan = command.plan(line.args, line.commandOptions);
 
   const password = line.options.askPassword
     ? await (env.askPassword ?? promptPassword)()
@@ -200,11 +244,11 @@ async function runCommand(
 
   let client;
   try {
-    client = await connect(settings);
+    client = await connect(settings, command);
   } catch (error) {
     if (!(error instanceof ConnectError || error instanceof ConnectTimeoutError)) throw error;
     const detail = error instanceof ConnectError ? messageOf(error.cause) : error.message;
-    env.stderr(`jobctl: cannot connect to ${daemonName(settings)}: ${detail}\n`);
+    complain(env, settings.json, `cannot connect to ${daemonName(settings)}: ${detail}`);
     return ExitCode.Unreachable;
   }
   let data: unknown;
@@ -212,20 +256,23 @@ async function runCommand(
     data = await plan.execute(client);
   } catch (error) {
     if (error instanceof RemoteError) {
-      env.stderr(
-        `jobctl: ${daemonName(settings)} refused '${command.name}': ${error.message}\n`,
+      complain(
+        env,
+        settings.json,
+        `${daemonName(settings)} refused '${command.name}': ${error.message}`,
       );
       return ExitCode.Failed;
     }
     if (error instanceof UnexpectedAnswerError) {
-      env.stderr(
-        `jobctl: unexpected answer from ${daemonName(settings)} to '${command.name}': ` +
-          `${error.message}\n`,
+      complain(
+        env,
+        settings.json,
+        `unexpected answer from ${daemonName(settings)} to '${command.name}': ${error.message}`,
       );
       return ExitCode.Failed;
     }
     if (error instanceof RequestTimeoutError || error instanceof ConnectionClosedError) {
-      env.stderr(`jobctl: no answer from ${daemonName(settings)}: ${error.message}\n`);
+      complain(env, settings.json, `no answer from ${daemonName(settings)}: ${error.message}`);
       return ExitCode.Unreachable;
     }
     throw error;
@@ -236,7 +283,7 @@ async function runCommand(
   const rendered = plan.render(data, style);
   env.stdout(settings.json ? `${JSON.stringify(data, null, 2)}\n` : rendered.text);
   if (rendered.failure !== undefined) {
-    env.stderr(`jobctl: ${rendered.failure}\n`);
+    complain(env, settings.json, rendered.failure);
     return ExitCode.Failed;
   }
   return ExitCode.Ok;
@@ -260,11 +307,11 @@ export async function runJobctl(args: readonly string[], env: JobctlEnvironment)
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      env.stderr(`jobctl: ${error.message}\n${error.hint}\n`);
+      complain(env, wantsJson(args), error.message, error.hint);
       return ExitCode.Usage;
     }
     if (error instanceof PromptCancelledError) {
-      env.stderr(`jobctl: ${error.message}\n`);
+      complain(env, wantsJson(args), error.message);
       return ExitCode.Cancelled;
     }
     throw error;

@@ -150,6 +150,20 @@ Deno.test("host, log level and password come from the command line, else the con
   assert.deepEqual([given.host, given.logLevel, given.password], ["h2", "error", undefined]);
 });
 
+Deno.test("the timeout is 30 s unless given; --timeout 0 waits for ever", () => {
+  const none = { askPassword: false, json: false };
+  assert.deepEqual(
+    [
+      resolveSettings(none, {}, undefined).timeout,
+      resolveSettings(none, {}, undefined).timeoutGiven,
+    ],
+    [30, false],
+  );
+  assert.equal(resolveSettings({ ...none, timeout: 0 }, {}, undefined).timeout, undefined);
+  const given = resolveSettings({ ...none, timeout: 2.5 }, {}, undefined);
+  assert.deepEqual([given.timeout, given.timeoutGiven], [2.5, true]);
+});
+
 Deno.test("a broken config file is a usage error naming the file and the key", async () => {
   const { code, stderr } = await jobctl(["status"], { config: "port = many\n" });
   assert.equal(code, ExitCode.Usage);

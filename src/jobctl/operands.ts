@@ -6,10 +6,11 @@
  * @module
  */
 
+import { signalName } from "../protocol/signal_names.ts";
+import { MAX_JOB_ID } from "../protocol/validate.ts";
 import { UsageError } from "./usage_error.ts";
 
-/** The largest job id: the table's `id` is `int(10) UNSIGNED`. */
-export const MAX_JOB_ID = 4294967295;
+export { MAX_JOB_ID };
 
 /** A signal as sent to the daemon: a name such as `SIGTERM`, or a number. */
 export type SignalValue = string | number;
@@ -55,7 +56,7 @@ export function readConcurrency(command: string, text: string): number {
 /**
  * Reads a signal: a number from 1 to 64, or a name with or without the
  * `SIG` prefix in any case (`TERM`, `sigterm`, `SIGTERM`), which becomes
- * `SIGTERM`. Whether the name is a real signal is the daemon's call.
+ * `SIGTERM`. A name that is no Linux signal (`TREM`) is a usage error.
  */
 export function readSignal(command: string, text: string): SignalValue {
   if (/^\d+$/.test(text)) {
@@ -63,7 +64,12 @@ export function readSignal(command: string, text: string): SignalValue {
     if (number >= 1 && number <= 64) return number;
   } else if (/^[a-z][a-z0-9]*$/i.test(text)) {
     const name = text.toUpperCase();
-    return name.startsWith("SIG") ? name : `SIG${name}`;
+    const signal = name.startsWith("SIG") ? name : `SIG${name}`;
+    if (signalName(signal) !== undefined) return signal;
+    throw new UsageError(
+      `unknown signal '${text}': expected a Linux signal name such as TERM, KILL or USR1`,
+      { command },
+    );
   }
   throw new UsageError(
     `invalid signal '${text}': expected a name such as TERM or a number from 1 to 64`,

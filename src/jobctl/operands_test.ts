@@ -73,3 +73,14 @@ Deno.test("TARGET:ID fields split at the last colons, so a target may contain on
     "invalid argument 'build': expected TARGET:ID",
   );
 });
+
+Deno.test("a signal name that is no Linux signal is a usage error naming it", () => {
+  assert.throws(() => readSignal("send-signal", "TREM"), (error: unknown) => {
+    assert.ok(error instanceof UsageError);
+    assert.match(error.message, /^unknown signal 'TREM'/);
+    assert.equal(error.command, "send-signal");
+    return true;
+  });
+  assert.equal(readSignal("send-signal", "usr1"), "SIGUSR1");
+  assert.equal(readSignal("send-signal", "iot"), "SIGIOT");
+});

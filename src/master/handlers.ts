@@ -10,6 +10,7 @@
 import { RequestError } from "../net/errors.ts";
 import type { Handlers } from "../net/server.ts";
 import { MasterRequest, WorkerRequest } from "../protocol/requests.ts";
+import { controlRouting } from "./control_routing.ts";
 import { forwardToServing, masterStatus, runManual, sendSignal } from "./fan_out.ts";
 import type { PokeRouter } from "./poke.ts";
 import { masterScheduleHandlers } from "./schedules.ts";
@@ -75,6 +76,7 @@ export function masterHandlers({ registry, pokes, settings }: MasterState): Hand
     [MasterRequest.RunManual]: (data) => runManual(registry, readTargetedJobs(data)),
     [MasterRequest.SendSignal]: (data) =>
       sendSignal(registry, readTargetedSignals(data), settings.requestTimeout),
+    ...controlRouting({ registry, pokes, settings }),
     ...masterScheduleHandlers(registry, settings),
   };
 }

@@ -19,6 +19,17 @@ import {
   WorkerRequest,
   type WorkerStatus,
 } from "../protocol/requests.ts";
+import {
+  type AddRequest,
+  addRequestData,
+  type AddResult,
+  ControlRequest,
+  type JobResult,
+  type JobsQuery,
+  type JobsResult,
+  type RetryResult,
+  type StatsResult,
+} from "../protocol/control_requests.ts";
 import { Connection, type RequestOptions } from "./connection.ts";
 
 export type { RequestOptions };
@@ -54,6 +65,39 @@ abstract class BaseClient implements AsyncDisposable {
   /** Sends any request; for request types without a method of their own. */
   request(type: string, data: RequestData = {}, options?: RequestOptions): Promise<unknown> {
     return this.requester.request(type, data, options);
+  }
+
+  // The operators' requests (`jobs`, `job`, `stats`, `retry`, `add`): the
+  // worker runs them on its table, the master routes them to a worker; both
+  // take the same data and give the same answers.
+
+  /** `jobs`: rows newest first, by target and status (`limit` defaults to 20, at most 1000). */
+  async listJobs(query: Partial<JobsQuery> = {}, options?: RequestOptions): Promise<JobsResult> {
+    const data: RequestData = {};
+    if (query.target !== undefined) data.target = query.target;
+    if (query.status !== undefined) data.status = query.status;
+    if (query.limit !== undefined) data.limit = query.limit;
+    return await this.request(ControlRequest.Jobs, data, options) as JobsResult;
+  }
+
+  /** `job`: every column of one row; refused as `job N not found` when there is none. */
+  async showJob(id: number, options?: RequestOptions): Promise<JobResult> {
+    return await this.request(ControlRequest.Job, { id }, options) as JobResult;
+  }
+
+  /** `stats`: per target, unfinished rows by status, done rows by result, oldest waiting age. */
+  async jobStats(options?: RequestOptions): Promise<StatsResult> {
+    return await this.request(ControlRequest.Stats, {}, options) as StatsResult;
+  }
+
+  /** `retry`: final rows back to `waiting`; the others come back in `errors` with the reason. */
+  async retryJobs(ids: readonly number[], options?: RequestOptions): Promise<RetryResult> {
+    return await this.request(ControlRequest.Retry, { ids: [...ids] }, options) as RetryResult;
+  }
+
+  /** `add`: inserts rows of a target (delayed until `runAt` when given); answers their ids. */
+  async addJobs(request: AddRequest, options?: RequestOptions): Promise<AddResult> {
+    return await this.request(ControlRequest.Add, addRequestData(request), options) as AddResult;
   }
 
   /** Closes the underlying connection when the client owns one. */

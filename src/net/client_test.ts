@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { ControlRequest } from "../protocol/control_requests.ts";
 import { MasterRequest, WorkerRequest } from "../protocol/requests.ts";
 import { MasterClient, WorkerClient } from "./client.ts";
 import { Connection } from "./connection.ts";
@@ -21,7 +22,12 @@ function recordingServer(
 ) {
   const received: [string, unknown][] = [];
   const handlers: Record<string, Handlers[string]> = {};
-  for (const type of new Set([...Object.values(WorkerRequest), ...Object.values(MasterRequest)])) {
+  const types = [
+    ...Object.values(WorkerRequest),
+    ...Object.values(MasterRequest),
+    ...Object.values(ControlRequest),
+  ];
+  for (const type of new Set(types)) {
     handlers[type] = (data) => {
       received.push([type, data]);
       return Promise.resolve(answers[type]);
@@ -208,4 +214,30 @@ Deno.test("disposing a client closes its connection", async () => {
   assert.ok(connection instanceof Connection);
   await connection.closed;
   assert.equal(connection.isClosed, true);
+});
+
+Deno.test("both clients send the operators' requests with the same data", async () => {
+  await using server = recordingServer({ stats: { targets: {}, time: 1_800_000_000 } });
+  const address = { host: "127.0.0.1", port: server.addr.port };
+  await using worker = await WorkerClient.connect(address);
+  await using master = await MasterClient.connect(address);
+  for (const client of [worker, master]) {
+    await client.listJobs();
+    await client.listJobs({ target: "mail", status: "done", limit: 5 });
+    await client.showJob(7);
+    assert.deepEqual(await client.jobStats(), { targets: {}, time: 1_800_000_000 });
+    await client.retryJobs([7, 8]);
+    await client.addJobs({ target: "mail", count: 2, values: {} });
+    await client.addJobs({ target: "mail", count: 1, runAt: 1_800_000_600, values: { p: 1 } });
+  }
+  const once: [string, unknown][] = [
+    ["jobs", {}],
+    ["jobs", { target: "mail", status: "done", limit: 5 }],
+    ["job", { id: 7 }],
+    ["stats", {}],
+    ["retry", { ids: [7, 8] }],
+    ["add", { target: "mail", count: 2 }],
+    ["add", { target: "mail", count: 1, run_at: 1_800_000_600, set: { p: 1 } }],
+  ];
+  assert.deepEqual(server.received, [...once, ...once]);
 });

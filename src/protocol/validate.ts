@@ -14,6 +14,22 @@ import { MAX_LIST_ITEMS, tooManyItems } from "./limits.ts";
 import type { RequestData } from "./messages.ts";
 import { MAX_SCHEDULE_NAME_LENGTH, type TargetedJob, type TargetedSignal } from "./requests.ts";
 import { parseSignal } from "./signals.ts";
+import {
+  type AddRequest,
+  type ColumnValue,
+  DEFAULT_JOBS_LIMIT,
+  type JobsQuery,
+  MAX_ADD_COLUMNS,
+  MAX_ADD_COUNT,
+  MAX_ADD_VALUE_LENGTH,
+  MAX_JOBS_LIMIT,
+  MAX_RETRY_IDS,
+  QUERY_STATUSES,
+  type QueryStatus,
+} from "./control_requests.ts";
+
+/** The largest job id: the table's `id` is `int(10) UNSIGNED`. */
+export const MAX_JOB_ID = 4294967295;
 
 /** What `register-worker` carries. */
 export interface WorkerRegistration {
@@ -30,7 +46,7 @@ function nonEmptyName(target: string): void {
 }
 
 /** Whether a field is left out: absent, or `null` as some clients send it. */
-function isAbsent(value: unknown): value is undefined | null {
+export function isAbsent(value: unknown): value is undefined | null {
   return value === undefined || value === null;
 }
 
@@ -112,11 +128,27 @@ export function readPollWorkers(data: RequestData): boolean {
  */
 export function readTargetName(data: RequestData): string {
   if (data.target === undefined) throw new RequestError("missing required field target");
-  if (typeof data.target !== "string") throw new RequestError("'target' must be string");
-  if (data.target === "" || data.target === "null") {
-    throw new RequestError(`invalid target name '${data.target}'`);
-  }
-  return data.target;
+  return checkedTarget(data.target);
+}
+
+/** A `target` field's value: a string, not empty, not `null`. */
+function checkedTarget(value: unknown): string {
+  if (typeof value !== "string") throw new RequestError("'target' must be string");
+  if (value === "" || value === "null") throw new RequestError(`invalid target name '${value}'`);
+  return value;
+}
+
+/**
+ * The `target` of an operators' request (`jobs`, `add`): as
+ * {@linkcode checkedTarget}, and a name any target may have
+ * (src/target_names.ts: bounded, no control characters), else
+ * `invalid target name 'X': why`.
+ */
+function controlTarget(value: unknown): string {
+  const name = checkedTarget(value);
+  const why = targetNameProblem(name);
+  if (why !== undefined) throw new RequestError(`invalid target name '${name}': ${why}`);
+  return name;
 }
 
 /** Why `name` cannot be a target (src/target_names.ts); undefined when it can. */
@@ -154,16 +186,30 @@ export function readConcurrency(data: RequestData): number {
  * {@linkcode MAX_LIST_ITEMS}.
  */
 export function readJobIds(data: RequestData): number[] {
+  return readIdList(data, { maxId: Number.MAX_SAFE_INTEGER });
+}
+
+/**
+ * The `ids` field: a non-empty array of positive integers up to `maxId`, at
+ * most `maxCount` of them when given.
+ */
+export function readIdList(
+  data: RequestData,
+  limits: { maxId: number; maxCount?: number },
+): number[] {
   const ids = data.ids;
   if (isAbsent(ids)) throw new RequestError("missing required field ids");
   if (!Array.isArray(ids)) throw new RequestError("ids must be array");
   if (ids.length === 0) throw new RequestError("ids are empty");
   if (ids.length > MAX_LIST_ITEMS) throw new RequestError(tooManyItems("ids", ids.length));
+  if (limits.maxCount !== undefined && ids.length > limits.maxCount) {
+    throw new RequestError(`ids name ${ids.length} jobs, more than ${limits.maxCount}`);
+  }
   for (const id of ids) {
     if (typeof id !== "number") {
       throw new RequestError(`all ids must be numbers, got ${jsonTypeName(id)}`);
     }
-    if (!Number.isSafeInteger(id) || id < 1) {
+    if (!Number.isSafeInteger(id) || id < 1 || id > limits.maxId) {
       throw new RequestError(`all ids must be positive integers, got ${id}`);
     }
   }
@@ -262,6 +308,98 @@ export function readTargetedSignals(data: RequestData): TargetedSignal[] {
     readSignal(signal, routed.id);
     return { ...routed, signal };
   });
+}
+
+// The operators' requests (`jobs`, `job`, `retry`, `add`; `stats` has no
+// data), checked alike by the worker, which runs them, and the master, which
+// routes them. Wire shapes (fields optional unless said):
+// - `jobs`: `{target, status, limit}`
+// - `job`: `{id}` (required)
+// - `retry`: `{ids}` (required, 1 to MAX_RETRY_IDS ids)
+// - `add`: `{target (required), count, run_at (unix seconds), set: {COLUMN: value}}`
+
+function readInteger(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new RequestError(`'${field}' must be integer, got ${jsonTypeName(value)}`);
+  }
+  if (value < min || value > max) {
+    throw new RequestError(`'${field}' must be from ${min} to ${max}, got ${value}`);
+  }
+  return value;
+}
+
+/** `jobs`: optional `target`, `status` (a known status) and `limit` (1 to 1000, default 20). */
+export function readJobsQuery(data: RequestData): JobsQuery {
+  const query: JobsQuery = {
+    limit: isAbsent(data.limit)
+      ? DEFAULT_JOBS_LIMIT
+      : readInteger(data.limit, "limit", 1, MAX_JOBS_LIMIT),
+  };
+  if (!isAbsent(data.target)) query.target = controlTarget(data.target);
+  if (!isAbsent(data.status)) {
+    if (!(QUERY_STATUSES as readonly unknown[]).includes(data.status)) {
+      throw new RequestError(
+        `'status' must be one of ${QUERY_STATUSES.join(", ")}, got ${
+          typeof data.status === "string" ? `'${data.status}'` : jsonTypeName(data.status)
+        }`,
+      );
+    }
+    query.status = data.status as QueryStatus;
+  }
+  return query;
+}
+
+/** `job`: the required `id`, 1 to `MAX_JOB_ID`. */
+export function readJobId(data: RequestData): number {
+  return readInteger(required(data, "id"), "id", 1, MAX_JOB_ID);
+}
+
+/** `retry`: the required `ids`, 1 to `MAX_RETRY_IDS` positive integers; duplicates dropped. */
+export function readRetryIds(data: RequestData): number[] {
+  return [...new Set(readIdList(data, { maxId: MAX_JOB_ID, maxCount: MAX_RETRY_IDS }))];
+}
+
+function readColumnValues(value: unknown): Record<string, ColumnValue> {
+  if (isAbsent(value)) return {};
+  if (!isPlainObject(value)) {
+    throw new RequestError("'set' must be an object of column name to value");
+  }
+  const entries = Object.entries(value);
+  if (entries.length > MAX_ADD_COLUMNS) {
+    throw new RequestError(`'set' names ${entries.length} columns, more than ${MAX_ADD_COLUMNS}`);
+  }
+  const values: Record<string, ColumnValue> = {};
+  for (const [column, item] of entries) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(column)) {
+      throw new RequestError(`'set' names an invalid column '${column.slice(0, 80)}'`);
+    }
+    if (typeof item === "string") {
+      if (item.length > MAX_ADD_VALUE_LENGTH) {
+        throw new RequestError(
+          `the value of column '${column}' is longer than ${MAX_ADD_VALUE_LENGTH} characters`,
+        );
+      }
+    } else if (!(item === null || (typeof item === "number" && Number.isFinite(item)))) {
+      throw new RequestError(
+        `the value of column '${column}' must be a string, a number or null, got ${
+          jsonTypeName(item)
+        }`,
+      );
+    }
+    values[column] = item as ColumnValue;
+  }
+  return values;
+}
+
+/** `add`: `target` (required), `count` (1 to 1000, default 1), `run_at` (unix seconds), `set`. */
+export function readAddRequest(data: RequestData): AddRequest {
+  const request: AddRequest = {
+    target: controlTarget(required(data, "target")),
+    count: isAbsent(data.count) ? 1 : readInteger(data.count, "count", 1, MAX_ADD_COUNT),
+    values: readColumnValues(data.set),
+  };
+  if (!isAbsent(data.run_at)) request.runAt = readInteger(data.run_at, "run_at", 0, MAX_JOB_ID);
+  return request;
 }
 
 /**

@@ -2,13 +2,17 @@ import assert from "node:assert/strict";
 import { RequestError } from "../net/errors.ts";
 import { MAX_LIST_ITEMS } from "./limits.ts";
 import {
+  readAddRequest,
   readConcurrency,
+  readJobId,
   readJobIds,
+  readJobsQuery,
   readNewTargetName,
   readOptionalTargets,
   readPokeTargets,
   readPollWorkers,
   readRegistration,
+  readRetryIds,
   readScheduleName,
   readSignal,
   readSignalMap,
@@ -218,6 +222,83 @@ Deno.test("every list of a request holds at most MAX_LIST_ITEMS items; one more 
   assert.equal(readTargetedJobs({ jobs: jobs(MAX_LIST_ITEMS) }).length, MAX_LIST_ITEMS);
   refused(() => readTargetedJobs({ jobs: jobs(over) }), text("jobs"));
   refused(() => readTargetedSignals({ jobs: jobs(over) }), text("jobs"));
+});
+
+/** The text of the `RequestError` that `read` throws. */
+function refusal(read: () => unknown): string {
+  try {
+    read();
+  } catch (error) {
+    assert.ok(error instanceof RequestError);
+    return error.message;
+  }
+  assert.fail("accepted");
+}
+
+Deno.test("job (control): the required id, a positive integer the id column holds", () => {
+  assert.equal(readJobId({ id: 7 }), 7);
+  assert.equal(refusal(() => readJobId({})), "missing required field id");
+  assert.equal(
+    refusal(() => readJobId({ id: 4294967296 })),
+    "'id' must be from 1 to 4294967295, got 4294967296",
+  );
+});
+
+Deno.test("jobs (control): limit defaults to 20 and is bounded; status must be known", () => {
+  assert.deepEqual(readJobsQuery({}), { limit: 20 });
+  assert.deepEqual(readJobsQuery({ target: "b", status: "done", limit: 5 }), {
+    target: "b",
+    status: "done",
+    limit: 5,
+  });
+  assert.equal(
+    refusal(() => readJobsQuery({ limit: 1001 })),
+    "'limit' must be from 1 to 1000, got 1001",
+  );
+  assert.equal(refusal(() => readJobsQuery({ limit: "5" })), "'limit' must be integer, got string");
+  assert.match(refusal(() => readJobsQuery({ status: "finished" })), /^'status' must be one of /);
+});
+
+Deno.test("retry (control): 1 to 1000 positive integer ids, each once", () => {
+  assert.deepEqual(readRetryIds({ ids: [3, 3, 4] }), [3, 4]);
+  assert.equal(refusal(() => readRetryIds({})), "missing required field ids");
+  assert.equal(refusal(() => readRetryIds({ ids: [] })), "ids are empty");
+  assert.equal(refusal(() => readRetryIds({ ids: ["3"] })), "all ids must be numbers, got string");
+  assert.match(
+    refusal(() => readRetryIds({ ids: Array.from({ length: 1001 }, (_, i) => i + 1) })),
+    /more than 1000/,
+  );
+});
+
+Deno.test("add (control): target required, count bounded, run_at in unix seconds, set values bounded", () => {
+  assert.deepEqual(readAddRequest({ target: "b" }), { target: "b", count: 1, values: {} });
+  assert.deepEqual(
+    readAddRequest({ target: "b", count: 3, run_at: 1800000000, set: { p: 1, q: "x", r: null } }),
+    { target: "b", count: 3, runAt: 1800000000, values: { p: 1, q: "x", r: null } },
+  );
+  assert.equal(refusal(() => readAddRequest({})), "missing required field target");
+  assert.match(
+    refusal(() => readAddRequest({ target: "t".repeat(1025) })),
+    /^invalid target name 't+': it has 1025 characters, more than the 1024/,
+  );
+  assert.match(refusal(() => readJobsQuery({ target: "a\u0007b" })), /^invalid target name /);
+  assert.equal(
+    refusal(() => readAddRequest({ target: "b", count: 0 })),
+    "'count' must be from 1 to 1000, got 0",
+  );
+  assert.match(refusal(() => readAddRequest({ target: "b", set: [] })), /'set' must be an object/);
+  assert.match(
+    refusal(() => readAddRequest({ target: "b", set: { "a b": 1 } })),
+    /invalid column 'a b'/,
+  );
+  assert.match(
+    refusal(() => readAddRequest({ target: "b", set: { a: {} } })),
+    /must be a string, a number or null, got object/,
+  );
+  assert.match(
+    refusal(() => readAddRequest({ target: "b", set: { a: "x".repeat(70_000) } })),
+    /longer than 65535/,
+  );
 });
 
 Deno.test("schedule-run, -pause and -resume need name: a schedule name of 1 to 64 characters", () => {

@@ -21,6 +21,7 @@
 
 import type { ClaimedJob, JobOutcome, RowTimeValues } from "../job.ts";
 import type { TargetColumn } from "../target_names.ts";
+import type { JobControl } from "./job_control.ts";
 import type { TimeColumnsFound, TimeFeatures } from "./time_columns.ts";
 
 /** A final row write: which job, how it ended, when. */
@@ -150,6 +151,9 @@ export interface JobStore {
 
   /** Rows in `accepted` or `running` owned by this worker (empty when not tracked). */
   findLeftBehind(): Promise<LeftBehindJob[]>;
+
+  /** The operators' requests on the table; absent on stores made for tests. */
+  readonly control?: JobControl;
 
   /** Closes connections. */
   close(): Promise<void>;

@@ -11,6 +11,7 @@ import type { RowDataPacket } from "mysql2/promise";
 import { StorageError } from "./errors.ts";
 import { claimManual } from "./mysql/claim_manual.ts";
 import { claimWaiting } from "./mysql/claim_waiting.ts";
+import { mysqlControl } from "./mysql/control.ts";
 import type { MysqlContext } from "./mysql/context.ts";
 import { findLeftBehind } from "./mysql/find_left_behind.ts";
 import { quoteIdentifier } from "./mysql/identifier.ts";
@@ -190,6 +191,7 @@ export class MysqlStore extends JobStoreBase<MysqlContext> {
         countDelayed,
       },
       { tableName: context.tableName, container: `database '${database}'` },
+      mysqlControl,
     );
     this.#context = context;
     this.serverVersion = serverVersion;

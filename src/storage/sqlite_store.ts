@@ -17,6 +17,7 @@ import { isLockConflict, StorageError } from "./errors.ts";
 import { retryWhileBusy } from "./sqlite/busy.ts";
 import { claimManual } from "./sqlite/claim_manual.ts";
 import { claimWaiting } from "./sqlite/claim_waiting.ts";
+import { sqliteControl } from "./sqlite/control.ts";
 import { SqliteConnection } from "./sqlite/connection.ts";
 import type { SqliteContext } from "./sqlite/context.ts";
 import { findLeftBehind } from "./sqlite/find_left_behind.ts";
@@ -164,6 +165,7 @@ export class SqliteStore extends JobStoreBase<SqliteContext> {
         countDelayed,
       },
       { tableName: settings.tableName, container: `SQLite file '${settings.path}'` },
+      sqliteControl,
     );
     this.#context = context;
     this.#busyTimeoutMs = settings.busyTimeoutMs;

@@ -8,8 +8,10 @@
  */
 
 import { describeJobs, quoteList } from "../text.ts";
+import { type ControlOperations, StoreControl } from "./control_base.ts";
 import { StorageError } from "./errors.ts";
 import type { ClaimedJob } from "../job.ts";
+import type { JobControl } from "./job_control.ts";
 import type {
   DelayedSummary,
   FinishedJob,
@@ -89,14 +91,31 @@ export abstract class JobStoreBase<C extends StoreContext> implements JobStore, 
   /** See `JobStore.timeFeatures`. */
   readonly timeFeatures: TimeFeatures;
 
-  /** `operations` get `context`; `location` names the table in errors. */
-  constructor(context: C, operations: StoreOperations<C>, location: StoreLocation) {
+  /**
+   * The operators' requests on the table (`jobs`, `job`, `stats`, `retry`,
+   * `add`); undefined for a store made without them (the in-memory store of
+   * the tests), whose worker refuses those requests.
+   */
+  readonly control: JobControl | undefined;
+
+  /**
+   * `operations` and `control` (the operators' SQL operations) get
+   * `context`; `location` names the table in errors.
+   */
+  constructor(
+    context: C,
+    operations: StoreOperations<C>,
+    location: StoreLocation,
+    control?: ControlOperations<C>,
+  ) {
     this.#context = context;
     this.#operations = operations;
     this.#where = `in table '${location.tableName}' of ${location.container}`;
     this.tracksOwner = context.tracksOwner;
     this.timeColumns = context.time;
     this.timeFeatures = timeFeatures(context.time);
+    this.control = control &&
+      new StoreControl((what, operation) => this.#run(what, operation), control);
   }
 
   /**

@@ -7,6 +7,7 @@ import { lockWorkerName, type NameLock } from "../storage/name_lock.ts";
 import { ClaimGate } from "./claim_gate.ts";
 import { isolateClaimFailures } from "./claim_isolation.ts";
 import { parseCommandTemplate } from "./command_template.ts";
+import { controlHandlers } from "./control_handlers.ts";
 import { workerHandlers } from "./handlers.ts";
 import type { LauncherSettings } from "./launcher.ts";
 import { ReadBufferPool } from "./output_capture.ts";
@@ -154,6 +155,7 @@ export class WorkerDaemon {
       const handlers = {
         ...workerHandlers(worker, { targetNameProblem: (name) => targetCheck.problem(name) }),
         ...scheduleHandlers(() => board),
+        ...controlHandlers(store.control, worker),
       };
       server = Server.listen({
         hostname: config.host,

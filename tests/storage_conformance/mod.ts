@@ -19,6 +19,9 @@
  * columns as an application would) that does not go through the store. The
  * time columns' operations have their modules: time_features,
  * promote_delayed, count_delayed, mark_retry (`markDone` with `retryAt`).
+ * The operators' operations (`store.control`) have their own part,
+ * `defineJobControlConformance`, with a fixture that also runs SQL on the
+ * table (control_fixture.ts).
  *
  * @module
  */
@@ -26,9 +29,17 @@
 import { claimManualConformance } from "./claim_manual.ts";
 import { claimWaitingConformance } from "./claim_waiting.ts";
 import { closeConformance } from "./close.ts";
+import { controlAddConformance } from "./control_add.ts";
+import { controlCloseConformance } from "./control_close.ts";
+import type { ControlConformanceTest, OpenControlFixture } from "./control_fixture.ts";
+import { controlJobConformance } from "./control_job.ts";
+import { controlJobsConformance } from "./control_jobs.ts";
+import { controlRetryConformance } from "./control_retry.ts";
+import { controlStatsConformance } from "./control_stats.ts";
 import { countDelayedConformance } from "./count_delayed.ts";
 import { findLeftBehindConformance } from "./find_left_behind.ts";
 import { type ConformanceTest, type OpenStoreFixture, WORKER } from "./fixture.ts";
+export type { ControlFixture, OpenControlFixture } from "./control_fixture.ts";
 import { markDoneConformance } from "./mark_done.ts";
 import { markRetryConformance } from "./mark_retry.ts";
 import { markRunningConformance } from "./mark_running.ts";
@@ -67,4 +78,24 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
   promoteDelayedConformance(test);
   countDelayedConformance(test);
   markRetryConformance(test);
+}
+
+/**
+ * Registers the tests of the operators' operations (`store.control`), named
+ * `NAME: control: ...`, for a store that has them; see control_fixture.ts
+ * for the table the fixture makes.
+ */
+export function defineJobControlConformance(name: string, open: OpenControlFixture): void {
+  const test: ControlConformanceTest = (title, options, body) => {
+    Deno.test(`${name}: control: ${title}`, async () => {
+      await using fixture = await open({ delayed: options.delayed ?? false });
+      await body(fixture);
+    });
+  };
+  controlAddConformance(test);
+  controlJobsConformance(test);
+  controlJobConformance(test);
+  controlStatsConformance(test);
+  controlRetryConformance(test);
+  controlCloseConformance(test);
 }

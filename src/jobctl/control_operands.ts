@@ -1,0 +1,118 @@
+/**
+ * Readers of the operators' command options: `--status`, `--limit`,
+ * `--count`, `--at TIME`, `--in DURATION` and `--set COLUMN=VALUE`. Each
+ * throws a `UsageError` that names the option and the value.
+ *
+ * @module
+ */
+
+import {
+  MAX_ADD_COUNT,
+  MAX_JOBS_LIMIT,
+  QUERY_STATUSES,
+  type QueryStatus,
+} from "../protocol/control_requests.ts";
+import { suggestion } from "./did_you_mean.ts";
+import { UsageError } from "./usage_error.ts";
+
+/** Reads `--status`: one of the row statuses. */
+export function readStatus(command: string, text: string): QueryStatus {
+  if ((QUERY_STATUSES as readonly string[]).includes(text)) return text as QueryStatus;
+  throw new UsageError(
+    `invalid --status '${text}': expected one of ${QUERY_STATUSES.join(", ")}${
+      suggestion(text, QUERY_STATUSES)
+    }`,
+    { command },
+  );
+}
+
+/** Reads an integer option from 1 to `max`. */
+export function readBounded(command: string, option: string, text: string, max: number): number {
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(value >= 1 && value <= max)) {
+    throw new UsageError(
+      `invalid --${option} '${text}': expected an integer from 1 to ${max}`,
+      { command },
+    );
+  }
+  return value;
+}
+
+/** Reads `--limit` (1 to 1000). */
+export function readLimit(command: string, text: string): number {
+  return readBounded(command, "limit", text, MAX_JOBS_LIMIT);
+}
+
+/** Reads `--count` (1 to 1000). */
+export function readCount(command: string, text: string): number {
+  return readBounded(command, "count", text, MAX_ADD_COUNT);
+}
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** Reads a duration: seconds (`90`), or amounts with units `d`, `h`, `m`, `s` (`1h30m`, `45s`). */
+export function readDuration(command: string, text: string): number {
+  if (/^\d+$/.test(text)) return Number(text);
+  const parts = [...text.matchAll(/(\d+)([dhms])/g)];
+  if (parts.length === 0 || parts.map((part) => part[0]).join("") !== text) {
+    throw new UsageError(
+      `invalid --in '${text}': expected a duration such as 90s, 5m, 1h30m or 2d`,
+      { command },
+    );
+  }
+  return parts.reduce((sum, part) => sum + Number(part[1]) * UNIT_SECONDS[part[2]], 0);
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * Reads `--at`: unix seconds, or a date and time (`2026-12-24 18:00`,
+ * `2026-12-24T18:00:00Z`, `2026-12-24T18:00+01:00`); without an offset the
+ * time is the local time.
+ */
+export function readTime(command: string, text: string): number {
+  if (/^\d+$/.test(text)) return Number(text);
+  const millis = ISO_TIME.test(text) ? Date.parse(text.replace(" ", "T")) : NaN;
+  if (Number.isNaN(millis)) {
+    throw new UsageError(
+      `invalid --at '${text}': expected a time such as '2026-12-24 18:00', ` +
+        `'2026-12-24T18:00:00Z' or unix seconds`,
+      { command },
+    );
+  }
+  return Math.floor(millis / 1000);
+}
+
+/** When an added job may run, from `--at` or `--in` (not both); undefined: at once. */
+export function readRunAt(
+  command: string,
+  options: { at?: string; in?: string },
+  now: number,
+): number | undefined {
+  if (options.at !== undefined && options.in !== undefined) {
+    throw new UsageError("give --at or --in, not both", { command });
+  }
+  if (options.at !== undefined) return readTime(command, options.at);
+  if (options.in !== undefined) return now + readDuration(command, options.in);
+  return undefined;
+}
+
+/** Reads the `--set COLUMN=VALUE` options into column values (text; the worker checks types). */
+export function readColumnValues(
+  command: string,
+  texts: readonly string[],
+): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const text of texts) {
+    const equals = text.indexOf("=");
+    const column = equals === -1 ? "" : text.slice(0, equals);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(column)) {
+      throw new UsageError(`invalid --set '${text}': expected COLUMN=VALUE`, { command });
+    }
+    if (column in values) {
+      throw new UsageError(`column '${column}' is set twice`, { command });
+    }
+    values[column] = text.slice(equals + 1);
+  }
+  return values;
+}

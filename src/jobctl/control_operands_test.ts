@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import {
+  readColumnValues,
+  readDuration,
+  readLimit,
+  readRunAt,
+  readStatus,
+  readTime,
+} from "./control_operands.ts";
+import { UsageError } from "./usage_error.ts";
+
+function usage(read: () => unknown): string {
+  try {
+    read();
+  } catch (error) {
+    assert.ok(error instanceof UsageError);
+    return error.message;
+  }
+  assert.fail("expected a UsageError");
+}
+
+Deno.test("--status is a row status; a near miss gets a suggestion", () => {
+  assert.equal(readStatus("jobs", "done"), "done");
+  assert.match(usage(() => readStatus("jobs", "don")), /did you mean 'done'\?/);
+});
+
+Deno.test("--limit is an integer from 1 to 1000", () => {
+  assert.equal(readLimit("jobs", "50"), 50);
+  assert.match(usage(() => readLimit("jobs", "0")), /^invalid --limit '0'/);
+  assert.match(usage(() => readLimit("jobs", "1001")), /from 1 to 1000/);
+});
+
+Deno.test("--in takes seconds or amounts with units", () => {
+  assert.equal(readDuration("add", "90"), 90);
+  assert.equal(readDuration("add", "1h30m"), 5400);
+  assert.equal(readDuration("add", "2d"), 172_800);
+  assert.match(usage(() => readDuration("add", "5 minutes")), /^invalid --in '5 minutes'/);
+  assert.match(usage(() => readDuration("add", "5mx")), /^invalid --in/);
+});
+
+Deno.test("--at takes unix seconds or a date and time, with or without an offset", () => {
+  assert.equal(readTime("add", "1800000000"), 1_800_000_000);
+  assert.equal(readTime("add", "2026-12-24T18:00:00Z"), Date.UTC(2026, 11, 24, 18) / 1000);
+  assert.equal(readTime("add", "2026-12-24T19:00+01:00"), Date.UTC(2026, 11, 24, 18) / 1000);
+  assert.equal(readTime("add", "2026-12-24 18:00"), new Date(2026, 11, 24, 18).getTime() / 1000);
+  assert.match(usage(() => readTime("add", "tomorrow")), /^invalid --at 'tomorrow'/);
+  assert.match(usage(() => readTime("add", "2026-12-24")), /^invalid --at/);
+});
+
+Deno.test("--at and --in are one or the other; --in counts from now", () => {
+  assert.equal(readRunAt("add", {}, 1000), undefined);
+  assert.equal(readRunAt("add", { in: "5m" }, 1000), 1300);
+  assert.match(usage(() => readRunAt("add", { at: "1", in: "1" }, 0)), /not both/);
+});
+
+Deno.test("--set takes COLUMN=VALUE, the value may be empty or hold '='", () => {
+  assert.deepEqual(readColumnValues("add", ["a=1", "b=", "c=x=y"]), { a: "1", b: "", c: "x=y" });
+  assert.match(usage(() => readColumnValues("add", ["=1"])), /^invalid --set '=1'/);
+  assert.match(usage(() => readColumnValues("add", ["a"])), /^invalid --set 'a'/);
+  assert.match(usage(() => readColumnValues("add", ["a=1", "a=2"])), /set twice/);
+});

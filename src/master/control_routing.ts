@@ -1,0 +1,158 @@
+/**
+ * The master's routing of the operators' requests (SPEC D1 "inspection and
+ * control"). The master has no database: it passes each request to a worker,
+ * whose answer it returns unchanged.
+ *
+ * - `add`, and `jobs` with a `target`: a worker serving that target (the
+ *   least busy), as `run-manual` is routed; none is `worker serving target
+ *   'X' not found`.
+ * - `job`, `retry`, `stats`, and `jobs` without a target: any worker, the
+ *   least busy first. The master assumes, as its routing by target already
+ *   does, that its workers share one jobs table, so any of them sees every
+ *   row. For the reading requests a worker that does not answer (gone, timed
+ *   out) is passed over for the next; `add` and `retry` are sent once, since
+ *   a worker that did not answer may have done them. A worker's refusal is
+ *   the answer.
+ * - Each request's data is checked here too (the worker checks it again), so
+ *   that a bad one is refused before any worker is asked.
+ * - `retry` then pokes the targets of the rows it put back to `waiting`, so
+ *   the workers serving them claim them (the worker that answered has polled
+ *   those it serves itself).
+ *
+ * @module
+ */
+
+import { readAddRequest, readJobId, readJobsQuery, readRetryIds } from "../protocol/validate.ts";
+import type { RequestOptions, WorkerClient } from "../net/client.ts";
+import { RemoteError, RequestError } from "../net/errors.ts";
+import type { Handlers } from "../net/server.ts";
+import { ControlRequest } from "../protocol/control_requests.ts";
+import { isPlainObject } from "../text.ts";
+import { unservedTargetError, workerFailure } from "./fan_out.ts";
+import type { PokeRouter } from "./poke.ts";
+import type { RegisteredWorker, WorkerRegistry } from "./registry.ts";
+
+/** Least busy first (fewest requests in flight), then by name. */
+function byLoad(workers: readonly RegisteredWorker[]): RegisteredWorker[] {
+  return [...workers].sort((a, b) =>
+    a.requestsInFlight - b.requestsInFlight || a.name.localeCompare(b.name)
+  );
+}
+
+/** One typed request to a worker's client, with the master's timeout. */
+type Ask<T> = (client: WorkerClient, options: RequestOptions) => Promise<T>;
+
+/**
+ * Sends the request to the least busy of `workers`; a refusal is passed on
+ * with the worker's own text. A request that only reads (`once` false) goes
+ * to the next worker when one does not answer, and fails naming each
+ * worker's failure. One that changes rows (`add`, `retry`) is sent once: a
+ * worker that did not answer may have done it, and a second worker would
+ * do it again.
+ */
+async function askFirst<T>(
+  workers: readonly RegisteredWorker[],
+  type: string,
+  ask: Ask<T>,
+  options: { once?: boolean; timeout: number },
+): Promise<T> {
+  const failures: string[] = [];
+  for (const worker of byLoad(workers)) {
+    try {
+      return await ask(worker.client, { timeout: options.timeout });
+    } catch (error) {
+      if (error instanceof RemoteError) throw new RequestError(error.message);
+      failures.push(workerFailure(worker, error));
+      if (options.once) {
+        throw new RequestError(
+          `${type} in doubt: ${failures[0]}; it may have been done (see 'jobs')`,
+        );
+      }
+    }
+  }
+  throw new RequestError(`${type} not done: ${failures.join("; ")}`);
+}
+
+function anyWorker(registry: WorkerRegistry, type: string): RegisteredWorker[] {
+  const workers = registry.workers;
+  if (workers.length === 0) throw new RequestError(`${type} not done: no worker is registered`);
+  return workers;
+}
+
+function servingWorkers(registry: WorkerRegistry, target: string): RegisteredWorker[] {
+  const workers = registry.serving(target);
+  if (workers.length === 0) throw new RequestError(unservedTargetError(target));
+  return workers;
+}
+
+/** What the routing works on. */
+export interface ControlRoutingState {
+  registry: WorkerRegistry;
+  pokes: PokeRouter;
+  /** Read at each request: `request_timeout`, the wait for a worker's answer (a reload changes it). */
+  settings: { readonly requestTimeout: number };
+}
+
+/**
+ * The master's handlers of `jobs`, `job`, `stats`, `retry` and `add`: the
+ * data is read here (a bad request is refused before any worker is asked)
+ * and sent on through the worker's typed client.
+ */
+export function controlRouting({ registry, pokes, settings }: ControlRoutingState): Handlers {
+  const sendOnce = () => ({ once: true, timeout: settings.requestTimeout });
+  const tryEach = () => ({ timeout: settings.requestTimeout });
+  return {
+    [ControlRequest.Jobs]: (data) => {
+      const query = readJobsQuery(data);
+      const workers = query.target === undefined
+        ? anyWorker(registry, ControlRequest.Jobs)
+        : servingWorkers(registry, query.target);
+      return askFirst(
+        workers,
+        ControlRequest.Jobs,
+        (client, options) => client.listJobs(query, options),
+        tryEach(),
+      );
+    },
+    [ControlRequest.Job]: (data) => {
+      const id = readJobId(data);
+      return askFirst(
+        anyWorker(registry, ControlRequest.Job),
+        ControlRequest.Job,
+        (client, options) => client.showJob(id, options),
+        tryEach(),
+      );
+    },
+    [ControlRequest.Stats]: () =>
+      askFirst(
+        anyWorker(registry, ControlRequest.Stats),
+        ControlRequest.Stats,
+        (client, options) => client.jobStats(options),
+        tryEach(),
+      ),
+    [ControlRequest.Retry]: async (data) => {
+      const ids = readRetryIds(data);
+      const answer: unknown = await askFirst(
+        anyWorker(registry, ControlRequest.Retry),
+        ControlRequest.Retry,
+        (client, options) => client.retryJobs(ids, options),
+        sendOnce(),
+      );
+      // The worker's answer is passed on as it is; only its targets are read here.
+      const targets = isPlainObject(answer) && Array.isArray(answer.targets)
+        ? answer.targets.filter((target): target is string => typeof target === "string")
+        : [];
+      if (targets.length > 0) pokes.poke(targets);
+      return answer;
+    },
+    [ControlRequest.Add]: (data) => {
+      const request = readAddRequest(data);
+      return askFirst(
+        servingWorkers(registry, request.target),
+        ControlRequest.Add,
+        (client, options) => client.addJobs(request, options),
+        sendOnce(),
+      );
+    },
+  };
+}

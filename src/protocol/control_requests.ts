@@ -1,0 +1,154 @@
+/**
+ * The requests that read and change the jobs table through a worker (SPEC D1
+ * "inspection and control"): `jobs`, `job`, `stats`, `retry` and `add`, with
+ * their data shapes and bounds. Worker and master take the same data; the
+ * master routes each request to a worker (src/master/control_routing.ts).
+ *
+ * @module
+ */
+
+import { JOB_STATUSES, type JobStatus } from "../job.ts";
+import type { RequestData } from "./messages.ts";
+
+/** Request type names, the same on the worker and the master. */
+export const ControlRequest = {
+  Jobs: "jobs",
+  Job: "job",
+  Stats: "stats",
+  Retry: "retry",
+  Add: "add",
+} as const;
+
+/** Rows `jobs` answers when the request gives no `limit`. */
+export const DEFAULT_JOBS_LIMIT = 20;
+
+/** Most rows one `jobs` request answers. */
+export const MAX_JOBS_LIMIT = 1000;
+
+/** Most ids one `retry` request names. */
+export const MAX_RETRY_IDS = 1000;
+
+/** Most rows one `add` request inserts. */
+export const MAX_ADD_COUNT = 1000;
+
+/** Most columns one `add` request sets. */
+export const MAX_ADD_COLUMNS = 64;
+
+/** Longest text value (in characters) `add` accepts for one column. */
+export const MAX_ADD_VALUE_LENGTH = 65_535;
+
+/**
+ * Longest text (in characters) `job` answers for one column, `stdout` and
+ * `stderr` among them; longer values are cut and named in `truncated`.
+ */
+export const MAX_SHOWN_TEXT = 1_048_576;
+
+/** A status `jobs` may filter by: any of a row's, `delayed` (SPEC D1) among them. */
+export type QueryStatus = JobStatus | "delayed";
+
+/** Every `QueryStatus`, in the order of a job's life. */
+export const QUERY_STATUSES: readonly QueryStatus[] = [
+  ...new Set<QueryStatus>(["waiting", "delayed", ...Object.values(JOB_STATUSES)]),
+];
+
+/** `jobs` data: which rows, newest (highest id) first. */
+export interface JobsQuery {
+  target?: string;
+  status?: QueryStatus;
+  /** 1 to `MAX_JOBS_LIMIT`; `DEFAULT_JOBS_LIMIT` when absent. */
+  limit: number;
+}
+
+/** One row as `jobs` lists it. Times are unix seconds, 0 when not yet. */
+export interface JobSummary {
+  id: number;
+  target: string;
+  status: string;
+  result: "ok" | "fail" | null;
+  code: number | null;
+  signal: string | null;
+  /** `time_created`; null when the table has no such column. */
+  created: number | null;
+  started: number;
+  finished: number;
+}
+
+/** The `jobs` response. */
+export interface JobsResult {
+  jobs: JobSummary[];
+}
+
+/** A column value as the protocol carries it. */
+export type ColumnValue = string | number | null;
+
+/** The `job` response: every column of the row. */
+export interface JobResult {
+  job: Record<string, ColumnValue>;
+  /** Columns whose text was cut to `MAX_SHOWN_TEXT` characters. */
+  truncated?: string[];
+}
+
+/** Finished jobs of one result, over two periods. */
+export interface DoneCounts {
+  ok: number;
+  fail: number;
+}
+
+/** One target in `stats`. */
+export interface TargetStats {
+  waiting: number;
+  delayed: number;
+  manual: number;
+  accepted: number;
+  running: number;
+  /** Rows that became `done` in the last hour (`time_finished`). */
+  lastHour: DoneCounts;
+  /** Rows that became `done` in the last 24 hours. */
+  lastDay: DoneCounts;
+  /** Seconds since the oldest `waiting` row was created; null when none waits. */
+  oldestWaitingAge: number | null;
+}
+
+/** The `stats` response: every target that has rows, by name. */
+export interface StatsResult {
+  targets: Record<string, TargetStats>;
+  /** The time the counts were taken, unix seconds. */
+  time: number;
+}
+
+/** The `retry` response. */
+export interface RetryResult {
+  /** Ids now `waiting` again. */
+  retried: number[];
+  /** The targets of the rows retried (polled by the worker, poked by the master). */
+  targets: string[];
+  /** Why each other id was not retried. */
+  errors?: Record<string, string>;
+}
+
+/** `add` data. */
+export interface AddRequest {
+  target: string;
+  /** Rows to insert, 1 to `MAX_ADD_COUNT`. */
+  count: number;
+  /** Unix seconds: the rows are `delayed` until then (needs `time_run_at` and `delayed`). */
+  runAt?: number;
+  /** Values of other columns, by column name. */
+  values: Record<string, ColumnValue>;
+}
+
+/** The `add` response. */
+export interface AddResult {
+  /** The new rows' ids, ascending. */
+  ids: number[];
+  /** The status they were inserted with. */
+  status: "waiting" | "delayed";
+}
+
+/** The wire data of an `add` request (the inverse of `readAddRequest`). */
+export function addRequestData(request: AddRequest): RequestData {
+  const data: RequestData = { target: request.target, count: request.count };
+  if (request.runAt !== undefined) data.run_at = request.runAt;
+  if (Object.keys(request.values).length > 0) data.set = { ...request.values };
+  return data;
+}

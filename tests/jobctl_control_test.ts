@@ -1,0 +1,321 @@
+/**
+ * jobctl on the jobs table, as an operator runs it: `jobs`, `show`, `stats`,
+ * `retry` and `add` against a real worker on a real MariaDB, and through a
+ * real master; `list-targets` with the table's waiting rows; and jobctl's
+ * manners (did you mean, `--json` errors, `--host host:port`, signal names,
+ * `--timeout 0`). jobctl runs as a subprocess with the binary's permissions.
+ */
+
+import assert from "node:assert/strict";
+import { openTestDatabase, type TestDatabase } from "./helpers/database.ts";
+import {
+  freePort,
+  iniText,
+  masterClient,
+  runProgram,
+  startDaemon,
+  waitFor,
+} from "./helpers/processes.ts";
+import { startWorker, type TestWorker, waitForDone } from "./helpers/worker.ts";
+import { quoteIdentifier } from "../src/storage/mysql/identifier.ts";
+import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
+
+type Output = { code: number; stdout: string; stderr: string };
+
+function jobctl(...args: string[]): Promise<Output> {
+  return runProgram("jobctl", args);
+}
+
+function assertExit(output: Output, code: number): void {
+  assert.equal(
+    output.code,
+    code,
+    `expected exit status ${code}, got ${output.code}\nstdout:\n${output.stdout}\nstderr:\n${output.stderr}`,
+  );
+}
+
+/** The ids `add` printed: `Added 2 jobs of 'build' (waiting): 4 5`. */
+function addedIds(output: Output): number[] {
+  assertExit(output, 0);
+  const match = /^Added \d+ jobs? of '[^']+' \((waiting|delayed)[^)]*\): ([\d ]+)\n$/.exec(
+    output.stdout,
+  );
+  assert.ok(match, output.stdout);
+  return match[2].split(" ").map(Number);
+}
+
+/** A test table with an application column `priority`. */
+async function tableWithPriority(): Promise<TestDatabase> {
+  const db = await openTestDatabase({ withWorkerColumn: true });
+  await db.query(
+    `ALTER TABLE ${quoteIdentifier(db.table)} ADD COLUMN priority INT NOT NULL DEFAULT 0`,
+  );
+  return db;
+}
+
+/** How many times the launcher started job `id`. */
+async function starts(worker: TestWorker, id: number): Promise<number> {
+  return (await worker.events()).filter((line) => line === `start ${id}`).length;
+}
+
+Deno.test("jobctl reads and changes the table through a worker", async (t) => {
+  await using db = await tableWithPriority();
+  await using worker = await startWorker(db, { targets: { build: 2, deploy: 1 } });
+  const ctl = (...args: string[]) => jobctl("--port", String(worker.port), ...args);
+  let added: number[] = [];
+
+  await t.step("add inserts rows with column values, prints their ids, and polls", async () => {
+    added = addedIds(await ctl("add", "build", "--count", "2", "--set", "priority=5"));
+    assert.equal(added.length, 2);
+    const rows = await waitForDone(db, added);
+    assert.deepEqual(rows.map((row) => row.result), ["ok", "ok"]);
+    const [priority] = await db.query(
+      `SELECT MIN(priority) AS low, MAX(priority) AS high FROM ${quoteIdentifier(db.table)}`,
+    );
+    assert.deepEqual([priority.low, priority.high], [5, 5]);
+  });
+
+  await t.step("jobs lists the rows newest first with their outcome", async () => {
+    const output = await ctl("jobs");
+    assertExit(output, 0);
+    const lines = output.stdout.trimEnd().split("\n");
+    assert.match(
+      lines[0],
+      /^ *ID \| TARGET \| STATUS \| RESULT \| CODE \| CREATED +\| STARTED +\| DURATION$/,
+    );
+    assert.match(lines[2], new RegExp(`^ *${added[1]} \\| build +\\| done +\\| ok +\\| +0 \\| `));
+    assert.match(lines[3], new RegExp(`^ *${added[0]} \\| build `));
+    assert.match(
+      lines[2],
+      /\| \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \| \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \| +\d+s$/,
+    );
+    assert.equal(lines.length, 4);
+  });
+
+  await t.step("show prints every column and the job's output", async () => {
+    const output = await ctl("show", String(added[0]));
+    assertExit(output, 0);
+    assert.match(output.stdout, /^COLUMN +\| VALUE$/m);
+    assert.match(output.stdout, /^status +\| done$/m);
+    assert.match(output.stdout, /^priority +\| 5$/m);
+    assert.match(output.stdout, /^time_started +\| \d+ \(\d{4}-\d\d-\d\d .* UTC\)$/m);
+    assert.match(output.stdout, new RegExp(`^stdout:\nout ${added[0]}\n`, "m"));
+    assert.match(output.stdout, new RegExp(`^stderr:\nerr ${added[0]}\n`, "m"));
+    const json = JSON.parse((await ctl("--json", "show", String(added[0]))).stdout);
+    assert.equal(json.job.stdout, `out ${added[0]}\n`);
+    assert.equal(json.job.priority, 5);
+  });
+
+  let failed = 0;
+  await t.step("stats counts the targets' rows, failures of the last hour among them", async () => {
+    await worker.script("default", "echo broken >&2; exit 3");
+    [failed] = addedIds(await ctl("add", "build"));
+    await waitForDone(db, [failed]);
+    await db.insertJobs("deploy", 3);
+    const output = await ctl("stats");
+    assertExit(output, 0);
+    assert.match(
+      output.stdout,
+      /^TARGET \| WAITING \| DELAYED \| MANUAL \| ACCEPTED \| RUNNING \| OK 1H \| FAIL 1H \| OK 24H \| FAIL 24H \| OLDEST WAITING$/m,
+    );
+    assert.match(
+      output.stdout,
+      /^build +\| +0 \| +0 \| +0 \| +0 \| +0 \| +2 \| +1 \| +2 \| +1$/m,
+    );
+    assert.match(
+      output.stdout,
+      /^deploy +\| +3 \| +0 \| +0 \| +0 \| +0 \| +0 \| +0 \| +0 \| +0 \| +\d+s$/m,
+    );
+    const json = JSON.parse((await ctl("--json", "stats")).stdout);
+    assert.deepEqual(json.targets.build.lastHour, { ok: 2, fail: 1 });
+    assert.equal(json.targets.deploy.waiting, 3);
+    assert.ok(json.targets.deploy.oldestWaitingAge >= 0);
+    const filtered = JSON.parse(
+      (await ctl("--json", "jobs", "--target", "build", "--status", "done", "--limit", "1"))
+        .stdout,
+    );
+    assert.deepEqual(filtered.jobs.map((job: { id: number }) => job.id), [failed]);
+    assert.equal(filtered.jobs[0].code, 3);
+    assert.equal(filtered.jobs[0].result, "fail");
+  });
+
+  await t.step(
+    "list-targets shows the table's waiting rows beside what the worker holds",
+    async () => {
+      const output = await ctl("list-targets");
+      assertExit(output, 0);
+      assert.match(output.stdout, /^TARGET \| CONCURRENCY \| LENGTH \| PAUSED \| WAITING$/m);
+      assert.match(output.stdout, /^deploy +\| +1 \| +0 \| no +\| +3$/m);
+    },
+  );
+
+  await t.step(
+    "retry runs a failed job again; rows not final are refused, each with why",
+    async () => {
+      await worker.script("default", "echo fixed");
+      const output = await ctl("retry", String(failed));
+      assertExit(output, 0);
+      assert.match(output.stdout, new RegExp(`^ *${failed} \\| waiting again$`, "m"));
+      await waitFor("the retried job to run again", async () => await starts(worker, failed) === 2);
+      const [row] = await waitForDone(db, [failed]);
+      assert.equal(row.result, "ok");
+      assert.equal(row.stdout, "fixed\n");
+      const [waiting] = await db.insertJobs("deploy", 1);
+      const refused = await ctl("retry", String(failed), String(waiting), "999999");
+      assertExit(refused, 1);
+      assert.match(refused.stdout, new RegExp(`^ *${failed} \\| waiting again$`, "m"));
+      assert.match(
+        refused.stdout,
+        new RegExp(
+          `^ *${waiting} \\| refused: status = waiting is not final \\(done or ignored\\)$`,
+          "m",
+        ),
+      );
+      assert.match(refused.stdout, /^ *999999 \| refused: job 999999 not found$/m);
+      assert.equal(refused.stderr, "jobctl: 2 of 3 jobs were not retried\n");
+    },
+  );
+
+  await t.step("add refuses what the table cannot take, naming it", async () => {
+    const column = await ctl("add", "build", "--set", "colour=red");
+    assertExit(column, 1);
+    assert.match(
+      column.stderr,
+      /refused 'add': Cannot add a job of target 'build' in table 'jobs'/,
+    );
+    assert.match(column.stderr, /it has no column 'colour'\n$/);
+    const value = await ctl("add", "build", "--set", "priority=high");
+    assert.match(value.stderr, /the value "high" of column 'priority' is not an integer/);
+    const later = await ctl("add", "build", "--in", "10m");
+    assertExit(later, 1);
+    assert.match(later.stderr, /no column 'time_run_at', which delayed jobs need/);
+    const unserved = await ctl("add", "nightly");
+    assert.match(unserved.stderr, /refused 'add': invalid target 'nightly'\n$/);
+  });
+
+  await t.step("with --json an error is one JSON object on stderr", async () => {
+    const output = await ctl("--json", "show", "999999");
+    assertExit(output, 1);
+    assert.equal(output.stdout, "");
+    assert.deepEqual(JSON.parse(output.stderr), {
+      error: `the worker at 127.0.0.1:${worker.port} refused 'show': job 999999 not found`,
+    });
+    const usage = await ctl("--json", "jobs", "--limit", "0");
+    assertExit(usage, 2);
+    assert.match(JSON.parse(usage.stderr).error, /^invalid --limit '0'/);
+  });
+
+  await t.step("--host takes host:port, and --timeout 0 waits for ever", async () => {
+    const output = await jobctl("--host", `127.0.0.1:${worker.port}`, "--timeout", "0", "stats");
+    assertExit(output, 0);
+    assert.match(output.stdout, /^build /m);
+  });
+});
+
+Deno.test("jobctl --master reaches the table through the workers", async (t) => {
+  await using db = await tableWithPriority();
+  const masterPort = freePort();
+  const master = await startDaemon(
+    "jobd-master",
+    iniText({ host: "127.0.0.1", port: masterPort, ping_interval: 1, poke_throttle_interval: 0.1 }),
+    { port: masterPort },
+  );
+  await using _master = master.process;
+  const ctl = (...args: string[]) => jobctl("--master", "--port", String(masterPort), ...args);
+
+  await t.step("without a worker, the master says so", async () => {
+    const output = await ctl("stats");
+    assertExit(output, 1);
+    assert.match(output.stderr, /refused 'stats': stats not done: no worker is registered\n$/);
+  });
+
+  await using worker = await startWorker(db, {
+    targets: { build: 2 },
+    config: {
+      name: "w1",
+      master_host: "127.0.0.1",
+      master_port: masterPort,
+      master_reconnect_timeout: 1,
+    },
+  });
+  {
+    await using client = await masterClient(masterPort);
+    await waitFor("w1 to register", async () => (await client.status()).workers.length === 1);
+  }
+
+  let ids: number[] = [];
+  await t.step("add goes to a worker serving the target, which runs the jobs", async () => {
+    await worker.script("default", "exit 1");
+    ids = addedIds(await ctl("add", "build", "--count", "2"));
+    const rows = await waitForDone(db, ids);
+    assert.deepEqual(rows.map((row) => row.result), ["fail", "fail"]);
+    const unserved = await ctl("add", "nightly");
+    assertExit(unserved, 1);
+    assert.match(unserved.stderr, /refused 'add': worker serving target 'nightly' not found\n$/);
+  });
+
+  await t.step("jobs, show and stats answer from a worker", async () => {
+    const listed = JSON.parse((await ctl("--json", "jobs", "--target", "build")).stdout);
+    assert.deepEqual(listed.jobs.map((job: { id: number }) => job.id), [...ids].reverse());
+    const all = await ctl("jobs", "--status", "done");
+    assertExit(all, 0);
+    assert.match(
+      all.stdout,
+      new RegExp(`^ *${ids[0]} \\| build +\\| done +\\| fail +\\| +1 \\|`, "m"),
+    );
+    const shown = JSON.parse((await ctl("--json", "show", String(ids[0]))).stdout);
+    assert.equal(shown.job.result, "fail");
+    const stats = JSON.parse((await ctl("--json", "stats")).stdout);
+    assert.deepEqual(stats.targets.build.lastHour, { ok: 0, fail: 2 });
+    const unserved = await ctl("jobs", "--target", "nightly");
+    assert.match(unserved.stderr, /worker serving target 'nightly' not found\n$/);
+  });
+
+  await t.step("retry puts the rows back and the workers run them again", async () => {
+    await worker.script("default", "exit 0");
+    const output = await ctl("retry", ...ids.map(String));
+    assertExit(output, 0);
+    await waitFor(
+      "both jobs to run again",
+      async () => (await Promise.all(ids.map((id) => starts(worker, id)))).every((n) => n === 2),
+    );
+    const rows = await waitForDone(db, ids);
+    assert.deepEqual(rows.map((row) => row.result), ["ok", "ok"]);
+  });
+});
+
+Deno.test("jobctl points out likely typos and refuses bad signal names before connecting", async () => {
+  const closed = String(freePort());
+  const command = await jobctl("--port", closed, "stauts");
+  assertExit(command, 2);
+  assert.match(
+    command.stderr,
+    /^jobctl: unknown worker command 'stauts'; did you mean 'status'\?\n/,
+  );
+  const option = await jobctl("--port", closed, "--jsno", "status");
+  assertExit(option, 2);
+  assert.match(option.stderr, /^jobctl: unknown option '--jsno'; did you mean '--json'\?\n/);
+  const foreign = await jobctl("--port", closed, "poll", "build", "--limit", "3");
+  assertExit(foreign, 2);
+  assert.match(foreign.stderr, /^jobctl: 'poll' has no option --limit: it takes no options/);
+  const signal = await jobctl("--port", closed, "send-signal", "5", "TREM");
+  assertExit(signal, 2);
+  assert.match(signal.stderr, /^jobctl: unknown signal 'TREM'/);
+  const json = await jobctl("--json", "--port", closed, "frobnicate");
+  assertExit(json, 2);
+  assert.deepEqual(JSON.parse(json.stderr), { error: "unknown worker command 'frobnicate'" });
+});
+
+Deno.test("the same commands work on a worker with SQLite storage", async () => {
+  await using db = await openTestSqliteDatabase({ withWorkerColumn: true });
+  await using worker = await startWorker(db, { targets: { build: 1 } });
+  const ctl = (...args: string[]) => jobctl("--port", String(worker.port), ...args);
+  const [id] = addedIds(await ctl("add", "build"));
+  await waitForDone(db, [id]);
+  const shown = JSON.parse((await ctl("--json", "show", String(id))).stdout);
+  assert.deepEqual([shown.job.status, shown.job.stdout], ["done", `out ${id}\n`]);
+  const stats = JSON.parse((await ctl("--json", "stats")).stdout);
+  assert.deepEqual(stats.targets.build.lastHour, { ok: 1, fail: 0 });
+  assertExit(await ctl("retry", String(id)), 0);
+  await waitFor("the job to run again", async () => await starts(worker, id) === 2);
+});
