@@ -74,8 +74,8 @@ export function mergeSchedules(
     }
   }
   for (const schedule of merged.values()) {
-    if (schedule.served) delete schedule.problem;
-    else schedule.problem = `no worker serves target '${schedule.target}'`;
+    // A serving worker's own note (its row follows another board's rule) is kept.
+    if (!schedule.served) schedule.problem = `no worker serves target '${schedule.target}'`;
   }
   return [...merged.values()];
 }
