@@ -119,15 +119,16 @@ export class JobBoard {
       });
       return true;
     } catch (error) {
-      const problems = error instanceof Error && error.name === "BoardError"
-        ? (error as BoardError).problems.map((p) => p.message)
-        : [
-          error instanceof ConfigError ? error.message : `${file}: ${messageOf(error)}`,
-        ];
+      const refused = error instanceof Error && error.name === "BoardError"
+        ? error as BoardError
+        : undefined;
+      const problems = refused?.problems.map((p) => p.message) ?? [
+        error instanceof ConfigError ? error.message : `${file}: ${messageOf(error)}`,
+      ];
       for (const problem of problems) log.error("Job board: {problem}", { problem });
       log.error("The job board {file} is not used: {count} problem(s){keeping}", {
         file,
-        count: problems.length,
+        count: refused?.count ?? problems.length,
         keeping: this.#board ? `; keeping the board loaded from ${this.#file}` : "",
       });
       return false;
