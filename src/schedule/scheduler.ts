@@ -142,7 +142,8 @@ export class Scheduler {
       const now = this.#nowSeconds();
       if ((this.#retryAt.get(schedule.name) ?? 0) > now) continue;
       let state = this.#states.get(schedule.name);
-      if (state === undefined) {
+      // A row seen for the board before a reload is read again for this one.
+      if (state === undefined || state.ruleHash !== schedule.rule.hash) {
         state = await this.#prepare(schedule, now);
         if (state === undefined) continue;
       }
