@@ -114,6 +114,17 @@ export function scanBoardLines(text: string, file: string): BoardLines {
     if (pair === null) continue; // ini skips the line too (it starts with '=')
     const rawKey = pair[1].trim();
     const key = keyName(rawKey);
+    if (rawKey.startsWith("[")) {
+      misread = true;
+      problems.push(
+        new ConfigError(
+          file,
+          `line ${number} '${line.trim()}' is not read as a section: nothing may follow its ']' ` +
+            "(a comment goes on a line of its own)",
+        ),
+      );
+      continue;
+    }
     if (commentAt(rawKey) !== -1) {
       misread = true;
       problems.push(

@@ -182,6 +182,9 @@ Deno.test("a section or key name ini would change or nest is refused as it is wr
     "/etc/jobd/board.ini: [a.b] (line 1) is not a valid schedule name (letters, digits, '_' and '-', at most 64)",
     "/etc/jobd/board.ini: [x;y] (line 4) is not a valid schedule name (letters, digits, '_' and '-', at most 64)",
   ]);
+  assert.deepEqual(problems("[a] ; the first\ntarget = t\nevery = 1h\n"), [
+    "/etc/jobd/board.ini: line 1 '[a] ; the first' is not read as a section: nothing may follow its ']' (a comment goes on a line of its own)",
+  ]);
   assert.deepEqual(problems("[a]\ntarget = t\nevery = 1h\nev;ery = 2h\n"), [
     "/etc/jobd/board.ini: 'ev;ery' in [a] (line 4) has a ';' or '#' in its name, which ini reads as the start of a comment",
   ]);
