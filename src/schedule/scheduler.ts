@@ -195,7 +195,8 @@ export class Scheduler {
     this.#otherRule.add(name);
     log.warn(
       "Schedule {name}: its row follows another rule, from a board loaded after this one " +
-        "(another worker's); this worker does not run it until its board is loaded again",
+        "(another worker's); this worker does not run it until its board is loaded again " +
+        "or the two rules agree",
       { name },
     );
   }
