@@ -42,6 +42,7 @@ import {
 } from "./ini_file.ts";
 import { keysCutByComments } from "./cut_keys.ts";
 import { checkLogFileDirectory } from "./log_file.ts";
+import { MAX_WORKER_TARGETS } from "../protocol/limits.ts";
 import { targetNameProblem } from "../target_names.ts";
 
 /** The storages the worker can keep its jobs table in (`storage`). */
@@ -298,9 +299,9 @@ function readLauncherEnv(ini: ConfigSection): Record<string, string> {
 }
 
 /**
- * The `[targets]` section. A key that `;` or `#` cuts short (`a;b = 2` would
- * serve `a`) and a name no row can carry (control characters) are refused,
- * naming the file, the line and the key.
+ * The `[targets]` section, at most `MAX_WORKER_TARGETS` of them. A key that
+ * `;` or `#` cuts short (`a;b = 2` would serve `a`) and a name no row can
+ * carry (control characters) are refused, naming the file, the line and the key.
  */
 function readTargets(doc: IniDocument, text: string): Map<string, number> {
   const targets = new Map<string, number>();
@@ -316,7 +317,16 @@ function readTargets(doc: IniDocument, text: string): Map<string, number> {
       { key: cut.written },
     );
   }
-  for (const name of section.keys()) {
+  const names = section.keys();
+  if (names.length > MAX_WORKER_TARGETS) {
+    throw new ConfigError(
+      doc.file,
+      `[targets] lists ${names.length} targets, more than the ${MAX_WORKER_TARGETS} one ` +
+        "worker may serve",
+      { key: "targets" },
+    );
+  }
+  for (const name of names) {
     if (name === "") {
       throw new ConfigError(doc.file, "a target in [targets] has an empty name", {
         key: "targets",

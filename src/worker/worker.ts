@@ -8,6 +8,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import { RequestError } from "../net/errors.ts";
+import { MAX_WORKER_TARGETS } from "../protocol/limits.ts";
 import type { RunManualResult, SendSignalResult, WorkerStatus } from "../protocol/requests.ts";
 import type { JobStore } from "../storage/job_store.ts";
 import { ClaimLoop } from "./claim_loop.ts";
@@ -208,6 +209,12 @@ export class Worker {
   /** Starts serving a target. */
   addTarget(name: string, concurrency: number): void {
     if (this.targets.has(name)) throw new RequestError(`target '${name}' already added`);
+    if (this.targets.size >= MAX_WORKER_TARGETS) {
+      throw new RequestError(
+        `cannot add target '${name}': this worker serves ${this.targets.size} targets, ` +
+          `at most ${MAX_WORKER_TARGETS}`,
+      );
+    }
     this.targets.set(name, new Target(name, concurrency));
     log.info("Target {name} added with concurrency {concurrency}", { name, concurrency });
     this.#options.onTargetsChanged?.();
