@@ -8,7 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import { MasterClient } from "../src/net/client.ts";
+import type { MasterClient } from "../src/net/client.ts";
 import { RemoteError } from "../src/net/errors.ts";
 import { encodeRequest } from "../src/protocol/messages.ts";
 import {
