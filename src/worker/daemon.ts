@@ -1,6 +1,9 @@
 import { getLogger } from "@logtape/logtape";
 import { WORKER_RESTART_ONLY_SETTINGS, type WorkerConfig } from "../config/worker_config.ts";
 import { dispatchTo, Server } from "../net/server.ts";
+import { type HttpServer, startHttpServer } from "../http/server.ts";
+import { workerHttpRoutes } from "./http.ts";
+import { httpListenAddress } from "../config/http_config.ts";
 import { openJobStore } from "../storage/open.ts";
 import type { JobStore } from "../storage/job_store.ts";
 import { lockWorkerName, type NameLock } from "../storage/name_lock.ts";
@@ -60,6 +63,7 @@ interface WorkerParts {
   targetCheck: TargetColumnCheck;
   worker: Worker;
   server: Server;
+  http: HttpServer | undefined;
   readBuffers: ReadBufferPool;
 }
 
@@ -70,6 +74,8 @@ interface WorkerParts {
 export class WorkerDaemon {
   readonly worker: Worker;
   readonly server: Server;
+  /** The HTTP server (`http_port`), when there is one. */
+  readonly http: HttpServer | undefined;
   #store: JobStore;
   readonly #lock: NameLock;
   readonly #targetCheck: TargetColumnCheck;
@@ -87,6 +93,7 @@ export class WorkerDaemon {
     this.#targetCheck = parts.targetCheck;
     this.worker = parts.worker;
     this.server = parts.server;
+    this.http = parts.http;
   }
 
   /**
@@ -103,6 +110,7 @@ export class WorkerDaemon {
     const opened = await openJobStore(config);
     let lock: NameLock | undefined;
     let server: Server | undefined;
+    let http: HttpServer | undefined;
     let store = opened;
     let board: JobBoard | undefined;
     try {
@@ -165,6 +173,15 @@ export class WorkerDaemon {
         alwaysAllowLocalhost: config.alwaysAllowLocalhost,
         maxConnections: config.maxConnections,
       });
+      const httpAddress = httpListenAddress(config);
+      if (httpAddress) {
+        http = startHttpServer({
+          ...httpAddress,
+          routes: workerHttpRoutes({ worker, store: opened }),
+          password: config.password,
+          alwaysAllowLocalhost: config.alwaysAllowLocalhost,
+        });
+      }
       // Requests may come from now on; their claims wait at the gate for recovery.
       await recoverLeftBehind(opened, config.recoverRunning, policiesOf(config));
       gate.open();
@@ -174,6 +191,7 @@ export class WorkerDaemon {
         targetCheck,
         worker,
         server,
+        http,
         readBuffers,
       });
       daemon.#board = board;
@@ -197,9 +215,17 @@ export class WorkerDaemon {
         port: server.addr.port,
         targets: worker.targetNames.join(", ") || "no targets",
       });
+      if (http) {
+        log.info("jobd {name} serving HTTP on {host}:{port}", {
+          name: config.name,
+          host: http.hostname,
+          port: http.port,
+        });
+      }
       return daemon;
     } catch (error) {
       await server?.close(0);
+      await http?.close();
       await board?.close();
       await store.close();
       await lock?.release();
@@ -225,6 +251,7 @@ export class WorkerDaemon {
       await Promise.all([
         this.worker.shutdown(this.#config.shutdownTimeout),
         this.server.stopListening(),
+        this.http?.close(),
         this.#masterLink?.stop(),
         this.#board?.close(),
       ]);
