@@ -250,3 +250,41 @@ Deno.test("a worker that does not answer is shown as such, and the page still an
     setup.worker.process.kill("SIGCONT");
   }
 });
+
+Deno.test("with a password the page and its API ask for it, and the page works once it is given", async () => {
+  const masterPort = freePort();
+  const httpPort = freePort();
+  const { process: master } = await startDaemon(
+    "jobd-master",
+    iniText({ host: "127.0.0.1", port: masterPort, http_port: httpPort, password: "s3cret" }),
+    { port: masterPort },
+  );
+  await using _master = master;
+  await master.waitForPort(httpPort);
+  const url = `http://127.0.0.1:${httpPort}`;
+  for (const path of ["/", "/api/status"]) {
+    const response = await fetch(`${url}${path}`);
+    assert.equal(response.status, 401, path);
+    await response.body?.cancel();
+  }
+  const retry = await fetch(`${url}/api/retry`, {
+    method: "POST",
+    body: JSON.stringify({ id: 1 }),
+    headers: { "content-type": "application/json" },
+  });
+  assert.equal(retry.status, 401);
+  await retry.body?.cancel();
+
+  await using browser = await openBrowser({
+    httpCredentials: { username: "operator", password: "s3cret" },
+  });
+  await browser.page.goto(`${url}/`);
+  // Rendered from /api/status, which the page fetched with the credentials.
+  await browser.page.locator("#workers", { hasText: "No worker is registered." }).waitFor();
+  await browser.page.locator("#updated", { hasText: /^updated / }).waitFor();
+  assert.equal(
+    await browser.page.locator("#problems").innerText(),
+    "no worker is registered: the jobs table is read through one",
+  );
+  assert.deepEqual(browser.errors, []);
+});

@@ -51,6 +51,22 @@ function contentSecurityPolicy(): Promise<string> {
 }
 
 /**
+ * Whether `origin` names the host the request was sent to: its `Host`, or the
+ * `X-Forwarded-Host` a reverse proxy sets (the scheme is not compared: a proxy
+ * may end TLS in front of the master).
+ */
+function isOwnOrigin(origin: string, request: Request): boolean {
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return false;
+  }
+  const forwarded = request.headers.get("x-forwarded-host")?.split(",")[0].trim();
+  return host === new URL(request.url).host || (forwarded !== undefined && host === forwarded);
+}
+
+/**
  * The JSON object of an action's body, or the reason it is refused: not
  * JSON, or sent from another origin.
  */
@@ -60,7 +76,7 @@ async function actionBody(request: Request): Promise<Record<string, unknown> | R
     return json(415, { error: "the body must be JSON (content-type: application/json)" });
   }
   const origin = request.headers.get("origin");
-  if (origin !== null && origin !== new URL(request.url).origin) {
+  if (origin !== null && !isOwnOrigin(origin, request)) {
     return json(403, { error: `requests from ${origin} are not accepted` });
   }
   let body: unknown;

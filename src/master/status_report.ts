@@ -112,6 +112,9 @@ export interface ScheduleRow {
   workers: string[];
 }
 
+/** The report's one problem while no worker is registered. */
+export const NO_WORKER = "no worker is registered: the jobs table is read through one";
+
 /** A worker's answer, or why there is none. */
 export type Answer = { ok: true; value: unknown } | { ok: false; error: string };
 
@@ -303,6 +306,8 @@ function scheduleRows(schedules: Answer): ScheduleRow[] {
 
 /** What could not be read, one line each. */
 function problemsOf(gathered: GatheredStatus): string[] {
+  // Every part is read through a worker: one line says why none could be.
+  if (gathered.workers.length === 0) return [NO_WORKER];
   const problems: string[] = [];
   for (const worker of gathered.workers) {
     if (!worker.status.ok) problems.push(`status: ${worker.status.error}`);

@@ -4,6 +4,7 @@ import {
   assembleReport,
   failedJobsOf,
   type GatheredStatus,
+  NO_WORKER,
   STDERR_TAIL_CHARS,
   stderrTailOf,
 } from "./status_report.ts";
@@ -264,4 +265,13 @@ Deno.test("schedules: read with care, long texts cut, sorted by name", () => {
   assert.equal(report.schedules[1].rule.length, 1025);
   assert.equal(report.schedules[1].problem, "no worker");
   assert.equal(report.schedules[1].paused, false);
+});
+
+Deno.test("no worker registered: one problem says so, not one per part", () => {
+  const report = assembleReport(gathered({
+    stats: failed("stats not done: no worker is registered"),
+    failures: failed("jobs not done: no worker is registered"),
+  }));
+  assert.deepEqual(report.problems, [NO_WORKER]);
+  assert.deepEqual(report.targets, []);
 });

@@ -43,7 +43,8 @@ async function answerOf(work: () => Promise<unknown>, ms: number): Promise<Answe
   });
   try {
     return await Promise.race([
-      work().then(
+      // A routing refusal (no worker registered) may be thrown at once: caught all the same.
+      (async () => await work())().then(
         (value): Answer => ({ ok: true, value }),
         (error): Answer => ({ ok: false, error: messageOf(error) }),
       ),
