@@ -2,7 +2,9 @@ import { getLogger } from "@logtape/logtape";
 import { WORKER_RESTART_ONLY_SETTINGS, type WorkerConfig } from "../config/worker_config.ts";
 import { dispatchTo, Server } from "../net/server.ts";
 import { type HttpServer, startHttpServer } from "../http/server.ts";
-import { workerHttpRoutes } from "./http.ts";
+import { databaseProblem, workerHttpRoutes } from "./http.ts";
+import { WorkerMetrics } from "./metrics.ts";
+import { formatAddress } from "../net/address.ts";
 import { httpListenAddress } from "../config/http_config.ts";
 import { openJobStore } from "../storage/open.ts";
 import type { JobStore } from "../storage/job_store.ts";
@@ -140,6 +142,7 @@ export class WorkerDaemon {
         repoll: (target) => worker?.poll([target]),
       }));
       let masterLink: MasterLink | undefined;
+      const metrics = new WorkerMetrics();
       worker = new Worker({
         store,
         targets: config.targets,
@@ -147,6 +150,7 @@ export class WorkerDaemon {
         launcher,
         pollInterval: config.pollInterval,
         policies: policiesOf(config),
+        observer: metrics,
         onTargetsChanged: () => {
           masterLink?.updateTargets();
           board?.targetsChanged();
@@ -175,9 +179,29 @@ export class WorkerDaemon {
       });
       const httpAddress = httpListenAddress(config);
       if (httpAddress) {
+        const hasMaster = config.masterHost !== undefined && config.masterPort !== undefined;
+        const running = worker;
+        metrics.watch({
+          worker: running,
+          databaseProblem: () => databaseProblem(opened),
+          ...hasMaster ? { masterConnected: () => masterLink?.connected ?? false } : {},
+          schedules: () => board?.list(),
+        });
+        const routes = workerHttpRoutes({
+          store: opened,
+          metrics,
+          ...hasMaster
+            ? {
+              master: {
+                connected: () => masterLink?.connected ?? false,
+                address: formatAddress(config.masterHost!, config.masterPort!),
+              },
+            }
+            : {},
+        });
         http = startHttpServer({
           ...httpAddress,
-          routes: workerHttpRoutes({ worker, store: opened }),
+          routes,
           password: config.password,
           alwaysAllowLocalhost: config.alwaysAllowLocalhost,
         });
