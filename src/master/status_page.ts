@@ -197,18 +197,27 @@ function render(report) {
   updated.className = "muted";
 }
 
+let latest = 0;
+
 async function refresh() {
   clearTimeout(timer);
+  const asked = ++latest;
   try {
-    const response = await fetch("api/status", { cache: "no-store" });
+    const response = await fetch("api/status", { cache: "no-store", signal: AbortSignal.timeout(30000) });
     if (!response.ok) throw new Error("HTTP " + response.status + ": " + (await response.text()).trim());
-    render(await response.json());
+    const report = await response.json();
+    // An answer overtaken by a later refresh (after an action) is not shown.
+    if (asked === latest) render(report);
   } catch (error) {
+    if (asked !== latest) return;
     const updated = document.getElementById("updated");
     updated.textContent = "cannot refresh: " + error.message;
     updated.className = "bad";
   } finally {
-    timer = setTimeout(refresh, REFRESH_MS);
+    if (asked === latest) {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, REFRESH_MS);
+    }
   }
 }
 
