@@ -31,6 +31,14 @@ export interface OpenBrowserOptions {
  * sandbox (tests and CI run as root, where Chromium's sandbox cannot start).
  */
 export async function openBrowser(options: OpenBrowserOptions = {}): Promise<TestBrowser> {
+  try {
+    await Deno.stat(CHROMIUM_PATH);
+  } catch {
+    throw new Error(
+      `No Chromium at ${CHROMIUM_PATH}: install Debian's (apt-get install chromium, as .ci/run ` +
+        "does) or name another with JOBD_TEST_CHROMIUM",
+    );
+  }
   const profile = await Deno.makeTempDir({ prefix: "jobd-chromium-" });
   let context: BrowserContext;
   try {
