@@ -36,6 +36,8 @@ Config keys (* = required):
   recover_running              fail or requeue: jobs left running by a crash (default ${d.DEFAULT_RECOVER_RUNNING})
   max_connections              most connections open at once; one more gets an error
                                and is closed (default ${d.DEFAULT_MAX_CONNECTIONS})
+  http_port, http_host         HTTP /health and /metrics; 0 = off (default ${d.DEFAULT_HTTP_PORT},
+                               ${d.DEFAULT_HTTP_HOST})
   schedules                    a job board file: recurring jobs (README "The job board")
   log_file, log_level_file, log_level_console   trace|debug|info|warn|error (default ${d.DEFAULT_LOG_LEVEL})
   timeout                      seconds a job may run, 0 = no limit (default ${d.DEFAULT_TIMEOUT})
@@ -49,8 +51,8 @@ Config keys (* = required):
 
 Signals: SIGTERM/SIGINT shut down gracefully (a second one sends running jobs
 SIGTERM at once, SIGKILL 5 s later), SIGHUP reloads the config file (host,
-port, password, always_allow_localhost, name, storage, max_connections and
-master settings need a restart).`;
+port, password, always_allow_localhost, name, storage, max_connections,
+http_port, http_host and master settings need a restart).`;
 
 /** `jobd-master --help`. */
 export const masterUsage =
@@ -74,7 +76,10 @@ Config keys (* = required):
                                request; run-manual waits for its jobs (default ${d.DEFAULT_REQUEST_TIMEOUT})
   max_connections              most connections open at once; one more gets an error
                                and is closed (default ${d.DEFAULT_MAX_CONNECTIONS})
+  http_port, http_host         HTTP /health, /metrics and the status page; 0 = off
+                               (default ${d.DEFAULT_HTTP_PORT}, ${d.DEFAULT_HTTP_HOST})
   log_file, log_level_file, log_level_console   trace|debug|info|warn|error (default ${d.DEFAULT_LOG_LEVEL})
 
 Signals: SIGTERM/SIGINT shut down cleanly, SIGHUP reloads the config file (host,
-port, password, always_allow_localhost and max_connections need a restart).`;
+port, password, always_allow_localhost, max_connections, http_port and http_host
+need a restart).`;

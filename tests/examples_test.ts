@@ -11,6 +11,8 @@ import assert from "node:assert/strict";
 import { parse as parseIniText } from "ini";
 import {
   DEFAULT_ALWAYS_ALLOW_LOCALHOST,
+  DEFAULT_HTTP_HOST,
+  DEFAULT_HTTP_PORT,
   DEFAULT_JOBCTL_HOST,
   DEFAULT_LOG_LEVEL,
   DEFAULT_MASTER_CONFIG_PATH,
@@ -162,6 +164,8 @@ const WORKER_KEYS: Record<string, KeyDoc> = {
   "shutdown_timeout": { required: false, default: DEFAULT_SHUTDOWN_TIMEOUT },
   "recover_running": { required: false, default: DEFAULT_RECOVER_RUNNING },
   "max_connections": { required: false, default: DEFAULT_MAX_CONNECTIONS },
+  "http_port": { required: false, default: DEFAULT_HTTP_PORT },
+  "http_host": { required: false, default: DEFAULT_HTTP_HOST },
   "schedules": { required: false },
   "log_file": { required: false },
   "log_level_file": { required: false, default: DEFAULT_LOG_LEVEL },
@@ -184,6 +188,8 @@ const MASTER_KEYS: Record<string, KeyDoc> = {
   "poke_throttle_interval": { required: false, default: DEFAULT_POKE_THROTTLE_INTERVAL },
   "request_timeout": { required: false, default: DEFAULT_REQUEST_TIMEOUT },
   "max_connections": { required: false, default: DEFAULT_MAX_CONNECTIONS },
+  "http_port": { required: false, default: DEFAULT_HTTP_PORT },
+  "http_host": { required: false, default: DEFAULT_HTTP_HOST },
   "log_file": { required: false },
   "log_level_file": { required: false, default: DEFAULT_LOG_LEVEL },
   "log_level_console": { required: false, default: DEFAULT_LOG_LEVEL },

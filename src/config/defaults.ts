@@ -157,3 +157,12 @@ export const DEFAULT_RETRY_DELAY_MAX = 3600;
  * `retry_exit_codes` has no constant: without it every failure is retried
  * (non-zero exit, signal, timeout, a launcher that could not start).
  */
+
+/**
+ * `http_port` (worker and master): the port of the HTTP server (`/health`,
+ * `/metrics`; the master's status page), 0 = no HTTP server.
+ */
+export const DEFAULT_HTTP_PORT = 0;
+
+/** `http_host` (worker and master): the address the HTTP server listens on, `127.0.0.1`. */
+export const DEFAULT_HTTP_HOST = "127.0.0.1";

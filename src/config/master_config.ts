@@ -24,10 +24,11 @@ import {
   readConfigFile,
   stringType,
 } from "./ini_file.ts";
+import { HTTP_RESTART_ONLY_SETTINGS, type HttpConfig, readHttpConfig } from "./http_config.ts";
 import { checkLogFileDirectory } from "./log_file.ts";
 
 /** The master's settings, validated, defaults applied. Durations are in seconds. */
-export interface MasterConfig {
+export interface MasterConfig extends HttpConfig {
   /** `host`: address to listen on. */
   readonly host: string;
   /** `port`: port to listen on. */
@@ -57,6 +58,7 @@ export const MASTER_RESTART_ONLY_SETTINGS = [
   "host",
   "port",
   "maxConnections",
+  ...HTTP_RESTART_ONLY_SETTINGS,
 ] as const satisfies readonly (keyof MasterConfig)[];
 
 /** A loaded config and the warnings (unknown keys) to show the user. */
@@ -101,6 +103,7 @@ export function parseMasterConfig(text: string, path: string): LoadedMasterConfi
     logFile: ini.optional("log_file", stringType()),
     logLevelFile: ini.withDefault("log_level_file", logLevel, DEFAULT_LOG_LEVEL),
     logLevelConsole: ini.withDefault("log_level_console", logLevel, DEFAULT_LOG_LEVEL),
+    ...readHttpConfig(ini),
   };
   return { config, warnings: doc.warnings() };
 }

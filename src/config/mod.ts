@@ -12,3 +12,4 @@ export { ConfigError } from "./ini_file.ts";
 export * from "./worker_config.ts";
 export * from "./master_config.ts";
 export * from "./jobctl_config.ts";
+export * from "./http_config.ts";

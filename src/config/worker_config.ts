@@ -41,6 +41,7 @@ import {
   type ValueType,
 } from "./ini_file.ts";
 import { keysCutByComments } from "./cut_keys.ts";
+import { HTTP_RESTART_ONLY_SETTINGS, type HttpConfig, readHttpConfig } from "./http_config.ts";
 import { checkLogFileDirectory } from "./log_file.ts";
 import { MAX_WORKER_TARGETS } from "../protocol/limits.ts";
 import { targetNameProblem } from "../target_names.ts";
@@ -77,7 +78,7 @@ export interface SqliteStorageConfig {
 export type StorageConfig = MysqlStorageConfig | SqliteStorageConfig;
 
 /** The worker's settings, validated, defaults applied. Durations are in seconds. */
-export interface WorkerConfig {
+export interface WorkerConfig extends HttpConfig {
   /** `host`: address to listen on. */
   readonly host: string;
   /** `port`: port to listen on. */
@@ -140,6 +141,7 @@ export const WORKER_RESTART_ONLY_SETTINGS = [
   "name",
   "storage",
   "maxConnections",
+  ...HTTP_RESTART_ONLY_SETTINGS,
 ] as const satisfies readonly (keyof WorkerConfig)[];
 
 /** A loaded config and the warnings (unknown or ignored keys) to show the user. */
@@ -246,6 +248,7 @@ export function parseWorkerConfig(
     jobPolicy,
     targetPolicies: readTargetPolicies(doc, jobPolicy),
     ...optionalEntry("schedules", ini.optional("schedules", nonEmpty)),
+    ...readHttpConfig(ini),
   };
   if (config.masterHost !== undefined && config.masterPort === undefined) {
     throw ini.error("master_port", "is not defined: it is required with 'master_host'");

@@ -8,6 +8,9 @@
 import { getLogger } from "@logtape/logtape";
 import { MASTER_RESTART_ONLY_SETTINGS, type MasterConfig } from "../config/master_config.ts";
 import { Server } from "../net/server.ts";
+import { type HttpServer, startHttpServer } from "../http/server.ts";
+import { masterHttpRoutes } from "./http.ts";
+import { httpListenAddress } from "../config/http_config.ts";
 import { masterHandlers, type MasterHandlerSettings } from "./handlers.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { PokeRouter } from "./poke.ts";
@@ -41,6 +44,8 @@ export class MasterDaemon implements AsyncDisposable {
   readonly registry: WorkerRegistry;
   readonly pokes: PokeRouter;
   readonly heartbeat: Heartbeat;
+  /** The HTTP server (`http_port`), when there is one. */
+  readonly http: HttpServer | undefined;
   #config: MasterConfig;
   #settings: MasterHandlerSettings;
   #stopping: Promise<void> | undefined;
@@ -52,18 +57,27 @@ export class MasterDaemon implements AsyncDisposable {
     this.pokes.requestTimeout = config.requestTimeout;
     this.#settings = { requestTimeout: config.requestTimeout, password: config.password };
     this.heartbeat = new Heartbeat(this.registry, config.pingInterval);
+    const state = { registry: this.registry, pokes: this.pokes, settings: this.#settings };
     this.server = Server.listen({
       hostname: config.host,
       port: config.port,
-      handlers: masterHandlers({
-        registry: this.registry,
-        pokes: this.pokes,
-        settings: this.#settings,
-      }),
+      handlers: masterHandlers(state),
       requiredPassword: config.password,
       alwaysAllowLocalhost: config.alwaysAllowLocalhost,
       maxConnections: config.maxConnections,
     });
+    const httpAddress = httpListenAddress(config);
+    try {
+      this.http = httpAddress && startHttpServer({
+        ...httpAddress,
+        routes: masterHttpRoutes(state),
+        password: config.password,
+        alwaysAllowLocalhost: config.alwaysAllowLocalhost,
+      });
+    } catch (error) {
+      void this.server.close(0);
+      throw error;
+    }
     this.heartbeat.start();
   }
 
@@ -74,6 +88,12 @@ export class MasterDaemon implements AsyncDisposable {
       host: daemon.server.addr.hostname,
       port: daemon.server.addr.port,
     });
+    if (daemon.http) {
+      log.info("jobd-master serving HTTP on {host}:{port}", {
+        host: daemon.http.hostname,
+        port: daemon.http.port,
+      });
+    }
     return daemon;
   }
 
@@ -93,7 +113,7 @@ export class MasterDaemon implements AsyncDisposable {
       this.heartbeat.stop();
       this.pokes.stop();
       this.registry.closeAll();
-      await this.server.close();
+      await Promise.all([this.server.close(), this.http?.close()]);
       log.info("Stopped");
     })();
     return this.#stopping;

@@ -24,7 +24,9 @@ import {
   MAX_ADD_VALUE_LENGTH,
   MAX_JOBS_LIMIT,
   MAX_RETRY_IDS,
+  QUERY_RESULTS,
   QUERY_STATUSES,
+  type QueryResult,
   type QueryStatus,
 } from "./control_requests.ts";
 
@@ -361,6 +363,16 @@ export function readJobsQuery(data: RequestData): JobsQuery {
       );
     }
     query.status = data.status as QueryStatus;
+  }
+  if (!isAbsent(data.result)) {
+    if (!(QUERY_RESULTS as readonly unknown[]).includes(data.result)) {
+      throw new RequestError(
+        `'result' must be one of ${QUERY_RESULTS.join(", ")}, got ${
+          typeof data.result === "string" ? `'${data.result}'` : jsonTypeName(data.result)
+        }`,
+      );
+    }
+    query.result = data.result as QueryResult;
   }
   return query;
 }

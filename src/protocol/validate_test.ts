@@ -306,6 +306,23 @@ Deno.test("jobs (control): limit defaults to 20 and is bounded; status must be k
   assert.match(refusal(() => readJobsQuery({ status: "finished" })), /^'status' must be one of /);
 });
 
+Deno.test("jobs (control): result filters by ok or fail, anything else is refused", () => {
+  assert.deepEqual(readJobsQuery({ status: "done", result: "fail" }), {
+    status: "done",
+    result: "fail",
+    limit: 20,
+  });
+  assert.deepEqual(readJobsQuery({ result: null }), { limit: 20 });
+  assert.equal(
+    refusal(() => readJobsQuery({ result: "failed" })),
+    "'result' must be one of ok, fail, got 'failed'",
+  );
+  assert.equal(
+    refusal(() => readJobsQuery({ result: 1 })),
+    "'result' must be one of ok, fail, got number",
+  );
+});
+
 Deno.test("retry (control): 1 to 1000 positive integer ids, each once", () => {
   assert.deepEqual(readRetryIds({ ids: [3, 3, 4] }), [3, 4]);
   assert.equal(refusal(() => readRetryIds({})), "missing required field ids");

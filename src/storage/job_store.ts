@@ -152,6 +152,12 @@ export interface JobStore {
   /** Rows in `accepted` or `running` owned by this worker (empty when not tracked). */
   findLeftBehind(): Promise<LeftBehindJob[]>;
 
+  /**
+   * Whether the database answers (the health check): resolves when one cheap read of the table
+   * succeeds, throws a `StorageError` otherwise. Not retried through an outage.
+   */
+  ping(): Promise<void>;
+
   /** The operators' requests on the table; absent on stores made for tests. */
   readonly control?: JobControl;
 

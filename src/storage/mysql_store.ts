@@ -23,6 +23,7 @@ import { createPool, describeDriverError } from "./mysql/pool.ts";
 import { QueryTimeout, runQuery } from "./mysql/query.ts";
 import { releaseJobs } from "./mysql/release_jobs.ts";
 import { countDelayed } from "./mysql/count_delayed.ts";
+import { ping } from "./mysql/ping.ts";
 import { markRetry } from "./mysql/mark_retry.ts";
 import { promoteDelayed } from "./mysql/promote_delayed.ts";
 import { logTimeFeatures } from "./time_features_log.ts";
@@ -189,6 +190,7 @@ export class MysqlStore extends JobStoreBase<MysqlContext> {
         markRetry,
         promoteDelayed,
         countDelayed,
+        ping,
       },
       { tableName: context.tableName, container: `database '${database}'` },
       mysqlControl,

@@ -27,6 +27,7 @@ import { markDone } from "./sqlite/mark_done.ts";
 import { markRunning } from "./sqlite/mark_running.ts";
 import { releaseJobs } from "./sqlite/release_jobs.ts";
 import { countDelayed } from "./sqlite/count_delayed.ts";
+import { ping } from "./sqlite/ping.ts";
 import { markRetry } from "./sqlite/mark_retry.ts";
 import { promoteDelayed } from "./sqlite/promote_delayed.ts";
 import { logTimeFeatures } from "./time_features_log.ts";
@@ -163,6 +164,7 @@ export class SqliteStore extends JobStoreBase<SqliteContext> {
         markRetry,
         promoteDelayed,
         countDelayed,
+        ping,
       },
       { tableName: settings.tableName, container: `SQLite file '${settings.path}'` },
       sqliteControl,

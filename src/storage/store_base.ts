@@ -62,6 +62,8 @@ export interface StoreOperations<C> {
     limit: number,
   ): MaybePromise<number>;
   countDelayed(context: C, targets: readonly string[]): MaybePromise<Map<string, DelayedSummary>>;
+  /** One cheap read of the table; throws when the database does not answer. */
+  ping(context: C): MaybePromise<void>;
 }
 
 /** Where a store's table is, for messages. */
@@ -226,6 +228,11 @@ export abstract class JobStoreBase<C extends StoreContext> implements JobStore, 
       `find jobs left behind by worker '${this.#context.workerName}'`,
       (context) => this.#operations.findLeftBehind(context),
     );
+  }
+
+  /** See `JobStore.ping`. */
+  ping(): Promise<void> {
+    return this.#run("reach the jobs", (context) => this.#operations.ping(context));
   }
 
   /** Closes the store's connections. Later calls do nothing; later operations throw. */

@@ -1,6 +1,11 @@
 import { getLogger } from "@logtape/logtape";
 import { WORKER_RESTART_ONLY_SETTINGS, type WorkerConfig } from "../config/worker_config.ts";
 import { dispatchTo, Server } from "../net/server.ts";
+import { type HttpServer, startHttpServer } from "../http/server.ts";
+import { databaseProblem, workerHttpRoutes } from "./http.ts";
+import { WorkerMetrics } from "./metrics.ts";
+import { formatAddress } from "../net/address.ts";
+import { httpListenAddress } from "../config/http_config.ts";
 import { openJobStore } from "../storage/open.ts";
 import type { JobStore } from "../storage/job_store.ts";
 import { lockWorkerName, type NameLock } from "../storage/name_lock.ts";
@@ -60,6 +65,7 @@ interface WorkerParts {
   targetCheck: TargetColumnCheck;
   worker: Worker;
   server: Server;
+  http: HttpServer | undefined;
   readBuffers: ReadBufferPool;
 }
 
@@ -70,6 +76,8 @@ interface WorkerParts {
 export class WorkerDaemon {
   readonly worker: Worker;
   readonly server: Server;
+  /** The HTTP server (`http_port`), when there is one. */
+  readonly http: HttpServer | undefined;
   #store: JobStore;
   readonly #lock: NameLock;
   readonly #targetCheck: TargetColumnCheck;
@@ -87,6 +95,7 @@ export class WorkerDaemon {
     this.#targetCheck = parts.targetCheck;
     this.worker = parts.worker;
     this.server = parts.server;
+    this.http = parts.http;
   }
 
   /**
@@ -103,6 +112,7 @@ export class WorkerDaemon {
     const opened = await openJobStore(config);
     let lock: NameLock | undefined;
     let server: Server | undefined;
+    let http: HttpServer | undefined;
     let store = opened;
     let board: JobBoard | undefined;
     try {
@@ -132,6 +142,7 @@ export class WorkerDaemon {
         repoll: (target) => worker?.poll([target]),
       }));
       let masterLink: MasterLink | undefined;
+      const metrics = new WorkerMetrics();
       worker = new Worker({
         store,
         targets: config.targets,
@@ -139,6 +150,7 @@ export class WorkerDaemon {
         launcher,
         pollInterval: config.pollInterval,
         policies: policiesOf(config),
+        observer: metrics,
         onTargetsChanged: () => {
           masterLink?.updateTargets();
           board?.targetsChanged();
@@ -165,6 +177,35 @@ export class WorkerDaemon {
         alwaysAllowLocalhost: config.alwaysAllowLocalhost,
         maxConnections: config.maxConnections,
       });
+      const httpAddress = httpListenAddress(config);
+      if (httpAddress) {
+        const hasMaster = config.masterHost !== undefined && config.masterPort !== undefined;
+        const running = worker;
+        metrics.watch({
+          worker: running,
+          databaseProblem: () => databaseProblem(opened),
+          ...hasMaster ? { masterConnected: () => masterLink?.connected ?? false } : {},
+          schedules: () => board?.list(),
+        });
+        const routes = workerHttpRoutes({
+          store: opened,
+          metrics,
+          ...hasMaster
+            ? {
+              master: {
+                connected: () => masterLink?.connected ?? false,
+                address: formatAddress(config.masterHost!, config.masterPort!),
+              },
+            }
+            : {},
+        });
+        http = startHttpServer({
+          ...httpAddress,
+          routes,
+          password: config.password,
+          alwaysAllowLocalhost: config.alwaysAllowLocalhost,
+        });
+      }
       // Requests may come from now on; their claims wait at the gate for recovery.
       await recoverLeftBehind(opened, config.recoverRunning, policiesOf(config));
       gate.open();
@@ -174,6 +215,7 @@ export class WorkerDaemon {
         targetCheck,
         worker,
         server,
+        http,
         readBuffers,
       });
       daemon.#board = board;
@@ -197,9 +239,17 @@ export class WorkerDaemon {
         port: server.addr.port,
         targets: worker.targetNames.join(", ") || "no targets",
       });
+      if (http) {
+        log.info("jobd {name} serving HTTP on {host}:{port}", {
+          name: config.name,
+          host: http.hostname,
+          port: http.port,
+        });
+      }
       return daemon;
     } catch (error) {
       await server?.close(0);
+      await http?.close();
       await board?.close();
       await store.close();
       await lock?.release();
@@ -225,6 +275,7 @@ export class WorkerDaemon {
       await Promise.all([
         this.worker.shutdown(this.#config.shutdownTimeout),
         this.server.stopListening(),
+        this.http?.close(),
         this.#masterLink?.stop(),
         this.#board?.close(),
       ]);

@@ -29,6 +29,7 @@ import type { StorageRetry } from "./storage_retry.ts";
 import type { Target } from "./target.ts";
 import { limitRunTime } from "./job_timeout.ts";
 import type { TimePolicy } from "./time_policy.ts";
+import type { JobObserver } from "./job_observer.ts";
 
 const log = getLogger(["jobd", "worker"]);
 
@@ -68,6 +69,8 @@ export interface JobRunnerOptions {
   time: TimePolicy;
   /** A failed job of `target` waits as `delayed` for its retry at `runAt` (unix seconds). */
   delayed(target: string, runAt: number): void;
+  /** Told of each job's start, end and retry (the metrics). */
+  observer?: JobObserver;
 }
 
 interface RunningJob {
@@ -227,6 +230,7 @@ export class JobRunner {
       if (!await this.#markRunningOrRelease(job)) return;
       const outcome = await this.#launch(target, running);
       if (outcome === undefined) return;
+      this.#options.observer?.jobEnded(job, outcome);
       this.#finish(target, job);
       await this.#writeResult(running, outcome);
     } catch (error) {
@@ -289,6 +293,7 @@ export class JobRunner {
       target: target.name,
       pid: launched.pid ?? "none",
     });
+    this.#options.observer?.jobStarted(job, target.queuedFor(job));
     this.#unsettled.add(launched);
     launched.settled.then(() => this.#unsettled.delete(launched));
     return limitRunTime(job.id, launched, this.#options.time.limitOf(job));
@@ -317,6 +322,7 @@ export class JobRunner {
     if (retryAt !== undefined && written === "stored") {
       log.info("Job {id} will be retried at {time}", { id: job.id, time: retryAt });
       this.#options.delayed(job.target, retryAt);
+      this.#options.observer?.jobRetried(job, retryAt);
     }
     manualRuns.answer(
       job.id,

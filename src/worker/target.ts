@@ -40,6 +40,8 @@ export class Target {
   readonly #starts: number[] = [];
   /** When a background job last started or was queued. */
   #lastMove = -Infinity;
+  /** When each job was first queued here (the wait metric's start when the row's creation is unknown). */
+  readonly #queuedAt = new WeakMap<ClaimedJob, number>();
   readonly #clock: () => number;
 
   /** `clock`: milliseconds on a monotonic clock (tests pass their own). */
@@ -106,6 +108,7 @@ export class Target {
 
   /** Queues a claimed job. */
   enqueue(job: ClaimedJob): void {
+    if (!this.#queuedAt.has(job)) this.#queuedAt.set(job, this.#clock());
     if (job.origin === "manual") {
       this.#manual.push(job);
       return;
@@ -134,6 +137,12 @@ export class Target {
   #forgetOldStarts(): void {
     const windowStart = this.#clock() - START_RATE_WINDOW_MS;
     while (this.#starts.length > 0 && this.#starts[0] <= windowStart) this.#starts.shift();
+  }
+
+  /** Milliseconds since `job` was first queued here; undefined for a job never queued. */
+  queuedFor(job: ClaimedJob): number | undefined {
+    const since = this.#queuedAt.get(job);
+    return since === undefined ? undefined : this.#clock() - since;
   }
 
   /** Counts a running job as ended. */

@@ -21,6 +21,7 @@ import { StorageRetry } from "./storage_retry.ts";
 import { Target } from "./target.ts";
 import { DeferredJobs } from "./deferred.ts";
 import { type JobPolicies, TimePolicy } from "./time_policy.ts";
+import type { JobObserver } from "./job_observer.ts";
 
 const log = getLogger(["jobd", "worker"]);
 
@@ -38,6 +39,8 @@ export interface WorkerOptions {
   onTargetsChanged?: () => void;
   /** Timeouts and retries per target (`timeout`, `max_attempts`, ...); none when absent. */
   policies?: JobPolicies;
+  /** Told of each job's start, end and retry (the metrics). */
+  observer?: JobObserver;
 }
 
 /**
@@ -110,6 +113,7 @@ export class Worker {
       launcher: () => this.#options.launcher,
       time: this.#time,
       delayed: (target, runAt) => this.#deferred.noteDelayed(target, runAt),
+      observer: options.observer,
       slotFreed: (target) => {
         this.#schedule(target);
         this.#claims.slotFreed(target);

@@ -47,7 +47,8 @@ export type Operation =
   | "findLeftBehind"
   | "markRetry"
   | "promoteDelayed"
-  | "countDelayed";
+  | "countDelayed"
+  | "ping";
 
 /** Runs before ("before") or after ("after") an operation's change; may wait or throw. */
 export type Hook = (phase: "before" | "after") => Promise<void> | void;
@@ -378,6 +379,11 @@ const OPERATIONS: StoreOperations<MemoryContext> = {
     }
     await hook?.("after");
     return summaries;
+  },
+
+  async ping(context) {
+    const hook = await context.controls.enter("ping");
+    await hook?.("after");
   },
 };
 

@@ -43,6 +43,7 @@ export type { ControlFixture, OpenControlFixture } from "./control_fixture.ts";
 import { markDoneConformance } from "./mark_done.ts";
 import { markRetryConformance } from "./mark_retry.ts";
 import { markRunningConformance } from "./mark_running.ts";
+import { pingConformance } from "./ping.ts";
 import { promoteDelayedConformance } from "./promote_delayed.ts";
 import { releaseConformance } from "./release.ts";
 import { timeFeaturesConformance } from "./time_features.ts";
@@ -78,6 +79,7 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
   promoteDelayedConformance(test);
   countDelayedConformance(test);
   markRetryConformance(test);
+  pingConformance(test);
 }
 
 /**

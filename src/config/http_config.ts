@@ -1,0 +1,55 @@
+/**
+ * The HTTP keys both daemons read (`http_port`, `http_host`): one reader, so
+ * that the worker's and the master's configs say the same thing.
+ *
+ * @module
+ */
+
+import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from "./defaults.ts";
+import { type ConfigSection, integerType, stringType, type ValueType } from "./ini_file.ts";
+
+/**
+ * The HTTP server's settings of a daemon. A key absent from the file is
+ * absent here too (configs written without them, as tests do, stay valid);
+ * {@linkcode httpListenAddress} applies the defaults.
+ */
+export interface HttpConfig {
+  /** `http_port`: the HTTP server's port; 0 or absent = no HTTP server. */
+  readonly httpPort?: number;
+  /** `http_host`: the address the HTTP server listens on; `127.0.0.1` when absent. */
+  readonly httpHost?: string;
+}
+
+/** `http_port`: 0 (off) or a port. */
+const httpPortType: ValueType<number> = {
+  ...integerType({ min: 0, max: 65535 }),
+  describe: "0 (no HTTP server) or a port number from 1 to 65535",
+};
+
+/** The HTTP settings never change on a reload: they take effect on restart. */
+export const HTTP_RESTART_ONLY_SETTINGS = [
+  "httpPort",
+  "httpHost",
+] as const satisfies readonly (keyof HttpConfig)[];
+
+/**
+ * Reads `http_port` and `http_host` from the global keys of a daemon's
+ * config; a bad value is a `ConfigError` naming the key and the file.
+ */
+export function readHttpConfig(ini: ConfigSection): HttpConfig {
+  const httpPort = ini.optional("http_port", httpPortType);
+  const httpHost = ini.optional("http_host", stringType());
+  return {
+    ...(httpPort === undefined ? {} : { httpPort }),
+    ...(httpHost === undefined ? {} : { httpHost }),
+  };
+}
+
+/** Where the HTTP server listens, defaults applied, or `undefined` when it is off. */
+export function httpListenAddress(
+  config: HttpConfig,
+): { hostname: string; port: number } | undefined {
+  const port = config.httpPort ?? DEFAULT_HTTP_PORT;
+  if (port === 0) return undefined;
+  return { hostname: config.httpHost ?? DEFAULT_HTTP_HOST, port };
+}

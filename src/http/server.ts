@@ -1,0 +1,215 @@
+/**
+ * The daemons' HTTP server (`http_port`): a fixed table of routes on
+ * `Deno.serve`, basic auth in front of them when `password` is set, and
+ * bounds on what a request may make the daemon hold. A route that throws
+ * answers 500 and is logged; it never takes the daemon down.
+ *
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import { isLoopback } from "../net/address.ts";
+import { passwordsMatch } from "../net/password.ts";
+import { messageOf } from "../text.ts";
+
+const log = getLogger(["jobd", "http"]);
+
+/** Most bytes of a request body (a longer one is answered 413). */
+export const MAX_HTTP_BODY_BYTES = 64 * 1024;
+
+/** Most bytes of a request's header names and values together (more is answered 431). */
+export const MAX_HTTP_HEADER_BYTES = 16 * 1024;
+
+/** One endpoint: a method and an exact path, and what answers it. */
+export interface HttpRoute {
+  readonly method: "GET" | "POST";
+  /** The exact path (`/metrics`); the query string is not part of it. */
+  readonly path: string;
+  /** Answers a request; its body, if any, is already read and at most {@linkcode MAX_HTTP_BODY_BYTES}. */
+  handle(request: Request): Promise<Response> | Response;
+}
+
+/** Options of {@linkcode startHttpServer}. */
+export interface HttpServerOptions {
+  /** The address to listen on (`http_host`). */
+  hostname: string;
+  /** The port (`http_port`); 0 takes a free one (tests). */
+  port: number;
+  routes: readonly HttpRoute[];
+  /** `password`: asked for with basic auth (any user name); none when undefined. */
+  password?: string;
+  /** `always_allow_localhost`: loopback peers need no password. */
+  alwaysAllowLocalhost?: boolean;
+}
+
+/** A listening HTTP server. */
+export interface HttpServer {
+  /** The port it listens on. */
+  readonly port: number;
+  /** The address it listens on. */
+  readonly hostname: string;
+  /** Stops listening, lets the requests being answered finish, then resolves. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the HTTP server. Throws an error naming the address when it cannot
+ * listen (port taken, address not local).
+ */
+export function startHttpServer(options: HttpServerOptions): HttpServer {
+  const answer = httpHandler(options);
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      hostname: options.hostname,
+      port: options.port,
+      onListen: () => {},
+      onError: (error) => {
+        log.error("HTTP request failed: {error}", { error: messageOf(error) });
+        return plain(500, "internal error");
+      },
+    }, answer);
+  } catch (error) {
+    throw new Error(
+      `Cannot listen for HTTP on ${options.hostname}:${options.port}: ${messageOf(error)}`,
+      { cause: error },
+    );
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    port: server.addr.port,
+    hostname: server.addr.hostname,
+    close() {
+      closing ??= server.shutdown().catch((error) => {
+        log.warn("HTTP server did not close cleanly: {error}", { error: messageOf(error) });
+      });
+      return closing;
+    },
+  };
+}
+
+/**
+ * The request handler of {@linkcode startHttpServer}, without the listener:
+ * bounds, auth, routing, errors.
+ */
+export function httpHandler(
+  options: Pick<HttpServerOptions, "routes" | "password" | "alwaysAllowLocalhost">,
+): (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => Promise<Response> {
+  const byPath = new Map<string, HttpRoute[]>();
+  for (const route of options.routes) {
+    const list = byPath.get(route.path) ?? [];
+    if (list.some((other) => other.method === route.method)) {
+      throw new Error(`Two HTTP routes for ${route.method} ${route.path}`);
+    }
+    list.push(route);
+    byPath.set(route.path, list);
+  }
+  return async (request, info) => {
+    if (headerBytes(request.headers) > MAX_HTTP_HEADER_BYTES) {
+      return plain(431, "request headers too large");
+    }
+    const loopbackAllowed = options.alwaysAllowLocalhost === true &&
+      isLoopback(info.remoteAddr.hostname);
+    if (options.password !== undefined && !loopbackAllowed) {
+      if (!authorized(request.headers.get("authorization"), options.password)) {
+        return plain(401, "password required", {
+          "www-authenticate": 'Basic realm="jobd", charset="UTF-8"',
+        });
+      }
+    }
+    const path = new URL(request.url).pathname;
+    const candidates = byPath.get(path);
+    if (candidates === undefined) return plain(404, "not found");
+    const route = candidates.find((candidate) => candidate.method === request.method);
+    if (route === undefined) {
+      return plain(405, "method not allowed", {
+        allow: candidates.map((candidate) => candidate.method).join(", "),
+      });
+    }
+    let bounded: Request;
+    try {
+      const read = await readBoundedBody(request);
+      if (read === undefined) return plain(413, "request body too large");
+      bounded = read;
+    } catch (error) {
+      return plain(400, `cannot read the request body: ${messageOf(error)}`);
+    }
+    try {
+      return await route.handle(bounded);
+    } catch (error) {
+      log.error("HTTP {method} {path} failed: {error}", {
+        method: request.method,
+        path,
+        error: messageOf(error),
+      });
+      return plain(500, "internal error");
+    }
+  };
+}
+
+/** A short text answer. */
+export function plain(
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(`${text}\n`, {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8", ...headers },
+  });
+}
+
+function headerBytes(headers: Headers): number {
+  let total = 0;
+  for (const [name, value] of headers) total += name.length + value.length + 4;
+  return total;
+}
+
+/** Whether a basic-auth header carries the password (any user name). */
+function authorized(header: string | null, password: string): boolean {
+  const match = header?.match(/^Basic[ \t]+([A-Za-z0-9+/=]+)[ \t]*$/i);
+  if (!match) return false;
+  let decoded: string;
+  try {
+    const bytes = Uint8Array.from(atob(match[1]), (char) => char.charCodeAt(0));
+    decoded = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return false;
+  }
+  const colon = decoded.indexOf(":");
+  if (colon < 0) return false;
+  return passwordsMatch(decoded.slice(colon + 1), password);
+}
+
+/**
+ * The request with its body read into memory, or `undefined` when the body
+ * is over {@linkcode MAX_HTTP_BODY_BYTES} (it stops reading there).
+ */
+async function readBoundedBody(request: Request): Promise<Request | undefined> {
+  if (request.body === null) return request;
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_HTTP_BODY_BYTES) {
+    await request.body.cancel().catch(() => {});
+    return undefined;
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_HTTP_BODY_BYTES) {
+      await reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new Request(request.url, { method: request.method, headers: request.headers, body });
+}

@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { MasterMetrics } from "./metrics.ts";
+import { WorkerRegistry } from "./registry.ts";
+
+/** Sources whose answers the test sets, counting the requests made. */
+function sources(stats: () => unknown) {
+  const asked = { stats: 0, schedules: 0 };
+  return {
+    asked,
+    sources: {
+      registry: new WorkerRegistry(),
+      stats: () => {
+        asked.stats++;
+        return Promise.resolve(stats());
+      },
+      schedules: () => {
+        asked.schedules++;
+        return Promise.resolve({ schedules: [] });
+      },
+    },
+  };
+}
+
+const STATS = {
+  time: 1_700_000_000,
+  targets: {
+    'we"ird': {
+      waiting: 4,
+      delayed: 1,
+      manual: 0,
+      accepted: 0,
+      running: 2,
+      lastHour: { ok: 7, fail: 1 },
+      lastDay: { ok: 70, fail: 10 },
+      oldestWaitingAge: 12,
+    },
+  },
+};
+
+Deno.test("scrapes within the cache time share one stats and one schedules request", async () => {
+  const { asked, sources: from } = sources(() => STATS);
+  const metrics = new MasterMetrics(from, 60_000);
+  const texts = await Promise.all([metrics.registry.expose(), metrics.registry.expose()]);
+  await metrics.registry.expose();
+  assert.deepEqual(asked, { stats: 1, schedules: 1 });
+  assert.match(texts[0], /^jobd_table_jobs\{target="we\\"ird",status="waiting"\} 4$/m);
+  assert.match(texts[1], /^jobd_table_oldest_waiting_seconds\{target="we\\"ird"\} 12$/m);
+  assert.match(texts[1], /^jobd_table_done_last_hour\{target="we\\"ird",result="ok"\} 7$/m);
+  assert.match(texts[1], /^jobd_workers_registered 0$/m);
+
+  const uncached = sources(() => STATS);
+  const always = new MasterMetrics(uncached.sources, 0);
+  await always.registry.expose();
+  await always.registry.expose();
+  assert.equal(uncached.asked.stats, 2);
+});
+
+Deno.test("a failed stats request shows jobd_table_stats_up 0; a bad answer is read with care", async () => {
+  let answer: () => unknown = () => {
+    throw new Error("no worker is registered");
+  };
+  const { sources: from } = sources(() => answer());
+  const metrics = new MasterMetrics(from, 0);
+  assert.match(await metrics.registry.expose(), /^jobd_table_stats_up 0$/m);
+  answer = () => ({ targets: { t: { waiting: "many", running: -1, lastHour: null } } });
+  const text = await metrics.registry.expose();
+  assert.match(text, /^jobd_table_stats_up 1$/m);
+  assert.doesNotMatch(text, /^jobd_table_jobs\{/m);
+  assert.match(text, /^jobd_table_oldest_waiting_seconds\{target="t"\} 0$/m);
+});

@@ -1,0 +1,59 @@
+/**
+ * The worker's HTTP routes (`http_port`): every endpoint the worker serves
+ * over HTTP comes from {@linkcode workerHttpRoutes}.
+ *
+ * - `GET /health`: 200 `ok`, or 503 naming what is down: the database (one
+ *   cheap read of the jobs table, `JobStore.ping`) or, for a worker with
+ *   `master_host`, its registration with the master.
+ * - `GET /metrics`: src/worker/metrics.ts.
+ *
+ * @module
+ */
+
+import { type HealthCheck, healthRoute, runHealthCheck } from "../http/health.ts";
+import { metricsRoute } from "../http/metrics_route.ts";
+import type { HttpRoute } from "../http/server.ts";
+import type { JobStore } from "../storage/job_store.ts";
+import type { WorkerMetrics } from "./metrics.ts";
+
+/** What the worker's HTTP routes read. */
+export interface WorkerHttpState {
+  /** The store whose database `/health` checks. */
+  store: JobStore;
+  metrics: WorkerMetrics;
+  /**
+   * The master link, for a worker with `master_host`: whether it is
+   * registered now, and the master's `host:port` for the message.
+   */
+  master?: { connected(): boolean; readonly address: string };
+}
+
+/** The check of the database: one cheap read of the jobs table. */
+export function databaseCheck(store: JobStore): HealthCheck {
+  return {
+    name: "database",
+    check: async () => {
+      await store.ping();
+      return undefined;
+    },
+  };
+}
+
+/** Undefined while the database answers, else what is wrong (shared by `/health` and the metrics). */
+export function databaseProblem(store: JobStore): Promise<string | undefined> {
+  return runHealthCheck(databaseCheck(store));
+}
+
+/** The worker's HTTP routes. */
+export function workerHttpRoutes(state: WorkerHttpState): HttpRoute[] {
+  const checks: HealthCheck[] = [databaseCheck(state.store)];
+  const master = state.master;
+  if (master) {
+    checks.push({
+      name: "master",
+      check: () =>
+        master.connected() ? undefined : `not registered with the master at ${master.address}`,
+    });
+  }
+  return [healthRoute(() => checks), metricsRoute(state.metrics.registry)];
+}

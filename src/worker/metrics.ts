@@ -1,0 +1,186 @@
+/**
+ * The worker's metrics (`GET /metrics`): counters and histograms fed by the
+ * job runner (as its {@linkcode JobObserver}), gauges read from the worker,
+ * the store, the master link and the job board at each scrape.
+ *
+ * @module
+ */
+
+import type { ClaimedJob, JobOutcome } from "../job.ts";
+import { type Collector, MetricsRegistry } from "../metrics/registry.ts";
+import type { ScheduleInfo } from "../protocol/requests.ts";
+import { VERSION } from "../version.ts";
+import type { JobObserver } from "./job_observer.ts";
+import { endsTimedOut } from "./job_timeout.ts";
+import type { Worker } from "./worker.ts";
+
+/** What the gauges are read from, at each scrape. */
+export interface WorkerMetricsSources {
+  worker: Worker;
+  /** Undefined when the database answers, else what is wrong (shared with `/health`). */
+  databaseProblem(): Promise<string | undefined>;
+  /** Whether the worker is registered with its master; absent for a worker without one. */
+  masterConnected?: () => boolean;
+  /** The job board's schedules; absent (or undefined) without a board. */
+  schedules?: () => Promise<readonly ScheduleInfo[]> | undefined;
+}
+
+/** The worker's metric families and the observer that counts jobs into them. */
+export class WorkerMetrics implements JobObserver {
+  readonly registry = new MetricsRegistry();
+  readonly #started = this.registry.counter(
+    "jobd_jobs_started_total",
+    "Jobs whose launcher started, per target",
+    ["target"],
+  );
+  readonly #finished = this.registry.counter(
+    "jobd_jobs_finished_total",
+    "Jobs that ended, per target and result (ok, fail)",
+    ["target", "result"],
+  );
+  readonly #duration = this.registry.histogram(
+    "jobd_job_duration_seconds",
+    "Run time of jobs that ended, from the launcher's start to its end, per target",
+    ["target"],
+  );
+  readonly #wait = this.registry.histogram(
+    "jobd_job_wait_seconds",
+    "Time jobs waited in this worker between their claim and their start, per target",
+    ["target"],
+  );
+  readonly #retries = this.registry.counter(
+    "jobd_job_retries_total",
+    "Failed jobs put back to 'delayed' for another attempt, per target",
+    ["target"],
+  );
+  readonly #timeouts = this.registry.counter(
+    "jobd_job_timeouts_total",
+    "Jobs stopped at their time limit, per target",
+    ["target"],
+  );
+  readonly #running = this.registry.gauge(
+    "jobd_jobs_running",
+    "Jobs running now, per target",
+    ["target"],
+  );
+  readonly #queued = this.registry.gauge(
+    "jobd_jobs_queued",
+    "Jobs claimed by this worker and waiting for a free slot, per target",
+    ["target"],
+  );
+  readonly #concurrency = this.registry.gauge(
+    "jobd_target_concurrency",
+    "Most jobs of the target that run at once",
+    ["target"],
+  );
+  readonly #paused = this.registry.gauge(
+    "jobd_target_paused",
+    "1 while the target is paused, else 0",
+    ["target"],
+  );
+  readonly #pendingWrites = this.registry.gauge(
+    "jobd_result_writes_pending",
+    "Ended jobs whose row is not written yet (the database is slow or away)",
+  );
+  readonly #databaseUp = this.registry.gauge(
+    "jobd_database_up",
+    "1 when the jobs table answered a read at this scrape, else 0",
+  );
+  readonly #masterConnected = this.registry.gauge(
+    "jobd_master_connected",
+    "1 while the worker is registered with its master, else 0 (only with master_host)",
+  );
+  readonly #nextRun = this.registry.gauge(
+    "jobd_schedule_next_run_timestamp_seconds",
+    "When the schedule's next slot is due, unix seconds (job board)",
+    ["schedule", "target"],
+  );
+  readonly #lastRun = this.registry.gauge(
+    "jobd_schedule_last_run_timestamp_seconds",
+    "When the schedule last inserted a job, unix seconds (job board)",
+    ["schedule", "target"],
+  );
+  readonly #buildInfo = this.registry.gauge(
+    "jobd_build_info",
+    "Always 1; the version of jobd in its label",
+    ["version"],
+  );
+  /** Start times of running jobs (performance.now() ms), for their duration. */
+  readonly #startedAt = new Map<number, number>();
+
+  constructor() {
+    this.#buildInfo.set({ version: VERSION }, 1);
+  }
+
+  /** Reads the gauges from `sources` at each scrape. */
+  watch(sources: WorkerMetricsSources): void {
+    const collectors: Collector[] = [
+      () => this.#readTargets(sources.worker),
+      async () => {
+        this.#databaseUp.set({}, await sources.databaseProblem() === undefined ? 1 : 0);
+      },
+    ];
+    if (sources.masterConnected) {
+      const connected = sources.masterConnected;
+      collectors.push(() => this.#masterConnected.set({}, connected() ? 1 : 0));
+    }
+    if (sources.schedules) {
+      const schedules = sources.schedules;
+      collectors.push(async () => this.#readSchedules(await schedules() ?? []));
+    }
+    for (const collector of collectors) this.registry.collect(collector);
+  }
+
+  jobStarted(job: ClaimedJob, waitedMs: number | undefined): void {
+    this.#startedAt.set(job.id, performance.now());
+    this.#started.inc({ target: job.target });
+    if (waitedMs !== undefined) this.#wait.observe({ target: job.target }, waitedMs / 1000);
+  }
+
+  jobEnded(job: ClaimedJob, outcome: JobOutcome): void {
+    const target = job.target;
+    this.#finished.inc({ target, result: outcome.result });
+    const startedAt = this.#startedAt.get(job.id);
+    this.#startedAt.delete(job.id);
+    if (startedAt !== undefined) {
+      this.#duration.observe({ target }, (performance.now() - startedAt) / 1000);
+    }
+    if (outcome.result === "fail" && endsTimedOut(outcome.stderr)) this.#timeouts.inc({ target });
+  }
+
+  jobRetried(job: ClaimedJob): void {
+    this.#retries.inc({ target: job.target });
+  }
+
+  #readTargets(worker: Worker): void {
+    for (const gauge of [this.#running, this.#queued, this.#concurrency, this.#paused]) {
+      gauge.reset();
+    }
+    for (const target of worker.targets.values()) {
+      const labels = { target: target.name };
+      this.#running.set(labels, target.running);
+      this.#queued.set(labels, target.queued);
+      this.#concurrency.set(labels, target.concurrency);
+      this.#paused.set(labels, target.paused ? 1 : 0);
+      // Every served target shows its counters from the first scrape, at 0.
+      this.#started.touch(labels);
+      this.#finished.touch({ ...labels, result: "ok" });
+      this.#finished.touch({ ...labels, result: "fail" });
+      this.#retries.touch(labels);
+      this.#timeouts.touch(labels);
+      this.#duration.touch(labels);
+      this.#wait.touch(labels);
+    }
+    this.#pendingWrites.set({}, worker.status().pendingResultWrites ?? 0);
+  }
+
+  #readSchedules(schedules: readonly ScheduleInfo[]): void {
+    this.#nextRun.reset();
+    this.#lastRun.reset();
+    for (const schedule of schedules) {
+      const labels = { schedule: schedule.name, target: schedule.target };
+      if (schedule.nextRunAt !== null) this.#nextRun.set(labels, schedule.nextRunAt);
+      if (schedule.lastRunAt !== null) this.#lastRun.set(labels, schedule.lastRunAt);
+    }
+  }
+}
