@@ -339,3 +339,38 @@ Deno.test("sqlite: the schema refuses statuses and results outside the enums", a
     stderr: null,
   });
 });
+
+Deno.test("sqlite: a delayed row whose time_run_at is no unix time is due at once, in id order", async () => {
+  await using db = await openTestSqliteDatabase({ withTimeColumns: true });
+  await using store = await openSqliteStore(db.storeOptions("w"));
+  const now = 1_700_000_000;
+  const [text, later, infinite, due, blob] = await db.insertJobs("build", 5, "delayed");
+  // What an application may leave in an INTEGER column of SQLite.
+  await db.query("UPDATE jobs SET time_run_at = 'tomorrow' WHERE id = ?", text);
+  await db.query("UPDATE jobs SET time_run_at = ? WHERE id = ?", now + 3600, later);
+  await db.query("UPDATE jobs SET time_run_at = 9e999 WHERE id = ?", infinite);
+  await db.query("UPDATE jobs SET time_run_at = ? WHERE id = ?", now - 10, due);
+  await db.query("UPDATE jobs SET time_run_at = x'01' WHERE id = ?", blob);
+
+  // Counted as due now, so the worker's timer fires at once.
+  assert.deepEqual(
+    await store.countDelayed(["build"]),
+    new Map([["build", { count: 5, next: 0 }]]),
+  );
+  assert.equal(await store.promoteDelayed(["build"], now, 2), 2);
+  assert.deepEqual((await db.rows([text, later, infinite])).map((row) => row.status), [
+    "waiting",
+    "delayed",
+    "waiting",
+  ]);
+  assert.equal(await store.promoteDelayed(["build"], now, 10), 2);
+  assert.deepEqual((await db.rows([later, due, blob])).map((row) => row.status), [
+    "delayed",
+    "waiting",
+    "waiting",
+  ]);
+  assert.deepEqual(
+    await store.countDelayed(["build"]),
+    new Map([["build", { count: 1, next: now + 3600 }]]),
+  );
+});

@@ -15,8 +15,9 @@
  */
 
 import type { ClaimedJob, JobStatus } from "../../src/job.ts";
+import { MAX_ATTEMPTS_LIMIT } from "../../src/config/job_policy.ts";
+import { DELAYED_COUNT_LIMIT } from "../../src/protocol/requests.ts";
 import {
-  DELAYED_COUNT_LIMIT,
   type DelayedSummary,
   type FinishedJob,
   type LeftBehindJob,
@@ -256,7 +257,9 @@ const OPERATIONS: StoreOperations<MemoryContext> = {
       if (row === undefined || !mine(context, row)) untouched.push(id);
       else if (row.status === "accepted") {
         Object.assign(row, { status: "running", time_started: startedAt });
-        if (context.time.columns.has("attempts")) row.attempts++;
+        if (context.time.columns.has("attempts")) {
+          row.attempts = Math.min(row.attempts + 1, MAX_ATTEMPTS_LIMIT);
+        }
       } // The same call again after a lost reply: the row is ours.
       else if (row.status !== "running" || row.time_started !== startedAt) untouched.push(id);
     }
