@@ -17,11 +17,11 @@
 import type { ClaimedJob, JobStatus } from "../../src/job.ts";
 import { MAX_ATTEMPTS_LIMIT } from "../../src/config/job_policy.ts";
 import { DELAYED_COUNT_LIMIT } from "../../src/protocol/requests.ts";
-import {
-  type DelayedSummary,
-  type FinishedJob,
-  type LeftBehindJob,
-  type ManualClaim,
+import type {
+  DelayedSummary,
+  FinishedJob,
+  LeftBehindJob,
+  ManualClaim,
 } from "../../src/storage/job_store.ts";
 import { judgeManualRows } from "../../src/storage/manual_claim_outcome.ts";
 import {
