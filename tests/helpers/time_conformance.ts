@@ -231,6 +231,30 @@ export function defineTimeWorkerConformance(
     assert.deepEqual(await db.readColumns([id], ["attempts"]), [{ id, attempts: 1 }]);
   });
 
+  Deno.test(`${prefix}a job paused with SIGSTOP and continued with SIGCONT through send-signal is still retried`, async () => {
+    await using db = await withTime();
+    const [id] = await db.insertJobs("t1", 1);
+    await using worker = await startWorker(db, { config: { max_attempts: 3, retry_delay: 1 } });
+    // The first attempt fails once the test lets it go on; the second succeeds.
+    await worker.script(
+      id,
+      `[ "$(grep -c "^start $id$" "$JOB_DIR/events")" -ge 2 ] && exit 0
+       for i in $(seq 300); do [ -e "$JOB_DIR/go" ] && break; sleep 0.1; done; exit 1`,
+    );
+    await worker.client.poll(["t1"]);
+    await waitFor("the job to run", async () => (await db.rows([id]))[0].status === "running");
+    for (const signal of ["SIGSTOP", "SIGCONT"]) {
+      await waitFor(`${signal} to arrive`, async () => {
+        const delivered = await worker.client.sendSignal({ [id]: signal });
+        return delivered[id];
+      });
+    }
+    await Deno.writeTextFile(`${worker.jobDir}/go`, "");
+    const [row] = await waitForDone(db, [id], 30);
+    assert.equal(row.result, "ok", "the failed first attempt was retried");
+    assert.deepEqual(await db.readColumns([id], ["attempts"]), [{ id, attempts: 2 }]);
+  });
+
   Deno.test(`${prefix}retry keys with a table that lacks their columns stop the worker at start-up, naming them`, async () => {
     await using db = await openTable({ withTimeColumns: false });
     const dir = await Deno.makeTempDir({ prefix: "jobd-time-" });
