@@ -154,6 +154,19 @@ export function defineTimeWorkerConformance(
     assert.equal(rows[0].stdout, "started\n", "the output before the timeout is kept");
   });
 
+  Deno.test(`${prefix}pausing a target does not stop the clock of its running job`, async () => {
+    await using db = await withTime();
+    const [id] = await db.insertJobs("t1", 1);
+    await using worker = await startWorker(db, { config: { timeout: 2, timeout_grace: 1 } });
+    await worker.script(id, "exec sleep 60");
+    await worker.client.poll(["t1"]);
+    await waitFor("the job to run", async () => (await db.rows([id]))[0].status === "running");
+    await worker.client.pause(["t1"]);
+    const [row] = await waitForDone(db, [id], 30);
+    assert.equal(row.sig, "SIGTERM");
+    assert.ok(row.stderr?.endsWith(timedOutNote(2)), row.stderr ?? "");
+  });
+
   Deno.test(`${prefix}a run-manual job past its row's timeout reports the timeout to its caller`, async () => {
     await using db = await withTime();
     const [id] = await db.insertJobs("t1", 1, "manual");

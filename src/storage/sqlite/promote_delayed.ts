@@ -21,6 +21,22 @@ function isRunTime(value: unknown): boolean {
 }
 
 /**
+ * The promotion's UPDATE, returning the ids and times of the rows it
+ * promoted: `?` = targets (a JSON list), now, the targets twice more, limit.
+ * `table` is quoted already.
+ */
+export function promoteDelayedSql(table: string): string {
+  const part = (condition: string) =>
+    `SELECT id FROM ${table}
+      WHERE status = 'delayed' AND target IN (SELECT value FROM json_each(?)) AND ${condition}`;
+  return `UPDATE ${table} SET status = 'waiting'
+      WHERE status = 'delayed' AND id IN (
+        SELECT id FROM (${["time_run_at <= ?", ...INVALID_RUN_AT].map(part).join(" UNION ALL ")})
+         ORDER BY id LIMIT ?)
+      RETURNING id, time_run_at`;
+}
+
+/**
  * Sets up to `limit` `delayed` rows of `targets` whose `time_run_at` ≤ `now`,
  * or is no unix time (logged with the job's id), to `waiting`, lowest id
  * first, in one UPDATE guarded by the status (SQLite's write lock makes it
@@ -34,16 +50,9 @@ export function promoteDelayed(
   limit: number,
 ): number {
   const { connection, table } = context;
-  const part = (condition: string) =>
-    `SELECT id FROM ${table}
-      WHERE status = 'delayed' AND target IN (SELECT value FROM json_each(?)) AND ${condition}`;
   const list = JSON.stringify(targets);
   const promoted = connection.all(
-    `UPDATE ${table} SET status = 'waiting'
-      WHERE status = 'delayed' AND id IN (
-        SELECT id FROM (${["time_run_at <= ?", ...INVALID_RUN_AT].map(part).join(" UNION ALL ")})
-         ORDER BY id LIMIT ?)
-      RETURNING id, time_run_at`,
+    promoteDelayedSql(table),
     list,
     now,
     list,
