@@ -244,7 +244,7 @@ export function defineTimeWorkerConformance(
     assert.deepEqual(await db.readColumns([id], ["attempts"]), [{ id, attempts: 1 }]);
   });
 
-  Deno.test(`${prefix}a job paused with SIGSTOP and continued with SIGCONT through send-signal is still retried`, async () => {
+  Deno.test(`${prefix}a job paused with SIGSTOP and continued with SIGCONT, through send-signal or from outside, is still retried`, async () => {
     await using db = await withTime();
     const [id] = await db.insertJobs("t1", 1);
     await using worker = await startWorker(db, { config: { max_attempts: 3, retry_delay: 1 } });
@@ -252,6 +252,7 @@ export function defineTimeWorkerConformance(
     await worker.script(
       id,
       `[ "$(grep -c "^start $id$" "$JOB_DIR/events")" -ge 2 ] && exit 0
+       echo $$ > "$JOB_DIR/group"
        for i in $(seq 300); do [ -e "$JOB_DIR/go" ] && break; sleep 0.1; done; exit 1`,
     );
     await worker.client.poll(["t1"]);
@@ -262,6 +263,15 @@ export function defineTimeWorkerConformance(
         return delivered[id];
       });
     }
+    // The launcher leads the job's process group.
+    const group = Number(
+      await waitFor("the job's group", async () => {
+        const text = await Deno.readTextFile(`${worker.jobDir}/group`).catch(() => "");
+        return text.trim() || undefined;
+      }),
+    );
+    Deno.kill(-group, "SIGSTOP");
+    Deno.kill(-group, "SIGCONT");
     await Deno.writeTextFile(`${worker.jobDir}/go`, "");
     const [row] = await waitForDone(db, [id], 30);
     assert.equal(row.result, "ok", "the failed first attempt was retried");
