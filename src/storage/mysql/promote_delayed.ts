@@ -20,8 +20,7 @@ export function promoteDelayedSql(table: string): string {
  * of them and then claimed like any waiting row. With few rows due, the
  * server reads them from the `(status, target, time_run_at)` index of
  * schema.sql and sorts them; with many, it walks `(status, target, id)` in
- * id order and stops at the limit (MariaDB 10.11, 130,000 delayed rows half
- * of them due: 20 ms). Returns how many rows it promoted.
+ * id order and stops at the limit. Returns how many rows it promoted.
  */
 export async function promoteDelayed(
   context: MysqlContext,
