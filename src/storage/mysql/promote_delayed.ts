@@ -6,7 +6,7 @@ import { runQuery } from "./query.ts";
 
 /**
  * The promotion's UPDATE: `?` = targets, now, limit. `table` is quoted
- * already. The benchmark and the tests EXPLAIN it.
+ * already. tests/storage_mysql_delayed_test.ts EXPLAINs it.
  */
 export function promoteDelayedSql(table: string): string {
   return `UPDATE ${table} SET status = 'waiting'
