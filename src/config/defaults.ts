@@ -75,7 +75,8 @@ export const DEFAULT_MAX_OUTPUT_BUFFER = 1048576;
 
 /**
  * `poll_interval`: seconds between the worker's own polls, 60. The worker
- * also polls once at start-up; 0 turns both off (it claims only when poked).
+ * also polls once at start-up; 0 turns both off (it claims only when poked,
+ * and when `delayed` rows fall due).
  */
 export const DEFAULT_POLL_INTERVAL = 60;
 

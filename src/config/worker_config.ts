@@ -117,7 +117,10 @@ export interface WorkerConfig extends HttpConfig {
   readonly maxOutputBuffer: number;
   /** `[targets]`: target name → concurrency (≥ 1), in file order. */
   readonly targets: ReadonlyMap<string, number>;
-  /** `poll_interval`: seconds between the worker's own polls; 0 = none, not even at start-up. */
+  /**
+   * `poll_interval`: seconds between the worker's own polls; 0 = none, not
+   * even at start-up (`delayed` rows are still counted then, and woken for).
+   */
   readonly pollInterval: number;
   /** `shutdown_timeout`: seconds running jobs get after SIGTERM before they are killed, ≥ 0. */
   readonly shutdownTimeout: number;

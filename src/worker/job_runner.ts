@@ -16,6 +16,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import type { ClaimedJob, JobOutcome } from "../job.ts";
+import { endsProcess } from "../protocol/signal_names.ts";
 import type { JobStore } from "../storage/job_store.ts";
 import { describeJobs } from "../text.ts";
 import { Batcher } from "./batcher.ts";
@@ -76,7 +77,7 @@ export interface JobRunnerOptions {
 interface RunningJob {
   job: ClaimedJob;
   launched?: LaunchedJob;
-  /** A signal from `send-signal` reached it: an operator stopped it, no retry. */
+  /** A signal from `send-signal` that ends a process reached it: an operator stopped it, no retry. */
   signalled?: boolean;
 }
 
@@ -144,12 +145,14 @@ export class JobRunner {
 
   /**
    * Sends `signal` to job `id`'s process group (send-signal); true when some
-   * process of it got it. A job so signalled is not retried.
+   * process of it got it. A job sent a signal that ends a process by default
+   * is not retried (an operator stopped it); SIGSTOP, SIGCONT and the other
+   * signals that do not end a process leave its retries as they were.
    */
   signal(id: number, signal: Deno.Signal): boolean {
     const running = this.#running.get(id);
     const delivered = running?.launched?.signal(signal) ?? false;
-    if (delivered) running!.signalled = true;
+    if (delivered && endsProcess(signal)) running!.signalled = true;
     return delivered;
   }
 

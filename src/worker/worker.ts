@@ -157,10 +157,17 @@ export class Worker {
 
   /**
    * Polls every target now and then every `pollInterval` seconds; with 0 the
-   * worker claims only when asked.
+   * worker claims only when asked, and when its `delayed` rows are due: it
+   * counts them now, and its timer polls their target at the earliest one's
+   * time (deferred.ts).
    */
   start(): void {
-    if (this.#options.pollInterval > 0) this.poll();
+    if (this.#options.pollInterval > 0) {
+      this.poll();
+    } else if (this.#deferred.enabled) {
+      this.#deferred.watch(this.targetNames);
+      this.#claims.claim();
+    }
     this.pollInterval = this.#options.pollInterval;
   }
 
