@@ -17,6 +17,7 @@ const master: DaemonProgram<MasterConfig, MasterDaemon> = {
     consoleLevel: config.logLevelConsole,
     fileLevel: config.logLevelFile,
     filePath: config.logFile,
+    format: config.logFormat,
     secrets: [config.password],
   }),
   start: (config) => Promise.resolve(MasterDaemon.start(config)),

@@ -32,6 +32,7 @@ const worker: DaemonProgram<WorkerConfig, WorkerDaemon> = {
     consoleLevel: config.logLevelConsole,
     fileLevel: config.logLevelFile,
     filePath: config.logFile,
+    format: config.logFormat,
     secrets: [
       config.password,
       config.storage.kind === "mysql" ? config.storage.password : undefined,

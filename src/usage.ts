@@ -38,6 +38,7 @@ Config keys (* = required):
                                and is closed (default ${d.DEFAULT_MAX_CONNECTIONS})
   schedules                    a job board file: recurring jobs (README "The job board")
   log_file, log_level_file, log_level_console   trace|debug|info|warn|error (default ${d.DEFAULT_LOG_LEVEL})
+  log_format                   text or json: one JSON object per line (default ${d.DEFAULT_LOG_FORMAT})
   timeout                      seconds a job may run, 0 = no limit (default ${d.DEFAULT_TIMEOUT})
   timeout_grace                seconds from a timed-out job's SIGTERM to its SIGKILL (default ${d.DEFAULT_TIMEOUT_GRACE})
   max_attempts                 starts of a failed background job in all, 1 = no retry (default ${d.DEFAULT_MAX_ATTEMPTS})
@@ -75,6 +76,7 @@ Config keys (* = required):
   max_connections              most connections open at once; one more gets an error
                                and is closed (default ${d.DEFAULT_MAX_CONNECTIONS})
   log_file, log_level_file, log_level_console   trace|debug|info|warn|error (default ${d.DEFAULT_LOG_LEVEL})
+  log_format                   text or json: one JSON object per line (default ${d.DEFAULT_LOG_FORMAT})
 
 Signals: SIGTERM/SIGINT shut down cleanly, SIGHUP reloads the config file (host,
 port, password, always_allow_localhost and max_connections need a restart).`;
