@@ -33,7 +33,7 @@ import {
 } from "@logtape/logtape";
 import { redactByField } from "@logtape/redaction";
 import { isNotice, lineFormatter, NOTICE_CATEGORY } from "./log_format.ts";
-import { DEFAULT_LOG_LEVEL, type LogFormat, LOG_LEVELS, type LogLevel } from "./log_levels.ts";
+import { DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogFormat, type LogLevel } from "./log_levels.ts";
 import { lineRedactor, REDACTED, SECRET_FIELDS } from "./log_redaction.ts";
 import { messageOf } from "./text.ts";
 

@@ -100,6 +100,16 @@ function jsonValue(value: unknown): unknown {
   return cutForLog(Deno.inspect(value, { compact: true, breakLength: Infinity, colors: false }));
 }
 
+/** A message as a JSON line's `message`: its values as text lines show them, unquoted. */
+function jsonMessage(message: readonly unknown[]): string {
+  let text = "";
+  for (let i = 0; i < message.length; i++) {
+    const part = message[i];
+    text += i % 2 === 0 ? String(part) : String(jsonValue(part));
+  }
+  return text;
+}
+
 /**
  * The record as the formatters see it: a notice's level named `notice`
  * (LogTape's formatters write the level's name), and for JSON every value
@@ -111,7 +121,8 @@ function shownRecord(record: LogRecord, json: boolean): LogRecord {
   const shown: LogRecord = {
     category: record.category,
     level: (notice ? "notice" : record.level) as LogTapeLevel,
-    message: json ? record.message.map((part, i) => i % 2 === 1 ? jsonValue(part) : part) : record.message,
+    // LogTape's JSON formatter quotes string values in the message: rendered here instead.
+    message: json ? [jsonMessage(record.message)] : record.message,
     rawMessage: record.rawMessage,
     timestamp: record.timestamp,
     properties: json

@@ -51,7 +51,7 @@ Deno.test("json lines are one object each: timestamp, level, message, logger, pr
   assert.deepEqual(JSON.parse(line), {
     "@timestamp": "2026-01-02T03:04:05.678Z",
     level: "WARN",
-    message: 'Job ended: "x"',
+    message: "Job ended: x",
     logger: "jobd.worker",
     properties: { value: "x", id: 5 },
   });
