@@ -7,9 +7,13 @@ export const workerUsage = `jobd: the jobd worker. Claims jobs from a MySQL/Mari
 table for the targets it serves and runs each through the configured launcher.
 
 Usage: jobd --config PATH
+       jobd --check-config --config PATH
 
 Options:
   -c, --config PATH   worker config file (ini), e.g. ${d.DEFAULT_WORKER_CONFIG_PATH}
+  -t, --check-config  check the config and its job board, print what it would
+                      serve and exit 0, or the error (naming key and file) and
+                      exit 1; needs no database
   -h, --help          show this help
   -V, --version       print the version
 
@@ -59,9 +63,12 @@ export const masterUsage =
 continue, run-manual, send-signal and status out to them.
 
 Usage: jobd-master --config PATH
+       jobd-master --check-config --config PATH
 
 Options:
   -c, --config PATH   master config file (ini), e.g. ${d.DEFAULT_MASTER_CONFIG_PATH}
+  -t, --check-config  check the config, print what it would serve and exit 0,
+                      or the error (naming key and file) and exit 1
   -h, --help          show this help
   -V, --version       print the version
 
