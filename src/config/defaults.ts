@@ -50,7 +50,7 @@ export const DEFAULT_ALWAYS_ALLOW_LOCALHOST = false;
  * Defined beside the level names in the leaf `log_levels.ts`, so that the
  * logging setup (log.ts) needs nothing from config/.
  */
-export { DEFAULT_LOG_LEVEL } from "../log_levels.ts";
+export { DEFAULT_LOG_FORMAT, DEFAULT_LOG_LEVEL } from "../log_levels.ts";
 
 /**
  * `master_reconnect_timeout`: seconds a worker waits before it reconnects to

@@ -11,9 +11,10 @@ import {
   readJobPolicy,
   readTargetPolicies,
 } from "./job_policy.ts";
-import { LOG_LEVELS, type LogLevel } from "../log_levels.ts";
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "../log_levels.ts";
 import {
   DEFAULT_ALWAYS_ALLOW_LOCALHOST,
+  DEFAULT_LOG_FORMAT,
   DEFAULT_LOG_LEVEL,
   DEFAULT_MASTER_RECONNECT_TIMEOUT,
   DEFAULT_MAX_CONNECTIONS,
@@ -103,6 +104,8 @@ export interface WorkerConfig extends HttpConfig {
   readonly logLevelFile: LogLevel;
   /** `log_level_console`. */
   readonly logLevelConsole: LogLevel;
+  /** `log_format`: `text`, or `json` (one JSON object per line), for the console and the file. */
+  readonly logFormat: LogFormat;
   /** `storage` and its settings (`mysql_*` or `sqlite_path`, and `mysql_table`). */
   readonly storage: StorageConfig;
   /** `mysql_fetch_limit`: most rows one claim takes, ≥ 1 (for either storage). */
@@ -218,6 +221,7 @@ export function parseWorkerConfig(
     logFile: ini.optional("log_file", nonEmpty),
     logLevelFile: ini.withDefault("log_level_file", logLevel, DEFAULT_LOG_LEVEL),
     logLevelConsole: ini.withDefault("log_level_console", logLevel, DEFAULT_LOG_LEVEL),
+    logFormat: ini.withDefault("log_format", oneOfType(LOG_FORMATS), DEFAULT_LOG_FORMAT),
     storage: readStorage(ini),
     fetchLimit: ini.withDefault(
       "mysql_fetch_limit",

@@ -29,6 +29,7 @@ function masterConfig(overrides: Partial<MasterConfig> = {}): MasterConfig {
     requestTimeout: 30,
     logLevelFile: "warn",
     logLevelConsole: "warn",
+    logFormat: "text",
     ...overrides,
   };
 }

@@ -28,6 +28,7 @@ import { Sleeper } from "./sleeper.ts";
 import { startJob } from "./start_retry.ts";
 import type { StorageRetry } from "./storage_retry.ts";
 import type { Target } from "./target.ts";
+import { jobEndLine } from "./job_end.ts";
 import { limitRunTime } from "./job_timeout.ts";
 import type { TimePolicy } from "./time_policy.ts";
 import type { JobObserver } from "./job_observer.ts";
@@ -79,6 +80,10 @@ interface RunningJob {
   launched?: LaunchedJob;
   /** A signal from `send-signal` that ends a process reached it: an operator stopped it, no retry. */
   signalled?: boolean;
+  /** When its launcher started (performance.now()), for the run time of its "ended" line. */
+  startedAt?: number;
+  /** The time limit in seconds, when the job was stopped for reaching it. */
+  timedOutAfter?: number;
 }
 
 /** Unix time in seconds. */
@@ -297,21 +302,26 @@ export class JobRunner {
       pid: launched.pid ?? "none",
     });
     this.#options.observer?.jobStarted(job, target.queuedFor(job));
+    running.startedAt = performance.now();
     this.#unsettled.add(launched);
     launched.settled.then(() => this.#unsettled.delete(launched));
-    return limitRunTime(job.id, launched, this.#options.time.limitOf(job));
+    return limitRunTime(job.id, launched, this.#options.time.limitOf(job), (seconds) => {
+      running.timedOutAfter = seconds;
+    });
   }
 
   /** Writes the ended job's row and answers its run-manual caller, if any. */
   async #writeResult(running: RunningJob, outcome: JobOutcome): Promise<void> {
     const { job } = running;
     const { manualRuns, time } = this.#options;
-    log.info("Job {id} ended: {result}, code {code}, signal {signal}", {
+    const ended = jobEndLine({
       id: job.id,
-      result: outcome.result,
-      code: outcome.code ?? "none",
-      signal: outcome.signal ?? "none",
+      target: job.target,
+      outcome,
+      ms: performance.now() - (running.startedAt ?? performance.now()),
+      timedOutAfter: running.timedOutAfter,
     });
+    log[ended.level](ended.message, ended.properties);
     // A run-manual caller waits for this row: write it without gathering others.
     const urgent = manualRuns.isAwaited(job.id);
     // A failed background job with attempts left goes back to 'delayed' instead of 'done'.
