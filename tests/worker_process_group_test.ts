@@ -1,6 +1,6 @@
 /**
  * Jobs and their process groups, through a real `jobd` on a real MariaDB
- * (SPEC D1 "process groups"): a child a launcher leaves behind holds no slot
+ * (each job a process group of its own): a child a launcher leaves behind holds no slot
  * and no row, send-signal and shutdown reach every process of a job.
  */
 

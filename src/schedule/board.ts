@@ -1,5 +1,5 @@
 /**
- * The job board (`schedules = FILE` in the worker's config, SPEC D1): an
+ * The job board (`schedules = FILE` in the worker's config): an
  * ini file with one section per schedule, read with the project's ini
  * reader. Every problem is reported, each naming the file, the section and
  * the key; a board with any problem is refused as a whole.

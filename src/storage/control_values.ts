@@ -20,10 +20,10 @@ import { StorageError } from "./errors.ts";
 import type { TableColumn } from "./job_control.ts";
 import { OWNER_COLUMN } from "./required_columns.ts";
 
-/** The optional column of deferred jobs (SPEC D1): when a `delayed` row may start. */
+/** The optional column of deferred jobs: when a `delayed` row may start (unix seconds). */
 export const RUN_AT_COLUMN = "time_run_at";
 
-/** The optional column counting a row's attempts (SPEC D1 retries). */
+/** The optional column counting a row's attempts (retries). */
 export const ATTEMPTS_COLUMN = "attempts";
 
 /**

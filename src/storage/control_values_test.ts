@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { insertRow, retryAssignments, shownRow, targetStats } from "./control_values.ts";
 import type { TableColumn } from "./job_control.ts";
 import { MAX_SHOWN_TEXT } from "../protocol/control_requests.ts";
+import { messageOf } from "../text.ts";
 
 const COLUMNS: TableColumn[] = [
   { name: "id", kind: "integer", nullable: false, optional: true, unsigned: true },
@@ -24,7 +25,7 @@ function refusal(values: Record<string, string | number | null>, columns = COLUM
   try {
     insertRow(columns, { target: "build", count: 1, values: { token: "t", ...values } }, 100);
   } catch (error) {
-    return (error as Error).message;
+    return messageOf(error);
   }
   assert.fail(`${JSON.stringify(values)} was accepted`);
 }
@@ -62,7 +63,7 @@ function insertRowError(request: { target?: string }): string {
   try {
     insertRow(COLUMNS, { target: request.target ?? "build", count: 1, values: {} }, 100);
   } catch (error) {
-    return (error as Error).message;
+    return messageOf(error);
   }
   assert.fail("accepted");
 }
