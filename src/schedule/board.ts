@@ -19,6 +19,7 @@ import {
   type ValueType,
 } from "../config/ini_file.ts";
 import { MAX_SCHEDULE_NAME_LENGTH } from "../protocol/requests.ts";
+import { JOBD_WRITTEN_COLUMNS } from "../storage/required_columns.ts";
 import { messageOf } from "../text.ts";
 import { parseDuration } from "./duration.ts";
 import { CronRule, EveryRule, isTimeZone, type Rule } from "./rule.ts";
@@ -38,22 +39,6 @@ export const DEFAULT_CATCHUP_WINDOW = 3600;
 
 /** `tz` when absent. */
 export const DEFAULT_TZ = "UTC";
-
-/** Columns a `set.` key may not name: jobd writes them itself. */
-export const RESERVED_COLUMNS: ReadonlySet<string> = new Set([
-  "id",
-  "target",
-  "status",
-  "time_created",
-  "time_started",
-  "time_finished",
-  "result",
-  "return_code",
-  "sig",
-  "stdout",
-  "stderr",
-  "worker",
-]);
 
 const SET_PREFIX = "set.";
 
@@ -206,7 +191,7 @@ function readSchedule(section: ConfigSection, problems: ConfigError[]): Schedule
       const column = key.slice(SET_PREFIX.length);
       if (!/^[A-Za-z0-9_$]{1,64}$/.test(column)) {
         problems.push(section.error(key, "names no valid column: write 'set.COLUMN = value'"));
-      } else if (RESERVED_COLUMNS.has(column.toLowerCase())) {
+      } else if (JOBD_WRITTEN_COLUMNS.has(column.toLowerCase())) {
         problems.push(section.error(key, `sets the column '${column}', which jobd writes itself`));
       }
       continue;

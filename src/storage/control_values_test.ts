@@ -3,6 +3,7 @@ import { insertRow, retryAssignments, shownRow, targetStats } from "./control_va
 import type { TableColumn } from "./job_control.ts";
 import { MAX_SHOWN_TEXT } from "../protocol/control_requests.ts";
 import { messageOf } from "../text.ts";
+import { JOBD_WRITTEN_COLUMNS } from "./required_columns.ts";
 
 const COLUMNS: TableColumn[] = [
   { name: "id", kind: "integer", nullable: false, optional: true, unsigned: true },
@@ -57,6 +58,21 @@ Deno.test("add's values are refused when the column cannot take them", () => {
     /"a-very-long-target-name" of column 'target' is longer than the column's 16 characters/,
   );
   assert.match(insertRowError({}), /its column 'token' needs a value \(give it with 'set'\)/);
+});
+
+Deno.test("add may set no column jobd writes itself: the same columns a schedule's set. may not name", () => {
+  const present = new Set(COLUMNS.map((column) => column.name));
+  const columns: TableColumn[] = [
+    ...COLUMNS,
+    ...[...JOBD_WRITTEN_COLUMNS].filter((name) => !present.has(name))
+      .map((name) => ({ name, kind: "integer", nullable: true, optional: true }) as const),
+  ];
+  for (const name of JOBD_WRITTEN_COLUMNS) {
+    assert.match(
+      refusal({ [name]: 1 }, columns),
+      new RegExp(`column '${name}' is written by jobd`),
+    );
+  }
 });
 
 function insertRowError(request: { target?: string }): string {
