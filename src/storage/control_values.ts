@@ -282,9 +282,6 @@ export function targetStats(
   return Object.fromEntries(names.map((name) => [name, byTarget.get(name)!]));
 }
 
-/** The statuses `stats` counts, as an SQL list. */
-export const UNFINISHED_STATUSES_SQL = "('waiting', 'delayed', 'manual', 'accepted', 'running')";
-
 function numberOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
 }
