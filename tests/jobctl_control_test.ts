@@ -11,31 +11,19 @@ import { openTestDatabase, type TestDatabase } from "./helpers/database.ts";
 import {
   freePort,
   iniText,
+  jobctl,
   masterClient,
-  runProgram,
+  type ProgramOutput,
   startDaemon,
   waitFor,
 } from "./helpers/processes.ts";
 import { startWorker, type TestWorker, waitForDone } from "./helpers/worker.ts";
 import { quoteIdentifier } from "../src/storage/mysql/identifier.ts";
 import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
-
-type Output = { code: number; stdout: string; stderr: string };
-
-function jobctl(...args: string[]): Promise<Output> {
-  return runProgram("jobctl", args);
-}
-
-function assertExit(output: Output, code: number): void {
-  assert.equal(
-    output.code,
-    code,
-    `expected exit status ${code}, got ${output.code}\nstdout:\n${output.stdout}\nstderr:\n${output.stderr}`,
-  );
-}
+import { assertExit } from "./helpers/assertions.ts";
 
 /** The ids `add` printed: `Added 2 jobs of 'build' (waiting): 4 5`. */
-function addedIds(output: Output): number[] {
+function addedIds(output: ProgramOutput): number[] {
   assertExit(output, 0);
   const match = /^Added \d+ jobs? of '[^']+' \((waiting|delayed)[^)]*\): ([\d ]+)\n$/.exec(
     output.stdout,

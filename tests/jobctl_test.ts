@@ -13,30 +13,17 @@ import {
   DENO_DIR,
   freePort,
   iniText,
+  jobctl,
   masterClient,
+  type ProgramOutput,
   ROOT,
-  runProgram,
   spawnProgram,
   startDaemon,
   waitFor,
 } from "./helpers/processes.ts";
 import { startWorker, type TestWorker, waitForDone } from "./helpers/worker.ts";
-
-type Output = { code: number; stdout: string; stderr: string };
-
-/** Runs jobctl with `args` in a fresh HOME; resolves with its status and output. */
-function jobctl(...args: string[]): Promise<Output> {
-  return runProgram("jobctl", args);
-}
-
-/** A temporary directory removed on dispose. */
-async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
-  const path = await Deno.makeTempDir({ prefix: "jobctl-test-" });
-  return {
-    path,
-    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }).catch(() => {}),
-  };
-}
+import { tempDir } from "./helpers/temp_dir.ts";
+import { assertExit } from "./helpers/assertions.ts";
 
 /** Writes a jobctl config file and returns its path. */
 async function jobctlConfig(
@@ -49,18 +36,9 @@ async function jobctlConfig(
   return path;
 }
 
-/** Fails with jobctl's output when the exit status is not the expected one. */
-function assertExit(output: Output, code: number): void {
-  assert.equal(
-    output.code,
-    code,
-    `expected exit status ${code}, got ${output.code}\nstdout:\n${output.stdout}\nstderr:\n${output.stderr}`,
-  );
-}
-
 /** The `--json list-targets` data of a worker, through jobctl. */
 async function targetsOf(
-  ctl: (...args: string[]) => Promise<Output>,
+  ctl: (...args: string[]) => Promise<ProgramOutput>,
 ): Promise<Record<string, { paused: boolean; concurrency: number; length: number }>> {
   const output = await ctl("--json", "list-targets");
   assertExit(output, 0);
@@ -79,7 +57,7 @@ Deno.test("jobctl controls a worker: every command, its output, --json and exit 
     targets: { build: 2, deploy: 1 },
     config: { password, always_allow_localhost: false },
   });
-  await using dir = await tempDir();
+  await using dir = await tempDir("jobctl-test-");
   const config = await jobctlConfig(dir.path, "jobctl.conf", {
     host: "127.0.0.1",
     port: worker.port,

@@ -6,18 +6,8 @@
 
 import assert from "node:assert/strict";
 import { openTestDatabase } from "./helpers/database.ts";
-import { freePort, startDaemon, waitFor, workerClient } from "./helpers/processes.ts";
+import { freePort, processAlive, startDaemon, waitFor, workerClient } from "./helpers/processes.ts";
 import { startWorker, waitForDone, workerConfig } from "./helpers/worker.ts";
-
-/** Whether process `pid` runs (a zombie counts as gone). */
-async function processAlive(pid: number): Promise<boolean> {
-  try {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 /** The pid a job script wrote to `$JOB_DIR/NAME.pid` (see {@linkcode TELL_PID}). */
 function writtenPid(jobDir: string, name: string | number): Promise<number> {

@@ -7,9 +7,9 @@
 import assert from "node:assert/strict";
 import { MasterClient } from "../net/client.ts";
 import { Connection } from "../net/connection.ts";
-import { RemoteError } from "../net/errors.ts";
 import type { RequestData } from "../protocol/messages.ts";
 import { MasterDaemon } from "./daemon.ts";
+import { remoteRefusal } from "../../tests/helpers/assertions.ts";
 
 type Answer = (data: RequestData, connection: Connection) => unknown;
 
@@ -66,12 +66,6 @@ async function startMaster() {
   };
 }
 
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(() => assert.fail("accepted"), (error: unknown) => error);
-  assert.ok(error instanceof RemoteError, String(error));
-  return error.message;
-}
-
 Deno.test("add and jobs with a target go to a worker serving it, and only there", async () => {
   await using master = await startMaster();
   await using build = await standIn(master.daemon, "b", ["build"], {
@@ -89,15 +83,15 @@ Deno.test("add and jobs with a target go to a worker serving it, and only there"
   assert.deepEqual(build.types(), ["add", "jobs"]);
   assert.deepEqual(deploy.types(), []);
   assert.equal(
-    await refusal(master.client.request("add", { target: "nightly" })),
+    await remoteRefusal(master.client.request("add", { target: "nightly" })),
     "worker serving target 'nightly' not found",
   );
   assert.equal(
-    await refusal(master.client.request("add", {})),
+    await remoteRefusal(master.client.request("add", {})),
     "missing required field target",
   );
   assert.equal(
-    await refusal(master.client.request("jobs", { limit: 0 })),
+    await remoteRefusal(master.client.request("jobs", { limit: 0 })),
     "'limit' must be from 1 to 1000, got 0",
   );
 });
@@ -109,7 +103,7 @@ Deno.test("a worker's refusal is the answer, in its own words", async () => {
       throw new Error("job 5 not found");
     },
   });
-  assert.equal(await refusal(master.client.request("job", { id: 5 })), "job 5 not found");
+  assert.equal(await remoteRefusal(master.client.request("job", { id: 5 })), "job 5 not found");
 });
 
 Deno.test("requests for any worker pass over one that does not answer", async () => {
@@ -131,7 +125,7 @@ Deno.test("requests for any worker pass over one that does not answer", async ()
 Deno.test("without workers, requests for any worker say none is registered", async () => {
   await using master = await startMaster();
   assert.equal(
-    await refusal(master.client.request("stats")),
+    await remoteRefusal(master.client.request("stats")),
     "stats not done: no worker is registered",
   );
 });
@@ -167,7 +161,7 @@ Deno.test("add is sent once: a worker that does not answer may have inserted the
   });
   await using other = await standIn(master.daemon, "b-other", ["build"], {});
   assert.match(
-    await refusal(master.client.request("add", { target: "build" })),
+    await remoteRefusal(master.client.request("add", { target: "build" })),
     /^add in doubt: worker 'a-gone' did not answer: .*; it may have been done \(see 'jobs'\)$/,
   );
   assert.deepEqual(gone.types(), ["add"]);
@@ -177,10 +171,10 @@ Deno.test("add is sent once: a worker that does not answer may have inserted the
 Deno.test("bad data is refused by the master before any worker is asked", async () => {
   await using master = await startMaster();
   await using worker = await standIn(master.daemon, "w", ["build"], {});
-  assert.equal(await refusal(master.client.request("job", {})), "missing required field id");
-  assert.equal(await refusal(master.client.request("retry", { ids: [] })), "ids are empty");
+  assert.equal(await remoteRefusal(master.client.request("job", {})), "missing required field id");
+  assert.equal(await remoteRefusal(master.client.request("retry", { ids: [] })), "ids are empty");
   assert.equal(
-    await refusal(master.client.request("add", { target: "build", count: 5000 })),
+    await remoteRefusal(master.client.request("add", { target: "build", count: 5000 })),
     "'count' must be from 1 to 1000, got 5000",
   );
   assert.deepEqual(worker.types(), []);

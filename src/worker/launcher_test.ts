@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import { type LauncherSettings, launchJob } from "./launcher.ts";
 import { ReadBufferPool, truncationMarker } from "./output_capture.ts";
-
-/** A fresh temporary directory, removed when the test's scope ends. */
-async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
-  const path = await Deno.realPath(await Deno.makeTempDir({ prefix: "jobd_launcher_test_" }));
-  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
-}
+import { tempDir } from "../../tests/helpers/temp_dir.ts";
 
 /** Settings running `script` with /bin/sh, the job id as `$1`. */
 function shell(script: string, extra: Partial<LauncherSettings> = {}): LauncherSettings {
@@ -126,7 +121,7 @@ Deno.test("signal() after the launcher exited returns false", async () => {
 });
 
 Deno.test("the launcher gets the daemon's environment plus launcher.env, in launcher.cwd", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("jobd_launcher_test_");
   const outcome = await launchJob(
     15,
     shell(`printf '%s|%s|%s' "$JOBD_TEST_VALUE" "$(pwd)" "\${PATH:+inherited}"`, {
@@ -152,7 +147,7 @@ Deno.test("the launcher's stdin is empty", async () => {
 });
 
 Deno.test("a relative program is found in launcher.cwd", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("jobd_launcher_test_");
   await Deno.writeTextFile(`${dir.path}/job.sh`, '#!/bin/sh\necho "relative $1"\n', {
     mode: 0o755,
   });
@@ -202,7 +197,7 @@ Deno.test("a missing program ends as fail with the reason in stderr", async () =
 });
 
 Deno.test("a missing or wrong working directory ends as fail naming the directory", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("jobd_launcher_test_");
   await assertNotStarted(
     { argv: ["/bin/true"], cwd: `${dir.path}/missing` },
     new RegExp(`^Cannot start job 99: the working directory '${dir.path}/missing' does not exist$`),
@@ -217,7 +212,7 @@ Deno.test("a missing or wrong working directory ends as fail naming the director
 });
 
 Deno.test("a program that cannot be executed ends as fail with the reason", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("jobd_launcher_test_");
   await Deno.writeTextFile(`${dir.path}/plain.txt`, "echo hi\n", { mode: 0o644 });
   await assertNotStarted(
     { argv: [`${dir.path}/plain.txt`] },
@@ -243,7 +238,7 @@ Deno.test("an invalid output limit ends as fail before anything is started", asy
 });
 
 Deno.test("a setsid gone since start-up is named as the reason, not the launcher", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("jobd_launcher_test_");
   const outcome = await launchJob(19, {
     argv: ["/bin/true"],
     env: {},

@@ -7,6 +7,7 @@ import {
   PIPES_AFTER_KILL_MS,
   setsidExecFailure,
 } from "./process_group.ts";
+import { processAlive } from "../../tests/helpers/processes.ts";
 
 /**
  * Settings running `script` with /bin/sh, the job id as `$1`; `groupStart`
@@ -26,16 +27,6 @@ const GROUP_STARTS = [
   { name: "through setsid", groupStart: undefined },
   { name: "with detached: true", groupStart: null },
 ] as const;
-
-/** Whether process `pid` exists (a zombie counts as gone). */
-async function processAlive(pid: number): Promise<boolean> {
-  try {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 /** The process group of process `pid`, from /proc. */
 async function groupOf(pid: number): Promise<number> {
