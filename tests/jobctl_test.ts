@@ -14,13 +14,12 @@ import {
   freePort,
   iniText,
   jobctl,
-  masterClient,
   type ProgramOutput,
   ROOT,
   spawnProgram,
-  startDaemon,
   waitFor,
 } from "./helpers/processes.ts";
+import { startLinkedWorker, startMaster } from "./helpers/master.ts";
 import { startWorker, type TestWorker, waitForDone } from "./helpers/worker.ts";
 import { tempDir } from "./helpers/temp_dir.ts";
 import { assertExit } from "./helpers/assertions.ts";
@@ -350,26 +349,9 @@ Deno.test("jobctl controls a worker: every command, its output, --json and exit 
 
 Deno.test("jobctl --master controls the master and, through it, the workers", async (t) => {
   await using db = await openTestDatabase();
-  const masterPort = freePort();
-  const master = await startDaemon(
-    "jobd-master",
-    iniText({ host: "127.0.0.1", port: masterPort, ping_interval: 1, poke_throttle_interval: 0.1 }),
-    { port: masterPort },
-  );
-  await using _master = master.process;
-  await using worker = await startWorker(db, {
-    targets: { build: 2 },
-    config: {
-      name: "w1",
-      master_host: "127.0.0.1",
-      master_port: masterPort,
-      master_reconnect_timeout: 1,
-    },
-  });
-  {
-    await using client = await masterClient(masterPort);
-    await waitFor("w1 to register", async () => (await client.status()).workers.length === 1);
-  }
+  await using master = await startMaster({ config: { poke_throttle_interval: 0.1 } });
+  const masterPort = master.port;
+  await using worker = await startLinkedWorker(db, master, "w1", { build: 2 });
   const ctl = (...args: string[]) => jobctl("--master", "--port", String(masterPort), ...args);
 
   await t.step(
