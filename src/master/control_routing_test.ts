@@ -5,11 +5,11 @@
  */
 
 import assert from "node:assert/strict";
-import { MasterClient } from "../net/client.ts";
 import { Connection } from "../net/connection.ts";
 import type { RequestData } from "../protocol/messages.ts";
 import { MasterDaemon } from "./daemon.ts";
 import { remoteRefusal } from "../../tests/helpers/assertions.ts";
+import { startMasterDaemon } from "../../tests/helpers/master_in_process.ts";
 
 type Answer = (data: RequestData, connection: Connection) => unknown;
 
@@ -40,34 +40,8 @@ async function standIn(
   };
 }
 
-async function startMaster() {
-  const daemon = MasterDaemon.start({
-    host: "127.0.0.1",
-    port: 0,
-    password: undefined,
-    alwaysAllowLocalhost: false,
-    pingInterval: 30,
-    pokeThrottleInterval: 0.05,
-    maxConnections: 1000,
-    requestTimeout: 30,
-    logLevelFile: "warn",
-    logLevelConsole: "warn",
-  });
-  const client = new MasterClient(
-    await Connection.connect("127.0.0.1", daemon.server.addr.port),
-  );
-  return {
-    daemon,
-    client,
-    async [Symbol.asyncDispose]() {
-      client.close();
-      await daemon.shutdown();
-    },
-  };
-}
-
 Deno.test("add and jobs with a target go to a worker serving it, and only there", async () => {
-  await using master = await startMaster();
+  await using master = await startMasterDaemon({ pokeThrottleInterval: 0.05 });
   await using build = await standIn(master.daemon, "b", ["build"], {
     add: (data) => ({ ids: [7], status: "waiting", echoed: data }),
     jobs: () => ({ jobs: [] }),
@@ -97,7 +71,7 @@ Deno.test("add and jobs with a target go to a worker serving it, and only there"
 });
 
 Deno.test("a worker's refusal is the answer, in its own words", async () => {
-  await using master = await startMaster();
+  await using master = await startMasterDaemon({ pokeThrottleInterval: 0.05 });
   await using _worker = await standIn(master.daemon, "w", ["build"], {
     job: () => {
       throw new Error("job 5 not found");
@@ -107,7 +81,7 @@ Deno.test("a worker's refusal is the answer, in its own words", async () => {
 });
 
 Deno.test("requests for any worker pass over one that does not answer", async () => {
-  await using master = await startMaster();
+  await using master = await startMasterDaemon({ pokeThrottleInterval: 0.05 });
   await using gone = await standIn(master.daemon, "a-gone", ["build"], {
     stats: (_, connection) => {
       connection.close();
@@ -123,7 +97,7 @@ Deno.test("requests for any worker pass over one that does not answer", async ()
 });
 
 Deno.test("without workers, requests for any worker say none is registered", async () => {
-  await using master = await startMaster();
+  await using master = await startMasterDaemon({ pokeThrottleInterval: 0.05 });
   assert.equal(
     await remoteRefusal(master.client.request("stats")),
     "stats not done: no worker is registered",
@@ -131,7 +105,7 @@ Deno.test("without workers, requests for any worker say none is registered", asy
 });
 
 Deno.test("retry pokes the targets of the rows it put back to waiting", async () => {
-  await using master = await startMaster();
+  await using master = await startMasterDaemon({ pokeThrottleInterval: 0.05 });
   await using retrying = await standIn(master.daemon, "a", ["build"], {
     retry: () => ({ retried: [3, 4], targets: ["deploy"], errors: { 5: "job 5 not found" } }),
   });
@@ -152,7 +126,7 @@ Deno.test("retry pokes the targets of the rows it put back to waiting", async ()
 });
 
 Deno.test("add is sent once: a worker that does not answer may have inserted the rows", async () => {
-  await using master = await startMaster();
+  await using master = await startMasterDaemon({ pokeThrottleInterval: 0.05 });
   await using gone = await standIn(master.daemon, "a-gone", ["build"], {
     add: (_, connection) => {
       connection.close();
@@ -169,7 +143,7 @@ Deno.test("add is sent once: a worker that does not answer may have inserted the
 });
 
 Deno.test("bad data is refused by the master before any worker is asked", async () => {
-  await using master = await startMaster();
+  await using master = await startMasterDaemon({ pokeThrottleInterval: 0.05 });
   await using worker = await standIn(master.daemon, "w", ["build"], {});
   assert.equal(await remoteRefusal(master.client.request("job", {})), "missing required field id");
   assert.equal(await remoteRefusal(master.client.request("retry", { ids: [] })), "ids are empty");
