@@ -59,7 +59,7 @@ Deno.test("after SIGKILL, a restarted worker requeues unstarted jobs and fails t
   }
 });
 
-Deno.test("SIGTERM lets running jobs finish, gives queued jobs back, and exits 0", async () => {
+Deno.test("SIGTERM lets running jobs finish, releases queued jobs, and exits 0", async () => {
   await using db = await openTestDatabase({ withWorkerColumn: true });
   await using worker = await startWorker(db, { targets: { t1: 1 } });
   const [first, second] = await db.insertJobs("t1", 2);
@@ -79,10 +79,10 @@ Deno.test("SIGTERM lets running jobs finish, gives queued jobs back, and exits 0
   worker.process.kill("SIGTERM");
   const { status } = await worker.process.finished();
   assert.equal(status.code, 0);
-  const [done, givenBack, manualBack] = await db.rows([first, second, manual]);
+  const [done, released, manualReleased] = await db.rows([first, second, manual]);
   assert.deepEqual([done.status, done.result, done.stdout], ["done", "ok", "finished\n"]);
-  assert.deepEqual([givenBack.status, givenBack.worker], ["waiting", null]);
-  assert.equal(manualBack.status, "manual", "a manual job goes back to manual");
+  assert.deepEqual([released.status, released.worker], ["waiting", null]);
+  assert.equal(manualReleased.status, "manual", "a manual job goes back to manual");
   const reply = await manualCall;
   assert.ok(reply.errors?.[manual] || reply instanceof Error, "the run-manual caller hears of it");
 });
