@@ -4,6 +4,7 @@
  */
 
 import { colorAllowed, runJobctl } from "./src/jobctl/main.ts";
+import { messageOf } from "./src/text.ts";
 
 function write(file: { writeSync(bytes: Uint8Array): number }, text: string): void {
   let bytes = new TextEncoder().encode(text);
@@ -26,7 +27,7 @@ async function main(args: string[]): Promise<number> {
     // A bug of ours: say what happened, without a stack trace in the operator's face.
     write(
       Deno.stderr,
-      `jobctl: unexpected error: ${error instanceof Error ? error.message : error}\n`,
+      `jobctl: unexpected error: ${messageOf(error)}\n`,
     );
     return 1;
   }

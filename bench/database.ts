@@ -8,20 +8,16 @@
 
 import mysql from "mysql2/promise";
 import type { Connection, Pool, ResultSetHeader, RowDataPacket } from "mysql2/promise";
-import { type Durability, type MariaDbServer, startMariaDb } from "../scripts/mariadb.ts";
-import { parseTestMysql, schemaStatements } from "../tests/helpers/database.ts";
+import type { Durability, MariaDbServer } from "../scripts/mariadb.ts";
+import {
+  openScratchDatabase,
+  schemaStatements,
+  type ServerAddress,
+} from "../tests/helpers/database.ts";
 import { claimSelectSql } from "../src/storage/mysql/claim_waiting.ts";
 import { parseServerVersion, supportsSkipLocked } from "../src/storage/mysql/server_version.ts";
 import { quoteIdentifier } from "../src/storage/mysql/identifier.ts";
 import { nowMs, summarize, type Summary } from "./stats.ts";
-
-/** Server address and credentials. */
-export interface ServerAddress {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-}
 
 /** Rows written by one multi-row INSERT. */
 const INSERT_BATCH = 10_000;
@@ -86,44 +82,31 @@ export class BenchDatabase implements AsyncDisposable {
     mysqlAddress: string | undefined,
     options: { workerColumn: boolean; timeColumns?: boolean; durability: Durability },
   ): Promise<BenchDatabase> {
-    const server = mysqlAddress === undefined
-      ? await startMariaDb({ durability: options.durability })
-      : undefined;
-    try {
-      const address: ServerAddress = server
-        ? { host: server.host, port: server.port, user: server.user, password: server.password }
-        : parseTestMysql(mysqlAddress!);
-      const database = `jobd_bench_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
-      const admin = await mysql.createConnection(address);
-      let version: string;
-      let durability: { flushLogAtTrxCommit: string; doublewrite: string };
-      try {
-        const [rows] = await admin.query<RowDataPacket[]>(
-          `SELECT VERSION() AS version, @@innodb_flush_log_at_trx_commit AS flush,
-                  @@innodb_doublewrite AS doublewrite`,
-        );
-        version = String(rows[0].version);
-        durability = {
-          flushLogAtTrxCommit: String(rows[0].flush),
-          doublewrite: String(rows[0].doublewrite),
-        };
-        await admin.query(`CREATE DATABASE \`${database}\``);
-      } finally {
-        await admin.end();
-      }
-      const pool = mysql.createPool({ ...address, database, connectionLimit: 4 });
-      const db = new BenchDatabase(address, database, version, pool, server, durability);
-      try {
-        await db.createTable(options);
-      } catch (error) {
-        await pool.end();
-        throw error;
-      }
+    return await openScratchDatabase({
+      shared: mysqlAddress,
+      durability: options.durability,
+      prefix: "jobd_bench_",
+      connectionLimit: 4,
+    }, async ({ address, database, pool, server }) => {
+      const [rows] = await pool.query<RowDataPacket[]>(
+        `SELECT VERSION() AS version, @@innodb_flush_log_at_trx_commit AS flush,
+                @@innodb_doublewrite AS doublewrite`,
+      );
+      const durability = {
+        flushLogAtTrxCommit: String(rows[0].flush),
+        doublewrite: String(rows[0].doublewrite),
+      };
+      const db = new BenchDatabase(
+        address,
+        database,
+        String(rows[0].version),
+        pool,
+        server,
+        durability,
+      );
+      await db.createTable(options);
       return db;
-    } catch (error) {
-      await server?.[Symbol.asyncDispose]();
-      throw error;
-    }
+    });
   }
 
   /**

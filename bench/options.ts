@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { ENTRY_POINTS, runFlags } from "../scripts/permissions.ts";
+import { messageOf } from "../src/text.ts";
 
 /** The repository root, with a trailing slash. */
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -205,7 +206,7 @@ export function parseBenchArgs(args: string[]): ParsedCommand {
       allowPositionals: false,
     }));
   } catch (error) {
-    return usageError((error as Error).message);
+    return usageError(messageOf(error));
   }
   if (values.help) return { action: "exit", code: 0, text: USAGE };
   const strings = values as Record<string, string | boolean | undefined>;

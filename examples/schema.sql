@@ -1,7 +1,7 @@
--- The jobs table of jobd (SPEC A4). Applications insert rows with status 'waiting'
--- (run in the background after a poke or poll) or 'manual' (run on a run-manual request);
--- jobd never deletes rows (it inserts only for the job board, below). You may add columns,
--- widen `target` or make it an ENUM.
+-- The jobs table of jobd, as the older jobd had it (optional columns below). Applications
+-- insert rows with status 'waiting' (run in the background after a poke or poll) or 'manual'
+-- (run on a run-manual request); jobd never deletes rows (it inserts only for the job board,
+-- below). You may add columns, widen `target` or make it an ENUM.
 -- Name the table as `mysql_table` in jobd.conf (default: jobs).
 
 CREATE TABLE `jobs` (

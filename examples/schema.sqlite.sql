@@ -1,4 +1,4 @@
--- The jobs table of jobd for `storage = sqlite` (SPEC A4, in SQLite's dialect): the same
+-- The jobs table of jobd for `storage = sqlite` (in SQLite's dialect): the same
 -- columns, statuses and index as schema.sql. Applications insert rows with status 'waiting'
 -- (run in the background after a poke or poll) or 'manual' (run on a run-manual request);
 -- jobd never deletes rows (it inserts only for the job board) nor creates this table.

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { VERSION } from "./version.ts";
+import { messageOf } from "./text.ts";
 
 /** What a daemon's command line asks for. */
 export type DaemonCommand =
@@ -32,7 +33,7 @@ export function parseDaemonArgs(args: string[], program: string, usage: string):
     return {
       action: "exit",
       code: 2,
-      text: `${program}: ${(error as Error).message}\nTry '${program} --help'.`,
+      text: `${program}: ${messageOf(error)}\nTry '${program} --help'.`,
       stream: "stderr",
     };
   }

@@ -1,14 +1,6 @@
 import assert from "node:assert/strict";
 import { configureLogging, jobdLogger, noticeLogger, REDACTED } from "./log.ts";
-
-/** A temporary directory, removed when the test's `await using` scope ends. */
-async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
-  const path = await Deno.makeTempDir({ prefix: "jobd_log_test_" });
-  return {
-    path,
-    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
-  };
-}
+import { tempDir } from "../tests/helpers/temp_dir.ts";
 
 /** The non-empty lines of a log file. */
 async function logLines(path: string): Promise<string[]> {
@@ -16,7 +8,7 @@ async function logLines(path: string): Promise<string[]> {
 }
 
 Deno.test("the log file receives messages at and above its level", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("jobd_log_test_");
   const file = `${dir.path}/jobd.log`;
   {
     await using _logging = await configureLogging({
@@ -37,7 +29,7 @@ Deno.test("the log file receives messages at and above its level", async () => {
 });
 
 Deno.test("trace is the most verbose level, and every level reaches the file", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("jobd_log_test_");
   const file = `${dir.path}/jobd.log`;
   {
     await using _logging = await configureLogging({
@@ -56,7 +48,7 @@ Deno.test("trace is the most verbose level, and every level reaches the file", a
 });
 
 Deno.test("the file level defaults to warn", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("jobd_log_test_");
   const file = `${dir.path}/jobd.log`;
   {
     await using _logging = await configureLogging({ consoleLevel: "error", filePath: file });
@@ -69,7 +61,7 @@ Deno.test("the file level defaults to warn", async () => {
 });
 
 Deno.test("reconfigure changes levels and files; the old file is closed", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("jobd_log_test_");
   const first = `${dir.path}/first.log`;
   const second = `${dir.path}/second.log`;
   {
@@ -94,7 +86,7 @@ Deno.test("reconfigure changes levels and files; the old file is closed", async 
 });
 
 Deno.test("a log file that cannot be opened is an error that keeps the old setup", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("jobd_log_test_");
   const file = `${dir.path}/jobd.log`;
   const unreachable = `${dir.path}/missing/jobd.log`;
   await assert.rejects(
@@ -119,7 +111,7 @@ Deno.test("a log file that cannot be opened is an error that keeps the old setup
 });
 
 Deno.test("dispose closes the file and ends logging; a second dispose does nothing", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("jobd_log_test_");
   const file = `${dir.path}/jobd.log`;
   const logging = await configureLogging({ consoleLevel: "error", filePath: file });
   jobdLogger().warn("before dispose");
@@ -134,7 +126,7 @@ Deno.test("dispose closes the file and ends logging; a second dispose does nothi
 });
 
 Deno.test("disposing an old setup leaves a newer one alone", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("jobd_log_test_");
   const file = `${dir.path}/jobd.log`;
   const old = await configureLogging({ consoleLevel: "error" });
   {
@@ -148,7 +140,7 @@ Deno.test("disposing an old setup leaves a newer one alone", async () => {
 });
 
 Deno.test("no password reaches the log file, however it is logged", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("jobd_log_test_");
   const file = `${dir.path}/jobd.log`;
   const request = { no: 1, type: "poll", password: "hunter2", data: { targets: ["mail"] } };
   const config = {
@@ -247,7 +239,7 @@ Deno.test("log.ts and config/ do not import each other", async () => {
 });
 
 Deno.test("a notice reaches a sink at the default level warn, but not one at error", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("jobd_log_test_");
   const warnFile = `${dir.path}/warn.log`;
   {
     await using _logging = await configureLogging({
@@ -274,7 +266,7 @@ Deno.test("a notice reaches a sink at the default level warn, but not one at err
 });
 
 Deno.test("log_format json writes one JSON object per line to the file, redacted", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("jobd_log_test_");
   const file = `${dir.path}/jobd.log`;
   {
     await using _logging = await configureLogging({

@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { openTestDatabase } from "./helpers/database.ts";
-import { freePort, iniText, startDaemon } from "./helpers/processes.ts";
+import { startMaster } from "./helpers/master.ts";
 import { startWorker } from "./helpers/worker.ts";
 
 const EOT = 0x04;
@@ -129,14 +129,10 @@ Deno.test("every worker request answers like the PHP client expects", async () =
 });
 
 Deno.test("the master never pings a plain client and never answers a boolean", async () => {
-  const port = freePort();
-  const { process } = await startDaemon(
-    "jobd-master",
-    iniText({ host: "127.0.0.1", port, ping_interval: 0.2, log_level_console: "warn" }),
-    { port },
-  );
-  await using _master = process;
-  await using client = await RawClient.connect(port);
+  await using master = await startMaster({
+    config: { ping_interval: 0.2, log_level_console: "warn" },
+  });
+  await using client = await RawClient.connect(master.port);
   const requests: [string, unknown][] = [
     ["status", []],
     ["status", { poll_workers: true }],

@@ -11,6 +11,7 @@ import { tooManyConnections } from "../src/net/server.ts";
 import { MAX_LIST_ITEMS } from "../src/protocol/limits.ts";
 import { MAX_TARGET_NAME_LENGTH } from "../src/target_names.ts";
 import { encodeRequest } from "../src/protocol/messages.ts";
+import { startMaster } from "./helpers/master.ts";
 import {
   freePort,
   iniText,
@@ -65,14 +66,10 @@ Deno.test("a huge request type refused for its password does not hold up the wor
 });
 
 Deno.test("the master stays responsive when a huge worker name registers twice", async () => {
-  const port = freePort();
-  const { process } = await startDaemon(
-    "jobd-master",
-    iniText({ host: "127.0.0.1", port, log_level_console: "info", ping_interval: 30 }),
-    { port },
-  );
-  await using _master = process;
-  await using client = await masterClient(port);
+  await using master = await startMaster({
+    config: { log_level_console: "info", ping_interval: 30 },
+  });
+  const { port, client } = master;
   const name = "w".repeat(80_000);
   const started = performance.now();
   for (let round = 0; round < 2; round++) {

@@ -8,34 +8,15 @@
 
 import assert from "node:assert/strict";
 import { openTestDatabase, type TestDatabase } from "./helpers/database.ts";
-import {
-  freePort,
-  iniText,
-  masterClient,
-  runProgram,
-  startDaemon,
-  waitFor,
-} from "./helpers/processes.ts";
+import { freePort, jobctl, type ProgramOutput, waitFor } from "./helpers/processes.ts";
+import { startLinkedWorker, startMaster } from "./helpers/master.ts";
 import { startWorker, type TestWorker, waitForDone } from "./helpers/worker.ts";
 import { quoteIdentifier } from "../src/storage/mysql/identifier.ts";
 import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
-
-type Output = { code: number; stdout: string; stderr: string };
-
-function jobctl(...args: string[]): Promise<Output> {
-  return runProgram("jobctl", args);
-}
-
-function assertExit(output: Output, code: number): void {
-  assert.equal(
-    output.code,
-    code,
-    `expected exit status ${code}, got ${output.code}\nstdout:\n${output.stdout}\nstderr:\n${output.stderr}`,
-  );
-}
+import { assertExit } from "./helpers/assertions.ts";
 
 /** The ids `add` printed: `Added 2 jobs of 'build' (waiting): 4 5`. */
-function addedIds(output: Output): number[] {
+function addedIds(output: ProgramOutput): number[] {
   assertExit(output, 0);
   const match = /^Added \d+ jobs? of '[^']+' \((waiting|delayed)[^)]*\): ([\d ]+)\n$/.exec(
     output.stdout,
@@ -214,13 +195,8 @@ Deno.test("jobctl reads and changes the table through a worker", async (t) => {
 
 Deno.test("jobctl --master reaches the table through the workers", async (t) => {
   await using db = await tableWithPriority();
-  const masterPort = freePort();
-  const master = await startDaemon(
-    "jobd-master",
-    iniText({ host: "127.0.0.1", port: masterPort, ping_interval: 1, poke_throttle_interval: 0.1 }),
-    { port: masterPort },
-  );
-  await using _master = master.process;
+  await using master = await startMaster({ config: { poke_throttle_interval: 0.1 } });
+  const masterPort = master.port;
   const ctl = (...args: string[]) => jobctl("--master", "--port", String(masterPort), ...args);
 
   await t.step("without a worker, the master says so", async () => {
@@ -229,19 +205,7 @@ Deno.test("jobctl --master reaches the table through the workers", async (t) => 
     assert.match(output.stderr, /refused 'stats': stats not done: no worker is registered\n$/);
   });
 
-  await using worker = await startWorker(db, {
-    targets: { build: 2 },
-    config: {
-      name: "w1",
-      master_host: "127.0.0.1",
-      master_port: masterPort,
-      master_reconnect_timeout: 1,
-    },
-  });
-  {
-    await using client = await masterClient(masterPort);
-    await waitFor("w1 to register", async () => (await client.status()).workers.length === 1);
-  }
+  await using worker = await startLinkedWorker(db, master, "w1", { build: 2 });
 
   let ids: number[] = [];
   await t.step("add goes to a worker serving the target, which runs the jobs", async () => {

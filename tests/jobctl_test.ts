@@ -13,30 +13,16 @@ import {
   DENO_DIR,
   freePort,
   iniText,
-  masterClient,
+  jobctl,
+  type ProgramOutput,
   ROOT,
-  runProgram,
   spawnProgram,
-  startDaemon,
   waitFor,
 } from "./helpers/processes.ts";
+import { startLinkedWorker, startMaster } from "./helpers/master.ts";
 import { startWorker, type TestWorker, waitForDone } from "./helpers/worker.ts";
-
-type Output = { code: number; stdout: string; stderr: string };
-
-/** Runs jobctl with `args` in a fresh HOME; resolves with its status and output. */
-function jobctl(...args: string[]): Promise<Output> {
-  return runProgram("jobctl", args);
-}
-
-/** A temporary directory removed on dispose. */
-async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
-  const path = await Deno.makeTempDir({ prefix: "jobctl-test-" });
-  return {
-    path,
-    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }).catch(() => {}),
-  };
-}
+import { tempDir } from "./helpers/temp_dir.ts";
+import { assertExit } from "./helpers/assertions.ts";
 
 /** Writes a jobctl config file and returns its path. */
 async function jobctlConfig(
@@ -49,18 +35,9 @@ async function jobctlConfig(
   return path;
 }
 
-/** Fails with jobctl's output when the exit status is not the expected one. */
-function assertExit(output: Output, code: number): void {
-  assert.equal(
-    output.code,
-    code,
-    `expected exit status ${code}, got ${output.code}\nstdout:\n${output.stdout}\nstderr:\n${output.stderr}`,
-  );
-}
-
 /** The `--json list-targets` data of a worker, through jobctl. */
 async function targetsOf(
-  ctl: (...args: string[]) => Promise<Output>,
+  ctl: (...args: string[]) => Promise<ProgramOutput>,
 ): Promise<Record<string, { paused: boolean; concurrency: number; length: number }>> {
   const output = await ctl("--json", "list-targets");
   assertExit(output, 0);
@@ -79,7 +56,7 @@ Deno.test("jobctl controls a worker: every command, its output, --json and exit 
     targets: { build: 2, deploy: 1 },
     config: { password, always_allow_localhost: false },
   });
-  await using dir = await tempDir();
+  await using dir = await tempDir("jobctl-test-");
   const config = await jobctlConfig(dir.path, "jobctl.conf", {
     host: "127.0.0.1",
     port: worker.port,
@@ -372,26 +349,9 @@ Deno.test("jobctl controls a worker: every command, its output, --json and exit 
 
 Deno.test("jobctl --master controls the master and, through it, the workers", async (t) => {
   await using db = await openTestDatabase();
-  const masterPort = freePort();
-  const master = await startDaemon(
-    "jobd-master",
-    iniText({ host: "127.0.0.1", port: masterPort, ping_interval: 1, poke_throttle_interval: 0.1 }),
-    { port: masterPort },
-  );
-  await using _master = master.process;
-  await using worker = await startWorker(db, {
-    targets: { build: 2 },
-    config: {
-      name: "w1",
-      master_host: "127.0.0.1",
-      master_port: masterPort,
-      master_reconnect_timeout: 1,
-    },
-  });
-  {
-    await using client = await masterClient(masterPort);
-    await waitFor("w1 to register", async () => (await client.status()).workers.length === 1);
-  }
+  await using master = await startMaster({ config: { poke_throttle_interval: 0.1 } });
+  const masterPort = master.port;
+  await using worker = await startLinkedWorker(db, master, "w1", { build: 2 });
   const ctl = (...args: string[]) => jobctl("--master", "--port", String(masterPort), ...args);
 
   await t.step(

@@ -59,7 +59,7 @@ Deno.test("after SIGKILL, a restarted worker requeues unstarted jobs and fails t
   }
 });
 
-Deno.test("SIGTERM lets running jobs finish, gives queued jobs back, and exits 0", async () => {
+Deno.test("SIGTERM lets running jobs finish, releases queued jobs, and exits 0", async () => {
   await using db = await openTestDatabase({ withWorkerColumn: true });
   await using worker = await startWorker(db, { targets: { t1: 1 } });
   const [first, second] = await db.insertJobs("t1", 2);
@@ -79,10 +79,10 @@ Deno.test("SIGTERM lets running jobs finish, gives queued jobs back, and exits 0
   worker.process.kill("SIGTERM");
   const { status } = await worker.process.finished();
   assert.equal(status.code, 0);
-  const [done, givenBack, manualBack] = await db.rows([first, second, manual]);
+  const [done, released, manualReleased] = await db.rows([first, second, manual]);
   assert.deepEqual([done.status, done.result, done.stdout], ["done", "ok", "finished\n"]);
-  assert.deepEqual([givenBack.status, givenBack.worker], ["waiting", null]);
-  assert.equal(manualBack.status, "manual", "a manual job goes back to manual");
+  assert.deepEqual([released.status, released.worker], ["waiting", null]);
+  assert.equal(manualReleased.status, "manual", "a manual job goes back to manual");
   const reply = await manualCall;
   assert.ok(reply.errors?.[manual] || reply instanceof Error, "the run-manual caller hears of it");
 });
@@ -103,6 +103,31 @@ Deno.test("SIGTERM kills a job that outlives shutdown_timeout and records it", a
     "fail",
     null,
     "SIGKILL",
+  ]);
+});
+
+Deno.test("a second SIGTERM during shutdown sends running jobs SIGTERM at once, and the worker exits 0", async () => {
+  await using db = await openTestDatabase();
+  await using worker = await startWorker(db, { config: { shutdown_timeout: 3600 } });
+  const [id] = await db.insertJobs("t1", 1);
+  await worker.script(id, "trap 'echo told to stop; exit 3' TERM; while :; do sleep 0.1; done");
+  await worker.client.poll();
+  await waitFor("the job running", async () => (await db.rows([id]))[0].status === "running");
+  worker.process.kill("SIGTERM");
+  await waitFor("the shutdown begun", () => /received, shutting down/.test(worker.process.stderr));
+  // The first signal gives the job its shutdown_timeout (an hour): it runs on.
+  assert.equal((await db.rows([id]))[0].status, "running");
+  // stop() sends the second SIGTERM; SIGKILL only if the worker still runs a minute later.
+  const { status, forced } = await worker.process.stop(60);
+  assert.equal(forced, false, "the worker exits without waiting out shutdown_timeout");
+  assert.equal(status.code, 0);
+  assert.match(worker.process.stderr, /again: not waiting any longer/);
+  const [row] = await db.rows([id]);
+  assert.deepEqual([row.status, row.result, row.return_code, row.stdout], [
+    "done",
+    "fail",
+    3,
+    "told to stop\n",
   ]);
 });
 

@@ -10,11 +10,12 @@ import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
 import {
   freePort,
   iniText,
+  jobctl,
   masterClient,
-  runProgram,
   startDaemon,
   waitFor,
 } from "./helpers/processes.ts";
+import { startLinkedWorker, startMaster } from "./helpers/master.ts";
 import { startWorker, waitForDone } from "./helpers/worker.ts";
 
 Deno.test("jobctl --master schedules, schedule-run, -pause and -resume reach the right worker", async () => {
@@ -36,35 +37,13 @@ target = nobody
 every = 1h
 `,
   );
-  const masterPort = freePort();
-  const master = await startDaemon(
-    "jobd-master",
-    iniText({ host: "127.0.0.1", port: masterPort, ping_interval: 1, poke_throttle_interval: 0.1 }),
-    { port: masterPort },
-  );
-  await using _master = master.process;
+  await using master = await startMaster({ config: { poke_throttle_interval: 0.1 } });
+  const masterPort = master.port;
   const linked = (name: string, target: string) =>
-    startWorker(db, {
-      targets: { [target]: 1 },
-      config: {
-        name,
-        schedules: board,
-        master_host: "127.0.0.1",
-        master_port: masterPort,
-        master_reconnect_timeout: 1,
-      },
-    });
+    startLinkedWorker(db, master, name, { [target]: 1 }, { schedules: board });
   await using _w1 = await linked("w1", "build");
   await using w2 = await linked("w2", "report");
-  {
-    await using client = await masterClient(masterPort);
-    await waitFor(
-      "both workers to register",
-      async () => (await client.status()).workers.length === 2,
-    );
-  }
-  const ctl = (...args: string[]) =>
-    runProgram("jobctl", ["--master", "--port", String(masterPort), ...args]);
+  const ctl = (...args: string[]) => jobctl("--master", "--port", String(masterPort), ...args);
 
   const listed = await ctl("schedules");
   assert.equal(listed.code, 0, listed.stderr);
@@ -97,7 +76,7 @@ every = 1h
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /schedule 'nope' not found/);
 
-  const direct = await runProgram("jobctl", ["--port", String(w2.port), "schedules"]);
+  const direct = await jobctl("--port", String(w2.port), "schedules");
   assert.match(direct.stdout, /^report +\| report .*\| +0 \| no$/m);
   assert.match(direct.stdout, /^nightly .*\| this worker does not serve target 'build'$/m);
   await Deno.remove(dir, { recursive: true });

@@ -1,23 +1,13 @@
 /**
  * Jobs and their process groups, through a real `jobd` on a real MariaDB
- * (SPEC D1 "process groups"): a child a launcher leaves behind holds no slot
+ * (each job a process group of its own): a child a launcher leaves behind holds no slot
  * and no row, send-signal and shutdown reach every process of a job.
  */
 
 import assert from "node:assert/strict";
 import { openTestDatabase } from "./helpers/database.ts";
-import { freePort, startDaemon, waitFor, workerClient } from "./helpers/processes.ts";
+import { freePort, processAlive, startDaemon, waitFor, workerClient } from "./helpers/processes.ts";
 import { startWorker, waitForDone, workerConfig } from "./helpers/worker.ts";
-
-/** Whether process `pid` runs (a zombie counts as gone). */
-async function processAlive(pid: number): Promise<boolean> {
-  try {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 /** The pid a job script wrote to `$JOB_DIR/NAME.pid` (see {@linkcode TELL_PID}). */
 function writtenPid(jobDir: string, name: string | number): Promise<number> {

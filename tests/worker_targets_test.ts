@@ -6,25 +6,14 @@
  */
 
 import assert from "node:assert/strict";
-import { RemoteError } from "../src/net/errors.ts";
 import { MAX_WORKER_TARGETS } from "../src/protocol/limits.ts";
+import { remoteRefusal } from "./helpers/assertions.ts";
 import { openTestDatabase, type TestDatabase } from "./helpers/database.ts";
 import type { TestJobsTable } from "./helpers/jobs_table.ts";
 import { freePort, waitFor } from "./helpers/processes.ts";
 import { openTestSqliteDatabase, type TestSqliteDatabase } from "./helpers/sqlite_database.ts";
 import { startWorker, waitForDone, workerConfig } from "./helpers/worker.ts";
 import { runWorkerToExit } from "./helpers/worker_exit.ts";
-
-/** Rejects with the daemon's error text. */
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof RemoteError, `expected an error response, got ${error}`);
-    return error.message;
-  }
-  assert.fail("expected an error response");
-}
 
 /** A trigger that makes every claim of the target `bad` fail, and how to drop it. */
 interface RefusingTrigger {
@@ -100,17 +89,17 @@ Deno.test("mysql: add-target refuses names the utf8 char(16) target column canno
   const add = (target: string) => worker.client.addTarget(target, 1);
 
   assert.equal(
-    await refusal(add("😀")),
+    await remoteRefusal(add("😀")),
     "invalid target name '😀': the column 'target' (char(16), utf8mb3) of the table 'jobs' " +
       "cannot hold U+1F600 '😀' (characters beyond U+FFFF, such as emoji, need utf8mb4)",
   );
   assert.equal(
-    await refusal(add("a-very-long-target")),
+    await remoteRefusal(add("a-very-long-target")),
     "invalid target name 'a-very-long-target': it has 18 characters, more than the 16 of the " +
       "column 'target' (char(16), utf8mb3) of the table 'jobs'",
   );
   assert.equal(
-    await refusal(add("tab\there")),
+    await remoteRefusal(add("tab\there")),
     "invalid target name 'tab\there': it contains the control character U+0009",
   );
   assert.deepEqual(Object.keys((await worker.client.status()).targets), ["t1"]);
@@ -125,15 +114,15 @@ Deno.test("sqlite: add-target refuses control characters, broken characters and 
   await using worker = await startWorker(db, { targets: { t1: 1 } });
   const add = (target: string) => worker.client.addTarget(target, 1);
   assert.equal(
-    await refusal(add("bell\u0007")),
+    await remoteRefusal(add("bell\u0007")),
     "invalid target name 'bell\u0007': it contains the control character U+0007",
   );
   assert.equal(
-    await refusal(add("half\ud83d")),
+    await remoteRefusal(add("half\ud83d")),
     "invalid target name 'half\ud83d': it contains U+D83D, half of a character",
   );
   assert.equal(
-    await refusal(add("x".repeat(2000))),
+    await remoteRefusal(add("x".repeat(2000))),
     `invalid target name '${"x".repeat(2000)}': it has 2000 characters, more than the 1024 a ` +
       "target name may have",
   );
@@ -194,7 +183,7 @@ Deno.test("add-target beyond MAX_WORKER_TARGETS targets is refused naming the li
   await using worker = await startWorker(db, { targets });
   await worker.client.addTarget("last", 1);
   assert.equal(
-    await refusal(worker.client.addTarget("one-more", 1)),
+    await remoteRefusal(worker.client.addTarget("one-more", 1)),
     `cannot add target 'one-more': this worker serves ${MAX_WORKER_TARGETS} targets, at most ` +
       `${MAX_WORKER_TARGETS}`,
   );

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { RemoteError } from "../src/net/errors.ts";
+import { remoteRefusal } from "./helpers/assertions.ts";
 import { openTestDatabase } from "./helpers/database.ts";
 import {
   freePort,
@@ -18,17 +18,6 @@ import {
 import { peakConcurrency } from "./helpers/launcher_events.ts";
 import { startWorker, waitForDone, workerConfig } from "./helpers/worker.ts";
 import { defineWorkerConformance } from "./helpers/worker_conformance.ts";
-
-/** Rejects with the daemon's error text. */
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof RemoteError, `expected an error response, got ${error}`);
-    return error.message;
-  }
-  assert.fail("expected an error response");
-}
 
 defineWorkerConformance("", () => openTestDatabase());
 
@@ -93,7 +82,7 @@ Deno.test("a second client waiting for the same job is refused and nothing start
   );
   await using second = await workerClient(worker.port);
   assert.equal(
-    await refusal(second.runManual([slow])),
+    await remoteRefusal(second.runManual([slow])),
     `another client is already waiting for job ${slow}`,
   );
   assert.equal((await first).jobs?.[slow]?.result, "ok");
@@ -153,7 +142,7 @@ Deno.test("bad requests get precise errors and the worker keeps serving", async 
       "the signal for job 5 must be a name or a number, boolean given",
     ],
   ];
-  for (const [request, expected] of cases) assert.equal(await refusal(request), expected);
+  for (const [request, expected] of cases) assert.equal(await remoteRefusal(request), expected);
   assert.deepEqual(await client.request("send-signal", {}), {});
   assert.ok((await client.status()).targets.t1, "still serving");
 });
@@ -169,7 +158,7 @@ Deno.test("targets can be added, resized and removed at runtime", async () => {
   await waitFor("a t2 job running", async () => (await worker.events()).length > 0);
   await client.setTargetConcurrency("t2", 4);
   assert.equal((await client.status()).targets.t2.concurrency, 4);
-  assert.equal(await refusal(client.removeTarget("t2")), "queue is not empty");
+  assert.equal(await remoteRefusal(client.removeTarget("t2")), "queue is not empty");
   await waitForDone(db, ids);
   assert.ok(
     peakConcurrency(await worker.events()) > 1,
@@ -178,7 +167,7 @@ Deno.test("targets can be added, resized and removed at runtime", async () => {
 
   await client.removeTarget("t2");
   assert.deepEqual(Object.keys((await client.status()).targets), ["t1"]);
-  assert.equal(await refusal(client.poll(["t2"])), "invalid target 't2'");
+  assert.equal(await remoteRefusal(client.poll(["t2"])), "invalid target 't2'");
 });
 
 Deno.test("output beyond max_output_buffer is dropped with a marker and memory stays bounded", async () => {

@@ -1,5 +1,5 @@
 /**
- * The time keys of the worker config (SPEC D1): job timeouts and retries,
+ * The time keys of the worker config: job timeouts and retries,
  * at the top level for every target and in `[target:NAME]` sections for one.
  *
  * ```ini

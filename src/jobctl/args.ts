@@ -8,6 +8,7 @@
 
 import { parseArgs } from "node:util";
 import { LOG_LEVELS, type LogLevel } from "../log_levels.ts";
+import { messageOf } from "../text.ts";
 import { COMMAND_OPTIONS, type CommandOptions } from "./command_options.ts";
 import { suggestion } from "./did_you_mean.ts";
 import { UsageError } from "./usage_error.ts";
@@ -127,7 +128,7 @@ function readHostPort(host: string, text: string): number {
 /** The unknown option node's parseArgs names in its message, if any. */
 function unknownOption(error: unknown): string | undefined {
   if ((error as { code?: unknown }).code !== "ERR_PARSE_ARGS_UNKNOWN_OPTION") return undefined;
-  return /Unknown option '([^']+)'/.exec((error as Error).message)?.[1];
+  return /Unknown option '([^']+)'/.exec(messageOf(error))?.[1];
 }
 
 /**
@@ -152,7 +153,7 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     if (option !== undefined) {
       throw new UsageError(`unknown option '${option}'${suggestion(option, OPTION_NAMES)}`);
     }
-    throw new UsageError(sentenceTail((error as Error).message));
+    throw new UsageError(sentenceTail(messageOf(error)));
   }
   const { values, positionals } = parsed;
   if (values.version) return { action: "version" };

@@ -1,5 +1,5 @@
 /**
- * jobctl's commands on the jobs table (SPEC D1 "inspection and control"):
+ * jobctl's commands that inspect and change the jobs table:
  * `jobs`, `show`, `stats`, `retry` and `add`, the same for a worker and,
  * with `--master`, through the master. jobctl needs no database access: the
  * worker reads and writes the table. Registered in `commands.ts`.

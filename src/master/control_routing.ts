@@ -1,6 +1,6 @@
 /**
- * The master's routing of the operators' requests (SPEC D1 "inspection and
- * control"). The master has no database: it passes each request to a worker,
+ * The master's routing of the operators' requests (`jobs`, `job`, `stats`,
+ * `retry`, `add`). The master has no database: it passes each request to a worker,
  * whose answer it returns unchanged.
  *
  * - `add`, and `jobs` with a `target`: a worker serving that target (the

@@ -5,11 +5,11 @@
  */
 
 import assert from "node:assert/strict";
-import { MasterClient } from "../net/client.ts";
 import { Connection } from "../net/connection.ts";
-import { RemoteError } from "../net/errors.ts";
 import type { RequestData } from "../protocol/messages.ts";
-import { MasterDaemon } from "./daemon.ts";
+import type { MasterDaemon } from "./daemon.ts";
+import { remoteRefusal } from "../../tests/helpers/assertions.ts";
+import { startMasterDaemon } from "../../tests/helpers/master_in_process.ts";
 
 type Answer = (data: RequestData, connection: Connection) => unknown;
 
@@ -40,41 +40,8 @@ async function standIn(
   };
 }
 
-async function startMaster() {
-  const daemon = MasterDaemon.start({
-    host: "127.0.0.1",
-    port: 0,
-    password: undefined,
-    alwaysAllowLocalhost: false,
-    pingInterval: 30,
-    pokeThrottleInterval: 0.05,
-    maxConnections: 1000,
-    requestTimeout: 30,
-    logLevelFile: "warn",
-    logLevelConsole: "warn",
-    logFormat: "text",
-  });
-  const client = new MasterClient(
-    await Connection.connect("127.0.0.1", daemon.server.addr.port),
-  );
-  return {
-    daemon,
-    client,
-    async [Symbol.asyncDispose]() {
-      client.close();
-      await daemon.shutdown();
-    },
-  };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(() => assert.fail("accepted"), (error: unknown) => error);
-  assert.ok(error instanceof RemoteError, String(error));
-  return error.message;
-}
-
 Deno.test("add and jobs with a target go to a worker serving it, and only there", async () => {
-  await using master = await startMaster();
+  await using master = await startMasterDaemon({ pokeThrottleInterval: 0.05 });
   await using build = await standIn(master.daemon, "b", ["build"], {
     add: (data) => ({ ids: [7], status: "waiting", echoed: data }),
     jobs: () => ({ jobs: [] }),
@@ -90,31 +57,31 @@ Deno.test("add and jobs with a target go to a worker serving it, and only there"
   assert.deepEqual(build.types(), ["add", "jobs"]);
   assert.deepEqual(deploy.types(), []);
   assert.equal(
-    await refusal(master.client.request("add", { target: "nightly" })),
+    await remoteRefusal(master.client.request("add", { target: "nightly" })),
     "worker serving target 'nightly' not found",
   );
   assert.equal(
-    await refusal(master.client.request("add", {})),
+    await remoteRefusal(master.client.request("add", {})),
     "missing required field target",
   );
   assert.equal(
-    await refusal(master.client.request("jobs", { limit: 0 })),
+    await remoteRefusal(master.client.request("jobs", { limit: 0 })),
     "'limit' must be from 1 to 1000, got 0",
   );
 });
 
 Deno.test("a worker's refusal is the answer, in its own words", async () => {
-  await using master = await startMaster();
+  await using master = await startMasterDaemon({ pokeThrottleInterval: 0.05 });
   await using _worker = await standIn(master.daemon, "w", ["build"], {
     job: () => {
       throw new Error("job 5 not found");
     },
   });
-  assert.equal(await refusal(master.client.request("job", { id: 5 })), "job 5 not found");
+  assert.equal(await remoteRefusal(master.client.request("job", { id: 5 })), "job 5 not found");
 });
 
 Deno.test("requests for any worker pass over one that does not answer", async () => {
-  await using master = await startMaster();
+  await using master = await startMasterDaemon({ pokeThrottleInterval: 0.05 });
   await using gone = await standIn(master.daemon, "a-gone", ["build"], {
     stats: (_, connection) => {
       connection.close();
@@ -130,15 +97,15 @@ Deno.test("requests for any worker pass over one that does not answer", async ()
 });
 
 Deno.test("without workers, requests for any worker say none is registered", async () => {
-  await using master = await startMaster();
+  await using master = await startMasterDaemon({ pokeThrottleInterval: 0.05 });
   assert.equal(
-    await refusal(master.client.request("stats")),
+    await remoteRefusal(master.client.request("stats")),
     "stats not done: no worker is registered",
   );
 });
 
 Deno.test("retry pokes the targets of the rows it put back to waiting", async () => {
-  await using master = await startMaster();
+  await using master = await startMasterDaemon({ pokeThrottleInterval: 0.05 });
   await using retrying = await standIn(master.daemon, "a", ["build"], {
     retry: () => ({ retried: [3, 4], targets: ["deploy"], errors: { 5: "job 5 not found" } }),
   });
@@ -159,7 +126,7 @@ Deno.test("retry pokes the targets of the rows it put back to waiting", async ()
 });
 
 Deno.test("add is sent once: a worker that does not answer may have inserted the rows", async () => {
-  await using master = await startMaster();
+  await using master = await startMasterDaemon({ pokeThrottleInterval: 0.05 });
   await using gone = await standIn(master.daemon, "a-gone", ["build"], {
     add: (_, connection) => {
       connection.close();
@@ -168,7 +135,7 @@ Deno.test("add is sent once: a worker that does not answer may have inserted the
   });
   await using other = await standIn(master.daemon, "b-other", ["build"], {});
   assert.match(
-    await refusal(master.client.request("add", { target: "build" })),
+    await remoteRefusal(master.client.request("add", { target: "build" })),
     /^add in doubt: worker 'a-gone' did not answer: .*; it may have been done \(see 'jobs'\)$/,
   );
   assert.deepEqual(gone.types(), ["add"]);
@@ -176,12 +143,12 @@ Deno.test("add is sent once: a worker that does not answer may have inserted the
 });
 
 Deno.test("bad data is refused by the master before any worker is asked", async () => {
-  await using master = await startMaster();
+  await using master = await startMasterDaemon({ pokeThrottleInterval: 0.05 });
   await using worker = await standIn(master.daemon, "w", ["build"], {});
-  assert.equal(await refusal(master.client.request("job", {})), "missing required field id");
-  assert.equal(await refusal(master.client.request("retry", { ids: [] })), "ids are empty");
+  assert.equal(await remoteRefusal(master.client.request("job", {})), "missing required field id");
+  assert.equal(await remoteRefusal(master.client.request("retry", { ids: [] })), "ids are empty");
   assert.equal(
-    await refusal(master.client.request("add", { target: "build", count: 5000 })),
+    await remoteRefusal(master.client.request("add", { target: "build", count: 5000 })),
     "'count' must be from 1 to 1000, got 5000",
   );
   assert.deepEqual(worker.types(), []);

@@ -1,5 +1,5 @@
 /**
- * The job board's requests on the master (SPEC D1): the master has no board
+ * The job board's requests on the master: the master has no board
  * of its own, so `schedules` asks every registered worker and merges their
  * answers by schedule name, and `schedule-run` / `-pause` / `-resume` go to
  * one worker whose board has the schedule and which serves its target.

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { MAX_REQUEST_NUMBER, type Request } from "../protocol/messages.ts";
-import { Connection, type ConnectionOptions, INVALID_PASSWORD } from "./connection.ts";
+import { Connection, INVALID_PASSWORD } from "./connection.ts";
+import { connectPair, RawPeer } from "../../tests/helpers/connections.ts";
 import { followingRequestNumber, takeRequestNumber } from "./request_numbers.ts";
 import {
   ConnectError,
@@ -9,101 +10,7 @@ import {
   RequestError,
   RequestTimeoutError,
 } from "./errors.ts";
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/**
- * Two connected Connections over a real loopback socket: `accepted` is the
- * listening side, `outgoing` the side that called Connection.connect.
- */
-async function connectPair(accepted: ConnectionOptions = {}, outgoing: ConnectionOptions = {}) {
-  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const [conn, client] = await Promise.all([
-    listener.accept(),
-    Connection.connect("127.0.0.1", listener.addr.port, outgoing),
-  ]);
-  conn.setNoDelay(true);
-  const server = new Connection(conn, accepted);
-  return {
-    server,
-    client,
-    async [Symbol.asyncDispose]() {
-      client.close();
-      server.close();
-      await Promise.all([client.closed, server.closed]);
-    },
-  };
-}
-
-/** A plain socket that sends and reads raw bytes, to check the exact wire format. */
-class RawPeer implements AsyncDisposable {
-  #buffered = "";
-  private constructor(readonly conn: Deno.TcpConn, readonly server: Connection) {}
-
-  /** A raw client socket and the Connection that accepted it. */
-  static async connect(options: ConnectionOptions): Promise<RawPeer> {
-    using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const [accepted, conn] = await Promise.all([
-      listener.accept(),
-      Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }),
-    ]);
-    // As Server and Connection.connect do: small messages go out at once.
-    conn.setNoDelay(true);
-    accepted.setNoDelay(true);
-    return new RawPeer(conn, new Connection(accepted, options));
-  }
-
-  async send(text: string): Promise<void> {
-    const bytes = encoder.encode(text);
-    for (let written = 0; written < bytes.length;) {
-      written += await this.conn.write(bytes.subarray(written));
-    }
-  }
-
-  /** The next message as sent, EOT included; null when the peer closed first. */
-  async readFrame(): Promise<string | null> {
-    const buffer = new Uint8Array(4096);
-    for (;;) {
-      const end = this.#buffered.indexOf("\x04");
-      if (end !== -1) {
-        const frame = this.#buffered.slice(0, end + 1);
-        this.#buffered = this.#buffered.slice(end + 1);
-        return frame;
-      }
-      const count = await this.conn.read(buffer);
-      if (count === null) return null;
-      this.#buffered += decoder.decode(buffer.subarray(0, count), { stream: true });
-    }
-  }
-
-  /** The next message, parsed. */
-  async readMessage(): Promise<unknown> {
-    const frame = await this.readFrame();
-    assert.ok(frame !== null, "the peer closed the connection instead of answering");
-    return JSON.parse(frame.slice(0, -1));
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.conn.close();
-    this.server.close();
-    await this.server.closed;
-  }
-}
-
-/** A promise with its resolve function, to hold a handler until the test lets it go. */
-function deferred<T = void>() {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => resolve = r);
-  return { promise, resolve };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  return await promise.then(
-    (value) => assert.fail(`expected a rejection, got ${JSON.stringify(value)}`),
-    (error) => error,
-  );
-}
+import { rejection } from "../../tests/helpers/assertions.ts";
 
 const echo = (request: Request) => Promise.resolve(request.data);
 
@@ -124,7 +31,7 @@ Deno.test("both sides of one connection can serve requests", async () => {
 
 Deno.test("pipelined requests answered out of order are matched by number", async () => {
   const held: { request: Request; answer: (data: unknown) => void }[] = [];
-  const allArrived = deferred();
+  const allArrived = Promise.withResolvers<void>();
   await using pair = await connectPair({
     onRequest: (request) =>
       new Promise((answer) => {
@@ -264,8 +171,8 @@ Deno.test("a success with no data is answered 'ok' and falsy data is kept", asyn
 });
 
 Deno.test("closing with requests pending rejects them with ConnectionClosedError", async () => {
-  const arrived = deferred();
-  const release = deferred();
+  const arrived = Promise.withResolvers<void>();
+  const release = Promise.withResolvers<void>();
   await using pair = await connectPair({
     onRequest: () => (arrived.resolve(), release.promise),
   });
@@ -289,8 +196,8 @@ Deno.test("closing with requests pending rejects them with ConnectionClosedError
 });
 
 Deno.test("the peer closing rejects pending requests with ConnectionClosedError", async () => {
-  const arrived = deferred();
-  const release = deferred();
+  const arrived = Promise.withResolvers<void>();
+  const release = Promise.withResolvers<void>();
   await using pair = await connectPair({
     onRequest: () => (arrived.resolve(), release.promise),
   });
@@ -303,7 +210,7 @@ Deno.test("the peer closing rejects pending requests with ConnectionClosedError"
 });
 
 Deno.test("a request without an answer in time rejects with RequestTimeoutError", async () => {
-  const release = deferred<unknown>();
+  const release = Promise.withResolvers<unknown>();
   await using pair = await connectPair({
     onRequest: (request) => request.type === "slow" ? release.promise : echo(request),
   });
@@ -319,7 +226,7 @@ Deno.test("a request without an answer in time rejects with RequestTimeoutError"
 });
 
 Deno.test("the connection's default request timeout applies to every request", async () => {
-  const release = deferred<unknown>();
+  const release = Promise.withResolvers<unknown>();
   await using pair = await connectPair(
     { onRequest: () => release.promise },
     { requestTimeout: 0.05 },
@@ -440,8 +347,8 @@ Deno.test("without a request handler every request gets 'unknown request type'",
 });
 
 Deno.test("closeGracefully() answers the requests being served, then closes", async () => {
-  const arrived = deferred();
-  const release = deferred<unknown>();
+  const arrived = Promise.withResolvers<void>();
+  const release = Promise.withResolvers<unknown>();
   await using pair = await connectPair({
     onRequest: () => (arrived.resolve(), release.promise),
   });
@@ -504,120 +411,6 @@ Deno.test("a request whose data cannot be encoded is rejected and nothing is sen
   assert.deepEqual(seen, ["good"]);
 });
 
-Deno.test("a peer that sends without reading is not read from until it reads; nothing is lost", async () => {
-  const megabyte = "x".repeat(1024 * 1024);
-  let served = 0;
-  await using peer = await RawPeer.connect({
-    maxQueuedBytes: 1024 * 1024,
-    onRequest: () => (served++, Promise.resolve(megabyte)),
-  });
-  const count = 64;
-  const requests = Array.from(
-    { length: count },
-    (_, index) => `[0,{"no":${index + 1},"type":"big","data":{}}]\x04`,
-  );
-  await peer.send(requests.join(""));
-  // Let the server go as far as it goes while nothing is read.
-  let seen = -1;
-  for (let still = 0; still < 5; still++) {
-    if (served !== seen) still = 0;
-    seen = served;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.ok(served < count, `all ${count} requests served while the peer read nothing`);
-  // Every response arrives once the peer reads.
-  const frameBytes = (no: number) => `[1,{"no":${no},"data":""}]\x04`.length + megabyte.length;
-  let expected = 0;
-  for (let no = 1; no <= count; no++) expected += frameBytes(no);
-  const buffer = new Uint8Array(1024 * 1024);
-  let received = 0;
-  let frames = 0;
-  while (received < expected) {
-    const read = await peer.conn.read(buffer);
-    assert.notEqual(read, null, "the connection closed early");
-    received += read!;
-    frames += buffer.subarray(0, read!).filter((byte) => byte === 4).length;
-  }
-  assert.deepEqual([received, frames, served], [expected, count, count]);
-});
-
-Deno.test("requests beyond the number served at once are answered at once with an error", async () => {
-  const release = deferred();
-  await using peer = await RawPeer.connect({
-    maxUnansweredRequests: 3,
-    onRequest: async (request) => {
-      await release.promise;
-      return request.no;
-    },
-  });
-  const requests = [1, 2, 3, 4, 5].map((no) => `[0,{"no":${no},"type":"wait"}]\x04`);
-  await peer.send(requests.join(""));
-  // The two over the bound are refused without waiting for the others.
-  for (const no of [4, 5]) {
-    assert.deepEqual(await peer.readMessage(), [1, {
-      no,
-      error:
-        "too many requests in progress on this connection (at most 3): wait for answers before sending more",
-    }]);
-  }
-  release.resolve();
-  const answers = [await peer.readMessage(), await peer.readMessage(), await peer.readMessage()];
-  assert.deepEqual(answers.map((answer) => (answer as [number, { data: number }])[1].data), [
-    1,
-    2,
-    3,
-  ]);
-  // Served ones free their places: the connection serves again.
-  await peer.send(`[0,{"no":6,"type":"wait"}]\x04`);
-  assert.deepEqual(await peer.readMessage(), [1, { no: 6, data: 6 }]);
-});
-
-Deno.test("a request that would pass the bytes in progress is refused; a single one is always served", async () => {
-  const release = deferred();
-  await using peer = await RawPeer.connect({
-    maxUnansweredBytes: 100,
-    onRequest: async (request) => {
-      await release.promise;
-      return request.no;
-    },
-  });
-  const padding = "x".repeat(120);
-  await peer.send(`[0,{"no":1,"type":"wait","data":{"p":"${padding}"}}]\x04`);
-  await peer.send(`[0,{"no":2,"type":"wait"}]\x04`);
-  const refusal = await peer.readMessage() as [number, { no: number; error: string }];
-  assert.equal(refusal[1].no, 2);
-  assert.match(refusal[1].error, /too many bytes of requests in progress .*at most 100/);
-  release.resolve();
-  assert.deepEqual(await peer.readMessage(), [1, { no: 1, data: 1 }]);
-});
-
-Deno.test("a peer that pipelines without reading makes its connection hold little", async () => {
-  const answer = { text: "y".repeat(500) };
-  let served = 0;
-  await using peer = await RawPeer.connect({
-    onRequest: () => (served++, Promise.resolve(answer)),
-  });
-  const batch = Array.from({ length: 1000 }, (_, i) => `[0,{"no":${i + 1},"type":"s"}]\x04`)
-    .join("");
-  // Writes until the server stops reading and the socket buffers fill up.
-  const writing = (async () => {
-    for (let round = 0; round < 100; round++) await peer.send(batch);
-  })().catch(() => {});
-  let seen = -1;
-  for (let still = 0; still < 5; still++) {
-    if (served !== seen) still = 0;
-    seen = served;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  // 1 MiB queued plus what the kernel's socket buffers hold; with 16 MiB
-  // queued (as before) this was over 30,000 answers.
-  const answerBytes = JSON.stringify([1, { no: 1000, data: answer }]).length + 1;
-  assert.ok(served * answerBytes < 8 * 1024 * 1024, `${served} answers served unread`);
-  // Closing the server's side (unread bytes: a reset) ends the blocked write.
-  peer.server.close();
-  await writing;
-});
-
 Deno.test("passwordChecked tells a peer that gave the password from one let in otherwise", async () => {
   {
     await using pair = await connectPair({ requiredPassword: "pw", onRequest: echo }, {
@@ -635,16 +428,4 @@ Deno.test("passwordChecked tells a peer that gave the password from one let in o
     await pair.client.request("x");
     assert.equal(pair.server.passwordChecked, false);
   }
-});
-
-Deno.test("a peer pipelining large requests and reading their answers never stalls both sides", async () => {
-  // Each side has far more than the 1 MiB bound queued: the client's own
-  // requests must not stop it reading the answers, or neither side reads.
-  await using pair = await connectPair({ onRequest: echo });
-  const data = { text: "q".repeat(100 * 1024) };
-  const answers = await Promise.all(
-    Array.from({ length: 200 }, () => pair.client.request("echo", data, { timeout: 60 })),
-  );
-  assert.equal(answers.length, 200);
-  assert.deepEqual(answers[199], data);
 });

@@ -10,6 +10,7 @@ import {
   type ServerOptions,
   tooManyConnections,
 } from "./server.ts";
+import { rejection } from "../../tests/helpers/assertions.ts";
 
 /** A server on a free loopback port, closed when the test's scope ends. */
 function listen(handlers: Handlers, options: Partial<ServerOptions> = {}) {
@@ -26,19 +27,6 @@ async function connectTo(server: Server, password?: string) {
       await connection.closed;
     },
   });
-}
-
-function deferred<T = void>() {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => resolve = r);
-  return { promise, resolve };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  return await promise.then(
-    (value) => assert.fail(`expected a rejection, got ${JSON.stringify(value)}`),
-    (error) => error,
-  );
 }
 
 const request = (type: string, data = {}): Request => ({ no: 1, type, data });
@@ -124,8 +112,8 @@ Deno.test("a handler's plain Error and RequestError both become error responses"
 });
 
 Deno.test("close() answers requests in flight first, then closes every connection", async () => {
-  const arrived = deferred();
-  const release = deferred();
+  const arrived = Promise.withResolvers<void>();
+  const release = Promise.withResolvers<void>();
   const server = listen({
     "run-manual": async () => {
       arrived.resolve();
@@ -164,8 +152,8 @@ Deno.test("stopListening() refuses new connections and keeps serving live ones",
 });
 
 Deno.test("close() gives up on a request that outlasts its time limit", async () => {
-  const arrived = deferred();
-  const never = deferred();
+  const arrived = Promise.withResolvers<void>();
+  const never = Promise.withResolvers<void>();
   const server = listen({ hang: () => (arrived.resolve(), never.promise) });
   await using client = await connectTo(server);
   const answer = client.request("hang");

@@ -1,6 +1,6 @@
 /**
- * The requests that read and change the jobs table through a worker (SPEC D1
- * "inspection and control"): `jobs`, `job`, `stats`, `retry` and `add`, with
+ * The requests that read and change the jobs table through a worker:
+ * `jobs`, `job`, `stats`, `retry` and `add`, with
  * their data shapes and bounds. Worker and master take the same data; the
  * master routes each request to a worker (src/master/control_routing.ts).
  *
@@ -43,7 +43,7 @@ export const MAX_ADD_VALUE_LENGTH = 65_535;
  */
 export const MAX_SHOWN_TEXT = 1_048_576;
 
-/** A status `jobs` may filter by: any of a row's, `delayed` (SPEC D1) among them. */
+/** A status `jobs` may filter by: any of a row's, `delayed` (deferred jobs) among them. */
 export type QueryStatus = JobStatus | "delayed";
 
 /** Every `QueryStatus`, in the order of a job's life. */

@@ -4,7 +4,7 @@
  * response, `[2]` ping, `[3]` pong.
  */
 
-import { isPlainObject, jsonTypeName } from "../text.ts";
+import { isPlainObject, jsonTypeName, messageOf } from "../text.ts";
 import { frame } from "./framing.ts";
 
 /** The number in the first item of every message. */
@@ -57,7 +57,7 @@ export function decodeMessage(bytes: Uint8Array): Message {
   try {
     value = JSON.parse(decoder.decode(bytes));
   } catch (error) {
-    throw new ProtocolError(`Malformed message: not valid JSON: ${(error as Error).message}`);
+    throw new ProtocolError(`Malformed message: not valid JSON: ${messageOf(error)}`);
   }
   if (!Array.isArray(value) || value.length === 0) {
     throw new ProtocolError("Malformed message: expected a non-empty JSON array");

@@ -1,5 +1,6 @@
 /**
- * Linux signal names and numbers, as `send-signal` carries them (SPEC A2):
+ * Linux signal names and numbers, as `send-signal` carries them (a name such
+ * as `SIGTERM`, or a number):
  * shared by the worker, which delivers signals, and jobctl, which refuses an
  * unknown name before sending it.
  *

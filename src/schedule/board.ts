@@ -1,5 +1,5 @@
 /**
- * The job board (`schedules = FILE` in the worker's config, SPEC D1): an
+ * The job board (`schedules = FILE` in the worker's config): an
  * ini file with one section per schedule, read with the project's ini
  * reader. Every problem is reported, each naming the file, the section and
  * the key; a board with any problem is refused as a whole.
@@ -18,6 +18,7 @@ import {
   stringType,
   type ValueType,
 } from "../config/ini_file.ts";
+import { JOBD_WRITTEN_COLUMNS } from "../storage/required_columns.ts";
 import { messageOf } from "../text.ts";
 import { scanBoardLines } from "./board_lines.ts";
 import { parseDuration } from "./duration.ts";
@@ -38,22 +39,6 @@ export const DEFAULT_CATCHUP_WINDOW = 3600;
 
 /** `tz` when absent. */
 export const DEFAULT_TZ = "UTC";
-
-/** Columns a `set.` key may not name: jobd writes them itself. */
-export const RESERVED_COLUMNS: ReadonlySet<string> = new Set([
-  "id",
-  "target",
-  "status",
-  "time_created",
-  "time_started",
-  "time_finished",
-  "result",
-  "return_code",
-  "sig",
-  "stdout",
-  "stderr",
-  "worker",
-]);
 
 const SET_PREFIX = "set.";
 
@@ -219,7 +204,7 @@ function readSchedule(section: ConfigSection, problems: ConfigError[]): Schedule
       const column = key.slice(SET_PREFIX.length);
       if (!/^[A-Za-z0-9_$]{1,64}$/.test(column)) {
         problems.push(section.error(key, "names no valid column: write 'set.COLUMN = value'"));
-      } else if (RESERVED_COLUMNS.has(column.toLowerCase())) {
+      } else if (JOBD_WRITTEN_COLUMNS.has(column.toLowerCase())) {
         problems.push(section.error(key, `sets the column '${column}', which jobd writes itself`));
       }
       continue;

@@ -6,6 +6,7 @@ import {
   MAX_BOARD_SCHEDULES,
   parseBoard,
 } from "./board.ts";
+import { JOBD_WRITTEN_COLUMNS } from "../storage/required_columns.ts";
 
 function problems(text: string): string[] {
   try {
@@ -95,6 +96,17 @@ set.status = done
       "/etc/jobd/board.ini: 'set.status' in [f] sets the column 'status', which jobd writes itself",
       "/etc/jobd/board.ini: 'catchup' in [f] must be one of 'latest', 'none', 'all', got 'sometimes'",
     ],
+  );
+});
+
+Deno.test("set. may name no column jobd writes itself: the same columns add --set may not set", () => {
+  const columns = [...JOBD_WRITTEN_COLUMNS];
+  assert.ok(columns.includes("attempts") && columns.includes("time_run_at"));
+  assert.deepEqual(
+    problems(`[a]\ntarget = t\nevery = 1m\n${columns.map((c) => `set.${c} = 1\n`).join("")}`),
+    columns.map((column) =>
+      `/etc/jobd/board.ini: 'set.${column}' in [a] sets the column '${column}', which jobd writes itself`
+    ),
   );
 });
 

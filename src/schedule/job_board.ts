@@ -62,7 +62,7 @@ export class JobBoard {
   /**
    * Loads the board of `config.schedules`, if any. A board with problems is
    * logged and left out; but a config that asks for a board on a database
-   * without `jobd_schedules` (SPEC D: a feature's table missing) throws the
+   * without `jobd_schedules` (a feature whose table is missing) throws the
    * `StorageError` naming it, which stops the worker at start-up.
    */
   static async open(config: WorkerConfig, hooks: JobBoardHooks): Promise<JobBoard> {

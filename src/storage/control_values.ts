@@ -18,34 +18,12 @@ import {
 import { quoteList } from "../text.ts";
 import { StorageError } from "./errors.ts";
 import type { TableColumn } from "./job_control.ts";
-import { OWNER_COLUMN } from "./required_columns.ts";
-
-/** The optional column of deferred jobs (SPEC D1): when a `delayed` row may start. */
-export const RUN_AT_COLUMN = "time_run_at";
-
-/** The optional column counting a row's attempts (SPEC D1 retries). */
-export const ATTEMPTS_COLUMN = "attempts";
-
-/**
- * Columns jobd writes itself, which `add` does not let a caller set: the
- * target and run time have their own fields, the rest is the job's life.
- */
-const MANAGED_COLUMNS: ReadonlySet<string> = new Set([
-  "id",
-  "target",
-  "status",
-  "time_created",
-  "time_started",
-  "time_finished",
-  "result",
-  "return_code",
-  "sig",
-  "stdout",
-  "stderr",
-  OWNER_COLUMN,
+import {
   ATTEMPTS_COLUMN,
+  JOBD_WRITTEN_COLUMNS,
+  OWNER_COLUMN,
   RUN_AT_COLUMN,
-]);
+} from "./required_columns.ts";
 
 /** The columns of a table by lower-case name. */
 export function columnsByName(columns: readonly TableColumn[]): Map<string, TableColumn> {
@@ -101,7 +79,7 @@ export function insertRow(
   for (const [name, value] of Object.entries(request.values)) {
     const column = byName.get(name.toLowerCase());
     if (column === undefined) throw new ControlRefusal(`it has no column '${name}'`);
-    if (MANAGED_COLUMNS.has(name.toLowerCase())) {
+    if (JOBD_WRITTEN_COLUMNS.has(name.toLowerCase())) {
       throw new ControlRefusal(`its column '${column.name}' is written by jobd, not by 'add'`);
     }
     if (row.columns.includes(column.name)) {
@@ -303,9 +281,6 @@ export function targetStats(
   const names = [...byTarget.keys()].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
   return Object.fromEntries(names.map((name) => [name, byTarget.get(name)!]));
 }
-
-/** The statuses `stats` counts, as an SQL list. */
-export const UNFINISHED_STATUSES_SQL = "('waiting', 'delayed', 'manual', 'accepted', 'running')";
 
 function numberOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { insertRow, retryAssignments, shownRow, targetStats } from "./control_values.ts";
 import type { TableColumn } from "./job_control.ts";
 import { MAX_SHOWN_TEXT } from "../protocol/control_requests.ts";
+import { messageOf } from "../text.ts";
+import { JOBD_WRITTEN_COLUMNS } from "./required_columns.ts";
 
 const COLUMNS: TableColumn[] = [
   { name: "id", kind: "integer", nullable: false, optional: true, unsigned: true },
@@ -24,7 +26,7 @@ function refusal(values: Record<string, string | number | null>, columns = COLUM
   try {
     insertRow(columns, { target: "build", count: 1, values: { token: "t", ...values } }, 100);
   } catch (error) {
-    return (error as Error).message;
+    return messageOf(error);
   }
   assert.fail(`${JSON.stringify(values)} was accepted`);
 }
@@ -58,11 +60,26 @@ Deno.test("add's values are refused when the column cannot take them", () => {
   assert.match(insertRowError({}), /its column 'token' needs a value \(give it with 'set'\)/);
 });
 
+Deno.test("add may set no column jobd writes itself: the same columns a schedule's set. may not name", () => {
+  const present = new Set(COLUMNS.map((column) => column.name));
+  const columns: TableColumn[] = [
+    ...COLUMNS,
+    ...[...JOBD_WRITTEN_COLUMNS].filter((name) => !present.has(name))
+      .map((name) => ({ name, kind: "integer", nullable: true, optional: true }) as const),
+  ];
+  for (const name of JOBD_WRITTEN_COLUMNS) {
+    assert.match(
+      refusal({ [name]: 1 }, columns),
+      new RegExp(`column '${name}' is written by jobd`),
+    );
+  }
+});
+
 function insertRowError(request: { target?: string }): string {
   try {
     insertRow(COLUMNS, { target: request.target ?? "build", count: 1, values: {} }, 100);
   } catch (error) {
-    return (error as Error).message;
+    return messageOf(error);
   }
   assert.fail("accepted");
 }

@@ -1,5 +1,5 @@
 /**
- * The operators' seam of a store (SPEC D1 "inspection and control"): list
+ * The operators' seam of a store (`jobs`, `job`, `stats`, `retry`, `add`): list
  * rows, read one, count them per target, put final rows back to `waiting`,
  * insert rows. Both stores implement it (one SQL operation per module under
  * `mysql/` and `sqlite/`, the shared checks in `control_base.ts`), and both

@@ -19,7 +19,7 @@ import { checkPrivileges } from "./mysql/check_privileges.ts";
 import { inspectTable } from "./mysql/inspect_table.ts";
 import { markDone } from "./mysql/mark_done.ts";
 import { markRunning } from "./mysql/mark_running.ts";
-import { createPool, describeDriverError } from "./mysql/pool.ts";
+import { createPool, describeDriverError, type MysqlServerAddress } from "./mysql/pool.ts";
 import { QueryTimeout, runQuery } from "./mysql/query.ts";
 import { releaseJobs } from "./mysql/release_jobs.ts";
 import { countDelayed } from "./mysql/count_delayed.ts";
@@ -48,12 +48,7 @@ export const DEFAULT_POOL_SIZE = 4;
 export const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
 
 /** Where the jobs table is and who is claiming from it. */
-export interface MysqlStoreOptions {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  database: string;
+export interface MysqlStoreOptions extends MysqlServerAddress {
   /** The jobs table (`mysql_table`); any name, quoted as an identifier. */
   table: string;
   /** This worker's name, recorded in the optional `worker` column. */

@@ -3,13 +3,8 @@
 import { StorageError } from "./errors.ts";
 import { JOB_STATUSES, type JobStatus } from "../job.ts";
 
-/**
- * The columns jobd reads or writes (README.md, "The jobs table"). `time_created`
- * is the application's.
- */
-export const REQUIRED_COLUMNS: readonly string[] = [
-  "id",
-  "target",
+/** The columns of a job's life, which the worker writes as it claims, runs and ends a job. */
+export const LIFE_COLUMNS: readonly string[] = [
   "status",
   "time_started",
   "time_finished",
@@ -20,8 +15,35 @@ export const REQUIRED_COLUMNS: readonly string[] = [
   "stderr",
 ];
 
+/**
+ * The columns jobd reads or writes (README.md, "The jobs table"). `time_created`
+ * is the application's.
+ */
+export const REQUIRED_COLUMNS: readonly string[] = ["id", "target", ...LIFE_COLUMNS];
+
 /** The optional column naming the worker that claimed a row. */
 export const OWNER_COLUMN = "worker";
+
+/** The optional column of deferred jobs: when a `delayed` row may start (unix seconds). */
+export const RUN_AT_COLUMN = "time_run_at";
+
+/** The optional column counting a row's attempts (retries). */
+export const ATTEMPTS_COLUMN = "attempts";
+
+/**
+ * The columns (lower case) an application may not give a value when it has
+ * jobd insert a row (`add --set`, a schedule's `set.COLUMN`): jobd writes
+ * them itself. The id, target, status and creation time come from the
+ * request or the schedule, `time_run_at` from the run time asked for, the
+ * rest from the job's life.
+ */
+export const JOBD_WRITTEN_COLUMNS: ReadonlySet<string> = new Set([
+  ...REQUIRED_COLUMNS,
+  "time_created",
+  OWNER_COLUMN,
+  ATTEMPTS_COLUMN,
+  RUN_AT_COLUMN,
+]);
 
 /**
  * Throws a `StorageError` listing the required columns missing from

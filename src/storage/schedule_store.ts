@@ -1,5 +1,5 @@
 /**
- * The storage of the job board (SPEC D1 "schedules"): the optional table
+ * The storage of the job board (`schedules = FILE`): the optional table
  * `jobd_schedules` and the rows a schedule inserts into the jobs table. One
  * firing is one transaction: the schedule's row is locked, the plan made,
  * the job rows inserted and `next_run_at` advanced (guarded by its old

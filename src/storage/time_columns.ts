@@ -1,5 +1,5 @@
 /**
- * The optional columns of deferred jobs, timeouts and retries (SPEC D1), and
+ * The optional columns of deferred jobs, timeouts and retries, and
  * what each store can do with the ones a table has: both stores read the
  * table's columns at open and hand them to `timeFeatures`.
  */

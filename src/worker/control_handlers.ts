@@ -1,6 +1,5 @@
 /**
- * The worker's handlers of the operators' requests (SPEC D1 "inspection and
- * control"): `jobs`, `job`, `stats`, `retry` and `add` read and change the
+ * The worker's handlers of the operators' requests: `jobs`, `job`, `stats`, `retry` and `add` read and change the
  * jobs table through the store's `JobControl`, so that jobctl needs no
  * database credentials. `retry` and `add` poll the targets they made work
  * for, when this worker serves them.

@@ -1,5 +1,5 @@
 /**
- * Deferred jobs (SPEC D1): `delayed` rows start once their `time_run_at` has
+ * Deferred jobs: `delayed` rows start once their `time_run_at` has
  * passed. The worker does not poll for them: it knows, per served target,
  * how many wait and the earliest time (from its last look), and one timer
  * wakes it at that time. A look happens with every poll from outside (a

@@ -1,5 +1,6 @@
 /**
- * Retries with backoff (SPEC D1): whether a failed attempt runs again, and
+ * Retries with backoff (`max_attempts`, `retry_delay`, `retry_delay_max`):
+ * whether a failed attempt runs again, and
  * when. Pure functions; the worker supplies what it knows of the job.
  */
 

@@ -1,7 +1,8 @@
 /**
- * Job timeouts (SPEC D1): a job that runs longer than its limit gets SIGTERM
- * (its whole process group, through `LaunchedJob`), and SIGKILL after the
- * grace period; its outcome then says so.
+ * Job timeouts (`timeout`, `timeout_grace`, the optional `timeout` column):
+ * a job that runs longer than its limit gets SIGTERM (its whole process
+ * group, through `LaunchedJob`), and SIGKILL after the grace period; its
+ * outcome then says so.
  */
 
 import { getLogger } from "@logtape/logtape";

@@ -1,25 +1,11 @@
 import assert from "node:assert/strict";
 import { type LauncherSettings, launchJob } from "./launcher.ts";
+import { shellJob } from "../../tests/helpers/shell_job.ts";
 import { ReadBufferPool, truncationMarker } from "./output_capture.ts";
-
-/** A fresh temporary directory, removed when the test's scope ends. */
-async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
-  const path = await Deno.realPath(await Deno.makeTempDir({ prefix: "jobd_launcher_test_" }));
-  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
-}
-
-/** Settings running `script` with /bin/sh, the job id as `$1`. */
-function shell(script: string, extra: Partial<LauncherSettings> = {}): LauncherSettings {
-  return {
-    argv: ["/bin/sh", "-c", script, "launcher", "{id}"],
-    env: {},
-    maxOutputBytes: 1024 * 1024,
-    ...extra,
-  };
-}
+import { tempDir } from "../../tests/helpers/temp_dir.ts";
 
 Deno.test("a launcher that exits 0 ends ok with its output", async () => {
-  const job = launchJob(42, shell(`echo "job $1"; echo "note" >&2`));
+  const job = launchJob(42, shellJob(`echo "job $1"; echo "note" >&2`));
   assert.equal(typeof job.pid, "number");
   assert.deepEqual(await job.done, {
     result: "ok",
@@ -32,17 +18,17 @@ Deno.test("a launcher that exits 0 ends ok with its output", async () => {
 
 Deno.test("jobs one after another read their pipes into the same two pooled buffers", async () => {
   const readBuffers = new ReadBufferPool();
-  const first = await launchJob(1, shell(`echo "first $1"; echo "err $1" >&2`, { readBuffers }))
+  const first = await launchJob(1, shellJob(`echo "first $1"; echo "err $1" >&2`, { readBuffers }))
     .done;
   assert.equal(readBuffers.idle, 2);
-  const second = await launchJob(2, shell(`echo "second $1"`, { readBuffers })).done;
+  const second = await launchJob(2, shellJob(`echo "second $1"`, { readBuffers })).done;
   assert.equal(readBuffers.idle, 2);
   assert.deepEqual([first.stdout, first.stderr], ["first 1\n", "err 1\n"]);
   assert.deepEqual([second.stdout, second.stderr], ["second 2\n", ""]);
 });
 
 Deno.test("a launcher that exits non-zero ends as fail with its code", async () => {
-  const outcome = await launchJob(1, shell("echo failing >&2; exit 3")).done;
+  const outcome = await launchJob(1, shellJob("echo failing >&2; exit 3")).done;
   assert.deepEqual(outcome, {
     result: "fail",
     code: 3,
@@ -57,7 +43,7 @@ Deno.test("output on both pipes written just before exit is kept whole", async (
   // exits only after the reader has taken most of it.
   const outcome = await launchJob(
     7,
-    shell(
+    shellJob(
       `head -c 300000 /dev/zero | tr '\\0' o; head -c 300000 /dev/zero | tr '\\0' e >&2; ` +
         `printf 'last out'; printf 'last err' >&2; exit 5`,
     ),
@@ -70,7 +56,7 @@ Deno.test("output on both pipes written just before exit is kept whole", async (
 Deno.test("output beyond the limit is dropped and marked, and the job still ends", async () => {
   const outcome = await launchJob(
     9,
-    shell("head -c 10485760 /dev/zero | tr '\\0' a; echo done >&2"),
+    shellJob("head -c 10485760 /dev/zero | tr '\\0' a; echo done >&2"),
   ).done;
   assert.equal(outcome.result, "ok");
   assert.equal(outcome.stdout, "a".repeat(1048576) + truncationMarker(10485760 - 1048576));
@@ -78,7 +64,7 @@ Deno.test("output beyond the limit is dropped and marked, and the job still ends
 });
 
 Deno.test("invalid UTF-8 output is stored with replacement characters", async () => {
-  const outcome = await launchJob(10, shell("printf 'a\\377b'")).done;
+  const outcome = await launchJob(10, shellJob("printf 'a\\377b'")).done;
   assert.equal(outcome.stdout, "a\uFFFDb");
 });
 
@@ -97,7 +83,7 @@ Deno.test("a launcher killed by signal() ends with no code and the signal's name
 Deno.test("a signal the launcher handles lets it finish its own way", async () => {
   const job = launchJob(
     12,
-    shell(`trap 'echo "got TERM"; exit 4' TERM; echo ready; while :; do sleep 0.05; done`),
+    shellJob(`trap 'echo "got TERM"; exit 4' TERM; echo ready; while :; do sleep 0.05; done`),
   );
   // Wait until the trap is installed: the script says so on stdout.
   const ready = launchReady(job.pid);
@@ -119,17 +105,17 @@ async function launchReady(pid: number | undefined): Promise<void> {
 }
 
 Deno.test("signal() after the launcher exited returns false", async () => {
-  const job = launchJob(13, shell("exit 0"));
+  const job = launchJob(13, shellJob("exit 0"));
   await job.done;
   assert.equal(job.signal("SIGTERM"), false);
   assert.equal(job.signal("SIGKILL"), false);
 });
 
 Deno.test("the launcher gets the daemon's environment plus launcher.env, in launcher.cwd", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("jobd_launcher_test_");
   const outcome = await launchJob(
     15,
-    shell(`printf '%s|%s|%s' "$JOBD_TEST_VALUE" "$(pwd)" "\${PATH:+inherited}"`, {
+    shellJob(`printf '%s|%s|%s' "$JOBD_TEST_VALUE" "$(pwd)" "\${PATH:+inherited}"`, {
       cwd: dir.path,
       env: { JOBD_TEST_VALUE: "two words; $HOME" },
     }),
@@ -147,12 +133,12 @@ Deno.test("arguments reach the launcher unsplit, with the id substituted", async
 });
 
 Deno.test("the launcher's stdin is empty", async () => {
-  const outcome = await launchJob(17, shell(`read line; echo "read status $?"`)).done;
+  const outcome = await launchJob(17, shellJob(`read line; echo "read status $?"`)).done;
   assert.equal(outcome.stdout, "read status 1\n");
 });
 
 Deno.test("a relative program is found in launcher.cwd", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("jobd_launcher_test_");
   await Deno.writeTextFile(`${dir.path}/job.sh`, '#!/bin/sh\necho "relative $1"\n', {
     mode: 0o755,
   });
@@ -202,7 +188,7 @@ Deno.test("a missing program ends as fail with the reason in stderr", async () =
 });
 
 Deno.test("a missing or wrong working directory ends as fail naming the directory", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("jobd_launcher_test_");
   await assertNotStarted(
     { argv: ["/bin/true"], cwd: `${dir.path}/missing` },
     new RegExp(`^Cannot start job 99: the working directory '${dir.path}/missing' does not exist$`),
@@ -217,7 +203,7 @@ Deno.test("a missing or wrong working directory ends as fail naming the director
 });
 
 Deno.test("a program that cannot be executed ends as fail with the reason", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("jobd_launcher_test_");
   await Deno.writeTextFile(`${dir.path}/plain.txt`, "echo hi\n", { mode: 0o644 });
   await assertNotStarted(
     { argv: [`${dir.path}/plain.txt`] },
@@ -243,7 +229,7 @@ Deno.test("an invalid output limit ends as fail before anything is started", asy
 });
 
 Deno.test("a setsid gone since start-up is named as the reason, not the launcher", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("jobd_launcher_test_");
   const outcome = await launchJob(19, {
     argv: ["/bin/true"],
     env: {},

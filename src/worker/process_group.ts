@@ -1,5 +1,5 @@
 /**
- * Every job in a process group of its own (SPEC D1 "process groups"): how the
+ * Every job in a process group of its own: how the
  * launcher is started in a new session, how a signal reaches the whole group,
  * and how what is left of the group is ended once the launcher exits.
  *

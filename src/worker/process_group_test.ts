@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type LauncherSettings, launchJob } from "./launcher.ts";
+import { launchJob } from "./launcher.ts";
+import { shellJob } from "../../tests/helpers/shell_job.ts";
 import {
   findProgram,
   groupCommand,
@@ -7,35 +8,13 @@ import {
   PIPES_AFTER_KILL_MS,
   setsidExecFailure,
 } from "./process_group.ts";
-
-/**
- * Settings running `script` with /bin/sh, the job id as `$1`; `groupStart`
- * null starts it with `detached: true` instead of through `setsid`.
- */
-function shell(script: string, extra: Partial<LauncherSettings> = {}): LauncherSettings {
-  return {
-    argv: ["/bin/sh", "-c", script, "launcher", "{id}"],
-    env: {},
-    maxOutputBytes: 1024 * 1024,
-    ...extra,
-  };
-}
+import { processAlive } from "../../tests/helpers/processes.ts";
 
 /** Both ways of starting a job in a group of its own. */
 const GROUP_STARTS = [
   { name: "through setsid", groupStart: undefined },
   { name: "with detached: true", groupStart: null },
 ] as const;
-
-/** Whether process `pid` exists (a zombie counts as gone). */
-async function processAlive(pid: number): Promise<boolean> {
-  try {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 /** The process group of process `pid`, from /proc. */
 async function groupOf(pid: number): Promise<number> {
@@ -82,7 +61,7 @@ for (const { name, groupStart } of GROUP_STARTS) {
     await using dir = await notesDir();
     const job = launchJob(
       1,
-      shell(`sleep 30 & ${TELL_BACKGROUND_PID}; wait`, { groupStart, env: { T: dir.path } }),
+      shellJob(`sleep 30 & ${TELL_BACKGROUND_PID}; wait`, { groupStart, env: { T: dir.path } }),
     );
     const child = await backgroundPid(dir.path);
     assert.ok(job.pid !== undefined);
@@ -99,7 +78,7 @@ for (const { name, groupStart } of GROUP_STARTS) {
     const started = Date.now();
     const job = launchJob(
       2,
-      shell(`sleep 300 & ${TELL_BACKGROUND_PID}; echo started`, {
+      shellJob(`sleep 300 & ${TELL_BACKGROUND_PID}; echo started`, {
         groupStart,
         env: { T: dir.path },
       }),
@@ -125,7 +104,7 @@ Deno.test("signal() reaches every process of the job's group, not only the launc
   await using dir = await notesDir();
   const job = launchJob(
     3,
-    shell(`sleep 300 & ${TELL_BACKGROUND_PID}; wait`, { env: { T: dir.path } }),
+    shellJob(`sleep 300 & ${TELL_BACKGROUND_PID}; wait`, { env: { T: dir.path } }),
   );
   const child = await backgroundPid(dir.path);
   assert.equal(job.signal("SIGTERM"), true);
@@ -138,7 +117,7 @@ Deno.test("what is left of the group may answer SIGTERM; what it writes then is 
   await using dir = await notesDir();
   const job = launchJob(
     4,
-    shell(
+    shellJob(
       `(trap 'echo "child got TERM"; exit 0' TERM; : > "$T/ready"; ` +
         `while :; do sleep 0.05; done) & ` +
         `${TELL_BACKGROUND_PID}; ${AWAIT_READY}; echo "launcher done"; exit 3`,
@@ -156,7 +135,7 @@ Deno.test("a leftover that ignores SIGTERM gets SIGKILL after the grace", async 
   await using dir = await notesDir();
   const job = launchJob(
     5,
-    shell(
+    shellJob(
       `(trap '' TERM; : > "$T/ready"; exec sleep 300) & ` +
         `${TELL_BACKGROUND_PID}; ${AWAIT_READY}; echo started`,
       { env: { T: dir.path } },
@@ -175,7 +154,7 @@ Deno.test("a leftover that closed its pipes and ignores SIGTERM is still killed 
   await using dir = await notesDir();
   const job = launchJob(
     6,
-    shell(
+    shellJob(
       `(trap '' TERM; : > "$T/ready"; exec sleep 300 >/dev/null 2>&1) & ` +
         `${TELL_BACKGROUND_PID}; ${AWAIT_READY}; echo started`,
       { env: { T: dir.path } },
@@ -192,7 +171,7 @@ Deno.test("killLeftovers() sends the SIGKILL due to a leftover at once, not afte
   await using dir = await notesDir();
   const job = launchJob(
     8,
-    shell(
+    shellJob(
       `(trap '' TERM; : > "$T/ready"; exec sleep 300 >/dev/null 2>&1) & ` +
         `${TELL_BACKGROUND_PID}; ${AWAIT_READY}`,
       { env: { T: dir.path } },
@@ -213,7 +192,7 @@ Deno.test("a process that left the group keeps running; the job stops reading th
   // The launcher waits until the child runs in a session of its own (field 6 of its stat).
   const job = launchJob(
     7,
-    shell(
+    shellJob(
       `setsid sleep 300 & ${TELL_BACKGROUND_PID}; ` +
         `until [ "$(cut -d' ' -f6 /proc/$!/stat)" = "$!" ]; do sleep 0.01; done; echo started`,
       { env: { T: dir.path } },

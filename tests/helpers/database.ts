@@ -19,7 +19,7 @@ import type { Pool, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { JobStatus } from "../../src/job.ts";
 import type { MysqlStoreOptions } from "../../src/storage/mysql_store.ts";
 import { quoteIdentifier } from "../../src/storage/mysql/identifier.ts";
-import { type MariaDbServer, startMariaDb } from "../../scripts/mariadb.ts";
+import { type Durability, type MariaDbServer, startMariaDb } from "../../scripts/mariadb.ts";
 import {
   assignments,
   type ColumnValue,
@@ -67,7 +67,7 @@ export interface TestDatabase extends TestJobsTable {
 }
 
 /** Server address and credentials. */
-interface ServerAddress {
+export interface ServerAddress {
   host: string;
   port: number;
   user: string;
@@ -85,50 +85,80 @@ export function parseTestMysql(value: string): ServerAddress {
   return { host, port: Number(port), user, password: password.join(":") };
 }
 
+/** An empty database of its own on a MySQL/MariaDB server, and a pool on it. */
+export interface ScratchDatabase {
+  address: ServerAddress;
+  database: string;
+  pool: Pool;
+  /** The throwaway MariaDB started for it, to stop with it; undefined on a shared server. */
+  server: MariaDbServer | undefined;
+}
+
 /**
- * Creates a database with a random name on the test server and the jobs
- * table in it from `examples/schema.sql`.
+ * Creates a database named `prefix` and random characters on the server
+ * `shared` names (`host:port:user:password`), or on a throwaway MariaDB of
+ * `durability` started for it when undefined, and a pool on it; resolves to
+ * what `setUp` makes of them. When anything fails on the way, what was
+ * opened is closed.
  */
-export async function openTestDatabase(
-  options: OpenTestDatabaseOptions = {},
-): Promise<TestDatabase> {
-  const shared = Deno.env.get(TEST_MYSQL_VARIABLE);
-  const server = shared && !options.privateServer
-    ? undefined
-    : await startMariaDb({ durability: "relaxed" });
+export async function openScratchDatabase<T>(
+  options: {
+    shared: string | undefined;
+    durability: Durability;
+    prefix: string;
+    connectionLimit: number;
+  },
+  setUp: (scratch: ScratchDatabase) => Promise<T>,
+): Promise<T> {
+  const server = options.shared === undefined
+    ? await startMariaDb({ durability: options.durability })
+    : undefined;
   try {
-    const address = server ?? parseTestMysql(shared!);
-    const database = `jobd_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
-    const table = options.table ?? "jobs";
-    const withWorkerColumn = options.withWorkerColumn ?? false;
-    const admin = await mysql.createConnection(pick(address));
+    const address = pick(server ?? parseTestMysql(options.shared!));
+    const database = `${options.prefix}${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+    const admin = await mysql.createConnection(address);
     try {
       await admin.query(`CREATE DATABASE ${quoteIdentifier(database)}`);
     } finally {
       await admin.end();
     }
-    const pool = mysql.createPool({ ...pick(address), database, connectionLimit: 2 });
+    const pool = mysql.createPool({
+      ...address,
+      database,
+      connectionLimit: options.connectionLimit,
+    });
     try {
-      const withTimeColumns = options.withTimeColumns ?? false;
-      for (
-        const statement of await schemaStatements({ table, withWorkerColumn, withTimeColumns })
-      ) {
-        await pool.query(statement);
-      }
+      return await setUp({ address, database, pool, server });
     } catch (error) {
       await pool.end();
       throw error;
     }
-    return new MysqlTestDatabase(
-      pick(address),
-      { database, table, withWorkerColumn },
-      pool,
-      server,
-    );
   } catch (error) {
     await server?.[Symbol.asyncDispose]();
     throw error;
   }
+}
+
+/**
+ * Creates a database with a random name on the test server and the jobs
+ * table in it from `examples/schema.sql`.
+ */
+export function openTestDatabase(options: OpenTestDatabaseOptions = {}): Promise<TestDatabase> {
+  const shared = Deno.env.get(TEST_MYSQL_VARIABLE);
+  const table = options.table ?? "jobs";
+  const withWorkerColumn = options.withWorkerColumn ?? false;
+  const withTimeColumns = options.withTimeColumns ?? false;
+  return openScratchDatabase({
+    shared: shared && !options.privateServer ? shared : undefined,
+    durability: "relaxed",
+    prefix: "jobd_test_",
+    connectionLimit: 2,
+  }, async ({ address, database, pool, server }) => {
+    for (const statement of await schemaStatements({ table, withWorkerColumn, withTimeColumns })) {
+      await pool.query(statement);
+    }
+    return new MysqlTestDatabase(address, { database, table, withWorkerColumn }, pool, server);
+  });
 }
 
 function pick(address: ServerAddress): ServerAddress {

@@ -24,6 +24,7 @@ import type {
   ManualClaim,
 } from "../../src/storage/job_store.ts";
 import { judgeManualRows } from "../../src/storage/manual_claim_outcome.ts";
+import { LIFE_COLUMNS, OWNER_COLUMN } from "../../src/storage/required_columns.ts";
 import {
   JobStoreBase,
   type StoreContext,
@@ -67,18 +68,7 @@ export interface MemoryRow extends JobRow {
 }
 
 /** The columns of `JobRow` an application may set with `setColumns`. */
-const JOB_ROW_COLUMNS: ReadonlySet<string> = new Set([
-  "target",
-  "status",
-  "time_started",
-  "time_finished",
-  "result",
-  "return_code",
-  "sig",
-  "stdout",
-  "stderr",
-  "worker",
-]);
+const JOB_ROW_COLUMNS: ReadonlySet<string> = new Set(["target", ...LIFE_COLUMNS, OWNER_COLUMN]);
 
 /** Options of a {@linkcode MemoryTable}. */
 export interface MemoryTableOptions {

@@ -56,10 +56,15 @@ export function spawnProgram(
   });
 }
 
+/** A finished program's exit status and output. */
+export interface ProgramOutput {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
 /** A finished command's exit code and its output as text. */
-export function decodeOutput(
-  output: Deno.CommandOutput,
-): { code: number; stdout: string; stderr: string } {
+export function decodeOutput(output: Deno.CommandOutput): ProgramOutput {
   const decoder = new TextDecoder();
   return {
     code: output.code,
@@ -73,7 +78,7 @@ export async function runProgram(
   program: Program,
   args: string[],
   options: { env?: Record<string, string> } = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
+): Promise<ProgramOutput> {
   const dir = Deno.makeTempDirSync({ prefix: `jobd-${program}-` });
   try {
     const output = await new Deno.Command(Deno.execPath(), {
@@ -85,6 +90,21 @@ export async function runProgram(
     return decodeOutput(output);
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Runs jobctl with `args` in a fresh HOME; resolves with its status and output. */
+export function jobctl(...args: string[]): Promise<ProgramOutput> {
+  return runProgram("jobctl", args);
+}
+
+/** Whether process `pid` runs (a zombie counts as gone), from /proc. */
+export async function processAlive(pid: number): Promise<boolean> {
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
   }
 }
 

@@ -2,21 +2,9 @@
 
 import type { Pool } from "mysql2/promise";
 import { StorageError } from "../errors.ts";
-import { OWNER_COLUMN, REQUIRED_COLUMNS } from "../required_columns.ts";
+import { LIFE_COLUMNS, OWNER_COLUMN, REQUIRED_COLUMNS } from "../required_columns.ts";
 import { runQuery } from "./query.ts";
 import { describeDriverError } from "./pool.ts";
-
-/** The columns the worker writes (the `worker` column too, when the table has it). */
-const WRITTEN_COLUMNS = [
-  "status",
-  "time_started",
-  "time_finished",
-  "result",
-  "return_code",
-  "sig",
-  "stdout",
-  "stderr",
-];
 
 /** ER_TABLEACCESS_DENIED_ERROR, ER_COLUMNACCESS_DENIED_ERROR. */
 const ACCESS_DENIED_ERRNOS: ReadonlySet<number> = new Set([1142, 1143]);
@@ -33,7 +21,7 @@ export async function checkPrivileges(
   options: { table: string; where: string; tracksOwner: boolean; queryTimeoutMs: number },
 ): Promise<void> {
   const { table, where, tracksOwner, queryTimeoutMs } = options;
-  const written = tracksOwner ? [...WRITTEN_COLUMNS, OWNER_COLUMN] : WRITTEN_COLUMNS;
+  const written = tracksOwner ? [...LIFE_COLUMNS, OWNER_COLUMN] : LIFE_COLUMNS;
   const checks = [
     `EXPLAIN SELECT ${REQUIRED_COLUMNS.join(", ")}${tracksOwner ? `, ${OWNER_COLUMN}` : ""} ` +
     `FROM ${table} WHERE FALSE`,

@@ -1,48 +1,30 @@
 /** `stats`: rows per target and status, and the done rows of the last hour and day. */
 
 import type { RowDataPacket } from "mysql2/promise";
-import { type DoneCount, type StatusCount, UNFINISHED_STATUSES_SQL } from "../control_values.ts";
+import { countJobsStatements, countsOf } from "../control_sql.ts";
+import type { DoneCount, StatusCount } from "../control_values.ts";
 import type { MysqlContext } from "./context.ts";
 import { runQuery } from "./query.ts";
 
-/**
- * Two reads: unfinished rows per target and status (through the status
- * index), and `done` rows finished since `dayAgo` per target and result.
- * The second reads every done row of the last day: a table with many of
- * them may want an index on (`status`, `time_finished`).
- */
+/** Runs {@linkcode countJobsStatements}' two reads. */
 export async function countJobs(
   context: MysqlContext,
   since: { hourAgo: number; dayAgo: number },
   hasCreated: boolean,
 ): Promise<{ statuses: StatusCount[]; done: DoneCount[] }> {
   const { pool, queryTimeoutMs, table } = context;
+  const reads = countJobsStatements(table, since, hasCreated);
   const statuses = await runQuery<RowDataPacket[]>(
     pool,
     queryTimeoutMs,
-    `SELECT target, status, COUNT(*) AS count,
-            ${hasCreated ? "MIN(time_created)" : "NULL"} AS oldest
-       FROM ${table} WHERE status IN ${UNFINISHED_STATUSES_SQL} GROUP BY target, status`,
+    reads.statuses.sql,
+    reads.statuses.params,
   );
   const done = await runQuery<RowDataPacket[]>(
     pool,
     queryTimeoutMs,
-    `SELECT target, result, SUM(time_finished >= ?) AS hour, COUNT(*) AS day
-       FROM ${table} WHERE status = 'done' AND time_finished >= ? GROUP BY target, result`,
-    [since.hourAgo, since.dayAgo],
+    reads.done.sql,
+    reads.done.params,
   );
-  return {
-    statuses: statuses.map((row) => ({
-      target: String(row.target),
-      status: String(row.status),
-      count: Number(row.count),
-      oldest: row.oldest === null ? null : Number(row.oldest),
-    })),
-    done: done.map((row) => ({
-      target: String(row.target),
-      result: row.result === null ? null : String(row.result),
-      hour: Number(row.hour),
-      day: Number(row.day),
-    })),
-  };
+  return countsOf(statuses, done);
 }

@@ -1,6 +1,7 @@
 /** `job`: one row with every column. */
 
 import type { RowDataPacket } from "mysql2/promise";
+import { getJobSql } from "../control_sql.ts";
 import type { MysqlContext } from "./context.ts";
 import { runQuery } from "./query.ts";
 
@@ -12,7 +13,7 @@ export async function getJob(
   const rows = await runQuery<RowDataPacket[]>(
     context.pool,
     context.queryTimeoutMs,
-    `SELECT * FROM ${context.table} WHERE id = ?`,
+    getJobSql(context.table),
     [id],
   );
   return rows[0] === undefined ? undefined : { ...rows[0] };

@@ -1,6 +1,7 @@
 /** `add`: new rows. */
 
 import type { ResultSetHeader } from "mysql2/promise";
+import { insertSql } from "../control_sql.ts";
 import type { InsertRow } from "../control_values.ts";
 import type { MysqlContext } from "./context.ts";
 import { quoteIdentifier } from "./identifier.ts";
@@ -17,9 +18,7 @@ export async function insertJobs(
   row: InsertRow,
   count: number,
 ): Promise<number[]> {
-  const columns = row.columns.map(quoteIdentifier).join(", ");
-  const placeholders = row.columns.map(() => "?").join(", ");
-  const sql = `INSERT INTO ${context.table} (${columns}) VALUES (${placeholders})`;
+  const sql = insertSql(context.table, row, quoteIdentifier);
   return await inTransaction(context, async (connection) => {
     const ids: number[] = [];
     for (let index = 0; index < count; index++) {

@@ -6,6 +6,7 @@ import type { MysqlContext } from "./context.ts";
 import { runQuery } from "./query.ts";
 import { ownerGuard } from "../owner_guard.ts";
 import { inTransaction } from "./transaction.ts";
+import { messageOf } from "../../text.ts";
 
 /**
  * Server errors about a value that does not fit its column (strict mode):
@@ -189,7 +190,7 @@ async function writeEnd(
   } catch (error) {
     if (!isUnfitValue(error)) throw error;
     // Only the failed statement was rolled back; the transaction goes on.
-    const notice = `[jobd: output not stored: ${(error as Error).message}]`;
+    const notice = `[jobd: output not stored: ${messageOf(error)}]`;
     try {
       return await write("", notice);
     } catch (noticeError) {

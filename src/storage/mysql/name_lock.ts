@@ -17,7 +17,12 @@ import {
   NameTakenError,
   nameTakenMessage,
 } from "../name_lock.ts";
-import { CONNECT_TIMEOUT_MS, describeDriverError, KEEPALIVE_INITIAL_DELAY_MS } from "./pool.ts";
+import {
+  CONNECT_TIMEOUT_MS,
+  describeDriverError,
+  KEEPALIVE_INITIAL_DELAY_MS,
+  type MysqlServerAddress,
+} from "./pool.ts";
 
 const log = getLogger(["jobd", "storage", "name-lock"]);
 
@@ -30,12 +35,7 @@ const log = getLogger(["jobd", "storage", "name-lock"]);
 export const NAME_LOCK_CHECK_MS = 5000;
 
 /** Where the table is, whose worker name is locked. */
-export interface MysqlNameLockOptions {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  database: string;
+export interface MysqlNameLockOptions extends MysqlServerAddress {
   /** The jobs table: workers of one name on different tables do not meet. */
   table: string;
   workerName: string;

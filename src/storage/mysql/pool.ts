@@ -14,13 +14,17 @@ export const CONNECT_TIMEOUT_MS = 10_000;
  */
 export const KEEPALIVE_INITIAL_DELAY_MS = 10_000;
 
-/** Where and how to connect. */
-export interface PoolSettings {
+/** A MySQL/MariaDB server, the credentials to connect and the database to use. */
+export interface MysqlServerAddress {
   host: string;
   port: number;
   user: string;
   password: string;
   database: string;
+}
+
+/** Where and how to connect. */
+export interface PoolSettings extends MysqlServerAddress {
   /** Most connections open at once. */
   poolSize: number;
   /** How long the statement setting up a new connection may wait for the server. */

@@ -1,7 +1,7 @@
 /** `retry`: final rows back to `waiting`. */
 
 import type { ResultSetHeader, RowDataPacket } from "mysql2/promise";
-import { retryRefusal } from "../control_values.ts";
+import { retryUpdateSql, sortRetryRows } from "../control_sql.ts";
 import type { RetryOutcome } from "../job_control.ts";
 import type { MysqlContext } from "./context.ts";
 import { runQuery } from "./query.ts";
@@ -26,21 +26,13 @@ export async function retryJobs(
       `SELECT id, target, status FROM ${table} WHERE id IN (?) FOR UPDATE`,
       [ids],
     );
-    const found = new Map(rows.map((row) => [Number(row.id), row]));
-    const outcome: RetryOutcome = { retried: [], errors: new Map() };
-    for (const id of ids) {
-      const row = found.get(id);
-      const refusal = row === undefined ? `job ${id} not found` : retryRefusal(String(row.status));
-      if (refusal !== undefined) outcome.errors.set(id, refusal);
-      else outcome.retried.push({ id, target: String(row!.target) });
-    }
+    const outcome = sortRetryRows(ids, rows);
     if (outcome.retried.length === 0) return outcome;
     const retriedIds = outcome.retried.map((job) => job.id);
     const update = await runQuery<ResultSetHeader>(
       connection,
       queryTimeoutMs,
-      `UPDATE ${table} SET ${assignments}
-        WHERE id IN (?) AND status IN ('done', 'ignored')`,
+      retryUpdateSql(table, assignments, "id IN (?)"),
       [retriedIds],
     );
     if (update.affectedRows !== retriedIds.length) {

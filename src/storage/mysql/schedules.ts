@@ -11,17 +11,12 @@ import {
   SqlScheduleStore,
 } from "../schedule_store.ts";
 import { quoteIdentifier } from "./identifier.ts";
-import { createPool, describeDriverError } from "./pool.ts";
+import { createPool, describeDriverError, type MysqlServerAddress } from "./pool.ts";
 import { runQuery } from "./query.ts";
 import { ConflictRetry, inTransaction } from "./transaction.ts";
 
 /** Where the tables are. */
-export interface MysqlScheduleStoreOptions {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  database: string;
+export interface MysqlScheduleStoreOptions extends MysqlServerAddress {
   /** The jobs table (`mysql_table`). */
   table: string;
   /** Each statement's time limit, ms (default 30 s). */

@@ -1,0 +1,153 @@
+/**
+ * The SQL of the operators' requests that MySQL/MariaDB and SQLite share:
+ * the statements of `jobs`, `job` and `stats`, the INSERT of `add`, the
+ * guarded UPDATE of `retry`, and what is made of the rows read. The modules
+ * under `mysql/` and `sqlite/` run them with their own drivers and keep what
+ * differs: `retry`'s read of the rows (a locking read of a list on MySQL, a
+ * JSON list in `BEGIN IMMEDIATE` on SQLite) and how `add` learns the new ids.
+ *
+ * @module
+ */
+
+import type { JobsQuery } from "../protocol/control_requests.ts";
+import {
+  type DoneCount,
+  type InsertRow,
+  retryRefusal,
+  type StatusCount,
+} from "./control_values.ts";
+import type { RetryOutcome } from "./job_control.ts";
+
+/** A statement and its parameters, in the order of its `?`. */
+export interface Statement {
+  sql: string;
+  params: (string | number)[];
+}
+
+/** The statuses `stats` counts, as an SQL list. */
+const UNFINISHED_STATUSES_SQL = "('waiting', 'delayed', 'manual', 'accepted', 'running')";
+
+/** The statuses `retry` puts back to `waiting`, as an SQL list. */
+const FINAL_STATUSES_SQL = "('done', 'ignored')";
+
+/**
+ * `jobs`: at most `query.limit` rows of `query.target` in `query.status`
+ * with `query.result` (each may be absent), highest id first; `time_created` only when the
+ * table has it.
+ */
+export function listJobsStatement(
+  table: string,
+  query: JobsQuery,
+  hasCreated: boolean,
+): Statement {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  if (query.target !== undefined) {
+    where.push("target = ?");
+    params.push(query.target);
+  }
+  if (query.status !== undefined) {
+    where.push("status = ?");
+    params.push(query.status);
+  }
+  if (query.result !== undefined) {
+    where.push("result = ?");
+    params.push(query.result);
+  }
+  return {
+    sql: `SELECT id, target, status, result, return_code, sig, time_started, time_finished
+            ${hasCreated ? ", time_created" : ""}
+       FROM ${table}
+      ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY id DESC LIMIT ?`,
+    params: [...params, query.limit],
+  };
+}
+
+/** `job`: the whole row of one id. */
+export function getJobSql(table: string): string {
+  return `SELECT * FROM ${table} WHERE id = ?`;
+}
+
+/**
+ * `stats`, two reads: unfinished rows per target and status (through the
+ * status index), and `done` rows finished since `dayAgo` per target and
+ * result. The second reads every done row of the last day: a table with many
+ * of them may want an index on (`status`, `time_finished`).
+ */
+export function countJobsStatements(
+  table: string,
+  since: { hourAgo: number; dayAgo: number },
+  hasCreated: boolean,
+): { statuses: Statement; done: Statement } {
+  return {
+    statuses: {
+      sql: `SELECT target, status, COUNT(*) AS count,
+            ${hasCreated ? "MIN(time_created)" : "NULL"} AS oldest
+       FROM ${table} WHERE status IN ${UNFINISHED_STATUSES_SQL} GROUP BY target, status`,
+      params: [],
+    },
+    done: {
+      sql: `SELECT target, result, SUM(time_finished >= ?) AS hour, COUNT(*) AS day
+       FROM ${table} WHERE status = 'done' AND time_finished >= ? GROUP BY target, result`,
+      params: [since.hourAgo, since.dayAgo],
+    },
+  };
+}
+
+/** The rows of {@linkcode countJobsStatements}' two reads, as counts. */
+export function countsOf(
+  statuses: readonly Record<string, unknown>[],
+  done: readonly Record<string, unknown>[],
+): { statuses: StatusCount[]; done: DoneCount[] } {
+  return {
+    statuses: statuses.map((row) => ({
+      target: String(row.target),
+      status: String(row.status),
+      count: Number(row.count),
+      oldest: row.oldest === null ? null : Number(row.oldest),
+    })),
+    done: done.map((row) => ({
+      target: String(row.target),
+      result: row.result === null ? null : String(row.result),
+      hour: Number(row.hour),
+      day: Number(row.day),
+    })),
+  };
+}
+
+/**
+ * `retry`'s refusals, from the rows read of the ids asked for (`id`,
+ * `target`, `status`): a missing or unfinished row gets its error; `retried`
+ * lists the final ones, still to be updated.
+ */
+export function sortRetryRows(
+  ids: readonly number[],
+  rows: readonly Record<string, unknown>[],
+): RetryOutcome {
+  const found = new Map(rows.map((row) => [Number(row.id), row]));
+  const outcome: RetryOutcome = { retried: [], errors: new Map() };
+  for (const id of ids) {
+    const row = found.get(id);
+    const refusal = row === undefined ? `job ${id} not found` : retryRefusal(String(row.status));
+    if (refusal !== undefined) outcome.errors.set(id, refusal);
+    else outcome.retried.push({ id, target: String(row!.target) });
+  }
+  return outcome;
+}
+
+/**
+ * `retry`'s UPDATE of final rows with `assignments`, guarded by the final
+ * statuses; `ids` is the dialect's test of the ids (`id IN (?)`, `id = ?`).
+ */
+export function retryUpdateSql(table: string, assignments: string, ids: string): string {
+  return `UPDATE ${table} SET ${assignments}
+        WHERE ${ids} AND status IN ${FINAL_STATUSES_SQL}`;
+}
+
+/** `add`'s INSERT of one row, its columns quoted by the dialect's `quote`. */
+export function insertSql(table: string, row: InsertRow, quote: (name: string) => string): string {
+  const columns = row.columns.map(quote).join(", ");
+  const placeholders = row.columns.map(() => "?").join(", ");
+  return `INSERT INTO ${table} (${columns}) VALUES (${placeholders})`;
+}
