@@ -8,18 +8,22 @@ import { loadMasterConfig, type MasterConfig } from "./src/config/master_config.
 import { type DaemonProgram, runDaemon } from "./src/daemon_main.ts";
 import { MasterDaemon } from "./src/master/daemon.ts";
 import { masterUsage } from "./src/usage.ts";
+import { masterSummaryItems } from "./src/daemon_summary.ts";
 
 const master: DaemonProgram<MasterConfig, MasterDaemon> = {
   name: "jobd-master",
   usage: masterUsage,
   load: (path) => loadMasterConfig(path),
+  check: (config) => Promise.resolve(masterSummaryItems({ config })),
   logging: (config) => ({
     consoleLevel: config.logLevelConsole,
     fileLevel: config.logLevelFile,
     filePath: config.logFile,
+    format: config.logFormat,
     secrets: [config.password],
   }),
   start: (config) => Promise.resolve(MasterDaemon.start(config)),
+  summary: (daemon) => daemon.summary(),
   runningConfig: (daemon) => daemon.config,
   shutdown: (daemon) => daemon.shutdown(),
   reload: (daemon, config) => daemon.reload(config),

@@ -4,10 +4,12 @@ import { VERSION } from "./version.ts";
 /** What a daemon's command line asks for. */
 export type DaemonCommand =
   | { action: "run"; configPath: string }
+  | { action: "check"; configPath: string }
   | { action: "exit"; code: number; text: string; stream: "stdout" | "stderr" };
 
 /**
- * Reads a daemon's command line: `--config PATH`, `--help`, `--version`.
+ * Reads a daemon's command line: `--config PATH`, `--check-config` (`-t`),
+ * `--help`, `--version`.
  * With no arguments at all it prints usage and exits 0, as the older daemons
  * did (README.md, "jobd (the worker)").
  */
@@ -19,6 +21,7 @@ export function parseDaemonArgs(args: string[], program: string, usage: string):
       args,
       options: {
         config: { type: "string", short: "c" },
+        "check-config": { type: "boolean", short: "t" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
       },
@@ -45,6 +48,7 @@ export function parseDaemonArgs(args: string[], program: string, usage: string):
       stream: "stderr",
     };
   }
+  if (values["check-config"]) return { action: "check", configPath: values.config };
   return { action: "run", configPath: values.config };
 }
 

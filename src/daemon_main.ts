@@ -1,11 +1,25 @@
 /**
  * The process life of a daemon, shared by `jobd` and `jobd-master`:
- * arguments, config, logging, start, then signals until a clean exit.
+ * arguments, config, logging, start, then signals until a clean exit; or,
+ * with `--check-config`, the config checked and what it would serve printed.
  */
 
 import { ConfigError } from "./config/ini_file.ts";
+import {
+  configChanges,
+  type ConfigEntries,
+  describeChanges,
+  readConfigEntries,
+} from "./config/config_changes.ts";
 import { exitWith, parseDaemonArgs } from "./daemon_args.ts";
-import { configureLogging, jobdLogger, type Logging, type LoggingOptions } from "./log.ts";
+import { type SummaryItem, summaryLines } from "./daemon_summary.ts";
+import {
+  configureLogging,
+  jobdLogger,
+  type Logging,
+  type LoggingOptions,
+  noticeLogger,
+} from "./log.ts";
 import { messageOf } from "./text.ts";
 
 /** What differs between the two daemons. */
@@ -16,10 +30,18 @@ export interface DaemonProgram<Config, Daemon> {
   usage: string;
   /** Loads and validates the config file; throws `ConfigError` naming file and key. */
   load(path: string): Promise<{ config: Config; warnings: string[] }>;
+  /**
+   * `--check-config`: checks what `load` leaves to start-up and needs no
+   * database (the job board's file), and says what the daemon would serve.
+   * Throws a `ConfigError` naming the file and key.
+   */
+  check(config: Config): Promise<SummaryItem[]>;
   /** Logging settings of a config, secrets included. */
   logging(config: Config): LoggingOptions;
   /** Starts the daemon; throws when it cannot (port in use, database away). */
   start(config: Config): Promise<Daemon>;
+  /** The line that says, once started, what the daemon serves (daemon_summary.ts). */
+  summary(daemon: Daemon): string;
   /** The config the daemon runs with now. */
   runningConfig(daemon: Daemon): Config;
   /** Graceful shutdown (first SIGTERM/SIGINT). */
@@ -28,6 +50,43 @@ export interface DaemonProgram<Config, Daemon> {
   hurry?(daemon: Daemon): void;
   /** Applies a reloaded config (SIGHUP). */
   reload(daemon: Daemon, config: Config): void;
+}
+
+/**
+ * Whether stderr is read by systemd's journal: systemd sets
+ * `JOURNAL_STREAM` for a service whose output goes there.
+ */
+export function underJournal(): boolean {
+  try {
+    return (Deno.env.get("JOURNAL_STREAM") ?? "") !== "";
+  } catch {
+    return false; // No permission to read the environment: plain lines.
+  }
+}
+
+/**
+ * `--check-config`, as `nginx -t` does: 0 and what the daemon would serve on
+ * stdout when the config is good, 1 and the error (naming key and file) on
+ * stderr when it is not. Touches no database.
+ */
+export async function checkConfig<Config, Daemon>(
+  program: DaemonProgram<Config, Daemon>,
+  path: string,
+): Promise<number> {
+  try {
+    const { config, warnings } = await program.load(path);
+    for (const warning of warnings) console.error(`${program.name}: warning: ${warning}`);
+    const items = await program.check(config);
+    console.log(`${program.name}: the configuration file ${path} is valid; it would serve:`);
+    console.log(summaryLines(items));
+    console.log(`${program.name}: configuration file ${path} test is successful`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`${program.name}: ${error.message}`);
+    console.error(`${program.name}: configuration file ${path} test failed`);
+    return 1;
+  }
 }
 
 /**
@@ -40,87 +99,126 @@ export async function runDaemon<Config, Daemon>(
 ): Promise<number> {
   const command = parseDaemonArgs(args, program.name, program.usage);
   if (command.action === "exit") exitWith(command);
+  if (command.action === "check") return await checkConfig(program, command.configPath);
   const log = jobdLogger("daemon");
+  const notice = noticeLogger("daemon");
+  const configPath = command.configPath;
 
-  let loaded;
-  try {
-    loaded = await program.load(command.configPath);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`config parsing error: ${error.message}`);
-    return 1;
-  }
-  let logging: Logging;
-  try {
-    logging = await configureLogging(program.logging(loaded.config));
-  } catch (error) {
-    console.error(`${program.name}: cannot start: ${messageOf(error)}`);
-    return 1;
-  }
-  for (const warning of loaded.warnings) log.warn("{warning}", { warning });
-
-  let daemon: Daemon;
-  try {
-    daemon = await program.start(loaded.config);
-  } catch (error) {
-    log.error("Cannot start: {error}", { error: messageOf(error) });
-    await logging.dispose();
-    console.error(`${program.name}: cannot start: ${messageOf(error)}`);
-    return 1;
-  }
-
-  // The last line of defence of "one bad request or job never kills the
-  // daemon": a rejection nobody handled is a bug to log, not a reason to
-  // abandon the running jobs.
-  const onUnhandled = (event: PromiseRejectionEvent) => {
-    event.preventDefault();
-    log.error("Unhandled rejection (a bug; the daemon goes on): {error}", { error: event.reason });
+  // A SIGHUP during start-up is held and applied once started: without a
+  // listener, it would end the process.
+  let daemon: Daemon | undefined;
+  let reloadHeld = false;
+  let reload: () => void = () => {};
+  const onHup = () => {
+    if (daemon !== undefined) return reload();
+    reloadHeld = true;
+    log.info("SIGHUP during start-up: the config is reloaded once started");
   };
-  globalThis.addEventListener("unhandledrejection", onUnhandled);
-
-  const stopped = Promise.withResolvers<void>();
-  let shuttingDown = false;
-  const stop = (signal: Deno.Signal) => {
-    if (shuttingDown) {
-      log.warn("{signal} again: not waiting any longer", { signal });
-      program.hurry?.(daemon);
-      return;
-    }
-    shuttingDown = true;
-    log.info("{signal} received, shutting down", { signal });
-    program.shutdown(daemon).then(stopped.resolve, stopped.reject);
-  };
-  const reload = async () => {
+  Deno.addSignalListener("SIGHUP", onHup);
+  try {
+    let loaded;
     try {
-      const next = await program.load(command.configPath);
-      for (const warning of next.warnings) log.warn("{warning}", { warning });
-      // Secrets that need a restart stay in use: keep masking the old ones too.
-      const options = program.logging(next.config);
-      const running = program.logging(program.runningConfig(daemon));
-      await logging.reconfigure({
-        ...options,
-        secrets: [...options.secrets ?? [], ...running.secrets ?? []],
-      });
-      program.reload(daemon, next.config);
+      loaded = await program.load(configPath);
     } catch (error) {
-      log.error("Config reload failed, keeping the running config: {error}", {
-        error: messageOf(error),
-      });
+      if (!(error instanceof ConfigError)) throw error;
+      console.error(`config parsing error: ${error.message}`);
+      return 1;
     }
-  };
-  const onTerm = () => stop("SIGTERM");
-  const onInt = () => stop("SIGINT");
-  Deno.addSignalListener("SIGTERM", onTerm);
-  Deno.addSignalListener("SIGINT", onInt);
-  Deno.addSignalListener("SIGHUP", reload);
-  try {
-    await stopped.promise;
+    const journal = underJournal();
+    let logging: Logging;
+    try {
+      logging = await configureLogging({ ...program.logging(loaded.config), journal });
+    } catch (error) {
+      console.error(`${program.name}: cannot start: ${messageOf(error)}`);
+      return 1;
+    }
+    for (const warning of loaded.warnings) log.warn("{warning}", { warning });
+    log.debug("Config {path} loaded; starting", { path: configPath });
+    // The settings as written, to tell what a reload changes.
+    let entries: ConfigEntries = await readConfigEntries(configPath).catch(() => new Map());
+
+    let started: Daemon;
+    try {
+      started = await program.start(loaded.config);
+    } catch (error) {
+      log.error("Cannot start: {error}", { error: messageOf(error) });
+      await logging.dispose();
+      console.error(`${program.name}: cannot start: ${messageOf(error)}`);
+      return 1;
+    }
+    daemon = started;
+    notice.info("{summary}", { summary: program.summary(started) });
+
+    // The last line of defence of "one bad request or job never kills the
+    // daemon": a rejection nobody handled is a bug to log, not a reason to
+    // abandon the running jobs.
+    const onUnhandled = (event: PromiseRejectionEvent) => {
+      event.preventDefault();
+      log.error("Unhandled rejection (a bug; the daemon goes on): {error}", {
+        error: event.reason,
+      });
+    };
+    globalThis.addEventListener("unhandledrejection", onUnhandled);
+
+    const stopped = Promise.withResolvers<void>();
+    let shuttingDown = false;
+    const stop = (signal: Deno.Signal) => {
+      if (shuttingDown) {
+        log.warn("{signal} again: not waiting any longer", { signal });
+        program.hurry?.(started);
+        return;
+      }
+      shuttingDown = true;
+      log.info("{signal} received, shutting down", { signal });
+      program.shutdown(started).then(stopped.resolve, stopped.reject);
+    };
+    const reloadOnce = async () => {
+      if (shuttingDown) return;
+      try {
+        const next = await program.load(configPath);
+        const nextEntries = await readConfigEntries(configPath);
+        for (const warning of next.warnings) log.warn("{warning}", { warning });
+        // Secrets that need a restart stay in use: keep masking the old ones too.
+        const options = program.logging(next.config);
+        const running = program.logging(program.runningConfig(started));
+        await logging.reconfigure({
+          ...options,
+          journal,
+          secrets: [...options.secrets ?? [], ...running.secrets ?? []],
+        });
+        program.reload(started, next.config);
+        notice.info("Config reloaded from {path}: {changes}", {
+          path: configPath,
+          changes: describeChanges(configChanges(entries, nextEntries)),
+        });
+        entries = nextEntries;
+      } catch (error) {
+        log.error("Config reload failed, keeping the running config: {error}", {
+          error: messageOf(error),
+        });
+      }
+    };
+    // Reloads run one after another, each against the settings the last one applied.
+    let reloading = Promise.resolve();
+    reload = () => {
+      reloading = reloading.then(reloadOnce);
+    };
+    if (reloadHeld) reload();
+
+    const onTerm = () => stop("SIGTERM");
+    const onInt = () => stop("SIGINT");
+    Deno.addSignalListener("SIGTERM", onTerm);
+    Deno.addSignalListener("SIGINT", onInt);
+    try {
+      await stopped.promise;
+    } finally {
+      Deno.removeSignalListener("SIGTERM", onTerm);
+      Deno.removeSignalListener("SIGINT", onInt);
+      globalThis.removeEventListener("unhandledrejection", onUnhandled);
+      await logging.dispose();
+    }
+    return 0;
   } finally {
-    Deno.removeSignalListener("SIGTERM", onTerm);
-    Deno.removeSignalListener("SIGINT", onInt);
-    Deno.removeSignalListener("SIGHUP", reload);
-    globalThis.removeEventListener("unhandledrejection", onUnhandled);
-    await logging.dispose();
+    Deno.removeSignalListener("SIGHUP", onHup);
   }
-  return 0;
 }

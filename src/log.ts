@@ -18,22 +18,23 @@
  */
 
 import {
+  compareLogLevel,
   type Config,
   configure,
   getConfig,
   getLogger,
-  getTextFormatter,
   type Logger,
   type LogLevel as LogTapeLevel,
+  type LogRecord,
   reset,
-  sanitizeControlSequences,
   type Sink,
   type TextFormatter,
   withFilter,
 } from "@logtape/logtape";
 import { redactByField } from "@logtape/redaction";
-import { DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogLevel } from "./log_levels.ts";
-import { cutForLog, lineRedactor, REDACTED, SECRET_FIELDS } from "./log_redaction.ts";
+import { isNotice, lineFormatter, NOTICE_CATEGORY } from "./log_format.ts";
+import { DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogFormat, type LogLevel } from "./log_levels.ts";
+import { lineRedactor, REDACTED, SECRET_FIELDS } from "./log_redaction.ts";
 import { messageOf } from "./text.ts";
 
 export { LOG_LEVELS, type LogLevel, REDACTED };
@@ -58,6 +59,16 @@ export function jobdLogger(...category: string[]): Logger {
   return getLogger([LOG_CATEGORY, ...category]);
 }
 
+/**
+ * A logger of notices: its `info` lines are written at every level but
+ * `error` (the default level `warn` included), as `NTC` / `NOTICE`, and
+ * `<5>` in the journal (log_format.ts). For the few lines an operator should
+ * see at start-up, such as the daemon's summary.
+ */
+export function noticeLogger(...category: string[]): Logger {
+  return getLogger([LOG_CATEGORY, NOTICE_CATEGORY, ...category]);
+}
+
 /** Where log lines go and how much of them. */
 export interface LoggingOptions {
   /** Least severe level written to stderr. */
@@ -72,22 +83,21 @@ export interface LoggingOptions {
    * secret masks every occurrence of its text, in any word.
    */
   secrets?: readonly (string | undefined)[];
+  /** `text` (the default) or `json`: one JSON object per line, on both sinks. */
+  format?: LogFormat;
+  /**
+   * The console is systemd's journal (`JOURNAL_STREAM` set): its lines begin
+   * with the syslog priority and carry no timestamp. The file's lines do not change.
+   */
+  journal?: boolean;
 }
 
-/**
- * How a value appears in a line: strings as they are (control characters and
- * line breaks escaped, so a value cannot fake a record), anything else
- * inspected on one line; either cut to `MAX_LOGGED_VALUE_CHARS` with a marker.
- */
-function renderValue(value: unknown): string {
-  if (typeof value === "string") {
-    return sanitizeControlSequences(cutForLog(value), { sgr: "escape", newlines: "escape" });
-  }
-  return cutForLog(Deno.inspect(value, { compact: true, breakLength: Infinity, colors: false }));
-}
-
-function redactedFormatter(secrets: readonly (string | undefined)[]): TextFormatter {
-  const formatter = getTextFormatter({ timestamp: "date-time-timezone", value: renderValue });
+function redactedFormatter(
+  secrets: readonly (string | undefined)[],
+  format: LogFormat,
+  journal: boolean,
+): TextFormatter {
+  const formatter = lineFormatter({ format, journal });
   const redact = lineRedactor(secrets);
   return (record) => redact(formatter(record));
 }
@@ -116,6 +126,17 @@ function lessSevere(a: LogLevel, b: LogLevel): LogLevel {
   return LOG_LEVELS.indexOf(a) <= LOG_LEVELS.indexOf(b) ? a : b;
 }
 
+/** A sink's level filter: records at `level` or above, and notices unless only errors are wanted. */
+function levelFilter(sink: Sink, level: LogLevel): Sink {
+  const lowest = LOGTAPE_LEVELS[level];
+  const notices = level !== "error";
+  return withFilter(
+    sink,
+    (record: LogRecord) =>
+      compareLogLevel(record.level, lowest) >= 0 || (notices && isNotice(record)),
+  );
+}
+
 type SinkId = "console" | "file";
 
 /**
@@ -124,9 +145,13 @@ type SinkId = "console" | "file";
  * most daemons log to stderr alone and need not hold its code in memory.
  */
 async function buildConfig(options: LoggingOptions): Promise<Config<SinkId, never>> {
-  const formatter = redactedFormatter(options.secrets ?? []);
+  const format = options.format ?? "text";
+  const formatter = redactedFormatter(options.secrets ?? [], format, false);
+  const consoleFormatter = options.journal
+    ? redactedFormatter(options.secrets ?? [], format, true)
+    : formatter;
   const sinks: Partial<Record<SinkId, Sink>> = {
-    console: withFilter(redactedSink(stderrSink(formatter)), LOGTAPE_LEVELS[options.consoleLevel]),
+    console: levelFilter(redactedSink(stderrSink(consoleFormatter)), options.consoleLevel),
   };
   let lowest = options.consoleLevel;
   if (options.filePath !== undefined) {
@@ -142,7 +167,7 @@ async function buildConfig(options: LoggingOptions): Promise<Config<SinkId, neve
         cause: error,
       });
     }
-    sinks.file = withFilter(redactedSink(fileSink), LOGTAPE_LEVELS[fileLevel]);
+    sinks.file = levelFilter(redactedSink(fileSink), fileLevel);
     lowest = lessSevere(lowest, fileLevel);
   }
   const sinkIds = Object.keys(sinks) as SinkId[];
@@ -151,6 +176,13 @@ async function buildConfig(options: LoggingOptions): Promise<Config<SinkId, neve
     sinks: sinks as Record<SinkId, Sink>,
     loggers: [
       { category: [LOG_CATEGORY], sinks: sinkIds, lowestLevel: LOGTAPE_LEVELS[lowest] },
+      // Notices pass the sinks' filters at every level but error (levelFilter).
+      {
+        category: [LOG_CATEGORY, NOTICE_CATEGORY],
+        sinks: sinkIds,
+        parentSinks: "override",
+        lowestLevel: LOGTAPE_LEVELS[lessSevere(lowest, "info")],
+      },
       // LogTape's own diagnostics (a failing sink, say), without its start-up notice.
       { category: ["logtape", "meta"], sinks: sinkIds, lowestLevel: "warning" },
     ],

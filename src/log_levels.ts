@@ -17,3 +17,12 @@ export type LogLevel = typeof LOG_LEVELS[number];
  * and jobctl's `log_level`.
  */
 export const DEFAULT_LOG_LEVEL: LogLevel = "warn";
+
+/** The line formats of the daemons' `log_format` key: plain text, or one JSON object per line. */
+export const LOG_FORMATS = ["text", "json"] as const;
+
+/** One of {@linkcode LOG_FORMATS}. */
+export type LogFormat = typeof LOG_FORMATS[number];
+
+/** `log_format` when not configured: `text`. */
+export const DEFAULT_LOG_FORMAT: LogFormat = "text";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { configureLogging, jobdLogger, REDACTED } from "./log.ts";
+import { configureLogging, jobdLogger, noticeLogger, REDACTED } from "./log.ts";
 
 /** A temporary directory, removed when the test's `await using` scope ends. */
 async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
@@ -244,4 +244,52 @@ Deno.test("log.ts and config/ do not import each other", async () => {
     const ofConfig = await localImports(`./config/${loader}`);
     assert.ok(!ofConfig.includes("log.ts"), `${loader} imports ${ofConfig.join(", ")}`);
   }
+});
+
+Deno.test("a notice reaches a sink at the default level warn, but not one at error", async () => {
+  await using dir = await tempDir();
+  const warnFile = `${dir.path}/warn.log`;
+  {
+    await using _logging = await configureLogging({
+      consoleLevel: "error",
+      fileLevel: "warn",
+      filePath: warnFile,
+    });
+    noticeLogger("daemon").info("jobd started");
+    jobdLogger("daemon").info("an info line");
+  }
+  const lines = await logLines(warnFile);
+  assert.equal(lines.length, 1);
+  assert.match(lines[0], /\[NTC\] jobd·daemon: jobd started$/);
+  const errorFile = `${dir.path}/error.log`;
+  {
+    await using _logging = await configureLogging({
+      consoleLevel: "error",
+      fileLevel: "error",
+      filePath: errorFile,
+    });
+    noticeLogger("daemon").info("jobd started");
+  }
+  assert.deepEqual(await logLines(errorFile), []);
+});
+
+Deno.test("log_format json writes one JSON object per line to the file, redacted", async () => {
+  await using dir = await tempDir();
+  const file = `${dir.path}/jobd.log`;
+  {
+    await using _logging = await configureLogging({
+      consoleLevel: "error",
+      fileLevel: "info",
+      filePath: file,
+      format: "json",
+      secrets: ["hunter2"],
+    });
+    jobdLogger("worker").warn("Job {id} failed: {why}", { id: 7, why: "pass hunter2" });
+  }
+  const [line] = await logLines(file);
+  const object = JSON.parse(line);
+  assert.equal(object.level, "WARN");
+  assert.equal(object.logger, "jobd.worker");
+  assert.equal(object.properties.id, 7);
+  assert.ok(!line.includes("hunter2"));
 });

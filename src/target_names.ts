@@ -31,6 +31,20 @@ export interface TargetColumn {
  */
 export const MAX_TARGET_NAME_LENGTH = 1024;
 
+/**
+ * `'name'` for a message: whole when it may be a target name (at most
+ * `MAX_TARGET_NAME_LENGTH` characters, so at most twice as many UTF-16 code
+ * units), else its beginning and `…`, so that a peer's 9 MiB name does not
+ * come back in an error. The reason given with it says how long it was.
+ */
+export function quoteTargetName(name: string): string {
+  const max = 2 * MAX_TARGET_NAME_LENGTH;
+  if (name.length <= max) return `'${name}'`;
+  const last = name.charCodeAt(max - 1);
+  const end = last >= 0xd800 && last <= 0xdbff ? max - 1 : max;
+  return `'${name.slice(0, end)}…'`;
+}
+
 /** Control characters (C0, DEL, C1): no target name has them. */
 const CONTROL = /\p{Cc}/u;
 
@@ -39,6 +53,22 @@ const LONE_SURROGATE = /\p{Cs}/u;
 
 /** A character outside the Basic Multilingual Plane (4 bytes in UTF-8). */
 const ASTRAL = /[\u{10000}-\u{10FFFF}]/u;
+
+/** Characters (code points) of `text`, without building an array of them. */
+function characterCount(text: string): number {
+  let count = text.length;
+  for (let at = 0; at < text.length - 1; at++) {
+    const code = text.charCodeAt(at);
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const next = text.charCodeAt(at + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        count--;
+        at++;
+      }
+    }
+  }
+  return count;
+}
 
 /** How a character is shown in a message: `U+0007`. */
 function codePoint(char: string): string {
@@ -53,7 +83,7 @@ function codePoint(char: string): string {
 export function targetNameProblem(name: string): string | undefined {
   if (name === "") return "a target name cannot be empty";
   if (name === "null") return "'null' is not a target name";
-  const length = [...name].length;
+  const length = characterCount(name);
   if (length > MAX_TARGET_NAME_LENGTH) {
     return `it has ${length} characters, more than the ${MAX_TARGET_NAME_LENGTH} a target name may have`;
   }
@@ -79,7 +109,7 @@ export function targetColumnProblem(
   const where = `the column 'target' (${column.type}${
     column.charset ? `, ${column.charset}` : ""
   }) of the table '${table}'`;
-  const length = [...name].length;
+  const length = characterCount(name);
   if (column.maxLength !== undefined && length > column.maxLength) {
     return `it has ${length} characters, more than the ${column.maxLength} of ${where}`;
   }

@@ -7,9 +7,13 @@ export const workerUsage = `jobd: the jobd worker. Claims jobs from a MySQL/Mari
 table for the targets it serves and runs each through the configured launcher.
 
 Usage: jobd --config PATH
+       jobd --check-config --config PATH
 
 Options:
   -c, --config PATH   worker config file (ini), e.g. ${d.DEFAULT_WORKER_CONFIG_PATH}
+  -t, --check-config  check the config and its job board, print what it would
+                      serve and exit 0, or the error (naming key and file) and
+                      exit 1; needs no database
   -h, --help          show this help
   -V, --version       print the version
 
@@ -40,6 +44,7 @@ Config keys (* = required):
                                ${d.DEFAULT_HTTP_HOST})
   schedules                    a job board file: recurring jobs (README "The job board")
   log_file, log_level_file, log_level_console   trace|debug|info|warn|error (default ${d.DEFAULT_LOG_LEVEL})
+  log_format                   text or json: one JSON object per line (default ${d.DEFAULT_LOG_FORMAT})
   timeout                      seconds a job may run, 0 = no limit (default ${d.DEFAULT_TIMEOUT})
   timeout_grace                seconds from a timed-out job's SIGTERM to its SIGKILL (default ${d.DEFAULT_TIMEOUT_GRACE})
   max_attempts                 starts of a failed background job in all, 1 = no retry (default ${d.DEFAULT_MAX_ATTEMPTS})
@@ -60,9 +65,12 @@ export const masterUsage =
 continue, run-manual, send-signal and status out to them.
 
 Usage: jobd-master --config PATH
+       jobd-master --check-config --config PATH
 
 Options:
   -c, --config PATH   master config file (ini), e.g. ${d.DEFAULT_MASTER_CONFIG_PATH}
+  -t, --check-config  check the config, print what it would serve and exit 0,
+                      or the error (naming key and file) and exit 1
   -h, --help          show this help
   -V, --version       print the version
 
@@ -79,6 +87,7 @@ Config keys (* = required):
   http_port, http_host         HTTP /health, /metrics and the status page; 0 = off
                                (default ${d.DEFAULT_HTTP_PORT}, ${d.DEFAULT_HTTP_HOST})
   log_file, log_level_file, log_level_console   trace|debug|info|warn|error (default ${d.DEFAULT_LOG_LEVEL})
+  log_format                   text or json: one JSON object per line (default ${d.DEFAULT_LOG_FORMAT})
 
 Signals: SIGTERM/SIGINT shut down cleanly, SIGHUP reloads the config file (host,
 port, password, always_allow_localhost, max_connections, http_port and http_host

@@ -67,3 +67,36 @@ Deno.test("without the time columns, DeferredJobs does nothing", async () => {
   assert.equal(deferred.countOf("t1"), 0);
   deferred.stop();
 });
+
+Deno.test("a watch counts without promoting, and the timer polls only the targets whose rows are due", async () => {
+  await using db = await openTestSqliteDatabase({ withTimeColumns: true });
+  await using store = await openSqliteStore(db.storeOptions("w"));
+  const [due, later] = await db.insertJobs("t1", 2, "delayed");
+  await db.setColumns([due], { time_run_at: now() - 10 });
+  await db.setColumns([later], { target: "t2", time_run_at: now() + 3600 });
+
+  const polls: string[][] = [];
+  const deferred = new DeferredJobs(store, (targets) => polls.push(targets));
+  try {
+    deferred.watch(["t1", "t2"]);
+    await deferred.look(new Set(["t1", "t2"]));
+    // Nothing claims after a watch: a promoted row would wait as 'waiting' for a poll.
+    assert.deepEqual((await db.rows([due, later])).map((row) => row.status), [
+      "delayed",
+      "delayed",
+    ]);
+    assert.deepEqual([deferred.countOf("t1"), deferred.countOf("t2")], [1, 1]);
+    const deadline = Date.now() + 5000;
+    while (polls.length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.deepEqual(polls, [["t1"]]);
+    // The poll's look promotes (a watch never turns a wanted target into a count only).
+    deferred.want(["t1"]);
+    deferred.watch(["t1"]);
+    await deferred.look(new Set(["t1", "t2"]));
+    assert.equal((await db.rows([due]))[0].status, "waiting");
+  } finally {
+    deferred.stop();
+  }
+});

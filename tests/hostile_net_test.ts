@@ -1,14 +1,15 @@
 /**
  * Hostile and careless peers against the real daemons (subprocesses with
  * their own logging): huge values in logged requests, lists over the limit,
- * more connections than `max_connections`. None of them freezes a daemon or
- * holds up another client.
+ * more connections than `max_connections`, a client that never reads its
+ * answers. None of them freezes a daemon or holds up another client.
  */
 
 import assert from "node:assert/strict";
 import { RemoteError } from "../src/net/errors.ts";
 import { tooManyConnections } from "../src/net/server.ts";
 import { MAX_LIST_ITEMS } from "../src/protocol/limits.ts";
+import { MAX_TARGET_NAME_LENGTH } from "../src/target_names.ts";
 import { encodeRequest } from "../src/protocol/messages.ts";
 import {
   freePort,
@@ -125,4 +126,94 @@ Deno.test("a worker over max_connections answers the extra connection with an er
   // The connections within the limit are served as before.
   assert.ok((await worker.client.status()).targets.t1);
   assert.ok((await second.status()).targets.t1);
+});
+
+/** Resident memory of process `pid` in bytes, from /proc. */
+async function residentBytes(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  const kilobytes = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+  assert.ok(kilobytes, "VmRSS in /proc/PID/status");
+  return Number(kilobytes[1]) * 1024;
+}
+
+Deno.test({
+  name:
+    "a client that pipelines requests and never reads is no longer read from; others are served",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    await using db = await openTestSqliteDatabase();
+    // Many targets make each `status` answer large (about 60 KB).
+    const targets = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`t${i}`, 1]));
+    await using worker = await startWorker(db, { targets });
+    const before = await residentBytes(worker.process.pid);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: worker.port });
+    const writer = conn.writable.getWriter();
+    const batch = new TextEncoder().encode(
+      Array.from({ length: 10_000 }, (_, i) => `[0,{"no":${i + 1},"type":"status","data":{}}]\x04`)
+        .join(""),
+    );
+    // 2,000,000 requests: the writes stall once the worker stops reading
+    // (and its kernel buffers are full). Answering each one read, as it
+    // once did, the worker grew by over 300 MB before the writes stalled.
+    const batches = 200;
+    let written = 0;
+    const writing = (async () => {
+      for (; written < batches; written++) await writer.write(batch);
+    })().catch(() => {});
+    try {
+      let seen = -1;
+      await waitFor("the writes to stall", async () => {
+        const stalled = written === seen;
+        seen = written;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        return stalled && written === seen;
+      }, 120);
+      assert.ok(written < batches, `all ${batches} batches were read`);
+      // Other clients are served meanwhile.
+      assert.equal(Object.keys((await worker.client.status()).targets).length, 1000);
+      const grown = (await residentBytes(worker.process.pid)) - before;
+      assert.ok(grown < 100 * 1024 * 1024, `the worker grew by ${grown} bytes`);
+    } finally {
+      conn.close();
+      await writing;
+    }
+    assert.ok((await worker.client.status()).targets.t1);
+  },
+});
+
+Deno.test("the master refuses target names no worker could serve, naming them in a bounded error", async () => {
+  const port = freePort();
+  const { process } = await startDaemon(
+    "jobd-master",
+    iniText({ host: "127.0.0.1", port, log_level_console: "info", ping_interval: 30 }),
+    { port },
+  );
+  await using _master = process;
+  await using client = await masterClient(port);
+  const huge = "h".repeat(9 * 1024 * 1024);
+  const refusals = [
+    client.poke(["build", "a\u0007b"]),
+    client.pause(["x".repeat(MAX_TARGET_NAME_LENGTH + 1)]),
+    client.request("register-worker", { name: "w1", targets: ["build", huge] }),
+    client.runManual([{ id: 1, target: huge }]),
+  ];
+  const texts = await Promise.all(refusals.map((refusal) =>
+    refusal.then(
+      () => assert.fail("accepted"),
+      (error: unknown) => (assert.ok(error instanceof RemoteError), error.message),
+    )
+  ));
+  assert.equal(
+    texts[0],
+    "invalid target name 'a\u0007b': it contains the control character U+0007",
+  );
+  assert.match(
+    texts[1],
+    /^invalid target name 'x{1025}': it has 1025 characters, more than the 1024/,
+  );
+  for (const text of texts.slice(2)) {
+    assert.match(text, /^invalid target name 'h{2048}…': it has 9437184 characters, more than/);
+  }
+  // Nothing was registered or remembered.
+  assert.deepEqual((await client.status()).workers, []);
 });

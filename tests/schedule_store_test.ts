@@ -51,11 +51,11 @@ const everyTenSeconds: FireDecision = (state) => ({
 const job = { target: "t1", set: {}, createdAt: 1000 };
 
 for (const [kind, fixture] of Object.entries(fixtures)) {
-  Deno.test(`${kind} schedules: a schedule's row is made once and starts anew when its rule changes`, async () => {
+  Deno.test(`${kind} schedules: a schedule's row is made once and starts anew when its rule changes, only when asked to`, async () => {
     await using f = await fixture();
     const store = await f.open();
     try {
-      const made = await store.ensure("nightly", "rule-a", 1000);
+      const made = await store.ensure("nightly", "rule-a", 1000, true);
       assert.deepEqual(made, {
         name: "nightly",
         ruleHash: "rule-a",
@@ -66,8 +66,15 @@ for (const [kind, fixture] of Object.entries(fixtures)) {
         paused: false,
       });
       await store.fire("nightly", "rule-a", job, everyTenSeconds);
-      assert.equal((await store.ensure("nightly", "rule-a", 5000)).nextRunAt, 1010, "kept");
-      const changed = await store.ensure("nightly", "rule-b", 5000);
+      assert.equal((await store.ensure("nightly", "rule-a", 5000, true)).nextRunAt, 1010, "kept");
+      const other = await store.ensure("nightly", "rule-b", 5000, false);
+      assert.deepEqual(
+        [other.ruleHash, other.nextRunAt, other.runs],
+        ["rule-a", 1010, 1],
+        "without reset, a row of another rule is answered as it is",
+      );
+      const changed = await store.ensure("nightly", "rule-b", 5000, true);
+      assert.equal(changed.ruleHash, "rule-b");
       assert.equal(changed.nextRunAt, 5000);
       assert.equal(changed.runs, 0);
     } finally {
@@ -79,7 +86,7 @@ for (const [kind, fixture] of Object.entries(fixtures)) {
     await using f = await fixture();
     const [a, b] = [await f.open(), await f.open()];
     try {
-      await a.ensure("s", "h", 1000);
+      await a.ensure("s", "h", 1000, true);
       for (let round = 0; round < 5; round++) {
         const decide: FireDecision = (state) =>
           state.nextRunAt > 1000 + round * 10 ? undefined : everyTenSeconds(state, false);
@@ -103,7 +110,7 @@ for (const [kind, fixture] of Object.entries(fixtures)) {
     await using f = await fixture();
     const store = await f.open();
     try {
-      await store.ensure("s", "h", 1000);
+      await store.ensure("s", "h", 1000, true);
       const seen: boolean[] = [];
       const decide: FireDecision = (state, open) => {
         seen.push(open);
@@ -121,7 +128,7 @@ for (const [kind, fixture] of Object.entries(fixtures)) {
     await using f = await fixture();
     const store = await f.open();
     try {
-      await store.ensure("s", "h", 1000);
+      await store.ensure("s", "h", 1000, true);
       await assert.rejects(
         store.fire("s", "h", { ...job, set: { no_such_column: "1" } }, everyTenSeconds),
         (error) => error instanceof StorageError && /fire the schedule 's'/.test(error.message),
@@ -137,7 +144,7 @@ for (const [kind, fixture] of Object.entries(fixtures)) {
     await using f = await fixture();
     const store = await f.open();
     try {
-      await store.ensure("s", "h", 1000);
+      await store.ensure("s", "h", 1000, true);
       const id = await store.runNow("s", { ...job, createdAt: 2000 });
       assert.equal(await store.setPaused("s", true), true);
       assert.equal(await store.setPaused("missing", true), false);

@@ -102,3 +102,63 @@ every = 1h
   assert.match(direct.stdout, /^nightly .*\| this worker does not serve target 'build'$/m);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a row the board inserts while the firing worker is busy is claimed at once by another worker, poked through the master", async () => {
+  await using db = await openTestSqliteDatabase({ withWorkerColumn: true });
+  const dir = await Deno.makeTempDir({ prefix: "jobd-board-" });
+  const board = `${dir}/board.ini`;
+  await Deno.writeTextFile(board, "; empty until both workers are linked\n");
+  const masterPort = freePort();
+  const master = await startDaemon(
+    "jobd-master",
+    iniText({ host: "127.0.0.1", port: masterPort, ping_interval: 1, poke_throttle_interval: 0.1 }),
+    { port: masterPort },
+  );
+  await using _master = master.process;
+  const link = { master_host: "127.0.0.1", master_port: masterPort, master_reconnect_timeout: 1 };
+  // The firing worker's job holds its only slot until the test lets it go.
+  const jobDir = await Deno.makeTempDir({ prefix: "jobd-jobs-" });
+  const release = `${jobDir}/release`;
+  await Deno.writeTextFile(
+    `${jobDir}/default.sh`,
+    `while [ ! -f "${release}" ]; do sleep 0.1; done`,
+  );
+  // Neither worker polls on its own (poll_interval = 0): only pokes make them claim.
+  await using other = await startWorker(db, {
+    targets: { t1: 1 },
+    config: { name: "other", ...link },
+  });
+  await waitFor("the other worker to register", async () => {
+    await using client = await masterClient(masterPort);
+    return (await client.status()).workers.length === 1;
+  });
+  await using firing = await startWorker(db, {
+    jobDir,
+    targets: { t1: 1 },
+    config: { name: "firing", schedules: board, ...link },
+  });
+  await waitFor("both workers to register", async () => {
+    await using client = await masterClient(masterPort);
+    return (await client.status()).workers.length === 2;
+  });
+  await Deno.writeTextFile(
+    board,
+    "[tick]\ntarget = t1\nevery = 1s\nmax_runs = 2\noverlap = allow\n",
+  );
+  firing.process.kill("SIGHUP");
+
+  await waitFor("both rows started", async () => {
+    const events = [...await firing.events(), ...await other.events()];
+    return events.filter((line) => line.startsWith("start ")).length === 2;
+  });
+  assert.equal(
+    (await other.events()).filter((line) => line.startsWith("start ")).length >= 1,
+    true,
+    "the other worker claimed a row it was never polled for but by the master's poke",
+  );
+  await Deno.writeTextFile(release, "");
+  await waitForDone(db, (await db.rows()).map((row) => row.id));
+  assert.equal((await db.rows()).length, 2);
+  await Deno.remove(dir, { recursive: true });
+  await Deno.remove(jobDir, { recursive: true });
+});

@@ -269,3 +269,45 @@ Deno.test("schedules: a worker asked for a board on a database without jobd_sche
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("schedules: a pause is kept in the table, so it survives a restart", async () => {
+  await using db = await openTestSqliteDatabase({ withWorkerColumn: true });
+  const board = await boardFile("[tick]\ntarget = t1\nevery = 1s\noverlap = allow\n");
+  const options = { config: { schedules: board } };
+  {
+    await using worker = await startWorker(db, options);
+    await waitFor("the row", async () => (await stateOf(db, "tick")) !== undefined);
+    await worker.client.schedulePause("tick");
+    worker.process.kill("SIGTERM");
+    await worker.process.finished();
+  }
+  const rowsAtPause = (await db.rows()).length;
+  await using restarted = await startWorker(db, options);
+  assert.equal((await schedules(restarted.client)).schedules[0].paused, true);
+  const pausedAt = (await stateOf(db, "tick"))!.next_run_at;
+  await waitFor(
+    "slots to pass",
+    async () => (await stateOf(db, "tick"))!.next_run_at > pausedAt + 1,
+  );
+  assert.equal((await db.rows()).length, rowsAtPause, "the paused slots passed without rows");
+  await restarted.client.scheduleResume("tick");
+  await waitFor("a run after resume", async () => (await db.rows()).length > rowsAtPause);
+});
+
+Deno.test("schedules: two boards with different rules for one name: the row follows the one loaded last, and the other worker says so", async () => {
+  await using db = await openTestSqliteDatabase({ withWorkerColumn: true });
+  const hourly = await boardFile("[report]\ntarget = t1\nevery = 1h\n");
+  const daily = await boardFile("[report]\ntarget = t1\nevery = 1d\n");
+  await using first = await startWorker(db, { config: { name: "w1", schedules: hourly } });
+  await waitFor("w1's row", async () => (await stateOf(db, "report")) !== undefined);
+  const startedAt = Math.floor(Date.now() / 1000);
+  await using second = await startWorker(db, { config: { name: "w2", schedules: daily } });
+  const state = await waitFor("w2's rule in the row", async () => {
+    const current = await stateOf(db, "report");
+    return current !== undefined && current.next_run_at >= startedAt + 86_400 ? current : undefined;
+  });
+  const [listed] = (await schedules(first.client)).schedules;
+  assert.equal(listed.problem, "its row follows another board's rule (a board loaded later)");
+  assert.equal((await schedules(second.client)).schedules[0].problem, undefined);
+  assert.deepEqual(await stateOf(db, "report"), state, "w1 left the row alone");
+});

@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import { claimSelectSql } from "../src/storage/mysql/claim_waiting.ts";
+import { promoteDelayedSql } from "../src/storage/mysql/promote_delayed.ts";
 import { openTestDatabase } from "./helpers/database.ts";
 
 Deno.test("mysql: with many future delayed rows, the waiting claim stays index-only", async () => {
@@ -32,11 +33,11 @@ Deno.test("mysql: with many future delayed rows, the waiting claim stays index-o
   // It examines the waiting rows, not the delayed ones.
   assert.ok(Number(plan.rows) < 100, `the claim would examine ${plan.rows} rows`);
 
-  const [promote] = await db.query(
-    "EXPLAIN UPDATE jobs SET status = 'waiting' " +
-      "WHERE status = 'delayed' AND target IN ('build') AND time_run_at <= ? LIMIT 100",
-    [future - 1],
-  );
+  const [promote] = await db.query(`EXPLAIN ${promoteDelayedSql("jobs")}`, [
+    ["build"],
+    future - 1,
+    100,
+  ]);
   assert.equal(promote.key, "status_target_run_idx");
   assert.ok(Number(promote.rows) < 100, `the promotion would examine ${promote.rows} rows`);
 

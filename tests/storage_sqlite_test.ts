@@ -9,7 +9,9 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { isTransientStorageError, StorageError } from "../src/storage/errors.ts";
 import { openSqliteStore } from "../src/storage/sqlite_store.ts";
+import { claimSelectSql } from "../src/storage/sqlite/claim_waiting.ts";
 import { quoteIdentifier } from "../src/storage/sqlite/identifier.ts";
+import { promoteDelayedSql } from "../src/storage/sqlite/promote_delayed.ts";
 import { ROOT } from "./helpers/processes.ts";
 import { openTestSqliteDatabase, sqliteSchema } from "./helpers/sqlite_database.ts";
 import {
@@ -338,4 +340,74 @@ Deno.test("sqlite: the schema refuses statuses and results outside the enums", a
     stdout: null,
     stderr: null,
   });
+});
+
+Deno.test("sqlite: a delayed row whose time_run_at is no unix time is due at once, in id order", async () => {
+  await using db = await openTestSqliteDatabase({ withTimeColumns: true });
+  await using store = await openSqliteStore(db.storeOptions("w"));
+  const now = 1_700_000_000;
+  const [text, later, infinite, due, blob] = await db.insertJobs("build", 5, "delayed");
+  // What an application may leave in an INTEGER column of SQLite.
+  await db.query("UPDATE jobs SET time_run_at = 'tomorrow' WHERE id = ?", text);
+  await db.query("UPDATE jobs SET time_run_at = ? WHERE id = ?", now + 3600, later);
+  await db.query("UPDATE jobs SET time_run_at = 9e999 WHERE id = ?", infinite);
+  await db.query("UPDATE jobs SET time_run_at = ? WHERE id = ?", now - 10, due);
+  await db.query("UPDATE jobs SET time_run_at = x'01' WHERE id = ?", blob);
+
+  // Counted as due now, so the worker's timer fires at once.
+  assert.deepEqual(
+    await store.countDelayed(["build"]),
+    new Map([["build", { count: 5, next: 0 }]]),
+  );
+  assert.equal(await store.promoteDelayed(["build"], now, 2), 2);
+  assert.deepEqual((await db.rows([text, later, infinite])).map((row) => row.status), [
+    "waiting",
+    "delayed",
+    "waiting",
+  ]);
+  assert.equal(await store.promoteDelayed(["build"], now, 10), 2);
+  assert.deepEqual((await db.rows([later, due, blob])).map((row) => row.status), [
+    "delayed",
+    "waiting",
+    "waiting",
+  ]);
+  assert.deepEqual(
+    await store.countDelayed(["build"]),
+    new Map([["build", { count: 1, next: now + 3600 }]]),
+  );
+});
+
+Deno.test("sqlite: with many future delayed rows, the claim and the promotion read only their index ranges", async () => {
+  await using db = await openTestSqliteDatabase({ withTimeColumns: true });
+  const future = 1_700_003_600;
+  await db.query(
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) " +
+      "INSERT INTO jobs (target, time_created, status, time_run_at) " +
+      "SELECT 'build', 0, 'delayed', ? + i % 100 FROM n",
+    future,
+  );
+  await db.insertJobs("build", 5);
+  await db.query("ANALYZE");
+  const plan = async (sql: string, ...params: (string | number)[]) =>
+    (await db.query(`EXPLAIN QUERY PLAN ${sql}`, ...params)).map((row) => String(row.detail));
+
+  const claim = await plan(claimSelectSql('"jobs"'), "build", 10);
+  assert.deepEqual(claim, [
+    "SEARCH jobs USING COVERING INDEX status_target_idx (status=? AND target=?)",
+  ]);
+  const promote = await plan(
+    promoteDelayedSql('"jobs"'),
+    '["build"]',
+    future - 1,
+    '["build"]',
+    '["build"]',
+    100,
+  );
+  // Its due rows and those whose time is infinity, text or a blob: ranges of the time index.
+  // (Its `IS NULL` part may show as a scan: on a NOT NULL column SQLite knows it matches
+  // nothing and never runs it.)
+  for (const range of ["time_run_at<\\?", "time_run_at>\\?"]) {
+    const search = new RegExp(`^SEARCH jobs USING COVERING INDEX status_target_run_idx .*${range}`);
+    assert.ok(promote.some((line) => search.test(line)), promote.join("\n"));
+  }
 });

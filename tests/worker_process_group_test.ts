@@ -51,6 +51,21 @@ Deno.test("a launcher that leaves a child running ends done with its own status 
   }
 });
 
+Deno.test("what a launcher leaves running in its group is ended when the launcher exits", async () => {
+  await using db = await openTestDatabase();
+  await using worker = await startWorker(db, { targets: { t1: 1 } });
+  const [id] = await db.insertJobs("t1", 1);
+  // The launcher exits at once; its child holds the pipes and would run 300 s.
+  await worker.script(id, `sleep 300 & ${TELL_PID}; echo launched`);
+  await worker.client.poll();
+  const child = await writtenPid(worker.jobDir, id);
+  const [row] = await waitForDone(db, [id], 30);
+  assert.deepEqual([row.result, row.return_code, row.stdout], ["ok", 0, "launched\n"]);
+  await waitFor("the child to be ended", async () => !(await processAlive(child)));
+  // The worker itself runs on.
+  assert.ok((await worker.client.status()).targets.t1);
+});
+
 Deno.test("send-signal reaches every process of a job: the launcher and its children end", async () => {
   await using db = await openTestDatabase();
   await using worker = await startWorker(db);
@@ -98,7 +113,12 @@ Deno.test("a shutdown right after a job ended kills what its launcher left behin
   await waitForDone(db, [id], 20);
   worker.process.kill("SIGTERM");
   assert.equal((await worker.process.finished()).status.code, 0);
-  assert.equal(await processAlive(child), false, "not left running past the worker");
+  // The SIGKILL went out before the worker exited; its delivery may take a moment.
+  await waitFor(
+    "the child not left running past the worker",
+    async () => !(await processAlive(child)),
+    10,
+  );
 });
 
 Deno.test("without setsid on its PATH the worker says so and still starts each job in a group of its own", async () => {

@@ -138,3 +138,17 @@ Deno.test("sqlite worker: a missing table stops the worker with a message naming
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("sqlite worker: a delayed row whose time_run_at is no unix time runs at once, with a warning naming it", async () => {
+  await using db = await openTestSqliteDatabase({ withTimeColumns: true });
+  const [id] = await db.insertJobs("t1", 1, "delayed");
+  await db.query("UPDATE jobs SET time_run_at = 'tomorrow' WHERE id = ?", id);
+  // No poll: the start-up count finds it due, and the timer polls its target.
+  await using worker = await startWorker(db);
+  const [row] = await waitForDone(db, [id], 30);
+  assert.equal(row.result, "ok");
+  assert.match(
+    worker.process.stderrSoFar,
+    new RegExp(`Job ${id}: its time_run_at "?tomorrow"? is not a unix time; running it now`),
+  );
+});

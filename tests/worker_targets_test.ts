@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import { RemoteError } from "../src/net/errors.ts";
+import { MAX_WORKER_TARGETS } from "../src/protocol/limits.ts";
 import { openTestDatabase, type TestDatabase } from "./helpers/database.ts";
 import type { TestJobsTable } from "./helpers/jobs_table.ts";
 import { freePort, waitFor } from "./helpers/processes.ts";
@@ -183,4 +184,27 @@ Deno.test("mysql: a reloaded [targets] with a name the column cannot hold change
   const ids = await db.insertJobs("t1", 1);
   await worker.client.poll();
   await waitForDone(db, ids, 20);
+});
+
+Deno.test("add-target beyond MAX_WORKER_TARGETS targets is refused naming the limit; the worker goes on", async () => {
+  await using db = await openTestSqliteDatabase();
+  const targets = Object.fromEntries(
+    Array.from({ length: MAX_WORKER_TARGETS - 1 }, (_, i) => [`t${i + 1}`, 1]),
+  );
+  await using worker = await startWorker(db, { targets });
+  await worker.client.addTarget("last", 1);
+  assert.equal(
+    await refusal(worker.client.addTarget("one-more", 1)),
+    `cannot add target 'one-more': this worker serves ${MAX_WORKER_TARGETS} targets, at most ` +
+      `${MAX_WORKER_TARGETS}`,
+  );
+  const served = Object.keys((await worker.client.status()).targets);
+  assert.equal(served.length, MAX_WORKER_TARGETS);
+  assert.ok(!served.includes("one-more"));
+  // Room again once a target goes.
+  await worker.client.removeTarget("t1");
+  await worker.client.addTarget("one-more", 1);
+  const ids = await db.insertJobs("one-more", 1);
+  await worker.client.poll(["one-more"]);
+  await waitForDone(db, ids, 30);
 });

@@ -50,7 +50,7 @@ export const DEFAULT_ALWAYS_ALLOW_LOCALHOST = false;
  * Defined beside the level names in the leaf `log_levels.ts`, so that the
  * logging setup (log.ts) needs nothing from config/.
  */
-export { DEFAULT_LOG_LEVEL } from "../log_levels.ts";
+export { DEFAULT_LOG_FORMAT, DEFAULT_LOG_LEVEL } from "../log_levels.ts";
 
 /**
  * `master_reconnect_timeout`: seconds a worker waits before it reconnects to
@@ -75,7 +75,8 @@ export const DEFAULT_MAX_OUTPUT_BUFFER = 1048576;
 
 /**
  * `poll_interval`: seconds between the worker's own polls, 60. The worker
- * also polls once at start-up; 0 turns both off (it claims only when poked).
+ * also polls once at start-up; 0 turns both off (it claims only when poked,
+ * and when `delayed` rows fall due).
  */
 export const DEFAULT_POLL_INTERVAL = 60;
 

@@ -5,9 +5,10 @@
  * @module
  */
 
-import { LOG_LEVELS, type LogLevel } from "../log_levels.ts";
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "../log_levels.ts";
 import {
   DEFAULT_ALWAYS_ALLOW_LOCALHOST,
+  DEFAULT_LOG_FORMAT,
   DEFAULT_LOG_LEVEL,
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_PING_INTERVAL,
@@ -51,6 +52,8 @@ export interface MasterConfig extends HttpConfig {
   readonly logLevelFile: LogLevel;
   /** `log_level_console`. */
   readonly logLevelConsole: LogLevel;
+  /** `log_format`: `text`, or `json` (one JSON object per line), for the console and the file. */
+  readonly logFormat: LogFormat;
 }
 
 /** Settings a config reload (SIGHUP) cannot change: they take effect only on restart. */
@@ -104,6 +107,7 @@ export function parseMasterConfig(text: string, path: string): LoadedMasterConfi
     logLevelFile: ini.withDefault("log_level_file", logLevel, DEFAULT_LOG_LEVEL),
     logLevelConsole: ini.withDefault("log_level_console", logLevel, DEFAULT_LOG_LEVEL),
     ...readHttpConfig(ini),
+    logFormat: ini.withDefault("log_format", oneOfType(LOG_FORMATS), DEFAULT_LOG_FORMAT),
   };
   return { config, warnings: doc.warnings() };
 }

@@ -26,6 +26,7 @@ Deno.test("a minimal master config gets every default", () => {
     logFile: undefined,
     logLevelFile: "warn",
     logLevelConsole: "warn",
+    logFormat: "text",
   };
   assert.deepStrictEqual(config, expected);
   assert.deepEqual(warnings, []);
@@ -60,6 +61,7 @@ log_level_console = trace
     logFile: "/var/log/jobd-master.log",
     logLevelFile: "debug",
     logLevelConsole: "trace",
+    logFormat: "text",
   });
   assert.deepEqual(warnings, []);
 });

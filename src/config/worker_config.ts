@@ -11,9 +11,10 @@ import {
   readJobPolicy,
   readTargetPolicies,
 } from "./job_policy.ts";
-import { LOG_LEVELS, type LogLevel } from "../log_levels.ts";
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "../log_levels.ts";
 import {
   DEFAULT_ALWAYS_ALLOW_LOCALHOST,
+  DEFAULT_LOG_FORMAT,
   DEFAULT_LOG_LEVEL,
   DEFAULT_MASTER_RECONNECT_TIMEOUT,
   DEFAULT_MAX_CONNECTIONS,
@@ -43,6 +44,7 @@ import {
 import { keysCutByComments } from "./cut_keys.ts";
 import { HTTP_RESTART_ONLY_SETTINGS, type HttpConfig, readHttpConfig } from "./http_config.ts";
 import { checkLogFileDirectory } from "./log_file.ts";
+import { MAX_WORKER_TARGETS } from "../protocol/limits.ts";
 import { targetNameProblem } from "../target_names.ts";
 
 /** The storages the worker can keep its jobs table in (`storage`). */
@@ -102,6 +104,8 @@ export interface WorkerConfig extends HttpConfig {
   readonly logLevelFile: LogLevel;
   /** `log_level_console`. */
   readonly logLevelConsole: LogLevel;
+  /** `log_format`: `text`, or `json` (one JSON object per line), for the console and the file. */
+  readonly logFormat: LogFormat;
   /** `storage` and its settings (`mysql_*` or `sqlite_path`, and `mysql_table`). */
   readonly storage: StorageConfig;
   /** `mysql_fetch_limit`: most rows one claim takes, ≥ 1 (for either storage). */
@@ -116,7 +120,10 @@ export interface WorkerConfig extends HttpConfig {
   readonly maxOutputBuffer: number;
   /** `[targets]`: target name → concurrency (≥ 1), in file order. */
   readonly targets: ReadonlyMap<string, number>;
-  /** `poll_interval`: seconds between the worker's own polls; 0 = none, not even at start-up. */
+  /**
+   * `poll_interval`: seconds between the worker's own polls; 0 = none, not
+   * even at start-up (`delayed` rows are still counted then, and woken for).
+   */
   readonly pollInterval: number;
   /** `shutdown_timeout`: seconds running jobs get after SIGTERM before they are killed, ≥ 0. */
   readonly shutdownTimeout: number;
@@ -214,6 +221,7 @@ export function parseWorkerConfig(
     logFile: ini.optional("log_file", nonEmpty),
     logLevelFile: ini.withDefault("log_level_file", logLevel, DEFAULT_LOG_LEVEL),
     logLevelConsole: ini.withDefault("log_level_console", logLevel, DEFAULT_LOG_LEVEL),
+    logFormat: ini.withDefault("log_format", oneOfType(LOG_FORMATS), DEFAULT_LOG_FORMAT),
     storage: readStorage(ini),
     fetchLimit: ini.withDefault(
       "mysql_fetch_limit",
@@ -301,9 +309,9 @@ function readLauncherEnv(ini: ConfigSection): Record<string, string> {
 }
 
 /**
- * The `[targets]` section. A key that `;` or `#` cuts short (`a;b = 2` would
- * serve `a`) and a name no row can carry (control characters) are refused,
- * naming the file, the line and the key.
+ * The `[targets]` section, at most `MAX_WORKER_TARGETS` of them. A key that
+ * `;` or `#` cuts short (`a;b = 2` would serve `a`) and a name no row can
+ * carry (control characters) are refused, naming the file, the line and the key.
  */
 function readTargets(doc: IniDocument, text: string): Map<string, number> {
   const targets = new Map<string, number>();
@@ -319,7 +327,16 @@ function readTargets(doc: IniDocument, text: string): Map<string, number> {
       { key: cut.written },
     );
   }
-  for (const name of section.keys()) {
+  const names = section.keys();
+  if (names.length > MAX_WORKER_TARGETS) {
+    throw new ConfigError(
+      doc.file,
+      `[targets] lists ${names.length} targets, more than the ${MAX_WORKER_TARGETS} one ` +
+        "worker may serve",
+      { key: "targets" },
+    );
+  }
+  for (const name of names) {
     if (name === "") {
       throw new ConfigError(doc.file, "a target in [targets] has an empty name", {
         key: "targets",

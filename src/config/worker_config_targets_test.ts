@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "./ini_file.ts";
 import { parseWorkerConfig } from "./worker_config.ts";
+import { MAX_WORKER_TARGETS } from "../protocol/limits.ts";
 
 const FILE = "/etc/jobd.conf";
 
@@ -46,4 +47,21 @@ Deno.test("a control character in a [targets] name is refused, naming the key", 
     `${FILE}: 'bell\u0007' in [targets] is not a valid target name: it contains the control ` +
       "character U+0007",
   );
+});
+
+Deno.test("[targets] lists at most MAX_WORKER_TARGETS targets; one more is refused naming the limit", () => {
+  const lines = (count: number) => Array.from({ length: count }, (_, i) => `t${i} = 1`).join("\n");
+  const { config } = parseWorkerConfig(
+    `${MINIMAL}\n[targets]\n${lines(MAX_WORKER_TARGETS)}\n`,
+    FILE,
+    { defaultName: "w" },
+  );
+  assert.equal(config.targets.size, MAX_WORKER_TARGETS);
+  const error = targetsError(lines(MAX_WORKER_TARGETS + 1));
+  assert.equal(
+    error.message,
+    `${FILE}: [targets] lists ${MAX_WORKER_TARGETS + 1} targets, more than the ` +
+      `${MAX_WORKER_TARGETS} one worker may serve`,
+  );
+  assert.equal(error.key, "targets");
 });

@@ -50,6 +50,7 @@ Deno.test("a minimal worker config gets every default", () => {
     logFile: undefined,
     logLevelFile: "warn",
     logLevelConsole: "warn",
+    logFormat: "text",
     storage: {
       kind: "mysql",
       host: "db.local",
@@ -124,6 +125,7 @@ high = 8
     logFile: "/var/log/jobd.log",
     logLevelFile: "info",
     logLevelConsole: "error",
+    logFormat: "text",
     storage: {
       kind: "mysql",
       host: "db.local",

@@ -151,7 +151,8 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
     details: "LENGTH counts the jobs this worker holds: running, and claimed but not yet " +
       "started. WAITING counts the table's 'waiting' rows of the target, which any worker " +
       "serving it may claim ('?' when the worker cannot count them). A worker with deferred " +
-      "jobs adds DELAYED (its delayed rows, as last counted), TIMEOUT and RETRIES.",
+      "jobs adds DELAYED (its delayed rows, as last counted; 10000+ at its limit), TIMEOUT " +
+      "and RETRIES.",
     example: "jobctl list-targets",
     parse: noArguments,
     execute: async (client) => targetsWithWaiting(client, await workerStatus(client)),

@@ -264,6 +264,7 @@ Deno.test("a worker command answered by a master is refused with a hint, not sho
     requestTimeout: 30,
     logLevelFile: "warn",
     logLevelConsole: "warn",
+    logFormat: "text",
   });
   const port = master.server.addr.port;
   for (const command of ["list-targets", "memory-usage", "status"]) {

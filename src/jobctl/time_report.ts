@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { TargetStatus } from "../protocol/requests.ts";
+import { DELAYED_COUNT_LIMIT, type TargetStatus } from "../protocol/requests.ts";
 import type { Cell, Column } from "./table.ts";
 
 /** The extra columns for these targets, and each target's cells (none when no target has any). */
@@ -18,7 +18,7 @@ export function timeColumns(
   const parts: ((target: TargetStatus) => Cell)[] = [];
   if (all.some((target) => target.delayed !== undefined)) {
     columns.push({ heading: "delayed", align: "right" });
-    parts.push((target) => target.delayed ?? "");
+    parts.push((target) => describeDelayed(target.delayed));
   }
   if (all.some((target) => target.timeout !== undefined || target.maxAttempts !== undefined)) {
     columns.push({ heading: "timeout" }, { heading: "retries" });
@@ -26,6 +26,15 @@ export function timeColumns(
     parts.push(describeRetries);
   }
   return { columns, cells: (target) => parts.map((part) => part(target)) };
+}
+
+/**
+ * A worker's count of delayed rows: the count stops at
+ * `DELAYED_COUNT_LIMIT`, so that many reads `10000+`.
+ */
+export function describeDelayed(count: number | undefined): Cell {
+  if (count === undefined) return "";
+  return count >= DELAYED_COUNT_LIMIT ? `${DELAYED_COUNT_LIMIT}+` : count;
 }
 
 /** `3 attempts, 10-3600 s apart, codes 75 111`, or `none`. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { targetsTable } from "./reports.ts";
 import { PLAIN } from "./table.ts";
+import { DELAYED_COUNT_LIMIT } from "../protocol/requests.ts";
 
 Deno.test("the targets table adds the delayed count, timeout and retries when the worker reports them", () => {
   const text = targetsTable({
@@ -27,4 +28,15 @@ Deno.test("the targets table adds the delayed count, timeout and retries when th
       "",
     ].join("\n"),
   );
+});
+
+Deno.test("a delayed count at the worker's limit reads as that many or more", () => {
+  const text = targetsTable({
+    mail: { concurrency: 1, length: 0, paused: false, delayed: DELAYED_COUNT_LIMIT },
+    reports: { concurrency: 1, length: 0, paused: false, delayed: DELAYED_COUNT_LIMIT - 1 },
+  }, PLAIN);
+  assert.deepEqual(text.split("\n").slice(2, 4), [
+    "mail    |           1 |      0 | no     |  10000+",
+    "reports |           1 |      0 | no     |    9999",
+  ]);
 });

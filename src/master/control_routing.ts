@@ -26,7 +26,14 @@ import { readAddRequest, readJobId, readJobsQuery, readRetryIds } from "../proto
 import type { RequestOptions, WorkerClient } from "../net/client.ts";
 import { RemoteError, RequestError } from "../net/errors.ts";
 import type { Handlers } from "../net/server.ts";
-import { ControlRequest } from "../protocol/control_requests.ts";
+import {
+  ControlRequest,
+  type JobResult,
+  type JobsQuery,
+  type JobsResult,
+  type RetryResult,
+  type StatsResult,
+} from "../protocol/control_requests.ts";
 import { isPlainObject } from "../text.ts";
 import { unservedTargetError, workerFailure } from "./fan_out.ts";
 import type { PokeRouter } from "./poke.ts";
@@ -93,17 +100,29 @@ export interface ControlRoutingState {
   settings: { readonly requestTimeout: number };
 }
 
+/** Read at each call: how long to wait for a worker (seconds); `settings.requestTimeout` when absent. */
+type Timeout = number | undefined;
+
 /**
- * The master's handlers of `jobs`, `job`, `stats`, `retry` and `add`: the
- * data is read here (a bad request is refused before any worker is asked)
- * and sent on through the worker's typed client.
+ * The routing of the requests that the master makes itself too (the status
+ * page): the same worker choice, timeouts and pokes as the handlers, on data
+ * already read. A worker's answer is returned as it came (a peer's data: read
+ * it with care).
  */
-export function controlRouting({ registry, pokes, settings }: ControlRoutingState): Handlers {
-  const sendOnce = () => ({ once: true, timeout: settings.requestTimeout });
-  const tryEach = () => ({ timeout: settings.requestTimeout });
+export interface ControlRouter {
+  jobs(query: JobsQuery, timeout?: number): Promise<JobsResult>;
+  job(id: number, timeout?: number): Promise<JobResult>;
+  stats(timeout?: number): Promise<StatsResult>;
+  /** Sent once (see `askFirst`); pokes the targets of the rows put back to `waiting`. */
+  retry(ids: readonly number[], timeout?: number): Promise<RetryResult>;
+}
+
+/** The {@linkcode ControlRouter} over the registry. */
+export function controlRouter({ registry, pokes, settings }: ControlRoutingState): ControlRouter {
+  const tryEach = (timeout: Timeout) => ({ timeout: timeout ?? settings.requestTimeout });
+  const sendOnce = (timeout: Timeout) => ({ ...tryEach(timeout), once: true });
   return {
-    [ControlRequest.Jobs]: (data) => {
-      const query = readJobsQuery(data);
+    jobs: (query, timeout) => {
       const workers = query.target === undefined
         ? anyWorker(registry, ControlRequest.Jobs)
         : servingWorkers(registry, query.target);
@@ -111,47 +130,60 @@ export function controlRouting({ registry, pokes, settings }: ControlRoutingStat
         workers,
         ControlRequest.Jobs,
         (client, options) => client.listJobs(query, options),
-        tryEach(),
+        tryEach(timeout),
       );
     },
-    [ControlRequest.Job]: (data) => {
-      const id = readJobId(data);
-      return askFirst(
+    job: (id, timeout) =>
+      askFirst(
         anyWorker(registry, ControlRequest.Job),
         ControlRequest.Job,
         (client, options) => client.showJob(id, options),
-        tryEach(),
-      );
-    },
-    [ControlRequest.Stats]: () =>
+        tryEach(timeout),
+      ),
+    stats: (timeout) =>
       askFirst(
         anyWorker(registry, ControlRequest.Stats),
         ControlRequest.Stats,
         (client, options) => client.jobStats(options),
-        tryEach(),
+        tryEach(timeout),
       ),
-    [ControlRequest.Retry]: async (data) => {
-      const ids = readRetryIds(data);
+    retry: async (ids, timeout) => {
       const answer: unknown = await askFirst(
         anyWorker(registry, ControlRequest.Retry),
         ControlRequest.Retry,
         (client, options) => client.retryJobs(ids, options),
-        sendOnce(),
+        sendOnce(timeout),
       );
       // The worker's answer is passed on as it is; only its targets are read here.
       const targets = isPlainObject(answer) && Array.isArray(answer.targets)
         ? answer.targets.filter((target): target is string => typeof target === "string")
         : [];
       if (targets.length > 0) pokes.poke(targets);
-      return answer;
+      return answer as RetryResult;
     },
+  };
+}
+
+/**
+ * The master's handlers of `jobs`, `job`, `stats`, `retry` and `add`: the
+ * data is read here (a bad request is refused before any worker is asked)
+ * and sent on through the worker's typed client.
+ */
+export function controlRouting(state: ControlRoutingState): Handlers {
+  const { registry, settings } = state;
+  const router = controlRouter(state);
+  return {
+    [ControlRequest.Jobs]: (data) => router.jobs(readJobsQuery(data)),
+    [ControlRequest.Job]: (data) => router.job(readJobId(data)),
+    [ControlRequest.Stats]: () => router.stats(),
+    [ControlRequest.Retry]: (data) => router.retry(readRetryIds(data)),
     [ControlRequest.Add]: (data) => {
       const request = readAddRequest(data);
       return askFirst(
         servingWorkers(registry, request.target),
         ControlRequest.Add,
         (client, options) => client.addJobs(request, options),
-        sendOnce(),
+        { once: true, timeout: settings.requestTimeout },
       );
     },
   };

@@ -52,6 +52,7 @@ async function startMaster() {
     requestTimeout: 30,
     logLevelFile: "warn",
     logLevelConsole: "warn",
+    logFormat: "text",
   });
   const client = new MasterClient(
     await Connection.connect("127.0.0.1", daemon.server.addr.port),

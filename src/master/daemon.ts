@@ -7,6 +7,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import { MASTER_RESTART_ONLY_SETTINGS, type MasterConfig } from "../config/master_config.ts";
+import { masterSummary } from "../daemon_summary.ts";
 import { Server } from "../net/server.ts";
 import { type HttpServer, startHttpServer } from "../http/server.ts";
 import { masterHttpRoutes } from "./http.ts";
@@ -83,23 +84,21 @@ export class MasterDaemon implements AsyncDisposable {
 
   /** Starts listening. Throws `ListenError` naming the address when the port is taken. */
   static start(config: MasterConfig): MasterDaemon {
-    const daemon = new MasterDaemon(config);
-    log.info("jobd-master listening on {host}:{port}", {
-      host: daemon.server.addr.hostname,
-      port: daemon.server.addr.port,
-    });
-    if (daemon.http) {
-      log.info("jobd-master serving HTTP on {host}:{port}", {
-        host: daemon.http.hostname,
-        port: daemon.http.port,
-      });
-    }
-    return daemon;
+    return new MasterDaemon(config);
   }
 
   /** The config the daemon runs with. */
   get config(): MasterConfig {
     return this.#config;
+  }
+
+  /** The start-up line: version, address, the features on. */
+  summary(): string {
+    return masterSummary({
+      config: this.#config,
+      listening: this.server.addr,
+      ...(this.http ? { http: { hostname: this.http.hostname, port: this.http.port } } : {}),
+    });
   }
 
   /**
@@ -147,6 +146,5 @@ export class MasterDaemon implements AsyncDisposable {
     }
     const kept = Object.fromEntries(needRestart.map((key) => [key, old[key]]));
     this.#config = { ...next, ...kept };
-    log.info("Config reloaded");
   }
 }

@@ -29,6 +29,7 @@ function masterConfig(overrides: Partial<MasterConfig> = {}): MasterConfig {
     requestTimeout: 30,
     logLevelFile: "warn",
     logLevelConsole: "warn",
+    logFormat: "text",
     ...overrides,
   };
 }
@@ -210,13 +211,20 @@ Deno.test("status with poll_workers adds each worker's status, or the error it g
   assert.equal(w2.workerStatusError, "worker 'w2' refused: out of order");
 });
 
-Deno.test("registering again under the same name replaces the old entry", async () => {
+Deno.test("a second worker under a name whose holder answers is refused; the first stays", async () => {
   await using master = await startMaster();
-  await using old = await ScriptedWorker.register(master.daemon, "w1", ["build"]);
-  await using _fresh = await ScriptedWorker.register(master.daemon, "w1", ["mail"]);
-  await old.connection.closed;
+  await using first = await ScriptedWorker.register(master.daemon, "w1", ["build"]);
+  await assert.rejects(
+    ScriptedWorker.register(master.daemon, "w1", ["mail"]),
+    (error: unknown) =>
+      error instanceof RemoteError &&
+      error.message ===
+        `worker name 'w1' is already registered from 127.0.0.1:${first.localPort}: ` +
+          "give each worker its own 'name'",
+  );
+  assert.equal(first.connection.isClosed, false);
   const workers = (await master.client.status()).workers;
-  assert.deepEqual(workers.map((worker) => [worker.name, worker.targets]), [["w1", ["mail"]]]);
+  assert.deepEqual(workers.map((worker) => [worker.name, worker.targets]), [["w1", ["build"]]]);
 });
 
 Deno.test("a poke polls exactly the workers serving its targets, each with its share", async () => {

@@ -43,7 +43,7 @@ export interface MasterHandlerSettings {
 /** The request handlers of the master. */
 export function masterHandlers({ registry, pokes, settings }: MasterState): Handlers {
   return {
-    [MasterRequest.RegisterWorker]: (data, connection) => {
+    [MasterRequest.RegisterWorker]: async (data, connection) => {
       // Loopback peers let in by always_allow_localhost are clients, not workers.
       if (settings.password !== undefined && !connection.passwordChecked) {
         throw new RequestError(
@@ -51,8 +51,8 @@ export function masterHandlers({ registry, pokes, settings }: MasterState): Hand
         );
       }
       const { name, targets } = readRegistration(data);
-      registry.register(connection, name, targets);
-      return Promise.resolve("ok");
+      await registry.register(connection, name, targets);
+      return "ok";
     },
     [MasterRequest.Poke]: (data) => {
       pokes.poke(readPokeTargets(data));

@@ -35,7 +35,7 @@ Deno.test("a worker that answers the pings stays registered", async () => {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { master, peer } = await answeringPeer(listener);
   const registry = new WorkerRegistry();
-  registry.register(master, "w1", ["build"]);
+  await registry.register(master, "w1", ["build"]);
   const heartbeat = new Heartbeat(registry, 30);
   for (let beat = 1; beat <= 4; beat++) {
     heartbeat.beat();
@@ -51,7 +51,7 @@ Deno.test("a worker that answers neither of two pings is dropped and its request
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { master, peer } = await silentPeer(listener);
   const registry = new WorkerRegistry();
-  const worker = registry.register(master, "w1", ["build"]);
+  const worker = await registry.register(master, "w1", ["build"]);
   const pending = worker.client.status();
   const heartbeat = new Heartbeat(registry, 30);
   for (let beat = 0; beat < SILENT_INTERVALS_LIMIT; beat++) heartbeat.beat();
@@ -67,7 +67,7 @@ Deno.test("start() pings every interval and stop() ends it", async () => {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { master, peer } = await answeringPeer(listener);
   const registry = new WorkerRegistry();
-  registry.register(master, "w1", []);
+  await registry.register(master, "w1", []);
   const heartbeat = new Heartbeat(registry, 0.02);
   heartbeat.start();
   await until(() => master.pongsReceived >= 2);
@@ -80,7 +80,7 @@ Deno.test("a worker that sends pings but answers none is dropped all the same", 
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { master, peer } = await silentPeer(listener);
   const registry = new WorkerRegistry();
-  registry.register(master, "w1", ["build"]);
+  await registry.register(master, "w1", ["build"]);
   const heartbeat = new Heartbeat(registry, 30);
   for (let beat = 0; beat <= SILENT_INTERVALS_LIMIT; beat++) {
     // The peer's own ping arrives (and is answered) between the master's pings.

@@ -74,16 +74,55 @@ export class RegisteredWorker {
 export type RegisterListener = (worker: RegisteredWorker) => void;
 
 /**
+ * Milliseconds the worker registered under a name has to answer a ping when
+ * another connection from its host registers under that name, 3 s.
+ */
+export const NAME_PROBE_MS = 3000;
+
+/** How often a probe looks for the answer to its ping. */
+const PROBE_CHECK_MS = 25;
+
+/**
+ * Whether the peer on `connection` answers a ping (or anything it owes)
+ * within `timeoutMs`; false at once when the connection closes.
+ */
+async function answersPing(connection: Connection, timeoutMs: number): Promise<boolean> {
+  const answers = () => connection.pongsReceived + connection.responsesReceived;
+  const before = answers();
+  connection.ping();
+  const deadline = Date.now() + timeoutMs;
+  while (!connection.isClosed && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, PROBE_CHECK_MS));
+    if (answers() > before) return true;
+  }
+  return false;
+}
+
+/** What a registry may be given. */
+export interface WorkerRegistryOptions {
+  /** Milliseconds a probed worker has to answer; {@linkcode NAME_PROBE_MS} by default. */
+  probeMs?: number;
+}
+
+/**
  * Workers by connection. A registration replaces the entry of the same
- * connection, and one of the same name on another connection from the same
- * host (that connection is closed: it is most likely left over from before
- * the worker restarted). The same name from another host is refused: two
- * workers would displace each other. A worker is forgotten when its
- * connection closes.
+ * connection. A name held on another connection is refused when that
+ * connection is from another host (two workers would displace each other);
+ * from the same host, the holder is pinged: when it answers within
+ * {@linkcode NAME_PROBE_MS}, the newcomer is refused (two workers on one
+ * host with one name, most often both left at the default, the host name);
+ * when it does not, its connection is taken for a leftover from before the
+ * worker restarted, closed, and replaced. Refusals are logged as warnings.
+ * A worker is forgotten when its connection closes.
  */
 export class WorkerRegistry {
   #byConnection = new Map<Connection, RegisteredWorker>();
   #listeners: RegisterListener[] = [];
+  #probeMs: number;
+
+  constructor(options: WorkerRegistryOptions = {}) {
+    this.#probeMs = options.probeMs ?? NAME_PROBE_MS;
+  }
 
   /** Calls `listener` after every registration. */
   onRegister(listener: RegisterListener): void {
@@ -91,28 +130,60 @@ export class WorkerRegistry {
   }
 
   /**
-   * Registers (or re-registers) the worker on `connection`. Throws a
-   * `RequestError` naming the name when a worker on another host holds it.
+   * Registers (or re-registers) the worker on `connection`, once the name
+   * is free (see the class). Rejects with a `RequestError` naming the name
+   * and the holder's address when another worker holds it.
    */
-  register(connection: Connection, name: string, targets: readonly string[]): RegisteredWorker {
-    for (const other of this.#byConnection.values()) {
-      if (other.name !== name || other.connection === connection) continue;
-      if (!isSameHost(other.connection.remoteAddr.hostname, connection.remoteAddr.hostname)) {
-        throw new RequestError(
-          `worker name '${name}' is already registered from ${other.connection.peer}: ` +
-            `give each worker its own 'name'`,
-        );
+  async register(
+    connection: Connection,
+    name: string,
+    targets: readonly string[],
+  ): Promise<RegisteredWorker> {
+    for (
+      let holder = this.#holder(name, connection);
+      holder;
+      holder = this.#holder(name, connection)
+    ) {
+      const previous = holder.connection.peer;
+      if (!isSameHost(holder.connection.remoteAddr.hostname, connection.remoteAddr.hostname)) {
+        this.#refuse(name, connection, previous, "is on another host");
       }
-    }
-    for (const other of this.#byConnection.values()) {
-      if (other.name !== name || other.connection === connection) continue;
+      const answered = await answersPing(holder.connection, this.#probeMs);
+      // The registry may have changed while the ping was out: look again.
+      if (this.#byConnection.get(holder.connection) !== holder || holder.name !== name) continue;
+      if (answered) this.#refuse(name, connection, previous, "still answers");
       log.warn(
-        "Worker {name} registered again from {peer}; closing its previous connection from {previous}",
-        { name, peer: connection.peer, previous: other.connection.peer },
+        "Worker {name} registered again from {peer}; its previous connection from {previous} " +
+          "answered no ping in {ms} ms: closing it",
+        { name, peer: connection.peer, previous, ms: this.#probeMs },
       );
-      this.#byConnection.delete(other.connection);
-      other.connection.close();
+      this.#byConnection.delete(holder.connection);
+      holder.connection.close();
     }
+    return this.#enter(connection, name, targets);
+  }
+
+  /** The worker on a connection other than `connection` registered as `name`. */
+  #holder(name: string, connection: Connection): RegisteredWorker | undefined {
+    for (const other of this.#byConnection.values()) {
+      if (other.name === name && other.connection !== connection) return other;
+    }
+    return undefined;
+  }
+
+  #refuse(name: string, connection: Connection, previous: string, why: string): never {
+    log.warn(
+      "Refused the registration of worker {name} from {peer}: the worker registered under " +
+        "that name from {previous} {why}",
+      { name, peer: connection.peer, previous, why },
+    );
+    throw new RequestError(
+      `worker name '${name}' is already registered from ${previous}: ` +
+        `give each worker its own 'name'`,
+    );
+  }
+
+  #enter(connection: Connection, name: string, targets: readonly string[]): RegisteredWorker {
     let worker = this.#byConnection.get(connection);
     if (worker) {
       worker.update(name, targets);

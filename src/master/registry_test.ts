@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Connection } from "../net/connection.ts";
+import { RequestError } from "../net/errors.ts";
 import { type RegisteredWorker, WorkerRegistry } from "./registry.ts";
 
 /**
@@ -32,8 +33,8 @@ Deno.test("registered workers are listed by name with the targets they serve", a
   await using pairs = await acceptedConnections(2);
   const [a, b] = pairs.connections;
   const registry = new WorkerRegistry();
-  registry.register(a, "w2", ["build", "mail"]);
-  registry.register(b, "w1", ["mail"]);
+  await registry.register(a, "w2", ["build", "mail"]);
+  await registry.register(b, "w1", ["mail"]);
   assert.deepEqual(registry.workers.map((worker) => worker.name), ["w1", "w2"]);
   assert.deepEqual(registry.serving("mail").map((worker) => worker.name), ["w1", "w2"]);
   assert.deepEqual(registry.serving("build").map((worker) => worker.name), ["w2"]);
@@ -46,34 +47,84 @@ Deno.test("registering again on the same connection updates the entry instead of
   await using pairs = await acceptedConnections(1);
   const [a] = pairs.connections;
   const registry = new WorkerRegistry();
-  const first = registry.register(a, "w1", ["build"]);
-  const second = registry.register(a, "w1", ["build", "mail"]);
+  const first = await registry.register(a, "w1", ["build"]);
+  const second = await registry.register(a, "w1", ["build", "mail"]);
   assert.equal(second, first);
   assert.equal(registry.size, 1);
   assert.deepEqual(registry.workers[0].targets, ["build", "mail"]);
   assert.equal(registry.isServed("mail"), true, "the new target is served");
-  registry.register(a, "w1", ["mail"]);
+  await registry.register(a, "w1", ["mail"]);
   assert.equal(registry.isServed("build"), false, "the dropped target is no longer served");
 });
 
-Deno.test("a name registered on another connection replaces the old entry and closes it", async () => {
+Deno.test("a name held by a worker that answers its ping is refused to a newcomer from its host", async () => {
   await using pairs = await acceptedConnections(2);
-  const [old, fresh] = pairs.connections;
-  const registry = new WorkerRegistry();
-  registry.register(old, "w1", ["build"]);
-  registry.register(fresh, "w1", ["mail"]);
-  assert.equal(registry.size, 1);
-  assert.equal(registry.workers[0].connection, fresh);
-  assert.deepEqual(registry.workers[0].targets, ["mail"]);
-  assert.equal(old.isClosed, true);
+  const [holder, newcomer] = pairs.connections;
+  const registry = new WorkerRegistry({ probeMs: 60_000 });
+  await registry.register(holder, "w1", ["build"]);
+  const pongs = holder.pongsReceived;
+  await assert.rejects(registry.register(newcomer, "w1", ["mail"]), (error: unknown) => {
+    assert.ok(error instanceof RequestError);
+    assert.equal(
+      error.message,
+      `worker name 'w1' is already registered from ${holder.peer}: give each worker its own 'name'`,
+    );
+    return true;
+  });
+  assert.equal(holder.pongsReceived, pongs + 1, "the holder was pinged and answered");
+  assert.equal(holder.isClosed, false);
+  assert.deepEqual(registry.workers.map((worker) => [worker.name, worker.targets]), [
+    ["w1", ["build"]],
+  ]);
+  assert.equal(registry.get(newcomer), undefined);
+});
+
+Deno.test("a name held by a connection that answers no ping goes to the newcomer; the old one is closed", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  // A peer that never reads its socket: a worker gone without its connection closing.
+  const [silentEnd, silentPeer] = await Promise.all([
+    listener.accept(),
+    Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }),
+  ]);
+  const [freshEnd, freshPeer] = await Promise.all([
+    listener.accept(),
+    Connection.connect("127.0.0.1", listener.addr.port),
+  ]);
+  const old = new Connection(silentEnd);
+  const fresh = new Connection(freshEnd);
+  try {
+    const registry = new WorkerRegistry({ probeMs: 200 });
+    await registry.register(old, "w1", ["build"]);
+    const worker = await registry.register(fresh, "w1", ["mail"]);
+    assert.equal(registry.size, 1);
+    assert.equal(registry.workers[0], worker);
+    assert.equal(worker.connection, fresh);
+    assert.deepEqual(worker.targets, ["mail"]);
+    assert.equal(old.isClosed, true);
+  } finally {
+    for (const connection of [old, fresh, freshPeer]) connection.close();
+    silentPeer.close();
+  }
+});
+
+Deno.test("a newcomer whose name holder closes during the probe takes the name", async () => {
+  await using pairs = await acceptedConnections(2);
+  const [holder, newcomer] = pairs.connections;
+  const registry = new WorkerRegistry({ probeMs: 60_000 });
+  await registry.register(holder, "w1", ["build"]);
+  const registering = registry.register(newcomer, "w1", ["mail"]);
+  holder.close();
+  const worker = await registering;
+  assert.equal(worker.connection, newcomer);
+  assert.deepEqual(registry.workers.map((worker) => worker.targets), [["mail"]]);
 });
 
 Deno.test("a worker whose connection closes is forgotten", async () => {
   await using pairs = await acceptedConnections(2);
   const [a, b] = pairs.connections;
   const registry = new WorkerRegistry();
-  registry.register(a, "w1", ["build"]);
-  registry.register(b, "w2", ["build"]);
+  await registry.register(a, "w1", ["build"]);
+  await registry.register(b, "w2", ["build"]);
   a.close();
   await a.closed;
   assert.deepEqual(registry.workers.map((worker) => worker.name), ["w2"]);
@@ -86,8 +137,8 @@ Deno.test("registration listeners hear of new and updated registrations", async 
   const registry = new WorkerRegistry();
   const heard: string[][] = [];
   registry.onRegister((worker: RegisteredWorker) => heard.push([...worker.targets]));
-  registry.register(a, "w1", ["build"]);
-  registry.register(a, "w1", ["build", "mail"]);
+  await registry.register(a, "w1", ["build"]);
+  await registry.register(a, "w1", ["build", "mail"]);
   assert.deepEqual(heard, [["build"], ["build", "mail"]]);
 });
 
@@ -95,8 +146,8 @@ Deno.test("closeAll() closes every worker connection and empties the registry", 
   await using pairs = await acceptedConnections(2);
   const [a, b] = pairs.connections;
   const registry = new WorkerRegistry();
-  registry.register(a, "w1", []);
-  registry.register(b, "w2", []);
+  await registry.register(a, "w1", []);
+  await registry.register(b, "w2", []);
   registry.closeAll();
   await Promise.all([a.closed, b.closed]);
   assert.equal(registry.size, 0);

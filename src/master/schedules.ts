@@ -74,8 +74,8 @@ export function mergeSchedules(
     }
   }
   for (const schedule of merged.values()) {
-    if (schedule.served) delete schedule.problem;
-    else schedule.problem = `no worker serves target '${schedule.target}'`;
+    // A serving worker's own note (its row follows another board's rule) is kept.
+    if (!schedule.served) schedule.problem = `no worker serves target '${schedule.target}'`;
   }
   return [...merged.values()];
 }
@@ -106,6 +106,36 @@ async function forward<T>(
 }
 
 /**
+ * The master's `schedules`: every worker's board merged, and the workers
+ * that failed to answer within `timeout` seconds.
+ */
+export async function listSchedules(
+  registry: WorkerRegistry,
+  timeout: number,
+): Promise<MasterSchedulesResult> {
+  const { listings, errors } = await listAll(registry, timeout);
+  const schedules = mergeSchedules(listings);
+  return Object.keys(errors).length > 0 ? { schedules, errors } : { schedules };
+}
+
+/** `schedule-pause` / `schedule-resume` of schedule `name`, sent to a worker that runs it. */
+export async function pauseSchedule(
+  registry: WorkerRegistry,
+  name: string,
+  paused: boolean,
+  timeout: number,
+): Promise<"ok"> {
+  const options = { timeout };
+  await forward(
+    registry,
+    name,
+    timeout,
+    (client) => paused ? client.schedulePause(name, options) : client.scheduleResume(name, options),
+  );
+  return "ok";
+}
+
+/**
  * The master's handlers of the board's requests; each waits
  * `settings.requestTimeout` seconds (read per request: a reload may change it)
  * for a worker's answer.
@@ -114,28 +144,20 @@ export function masterScheduleHandlers(
   registry: WorkerRegistry,
   settings: { readonly requestTimeout: number },
 ): Handlers {
-  const options = () => ({ timeout: settings.requestTimeout });
-  const send = <T>(name: string, request: (client: WorkerClient) => Promise<T>) =>
-    forward(registry, name, settings.requestTimeout, request);
   return {
-    [MasterRequest.Schedules]: async (): Promise<MasterSchedulesResult> => {
-      const { listings, errors } = await listAll(registry, settings.requestTimeout);
-      const schedules = mergeSchedules(listings);
-      return Object.keys(errors).length > 0 ? { schedules, errors } : { schedules };
-    },
+    [MasterRequest.Schedules]: () => listSchedules(registry, settings.requestTimeout),
     [MasterRequest.ScheduleRun]: (data) => {
       const name = readScheduleName(data);
-      return send(name, (client) => client.scheduleRun(name, options()));
+      return forward(
+        registry,
+        name,
+        settings.requestTimeout,
+        (client) => client.scheduleRun(name, { timeout: settings.requestTimeout }),
+      );
     },
-    [MasterRequest.SchedulePause]: async (data) => {
-      const name = readScheduleName(data);
-      await send(name, (client) => client.schedulePause(name, options()));
-      return "ok";
-    },
-    [MasterRequest.ScheduleResume]: async (data) => {
-      const name = readScheduleName(data);
-      await send(name, (client) => client.scheduleResume(name, options()));
-      return "ok";
-    },
+    [MasterRequest.SchedulePause]: (data) =>
+      pauseSchedule(registry, readScheduleName(data), true, settings.requestTimeout),
+    [MasterRequest.ScheduleResume]: (data) =>
+      pauseSchedule(registry, readScheduleName(data), false, settings.requestTimeout),
   };
 }

@@ -31,3 +31,12 @@ Deno.test("the master lists each schedule once, from a worker serving its target
     ["b", false, null, ["w1", "w2"], "no worker serves target 'nobody'"],
   ]);
 });
+
+Deno.test("the master keeps a serving worker's note about its schedule", () => {
+  const note = "its row follows another board's rule (a board loaded later)";
+  const merged = mergeSchedules([
+    { worker: { name: "w1" }, schedules: [{ ...info("a", "build", true), problem: note }] },
+    { worker: { name: "w2" }, schedules: [info("a", "build", true)] },
+  ]);
+  assert.deepEqual(merged.map((s) => [s.name, s.workers, s.problem]), [["a", ["w1", "w2"], note]]);
+});

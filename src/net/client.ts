@@ -71,11 +71,12 @@ abstract class BaseClient implements AsyncDisposable {
   // worker runs them on its table, the master routes them to a worker; both
   // take the same data and give the same answers.
 
-  /** `jobs`: rows newest first, by target and status (`limit` defaults to 20, at most 1000). */
+  /** `jobs`: rows newest first, by target, status and result (`limit` defaults to 20, at most 1000). */
   async listJobs(query: Partial<JobsQuery> = {}, options?: RequestOptions): Promise<JobsResult> {
     const data: RequestData = {};
     if (query.target !== undefined) data.target = query.target;
     if (query.status !== undefined) data.status = query.status;
+    if (query.result !== undefined) data.result = query.result;
     if (query.limit !== undefined) data.limit = query.limit;
     return await this.request(ControlRequest.Jobs, data, options) as JobsResult;
   }

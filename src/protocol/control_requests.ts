@@ -51,10 +51,17 @@ export const QUERY_STATUSES: readonly QueryStatus[] = [
   ...new Set<QueryStatus>(["waiting", "delayed", ...Object.values(JOB_STATUSES)]),
 ];
 
+/** A result `jobs` may filter by (the `result` column of a `done` row). */
+export type QueryResult = "ok" | "fail";
+
+/** Every `QueryResult`. */
+export const QUERY_RESULTS: readonly QueryResult[] = ["ok", "fail"];
+
 /** `jobs` data: which rows, newest (highest id) first. */
 export interface JobsQuery {
   target?: string;
   status?: QueryStatus;
+  result?: QueryResult;
   /** 1 to `MAX_JOBS_LIMIT`; `DEFAULT_JOBS_LIMIT` when absent. */
   limit: number;
 }

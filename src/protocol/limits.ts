@@ -17,6 +17,13 @@
 export const MAX_LIST_ITEMS = 10_000;
 
 /**
+ * Most targets one worker serves (`[targets]` and `add-target` together),
+ * 10,000: its `register-worker` lists them all, and the master takes at
+ * most {@linkcode MAX_LIST_ITEMS} in one list.
+ */
+export const MAX_WORKER_TARGETS = MAX_LIST_ITEMS;
+
+/**
  * Bytes of answers that may wait to be sent on one connection, 1 MiB: past
  * it, nothing more is read from that peer until it reads (one answer may be
  * larger; it is sent whole).

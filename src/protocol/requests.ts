@@ -46,6 +46,13 @@ export interface MemoryUsage {
   [key: string]: number;
 }
 
+/**
+ * Most `delayed` rows a worker counts per target (a cheap, index-only
+ * count): a `status` answer's `delayed` of this value means "this many or
+ * more", which jobctl shows as `10000+`.
+ */
+export const DELAYED_COUNT_LIMIT = 10_000;
+
 /** One target of a worker's `status`. */
 export interface TargetStatus {
   paused: boolean;
@@ -53,8 +60,9 @@ export interface TargetStatus {
   /** Running plus queued jobs. */
   length: number;
   /**
-   * `delayed` rows of the target as the worker last counted them (up to
-   * 10,000); present when the table has deferred jobs.
+   * `delayed` rows of the target as the worker last counted them, up to
+   * {@linkcode DELAYED_COUNT_LIMIT} (which means "at least that many");
+   * present when the table has deferred jobs.
    */
   delayed?: number;
   /** Seconds a job may run (`timeout`), when set. */

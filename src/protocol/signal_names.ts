@@ -41,6 +41,27 @@ export const LINUX_SIGNALS: ReadonlyMap<number, Deno.Signal> = new Map([
   [31, "SIGSYS"],
 ]);
 
+/**
+ * The signals whose default action does not end a process: they stop it
+ * (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU), continue it (SIGCONT) or are
+ * ignored (SIGCHLD, SIGURG, SIGWINCH). Every other signal ends it.
+ */
+const NOT_ENDING: ReadonlySet<Deno.Signal> = new Set<Deno.Signal>([
+  "SIGCHLD",
+  "SIGCONT",
+  "SIGSTOP",
+  "SIGTSTP",
+  "SIGTTIN",
+  "SIGTTOU",
+  "SIGURG",
+  "SIGWINCH",
+]);
+
+/** Whether the signal's default action ends a process (SIGTERM: yes; SIGSTOP, SIGCONT: no). */
+export function endsProcess(signal: Deno.Signal): boolean {
+  return !NOT_ENDING.has(signal);
+}
+
 /** Other Linux names for the same signals. */
 export const ALIASES: ReadonlyMap<string, Deno.Signal> = new Map([
   ["SIGIOT", "SIGABRT"],

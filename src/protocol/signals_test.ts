@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { parseSignal, signalNumber } from "./signals.ts";
+import { endsProcess } from "./signal_names.ts";
 
 Deno.test("signal names are read with or without the SIG prefix, in any case", () => {
   for (const value of ["SIGTERM", "TERM", "term", "sigterm", "SigTerm", " TERM "]) {
@@ -63,4 +64,19 @@ Deno.test("every signal number maps back to itself", () => {
     assert.ok(signal, `signal ${number}`);
     assert.equal(signalNumber(signal), number);
   }
+});
+
+Deno.test("signals that stop, continue or are ignored by default do not end a process", () => {
+  assert.deepEqual(
+    ["SIGTERM", "SIGKILL", "SIGHUP", "SIGUSR1", "SIGINT"].map((name) =>
+      endsProcess(name as Deno.Signal)
+    ),
+    [true, true, true, true, true],
+  );
+  assert.deepEqual(
+    ["SIGSTOP", "SIGCONT", "SIGTSTP", "SIGWINCH", "SIGCHLD"].map((name) =>
+      endsProcess(name as Deno.Signal)
+    ),
+    [false, false, false, false, false],
+  );
 });

@@ -8,7 +8,7 @@
  */
 
 import { RequestError } from "../net/errors.ts";
-import { targetNameProblem } from "../target_names.ts";
+import { quoteTargetName, targetNameProblem } from "../target_names.ts";
 import { isPlainObject, jsonTypeName } from "../text.ts";
 import { MAX_LIST_ITEMS, tooManyItems } from "./limits.ts";
 import type { RequestData } from "./messages.ts";
@@ -24,7 +24,9 @@ import {
   MAX_ADD_VALUE_LENGTH,
   MAX_JOBS_LIMIT,
   MAX_RETRY_IDS,
+  QUERY_RESULTS,
   QUERY_STATUSES,
+  type QueryResult,
   type QueryStatus,
 } from "./control_requests.ts";
 
@@ -40,9 +42,17 @@ export interface WorkerRegistration {
 /** Checks one target name of a list; throws a `RequestError` when it is refused. */
 export type TargetCheck = (target: string) => void;
 
-/** The master's check of a listed target: any name but the empty one. */
-function nonEmptyName(target: string): void {
-  if (target === "") throw new RequestError("invalid target name ''");
+/**
+ * The master's check of a listed target: a name any target may have
+ * (src/target_names.ts), as the worker's config and `add-target` allow,
+ * else `invalid target name 'X': why`.
+ */
+function validTargetName(target: string): void {
+  checkedTarget(target);
+  const why = targetNameProblem(target);
+  if (why !== undefined) {
+    throw new RequestError(`invalid target name ${quoteTargetName(target)}: ${why}`);
+  }
 }
 
 /** Whether a field is left out: absent, or `null` as some clients send it. */
@@ -59,7 +69,7 @@ function required(data: Readonly<Record<string, unknown>>, field: string): unkno
 
 /**
  * Checks a list of target names: an array of strings, each passing `check`
- * in turn (a name the worker serves; for the master, not empty), at most
+ * in turn (a name the worker serves; for the master, a valid name), at most
  * {@linkcode MAX_LIST_ITEMS} of them. Duplicates are dropped.
  */
 function readTargetList(
@@ -80,12 +90,12 @@ function readTargetList(
 
 /**
  * `poll`, `pause`, `continue` (worker and master): `targets` when given, not
- * empty; `undefined` means all. `check` refuses a name: by default the empty
- * one; the worker passes {@linkcode servedTarget}.
+ * empty; `undefined` means all. `check` refuses a name: by default one no
+ * target may have; the worker passes {@linkcode servedTarget}.
  */
 export function readOptionalTargets(
   data: RequestData,
-  check: TargetCheck = nonEmptyName,
+  check: TargetCheck = validTargetName,
 ): string[] | undefined {
   if (isAbsent(data.targets)) return undefined;
   return readTargetList(data.targets, { allowEmpty: false, check });
@@ -94,24 +104,30 @@ export function readOptionalTargets(
 /** The worker's check of a listed target: `invalid target 'X'` unless `served` has it. */
 export function servedTarget(served: { has(name: string): boolean }): TargetCheck {
   return (target) => {
-    if (!served.has(target)) throw new RequestError(`invalid target '${target}'`);
+    if (!served.has(target)) throw new RequestError(`invalid target ${quoteTargetName(target)}`);
   };
 }
 
-/** `register-worker`: a non-empty `name` and a (possibly empty) `targets` array. */
+/**
+ * `register-worker`: a non-empty `name` and a (possibly empty) `targets`
+ * array of valid names.
+ */
 export function readRegistration(data: RequestData): WorkerRegistration {
   if (typeof data.name !== "string" || data.name.trim() === "") {
     throw new RequestError("name is missing or invalid");
   }
   return {
     name: data.name,
-    targets: readTargetList(required(data, "targets"), { allowEmpty: true, check: nonEmptyName }),
+    targets: readTargetList(required(data, "targets"), {
+      allowEmpty: true,
+      check: validTargetName,
+    }),
   };
 }
 
-/** Master `poke`: `targets` is required and not empty. */
+/** Master `poke`: `targets` is required, not empty, valid names. */
 export function readPokeTargets(data: RequestData): string[] {
-  return readTargetList(required(data, "targets"), { allowEmpty: false, check: nonEmptyName });
+  return readTargetList(required(data, "targets"), { allowEmpty: false, check: validTargetName });
 }
 
 /** Master `status`: `poll_workers` as a boolean (`true`/`false`, also `1`/`0`); absent is false. */
@@ -146,8 +162,7 @@ function checkedTarget(value: unknown): string {
  */
 function controlTarget(value: unknown): string {
   const name = checkedTarget(value);
-  const why = targetNameProblem(name);
-  if (why !== undefined) throw new RequestError(`invalid target name '${name}': ${why}`);
+  validTargetName(name);
   return name;
 }
 
@@ -166,7 +181,9 @@ export function readNewTargetName(
 ): string {
   const name = readTargetName(data);
   const why = problem(name);
-  if (why !== undefined) throw new RequestError(`invalid target name '${name}': ${why}`);
+  if (why !== undefined) {
+    throw new RequestError(`invalid target name ${quoteTargetName(name)}: ${why}`);
+  }
   return name;
 }
 
@@ -285,10 +302,11 @@ function readTargetedJob(job: Record<string, unknown>): TargetedJob {
   if (typeof target !== "string" || target === "") {
     throw new RequestError("'target' must be string");
   }
+  validTargetName(target);
   return { id, target };
 }
 
-/** Master `run-manual`: `jobs` is an array of `{id: int, target: string}`. */
+/** Master `run-manual`: `jobs` is an array of `{id: int, target: string}`, valid names. */
 export function readTargetedJobs(data: RequestData): TargetedJob[] {
   return readJobItems(data).map(readTargetedJob);
 }
@@ -345,6 +363,16 @@ export function readJobsQuery(data: RequestData): JobsQuery {
       );
     }
     query.status = data.status as QueryStatus;
+  }
+  if (!isAbsent(data.result)) {
+    if (!(QUERY_RESULTS as readonly unknown[]).includes(data.result)) {
+      throw new RequestError(
+        `'result' must be one of ${QUERY_RESULTS.join(", ")}, got ${
+          typeof data.result === "string" ? `'${data.result}'` : jsonTypeName(data.result)
+        }`,
+      );
+    }
+    query.result = data.result as QueryResult;
   }
   return query;
 }

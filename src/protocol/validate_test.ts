@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { RequestError } from "../net/errors.ts";
+import { MAX_TARGET_NAME_LENGTH } from "../target_names.ts";
 import { MAX_LIST_ITEMS } from "./limits.ts";
 import {
   readAddRequest,
@@ -45,6 +46,52 @@ Deno.test("register-worker needs targets: an array of non-empty strings, possibl
     "all targets must be strings, number given",
   );
   refused(() => readRegistration({ name: "w1", targets: [""] }), "invalid target name ''");
+});
+
+Deno.test("the master's target lists follow the rules of every target name, naming the name", () => {
+  const long = "t".repeat(MAX_TARGET_NAME_LENGTH + 1);
+  const tooLong = `it has ${MAX_TARGET_NAME_LENGTH + 1} characters, more than the ` +
+    `${MAX_TARGET_NAME_LENGTH} a target name may have`;
+  const reads: [string, (targets: unknown[]) => unknown][] = [
+    ["register-worker", (targets) => readRegistration({ name: "w1", targets })],
+    ["poke", (targets) => readPokeTargets({ targets })],
+    ["pause, continue", (targets) => readOptionalTargets({ targets })],
+    [
+      "run-manual",
+      (targets) => readTargetedJobs({ jobs: targets.map((target) => ({ id: 1, target })) }),
+    ],
+    [
+      "send-signal",
+      (targets) =>
+        readTargetedSignals({ jobs: targets.map((target) => ({ id: 1, target, signal: 15 })) }),
+    ],
+  ];
+  for (const [request, read] of reads) {
+    assert.doesNotThrow(() => read(["build", "😀", "x".repeat(MAX_TARGET_NAME_LENGTH)]), request);
+    refused(() => read(["build", long]), `invalid target name '${long}': ${tooLong}`);
+    refused(
+      () => read(["a\nb"]),
+      "invalid target name 'a\nb': it contains the control character U+000A",
+    );
+    refused(() => read(["null"]), "invalid target name 'null'");
+    // A huge name is named by its beginning: the error stays small.
+    const huge = "h".repeat(9 * 1024 * 1024);
+    assert.throws(() => read([huge]), (error: unknown) => {
+      assert.ok(error instanceof RequestError);
+      assert.ok(error.message.length < 3 * MAX_TARGET_NAME_LENGTH, request);
+      assert.ok(
+        error.message.startsWith(
+          `invalid target name '${"h".repeat(2 * MAX_TARGET_NAME_LENGTH)}…': it has`,
+        ),
+        request,
+      );
+      return true;
+    });
+  }
+  const served = servedTarget(new Set(["a"]));
+  assert.throws(() => readOptionalTargets({ targets: ["x".repeat(100_000)] }, served), {
+    message: `invalid target '${"x".repeat(2 * MAX_TARGET_NAME_LENGTH)}…'`,
+  });
 });
 
 Deno.test("poke requires a non-empty targets array", () => {
@@ -257,6 +304,23 @@ Deno.test("jobs (control): limit defaults to 20 and is bounded; status must be k
   );
   assert.equal(refusal(() => readJobsQuery({ limit: "5" })), "'limit' must be integer, got string");
   assert.match(refusal(() => readJobsQuery({ status: "finished" })), /^'status' must be one of /);
+});
+
+Deno.test("jobs (control): result filters by ok or fail, anything else is refused", () => {
+  assert.deepEqual(readJobsQuery({ status: "done", result: "fail" }), {
+    status: "done",
+    result: "fail",
+    limit: 20,
+  });
+  assert.deepEqual(readJobsQuery({ result: null }), { limit: 20 });
+  assert.equal(
+    refusal(() => readJobsQuery({ result: "failed" })),
+    "'result' must be one of ok, fail, got 'failed'",
+  );
+  assert.equal(
+    refusal(() => readJobsQuery({ result: 1 })),
+    "'result' must be one of ok, fail, got number",
+  );
 });
 
 Deno.test("retry (control): 1 to 1000 positive integer ids, each once", () => {

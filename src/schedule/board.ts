@@ -18,8 +18,8 @@ import {
   stringType,
   type ValueType,
 } from "../config/ini_file.ts";
-import { MAX_SCHEDULE_NAME_LENGTH } from "../protocol/requests.ts";
 import { messageOf } from "../text.ts";
+import { scanBoardLines } from "./board_lines.ts";
 import { parseDuration } from "./duration.ts";
 import { CronRule, EveryRule, isTimeZone, type Rule } from "./rule.ts";
 
@@ -73,8 +73,11 @@ const KEYS: ReadonlySet<string> = new Set([
   "enabled",
 ]);
 
-/** A schedule name: a section name of letters, digits, `_` and `-`, at most 64 (the key column). */
-const NAME_PATTERN = new RegExp(`^[A-Za-z0-9_-]{1,${MAX_SCHEDULE_NAME_LENGTH}}$`);
+/** Most schedules in one board: more is refused, naming the file and this limit. */
+export const MAX_BOARD_SCHEDULES = 10_000;
+
+/** Most problems a refused board reports (a file of garbage would otherwise log each line). */
+export const MAX_BOARD_PROBLEMS = 100;
 
 /** One schedule of the board, validated. Times are unix seconds. */
 export interface Schedule {
@@ -110,15 +113,23 @@ export interface Board {
 
 /** A board that could not be used: every problem, each a `ConfigError` naming file, section, key. */
 export class BoardError extends Error {
+  /** The problems, the first {@linkcode MAX_BOARD_PROBLEMS} of them and a last one counting the rest. */
   readonly problems: readonly ConfigError[];
+  /** How many problems were found. */
+  readonly count: number;
 
-  constructor(file: string, problems: readonly ConfigError[]) {
+  constructor(file: string, found: readonly ConfigError[]) {
+    const problems = found.length <= MAX_BOARD_PROBLEMS ? found : [
+      ...found.slice(0, MAX_BOARD_PROBLEMS),
+      new ConfigError(file, `and ${found.length - MAX_BOARD_PROBLEMS} more problems`),
+    ];
     super(
-      `The job board ${file} has ${problems.length} problem${problems.length === 1 ? "" : "s"}: ` +
+      `The job board ${file} has ${found.length} problem${found.length === 1 ? "" : "s"}: ` +
         problems.map((problem) => problem.message).join("; "),
     );
     this.name = "BoardError";
     this.problems = problems;
+    this.count = found.length;
   }
 }
 
@@ -146,12 +157,24 @@ const isoTimeType: ValueType<number> = {
  * Throws a {@linkcode BoardError} with every problem found.
  */
 export function parseBoard(text: string, file: string): Board {
-  const problems: ConfigError[] = [];
+  const lines = scanBoardLines(text, file);
+  if (lines.sections > MAX_BOARD_SCHEDULES) {
+    throw new BoardError(file, [
+      new ConfigError(
+        file,
+        `has ${lines.sections} schedules; a board holds at most ${MAX_BOARD_SCHEDULES} ` +
+          "(MAX_BOARD_SCHEDULES): split it among the workers",
+      ),
+    ]);
+  }
+  // With a section or key name ini would change, its reading is not the file's.
+  if (lines.misread) throw new BoardError(file, lines.problems);
+  const problems: ConfigError[] = [...lines.problems];
   let doc;
   try {
     doc = parseIni(text, file);
   } catch (error) {
-    if (error instanceof ConfigError) throw new BoardError(file, [error]);
+    if (error instanceof ConfigError) throw new BoardError(file, [...problems, error]);
     throw error;
   }
   const schedules: Schedule[] = [];
@@ -165,16 +188,6 @@ export function parseBoard(text: string, file: string): Board {
           {
             key: name,
           },
-        ),
-      );
-      continue;
-    }
-    if (!NAME_PATTERN.test(name)) {
-      problems.push(
-        new ConfigError(
-          file,
-          `[${name}] is not a valid schedule name ` +
-            `(letters, digits, '_' and '-', at most ${MAX_SCHEDULE_NAME_LENGTH})`,
         ),
       );
       continue;

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { BoardError, checkSetColumns, parseBoard } from "./board.ts";
+import {
+  BoardError,
+  checkSetColumns,
+  MAX_BOARD_PROBLEMS,
+  MAX_BOARD_SCHEDULES,
+  parseBoard,
+} from "./board.ts";
 
 function problems(text: string): string[] {
   try {
@@ -122,4 +128,88 @@ Deno.test("the board of examples/jobd-board.ini (README's) reads as described", 
   const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
   const example = await Deno.readTextFile(file);
   assert.ok(readme.includes(example.slice(example.indexOf("; Clean up"))), "README shows it");
+});
+
+Deno.test("a key given twice in a section, or a section given twice, is refused with both lines", () => {
+  assert.deepEqual(
+    problems(`[a]
+target = t
+every = 1h
+target = u
+
+[b]
+target = t
+cron = 0 3 * * *
+
+[a]
+every = 2h
+`),
+    [
+      "/etc/jobd/board.ini: 'target' in [a] is given twice (lines 2 and 4): give it once",
+      "/etc/jobd/board.ini: [a] is given twice (lines 1 and 10): a board has one section per schedule",
+      "/etc/jobd/board.ini: 'every' in [a] is given twice (lines 3 and 11): give it once",
+    ],
+  );
+});
+
+Deno.test("a ';' or '#' right after a value is refused as ambiguous; after a space it is a comment", () => {
+  assert.deepEqual(
+    problems(`[a]
+target = t
+cron = */5 * * * *;x
+set.note = a#b
+`),
+    [
+      "/etc/jobd/board.ini: 'cron' in [a] (line 3) has '*/5 * * * *;x': a ';' right after the " +
+      "value is ambiguous (ini would read '*/5 * * * *' and a comment); put a space before a " +
+      "comment, or write '\\;' for the character",
+      "/etc/jobd/board.ini: 'set.note' in [a] (line 4) has 'a#b': a '#' right after the value " +
+      "is ambiguous (ini would read 'a' and a comment); put a space before a comment, or write " +
+      "'\\#' for the character",
+    ],
+  );
+  const board = parseBoard(
+    "[a]\ntarget = t ; the target\ncron = */5 * * * * # every 5 minutes\nset.note = a\\;b\n",
+    "board.ini",
+  );
+  assert.equal(board.schedules[0].target, "t");
+  assert.equal(board.schedules[0].rule.text, "cron */5 * * * *");
+  assert.deepEqual(board.schedules[0].set, { note: "a;b" }, "an escaped ';' is the character");
+});
+
+Deno.test("a section or key name ini would change or nest is refused as it is written", () => {
+  assert.deepEqual(problems("[a.b]\ntarget = t\nevery = 1h\n[x;y]\ntarget = t\nevery = 1h\n"), [
+    "/etc/jobd/board.ini: [a.b] (line 1) is not a valid schedule name (letters, digits, '_' and '-', at most 64)",
+    "/etc/jobd/board.ini: [x;y] (line 4) is not a valid schedule name (letters, digits, '_' and '-', at most 64)",
+  ]);
+  assert.deepEqual(problems("[a] ; the first\ntarget = t\nevery = 1h\n"), [
+    "/etc/jobd/board.ini: line 1 '[a] ; the first' is not read as a section: nothing may follow its ']' (a comment goes on a line of its own)",
+  ]);
+  assert.deepEqual(problems("[a]\ntarget = t\nevery = 1h\nev;ery = 2h\n"), [
+    "/etc/jobd/board.ini: 'ev;ery' in [a] (line 4) has a ';' or '#' in its name, which ini reads as the start of a comment",
+  ]);
+});
+
+Deno.test(`a board holds at most ${MAX_BOARD_SCHEDULES} schedules`, () => {
+  const section = (i: number) => `[s${i}]\ntarget = t\nevery = 1h\n`;
+  const full = Array.from({ length: MAX_BOARD_SCHEDULES }, (_, i) => section(i)).join("");
+  assert.equal(parseBoard(full, "board.ini").schedules.length, MAX_BOARD_SCHEDULES);
+  assert.deepEqual(problems(full + section(MAX_BOARD_SCHEDULES)), [
+    `/etc/jobd/board.ini: has ${MAX_BOARD_SCHEDULES + 1} schedules; a board holds at most ` +
+    `${MAX_BOARD_SCHEDULES} (MAX_BOARD_SCHEDULES): split it among the workers`,
+  ]);
+});
+
+Deno.test(`a refused board reports its first ${MAX_BOARD_PROBLEMS} problems and counts the rest`, () => {
+  const text = Array.from({ length: 150 }, (_, i) => `[s${i}]\nevery = 1h\n`).join("");
+  try {
+    parseBoard(text, "board.ini");
+    assert.fail("the board was accepted");
+  } catch (error) {
+    assert.ok(error instanceof BoardError);
+    assert.equal(error.count, 150);
+    assert.equal(error.problems.length, MAX_BOARD_PROBLEMS + 1);
+    assert.equal(error.problems.at(-1)?.message, "board.ini: and 50 more problems");
+    assert.match(error.message, /^The job board board\.ini has 150 problems: /);
+  }
 });

@@ -14,10 +14,10 @@ import { ConfigError, readConfigFile } from "../config/ini_file.ts";
 import type { WorkerConfig } from "../config/worker_config.ts";
 import { RequestError } from "../net/errors.ts";
 import { openScheduleStore } from "../storage/open_schedule_store.ts";
-import type { ScheduleStore } from "../storage/schedule_store.ts";
+import type { ScheduleRow, ScheduleStore } from "../storage/schedule_store.ts";
 import { messageOf } from "../text.ts";
 import type { Board, BoardError, Schedule } from "./board.ts";
-import { firstSlot, isFinished, type ScheduleState } from "./plan.ts";
+import { firstSlot, isFinished } from "./plan.ts";
 import { Scheduler } from "./scheduler.ts";
 import type { ScheduleInfo } from "../protocol/requests.ts";
 
@@ -29,6 +29,19 @@ export interface JobBoardHooks {
   serves(target: string): boolean;
   /** Rows were inserted for `target`: poll it (and poke the master). */
   onInserted(target: string): void;
+}
+
+/** Why a listed schedule does not run here, if it does not. */
+function problemOf(
+  schedule: Schedule,
+  served: boolean,
+  row: ScheduleRow | undefined,
+): { problem?: string } {
+  if (!served) return { problem: `this worker does not serve target '${schedule.target}'` };
+  if (row !== undefined && row.ruleHash !== schedule.rule.hash) {
+    return { problem: "its row follows another board's rule (a board loaded later)" };
+  }
+  return {};
 }
 
 /** The worker's job board. */
@@ -106,15 +119,16 @@ export class JobBoard {
       });
       return true;
     } catch (error) {
-      const problems = error instanceof Error && error.name === "BoardError"
-        ? (error as BoardError).problems.map((p) => p.message)
-        : [
-          error instanceof ConfigError ? error.message : `${file}: ${messageOf(error)}`,
-        ];
+      const refused = error instanceof Error && error.name === "BoardError"
+        ? error as BoardError
+        : undefined;
+      const problems = refused?.problems.map((p) => p.message) ?? [
+        error instanceof ConfigError ? error.message : `${file}: ${messageOf(error)}`,
+      ];
       for (const problem of problems) log.error("Job board: {problem}", { problem });
       log.error("The job board {file} is not used: {count} problem(s){keeping}", {
         file,
-        count: problems.length,
+        count: refused?.count ?? problems.length,
         keeping: this.#board ? `; keeping the board loaded from ${this.#file}` : "",
       });
       return false;
@@ -153,7 +167,7 @@ export class JobBoard {
         runs: row?.runs ?? 0,
         paused: row?.paused ?? false,
         finished: row !== undefined && isFinished(schedule, row),
-        ...(served ? {} : { problem: `this worker does not serve target '${schedule.target}'` }),
+        ...problemOf(schedule, served, row),
       };
     });
   }
@@ -212,18 +226,16 @@ export class JobBoard {
     return schedule;
   }
 
-  /** The store, with the schedule's row made if it has none yet. */
+  /**
+   * The store, with the schedule's row made if it has none yet. A row of
+   * another rule is left as it is: only a board load resets it.
+   */
   async #prepared(schedule: Schedule): Promise<ScheduleStore> {
     const store = this.#store;
     if (store === undefined) throw new RequestError("the job board is not loaded");
     if (this.#scheduler?.state(schedule.name) === undefined) {
       const now = Math.floor(Date.now() / 1000);
-      const state: ScheduleState = await store.ensure(
-        schedule.name,
-        schedule.rule.hash,
-        firstSlot(schedule, now),
-      );
-      this.#scheduler?.remember(state);
+      await store.ensure(schedule.name, schedule.rule.hash, firstSlot(schedule, now), false);
     }
     return store;
   }

@@ -23,6 +23,12 @@ const log = getLogger(["jobd", "worker", "schedules"]);
 /** Seconds before a schedule whose row could not be read or made is tried again. */
 export const PREPARE_RETRY_SECONDS = 5;
 
+/**
+ * Seconds between looks at a row that follows another board's rule (it is
+ * read, never reset, until this worker's board is loaded again).
+ */
+export const OTHER_RULE_RECHECK_SECONDS = 60;
+
 /** Longest single sleep of the timer, ms (setTimeout's own limit is about 24 days). */
 const MAX_SLEEP_MS = 6 * 3600 * 1000;
 
@@ -48,22 +54,31 @@ export class Scheduler {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #tick: Promise<void> = Promise.resolve();
   #stopped = false;
+  /** Schedules whose row may still be reset to this board's rule: once per board load. */
+  #mayReset = new Set<string>();
+  /** Schedules whose row follows another board's rule (warned once per load). */
+  readonly #otherRule = new Set<string>();
 
   constructor(options: SchedulerOptions) {
     this.#options = options;
   }
 
-  /** Runs `schedules` from now on (a reloaded board replaces the old one). */
+  /**
+   * Runs `schedules` from now on (a reloaded board replaces the old one).
+   * Each row is read again, and a row made for another rule is reset to
+   * this board's rule once, here at the load: two workers whose boards
+   * disagree leave the row to the board loaded last instead of resetting it
+   * in turn at every slot.
+   */
   setSchedules(schedules: readonly Schedule[]): void {
     this.#schedules = schedules;
     const names = new Set(schedules.map((schedule) => schedule.name));
-    for (const name of [...this.#states.keys()]) if (!names.has(name)) this.#states.delete(name);
-    // A changed rule must be written to its row before it fires.
-    for (const schedule of schedules) {
-      if (this.#states.get(schedule.name)?.ruleHash !== schedule.rule.hash) {
-        this.#states.delete(schedule.name);
-      }
+    this.#states.clear();
+    this.#mayReset = new Set(names);
+    for (const name of [...this.#retryAt.keys()]) {
+      if (!names.has(name) || this.#otherRule.has(name)) this.#retryAt.delete(name);
     }
+    this.#otherRule.clear();
     this.wake();
   }
 
@@ -100,6 +115,15 @@ export class Scheduler {
     });
   }
 
+  /** Resolves once the firings started so far are done (tests). */
+  async settled(): Promise<void> {
+    let tick;
+    do {
+      tick = this.#tick;
+      await tick;
+    } while (tick !== this.#tick);
+  }
+
   /** Stops the timer and waits for a firing in progress. */
   async stop(): Promise<void> {
     this.#stopped = true;
@@ -118,7 +142,8 @@ export class Scheduler {
       const now = this.#nowSeconds();
       if ((this.#retryAt.get(schedule.name) ?? 0) > now) continue;
       let state = this.#states.get(schedule.name);
-      if (state === undefined) {
+      // A row seen for the board before a reload is read again for this one.
+      if (state === undefined || state.ruleHash !== schedule.rule.hash) {
         state = await this.#prepare(schedule, now);
         if (state === undefined) continue;
       }
@@ -130,22 +155,50 @@ export class Scheduler {
   }
 
   async #prepare(schedule: Schedule, now: number): Promise<ScheduleState | undefined> {
+    const { name } = schedule;
     try {
       const state = await this.#options.store.ensure(
-        schedule.name,
+        name,
         schedule.rule.hash,
         firstSlot(schedule, now),
+        this.#mayReset.has(name),
       );
-      this.#states.set(schedule.name, state);
+      this.#mayReset.delete(name);
+      if (state.ruleHash !== schedule.rule.hash) {
+        this.#followOtherRule(name, now);
+        return undefined;
+      }
+      if (this.#otherRule.delete(name)) {
+        log.info("Schedule {name}: its row follows this board's rule again", { name });
+      }
+      this.#states.set(name, state);
       return state;
     } catch (error) {
-      this.#retryAt.set(schedule.name, now + PREPARE_RETRY_SECONDS);
+      this.#retryAt.set(name, now + PREPARE_RETRY_SECONDS);
       log.error("Schedule {name}: cannot read or create its row: {error}", {
-        name: schedule.name,
+        name,
         error: messageOf(error),
       });
       return undefined;
     }
+  }
+
+  /**
+   * The row was reset to another rule by a worker that loaded its board
+   * after this one: leave it alone (no reset until this board is loaded
+   * again), and look again now and then in case the boards come to agree.
+   */
+  #followOtherRule(name: string, now: number): void {
+    this.#states.delete(name);
+    this.#retryAt.set(name, now + OTHER_RULE_RECHECK_SECONDS);
+    if (this.#otherRule.has(name)) return;
+    this.#otherRule.add(name);
+    log.warn(
+      "Schedule {name}: its row follows another rule, from a board loaded after this one " +
+        "(another worker's); this worker does not run it until its board is loaded again " +
+        "or the two rules agree",
+      { name },
+    );
   }
 
   async #fire(schedule: Schedule, state: ScheduleState, now: number): Promise<void> {
@@ -158,16 +211,11 @@ export class Scheduler {
         (locked, lastJobOpen) => planFire(schedule, locked, now, lastJobOpen),
       );
       this.#retryAt.delete(name);
-      this.#states.set(name, fired.state);
       if (fired.state.ruleHash !== schedule.rule.hash) {
-        // Another worker's board has another rule for this name: wait for the boards to agree.
-        this.#states.delete(name);
-        this.#retryAt.set(name, now + 60);
-        log.warn("Schedule {name}: its row follows another rule (another worker's board?)", {
-          name,
-        });
+        this.#followOtherRule(name, now);
         return;
       }
+      this.#states.set(name, fired.state);
       const passed = fired.plan?.passed ?? 0;
       if (fired.jobIds.length > 0) {
         log.info("Schedule {name}: inserted job {ids} for target {target}", {

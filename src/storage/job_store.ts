@@ -40,14 +40,11 @@ export interface FinishedJob {
 
 /** What a worker knows of one target's `delayed` rows. */
 export interface DelayedSummary {
-  /** How many there are, counted up to `DELAYED_COUNT_LIMIT`. */
+  /** How many there are, counted up to `DELAYED_COUNT_LIMIT` (protocol/requests.ts). */
   count: number;
   /** The earliest `time_run_at` among them (unix seconds). */
   next: number;
 }
-
-/** `countDelayed` counts at most this many rows per target (a cheap, index-only count). */
-export const DELAYED_COUNT_LIMIT = 10_000;
 
 /** The result of claiming manual jobs by id. */
 export interface ManualClaim {

@@ -92,10 +92,16 @@ export interface ScheduleStore {
   /** The jobs table's columns, in lower case (to check `set.` keys). */
   jobColumns(): Promise<Set<string>>;
   /**
-   * The row of `name`, made with `firstSlot` when missing; a row of another
-   * rule (`ruleHash`) starts anew from `firstSlot` with no runs.
+   * The row of `name`, made with `firstSlot` when missing. A row of another
+   * rule (`ruleHash`) starts anew from `firstSlot` with no runs when `reset`
+   * is set (a board was just loaded), and is answered as found otherwise.
    */
-  ensure(name: string, ruleHash: string, firstSlot: number): Promise<ScheduleState>;
+  ensure(
+    name: string,
+    ruleHash: string,
+    firstSlot: number,
+    reset: boolean,
+  ): Promise<ScheduleState>;
   /** The rows of `names` that exist, with their last job's status and result. */
   read(names: readonly string[]): Promise<Map<string, ScheduleRow>>;
   /**
@@ -159,7 +165,12 @@ export class SqlScheduleStore implements ScheduleStore {
     return this.#serial("read the jobs table's columns", () => this.#dialect.jobColumns());
   }
 
-  ensure(name: string, ruleHash: string, firstSlot: number): Promise<ScheduleState> {
+  ensure(
+    name: string,
+    ruleHash: string,
+    firstSlot: number,
+    reset: boolean,
+  ): Promise<ScheduleState> {
     return this.#serial(
       `prepare the schedule '${name}'`,
       () =>
@@ -171,7 +182,7 @@ export class SqlScheduleStore implements ScheduleStore {
           );
           const state = await this.#lock(sql, name);
           if (state === undefined) throw this.#dialect.conflict(`the row of '${name}' vanished`);
-          if (state.ruleHash === ruleHash) return state;
+          if (state.ruleHash === ruleHash || !reset) return state;
           await sql.run(
             `UPDATE ${this.#schedules} SET rule_hash = ?, next_run_at = ?, runs = 0
             WHERE name = ? AND rule_hash = ?`,

@@ -4,6 +4,7 @@
  * table's columns at open and hand them to `timeFeatures`.
  */
 
+import { MAX_ATTEMPTS_LIMIT } from "../config/job_policy.ts";
 import type { RowTimeValues } from "../job.ts";
 
 /** The optional columns, as named in the table. */
@@ -73,9 +74,16 @@ export function missingForRetries(found: TimeColumnsFound): string[] {
   return missing;
 }
 
-/** `, attempts = attempts + 1` for a start where the table counts attempts, else nothing. */
-export function countAttemptSql(found: TimeColumnsFound): string {
-  return found.columns.has("attempts") ? ", attempts = attempts + 1" : "";
+/**
+ * `, attempts = ...` counting a start, where the table counts attempts, else
+ * nothing. The count stops at `MAX_ATTEMPTS_LIMIT` (the column is a SMALLINT
+ * UNSIGNED: one more would fail the start), and a NULL counts as 0. `least`
+ * is the dialect's function of the smaller value (`LEAST`, SQLite's `MIN`).
+ */
+export function countAttemptSql(found: TimeColumnsFound, least: "LEAST" | "MIN"): string {
+  return found.columns.has("attempts")
+    ? `, attempts = ${least}(COALESCE(attempts, 0) + 1, ${MAX_ATTEMPTS_LIMIT})`
+    : "";
 }
 
 /** The per-row columns a claim reads, as `SELECT` items (empty when none exist). */

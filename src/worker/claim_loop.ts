@@ -27,7 +27,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { isTransientStorageError } from "../storage/errors.ts";
+import { classifyStorageError } from "../storage/errors.ts";
 import type { ClaimedJob } from "../job.ts";
 import type { JobStore } from "../storage/job_store.ts";
 import { Backoff } from "../retry_policy.ts";
@@ -171,7 +171,9 @@ export class ClaimLoop {
         return;
       }
       const delay = this.#backoff.next();
-      const level = isTransientStorageError(error) ? "warn" : "error";
+      // An outage is one warning of its own (database_watch.ts), not one per retry.
+      const failure = classifyStorageError(error);
+      const level = failure === "outage" ? "debug" : failure === "lock conflict" ? "warn" : "error";
       log[level]("Cannot claim jobs, retrying in {delay} ms: {error}", {
         delay,
         error: String(error),

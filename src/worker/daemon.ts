@@ -23,6 +23,9 @@ import { TargetColumnCheck } from "./target_check.ts";
 import { Worker } from "./worker.ts";
 import { policiesOf, timeConfigProblem } from "./time_check.ts";
 import { JobBoard } from "../schedule/job_board.ts";
+import { storageAddress, workerSummary } from "../daemon_summary.ts";
+import { formatLength, Outage } from "../outage.ts";
+import { watchDatabase } from "./database_watch.ts";
 import { scheduleHandlers } from "../schedule/handlers.ts";
 
 const log = getLogger(["jobd", "worker"]);
@@ -109,7 +112,7 @@ export class WorkerDaemon {
   static async start(config: WorkerConfig): Promise<WorkerDaemon> {
     const readBuffers = new ReadBufferPool();
     const launcher = launcherSettings(config, readBuffers);
-    const opened = await openJobStore(config);
+    const opened = watchDatabase(await openJobStore(config), storageAddress(config.storage));
     let lock: NameLock | undefined;
     let server: Server | undefined;
     let http: HttpServer | undefined;
@@ -123,17 +126,21 @@ export class WorkerDaemon {
       // The lock's and the claims' callbacks reach the worker and the gate, made after them.
       let worker: Worker | undefined = undefined;
       let gate: ClaimGate | undefined = undefined;
+      const lockOutage = new Outage();
       lock = await lockWorkerName(config, {
-        onLost: (reason) =>
+        onLost: (reason) => {
+          if (!lockOutage.down()) return;
           log.warn(
             "Lost the lock on the worker name {name} ({reason}): not claiming or starting jobs " +
               "until it is held again",
             { name: config.name, reason },
-          ),
+          );
+        },
         onRegained: () => {
-          log.warn("Holding the lock on the worker name {name} again: claiming goes on", {
-            name: config.name,
-          });
+          log.warn(
+            "Holding the lock on the worker name {name} again after {length}: claiming goes on",
+            { name: config.name, length: formatLength(lockOutage.up() ?? 0) },
+          );
           if (gate) worker?.poll(gate.takeHeldBack());
         },
       });
@@ -233,19 +240,6 @@ export class WorkerDaemon {
         masterLink.start();
       }
       worker.start();
-      log.info("jobd {name} listening on {host}:{port}, serving {targets}", {
-        name: config.name,
-        host: server.addr.hostname,
-        port: server.addr.port,
-        targets: worker.targetNames.join(", ") || "no targets",
-      });
-      if (http) {
-        log.info("jobd {name} serving HTTP on {host}:{port}", {
-          name: config.name,
-          host: http.hostname,
-          port: http.port,
-        });
-      }
       return daemon;
     } catch (error) {
       await server?.close(0);
@@ -260,6 +254,17 @@ export class WorkerDaemon {
   /** The config the daemon runs with. */
   get config(): WorkerConfig {
     return this.#config;
+  }
+
+  /** The start-up line: version, address, storage, targets, master, the features on. */
+  summary(): string {
+    return workerSummary({
+      config: this.#config,
+      listening: this.server.addr,
+      store: this.#store,
+      schedules: this.#board?.board?.schedules.length,
+      ...(this.http ? { http: { hostname: this.http.hostname, port: this.http.port } } : {}),
+    });
   }
 
   /**
@@ -349,7 +354,6 @@ export class WorkerDaemon {
       log.error("Job board reload failed: {error}", { error: String(error) });
     });
     this.#config = { ...next, ...pick(old, needRestart) };
-    log.info("Config reloaded");
   }
 }
 

@@ -36,6 +36,8 @@ export class DeferredJobs {
   readonly #poll: (targets: string[]) => void;
   /** Targets to look at with the next claim. */
   #wanted = new Set<string>();
+  /** Of `#wanted`, those only counted, not promoted: no claim follows for them. */
+  readonly #countOnly = new Set<string>();
   #known = new Map<string, DelayedSummary>();
   #timer: LongTimer | undefined;
   #stopped = false;
@@ -54,7 +56,24 @@ export class DeferredJobs {
   /** Has the next claim look at these targets' delayed rows. */
   want(targets: readonly string[]): void {
     if (!this.enabled) return;
-    for (const target of targets) this.#wanted.add(target);
+    for (const target of targets) {
+      this.#wanted.add(target);
+      this.#countOnly.delete(target);
+    }
+  }
+
+  /**
+   * Has the next claim count these targets' delayed rows without promoting
+   * any (nothing claims for them), so that the timer wakes the worker when
+   * the earliest is due.
+   */
+  watch(targets: readonly string[]): void {
+    if (!this.enabled) return;
+    for (const target of targets) {
+      if (this.#wanted.has(target)) continue;
+      this.#wanted.add(target);
+      this.#countOnly.add(target);
+    }
   }
 
   /**
@@ -68,12 +87,15 @@ export class DeferredJobs {
     const targets = [...this.#wanted].filter((target) => served.has(target));
     this.#wanted.clear();
     if (targets.length === 0) return;
+    const promoting = targets.filter((target) => !this.#countOnly.has(target));
     try {
-      const promoted = await this.#store.promoteDelayed(targets, nowSeconds(), PROMOTE_LIMIT);
+      const promoted = promoting.length === 0
+        ? 0
+        : await this.#store.promoteDelayed(promoting, nowSeconds(), PROMOTE_LIMIT);
       if (promoted > 0) {
         log.debug("{count} delayed job(s) of {targets} are due", {
           count: promoted,
-          targets: targets.join(", "),
+          targets: promoting.join(", "),
         });
       }
       const summaries = await this.#store.countDelayed(targets);
@@ -86,6 +108,7 @@ export class DeferredJobs {
       for (const target of targets) this.#wanted.add(target);
       throw error;
     }
+    for (const target of targets) this.#countOnly.delete(target);
     this.#arm();
   }
 
@@ -108,6 +131,7 @@ export class DeferredJobs {
   forget(target: string): void {
     this.#known.delete(target);
     this.#wanted.delete(target);
+    this.#countOnly.delete(target);
   }
 
   /** Stops the timer for good (shutdown). */
@@ -121,7 +145,7 @@ export class DeferredJobs {
   #arm(): void {
     this.#timer?.cancel();
     this.#timer = undefined;
-    // A time that is not a number (text in an SQLite column) is never due: no timer for it.
+    // The stores give a time_run_at that is no unix time as 0 (due); this guards the timer.
     const times = [...this.#known.values()].map((summary) => summary.next).filter(Number.isFinite);
     if (this.#stopped || times.length === 0) return;
     const next = Math.min(...times);

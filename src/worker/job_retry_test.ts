@@ -65,4 +65,7 @@ Deno.test("the delay doubles with each attempt up to retry_delay_max, varied by 
   assert.equal(retryDelaySeconds(1, SETTINGS, () => 0.999999), 12);
   assert.equal(retryDelaySeconds(1000, SETTINGS, () => 0.5), 3600, "no overflow");
   assert.equal(retryDelaySeconds(1, { retryDelay: 0, retryDelayMax: 60 }), 0);
+  // 2^(attempt − 1) is Infinity past attempt 1024, and 0 · Infinity no number.
+  assert.equal(retryDelaySeconds(65_535, { retryDelay: 0, retryDelayMax: 60 }), 0);
+  assert.equal(retryDelaySeconds(65_535, SETTINGS, () => 0.5), 3600);
 });

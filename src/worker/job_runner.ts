@@ -16,6 +16,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import type { ClaimedJob, JobOutcome } from "../job.ts";
+import { endsProcess } from "../protocol/signal_names.ts";
 import type { JobStore } from "../storage/job_store.ts";
 import { describeJobs } from "../text.ts";
 import { Batcher } from "./batcher.ts";
@@ -27,6 +28,7 @@ import { Sleeper } from "./sleeper.ts";
 import { startJob } from "./start_retry.ts";
 import type { StorageRetry } from "./storage_retry.ts";
 import type { Target } from "./target.ts";
+import { jobEndLine } from "./job_end.ts";
 import { limitRunTime } from "./job_timeout.ts";
 import type { TimePolicy } from "./time_policy.ts";
 import type { JobObserver } from "./job_observer.ts";
@@ -76,8 +78,12 @@ export interface JobRunnerOptions {
 interface RunningJob {
   job: ClaimedJob;
   launched?: LaunchedJob;
-  /** A signal from `send-signal` reached it: an operator stopped it, no retry. */
+  /** A signal from `send-signal` that ends a process reached it: an operator stopped it, no retry. */
   signalled?: boolean;
+  /** When its launcher started (performance.now()), for the run time of its "ended" line. */
+  startedAt?: number;
+  /** The time limit in seconds, when the job was stopped for reaching it. */
+  timedOutAfter?: number;
 }
 
 /** Unix time in seconds. */
@@ -144,12 +150,14 @@ export class JobRunner {
 
   /**
    * Sends `signal` to job `id`'s process group (send-signal); true when some
-   * process of it got it. A job so signalled is not retried.
+   * process of it got it. A job sent a signal that ends a process by default
+   * is not retried (an operator stopped it); SIGSTOP, SIGCONT and the other
+   * signals that do not end a process leave its retries as they were.
    */
   signal(id: number, signal: Deno.Signal): boolean {
     const running = this.#running.get(id);
     const delivered = running?.launched?.signal(signal) ?? false;
-    if (delivered) running!.signalled = true;
+    if (delivered && endsProcess(signal)) running!.signalled = true;
     return delivered;
   }
 
@@ -294,21 +302,26 @@ export class JobRunner {
       pid: launched.pid ?? "none",
     });
     this.#options.observer?.jobStarted(job, target.queuedFor(job));
+    running.startedAt = performance.now();
     this.#unsettled.add(launched);
     launched.settled.then(() => this.#unsettled.delete(launched));
-    return limitRunTime(job.id, launched, this.#options.time.limitOf(job));
+    return limitRunTime(job.id, launched, this.#options.time.limitOf(job), (seconds) => {
+      running.timedOutAfter = seconds;
+    });
   }
 
   /** Writes the ended job's row and answers its run-manual caller, if any. */
   async #writeResult(running: RunningJob, outcome: JobOutcome): Promise<void> {
     const { job } = running;
     const { manualRuns, time } = this.#options;
-    log.info("Job {id} ended: {result}, code {code}, signal {signal}", {
+    const ended = jobEndLine({
       id: job.id,
-      result: outcome.result,
-      code: outcome.code ?? "none",
-      signal: outcome.signal ?? "none",
+      target: job.target,
+      outcome,
+      ms: performance.now() - (running.startedAt ?? performance.now()),
+      timedOutAfter: running.timedOutAfter,
     });
+    log[ended.level](ended.message, ended.properties);
     // A run-manual caller waits for this row: write it without gathering others.
     const urgent = manualRuns.isAwaited(job.id);
     // A failed background job with attempts left goes back to 'delayed' instead of 'done'.

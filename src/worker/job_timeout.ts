@@ -28,12 +28,14 @@ export function timedOutNote(seconds: number): string {
  * at the limit SIGTERM, after the grace SIGKILL. A job stopped so ends as
  * `fail`, with `sig` the signal sent when it reports none (it trapped the
  * SIGTERM and exited), and `[jobd: timed out after N s]` at the end of its
- * stderr. Without a limit, the job's own outcome. Never rejects.
+ * stderr; `onTimedOut` hears of that SIGTERM. Without a limit, the job's own outcome. Never
+ * rejects.
  */
 export async function limitRunTime(
   jobId: number,
   launched: LaunchedJob,
   limit: TimeLimit | undefined,
+  onTimedOut?: (seconds: number) => void,
 ): Promise<JobOutcome> {
   if (limit === undefined || !(limit.seconds > 0)) return await launched.done;
   let sent: "SIGTERM" | "SIGKILL" | undefined;
@@ -41,6 +43,7 @@ export async function limitRunTime(
   const timer = setLongTimer(limit.seconds * 1000, () => {
     if (!launched.signal("SIGTERM")) return;
     sent = "SIGTERM";
+    onTimedOut?.(limit.seconds);
     log.warn("Job {id} timed out after {seconds} s: sent SIGTERM, SIGKILL in {grace} s", {
       id: jobId,
       seconds: limit.seconds,

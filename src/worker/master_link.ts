@@ -1,6 +1,7 @@
 import { getLogger } from "@logtape/logtape";
 import { Connection, type RequestHandler } from "../net/connection.ts";
 import { MasterClient } from "../net/client.ts";
+import { formatLength, Outage } from "../outage.ts";
 import { jitter } from "../retry_policy.ts";
 import { Sleeper } from "./sleeper.ts";
 
@@ -40,6 +41,8 @@ export class MasterLink {
   #stopped = false;
   #loop: Promise<void> | undefined;
   #sleeper = new Sleeper();
+  /** Logged once when the master is lost and once when it is back, not once per attempt. */
+  readonly #outage = new Outage();
 
   constructor(options: MasterLinkOptions) {
     this.#options = options;
@@ -100,13 +103,30 @@ export class MasterLink {
         this.#connection = connection;
         if (this.#stopped) break;
         await this.#register(connection);
-        log.info("Registered with the master at {host}:{port}", { host, port });
+        const length = this.#outage.up();
+        if (length === undefined) {
+          log.info("Registered with the master at {host}:{port}", { host, port });
+        } else {
+          log.warn("The master at {host}:{port} is reachable again after {length}: registered", {
+            host,
+            port,
+            length: formatLength(length),
+          });
+        }
         await this.#watch(connection);
-        if (!this.#stopped) {
-          log.warn("Lost the connection to the master at {host}:{port}", { host, port });
+        if (!this.#stopped && this.#outage.down()) {
+          log.warn("Lost the connection to the master at {host}:{port}; reconnecting", {
+            host,
+            port,
+          });
         }
       } catch (error) {
-        log.warn("Cannot register with the master: {error}", { error: String(error) });
+        const level = this.#outage.down() ? "warn" : "debug";
+        log[level]("Cannot register with the master at {host}:{port}: {error}", {
+          host,
+          port,
+          error: String(error),
+        });
         this.#connection?.close();
       }
       // Spread like every retry (retry_policy.ts): workers that lost a
@@ -141,7 +161,13 @@ export class MasterLink {
       else silent = 0;
       lastSeen = answers();
       if (silent >= 2) {
-        log.warn("The master answered none of the last two pings; reconnecting");
+        if (this.#outage.down()) {
+          log.warn(
+            "Lost the master at {host}:{port}: it answered none of the last two pings; " +
+              "reconnecting",
+            { host: this.#options.host, port: this.#options.port },
+          );
+        }
         connection.close();
       }
     }

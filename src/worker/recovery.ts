@@ -1,4 +1,5 @@
 import { getLogger } from "@logtape/logtape";
+import { MAX_ATTEMPTS_LIMIT } from "../config/job_policy.ts";
 import type { JobOutcome } from "../job.ts";
 import type { FinishedJob, JobStore } from "../storage/job_store.ts";
 import { type JobPolicies, rowNumber, TimePolicy } from "./time_policy.ts";
@@ -65,7 +66,7 @@ export async function recoverLeftBehind(
   };
   const ends: FinishedJob[] = running.map((job) => {
     // `attempts` counts the start that crashed; the policy counts from before it.
-    const counted = rowNumber(job.id, "attempts", job.row?.attempts) ?? 1;
+    const counted = rowNumber(job.id, "attempts", job.row?.attempts, MAX_ATTEMPTS_LIMIT) ?? 1;
     const row = job.row && { ...job.row, attempts: Math.max(0, counted - 1) };
     const { retryAt } = time.decide(
       { id: job.id, target: job.target, origin: "waiting", row },

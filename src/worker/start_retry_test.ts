@@ -1,56 +1,9 @@
 import assert from "node:assert/strict";
 import type { LaunchedJob, LauncherSettings } from "./launcher.ts";
-import { findProgram } from "./process_group.ts";
 import { startJob } from "./start_retry.ts";
-
-const PRLIMIT = findProgram("prlimit");
+import { fewFiles, withFewFiles } from "../../tests/helpers/few_files.ts";
 
 const settings = (argv: string[]): LauncherSettings => ({ argv, env: {}, maxOutputBytes: 1024 });
-
-/** The soft limit of open files of this process. */
-function openFilesLimit(): number {
-  const limits = Deno.readTextFileSync("/proc/self/limits");
-  const line = limits.split("\n").find((line) => line.startsWith("Max open files"));
-  return Number(line?.split(/\s{2,}/)[1]);
-}
-
-/** `prlimit` setting this process's soft limit of open files, run when its stdin gets a line. */
-function prlimitOnCue(soft: number): { cue(): Promise<void> } {
-  const child = new Deno.Command("/bin/sh", {
-    args: ["-c", 'read _ && exec "$0" --pid "$1" "--nofile=$2:"', PRLIMIT ?? "prlimit"]
-      .concat([String(Deno.pid), String(soft)]),
-    stdin: "piped",
-  }).spawn();
-  return {
-    async cue() {
-      const writer = child.stdin.getWriter();
-      await writer.write(new TextEncoder().encode("\n"));
-      await writer.close();
-      assert.ok((await child.status).success);
-    },
-  };
-}
-
-/**
- * Runs `body` while this process may open only two more files: enough for
- * nothing but a launcher's stdin and one pipe. `restore` lifts the limit
- * early; it is lifted at the end in any case. (Restoring needs no new file:
- * the `prlimit` that does it was started before.)
- */
-async function withFewFiles<T>(body: (restore: () => Promise<void>) => Promise<T>): Promise<T> {
-  const restorer = prlimitOnCue(openFilesLimit());
-  let restored: Promise<void> | undefined;
-  const restore = () => restored ??= restorer.cue();
-  const open = [...Deno.readDirSync("/proc/self/fd")].length;
-  await prlimitOnCue(open + 2).cue();
-  try {
-    return await body(restore);
-  } finally {
-    await restore();
-  }
-}
-
-const fewFiles = { ignore: PRLIMIT === undefined || Deno.build.os !== "linux" };
 
 Deno.test("a launcher that fails to start for good is tried once and ends as fail", async () => {
   const attempts: LaunchedJob[] = [];

@@ -10,7 +10,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { isTransientStorageError } from "../storage/errors.ts";
+import { classifyStorageError, isTransientStorageError } from "../storage/errors.ts";
 import { retry } from "../retry_policy.ts";
 import { Sleeper } from "./sleeper.ts";
 
@@ -45,7 +45,13 @@ export class StorageRetry {
         !this.#abandoned && (isTransientStorageError(error) || retryAnyway(error)),
       sleep: (ms) => this.#sleeper.sleep(ms),
       onRetry: (error, delay) => {
-        const level = isTransientStorageError(error) ? "warn" : "error";
+        // An outage is one warning of its own (database_watch.ts), not one per retry.
+        const failure = classifyStorageError(error);
+        const level = failure === "outage"
+          ? "debug"
+          : failure === "lock conflict"
+          ? "warn"
+          : "error";
         log[level]("Cannot {what}, retrying in {delay} ms: {error}", {
           what,
           delay,

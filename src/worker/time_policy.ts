@@ -3,11 +3,19 @@
  * target (`[target:NAME]` over the top level), overridden by the row's own
  * `timeout` and `max_attempts` where the table has them. Row values are
  * checked here: a value that is not a whole number ≥ 0 is logged with the
- * job's id and treated as NULL (the config's value applies).
+ * job's id and treated as NULL (the config's value applies); one over the
+ * bound of its config key (`MAX_ATTEMPTS_LIMIT` for `attempts` and
+ * `max_attempts`, `MAX_TIME_SECONDS` for `timeout`) is logged and read as
+ * that bound.
  */
 
 import { getLogger } from "@logtape/logtape";
-import { DEFAULT_JOB_POLICY, type JobPolicy } from "../config/job_policy.ts";
+import {
+  DEFAULT_JOB_POLICY,
+  type JobPolicy,
+  MAX_ATTEMPTS_LIMIT,
+  MAX_TIME_SECONDS,
+} from "../config/job_policy.ts";
 import type { ClaimedJob, JobOutcome } from "../job.ts";
 import type { TimeFeatures } from "../storage/time_columns.ts";
 import type { TimeLimit } from "./job_timeout.ts";
@@ -65,7 +73,7 @@ export class TimePolicy {
   limitOf(job: ClaimedJob): TimeLimit | undefined {
     const policy = this.policyOf(job.target);
     const own = this.#features.rowTimeout
-      ? rowNumber(job.id, "timeout", job.row?.timeout)
+      ? rowNumber(job.id, "timeout", job.row?.timeout, MAX_TIME_SECONDS)
       : undefined;
     const seconds = own ?? policy.timeout;
     return seconds > 0 ? { seconds, graceSeconds: policy.timeoutGrace } : undefined;
@@ -83,12 +91,12 @@ export class TimePolicy {
   ): RetryDecision {
     const policy = this.policyOf(job.target);
     const ownMax = this.#features.rowMaxAttempts
-      ? rowNumber(job.id, "max_attempts", job.row?.maxAttempts)
+      ? rowNumber(job.id, "max_attempts", job.row?.maxAttempts, MAX_ATTEMPTS_LIMIT)
       : undefined;
     const maxAttempts = ownMax === undefined || ownMax < 1 ? policy.maxAttempts : ownMax;
     if (!this.#features.retries) return { maxAttempts };
-    const before = rowNumber(job.id, "attempts", job.row?.attempts) ?? 0;
-    const attempt = before + 1;
+    const before = rowNumber(job.id, "attempts", job.row?.attempts, MAX_ATTEMPTS_LIMIT) ?? 0;
+    const attempt = Math.min(before + 1, MAX_ATTEMPTS_LIMIT);
     if (maxAttempts <= 1) return { attempt, maxAttempts };
     const why = whyNoRetry(outcome, { attempt, maxAttempts, ...facts }, policy);
     if (why !== undefined) {
@@ -119,11 +127,25 @@ export class TimePolicy {
 /**
  * A row's whole number ≥ 0, or undefined for NULL / absent. Anything else
  * (negative, fractional, text) is logged naming the job and the column, and
- * read as NULL.
+ * read as NULL; a number over `max` is logged and read as `max`.
  */
-export function rowNumber(jobId: number, column: string, value: unknown): number | undefined {
+export function rowNumber(
+  jobId: number,
+  column: string,
+  value: unknown,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   if (value === null || value === undefined) return undefined;
   const number = typeof value === "bigint" ? Number(value) : value;
+  if (typeof number === "number" && Number.isInteger(number) && number > max) {
+    log.warn("Job {id}: its {column} value {value} is over {max}; reading it as {max}", {
+      id: jobId,
+      column,
+      value: String(value).slice(0, 40),
+      max,
+    });
+    return max;
+  }
   if (typeof number === "number" && Number.isSafeInteger(number) && number >= 0) return number;
   log.warn("Job {id}: its {column} value {value} is not a whole number ≥ 0; ignoring it", {
     id: jobId,

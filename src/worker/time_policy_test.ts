@@ -57,3 +57,22 @@ Deno.test("a failed job with attempts left gets a retry time; the row's max_atte
   const old = new TimePolicy(POLICIES, NO_TIME_FEATURES);
   assert.equal(old.decide(job("build"), FAILED, FACTS).retryAt, undefined);
 });
+
+Deno.test("row values over their bounds are read as the bound: a huge attempts count ends the retries", () => {
+  const time = new TimePolicy(POLICIES, ALL);
+  const decision = time.decide(
+    job("build", { attempts: 1_000_000_000, maxAttempts: 1_000_000_000_000 }),
+    FAILED,
+    FACTS,
+  );
+  assert.deepEqual([decision.attempt, decision.maxAttempts, decision.retryAt], [
+    65_535,
+    65_535,
+    undefined,
+  ]);
+  assert.equal(rowNumber(42, "attempts", 70_000n, 65_535), 65_535);
+  assert.deepEqual(time.limitOf(job("build", { timeout: 2 ** 52 })), {
+    seconds: 366 * 24 * 3600,
+    graceSeconds: 10,
+  });
+});

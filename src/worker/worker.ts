@@ -8,6 +8,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import { RequestError } from "../net/errors.ts";
+import { MAX_WORKER_TARGETS } from "../protocol/limits.ts";
 import type { RunManualResult, SendSignalResult, WorkerStatus } from "../protocol/requests.ts";
 import type { JobStore } from "../storage/job_store.ts";
 import { ClaimLoop } from "./claim_loop.ts";
@@ -156,10 +157,17 @@ export class Worker {
 
   /**
    * Polls every target now and then every `pollInterval` seconds; with 0 the
-   * worker claims only when asked.
+   * worker claims only when asked, and when its `delayed` rows are due: it
+   * counts them now, and its timer polls their target at the earliest one's
+   * time (deferred.ts).
    */
   start(): void {
-    if (this.#options.pollInterval > 0) this.poll();
+    if (this.#options.pollInterval > 0) {
+      this.poll();
+    } else if (this.#deferred.enabled) {
+      this.#deferred.watch(this.targetNames);
+      this.#claims.claim();
+    }
     this.pollInterval = this.#options.pollInterval;
   }
 
@@ -212,6 +220,12 @@ export class Worker {
   /** Starts serving a target. */
   addTarget(name: string, concurrency: number): void {
     if (this.targets.has(name)) throw new RequestError(`target '${name}' already added`);
+    if (this.targets.size >= MAX_WORKER_TARGETS) {
+      throw new RequestError(
+        `cannot add target '${name}': this worker serves ${this.targets.size} targets, ` +
+          `at most ${MAX_WORKER_TARGETS}`,
+      );
+    }
     this.targets.set(name, new Target(name, concurrency));
     log.info("Target {name} added with concurrency {concurrency}", { name, concurrency });
     this.#options.onTargetsChanged?.();

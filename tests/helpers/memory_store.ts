@@ -15,12 +15,13 @@
  */
 
 import type { ClaimedJob, JobStatus } from "../../src/job.ts";
-import {
-  DELAYED_COUNT_LIMIT,
-  type DelayedSummary,
-  type FinishedJob,
-  type LeftBehindJob,
-  type ManualClaim,
+import { MAX_ATTEMPTS_LIMIT } from "../../src/config/job_policy.ts";
+import { DELAYED_COUNT_LIMIT } from "../../src/protocol/requests.ts";
+import type {
+  DelayedSummary,
+  FinishedJob,
+  LeftBehindJob,
+  ManualClaim,
 } from "../../src/storage/job_store.ts";
 import { judgeManualRows } from "../../src/storage/manual_claim_outcome.ts";
 import {
@@ -257,7 +258,9 @@ const OPERATIONS: StoreOperations<MemoryContext> = {
       if (row === undefined || !mine(context, row)) untouched.push(id);
       else if (row.status === "accepted") {
         Object.assign(row, { status: "running", time_started: startedAt });
-        if (context.time.columns.has("attempts")) row.attempts++;
+        if (context.time.columns.has("attempts")) {
+          row.attempts = Math.min(row.attempts + 1, MAX_ATTEMPTS_LIMIT);
+        }
       } // The same call again after a lost reply: the row is ours.
       else if (row.status !== "running" || row.time_started !== startedAt) untouched.push(id);
     }

@@ -46,6 +46,58 @@ export function defineTimeWorkerConformance(
     assert.equal(status.targets.t1.delayed, 1, "the status counts the delayed row left");
   });
 
+  Deno.test(`${prefix}with poll_interval = 0 the worker still starts delayed rows when due, and claims nothing else unasked`, async () => {
+    await using db = await withTime();
+    const [due, soon] = await db.insertJobs("t1", 2, "delayed");
+    await db.setColumns([due], { time_run_at: now() - 10 });
+    const soonAt = now() + 2;
+    await db.setColumns([soon], { time_run_at: soonAt });
+    const [unasked] = await db.insertJobs("t2", 1);
+    await using worker = await startWorker(db, {
+      targets: { t1: 2, t2: 1 },
+      config: { poll_interval: 0 },
+    });
+
+    const rows = await waitForDone(db, [due, soon], 30);
+    assert.ok(rows[1].time_started >= soonAt, `started at ${rows[1].time_started}, due ${soonAt}`);
+    assert.equal((await db.rows([unasked]))[0].status, "waiting", "waiting rows wait for a poll");
+    assert.deepEqual(startCounts(await worker.events()), new Map([[due, 1], [soon, 1]]));
+  });
+
+  Deno.test(`${prefix}status and jobctl list-targets show each target's delayed rows, timeout and retries`, async () => {
+    await using db = await withTime();
+    const later = await db.insertJobs("t1", 3, "delayed");
+    await db.setColumns(later, { time_run_at: now() + 3600 });
+    await using worker = await startWorker(db, {
+      targets: { t1: 2, t2: 1 },
+      config: { timeout: 30, max_attempts: 3, retry_delay: 10, retry_delay_max: 600 },
+    });
+    // Counted at start-up, without a poll (poll_interval = 0).
+    const status = await waitFor("the start-up count", async () => {
+      const answer = await worker.client.status();
+      return answer.targets.t1.delayed === 3 ? answer : undefined;
+    });
+    assert.deepEqual(status.targets.t2, {
+      paused: false,
+      concurrency: 1,
+      length: 0,
+      delayed: 0,
+      timeout: 30,
+      maxAttempts: 3,
+      retryDelay: 10,
+      retryDelayMax: 600,
+    });
+    const listed = await runProgram("jobctl", ["--port", String(worker.port), "list-targets"]);
+    assert.equal(listed.code, 0, listed.stderr);
+    // WAITING counts the table's waiting rows; DELAYED the worker's count of delayed ones.
+    assert.deepEqual(listed.stdout.split("\n").filter((line) => !line.startsWith("-")), [
+      "TARGET | CONCURRENCY | LENGTH | PAUSED | WAITING | DELAYED | TIMEOUT | RETRIES",
+      "t1     |           2 |      0 | no     |       0 |       3 | 30 s    | 3 attempts, 10-600 s apart",
+      "t2     |           1 |      0 | no     |       0 |       0 | 30 s    | 3 attempts, 10-600 s apart",
+      "",
+    ]);
+  });
+
   Deno.test(`${prefix}a delayed row inserted while the worker runs is found by the next poll`, async () => {
     await using db = await withTime();
     await using worker = await startWorker(db);
@@ -100,6 +152,19 @@ export function defineTimeWorkerConformance(
       ],
     );
     assert.equal(rows[0].stdout, "started\n", "the output before the timeout is kept");
+  });
+
+  Deno.test(`${prefix}pausing a target does not stop the clock of its running job`, async () => {
+    await using db = await withTime();
+    const [id] = await db.insertJobs("t1", 1);
+    await using worker = await startWorker(db, { config: { timeout: 2, timeout_grace: 1 } });
+    await worker.script(id, "exec sleep 60");
+    await worker.client.poll(["t1"]);
+    await waitFor("the job to run", async () => (await db.rows([id]))[0].status === "running");
+    await worker.client.pause(["t1"]);
+    const [row] = await waitForDone(db, [id], 30);
+    assert.equal(row.sig, "SIGTERM");
+    assert.ok(row.stderr?.endsWith(timedOutNote(2)), row.stderr ?? "");
   });
 
   Deno.test(`${prefix}a run-manual job past its row's timeout reports the timeout to its caller`, async () => {
@@ -177,6 +242,40 @@ export function defineTimeWorkerConformance(
     const [row] = await waitForDone(db, [id], 30);
     assert.equal(row.sig, "SIGTERM");
     assert.deepEqual(await db.readColumns([id], ["attempts"]), [{ id, attempts: 1 }]);
+  });
+
+  Deno.test(`${prefix}a job paused with SIGSTOP and continued with SIGCONT, through send-signal or from outside, is still retried`, async () => {
+    await using db = await withTime();
+    const [id] = await db.insertJobs("t1", 1);
+    await using worker = await startWorker(db, { config: { max_attempts: 3, retry_delay: 1 } });
+    // The first attempt fails once the test lets it go on; the second succeeds.
+    await worker.script(
+      id,
+      `[ "$(grep -c "^start $id$" "$JOB_DIR/events")" -ge 2 ] && exit 0
+       echo $$ > "$JOB_DIR/group"
+       for i in $(seq 300); do [ -e "$JOB_DIR/go" ] && break; sleep 0.1; done; exit 1`,
+    );
+    await worker.client.poll(["t1"]);
+    await waitFor("the job to run", async () => (await db.rows([id]))[0].status === "running");
+    for (const signal of ["SIGSTOP", "SIGCONT"]) {
+      await waitFor(`${signal} to arrive`, async () => {
+        const delivered = await worker.client.sendSignal({ [id]: signal });
+        return delivered[id];
+      });
+    }
+    // The launcher leads the job's process group.
+    const group = Number(
+      await waitFor("the job's group", async () => {
+        const text = await Deno.readTextFile(`${worker.jobDir}/group`).catch(() => "");
+        return text.trim() || undefined;
+      }),
+    );
+    Deno.kill(-group, "SIGSTOP");
+    Deno.kill(-group, "SIGCONT");
+    await Deno.writeTextFile(`${worker.jobDir}/go`, "");
+    const [row] = await waitForDone(db, [id], 30);
+    assert.equal(row.result, "ok", "the failed first attempt was retried");
+    assert.deepEqual(await db.readColumns([id], ["attempts"]), [{ id, attempts: 2 }]);
   });
 
   Deno.test(`${prefix}retry keys with a table that lacks their columns stop the worker at start-up, naming them`, async () => {

@@ -48,4 +48,22 @@ export function markRetryConformance(test: ConformanceTest): void {
       { id: retried, attempts: 2 },
     ]);
   });
+
+  test("markRunning counts attempts up to 65,535, the column's limit, and no further", {
+    withTimeColumns: true,
+  }, async (f) => {
+    const [full, almost] = await f.insert("build", 2);
+    await f.setColumns([full], { attempts: 65_535 });
+    await f.setColumns([almost], { attempts: 65_534 });
+    await f.store.claimWaiting(new Map([["build", 2]]));
+    assert.deepEqual(await f.store.markRunning([full, almost], 1_700_000_000), []);
+    assert.deepEqual((await f.rows([full, almost])).map((row) => row.status), [
+      "running",
+      "running",
+    ]);
+    assert.deepEqual(await f.readColumns([full, almost], ["attempts"]), [
+      { id: full, attempts: 65_535 },
+      { id: almost, attempts: 65_535 },
+    ]);
+  });
 }

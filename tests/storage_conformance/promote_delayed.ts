@@ -40,6 +40,23 @@ export function promoteDelayedConformance(test: ConformanceTest): void {
     assert.equal(await f.store.promoteDelayed(["build"], 1_700_000_100, 10), 1);
   });
 
+  test("promoteDelayed takes the lowest ids first, whatever their times", {
+    withTimeColumns: true,
+  }, async (f) => {
+    const ids = await f.insert("build", 4, "delayed");
+    // Later ids are due earlier: the index on the times reads them first.
+    for (const [index, id] of ids.entries()) {
+      await f.setColumns([id], { time_run_at: 1_700_000_040 - 10 * index });
+    }
+    assert.equal(await f.store.promoteDelayed(["build"], 1_700_000_050, 2), 2);
+    assert.deepEqual((await f.rows(ids)).map((row) => row.status), [
+      "waiting",
+      "waiting",
+      "delayed",
+      "delayed",
+    ]);
+  });
+
   test("two workers promoting at once promote each due row once", {
     withWorkerColumn: true,
     withTimeColumns: true,

@@ -1,7 +1,8 @@
 /** What waits as `delayed`, per target: how many and the earliest time. */
 
 import type { RowDataPacket } from "mysql2/promise";
-import { DELAYED_COUNT_LIMIT, type DelayedSummary } from "../job_store.ts";
+import { DELAYED_COUNT_LIMIT } from "../../protocol/requests.ts";
+import type { DelayedSummary } from "../job_store.ts";
 import type { MysqlContext } from "./context.ts";
 import { runQuery } from "./query.ts";
 

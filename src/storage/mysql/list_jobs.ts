@@ -1,4 +1,4 @@
-/** `jobs`: rows by target and status, newest first. */
+/** `jobs`: rows by target, status and result, newest first. */
 
 import type { RowDataPacket } from "mysql2/promise";
 import type { JobsQuery, JobSummary } from "../../protocol/control_requests.ts";
@@ -8,7 +8,7 @@ import { runQuery } from "./query.ts";
 
 /**
  * Reads at most `query.limit` rows of `query.target` in `query.status`
- * (either may be absent), highest id first. `created` is null when the
+ * with `query.result` (each may be absent), highest id first. `created` is null when the
  * table has no `time_created` column.
  */
 export async function listJobs(
@@ -25,6 +25,10 @@ export async function listJobs(
   if (query.status !== undefined) {
     where.push("status = ?");
     params.push(query.status);
+  }
+  if (query.result !== undefined) {
+    where.push("result = ?");
+    params.push(query.result);
   }
   const rows = await runQuery<RowDataPacket[]>(
     context.pool,

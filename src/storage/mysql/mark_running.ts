@@ -27,7 +27,9 @@ export async function markRunning(
   const update = await runQuery<ResultSetHeader>(
     pool,
     queryTimeoutMs,
-    `UPDATE ${table} SET status = 'running', time_started = ?${countAttemptSql(context.time)}
+    `UPDATE ${table} SET status = 'running', time_started = ?${
+      countAttemptSql(context.time, "LEAST")
+    }
       WHERE id IN (?) AND status = 'accepted'${owned.sql}`,
     [startedAt, ids, ...owned.params],
   );

@@ -56,7 +56,8 @@ export function createPool(settings: PoolSettings, logger: Logger): Pool {
   });
   pool.pool.on("connection", (connection) => {
     connection.on("error", (error: Error & { code?: string }) => {
-      logger.warn("Database connection {threadId} lost: {message}", {
+      // One line per pooled connection: the outage itself is one warning (worker/database_watch.ts).
+      logger.info("Database connection {threadId} lost: {message}", {
         threadId: connection.threadId,
         message: describeDriverError(error),
       });

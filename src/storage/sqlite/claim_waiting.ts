@@ -4,6 +4,11 @@ import type { ClaimedJob } from "../../job.ts";
 import type { SqliteContext } from "./context.ts";
 import { attachRowValues } from "./read_row_values.ts";
 
+/** The read of a claim for one target: `?` = target, limit. `table` is quoted already. */
+export function claimSelectSql(table: string): string {
+  return `SELECT id FROM ${table} WHERE status = 'waiting' AND target = ? ORDER BY id LIMIT ?`;
+}
+
 /**
  * Claims, for each target of `limits`, up to its limit of `waiting` rows,
  * lowest id first, in one `BEGIN IMMEDIATE` transaction: the write lock is
@@ -20,11 +25,7 @@ export function claimWaiting(
   return connection.immediate(() => {
     const claimed = new Map<number, ClaimedJob>();
     for (const [target, limit] of limits) {
-      const rows = connection.all(
-        `SELECT id FROM ${table} WHERE status = 'waiting' AND target = ? ORDER BY id LIMIT ?`,
-        target,
-        limit,
-      );
+      const rows = connection.all(claimSelectSql(table), target, limit);
       for (const { id } of rows) {
         // A row two served names both match (a NOCASE column) goes to the first.
         if (!claimed.has(Number(id))) {

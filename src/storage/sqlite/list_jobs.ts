@@ -1,4 +1,4 @@
-/** `jobs`: rows by target and status, newest first. */
+/** `jobs`: rows by target, status and result, newest first. */
 
 import type { SQLInputValue } from "node:sqlite";
 import type { JobsQuery, JobSummary } from "../../protocol/control_requests.ts";
@@ -7,7 +7,7 @@ import type { SqliteContext } from "./context.ts";
 
 /**
  * Reads at most `query.limit` rows of `query.target` in `query.status`
- * (either may be absent), highest id first. `created` is null when the
+ * with `query.result` (each may be absent), highest id first. `created` is null when the
  * table has no `time_created` column.
  */
 export function listJobs(
@@ -24,6 +24,10 @@ export function listJobs(
   if (query.status !== undefined) {
     where.push("status = ?");
     params.push(query.status);
+  }
+  if (query.result !== undefined) {
+    where.push("result = ?");
+    params.push(query.result);
   }
   const rows = context.connection.all(
     `SELECT id, target, status, result, return_code, sig, time_started, time_finished

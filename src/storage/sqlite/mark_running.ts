@@ -27,7 +27,9 @@ export function markRunning(
   return connection.immediate(() =>
     ids.filter((id) =>
       connection.run(
-          `UPDATE ${table} SET status = 'running', time_started = ?${countAttemptSql(context.time)}
+          `UPDATE ${table} SET status = 'running', time_started = ?${
+            countAttemptSql(context.time, "MIN")
+          }
           WHERE id = ? AND status = 'accepted'${owned.sql}`,
           startedAt,
           id,

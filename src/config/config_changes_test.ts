@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { configChanges, configEntries, describeChanges } from "./config_changes.ts";
+
+const before = configEntries(`
+host = 127.0.0.1
+port = 7080
+password = old-secret
+mysql_password = db-secret
+poll_interval = 0
+log_file = /var/log/jobd.log
+
+[targets]
+build = 2
+mail = 1
+
+[target:build]
+timeout = 60
+`);
+
+Deno.test("the same file again: nothing changed", () => {
+  assert.deepEqual(configChanges(before, before), []);
+  assert.equal(describeChanges([]), "nothing changed");
+});
+
+Deno.test("keys added, removed and changed; targets added, removed and resized", () => {
+  const after = configEntries(`
+host = 127.0.0.1
+port = 7080
+password = old-secret
+mysql_password = db-secret
+poll_interval = 5
+log_format = json
+
+[targets]
+build = 4
+thumbs = 3
+
+[target:build]
+timeout = 90
+`);
+  assert.deepEqual(configChanges(before, after), [
+    "poll_interval changed: 0 -> 5",
+    "log_format added: json",
+    "target build: concurrency 2 -> 4",
+    "target thumbs added (concurrency 3)",
+    "[target:build] timeout changed: 60 -> 90",
+    "log_file removed",
+    "target mail removed",
+  ]);
+});
+
+Deno.test("a password's change is named, never its value", () => {
+  const after = new Map(before);
+  after.set("password", "new-secret");
+  after.set("mysql_password", "new-db-secret");
+  const changes = configChanges(before, after);
+  assert.deepEqual(changes, ["password changed", "mysql_password changed"]);
+  assert.doesNotMatch(describeChanges(changes), /secret/);
+});
+
+Deno.test("the line counts the changes", () => {
+  assert.equal(describeChanges(["a", "b"]), "2 changes: a; b");
+  assert.equal(describeChanges(["a"]), "1 change: a");
+});

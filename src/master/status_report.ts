@@ -1,0 +1,338 @@
+/**
+ * The status page's report (`GET /api/status` on the master): its typed
+ * shape, and its assembly from what the workers answered. Every value here
+ * came from a peer, so each is checked and bounded as it is read; a part
+ * that could not be had is reported as such, never thrown.
+ *
+ * @module
+ */
+
+import { MAX_SCHEDULE_NAME_LENGTH } from "../protocol/requests.ts";
+import { isPlainObject } from "../text.ts";
+
+/** Failed rows the report lists. */
+export const FAILURES_SHOWN = 20;
+
+/** Characters of a failed job's stderr the report keeps: the end of it. */
+export const STDERR_TAIL_CHARS = 2048;
+
+/** Longest text (a name, a rule, an error) taken from a worker's answer. */
+const MAX_TEXT = 1024;
+
+/** The report. Times are unix seconds. */
+export interface StatusReport {
+  /** When it was gathered. */
+  time: number;
+  workers: WorkerRow[];
+  targets: TargetRow[];
+  /** The last failed jobs, newest first. */
+  failures: FailureRow[];
+  schedules: ScheduleRow[];
+  /** Parts that could not be read (a worker that did not answer, say), one text each. */
+  problems: string[];
+}
+
+/** One registered worker. */
+export interface WorkerRow {
+  name: string;
+  /** `host:port` of the worker's connection to the master. */
+  address: string;
+  /** When the master last heard anything from it (a pong, an answer, a request). */
+  lastHeard: number;
+  /** Whether it answered `status` this time. */
+  answering: boolean;
+  /** Why it did not. */
+  error?: string;
+  targets: WorkerTargetRow[];
+  /** Finished jobs whose row it has not written yet (database unavailable). */
+  pendingResultWrites?: number;
+}
+
+/** One target of a worker, from its `status`. */
+export interface WorkerTargetRow {
+  name: string;
+  /** Running plus queued jobs; null when the worker did not answer. */
+  running: number | null;
+  /** `concurrency`; null when the worker did not answer. */
+  limit: number | null;
+  paused: boolean;
+}
+
+/** One target: the table's counts (`stats`) beside the workers serving it. */
+export interface TargetRow {
+  name: string;
+  /** Counts of rows by status; null each when `stats` could not be had. */
+  waiting: number | null;
+  delayed: number | null;
+  running: number | null;
+  /** Rows that finished with result `fail` (or `ok`) in the last hour. */
+  failedLastHour: number | null;
+  okLastHour: number | null;
+  /** Seconds the oldest `waiting` row has waited; null when none waits (or unknown). */
+  oldestWaitingAge: number | null;
+  /** The workers serving it, by name. */
+  workers: string[];
+  /** The sum of their concurrency limits (those that answered). */
+  limit: number;
+  /** The workers on which it is paused. */
+  pausedOn: string[];
+}
+
+/** One failed job. */
+export interface FailureRow {
+  id: number;
+  target: string;
+  code: number | null;
+  signal: string | null;
+  finished: number;
+  /** The end of its stderr (at most `STDERR_TAIL_CHARS`); null when it could not be read. */
+  stderrTail: string | null;
+  /** Whether `stderrTail` is only the end of a longer text. */
+  stderrCut: boolean;
+  /** Why the stderr could not be read. */
+  error?: string;
+}
+
+/** One schedule of the job board. */
+export interface ScheduleRow {
+  name: string;
+  target: string;
+  rule: string;
+  nextRunAt: number | null;
+  lastRunAt: number | null;
+  lastJobId: number | null;
+  /** The last job's status and result, as in the jobs table now. */
+  lastStatus: string | null;
+  lastResult: string | null;
+  paused: boolean;
+  finished: boolean;
+  /** What keeps it from running (no worker serves its target, say). */
+  problem?: string;
+  /** The workers whose board has it. */
+  workers: string[];
+}
+
+/** The report's one problem while no worker is registered. */
+export const NO_WORKER = "no worker is registered: the jobs table is read through one";
+
+/** A worker's answer, or why there is none. */
+export type Answer = { ok: true; value: unknown } | { ok: false; error: string };
+
+/** A failed job's stderr as the report shows it, or why it could not be read. */
+export type StderrTail = { tail: string; cut: boolean } | { error: string };
+
+/** What the master gathered for one report. */
+export interface GatheredStatus {
+  /** Milliseconds since the epoch, when gathering began. */
+  now: number;
+  workers: readonly GatheredWorker[];
+  /** The `stats` answer. */
+  stats: Answer;
+  /** The `jobs` answer for the failed rows. */
+  failures: Answer;
+  /** The stderr of failed jobs, by id. */
+  stderr: ReadonlyMap<number, StderrTail>;
+  /** The master's `schedules` answer (merged, with `errors` by worker). */
+  schedules: Answer;
+}
+
+/** One registered worker as the registry knows it, and its `status` answer. */
+export interface GatheredWorker {
+  name: string;
+  address: string;
+  targets: readonly string[];
+  /** Milliseconds since the epoch. */
+  lastHeardAt: number;
+  status: Answer;
+}
+
+/** A text from a peer, cut to `max` characters; undefined when not a string. */
+function text(value: unknown, max = MAX_TEXT): string | undefined {
+  if (typeof value !== "string") return undefined;
+  return value.length > max ? `${value.slice(0, max)}…` : value;
+}
+
+/** A count or time from a peer: a non-negative safe integer, else null. */
+function count(value: unknown): number | null {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : null;
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return isPlainObject(value) ? value : {};
+}
+
+/**
+ * The end of a job's stderr, at most `STDERR_TAIL_CHARS` characters (never
+ * starting in the middle of a surrogate pair), from a `job` answer.
+ */
+export function stderrTailOf(answer: unknown): StderrTail {
+  const job = record(record(answer).job);
+  const stderr = job.stderr;
+  if (stderr === null || stderr === undefined) return { tail: "", cut: false };
+  if (typeof stderr !== "string") return { error: "the worker's answer has no stderr text" };
+  const truncated = record(answer).truncated;
+  const cutByWorker = Array.isArray(truncated) && truncated.includes("stderr");
+  if (stderr.length <= STDERR_TAIL_CHARS) return { tail: stderr, cut: cutByWorker };
+  let start = stderr.length - STDERR_TAIL_CHARS;
+  const first = stderr.charCodeAt(start);
+  if (first >= 0xdc00 && first <= 0xdfff) start++;
+  return { tail: stderr.slice(start), cut: true };
+}
+
+/** The rows of a `jobs` answer that the report can show (newest finished first). */
+export function failedJobsOf(answer: unknown): Omit<FailureRow, "stderrTail" | "stderrCut">[] {
+  const jobs = record(answer).jobs;
+  if (!Array.isArray(jobs)) return [];
+  const rows: Omit<FailureRow, "stderrTail" | "stderrCut">[] = [];
+  for (const job of jobs.slice(0, FAILURES_SHOWN)) {
+    if (!isPlainObject(job)) continue;
+    const id = count(job.id);
+    const target = text(job.target);
+    if (id === null || target === undefined) continue;
+    const code = typeof job.code === "number" && Number.isSafeInteger(job.code) ? job.code : null;
+    rows.push({
+      id,
+      target,
+      code,
+      signal: text(job.signal, 32) ?? null,
+      finished: count(job.finished) ?? 0,
+    });
+  }
+  return rows.sort((a, b) => b.finished - a.finished || b.id - a.id);
+}
+
+function workerRow(worker: GatheredWorker): WorkerRow {
+  const row: WorkerRow = {
+    name: worker.name,
+    address: worker.address,
+    lastHeard: Math.floor(worker.lastHeardAt / 1000),
+    answering: worker.status.ok,
+    targets: [],
+  };
+  const status = worker.status.ok ? record(worker.status.value) : {};
+  if (!worker.status.ok) row.error = worker.status.error;
+  const targets = record(status.targets);
+  for (const name of worker.targets) {
+    const target = Object.hasOwn(targets, name) ? record(targets[name]) : undefined;
+    row.targets.push({
+      name,
+      running: target ? count(target.length) : null,
+      limit: target ? count(target.concurrency) : null,
+      paused: target?.paused === true,
+    });
+  }
+  const pending = count(status.pendingResultWrites);
+  if (pending !== null && pending > 0) row.pendingResultWrites = pending;
+  return row;
+}
+
+function targetRows(workers: readonly WorkerRow[], stats: Answer): TargetRow[] {
+  const counted = stats.ok ? record(record(stats.value).targets) : {};
+  const names = new Set<string>();
+  for (const worker of workers) for (const target of worker.targets) names.add(target.name);
+  for (const name of Object.keys(counted)) if (text(name) === name) names.add(name);
+  return [...names].sort().map((name) => {
+    const counts = Object.hasOwn(counted, name) ? record(counted[name]) : undefined;
+    // A target without rows is not in `stats`: zero, when `stats` answered.
+    const read = (value: unknown) => counts ? count(value) : stats.ok ? 0 : null;
+    const row: TargetRow = {
+      name,
+      waiting: read(counts?.waiting),
+      delayed: read(counts?.delayed),
+      running: read(counts?.running),
+      failedLastHour: read(record(counts?.lastHour).fail),
+      okLastHour: read(record(counts?.lastHour).ok),
+      oldestWaitingAge: counts ? count(counts.oldestWaitingAge) : null,
+      workers: [],
+      limit: 0,
+      pausedOn: [],
+    };
+    for (const worker of workers) {
+      const served = worker.targets.find((target) => target.name === name);
+      if (served === undefined) continue;
+      row.workers.push(worker.name);
+      row.limit += served.limit ?? 0;
+      if (served.paused) row.pausedOn.push(worker.name);
+    }
+    return row;
+  });
+}
+
+function failureRows(
+  failures: Answer,
+  stderr: ReadonlyMap<number, StderrTail>,
+): FailureRow[] {
+  if (!failures.ok) return [];
+  return failedJobsOf(failures.value).map((job) => {
+    const output = stderr.get(job.id) ?? { error: "not read" };
+    if ("error" in output) {
+      return { ...job, stderrTail: null, stderrCut: false, error: output.error };
+    }
+    return { ...job, stderrTail: output.tail, stderrCut: output.cut };
+  });
+}
+
+function scheduleRows(schedules: Answer): ScheduleRow[] {
+  if (!schedules.ok) return [];
+  const list = record(schedules.value).schedules;
+  if (!Array.isArray(list)) return [];
+  const rows: ScheduleRow[] = [];
+  for (const item of list) {
+    if (!isPlainObject(item)) continue;
+    const name = text(item.name, MAX_SCHEDULE_NAME_LENGTH);
+    const target = text(item.target);
+    if (name === undefined || target === undefined) continue;
+    const row: ScheduleRow = {
+      name,
+      target,
+      rule: text(item.rule) ?? "",
+      nextRunAt: count(item.nextRunAt),
+      lastRunAt: count(item.lastRunAt),
+      lastJobId: count(item.lastJobId),
+      lastStatus: text(item.lastStatus, 16) ?? null,
+      lastResult: text(item.lastResult, 16) ?? null,
+      paused: item.paused === true,
+      finished: item.finished === true,
+      workers: Array.isArray(item.workers)
+        ? item.workers.map((worker) => text(worker)).filter((worker) => worker !== undefined)
+        : [],
+    };
+    const problem = text(item.problem);
+    if (problem !== undefined) row.problem = problem;
+    rows.push(row);
+  }
+  return rows.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** What could not be read, one line each. */
+function problemsOf(gathered: GatheredStatus): string[] {
+  // Every part is read through a worker: one line says why none could be.
+  if (gathered.workers.length === 0) return [NO_WORKER];
+  const problems: string[] = [];
+  for (const worker of gathered.workers) {
+    if (!worker.status.ok) problems.push(`status: ${worker.status.error}`);
+  }
+  if (!gathered.stats.ok) problems.push(`stats: ${gathered.stats.error}`);
+  if (!gathered.failures.ok) problems.push(`jobs: ${gathered.failures.error}`);
+  if (!gathered.schedules.ok) problems.push(`schedules: ${gathered.schedules.error}`);
+  else {
+    for (const error of Object.values(record(record(gathered.schedules.value).errors))) {
+      const line = text(error);
+      if (line !== undefined) problems.push(`schedules: ${line}`);
+    }
+  }
+  return problems;
+}
+
+/** The report from what the master gathered. */
+export function assembleReport(gathered: GatheredStatus): StatusReport {
+  const workers = gathered.workers.map(workerRow);
+  return {
+    time: Math.floor(gathered.now / 1000),
+    workers,
+    targets: targetRows(workers, gathered.stats),
+    failures: failureRows(gathered.failures, gathered.stderr),
+    schedules: scheduleRows(gathered.schedules),
+    problems: problemsOf(gathered),
+  };
+}

@@ -1,0 +1,290 @@
+/**
+ * The master's status page in a real browser (headless Chromium through
+ * tests/helpers/browser.ts) against a real master and worker on a real
+ * MariaDB: the page shows the worker, a failed job with its stderr and the
+ * job board's schedule; its Retry button runs the job again and the page
+ * shows it ended ok; Pause and Resume change the schedule. Also the JSON API
+ * as a client sees it, its guards against cross-site posts, and a worker
+ * that does not answer.
+ */
+
+import assert from "node:assert/strict";
+import { openTestDatabase } from "./helpers/database.ts";
+import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
+import { openBrowser } from "./helpers/browser.ts";
+import {
+  freePort,
+  iniText,
+  masterClient,
+  type ProgramProcess,
+  startDaemon,
+  waitFor,
+} from "./helpers/processes.ts";
+import { startWorker, type TestWorker, waitForDone } from "./helpers/worker.ts";
+import type { TestJobsTable } from "./helpers/jobs_table.ts";
+import type { StatusReport } from "../src/master/status_report.ts";
+import type { ScheduleRunResult } from "../src/protocol/requests.ts";
+
+/** The launcher's script: fails the first time a job runs (stderr, exit 3), succeeds the next. */
+const FAIL_ONCE = `
+if [ -f "$JOB_DIR/ran-$id" ]; then
+  echo "second run of $id went fine"
+  exit 0
+fi
+touch "$JOB_DIR/ran-$id"
+echo "report <b>$id</b>: disk full on /var/spool" >&2
+exit 3
+`;
+
+interface Setup extends AsyncDisposable {
+  master: ProgramProcess;
+  masterPort: number;
+  /** The status page's base address, `http://127.0.0.1:PORT`. */
+  url: string;
+  worker: TestWorker;
+}
+
+/** A master with `http_port`, and a worker named w1 serving `build` with a job board. */
+async function startSetup(
+  db: TestJobsTable,
+  options: { pingInterval?: number } = {},
+): Promise<Setup> {
+  const dir = await Deno.makeTempDir({ prefix: "jobd-status-page-" });
+  const board = `${dir}/board.ini`;
+  await Deno.writeTextFile(board, "[nightly-report]\ntarget = build\ncron = 0 3 * * *\n");
+  const masterPort = freePort();
+  const httpPort = freePort();
+  const { process: master } = await startDaemon(
+    "jobd-master",
+    iniText({
+      host: "127.0.0.1",
+      port: masterPort,
+      http_port: httpPort,
+      ping_interval: options.pingInterval ?? 1,
+      poke_throttle_interval: 0.1,
+    }),
+    { port: masterPort, dir },
+  );
+  try {
+    await master.waitForPort(httpPort);
+    const worker = await startWorker(db, {
+      targets: { build: 1 },
+      config: {
+        name: "w1",
+        schedules: board,
+        master_host: "127.0.0.1",
+        master_port: masterPort,
+        master_reconnect_timeout: 1,
+      },
+    });
+    await worker.script("default", FAIL_ONCE);
+    {
+      await using client = await masterClient(masterPort);
+      await waitFor("the worker to register", async () => (await client.status()).workers.length);
+    }
+    return {
+      master,
+      masterPort,
+      url: `http://127.0.0.1:${httpPort}`,
+      worker,
+      async [Symbol.asyncDispose]() {
+        await worker[Symbol.asyncDispose]();
+        await master[Symbol.asyncDispose]();
+      },
+    };
+  } catch (error) {
+    await master[Symbol.asyncDispose]();
+    throw error;
+  }
+}
+
+/** Runs the schedule through the master; resolves with its job's id once it has failed. */
+async function failedScheduleJob(setup: Setup, db: TestJobsTable): Promise<number> {
+  await using client = await masterClient(setup.masterPort);
+  const { id } = await client.scheduleRun("nightly-report") as ScheduleRunResult;
+  const [row] = await waitForDone(db, [id]);
+  assert.equal(row.result, "fail");
+  return id;
+}
+
+async function statusOf(url: string): Promise<StatusReport> {
+  const response = await fetch(`${url}/api/status`);
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get("content-type") ?? "", /^application\/json/);
+  return await response.json();
+}
+
+Deno.test("the status page shows a failed job's stderr, retries it, and shows it ended ok", async () => {
+  await using db = await openTestDatabase({ withWorkerColumn: true });
+  await using setup = await startSetup(db);
+  const id = await failedScheduleJob(setup, db);
+
+  await using browser = await openBrowser();
+  const { page } = browser;
+  await page.goto(`${setup.url}/`);
+  const worker = page.locator("#workers tbody tr", { hasText: "w1" });
+  await worker.waitFor();
+  assert.match(await worker.innerText(), /build 0\/1/);
+  assert.match(await worker.innerText(), /answering/);
+
+  const failure = page.locator(`#failures tr[data-id="${id}"]`);
+  await failure.waitFor();
+  // The job's output is shown as text: its markup is not markup on the page.
+  assert.equal(
+    (await failure.locator("pre").textContent())?.trim(),
+    `report <b>${id}</b>: disk full on /var/spool`,
+  );
+  assert.equal(await failure.locator("pre b").count(), 0);
+  assert.match(await failure.innerText(), /\bbuild\b[\s\S]*\b3\b/);
+
+  const target = page.locator("#targets tbody tr", { hasText: "build" });
+  assert.match(await target.innerText(), /^build\t0\t0\t0\t1\t0\t1\t/);
+
+  const schedule = page.locator('#schedules tr[data-name="nightly-report"]');
+  await schedule.waitFor();
+  assert.match(await schedule.innerText(), /cron 0 3 \* \* \*/);
+  assert.match(await schedule.innerText(), new RegExp(`#${id} done fail`));
+
+  await failure.getByRole("button", { name: "Retry" }).click();
+  await page.locator("#notice", { hasText: `Retry job ${id}: done, waiting again` }).waitFor();
+  const [again] = await waitForDone(db, [id]);
+  assert.equal(again.result, "ok");
+  assert.match(again.stdout ?? "", /second run of/);
+  // The page shows it on its own: the failure is gone, the schedule's job ended ok.
+  await failure.waitFor({ state: "detached", timeout: 30_000 });
+  await schedule.locator("text=" + `#${id} done ok`).waitFor({ timeout: 30_000 });
+  assert.match(await target.innerText(), /^build\t0\t0\t0\t1\t1\t0\t/);
+
+  await schedule.getByRole("button", { name: "Pause" }).click();
+  await schedule.getByRole("button", { name: "Resume" }).waitFor();
+  assert.match(await schedule.innerText(), /paused/);
+  await schedule.getByRole("button", { name: "Resume" }).click();
+  await schedule.getByRole("button", { name: "Pause" }).waitFor();
+  assert.deepEqual(browser.errors, []);
+});
+
+Deno.test("/api/status answers the report; actions take JSON from the page's origin only", async () => {
+  await using db = await openTestSqliteDatabase({ withWorkerColumn: true });
+  await using setup = await startSetup(db);
+  const id = await failedScheduleJob(setup, db);
+
+  const report = await statusOf(setup.url);
+  assert.equal(report.workers.length, 1);
+  assert.equal(report.workers[0].name, "w1");
+  assert.equal(report.workers[0].answering, true);
+  assert.deepEqual(report.workers[0].targets, [
+    { name: "build", running: 0, limit: 1, paused: false },
+  ]);
+  assert.ok(report.workers[0].lastHeard >= report.time - 30);
+  const build = report.targets.find((target) => target.name === "build");
+  assert.equal(build?.failedLastHour, 1);
+  assert.deepEqual(build?.workers, ["w1"]);
+  assert.equal(report.failures[0].id, id);
+  assert.equal(report.failures[0].code, 3);
+  assert.match(report.failures[0].stderrTail ?? "", /disk full/);
+  assert.equal(report.schedules[0].name, "nightly-report");
+  assert.equal(report.schedules[0].lastResult, "fail");
+  assert.deepEqual(report.problems, []);
+
+  const post = (path: string, body: string, headers: Record<string, string>) =>
+    fetch(`${setup.url}${path}`, { method: "POST", body, headers });
+  // What a form on another site can send: refused, and the job stays failed.
+  const form = await post("/api/retry", `id=${id}`, {
+    "content-type": "application/x-www-form-urlencoded",
+  });
+  assert.equal(form.status, 415);
+  await form.body?.cancel();
+  const text = await post("/api/retry", JSON.stringify({ id }), { "content-type": "text/plain" });
+  assert.equal(text.status, 415);
+  await text.body?.cancel();
+  const crossSite = await post("/api/retry", JSON.stringify({ id }), {
+    "content-type": "application/json",
+    origin: "https://elsewhere.example",
+  });
+  assert.equal(crossSite.status, 403);
+  await crossSite.body?.cancel();
+  assert.equal((await db.rows([id]))[0].status, "done");
+
+  const bad = await post("/api/retry", JSON.stringify({ id: "x" }), {
+    "content-type": "application/json",
+  });
+  assert.equal(bad.status, 400);
+  assert.deepEqual(await bad.json(), { error: "'id' must be integer, got string" });
+  const unknown = await post("/api/schedule-pause", JSON.stringify({ name: "nope" }), {
+    "content-type": "application/json",
+  });
+  assert.equal(unknown.status, 409);
+  assert.deepEqual(await unknown.json(), { error: "schedule 'nope' not found" });
+
+  const retried = await post("/api/retry", JSON.stringify({ id }), {
+    "content-type": "application/json",
+    origin: setup.url,
+  });
+  assert.equal(retried.status, 200);
+  assert.deepEqual((await retried.json()).retried, [id]);
+  assert.equal((await waitForDone(db, [id]))[0].result, "ok");
+  const after = await waitFor("the report without the failure", async () => {
+    const next = await statusOf(setup.url);
+    return next.failures.length === 0 ? next : undefined;
+  });
+  assert.equal(after.schedules[0].lastResult, "ok");
+});
+
+Deno.test("a worker that does not answer is shown as such, and the page still answers", async () => {
+  await using db = await openTestSqliteDatabase({ withWorkerColumn: true });
+  // Pings far apart: the stopped worker stays registered while the page asks it.
+  await using setup = await startSetup(db, { pingInterval: 120 });
+  setup.worker.process.kill("SIGSTOP");
+  try {
+    const started = Date.now();
+    const report = await statusOf(setup.url);
+    assert.ok(Date.now() - started < 60_000);
+    assert.equal(report.workers[0].answering, false);
+    assert.match(report.workers[0].error ?? "", /^worker 'w1' did not answer: /);
+    assert.deepEqual(report.workers[0].targets, [
+      { name: "build", running: null, limit: null, paused: false },
+    ]);
+    assert.ok(report.problems.some((problem) => problem.startsWith("stats: ")));
+    assert.equal(report.targets[0].waiting, null);
+  } finally {
+    setup.worker.process.kill("SIGCONT");
+  }
+});
+
+Deno.test("with a password the page and its API ask for it, and the page works once it is given", async () => {
+  const masterPort = freePort();
+  const httpPort = freePort();
+  const { process: master } = await startDaemon(
+    "jobd-master",
+    iniText({ host: "127.0.0.1", port: masterPort, http_port: httpPort, password: "s3cret" }),
+    { port: masterPort },
+  );
+  await using _master = master;
+  await master.waitForPort(httpPort);
+  const url = `http://127.0.0.1:${httpPort}`;
+  for (const path of ["/", "/api/status"]) {
+    const response = await fetch(`${url}${path}`);
+    assert.equal(response.status, 401, path);
+    await response.body?.cancel();
+  }
+  const retry = await fetch(`${url}/api/retry`, {
+    method: "POST",
+    body: JSON.stringify({ id: 1 }),
+    headers: { "content-type": "application/json" },
+  });
+  assert.equal(retry.status, 401);
+  await retry.body?.cancel();
+
+  await using browser = await openBrowser({
+    httpCredentials: { username: "operator", password: "s3cret" },
+  });
+  await browser.page.goto(`${url}/`);
+  // Rendered from /api/status, which the page fetched with the credentials.
+  await browser.page.locator("#workers", { hasText: "No worker is registered." }).waitFor();
+  await browser.page.locator("#updated", { hasText: /^updated / }).waitFor();
+  assert.equal(
+    await browser.page.locator("#problems").innerText(),
+    "no worker is registered: the jobs table is read through one",
+  );
+  assert.deepEqual(browser.errors, []);
+});
