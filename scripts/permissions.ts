@@ -35,11 +35,13 @@ export const V8_FLAGS: Readonly<Record<Program, readonly string[]>> = {
 
 /**
  * Why each permission: the worker listens and connects (clients, master,
- * MySQL), reads its config and launcher directory, writes its log and SQLite
- * files, runs any launcher the operator configures, passes the environment
- * on to launchers and reads the host name for its default `name`. The master
- * listens, reads its config and writes its log. jobctl connects, reads its
- * config (`~/.jobctl.conf`, found through HOME) and honours NO_COLOR.
+ * MySQL; `--allow-net` also covers the HTTP server of `http_port`), reads its
+ * config and launcher directory, writes its log and SQLite files, runs any
+ * launcher the operator configures, passes the environment on to launchers
+ * and reads the host name for its default `name`. The master listens (its
+ * port and `http_port`), reads its config and writes its log. jobctl
+ * connects, reads its config (`~/.jobctl.conf`, found through HOME) and
+ * honours NO_COLOR.
  */
 const PERMISSION_FLAGS: Readonly<Record<Program, readonly string[]>> = {
   "jobd": [
