@@ -4,6 +4,7 @@
  */
 
 import assert from "node:assert/strict";
+import { fetchFresh } from "./helpers/http.ts";
 import { openTestDatabase } from "./helpers/database.ts";
 import { freePort, iniText, startDaemon, waitFor } from "./helpers/processes.ts";
 import { startWorker, waitForDone } from "./helpers/worker.ts";
@@ -17,7 +18,7 @@ interface Answer {
 }
 
 async function get(port: number, path: string, init: RequestInit = {}): Promise<Answer> {
-  const response = await fetch(`http://127.0.0.1:${port}${path}`, init);
+  const response = await fetchFresh(`http://127.0.0.1:${port}${path}`, init);
   return { status: response.status, text: await response.text(), headers: response.headers };
 }
 

@@ -9,6 +9,7 @@
  */
 
 import assert from "node:assert/strict";
+import { fetchFresh } from "./helpers/http.ts";
 import { openTestDatabase } from "./helpers/database.ts";
 import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
 import { openBrowser } from "./helpers/browser.ts";
@@ -108,7 +109,7 @@ async function failedScheduleJob(setup: Setup, db: TestJobsTable): Promise<numbe
 }
 
 async function statusOf(url: string): Promise<StatusReport> {
-  const response = await fetch(`${url}/api/status`);
+  const response = await fetchFresh(`${url}/api/status`);
   assert.equal(response.status, 200);
   assert.match(response.headers.get("content-type") ?? "", /^application\/json/);
   return await response.json();
@@ -187,7 +188,7 @@ Deno.test("/api/status answers the report; actions take JSON from the page's ori
   assert.deepEqual(report.problems, []);
 
   const post = (path: string, body: string, headers: Record<string, string>) =>
-    fetch(`${setup.url}${path}`, { method: "POST", body, headers });
+    fetchFresh(`${setup.url}${path}`, { method: "POST", body, headers });
   // What a form on another site can send: refused, and the job stays failed.
   const form = await post("/api/retry", `id=${id}`, {
     "content-type": "application/x-www-form-urlencoded",
@@ -263,11 +264,11 @@ Deno.test("with a password the page and its API ask for it, and the page works o
   await master.waitForPort(httpPort);
   const url = `http://127.0.0.1:${httpPort}`;
   for (const path of ["/", "/api/status"]) {
-    const response = await fetch(`${url}${path}`);
+    const response = await fetchFresh(`${url}${path}`);
     assert.equal(response.status, 401, path);
     await response.body?.cancel();
   }
-  const retry = await fetch(`${url}/api/retry`, {
+  const retry = await fetchFresh(`${url}/api/retry`, {
     method: "POST",
     body: JSON.stringify({ id: 1 }),
     headers: { "content-type": "application/json" },
