@@ -8,6 +8,7 @@
  */
 
 import assert from "node:assert/strict";
+import { DEFAULT_LOG_FORMAT } from "../src/log_levels.ts";
 import { parse as parseIniText } from "ini";
 import {
   DEFAULT_ALWAYS_ALLOW_LOCALHOST,
@@ -170,6 +171,7 @@ const WORKER_KEYS: Record<string, KeyDoc> = {
   "log_file": { required: false },
   "log_level_file": { required: false, default: DEFAULT_LOG_LEVEL },
   "log_level_console": { required: false, default: DEFAULT_LOG_LEVEL },
+  "log_format": { required: false, default: DEFAULT_LOG_FORMAT },
   "timeout": { required: false, default: DEFAULT_TIMEOUT },
   "timeout_grace": { required: false, default: DEFAULT_TIMEOUT_GRACE },
   "max_attempts": { required: false, default: DEFAULT_MAX_ATTEMPTS },
@@ -193,6 +195,7 @@ const MASTER_KEYS: Record<string, KeyDoc> = {
   "log_file": { required: false },
   "log_level_file": { required: false, default: DEFAULT_LOG_LEVEL },
   "log_level_console": { required: false, default: DEFAULT_LOG_LEVEL },
+  "log_format": { required: false, default: DEFAULT_LOG_FORMAT },
 };
 
 /** Every key of jobctl's config, with the default jobctl applies when it is absent. */
