@@ -19,6 +19,7 @@ import { ReadBufferPool } from "./output_capture.ts";
 import { findGroupStart, NO_SETSID_WARNING } from "./process_group.ts";
 import { MasterLink } from "./master_link.ts";
 import { recoverLeftBehind } from "./recovery.ts";
+import { endLeftoverJobs, tableIdentity, type WorkerIdentity } from "./leftover_jobs.ts";
 import { TargetColumnCheck } from "./target_check.ts";
 import { Worker } from "./worker.ts";
 import { policiesOf, timeConfigProblem } from "./time_check.ts";
@@ -58,7 +59,13 @@ export function launcherSettings(
     maxOutputBytes: config.maxOutputBuffer,
     readBuffers,
     groupStart,
+    identity: workerIdentity(config),
   };
+}
+
+/** The worker's name and table, as each job's environment names them. */
+function workerIdentity(config: WorkerConfig): WorkerIdentity {
+  return { worker: config.name, table: tableIdentity(config.storage) };
 }
 
 /** The parts of a running worker that `WorkerDaemon.start` opens. */
@@ -214,7 +221,14 @@ export class WorkerDaemon {
         });
       }
       // Requests may come from now on; their claims wait at the gate for recovery.
-      await recoverLeftBehind(opened, config.recoverRunning, policiesOf(config));
+      // Holding the name: what the previous instance left running is ended before its rows move.
+      const identity = workerIdentity(config);
+      await recoverLeftBehind(
+        opened,
+        config.recoverRunning,
+        policiesOf(config),
+        (jobs) => endLeftoverJobs(identity, jobs),
+      );
       gate.open();
       const daemon = new WorkerDaemon(config, {
         store,
