@@ -42,13 +42,15 @@ const LINK_SETTINGS = [
 
 /**
  * Launcher settings from the config: the template parsed once, here, and
- * `setsid` looked up once (process_group.ts). The pipes' read buffers come
+ * `setsid` looked up once (process_group.ts); `identity` names the worker in
+ * each job's environment. The pipes' read buffers come
  * from `readBuffers`, which a reload passes on so that the buffers outlive
  * the settings.
  */
 export function launcherSettings(
   config: WorkerConfig,
   readBuffers: ReadBufferPool = new ReadBufferPool(),
+  identity: WorkerIdentity = workerIdentity(config),
 ): LauncherSettings {
   const groupStart = findGroupStart();
   if (groupStart === null) log.warn(NO_SETSID_WARNING);
@@ -59,7 +61,7 @@ export function launcherSettings(
     maxOutputBytes: config.maxOutputBuffer,
     readBuffers,
     groupStart,
-    identity: workerIdentity(config),
+    identity,
   };
 }
 
@@ -337,7 +339,8 @@ export class WorkerDaemon {
         keys: needRestart.join(", "),
       });
     }
-    this.worker.launcher = launcherSettings(next, this.#readBuffers);
+    // The name and table are the running ones (they need a restart), and so is each job's identity.
+    this.worker.launcher = launcherSettings(next, this.#readBuffers, workerIdentity(old));
     this.worker.fetchLimit = next.fetchLimit;
     this.worker.pollInterval = next.pollInterval;
     const timeProblem = timeConfigProblem(next, this.#store);

@@ -28,6 +28,12 @@ import { messageOf } from "../text.ts";
 
 const log = getLogger(["jobd", "worker", "recovery"]);
 
+/** How often the worker looks whether the groups it signalled are gone. */
+export const LEFTOVER_POLL_MS = 100;
+
+/** How long a group may outlive its SIGKILL before the worker recovers its row without it. */
+export const LEFTOVER_KILL_WAIT_MS = 30_000;
+
 /** The variable naming the worker (its `name`) in each job's environment. */
 export const WORKER_VARIABLE = "JOBD_WORKER";
 /** The variable naming the jobs table (see {@linkcode tableIdentity}) in each job's environment. */
@@ -195,8 +201,8 @@ export async function endLeftoverJobs(
 ): Promise<number[]> {
   if (jobs.length === 0) return [];
   const read = options.readProcesses ?? readProcesses;
-  const pollMs = options.pollMs ?? 100;
-  const afterKillMs = options.afterKillMs ?? 30_000;
+  const pollMs = options.pollMs ?? LEFTOVER_POLL_MS;
+  const afterKillMs = options.afterKillMs ?? LEFTOVER_KILL_WAIT_MS;
   const graces = new Map(jobs.map((job) => [job.id, job.graceSeconds]));
   let snapshot: ProcessSnapshot;
   try {
