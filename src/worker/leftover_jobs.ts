@@ -110,9 +110,12 @@ export async function readProcesses(): Promise<ProcessSnapshot> {
     stderr: "piped",
   }).output();
   // grep: 0 = found, 1 = nothing found, 2 = some file was not readable (a process that ended).
-  if (code > 2 || stdout.length > MAX_SCAN_BYTES) {
+  if (code > 2) {
     const said = new TextDecoder().decode(stderr).trim().slice(0, 500);
     throw new Error(`'sh -c "grep ... /proc/[0-9]*/environ"' exited with ${code}: ${said}`);
+  }
+  if (stdout.length > MAX_SCAN_BYTES) {
+    throw new Error(`/proc gave more than ${MAX_SCAN_BYTES} bytes of process data`);
   }
   const snapshot = parseProcesses(new TextDecoder().decode(stdout));
   if (!snapshot.has(Deno.pid)) {

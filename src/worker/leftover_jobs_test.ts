@@ -72,13 +72,15 @@ Deno.test("the worker's own process is among the processes read", async () => {
   assert.equal(own.zombie, false);
 });
 
-Deno.test("a leftover job's group that ignores SIGTERM is killed after its grace; other workers' processes are left alone", async () => {
+Deno.test("a leftover job's groups are ended, one that ignores SIGTERM after its grace; other workers' processes are left alone", async () => {
   const ignoring = "trap '' TERM; sleep 60 & wait";
   const leftover = startGroup(ignoring, jobVariables(identity, 7));
+  // A process the job started in a session of its own, with the job's variables: that run's too.
+  const detached = startGroup("sleep 60", jobVariables(identity, 7));
   const otherWorker = startGroup(ignoring, jobVariables({ ...identity, worker: "w2" }, 7));
   const otherTable = startGroup(ignoring, jobVariables({ ...identity, table: "other:jobs" }, 7));
   const otherJob = startGroup(ignoring, jobVariables(identity, 8));
-  const all = [leftover, otherWorker, otherTable, otherJob];
+  const all = [leftover, detached, otherWorker, otherTable, otherJob];
   try {
     // `setsid` has run once the variables are seen in a group of the child's own.
     for (const child of all) {
@@ -92,6 +94,7 @@ Deno.test("a leftover job's group that ignores SIGTERM is killed after its grace
     assert.deepEqual(ended, [7]);
     assert.equal((await leftover.status).signal, "SIGKILL", "SIGTERM was ignored");
     assert.equal(await alive(leftover.pid), false);
+    assert.equal((await detached.status).signal, "SIGTERM");
     for (const child of [otherWorker, otherTable, otherJob]) {
       assert.equal(await alive(child.pid), true, `process ${child.pid} left alone`);
     }
