@@ -38,7 +38,9 @@ export const V8_FLAGS: Readonly<Record<Program, readonly string[]>> = {
  * MySQL; `--allow-net` also covers the HTTP server of `http_port`), reads its
  * config and launcher directory, writes its log and SQLite files, runs any
  * launcher the operator configures, passes the environment on to launchers
- * and reads the host name for its default `name`. The master listens (its
+ * and reads the host name for its default `name`; at start-up it reads
+ * /proc through `sh` and `grep` (`--allow-run`), as Deno reads /proc only
+ * with `--allow-all` (src/worker/leftover_jobs.ts). The master listens (its
  * port and `http_port`), reads its config and writes its log. jobctl
  * connects, reads its config (`~/.jobctl.conf`, found through HOME) and
  * honours NO_COLOR.

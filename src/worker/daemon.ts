@@ -19,6 +19,7 @@ import { ReadBufferPool } from "./output_capture.ts";
 import { findGroupStart, NO_SETSID_WARNING } from "./process_group.ts";
 import { MasterLink } from "./master_link.ts";
 import { recoverLeftBehind } from "./recovery.ts";
+import { endLeftoverJobs, tableIdentity, type WorkerIdentity } from "./leftover_jobs.ts";
 import { TargetColumnCheck } from "./target_check.ts";
 import { Worker } from "./worker.ts";
 import { policiesOf, timeConfigProblem } from "./time_check.ts";
@@ -41,13 +42,15 @@ const LINK_SETTINGS = [
 
 /**
  * Launcher settings from the config: the template parsed once, here, and
- * `setsid` looked up once (process_group.ts). The pipes' read buffers come
+ * `setsid` looked up once (process_group.ts); `identity` names the worker in
+ * each job's environment. The pipes' read buffers come
  * from `readBuffers`, which a reload passes on so that the buffers outlive
  * the settings.
  */
 export function launcherSettings(
   config: WorkerConfig,
   readBuffers: ReadBufferPool = new ReadBufferPool(),
+  identity: WorkerIdentity = workerIdentity(config),
 ): LauncherSettings {
   const groupStart = findGroupStart();
   if (groupStart === null) log.warn(NO_SETSID_WARNING);
@@ -58,7 +61,13 @@ export function launcherSettings(
     maxOutputBytes: config.maxOutputBuffer,
     readBuffers,
     groupStart,
+    identity,
   };
+}
+
+/** The worker's name and table, as each job's environment names them. */
+function workerIdentity(config: WorkerConfig): WorkerIdentity {
+  return { worker: config.name, table: tableIdentity(config.storage) };
 }
 
 /** The parts of a running worker that `WorkerDaemon.start` opens. */
@@ -214,7 +223,14 @@ export class WorkerDaemon {
         });
       }
       // Requests may come from now on; their claims wait at the gate for recovery.
-      await recoverLeftBehind(opened, config.recoverRunning, policiesOf(config));
+      // Holding the name: what the previous instance left running is ended before its rows move.
+      const identity = workerIdentity(config);
+      await recoverLeftBehind(
+        opened,
+        config.recoverRunning,
+        policiesOf(config),
+        (jobs) => endLeftoverJobs(identity, jobs),
+      );
       gate.open();
       const daemon = new WorkerDaemon(config, {
         store,
@@ -323,7 +339,8 @@ export class WorkerDaemon {
         keys: needRestart.join(", "),
       });
     }
-    this.worker.launcher = launcherSettings(next, this.#readBuffers);
+    // The name and table are the running ones (they need a restart), and so is each job's identity.
+    this.worker.launcher = launcherSettings(next, this.#readBuffers, workerIdentity(old));
     this.worker.fetchLimit = next.fetchLimit;
     this.worker.pollInterval = next.pollInterval;
     const timeProblem = timeConfigProblem(next, this.#store);

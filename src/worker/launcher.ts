@@ -24,6 +24,7 @@ import {
   setsidExecFailure,
 } from "./process_group.ts";
 import { isTransientSpawnError } from "./spawn_errors.ts";
+import { jobVariables, type WorkerIdentity } from "./leftover_jobs.ts";
 import { messageOf } from "../text.ts";
 
 /** How to start the launcher of every job. */
@@ -47,6 +48,12 @@ export interface LauncherSettings {
    * on the PATH at each launch (the daemon sets it once per config load).
    */
   groupStart?: GroupStart;
+  /**
+   * The worker's name and table, given to each job as `JOBD_WORKER`,
+   * `JOBD_TABLE` and `JOBD_JOB_ID` (over `env`): how a restarted worker
+   * finds the jobs a killed one left running (leftover_jobs.ts).
+   */
+  identity?: WorkerIdentity;
 }
 
 /** A launcher process that was started, or failed to start. */
@@ -89,7 +96,8 @@ export interface LaunchedJob {
 /**
  * Starts the launcher of job `jobId`: `{id}` in the template's arguments
  * becomes the job id, the program runs in `settings.cwd` with
- * `settings.env` added to the daemon's environment.
+ * `settings.env` (and the job's variables of `settings.identity`) added to
+ * the daemon's environment.
  *
  * Exit code 0 ends as `ok`, any other as `fail`; a process killed by a signal
  * ends as `fail` with `code: null` and the signal's name. A launcher that
@@ -122,7 +130,9 @@ export function launchJob(jobId: number, settings: LauncherSettings): LaunchedJo
     child = new Deno.Command(command.program, {
       args: command.args,
       cwd: settings.cwd,
-      env: settings.env,
+      env: settings.identity === undefined
+        ? settings.env
+        : { ...settings.env, ...jobVariables(settings.identity, jobId) },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

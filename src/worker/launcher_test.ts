@@ -123,6 +123,17 @@ Deno.test("the launcher gets the daemon's environment plus launcher.env, in laun
   assert.equal(outcome.stdout, `two words; $HOME|${dir.path}|inherited`);
 });
 
+Deno.test("the launcher's environment names its worker, table and job id, over launcher.env", async () => {
+  const outcome = await launchJob(
+    17,
+    shellJob(`printf '%s|%s|%s' "$JOBD_WORKER" "$JOBD_TABLE" "$JOBD_JOB_ID"`, {
+      env: { JOBD_WORKER: "set by hand", JOBD_JOB_ID: "1" },
+      identity: { worker: "w1", table: "/var/lib/jobd/jobs.db:jobs" },
+    }),
+  ).done;
+  assert.equal(outcome.stdout, "w1|/var/lib/jobd/jobs.db:jobs|17");
+});
+
 Deno.test("arguments reach the launcher unsplit, with the id substituted", async () => {
   const outcome = await launchJob(16, {
     argv: ["/bin/sh", "-c", `printf '[%s]' "$@"`, "launcher", "a b {id}", "--id={id}", "*"],

@@ -3,6 +3,7 @@ import { MAX_ATTEMPTS_LIMIT } from "../config/job_policy.ts";
 import type { JobOutcome } from "../job.ts";
 import type { FinishedJob, JobStore } from "../storage/job_store.ts";
 import { type JobPolicies, rowNumber, TimePolicy } from "./time_policy.ts";
+import type { LeftoverCandidate } from "./leftover_jobs.ts";
 
 const log = getLogger(["jobd", "worker", "recovery"]);
 
@@ -30,11 +31,16 @@ export interface RecoveryReport {
  * that was running ends as `fail` with a note (never run twice behind the
  * user's back), or goes back to `waiting` with `recover_running = requeue`.
  * Without the `worker` column nothing can be told apart, and recovery is off.
+ *
+ * `endLeftovers` is given the rows left `running`, with their targets'
+ * `timeout_grace`, before any row changes: it ends whatever of those jobs
+ * still runs (leftover_jobs.ts), so that none runs twice at once.
  */
 export async function recoverLeftBehind(
   store: JobStore,
   mode: RecoverRunning,
   policies?: JobPolicies,
+  endLeftovers?: (jobs: LeftoverCandidate[]) => Promise<unknown>,
 ): Promise<RecoveryReport> {
   const report: RecoveryReport = { requeued: [], failed: [], retried: [] };
   if (!store.tracksOwner) {
@@ -45,6 +51,13 @@ export async function recoverLeftBehind(
     return report;
   }
   const leftBehind = await store.findLeftBehind();
+  const time = new TimePolicy(policies, store.timeFeatures);
+  await endLeftovers?.(
+    leftBehind.filter((job) => job.status === "running").map((job) => ({
+      id: job.id,
+      graceSeconds: time.policyOf(job.target).timeoutGrace,
+    })),
+  );
   const requeue = async (status: "accepted" | "running") => {
     const jobs = leftBehind.filter((job) => job.status === status)
       .map((job) => ({ id: job.id, target: job.target, origin: "waiting" as const }));
@@ -56,7 +69,6 @@ export async function recoverLeftBehind(
   const running = mode === "fail" ? leftBehind.filter((job) => job.status === "running") : [];
   const now = Math.floor(Date.now() / 1000);
   // With attempts left, the crash counts as a failed attempt: retried after its delay.
-  const time = new TimePolicy(policies, store.timeFeatures);
   const outcome: JobOutcome = {
     result: "fail",
     code: null,
