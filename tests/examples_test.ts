@@ -14,6 +14,7 @@ import {
   DEFAULT_HTTP_HOST,
   DEFAULT_HTTP_PORT,
   DEFAULT_JOBCTL_HOST,
+  DEFAULT_LOG_FORMAT,
   DEFAULT_LOG_LEVEL,
   DEFAULT_MASTER_CONFIG_PATH,
   DEFAULT_MASTER_PORT,
@@ -170,6 +171,7 @@ const WORKER_KEYS: Record<string, KeyDoc> = {
   "log_file": { required: false },
   "log_level_file": { required: false, default: DEFAULT_LOG_LEVEL },
   "log_level_console": { required: false, default: DEFAULT_LOG_LEVEL },
+  "log_format": { required: false, default: DEFAULT_LOG_FORMAT },
   "timeout": { required: false, default: DEFAULT_TIMEOUT },
   "timeout_grace": { required: false, default: DEFAULT_TIMEOUT_GRACE },
   "max_attempts": { required: false, default: DEFAULT_MAX_ATTEMPTS },
@@ -193,6 +195,7 @@ const MASTER_KEYS: Record<string, KeyDoc> = {
   "log_file": { required: false },
   "log_level_file": { required: false, default: DEFAULT_LOG_LEVEL },
   "log_level_console": { required: false, default: DEFAULT_LOG_LEVEL },
+  "log_format": { required: false, default: DEFAULT_LOG_FORMAT },
 };
 
 /** Every key of jobctl's config, with the default jobctl applies when it is absent. */

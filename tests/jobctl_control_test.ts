@@ -120,6 +120,19 @@ Deno.test("jobctl reads and changes the table through a worker", async (t) => {
     assert.equal(filtered.jobs[0].result, "fail");
   });
 
+  await t.step("jobs --result picks the finished rows of one result", async () => {
+    const failures = await ctl("jobs", "--result", "fail");
+    assertExit(failures, 0);
+    const lines = failures.stdout.trimEnd().split("\n");
+    assert.equal(lines.length, 3, failures.stdout);
+    assert.match(lines[2], new RegExp(`^ *${failed} \\| build +\\| done +\\| fail +\\| +3 \\| `));
+    const ok = JSON.parse((await ctl("--json", "jobs", "--result", "ok")).stdout);
+    assert.deepEqual(ok.jobs.map((job: { id: number }) => job.id), [...added].reverse());
+    const wrong = await ctl("jobs", "--result", "failed");
+    assertExit(wrong, 2);
+    assert.match(wrong.stderr, /^jobctl: invalid --result 'failed': expected one of ok, fail/);
+  });
+
   await t.step(
     "list-targets shows the table's waiting rows beside what the worker holds",
     async () => {
@@ -231,6 +244,10 @@ Deno.test("jobctl --master reaches the table through the workers", async (t) => 
     assert.equal(shown.job.result, "fail");
     const stats = JSON.parse((await ctl("--json", "stats")).stdout);
     assert.deepEqual(stats.targets.build.lastHour, { ok: 0, fail: 2 });
+    const failures = JSON.parse((await ctl("--json", "jobs", "--result", "fail")).stdout);
+    assert.deepEqual(failures.jobs.map((job: { id: number }) => job.id), [...ids].reverse());
+    const none = JSON.parse((await ctl("--json", "jobs", "--result", "ok")).stdout);
+    assert.deepEqual(none.jobs, []);
     const unserved = await ctl("jobs", "--target", "nightly");
     assert.match(unserved.stderr, /worker serving target 'nightly' not found\n$/);
   });
