@@ -140,6 +140,9 @@ Deno.test("jobctl reads and changes the table through a worker", async (t) => {
       assertExit(output, 0);
       assert.match(output.stdout, /^TARGET \| CONCURRENCY \| LENGTH \| PAUSED \| WAITING$/m);
       assert.match(output.stdout, /^deploy +\| +1 \| +0 \| no +\| +3$/m);
+      const help = await ctl("list-targets", "--help");
+      assertExit(help, 0);
+      assert.match(help.stdout.replace(/\s+/g, " "), /LENGTH counts the jobs this worker holds/);
     },
   );
 
@@ -167,6 +170,14 @@ Deno.test("jobctl reads and changes the table through a worker", async (t) => {
       );
       assert.match(refused.stdout, /^ *999999 \| refused: job 999999 not found$/m);
       assert.equal(refused.stderr, "jobctl: 2 of 3 jobs were not retried\n");
+      const json = await ctl("--json", "retry", String(waiting));
+      assertExit(json, 1);
+      assert.deepEqual(JSON.parse(json.stdout), {
+        retried: [],
+        targets: [],
+        errors: { [waiting]: "status = waiting is not final (done or ignored)" },
+      });
+      assert.deepEqual(JSON.parse(json.stderr), { error: "1 of 1 jobs were not retried" });
     },
   );
 
@@ -223,7 +234,10 @@ Deno.test("jobctl --master reaches the table through the workers", async (t) => 
   let ids: number[] = [];
   await t.step("add goes to a worker serving the target, which runs the jobs", async () => {
     await worker.script("default", "exit 1");
-    ids = addedIds(await ctl("add", "build", "--count", "2"));
+    const added = await ctl("--json", "add", "build", "--count", "2");
+    assertExit(added, 0);
+    ids = JSON.parse(added.stdout).ids;
+    assert.equal(ids.length, 2);
     const rows = await waitForDone(db, ids);
     assert.deepEqual(rows.map((row) => row.result), ["fail", "fail"]);
     const unserved = await ctl("add", "nightly");
@@ -254,8 +268,9 @@ Deno.test("jobctl --master reaches the table through the workers", async (t) => 
 
   await t.step("retry puts the rows back and the workers run them again", async () => {
     await worker.script("default", "exit 0");
-    const output = await ctl("retry", ...ids.map(String));
+    const output = await ctl("--json", "retry", ...ids.map(String));
     assertExit(output, 0);
+    assert.deepEqual(JSON.parse(output.stdout), { retried: ids, targets: ["build"] });
     await waitFor(
       "both jobs to run again",
       async () => (await Promise.all(ids.map((id) => starts(worker, id)))).every((n) => n === 2),
