@@ -116,9 +116,13 @@ async function statusOf(url: string): Promise<StatusReport> {
 }
 
 Deno.test("the status page shows a failed job's stderr, retries it, and shows it ended ok", async () => {
-  await using db = await openTestDatabase({ withWorkerColumn: true });
+  await using db = await openTestDatabase({ withWorkerColumn: true, withTimeColumns: true });
   await using setup = await startSetup(db);
   const id = await failedScheduleJob(setup, db);
+  // Rows of a target no worker serves: two waiting, one delayed for an hour.
+  await db.insertJobs("deploy", 2);
+  const later = await db.insertJobs("deploy", 1, "delayed");
+  await db.setColumns(later, { time_run_at: Math.floor(Date.now() / 1000) + 3600 });
 
   await using browser = await openBrowser();
   const { page } = browser;
@@ -127,6 +131,8 @@ Deno.test("the status page shows a failed job's stderr, retries it, and shows it
   await worker.waitFor();
   assert.match(await worker.innerText(), /build 0\/1/);
   assert.match(await worker.innerText(), /answering/);
+  // Name, the address of its connection to the master, and when the master last heard from it.
+  assert.match(await worker.innerText(), /^w1\t127\.0\.0\.1:\d+\tbuild 0\/1\t\d+s ago\t/);
 
   const failure = page.locator(`#failures tr[data-id="${id}"]`);
   await failure.waitFor();
@@ -140,11 +146,17 @@ Deno.test("the status page shows a failed job's stderr, retries it, and shows it
 
   const target = page.locator("#targets tbody tr", { hasText: "build" });
   assert.match(await target.innerText(), /^build\t0\t0\t0\t1\t0\t1\t/);
+  // Waiting, delayed, running, limit, ok and failed in the last hour, the oldest waiting's age.
+  const unserved = page.locator("#targets tbody tr", { hasText: "deploy" });
+  await unserved.waitFor();
+  assert.match(await unserved.innerText(), /^deploy\t2\t1\t0\t0\t0\t0\t\d+(m\d\d)?s\tnone$/);
 
   const schedule = page.locator('#schedules tr[data-name="nightly-report"]');
   await schedule.waitFor();
   assert.match(await schedule.innerText(), /cron 0 3 \* \* \*/);
   assert.match(await schedule.innerText(), new RegExp(`#${id} done fail`));
+  // The next run (03:00 UTC) lies ahead; the last run was the one that failed just now.
+  assert.match(await schedule.innerText(), /\tin \d+[hms]\w*\t\d+s ago\t/);
 
   await failure.getByRole("button", { name: "Retry" }).click();
   await page.locator("#notice", { hasText: `Retry job ${id}: done, waiting again` }).waitFor();
