@@ -226,6 +226,7 @@ Deno.test("the master's /metrics: workers, the table's counts per target and sta
   await db.insertJobs("t2", 2, "manual");
   const later = await db.insertJobs("t1", 2, "delayed");
   await db.setColumns(later, { time_run_at: Math.floor(Date.now() / 1000) + 3600 });
+  await db.setColumns([later[0]], { attempts: 1 }); // a failed attempt waiting for its retry
   const dir = await Deno.makeTempDir({ prefix: "jobd-board-" });
   try {
     const board = `${dir}/board.ini`;
@@ -265,6 +266,8 @@ Deno.test("the master's /metrics: workers, the table's counts per target and sta
       'jobd_target_workers{target="t2"}': 1,
       'jobd_table_jobs{target="t1",status="waiting"}': 3,
       'jobd_table_jobs{target="t1",status="delayed"}': 2,
+      'jobd_table_retrying{target="t1"}': 1,
+      'jobd_table_timed_out_last_hour{target="t1"}': 0,
       'jobd_table_jobs{target="t1",status="running"}': 0,
       'jobd_table_jobs{target="t2",status="manual"}': 2,
       'jobd_table_done_last_hour{target="t1",result="fail"}': 0,

@@ -97,15 +97,15 @@ Deno.test("jobctl reads and changes the table through a worker", async (t) => {
     assertExit(output, 0);
     assert.match(
       output.stdout,
-      /^TARGET \| WAITING \| DELAYED \| MANUAL \| ACCEPTED \| RUNNING \| OK 1H \| FAIL 1H \| OK 24H \| FAIL 24H \| OLDEST WAITING$/m,
+      /^TARGET \| WAITING \| DELAYED \| MANUAL \| ACCEPTED \| RUNNING \| OK 1H \| FAIL 1H \| TIMED OUT 1H \| OK 24H \| FAIL 24H \| OLDEST WAITING$/m,
     );
     assert.match(
       output.stdout,
-      /^build +\| +0 \| +0 \| +0 \| +0 \| +0 \| +2 \| +1 \| +2 \| +1$/m,
+      /^build +\| +0 \| +0 \| +0 \| +0 \| +0 \| +2 \| +1 \| +0 \| +2 \| +1$/m,
     );
     assert.match(
       output.stdout,
-      /^deploy +\| +3 \| +0 \| +0 \| +0 \| +0 \| +0 \| +0 \| +0 \| +0 \| +\d+s$/m,
+      /^deploy +\| +3 \| +0 \| +0 \| +0 \| +0 \| +0 \| +0 \| +0 \| +0 \| +0 \| +\d+s$/m,
     );
     const json = JSON.parse((await ctl("--json", "stats")).stdout);
     assert.deepEqual(json.targets.build.lastHour, { ok: 2, fail: 1 });
@@ -314,4 +314,38 @@ Deno.test("the same commands work on a worker with SQLite storage", async () => 
   assert.deepEqual(stats.targets.build.lastHour, { ok: 1, fail: 0 });
   assertExit(await ctl("retry", String(id)), 0);
   await waitFor("the job to run again", async () => await starts(worker, id) === 2);
+});
+
+Deno.test("stats counts the jobs timed out in the last hour and the failed attempts waiting for a retry", async () => {
+  await using db = await openTestDatabase({ withTimeColumns: true });
+  const [slow, flaky] = await db.insertJobs("build", 2);
+  await db.setColumns([slow], { timeout: 1 });
+  await db.setColumns([flaky], { max_attempts: 3 });
+  await using worker = await startWorker(db, {
+    targets: { build: 2 },
+    config: { timeout_grace: 1, retry_delay: 3600, retry_delay_max: 3600 },
+  });
+  await worker.script(slow, "exec sleep 60");
+  await worker.script(flaky, "exit 1");
+  await worker.client.poll(["build"]);
+  await waitForDone(db, [slow], 60);
+  await waitFor(
+    "the flaky job delayed for its next attempt",
+    async () => (await db.rows([flaky]))[0].status === "delayed",
+  );
+  const ctl = (...args: string[]) => jobctl("--port", String(worker.port), ...args);
+  const json = JSON.parse((await ctl("--json", "stats")).stdout);
+  assert.deepEqual(json.targets.build.timedOut, { lastHour: 1, lastDay: 1 });
+  assert.equal(json.targets.build.delayed, 1);
+  assert.equal(json.targets.build.retrying, 1);
+  const output = await ctl("stats");
+  assertExit(output, 0);
+  assert.match(
+    output.stdout,
+    /^TARGET \| WAITING \| DELAYED \| RETRYING \| MANUAL \| ACCEPTED \| RUNNING \| OK 1H \| FAIL 1H \| TIMED OUT 1H \|/m,
+  );
+  assert.match(
+    output.stdout,
+    /^build +\| +0 \| +1 \| +1 \| +0 \| +0 \| +0 \| +0 \| +1 \| +1 \| +0 \| +1$/m,
+  );
 });

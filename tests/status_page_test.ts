@@ -122,7 +122,7 @@ Deno.test("the status page shows a failed job's stderr, retries it, and shows it
   // Rows of a target no worker serves: two waiting, one delayed for an hour.
   await db.insertJobs("deploy", 2);
   const later = await db.insertJobs("deploy", 1, "delayed");
-  await db.setColumns(later, { time_run_at: Math.floor(Date.now() / 1000) + 3600 });
+  await db.setColumns(later, { time_run_at: Math.floor(Date.now() / 1000) + 3600, attempts: 1 });
 
   await using browser = await openBrowser();
   const { page } = browser;
@@ -145,11 +145,15 @@ Deno.test("the status page shows a failed job's stderr, retries it, and shows it
   assert.match(await failure.innerText(), /\bbuild\b[\s\S]*\b3\b/);
 
   const target = page.locator("#targets tbody tr", { hasText: "build" });
-  assert.match(await target.innerText(), /^build\t0\t0\t0\t1\t0\t1\t/);
-  // Waiting, delayed, running, limit, ok and failed in the last hour, the oldest waiting's age.
+  assert.match(await target.innerText(), /^build\t0\t0\t0\t0\t1\t0\t1\t0\t/);
+  // Waiting, delayed, retrying, running, limit, ok, failed and timed out in the last hour, the
+  // oldest waiting's age, the workers.
   const unserved = page.locator("#targets tbody tr", { hasText: "deploy" });
   await unserved.waitFor();
-  assert.match(await unserved.innerText(), /^deploy\t2\t1\t0\t0\t0\t0\t\d+(m\d\d)?s\tnone$/);
+  assert.match(
+    await unserved.innerText(),
+    /^deploy\t2\t1\t1\t0\t0\t0\t0\t0\t\d+(m\d\d)?s\tnone$/,
+  );
 
   const schedule = page.locator('#schedules tr[data-name="nightly-report"]');
   await schedule.waitFor();
@@ -166,7 +170,7 @@ Deno.test("the status page shows a failed job's stderr, retries it, and shows it
   // The page shows it on its own: the failure is gone, the schedule's job ended ok.
   await failure.waitFor({ state: "detached", timeout: 30_000 });
   await schedule.locator("text=" + `#${id} done ok`).waitFor({ timeout: 30_000 });
-  assert.match(await target.innerText(), /^build\t0\t0\t0\t1\t1\t0\t/);
+  assert.match(await target.innerText(), /^build\t0\t0\t0\t0\t1\t1\t0\t0\t/);
 
   await schedule.getByRole("button", { name: "Pause" }).click();
   await schedule.getByRole("button", { name: "Resume" }).waitFor();
