@@ -131,7 +131,8 @@ export class MasterMetrics {
       try {
         answer = await stats.get();
       } catch (error) {
-        this.#tableUp.set({}, 0);
+        // No counts rather than the last ones shown as if current.
+        this.#readStats(undefined);
         throw error;
       }
       this.#readStats(answer);

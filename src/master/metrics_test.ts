@@ -66,6 +66,17 @@ Deno.test("a failed stats request shows jobd_table_stats_up 0; a bad answer is r
   const { sources: from } = sources(() => answer());
   const metrics = new MasterMetrics(from, 0);
   assert.match(await metrics.registry.expose(), /^jobd_table_stats_up 0$/m);
+  answer = () => STATS;
+  assert.match(
+    await metrics.registry.expose(),
+    /^jobd_table_jobs\{target="we\\"ird",status="waiting"\} 4$/m,
+  );
+  answer = () => {
+    throw new Error("worker 'w1' did not answer");
+  };
+  const lost = await metrics.registry.expose();
+  assert.match(lost, /^jobd_table_stats_up 0$/m);
+  assert.doesNotMatch(lost, /^jobd_table_(jobs|oldest|done|retrying|timed)/m, "no stale counts");
   answer = () => ({ targets: { t: { waiting: "many", running: -1, lastHour: null } } });
   const text = await metrics.registry.expose();
   assert.match(text, /^jobd_table_stats_up 1$/m);
