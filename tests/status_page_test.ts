@@ -132,7 +132,7 @@ Deno.test("the status page shows a failed job's stderr, retries it, and shows it
   assert.match(await worker.innerText(), /build 0\/1/);
   assert.match(await worker.innerText(), /answering/);
   // Name, the address of its connection to the master, and when the master last heard from it.
-  assert.match(await worker.innerText(), /^w1\t127\.0\.0\.1:\d+\tbuild 0\/1\t\d+s ago\t/);
+  assert.match(await worker.innerText(), /^w1\t127\.0\.0\.1:\d+\tbuild 0\/1\t\d+(m\d\d)?s ago\t/);
 
   const failure = page.locator(`#failures tr[data-id="${id}"]`);
   await failure.waitFor();
