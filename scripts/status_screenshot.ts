@@ -170,6 +170,8 @@ cron = 0 6 * * 1
   await insert("thumbnails", 3, LONG);
   await insert("thumbnails", 37);
   await insert("mail", 4, undefined, "delayed");
+  // One of them a failed attempt waiting for its retry.
+  db.prepare("UPDATE jobs SET attempts = 1 WHERE id = (SELECT MAX(id) FROM jobs)").run();
   await master.poke(["reports", "thumbnails"]);
   await waitUntil(
     "four jobs to run",

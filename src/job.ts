@@ -117,3 +117,10 @@ export interface JobOutcome {
   stdout: string;
   stderr: string;
 }
+
+/**
+ * How the line begins that ends the stderr of a job stopped at its time
+ * limit: `[jobd: timed out after 600 s]` (src/worker/job_timeout.ts writes
+ * it, `stats` counts the rows that end with it).
+ */
+export const TIMED_OUT_NOTE_START = "[jobd: timed out after ";

@@ -94,7 +94,7 @@ Deno.test("jobd-master --check-config: its address and features, or its error", 
   const path = `${dir.path}/jobd-master.conf`;
   await Deno.writeTextFile(
     path,
-    iniText({ host: "0.0.0.0", port: 7081, password: "pw", ping_interval: 5 }),
+    iniText({ host: "0.0.0.0", port: 7081, password: "pw", ping_interval: 5, http_port: 9181 }),
   );
   const good = await runProgram("jobd-master", ["--check-config", "--config", path]);
   assert.equal(good.code, 0, good.stderr);
@@ -102,6 +102,7 @@ Deno.test("jobd-master --check-config: its address and features, or its error", 
     good.stdout,
     `jobd-master: the configuration file ${path} is valid; it would serve:\n` +
       "  listening on: 0.0.0.0:7081\n" +
+      "  http: 127.0.0.1:9181\n" +
       "  pings workers every: 5 s\n" +
       "  features: password\n" +
       `jobd-master: configuration file ${path} test is successful\n`,

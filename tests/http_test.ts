@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { fetchFresh } from "./helpers/http.ts";
 import { openTestDatabase } from "./helpers/database.ts";
-import { freePort, iniText, startDaemon, waitFor } from "./helpers/processes.ts";
+import { freePort, iniText, masterClient, startDaemon, waitFor } from "./helpers/processes.ts";
 import { startWorker, waitForDone } from "./helpers/worker.ts";
 import { VERSION } from "../src/version.ts";
 
@@ -218,16 +218,22 @@ Deno.test("unknown paths are 404, other methods 405 with Allow, and http_port 0 
 
 const NEXT_RUN = 'jobd_schedule_next_run_timestamp_seconds{schedule="hourly",target="t2"}';
 
+const LAST_RUN = 'jobd_schedule_last_run_timestamp_seconds{schedule="hourly",target="t2"}';
+
 Deno.test("the master's /metrics: workers, the table's counts per target and status, schedules", async () => {
-  await using db = await openTestDatabase();
+  await using db = await openTestDatabase({ withTimeColumns: true });
   await db.insertJobs("t1", 3);
   await db.insertJobs("t2", 2, "manual");
+  const later = await db.insertJobs("t1", 2, "delayed");
+  await db.setColumns(later, { time_run_at: Math.floor(Date.now() / 1000) + 3600 });
+  await db.setColumns([later[0]], { attempts: 1 }); // a failed attempt waiting for its retry
   const dir = await Deno.makeTempDir({ prefix: "jobd-board-" });
   try {
     const board = `${dir}/board.ini`;
     await Deno.writeTextFile(board, "[hourly]\ntarget = t2\nevery = 1h\n");
     const masterPort = freePort();
     const httpPort = freePort();
+    const workerHttpPort = freePort();
     const master = await startDaemon(
       "jobd-master",
       iniText({ host: "127.0.0.1", port: masterPort, ping_interval: 1, http_port: httpPort }),
@@ -238,6 +244,7 @@ Deno.test("the master's /metrics: workers, the table's counts per target and sta
       targets: { t1: 1, t2: 1 },
       config: {
         name: "w1",
+        http_port: workerHttpPort,
         schedules: board,
         master_host: "127.0.0.1",
         master_port: masterPort,
@@ -258,6 +265,9 @@ Deno.test("the master's /metrics: workers, the table's counts per target and sta
       'jobd_target_workers{target="t1"}': 1,
       'jobd_target_workers{target="t2"}': 1,
       'jobd_table_jobs{target="t1",status="waiting"}': 3,
+      'jobd_table_jobs{target="t1",status="delayed"}': 2,
+      'jobd_table_retrying{target="t1"}': 1,
+      'jobd_table_timed_out_last_hour{target="t1"}': 0,
       'jobd_table_jobs{target="t1",status="running"}': 0,
       'jobd_table_jobs{target="t2",status="manual"}': 2,
       'jobd_table_done_last_hour{target="t1",result="fail"}': 0,
@@ -271,6 +281,24 @@ Deno.test("the master's /metrics: workers, the table's counts per target and sta
       'jobd_schedule_next_run_timestamp_seconds{schedule="hourly",target="t2"}',
     );
     assert.ok(next !== undefined && next > Date.now() / 1000 - 3600, `next run ${next}: ${text}`);
+    assert.equal(metric(text, LAST_RUN), undefined, "the schedule has not run yet");
+
+    // The worker with the board shows its schedules too; once one ran, both show its last run.
+    const workerText = (await get(workerHttpPort, "/metrics")).text;
+    assert.equal(metric(workerText, NEXT_RUN), next);
+    {
+      await using client = await masterClient(masterPort);
+      await client.scheduleRun("hourly");
+    }
+    const ranAt = await waitFor(
+      "the schedule's last run in the worker's metrics",
+      async () => metric((await get(workerHttpPort, "/metrics")).text, LAST_RUN),
+    );
+    assert.ok(Math.abs(ranAt - Date.now() / 1000) < 3600, `last run ${ranAt}`);
+    await waitFor(
+      "the schedule's last run in the master's metrics (kept 5 s)",
+      async () => metric((await get(httpPort, "/metrics")).text, LAST_RUN) === ranAt,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

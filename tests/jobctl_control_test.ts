@@ -97,15 +97,15 @@ Deno.test("jobctl reads and changes the table through a worker", async (t) => {
     assertExit(output, 0);
     assert.match(
       output.stdout,
-      /^TARGET \| WAITING \| DELAYED \| MANUAL \| ACCEPTED \| RUNNING \| OK 1H \| FAIL 1H \| OK 24H \| FAIL 24H \| OLDEST WAITING$/m,
+      /^TARGET \| WAITING \| DELAYED \| MANUAL \| ACCEPTED \| RUNNING \| OK 1H \| FAIL 1H \| TIMED OUT 1H \| OK 24H \| FAIL 24H \| OLDEST WAITING$/m,
     );
     assert.match(
       output.stdout,
-      /^build +\| +0 \| +0 \| +0 \| +0 \| +0 \| +2 \| +1 \| +2 \| +1$/m,
+      /^build +\| +0 \| +0 \| +0 \| +0 \| +0 \| +2 \| +1 \| +0 \| +2 \| +1$/m,
     );
     assert.match(
       output.stdout,
-      /^deploy +\| +3 \| +0 \| +0 \| +0 \| +0 \| +0 \| +0 \| +0 \| +0 \| +\d+s$/m,
+      /^deploy +\| +3 \| +0 \| +0 \| +0 \| +0 \| +0 \| +0 \| +0 \| +0 \| +0 \| +\d+s$/m,
     );
     const json = JSON.parse((await ctl("--json", "stats")).stdout);
     assert.deepEqual(json.targets.build.lastHour, { ok: 2, fail: 1 });
@@ -120,6 +120,19 @@ Deno.test("jobctl reads and changes the table through a worker", async (t) => {
     assert.equal(filtered.jobs[0].result, "fail");
   });
 
+  await t.step("jobs --result picks the finished rows of one result", async () => {
+    const failures = await ctl("jobs", "--result", "fail");
+    assertExit(failures, 0);
+    const lines = failures.stdout.trimEnd().split("\n");
+    assert.equal(lines.length, 3, failures.stdout);
+    assert.match(lines[2], new RegExp(`^ *${failed} \\| build +\\| done +\\| fail +\\| +3 \\| `));
+    const ok = JSON.parse((await ctl("--json", "jobs", "--result", "ok")).stdout);
+    assert.deepEqual(ok.jobs.map((job: { id: number }) => job.id), [...added].reverse());
+    const wrong = await ctl("jobs", "--result", "failed");
+    assertExit(wrong, 2);
+    assert.match(wrong.stderr, /^jobctl: invalid --result 'failed': expected one of ok, fail/);
+  });
+
   await t.step(
     "list-targets shows the table's waiting rows beside what the worker holds",
     async () => {
@@ -127,6 +140,9 @@ Deno.test("jobctl reads and changes the table through a worker", async (t) => {
       assertExit(output, 0);
       assert.match(output.stdout, /^TARGET \| CONCURRENCY \| LENGTH \| PAUSED \| WAITING$/m);
       assert.match(output.stdout, /^deploy +\| +1 \| +0 \| no +\| +3$/m);
+      const help = await ctl("list-targets", "--help");
+      assertExit(help, 0);
+      assert.match(help.stdout.replace(/\s+/g, " "), /LENGTH counts the jobs this worker holds/);
     },
   );
 
@@ -154,6 +170,14 @@ Deno.test("jobctl reads and changes the table through a worker", async (t) => {
       );
       assert.match(refused.stdout, /^ *999999 \| refused: job 999999 not found$/m);
       assert.equal(refused.stderr, "jobctl: 2 of 3 jobs were not retried\n");
+      const json = await ctl("--json", "retry", String(waiting));
+      assertExit(json, 1);
+      assert.deepEqual(JSON.parse(json.stdout), {
+        retried: [],
+        targets: [],
+        errors: { [waiting]: "status = waiting is not final (done or ignored)" },
+      });
+      assert.deepEqual(JSON.parse(json.stderr), { error: "1 of 1 jobs were not retried" });
     },
   );
 
@@ -210,7 +234,10 @@ Deno.test("jobctl --master reaches the table through the workers", async (t) => 
   let ids: number[] = [];
   await t.step("add goes to a worker serving the target, which runs the jobs", async () => {
     await worker.script("default", "exit 1");
-    ids = addedIds(await ctl("add", "build", "--count", "2"));
+    const added = await ctl("--json", "add", "build", "--count", "2");
+    assertExit(added, 0);
+    ids = JSON.parse(added.stdout).ids;
+    assert.equal(ids.length, 2);
     const rows = await waitForDone(db, ids);
     assert.deepEqual(rows.map((row) => row.result), ["fail", "fail"]);
     const unserved = await ctl("add", "nightly");
@@ -231,14 +258,19 @@ Deno.test("jobctl --master reaches the table through the workers", async (t) => 
     assert.equal(shown.job.result, "fail");
     const stats = JSON.parse((await ctl("--json", "stats")).stdout);
     assert.deepEqual(stats.targets.build.lastHour, { ok: 0, fail: 2 });
+    const failures = JSON.parse((await ctl("--json", "jobs", "--result", "fail")).stdout);
+    assert.deepEqual(failures.jobs.map((job: { id: number }) => job.id), [...ids].reverse());
+    const none = JSON.parse((await ctl("--json", "jobs", "--result", "ok")).stdout);
+    assert.deepEqual(none.jobs, []);
     const unserved = await ctl("jobs", "--target", "nightly");
     assert.match(unserved.stderr, /worker serving target 'nightly' not found\n$/);
   });
 
   await t.step("retry puts the rows back and the workers run them again", async () => {
     await worker.script("default", "exit 0");
-    const output = await ctl("retry", ...ids.map(String));
+    const output = await ctl("--json", "retry", ...ids.map(String));
     assertExit(output, 0);
+    assert.deepEqual(JSON.parse(output.stdout), { retried: ids, targets: ["build"] });
     await waitFor(
       "both jobs to run again",
       async () => (await Promise.all(ids.map((id) => starts(worker, id)))).every((n) => n === 2),
@@ -282,4 +314,38 @@ Deno.test("the same commands work on a worker with SQLite storage", async () => 
   assert.deepEqual(stats.targets.build.lastHour, { ok: 1, fail: 0 });
   assertExit(await ctl("retry", String(id)), 0);
   await waitFor("the job to run again", async () => await starts(worker, id) === 2);
+});
+
+Deno.test("stats counts the jobs timed out in the last hour and the failed attempts waiting for a retry", async () => {
+  await using db = await openTestDatabase({ withTimeColumns: true });
+  const [slow, flaky] = await db.insertJobs("build", 2);
+  await db.setColumns([slow], { timeout: 1 });
+  await db.setColumns([flaky], { max_attempts: 3 });
+  await using worker = await startWorker(db, {
+    targets: { build: 2 },
+    config: { timeout_grace: 1, retry_delay: 3600, retry_delay_max: 3600 },
+  });
+  await worker.script(slow, "exec sleep 60");
+  await worker.script(flaky, "exit 1");
+  await worker.client.poll(["build"]);
+  await waitForDone(db, [slow], 60);
+  await waitFor(
+    "the flaky job delayed for its next attempt",
+    async () => (await db.rows([flaky]))[0].status === "delayed",
+  );
+  const ctl = (...args: string[]) => jobctl("--port", String(worker.port), ...args);
+  const json = JSON.parse((await ctl("--json", "stats")).stdout);
+  assert.deepEqual(json.targets.build.timedOut, { lastHour: 1, lastDay: 1 });
+  assert.equal(json.targets.build.delayed, 1);
+  assert.equal(json.targets.build.retrying, 1);
+  const output = await ctl("stats");
+  assertExit(output, 0);
+  assert.match(
+    output.stdout,
+    /^TARGET \| WAITING \| DELAYED \| RETRYING \| MANUAL \| ACCEPTED \| RUNNING \| OK 1H \| FAIL 1H \| TIMED OUT 1H \|/m,
+  );
+  assert.match(
+    output.stdout,
+    /^build +\| +0 \| +1 \| +1 \| +0 \| +0 \| +0 \| +0 \| +1 \| +1 \| +0 \| +1$/m,
+  );
 });

@@ -116,9 +116,13 @@ async function statusOf(url: string): Promise<StatusReport> {
 }
 
 Deno.test("the status page shows a failed job's stderr, retries it, and shows it ended ok", async () => {
-  await using db = await openTestDatabase({ withWorkerColumn: true });
+  await using db = await openTestDatabase({ withWorkerColumn: true, withTimeColumns: true });
   await using setup = await startSetup(db);
   const id = await failedScheduleJob(setup, db);
+  // Rows of a target no worker serves: two waiting, one delayed for an hour.
+  await db.insertJobs("deploy", 2);
+  const later = await db.insertJobs("deploy", 1, "delayed");
+  await db.setColumns(later, { time_run_at: Math.floor(Date.now() / 1000) + 3600, attempts: 1 });
 
   await using browser = await openBrowser();
   const { page } = browser;
@@ -127,6 +131,8 @@ Deno.test("the status page shows a failed job's stderr, retries it, and shows it
   await worker.waitFor();
   assert.match(await worker.innerText(), /build 0\/1/);
   assert.match(await worker.innerText(), /answering/);
+  // Name, the address of its connection to the master, and when the master last heard from it.
+  assert.match(await worker.innerText(), /^w1\t127\.0\.0\.1:\d+\tbuild 0\/1\t\d+(m\d\d)?s ago\t/);
 
   const failure = page.locator(`#failures tr[data-id="${id}"]`);
   await failure.waitFor();
@@ -139,12 +145,22 @@ Deno.test("the status page shows a failed job's stderr, retries it, and shows it
   assert.match(await failure.innerText(), /\bbuild\b[\s\S]*\b3\b/);
 
   const target = page.locator("#targets tbody tr", { hasText: "build" });
-  assert.match(await target.innerText(), /^build\t0\t0\t0\t1\t0\t1\t/);
+  assert.match(await target.innerText(), /^build\t0\t0\t0\t0\t1\t0\t1\t0\t/);
+  // Waiting, delayed, retrying, running, limit, ok, failed and timed out in the last hour, the
+  // oldest waiting's age, the workers.
+  const unserved = page.locator("#targets tbody tr", { hasText: "deploy" });
+  await unserved.waitFor();
+  assert.match(
+    await unserved.innerText(),
+    /^deploy\t2\t1\t1\t0\t0\t0\t0\t0\t\d+(m\d\d)?s\tnone$/,
+  );
 
   const schedule = page.locator('#schedules tr[data-name="nightly-report"]');
   await schedule.waitFor();
   assert.match(await schedule.innerText(), /cron 0 3 \* \* \*/);
   assert.match(await schedule.innerText(), new RegExp(`#${id} done fail`));
+  // The next run (03:00 UTC) lies ahead; the last run was the one that failed just now.
+  assert.match(await schedule.innerText(), /\tin \d+[hms]\w*\t\d+(m\d\d)?s ago\t/);
 
   await failure.getByRole("button", { name: "Retry" }).click();
   await page.locator("#notice", { hasText: `Retry job ${id}: done, waiting again` }).waitFor();
@@ -154,7 +170,7 @@ Deno.test("the status page shows a failed job's stderr, retries it, and shows it
   // The page shows it on its own: the failure is gone, the schedule's job ended ok.
   await failure.waitFor({ state: "detached", timeout: 30_000 });
   await schedule.locator("text=" + `#${id} done ok`).waitFor({ timeout: 30_000 });
-  assert.match(await target.innerText(), /^build\t0\t0\t0\t1\t1\t0\t/);
+  assert.match(await target.innerText(), /^build\t0\t0\t0\t0\t1\t1\t0\t0\t/);
 
   await schedule.getByRole("button", { name: "Pause" }).click();
   await schedule.getByRole("button", { name: "Resume" }).waitFor();

@@ -40,6 +40,24 @@ export async function runHealthCheck(
   }
 }
 
+/**
+ * `check` with its runs shared: a call while one is under way waits for that
+ * one, so that many requests at once (several scrapers, a busy load
+ * balancer, a client in a loop) make one database read, not one each.
+ */
+export function sharedCheck(check: HealthCheck): HealthCheck {
+  let running: Promise<string | undefined> | undefined;
+  return {
+    name: check.name,
+    check: () => {
+      running ??= Promise.resolve().then(() => check.check()).finally(() => {
+        running = undefined;
+      });
+      return running;
+    },
+  };
+}
+
 /** The `/health` route over `checks` (all run together at each request). */
 export function healthRoute(checks: () => readonly HealthCheck[]): HttpRoute {
   return {

@@ -11,6 +11,7 @@
 export const COMMAND_OPTIONS = {
   target: { type: "string" },
   status: { type: "string" },
+  result: { type: "string" },
   limit: { type: "string" },
   at: { type: "string" },
   in: { type: "string" },

@@ -28,6 +28,7 @@ import {
   readColumnValues,
   readCount,
   readLimit,
+  readResult,
   readRunAt,
   readStatus,
 } from "./control_operands.ts";
@@ -69,6 +70,11 @@ const STATUS: CommandOptionHelp = {
   usage: "--status S",
   help: "only rows in status S (waiting, delayed, manual, accepted, running, done, ignored)",
 };
+const RESULT: CommandOptionHelp = {
+  name: "result",
+  usage: "--result R",
+  help: "only finished rows with result R (ok or fail)",
+};
 const LIMIT: CommandOptionHelp = {
   name: "limit",
   usage: "--limit N",
@@ -107,13 +113,14 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
       details: "Shows ID, TARGET, STATUS, RESULT, CODE (exit code or signal), CREATED and " +
         "STARTED (UTC) and DURATION. With --master and --target, a worker serving the target " +
         `answers; without, any worker.`,
-      example: `${prefix} jobs --target build --status done --limit 50`,
-      options: [TARGET, STATUS, LIMIT],
+      example: `${prefix} jobs --target build --result fail --limit 50`,
+      options: [TARGET, STATUS, RESULT, LIMIT],
       parse: (args, name, options): Partial<JobsQuery> => {
         noArguments(name, args);
         const query: Partial<JobsQuery> = {};
         if (options.target !== undefined) query.target = readTarget(name, options.target);
         if (options.status !== undefined) query.status = readStatus(name, options.status);
+        if (options.result !== undefined) query.result = readResult(name, options.result);
         if (options.limit !== undefined) query.limit = readLimit(name, options.limit);
         return query;
       },

@@ -9,7 +9,9 @@
 import {
   MAX_ADD_COUNT,
   MAX_JOBS_LIMIT,
+  QUERY_RESULTS,
   QUERY_STATUSES,
+  type QueryResult,
   type QueryStatus,
 } from "../protocol/control_requests.ts";
 import { suggestion } from "./did_you_mean.ts";
@@ -21,6 +23,17 @@ export function readStatus(command: string, text: string): QueryStatus {
   throw new UsageError(
     `invalid --status '${text}': expected one of ${QUERY_STATUSES.join(", ")}${
       suggestion(text, QUERY_STATUSES)
+    }`,
+    { command },
+  );
+}
+
+/** Reads `--result`: `ok` or `fail` (of `done` rows). */
+export function readResult(command: string, text: string): QueryResult {
+  if ((QUERY_RESULTS as readonly string[]).includes(text)) return text as QueryResult;
+  throw new UsageError(
+    `invalid --result '${text}': expected one of ${QUERY_RESULTS.join(", ")}${
+      suggestion(text, QUERY_RESULTS)
     }`,
     { command },
   );

@@ -3,6 +3,7 @@ import {
   readColumnValues,
   readDuration,
   readLimit,
+  readResult,
   readRunAt,
   readStatus,
   readTime,
@@ -22,6 +23,14 @@ function usage(read: () => unknown): string {
 Deno.test("--status is a row status; a near miss gets a suggestion", () => {
   assert.equal(readStatus("jobs", "done"), "done");
   assert.match(usage(() => readStatus("jobs", "don")), /did you mean 'done'\?/);
+});
+
+Deno.test("--result is ok or fail; a near miss gets a suggestion", () => {
+  assert.equal(readResult("jobs", "fail"), "fail");
+  assert.match(
+    usage(() => readResult("jobs", "failed")),
+    /^invalid --result 'failed': expected one of ok, fail; did you mean 'fail'\?/,
+  );
 });
 
 Deno.test("--limit is an integer from 1 to 1000", () => {

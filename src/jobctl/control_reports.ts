@@ -118,20 +118,24 @@ export function jobDetails(answer: JobResult, style: Style): string {
 }
 
 /**
- * `stats`: per target the rows in each unfinished status, the done rows of
- * the last hour and day by result, and the oldest waiting row's age.
+ * `stats`: per target the rows in each unfinished status and those waiting
+ * for a retry, the done rows of the last hour and day by result, the failed
+ * ones timed out in the last hour, and the oldest waiting row's age. A count
+ * an older worker does not give is left blank; RETRYING shows only when the
+ * table counts retries.
  */
 export function statsTable(stats: StatsResult, style: Style): string {
   const names = Object.keys(stats.targets);
   if (names.length === 0) return "No jobs in the table\n";
+  // Retries are counted on a table with the column `attempts` only: else no such column.
+  const retries = names.some((name) => typeof stats.targets[name].retrying === "number");
+  const counts = ["waiting", "delayed", ...(retries ? ["retrying"] : []), "manual", "accepted"];
   const columns: Column[] = [
     { heading: "target" },
-    ...["waiting", "delayed", "manual", "accepted", "running"].map((heading) => ({
-      heading,
-      align: "right" as const,
-    })),
+    ...[...counts, "running"].map((heading) => ({ heading, align: "right" as const })),
     { heading: "ok 1h", align: "right" },
     { heading: "fail 1h", align: "right" },
+    { heading: "timed out 1h", align: "right" },
     { heading: "ok 24h", align: "right" },
     { heading: "fail 24h", align: "right" },
     { heading: "oldest waiting", align: "right" },
@@ -143,11 +147,13 @@ export function statsTable(stats: StatsResult, style: Style): string {
       name,
       target.waiting,
       target.delayed,
+      ...(retries ? [target.retrying ?? ""] : []),
       target.manual,
       target.accepted,
       target.running,
       target.lastHour.ok,
       failCell(target.lastHour.fail),
+      target.timedOut === undefined ? "" : failCell(target.timedOut.lastHour),
       target.lastDay.ok,
       failCell(target.lastDay.fail),
       target.oldestWaitingAge === null ? "" : formatDuration(target.oldestWaitingAge),

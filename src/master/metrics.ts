@@ -89,6 +89,16 @@ export class MasterMetrics {
     "Age of the target's oldest waiting row, seconds (0 when none waits)",
     ["target"],
   );
+  readonly #retrying = this.registry.gauge(
+    "jobd_table_retrying",
+    "Waiting and delayed rows of the target that ran before: failed attempts waiting for a retry",
+    ["target"],
+  );
+  readonly #timedOutLastHour = this.registry.gauge(
+    "jobd_table_timed_out_last_hour",
+    "Rows of the target that failed at their time limit in the last hour",
+    ["target"],
+  );
   readonly #doneLastHour = this.registry.gauge(
     "jobd_table_done_last_hour",
     "Rows of the target that became done in the last hour, per result",
@@ -121,7 +131,8 @@ export class MasterMetrics {
       try {
         answer = await stats.get();
       } catch (error) {
-        this.#tableUp.set({}, 0);
+        // No counts rather than the last ones shown as if current.
+        this.#readStats(undefined);
         throw error;
       }
       this.#readStats(answer);
@@ -154,6 +165,8 @@ export class MasterMetrics {
     this.#tableJobs.reset();
     this.#oldestWaiting.reset();
     this.#doneLastHour.reset();
+    this.#retrying.reset();
+    this.#timedOutLastHour.reset();
     for (const [target, stats] of Object.entries(targets)) {
       if (!isPlainObject(stats)) continue;
       for (const status of COUNTED_STATUSES) {
@@ -161,6 +174,10 @@ export class MasterMetrics {
         if (value !== undefined) this.#tableJobs.set({ target, status }, value);
       }
       this.#oldestWaiting.set({ target }, count(stats.oldestWaitingAge) ?? 0);
+      const retrying = count(stats.retrying);
+      if (retrying !== undefined) this.#retrying.set({ target }, retrying);
+      const timedOut = isPlainObject(stats.timedOut) ? count(stats.timedOut.lastHour) : undefined;
+      if (timedOut !== undefined) this.#timedOutLastHour.set({ target }, timedOut);
       const hour = isPlainObject(stats.lastHour) ? stats.lastHour : {};
       for (const result of ["ok", "fail"] as const) {
         const value = count(hour[result]);

@@ -32,6 +32,8 @@ const STATS = {
       running: 2,
       lastHour: { ok: 7, fail: 1 },
       lastDay: { ok: 70, fail: 10 },
+      timedOut: { lastHour: 1, lastDay: 3 },
+      retrying: 2,
       oldestWaitingAge: 12,
     },
   },
@@ -47,6 +49,8 @@ Deno.test("scrapes within the cache time share one stats and one schedules reque
   assert.match(texts[1], /^jobd_table_oldest_waiting_seconds\{target="we\\"ird"\} 12$/m);
   assert.match(texts[1], /^jobd_table_done_last_hour\{target="we\\"ird",result="ok"\} 7$/m);
   assert.match(texts[1], /^jobd_workers_registered 0$/m);
+  assert.match(texts[1], /^jobd_table_retrying\{target="we\\"ird"\} 2$/m);
+  assert.match(texts[1], /^jobd_table_timed_out_last_hour\{target="we\\"ird"\} 1$/m);
 
   const uncached = sources(() => STATS);
   const always = new MasterMetrics(uncached.sources, 0);
@@ -62,9 +66,21 @@ Deno.test("a failed stats request shows jobd_table_stats_up 0; a bad answer is r
   const { sources: from } = sources(() => answer());
   const metrics = new MasterMetrics(from, 0);
   assert.match(await metrics.registry.expose(), /^jobd_table_stats_up 0$/m);
+  answer = () => STATS;
+  assert.match(
+    await metrics.registry.expose(),
+    /^jobd_table_jobs\{target="we\\"ird",status="waiting"\} 4$/m,
+  );
+  answer = () => {
+    throw new Error("worker 'w1' did not answer");
+  };
+  const lost = await metrics.registry.expose();
+  assert.match(lost, /^jobd_table_stats_up 0$/m);
+  assert.doesNotMatch(lost, /^jobd_table_(jobs|oldest|done|retrying|timed)/m, "no stale counts");
   answer = () => ({ targets: { t: { waiting: "many", running: -1, lastHour: null } } });
   const text = await metrics.registry.expose();
   assert.match(text, /^jobd_table_stats_up 1$/m);
   assert.doesNotMatch(text, /^jobd_table_jobs\{/m);
+  assert.doesNotMatch(text, /^jobd_table_(retrying|timed_out_last_hour)\{/m, "not counted");
   assert.match(text, /^jobd_table_oldest_waiting_seconds\{target="t"\} 0$/m);
 });

@@ -127,18 +127,22 @@ function workersTable(report) {
 }
 
 function targetsTable(report) {
+  // Retries are counted only on a table with the column attempts.
+  const retries = report.targets.some((target) => target.retrying !== null);
   const rows = report.targets.map((target) => el("tr", "",
     el("td", "", target.name),
-    count(target.waiting), count(target.delayed), count(target.running),
-    el("td", "num", String(target.limit)),
+    count(target.waiting), count(target.delayed), retries ? count(target.retrying, "warn") : null,
+    count(target.running), el("td", "num", String(target.limit)),
     count(target.okLastHour, "ok"), count(target.failedLastHour, "bad"),
+    count(target.timedOutLastHour, "bad"),
     el("td", "num", duration(target.oldestWaitingAge)),
     el("td", "", target.workers.join(", ") || "none",
       target.pausedOn.length ? el("span", "warn", " (paused on " + target.pausedOn.join(", ") + ")") : null),
   ));
   section("targets", "Targets", report.targets.length,
-    table(["Target", "Waiting#", "Delayed#", "Running#", "Limit#", "OK 1h#", "Failed 1h#",
-      "Oldest waiting#", "Workers"], rows, "No target."));
+    table(["Target", "Waiting#", "Delayed#", ...(retries ? ["Retrying#"] : []), "Running#",
+      "Limit#", "OK 1h#", "Failed 1h#", "Timed out 1h#", "Oldest waiting#", "Workers"], rows,
+      "No target."));
 }
 
 function failuresTable(report) {

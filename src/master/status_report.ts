@@ -64,10 +64,14 @@ export interface TargetRow {
   /** Counts of rows by status; null each when `stats` could not be had. */
   waiting: number | null;
   delayed: number | null;
+  /** `waiting` and `delayed` rows that ran before: failed attempts waiting for their retry. */
+  retrying: number | null;
   running: number | null;
   /** Rows that finished with result `fail` (or `ok`) in the last hour. */
   failedLastHour: number | null;
   okLastHour: number | null;
+  /** Of the failed, those stopped at their time limit. */
+  timedOutLastHour: number | null;
   /** Seconds the oldest `waiting` row has waited; null when none waits (or unknown). */
   oldestWaitingAge: number | null;
   /** The workers serving it, by name. */
@@ -231,6 +235,10 @@ function targetRows(workers: readonly WorkerRow[], stats: Answer): TargetRow[] {
   const names = new Set<string>();
   for (const worker of workers) for (const target of worker.targets) names.add(target.name);
   for (const name of Object.keys(counted)) if (text(name) === name) names.add(name);
+  // Retries are counted when the table has `attempts`: then a target without rows has 0.
+  const countsRetries = Object.values(counted).some((value) =>
+    count(record(value).retrying) !== null
+  );
   return [...names].sort().map((name) => {
     const counts = Object.hasOwn(counted, name) ? record(counted[name]) : undefined;
     // A target without rows is not in `stats`: zero, when `stats` answered.
@@ -239,9 +247,12 @@ function targetRows(workers: readonly WorkerRow[], stats: Answer): TargetRow[] {
       name,
       waiting: read(counts?.waiting),
       delayed: read(counts?.delayed),
+      // Null, not 0, from a table without `attempts` or a worker that does not count them.
+      retrying: counts ? count(counts.retrying) : countsRetries ? 0 : null,
       running: read(counts?.running),
       failedLastHour: read(record(counts?.lastHour).fail),
       okLastHour: read(record(counts?.lastHour).ok),
+      timedOutLastHour: counts ? count(record(counts.timedOut).lastHour) : stats.ok ? 0 : null,
       oldestWaitingAge: counts ? count(counts.oldestWaitingAge) : null,
       workers: [],
       limit: 0,

@@ -33,6 +33,8 @@ function counts(waiting: number, fail: number, oldestWaitingAge: number | null =
     running: 2,
     lastHour: { ok: 5, fail },
     lastDay: { ok: 50, fail },
+    timedOut: { lastHour: 1, lastDay: 2 },
+    retrying: 3,
     oldestWaitingAge,
   };
 }
@@ -120,9 +122,11 @@ Deno.test("targets: the table's counts beside the workers serving each, limits s
       name: "build",
       waiting: 46,
       delayed: 1,
+      retrying: 3,
       running: 2,
       failedLastHour: 4,
       okLastHour: 5,
+      timedOutLastHour: 1,
       oldestWaitingAge: 72,
       workers: ["w1", "w2"],
       limit: 5,
@@ -133,9 +137,11 @@ Deno.test("targets: the table's counts beside the workers serving each, limits s
       name: "mail",
       waiting: 0,
       delayed: 0,
+      retrying: 0,
       running: 0,
       failedLastHour: 0,
       okLastHour: 0,
+      timedOutLastHour: 0,
       oldestWaitingAge: null,
       workers: ["w1"],
       limit: 1,
@@ -146,9 +152,11 @@ Deno.test("targets: the table's counts beside the workers serving each, limits s
       name: "old",
       waiting: 0,
       delayed: 1,
+      retrying: 3,
       running: 2,
       failedLastHour: 1,
       okLastHour: 5,
+      timedOutLastHour: 1,
       oldestWaitingAge: null,
       workers: [],
       limit: 0,
@@ -178,6 +186,8 @@ Deno.test("a worker that did not answer: its targets unknown, counts unknown, bo
   ]);
   assert.equal(report.targets[0].waiting, null);
   assert.equal(report.targets[0].failedLastHour, null);
+  assert.equal(report.targets[0].retrying, null);
+  assert.equal(report.targets[0].timedOutLastHour, null);
   assert.deepEqual(report.failures, []);
   assert.deepEqual(report.problems, [
     "status: worker 'w1' did not answer: Request timed out after 3 s",

@@ -112,6 +112,16 @@ export interface TargetStats {
   lastHour: DoneCounts;
   /** Rows that became `done` in the last 24 hours. */
   lastDay: DoneCounts;
+  /**
+   * Rows of `lastHour.fail` and `lastDay.fail` that were stopped at their time
+   * limit (their stderr ends with jobd's `[jobd: timed out after N s]`).
+   */
+  timedOut: { lastHour: number; lastDay: number };
+  /**
+   * `waiting` and `delayed` rows that ran before (`attempts` > 0): failed
+   * attempts waiting for their retry. Null when the table has no `attempts`.
+   */
+  retrying: number | null;
   /** Seconds since the oldest `waiting` row was created; null when none waits. */
   oldestWaitingAge: number | null;
 }

@@ -21,16 +21,16 @@ import type {
   TargetStats,
 } from "../protocol/control_requests.ts";
 import { describeJobs } from "../text.ts";
+import type { CountedColumns, StoreCounts } from "./control_sql.ts";
 import {
-  type DoneCount,
   type InsertRow,
   insertRow,
   retryAssignments,
   shownRow,
-  type StatusCount,
   targetStats,
 } from "./control_values.ts";
 import type { JobControl, RetryOutcome, TableColumn } from "./job_control.ts";
+import { ATTEMPTS_COLUMN } from "./required_columns.ts";
 import type { MaybePromise } from "./store_base.ts";
 
 /** One hour and one day, in seconds: the periods of `stats`' done counts. */
@@ -49,8 +49,8 @@ export interface ControlOperations<C> {
   countJobs(
     context: C,
     since: { hourAgo: number; dayAgo: number },
-    hasCreated: boolean,
-  ): MaybePromise<{ statuses: StatusCount[]; done: DoneCount[] }>;
+    columns: CountedColumns,
+  ): MaybePromise<StoreCounts>;
   /** In one transaction: reads the rows, refuses the unfinished, resets the final ones. */
   retryJobs(context: C, ids: readonly number[], assignments: string): MaybePromise<RetryOutcome>;
   /** Inserts `count` copies of `row` in one transaction; returns their ids, ascending. */
@@ -65,8 +65,12 @@ function chain<T, U>(value: MaybePromise<T>, next: (value: T) => MaybePromise<U>
   return value instanceof Promise ? value.then(next) : next(value);
 }
 
+function hasColumn(columns: readonly TableColumn[], name: string): boolean {
+  return columns.some((column) => column.name.toLowerCase() === name);
+}
+
 function hasCreated(columns: readonly TableColumn[]): boolean {
-  return columns.some((column) => column.name.toLowerCase() === "time_created");
+  return hasColumn(columns, "time_created");
 }
 
 /** Runs an operation with the store's retries and error wrapping; `what` names it in errors. */
@@ -111,8 +115,18 @@ export class StoreControl<C> implements JobControl {
         this.#operations.readColumns(context),
         (columns) =>
           chain(
-            this.#operations.countJobs(context, since, hasCreated(columns)),
-            (counts) => targetStats(counts.statuses, counts.done, now),
+            this.#operations.countJobs(context, since, {
+              created: hasCreated(columns),
+              attempts: hasColumn(columns, ATTEMPTS_COLUMN),
+            }),
+            (counts) =>
+              targetStats(
+                counts.statuses,
+                counts.done,
+                now,
+                counts.timedOut,
+                hasColumn(columns, ATTEMPTS_COLUMN),
+              ),
           ),
       ));
   }

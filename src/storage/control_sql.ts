@@ -9,12 +9,14 @@
  * @module
  */
 
+import { TIMED_OUT_NOTE_START } from "../job.ts";
 import type { JobsQuery } from "../protocol/control_requests.ts";
 import {
   type DoneCount,
   type InsertRow,
   retryRefusal,
   type StatusCount,
+  type TimedOutCount,
 } from "./control_values.ts";
 import type { RetryOutcome } from "./job_control.ts";
 
@@ -69,23 +71,40 @@ export function getJobSql(table: string): string {
   return `SELECT * FROM ${table} WHERE id = ?`;
 }
 
+/** The optional columns `stats` reads when the table has them. */
+export interface CountedColumns {
+  /** `time_created`: the oldest waiting row's age. */
+  created: boolean;
+  /** `attempts`: the rows waiting for a retry. */
+  attempts: boolean;
+}
+
 /**
- * `stats`, two reads: unfinished rows per target and status (through the
- * status index), and `done` rows finished since `dayAgo` per target and
- * result. The second reads every done row of the last day: a table with many
- * of them may want an index on (`status`, `time_finished`).
+ * `stats`, three reads: unfinished rows per target and status (through the
+ * status index), `done` rows finished since `dayAgo` per target and result,
+ * and of the failed ones those stopped at their time limit (the end of their
+ * stderr, read for failed rows only). The second reads every done row of the
+ * last day: a table with many of them may want an index on (`status`,
+ * `time_finished`).
  */
 export function countJobsStatements(
   table: string,
   since: { hourAgo: number; dayAgo: number },
-  hasCreated: boolean,
-): { statuses: Statement; done: Statement } {
+  columns: CountedColumns,
+): { statuses: Statement; done: Statement; timedOut: Statement } {
   return {
     statuses: {
       sql: `SELECT target, status, COUNT(*) AS count,
-            ${hasCreated ? "MIN(time_created)" : "NULL"} AS oldest
+            ${columns.created ? "MIN(time_created)" : "NULL"} AS oldest,
+            ${columns.attempts ? "SUM(attempts > 0)" : "NULL"} AS retried
        FROM ${table} WHERE status IN ${UNFINISHED_STATUSES_SQL} GROUP BY target, status`,
       params: [],
+    },
+    timedOut: {
+      sql: `SELECT target, SUM(time_finished >= ?) AS hour, COUNT(*) AS day
+       FROM ${table} WHERE status = 'done' AND result = 'fail' AND time_finished >= ?
+        AND stderr LIKE ? GROUP BY target`,
+      params: [since.hourAgo, since.dayAgo, `%${TIMED_OUT_NOTE_START}% s]`],
     },
     done: {
       sql: `SELECT target, result, SUM(time_finished >= ?) AS hour, COUNT(*) AS day
@@ -95,17 +114,31 @@ export function countJobsStatements(
   };
 }
 
-/** The rows of {@linkcode countJobsStatements}' two reads, as counts. */
+/** What `stats` reads from a store, before it is added up per target. */
+export interface StoreCounts {
+  statuses: StatusCount[];
+  done: DoneCount[];
+  timedOut: TimedOutCount[];
+}
+
+/** The rows of {@linkcode countJobsStatements}' three reads, as counts. */
 export function countsOf(
   statuses: readonly Record<string, unknown>[],
   done: readonly Record<string, unknown>[],
-): { statuses: StatusCount[]; done: DoneCount[] } {
+  timedOut: readonly Record<string, unknown>[],
+): StoreCounts {
   return {
     statuses: statuses.map((row) => ({
       target: String(row.target),
       status: String(row.status),
       count: Number(row.count),
       oldest: row.oldest === null ? null : Number(row.oldest),
+      retried: row.retried === null || row.retried === undefined ? null : Number(row.retried),
+    })),
+    timedOut: timedOut.map((row) => ({
+      target: String(row.target),
+      hour: Number(row.hour ?? 0),
+      day: Number(row.day),
     })),
     done: done.map((row) => ({
       target: String(row.target),

@@ -220,6 +220,15 @@ export interface StatusCount {
   count: number;
   /** The lowest `time_created` of these rows (null without the column). */
   oldest: number | null;
+  /** The rows with `attempts` > 0 (absent or null without the column). */
+  retried?: number | null;
+}
+
+/** Failed rows stopped at their time limit, per target, as the stores read them. */
+export interface TimedOutCount {
+  target: string;
+  hour: number;
+  day: number;
 }
 
 /** Done rows per target and result, as the stores read them. */
@@ -239,6 +248,8 @@ function emptyStats(): TargetStats {
     running: 0,
     lastHour: { ok: 0, fail: 0 },
     lastDay: { ok: 0, fail: 0 },
+    timedOut: { lastHour: 0, lastDay: 0 },
+    retrying: null,
     oldestWaitingAge: null,
   };
 }
@@ -251,22 +262,33 @@ const COUNTED: ReadonlySet<string> = new Set([
   "running",
 ]);
 
-/** Adds the stores' counts up into `stats`' answer, targets by name. */
+/**
+ * Adds the stores' counts up into `stats`' answer, targets by name;
+ * `retrying` is counted when the table `hasAttempts`, else null.
+ */
 export function targetStats(
   statuses: readonly StatusCount[],
   done: readonly DoneCount[],
   now: number,
+  timedOut: readonly TimedOutCount[] = [],
+  hasAttempts = false,
 ): Record<string, TargetStats> {
   const byTarget = new Map<string, TargetStats>();
   const of = (target: string) => {
     let stats = byTarget.get(target);
-    if (stats === undefined) byTarget.set(target, stats = emptyStats());
+    if (stats === undefined) {
+      byTarget.set(target, stats = emptyStats());
+      if (hasAttempts) stats.retrying = 0;
+    }
     return stats;
   };
-  for (const { target, status, count, oldest } of statuses) {
+  for (const { target, status, count, oldest, retried } of statuses) {
     if (!COUNTED.has(status)) continue;
     const stats = of(target);
     stats[status as "waiting"] += count;
+    if (hasAttempts && (status === "waiting" || status === "delayed")) {
+      stats.retrying = (stats.retrying ?? 0) + (retried ?? 0);
+    }
     if (status === "waiting" && oldest !== null) {
       const age = Math.max(0, now - oldest);
       stats.oldestWaitingAge = Math.max(stats.oldestWaitingAge ?? 0, age);
@@ -277,6 +299,11 @@ export function targetStats(
     const stats = of(target);
     stats.lastHour[key] += hour;
     stats.lastDay[key] += day;
+  }
+  for (const { target, hour, day } of timedOut) {
+    const stats = of(target);
+    stats.timedOut.lastHour += hour;
+    stats.timedOut.lastDay += day;
   }
   const names = [...byTarget.keys()].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
   return Object.fromEntries(names.map((name) => [name, byTarget.get(name)!]));

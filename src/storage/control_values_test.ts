@@ -162,4 +162,24 @@ Deno.test("stats adds the counts up per target, names sorted, oldest waiting by 
   assert.equal(stats.t2.running, 1);
   assert.equal(stats.t2.oldestWaitingAge, null);
   assert.deepEqual([stats.t2.lastHour, stats.t2.lastDay], [{ ok: 1, fail: 0 }, { ok: 3, fail: 2 }]);
+  assert.deepEqual(stats.t2.timedOut, { lastHour: 0, lastDay: 0 });
+  assert.equal(stats.t2.retrying, null, "no attempts column: retries not counted");
+});
+
+Deno.test("stats: the timed out per target, and with attempts the waiting and delayed that ran before", () => {
+  const stats = targetStats(
+    [
+      { target: "a", status: "waiting", count: 3, oldest: 1, retried: 1 },
+      { target: "a", status: "delayed", count: 2, oldest: 1, retried: 2 },
+      { target: "a", status: "running", count: 4, oldest: 1, retried: 4 },
+      { target: "b", status: "manual", count: 1, oldest: 1, retried: 0 },
+    ],
+    [{ target: "a", result: "fail", hour: 2, day: 5 }],
+    100,
+    [{ target: "a", hour: 1, day: 3 }],
+    true,
+  );
+  assert.deepEqual(stats.a.timedOut, { lastHour: 1, lastDay: 3 });
+  assert.equal(stats.a.retrying, 3, "running rows are not waiting for a retry");
+  assert.equal(stats.b.retrying, 0);
 });

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { type HealthCheck, healthRoute, runHealthCheck } from "../http/health.ts";
+import { type HealthCheck, healthRoute, runHealthCheck, sharedCheck } from "../http/health.ts";
 import { metricsRoute } from "../http/metrics_route.ts";
 import type { HttpRoute } from "../http/server.ts";
 import type { JobStore } from "../storage/job_store.ts";
@@ -28,15 +28,25 @@ export interface WorkerHttpState {
   master?: { connected(): boolean; readonly address: string };
 }
 
-/** The check of the database: one cheap read of the jobs table. */
+const databaseChecks = new WeakMap<JobStore, HealthCheck>();
+
+/**
+ * The check of the database: one cheap read of the jobs table, one at a
+ * time for a store (`/health` and the metrics' `jobd_database_up` share it).
+ */
 export function databaseCheck(store: JobStore): HealthCheck {
-  return {
-    name: "database",
-    check: async () => {
-      await store.ping();
-      return undefined;
-    },
-  };
+  let check = databaseChecks.get(store);
+  if (check === undefined) {
+    check = sharedCheck({
+      name: "database",
+      check: async () => {
+        await store.ping();
+        return undefined;
+      },
+    });
+    databaseChecks.set(store, check);
+  }
+  return check;
 }
 
 /** Undefined while the database answers, else what is wrong (shared by `/health` and the metrics). */

@@ -6,7 +6,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import type { JobOutcome } from "../job.ts";
+import { type JobOutcome, TIMED_OUT_NOTE_START } from "../job.ts";
 import type { LaunchedJob } from "./launcher.ts";
 import { setLongTimer } from "./long_timer.ts";
 
@@ -21,7 +21,7 @@ export interface TimeLimit {
 
 /** The line that ends the stderr of a job stopped at its limit. */
 export function timedOutNote(seconds: number): string {
-  return `[jobd: timed out after ${seconds} s]`;
+  return `${TIMED_OUT_NOTE_START}${seconds} s]`;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { timedOutNote } from "../../src/worker/job_timeout.ts";
 import { type ControlConformanceTest, controlOf, finish, now } from "./control_fixture.ts";
 
 /** Registers the `stats` tests of `store.control`. */
@@ -36,6 +37,8 @@ export function controlStatsConformance(test: ControlConformanceTest): void {
         running: 0,
         lastHour: { ok: 1, fail: 0 },
         lastDay: { ok: 1, fail: 1 },
+        timedOut: { lastHour: 0, lastDay: 0 },
+        retrying: 0,
         oldestWaitingAge: 300,
       });
       assert.deepEqual(stats.deploy, {
@@ -46,8 +49,48 @@ export function controlStatsConformance(test: ControlConformanceTest): void {
         running: 1,
         lastHour: { ok: 0, fail: 0 },
         lastDay: { ok: 0, fail: 0 },
+        timedOut: { lastHour: 0, lastDay: 0 },
+        retrying: 0,
         oldestWaitingAge: null,
       });
+    },
+  );
+
+  test(
+    "stats counts the failed jobs stopped at their time limit, and the rows waiting for a retry",
+    { delayed: true },
+    async (f) => {
+      const control = controlOf(f.store);
+      const t = now();
+      await f.insert("build", 4);
+      const [recent, earlier, plain, old] = await finish(f.store, "build", [
+        { result: "fail", finishedAt: t - 60 },
+        { result: "fail", finishedAt: t - 7200 },
+        { result: "fail", finishedAt: t - 30 },
+        { result: "fail", finishedAt: t - 2 * 86_400 },
+      ]);
+      const note = `out of patience\n${timedOutNote(5)}`;
+      await f.query(
+        `UPDATE ${f.table} SET stderr = ? WHERE id IN (?, ?, ?)`,
+        note,
+        recent,
+        earlier,
+        old,
+      );
+      // The note in the middle of the text is the job's own output, not jobd's.
+      await f.query(`UPDATE ${f.table} SET stderr = ? WHERE id = ?`, `${note}\nmore`, plain);
+      const [retry, later] = await f.insert("build", 2, "delayed");
+      await f.query(`UPDATE ${f.table} SET attempts = 1 WHERE id = ?`, retry);
+      const [again] = await f.insert("build", 2);
+      await f.query(`UPDATE ${f.table} SET attempts = 2 WHERE id = ?`, again);
+      const stats = await control.countJobs(t);
+      assert.deepEqual(
+        [stats.build.lastHour, stats.build.lastDay],
+        [{ ok: 0, fail: 2 }, { ok: 0, fail: 3 }],
+      );
+      assert.deepEqual(stats.build.timedOut, { lastHour: 1, lastDay: 2 });
+      assert.equal(stats.build.delayed, 2, `row ${later} is delayed but never ran`);
+      assert.equal(stats.build.retrying, 2);
     },
   );
 }

@@ -1,30 +1,28 @@
-/** `stats`: rows per target and status, and the done rows of the last hour and day. */
+/** `stats`: rows per target and status, the done rows of the last hour and day, the timed out. */
 
 import type { RowDataPacket } from "mysql2/promise";
-import { countJobsStatements, countsOf } from "../control_sql.ts";
-import type { DoneCount, StatusCount } from "../control_values.ts";
+import {
+  type CountedColumns,
+  countJobsStatements,
+  countsOf,
+  type Statement,
+  type StoreCounts,
+} from "../control_sql.ts";
 import type { MysqlContext } from "./context.ts";
 import { runQuery } from "./query.ts";
 
-/** Runs {@linkcode countJobsStatements}' two reads. */
+/** Runs {@linkcode countJobsStatements}' three reads. */
 export async function countJobs(
   context: MysqlContext,
   since: { hourAgo: number; dayAgo: number },
-  hasCreated: boolean,
-): Promise<{ statuses: StatusCount[]; done: DoneCount[] }> {
+  columns: CountedColumns,
+): Promise<StoreCounts> {
   const { pool, queryTimeoutMs, table } = context;
-  const reads = countJobsStatements(table, since, hasCreated);
-  const statuses = await runQuery<RowDataPacket[]>(
-    pool,
-    queryTimeoutMs,
-    reads.statuses.sql,
-    reads.statuses.params,
-  );
-  const done = await runQuery<RowDataPacket[]>(
-    pool,
-    queryTimeoutMs,
-    reads.done.sql,
-    reads.done.params,
-  );
-  return countsOf(statuses, done);
+  const reads = countJobsStatements(table, since, columns);
+  const read = (statement: Statement) =>
+    runQuery<RowDataPacket[]>(pool, queryTimeoutMs, statement.sql, statement.params);
+  const statuses = await read(reads.statuses);
+  const done = await read(reads.done);
+  const timedOut = await read(reads.timedOut);
+  return countsOf(statuses, done, timedOut);
 }

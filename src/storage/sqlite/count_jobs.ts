@@ -1,19 +1,24 @@
-/** `stats`: rows per target and status, and the done rows of the last hour and day. */
+/** `stats`: rows per target and status, the done rows of the last hour and day, the timed out. */
 
-import { countJobsStatements, countsOf } from "../control_sql.ts";
-import type { DoneCount, StatusCount } from "../control_values.ts";
+import {
+  type CountedColumns,
+  countJobsStatements,
+  countsOf,
+  type StoreCounts,
+} from "../control_sql.ts";
 import type { SqliteContext } from "./context.ts";
 
-/** Runs {@linkcode countJobsStatements}' two reads. */
+/** Runs {@linkcode countJobsStatements}' three reads. */
 export function countJobs(
   context: SqliteContext,
   since: { hourAgo: number; dayAgo: number },
-  hasCreated: boolean,
-): { statuses: StatusCount[]; done: DoneCount[] } {
+  columns: CountedColumns,
+): StoreCounts {
   const { connection, table } = context;
-  const reads = countJobsStatements(table, since, hasCreated);
+  const reads = countJobsStatements(table, since, columns);
   return countsOf(
     connection.all(reads.statuses.sql, ...reads.statuses.params),
     connection.all(reads.done.sql, ...reads.done.params),
+    connection.all(reads.timedOut.sql, ...reads.timedOut.params),
   );
 }
