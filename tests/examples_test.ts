@@ -8,7 +8,6 @@
  */
 
 import assert from "node:assert/strict";
-import { DEFAULT_LOG_FORMAT } from "../src/log_levels.ts";
 import { parse as parseIniText } from "ini";
 import {
   DEFAULT_ALWAYS_ALLOW_LOCALHOST,
