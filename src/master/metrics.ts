@@ -11,8 +11,8 @@
  */
 
 import { MetricsRegistry } from "../metrics/registry.ts";
+import { registerBuildInfo, ScheduleGauges } from "../metrics/common_families.ts";
 import { isPlainObject } from "../text.ts";
-import { VERSION } from "../version.ts";
 import type { WorkerRegistry } from "./registry.ts";
 
 /** How long the table's counts and the schedules are reused, in milliseconds. */
@@ -104,25 +104,11 @@ export class MasterMetrics {
     "Rows of the target that became done in the last hour, per result",
     ["target", "result"],
   );
-  readonly #nextRun = this.registry.gauge(
-    "jobd_schedule_next_run_timestamp_seconds",
-    "When the schedule's next slot is due, unix seconds (job board)",
-    ["schedule", "target"],
-  );
-  readonly #lastRun = this.registry.gauge(
-    "jobd_schedule_last_run_timestamp_seconds",
-    "When the schedule last inserted a job, unix seconds (job board)",
-    ["schedule", "target"],
-  );
-  readonly #buildInfo = this.registry.gauge(
-    "jobd_build_info",
-    "Always 1; the version of jobd in its label",
-    ["version"],
-  );
+  readonly #schedules = new ScheduleGauges(this.registry);
   readonly #seenWorkers = new Set<string>();
 
   constructor(sources: MasterMetricsSources, cacheMs = TABLE_CACHE_MS) {
-    this.#buildInfo.set({ version: VERSION }, 1);
+    registerBuildInfo(this.registry);
     const stats = new Cached(() => sources.stats(), cacheMs);
     const schedules = new Cached(() => sources.schedules(), cacheMs);
     this.registry.collect(() => this.#readWorkers(sources.registry));
@@ -188,16 +174,16 @@ export class MasterMetrics {
 
   #readSchedules(answer: unknown): void {
     const list = isPlainObject(answer) && Array.isArray(answer.schedules) ? answer.schedules : [];
-    this.#nextRun.reset();
-    this.#lastRun.reset();
-    for (const schedule of list) {
-      if (!isPlainObject(schedule)) continue;
+    this.#schedules.show(list.flatMap((schedule) => {
+      if (!isPlainObject(schedule)) return [];
       const { name, target } = schedule;
-      if (typeof name !== "string" || typeof target !== "string") continue;
-      const next = count(schedule.nextRunAt);
-      const last = count(schedule.lastRunAt);
-      if (next !== undefined) this.#nextRun.set({ schedule: name, target }, next);
-      if (last !== undefined) this.#lastRun.set({ schedule: name, target }, last);
-    }
+      if (typeof name !== "string" || typeof target !== "string") return [];
+      return [{
+        name,
+        target,
+        nextRunAt: count(schedule.nextRunAt),
+        lastRunAt: count(schedule.lastRunAt),
+      }];
+    }));
   }
 }

@@ -8,8 +8,8 @@
 
 import type { ClaimedJob, JobOutcome } from "../job.ts";
 import { type Collector, MetricsRegistry } from "../metrics/registry.ts";
+import { registerBuildInfo, ScheduleGauges } from "../metrics/common_families.ts";
 import type { ScheduleInfo } from "../protocol/requests.ts";
-import { VERSION } from "../version.ts";
 import type { JobObserver } from "./job_observer.ts";
 import { endsTimedOut } from "./job_timeout.ts";
 import type { Worker } from "./worker.ts";
@@ -90,26 +90,12 @@ export class WorkerMetrics implements JobObserver {
     "jobd_master_connected",
     "1 while the worker is registered with its master, else 0 (only with master_host)",
   );
-  readonly #nextRun = this.registry.gauge(
-    "jobd_schedule_next_run_timestamp_seconds",
-    "When the schedule's next slot is due, unix seconds (job board)",
-    ["schedule", "target"],
-  );
-  readonly #lastRun = this.registry.gauge(
-    "jobd_schedule_last_run_timestamp_seconds",
-    "When the schedule last inserted a job, unix seconds (job board)",
-    ["schedule", "target"],
-  );
-  readonly #buildInfo = this.registry.gauge(
-    "jobd_build_info",
-    "Always 1; the version of jobd in its label",
-    ["version"],
-  );
+  readonly #schedules = new ScheduleGauges(this.registry);
   /** Start times of running jobs (performance.now() ms), for their duration. */
   readonly #startedAt = new Map<number, number>();
 
   constructor() {
-    this.#buildInfo.set({ version: VERSION }, 1);
+    registerBuildInfo(this.registry);
   }
 
   /** Reads the gauges from `sources` at each scrape. */
@@ -175,12 +161,11 @@ export class WorkerMetrics implements JobObserver {
   }
 
   #readSchedules(schedules: readonly ScheduleInfo[]): void {
-    this.#nextRun.reset();
-    this.#lastRun.reset();
-    for (const schedule of schedules) {
-      const labels = { schedule: schedule.name, target: schedule.target };
-      if (schedule.nextRunAt !== null) this.#nextRun.set(labels, schedule.nextRunAt);
-      if (schedule.lastRunAt !== null) this.#lastRun.set(labels, schedule.lastRunAt);
-    }
+    this.#schedules.show(schedules.map((schedule) => ({
+      name: schedule.name,
+      target: schedule.target,
+      nextRunAt: schedule.nextRunAt ?? undefined,
+      lastRunAt: schedule.lastRunAt ?? undefined,
+    })));
   }
 }
