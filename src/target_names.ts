@@ -55,7 +55,7 @@ const LONE_SURROGATE = /\p{Cs}/u;
 const ASTRAL = /[\u{10000}-\u{10FFFF}]/u;
 
 /** Characters (code points) of `text`, without building an array of them. */
-function characterCount(text: string): number {
+export function characterCount(text: string): number {
   let count = text.length;
   for (let at = 0; at < text.length - 1; at++) {
     const code = text.charCodeAt(at);

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { RemoteError } from "../src/net/errors.ts";
 import { tooManyConnections } from "../src/net/server.ts";
-import { MAX_LIST_ITEMS } from "../src/protocol/limits.ts";
+import { MAX_LIST_ITEMS, MAX_WORKER_NAME_LENGTH } from "../src/protocol/limits.ts";
 import { MAX_TARGET_NAME_LENGTH } from "../src/target_names.ts";
 import { encodeRequest } from "../src/protocol/messages.ts";
 import { startMaster } from "./helpers/master.ts";
@@ -65,24 +65,49 @@ Deno.test("a huge request type refused for its password does not hold up the wor
   assert.ok(line.length < 2000, `a log line of ${line.length} characters`);
 });
 
-Deno.test("the master stays responsive when a huge worker name registers twice", async () => {
+Deno.test("the master stays responsive and cuts the log when a registration with huge targets comes twice", async () => {
   await using master = await startMaster({
     config: { log_level_console: "info", ping_interval: 30 },
   });
   const { port, client } = master;
-  const name = "w".repeat(80_000);
+  // Logged as "registered with targets: {targets}": 80 names of 1,000 characters.
+  const targets = Array.from(
+    { length: 80 },
+    (_, i) => `${"w".repeat(997)}${String(i).padStart(3, "0")}`,
+  );
   const started = performance.now();
   for (let round = 0; round < 2; round++) {
     const answer = await rawRequest(port, {
       no: 1,
       type: "register-worker",
-      data: { name, targets: ["build"] },
+      data: { name: "w".repeat(MAX_WORKER_NAME_LENGTH), targets },
     });
     assert.match(answer, /"data":"ok"/);
   }
   await client.status();
   const elapsed = performance.now() - started;
   assert.ok(elapsed < 1000, `the master took ${elapsed.toFixed(0)} ms`);
+  const lines = await waitFor("both registrations in the log", () => {
+    const found = master.process.stderrSoFar.split("\n").filter((text) =>
+      text.includes("registered with targets")
+    );
+    return found.length === 2 ? found : undefined;
+  });
+  for (const line of lines) {
+    assert.match(line, /…\[jobd: \d+ more characters\]/);
+    assert.ok(line.length < 2000, `a log line of ${line.length} characters`);
+  }
+});
+
+Deno.test("the master refuses a worker name over 255 characters, naming the limit", async () => {
+  await using master = await startMaster();
+  const answer = await rawRequest(master.port, {
+    no: 1,
+    type: "register-worker",
+    data: { name: "w".repeat(80_000), targets: ["build"] },
+  });
+  assert.match(answer, /"error":"'name' has 80000 characters: at most 255"/);
+  assert.deepEqual((await master.client.status()).workers, []);
 });
 
 Deno.test("a worker refuses lists over the limit with an error naming field and limit", async () => {

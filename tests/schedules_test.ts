@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import type { WorkerClient } from "../src/net/client.ts";
 import type { SchedulesResult } from "../src/protocol/requests.ts";
+import { MAX_BOARD_FILE_BYTES } from "../src/schedule/job_board.ts";
 import { openTestDatabase, type TestDatabase } from "./helpers/database.ts";
 import { peakConcurrency, startCounts } from "./helpers/launcher_events.ts";
 import { freePort, runProgram, waitFor } from "./helpers/processes.ts";
@@ -231,6 +232,21 @@ cron = 0 25 * * *
   await waitFor("the reload refused", () => /keeping the board loaded from/.test(output()));
   assert.match(output(), /'set\.no_such_column' in \[a\] names a column the table 'jobs' lacks/);
   assert.deepEqual((await schedules(worker.client)).schedules.map((s) => s.name), ["a"]);
+});
+
+Deno.test("schedules: a board file over 16 MiB is refused naming the file and the limit, the worker goes on", async () => {
+  await using db = await openTestSqliteDatabase();
+  const board = await boardFile("");
+  // A valid board, all comments: one byte more than the limit.
+  const line = "; padding padding padding padding padding padding padding padding padding\n";
+  const size = MAX_BOARD_FILE_BYTES + 1;
+  const text = line.repeat(Math.ceil(size / line.length)).slice(0, size - 1) + "\n";
+  await Deno.writeTextFile(board, text);
+  await using worker = await startWorker(db, { config: { schedules: board } });
+  const output = () => worker.process.stderrSoFar;
+  await waitFor("the board refused", () => /is not used: 1 problem/.test(output()));
+  assert.match(output(), /board\.ini: the file is larger than 16 MiB, the most it may have/);
+  assert.deepEqual(await worker.client.status().then((s) => Object.keys(s.targets)), ["t1"]);
 });
 
 Deno.test("schedules: a row the table refuses is logged with the schedule's name once per slot, not in a loop", async () => {

@@ -82,6 +82,30 @@ Deno.test("mysql: a result enum without 'fail' is found at open", async () => {
   );
 });
 
+Deno.test("mysql: an attempts column that cannot count to 65535 is found at open, naming its type", async () => {
+  await using db = await openTestDatabase({ withTimeColumns: true });
+  await db.query("ALTER TABLE jobs MODIFY attempts tinyint(3) UNSIGNED NOT NULL DEFAULT 0");
+  await assert.rejects(
+    openMysqlStore(db.storeOptions("w")),
+    new StorageError(
+      `Cannot use the table 'jobs' of database '${db.database}': its column 'attempts' ` +
+        "(tinyint(3) unsigned) holds at most 255, and jobd counts attempts up to 65535: " +
+        "make it smallint(5) unsigned or wider",
+    ),
+  );
+  await db.query("ALTER TABLE jobs MODIFY attempts smallint(5) NOT NULL DEFAULT 0");
+  await assert.rejects(
+    openMysqlStore(db.storeOptions("w")),
+    /'attempts' \(smallint\(5\)\) holds at most 32767,/,
+  );
+  // schema.sql's type, and wider ones, open.
+  for (const type of ["smallint(5) UNSIGNED", "int(10)"]) {
+    await db.query(`ALTER TABLE jobs MODIFY attempts ${type} NOT NULL DEFAULT 0`);
+    await using store = await openMysqlStore(db.storeOptions("w"));
+    assert.equal(store.timeFeatures.retries, true);
+  }
+});
+
 Deno.test("sqlite: a status CHECK without a status jobd writes is found at open, naming the statuses", async () => {
   await using db = await openTestSqliteDatabase();
   await db.query(

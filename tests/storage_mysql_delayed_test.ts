@@ -2,13 +2,17 @@
  * Deferred jobs must not slow the claim of waiting rows: with many `delayed`
  * rows in the future, the claim's locking read still reads only the
  * `(status, target, id)` index, and the promotion and the count read only the
- * `(status, target, time_run_at)` one.
+ * `(status, target, time_run_at)` one. A `delayed` row whose `time_run_at` is
+ * NULL (a table that allows it) is due at once, never stuck.
  */
 
 import assert from "node:assert/strict";
 import { claimSelectSql } from "../src/storage/mysql/claim_waiting.ts";
-import { promoteDelayedSql } from "../src/storage/mysql/promote_delayed.ts";
+import { nullRunAtSql, promoteDelayedSql } from "../src/storage/mysql/promote_delayed.ts";
+import { openMysqlStore } from "../src/storage/mysql_store.ts";
 import { openTestDatabase } from "./helpers/database.ts";
+import { waitFor } from "./helpers/processes.ts";
+import { startWorker, waitForDone } from "./helpers/worker.ts";
 
 Deno.test("mysql: with many future delayed rows, the waiting claim stays index-only", async () => {
   await using db = await openTestDatabase({ withTimeColumns: true });
@@ -43,4 +47,71 @@ Deno.test("mysql: with many future delayed rows, the waiting claim stays index-o
 
   const claimed = await db.query(`${claimSelectSql("jobs", true)}`, ["build", 10]);
   assert.deepEqual(claimed.map((row) => Number(row.id)), waiting);
+
+  // In a table whose time_run_at may be NULL, the rows that are NULL are a range too.
+  await db.query("ALTER TABLE jobs MODIFY time_run_at int(10) UNSIGNED NULL DEFAULT NULL");
+  await db.query("ANALYZE TABLE jobs");
+  const [nulls] = await db.query(`EXPLAIN ${nullRunAtSql("jobs")}`, [["build"], 100]);
+  assert.equal(nulls.key, "status_target_run_idx");
+  assert.match(String(nulls.type), /^(ref|range)$/);
+  assert.ok(Number(nulls.rows) < 100, `the read of NULL times would examine ${nulls.rows} rows`);
+});
+
+/** A table whose `time_run_at` allows NULL, as an application may have altered it. */
+async function openNullableRunAt() {
+  const db = await openTestDatabase({ withTimeColumns: true });
+  await db.query("ALTER TABLE jobs MODIFY time_run_at int(10) UNSIGNED NULL DEFAULT NULL");
+  return db;
+}
+
+Deno.test("mysql: a delayed row whose time_run_at is NULL is counted due and promoted first", async () => {
+  await using db = await openNullableRunAt();
+  await using store = await openMysqlStore(db.storeOptions("w"));
+  const now = 1_700_000_000;
+  const [due, later, empty, alsoEmpty] = await db.insertJobs("build", 4, "delayed");
+  await db.setColumns([due], { time_run_at: now - 10 });
+  await db.setColumns([later], { time_run_at: now + 3600 });
+  const [onlyNull] = await db.insertJobs("deploy", 1, "delayed");
+
+  // Counted as due now, so the worker's timer fires at once; also where it is the only row.
+  assert.deepEqual(
+    await store.countDelayed(["build", "deploy"]),
+    new Map([["build", { count: 4, next: 0 }], ["deploy", { count: 1, next: 0 }]]),
+  );
+  // The limit holds: the NULL rows first, then the due ones.
+  assert.equal(await store.promoteDelayed(["build"], now, 2), 2);
+  assert.deepEqual((await db.rows([due, later, empty, alsoEmpty])).map((row) => row.status), [
+    "delayed",
+    "delayed",
+    "waiting",
+    "waiting",
+  ]);
+  assert.equal(await store.promoteDelayed(["build", "deploy"], now, 10), 2);
+  assert.deepEqual((await db.rows([due, later, onlyNull])).map((row) => row.status), [
+    "waiting",
+    "delayed",
+    "waiting",
+  ]);
+  assert.deepEqual(
+    await store.countDelayed(["build", "deploy"]),
+    new Map([["build", { count: 1, next: now + 3600 }]]),
+  );
+});
+
+Deno.test("mysql: a worker runs a delayed row whose time_run_at is NULL at once, warning with its id", async () => {
+  await using db = await openNullableRunAt();
+  const [stuck] = await db.insertJobs("t1", 1, "delayed");
+  const [later] = await db.insertJobs("t1", 1, "delayed");
+  await db.setColumns([later], { time_run_at: Math.floor(Date.now() / 1000) + 3600 });
+  await using worker = await startWorker(db);
+  await waitForDone(db, [stuck]);
+  await waitFor(
+    "the warning naming the job",
+    () =>
+      worker.process.output().then((text) =>
+        text.includes(`Job ${stuck}: its time_run_at NULL is not a unix time; running it now`) ||
+        undefined
+      ),
+  );
+  assert.equal((await db.rows([later]))[0].status, "delayed");
 });

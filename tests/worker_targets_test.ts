@@ -72,6 +72,12 @@ function defineIsolationTest<T extends TestJobsTable>(
       "the failing target named in the log",
       () => /Cannot claim jobs of target bad, retrying it in/.test(worker.process.stderrSoFar),
     );
+    // The database's message, without the error's class name in front.
+    assert.match(
+      worker.process.stderrSoFar,
+      /\(other targets go on\): [^\n]*rows of target bad cannot be claimed/,
+    );
+    assert.doesNotMatch(worker.process.stderrSoFar, /StorageError: /);
 
     // Once its claims work again, its backoff ends in a poll of its own.
     await refusing.drop();

@@ -41,13 +41,21 @@ export class ConfigError extends Error {
   }
 }
 
+/** The most bytes a config file may have, 1 MiB. */
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
+
 /**
- * Reads a config file as text. A missing or unreadable file is a
- * {@linkcode ConfigError} naming it.
+ * Reads a config file as text (UTF-8), reading no more than `maxBytes`
+ * bytes and one. A missing, unreadable or larger file is a
+ * {@linkcode ConfigError} naming it (and the limit).
  */
-export async function readConfigFile(path: string): Promise<string> {
+export async function readConfigFile(
+  path: string,
+  maxBytes = MAX_CONFIG_FILE_BYTES,
+): Promise<string> {
+  let bytes: Uint8Array;
   try {
-    return await Deno.readTextFile(path);
+    bytes = await readAtMost(path, maxBytes + 1);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
       throw new ConfigError(path, "file not found", { cause: error });
@@ -58,6 +66,40 @@ export async function readConfigFile(path: string): Promise<string> {
     const reason = messageOf(error);
     throw new ConfigError(path, `cannot read the file: ${reason}`, { cause: error });
   }
+  if (bytes.length > maxBytes) {
+    throw new ConfigError(
+      path,
+      `the file is larger than ${describeBytes(maxBytes)}, the most it may have`,
+    );
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+/** `1 MiB`, `16 MiB`, or a number of bytes. */
+function describeBytes(bytes: number): string {
+  const mib = bytes / (1024 * 1024);
+  return Number.isInteger(mib) ? `${mib} MiB` : `${bytes} bytes`;
+}
+
+/** The first `limit` bytes of the file at `path` (all of it when shorter). */
+async function readAtMost(path: string, limit: number): Promise<Uint8Array> {
+  using file = await Deno.open(path, { read: true });
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  while (total < limit) {
+    const chunk = new Uint8Array(Math.min(64 * 1024, limit - total));
+    const count = await file.read(chunk);
+    if (count === null) break;
+    chunks.push(chunk.subarray(0, count));
+    total += count;
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
 }
 
 /**

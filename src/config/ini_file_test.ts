@@ -4,6 +4,7 @@ import {
   ConfigError,
   integerType,
   loadIni,
+  MAX_CONFIG_FILE_BYTES,
   numberType,
   oneOfType,
   parseIni,
@@ -213,6 +214,46 @@ Deno.test("a missing file is a config error naming the file", async () => {
       assert.equal(error.message, `${dir}/nothing.conf: file not found`);
       return true;
     });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a config file over 1 MiB is a config error naming the file and the limit", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/big.conf`;
+  try {
+    const line = "; a comment line of some length, repeated to the limit\n";
+    const full = line.repeat(Math.ceil(MAX_CONFIG_FILE_BYTES / line.length)).slice(
+      0,
+      MAX_CONFIG_FILE_BYTES - 1,
+    ) + "\n";
+    await Deno.writeTextFile(path, full);
+    assert.equal((await readConfigFile(path)).length, MAX_CONFIG_FILE_BYTES);
+    await Deno.writeTextFile(path, "x", { append: true });
+    await assert.rejects(readConfigFile(path), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(error.message, `${path}: the file is larger than 1 MiB, the most it may have`);
+      return true;
+    });
+    // A caller may allow more (the job board: 16 MiB).
+    assert.equal(
+      (await readConfigFile(path, 2 * MAX_CONFIG_FILE_BYTES)).length,
+      MAX_CONFIG_FILE_BYTES + 1,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a config file is read as UTF-8, whatever the chunks it is read in", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/utf8.conf`;
+  try {
+    // Multi-byte characters across the 64 KiB read chunks.
+    const text = `name = ${"é😀".repeat(30_000)}\n`;
+    await Deno.writeTextFile(path, text);
+    assert.equal(await readConfigFile(path), text);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

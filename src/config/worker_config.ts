@@ -44,8 +44,8 @@ import {
 import { keysCutByComments } from "./cut_keys.ts";
 import { HTTP_RESTART_ONLY_SETTINGS, type HttpConfig, readHttpConfig } from "./http_config.ts";
 import { checkLogFileDirectory } from "./log_file.ts";
-import { MAX_WORKER_TARGETS } from "../protocol/limits.ts";
-import { targetNameProblem } from "../target_names.ts";
+import { MAX_WORKER_NAME_LENGTH, MAX_WORKER_TARGETS } from "../protocol/limits.ts";
+import { characterCount, targetNameProblem } from "../target_names.ts";
 
 /** The storages the worker can keep its jobs table in (`storage`). */
 export const STORAGE_KINDS = ["mysql", "sqlite"] as const;
@@ -180,6 +180,15 @@ const tableNameType: ValueType<string> = {
   },
 };
 
+/** `name`: what the master takes in `register-worker`. */
+const workerNameType: ValueType<string> = {
+  describe: `a non-empty string of at most ${MAX_WORKER_NAME_LENGTH} characters`,
+  parse(value) {
+    const text = stringType().parse(value);
+    return text !== undefined && characterCount(text) <= MAX_WORKER_NAME_LENGTH ? text : undefined;
+  },
+};
+
 /**
  * Parses the text of a worker config file. `path` names the file in errors
  * ({@linkcode ConfigError}) and warnings. Touches nothing outside, except the
@@ -210,7 +219,7 @@ export function parseWorkerConfig(
       integerType({ min: 1 }),
       DEFAULT_MAX_CONNECTIONS,
     ),
-    name: ini.optional("name", nonEmpty) ?? options.defaultName ?? defaultWorkerName(),
+    name: ini.optional("name", workerNameType) ?? options.defaultName ?? defaultWorkerName(),
     masterHost: ini.optional("master_host", nonEmpty),
     masterPort: ini.optional("master_port", portType),
     masterReconnectTimeout: ini.withDefault(

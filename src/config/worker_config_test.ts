@@ -270,6 +270,10 @@ Deno.test("invalid values are reported with key, rule and value", () => {
     ],
     ["storage = postgres", "'storage' must be one of 'mysql', 'sqlite', got 'postgres'"],
     [
+      `name = ${"w".repeat(256)}`,
+      `'name' must be a non-empty string of at most 255 characters, got '${"w".repeat(256)}'`,
+    ],
+    [
       "recover_running = retry",
       "'recover_running' must be one of 'fail', 'requeue', got 'retry'",
     ],

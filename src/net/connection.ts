@@ -159,7 +159,7 @@ export class Connection {
         this.#writable = undefined;
       },
       onError: (error) => {
-        log.debug("Write to {peer} failed: {error}", { peer: this.peer, error: String(error) });
+        log.debug("Write to {peer} failed: {error}", { peer: this.peer, error: messageOf(error) });
         this.close();
       },
     });
@@ -330,7 +330,7 @@ export class Connection {
         log.warn("Disconnecting {peer}: {error}", { peer: this.peer, error: error.message });
         await this.#write(encodeResponse({ no: 0, error: error.message }));
       } else if (!this.#isClosed) {
-        log.debug("Read from {peer} failed: {error}", { peer: this.peer, error: String(error) });
+        log.debug("Read from {peer} failed: {error}", { peer: this.peer, error: messageOf(error) });
       }
     } finally {
       this.close();

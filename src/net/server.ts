@@ -134,7 +134,7 @@ export class Server {
         conn = await this.#listener.accept();
       } catch (error) {
         if (this.#closing) return;
-        log.error("Accept failed: {error}", { error: String(error) });
+        log.error("Accept failed: {error}", { error: messageOf(error) });
         await new Promise((resolve) => setTimeout(resolve, 100));
         continue;
       }

@@ -24,6 +24,13 @@ export const MAX_LIST_ITEMS = 10_000;
 export const MAX_WORKER_TARGETS = MAX_LIST_ITEMS;
 
 /**
+ * Most characters of a worker's `name` (its config key, and the
+ * `register-worker` the master takes), 255. More is refused with an error
+ * naming the limit.
+ */
+export const MAX_WORKER_NAME_LENGTH = 255;
+
+/**
  * Bytes of answers that may wait to be sent on one connection, 1 MiB: past
  * it, nothing more is read from that peer until it reads (one answer may be
  * larger; it is sent whole).

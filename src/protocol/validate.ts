@@ -8,9 +8,9 @@
  */
 
 import { RequestError } from "../net/errors.ts";
-import { quoteTargetName, targetNameProblem } from "../target_names.ts";
+import { characterCount, quoteTargetName, targetNameProblem } from "../target_names.ts";
 import { isPlainObject, jsonTypeName } from "../text.ts";
-import { MAX_LIST_ITEMS, tooManyItems } from "./limits.ts";
+import { MAX_LIST_ITEMS, MAX_WORKER_NAME_LENGTH, tooManyItems } from "./limits.ts";
 import type { RequestData } from "./messages.ts";
 import { MAX_SCHEDULE_NAME_LENGTH, type TargetedJob, type TargetedSignal } from "./requests.ts";
 import { parseSignal } from "./signals.ts";
@@ -109,12 +109,18 @@ export function servedTarget(served: { has(name: string): boolean }): TargetChec
 }
 
 /**
- * `register-worker`: a non-empty `name` and a (possibly empty) `targets`
- * array of valid names.
+ * `register-worker`: a non-empty `name` of at most `MAX_WORKER_NAME_LENGTH`
+ * characters and a (possibly empty) `targets` array of valid names.
  */
 export function readRegistration(data: RequestData): WorkerRegistration {
   if (typeof data.name !== "string" || data.name.trim() === "") {
     throw new RequestError("name is missing or invalid");
+  }
+  const length = characterCount(data.name);
+  if (length > MAX_WORKER_NAME_LENGTH) {
+    throw new RequestError(
+      `'name' has ${length} characters: at most ${MAX_WORKER_NAME_LENGTH}`,
+    );
   }
   return {
     name: data.name,

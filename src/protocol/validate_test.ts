@@ -33,6 +33,19 @@ Deno.test("register-worker needs a non-empty name", () => {
   }
 });
 
+Deno.test("register-worker takes a name of at most 255 characters, as the worker's config", () => {
+  const longest = "w".repeat(254) + "😀";
+  assert.equal(readRegistration({ name: longest, targets: [] }).name, longest);
+  refused(
+    () => readRegistration({ name: `${longest}w`, targets: [] }),
+    "'name' has 256 characters: at most 255",
+  );
+  refused(
+    () => readRegistration({ name: "w".repeat(80_000), targets: [] }),
+    "'name' has 80000 characters: at most 255",
+  );
+});
+
 Deno.test("register-worker needs targets: an array of non-empty strings, possibly empty", () => {
   assert.deepEqual(readRegistration({ name: "w1", targets: ["a", "b", "a"] }), {
     name: "w1",

@@ -23,6 +23,9 @@ import type { ScheduleInfo } from "../protocol/requests.ts";
 
 const log = getLogger(["jobd", "worker", "schedules"]);
 
+/** The most bytes a job board file may have, 16 MiB (10,000 schedules and room to spare). */
+export const MAX_BOARD_FILE_BYTES = 16 * 1024 * 1024;
+
 /** What the board needs of the worker. */
 export interface JobBoardHooks {
   /** Whether the worker serves `target` now. */
@@ -102,7 +105,7 @@ export class JobBoard {
       return true;
     }
     try {
-      const text = await readConfigFile(file);
+      const text = await readConfigFile(file, MAX_BOARD_FILE_BYTES);
       // Loaded with the first board: a worker without one never loads the cron parser.
       const { BoardError, checkSetColumns, parseBoard } = await import("./board.ts");
       const board = parseBoard(text, file);

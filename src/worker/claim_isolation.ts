@@ -10,6 +10,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
+import { messageOf } from "../text.ts";
 import { decorateStore } from "../storage/decorate.ts";
 import { isTransientStorageError } from "../storage/errors.ts";
 import type { ClaimedJob } from "../job.ts";
@@ -60,7 +61,7 @@ export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOpt
     log.error(
       "Cannot claim jobs of target {target}, retrying it in {delay} ms (other targets go on): " +
         "{error}",
-      { target, delay, error: String(error) },
+      { target, delay, error: messageOf(error) },
     );
   };
 

@@ -27,6 +27,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
+import { messageOf } from "../text.ts";
 import { classifyStorageError } from "../storage/errors.ts";
 import type { ClaimedJob } from "../job.ts";
 import type { JobStore } from "../storage/job_store.ts";
@@ -167,7 +168,7 @@ export class ClaimLoop {
     } catch (error) {
       this.#inDoubt = true;
       if (this.#stopped) {
-        log.warn("Cannot claim jobs: {error}", { error: String(error) });
+        log.warn("Cannot claim jobs: {error}", { error: messageOf(error) });
         return;
       }
       const delay = this.#backoff.next();
@@ -176,7 +177,7 @@ export class ClaimLoop {
       const level = failure === "outage" ? "debug" : failure === "lock conflict" ? "warn" : "error";
       log[level]("Cannot claim jobs, retrying in {delay} ms: {error}", {
         delay,
-        error: String(error),
+        error: messageOf(error),
       });
       clearTimeout(this.#retry);
       this.#retry = setTimeout(() => this.claim(), delay);

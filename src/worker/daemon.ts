@@ -1,4 +1,5 @@
 import { getLogger } from "@logtape/logtape";
+import { messageOf } from "../text.ts";
 import { WORKER_RESTART_ONLY_SETTINGS, type WorkerConfig } from "../config/worker_config.ts";
 import { dispatchTo, Server } from "../net/server.ts";
 import { type HttpServer, startHttpServer } from "../http/server.ts";
@@ -363,12 +364,12 @@ export class WorkerDaemon {
       } catch (error) {
         log.warn("Config reload: target {name} not removed: {error}", {
           name,
-          error: String(error),
+          error: messageOf(error),
         });
       }
     }
     this.#board?.reload(next).catch((error) => {
-      log.error("Job board reload failed: {error}", { error: String(error) });
+      log.error("Job board reload failed: {error}", { error: messageOf(error) });
     });
     this.#config = { ...next, ...pick(old, needRestart) };
   }

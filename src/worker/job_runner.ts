@@ -18,10 +18,11 @@ import { getLogger } from "@logtape/logtape";
 import type { ClaimedJob, JobOutcome } from "../job.ts";
 import { endsProcess } from "../protocol/signal_names.ts";
 import type { JobStore } from "../storage/job_store.ts";
-import { describeJobs } from "../text.ts";
+import { describeJobs, messageOf } from "../text.ts";
 import { Batcher } from "./batcher.ts";
 import type { LaunchedJob, LauncherSettings } from "./launcher.ts";
 import type { ManualRuns } from "./manual_runs.ts";
+import { RefusedMarks } from "./refused_marks.ts";
 import type { Releaser } from "./release.ts";
 import { ResultWriter } from "./result_writer.ts";
 import { Sleeper } from "./sleeper.ts";
@@ -51,10 +52,12 @@ const PIPES_GRACE_MS = 10_000;
 /**
  * What became of a job's running mark: `marked` (its row is `running`, the
  * job starts), `untouched` (its row was no longer `accepted`: changed under
- * us, the job does not start), or `stopping` (shutdown began before the mark
- * got through: the job is released instead of started).
+ * us, the job does not start), `stopping` (shutdown began before the mark
+ * got through: the job is released instead of started), or an error the
+ * database gave that a retry cannot fix (the job is released after a
+ * backoff: refused_marks.ts).
  */
-export type RunningMark = "marked" | "untouched" | "stopping";
+export type RunningMark = "marked" | "untouched" | "stopping" | { refused: unknown };
 
 /** What the job runner needs from the worker. */
 export interface JobRunnerOptions {
@@ -101,6 +104,8 @@ export class JobRunner {
     MAX_RUNNING_BATCH,
   );
   readonly #running = new Map<number, RunningJob>();
+  /** Jobs whose running mark was refused, released after a backoff. */
+  readonly #refused: RefusedMarks;
   #idle = Promise.withResolvers<void>();
   /** False once shutdown began: no job starts any more. */
   #starting = true;
@@ -114,6 +119,7 @@ export class JobRunner {
   constructor(options: JobRunnerOptions) {
     this.#options = options;
     this.#results = new ResultWriter(options.store, options.retry);
+    this.#refused = new RefusedMarks(options.releaser);
   }
 
   /** Jobs started and not yet ended. */
@@ -131,6 +137,11 @@ export class JobRunner {
     return this.#running.keys();
   }
 
+  /** Ids of the jobs whose running mark was refused, still `accepted` until released. */
+  refusedIds(): IterableIterator<number> {
+    return this.#refused.ids();
+  }
+
   /** Starts every job of the target that may start now (none once stopped). */
   startReady(target: Target): void {
     if (!this.#starting) return;
@@ -146,6 +157,11 @@ export class JobRunner {
   stopStarting(): void {
     this.#starting = false;
     this.#startRetries.wakeAll();
+  }
+
+  /** Releases the jobs whose running mark was refused now, not after their backoff (shutdown). */
+  releaseRefused(): Promise<void> {
+    return this.#refused.stop();
   }
 
   /**
@@ -242,10 +258,10 @@ export class JobRunner {
       this.#finish(target, job);
       await this.#writeResult(running, outcome);
     } catch (error) {
-      // Only a storage error that is not retried gets here (not transient, or
-      // after the retries were abandoned); the job is not lost: its row stays
-      // 'accepted' for start-up recovery.
-      log.error("Job {id} could not be run: {error}", { id: job.id, error });
+      // Nothing should get here (a refused mark releases the job, a result
+      // write that fails is logged); if something does, the job is not lost:
+      // its row stays as it is for start-up recovery.
+      log.error("Job {id} could not be run: {error}", { id: job.id, error: messageOf(error) });
       this.#options.manualRuns.answer(job.id, {
         error: `job ${job.id} could not be run: ${error}`,
       });
@@ -273,6 +289,16 @@ export class JobRunner {
       manualRuns.answer(job.id, { error: `job ${job.id} changed status before it could start` });
       return false;
     }
+    if (mark !== "marked") {
+      manualRuns.answer(job.id, {
+        error: `job ${job.id} could not be marked running: ${messageOf(mark.refused)}`,
+      });
+      // Its slot is free meanwhile; a shutdown releases it at once.
+      const released = this.#refused.hold(job, mark.refused);
+      if (!this.#starting) await released;
+      return false;
+    }
+    this.#refused.marked(job.id);
     return true;
   }
 
@@ -349,13 +375,39 @@ export class JobRunner {
 
   /**
    * Marks the jobs of one batch running, in one store call retried while the
-   * database is away (see {@linkcode RunningMark}).
+   * database is away (see {@linkcode RunningMark}). When the database
+   * refuses the batch for another reason, each job is marked alone: one
+   * row that cannot be marked does not stop the others.
    */
   async #markRunning(ids: number[]): Promise<RunningMark[]> {
     // The same `time_started` on every attempt: by it the store recognises
     // rows an attempt marked before its reply was lost. After an outage it
     // is when the start was first tried.
     const startedAt = now();
+    try {
+      return await this.#markRunningTogether(ids, startedAt);
+    } catch (error) {
+      if (ids.length === 1 || this.#options.retry.abandoned) {
+        return ids.map(() => ({ refused: error }));
+      }
+      log.error("Cannot mark {jobs} running together, marking each alone: {error}", {
+        jobs: describeJobs(ids),
+        error: messageOf(error),
+      });
+    }
+    const marks: RunningMark[] = [];
+    for (const id of ids) {
+      try {
+        marks.push(...await this.#markRunningTogether([id], startedAt));
+      } catch (error) {
+        marks.push({ refused: error });
+      }
+    }
+    return marks;
+  }
+
+  /** Marks `ids` running in one store call, retried while the database is away. */
+  async #markRunningTogether(ids: number[], startedAt: number): Promise<RunningMark[]> {
     const untouched = await this.#options.retry.run(`mark ${describeJobs(ids)} running`, () => {
       // A batch queued behind a retried one may come after shutdown began.
       if (!this.#starting) return Promise.resolve(undefined);

@@ -1,4 +1,5 @@
 import { getLogger } from "@logtape/logtape";
+import { messageOf } from "../text.ts";
 import { Connection, type RequestHandler } from "../net/connection.ts";
 import { MasterClient } from "../net/client.ts";
 import { formatLength, Outage } from "../outage.ts";
@@ -72,7 +73,7 @@ export class MasterLink {
     const connection = this.#connection;
     if (connection === undefined || connection.isClosed) return;
     new MasterClient(connection).poke(targets).catch((error) => {
-      log.debug("The master did not take a poke: {error}", { error: String(error) });
+      log.debug("The master did not take a poke: {error}", { error: messageOf(error) });
     });
   }
 
@@ -125,7 +126,7 @@ export class MasterLink {
         log[level]("Cannot register with the master at {host}:{port}: {error}", {
           host,
           port,
-          error: String(error),
+          error: messageOf(error),
         });
         this.#connection?.close();
       }

@@ -7,6 +7,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
+import { messageOf } from "../text.ts";
 import type { ClaimedJob } from "../job.ts";
 import type { JobStore } from "../storage/job_store.ts";
 import type { StorageRetry } from "./storage_retry.ts";
@@ -51,7 +52,7 @@ export class Releaser {
       log.error("Cannot release jobs {ids}, leaving them '{status}': {error}", {
         ids: jobs.map((job) => job.id).join(", "),
         status: from ?? "accepted",
-        error: String(error),
+        error: messageOf(error),
       });
     }
   }

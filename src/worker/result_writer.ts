@@ -1,6 +1,6 @@
 import { getLogger } from "@logtape/logtape";
 import type { FinishedJob, JobStore } from "../storage/job_store.ts";
-import { describeJobs } from "../text.ts";
+import { describeJobs, messageOf } from "../text.ts";
 import { Sleeper } from "./sleeper.ts";
 import { StorageRetry } from "./storage_retry.ts";
 
@@ -108,7 +108,7 @@ export class ResultWriter {
           }
           log.error("Results of jobs {ids} not stored, their rows stay 'running': {error}", {
             ids: batch.map((entry) => entry.job.id).join(", "),
-            error: String(error),
+            error: messageOf(error),
           });
         }
         this.#queue.splice(0, batch.length);

@@ -8,7 +8,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import type { ClaimedJob } from "../job.ts";
-import { describeJobs } from "../text.ts";
+import { describeJobs, messageOf } from "../text.ts";
 import { STALE_QUEUE_MS, type Target } from "./target.ts";
 
 const log = getLogger(["jobd", "worker"]);
@@ -60,7 +60,7 @@ export class StaleQueues {
       try {
         await this.#releaseStale(inFlight.ids);
       } catch (error) {
-        log.error("Cannot release jobs claimed ahead: {error}", { error: String(error) });
+        log.error("Cannot release jobs claimed ahead: {error}", { error: messageOf(error) });
       } finally {
         finished.resolve();
       }
@@ -98,14 +98,14 @@ export class StaleQueues {
           log.error("Cannot release {ids} of removed target {target}: {error}", {
             ids: which,
             target: target.name,
-            error: String(error),
+            error: messageOf(error),
           });
           this.#options.lookForLeftBehind();
           continue;
         }
         log.warn("Cannot release {ids}, keeping them queued: {error}", {
           ids: which,
-          error: String(error),
+          error: messageOf(error),
         });
         for (const job of stale) target.enqueue(job);
         this.#options.schedule(target);

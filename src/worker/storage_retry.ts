@@ -10,6 +10,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
+import { messageOf } from "../text.ts";
 import { classifyStorageError, isTransientStorageError } from "../storage/errors.ts";
 import { retry } from "../retry_policy.ts";
 import { Sleeper } from "./sleeper.ts";
@@ -55,7 +56,7 @@ export class StorageRetry {
         log[level]("Cannot {what}, retrying in {delay} ms: {error}", {
           what,
           delay,
-          error: String(error),
+          error: messageOf(error),
         });
       },
     });

@@ -309,6 +309,7 @@ export class Worker {
       this.#manualRuns.answer(job.id, { error: "the worker is shutting down" });
     }
     await this.#releaser.releaseOrLeave(unstarted);
+    await this.#runner.releaseRefused();
     await this.#runner.stop(timeoutSeconds);
   }
 
@@ -329,6 +330,7 @@ export class Worker {
   #knownIds(): Set<number> {
     const known = new Set([
       ...this.#runner.ids(),
+      ...this.#runner.refusedIds(),
       ...this.#manualRuns.ids(),
       ...this.#staleQueues.releasing,
     ]);

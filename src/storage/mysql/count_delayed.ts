@@ -11,7 +11,8 @@ import { runQuery } from "./query.ts";
  * their number, counted up to `DELAYED_COUNT_LIMIT` (both read from the
  * `(status, target, time_run_at)` index: a million delayed rows cost no more
  * than ten thousand). One statement for all targets. Targets without delayed
- * rows are absent.
+ * rows are absent. A row whose `time_run_at` is NULL is due
+ * (promote_delayed.ts): its target's earliest time is then 0.
  */
 export async function countDelayed(
   context: MysqlContext,
@@ -20,18 +21,21 @@ export async function countDelayed(
   const { table } = context;
   const part = `(SELECT ? AS target,
       (SELECT MIN(time_run_at) FROM ${table} WHERE status = 'delayed' AND target = ?) AS next,
+      EXISTS (SELECT 1 FROM ${table} WHERE status = 'delayed' AND target = ?
+        AND time_run_at IS NULL) AS invalid,
       (SELECT COUNT(*) FROM (SELECT 1 FROM ${table} WHERE status = 'delayed' AND target = ?
         LIMIT ${DELAYED_COUNT_LIMIT}) AS capped) AS count)`;
   const rows = await runQuery<RowDataPacket[]>(
     context.pool,
     context.queryTimeoutMs,
     targets.map(() => part).join(" UNION ALL "),
-    targets.flatMap((target) => [target, target, target]),
+    targets.flatMap((target) => [target, target, target, target]),
   );
   const summaries = new Map<string, DelayedSummary>();
   for (const row of rows) {
-    if (row.next === null || Number(row.count) === 0) continue;
-    summaries.set(String(row.target), { count: Number(row.count), next: Number(row.next) });
+    if (Number(row.count) === 0) continue;
+    const next = Number(row.invalid) !== 0 ? 0 : Number(row.next);
+    summaries.set(String(row.target), { count: Number(row.count), next });
   }
   return summaries;
 }

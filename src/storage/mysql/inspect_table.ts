@@ -2,7 +2,13 @@
 
 import type { Pool, RowDataPacket } from "mysql2/promise";
 import { StorageError } from "../errors.ts";
-import { checkColumnValues, checkRequiredColumns, OWNER_COLUMN } from "../required_columns.ts";
+import { MAX_ATTEMPTS_LIMIT } from "../../config/job_policy.ts";
+import {
+  ATTEMPTS_COLUMN,
+  checkColumnValues,
+  checkRequiredColumns,
+  OWNER_COLUMN,
+} from "../required_columns.ts";
 import { DELAYED_STATUS, TIME_COLUMNS, type TimeColumnsFound } from "../time_columns.ts";
 import type { TargetColumn } from "../../target_names.ts";
 import { runQuery } from "./query.ts";
@@ -32,7 +38,8 @@ interface ColumnRow extends RowDataPacket {
  * `StorageError` naming the table and the database when the table does not
  * exist, lacks a required column, has a `status` or `result` column that
  * cannot hold every value jobd writes (an ENUM without one), or a `worker`
- * column too short for `workerName`. The query has the time limit
+ * column too short for `workerName`, or an `attempts` column whose integer
+ * type cannot count to `MAX_ATTEMPTS_LIMIT`. The query has the time limit
  * `queryTimeoutMs`.
  */
 export async function inspectTable(
@@ -72,6 +79,15 @@ export async function inspectTable(
       type: String(column.columnType),
     }, where);
   }
+  const attempts = columns.get(ATTEMPTS_COLUMN);
+  const attemptsMax = attempts === undefined ? undefined : integerMax(attempts);
+  if (attemptsMax !== undefined && attemptsMax < MAX_ATTEMPTS_LIMIT) {
+    throw new StorageError(
+      `Cannot use the ${where}: its column '${ATTEMPTS_COLUMN}' (${attempts!.columnType}) ` +
+        `holds at most ${attemptsMax}, and jobd counts attempts up to ${MAX_ATTEMPTS_LIMIT}: ` +
+        "make it smallint(5) unsigned or wider",
+    );
+  }
   const narrow = (name: string) => /^utf8(mb3)?$/i.test(columns.get(name)?.charset ?? "");
   // An ENUM must list 'delayed'; a character column takes any status.
   const statusValues = enumValues(columns.get("status")!);
@@ -102,4 +118,21 @@ export function enumValues(column: { dataType: string; columnType: string }): st
     values.push(match[1].replaceAll("''", "'").replace(/\\(.)/g, "$1"));
   }
   return values;
+}
+
+/** The signed maximum of the integer types narrower than INT. */
+const SMALL_INTEGER_MAX: Readonly<Record<string, number>> = {
+  tinyint: 127,
+  smallint: 32767,
+  mediumint: 8388607,
+};
+
+/**
+ * The largest value of a TINYINT, SMALLINT or MEDIUMINT column (signed or
+ * `unsigned`); undefined for wider integers and other types.
+ */
+function integerMax(column: { dataType: string; columnType: string }): number | undefined {
+  const max = SMALL_INTEGER_MAX[String(column.dataType).toLowerCase()];
+  if (max === undefined) return undefined;
+  return /\bunsigned\b/i.test(String(column.columnType)) ? max * 2 + 1 : max;
 }

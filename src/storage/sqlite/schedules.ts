@@ -7,6 +7,7 @@
 
 import type { SQLInputValue } from "node:sqlite";
 import { StorageError } from "../errors.ts";
+import { messageOf } from "../../text.ts";
 import {
   type ScheduleDialect,
   SCHEDULES_TABLE,
@@ -33,7 +34,7 @@ export async function openSqliteScheduleStore(
   try {
     connection = new SqliteConnection(options.path);
   } catch (error) {
-    throw new StorageError(`Cannot open the ${where} for the job board: ${String(error)}`, {
+    throw new StorageError(`Cannot open the ${where} for the job board: ${messageOf(error)}`, {
       cause: error,
     });
   }
