@@ -6,7 +6,13 @@
  */
 
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from "./defaults.ts";
-import { type ConfigSection, integerType, stringType, type ValueType } from "./ini_file.ts";
+import {
+  type ConfigSection,
+  integerType,
+  portType,
+  stringType,
+  type ValueType,
+} from "./ini_file.ts";
 
 /**
  * The HTTP server's settings of a daemon. A key absent from the file is
@@ -19,6 +25,9 @@ export interface HttpConfig {
   /** `http_host`: the address the HTTP server listens on; `127.0.0.1` when absent. */
   readonly httpHost?: string;
 }
+
+/** Addresses that listen on every interface, and so share a port with any other address. */
+const ANY_ADDRESS = new Set(["0.0.0.0", "::", "[::]", ""]);
 
 /** `http_port`: 0 (off) or a port. */
 const httpPortType: ValueType<number> = {
@@ -39,6 +48,17 @@ export const HTTP_RESTART_ONLY_SETTINGS = [
 export function readHttpConfig(ini: ConfigSection): HttpConfig {
   const httpPort = ini.optional("http_port", httpPortType);
   const httpHost = ini.optional("http_host", stringType());
+  const port = ini.optional("port", portType);
+  if (httpPort !== undefined && httpPort === port) {
+    const host = ini.optional("host", stringType());
+    const http = httpHost ?? DEFAULT_HTTP_HOST;
+    if (host === undefined || host === http || ANY_ADDRESS.has(host) || ANY_ADDRESS.has(http)) {
+      throw ini.error(
+        "http_port",
+        `is ${httpPort}, the port of the protocol ('port') too: give HTTP a port of its own`,
+      );
+    }
+  }
   return {
     ...(httpPort === undefined ? {} : { httpPort }),
     ...(httpHost === undefined ? {} : { httpHost }),

@@ -37,3 +37,17 @@ Deno.test("a bad http_port names the key and the file", () => {
     message: /^\/etc\/jobd-master\.conf: 'http_port' must be/,
   });
 });
+
+Deno.test("http_port on the protocol's own port and address is refused, naming both keys", () => {
+  assert.throws(() => parseWorkerConfig(`${WORKER}http_port = 7080\n`, "/etc/jobd.conf"), {
+    message: "/etc/jobd.conf: 'http_port' is 7080, the port of the protocol ('port') too: " +
+      "give HTTP a port of its own",
+  });
+  const everywhere = MASTER.replace("127.0.0.1", "0.0.0.0");
+  assert.throws(() => parseMasterConfig(`${everywhere}http_port = 7081\n`, "m.conf"), {
+    message: /^m\.conf: 'http_port' is 7081, the port of the protocol/,
+  });
+  // Another address may use the same port number.
+  const apart = parseMasterConfig(`${MASTER}http_port = 7081\nhttp_host = 10.1.2.3\n`, "m.conf");
+  assert.deepEqual(httpListenAddress(apart.config), { hostname: "10.1.2.3", port: 7081 });
+});
