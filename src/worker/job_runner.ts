@@ -17,6 +17,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { ClaimedJob, JobOutcome } from "../job.ts";
 import type { JobStore } from "../storage/job_store.ts";
+import { isTransientStorageError } from "../storage/errors.ts";
 import { describeJobs } from "../text.ts";
 import { Batcher } from "./batcher.ts";
 import type { LaunchedJob, LauncherSettings } from "./launcher.ts";
@@ -75,6 +76,13 @@ interface RunningJob {
   launched?: LaunchedJob;
   /** A signal from `send-signal` reached it: an operator stopped it, no retry. */
   signalled?: boolean;
+}
+
+/** The marks of `ids` when the store left `untouched` alone. */
+function marksOf(ids: readonly number[], untouched: readonly number[]): RunningMark[] {
+  if (untouched.length === 0) return ids.map(() => "marked");
+  const refused = new Set(untouched);
+  return ids.map((id) => refused.has(id) ? "untouched" : "marked");
 }
 
 /** Unix time in seconds. */
@@ -227,8 +235,11 @@ export class JobRunner {
       if (!await this.#markRunningOrRelease(job)) return;
       const outcome = await this.#launch(target, running);
       if (outcome === undefined) return;
+      // The result is queued before the slot frees: the running mark of the
+      // job that takes the slot stores it in the same commit.
+      const written = this.#writeResult(running, outcome);
       this.#finish(target, job);
-      await this.#writeResult(running, outcome);
+      await written;
     } catch (error) {
       // Only a storage error that is not retried gets here (not transient, or
       // after the retries were abandoned); the job is not lost: its row stays
@@ -337,6 +348,8 @@ export class JobRunner {
     // rows an attempt marked before its reply was lost. After an outage it
     // is when the start was first tried.
     const startedAt = now();
+    const withResults = await this.#markWithResults(ids, startedAt);
+    if (withResults !== undefined) return withResults;
     const untouched = await this.#options.retry.run(`mark ${describeJobs(ids)} running`, () => {
       // A batch queued behind a retried one may come after shutdown began.
       if (!this.#starting) return Promise.resolve(undefined);
@@ -345,8 +358,36 @@ export class JobRunner {
     if (untouched === undefined) return ids.map(() => "stopping");
     // A row an attempt marked before its reply was lost is not among them:
     // the store knows it by its `time_started`.
-    const refused = new Set(untouched);
-    return ids.map((id) => refused.has(id) ? "untouched" : "marked");
+    return marksOf(ids, untouched);
+  }
+
+  /**
+   * Marks the jobs running together with the results waiting for their
+   * write (results_writer.ts `take`), in one commit, tried once; undefined
+   * when there were no such results or the call failed: the marks then go
+   * alone, and the results back to the writer. Both are recognised again
+   * if the call committed before it failed.
+   */
+  async #markWithResults(ids: number[], startedAt: number): Promise<RunningMark[] | undefined> {
+    if (!this.#starting) return undefined;
+    const results = this.#results.take();
+    if (results === undefined) return undefined;
+    try {
+      const { notAccepted, notRunning } = await this.#options.store.markRunningAndDone(
+        ids,
+        startedAt,
+        results.jobs,
+      );
+      results.settle(notRunning);
+      return marksOf(ids, notAccepted);
+    } catch (error) {
+      results.giveBack();
+      const level = isTransientStorageError(error) ? "debug" : "warn";
+      log[level]("Marking jobs running with results failed; writing each alone: {error}", {
+        error: String(error),
+      });
+      return undefined;
+    }
   }
 
   /** Frees the job's slot once (and only once), starting what may start next. */

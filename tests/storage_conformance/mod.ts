@@ -43,6 +43,7 @@ export type { ControlFixture, OpenControlFixture } from "./control_fixture.ts";
 import { markDoneConformance } from "./mark_done.ts";
 import { markRetryConformance } from "./mark_retry.ts";
 import { markRunningConformance } from "./mark_running.ts";
+import { markRunningAndDoneConformance } from "./mark_running_and_done.ts";
 import { promoteDelayedConformance } from "./promote_delayed.ts";
 import { releaseConformance } from "./release.ts";
 import { timeFeaturesConformance } from "./time_features.ts";
@@ -71,6 +72,7 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
   claimManualConformance(test);
   markRunningConformance(test);
   markDoneConformance(test);
+  markRunningAndDoneConformance(test);
   releaseConformance(test);
   findLeftBehindConformance(test);
   closeConformance(test);
