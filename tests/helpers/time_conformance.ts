@@ -232,7 +232,8 @@ export function defineTimeWorkerConformance(
         jobDir,
         config: { retry_delay: 1, poll_interval: 600 },
       });
-      const [failed] = await db.rows([once]);
+      // The worker accepts connections before its start-up recovery has ended.
+      const [failed] = await waitForDone(db, [once], 30);
       assert.deepEqual([failed.status, failed.result], ["done", "fail"]);
       const rows = await waitForDone(db, [twice], 30);
       assert.equal(rows[0].result, "ok", "the second attempt ran after the restart");
