@@ -11,10 +11,11 @@ const BATCH_SIZE = 200;
 
 /**
  * How long a result that nobody waits for may wait for others to share its
- * write. Jobs that end close together are then stored by one statement
+ * write, or for the running mark of a job started after it to take it along
+ * (`take`). Jobs that end close together are then stored by one statement
  * instead of one each; their slots are free already, so nothing waits on it.
  */
-const GATHER_MS = 5;
+const GATHER_MS = 20;
 
 /** What became of a result: stored, refused because the row was no longer `running`, or given up. */
 export type WriteOutcome = "stored" | "untouched" | "abandoned";
