@@ -1,7 +1,8 @@
 /**
  * Running one job, from its queue to its stored row: the running mark
- * (`accepted` -> `running`, batched with the jobs that start with it), the
- * launch, the end of its process, and the result write. Holds the running
+ * (`accepted` -> `running`, batched with the jobs that start with it, and
+ * carrying the results that wait for their write), the launch, the end of
+ * its process, and the result write. Holds the running
  * jobs, and signals, kills and waits for them.
  *
  * One job's steps are one method each, in `#run`: `#markRunningOrRelease`,
@@ -363,7 +364,7 @@ export class JobRunner {
 
   /**
    * Marks the jobs running together with the results waiting for their
-   * write (results_writer.ts `take`), in one commit, tried once; undefined
+   * write (result_writer.ts `take`), in one commit, tried once; undefined
    * when there were no such results or the call failed: the marks then go
    * alone, and the results back to the writer. Both are recognised again
    * if the call committed before it failed.
