@@ -2,7 +2,7 @@
  * Where a run's statements go, from the server's general query log
  * (`--statement-kinds`): each statement the workers sent is put in the step
  * of a job's path it serves (the claim, the `running` mark, the result
- * write, a release), with the transaction statements of a claim counted in
+ * write, both in one statement, a release), with the transaction statements of a claim counted in
  * the claim. The log costs the server time, so a run that writes it measures
  * the statements, not the rates.
  *
@@ -14,6 +14,7 @@ export const STATEMENT_KINDS = [
   "claim",
   "running mark",
   "result write",
+  "mark + result",
   "release",
   "manual claim",
   "benchmark",
@@ -55,6 +56,9 @@ function kindOf(sql: string): StatementKind {
   }
   if (/^UPDATE \S+ SET status = 'accepted'/i.test(text)) return "claim";
   if (/^UPDATE \S+ SET status = 'running'/i.test(text)) return "running mark";
+  if (/^UPDATE \S+ SET status = IF\(id IN \(.*'running', 'done'\)/i.test(text)) {
+    return "mark + result";
+  }
   if (
     /^SELECT id FROM \S+ WHERE id IN \(.*\) AND status = 'running' AND time_started/i.test(text)
   ) {
@@ -69,11 +73,15 @@ function kindOf(sql: string): StatementKind {
   return "other";
 }
 
-/** The job ids an UPDATE names: the numbers in its `WHERE id IN (...)`, or 1 for `id = N`. */
+/**
+ * The job ids an UPDATE names: the numbers in the `id IN (...)` lists of its
+ * WHERE (a running mark with results has two), or 1 for `id = N`.
+ */
 function idsOf(sql: string): number {
   const where = sql.slice(sql.search(/\bWHERE\b/i));
-  const list = where.match(/\bid IN \(([^)]*)\)/i);
-  if (list) return list[1].split(",").length;
+  let ids = 0;
+  for (const list of where.matchAll(/\bid IN \(([^)]*)\)/gi)) ids += list[1].split(",").length;
+  if (ids > 0) return ids;
   return /\bid = \d+/i.test(where) ? 1 : 0;
 }
 

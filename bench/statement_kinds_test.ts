@@ -16,6 +16,9 @@ const LOG = [
   "      WHERE id IN (1, 2) AND status = 'accepted' AND worker = 'w1'",
   "261202 23:01:03\t     8 Query\tUPDATE `jobs` SET status = 'done', time_finished = CASE id " +
   "WHEN 1 THEN 5 END WHERE id IN (1) AND status = 'running'",
+  "\t\t     8 Query\tUPDATE `jobs` SET status = IF(id IN (5, 6), 'running', 'done'), " +
+  "time_started = IF(id IN (5, 6), 7, time_started) WHERE ((id IN (5, 6) AND status = " +
+  "'accepted') OR (id IN (2) AND status = 'running'))",
   "\t\t     9 Query\tSELECT id FROM `jobs`",
   "        WHERE status IN ('waiting', 'manual', 'accepted', 'running', 'ignored')",
   "\t\t     9 Query\tSHOW GLOBAL STATUS WHERE Variable_name IN ('Questions')",
@@ -32,6 +35,8 @@ Deno.test("a general log's statements are counted in the step of a job's path th
   assert.deepEqual(byKind.claim, { statements: 4, updates: 1, updatedIds: 4 });
   assert.deepEqual(byKind["running mark"], { statements: 1, updates: 1, updatedIds: 2 });
   assert.deepEqual(byKind["result write"], { statements: 1, updates: 1, updatedIds: 1 });
+  // Two starts and one result in one statement.
+  assert.deepEqual(byKind["mark + result"], { statements: 1, updates: 1, updatedIds: 3 });
   assert.deepEqual(byKind.release, { statements: 1, updates: 1, updatedIds: 1 });
   assert.equal(byKind.benchmark.statements, 2);
   // Connecting is not a statement; setting the session up is, of no step.

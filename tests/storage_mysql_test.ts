@@ -203,6 +203,47 @@ Deno.test("mysql: output too long for its column is replaced by a notice, the re
   assert.match(row.stderr ?? "", /^\[jobd: output not stored: Data too long for column 'stdout'/);
 });
 
+Deno.test("mysql: a start joined with a result whose output its column refuses still starts, the result kept", async () => {
+  await using db = await openTestDatabase();
+  await db.query("ALTER TABLE jobs MODIFY stdout varchar(10) DEFAULT NULL");
+  await using store = await openMysqlStore(db.storeOptions("w"));
+  const [ended, next] = await db.insertJobs("build", 2);
+  await store.claimWaiting(new Map([["build", 2]]));
+  await store.markRunning([ended], 1_700_000_000);
+  assert.deepEqual(
+    await store.markRunningAndDone([next], 1_700_000_050, [{
+      id: ended,
+      finishedAt: 1_700_000_100,
+      outcome: { result: "fail", code: 3, signal: null, stdout: "x".repeat(100), stderr: "" },
+    }]),
+    { notAccepted: [], notRunning: [] },
+  );
+  const [end, start] = await db.rows([ended, next]);
+  assert.deepEqual([end.status, end.result, end.return_code], ["done", "fail", 3]);
+  assert.match(end.stderr ?? "", /^\[jobd: output not stored: Data too long for column 'stdout'/);
+  assert.deepEqual([start.status, start.time_started], ["running", 1_700_000_050]);
+});
+
+Deno.test("mysql: a start and the result it carries are one statement", async () => {
+  await using db = await openTestDatabase({ privateServer: true });
+  await using store = await openMysqlStore(db.storeOptions("w"));
+  const [ended, next] = await db.insertJobs("build", 2);
+  await store.claimWaiting(new Map([["build", 2]]));
+  await store.markRunning([ended], 1_700_000_000);
+  const updates = async () =>
+    Number(
+      (await db.query("SHOW GLOBAL STATUS WHERE Variable_name = 'Com_update'"))[0].Value,
+    );
+  const before = await updates();
+  await store.markRunningAndDone([next], 1_700_000_050, [{
+    id: ended,
+    finishedAt: 1_700_000_100,
+    outcome: { result: "ok", code: 0, signal: null, stdout: "out", stderr: "" },
+  }]);
+  assert.equal(await updates() - before, 1);
+  assert.deepEqual((await db.rows([ended, next])).map((row) => row.status), ["done", "running"]);
+});
+
 Deno.test("mysql: claimed jobs carry the target as requested, whatever spelling the collation matched", async () => {
   await using db = await openTestDatabase();
   await using store = await openMysqlStore(db.storeOptions("w"));

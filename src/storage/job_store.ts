@@ -15,6 +15,7 @@
  *   accepted --release------> waiting | manual  (shutdown, recovery)
  *   delayed --promoteDelayed-> waiting           (time_run_at passed)
  *   running --markDone------> delayed            (a failed job with attempts left: retryAt)
+ *   markRunningAndDone: markRunning and markDone in one commit
  * Every transition after the claim is guarded by the expected status and
  * reports whether the row was in that status.
  */
@@ -36,6 +37,14 @@ export interface FinishedJob {
    * output) instead of `done`. Only where the store has `timeFeatures.retries`.
    */
   retryAt?: number;
+}
+
+/** What `markRunningAndDone` left untouched. */
+export interface StartedAndDone {
+  /** Ids of the jobs to start whose row was not `accepted`. */
+  notAccepted: number[];
+  /** Ids of the ended jobs whose row was not `running`. */
+  notRunning: number[];
 }
 
 /** What a worker knows of one target's `delayed` rows. */
@@ -136,6 +145,20 @@ export interface JobStore {
    * `retryAt`, recognised again the same way.
    */
   markDone(jobs: readonly FinishedJob[]): Promise<number[]>;
+
+  /**
+   * `markRunning(starting, startedAt)` and `markDone(done)` in one commit
+   * (one statement where possible), each row guarded and recognised again
+   * after a lost reply as those two do: a slot's result goes with the
+   * `running` mark of the job that starts next in it. `done` has no job with
+   * `retryAt`. Returns the ids of `starting` whose row was not `accepted`
+   * and of `done` whose row was not `running` (left untouched).
+   */
+  markRunningAndDone(
+    starting: readonly number[],
+    startedAt: number,
+    done: readonly FinishedJob[],
+  ): Promise<StartedAndDone>;
 
   /**
    * Gives rows back: `from` (default `accepted`, unstarted jobs) -> each job's

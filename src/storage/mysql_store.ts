@@ -19,6 +19,7 @@ import { checkPrivileges } from "./mysql/check_privileges.ts";
 import { inspectTable } from "./mysql/inspect_table.ts";
 import { markDone } from "./mysql/mark_done.ts";
 import { markRunning } from "./mysql/mark_running.ts";
+import { markRunningAndDone } from "./mysql/mark_running_and_done.ts";
 import { createPool, describeDriverError, type MysqlServerAddress } from "./mysql/pool.ts";
 import { QueryTimeout, runQuery } from "./mysql/query.ts";
 import { releaseJobs } from "./mysql/release_jobs.ts";
@@ -180,6 +181,7 @@ export class MysqlStore extends JobStoreBase<MysqlContext> {
         claimManual,
         markRunning,
         markDone,
+        markRunningAndDone,
         releaseJobs,
         findLeftBehind,
         markRetry,

@@ -25,6 +25,7 @@ import { quoteIdentifier } from "./sqlite/identifier.ts";
 import { inspectTable, SQLITE_SCHEMA_FILE } from "./sqlite/inspect_table.ts";
 import { markDone } from "./sqlite/mark_done.ts";
 import { markRunning } from "./sqlite/mark_running.ts";
+import { markRunningAndDone } from "./sqlite/mark_running_and_done.ts";
 import { releaseJobs } from "./sqlite/release_jobs.ts";
 import { countDelayed } from "./sqlite/count_delayed.ts";
 import { ping } from "./sqlite/ping.ts";
@@ -159,6 +160,7 @@ export class SqliteStore extends JobStoreBase<SqliteContext> {
         claimManual,
         markRunning,
         markDone,
+        markRunningAndDone,
         releaseJobs,
         findLeftBehind,
         markRetry,

@@ -18,6 +18,7 @@ import type {
   JobStore,
   LeftBehindJob,
   ManualClaim,
+  StartedAndDone,
 } from "./job_store.ts";
 import { type TimeColumnsFound, type TimeFeatures, timeFeatures } from "./time_columns.ts";
 
@@ -47,6 +48,13 @@ export interface StoreOperations<C> {
   ): MaybePromise<ManualClaim>;
   markRunning(context: C, ids: readonly number[], startedAt: number): MaybePromise<number[]>;
   markDone(context: C, jobs: readonly FinishedJob[]): MaybePromise<number[]>;
+  /** Both lists non-empty, `done` without `retryAt`. */
+  markRunningAndDone(
+    context: C,
+    starting: readonly number[],
+    startedAt: number,
+    done: readonly FinishedJob[],
+  ): MaybePromise<StartedAndDone>;
   releaseJobs(
     context: C,
     jobs: readonly ClaimedJob[],
@@ -190,6 +198,31 @@ export abstract class JobStoreBase<C extends StoreContext> implements JobStore, 
         (context) => this.#operations.markRetry(context, retried),
       ),
     ];
+  }
+
+  /**
+   * See `JobStore.markRunningAndDone`. A job with `retryAt` is refused; with
+   * one list empty this is `markRunning` or `markDone` alone.
+   */
+  async markRunningAndDone(
+    starting: readonly number[],
+    startedAt: number,
+    done: readonly FinishedJob[],
+  ): Promise<StartedAndDone> {
+    if (done.length === 0) {
+      return { notAccepted: await this.markRunning(starting, startedAt), notRunning: [] };
+    }
+    if (starting.length === 0) return { notAccepted: [], notRunning: await this.markDone(done) };
+    const doneIds = done.map((job) => job.id);
+    const what = `mark ${describeJobs(starting)} running and ${describeJobs(doneIds)} done`;
+    const retried = done.find((job) => job.retryAt !== undefined);
+    if (retried !== undefined) {
+      return this.#refuse(what, `job ${retried.id} is to be retried: write it with markDone`);
+    }
+    return await this.#run(
+      what,
+      (context) => this.#operations.markRunningAndDone(context, starting, startedAt, done),
+    );
   }
 
   /** See `JobStore.promoteDelayed`. */

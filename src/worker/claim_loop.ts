@@ -196,16 +196,28 @@ export class ClaimLoop {
     const { targets } = this.#options;
     const fetchLimit = this.#options.fetchLimit();
     const limits = new Map<string, number>();
+    const joining: Target[] = [];
     for (const target of targets.values()) {
       if (!target.pollPending) continue;
       const room = this.#roomOf(target);
-      if (room === 0) continue;
+      if (room === 0) {
+        joining.push(target);
+        continue;
+      }
       limits.set(target.name, Math.min(room, fetchLimit));
       // Cleared before the claim: a poll that arrives during it (for rows
       // inserted after its snapshot) sets it again and is served next round.
       target.pollPending = false;
     }
     if (limits.size === 0) return;
+    // Targets whose queue runs low join this claim rather than make their
+    // own shortly after: one statement for several targets.
+    for (const target of joining) {
+      const room = this.#roomOf(target, true);
+      if (room === 0) continue;
+      limits.set(target.name, Math.min(room, fetchLimit));
+      target.pollPending = false;
+    }
     let claimed;
     try {
       claimed = await this.#options.store.claimWaiting(limits);
@@ -289,8 +301,11 @@ export class ClaimLoop {
     }
   }
 
-  /** How many more jobs a claim may add to the target now (ahead: up to a claim's worth). */
-  #roomOf(target: Target): number {
-    return target.room(this.claimsAhead ? this.#options.fetchLimit() : 0);
+  /**
+   * How many more jobs a claim may add to the target now (ahead: up to a
+   * claim's worth), or when `joining` a claim made for another target.
+   */
+  #roomOf(target: Target, joining = false): number {
+    return target.room(this.claimsAhead ? this.#options.fetchLimit() : 0, joining);
   }
 }

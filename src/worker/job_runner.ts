@@ -1,7 +1,8 @@
 /**
  * Running one job, from its queue to its stored row: the running mark
- * (`accepted` -> `running`, batched with the jobs that start with it), the
- * launch, the end of its process, and the result write. Holds the running
+ * (`accepted` -> `running`, batched with the jobs that start with it, and
+ * carrying the results that wait for their write), the launch, the end of
+ * its process, and the result write. Holds the running
  * jobs, and signals, kills and waits for them.
  *
  * One job's steps are one method each, in `#run`: `#markRunningOrRelease`,
@@ -18,6 +19,7 @@ import { getLogger } from "@logtape/logtape";
 import type { ClaimedJob, JobOutcome } from "../job.ts";
 import { endsProcess } from "../protocol/signal_names.ts";
 import type { JobStore } from "../storage/job_store.ts";
+import { isTransientStorageError } from "../storage/errors.ts";
 import { describeJobs, messageOf } from "../text.ts";
 import { Batcher } from "./batcher.ts";
 import type { LaunchedJob, LauncherSettings } from "./launcher.ts";
@@ -87,6 +89,13 @@ interface RunningJob {
   startedAt?: number;
   /** The time limit in seconds, when the job was stopped for reaching it. */
   timedOutAfter?: number;
+}
+
+/** The marks of `ids` when the store left `untouched` alone. */
+function marksOf(ids: readonly number[], untouched: readonly number[]): RunningMark[] {
+  if (untouched.length === 0) return ids.map(() => "marked");
+  const refused = new Set(untouched);
+  return ids.map((id) => refused.has(id) ? "untouched" : "marked");
 }
 
 /** Unix time in seconds. */
@@ -255,8 +264,11 @@ export class JobRunner {
       const outcome = await this.#launch(target, running);
       if (outcome === undefined) return;
       this.#options.observer?.jobEnded(job, outcome);
+      // The result is queued before the slot frees: the running mark of the
+      // job that takes the slot stores it in the same commit.
+      const written = this.#writeResult(running, outcome);
       this.#finish(target, job);
-      await this.#writeResult(running, outcome);
+      await written;
     } catch (error) {
       // Nothing should get here (a refused mark releases the job, a result
       // write that fails is logged); if something does, the job is not lost:
@@ -384,6 +396,8 @@ export class JobRunner {
     // rows an attempt marked before its reply was lost. After an outage it
     // is when the start was first tried.
     const startedAt = now();
+    const withResults = await this.#markWithResults(ids, startedAt);
+    if (withResults !== undefined) return withResults;
     try {
       return await this.#markRunningTogether(ids, startedAt);
     } catch (error) {
@@ -416,8 +430,36 @@ export class JobRunner {
     if (untouched === undefined) return ids.map(() => "stopping");
     // A row an attempt marked before its reply was lost is not among them:
     // the store knows it by its `time_started`.
-    const refused = new Set(untouched);
-    return ids.map((id) => refused.has(id) ? "untouched" : "marked");
+    return marksOf(ids, untouched);
+  }
+
+  /**
+   * Marks the jobs running together with the results waiting for their
+   * write (result_writer.ts `take`), in one commit, tried once; undefined
+   * when there were no such results or the call failed: the marks then go
+   * alone, and the results back to the writer. Both are recognised again
+   * if the call committed before it failed.
+   */
+  async #markWithResults(ids: number[], startedAt: number): Promise<RunningMark[] | undefined> {
+    if (!this.#starting) return undefined;
+    const results = this.#results.take();
+    if (results === undefined) return undefined;
+    try {
+      const { notAccepted, notRunning } = await this.#options.store.markRunningAndDone(
+        ids,
+        startedAt,
+        results.jobs,
+      );
+      results.settle(notRunning);
+      return marksOf(ids, notAccepted);
+    } catch (error) {
+      results.giveBack();
+      const level = isTransientStorageError(error) ? "debug" : "warn";
+      log[level]("Marking jobs running with results failed; writing each alone: {error}", {
+        error: messageOf(error),
+      });
+      return undefined;
+    }
   }
 
   /** Frees the job's slot once (and only once), starting what may start next. */

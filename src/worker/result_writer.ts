@@ -11,17 +11,38 @@ const BATCH_SIZE = 200;
 
 /**
  * How long a result that nobody waits for may wait for others to share its
- * write. Jobs that end close together are then stored by one statement
+ * write, or for the running mark of a job started after it to take it along
+ * (`take`). Jobs that end close together are then stored by one statement
  * instead of one each; their slots are free already, so nothing waits on it.
  */
-const GATHER_MS = 5;
+const GATHER_MS = 20;
 
 /** What became of a result: stored, refused because the row was no longer `running`, or given up. */
 export type WriteOutcome = "stored" | "untouched" | "abandoned";
 
+/**
+ * Most output (stdout and stderr, in UTF-16 code units) the results that
+ * ride along with a start (`take`) carry together: a start waits for its
+ * statement.
+ */
+const MAX_TAKEN_OUTPUT = 16 * 1024;
+
 interface QueuedResult {
   job: FinishedJob;
   resolve(outcome: WriteOutcome): void;
+  /** A run-manual caller waits for it. */
+  urgent: boolean;
+}
+
+/**
+ * Results taken off the queue to be stored by another statement (a start's
+ * running mark, job_runner.ts): `settle` with what the store left untouched,
+ * or `giveBack` for the writer to store them its own way.
+ */
+export interface TakenResults {
+  readonly jobs: FinishedJob[];
+  settle(untouched: readonly number[]): void;
+  giveBack(): void;
 }
 
 /**
@@ -40,6 +61,10 @@ export class ResultWriter {
   /** Ends the current gathering wait early (see `GATHER_MS`). */
   #gathering = new Sleeper();
   #hurried = false;
+  /** Results at the head of the queue whose write is in flight. */
+  #inFlight = 0;
+  /** Results taken by `take` and not yet settled or given back. */
+  #taken = 0;
 
   /** `retry`: the worker's storage retries, whose `abandon()` gives up the writes too. */
   constructor(store: JobStore, retry: StorageRetry = new StorageRetry()) {
@@ -49,7 +74,7 @@ export class ResultWriter {
 
   /** Results not yet stored. */
   get pending(): number {
-    return this.#queue.length;
+    return this.#queue.length + this.#taken;
   }
 
   /**
@@ -62,13 +87,64 @@ export class ResultWriter {
    */
   write(job: FinishedJob, urgent = false): Promise<WriteOutcome> {
     return new Promise((resolve) => {
-      this.#queue.push({ job, resolve });
+      this.#queue.push({ job, resolve, urgent });
       if (urgent || this.#queue.length >= BATCH_SIZE) this.#hurry();
-      if (!this.#writing) {
-        this.#writing = true;
-        this.#drained = this.#drain();
-      }
+      this.#startDrain();
     });
+  }
+
+  /**
+   * Takes the results that wait for their write and no write has begun for
+   * (none a run-manual caller waits for, no retry, within
+   * {@linkcode MAX_TAKEN_OUTPUT}), for the caller to store with a statement
+   * of its own; undefined when there are none.
+   */
+  take(): TakenResults | undefined {
+    let output = 0;
+    const taken: QueuedResult[] = [];
+    for (let index = this.#inFlight; index < this.#queue.length;) {
+      const entry = this.#queue[index];
+      const { outcome } = entry.job;
+      const size = outcome.stdout.length + outcome.stderr.length;
+      if (
+        entry.urgent || entry.job.retryAt !== undefined || isDegraded(entry.job) ||
+        output + size > MAX_TAKEN_OUTPUT
+      ) {
+        index++;
+        continue;
+      }
+      output += size;
+      taken.push(entry);
+      this.#queue.splice(index, 1);
+    }
+    if (taken.length === 0) return undefined;
+    this.#taken += taken.length;
+    let open = true;
+    const close = () => {
+      if (!open) return false;
+      open = false;
+      this.#taken -= taken.length;
+      return true;
+    };
+    return {
+      jobs: taken.map((entry) => entry.job),
+      settle: (untouched) => {
+        if (!close()) return;
+        const refused = new Set(untouched);
+        for (const entry of taken) entry.resolve(this.#outcomeOf(entry.job.id, refused));
+      },
+      giveBack: () => {
+        if (!close()) return;
+        this.#queue.push(...taken);
+        this.#startDrain();
+      },
+    };
+  }
+
+  #startDrain(): void {
+    if (this.#writing) return;
+    this.#writing = true;
+    this.#drained = this.#drain();
   }
 
   /** Writes every queued result now and resolves when all are stored (or abandoned). */
@@ -92,9 +168,12 @@ export class ResultWriter {
       while (this.#queue.length > 0) {
         if (!this.#hurried) await this.#gathering.sleep(GATHER_MS);
         this.#hurried = false;
+        // Results taken meanwhile (`take`) may have emptied the queue.
         const batch = this.#queue.slice(0, singlesLeft > 0 ? 1 : BATCH_SIZE);
+        if (batch.length === 0) continue;
         if (singlesLeft > 0) singlesLeft--;
         let outcomes: WriteOutcome[];
+        this.#inFlight = batch.length;
         try {
           outcomes = await this.#write(batch.map((entry) => entry.job));
         } catch (error) {
@@ -110,6 +189,8 @@ export class ResultWriter {
             ids: batch.map((entry) => entry.job.id).join(", "),
             error: messageOf(error),
           });
+        } finally {
+          this.#inFlight = 0;
         }
         this.#queue.splice(0, batch.length);
         batch.forEach((entry, index) => entry.resolve(outcomes[index]));
@@ -136,13 +217,16 @@ export class ResultWriter {
         () => refusedAnyway,
       ),
     );
-    return jobs.map((job) => {
-      // A row an attempt wrote before its reply was lost is not among them:
-      // the store knows it by the values written.
-      if (!untouched.has(job.id)) return "stored";
-      log.warn("Result of job {id} not stored: the row is no longer 'running'", { id: job.id });
-      return "untouched";
-    });
+    // A row an attempt wrote before its reply was lost is not among them:
+    // the store knows it by the values written.
+    return jobs.map((job) => this.#outcomeOf(job.id, untouched));
+  }
+
+  /** `stored`, or `untouched` (logged) when the store left the row alone. */
+  #outcomeOf(id: number, untouched: ReadonlySet<number>): WriteOutcome {
+    if (!untouched.has(id)) return "stored";
+    log.warn("Result of job {id} not stored: the row is no longer 'running'", { id });
+    return "untouched";
   }
 }
 

@@ -78,3 +78,23 @@ Deno.test("an urgent result is written at once, with those already waiting", asy
   assert.deepEqual(store.markDoneCalls, [[1, 2]]);
   assert.deepEqual(await Promise.all([waiting, urgent]), ["stored", "stored"]);
 });
+
+Deno.test("results taken for another statement are settled by the taker, or written when given back", async () => {
+  const store = runningRows(4);
+  const writer = new ResultWriter(store);
+  const outcomes = [1, 2].map((id) => writer.write(finished(id)));
+  const urgent = writer.write(finished(3), true);
+  const taken = writer.take();
+  assert.deepEqual(taken?.jobs.map((job) => job.id), [1, 2], "not the one a caller waits for");
+  assert.equal(writer.pending, 3);
+  taken!.settle([2]);
+  assert.deepEqual(await Promise.all([...outcomes, urgent]), ["stored", "untouched", "stored"]);
+  assert.deepEqual(store.markDoneCalls, [[3]]);
+
+  const givenBack = writer.write(finished(4));
+  writer.take()!.giveBack();
+  assert.equal(await givenBack, "stored");
+  assert.deepEqual(store.markDoneCalls, [[3], [4]]);
+  assert.equal(writer.take(), undefined);
+  assert.equal(writer.pending, 0);
+});

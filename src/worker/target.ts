@@ -9,7 +9,17 @@ import type { ClaimedJob } from "../job.ts";
  * fewer than one job per this many milliseconds claims only for its free
  * slots.
  */
-export const CLAIM_AHEAD_MS = 100;
+export const CLAIM_AHEAD_MS = 250;
+
+/**
+ * A target claims again once the jobs it holds ahead are down to this share
+ * of {@linkcode Target.ahead}; one that joins another target's claim
+ * (`room(…, true)`), already at {@linkcode JOIN_SHARE}.
+ */
+const CLAIM_SHARE = 1 / 4;
+
+/** See {@linkcode CLAIM_SHARE}: the share under which a target joins a claim made anyway. */
+const JOIN_SHARE = 1 / 2;
 
 /** The window over which a target's start rate is counted. */
 export const START_RATE_WINDOW_MS = 1000;
@@ -82,11 +92,12 @@ export class Target {
   /**
    * How many more jobs a claim may add now: the free slots plus
    * {@linkcode ahead}. While more than a quarter of that many jobs claimed
-   * ahead still wait, none, so that claims are fewer and larger.
+   * ahead still wait (half, when `joining` a claim made for another
+   * target), none, so that claims are fewer and larger.
    */
-  room(maxAhead: number): number {
+  room(maxAhead: number, joining = false): number {
     const ahead = this.ahead(maxAhead);
-    if (ahead > 0 && this.queued > ahead / 4) return 0;
+    if (ahead > 0 && this.queued > ahead * (joining ? JOIN_SHARE : CLAIM_SHARE)) return 0;
     return Math.max(0, this.concurrency + ahead - this.length);
   }
 

@@ -32,8 +32,8 @@ Deno.test("before any job has started, a target claims only for its free slots",
 
 Deno.test("a target claims ahead as many jobs as it started per claim-ahead horizon lately", () => {
   const { target, runJobs } = targetOnClock();
-  runJobs(50, START_RATE_WINDOW_MS / 100);
-  assert.equal(target.ahead(100), 50 * CLAIM_AHEAD_MS / START_RATE_WINDOW_MS);
+  runJobs(40, START_RATE_WINDOW_MS / 100);
+  assert.equal(target.ahead(100), 40 * CLAIM_AHEAD_MS / START_RATE_WINDOW_MS);
   assert.equal(target.room(100), 2 + target.ahead(100));
 });
 
@@ -55,7 +55,8 @@ Deno.test("a target that starts fewer jobs than one per horizon claims nothing a
 Deno.test("jobs claimed ahead are bounded by the given most, and none are claimed ahead while paused", () => {
   const { target, runJobs } = targetOnClock();
   runJobs(500, 1);
-  assert.equal(target.ahead(100), 50);
+  assert.equal(target.ahead(1000), 500 * CLAIM_AHEAD_MS / START_RATE_WINDOW_MS);
+  assert.equal(target.ahead(100), 100);
   assert.equal(target.ahead(7), 7);
   assert.equal(target.ahead(0), 0);
   target.paused = true;
@@ -65,11 +66,22 @@ Deno.test("jobs claimed ahead are bounded by the given most, and none are claime
 
 Deno.test("a target claims again only once three quarters of what it claims ahead have started", () => {
   const { target, enqueue, runJobs } = targetOnClock();
-  runJobs(200, 1); // 20 ahead
-  enqueue(6);
+  runJobs(80 * START_RATE_WINDOW_MS / CLAIM_AHEAD_MS, 1); // 80 ahead
+  assert.equal(target.ahead(100), 80);
+  enqueue(21);
   assert.equal(target.room(100), 0);
-  target.takeStartable(); // 5 queued, 1 running
-  assert.equal(target.room(100), 2 + 20 - 6);
+  target.takeStartable(); // 20 queued, 1 running
+  assert.equal(target.room(100), 2 + 80 - 21);
+});
+
+Deno.test("a target joins a claim made for another once half of what it claims ahead have started", () => {
+  const { target, enqueue, runJobs } = targetOnClock();
+  runJobs(80 * START_RATE_WINDOW_MS / CLAIM_AHEAD_MS, 1); // 80 ahead
+  enqueue(41);
+  assert.equal(target.room(100, true), 0);
+  target.takeStartable(); // 40 queued, 1 running
+  assert.equal(target.room(100), 0, "not due for a claim of its own");
+  assert.equal(target.room(100, true), 2 + 80 - 41);
 });
 
 Deno.test("background jobs beyond the free slots are taken back once none has started for a while", () => {

@@ -454,3 +454,30 @@ Deno.test("a shutdown waits for jobs being released, and leaves no row accepted"
   await within(stopping, "shutdown");
   assert.deepEqual(setup.acceptedIds(), []);
 });
+
+Deno.test("a slot's result is stored with the running mark of the job that takes the slot", async () => {
+  const store = new MemoryStore();
+  const [first, second] = store.insert("t1", 2);
+  await using setup = await workerOn(store, { t1: 1 });
+  setup.worker.poll();
+  await until("both jobs done", () => [first, second].every((id) => store.status(id) === "done"));
+  assert.deepEqual(store.markRunningAndDoneCalls, [{ starting: [second], done: [first] }]);
+  assert.deepEqual(store.markDoneCalls, [[second]], "the last result goes alone");
+  assert.equal(store.rows.get(first)?.stdout, `ran ${first}\n`);
+});
+
+Deno.test("a joined mark and result whose reply was lost go again each alone, each once", async () => {
+  const store = new MemoryStore();
+  const [first, second] = store.insert("t1", 2);
+  await using setup = await workerOn(store, { t1: 1 });
+  store.fail("markRunningAndDone", connectionLost(), "after");
+  setup.worker.poll();
+  await until("both jobs done", () => [first, second].every((id) => store.status(id) === "done"));
+  assert.equal(store.markRunningAndDoneCalls.length, 1);
+  // The second start is the same mark again (its `time_started` recognised); the
+  // first result the same write again.
+  assert.deepEqual(store.markRunningCalls, [[first], [second]]);
+  assert.ok(store.markDoneCalls.some((ids) => ids.includes(first)));
+  assert.equal(store.rows.get(second)?.stdout, `ran ${second}\n`);
+  assert.equal(store.rows.get(first)?.stdout, `ran ${first}\n`);
+});

@@ -45,6 +45,7 @@ export type Operation =
   | "claimManual"
   | "markRunning"
   | "markDone"
+  | "markRunningAndDone"
   | "release"
   | "findLeftBehind"
   | "markRetry"
@@ -162,6 +163,7 @@ class Controls {
   readonly markRunningCalls: number[][] = [];
   readonly claimWaitingCalls: [string, number][][] = [];
   readonly markDoneCalls: number[][] = [];
+  readonly markRunningAndDoneCalls: { starting: number[]; done: number[] }[] = [];
   down = false;
   readonly hooks = new Map<Operation, Hook[]>();
   readonly reached = new Map<Operation, PromiseWithResolvers<void>>();
@@ -203,6 +205,50 @@ function withRowValues<J extends { id: number }>(context: MemoryContext, job: J)
   };
 }
 
+/** `markRunning`'s changes; the ids left untouched. */
+function setRunning(context: MemoryContext, ids: readonly number[], startedAt: number): number[] {
+  const untouched: number[] = [];
+  for (const id of ids) {
+    const row = context.table.rows.get(id);
+    if (row === undefined || !mine(context, row)) untouched.push(id);
+    else if (row.status === "accepted") {
+      Object.assign(row, { status: "running", time_started: startedAt });
+      if (context.time.columns.has("attempts")) {
+        row.attempts = Math.min(row.attempts + 1, MAX_ATTEMPTS_LIMIT);
+      }
+    } // The same call again after a lost reply: the row is ours.
+    else if (row.status !== "running" || row.time_started !== startedAt) untouched.push(id);
+  }
+  return untouched;
+}
+
+/** `markDone`'s changes; the ids left untouched. */
+function writeEnds(context: MemoryContext, jobs: readonly FinishedJob[]): number[] {
+  const untouched: number[] = [];
+  for (const { id, outcome, finishedAt } of jobs) {
+    const row = context.table.rows.get(id);
+    if (row === undefined || !mine(context, row)) untouched.push(id);
+    else if (row.status === "running") {
+      Object.assign(row, {
+        status: "done",
+        time_finished: finishedAt,
+        result: outcome.result,
+        return_code: outcome.code,
+        sig: outcome.signal,
+        stdout: outcome.stdout,
+        stderr: outcome.stderr,
+      });
+    } else {
+      // The same call again after a lost reply: the row is ours.
+      const same = row.status === "done" && row.time_finished === finishedAt &&
+        row.result === outcome.result && row.return_code === outcome.code &&
+        row.sig === outcome.signal;
+      if (!same) untouched.push(id);
+    }
+  }
+  return untouched;
+}
+
 const OPERATIONS: StoreOperations<MemoryContext> = {
   async claimWaiting(context, limits) {
     const hook = await context.controls.enter("claimWaiting");
@@ -242,18 +288,7 @@ const OPERATIONS: StoreOperations<MemoryContext> = {
   async markRunning(context, ids, startedAt) {
     const hook = await context.controls.enter("markRunning");
     context.controls.markRunningCalls.push([...ids]);
-    const untouched: number[] = [];
-    for (const id of ids) {
-      const row = context.table.rows.get(id);
-      if (row === undefined || !mine(context, row)) untouched.push(id);
-      else if (row.status === "accepted") {
-        Object.assign(row, { status: "running", time_started: startedAt });
-        if (context.time.columns.has("attempts")) {
-          row.attempts = Math.min(row.attempts + 1, MAX_ATTEMPTS_LIMIT);
-        }
-      } // The same call again after a lost reply: the row is ours.
-      else if (row.status !== "running" || row.time_started !== startedAt) untouched.push(id);
-    }
+    const untouched = setRunning(context, ids, startedAt);
     await hook?.("after");
     return untouched;
   },
@@ -262,30 +297,23 @@ const OPERATIONS: StoreOperations<MemoryContext> = {
     // Recorded as the call is made, before any wait.
     context.controls.markDoneCalls.push(jobs.map((job) => job.id));
     const hook = await context.controls.enter("markDone");
-    const untouched: number[] = [];
-    for (const { id, outcome, finishedAt } of jobs) {
-      const row = context.table.rows.get(id);
-      if (row === undefined || !mine(context, row)) untouched.push(id);
-      else if (row.status === "running") {
-        Object.assign(row, {
-          status: "done",
-          time_finished: finishedAt,
-          result: outcome.result,
-          return_code: outcome.code,
-          sig: outcome.signal,
-          stdout: outcome.stdout,
-          stderr: outcome.stderr,
-        });
-      } else {
-        // The same call again after a lost reply: the row is ours.
-        const same = row.status === "done" && row.time_finished === finishedAt &&
-          row.result === outcome.result && row.return_code === outcome.code &&
-          row.sig === outcome.signal;
-        if (!same) untouched.push(id);
-      }
-    }
+    const untouched = writeEnds(context, jobs);
     await hook?.("after");
     return untouched;
+  },
+
+  async markRunningAndDone(context, starting, startedAt, done) {
+    context.controls.markRunningAndDoneCalls.push({
+      starting: [...starting],
+      done: done.map((job) => job.id),
+    });
+    const hook = await context.controls.enter("markRunningAndDone");
+    const changes = {
+      notAccepted: setRunning(context, starting, startedAt),
+      notRunning: writeEnds(context, done),
+    };
+    await hook?.("after");
+    return changes;
   },
 
   async releaseJobs(context, jobs, from) {
@@ -427,6 +455,11 @@ export class MemoryStore extends JobStoreBase<MemoryContext> {
   /** The limits of each `claimWaiting` call, as entries. */
   get claimWaitingCalls(): [string, number][][] {
     return this.#controls.claimWaitingCalls;
+  }
+
+  /** The ids of each `markRunningAndDone` call, recorded when it is made. */
+  get markRunningAndDoneCalls(): { starting: number[]; done: number[] }[] {
+    return this.#controls.markRunningAndDoneCalls;
   }
 
   /** The ids of each `markDone` call, recorded when it is made. */

@@ -44,6 +44,7 @@ import { markDoneConformance } from "./mark_done.ts";
 import { markRetryConformance } from "./mark_retry.ts";
 import { markRunningConformance } from "./mark_running.ts";
 import { pingConformance } from "./ping.ts";
+import { markRunningAndDoneConformance } from "./mark_running_and_done.ts";
 import { promoteDelayedConformance } from "./promote_delayed.ts";
 import { releaseConformance } from "./release.ts";
 import { timeFeaturesConformance } from "./time_features.ts";
@@ -72,6 +73,7 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
   claimManualConformance(test);
   markRunningConformance(test);
   markDoneConformance(test);
+  markRunningAndDoneConformance(test);
   releaseConformance(test);
   findLeftBehindConformance(test);
   closeConformance(test);

@@ -26,7 +26,7 @@ const UNFIT_VALUE_ERRNOS: ReadonlySet<number> = new Set([1366, 1406]);
 const MAX_STATEMENT_OUTPUT = 512 * 1024;
 
 /** The columns of a final row write, and each one's value for a job. */
-const END_COLUMNS: readonly [
+export const END_COLUMNS: readonly [
   string,
   (job: FinishedJob, fit: (text: string) => string) => unknown,
 ][] = [
@@ -97,7 +97,7 @@ function chunksByOutput(jobs: readonly FinishedJob[]): FinishedJob[][] {
 }
 
 /** Output as the columns can hold it: astral characters replaced where they are 3-byte UTF-8. */
-function fitter(context: MysqlContext): (text: string) => string {
+export function fitter(context: MysqlContext): (text: string) => string {
   return (text) => context.narrowOutput ? replaceAstral(text) : text;
 }
 
@@ -128,7 +128,7 @@ async function writeEnds(
  * `return_code` and `sig` of the job (and owned by this worker, when
  * tracked): rows this write, or an earlier attempt of it, stored.
  */
-async function writtenBefore(
+export async function writtenBefore(
   context: MysqlContext,
   jobs: readonly FinishedJob[],
 ): Promise<Set<number>> {
@@ -200,7 +200,8 @@ async function writeEnd(
   }
 }
 
-function isUnfitValue(error: unknown): boolean {
+/** Whether `error` is the server's refusal of a value its column cannot hold. */
+export function isUnfitValue(error: unknown): boolean {
   const errno = (error as { errno?: unknown } | null)?.errno;
   return typeof errno === "number" && UNFIT_VALUE_ERRNOS.has(errno);
 }

@@ -34,13 +34,26 @@ export async function markRunning(
     [startedAt, ids, ...owned.params],
   );
   if (update.affectedRows === ids.length) return [];
+  const marked = await markedBefore(context, ids, startedAt);
+  return ids.filter((id) => !marked.has(id));
+}
+
+/**
+ * The ids of `ids` whose row is `running` since `startedAt` (and ours, when
+ * the table tracks owners): rows this mark, or an earlier attempt of it, set.
+ */
+export async function markedBefore(
+  context: MysqlContext,
+  ids: readonly number[],
+  startedAt: number,
+): Promise<Set<number>> {
+  const owned = ownerGuard(context);
   const rows = await runQuery<RowDataPacket[]>(
-    pool,
-    queryTimeoutMs,
-    `SELECT id FROM ${table}
+    context.pool,
+    context.queryTimeoutMs,
+    `SELECT id FROM ${context.table}
       WHERE id IN (?) AND status = 'running' AND time_started = ?${owned.sql}`,
     [ids, startedAt, ...owned.params],
   );
-  const marked = new Set(rows.map((row) => Number(row.id)));
-  return ids.filter((id) => !marked.has(id));
+  return new Set(rows.map((row) => Number(row.id)));
 }

@@ -15,6 +15,11 @@ import { ownerGuard } from "../owner_guard.ts";
  */
 export function markDone(context: SqliteContext, jobs: readonly FinishedJob[]): number[] {
   if (jobs.length === 0) return [];
+  return context.connection.immediate(() => writeEnds(context, jobs));
+}
+
+/** `markDone`'s changes, in the caller's transaction. */
+export function writeEnds(context: SqliteContext, jobs: readonly FinishedJob[]): number[] {
   const { connection, table } = context;
   const owned = ownerGuard(context);
   const writtenBefore = (id: number, finishedAt: number, outcome: JobOutcome) =>
@@ -29,25 +34,23 @@ export function markDone(context: SqliteContext, jobs: readonly FinishedJob[]): 
       outcome.signal,
       ...owned.params,
     ).length === 1;
-  return connection.immediate(() => {
-    const notRunning: number[] = [];
-    for (const { id, finishedAt, outcome } of jobs) {
-      const changed = connection.run(
-        `UPDATE ${table}
-            SET status = 'done', time_finished = ?, result = ?, return_code = ?, sig = ?,
-                stdout = ?, stderr = ?
-          WHERE id = ? AND status = 'running'${owned.sql}`,
-        finishedAt,
-        outcome.result,
-        outcome.code,
-        outcome.signal,
-        outcome.stdout,
-        outcome.stderr,
-        id,
-        ...owned.params,
-      );
-      if (changed !== 1 && !writtenBefore(id, finishedAt, outcome)) notRunning.push(id);
-    }
-    return notRunning;
-  });
+  const notRunning: number[] = [];
+  for (const { id, finishedAt, outcome } of jobs) {
+    const changed = connection.run(
+      `UPDATE ${table}
+          SET status = 'done', time_finished = ?, result = ?, return_code = ?, sig = ?,
+              stdout = ?, stderr = ?
+        WHERE id = ? AND status = 'running'${owned.sql}`,
+      finishedAt,
+      outcome.result,
+      outcome.code,
+      outcome.signal,
+      outcome.stdout,
+      outcome.stderr,
+      id,
+      ...owned.params,
+    );
+    if (changed !== 1 && !writtenBefore(id, finishedAt, outcome)) notRunning.push(id);
+  }
+  return notRunning;
 }

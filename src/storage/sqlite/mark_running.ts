@@ -15,6 +15,15 @@ export function markRunning(
   ids: readonly number[],
   startedAt: number,
 ): number[] {
+  return context.connection.immediate(() => setRunning(context, ids, startedAt));
+}
+
+/** `markRunning`'s changes, in the caller's transaction. */
+export function setRunning(
+  context: SqliteContext,
+  ids: readonly number[],
+  startedAt: number,
+): number[] {
   const { connection, table } = context;
   const owned = ownerGuard(context);
   const markedBefore = (id: number) =>
@@ -24,17 +33,15 @@ export function markRunning(
       startedAt,
       ...owned.params,
     ).length === 1;
-  return connection.immediate(() =>
-    ids.filter((id) =>
-      connection.run(
-          `UPDATE ${table} SET status = 'running', time_started = ?${
-            countAttemptSql(context.time, "MIN")
-          }
+  return ids.filter((id) =>
+    connection.run(
+        `UPDATE ${table} SET status = 'running', time_started = ?${
+          countAttemptSql(context.time, "MIN")
+        }
           WHERE id = ? AND status = 'accepted'${owned.sql}`,
-          startedAt,
-          id,
-          ...owned.params,
-        ) !== 1 && !markedBefore(id)
-    )
+        startedAt,
+        id,
+        ...owned.params,
+      ) !== 1 && !markedBefore(id)
   );
 }

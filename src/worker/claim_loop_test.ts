@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { MemoryStore } from "../../tests/helpers/memory_store.ts";
+import { ClaimLoop } from "./claim_loop.ts";
+import { Releaser } from "./release.ts";
+import { StorageRetry } from "./storage_retry.ts";
+import { CLAIM_AHEAD_MS, START_RATE_WINDOW_MS, Target } from "./target.ts";
+
+/**
+ * A target of concurrency 1 on a frozen clock that started jobs at a rate
+ * worth 40 claimed ahead, and now holds `queued` of them.
+ */
+function busyTarget(name: string, queued: number): Target {
+  const target = new Target(name, 1, () => 0);
+  let id = 0;
+  for (let i = 0; i < 40 * START_RATE_WINDOW_MS / CLAIM_AHEAD_MS; i++) {
+    target.enqueue({ id: --id, target: name, origin: "waiting" });
+    target.takeStartable();
+    target.finishOne();
+  }
+  for (let i = 0; i < queued; i++) target.enqueue({ id: --id, target: name, origin: "waiting" });
+  return target;
+}
+
+/** One claim round over `targets`, all polled; the limits of each claim made. */
+async function claimRound(targets: Target[]): Promise<[string, number][][]> {
+  const store = new MemoryStore();
+  for (const target of targets) store.insert(target.name, 100);
+  const loop = new ClaimLoop({
+    store,
+    targets: new Map(targets.map((target) => [target.name, target])),
+    releaser: new Releaser(store, new StorageRetry()),
+    schedule: () => {},
+    fetchLimit: () => 100,
+    running: () => 0,
+    knownIds: () => new Set(),
+  });
+  loop.poll(targets.map((target) => target.name));
+  // The in-memory store answers within microtasks: the round has ended after one timer turn.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  await loop.stop();
+  return store.claimWaitingCalls;
+}
+
+Deno.test("a target whose queue runs low joins the claim of a target that is due", async () => {
+  // t1 holds 5 of its 40 (due: at most a quarter), t2 holds 15 (joins: at most a half).
+  const calls = await claimRound([busyTarget("t1", 5), busyTarget("t2", 15)]);
+  assert.deepEqual(calls[0], [["t1", 1 + 40 - 5], ["t2", 1 + 40 - 15]]);
+});
+
+Deno.test("a target with more than half its jobs ahead still queued does not join", async () => {
+  const calls = await claimRound([busyTarget("t1", 5), busyTarget("t2", 25)]);
+  assert.deepEqual(calls[0], [["t1", 1 + 40 - 5]]);
+});
+
+Deno.test("no claim is made for targets that would only join", async () => {
+  assert.deepEqual(await claimRound([busyTarget("t1", 15), busyTarget("t2", 15)]), []);
+});
