@@ -16,11 +16,37 @@ import { ENTRY_POINTS, type Program, runFlags } from "./permissions.ts";
 /** The repository root, ending in `/`. */
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
-/** A free TCP port on 127.0.0.1 (bound and released). */
+/**
+ * Where {@linkcode freePort} looks: below Linux's default range of ports
+ * for outgoing connections (32768-60999), so that none of the many
+ * connections a run opens (to MariaDB, between daemons) takes the port
+ * between the moment it is handed out and the moment a daemon binds it.
+ */
+const FREE_PORT_RANGE = { first: 20_000, last: 32_767 } as const;
+
+/** Ports this process has handed out: never the same one twice. */
+const handedOut = new Set<number>();
+
+/** A free TCP port on 127.0.0.1 (bound and released), not handed out before by this process. */
 export function freePort(): number {
+  const { first, last } = FREE_PORT_RANGE;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = first + Math.floor(Math.random() * (last - first + 1));
+    if (handedOut.has(port)) continue;
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+    } catch (error) {
+      if (error instanceof Deno.errors.AddrInUse) continue;
+      throw error;
+    }
+    handedOut.add(port);
+    return port;
+  }
+  // The range is crowded: any port the OS picks.
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = listener.addr;
   listener.close();
+  handedOut.add(port);
   return port;
 }
 

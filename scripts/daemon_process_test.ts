@@ -22,6 +22,13 @@ Deno.test("freePort gives a loopback port that can be listened on", () => {
   assert.equal(listener.addr.port, port);
 });
 
+Deno.test("freePort hands out ports below the outgoing connections' range, each once", () => {
+  const ports = Array.from({ length: 200 }, () => freePort());
+  assert.equal(new Set(ports).size, ports.length);
+  // Linux's default ephemeral range starts at 32768: a connection opened meanwhile cannot take them.
+  assert.ok(ports.every((port) => port >= 20_000 && port <= 32_767), ports.join(" "));
+});
+
 Deno.test("programArgs runs a program from source with its binary's flags", () => {
   const args = programArgs("jobctl", ["--version"]);
   assert.deepEqual(args, ["run", ...runFlags("jobctl"), `${ROOT}jobctl.ts`, "--version"]);
