@@ -278,6 +278,16 @@ Deno.test("jobctl --master reaches the table through the workers", async (t) => 
     const rows = await waitForDone(db, ids);
     assert.deepEqual(rows.map((row) => row.result), ["ok", "ok"]);
   });
+
+  await t.step("a retry with some ids refused does the rest and exits with status 1", async () => {
+    const output = await ctl("retry", String(ids[0]), "999999");
+    assertExit(output, 1);
+    assert.match(output.stdout, new RegExp(`^ *${ids[0]} \\| waiting again$`, "m"));
+    assert.match(output.stdout, /^ *999999 \| refused: job 999999 not found$/m);
+    assert.equal(output.stderr, "jobctl: 1 of 2 jobs were not retried\n");
+    await waitFor("the retried job to run again", async () => await starts(worker, ids[0]) === 3);
+    await waitForDone(db, [ids[0]]);
+  });
 });
 
 Deno.test("jobctl points out likely typos and refuses bad signal names before connecting", async () => {

@@ -112,7 +112,7 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
       args: "",
       summary: "Rows of the jobs table, newest first",
       details: "Shows ID, TARGET, STATUS, RESULT, CODE (exit code or signal), CREATED and " +
-        "STARTED (UTC) and DURATION. With --master and --target, a worker serving the target " +
+        "STARTED (UTC), and DURATION. With --master and --target, a worker serving the target " +
         `answers; without, any worker.`,
       example: `${prefix} jobs --target build --result fail --limit 50`,
       options: [TARGET, STATUS, RESULT, LIMIT],
