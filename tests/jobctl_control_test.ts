@@ -278,6 +278,16 @@ Deno.test("jobctl --master reaches the table through the workers", async (t) => 
     const rows = await waitForDone(db, ids);
     assert.deepEqual(rows.map((row) => row.result), ["ok", "ok"]);
   });
+
+  await t.step("a retry with some ids refused does the rest and exits with status 1", async () => {
+    const output = await ctl("retry", String(ids[0]), "999999");
+    assertExit(output, 1);
+    assert.match(output.stdout, new RegExp(`^ *${ids[0]} \\| waiting again$`, "m"));
+    assert.match(output.stdout, /^ *999999 \| refused: job 999999 not found$/m);
+    assert.equal(output.stderr, "jobctl: 1 of 2 jobs were not retried\n");
+    await waitFor("the retried job to run again", async () => await starts(worker, ids[0]) === 3);
+    await waitForDone(db, [ids[0]]);
+  });
 });
 
 Deno.test("jobctl points out likely typos and refuses bad signal names before connecting", async () => {
@@ -291,6 +301,25 @@ Deno.test("jobctl points out likely typos and refuses bad signal names before co
   const option = await jobctl("--port", closed, "--jsno", "status");
   assertExit(option, 2);
   assert.match(option.stderr, /^jobctl: unknown option '--jsno'; did you mean '--json'\?\n/);
+  // `add` does not take --result: no suggestion that would be refused next.
+  const other = await jobctl("--port", closed, "add", "x", "--resutl", "ok");
+  assertExit(other, 2);
+  assert.equal(other.stderr, "jobctl: unknown option '--resutl'\nTry 'jobctl add --help'\n");
+  const contradiction = await jobctl(
+    "--port",
+    closed,
+    "jobs",
+    "--result",
+    "ok",
+    "--status",
+    "waiting",
+  );
+  assertExit(contradiction, 2);
+  assert.equal(
+    contradiction.stderr,
+    "jobctl: --result ok and --status waiting match no row: only 'done' rows have result ok\n" +
+      "Try 'jobctl jobs --help'\n",
+  );
   const foreign = await jobctl("--port", closed, "poll", "build", "--limit", "3");
   assertExit(foreign, 2);
   assert.match(foreign.stderr, /^jobctl: 'poll' has no option --limit: it takes no options/);
@@ -316,7 +345,7 @@ Deno.test("the same commands work on a worker with SQLite storage", async () => 
   await waitFor("the job to run again", async () => await starts(worker, id) === 2);
 });
 
-Deno.test("stats counts the jobs timed out in the last hour and the failed attempts waiting for a retry", async () => {
+Deno.test("stats counts the jobs timed out in the last hour and the failed attempts waiting for a retry; jobs lists those", async () => {
   await using db = await openTestDatabase({ withTimeColumns: true });
   const [slow, flaky] = await db.insertJobs("build", 2);
   await db.setColumns([slow], { timeout: 1 });
@@ -338,6 +367,11 @@ Deno.test("stats counts the jobs timed out in the last hour and the failed attem
   assert.deepEqual(json.targets.build.timedOut, { lastHour: 1, lastDay: 1 });
   assert.equal(json.targets.build.delayed, 1);
   assert.equal(json.targets.build.retrying, 1);
+  // The failed attempt keeps its result while it waits for its retry.
+  const retrying = JSON.parse(
+    (await ctl("--json", "jobs", "--result", "fail", "--status", "delayed")).stdout,
+  );
+  assert.deepEqual(retrying.jobs.map((job: { id: number }) => job.id), [flaky]);
   const output = await ctl("stats");
   assertExit(output, 0);
   assert.match(

@@ -468,3 +468,26 @@ Deno.test("jobctl --master controls the master and, through it, the workers", as
     assert.match(output.stderr, /^jobctl: 'list-targets' is a worker command/);
   });
 });
+
+Deno.test("a daemon that accepts the connection but does not answer within --timeout: status 3", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) held.push(conn);
+  })();
+  try {
+    const port = listener.addr.port;
+    const output = await jobctl("--port", String(port), "--timeout", "0.5", "retry", "7");
+    assertExit(output, 3);
+    assert.equal(output.stdout, "");
+    assert.equal(
+      output.stderr,
+      `jobctl: no answer from the worker at 127.0.0.1:${port}: ` +
+        "Request 'retry' timed out: no response within 0.5 s\n",
+    );
+  } finally {
+    listener.close();
+    await accepting;
+    for (const conn of held) conn.close();
+  }
+});

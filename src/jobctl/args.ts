@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { LOG_LEVELS, type LogLevel } from "../log_levels.ts";
 import { messageOf } from "../text.ts";
 import { COMMAND_OPTIONS, type CommandOptions } from "./command_options.ts";
+import { commandOptionsOf } from "./commands.ts";
 import { suggestion } from "./did_you_mean.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -57,11 +58,14 @@ const OPTIONS = {
   ...COMMAND_OPTIONS,
 } as const;
 
-/** Every long option, as typed: `--host`, `--no-master`... (for "did you mean"). */
-const OPTION_NAMES = [
-  ...Object.keys(OPTIONS).map((name) => `--${name}`),
+/** The program's long options, as typed: `--host`, `--no-master`... (for "did you mean"). */
+const PROGRAM_OPTION_NAMES = [
+  ...Object.keys(OPTIONS).filter((name) => !(name in COMMAND_OPTIONS)).map((name) => `--${name}`),
   "--no-master",
 ];
+
+/** Every command option, as typed: `--target`, `--at`... */
+const COMMAND_OPTION_NAMES = Object.keys(COMMAND_OPTIONS).map((name) => `--${name}`);
 
 /** Lower-cases the first letter of node's parseArgs messages, to read after `jobctl: `. */
 function sentenceTail(message: string): string {
@@ -125,6 +129,38 @@ function readHostPort(host: string, text: string): number {
   return port;
 }
 
+/**
+ * The first positional argument that names a command, read leniently (an
+ * unknown option is taken for a flag, so its value may come first).
+ */
+function commandOnLine(args: readonly string[]): string | undefined {
+  const { positionals } = parseArgs({
+    args: [...args],
+    options: OPTIONS,
+    strict: false,
+    allowPositionals: true,
+    allowNegative: true,
+  });
+  return positionals.find((word) => commandOptionsOf(word) !== undefined);
+}
+
+/**
+ * The usage error for an unknown option, with the closest option the line's
+ * command takes: the program's own and that command's (every command's when
+ * the line names none).
+ */
+function unknownOptionError(option: string, args: readonly string[]): UsageError {
+  const command = commandOnLine(args);
+  const own = command === undefined ? COMMAND_OPTION_NAMES : commandOptionsOf(command)!.map(
+    (name) => `--${name}`,
+  );
+  return new UsageError(
+    `unknown option '${option}'${suggestion(option, [...PROGRAM_OPTION_NAMES, ...own])}`,
+    // The command's help lists its own options (and points to the program's).
+    { command: own.length > 0 ? command : undefined },
+  );
+}
+
 /** The unknown option node's parseArgs names in its message, if any. */
 function unknownOption(error: unknown): string | undefined {
   if ((error as { code?: unknown }).code !== "ERR_PARSE_ARGS_UNKNOWN_OPTION") return undefined;
@@ -150,9 +186,7 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     });
   } catch (error) {
     const option = unknownOption(error);
-    if (option !== undefined) {
-      throw new UsageError(`unknown option '${option}'${suggestion(option, OPTION_NAMES)}`);
-    }
+    if (option !== undefined) throw unknownOptionError(option, args);
     throw new UsageError(sentenceTail(messageOf(error)));
   }
   const { values, positionals } = parsed;

@@ -151,6 +151,35 @@ Deno.test("an unknown option suggests the closest one", () => {
   assert.equal(usageError(["--frobnicate", "status"]).message, "unknown option '--frobnicate'");
 });
 
+Deno.test("an unknown option suggests only options the line's command takes", () => {
+  // `add` takes --at, --in, --set, --count: --result would be refused next.
+  const add = usageError(["add", "x", "--resutl", "ok"]);
+  assert.equal(add.message, "unknown option '--resutl'");
+  assert.equal(add.hint, "Try 'jobctl add --help'");
+  assert.equal(
+    usageError(["jobs", "--resutl", "ok"]).message,
+    "unknown option '--resutl'; did you mean '--result'?",
+  );
+  // The unknown option's value may come before the command.
+  assert.equal(
+    usageError(["--resutl", "ok", "jobs"]).message,
+    "unknown option '--resutl'; did you mean '--result'?",
+  );
+  // The program's options stay candidates with any command.
+  assert.equal(
+    usageError(["add", "x", "--jsno"]).message,
+    "unknown option '--jsno'; did you mean '--json'?",
+  );
+  // A command without options of its own points to the program's help.
+  assert.equal(usageError(["status", "--lmit", "5"]).hint, "Try 'jobctl --help'");
+  assert.equal(usageError(["status", "--lmit", "5"]).message, "unknown option '--lmit'");
+  // Without a known command, every command's options are candidates.
+  assert.equal(
+    usageError(["--lmit", "5"]).message,
+    "unknown option '--lmit'; did you mean '--limit'?",
+  );
+});
+
 Deno.test("the commands' own options are read anywhere on the line; --set repeats", () => {
   const line = parseCommandLine([
     "add",

@@ -437,6 +437,16 @@ export function commandsOf(mode: Mode): readonly Command[] {
   return mode === "master" ? MASTER_COMMANDS : WORKER_COMMANDS;
 }
 
+/**
+ * The options (`--target`...) of the commands called `name`, in either mode;
+ * undefined when no command has that name.
+ */
+export function commandOptionsOf(name: string): string[] | undefined {
+  const named = [...WORKER_COMMANDS, ...MASTER_COMMANDS].filter((command) => command.name === name);
+  if (named.length === 0) return undefined;
+  return [...new Set(named.flatMap((command) => command.options ?? []).map(({ name }) => name))];
+}
+
 /** The command `name` of `mode`, or `undefined`. */
 export function findCommand<M extends Mode>(mode: M, name: string): Command<M> | undefined {
   return (commandsOf(mode) as readonly Command<M>[]).find((command) => command.name === name);

@@ -184,3 +184,14 @@ Deno.test("master send-signal matches each job to its result or its routing erro
   );
   assert.equal(rendered.failure, "1 of 2 signals were not delivered");
 });
+
+Deno.test("master schedules shows the boards that answered and fails for the workers that did not", () => {
+  const rendered = command("master", "schedules").plan([]).render(
+    { schedules: [], errors: { w2: "no answer within 30 s" } },
+    PLAIN,
+  );
+  assert.match(rendered.text, /^w2: no answer within 30 s$/m);
+  assert.equal(rendered.failure, "some workers did not answer");
+  const complete = command("master", "schedules").plan([]).render({ schedules: [] }, PLAIN);
+  assert.equal(complete.failure, undefined);
+});

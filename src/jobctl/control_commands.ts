@@ -31,6 +31,7 @@ import {
   readResult,
   readRunAt,
   readStatus,
+  refuseResultOutsideStatus,
 } from "./control_operands.ts";
 import {
   addReport,
@@ -73,7 +74,7 @@ const STATUS: CommandOptionHelp = {
 const RESULT: CommandOptionHelp = {
   name: "result",
   usage: "--result R",
-  help: "only finished rows with result R (ok or fail)",
+  help: "only rows with result R, ok or fail (done rows, and failed attempts awaiting a retry)",
 };
 const LIMIT: CommandOptionHelp = {
   name: "limit",
@@ -111,7 +112,7 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
       args: "",
       summary: "Rows of the jobs table, newest first",
       details: "Shows ID, TARGET, STATUS, RESULT, CODE (exit code or signal), CREATED and " +
-        "STARTED (UTC) and DURATION. With --master and --target, a worker serving the target " +
+        "STARTED (UTC), and DURATION. With --master and --target, a worker serving the target " +
         `answers; without, any worker.`,
       example: `${prefix} jobs --target build --result fail --limit 50`,
       options: [TARGET, STATUS, RESULT, LIMIT],
@@ -122,6 +123,9 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
         if (options.status !== undefined) query.status = readStatus(name, options.status);
         if (options.result !== undefined) query.result = readResult(name, options.result);
         if (options.limit !== undefined) query.limit = readLimit(name, options.limit);
+        if (query.result !== undefined && query.status !== undefined) {
+          refuseResultOutsideStatus(name, query.result, query.status);
+        }
         return query;
       },
       execute: async (client: ClientOf[M], query) =>

@@ -14,6 +14,7 @@ import {
   type QueryResult,
   type QueryStatus,
 } from "../protocol/control_requests.ts";
+import { quoteList } from "../text.ts";
 import { suggestion } from "./did_you_mean.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -35,6 +36,32 @@ export function readResult(command: string, text: string): QueryResult {
     `invalid --result '${text}': expected one of ${QUERY_RESULTS.join(", ")}${
       suggestion(text, QUERY_RESULTS)
     }`,
+    { command },
+  );
+}
+
+/**
+ * The statuses of the rows that may carry each result. `ok` is written only
+ * with `done`; a failed attempt with attempts left keeps its `fail` while the
+ * row waits for, and runs, its next attempt.
+ */
+const STATUSES_WITH_RESULT: Record<QueryResult, readonly QueryStatus[]> = {
+  ok: ["done"],
+  fail: ["done", "delayed", "waiting", "accepted", "running"],
+};
+
+/** Refuses `--result R --status S` when no row in status S carries result R. */
+export function refuseResultOutsideStatus(
+  command: string,
+  result: QueryResult,
+  status: QueryStatus,
+): void {
+  const statuses = STATUSES_WITH_RESULT[result];
+  if (statuses.includes(status)) return;
+  throw new UsageError(
+    `--result ${result} and --status ${status} match no row: only ${
+      quoteList(statuses)
+    } rows have result ${result}`,
     { command },
   );
 }

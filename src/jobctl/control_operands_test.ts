@@ -7,6 +7,7 @@ import {
   readRunAt,
   readStatus,
   readTime,
+  refuseResultOutsideStatus,
 } from "./control_operands.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -31,6 +32,23 @@ Deno.test("--result is ok or fail; a near miss gets a suggestion", () => {
     usage(() => readResult("jobs", "failed")),
     /^invalid --result 'failed': expected one of ok, fail; did you mean 'fail'\?/,
   );
+});
+
+Deno.test("--result with a --status whose rows never have that result is refused, naming both", () => {
+  assert.equal(
+    usage(() => refuseResultOutsideStatus("jobs", "ok", "waiting")),
+    "--result ok and --status waiting match no row: only 'done' rows have result ok",
+  );
+  assert.match(
+    usage(() => refuseResultOutsideStatus("jobs", "fail", "manual")),
+    /^--result fail and --status manual match no row: only 'done', 'delayed', 'waiting', /,
+  );
+  assert.match(usage(() => refuseResultOutsideStatus("jobs", "fail", "ignored")), /match no row/);
+  // A failed attempt keeps its result while it waits for its retry, and runs it.
+  for (const status of ["done", "delayed", "waiting", "accepted", "running"] as const) {
+    refuseResultOutsideStatus("jobs", "fail", status);
+  }
+  refuseResultOutsideStatus("jobs", "ok", "done");
 });
 
 Deno.test("--limit is an integer from 1 to 1000", () => {

@@ -23,7 +23,8 @@ export const ExitCode = {
   Ok: 0,
   /**
    * The daemon answered with an error (or with data the command cannot read), a job did not end
-   * `ok`, or a signal was not delivered.
+   * `ok`, a signal was not delivered, `retry` refused some jobs, or some workers did not answer
+   * the master's `schedules`.
    */
   Failed: 1,
   /** The command line or the config file is wrong. */
@@ -33,6 +34,45 @@ export const ExitCode = {
   /** Ctrl-C at the password prompt. */
   Cancelled: 130,
 } as const;
+
+/** Help lines are at most this long. */
+const HELP_WIDTH = 100;
+
+/**
+ * `words` joined by spaces in lines of at most `width` characters; each line
+ * after the first starts with `indent`.
+ */
+function wrap(words: readonly string[], width = HELP_WIDTH, indent = ""): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of words) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = indent + word;
+    } else {
+      line = line === "" ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== "") lines.push(line);
+  return lines.join("\n");
+}
+
+/** The words of `text`. */
+function words(text: string): string[] {
+  return text.split(/\s+/).filter((word) => word !== "");
+}
+
+/** The commands that take options of their own, each with them: `jobs  --target T, ...`. */
+function commandOptionList(): string {
+  const usages = new Map<string, string[]>();
+  for (const command of [...WORKER_COMMANDS, ...MASTER_COMMANDS]) {
+    if (command.options === undefined || usages.has(command.name)) continue;
+    usages.set(command.name, command.options.map((option) => option.usage));
+  }
+  const width = Math.max(...[...usages.keys()].map((name) => name.length));
+  return [...usages].map(([name, options]) => `  ${name.padEnd(width)}  ${options.join(", ")}`)
+    .join("\n");
+}
 
 function commandList(commands: readonly Command[], prefix: string): string {
   const heads = commands.map((command) => `${prefix}${command.name} ${command.args}`.trimEnd());
@@ -54,6 +94,9 @@ ${commandList(WORKER_COMMANDS, "")}
 Master commands (with --master):
 ${commandList(MASTER_COMMANDS, "")}
 
+Command options (anywhere on the line too; see 'jobctl COMMAND --help'):
+${commandOptionList()}
+
 Options (anywhere on the line; a lone -- ends them):
   --master             talk to jobd-master (--no-master: to a worker, whatever the config says)
   --host HOST[:PORT]   daemon address (default ${DEFAULT_JOBCTL_HOST}), optionally with its port
@@ -72,11 +115,11 @@ Config file (ini; the command line wins):
   password = secret    log_level = warn
 
 Exit status:
-  ${ExitCode.Ok}  success
-  ${ExitCode.Failed}  the daemon answered with an error, a job did not end 'ok',
-     or a signal was not delivered
-  ${ExitCode.Usage}  usage error: unknown command or option, bad argument, bad config file
-  ${ExitCode.Unreachable}  cannot connect to the daemon, or it closed the connection or did not answer
+    ${ExitCode.Ok}  success
+    ${ExitCode.Failed}  the daemon refused the request, a job did not end 'ok', a signal was not
+       delivered, 'retry' refused some jobs, or some workers did not answer 'schedules'
+    ${ExitCode.Usage}  usage error: unknown command or option, bad argument, bad config file
+    ${ExitCode.Unreachable}  cannot connect to the daemon, or it closed the connection or did not answer
   ${ExitCode.Cancelled}  Ctrl-C at the password prompt
 `;
 }
@@ -85,13 +128,18 @@ Exit status:
 export function commandHelp(command: Command): string {
   const master = command.mode === "master" ? "--master " : "";
   const lines = [
-    `Usage: jobctl ${master}[OPTIONS] ${command.name} ${command.args} ${
-      (command.options ?? []).map((option) => `[${option.usage}]`).join(" ")
-    }`.replace(/ +/g, " ").trimEnd(),
+    wrap(
+      [
+        ...words(`Usage: jobctl ${master}[OPTIONS] ${command.name} ${command.args}`),
+        ...(command.options ?? []).map((option) => `[${option.usage}]`),
+      ],
+      HELP_WIDTH,
+      " ".repeat("Usage: ".length),
+    ),
     "",
     `${command.summary}.`,
   ];
-  if (command.details) lines.push(command.details);
+  if (command.details) lines.push(wrap(words(command.details)));
   if (command.options !== undefined && command.options.length > 0) {
     const width = Math.max(...command.options.map((option) => option.usage.length));
     lines.push("", "Options of this command:");

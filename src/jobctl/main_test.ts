@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { MasterDaemon } from "../master/daemon.ts";
 import { VERSION } from "../version.ts";
+import { commandsOf } from "./commands.ts";
 import { ExitCode } from "./help.ts";
 import { type JobctlEnvironment, lookUpCommand, resolveSettings, runJobctl } from "./main.ts";
 import { PromptCancelledError } from "./password.ts";
@@ -55,9 +56,33 @@ Deno.test("--help lists the worker and master commands, the options and the exit
   assert.match(stdout, /^Master commands \(with --master\):$/m);
   assert.match(stdout, /^ {2}list-workers +Workers with/m);
   assert.match(stdout, /--timeout SECONDS/);
-  assert.match(stdout, /^ {2}3 {2}cannot connect/m);
+  assert.match(stdout, /^ {4}3 {2}cannot connect/m);
+  assert.match(stdout, /^ {2}130 {2}Ctrl-C/m);
+  assert.match(
+    stdout.replace(/\s+/g, " "),
+    / 1 the daemon refused the request, .* 'retry' refused/,
+  );
+  // The commands' own options are listed too.
+  assert.match(stdout, /^ {2}jobs {2}--target T, --status S, --result R, --limit N$/m);
+  assert.match(stdout, /^ {2}add {3}--at TIME, --in DURATION, --set COLUMN=VALUE, --count N$/m);
   // Help fits a terminal of 100 columns.
   for (const line of stdout.split("\n")) assert.ok(line.length <= 100, line);
+});
+
+Deno.test("every command's help fits 100 columns and lists each option the command takes", async () => {
+  for (const mode of ["worker", "master"] as const) {
+    for (const command of commandsOf(mode)) {
+      const flag = mode === "master" ? ["--master"] : [];
+      const { code, stdout } = await jobctl([...flag, command.name, "--help"]);
+      assert.equal(code, ExitCode.Ok);
+      for (const line of stdout.split("\n")) {
+        assert.ok(line.length <= 100, `${command.name}: ${line}`);
+      }
+      for (const option of command.options ?? []) {
+        assert.match(stdout, new RegExp(`^ {2}${option.usage} +\\S`, "m"));
+      }
+    }
+  }
 });
 
 Deno.test("COMMAND --help shows that command's usage and an example", async () => {
