@@ -1,9 +1,9 @@
 /**
  * What ships beside the code: the example config files load cleanly through
  * the real loaders and document every key with its true default, as
- * README.md's key tables do; the
- * systemd units and the supervisor snippet start the binaries that
- * scripts/compile.sh builds, with the config files the examples install;
+ * README.md's key tables do; the systemd units and the supervisor snippet
+ * start the binaries that scripts/compile.sh builds, with the config files
+ * the examples install;
  * and, where a Deno runtime for compiling is at hand, the compiled binaries
  * themselves work.
  */
