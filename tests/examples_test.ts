@@ -44,6 +44,7 @@ import { loadJobctlConfig, parseJobctlConfig } from "../src/config/jobctl_config
 import { loadMasterConfig, parseMasterConfig } from "../src/config/master_config.ts";
 import { loadWorkerConfig, parseWorkerConfig } from "../src/config/worker_config.ts";
 import { parseDaemonArgs } from "../src/daemon_args.ts";
+import { commandsOf } from "../src/jobctl/commands.ts";
 import { VERSION } from "../src/version.ts";
 import { parseCommandTemplate } from "../src/worker/command_template.ts";
 import { ENTRY_POINTS, PERMISSIONS, type Program } from "../scripts/permissions.ts";
@@ -380,6 +381,29 @@ Deno.test("README.md's key tables list every key of the loaders, marked required
     [...jobctl.matchAll(/`([^`]+)`/g)].map((match) => match[1]).sort(),
     Object.keys(JOBCTL_KEYS).sort(),
   );
+});
+
+/** The command names of the first table after `heading` in README.md (`` `pause [TARGET...]` `` -> pause). */
+function readmeCommands(heading: string): string[] {
+  const readme = Deno.readTextFileSync(`${ROOT}README.md`);
+  const start = readme.indexOf(`\n${heading}\n`);
+  assert.ok(start >= 0, `README.md has '${heading}'`);
+  const lines = readme.slice(start).split("\n");
+  const first = lines.findIndex((line) => line.startsWith("|"));
+  const names: string[] = [];
+  for (const line of lines.slice(first + 2)) {
+    if (!line.startsWith("|")) break;
+    const cell = line.split("|")[1];
+    names.push(...[...cell.matchAll(/`([\w-]+)[^`]*`/g)].map((match) => match[1]));
+  }
+  return names.sort();
+}
+
+Deno.test("README.md's jobctl tables list exactly the commands jobctl has, in each mode", () => {
+  const namesOf = (mode: "worker" | "master") =>
+    commandsOf(mode).map((command) => command.name).sort();
+  assert.deepEqual(readmeCommands("### Worker commands"), namesOf("worker"));
+  assert.deepEqual(readmeCommands("### Master commands (`--master`)"), namesOf("master"));
 });
 
 Deno.test("each example config names the file its program reads it from", () => {
