@@ -406,6 +406,20 @@ Deno.test("README.md's jobctl tables list exactly the commands jobctl has, in ea
   assert.deepEqual(readmeCommands("### Master commands (`--master`)"), namesOf("master"));
 });
 
+Deno.test("README.md's dependency table names every import of deno.json", async () => {
+  const readme = Deno.readTextFileSync(`${ROOT}README.md`);
+  const start = readme.indexOf("\n## Dependencies, and why\n");
+  assert.ok(start >= 0, "README.md has '## Dependencies, and why'");
+  const table = readme.slice(start, readme.indexOf("\n\n", readme.indexOf("\n|", start)));
+  const { imports } = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)) as {
+    imports: Record<string, string>;
+  };
+  // `mysql2/promise` is a path into `mysql2`, not a package of its own.
+  const packages = new Set(Object.keys(imports).map((name) => name.replace(/\/promise$/, "")));
+  const unnamed = [...packages].filter((name) => !table.includes(`${name}\``)).sort();
+  assert.deepEqual(unnamed, [], "say in README.md what each dependency is for");
+});
+
 Deno.test("each example config names the file its program reads it from", () => {
   for (const { example, installedAs } of Object.values(DAEMON_CONFIGS)) {
     assert.match(readExample(example), new RegExp(`^; Install as ${installedAs}\\b`, "m"), example);
