@@ -1,8 +1,9 @@
 /**
  * What ships beside the code: the example config files load cleanly through
- * the real loaders and document every key with its true default; the
- * systemd units and the supervisor snippet start the binaries that
- * scripts/compile.sh builds, with the config files the examples install;
+ * the real loaders and document every key with its true default, as
+ * README.md's key tables do; the systemd units and the supervisor snippet
+ * start the binaries that scripts/compile.sh builds, with the config files
+ * the examples install;
  * and, where a Deno runtime for compiling is at hand, the compiled binaries
  * themselves work.
  */
@@ -43,6 +44,7 @@ import { loadJobctlConfig, parseJobctlConfig } from "../src/config/jobctl_config
 import { loadMasterConfig, parseMasterConfig } from "../src/config/master_config.ts";
 import { loadWorkerConfig, parseWorkerConfig } from "../src/config/worker_config.ts";
 import { parseDaemonArgs } from "../src/daemon_args.ts";
+import { commandsOf } from "../src/jobctl/commands.ts";
 import { VERSION } from "../src/version.ts";
 import { parseCommandTemplate } from "../src/worker/command_template.ts";
 import { ENTRY_POINTS, PERMISSIONS, type Program } from "../scripts/permissions.ts";
@@ -306,6 +308,116 @@ Deno.test("the examples document every key, marked required or optional, with th
     [],
   );
   assert.deepEqual(documentationProblems(readExample("jobctl.conf.example"), JOBCTL_KEYS), []);
+});
+
+/** A key table of README.md: its rows' keys (`*` = required) and default cells. */
+interface ReadmeKey {
+  key: string;
+  required: boolean;
+  /** The key's part of the default column: `` `30` ``, `none`, or empty. */
+  defaultCell: string;
+}
+
+/** The rows of the first table after `heading` in README.md, one per key named in a row. */
+function readmeKeyTable(readme: string, heading: string): ReadmeKey[] {
+  const start = readme.indexOf(`\n${heading}\n`);
+  assert.ok(start >= 0, `README.md has '${heading}'`);
+  const lines = readme.slice(start).split("\n");
+  const first = lines.findIndex((line) => line.startsWith("|"));
+  const keys: ReadmeKey[] = [];
+  for (const line of lines.slice(first + 2)) {
+    if (!line.startsWith("|")) break;
+    const [names, defaults] = line.split("|").slice(1, 3).map((cell) => cell.trim());
+    const named = [...names.matchAll(/`([^`]+)`(\\\*)?/g)]
+      .filter((match) => !match[1].startsWith("["));
+    const cells = defaults.split(/,\s*/);
+    named.forEach((match, index) => {
+      keys.push({
+        key: match[1].replace(/\.NAME$/, ".*"),
+        required: match[2] !== undefined,
+        defaultCell: (cells.length === named.length ? cells[index] : defaults) ?? "",
+      });
+    });
+  }
+  return keys;
+}
+
+/** What is wrong with README.md's key table `heading` against `keys`. */
+function readmeKeyProblems(heading: string, keys: Record<string, KeyDoc>): string[] {
+  const readme = Deno.readTextFileSync(`${ROOT}README.md`);
+  const rows = readmeKeyTable(readme, heading);
+  const problems: string[] = [];
+  for (const [key, expected] of Object.entries(keys)) {
+    const row = rows.find((row) => row.key === key);
+    if (row === undefined) {
+      problems.push(`'${key}' is not in the table`);
+      continue;
+    }
+    if ("inDocOf" in expected) continue;
+    if (row.required !== expected.required) {
+      problems.push(`'${key}' is ${expected.required ? "required" : "optional"}: mark it so`);
+    }
+    const value = expected.required ? undefined : expected.default;
+    const shown = value === undefined ? undefined : `\`${value}\``;
+    if (shown !== undefined && row.defaultCell !== shown) {
+      problems.push(`'${key}' shows the default '${row.defaultCell}', not ${shown}`);
+    }
+    if (shown === undefined && row.defaultCell.startsWith("`")) {
+      problems.push(`'${key}' has no default, but the table shows ${row.defaultCell}`);
+    }
+  }
+  for (const row of rows) {
+    if (!(row.key in keys)) problems.push(`'${row.key}' is not a key of this config`);
+  }
+  return problems;
+}
+
+Deno.test("README.md's key tables list every key of the loaders, marked required, with the defaults of defaults.ts", () => {
+  assert.deepEqual(readmeKeyProblems("### Configuration", WORKER_KEYS), []);
+  assert.deepEqual(readmeKeyProblems("## jobd-master", MASTER_KEYS), []);
+  const readme = Deno.readTextFileSync(`${ROOT}README.md`);
+  const jobctl = /^`~\/\.jobctl\.conf` \(ini\) may set ([^;]*);/m.exec(readme)?.[1] ?? "";
+  assert.deepEqual(
+    [...jobctl.matchAll(/`([^`]+)`/g)].map((match) => match[1]).sort(),
+    Object.keys(JOBCTL_KEYS).sort(),
+  );
+});
+
+/** The command names of the first table after `heading` in README.md (`` `pause [TARGET...]` `` -> pause). */
+function readmeCommands(heading: string): string[] {
+  const readme = Deno.readTextFileSync(`${ROOT}README.md`);
+  const start = readme.indexOf(`\n${heading}\n`);
+  assert.ok(start >= 0, `README.md has '${heading}'`);
+  const lines = readme.slice(start).split("\n");
+  const first = lines.findIndex((line) => line.startsWith("|"));
+  const names: string[] = [];
+  for (const line of lines.slice(first + 2)) {
+    if (!line.startsWith("|")) break;
+    const cell = line.split("|")[1];
+    names.push(...[...cell.matchAll(/`([\w-]+)[^`]*`/g)].map((match) => match[1]));
+  }
+  return names.sort();
+}
+
+Deno.test("README.md's jobctl tables list exactly the commands jobctl has, in each mode", () => {
+  const namesOf = (mode: "worker" | "master") =>
+    commandsOf(mode).map((command) => command.name).sort();
+  assert.deepEqual(readmeCommands("### Worker commands"), namesOf("worker"));
+  assert.deepEqual(readmeCommands("### Master commands (`--master`)"), namesOf("master"));
+});
+
+Deno.test("README.md's dependency table names every import of deno.json", async () => {
+  const readme = Deno.readTextFileSync(`${ROOT}README.md`);
+  const start = readme.indexOf("\n## Dependencies, and why\n");
+  assert.ok(start >= 0, "README.md has '## Dependencies, and why'");
+  const table = readme.slice(start, readme.indexOf("\n\n", readme.indexOf("\n|", start)));
+  const { imports } = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)) as {
+    imports: Record<string, string>;
+  };
+  // `mysql2/promise` is a path into `mysql2`, not a package of its own.
+  const packages = new Set(Object.keys(imports).map((name) => name.replace(/\/promise$/, "")));
+  const unnamed = [...packages].filter((name) => !table.includes(`${name}\``)).sort();
+  assert.deepEqual(unnamed, [], "say in README.md what each dependency is for");
 });
 
 Deno.test("each example config names the file its program reads it from", () => {

@@ -1,7 +1,8 @@
 /**
  * Rules of the source tree that review would otherwise have to catch: one
- * helper for an error's text, small modules in src/, and comments that state
- * facts rather than point at a document outside the repository.
+ * helper for an error's text, small modules in src/, comments that state
+ * facts rather than point at a document outside the repository, and every
+ * module of src/ described in ARCHITECTURE.md.
  */
 
 import assert from "node:assert/strict";
@@ -98,4 +99,59 @@ Deno.test("the scan reads the tree it checks", async () => {
   }
   assert.ok(paths.includes("examples/schema.sql"));
   assert.ok(!paths.some((path) => path.includes("node_modules")));
+});
+
+/**
+ * ARCHITECTURE.md's "src/, by layer": each layer's block, keyed by the name it
+ * starts with at the left margin (`worker/`, `log.ts`), with its text.
+ */
+async function layerBlocks(): Promise<Map<string, string>> {
+  const text = await Deno.readTextFile(`${ROOT}ARCHITECTURE.md`);
+  const start = text.indexOf("\n## src/, by layer");
+  assert.ok(start >= 0, "ARCHITECTURE.md has a section '## src/, by layer'");
+  const end = text.indexOf("\n## ", start + 1);
+  const blocks = new Map<string, string>();
+  let current: string | undefined;
+  for (const line of text.slice(start, end).split("\n")) {
+    const head = /^([\w.]+\/?)(\s|$)/.exec(line);
+    if (head) current = head[1];
+    if (current !== undefined) blocks.set(current, `${blocks.get(current) ?? ""}${line}\n`);
+  }
+  return blocks;
+}
+
+/** Whether `text` has `name` as a whole word (`_` counts as a letter). */
+function namesWord(text: string, name: string): boolean {
+  return new RegExp(`(^|[^\\w])${name}([^\\w]|$)`).test(text);
+}
+
+Deno.test("every module of src/ is named in ARCHITECTURE.md's table of its layer", async () => {
+  const blocks = await layerBlocks();
+  const unnamed: string[] = [];
+  for await (const path of filesBelow("src")) {
+    if (!path.endsWith(".ts") || path.endsWith("_test.ts")) continue;
+    const parts = path.split("/").slice(1); // without "src"
+    const name = parts.at(-1)!.replace(/\.ts$/, "");
+    // A module of a folder is named in the folder's block; one at the top has a block of its own.
+    const block = parts.length === 1 ? blocks.get(`${name}.ts`) : blocks.get(`${parts[0]}/`);
+    if (block === undefined || !namesWord(block, name)) unnamed.push(path);
+  }
+  assert.deepEqual(unnamed.sort(), [], "add a one-line description to ARCHITECTURE.md");
+});
+
+Deno.test("every module ARCHITECTURE.md's layer table lists as an entry exists", async () => {
+  const missing: string[] = [];
+  for (const [layer, block] of await layerBlocks()) {
+    if (!layer.endsWith("/")) continue;
+    // An entry starts two spaces in: `  job_runner    JobRunner: ...`, `  password, request_numbers`.
+    for (const match of block.matchAll(/^ {2}([\w/]+)(?=[,\s]|$)/gm)) {
+      const path = `src/${layer}${match[1]}.ts`;
+      try {
+        await Deno.stat(`${ROOT}${path}`);
+      } catch {
+        missing.push(path);
+      }
+    }
+  }
+  assert.deepEqual(missing, [], "ARCHITECTURE.md names a module that is not there");
 });
