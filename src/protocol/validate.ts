@@ -266,10 +266,13 @@ export function readSignal(value: unknown, jobId: number | string): Deno.Signal 
   return signal;
 }
 
+/** A job id as a key of a JSON object: a positive integer, written plainly. */
+const JOB_ID_KEY = /^[1-9][0-9]{0,15}$/;
+
 /**
  * Worker `send-signal`: `jobs`, an object of job id to signal (absent: none),
- * each signal read by {@linkcode readSignal}: one the worker does not know
- * refuses the whole request, naming it and its job.
+ * each signal read by {@linkcode readSignal}: one the worker does not know,
+ * or a key that is no job id, refuses the whole request, naming it.
  */
 export function readSignalMap(data: RequestData): Record<string, Deno.Signal> {
   const jobs = data.jobs;
@@ -278,7 +281,12 @@ export function readSignalMap(data: RequestData): Record<string, Deno.Signal> {
   const count = Object.keys(jobs).length;
   if (count > MAX_LIST_ITEMS) throw new RequestError(tooManyItems("jobs", count));
   const signals: Record<string, Deno.Signal> = {};
-  for (const [id, value] of Object.entries(jobs)) signals[id] = readSignal(value, id);
+  for (const [id, value] of Object.entries(jobs)) {
+    if (!JOB_ID_KEY.test(id)) {
+      throw new RequestError(`jobs: ${quoteTargetName(id)} is not a job id (a positive integer)`);
+    }
+    signals[id] = readSignal(value, id);
+  }
   return signals;
 }
 

@@ -260,6 +260,12 @@ Deno.test("the worker's send-signal takes an object of job id to signal; none wh
   refused(() => readSignalMap({ jobs: { 5: "TERM", 6: "FOO" } }), "unknown signal 'FOO' for job 6");
   refused(() => readSignalMap({ jobs: [] }), "jobs must be an object of job id to signal");
   refused(() => readSignalMap({ jobs: "5" }), "jobs must be an object of job id to signal");
+  for (const key of ["abc", "0", "-5", "5.0", "05", " 5"]) {
+    refused(
+      () => readSignalMap({ jobs: { 5: "TERM", [key]: "TERM" } }),
+      `jobs: '${key}' is not a job id (a positive integer)`,
+    );
+  }
 });
 
 Deno.test("every list of a request holds at most MAX_LIST_ITEMS items; one more is refused by name", () => {
