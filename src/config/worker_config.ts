@@ -44,7 +44,11 @@ import {
 import { keysCutByComments } from "./cut_keys.ts";
 import { HTTP_RESTART_ONLY_SETTINGS, type HttpConfig, readHttpConfig } from "./http_config.ts";
 import { checkLogFileDirectory } from "./log_file.ts";
-import { MAX_WORKER_NAME_LENGTH, MAX_WORKER_TARGETS } from "../protocol/limits.ts";
+import {
+  MAX_TARGET_CONCURRENCY,
+  MAX_WORKER_NAME_LENGTH,
+  MAX_WORKER_TARGETS,
+} from "../protocol/limits.ts";
 import { characterCount, targetNameProblem } from "../target_names.ts";
 
 /** The storages the worker can keep its jobs table in (`storage`). */
@@ -356,7 +360,7 @@ function readTargets(doc: IniDocument, text: string): Map<string, number> {
     if (problem !== undefined) {
       throw section.error(name, `is not a valid target name: ${problem}`);
     }
-    targets.set(name, section.required(name, integerType({ min: 1 })));
+    targets.set(name, section.required(name, integerType({ min: 1, max: MAX_TARGET_CONCURRENCY })));
   }
   return targets;
 }

@@ -65,3 +65,14 @@ Deno.test("[targets] lists at most MAX_WORKER_TARGETS targets; one more is refus
   );
   assert.equal(error.key, "targets");
 });
+
+Deno.test("a target's concurrency is at most 10000, the error naming the key and the file", () => {
+  assert.equal(
+    targetsError("build = 10001").message,
+    "/etc/jobd.conf: 'build' in [targets] must be an integer from 1 to 10000, got '10001'",
+  );
+  const { config } = parseWorkerConfig(`${MINIMAL}\n[targets]\nbuild = 10000\n`, FILE, {
+    defaultName: "w",
+  });
+  assert.equal(config.targets.get("build"), 10_000);
+});

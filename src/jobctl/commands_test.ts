@@ -102,7 +102,7 @@ Deno.test("set-target-concurrency and add-target take a target and an integer â‰
   );
   assert.equal(
     refused("worker", "add-target", ["build", "0"]).message,
-    "invalid concurrency '0': expected an integer of at least 1",
+    "invalid concurrency '0': expected an integer from 1 to 10000",
   );
   assert.equal(
     refused("worker", "remove-target", []).message,

@@ -7,6 +7,7 @@
  */
 
 import { signalName } from "../protocol/signal_names.ts";
+import { MAX_TARGET_CONCURRENCY } from "../protocol/limits.ts";
 import { MAX_JOB_ID } from "../protocol/validate.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -41,12 +42,12 @@ export function readJobId(command: string, text: string): number {
   return id;
 }
 
-/** Reads a concurrency: a decimal integer ≥ 1. */
+/** Reads a concurrency: a decimal integer from 1 to `MAX_TARGET_CONCURRENCY`. */
 export function readConcurrency(command: string, text: string): number {
   const value = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!(Number.isSafeInteger(value) && value >= 1)) {
+  if (!(Number.isSafeInteger(value) && value >= 1 && value <= MAX_TARGET_CONCURRENCY)) {
     throw new UsageError(
-      `invalid concurrency '${text}': expected an integer of at least 1`,
+      `invalid concurrency '${text}': expected an integer from 1 to ${MAX_TARGET_CONCURRENCY}`,
       { command },
     );
   }

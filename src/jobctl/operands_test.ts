@@ -27,12 +27,12 @@ Deno.test("a job id is a positive decimal integer that fits the id column", () =
   }
 });
 
-Deno.test("a concurrency is an integer of at least 1", () => {
+Deno.test("a concurrency is an integer from 1 to 10000", () => {
   assert.equal(readConcurrency("cmd", "3"), 3);
-  for (const text of ["0", "2.5", "two", "-1"]) {
+  for (const text of ["0", "2.5", "two", "-1", "10001"]) {
     refused(
       () => readConcurrency("cmd", text),
-      `invalid concurrency '${text}': expected an integer of at least 1`,
+      `invalid concurrency '${text}': expected an integer from 1 to 10000`,
     );
   }
 });

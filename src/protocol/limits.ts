@@ -31,6 +31,13 @@ export const MAX_WORKER_TARGETS = MAX_LIST_ITEMS;
 export const MAX_WORKER_NAME_LENGTH = 255;
 
 /**
+ * Most jobs one target runs at once (`[targets]`, `add-target`,
+ * `set-target-concurrency`): a typo of a few digits must not let one target
+ * start processes without end.
+ */
+export const MAX_TARGET_CONCURRENCY = 10_000;
+
+/**
  * Bytes of answers that may wait to be sent on one connection, 1 MiB: past
  * it, nothing more is read from that peer until it reads (one answer may be
  * larger; it is sent whole).

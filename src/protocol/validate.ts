@@ -10,7 +10,12 @@
 import { RequestError } from "../net/errors.ts";
 import { characterCount, quoteTargetName, targetNameProblem } from "../target_names.ts";
 import { isPlainObject, jsonTypeName } from "../text.ts";
-import { MAX_LIST_ITEMS, MAX_WORKER_NAME_LENGTH, tooManyItems } from "./limits.ts";
+import {
+  MAX_LIST_ITEMS,
+  MAX_TARGET_CONCURRENCY,
+  MAX_WORKER_NAME_LENGTH,
+  tooManyItems,
+} from "./limits.ts";
 import type { RequestData } from "./messages.ts";
 import { MAX_SCHEDULE_NAME_LENGTH, type TargetedJob, type TargetedSignal } from "./requests.ts";
 import { parseSignal } from "./signals.ts";
@@ -193,7 +198,10 @@ export function readNewTargetName(
   return name;
 }
 
-/** Worker `add-target`, `set-target-concurrency`: `concurrency`, an integer ≥ 1. */
+/**
+ * Worker `add-target`, `set-target-concurrency`: `concurrency`, an integer
+ * from 1 to {@linkcode MAX_TARGET_CONCURRENCY}.
+ */
 export function readConcurrency(data: RequestData): number {
   const value = data.concurrency;
   if (value === undefined) throw new RequestError("missing required field concurrency");
@@ -201,6 +209,11 @@ export function readConcurrency(data: RequestData): number {
     throw new RequestError("'concurrency' must be integer");
   }
   if (value < 1) throw new RequestError(`'concurrency' must be at least 1, got ${value}`);
+  if (value > MAX_TARGET_CONCURRENCY) {
+    throw new RequestError(
+      `'concurrency' must be at most ${MAX_TARGET_CONCURRENCY}, got ${value}`,
+    );
+  }
   return value;
 }
 

@@ -227,6 +227,11 @@ Deno.test("add-target and its kin read a target name and a concurrency of at lea
   refused(() => readConcurrency({ concurrency: "2" }), "'concurrency' must be integer");
   refused(() => readConcurrency({ concurrency: 1.5 }), "'concurrency' must be integer");
   refused(() => readConcurrency({ concurrency: 0 }), "'concurrency' must be at least 1, got 0");
+  assert.equal(readConcurrency({ concurrency: 10_000 }), 10_000);
+  refused(
+    () => readConcurrency({ concurrency: 10_001 }),
+    "'concurrency' must be at most 10000, got 10001",
+  );
 });
 
 Deno.test("add-target refuses a name no row can carry, saying why", () => {
