@@ -15,9 +15,15 @@ export interface MemoryReading {
    * (glibc `brk` heap), where Deno's native side and ArrayBuffer contents live.
    */
   mallocHeap: number;
+  /**
+   * `RssFile`: resident pages of mapped files, nearly all of them the `deno`
+   * executable's code and data that the process has run or read (shared with
+   * every other process of that executable, but counted in each one's RSS).
+   */
+  fileRss: number;
 }
 
-/** Reads a process's RSS, its high-water mark and its `[heap]`; undefined once it has gone. */
+/** Reads a process's RSS, high-water mark, `[heap]` and file pages; undefined once gone. */
 export async function readMemory(pid: number): Promise<MemoryReading | undefined> {
   let status: string;
   let smaps: string;
@@ -33,7 +39,12 @@ export async function readMemory(pid: number): Promise<MemoryReading | undefined
     const match = status.match(new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, "m"));
     return match ? Number(match[1]) * 1024 : 0;
   };
-  return { rss: kib("VmRSS"), hwm: kib("VmHWM"), mallocHeap: heapRss(smaps) };
+  return {
+    rss: kib("VmRSS"),
+    hwm: kib("VmHWM"),
+    mallocHeap: heapRss(smaps),
+    fileRss: kib("RssFile"),
+  };
 }
 
 /** The Rss of the `[heap]` mapping in `/proc/PID/smaps` text, bytes. */

@@ -22,6 +22,8 @@ export interface WorkerMemory {
   startRss: number | undefined;
   /** Of the start RSS: the C allocator's `[heap]`. */
   startMallocHeap: number | undefined;
+  /** Of the start RSS: pages of files, nearly all the `deno` executable's (`RssFile`). */
+  startFileRss: number | undefined;
   /** Of the start RSS: the JavaScript heap (`heapTotal` of the worker's `status`). */
   startJsHeap: number | undefined;
   /** Largest RSS sampled (every 100 ms) during the throughput run. */
@@ -34,6 +36,8 @@ export interface WorkerMemory {
   idleRss: number | undefined;
   /** Of the idle RSS: the C allocator's `[heap]` (native buffers, ArrayBuffer contents). */
   idleMallocHeap: number | undefined;
+  /** Of the idle RSS: pages of files, nearly all the `deno` executable's (`RssFile`). */
+  idleFileRss: number | undefined;
   /** Of the idle RSS: the JavaScript heap (`heapTotal` of the worker's own `status`). */
   idleJsHeap: number | undefined;
   idleWaitSeconds: number;
@@ -291,8 +295,8 @@ function shapeRows(
   for (const worker of run.memory) {
     rows.push([
       `${worker.name}: RSS at start`,
-      `${fmtMiB(worker.startRss)}, of which malloc [heap] ${fmtMiB(worker.startMallocHeap)}, ` +
-      `JS heap ${fmtMiB(worker.startJsHeap)}`,
+      `${fmtMiB(worker.startRss)}, of which files ${fmtMiB(worker.startFileRss)}, ` +
+      `malloc [heap] ${fmtMiB(worker.startMallocHeap)}, JS heap ${fmtMiB(worker.startJsHeap)}`,
     ]);
     rows.push([
       "  peak, right after the last job",
@@ -300,8 +304,8 @@ function shapeRows(
     ]);
     rows.push([
       `  idle after ${worker.idleWaitSeconds} s`,
-      `${fmtMiB(worker.idleRss)}, of which malloc [heap] ${fmtMiB(worker.idleMallocHeap)}, ` +
-      `JS heap ${fmtMiB(worker.idleJsHeap)}`,
+      `${fmtMiB(worker.idleRss)}, of which files ${fmtMiB(worker.idleFileRss)}, ` +
+      `malloc [heap] ${fmtMiB(worker.idleMallocHeap)}, JS heap ${fmtMiB(worker.idleJsHeap)}`,
     ]);
     rows.push(["  every 5 s of the rest", seriesText(worker.idleRssSeries)]);
   }
