@@ -303,18 +303,18 @@ Deno.test("master_host and master_port come together", () => {
   );
 });
 
-Deno.test("targets: concurrency is an integer >= 1 and names are real names", () => {
+Deno.test("targets: concurrency is an integer from 1 to 10000 and names are real names", () => {
   assertConfigError(
     `${MINIMAL}[targets]\nfoo = 0\n`,
-    "/etc/jobd.conf: 'foo' in [targets] must be an integer >= 1, got '0'",
+    "/etc/jobd.conf: 'foo' in [targets] must be an integer from 1 to 10000, got '0'",
   );
   assertConfigError(
     `${MINIMAL}[targets]\nfoo = two\n`,
-    "/etc/jobd.conf: 'foo' in [targets] must be an integer >= 1, got 'two'",
+    "/etc/jobd.conf: 'foo' in [targets] must be an integer from 1 to 10000, got 'two'",
   );
   assertConfigError(
     `${MINIMAL}[targets]\nfoo\n`,
-    "/etc/jobd.conf: 'foo' in [targets] must be an integer >= 1, got 'true'",
+    "/etc/jobd.conf: 'foo' in [targets] must be an integer from 1 to 10000, got 'true'",
   );
   assertConfigError(
     `${MINIMAL}[targets]\nnull = 1\n`,
