@@ -6,7 +6,6 @@
  */
 
 import assert from "node:assert/strict";
-import mysql from "mysql2/promise";
 import type { RowDataPacket } from "mysql2/promise";
 import { nameLockKey } from "../src/storage/mysql/name_lock.ts";
 import { VERSION } from "../src/version.ts";
@@ -238,13 +237,7 @@ Deno.test("a SIGHUP during start-up is held and applied once started, not lost a
     workerConfig(db, port, jobDir, { config: { log_level_console: "debug" } }),
   );
   // The test's session holds the jobs table: the worker's start-up waits for it.
-  const session = await mysql.createConnection({
-    host: db.host,
-    port: db.port,
-    user: db.user,
-    password: db.password,
-    database: db.database,
-  });
+  const session = await db.session();
   await session.query("LOCK TABLES jobs WRITE");
   const process = spawnProgram("jobd", ["--config", configPath], { dir });
   await using _process = process;
@@ -327,13 +320,7 @@ Deno.test("a lost master is one warning, and its return one more with the outage
 Deno.test("a lost name-lock connection is one warning, and the lock held again one more with its length", async () => {
   await using db = await openTestDatabase();
   await using worker = await startWorker(db, { config: { log_level_console: "warn" } });
-  const session = await mysql.createConnection({
-    host: db.host,
-    port: db.port,
-    user: db.user,
-    password: db.password,
-    database: db.database,
-  });
+  const session = await db.session();
   try {
     const key = nameLockKey(db.database, db.table, "test-worker");
     const [[{ holder }]] = await session.query<RowDataPacket[]>(

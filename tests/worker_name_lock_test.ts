@@ -7,7 +7,6 @@
  */
 
 import assert from "node:assert/strict";
-import mysql from "mysql2/promise";
 import type { RowDataPacket } from "mysql2/promise";
 import { nameLockKey } from "../src/storage/mysql/name_lock.ts";
 import { openTestDatabase } from "./helpers/database.ts";
@@ -91,13 +90,7 @@ Deno.test("mysql: while the name lock's connection is lost the worker claims and
   await using worker = await startWorker(db, { targets: { t1: 1 } });
   const key = nameLockKey(db.database, db.table, "test-worker");
   // The test's own session: it ends the worker's lock connection and takes the lock itself.
-  const session = await mysql.createConnection({
-    host: db.host,
-    port: db.port,
-    user: db.user,
-    password: db.password,
-    database: db.database,
-  });
+  const session = await db.session();
   try {
     // A job claimed before the loss, held back by a pause: it must not start without the lock.
     await worker.client.pause(["t1"]);

@@ -15,7 +15,7 @@
  */
 
 import mysql from "mysql2/promise";
-import type { Pool, ResultSetHeader, RowDataPacket } from "mysql2/promise";
+import type { Connection, Pool, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { JobStatus } from "../../src/job.ts";
 import type { MysqlStoreOptions } from "../../src/storage/mysql_store.ts";
 import { quoteIdentifier } from "../../src/storage/mysql/identifier.ts";
@@ -59,6 +59,11 @@ export interface TestDatabase extends TestJobsTable {
   readonly server: MariaDbServer | undefined;
   /** Options for `openMysqlStore` on this table. */
   storeOptions(workerName: string): MysqlStoreOptions;
+  /**
+   * A connection of the test's own, outside the pool, on this database: for
+   * what needs one session (table locks, user locks, a KILL). The test ends it.
+   */
+  session(): Promise<Connection>;
   /** Runs SQL on this database; resolves to the rows (or the result header of a write). */
   query<T extends RowDataPacket[] | ResultSetHeader = RowDataPacket[]>(
     sql: string,
@@ -234,6 +239,11 @@ class MysqlTestDatabase implements TestDatabase {
   storeOptions(workerName: string): MysqlStoreOptions {
     const { host, port, user, password, database, table } = this;
     return { host, port, user, password, database, table, workerName };
+  }
+
+  session(): Promise<Connection> {
+    const { host, port, user, password, database } = this;
+    return mysql.createConnection({ host, port, user, password, database });
   }
 
   workerStorageConfig(): Record<string, string | number> {
