@@ -232,8 +232,16 @@ function workerRow(worker: GatheredWorker): WorkerRow {
 
 function targetRows(workers: readonly WorkerRow[], stats: Answer): TargetRow[] {
   const counted = stats.ok ? record(record(stats.value).targets) : {};
-  const names = new Set<string>();
-  for (const worker of workers) for (const target of worker.targets) names.add(target.name);
+  // Who serves each target, gathered once: linear in the targets of all workers.
+  const servedBy = new Map<string, { worker: string; target: WorkerRow["targets"][number] }[]>();
+  for (const worker of workers) {
+    for (const target of worker.targets) {
+      const serving = servedBy.get(target.name) ?? [];
+      serving.push({ worker: worker.name, target });
+      servedBy.set(target.name, serving);
+    }
+  }
+  const names = new Set<string>(servedBy.keys());
   for (const name of Object.keys(counted)) if (text(name) === name) names.add(name);
   // Retries are counted when the table has `attempts`: then a target without rows has 0.
   const countsRetries = Object.values(counted).some((value) =>
@@ -258,12 +266,10 @@ function targetRows(workers: readonly WorkerRow[], stats: Answer): TargetRow[] {
       limit: 0,
       pausedOn: [],
     };
-    for (const worker of workers) {
-      const served = worker.targets.find((target) => target.name === name);
-      if (served === undefined) continue;
-      row.workers.push(worker.name);
-      row.limit += served.limit ?? 0;
-      if (served.paused) row.pausedOn.push(worker.name);
+    for (const { worker, target } of servedBy.get(name) ?? []) {
+      row.workers.push(worker);
+      row.limit += target.limit ?? 0;
+      if (target.paused) row.pausedOn.push(worker);
     }
     return row;
   });

@@ -285,3 +285,23 @@ Deno.test("no worker registered: one problem says so, not one per part", () => {
   assert.deepEqual(report.problems, [NO_WORKER]);
   assert.deepEqual(report.targets, []);
 });
+
+Deno.test("targets: three workers at the most targets each (10,000) make one row per target with every server", () => {
+  const names = Array.from({ length: 10_000 }, (_, i) => `t${i}`);
+  const worker = (name: string) => ({
+    name,
+    address: "127.0.0.1:4001",
+    targets: names,
+    lastHeardAt: 1_799_999_999_900,
+    status: ok({
+      targets: Object.fromEntries(
+        names.map((target) => [target, { paused: false, concurrency: 2, length: 0 }]),
+      ),
+    }),
+  });
+  const report = assembleReport(gathered({ workers: [worker("w1"), worker("w2"), worker("w3")] }));
+  assert.equal(report.targets.length, names.length);
+  for (const row of report.targets) {
+    assert.deepEqual([row.workers, row.limit], [["w1", "w2", "w3"], 6]);
+  }
+});
