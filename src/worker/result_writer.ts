@@ -27,6 +27,13 @@ export type WriteOutcome = "stored" | "untouched" | "abandoned";
  */
 const MAX_TAKEN_OUTPUT = 16 * 1024;
 
+/**
+ * Most results that ride along with one start (`take`): after an outage
+ * thousands may wait, and the statement that carries them grows with their
+ * number (a `CASE id` per column) and must stay well within a packet.
+ */
+export const MAX_TAKEN_RESULTS = 64;
+
 interface QueuedResult {
   job: FinishedJob;
   resolve(outcome: WriteOutcome): void;
@@ -96,13 +103,17 @@ export class ResultWriter {
   /**
    * Takes the results that wait for their write and no write has begun for
    * (none a run-manual caller waits for, no retry, within
-   * {@linkcode MAX_TAKEN_OUTPUT}), for the caller to store with a statement
+   * {@linkcode MAX_TAKEN_OUTPUT} and {@linkcode MAX_TAKEN_RESULTS}), for the
+   * caller to store with a statement
    * of its own; undefined when there are none.
    */
   take(): TakenResults | undefined {
     let output = 0;
     const taken: QueuedResult[] = [];
-    for (let index = this.#inFlight; index < this.#queue.length;) {
+    for (
+      let index = this.#inFlight;
+      index < this.#queue.length && taken.length < MAX_TAKEN_RESULTS;
+    ) {
       const entry = this.#queue[index];
       const { outcome } = entry.job;
       const size = outcome.stdout.length + outcome.stderr.length;

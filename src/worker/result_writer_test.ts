@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { connectionLost, MemoryStore } from "../../tests/helpers/memory_store.ts";
 import type { FinishedJob } from "../storage/job_store.ts";
-import { ResultWriter } from "./result_writer.ts";
+import { MAX_TAKEN_RESULTS, ResultWriter } from "./result_writer.ts";
 
 /** A store whose rows 1 to `count` are `running` (the worker column left out). */
 function runningRows(count: number): MemoryStore {
@@ -97,4 +97,21 @@ Deno.test("results taken for another statement are settled by the taker, or writ
   assert.deepEqual(store.markDoneCalls, [[3], [4]]);
   assert.equal(writer.take(), undefined);
   assert.equal(writer.pending, 0);
+});
+
+Deno.test("a start takes at most MAX_TAKEN_RESULTS results along; the rest wait for their own write", async () => {
+  const count = MAX_TAKEN_RESULTS + 36;
+  const store = runningRows(count);
+  const writer = new ResultWriter(store);
+  const outcomes = Array.from({ length: count }, (_, i) => writer.write(finished(i + 1)));
+  const taken = writer.take()!;
+  assert.deepEqual(
+    taken.jobs.map((job) => job.id),
+    Array.from({ length: MAX_TAKEN_RESULTS }, (_, i) => i + 1),
+  );
+  taken.settle([]);
+  assert.deepEqual(new Set(await Promise.all(outcomes)), new Set(["stored"]));
+  assert.deepEqual(store.markDoneCalls.flat().sort((a, b) => a - b), [
+    ...Array.from({ length: 36 }, (_, i) => MAX_TAKEN_RESULTS + i + 1),
+  ]);
 });
