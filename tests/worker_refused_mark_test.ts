@@ -13,28 +13,30 @@ import { waitFor } from "./helpers/processes.ts";
 import { openTestSqliteDatabase, type TestSqliteDatabase } from "./helpers/sqlite_database.ts";
 import { startWorker, waitForDone } from "./helpers/worker.ts";
 
-/** A trigger that makes setting row `id` running fail, and how to drop it. */
+/** A trigger that makes setting row `id` (or every row) running fail, and how to drop it. */
 interface RefusingTrigger {
   create(): Promise<unknown>;
   drop(): Promise<unknown>;
 }
 
-function mysqlTrigger(db: TestDatabase, id: number): RefusingTrigger {
+function mysqlTrigger(db: TestDatabase, id: number | "every"): RefusingTrigger {
+  const which = id === "every" ? "" : `NEW.id = ${id} AND `;
   return {
     create: () =>
       db.query(`CREATE TRIGGER refuse_running BEFORE UPDATE ON ${db.table} FOR EACH ROW
-        IF NEW.id = ${id} AND NEW.status = 'running' THEN
+        IF ${which}NEW.status = 'running' THEN
           SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'job ${id} may not run';
         END IF`),
     drop: () => db.query("DROP TRIGGER refuse_running"),
   };
 }
 
-function sqliteTrigger(db: TestSqliteDatabase, id: number): RefusingTrigger {
+function sqliteTrigger(db: TestSqliteDatabase, id: number | "every"): RefusingTrigger {
+  const which = id === "every" ? "" : `NEW.id = ${id} AND `;
   return {
     create: () =>
       db.query(`CREATE TRIGGER refuse_running BEFORE UPDATE OF status ON ${db.table} FOR EACH ROW
-        WHEN NEW.id = ${id} AND NEW.status = 'running'
+        WHEN ${which}NEW.status = 'running'
         BEGIN SELECT RAISE(ABORT, 'job ${id} may not run'); END`),
     drop: () => db.query("DROP TRIGGER refuse_running"),
   };
@@ -43,7 +45,7 @@ function sqliteTrigger(db: TestSqliteDatabase, id: number): RefusingTrigger {
 function defineRefusedMarkTest<T extends TestJobsTable>(
   prefix: string,
   openTable: () => Promise<T>,
-  trigger: (db: T, id: number) => RefusingTrigger,
+  trigger: (db: T, id: number | "every") => RefusingTrigger,
 ): void {
   Deno.test(`${prefix}a refused running mark releases that job and the others run`, async () => {
     await using db = await openTable();
@@ -73,6 +75,25 @@ function defineRefusedMarkTest<T extends TestJobsTable>(
     await worker.client.poll();
     const [row] = await waitForDone(db, [bad], 30);
     assert.equal(row.result, "ok");
+  });
+
+  Deno.test(`${prefix}a worker whose every running mark is refused holds no more jobs than its slots`, async () => {
+    await using db = await openTable();
+    const ids = await db.insertJobs("t1", 40);
+    await trigger(db, "every").create();
+    await using worker = await startWorker(db, { targets: { t1: 2 } });
+    await worker.client.poll();
+    let most = 0;
+    await waitFor("four refusals", async () => {
+      const rows = await db.rows(ids);
+      most = Math.max(most, rows.filter((row) => row.status === "accepted").length);
+      const refusals = worker.process.stderrSoFar.match(/cannot mark it running/g)?.length ?? 0;
+      return refusals >= 4;
+    });
+    // The refused jobs keep their slots until released: claims wait with them.
+    assert.ok(most <= 2, `${most} rows accepted by a worker with 2 slots`);
+    const rows = await db.rows(ids);
+    assert.ok(rows.filter((row) => row.status === "accepted").length <= 2);
   });
 }
 

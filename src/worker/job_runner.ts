@@ -305,9 +305,10 @@ export class JobRunner {
       manualRuns.answer(job.id, {
         error: `job ${job.id} could not be marked running: ${messageOf(mark.refused)}`,
       });
-      // Its slot is free meanwhile; a shutdown releases it at once.
-      const released = this.#refused.hold(job, mark.refused);
-      if (!this.#starting) await released;
+      // Its slot stays taken until its row is released (a shutdown releases
+      // it at once): claims for the slot wait with it, so marks refused
+      // again and again cannot pull the whole backlog into this worker.
+      await this.#refused.hold(job, mark.refused);
       return false;
     }
     this.#refused.marked(job.id);

@@ -5,9 +5,9 @@
  * claimed from. Not at once: a row released at once would be claimed again
  * by the next claim and refused again, in a loop as fast as the database
  * answers. Each row waits here (`accepted`, known to the worker, its slot
- * free for other jobs) for a backoff of its own, 1 s doubling to 60 s each
- * time the same job is refused, and is then released. Shutdown releases
- * the rows still held at once.
+ * kept, so that no claim for the slot comes meanwhile) for a backoff of its
+ * own, 1 s doubling to 60 s each time the same job is refused, and is then
+ * released. Shutdown releases the rows still held at once.
  *
  * @module
  */
