@@ -170,7 +170,12 @@ Deno.test("the status page shows a failed job's stderr, retries it, and shows it
   // The page shows it on its own: the failure is gone, the schedule's job ended ok.
   await failure.waitFor({ state: "detached", timeout: 30_000 });
   await schedule.locator("text=" + `#${id} done ok`).waitFor({ timeout: 30_000 });
-  assert.match(await target.innerText(), /^build\t0\t0\t0\t0\t1\t1\t0\t0\t/);
+  // The counts come from another part of the report (the table's `stats`), read a moment apart.
+  await waitFor(
+    "the target's row to count the retried job as ok",
+    async () => /^build\t0\t0\t0\t0\t1\t1\t0\t0\t/.test(await target.innerText()),
+    30,
+  );
 
   await schedule.getByRole("button", { name: "Pause" }).click();
   await schedule.getByRole("button", { name: "Resume" }).waitFor();

@@ -27,6 +27,13 @@ export interface HttpRoute {
   readonly path: string;
   /** Answers a request; its body, if any, is already read and at most {@linkcode MAX_HTTP_BODY_BYTES}. */
   handle(request: Request): Promise<Response> | Response;
+  /**
+   * A page for browsers, or what its script calls (the status page): let in
+   * without a password, a request must name the server by its address or
+   * `localhost` in its `Host`, so that another site's page cannot reach it
+   * by pointing a name of its own at this address (DNS rebinding).
+   */
+  readonly forBrowsers?: boolean;
 }
 
 /** Options of {@linkcode startHttpServer}. */
@@ -117,6 +124,7 @@ export function httpHandler(
         });
       }
     }
+    const letInWithoutPassword = options.password === undefined || loopbackAllowed;
     const path = new URL(request.url).pathname;
     const candidates = byPath.get(path);
     if (candidates === undefined) return plain(404, "not found");
@@ -125,6 +133,14 @@ export function httpHandler(
       return plain(405, "method not allowed", {
         allow: candidates.map((candidate) => candidate.method).join(", "),
       });
+    }
+    const host = request.headers.get("host");
+    if (route.forBrowsers && letInWithoutPassword && host !== null && !namesAnAddress(host)) {
+      return plain(
+        403,
+        `this page answers a request for the name '${host.slice(0, 100)}' only with a password: ` +
+          "set 'password', or open it by the server's address or localhost",
+      );
     }
     let bounded: Request;
     try {
@@ -145,6 +161,17 @@ export function httpHandler(
       return plain(500, "internal error");
     }
   };
+}
+
+/**
+ * Whether a `Host` header names the server by an address (IPv4, bracketed
+ * IPv6) or as `localhost`, with or without a port: names a site's DNS could
+ * point elsewhere are not.
+ */
+export function namesAnAddress(host: string): boolean {
+  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0];
+  if (name.startsWith("[") && name.endsWith("]")) return true;
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || name.toLowerCase() === "localhost";
 }
 
 /** A short text answer. */

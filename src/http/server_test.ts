@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MAX_HTTP_BODY_BYTES, startHttpServer } from "./server.ts";
+import { MAX_HTTP_BODY_BYTES, namesAnAddress, startHttpServer } from "./server.ts";
 
 function serve(options: { password?: string; alwaysAllowLocalhost?: boolean } = {}) {
   return startHttpServer({
@@ -97,5 +97,69 @@ Deno.test("a taken port is an error naming the address", async () => {
     );
   } finally {
     await first.close();
+  }
+});
+
+/** The status code of a GET sent with `host` as its Host header (fetch sets its own). */
+async function statusFor(port: number, path: string, host: string): Promise<number> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(
+      new TextEncoder().encode(
+        `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      ),
+    );
+    const buffer = new Uint8Array(1024);
+    const count = await conn.read(buffer);
+    return Number(new TextDecoder().decode(buffer.subarray(0, count ?? 0)).split(" ")[1]);
+  } finally {
+    conn.close();
+  }
+}
+
+Deno.test("a page for browsers let in without a password answers only requests naming an address", async () => {
+  const open = (password?: string, alwaysAllowLocalhost = false) =>
+    startHttpServer({
+      hostname: "127.0.0.1",
+      port: 0,
+      password,
+      alwaysAllowLocalhost,
+      routes: [
+        { method: "GET", path: "/", forBrowsers: true, handle: () => new Response("page") },
+        { method: "GET", path: "/metrics", handle: () => new Response("metrics") },
+      ],
+    });
+  const noPassword = open();
+  const loopbackLetIn = open("pw", true);
+  try {
+    for (const server of [noPassword, loopbackLetIn]) {
+      const port = server.port;
+      // A name another site's DNS points here (DNS rebinding): refused.
+      assert.equal(await statusFor(port, "/", `rebind.example:${port}`), 403);
+      for (const host of [`127.0.0.1:${port}`, "localhost", `[::1]:${port}`, "10.0.0.5"]) {
+        assert.equal(await statusFor(port, "/", host), 200, host);
+      }
+      // Scrapers may use any name: /metrics is no page for browsers.
+      assert.equal(await statusFor(port, "/metrics", `prometheus-target.example:${port}`), 200);
+    }
+  } finally {
+    await noPassword.close();
+    await loopbackLetIn.close();
+  }
+  // With the password asked, the name does not matter: a rebinding page does not have it.
+  const strict = open("pw");
+  try {
+    assert.equal(await statusFor(strict.port, "/", "jobs.example"), 401);
+  } finally {
+    await strict.close();
+  }
+});
+
+Deno.test("namesAnAddress: IPv4, bracketed IPv6 and localhost, with or without a port", () => {
+  for (const host of ["127.0.0.1", "10.1.2.3:80", "[::1]", "[fe80::1]:9180", "LocalHost:1"]) {
+    assert.ok(namesAnAddress(host), host);
+  }
+  for (const host of ["jobs.example", "jobs.example:80", "127.0.0.1.nip.io", "[::1", ""]) {
+    assert.ok(!namesAnAddress(host), host);
   }
 });

@@ -102,6 +102,7 @@ function action<T>(
   return {
     method: "POST",
     path,
+    forBrowsers: true,
     handle: async (request) => {
       const body = await actionBody(request);
       if (body instanceof Response) return body;
@@ -128,6 +129,7 @@ export function statusRoutes(reporter: StatusReporter): HttpRoute[] {
     {
       method: "GET",
       path: "/",
+      forBrowsers: true,
       handle: async () =>
         new Response(STATUS_PAGE_HTML, {
           headers: {
@@ -142,6 +144,7 @@ export function statusRoutes(reporter: StatusReporter): HttpRoute[] {
     {
       method: "GET",
       path: "/api/status",
+      forBrowsers: true,
       handle: async () => json(200, await reporter.report()),
     },
     action("/api/retry", readJobId, (id) => reporter.retry(id)),
