@@ -71,6 +71,10 @@ export async function startWorker(
     workerConfig(db, port, jobDir, options),
     { port },
   );
+  // The HTTP server listens from the same moment as the protocol's port; a worker that exits
+  // right after start-up is reported here with its output, not as a refused connection later.
+  const httpPort = options.config?.http_port;
+  if (typeof httpPort === "number" && httpPort > 0) await process.waitForPort(httpPort);
   const client = await workerClient(port);
   return {
     process,
