@@ -31,8 +31,6 @@ import {
   MAX_RETRY_IDS,
   QUERY_RESULTS,
   QUERY_STATUSES,
-  type QueryResult,
-  type QueryStatus,
 } from "./control_requests.ts";
 
 /** The largest job id: the table's `id` is `int(10) UNSIGNED`. */
@@ -373,7 +371,20 @@ function readInteger(value: unknown, field: string, min: number, max: number): n
   return value;
 }
 
-/** `jobs`: optional `target`, `status` (a known status) and `limit` (1 to 1000, default 20). */
+/** `value` when it is one of `choices`; else an error naming `field` and the choices. */
+function readOneOf<T extends string>(value: unknown, field: string, choices: readonly T[]): T {
+  if ((choices as readonly unknown[]).includes(value)) return value as T;
+  throw new RequestError(
+    `'${field}' must be one of ${choices.join(", ")}, got ${
+      typeof value === "string" ? `'${value}'` : jsonTypeName(value)
+    }`,
+  );
+}
+
+/**
+ * `jobs`: optional `target`, `status` (a known status), `result` (`ok` or
+ * `fail`) and `limit` (1 to 1000, default 20).
+ */
 export function readJobsQuery(data: RequestData): JobsQuery {
   const query: JobsQuery = {
     limit: isAbsent(data.limit)
@@ -381,26 +392,8 @@ export function readJobsQuery(data: RequestData): JobsQuery {
       : readInteger(data.limit, "limit", 1, MAX_JOBS_LIMIT),
   };
   if (!isAbsent(data.target)) query.target = controlTarget(data.target);
-  if (!isAbsent(data.status)) {
-    if (!(QUERY_STATUSES as readonly unknown[]).includes(data.status)) {
-      throw new RequestError(
-        `'status' must be one of ${QUERY_STATUSES.join(", ")}, got ${
-          typeof data.status === "string" ? `'${data.status}'` : jsonTypeName(data.status)
-        }`,
-      );
-    }
-    query.status = data.status as QueryStatus;
-  }
-  if (!isAbsent(data.result)) {
-    if (!(QUERY_RESULTS as readonly unknown[]).includes(data.result)) {
-      throw new RequestError(
-        `'result' must be one of ${QUERY_RESULTS.join(", ")}, got ${
-          typeof data.result === "string" ? `'${data.result}'` : jsonTypeName(data.result)
-        }`,
-      );
-    }
-    query.result = data.result as QueryResult;
-  }
+  if (!isAbsent(data.status)) query.status = readOneOf(data.status, "status", QUERY_STATUSES);
+  if (!isAbsent(data.result)) query.result = readOneOf(data.result, "result", QUERY_RESULTS);
   return query;
 }
 
