@@ -5,8 +5,8 @@
  * @module
  */
 
-import { messageOf } from "../text.ts";
-import type { HttpRoute } from "./server.ts";
+import { answerWithin } from "../deadline.ts";
+import { type HttpRoute, plain } from "./server.ts";
 
 /** How long one health check may take before it counts as failed. */
 export const HEALTH_CHECK_TIMEOUT_MS = 5_000;
@@ -26,18 +26,8 @@ export async function runHealthCheck(
   check: HealthCheck,
   timeoutMs = HEALTH_CHECK_TIMEOUT_MS,
 ): Promise<string | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`no answer within ${timeoutMs / 1000} s`), timeoutMs);
-  });
-  try {
-    return await Promise.race([
-      Promise.resolve().then(() => check.check()).catch((error) => messageOf(error)),
-      late,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const answer = await answerWithin(() => check.check(), timeoutMs);
+  return answer.ok ? answer.value : answer.error;
 }
 
 /**
@@ -69,9 +59,8 @@ export function healthRoute(checks: () => readonly HealthCheck[]): HttpRoute {
       const down = list.flatMap((check, index) =>
         problems[index] === undefined ? [] : [`${check.name}: ${problems[index]}`]
       );
-      const headers = { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" };
-      if (down.length === 0) return new Response("ok\n", { headers });
-      return new Response(`${down.join("\n")}\n`, { status: 503, headers });
+      const headers = { "cache-control": "no-store" };
+      return down.length === 0 ? plain(200, "ok", headers) : plain(503, down.join("\n"), headers);
     },
   };
 }

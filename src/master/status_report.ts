@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { Answer } from "../deadline.ts";
 import { MAX_SCHEDULE_NAME_LENGTH } from "../protocol/requests.ts";
 import { isPlainObject } from "../text.ts";
 
@@ -120,7 +121,7 @@ export interface ScheduleRow {
 export const NO_WORKER = "no worker is registered: the jobs table is read through one";
 
 /** A worker's answer, or why there is none. */
-export type Answer = { ok: true; value: unknown } | { ok: false; error: string };
+export type { Answer };
 
 /** A failed job's stderr as the report shows it, or why it could not be read. */
 export type StderrTail = { tail: string; cut: boolean } | { error: string };

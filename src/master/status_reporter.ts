@@ -9,12 +9,11 @@
  * @module
  */
 
-import { messageOf } from "../text.ts";
+import { answerWithin } from "../deadline.ts";
 import { type ControlRouter, controlRouter, type ControlRoutingState } from "./control_routing.ts";
 import { workerFailure } from "./fan_out.ts";
 import { listSchedules, pauseSchedule } from "./schedules.ts";
 import {
-  type Answer,
   assembleReport,
   failedJobsOf,
   FAILURES_SHOWN,
@@ -31,29 +30,6 @@ export const STATUS_PART_DEADLINE_MS = 8000;
 
 /** Milliseconds a report is served again before it is gathered anew. */
 export const STATUS_CACHE_MS = 2000;
-
-/** The answer of `work`, or the error; no answer after `ms` is an error too. */
-async function answerOf(work: () => Promise<unknown>, ms: number): Promise<Answer> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<Answer>((resolve) => {
-    timer = setTimeout(
-      () => resolve({ ok: false, error: `no answer within ${ms / 1000} s` }),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([
-      // A routing refusal (no worker registered) may be thrown at once: caught all the same.
-      (async () => await work())().then(
-        (value): Answer => ({ ok: true, value }),
-        (error): Answer => ({ ok: false, error: messageOf(error) }),
-      ),
-      deadline,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** A stderr tail kept for a failed row, as long as the row is listed and has not finished again. */
 interface KeptTail {
@@ -126,7 +102,7 @@ export class StatusReporter {
         address: worker.connection.peer,
         targets: worker.targets,
         lastHeardAt: worker.connection.lastReceivedAt,
-        status: await answerOf(async () => {
+        status: await answerWithin(async () => {
           try {
             return await worker.client.status({ timeout });
           } catch (error) {
@@ -134,12 +110,12 @@ export class StatusReporter {
           }
         }, deadline),
       }))),
-      answerOf(() => this.#router.stats(timeout), deadline),
-      answerOf(
+      answerWithin(() => this.#router.stats(timeout), deadline),
+      answerWithin(
         () => this.#router.jobs({ status: "done", result: "fail", limit: FAILURES_SHOWN }, timeout),
         deadline,
       ),
-      answerOf(() => listSchedules(this.#state.registry, timeout), deadline),
+      answerWithin(() => listSchedules(this.#state.registry, timeout), deadline),
     ]);
     const stderr = failures.ok ? await this.#stderrOf(failures.value, timeout) : new Map();
     return assembleReport({ now, workers, stats, failures, stderr, schedules });
@@ -155,7 +131,7 @@ export class StatusReporter {
         tails.set(id, kept.tail);
         return;
       }
-      const read = await answerOf(() => this.#router.job(id, timeout), STATUS_PART_DEADLINE_MS);
+      const read = await answerWithin(() => this.#router.job(id, timeout), STATUS_PART_DEADLINE_MS);
       const tail = read.ok ? stderrTailOf(read.value) : { error: read.error };
       tails.set(id, tail);
       if (read.ok) this.#tails.set(id, { finished, tail });
