@@ -6,13 +6,7 @@
  */
 
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from "./defaults.ts";
-import {
-  type ConfigSection,
-  integerType,
-  portType,
-  stringType,
-  type ValueType,
-} from "./ini_file.ts";
+import { type ConfigSection, integerType, stringType, type ValueType } from "./ini_file.ts";
 
 /**
  * The HTTP server's settings of a daemon. A key absent from the file is
@@ -43,16 +37,19 @@ export const HTTP_RESTART_ONLY_SETTINGS = [
 
 /**
  * Reads `http_port` and `http_host` from the global keys of a daemon's
- * config; a bad value is a `ConfigError` naming the key and the file.
+ * config; a bad value is a `ConfigError` naming the key and the file, and
+ * so is an HTTP address that is the protocol's own (`host`, `port`).
  */
-export function readHttpConfig(ini: ConfigSection): HttpConfig {
+export function readHttpConfig(
+  ini: ConfigSection,
+  protocol: { readonly host: string; readonly port: number },
+): HttpConfig {
   const httpPort = ini.optional("http_port", httpPortType);
   const httpHost = ini.optional("http_host", stringType());
-  const port = ini.optional("port", portType);
-  if (httpPort !== undefined && httpPort === port) {
-    const host = ini.optional("host", stringType());
+  if (httpPort !== undefined && httpPort === protocol.port) {
+    const { host } = protocol;
     const http = httpHost ?? DEFAULT_HTTP_HOST;
-    if (host === undefined || host === http || ANY_ADDRESS.has(host) || ANY_ADDRESS.has(http)) {
+    if (host === http || ANY_ADDRESS.has(host) || ANY_ADDRESS.has(http)) {
       throw ini.error(
         "http_port",
         `is ${httpPort}, the port of the protocol ('port') too: give HTTP a port of its own`,

@@ -78,9 +78,11 @@ export function parseMasterConfig(text: string, path: string): LoadedMasterConfi
   const doc = parseIni(text, path);
   const ini = doc.global;
   const logLevel = oneOfType(LOG_LEVELS);
+  const host = ini.required("host", stringType());
+  const port = ini.required("port", portType);
   const config: MasterConfig = {
-    host: ini.required("host", stringType()),
-    port: ini.required("port", portType),
+    host,
+    port,
     password: ini.optional("password", stringType()),
     alwaysAllowLocalhost: ini.withDefault(
       "always_allow_localhost",
@@ -106,7 +108,7 @@ export function parseMasterConfig(text: string, path: string): LoadedMasterConfi
     logFile: ini.optional("log_file", stringType()),
     logLevelFile: ini.withDefault("log_level_file", logLevel, DEFAULT_LOG_LEVEL),
     logLevelConsole: ini.withDefault("log_level_console", logLevel, DEFAULT_LOG_LEVEL),
-    ...readHttpConfig(ini),
+    ...readHttpConfig(ini, { host, port }),
     logFormat: ini.withDefault("log_format", oneOfType(LOG_FORMATS), DEFAULT_LOG_FORMAT),
   };
   return { config, warnings: doc.warnings() };

@@ -209,9 +209,11 @@ export function parseWorkerConfig(
   const nonEmpty = stringType();
   const jobPolicy = readJobPolicy(ini, DEFAULT_JOB_POLICY);
 
+  const host = ini.required("host", nonEmpty);
+  const port = ini.required("port", portType);
   const config: WorkerConfig = {
-    host: ini.required("host", nonEmpty),
-    port: ini.required("port", portType),
+    host,
+    port,
     password: ini.optional("password", nonEmpty),
     alwaysAllowLocalhost: ini.withDefault(
       "always_allow_localhost",
@@ -268,7 +270,7 @@ export function parseWorkerConfig(
     jobPolicy,
     targetPolicies: readTargetPolicies(doc, jobPolicy),
     ...optionalEntry("schedules", ini.optional("schedules", nonEmpty)),
-    ...readHttpConfig(ini),
+    ...readHttpConfig(ini, { host, port }),
   };
   if (config.masterHost !== undefined && config.masterPort === undefined) {
     throw ini.error("master_port", "is not defined: it is required with 'master_host'");
