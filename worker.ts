@@ -10,7 +10,7 @@ import { CommandTemplateError } from "./src/worker/command_template.ts";
 import { launcherSettings, WorkerDaemon } from "./src/worker/daemon.ts";
 import { workerUsage } from "./src/usage.ts";
 import { type SummaryItem, workerSummaryItems } from "./src/daemon_summary.ts";
-import { readConfigFile } from "./src/config/ini_file.ts";
+import { readBoard } from "./src/schedule/job_board.ts";
 
 /** Loads the config and checks the launcher template, naming the file and key on error. */
 async function loadConfig(path: string): Promise<{ config: WorkerConfig; warnings: string[] }> {
@@ -33,10 +33,9 @@ async function loadConfig(path: string): Promise<{ config: WorkerConfig; warning
 async function checkConfig(config: WorkerConfig): Promise<SummaryItem[]> {
   let schedules: number | undefined;
   if (config.schedules !== undefined) {
-    const { BoardError, parseBoard } = await import("./src/schedule/board.ts");
+    const { BoardError } = await import("./src/schedule/board.ts");
     try {
-      schedules = parseBoard(await readConfigFile(config.schedules), config.schedules)
-        .schedules.length;
+      schedules = (await readBoard(config.schedules)).schedules.length;
     } catch (error) {
       // Every problem of the board, each naming its file, section and key.
       if (error instanceof BoardError) {

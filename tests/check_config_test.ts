@@ -80,6 +80,18 @@ Deno.test("the job board is checked too: its problem names the board's file, sec
   assert.match(stderr, /test failed\n$/);
 });
 
+Deno.test("a board over a config file's 1 MiB but within its own 16 MiB passes, as the daemon reads it", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/jobd.conf`;
+  const board = `${dir.path}/board.ini`;
+  const padding = `; ${"x".repeat(1000)}\n`.repeat(2048);
+  await Deno.writeTextFile(board, `${padding}[nightly]\ntarget = build\ncron = 0 2 * * *\n`);
+  await Deno.writeTextFile(path, workerConfig({ schedules: board }));
+  const { code, stdout } = await runProgram("jobd", ["--check-config", "--config", path]);
+  assert.equal(code, 0);
+  assert.match(stdout, /\(1 schedule\)/);
+});
+
 Deno.test("a missing config file is an error naming it", async () => {
   const { code, stderr } = await runProgram("jobd", ["-t", "-c", "/nonexistent/jobd.conf"]);
   assert.equal(code, 1);

@@ -26,6 +26,18 @@ const log = getLogger(["jobd", "worker", "schedules"]);
 /** The most bytes a job board file may have, 16 MiB (10,000 schedules and room to spare). */
 export const MAX_BOARD_FILE_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Reads and parses the board file `file` (at most
+ * {@linkcode MAX_BOARD_FILE_BYTES}): the daemon's load and `--check-config`
+ * read it alike. Throws a `BoardError` naming every problem.
+ */
+export async function readBoard(file: string): Promise<Board> {
+  const text = await readConfigFile(file, MAX_BOARD_FILE_BYTES);
+  // Loaded with the first board: a worker without one never loads the cron parser.
+  const { parseBoard } = await import("./board.ts");
+  return parseBoard(text, file);
+}
+
 /** What the board needs of the worker. */
 export interface JobBoardHooks {
   /** Whether the worker serves `target` now. */
@@ -105,10 +117,8 @@ export class JobBoard {
       return true;
     }
     try {
-      const text = await readConfigFile(file, MAX_BOARD_FILE_BYTES);
-      // Loaded with the first board: a worker without one never loads the cron parser.
-      const { BoardError, checkSetColumns, parseBoard } = await import("./board.ts");
-      const board = parseBoard(text, file);
+      const board = await readBoard(file);
+      const { BoardError, checkSetColumns } = await import("./board.ts");
       this.#store ??= await openScheduleStore(config);
       const problems = checkSetColumns(board, await this.#store.jobColumns(), config.storage.table);
       if (problems.length > 0) throw new BoardError(file, problems);
