@@ -20,21 +20,25 @@ import { UsageError } from "./usage_error.ts";
 
 /** Reads `--status`: one of the row statuses. */
 export function readStatus(command: string, text: string): QueryStatus {
-  if ((QUERY_STATUSES as readonly string[]).includes(text)) return text as QueryStatus;
-  throw new UsageError(
-    `invalid --status '${text}': expected one of ${QUERY_STATUSES.join(", ")}${
-      suggestion(text, QUERY_STATUSES)
-    }`,
-    { command },
-  );
+  return readChoice(command, "--status", text, QUERY_STATUSES);
 }
 
 /** Reads `--result`: `ok` or `fail` (of `done` rows). */
 export function readResult(command: string, text: string): QueryResult {
-  if ((QUERY_RESULTS as readonly string[]).includes(text)) return text as QueryResult;
+  return readChoice(command, "--result", text, QUERY_RESULTS);
+}
+
+/** `text` when it is one of `choices`; else a usage error naming the option, with a suggestion. */
+function readChoice<T extends string>(
+  command: string,
+  option: string,
+  text: string,
+  choices: readonly T[],
+): T {
+  if ((choices as readonly string[]).includes(text)) return text as T;
   throw new UsageError(
-    `invalid --result '${text}': expected one of ${QUERY_RESULTS.join(", ")}${
-      suggestion(text, QUERY_RESULTS)
+    `invalid ${option} '${text}': expected one of ${choices.join(", ")}${
+      suggestion(text, choices)
     }`,
     { command },
   );
