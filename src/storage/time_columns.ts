@@ -81,9 +81,12 @@ export function missingForRetries(found: TimeColumnsFound): string[] {
  * is the dialect's function of the smaller value (`LEAST`, SQLite's `MIN`).
  */
 export function countAttemptSql(found: TimeColumnsFound, least: "LEAST" | "MIN"): string {
-  return found.columns.has("attempts")
-    ? `, attempts = ${least}(COALESCE(attempts, 0) + 1, ${MAX_ATTEMPTS_LIMIT})`
-    : "";
+  return found.columns.has("attempts") ? `, attempts = ${countedAttempts(least)}` : "";
+}
+
+/** The value of `attempts` once a start is counted (see {@linkcode countAttemptSql}). */
+export function countedAttempts(least: "LEAST" | "MIN"): string {
+  return `${least}(COALESCE(attempts, 0) + 1, ${MAX_ATTEMPTS_LIMIT})`;
 }
 
 /** The per-row columns a claim reads, as `SELECT` items (empty when none exist). */

@@ -7,7 +7,7 @@ import { runQuery } from "./query.ts";
 import { ownerGuard } from "../owner_guard.ts";
 import { END_COLUMNS, fitter, isUnfitValue, markDone, writtenBefore } from "./mark_done.ts";
 import { markedBefore, markRunning } from "./mark_running.ts";
-import { MAX_ATTEMPTS_LIMIT } from "../../config/job_policy.ts";
+import { countedAttempts } from "../time_columns.ts";
 
 /**
  * Most output (stdout and stderr, in UTF-16 code units) the ended jobs may
@@ -40,7 +40,7 @@ export async function markRunningAndDone(
     done.flatMap((job) => [job.id, value(job, fit)])
   );
   const attempts = context.time.columns.has("attempts")
-    ? `, attempts = IF(id IN (?), LEAST(COALESCE(attempts, 0) + 1, ${MAX_ATTEMPTS_LIMIT}), attempts)`
+    ? `, attempts = IF(id IN (?), ${countedAttempts("LEAST")}, attempts)`
     : "";
   const doneIds = done.map((job) => job.id);
   let update: ResultSetHeader;
