@@ -22,6 +22,11 @@ export interface TimeColumnsFound {
   readonly columns: ReadonlySet<string>;
   /** Whether the `status` column accepts `delayed`. */
   readonly delayedStatus: boolean;
+  /**
+   * Whether `time_run_at` may hold NULL (MySQL reads it from the column;
+   * absent: it may). Only then is there a NULL time to look for.
+   */
+  readonly runAtNullable?: boolean;
 }
 
 /** Which time features a table supports. */

@@ -11,7 +11,7 @@ import { runQuery } from "./query.ts";
  * their number, counted up to `DELAYED_COUNT_LIMIT` (both read from the
  * `(status, target, time_run_at)` index: a million delayed rows cost no more
  * than ten thousand). One statement for all targets. Targets without delayed
- * rows are absent. A row whose `time_run_at` is NULL is due
+ * rows are absent. A row whose `time_run_at` is NULL (where the column allows it) is due
  * (promote_delayed.ts): its target's earliest time is then 0.
  */
 export async function countDelayed(
@@ -19,17 +19,24 @@ export async function countDelayed(
   targets: readonly string[],
 ): Promise<Map<string, DelayedSummary>> {
   const { table } = context;
+  // Only a column that allows NULL can hold a time that is never due.
+  const nullable = context.time.runAtNullable !== false;
+  const invalid = nullable
+    ? `EXISTS (SELECT 1 FROM ${table}
+        WHERE status = 'delayed' AND target = ? AND time_run_at IS NULL)`
+    : "0";
   const part = `(SELECT ? AS target,
       (SELECT MIN(time_run_at) FROM ${table} WHERE status = 'delayed' AND target = ?) AS next,
-      EXISTS (SELECT 1 FROM ${table} WHERE status = 'delayed' AND target = ?
-        AND time_run_at IS NULL) AS invalid,
+      ${invalid} AS invalid,
       (SELECT COUNT(*) FROM (SELECT 1 FROM ${table} WHERE status = 'delayed' AND target = ?
         LIMIT ${DELAYED_COUNT_LIMIT}) AS capped) AS count)`;
   const rows = await runQuery<RowDataPacket[]>(
     context.pool,
     context.queryTimeoutMs,
     targets.map(() => part).join(" UNION ALL "),
-    targets.flatMap((target) => [target, target, target, target]),
+    targets.flatMap((target) =>
+      nullable ? [target, target, target, target] : [target, target, target]
+    ),
   );
   const summaries = new Map<string, DelayedSummary>();
   for (const row of rows) {

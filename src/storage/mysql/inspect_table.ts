@@ -31,6 +31,7 @@ interface ColumnRow extends RowDataPacket {
   maxLength: number | string | null;
   dataType: string;
   columnType: string;
+  nullable: string;
 }
 
 /**
@@ -52,7 +53,7 @@ export async function inspectTable(
     queryTimeoutMs,
     `SELECT COLUMN_NAME AS name, CHARACTER_SET_NAME AS charset,
             CHARACTER_MAXIMUM_LENGTH AS maxLength, DATA_TYPE AS dataType,
-            COLUMN_TYPE AS columnType
+            COLUMN_TYPE AS columnType, IS_NULLABLE AS nullable
        FROM information_schema.COLUMNS
       WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
     [tableName],
@@ -94,6 +95,7 @@ export async function inspectTable(
   const time: TimeColumnsFound = {
     columns: new Set(TIME_COLUMNS.filter((name) => columns.has(name))),
     delayedStatus: statusValues === undefined || statusValues.includes(DELAYED_STATUS),
+    runAtNullable: columns.get("time_run_at")?.nullable === "YES",
   };
   const target = columns.get("target")!;
   return {

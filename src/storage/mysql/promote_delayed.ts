@@ -33,9 +33,10 @@ export function nullRunAtSql(table: string): string {
  * of them and then claimed like any waiting row. With few rows due, the
  * server reads them from the `(status, target, time_run_at)` index of
  * schema.sql and sorts them; with many, it walks `(status, target, id)` in
- * id order and stops at the limit. A row whose `time_run_at` is NULL would
- * never be due: it is promoted first, one guarded UPDATE each, with a
- * warning naming the job. Returns how many rows it promoted.
+ * id order and stops at the limit. In a table whose `time_run_at` allows
+ * NULL, a row whose time is NULL would never be due: it is promoted first,
+ * one guarded UPDATE each, with a warning naming the job. Returns how many
+ * rows it promoted.
  */
 export async function promoteDelayed(
   context: MysqlContext,
@@ -45,10 +46,12 @@ export async function promoteDelayed(
 ): Promise<number> {
   const { pool, queryTimeoutMs, table } = context;
   let promoted = 0;
-  const nulls = await runQuery<RowDataPacket[]>(pool, queryTimeoutMs, nullRunAtSql(table), [
-    targets,
-    limit,
-  ]);
+  const nulls = context.time.runAtNullable === false
+    ? []
+    : await runQuery<RowDataPacket[]>(pool, queryTimeoutMs, nullRunAtSql(table), [
+      targets,
+      limit,
+    ]);
   for (const row of nulls) {
     const update = await runQuery<ResultSetHeader>(
       pool,
