@@ -76,6 +76,11 @@ const TEXT_LEVELS: Record<LogTapeLevel | "notice", string> = {
   fatal: "FTL",
 };
 
+/** A value that is no string, on one line, cut with a marker. */
+function inspectedForLog(value: unknown): string {
+  return cutForLog(Deno.inspect(value, { compact: true, breakLength: Infinity, colors: false }));
+}
+
 /**
  * How a value appears in a text line: strings as they are (control
  * characters and line breaks escaped, so a value cannot fake a record),
@@ -85,7 +90,7 @@ export function renderValue(value: unknown): string {
   if (typeof value === "string") {
     return sanitizeControlSequences(cutForLog(value), { sgr: "escape", newlines: "escape" });
   }
-  return cutForLog(Deno.inspect(value, { compact: true, breakLength: Infinity, colors: false }));
+  return inspectedForLog(value);
 }
 
 /** A value as a JSON line holds it: strings cut, numbers and booleans as they are, the rest inspected and cut. */
@@ -97,7 +102,7 @@ function jsonValue(value: unknown): unknown {
   ) {
     return value;
   }
-  return cutForLog(Deno.inspect(value, { compact: true, breakLength: Infinity, colors: false }));
+  return inspectedForLog(value);
 }
 
 /** A message as a JSON line's `message`: its values as text lines show them, unquoted. */

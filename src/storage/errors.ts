@@ -120,6 +120,16 @@ const OUTAGE_CODES: ReadonlySet<string> = new Set([
 export type StorageFailure = "lock conflict" | "outage" | "refused";
 
 /**
+ * The log level of one retry after `err`: an outage is one warning of its
+ * own (worker/database_watch.ts), not one per retry; a lock conflict is a
+ * warning; anything else an error.
+ */
+export function retryLogLevel(err: unknown): "debug" | "warn" | "error" {
+  const failure = classifyStorageError(err);
+  return failure === "outage" ? "debug" : failure === "lock conflict" ? "warn" : "error";
+}
+
+/**
  * The one function that decides which storage errors are retried (and
  * how): looks through `cause` chains, so a `StorageError` wrapping a driver
  * error is judged by that error.

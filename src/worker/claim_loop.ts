@@ -28,7 +28,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import { messageOf } from "../text.ts";
-import { classifyStorageError } from "../storage/errors.ts";
+import { retryLogLevel } from "../storage/errors.ts";
 import type { ClaimedJob } from "../job.ts";
 import type { JobStore } from "../storage/job_store.ts";
 import { Backoff } from "../retry_policy.ts";
@@ -172,10 +172,7 @@ export class ClaimLoop {
         return;
       }
       const delay = this.#backoff.next();
-      // An outage is one warning of its own (database_watch.ts), not one per retry.
-      const failure = classifyStorageError(error);
-      const level = failure === "outage" ? "debug" : failure === "lock conflict" ? "warn" : "error";
-      log[level]("Cannot claim jobs, retrying in {delay} ms: {error}", {
+      log[retryLogLevel(error)]("Cannot claim jobs, retrying in {delay} ms: {error}", {
         delay,
         error: messageOf(error),
       });

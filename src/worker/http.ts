@@ -34,7 +34,7 @@ const databaseChecks = new WeakMap<JobStore, HealthCheck>();
  * The check of the database: one cheap read of the jobs table, one at a
  * time for a store (`/health` and the metrics' `jobd_database_up` share it).
  */
-export function databaseCheck(store: JobStore): HealthCheck {
+function databaseCheck(store: JobStore): HealthCheck {
   let check = databaseChecks.get(store);
   if (check === undefined) {
     check = sharedCheck({

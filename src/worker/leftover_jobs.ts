@@ -29,17 +29,17 @@ import { messageOf } from "../text.ts";
 const log = getLogger(["jobd", "worker", "recovery"]);
 
 /** How often the worker looks whether the groups it signalled are gone. */
-export const LEFTOVER_POLL_MS = 100;
+const LEFTOVER_POLL_MS = 100;
 
 /** How long a group may outlive its SIGKILL before the worker recovers its row without it. */
-export const LEFTOVER_KILL_WAIT_MS = 30_000;
+const LEFTOVER_KILL_WAIT_MS = 30_000;
 
 /** The variable naming the worker (its `name`) in each job's environment. */
-export const WORKER_VARIABLE = "JOBD_WORKER";
+const WORKER_VARIABLE = "JOBD_WORKER";
 /** The variable naming the jobs table (see {@linkcode tableIdentity}) in each job's environment. */
-export const TABLE_VARIABLE = "JOBD_TABLE";
+const TABLE_VARIABLE = "JOBD_TABLE";
 /** The variable holding the job's id in each job's environment. */
-export const JOB_ID_VARIABLE = "JOBD_JOB_ID";
+const JOB_ID_VARIABLE = "JOBD_JOB_ID";
 
 /** Which worker a job belongs to: the worker's name and its jobs table. */
 export interface WorkerIdentity {

@@ -11,7 +11,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import { messageOf } from "../text.ts";
-import { classifyStorageError, isTransientStorageError } from "../storage/errors.ts";
+import { isTransientStorageError, retryLogLevel } from "../storage/errors.ts";
 import { retry } from "../retry_policy.ts";
 import { Sleeper } from "./sleeper.ts";
 
@@ -46,14 +46,7 @@ export class StorageRetry {
         !this.#abandoned && (isTransientStorageError(error) || retryAnyway(error)),
       sleep: (ms) => this.#sleeper.sleep(ms),
       onRetry: (error, delay) => {
-        // An outage is one warning of its own (database_watch.ts), not one per retry.
-        const failure = classifyStorageError(error);
-        const level = failure === "outage"
-          ? "debug"
-          : failure === "lock conflict"
-          ? "warn"
-          : "error";
-        log[level]("Cannot {what}, retrying in {delay} ms: {error}", {
+        log[retryLogLevel(error)]("Cannot {what}, retrying in {delay} ms: {error}", {
           what,
           delay,
           error: messageOf(error),

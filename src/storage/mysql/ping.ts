@@ -4,7 +4,7 @@ import type { MysqlContext } from "./context.ts";
 import { runQuery } from "./query.ts";
 
 /** How long `ping` waits for the server, in milliseconds (the health check waits no longer). */
-export const PING_TIMEOUT_MS = 5_000;
+const PING_TIMEOUT_MS = 5_000;
 
 /**
  * Reads at most one row's constant from the jobs table: resolves when the
