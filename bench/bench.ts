@@ -2,8 +2,9 @@
  * `deno task bench`: how fast jobd is, and how far from what this machine
  * allows. Starts (or reuses) MariaDB, durable by default; for each table
  * variant and shape starts a master and workers as subprocesses and runs
- * background jobs and run-manual calls beside the raw spawn rate at the same
- * concurrency; per variant, poke-to-start samples. Prints a table and writes
+ * background jobs and run-manual calls beside the raw spawn rates at the same
+ * concurrency (plain, and in a process group through `setsid`); per variant,
+ * poke-to-start samples. Prints a table and writes
  * JSON to bench/results/. Nothing here asserts: see bench/README.md.
  *
  * @module
@@ -24,6 +25,7 @@ import {
   type ShapeRun,
   type ShapeRunContext,
 } from "./shape_run.ts";
+import { findGroupStart } from "../src/worker/process_group.ts";
 import { messageOf } from "../src/text.ts";
 
 /** The launcher of the poke-to-start samples: appends `ID START_NS` to a file. */
@@ -107,6 +109,12 @@ async function run(
     databasePid,
   });
 
+  // The worker's own way to a process group; without `setsid` (not Linux) it forks instead.
+  const groupStart = options.groupSpawn ? findGroupStart() ?? undefined : undefined;
+  if (options.groupSpawn && groupStart === undefined) {
+    log("No 'setsid' on the PATH: the raw spawn in a process group is not measured");
+  }
+
   const runs: ShapeRun[] = [];
   const pokeToStart: VariantPokeToStart[] = [];
   const context = (backlog: number): ShapeRunContext => ({
@@ -115,6 +123,7 @@ async function run(
     dir,
     databasePid,
     update,
+    groupStart,
     backlog,
     cleanups,
     log,
@@ -173,6 +182,7 @@ async function run(
       backlog: options.backlog,
       delayed: options.delayed,
       spawnSamples: options.spawnSamples,
+      groupSpawn: groupStart ?? "not measured",
       idleWait: options.idleWait,
       database: db.throwaway ? "throwaway MariaDB" : "given server",
       innodbFlushLogAtTrxCommit: db.durability.flushLogAtTrxCommit,

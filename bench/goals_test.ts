@@ -11,6 +11,7 @@ function run(
   shape: string,
   figures: {
     ratio: number;
+    ratioInGroup?: number;
     statements: number;
     workerCpu: number;
     manualP99: number;
@@ -21,12 +22,19 @@ function run(
   return {
     variant,
     shape,
-    ratios: { spawn: figures.ratio, cpu: 0, updateSequential: 0, updateConcurrent: 0 },
+    ratios: {
+      spawn: figures.ratio,
+      cpu: 0,
+      spawnInGroup: figures.ratioInGroup,
+      cpuInGroup: undefined,
+      updateSequential: 0,
+      updateConcurrent: 0,
+    },
     throughput: {
       statementsPerJob: { questions: figures.statements },
       cpuPerJobMs: { workers: figures.workerCpu },
     },
-    rawSpawnerCpuPerLaunchMs: 0.4,
+    rawSpawn: { perSecond: 1000, spawnerMs: 0.4, launcherMs: 0.8 },
     manual: [{ via: "master", calls: 1, roundTrip: { p99: figures.manualP99 }, ok: 1, failed: 0 }],
     memory: [{ idleRss: figures.idleMiB * MIB, peakRss: figures.peakMiB * MIB }],
   } as unknown as ShapeRun;
@@ -79,4 +87,34 @@ Deno.test("each goal judges its own shape and table, and says what it could not 
   );
   assert.equal(met["worker idle RSS"], false);
   assert.equal(goals.find((goal) => goal.name === "poke-to-start p99")!.value, "not measured");
+});
+
+Deno.test("with the raw spawn in a group measured, each throughput goal is judged against both", () => {
+  const goals = judgeGoals({
+    runs: [
+      run("worker", "1x4", { ...GOOD, ratio: 0.55, ratioInGroup: 0.82 }),
+      run("worker", "4x2", { ...GOOD, ratio: 0.5, ratioInGroup: 0.75 }),
+    ],
+    pokeToStart: [],
+  });
+  const met = verdicts(goals);
+  assert.equal(met["throughput 1x4 worker / raw spawn rate"], false);
+  assert.equal(met["throughput 1x4 worker / raw spawn rate in a group"], true);
+  assert.equal(met["throughput 4x2 worker / raw spawn rate in a group"], false);
+  assert.equal(met["throughput 1x1 worker / raw spawn rate in a group"], undefined);
+  const names = goals.map((goal) => goal.name);
+  // Each beside its plain twin, in the order of the issue's goals.
+  assert.equal(
+    names.indexOf("throughput 1x4 worker / raw spawn rate in a group"),
+    names.indexOf("throughput 1x4 worker / raw spawn rate") + 1,
+  );
+  assert.equal(
+    goals.find((goal) => goal.name === "throughput 1x4 worker / raw spawn rate in a group")!.value,
+    "82.0 %",
+  );
+});
+
+Deno.test("without the raw spawn in a group, the goals are the issue's alone", () => {
+  const goals = judgeGoals({ runs: [run("worker", "1x4", GOOD)], pokeToStart: [] });
+  assert.ok(goals.every((goal) => !goal.name.includes("in a group")));
 });

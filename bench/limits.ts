@@ -8,6 +8,7 @@
  */
 
 import type { ResultSetHeader } from "mysql2/promise";
+import { groupCommand } from "../src/worker/process_group.ts";
 import { CpuMeter, cpuPerOperation, type CpuShare } from "./cpu.ts";
 import type { BenchDatabase } from "./database.ts";
 import { templateArgv } from "./daemons.ts";
@@ -55,24 +56,32 @@ export interface SpawnRate extends Rate {
 /**
  * Spawns the launcher `count` times with `Deno.Command`, `concurrency` at a
  * time, as the worker does (no shell, stdin closed, stdout and stderr piped
- * and read to their end), `{id}` replaced by 1, 2, ... Throws if a launch
- * fails, naming the command.
+ * and read to their end), `{id}` replaced by 1, 2, ... With `groupStart`
+ * (the path of util-linux `setsid`) each launch gets a process group of its
+ * own the way the worker gives one to every job: `setsid -- LAUNCHER ARGS`,
+ * spawned through Deno's posix_spawn path. Throws if a launch fails, naming
+ * the command.
  */
 export async function spawnLimit(
   launcher: string,
-  options: { count: number; concurrency: number },
+  options: { count: number; concurrency: number; groupStart?: string },
 ): Promise<SpawnRate> {
   const launch = async (index: number) => {
-    const [program, ...args] = templateArgv(launcher, { id: String(index + 1) });
-    const output = await new Deno.Command(program, {
-      args,
+    const argv = templateArgv(launcher, { id: String(index + 1) });
+    const command = options.groupStart === undefined
+      ? { program: argv[0], args: argv.slice(1) }
+      : groupCommand(argv, options.groupStart);
+    const output = await new Deno.Command(command.program, {
+      args: command.args,
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
     }).output();
     if (!output.success) {
       throw new Error(
-        `The launcher '${launcher}' failed with code ${output.code}: ` +
+        `The launcher '${launcher}'${
+          options.groupStart === undefined ? "" : ` (through ${options.groupStart})`
+        } failed with code ${output.code}: ` +
           new TextDecoder().decode(output.stderr).trim(),
       );
     }

@@ -77,8 +77,14 @@ export interface BenchOptions {
   masterCmd: string | undefined;
   /** `poke_throttle_interval` of the master, seconds (`--poke-throttle`). */
   pokeThrottle: number;
-  /** Launches of the raw spawn limit (`--spawn-samples`). */
+  /** Launches of the raw spawn limit (`--spawn-samples`), per measurement. */
   spawnSamples: number;
+  /**
+   * Measure beside the plain raw spawn the raw spawn in a process group of
+   * its own through `setsid`, as the worker starts every job (default;
+   * `--no-group-spawn` leaves it out).
+   */
+  groupSpawn: boolean;
   /** UPDATEs of the raw update limit, per mode (`--update-samples`). */
   updateSamples: number;
   /** Seconds to leave the workers alone before reading their idle RSS (`--idle-wait`). */
@@ -130,8 +136,9 @@ export const USAGE = `Usage: deno task bench [OPTIONS]
 
 Measures jobd end to end on a throwaway MariaDB with durable commits (or the
 server named by --mysql / JOBD_TEST_MYSQL): background throughput of each
-shape and table variant beside the raw spawn rate at the same concurrency,
-poke-to-start latency, run-manual round trips and worker memory, beside the
+shape and table variant beside the raw spawn rate at the same concurrency
+(plain, and in a process group of its own through setsid as the worker
+starts every job), poke-to-start latency, run-manual round trips and worker memory, beside the
 raw limits of this machine (spawning the launcher, single-row UPDATEs).
 Prints a table and writes JSON to bench/results/.
 
@@ -160,6 +167,8 @@ Options:
                       'none' runs without a master and polls the workers directly
   --poke-throttle S   poke_throttle_interval of the master, seconds (${DEFAULTS.pokeThrottle})
   --spawn-samples N   launches for the raw spawn limit (${DEFAULTS.spawnSamples}, at most --jobs)
+  --no-group-spawn    measure the raw spawn only plain, not also in a process
+                      group through setsid (half the raw spawns: a shorter run)
   --update-samples N  UPDATEs for the raw update limit, per mode (${DEFAULTS.updateSamples})
   --idle-wait S       seconds the workers rest after each run before their idle RSS is read (${DEFAULTS.idleWait})
   --mysql H:P:U:PW    use this server (default: JOBD_TEST_MYSQL, else a throwaway MariaDB)
@@ -199,6 +208,7 @@ export function parseBenchArgs(args: string[]): ParsedCommand {
         "shapes": { type: "string" },
         "variants": { type: "string" },
         "relaxed-db": { type: "boolean" },
+        "no-group-spawn": { type: "boolean" },
         "statement-kinds": { type: "boolean" },
         "help": { type: "boolean", short: "h" },
       } as const,
@@ -284,6 +294,7 @@ export function parseBenchArgs(args: string[]): ParsedCommand {
       masterCmd: masterCmd === "none" ? undefined : masterCmd,
       pokeThrottle: seconds["poke-throttle"] ?? DEFAULTS.pokeThrottle,
       spawnSamples: Math.min(integers["spawn-samples"] ?? DEFAULTS.spawnSamples, jobs),
+      groupSpawn: !(values["no-group-spawn"] ?? false),
       updateSamples: integers["update-samples"] ?? DEFAULTS.updateSamples,
       idleWait: seconds["idle-wait"] ?? DEFAULTS.idleWait,
       mysql,

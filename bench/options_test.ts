@@ -95,6 +95,11 @@ Deno.test("numbers may use underscores, and the spawn samples never exceed the j
   assert.equal(options.spawnSamples, 2000);
 });
 
+Deno.test("the raw spawn is measured in a process group too, unless --no-group-spawn", () => {
+  assert.equal(optionsOf([]).groupSpawn, true);
+  assert.equal(optionsOf(["--no-group-spawn"]).groupSpawn, false);
+});
+
 Deno.test("--master-cmd none runs without a master", () => {
   assert.equal(optionsOf(["--master-cmd", "none"]).masterCmd, undefined);
 });

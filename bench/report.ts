@@ -5,6 +5,7 @@
  * @module
  */
 
+import { ourCpuPerJobMs, type SpawnBaseline } from "./baseline.ts";
 import type { CpuShare } from "./cpu.ts";
 import type { Goal } from "./goals.ts";
 import type { SpawnRate, UpdateLimits } from "./limits.ts";
@@ -124,12 +125,25 @@ function statementsText(run: ThroughputResult): string {
   return parts.join(", ");
 }
 
-/** What a throughput run shows after its rate: results, CPU, statements, the claim and its plan. */
-function runRows(run: ThroughputResult): [string, string][] {
+/**
+ * What a throughput run shows after its rate: results, CPU (beside the CPU of
+ * a raw launch, when `baselines` holds the raw spawns of the run), statements,
+ * the claim and its plan.
+ */
+function runRows(run: ThroughputResult, baselines?: ShapeRun): [string, string][] {
+  const launchRows: [string, string][] = baselines
+    ? [[
+      "CPU per raw launch, mean",
+      launchCpuText(baselines.rawSpawn) +
+      (baselines.groupSpawn ? `; in a group: ${launchCpuText(baselines.groupSpawn)}` : "") +
+      " ms",
+    ]]
+    : [];
   return [
     ["results", resultsText(run)],
     ["CPU cores busy", cpuText(run.cpu, JOB_PARTIES)],
     ["CPU per job", perOperationText(run.cpuPerJobMs)],
+    ...launchRows,
     ["database statements per job", statementsText(run)],
     ...kindRows(run),
     ...otherRows(run),
@@ -190,46 +204,8 @@ export function worstMemory(
     : undefined;
 }
 
-/** The summary of every run, one row each, as a Markdown table (bench/README.md takes it as is). */
-export function summaryTable(result: BenchResult): string {
-  const headers = [
-    "table",
-    "shape",
-    "jobs/s",
-    "raw/s",
-    "of raw",
-    "CPU ratio",
-    "stmts/job",
-    "CPU/job worker",
-    "database",
-    "raw spawner",
-    "poke p99",
-    "manual p99",
-    "idle RSS",
-    "peak RSS",
-  ];
-  const rows = result.runs.map((run) => {
-    const raw = (run.spawnBefore.perSecond + run.spawnAfter.perSecond) / 2;
-    const poke = result.pokeToStart.find((entry) => entry.variant === run.variant)?.result;
-    const idle = worstMemory(run, "idleRss");
-    const peak = worstMemory(run, "peakRss");
-    return [
-      run.variant,
-      run.shape,
-      run.throughput.perSecond.toFixed(0),
-      raw.toFixed(0),
-      percent(run.ratios.spawn),
-      percent(run.ratios.cpu),
-      String(run.throughput.statementsPerJob.questions ?? "?"),
-      `${ms(run.throughput.cpuPerJobMs.workers)} ms`,
-      `${ms(run.throughput.cpuPerJobMs.database)} ms`,
-      `${ms(run.rawSpawnerCpuPerLaunchMs)} ms`,
-      poke?.latency ? `${ms(poke.latency.p99)} ms` : "-",
-      manualP99(run) === undefined ? "-" : `${ms(manualP99(run))} ms`,
-      idle === undefined ? "-" : `${mib(idle).toFixed(0)} MiB`,
-      peak === undefined ? "-" : `${mib(peak).toFixed(0)} MiB`,
-    ];
-  });
+/** Rows under headers as a Markdown table, each column as wide as its widest cell. */
+function markdownTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((header, column) =>
     Math.max(header.length, ...rows.map((row) => row[column].length))
   );
@@ -242,10 +218,111 @@ export function summaryTable(result: BenchResult): string {
   ].join("\n");
 }
 
+/** Whether any run measured the raw spawn in a process group. */
+function measuredInGroup(result: BenchResult): boolean {
+  return result.runs.some((run) => run.groupSpawn !== undefined);
+}
+
+/**
+ * The summary of every run, one row each, as a Markdown table (bench/README.md
+ * takes it as is): rates and ratios against the plain raw spawn and, when
+ * measured, the raw spawn in a process group; statements, latencies, memory.
+ */
+export function summaryTable(result: BenchResult): string {
+  const inGroup = measuredInGroup(result);
+  const headers = [
+    "table",
+    "shape",
+    "jobs/s",
+    "raw/s",
+    "of raw",
+    "CPU ratio",
+    ...(inGroup ? ["raw in group/s", "of raw in group", "CPU ratio in group"] : []),
+    "stmts/job",
+    "poke p99",
+    "manual p99",
+    "idle RSS",
+    "peak RSS",
+  ];
+  const rows = result.runs.map((run) => {
+    const poke = result.pokeToStart.find((entry) => entry.variant === run.variant)?.result;
+    const idle = worstMemory(run, "idleRss");
+    const peak = worstMemory(run, "peakRss");
+    return [
+      run.variant,
+      run.shape,
+      run.throughput.perSecond.toFixed(0),
+      run.rawSpawn.perSecond.toFixed(0),
+      percent(run.ratios.spawn),
+      percent(run.ratios.cpu),
+      ...(inGroup
+        ? [
+          run.groupSpawn?.perSecond.toFixed(0) ?? "-",
+          optionalPercent(run.ratios.spawnInGroup),
+          optionalPercent(run.ratios.cpuInGroup),
+        ]
+        : []),
+      String(run.throughput.statementsPerJob.questions ?? "?"),
+      poke?.latency ? `${ms(poke.latency.p99)} ms` : "-",
+      manualP99(run) === undefined ? "-" : `${ms(manualP99(run))} ms`,
+      idle === undefined ? "-" : `${mib(idle).toFixed(0)} MiB`,
+      peak === undefined ? "-" : `${mib(peak).toFixed(0)} MiB`,
+    ];
+  });
+  return markdownTable(headers, rows);
+}
+
+/**
+ * Where the CPU of a job goes, one row per run, as a Markdown table in
+ * milliseconds: each of our parties per job and their sum, beside the
+ * spawner's and the launcher's CPU per raw launch, plain and in a process
+ * group (when measured).
+ */
+export function cpuTable(result: BenchResult): string {
+  const inGroup = measuredInGroup(result);
+  const headers = [
+    "table",
+    "shape",
+    "worker",
+    "launchers",
+    "master",
+    "database",
+    "our job",
+    "raw spawner",
+    "raw launcher",
+    ...(inGroup ? ["group spawner", "group launcher"] : []),
+  ];
+  const rows = result.runs.map((run) => {
+    const perJob = run.throughput.cpuPerJobMs;
+    return [
+      run.variant,
+      run.shape,
+      ms(perJob.workers),
+      ms(perJob.launchers),
+      ms(perJob.master),
+      ms(perJob.database),
+      ms(ourCpuPerJobMs(perJob)),
+      ms(run.rawSpawn.spawnerMs),
+      ms(run.rawSpawn.launcherMs),
+      ...(inGroup ? [ms(run.groupSpawn?.spawnerMs), ms(run.groupSpawn?.launcherMs)] : []),
+    ];
+  });
+  return markdownTable(headers, rows);
+}
+
+function optionalPercent(fraction: number | undefined): string {
+  return fraction === undefined ? "-" : percent(fraction);
+}
+
+/** A raw launch's CPU: the spawner's and the launcher's, milliseconds. */
+function launchCpuText(baseline: SpawnBaseline): string {
+  return `spawner ${baseline.spawnerMs.toFixed(2)}, launcher ${baseline.launcherMs.toFixed(2)}`;
+}
+
 function spawnRows(label: string, spawn: SpawnRate): [string, string][] {
   return [
     [
-      `raw spawn (concurrency ${spawn.concurrency}), ${label}`,
+      `${label} (concurrency ${spawn.concurrency})`,
       `${rate(spawn.perSecond)} (${spawn.count} launches)`,
     ],
     ["  CPU cores busy", cpuText(spawn.cpu, { workers: "spawner", launchers: "launchers" })],
@@ -266,20 +343,32 @@ function shapeRows(
   const rows: ([string, string] | string)[] = [
     `Throughput ${run.shape} (${run.targets} target(s) × concurrency ${run.concurrency}, ` +
     `${throughput.jobs} jobs, ${settings.workers} worker(s), ${table})`,
-    ...spawnRows("before", run.spawnBefore),
+    ...spawnRows("raw spawn, before", run.spawnBefore),
+    ...(run.groupSpawnBefore
+      ? spawnRows("raw spawn in a group, before", run.groupSpawnBefore)
+      : []),
     [
       "end to end, poke to last row done",
       `${rate(throughput.perSecond)} (${(throughput.ms / 1000).toFixed(1)} s)`,
     ],
-    ...spawnRows("after", run.spawnAfter),
+    ...(run.groupSpawnAfter ? spawnRows("raw spawn in a group, after", run.groupSpawnAfter) : []),
+    ...spawnRows("raw spawn, after", run.spawnAfter),
     ["  of the raw spawn rate, before/after mean", percent(run.ratios.spawn)],
     ["  CPU of a raw launch / CPU of our job", percent(run.ratios.cpu)],
+  ];
+  if (run.ratios.spawnInGroup !== undefined && run.ratios.cpuInGroup !== undefined) {
+    rows.push(
+      ["  of the raw spawn rate in a group", percent(run.ratios.spawnInGroup)],
+      ["  CPU of a raw launch in a group / of our job", percent(run.ratios.cpuInGroup)],
+    );
+  }
+  rows.push(
     [
       "  of single-row UPDATEs, 1 / n connections",
       `${percent(run.ratios.updateSequential)} / ${percent(run.ratios.updateConcurrent)}`,
     ],
-    ...runRows(throughput),
-  ];
+    ...runRows(throughput, run),
+  );
   for (const manual of run.manual) {
     rows.push([
       `run-manual via ${manual.via} (${manual.calls} calls)`,
@@ -387,8 +476,11 @@ export function renderReport(result: BenchResult): string {
     typeof row === "string" ? `\n${row}` : `  ${row[0].padEnd(width)}  ${row[1]}`
   ).join("\n").trimStart();
   const via = result.runs[0]?.manual[0]?.via;
-  return `${text}\n\nSummary (of raw: mean of the raw spawn rate before and after` +
-    `${via === undefined ? "" : `; manual p99: via ${via}`})\n${summaryTable(result)}`;
+  const inGroup = measuredInGroup(result) ? ", plain and in a process group through setsid" : "";
+  return `${text}\n\nSummary (of raw: mean of the raw spawn rate before and after${inGroup}` +
+    `${via === undefined ? "" : `; manual p99: via ${via}`})\n${summaryTable(result)}` +
+    `\n\nCPU per job and per raw launch, ms (our job: worker, launchers, master, database)\n` +
+    cpuTable(result);
 }
 
 function seriesText(series: (number | undefined)[]): string {

@@ -1,12 +1,20 @@
 /**
  * One throughput run of the benchmark: one shape (targets × concurrency) on
- * one jobs table variant, beside the raw spawn rate at the same concurrency
- * measured just before and just after it, then the run-manual calls and the
- * workers' rest on the same daemons.
+ * one jobs table variant, beside the raw spawn rates at the same concurrency
+ * (plain, and in a process group through `setsid`) measured just before and
+ * just after it, then the run-manual calls and the workers' rest on the same
+ * daemons.
  *
  * @module
  */
 
+import {
+  type BaselineRatios,
+  ourCpuPerJobMs,
+  ratiosAgainst,
+  type SpawnBaseline,
+  spawnBaseline,
+} from "./baseline.ts";
 import { Cluster, type ClusterOptions } from "./cluster.ts";
 import type { BenchDatabase } from "./database.ts";
 import { spawnLimit, type SpawnRate, type UpdateLimits } from "./limits.ts";
@@ -21,17 +29,20 @@ import {
 } from "./phases.ts";
 import type { WorkerMemory } from "./report.ts";
 
-/** Throughput as a fraction of each limit, and the CPU ratio (see `ShapeRun`). */
+/** Throughput as a fraction of each limit, and the CPU ratios (see `BaselineRatios`). */
 export interface RunRatios {
-  /** Of the raw spawn rate at the same concurrency, mean of before and after. */
+  /** Of the plain raw spawn rate at the same concurrency, mean of before and after. */
   spawn: number;
   /**
-   * CPU time of a raw launch (spawner and launcher, the mean of before and
-   * after) over CPU time of one of our jobs (workers, launchers, master,
-   * database): the fraction of the raw spawn rate we would reach if CPU were
-   * the only limit; less disturbed than the rates by other processes.
+   * CPU time of a plain raw launch (spawner and launcher, the mean of before
+   * and after) over CPU time of one of our jobs (workers, launchers, master,
+   * database).
    */
   cpu: number;
+  /** Of the raw spawn rate in a process group (`setsid`), when measured. */
+  spawnInGroup: number | undefined;
+  /** CPU time of a raw launch in a process group over CPU time of one of our jobs. */
+  cpuInGroup: number | undefined;
   updateSequential: number;
   updateConcurrent: number;
 }
@@ -45,12 +56,18 @@ export interface ShapeRun {
   concurrency: number;
   /** Jobs in flight at most: workers × targets × concurrency; the raw spawns' concurrency. */
   totalConcurrency: number;
+  /** The plain raw spawn (no process group), before and after the run. */
   spawnBefore: SpawnRate;
   spawnAfter: SpawnRate;
+  /** The raw spawn in a process group of its own through `setsid`; undefined: not measured. */
+  groupSpawnBefore: SpawnRate | undefined;
+  groupSpawnAfter: SpawnRate | undefined;
   throughput: ThroughputResult;
   ratios: RunRatios;
-  /** The raw spawner's CPU per launch, mean of before and after, milliseconds. */
-  rawSpawnerCpuPerLaunchMs: number;
+  /** The plain raw spawn, mean of before and after. */
+  rawSpawn: SpawnBaseline;
+  /** The raw spawn in a process group, mean of before and after; undefined: not measured. */
+  groupSpawn: SpawnBaseline | undefined;
   manual: ManualResult[];
   memory: WorkerMemory[];
   /** The same daemons run again with a backlog of other rows (`--backlog`, last run only). */
@@ -64,6 +81,8 @@ export interface ShapeRunContext {
   dir: string;
   databasePid: number | undefined;
   update: UpdateLimits;
+  /** The `setsid` of the raw spawns in a process group; undefined: those are not measured. */
+  groupStart: string | undefined;
   /** Rows of backlog to add after this run and measure again (0: none). */
   backlog: number;
   cleanups: (() => Promise<void>)[];
@@ -97,10 +116,11 @@ export function clusterOptionsOf(
 }
 
 /**
- * Measures `shape` on the table as it is (of `variant`): the raw spawn rate
- * at the same concurrency, a fresh master and workers, the throughput, the
- * raw spawn rate again, run-manual calls, the workers' rest; stops the
- * daemons at the end.
+ * Measures `shape` on the table as it is (of `variant`): the raw spawn rates
+ * at the same concurrency (plain, then in a process group if asked), a fresh
+ * master and workers, the throughput, the raw spawn rates again (in the
+ * reverse order), run-manual calls, the workers' rest; stops the daemons at
+ * the end.
  */
 export async function measureShape(
   context: ShapeRunContext,
@@ -111,10 +131,17 @@ export async function measureShape(
   const name = `${variant}-${shapeName(shape)}`;
   const targets = targetNames(shape);
   const totalConcurrency = options.workers * shape.targets * shape.concurrency;
-  const spawn = () =>
-    spawnLimit(options.launcher, { count: options.spawnSamples, concurrency: totalConcurrency });
+  const spawn = (groupStart?: string) =>
+    spawnLimit(options.launcher, {
+      count: options.spawnSamples,
+      concurrency: totalConcurrency,
+      groupStart,
+    });
+  const { groupStart } = context;
   log(`[${name}] raw spawn rate: ${options.spawnSamples} launches, ${totalConcurrency} at a time`);
   const spawnBefore = await spawn();
+  if (groupStart !== undefined) log(`[${name}] raw spawn rate in a process group (${groupStart})`);
+  const groupSpawnBefore = groupStart === undefined ? undefined : await spawn(groupStart);
 
   log(`[${name}] starting ${options.masterCmd ? "a master and " : ""}${options.workers} worker(s)`);
   const cluster = await Cluster.start(clusterOptionsOf(context, shape, name));
@@ -137,6 +164,9 @@ export async function measureShape(
       log,
     });
 
+    // In the reverse order of before: both means are centred on the run.
+    if (groupStart !== undefined) log(`[${name}] raw spawn rate in a process group again`);
+    const groupSpawnAfter = groupStart === undefined ? undefined : await spawn(groupStart);
     log(`[${name}] raw spawn rate again`);
     const spawnAfter = await spawn();
 
@@ -203,17 +233,19 @@ export async function measureShape(
       backlog = { rows: context.backlog, throughput: run };
     }
 
-    const ourCpuPerJob = Object.entries(throughput.cpuPerJobMs)
-      .filter(([party]) => party !== "bench")
-      .reduce((sum, [, ms]) => sum + ms, 0);
-    const rawCpuPerLaunch = (rate: SpawnRate) =>
-      rate.cpuPerLaunchMs.spawner + rate.cpuPerLaunchMs.launcher;
+    const ourCpuMs = ourCpuPerJobMs(throughput.cpuPerJobMs);
+    const rawSpawn = spawnBaseline(spawnBefore, spawnAfter);
+    const groupSpawn = groupSpawnBefore && groupSpawnAfter
+      ? spawnBaseline(groupSpawnBefore, groupSpawnAfter)
+      : undefined;
+    const plain = ratiosAgainst(throughput.perSecond, ourCpuMs, rawSpawn);
+    const inGroup: BaselineRatios | undefined = groupSpawn &&
+      ratiosAgainst(throughput.perSecond, ourCpuMs, groupSpawn);
     const ratios: RunRatios = {
-      // The machine's speed drifts (other virtual machines on the host, other
-      // helpers' tests): the throughput is set against the mean of the limits
-      // measured before and after it.
-      spawn: throughput.perSecond / ((spawnBefore.perSecond + spawnAfter.perSecond) / 2),
-      cpu: (rawCpuPerLaunch(spawnBefore) + rawCpuPerLaunch(spawnAfter)) / 2 / ourCpuPerJob,
+      spawn: plain.rate,
+      cpu: plain.cpu,
+      spawnInGroup: inGroup?.rate,
+      cpuInGroup: inGroup?.cpu,
       updateSequential: throughput.perSecond / context.update.sequential.perSecond,
       updateConcurrent: throughput.perSecond / context.update.concurrent.perSecond,
     };
@@ -225,10 +257,12 @@ export async function measureShape(
       totalConcurrency,
       spawnBefore,
       spawnAfter,
+      groupSpawnBefore,
+      groupSpawnAfter,
       throughput,
       ratios,
-      rawSpawnerCpuPerLaunchMs:
-        (spawnBefore.cpuPerLaunchMs.spawner + spawnAfter.cpuPerLaunchMs.spawner) / 2,
+      rawSpawn,
+      groupSpawn,
       manual,
       memory,
       backlog,
