@@ -78,8 +78,9 @@ export function judgeGoals(
       goal: `≥ ${min * 100} %`,
       ...(run ? { value: percent(run.ratios.spawn), met: run.ratios.spawn >= min } : NOT_MEASURED),
     });
-    if (!inGroup) continue;
-    const ratio = run?.ratios.spawnInGroup;
+    // Beside a measured run only: a shape not measured is said once.
+    if (!inGroup || run === undefined) continue;
+    const ratio = run.ratios.spawnInGroup;
     goals.push({
       name: `throughput ${shape} ${variant} / raw spawn rate in a group`,
       goal: `≥ ${min * 100} %`,
