@@ -22,6 +22,7 @@
 
 import { parse } from "ini";
 import { isPlainObject, messageOf } from "../text.ts";
+import { joinChunks } from "../bytes.ts";
 
 /**
  * A config file could not be read, parsed or validated. The message starts
@@ -93,13 +94,7 @@ async function readAtMost(path: string, limit: number): Promise<Uint8Array> {
     chunks.push(chunk.subarray(0, count));
     total += count;
   }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return bytes;
+  return joinChunks(chunks, total);
 }
 
 /**
