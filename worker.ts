@@ -4,7 +4,11 @@
  */
 
 import { ConfigError } from "./src/config/ini_file.ts";
-import { loadWorkerConfig, type WorkerConfig } from "./src/config/worker_config.ts";
+import {
+  type LoadedWorkerConfig,
+  loadWorkerConfig,
+  type WorkerConfig,
+} from "./src/config/worker_config.ts";
 import { type DaemonProgram, runDaemon } from "./src/daemon_main.ts";
 import { CommandTemplateError } from "./src/worker/command_template.ts";
 import { launcherSettings, WorkerDaemon } from "./src/worker/daemon.ts";
@@ -13,7 +17,7 @@ import { type SummaryItem, workerSummaryItems } from "./src/daemon_summary.ts";
 import { readBoard } from "./src/schedule/job_board.ts";
 
 /** Loads the config and checks the launcher template, naming the file and key on error. */
-async function loadConfig(path: string): Promise<{ config: WorkerConfig; warnings: string[] }> {
+async function loadConfig(path: string): Promise<LoadedWorkerConfig> {
   const loaded = await loadWorkerConfig(path);
   try {
     launcherSettings(loaded.config);

@@ -4,13 +4,8 @@
  * with `--check-config`, the config checked and what it would serve printed.
  */
 
-import { ConfigError } from "./config/ini_file.ts";
-import {
-  configChanges,
-  type ConfigEntries,
-  describeChanges,
-  readConfigEntries,
-} from "./config/config_changes.ts";
+import { type ConfigEntries, ConfigError } from "./config/ini_file.ts";
+import { configChanges, describeChanges } from "./config/config_changes.ts";
 import { exitWith, parseDaemonArgs } from "./daemon_args.ts";
 import { type SummaryItem, summaryLines } from "./daemon_summary.ts";
 import {
@@ -28,8 +23,11 @@ export interface DaemonProgram<Config, Daemon> {
   name: string;
   /** `--help` text. */
   usage: string;
-  /** Loads and validates the config file; throws `ConfigError` naming file and key. */
-  load(path: string): Promise<{ config: Config; warnings: string[] }>;
+  /**
+   * Loads and validates the config file; throws `ConfigError` naming file and
+   * key. `entries`: the file's settings as written, to tell what a reload changed.
+   */
+  load(path: string): Promise<{ config: Config; warnings: string[]; entries: ConfigEntries }>;
   /**
    * `--check-config`: checks what `load` leaves to start-up and needs no
    * database (the job board's file), and says what the daemon would serve.
@@ -135,7 +133,7 @@ export async function runDaemon<Config, Daemon>(
     for (const warning of loaded.warnings) log.warn("{warning}", { warning });
     log.debug("Config {path} loaded; starting", { path: configPath });
     // The settings as written, to tell what a reload changes.
-    let entries: ConfigEntries = await readConfigEntries(configPath).catch(() => new Map());
+    let entries = loaded.entries;
 
     let started: Daemon;
     try {
@@ -176,7 +174,6 @@ export async function runDaemon<Config, Daemon>(
       if (shuttingDown) return;
       try {
         const next = await program.load(configPath);
-        const nextEntries = await readConfigEntries(configPath);
         for (const warning of next.warnings) log.warn("{warning}", { warning });
         // Secrets that need a restart stay in use: keep masking the old ones too.
         const options = program.logging(next.config);
@@ -189,9 +186,9 @@ export async function runDaemon<Config, Daemon>(
         program.reload(started, next.config);
         notice.info("Config reloaded from {path}: {changes}", {
           path: configPath,
-          changes: describeChanges(configChanges(entries, nextEntries)),
+          changes: describeChanges(configChanges(entries, next.entries)),
         });
-        entries = nextEntries;
+        entries = next.entries;
       } catch (error) {
         log.error("Config reload failed, keeping the running config: {error}", {
           error: messageOf(error),

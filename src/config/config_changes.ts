@@ -8,45 +8,11 @@
  * @module
  */
 
-import { parse } from "ini";
 import { SECRET_FIELDS } from "../log_redaction.ts";
-import { readConfigFile } from "./ini_file.ts";
-
-/** A config file's settings, flat: `key` at the top level, `[section] key` in a section. */
-export type ConfigEntries = ReadonlyMap<string, string>;
+import type { ConfigEntries } from "./ini_file.ts";
 
 /** The section whose keys are target names and values their concurrency. */
 const TARGETS_SECTION = "targets";
-
-function entryName(section: string | undefined, key: string): string {
-  return section === undefined ? key : `[${section}] ${key}`;
-}
-
-/** The settings of a config file's text (a file that does not parse gives what it can). */
-export function configEntries(text: string): Map<string, string> {
-  const entries = new Map<string, string>();
-  let values: Record<string, unknown>;
-  try {
-    values = parse(text);
-  } catch {
-    return entries;
-  }
-  for (const [key, value] of Object.entries(values)) {
-    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-      for (const [inner, innerValue] of Object.entries(value)) {
-        entries.set(entryName(key, inner), String(innerValue));
-      }
-    } else {
-      entries.set(key, String(value));
-    }
-  }
-  return entries;
-}
-
-/** The settings of the config file at `path` (a ConfigError when it cannot be read). */
-export async function readConfigEntries(path: string): Promise<Map<string, string>> {
-  return configEntries(await readConfigFile(path));
-}
 
 function isSecret(name: string): boolean {
   const key = name.replace(/^\[[^\]]*\] /, "");

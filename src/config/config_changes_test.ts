@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { configChanges, configEntries, describeChanges } from "./config_changes.ts";
+import { configChanges, describeChanges } from "./config_changes.ts";
+import { parseIni } from "./ini_file.ts";
+
+/** The settings of a config file's text, as the loaders hand them over. */
+function configEntries(text: string) {
+  return parseIni(text, "jobd.conf").entries();
+}
 
 const before = configEntries(`
 host = 127.0.0.1

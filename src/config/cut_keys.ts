@@ -8,6 +8,8 @@
  * @module
  */
 
+import { commentAt, iniLines } from "./ini_lines.ts";
+
 /** A key of the file that `ini` reads shorter than it is written. */
 export interface CutKey {
   /** The section it is in; undefined before any section. */
@@ -20,36 +22,23 @@ export interface CutKey {
   read: string;
 }
 
-/** The section header and key lines of `ini` (see its `decode`). */
-const LINE = /^\[([^\]]*)\]\s*$|^([^=]+)(=(.*))?$/;
-
 /** Every key of `text` that an unescaped `;` or `#` cuts short, in file order. */
 export function keysCutByComments(text: string): CutKey[] {
   const cut: CutKey[] = [];
   let section: string | undefined;
-  const lines = text.split(/\r\n|\r|\n/);
-  lines.forEach((line, index) => {
-    if (/^\s*([;#]|$)/.test(line)) return;
-    const match = LINE.exec(line);
-    if (!match) return;
-    if (match[1] !== undefined) {
-      section = match[1].trim();
-      return;
+  for (const line of iniLines(text)) {
+    if (line.kind === "section") {
+      section = line.name;
+      continue;
     }
-    const written = match[2].trim();
-    if (/^(".*"|'.*')$/.test(written)) return;
-    const end = commentStart(written);
-    if (end === undefined) return;
-    cut.push({ section, line: index + 1, written, read: written.slice(0, end).trim() });
-  });
-  return cut;
-}
-
-/** Where an unescaped `;` or `#` starts a comment in `text`, if anywhere. */
-function commentStart(text: string): number | undefined {
-  for (let i = 0; i < text.length; i++) {
-    if (text[i] === "\\") i++;
-    else if (text[i] === ";" || text[i] === "#") return i;
+    const end = commentAt(line.key);
+    if (end === -1) continue;
+    cut.push({
+      section,
+      line: line.number,
+      written: line.key,
+      read: line.key.slice(0, end).trim(),
+    });
   }
-  return undefined;
+  return cut;
 }

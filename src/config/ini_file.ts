@@ -22,6 +22,7 @@
 
 import { parse } from "ini";
 import { isPlainObject, messageOf } from "../text.ts";
+import { joinChunks } from "../bytes.ts";
 
 /**
  * A config file could not be read, parsed or validated. The message starts
@@ -93,13 +94,7 @@ async function readAtMost(path: string, limit: number): Promise<Uint8Array> {
     chunks.push(chunk.subarray(0, count));
     total += count;
   }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return bytes;
+  return joinChunks(chunks, total);
 }
 
 /**
@@ -320,6 +315,9 @@ export class ConfigSection {
 /** Whether a parsed ini value is a section (an object of keys), not a key's value. */
 const isSection = isPlainObject;
 
+/** A config file's settings as written, flat: `key` at the top level, `[section] key` in a section. */
+export type ConfigEntries = ReadonlyMap<string, string>;
+
 /**
  * A parsed ini file: its global keys and its sections. Collects the
  * warnings of every part read, plus one for each section nobody asked for.
@@ -356,6 +354,21 @@ export class IniDocument {
   /** The names of every section in the file, in file order. */
   sectionNames(): string[] {
     return Object.keys(this.#values).filter((name) => isSection(this.#values[name]));
+  }
+
+  /** Every setting as written (text), for telling what a reload changed. */
+  entries(): ConfigEntries {
+    const entries = new Map<string, string>();
+    for (const [key, value] of Object.entries(this.#values)) {
+      if (!isSection(value)) {
+        entries.set(key, String(value));
+        continue;
+      }
+      for (const [inner, text] of Object.entries(value)) {
+        entries.set(`[${key}] ${inner}`, String(text));
+      }
+    }
+    return entries;
   }
 
   /** Every warning: unknown keys of the parts read, and unknown sections. */

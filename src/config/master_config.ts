@@ -17,6 +17,7 @@ import {
 } from "./defaults.ts";
 import {
   booleanType,
+  type ConfigEntries,
   integerType,
   numberType,
   oneOfType,
@@ -68,6 +69,8 @@ export const MASTER_RESTART_ONLY_SETTINGS = [
 export interface LoadedMasterConfig {
   config: MasterConfig;
   warnings: string[];
+  /** The settings as written, to tell what a reload (SIGHUP) changed. */
+  entries: ConfigEntries;
 }
 
 /**
@@ -111,7 +114,7 @@ export function parseMasterConfig(text: string, path: string): LoadedMasterConfi
     ...readHttpConfig(ini, { host, port }),
     logFormat: ini.withDefault("log_format", oneOfType(LOG_FORMATS), DEFAULT_LOG_FORMAT),
   };
-  return { config, warnings: doc.warnings() };
+  return { config, warnings: doc.warnings(), entries: doc.entries() };
 }
 
 /** Reads and parses the master config file at `path`. */

@@ -29,6 +29,7 @@ import {
 } from "./defaults.ts";
 import {
   booleanType,
+  type ConfigEntries,
   ConfigError,
   type ConfigSection,
   type IniDocument,
@@ -158,6 +159,8 @@ export const WORKER_RESTART_ONLY_SETTINGS = [
 export interface LoadedWorkerConfig {
   config: WorkerConfig;
   warnings: string[];
+  /** The settings as written, to tell what a reload (SIGHUP) changed. */
+  entries: ConfigEntries;
 }
 
 /** Options of {@linkcode parseWorkerConfig}. */
@@ -281,7 +284,7 @@ export function parseWorkerConfig(
   if (!config.launcher.includes("{id}")) {
     ini.warn("launcher", "has no '{id}': every job runs the same command");
   }
-  return { config, warnings: doc.warnings() };
+  return { config, warnings: doc.warnings(), entries: doc.entries() };
 }
 
 /** `{ key: value }`, or nothing when the value is absent (so configs without the key stay equal). */

@@ -6,6 +6,7 @@
  */
 
 import { answerWithin } from "../deadline.ts";
+import { SharedCall } from "../shared_call.ts";
 import { type HttpRoute, plain } from "./server.ts";
 
 /** How long one health check may take before it counts as failed. */
@@ -36,16 +37,8 @@ export async function runHealthCheck(
  * balancer, a client in a loop) make one database read, not one each.
  */
 export function sharedCheck(check: HealthCheck): HealthCheck {
-  let running: Promise<string | undefined> | undefined;
-  return {
-    name: check.name,
-    check: () => {
-      running ??= Promise.resolve().then(() => check.check()).finally(() => {
-        running = undefined;
-      });
-      return running;
-    },
-  };
+  const shared = new SharedCall(() => check.check());
+  return { name: check.name, check: () => shared.get() };
 }
 
 /** The `/health` route over `checks` (all run together at each request). */

@@ -11,6 +11,7 @@ import { getLogger } from "@logtape/logtape";
 import { isLoopback } from "../net/address.ts";
 import { passwordsMatch } from "../net/password.ts";
 import { messageOf } from "../text.ts";
+import { joinChunks } from "../bytes.ts";
 
 const log = getLogger(["jobd", "http"]);
 
@@ -232,11 +233,6 @@ async function readBoundedBody(request: Request): Promise<Request | undefined> {
     }
     chunks.push(value);
   }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const body = joinChunks(chunks, size);
   return new Request(request.url, { method: request.method, headers: request.headers, body });
 }

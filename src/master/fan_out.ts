@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { Answer } from "../deadline.ts";
 import { RemoteError, RequestError } from "../net/errors.ts";
 import { messageOf, quoteList } from "../text.ts";
 import {
@@ -19,6 +20,7 @@ import {
   type TargetedSignal,
   type WorkerInfo,
   WorkerRequest,
+  type WorkerStatus,
 } from "../protocol/requests.ts";
 import type { RegisteredWorker, WorkerRegistry } from "./registry.ts";
 import { WORKER_STATUS_TIMEOUT } from "./timeouts.ts";
@@ -79,6 +81,22 @@ export async function forwardToServing(
 }
 
 /**
+ * A worker's own `status` within `timeout` seconds, or why there is none
+ * ({@linkcode workerFailure}): what `status` with `poll_workers` and the
+ * status page show of each worker.
+ */
+export async function workerStatus(
+  worker: RegisteredWorker,
+  timeout: number,
+): Promise<Answer<WorkerStatus>> {
+  try {
+    return { ok: true, value: await worker.client.status({ timeout }) };
+  } catch (error) {
+    return { ok: false, error: workerFailure(worker, error) };
+  }
+}
+
+/**
  * `status`: the registered workers by name, and with `pollWorkers` each
  * worker's own `status` (or, when it fails or takes more than
  * `WORKER_STATUS_TIMEOUT` seconds, `workerStatusError`).
@@ -95,11 +113,9 @@ export async function masterStatus(
       targets: [...worker.targets],
     };
     if (pollWorkers) {
-      try {
-        info.workerStatus = await worker.client.status({ timeout: WORKER_STATUS_TIMEOUT });
-      } catch (error) {
-        info.workerStatusError = workerFailure(worker, error);
-      }
+      const status = await workerStatus(worker, WORKER_STATUS_TIMEOUT);
+      if (status.ok) info.workerStatus = status.value;
+      else info.workerStatusError = status.error;
     }
     return info;
   }));

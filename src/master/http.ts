@@ -13,33 +13,23 @@
 import { healthRoute } from "../http/health.ts";
 import { metricsRoute } from "../http/metrics_route.ts";
 import type { HttpRoute } from "../http/server.ts";
-import { controlRouter } from "./control_routing.ts";
 import type { MasterState } from "./handlers.ts";
-import { MasterMetrics, type MasterMetricsSources } from "./metrics.ts";
-import { listSchedules } from "./schedules.ts";
+import { MasterMetrics } from "./metrics.ts";
 import { statusRoutes } from "./status_http.ts";
 import { StatusReporter } from "./status_reporter.ts";
+import { workerAnswers } from "./worker_answers.ts";
 
 /**
- * Where the master's metrics read the table's counts and the schedules: the
- * master's own routing, as a client's `stats` and `schedules` are (`stats` to
- * one worker, least busy first; `schedules` merged from every worker).
+ * The master's HTTP routes, over the same state as its request handlers.
+ * `/metrics` and the status page read the workers' `stats` and `schedules`
+ * answers from one {@linkcode workerAnswers}: asked once for both.
  */
-export function masterMetricsSources(state: MasterState): MasterMetricsSources {
-  const router = controlRouter(state);
-  return {
-    registry: state.registry,
-    stats: () => router.stats(),
-    schedules: () => listSchedules(state.registry, state.settings.requestTimeout),
-  };
-}
-
-/** The master's HTTP routes, over the same state as its request handlers. */
 export function masterHttpRoutes(state: MasterState): HttpRoute[] {
-  const metrics = new MasterMetrics(masterMetricsSources(state));
+  const answers = workerAnswers(state);
+  const metrics = new MasterMetrics({ registry: state.registry, answers });
   return [
     healthRoute(() => []),
     metricsRoute(metrics.registry),
-    ...statusRoutes(new StatusReporter(state)),
+    ...statusRoutes(new StatusReporter(state, answers)),
   ];
 }

@@ -2,8 +2,9 @@
  * The master's metrics (`GET /metrics`): the registered workers, and what
  * the master learns by asking them — the jobs table's counts (one `stats`
  * request for the whole table) and the job board's schedules (the merged
- * `schedules` fan-out). Both answers are kept for {@linkcode TABLE_CACHE_MS},
- * so that scrapes from several Prometheus servers, or a short scrape
+ * `schedules` fan-out), both from the {@linkcode WorkerAnswers} the status
+ * page reads too. A scrape takes answers up to {@linkcode TABLE_CACHE_MS}
+ * old, so that scrapes from several Prometheus servers, or a short scrape
  * interval, make no more than one query per interval; a scrape that comes
  * while a query is on its way waits for that one.
  *
@@ -12,10 +13,15 @@
 
 import { MetricsRegistry } from "../metrics/registry.ts";
 import { registerBuildInfo, ScheduleGauges } from "../metrics/common_families.ts";
-import { isPlainObject } from "../text.ts";
 import type { WorkerRegistry } from "./registry.ts";
+import {
+  readScheduleList,
+  readTableCounts,
+  type TargetCounts,
+  type WorkerAnswers,
+} from "./worker_answers.ts";
 
-/** How long the table's counts and the schedules are reused, in milliseconds. */
+/** How old the table's counts and the schedules a scrape shows may be, in milliseconds. */
 export const TABLE_CACHE_MS = 5_000;
 
 /** Most worker names remembered for `jobd_worker_up` (a gone worker shows 0). */
@@ -24,38 +30,11 @@ const MAX_REMEMBERED_WORKERS = 1_000;
 /** The statuses `stats` counts per target, as `jobd_table_jobs` labels them. */
 const COUNTED_STATUSES = ["waiting", "delayed", "manual", "accepted", "running"] as const;
 
-/** Where the master's metrics come from. Answers are a peer's data: read with care. */
+/** Where the master's metrics come from. */
 export interface MasterMetricsSources {
   registry: WorkerRegistry;
-  /** The `stats` answer of one worker (routed as the `stats` request is). */
-  stats(): Promise<unknown>;
-  /** The merged `schedules` answer of every worker. */
-  schedules(): Promise<unknown>;
-}
-
-/** A value fetched at most once per `ms`, concurrent callers sharing one fetch. */
-class Cached<T> {
-  readonly #fetch: () => Promise<T>;
-  readonly #ms: number;
-  #value: { at: number; promise: Promise<T> } | undefined;
-
-  constructor(fetch: () => Promise<T>, ms: number) {
-    this.#fetch = fetch;
-    this.#ms = ms;
-  }
-
-  get(): Promise<T> {
-    const now = performance.now();
-    if (this.#value === undefined || now - this.#value.at >= this.#ms) {
-      this.#value = { at: now, promise: this.#fetch() };
-    }
-    return this.#value.promise;
-  }
-}
-
-/** A finite number ≥ 0 from a peer, or undefined. */
-function count(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
+  /** The workers' `stats` and `schedules` answers, shared with the status page. */
+  answers: WorkerAnswers;
 }
 
 /** The master's metric families, read at each scrape. */
@@ -109,21 +88,26 @@ export class MasterMetrics {
 
   constructor(sources: MasterMetricsSources, cacheMs = TABLE_CACHE_MS) {
     registerBuildInfo(this.registry);
-    const stats = new Cached(() => sources.stats(), cacheMs);
-    const schedules = new Cached(() => sources.schedules(), cacheMs);
+    const { answers } = sources;
     this.registry.collect(() => this.#readWorkers(sources.registry));
     this.registry.collect(async () => {
-      let answer: unknown;
-      try {
-        answer = await stats.get();
-      } catch (error) {
-        // No counts rather than the last ones shown as if current.
-        this.#readStats(undefined);
-        throw error;
-      }
-      this.#readStats(answer);
+      const answer = await answers.stats(cacheMs);
+      // No counts rather than the last ones shown as if current.
+      this.#showCounts(answer.ok ? readTableCounts(answer.value) : undefined);
+      if (!answer.ok) throw new Error(`stats: ${answer.error}`);
     });
-    this.registry.collect(async () => this.#readSchedules(await schedules.get()));
+    this.registry.collect(async () => {
+      const answer = await answers.schedules(cacheMs);
+      if (!answer.ok) throw new Error(`schedules: ${answer.error}`);
+      this.#schedules.show(
+        readScheduleList(answer.value).schedules.map((schedule) => ({
+          name: schedule.name,
+          target: schedule.target,
+          nextRunAt: schedule.nextRunAt ?? undefined,
+          lastRunAt: schedule.lastRunAt ?? undefined,
+        })),
+      );
+    });
   }
 
   #readWorkers(registry: WorkerRegistry): void {
@@ -145,45 +129,29 @@ export class MasterMetrics {
     for (const [target, workerCount] of perTarget) this.#targetWorkers.set({ target }, workerCount);
   }
 
-  #readStats(answer: unknown): void {
-    const targets = isPlainObject(answer) && isPlainObject(answer.targets) ? answer.targets : {};
-    this.#tableUp.set({}, isPlainObject(answer) && isPlainObject(answer.targets) ? 1 : 0);
+  #showCounts(counts: ReadonlyMap<string, TargetCounts> | undefined): void {
+    this.#tableUp.set({}, counts === undefined ? 0 : 1);
     this.#tableJobs.reset();
     this.#oldestWaiting.reset();
     this.#doneLastHour.reset();
     this.#retrying.reset();
     this.#timedOutLastHour.reset();
-    for (const [target, stats] of Object.entries(targets)) {
-      if (!isPlainObject(stats)) continue;
+    for (const [target, stats] of counts ?? []) {
       for (const status of COUNTED_STATUSES) {
-        const value = count(stats[status]);
-        if (value !== undefined) this.#tableJobs.set({ target, status }, value);
+        const value = stats[status];
+        if (value !== null) this.#tableJobs.set({ target, status }, value);
       }
-      this.#oldestWaiting.set({ target }, count(stats.oldestWaitingAge) ?? 0);
-      const retrying = count(stats.retrying);
-      if (retrying !== undefined) this.#retrying.set({ target }, retrying);
-      const timedOut = isPlainObject(stats.timedOut) ? count(stats.timedOut.lastHour) : undefined;
-      if (timedOut !== undefined) this.#timedOutLastHour.set({ target }, timedOut);
-      const hour = isPlainObject(stats.lastHour) ? stats.lastHour : {};
-      for (const result of ["ok", "fail"] as const) {
-        const value = count(hour[result]);
-        if (value !== undefined) this.#doneLastHour.set({ target, result }, value);
+      this.#oldestWaiting.set({ target }, stats.oldestWaitingAge ?? 0);
+      if (stats.retrying !== null) this.#retrying.set({ target }, stats.retrying);
+      if (stats.timedOutLastHour !== null) {
+        this.#timedOutLastHour.set({ target }, stats.timedOutLastHour);
+      }
+      if (stats.okLastHour !== null) {
+        this.#doneLastHour.set({ target, result: "ok" }, stats.okLastHour);
+      }
+      if (stats.failedLastHour !== null) {
+        this.#doneLastHour.set({ target, result: "fail" }, stats.failedLastHour);
       }
     }
-  }
-
-  #readSchedules(answer: unknown): void {
-    const list = isPlainObject(answer) && Array.isArray(answer.schedules) ? answer.schedules : [];
-    this.#schedules.show(list.flatMap((schedule) => {
-      if (!isPlainObject(schedule)) return [];
-      const { name, target } = schedule;
-      if (typeof name !== "string" || typeof target !== "string") return [];
-      return [{
-        name,
-        target,
-        nextRunAt: count(schedule.nextRunAt),
-        lastRunAt: count(schedule.lastRunAt),
-      }];
-    }));
   }
 }

@@ -1,24 +1,29 @@
 import assert from "node:assert/strict";
 import { MasterMetrics } from "./metrics.ts";
 import { WorkerRegistry } from "./registry.ts";
+import { WorkerAnswers } from "./worker_answers.ts";
 
 /** Sources whose answers the test sets, counting the requests made. */
 function sources(stats: () => unknown) {
   const asked = { stats: 0, schedules: 0 };
-  return {
-    asked,
-    sources: {
-      registry: new WorkerRegistry(),
-      stats: () => {
-        asked.stats++;
-        return Promise.resolve(stats());
-      },
-      schedules: () => {
-        asked.schedules++;
-        return Promise.resolve({ schedules: [] });
-      },
+  const answers = new WorkerAnswers({
+    stats: () => {
+      asked.stats++;
+      return Promise.resolve(stats());
     },
-  };
+    schedules: () => {
+      asked.schedules++;
+      return Promise.resolve({
+        schedules: [{
+          name: "nightly",
+          target: "build",
+          nextRunAt: 1_800_000_000,
+          lastRunAt: null,
+        }],
+      });
+    },
+  });
+  return { asked, answers, sources: { registry: new WorkerRegistry(), answers } };
 }
 
 const STATS = {
@@ -51,6 +56,11 @@ Deno.test("scrapes within the cache time share one stats and one schedules reque
   assert.match(texts[1], /^jobd_workers_registered 0$/m);
   assert.match(texts[1], /^jobd_table_retrying\{target="we\\"ird"\} 2$/m);
   assert.match(texts[1], /^jobd_table_timed_out_last_hour\{target="we\\"ird"\} 1$/m);
+  assert.match(
+    texts[1],
+    /^jobd_schedule_next_run_timestamp_seconds\{schedule="nightly",target="build"\} 1800000000$/m,
+  );
+  assert.doesNotMatch(texts[1], /^jobd_schedule_last_run_timestamp_seconds\{/m, "never ran");
 
   const uncached = sources(() => STATS);
   const always = new MasterMetrics(uncached.sources, 0);
@@ -83,4 +93,19 @@ Deno.test("a failed stats request shows jobd_table_stats_up 0; a bad answer is r
   assert.doesNotMatch(text, /^jobd_table_jobs\{/m);
   assert.doesNotMatch(text, /^jobd_table_(retrying|timed_out_last_hour)\{/m, "not counted");
   assert.match(text, /^jobd_table_oldest_waiting_seconds\{target="t"\} 0$/m);
+});
+
+Deno.test("the status page's answers serve the scrapes within the cache time; the page asks anew", async () => {
+  const { asked, answers, sources: from } = sources(() => STATS);
+  const metrics = new MasterMetrics(from, 60_000);
+  // The status page takes no kept answer: each report asks (or shares the request under way).
+  assert.equal((await answers.stats()).ok, true);
+  await answers.schedules();
+  assert.match(await metrics.registry.expose(), /^jobd_table_stats_up 1$/m);
+  assert.deepEqual(asked, { stats: 1, schedules: 1 }, "the scrape took the page's answers");
+  await Promise.all([answers.stats(), metrics.registry.expose(), answers.stats()]);
+  assert.deepEqual(asked, { stats: 2, schedules: 1 }, "one new request, shared by all three");
+  answers.forget();
+  await metrics.registry.expose();
+  assert.deepEqual(asked, { stats: 3, schedules: 2 }, "after an action, asked anew");
 });

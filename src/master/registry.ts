@@ -79,23 +79,20 @@ export type RegisterListener = (worker: RegisteredWorker) => void;
  */
 export const NAME_PROBE_MS = 3000;
 
-/** How often a probe looks for the answer to its ping. */
-const PROBE_CHECK_MS = 25;
-
 /**
  * Whether the peer on `connection` answers a ping (or anything it owes)
  * within `timeoutMs`; false at once when the connection closes.
  */
 async function answersPing(connection: Connection, timeoutMs: number): Promise<boolean> {
-  const answers = () => connection.pongsReceived + connection.responsesReceived;
-  const before = answers();
+  const answered = connection.nextAnswer();
   connection.ping();
-  const deadline = Date.now() + timeoutMs;
-  while (!connection.isClosed && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, PROBE_CHECK_MS));
-    if (answers() > before) return true;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<boolean>((resolve) => timer = setTimeout(resolve, timeoutMs, false));
+  try {
+    return await Promise.race([answered, late]);
+  } finally {
+    clearTimeout(timer);
   }
-  return false;
 }
 
 /** What a registry may be given. */

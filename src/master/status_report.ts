@@ -8,17 +8,23 @@
  */
 
 import type { Answer } from "../deadline.ts";
-import { MAX_SCHEDULE_NAME_LENGTH } from "../protocol/requests.ts";
 import { isPlainObject } from "../text.ts";
+import {
+  count,
+  readScheduleList,
+  readTableCounts,
+  record,
+  type ScheduleList,
+  type ScheduleRow,
+  type TargetCounts,
+  text,
+} from "./worker_answers.ts";
 
 /** Failed rows the report lists. */
 export const FAILURES_SHOWN = 20;
 
 /** Characters of a failed job's stderr the report keeps: the end of it. */
 export const STDERR_TAIL_CHARS = 2048;
-
-/** Longest text (a name, a rule, an error) taken from a worker's answer. */
-const MAX_TEXT = 1024;
 
 /** The report. Times are unix seconds. */
 export interface StatusReport {
@@ -98,24 +104,8 @@ export interface FailureRow {
   error?: string;
 }
 
-/** One schedule of the job board. */
-export interface ScheduleRow {
-  name: string;
-  target: string;
-  rule: string;
-  nextRunAt: number | null;
-  lastRunAt: number | null;
-  lastJobId: number | null;
-  /** The last job's status and result, as in the jobs table now. */
-  lastStatus: string | null;
-  lastResult: string | null;
-  paused: boolean;
-  finished: boolean;
-  /** What keeps it from running (no worker serves its target, say). */
-  problem?: string;
-  /** The workers whose board has it. */
-  workers: string[];
-}
+/** One schedule of the job board (read by worker_answers.ts, as `/metrics` reads it). */
+export type { ScheduleRow };
 
 /** The report's one problem while no worker is registered. */
 export const NO_WORKER = "no worker is registered: the jobs table is read through one";
@@ -149,21 +139,6 @@ export interface GatheredWorker {
   /** Milliseconds since the epoch. */
   lastHeardAt: number;
   status: Answer;
-}
-
-/** A text from a peer, cut to `max` characters; undefined when not a string. */
-function text(value: unknown, max = MAX_TEXT): string | undefined {
-  if (typeof value !== "string") return undefined;
-  return value.length > max ? `${value.slice(0, max)}…` : value;
-}
-
-/** A count or time from a peer: a non-negative safe integer, else null. */
-function count(value: unknown): number | null {
-  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : null;
-}
-
-function record(value: unknown): Record<string, unknown> {
-  return isPlainObject(value) ? value : {};
 }
 
 /**
@@ -232,7 +207,8 @@ function workerRow(worker: GatheredWorker): WorkerRow {
 }
 
 function targetRows(workers: readonly WorkerRow[], stats: Answer): TargetRow[] {
-  const counted = stats.ok ? record(record(stats.value).targets) : {};
+  // An answer without counts is read as a table without rows.
+  const counted = (stats.ok ? readTableCounts(stats.value) : undefined) ?? new Map();
   // Who serves each target, gathered once: linear in the targets of all workers.
   const servedBy = new Map<string, { worker: string; target: WorkerRow["targets"][number] }[]>();
   for (const worker of workers) {
@@ -242,27 +218,24 @@ function targetRows(workers: readonly WorkerRow[], stats: Answer): TargetRow[] {
       servedBy.set(target.name, serving);
     }
   }
-  const names = new Set<string>(servedBy.keys());
-  for (const name of Object.keys(counted)) if (text(name) === name) names.add(name);
+  const names = new Set<string>([...servedBy.keys(), ...counted.keys()]);
   // Retries are counted when the table has `attempts`: then a target without rows has 0.
-  const countsRetries = Object.values(counted).some((value) =>
-    count(record(value).retrying) !== null
-  );
+  const countsRetries = [...counted.values()].some((counts) => counts.retrying !== null);
   return [...names].sort().map((name) => {
-    const counts = Object.hasOwn(counted, name) ? record(counted[name]) : undefined;
+    const counts = counted.get(name);
     // A target without rows is not in `stats`: zero, when `stats` answered.
-    const read = (value: unknown) => counts ? count(value) : stats.ok ? 0 : null;
+    const read = (key: keyof TargetCounts) => counts ? counts[key] : stats.ok ? 0 : null;
     const row: TargetRow = {
       name,
-      waiting: read(counts?.waiting),
-      delayed: read(counts?.delayed),
+      waiting: read("waiting"),
+      delayed: read("delayed"),
       // Null, not 0, from a table without `attempts` or a worker that does not count them.
-      retrying: counts ? count(counts.retrying) : countsRetries ? 0 : null,
-      running: read(counts?.running),
-      failedLastHour: read(record(counts?.lastHour).fail),
-      okLastHour: read(record(counts?.lastHour).ok),
-      timedOutLastHour: counts ? count(record(counts.timedOut).lastHour) : stats.ok ? 0 : null,
-      oldestWaitingAge: counts ? count(counts.oldestWaitingAge) : null,
+      retrying: counts ? counts.retrying : countsRetries ? 0 : null,
+      running: read("running"),
+      failedLastHour: read("failedLastHour"),
+      okLastHour: read("okLastHour"),
+      timedOutLastHour: read("timedOutLastHour"),
+      oldestWaitingAge: counts ? counts.oldestWaitingAge : null,
       workers: [],
       limit: 0,
       pausedOn: [],
@@ -290,40 +263,8 @@ function failureRows(
   });
 }
 
-function scheduleRows(schedules: Answer): ScheduleRow[] {
-  if (!schedules.ok) return [];
-  const list = record(schedules.value).schedules;
-  if (!Array.isArray(list)) return [];
-  const rows: ScheduleRow[] = [];
-  for (const item of list) {
-    if (!isPlainObject(item)) continue;
-    const name = text(item.name, MAX_SCHEDULE_NAME_LENGTH);
-    const target = text(item.target);
-    if (name === undefined || target === undefined) continue;
-    const row: ScheduleRow = {
-      name,
-      target,
-      rule: text(item.rule) ?? "",
-      nextRunAt: count(item.nextRunAt),
-      lastRunAt: count(item.lastRunAt),
-      lastJobId: count(item.lastJobId),
-      lastStatus: text(item.lastStatus, 16) ?? null,
-      lastResult: text(item.lastResult, 16) ?? null,
-      paused: item.paused === true,
-      finished: item.finished === true,
-      workers: Array.isArray(item.workers)
-        ? item.workers.map((worker) => text(worker)).filter((worker) => worker !== undefined)
-        : [],
-    };
-    const problem = text(item.problem);
-    if (problem !== undefined) row.problem = problem;
-    rows.push(row);
-  }
-  return rows.sort((a, b) => a.name.localeCompare(b.name));
-}
-
 /** What could not be read, one line each. */
-function problemsOf(gathered: GatheredStatus): string[] {
+function problemsOf(gathered: GatheredStatus, schedules: ScheduleList | undefined): string[] {
   // Every part is read through a worker: one line says why none could be.
   if (gathered.workers.length === 0) return [NO_WORKER];
   const problems: string[] = [];
@@ -333,24 +274,20 @@ function problemsOf(gathered: GatheredStatus): string[] {
   if (!gathered.stats.ok) problems.push(`stats: ${gathered.stats.error}`);
   if (!gathered.failures.ok) problems.push(`jobs: ${gathered.failures.error}`);
   if (!gathered.schedules.ok) problems.push(`schedules: ${gathered.schedules.error}`);
-  else {
-    for (const error of Object.values(record(record(gathered.schedules.value).errors))) {
-      const line = text(error);
-      if (line !== undefined) problems.push(`schedules: ${line}`);
-    }
-  }
+  for (const error of schedules?.errors ?? []) problems.push(`schedules: ${error}`);
   return problems;
 }
 
 /** The report from what the master gathered. */
 export function assembleReport(gathered: GatheredStatus): StatusReport {
   const workers = gathered.workers.map(workerRow);
+  const schedules = gathered.schedules.ok ? readScheduleList(gathered.schedules.value) : undefined;
   return {
     time: Math.floor(gathered.now / 1000),
     workers,
     targets: targetRows(workers, gathered.stats),
     failures: failureRows(gathered.failures, gathered.stderr),
-    schedules: scheduleRows(gathered.schedules),
-    problems: problemsOf(gathered),
+    schedules: schedules?.schedules ?? [],
+    problems: problemsOf(gathered, schedules),
   };
 }

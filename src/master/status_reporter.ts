@@ -1,18 +1,20 @@
 /**
  * Gathers the status page's report from the registered workers through the
- * master's own routing (`status` of each worker, `stats`, `jobs` of the
- * failed rows and `job` for their stderr, the merged `schedules`), and runs
- * the page's actions (retry, schedule pause/resume). Every request has a
- * short timeout and each part a deadline, so a slow or dead worker shows as
- * not answering instead of holding the page.
+ * master's own routing (`status` of each worker, `jobs` of the failed rows
+ * and `job` for their stderr; `stats` and the merged `schedules` from the
+ * {@linkcode WorkerAnswers} that `/metrics` reads too), and runs the page's
+ * actions (retry, schedule pause/resume). Every request has a short timeout
+ * and each part a deadline, so a slow or dead worker shows as not answering
+ * instead of holding the page.
  *
  * @module
  */
 
 import { answerWithin } from "../deadline.ts";
+import { SharedCall } from "../shared_call.ts";
 import { type ControlRouter, controlRouter, type ControlRoutingState } from "./control_routing.ts";
-import { workerFailure } from "./fan_out.ts";
-import { listSchedules, pauseSchedule } from "./schedules.ts";
+import { workerStatus } from "./fan_out.ts";
+import { pauseSchedule } from "./schedules.ts";
 import {
   assembleReport,
   failedJobsOf,
@@ -21,12 +23,8 @@ import {
   type StderrTail,
   stderrTailOf,
 } from "./status_report.ts";
-
-/** Seconds the report waits for one worker's answer (at most; `request_timeout` when shorter). */
-export const STATUS_REQUEST_TIMEOUT = 3;
-
-/** Milliseconds one part of the report may take, a worker passed over for the next included. */
-export const STATUS_PART_DEADLINE_MS = 8000;
+import { readerTimeout, STATUS_PART_DEADLINE_MS } from "./timeouts.ts";
+import type { WorkerAnswers } from "./worker_answers.ts";
 
 /** Milliseconds a report is served again before it is gathered anew. */
 export const STATUS_CACHE_MS = 2000;
@@ -41,37 +39,30 @@ interface KeptTail {
 export class StatusReporter {
   #state: ControlRoutingState;
   #router: ControlRouter;
-  #cached: { at: number; report: Promise<StatusReport> } | undefined;
+  #answers: WorkerAnswers;
+  #report = new SharedCall(() => this.#gather(), STATUS_CACHE_MS);
   /** Tails read by `job`, by id: a finished row's stderr only changes when it runs again. */
   #tails = new Map<number, KeptTail>();
 
-  constructor(state: ControlRoutingState) {
+  /** `answers`: where `stats` and `schedules` are read (shared with `/metrics`). */
+  constructor(state: ControlRoutingState, answers: WorkerAnswers) {
     this.#state = state;
     this.#router = controlRouter(state);
+    this.#answers = answers;
   }
 
-  /** Seconds to wait for a worker. */
-  get #timeout(): number {
-    return Math.min(STATUS_REQUEST_TIMEOUT, this.#state.settings.requestTimeout);
-  }
-
-  /** The report: the one being gathered, or gathered less than `STATUS_CACHE_MS` ago, or a new one. */
+  /**
+   * The report: the one being gathered, or one ready less than
+   * `STATUS_CACHE_MS` ago (a slow gathering is not repeated at once), or a new one.
+   */
   report(): Promise<StatusReport> {
-    const now = Date.now();
-    if (this.#cached === undefined || now - this.#cached.at >= STATUS_CACHE_MS) {
-      const report = this.#gather(now);
-      this.#cached = { at: now, report };
-      // Counted from when it is ready: a slow gathering is not repeated at once.
-      report.then(() => {
-        if (this.#cached?.report === report) this.#cached.at = Date.now();
-      }, () => {});
-    }
-    return this.#cached.report;
+    return this.#report.get();
   }
 
-  /** Forgets the cached report (after an action, so the next one shows its effect). */
+  /** Forgets the report and the workers' answers (after an action, so the next shows its effect). */
   invalidate(): void {
-    this.#cached = undefined;
+    this.#report.forget();
+    this.#answers.forget();
   }
 
   /** `retry` of one job through the master's routing (which pokes its target). */
@@ -92,9 +83,9 @@ export class StatusReporter {
     }
   }
 
-  async #gather(now: number): Promise<StatusReport> {
-    const timeout = this.#timeout;
-    const deadline = STATUS_PART_DEADLINE_MS;
+  async #gather(): Promise<StatusReport> {
+    const now = Date.now();
+    const timeout = readerTimeout(this.#state.settings);
     const registered = this.#state.registry.workers;
     const [workers, stats, failures, schedules] = await Promise.all([
       Promise.all(registered.map(async (worker) => ({
@@ -102,20 +93,16 @@ export class StatusReporter {
         address: worker.connection.peer,
         targets: worker.targets,
         lastHeardAt: worker.connection.lastReceivedAt,
-        status: await answerWithin(async () => {
-          try {
-            return await worker.client.status({ timeout });
-          } catch (error) {
-            throw new Error(workerFailure(worker, error));
-          }
-        }, deadline),
+        // Its timeout (at most 3 s) ends it before the part's deadline.
+        status: await workerStatus(worker, timeout),
       }))),
-      answerWithin(() => this.#router.stats(timeout), deadline),
+      // Asked anew (or shared while under way): the report is the page's cache.
+      this.#answers.stats(),
       answerWithin(
         () => this.#router.jobs({ status: "done", result: "fail", limit: FAILURES_SHOWN }, timeout),
-        deadline,
+        STATUS_PART_DEADLINE_MS,
       ),
-      answerWithin(() => listSchedules(this.#state.registry, timeout), deadline),
+      this.#answers.schedules(),
     ]);
     const stderr = failures.ok ? await this.#stderrOf(failures.value, timeout) : new Map();
     return assembleReport({ now, workers, stats, failures, stderr, schedules });

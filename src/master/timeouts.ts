@@ -10,3 +10,17 @@
 
 /** Seconds to wait for a worker's `status` in a master `status` with `poll_workers`. */
 export const WORKER_STATUS_TIMEOUT = 5;
+
+/**
+ * Seconds the master's HTTP readers (the status page, `/metrics`) wait for one
+ * worker's answer: at most this, `request_timeout` when shorter.
+ */
+export const STATUS_REQUEST_TIMEOUT = 3;
+
+/** Milliseconds one part of what they read may take, workers passed over for the next included. */
+export const STATUS_PART_DEADLINE_MS = 8000;
+
+/** The seconds an HTTP reader waits for a worker, under `request_timeout` as it is now. */
+export function readerTimeout(settings: { readonly requestTimeout: number }): number {
+  return Math.min(STATUS_REQUEST_TIMEOUT, settings.requestTimeout);
+}

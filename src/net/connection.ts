@@ -22,9 +22,12 @@ import {
   RequestTimeoutError,
 } from "./errors.ts";
 import { messageOf } from "../text.ts";
+import type { ConnectionOptions, RequestOptions } from "./connection_options.ts";
 import { Outbox } from "./outbox.ts";
 import { passwordsMatch } from "./password.ts";
 import { followingRequestNumber, takeRequestNumber } from "./request_numbers.ts";
+
+export type { ConnectionOptions, RequestHandler, RequestOptions } from "./connection_options.ts";
 
 const log = getLogger(["jobd", "net"]);
 
@@ -46,52 +49,6 @@ export const CLOSE_GRACE_MS = 5_000;
 
 /** The error text sent for a wrong or missing password (docs/protocol.md, "Password"). */
 export const INVALID_PASSWORD = "invalid password";
-
-/** Serves one request from the peer; the resolved value is the response data. */
-export type RequestHandler = (request: Request, connection: Connection) => Promise<unknown>;
-
-/** How a connection behaves; every field is optional. */
-export interface ConnectionOptions {
-  /** The password the peer's first request must carry. Empty or absent: none. */
-  requiredPassword?: string;
-  /** Authorise loopback peers without a password. */
-  alwaysAllowLocalhost?: boolean;
-  /** The password sent with our first request, when non-empty. */
-  password?: string;
-  /** Largest message accepted from the peer, in bytes. */
-  maxMessageBytes?: number;
-  /**
-   * Bytes of our messages that may wait to be sent before we stop reading
-   * from the peer (a peer that sends without reading gets no further).
-   */
-  maxQueuedBytes?: number;
-  /**
-   * Requests of the peer served at once (`MAX_UNANSWERED_REQUESTS` by
-   * default); one more is answered at once with an error.
-   */
-  maxUnansweredRequests?: number;
-  /**
-   * Bytes of the peer's requests served at once (`MAX_UNANSWERED_REQUEST_BYTES`
-   * by default); a request that would pass it while others are served is
-   * answered at once with an error.
-   */
-  maxUnansweredBytes?: number;
-  /** Serves requests from the peer. Without it, each gets an error response. */
-  onRequest?: RequestHandler;
-  /** Seconds our requests wait for a response by default; absent: no limit. */
-  requestTimeout?: number;
-  /**
-   * Number of our first request, from 1 to 999,999. Absent: a random one.
-   * For tests and for reading traces.
-   */
-  firstRequestNumber?: number;
-}
-
-/** Per-request options. */
-export interface RequestOptions {
-  /** Seconds to wait for the response; overrides the connection's default. */
-  timeout?: number;
-}
 
 interface PendingRequest {
   type: string;
@@ -132,6 +89,8 @@ export class Connection {
   /** Requests of the peer being served (not answered yet), and their bytes. */
   #serving = 0;
   #servingBytes = 0;
+  /** Settled at the peer's next pong or response, or at the close: see `nextAnswer`. */
+  #nextAnswer: PromiseWithResolvers<boolean> | undefined;
   /** Resolved when the queued bytes fall back within the bound (or the connection closes). */
   #writable: PromiseWithResolvers<void> | undefined;
 
@@ -248,6 +207,21 @@ export class Connection {
     });
   }
 
+  /**
+   * Resolves true when the peer next sends a pong or a response (to any of our
+   * requests, a late one too), false when the connection closes first.
+   */
+  nextAnswer(): Promise<boolean> {
+    if (this.#isClosed) return Promise.resolve(false);
+    this.#nextAnswer ??= Promise.withResolvers();
+    return this.#nextAnswer.promise;
+  }
+
+  #answered(answered: boolean): void {
+    this.#nextAnswer?.resolve(answered);
+    this.#nextAnswer = undefined;
+  }
+
   /** Sends a ping; the peer's pong increments `pongsReceived`. */
   ping(): void {
     if (!this.#isClosed) this.#write(encodePing(), false);
@@ -273,6 +247,7 @@ export class Connection {
     this.#pending.clear();
     this.#outbox.close();
     this.#writable?.resolve();
+    this.#answered(false);
     this.#markClosed();
   }
 
@@ -373,9 +348,11 @@ export class Connection {
         return;
       case "pong":
         this.pongsReceived++;
+        this.#answered(true);
         return;
       case "response":
         this.responsesReceived++;
+        this.#answered(true);
         this.#settle(message.response);
         return;
       case "request":

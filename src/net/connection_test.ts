@@ -68,6 +68,20 @@ Deno.test("ping() gets a pong from the peer", async () => {
   assert.equal(pair.client.pongsReceived, 1);
 });
 
+Deno.test("nextAnswer() resolves true at the next pong or response, false once closed", async () => {
+  await using pair = await connectPair({ onRequest: echo });
+  const pong = pair.client.nextAnswer();
+  pair.client.ping();
+  assert.equal(await pong, true);
+  const response = pair.client.nextAnswer();
+  await pair.client.request("echo");
+  assert.equal(await response, true);
+  const never = pair.client.nextAnswer();
+  pair.client.close();
+  assert.equal(await never, false);
+  assert.equal(await pair.client.nextAnswer(), false);
+});
+
 Deno.test("the first request carrying the right password is served", async () => {
   const seen: Request[] = [];
   await using pair = await connectPair(

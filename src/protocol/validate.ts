@@ -46,16 +46,19 @@ export interface WorkerRegistration {
 export type TargetCheck = (target: string) => void;
 
 /**
- * The master's check of a listed target: a name any target may have
- * (src/target_names.ts), as the worker's config and `add-target` allow,
- * else `invalid target name 'X': why`.
+ * A target name as the master checks a listed one and the operators'
+ * requests (`jobs`, `add`) their `target`: as {@linkcode checkedTarget},
+ * and a name any target may have (src/target_names.ts: bounded, no control
+ * characters), as the worker's config and `add-target` allow, else
+ * `invalid target name 'X': why`.
  */
-function validTargetName(target: string): void {
-  checkedTarget(target);
+function validTargetName(value: unknown): string {
+  const target = checkedTarget(value);
   const why = targetNameProblem(target);
   if (why !== undefined) {
     throw new RequestError(`invalid target name ${quoteTargetName(target)}: ${why}`);
   }
+  return target;
 }
 
 /** Whether a field is left out: absent, or `null` as some clients send it. */
@@ -161,18 +164,6 @@ function checkedTarget(value: unknown): string {
   if (typeof value !== "string") throw new RequestError("'target' must be string");
   if (value === "" || value === "null") throw new RequestError(`invalid target name '${value}'`);
   return value;
-}
-
-/**
- * The `target` of an operators' request (`jobs`, `add`): as
- * {@linkcode checkedTarget}, and a name any target may have
- * (src/target_names.ts: bounded, no control characters), else
- * `invalid target name 'X': why`.
- */
-function controlTarget(value: unknown): string {
-  const name = checkedTarget(value);
-  validTargetName(name);
-  return name;
 }
 
 /** Why `name` cannot be a target (src/target_names.ts); undefined when it can. */
@@ -391,7 +382,7 @@ export function readJobsQuery(data: RequestData): JobsQuery {
       ? DEFAULT_JOBS_LIMIT
       : readInteger(data.limit, "limit", 1, MAX_JOBS_LIMIT),
   };
-  if (!isAbsent(data.target)) query.target = controlTarget(data.target);
+  if (!isAbsent(data.target)) query.target = validTargetName(data.target);
   if (!isAbsent(data.status)) query.status = readOneOf(data.status, "status", QUERY_STATUSES);
   if (!isAbsent(data.result)) query.result = readOneOf(data.result, "result", QUERY_RESULTS);
   return query;
@@ -442,7 +433,7 @@ function readColumnValues(value: unknown): Record<string, ColumnValue> {
 /** `add`: `target` (required), `count` (1 to 1000, default 1), `run_at` (unix seconds), `set`. */
 export function readAddRequest(data: RequestData): AddRequest {
   const request: AddRequest = {
-    target: controlTarget(required(data, "target")),
+    target: validTargetName(required(data, "target")),
     count: isAbsent(data.count) ? 1 : readInteger(data.count, "count", 1, MAX_ADD_COUNT),
     values: readColumnValues(data.set),
   };

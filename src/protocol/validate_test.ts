@@ -370,6 +370,8 @@ Deno.test("add (control): target required, count bounded, run_at in unix seconds
     /^invalid target name 't+': it has 1025 characters, more than the 1024/,
   );
   assert.match(refusal(() => readJobsQuery({ target: "a\u0007b" })), /^invalid target name /);
+  assert.equal(refusal(() => readJobsQuery({ target: 5 })), "'target' must be string");
+  assert.equal(refusal(() => readAddRequest({ target: "null" })), "invalid target name 'null'");
   assert.equal(
     refusal(() => readAddRequest({ target: "b", count: 0 })),
     "'count' must be from 1 to 1000, got 0",

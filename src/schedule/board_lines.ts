@@ -11,6 +11,7 @@
  */
 
 import { ConfigError } from "../config/ini_file.ts";
+import { commentAt, iniLines, isQuoted } from "../config/ini_lines.ts";
 import { MAX_SCHEDULE_NAME_LENGTH } from "../protocol/requests.ts";
 
 /** A schedule name: letters, digits, `_` and `-`, at most 64 (the key column). */
@@ -34,28 +35,6 @@ export interface BoardLines {
   readonly sections: number;
 }
 
-const SECTION_LINE = /^\[([^\]]*)\]\s*$/;
-const KEY_LINE = /^([^=]+)(=(.*))?$/;
-
-function isQuoted(text: string): boolean {
-  return (text.startsWith('"') && text.endsWith('"')) ||
-    (text.startsWith("'") && text.endsWith("'"));
-}
-
-/**
- * Where ini cuts a key or value: the index of its first `;` or `#` not
- * escaped with `\`, in the trimmed text; -1 when there is none (or the text
- * is quoted, which ini takes whole).
- */
-function commentAt(text: string): number {
-  if (isQuoted(text)) return -1;
-  for (let i = 0; i < text.length; i++) {
-    if (text[i] === "\\") i++;
-    else if (text[i] === ";" || text[i] === "#") return i;
-  }
-  return -1;
-}
-
 /** A key as ini names it: trimmed, `\;` `\#` `\\` unescaped. */
 function keyName(raw: string): string {
   const text = raw.trim();
@@ -72,14 +51,10 @@ export function scanBoardLines(text: string, file: string): BoardLines {
   let section: string | undefined;
   let keyLines = new Map<string, number>();
   const where = (key: string) => `'${key}'${section === undefined ? "" : ` in [${section}]`}`;
-  const lines = text.split(/\r\n|\r|\n/);
-  for (let index = 0; index < lines.length; index++) {
-    const line = lines[index];
-    const number = index + 1;
-    if (/^\s*([;#]|$)/.test(line)) continue;
-    const header = SECTION_LINE.exec(line);
-    if (header !== null) {
-      const name = header[1].trim();
+  for (const line of iniLines(text)) {
+    const number = line.number;
+    if (line.kind === "section") {
+      const name = line.name;
       section = name;
       keyLines = new Map();
       if (!isScheduleName(name)) {
@@ -110,16 +85,14 @@ export function scanBoardLines(text: string, file: string): BoardLines {
       sectionKeys.set(name, keyLines);
       continue;
     }
-    const pair = KEY_LINE.exec(line);
-    if (pair === null) continue; // ini skips the line too (it starts with '=')
-    const rawKey = pair[1].trim();
+    const rawKey = line.key;
     const key = keyName(rawKey);
     if (rawKey.startsWith("[")) {
       misread = true;
       problems.push(
         new ConfigError(
           file,
-          `line ${number} '${line.trim()}' is not read as a section: nothing may follow its ']' ` +
+          `line ${number} '${line.text.trim()}' is not read as a section: nothing may follow its ']' ` +
             "(a comment goes on a line of its own)",
         ),
       );
@@ -149,8 +122,8 @@ export function scanBoardLines(text: string, file: string): BoardLines {
     } else {
       keyLines.set(key, number);
     }
-    if (pair[2] === undefined) continue;
-    const value = pair[3].trim();
+    const value = line.value;
+    if (value === undefined) continue;
     const at = commentAt(value);
     if (at > 0 && !/\s/.test(value[at - 1])) {
       problems.push(

@@ -196,26 +196,21 @@ export class WorkerDaemon {
       });
       const httpAddress = httpListenAddress(config);
       if (httpAddress) {
-        const hasMaster = config.masterHost !== undefined && config.masterPort !== undefined;
+        // Whether the master link is registered: `jobd_master_connected` and `/health` read it.
+        const master = config.masterHost !== undefined && config.masterPort !== undefined
+          ? {
+            connected: () => masterLink?.connected ?? false,
+            address: formatAddress(config.masterHost, config.masterPort),
+          }
+          : undefined;
         const running = worker;
         metrics.watch({
           worker: running,
           databaseProblem: () => databaseProblem(opened),
-          ...hasMaster ? { masterConnected: () => masterLink?.connected ?? false } : {},
+          ...master ? { masterConnected: master.connected } : {},
           schedules: () => board?.list(),
         });
-        const routes = workerHttpRoutes({
-          store: opened,
-          metrics,
-          ...hasMaster
-            ? {
-              master: {
-                connected: () => masterLink?.connected ?? false,
-                address: formatAddress(config.masterHost!, config.masterPort!),
-              },
-            }
-            : {},
-        });
+        const routes = workerHttpRoutes({ store: opened, metrics, ...master ? { master } : {} });
         http = startHttpServer({
           ...httpAddress,
           routes,

@@ -58,6 +58,21 @@ export function workerConfig(
   }, { targets: options.targets ?? { t1: 2 } });
 }
 
+/**
+ * Waits for the worker's start-up line (`jobd …: listening on …`, a notice on stderr); throws
+ * with the worker's output when it exits first or after `seconds`.
+ */
+async function startupLine(process: ProgramProcess, seconds = 60): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (!process.stderrSoFar.includes(": listening on ")) {
+    await process.assertRunning("before its start-up line");
+    if (Date.now() > deadline) {
+      throw new Error(`no start-up line after ${seconds} s:\n${await process.output(40)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** Starts a worker on the table `db` and connects a client to it. */
 export async function startWorker(
   db: TestJobsTable,
@@ -71,10 +86,14 @@ export async function startWorker(
     workerConfig(db, port, jobDir, options),
     { port },
   );
-  // The HTTP server listens from the same moment as the protocol's port; a worker that exits
-  // right after start-up is reported here with its output, not as a refused connection later.
+  // Both ports listen from one moment, before recovery; the start-up line comes once the worker
+  // has started. A worker that exits in between is reported here with its output, not as a
+  // refused connection to its HTTP port later (the tests of HTTP fetch at once).
   const httpPort = options.config?.http_port;
-  if (typeof httpPort === "number" && httpPort > 0) await process.waitForPort(httpPort);
+  if (typeof httpPort === "number" && httpPort > 0) {
+    await process.waitForPort(httpPort);
+    await startupLine(process);
+  }
   const client = await workerClient(port);
   return {
     process,
