@@ -62,14 +62,17 @@ abstract class Family<L extends string, S> {
 
   /** The state of the series with these label values, made when new (undefined when full). */
   protected series(labels: LabelValues<L>, make: () => S): S | undefined {
-    const values = this.labelNames.map((label) => {
+    const values: string[] = [];
+    for (const label of this.labelNames) {
       const value = labels[label];
       if (typeof value !== "string") {
         throw new Error(`Metric '${this.name}' needs the label '${label}'`);
       }
-      return value;
-    });
-    const key = JSON.stringify(values);
+      values.push(value);
+    }
+    // Every series of a family has as many values: one needs no quoting (a
+    // series is looked up for each job's start and end).
+    const key = values.length === 1 ? values[0] : JSON.stringify(values);
     let entry = this.#series.get(key);
     if (entry === undefined) {
       if (this.#series.size >= MAX_SERIES_PER_FAMILY) return undefined;

@@ -49,6 +49,15 @@ function how(end: JobEnd): string {
   return `exit code ${outcome.code}`;
 }
 
+/**
+ * The log level of a job's "ended" line, as LogTape names it: info when it
+ * succeeded, a warning when it failed. Known before the line is built, so
+ * that a worker whose log shows neither builds none.
+ */
+export function jobEndLevel(outcome: JobOutcome): "info" | "warning" {
+  return outcome.result === "ok" ? "info" : "warning";
+}
+
 /** The "ended" line of a job: info when it succeeded, a warning when it failed. */
 export function jobEndLine(end: JobEnd): JobEndLine {
   const { outcome } = end;

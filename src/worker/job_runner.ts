@@ -31,7 +31,7 @@ import { Sleeper } from "./sleeper.ts";
 import { startJob } from "./start_retry.ts";
 import type { StorageRetry } from "./storage_retry.ts";
 import type { Target } from "./target.ts";
-import { jobEndLine } from "./job_end.ts";
+import { type JobEnd, jobEndLevel, jobEndLine } from "./job_end.ts";
 import { limitRunTime } from "./job_timeout.ts";
 import type { TimePolicy } from "./time_policy.ts";
 import type { JobObserver } from "./job_observer.ts";
@@ -263,10 +263,17 @@ export class JobRunner {
       if (!await this.#markRunningOrRelease(job)) return;
       const outcome = await this.#launch(target, running);
       if (outcome === undefined) return;
-      this.#options.observer?.jobEnded(job, outcome);
+      const end: JobEnd = {
+        id: job.id,
+        target: job.target,
+        outcome,
+        ms: performance.now() - (running.startedAt ?? performance.now()),
+        timedOutAfter: running.timedOutAfter,
+      };
+      this.#options.observer?.jobEnded(job, end);
       // The result is queued before the slot frees: the running mark of the
       // job that takes the slot stores it in the same commit.
-      const written = this.#writeResult(running, outcome);
+      const written = this.#writeResult(running, end);
       this.#finish(target, job);
       await written;
     } catch (error) {
@@ -350,17 +357,14 @@ export class JobRunner {
   }
 
   /** Writes the ended job's row and answers its run-manual caller, if any. */
-  async #writeResult(running: RunningJob, outcome: JobOutcome): Promise<void> {
+  async #writeResult(running: RunningJob, end: JobEnd): Promise<void> {
     const { job } = running;
+    const { outcome } = end;
     const { manualRuns, time } = this.#options;
-    const ended = jobEndLine({
-      id: job.id,
-      target: job.target,
-      outcome,
-      ms: performance.now() - (running.startedAt ?? performance.now()),
-      timedOutAfter: running.timedOutAfter,
-    });
-    log[ended.level](ended.message, ended.properties);
+    if (log.isEnabledFor(jobEndLevel(outcome))) {
+      const ended = jobEndLine(end);
+      log[ended.level](ended.message, ended.properties);
+    }
     // A run-manual caller waits for this row: write it without gathering others.
     const urgent = manualRuns.isAwaited(job.id);
     // A failed background job with attempts left goes back to 'delayed' instead of 'done'.

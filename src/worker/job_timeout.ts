@@ -69,8 +69,3 @@ export async function limitRunTime(
     : `${outcome.stderr}\n${note}`;
   return { ...outcome, result: "fail", signal: outcome.signal ?? sent, stderr };
 }
-
-/** Whether a job's stderr ends with the note of a job stopped at its limit ({@linkcode timedOutNote}). */
-export function endsTimedOut(stderr: string): boolean {
-  return /\[jobd: timed out after [0-9.e+]+ s\]$/.test(stderr);
-}

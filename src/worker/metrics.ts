@@ -6,12 +6,12 @@
  * @module
  */
 
-import type { ClaimedJob, JobOutcome } from "../job.ts";
+import type { ClaimedJob } from "../job.ts";
 import { type Collector, MetricsRegistry } from "../metrics/registry.ts";
 import { registerBuildInfo, ScheduleGauges } from "../metrics/common_families.ts";
 import type { ScheduleInfo } from "../protocol/requests.ts";
 import type { JobObserver } from "./job_observer.ts";
-import { endsTimedOut } from "./job_timeout.ts";
+import type { JobEnd } from "./job_end.ts";
 import type { Worker } from "./worker.ts";
 
 /** What the gauges are read from, at each scrape. */
@@ -91,8 +91,6 @@ export class WorkerMetrics implements JobObserver {
     "1 while the worker is registered with its master, else 0 (only with master_host)",
   );
   readonly #schedules = new ScheduleGauges(this.registry);
-  /** Start times of running jobs (performance.now() ms), for their duration. */
-  readonly #startedAt = new Map<number, number>();
 
   constructor() {
     registerBuildInfo(this.registry);
@@ -118,20 +116,15 @@ export class WorkerMetrics implements JobObserver {
   }
 
   jobStarted(job: ClaimedJob, waitedMs: number | undefined): void {
-    this.#startedAt.set(job.id, performance.now());
     this.#started.inc({ target: job.target });
     if (waitedMs !== undefined) this.#wait.observe({ target: job.target }, waitedMs / 1000);
   }
 
-  jobEnded(job: ClaimedJob, outcome: JobOutcome): void {
+  jobEnded(job: ClaimedJob, end: JobEnd): void {
     const target = job.target;
-    this.#finished.inc({ target, result: outcome.result });
-    const startedAt = this.#startedAt.get(job.id);
-    this.#startedAt.delete(job.id);
-    if (startedAt !== undefined) {
-      this.#duration.observe({ target }, (performance.now() - startedAt) / 1000);
-    }
-    if (outcome.result === "fail" && endsTimedOut(outcome.stderr)) this.#timeouts.inc({ target });
+    this.#finished.inc({ target, result: end.outcome.result });
+    this.#duration.observe({ target }, end.ms / 1000);
+    if (end.timedOutAfter !== undefined) this.#timeouts.inc({ target });
   }
 
   jobRetried(job: ClaimedJob): void {

@@ -62,8 +62,10 @@ export async function captureOutput(
     stopped = String(stop?.reason);
     reader.cancel();
   };
+  // Removed in `finally`; an abort happens once (no `once` option: its
+  // conversion costs more than the listener).
   if (stop?.aborted) onStop();
-  else stop?.addEventListener("abort", onStop, { once: true });
+  else stop?.addEventListener("abort", onStop);
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -166,6 +168,12 @@ interface ChunkReader {
   read(): Promise<ReadableStreamReadResult<Uint8Array>>;
   /** Ends a read in progress (it reports the end) and the stream. */
   cancel(): void;
+  /**
+   * Gives the read buffer back. The stream stays locked to the reader:
+   * nothing reads it after the capture, and releasing a reader's lock
+   * builds a TypeError for its `closed` promise (the stream machinery's
+   * costliest step for a job's two pipes).
+   */
   release(): void;
 }
 
@@ -183,7 +191,7 @@ function openReader(stream: ReadableStream<Uint8Array>, buffers?: ReadBufferPool
     return {
       read: () => reader.read(),
       cancel: () => void reader.cancel().catch(() => {}),
-      release: () => reader.releaseLock(),
+      release: () => {},
     };
   }
   // Each read transfers the buffer; the result's view holds it afterwards. A
@@ -201,7 +209,6 @@ function openReader(stream: ReadableStream<Uint8Array>, buffers?: ReadBufferPool
       byob.cancel().catch(() => {});
     },
     release() {
-      byob.releaseLock();
       if (buffer !== undefined) buffers?.give(buffer);
       buffer = undefined;
     },

@@ -263,3 +263,26 @@ Deno.test("setsidExecFailure tells setsid's own failure from the launcher's exit
     undefined,
   );
 });
+
+Deno.test("pipes held after an earlier job's pipes closed are still given up when their time comes", async () => {
+  await using dir = await notesDir();
+  // The first job's pipes close at once: its watch goes, the one timer stays set for its time.
+  const quick = await launchJob(6, shellJob("true")).done;
+  assert.equal(quick.code, 0);
+  const job = launchJob(
+    7,
+    shellJob(
+      `setsid sleep 300 & ${TELL_BACKGROUND_PID}; ` +
+        `until [ "$(cut -d' ' -f6 /proc/$!/stat)" = "$!" ]; do sleep 0.01; done; echo started`,
+      { env: { T: dir.path } },
+    ),
+  );
+  const escaped = await backgroundPid(dir.path);
+  try {
+    const outcome = await job.done;
+    assert.match(outcome.stdout, /^started\n\n\[jobd: stopped reading: the pipe was still open/);
+  } finally {
+    Deno.kill(escaped, "SIGKILL");
+  }
+  await gone(escaped);
+});

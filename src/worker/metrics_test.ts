@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import type { ClaimedJob, JobOutcome } from "../job.ts";
+import { WorkerMetrics } from "./metrics.ts";
+
+const job: ClaimedJob = { id: 7, target: "t1", origin: "waiting" };
+
+function outcome(result: "ok" | "fail", stderr = ""): JobOutcome {
+  return { result, code: result === "ok" ? 0 : null, signal: null, stdout: "", stderr };
+}
+
+/** The value of one sample line of the exposition. */
+function sample(text: string, name: string): number | undefined {
+  const line = text.split("\n").find((line) => line.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+}
+
+Deno.test("the metrics count ended jobs by result, their run time, and the jobs stopped at their limit", async () => {
+  const metrics = new WorkerMetrics();
+  metrics.jobStarted(job, 20);
+  metrics.jobEnded(job, { id: 7, target: "t1", outcome: outcome("ok"), ms: 1500 });
+  metrics.jobStarted(job, undefined);
+  metrics.jobEnded(job, {
+    id: 7,
+    target: "t1",
+    outcome: { ...outcome("fail", "[jobd: timed out after 2 s]"), signal: "SIGTERM" },
+    ms: 2500,
+    timedOutAfter: 2,
+  });
+  // A job whose stderr merely looks like the note was not stopped by the worker.
+  metrics.jobEnded(job, {
+    id: 7,
+    target: "t1",
+    outcome: outcome("fail", "[jobd: timed out after 2 s]"),
+    ms: 500,
+  });
+  const text = await metrics.registry.expose();
+  assert.equal(sample(text, 'jobd_jobs_started_total{target="t1"}'), 2);
+  assert.equal(sample(text, 'jobd_jobs_finished_total{target="t1",result="ok"}'), 1);
+  assert.equal(sample(text, 'jobd_jobs_finished_total{target="t1",result="fail"}'), 2);
+  assert.equal(sample(text, 'jobd_job_timeouts_total{target="t1"}'), 1);
+  assert.equal(sample(text, 'jobd_job_duration_seconds_count{target="t1"}'), 3);
+  assert.equal(sample(text, 'jobd_job_duration_seconds_sum{target="t1"}'), 4.5);
+  assert.equal(sample(text, 'jobd_job_duration_seconds_bucket{target="t1",le="1"}'), 1);
+  assert.equal(sample(text, 'jobd_job_wait_seconds_count{target="t1"}'), 1);
+  assert.equal(sample(text, 'jobd_job_wait_seconds_sum{target="t1"}'), 0.02);
+});
