@@ -156,7 +156,7 @@ Deno.test("mysql: claims with plain FOR UPDATE (servers without SKIP LOCKED) nev
     const drain = async (context: MysqlContext) => {
       const taken: ClaimedJob[] = [];
       const limits = new Map([["build", 7], ["deploy", 3]]);
-      for (let jobs; (jobs = await claimWaiting(context, limits)).length > 0;) {
+      for (let jobs; (jobs = await claimWaiting(context, limits, new Map(), 0)).length > 0;) {
         taken.push(...jobs);
       }
       return taken.map((job) => job.id);

@@ -27,6 +27,25 @@ interface Failing {
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
+/** What a claim starts at once: `claimWaiting`'s `startNow` and `startedAt`. */
+interface Start {
+  startNow: ReadonlyMap<string, number>;
+  startedAt: number | undefined;
+}
+
+/** The part of `startNow` that concerns `targets`. */
+function shareOf(
+  startNow: ReadonlyMap<string, number>,
+  targets: Iterable<string>,
+): Map<string, number> {
+  const share = new Map<string, number>();
+  for (const target of targets) {
+    const count = startNow.get(target);
+    if (count !== undefined) share.set(target, count);
+  }
+  return share;
+}
+
 /** Options of `isolateClaimFailures`. */
 export interface ClaimIsolationOptions {
   /** Asks the worker to poll a target again (its backoff ended). */
@@ -74,9 +93,17 @@ export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOpt
   };
 
   /** Claims one target alone: its jobs, or undefined when it failed (and was set aside). */
-  const claimAlone = async (target: string, limit: number): Promise<ClaimedJob[] | undefined> => {
+  const claimAlone = async (
+    target: string,
+    limit: number,
+    start: Start,
+  ): Promise<ClaimedJob[] | undefined> => {
     try {
-      const jobs = await store.claimWaiting(new Map([[target, limit]]));
+      const jobs = await store.claimWaiting(
+        new Map([[target, limit]]),
+        shareOf(start.startNow, [target]),
+        start.startedAt,
+      );
       recovered(target);
       return jobs;
     } catch (error) {
@@ -86,7 +113,12 @@ export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOpt
     }
   };
 
-  const claimWaiting = async (limits: ReadonlyMap<string, number>): Promise<ClaimedJob[]> => {
+  const claimWaiting = async (
+    limits: ReadonlyMap<string, number>,
+    startNow: ReadonlyMap<string, number> = new Map(),
+    startedAt?: number,
+  ): Promise<ClaimedJob[]> => {
+    const start = { startNow, startedAt };
     const now = Date.now();
     const together = new Map<string, number>();
     const alone = new Map<string, number>();
@@ -99,7 +131,9 @@ export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOpt
     const jobs: ClaimedJob[] = [];
     if (together.size > 0) {
       try {
-        jobs.push(...await store.claimWaiting(together));
+        jobs.push(
+          ...await store.claimWaiting(together, shareOf(startNow, together.keys()), startedAt),
+        );
       } catch (error) {
         if (isTransientStorageError(error)) throw error;
         // Which target failed? Each one alone tells.
@@ -109,7 +143,7 @@ export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOpt
     }
     for (const [target, limit] of alone) {
       try {
-        jobs.push(...await claimAlone(target, limit) ?? []);
+        jobs.push(...await claimAlone(target, limit, start) ?? []);
       } catch (error) {
         // The database went away: with nothing claimed, the worker retries the whole claim.
         if (jobs.length === 0) throw error;
