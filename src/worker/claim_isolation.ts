@@ -56,7 +56,8 @@ export interface ClaimIsolationOptions {
 
 /**
  * `store` whose `claimWaiting` keeps a target's failure to itself (see the
- * module's text). A transient error (the database away) still fails the
+ * module's text), and whose claims that mark jobs `running` fall back to
+ * claims without marks when the database refuses the marks. A transient error (the database away) still fails the
  * whole claim when nothing was claimed, as before: the worker retries it.
  */
 export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOptions): JobStore {
@@ -92,6 +93,30 @@ export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOpt
     log.warn("Claims of target {target} work again", { target });
   };
 
+  /**
+   * Claims `limits`, marking `startNow` running; when the database refuses
+   * that claim for a reason that is not transient (a trigger refusing a row
+   * `running`), claims again without marks: the jobs come `accepted`, and a
+   * row whose running mark is refused is held back by itself (refused_marks.ts)
+   * instead of failing every claim of its target.
+   */
+  const claimMarking = async (
+    limits: ReadonlyMap<string, number>,
+    startNow: ReadonlyMap<string, number>,
+    startedAt: number | undefined,
+  ): Promise<ClaimedJob[]> => {
+    if (startNow.size === 0) return await store.claimWaiting(limits);
+    try {
+      return await store.claimWaiting(limits, startNow, startedAt);
+    } catch (error) {
+      if (isTransientStorageError(error)) throw error;
+      log.warn("Cannot mark jobs running in their claim, claiming them without: {error}", {
+        error: messageOf(error),
+      });
+      return await store.claimWaiting(limits);
+    }
+  };
+
   /** Claims one target alone: its jobs, or undefined when it failed (and was set aside). */
   const claimAlone = async (
     target: string,
@@ -99,7 +124,7 @@ export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOpt
     start: Start,
   ): Promise<ClaimedJob[] | undefined> => {
     try {
-      const jobs = await store.claimWaiting(
+      const jobs = await claimMarking(
         new Map([[target, limit]]),
         shareOf(start.startNow, [target]),
         start.startedAt,
@@ -132,7 +157,7 @@ export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOpt
     if (together.size > 0) {
       try {
         jobs.push(
-          ...await store.claimWaiting(together, shareOf(startNow, together.keys()), startedAt),
+          ...await claimMarking(together, shareOf(startNow, together.keys()), startedAt),
         );
       } catch (error) {
         if (isTransientStorageError(error)) throw error;
