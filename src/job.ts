@@ -39,7 +39,8 @@ export const JOB_STATUSES = {
    */
   accepted: "accepted",
   /**
-   * The launcher is running. Set by the running mark, with `time_started`,
+   * The launcher is running, or about to start. Set by the running mark, or
+   * by the claim itself for a job that starts at once, with `time_started`,
    * before the process is spawned. Moved on by the result write (`markDone`)
    * to `done`, or to `delayed` for a retry (a failed attempt with attempts
    * left), or, when the worker stops while it retries a start that failed
