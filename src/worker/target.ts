@@ -131,6 +131,8 @@ export class Target {
   startReserved(job: ClaimedJob): void {
     this.#reserved--;
     this.#running++;
+    // Its wait here (the wait metric) starts now: it never sat in the queue.
+    this.#queuedAt.set(job, this.#clock());
     if (job.origin === "manual") return;
     this.#lastMove = this.#clock();
     this.#starts.push(this.#lastMove);
