@@ -57,8 +57,9 @@ export interface ClaimIsolationOptions {
 /**
  * `store` whose `claimWaiting` keeps a target's failure to itself (see the
  * module's text), and whose claims that mark jobs `running` fall back to
- * claims without marks when the database refuses the marks. A transient error (the database away) still fails the
- * whole claim when nothing was claimed, as before: the worker retries it.
+ * claims without marks when the database refuses the marks. A transient
+ * error (the database away) still fails the whole claim when nothing was
+ * claimed, as before: the worker retries it.
  */
 export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOptions): JobStore {
   const failing = new Map<string, Failing>();
