@@ -39,7 +39,8 @@ export const JOB_STATUSES = {
    */
   accepted: "accepted",
   /**
-   * The launcher is running. Set by the running mark, with `time_started`,
+   * The launcher is running, or about to start. Set by the running mark, or
+   * by the claim itself for a job that starts at once, with `time_started`,
    * before the process is spawned. Moved on by the result write (`markDone`)
    * to `done`, or to `delayed` for a retry (a failed attempt with attempts
    * left), or, when the worker stops while it retries a start that failed
@@ -80,11 +81,17 @@ export type JobStatus = typeof JOB_STATUSES[keyof typeof JOB_STATUSES];
 /** The status a claimed row came from, and goes back to if it is released unstarted. */
 export type ClaimOrigin = "waiting" | "manual";
 
-/** A row claimed by this worker (`accepted`), queued on its target until it starts. */
+/**
+ * A row claimed by this worker (`accepted`), queued on its target until it
+ * starts; or, with `running`, marked `running` by the claim itself (a job
+ * that starts at once, without a running mark of its own).
+ */
 export interface ClaimedJob {
   id: number;
   target: string;
   origin: ClaimOrigin;
+  /** The claim set the row `running` (`time_started`, attempt counted): it starts at once. */
+  running?: true;
   /** The row's `timeout`, `attempts`, `max_attempts`, for the optional columns the table has. */
   row?: RowTimeValues;
 }
@@ -97,7 +104,7 @@ export interface ClaimedJob {
 export interface RowTimeValues {
   /** `timeout`: NULL = the config's, 0 = no limit. */
   readonly timeout?: unknown;
-  /** `attempts`: starts so far (before this one, in a claim). */
+  /** `attempts`: starts so far (before this one, in a claim, even one that marked it `running`). */
   readonly attempts?: unknown;
   /** `max_attempts`: NULL = the config's. */
   readonly maxAttempts?: unknown;

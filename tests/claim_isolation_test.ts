@@ -67,3 +67,32 @@ Deno.test("claim isolation: an error of the whole database still fails the claim
     await store.close();
   }
 });
+
+Deno.test("claim isolation: a claim whose running marks the database refuses claims again without marks", async () => {
+  await using db = await openTestSqliteDatabase();
+  const [bad, good] = await db.insertJobs("t1", 2);
+  await db.query(
+    `CREATE TRIGGER refuse_running BEFORE UPDATE OF status ON jobs FOR EACH ROW
+       WHEN NEW.id = ${bad} AND NEW.status = 'running'
+       BEGIN SELECT RAISE(ABORT, 'job ${bad} may not run'); END`,
+  );
+  const repolled: string[] = [];
+  const store = isolateClaimFailures(await openSqliteStore(db.storeOptions("w")), {
+    repoll: (target) => repolled.push(target),
+  });
+  try {
+    const claimed = await store.claimWaiting(limits("t1"), new Map([["t1", 2]]), 1_700_000_000);
+    // Both come 'accepted': each start is marked alone, and only the bad one is refused.
+    assert.deepEqual(claimed.map((job) => [job.id, job.running]), [
+      [bad, undefined],
+      [good, undefined],
+    ]);
+    assert.deepEqual((await db.rows([bad, good])).map((row) => row.status), [
+      "accepted",
+      "accepted",
+    ]);
+    assert.deepEqual(repolled, [], "the target is not set aside");
+  } finally {
+    await store.close();
+  }
+});

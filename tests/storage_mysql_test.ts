@@ -156,7 +156,7 @@ Deno.test("mysql: claims with plain FOR UPDATE (servers without SKIP LOCKED) nev
     const drain = async (context: MysqlContext) => {
       const taken: ClaimedJob[] = [];
       const limits = new Map([["build", 7], ["deploy", 3]]);
-      for (let jobs; (jobs = await claimWaiting(context, limits)).length > 0;) {
+      for (let jobs; (jobs = await claimWaiting(context, limits, new Map(), 0)).length > 0;) {
         taken.push(...jobs);
       }
       return taken.map((job) => job.id);
@@ -305,6 +305,51 @@ Deno.test("mysql: one claim, one running mark and one final write serve many job
     (await db.rows(ids)).map((row) => [row.status, row.stdout]),
     ids.map((id) => ["done", `out ${id}`]),
   );
+});
+
+Deno.test("mysql: jobs that start with their claim cost no statement and no commit of their own", async () => {
+  await using db = await openTestDatabase({ withWorkerColumn: true, privateServer: true });
+  await using store = await openMysqlStore(db.storeOptions("w"));
+  const ids = await db.insertJobs("build", 3);
+  const statements = async () => {
+    const rows = await db.query(
+      "SHOW GLOBAL STATUS WHERE Variable_name IN " +
+        "('Com_select', 'Com_update', 'Com_begin', 'Com_commit')",
+    );
+    return Object.fromEntries(rows.map((row) => [row.Variable_name, Number(row.Value)]));
+  };
+  const before = await statements();
+  const claimed = await store.claimWaiting(
+    new Map([["build", 3]]),
+    new Map([["build", 2]]),
+    1_700_000_000,
+  );
+  assert.deepEqual(claimed.map((job) => job.running ?? false), [true, true, false]);
+  const started = ids.slice(0, 2);
+  assert.deepEqual(
+    await store.markDone(started.map((id) => ({
+      id,
+      finishedAt: 1_700_000_100,
+      outcome: { result: "ok", code: 0, signal: null, stdout: `out ${id}`, stderr: "" },
+    }))),
+    [],
+  );
+  const after = await statements();
+  // The claim (one read, one UPDATE, one commit) started two jobs; their ends are one UPDATE.
+  assert.deepEqual(
+    {
+      begin: after.Com_begin - before.Com_begin,
+      select: after.Com_select - before.Com_select,
+      update: after.Com_update - before.Com_update,
+      commit: after.Com_commit - before.Com_commit,
+    },
+    { begin: 1, select: 1, update: 2, commit: 1 },
+  );
+  assert.deepEqual((await db.rows(ids)).map((row) => [row.status, row.worker]), [
+    ["done", "w"],
+    ["done", "w"],
+    ["accepted", "w"],
+  ]);
 });
 
 Deno.test("mysql: a batch of results with one output too long for its column stores the others in full", async () => {

@@ -26,7 +26,7 @@ function mysqlTrigger(db: TestDatabase): RefusingTrigger {
     create: async () => {
       await db.query(
         `CREATE TRIGGER refuse_bad BEFORE UPDATE ON ${db.table} FOR EACH ROW
-           IF NEW.target = 'bad' AND NEW.status = 'accepted' THEN
+           IF NEW.target = 'bad' AND NEW.status IN ('accepted', 'running') THEN
              SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'rows of target bad cannot be claimed';
            END IF`,
       );
@@ -42,7 +42,7 @@ function sqliteTrigger(db: TestSqliteDatabase): RefusingTrigger {
     create: async () => {
       await db.query(
         `CREATE TRIGGER refuse_bad BEFORE UPDATE OF status ON ${db.table} FOR EACH ROW
-           WHEN NEW.target = 'bad' AND NEW.status = 'accepted'
+           WHEN NEW.target = 'bad' AND NEW.status IN ('accepted', 'running')
            BEGIN SELECT RAISE(ABORT, 'rows of target bad cannot be claimed'); END`,
       );
     },

@@ -8,6 +8,7 @@
  * The job's own types (statuses, claimed job, outcome) are in `src/job.ts`.
  * Status transitions (see ARCHITECTURE.md for the diagram):
  *   waiting --claimWaiting--> accepted
+ *   waiting --claimWaiting--> running           (startNow: the jobs that start at once)
  *   manual  --claimManual---> accepted          (served target)
  *   manual  --claimManual---> ignored           (target not served)
  *   accepted --markRunning--> running
@@ -74,6 +75,8 @@ export interface LeftBehindJob {
   status: "accepted" | "running";
   /** The row's `timeout`, `attempts`, `max_attempts`, for the columns the table has. */
   row?: RowTimeValues;
+  /** Its `time_started` (unix seconds), for a `running` row. */
+  startedAt?: number;
 }
 
 /** The operations the worker needs from the jobs table. */
@@ -115,8 +118,18 @@ export interface JobStore {
    * worker's name when tracked), all in one short transaction. Rows locked by
    * another worker are skipped where the database supports it. The jobs come
    * in target order of `limits`, then id order.
+   *
+   * `startNow` says, per target, how many of its claimed rows (the lowest
+   * ids) start at once: those go straight to `running` instead, with
+   * `time_started` = `startedAt` and the attempt counted as `markRunning`
+   * does, in the same transaction, and come with `running: true`. Their
+   * `row.attempts` is the count before this start, as for a claimed row.
    */
-  claimWaiting(limits: ReadonlyMap<string, number>): Promise<ClaimedJob[]>;
+  claimWaiting(
+    limits: ReadonlyMap<string, number>,
+    startNow?: ReadonlyMap<string, number>,
+    startedAt?: number,
+  ): Promise<ClaimedJob[]>;
 
   /**
    * Claims the given ids for run-manual. `manual` rows of a served target
@@ -169,7 +182,10 @@ export interface JobStore {
    */
   release(jobs: readonly ClaimedJob[], from?: "accepted" | "running"): Promise<number[]>;
 
-  /** Rows in `accepted` or `running` owned by this worker (empty when not tracked). */
+  /**
+   * Rows in `accepted` or `running` owned by this worker (empty when not
+   * tracked); a `running` row with its `time_started` as `startedAt`.
+   */
   findLeftBehind(): Promise<LeftBehindJob[]>;
 
   /**

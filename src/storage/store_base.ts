@@ -40,7 +40,13 @@ export interface StoreContext {
  * context, called with arguments already checked.
  */
 export interface StoreOperations<C> {
-  claimWaiting(context: C, limits: ReadonlyMap<string, number>): MaybePromise<ClaimedJob[]>;
+  /** `startNow`: only targets of `limits`, each with a count from 1 to its limit. */
+  claimWaiting(
+    context: C,
+    limits: ReadonlyMap<string, number>,
+    startNow: ReadonlyMap<string, number>,
+    startedAt: number,
+  ): MaybePromise<ClaimedJob[]>;
   claimManual(
     context: C,
     ids: readonly number[],
@@ -130,9 +136,15 @@ export abstract class JobStoreBase<C extends StoreContext> implements JobStore, 
 
   /**
    * See `JobStore.claimWaiting`. Throws for a limit that is not an integer
-   * ≥ 1; no targets claims nothing.
+   * ≥ 1, a `startNow` count that is not an integer from 0 to its target's
+   * limit (or names a target not in `limits`), and a `startedAt` that is not
+   * a whole number ≥ 0 when some job starts now; no targets claims nothing.
    */
-  claimWaiting(limits: ReadonlyMap<string, number>): Promise<ClaimedJob[]> {
+  claimWaiting(
+    limits: ReadonlyMap<string, number>,
+    startNow: ReadonlyMap<string, number> = new Map(),
+    startedAt = 0,
+  ): Promise<ClaimedJob[]> {
     if (limits.size === 0) return Promise.resolve([]);
     const names = quoteList([...limits.keys()]);
     const what = `claim waiting jobs of target${limits.size === 1 ? "" : "s"} ${names}`;
@@ -144,7 +156,28 @@ export abstract class JobStoreBase<C extends StoreContext> implements JobStore, 
         );
       }
     }
-    return this.#run(what, (context) => this.#operations.claimWaiting(context, limits));
+    const starting = new Map<string, number>();
+    for (const [target, count] of startNow) {
+      const limit = limits.get(target);
+      if (limit === undefined) {
+        return this.#refuse(what, `target '${target}' has jobs to start but no limit`);
+      }
+      if (!Number.isInteger(count) || count < 0 || count > limit) {
+        return this.#refuse(
+          what,
+          `the jobs of target '${target}' to start now must be an integer from 0 to its ` +
+            `limit ${limit}, got ${count}`,
+        );
+      }
+      if (count > 0) starting.set(target, count);
+    }
+    if (starting.size > 0 && (!Number.isSafeInteger(startedAt) || startedAt < 0)) {
+      return this.#refuse(what, `the start time must be a whole number ≥ 0, got ${startedAt}`);
+    }
+    return this.#run(
+      what,
+      (context) => this.#operations.claimWaiting(context, limits, starting, startedAt),
+    );
   }
 
   /**

@@ -47,9 +47,9 @@ export class ClaimGate {
   /** `store` with its claims behind this gate. */
   guard(store: JobStore): JobStore {
     return decorateStore(store, {
-      claimWaiting: async (limits) => {
+      claimWaiting: async (limits, startNow, startedAt) => {
         await this.#opened.promise;
-        if (this.#lock.held) return await store.claimWaiting(limits);
+        if (this.#lock.held) return await store.claimWaiting(limits, startNow, startedAt);
         for (const target of limits.keys()) this.#heldBack.add(target);
         return [];
       },

@@ -27,6 +27,25 @@ interface Failing {
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
+/** What a claim starts at once: `claimWaiting`'s `startNow` and `startedAt`. */
+interface Start {
+  startNow: ReadonlyMap<string, number>;
+  startedAt: number | undefined;
+}
+
+/** The part of `startNow` that concerns `targets`. */
+function shareOf(
+  startNow: ReadonlyMap<string, number>,
+  targets: Iterable<string>,
+): Map<string, number> {
+  const share = new Map<string, number>();
+  for (const target of targets) {
+    const count = startNow.get(target);
+    if (count !== undefined) share.set(target, count);
+  }
+  return share;
+}
+
 /** Options of `isolateClaimFailures`. */
 export interface ClaimIsolationOptions {
   /** Asks the worker to poll a target again (its backoff ended). */
@@ -37,8 +56,10 @@ export interface ClaimIsolationOptions {
 
 /**
  * `store` whose `claimWaiting` keeps a target's failure to itself (see the
- * module's text). A transient error (the database away) still fails the
- * whole claim when nothing was claimed, as before: the worker retries it.
+ * module's text), and whose claims that mark jobs `running` fall back to
+ * claims without marks when the database refuses the marks. A transient
+ * error (the database away) still fails the whole claim when nothing was
+ * claimed, as before: the worker retries it.
  */
 export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOptions): JobStore {
   const failing = new Map<string, Failing>();
@@ -73,10 +94,42 @@ export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOpt
     log.warn("Claims of target {target} work again", { target });
   };
 
-  /** Claims one target alone: its jobs, or undefined when it failed (and was set aside). */
-  const claimAlone = async (target: string, limit: number): Promise<ClaimedJob[] | undefined> => {
+  /**
+   * Claims `limits`, marking `startNow` running; when the database refuses
+   * that claim for a reason that is not transient (a trigger refusing a row
+   * `running`), claims again without marks: the jobs come `accepted`, and a
+   * row whose running mark is refused is held back by itself (refused_marks.ts)
+   * instead of failing every claim of its target.
+   */
+  const claimMarking = async (
+    limits: ReadonlyMap<string, number>,
+    startNow: ReadonlyMap<string, number>,
+    startedAt: number | undefined,
+  ): Promise<ClaimedJob[]> => {
+    if (startNow.size === 0) return await store.claimWaiting(limits);
     try {
-      const jobs = await store.claimWaiting(new Map([[target, limit]]));
+      return await store.claimWaiting(limits, startNow, startedAt);
+    } catch (error) {
+      if (isTransientStorageError(error)) throw error;
+      log.warn("Cannot mark jobs running in their claim, claiming them without: {error}", {
+        error: messageOf(error),
+      });
+      return await store.claimWaiting(limits);
+    }
+  };
+
+  /** Claims one target alone: its jobs, or undefined when it failed (and was set aside). */
+  const claimAlone = async (
+    target: string,
+    limit: number,
+    start: Start,
+  ): Promise<ClaimedJob[] | undefined> => {
+    try {
+      const jobs = await claimMarking(
+        new Map([[target, limit]]),
+        shareOf(start.startNow, [target]),
+        start.startedAt,
+      );
       recovered(target);
       return jobs;
     } catch (error) {
@@ -86,7 +139,12 @@ export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOpt
     }
   };
 
-  const claimWaiting = async (limits: ReadonlyMap<string, number>): Promise<ClaimedJob[]> => {
+  const claimWaiting = async (
+    limits: ReadonlyMap<string, number>,
+    startNow: ReadonlyMap<string, number> = new Map(),
+    startedAt?: number,
+  ): Promise<ClaimedJob[]> => {
+    const start = { startNow, startedAt };
     const now = Date.now();
     const together = new Map<string, number>();
     const alone = new Map<string, number>();
@@ -99,7 +157,9 @@ export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOpt
     const jobs: ClaimedJob[] = [];
     if (together.size > 0) {
       try {
-        jobs.push(...await store.claimWaiting(together));
+        jobs.push(
+          ...await claimMarking(together, shareOf(startNow, together.keys()), startedAt),
+        );
       } catch (error) {
         if (isTransientStorageError(error)) throw error;
         // Which target failed? Each one alone tells.
@@ -109,7 +169,7 @@ export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOpt
     }
     for (const [target, limit] of alone) {
       try {
-        jobs.push(...await claimAlone(target, limit) ?? []);
+        jobs.push(...await claimAlone(target, limit, start) ?? []);
       } catch (error) {
         // The database went away: with nothing claimed, the worker retries the whole claim.
         if (jobs.length === 0) throw error;

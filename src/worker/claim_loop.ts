@@ -1,6 +1,9 @@
 /**
  * The claim loop: turns pending polls into claims of `waiting` rows, one
- * claim at a time, and queues the claimed jobs on their targets.
+ * claim at a time, and queues the claimed jobs on their targets. The jobs
+ * that can start at once (up to a target's free slots) are marked `running`
+ * by the claim itself and start without a running mark of their own: their
+ * slots are reserved while the claim is in flight.
  *
  * Its state, field by field:
  * - pending polls: `Target.pollPending`, per target; set by a poll, by a
@@ -13,9 +16,11 @@
  *   waits {@linkcode CLAIM_GATHER_MS} for the slots freed meanwhile.
  * - backing off (`#retry`): a claim failed; it is tried again after the
  *   backoff delay.
- * - in doubt (`#inDoubt`, `#manualInDoubt`): a claim failed and may have
- *   committed all the same; the next round first adopts the rows this
- *   worker owns in `accepted` without knowing them.
+ * - in doubt (`#inDoubt`, `#manualInDoubt`, `#startsInDoubt`): a claim
+ *   failed and may have committed all the same; the next round first adopts
+ *   the rows this worker owns in `accepted` without knowing them, and
+ *   releases those it owns in `running` with the `time_started` of a failed
+ *   claim that marked jobs, which it does not run (they never started).
  * - stopped: shutdown began; no claim starts, and `stop()` resolves once
  *   the one in flight has ended.
  *
@@ -57,6 +62,11 @@ export interface ClaimLoopOptions {
   knownIds(): Set<number>;
   /** Starts what may start now on the target (after jobs were queued). */
   schedule(target: Target): void;
+  /**
+   * Starts a job the claim marked `running` in the slot reserved for it (or,
+   * once shutdown began, releases it from `running`).
+   */
+  startMarked(target: Target, job: ClaimedJob): void;
   releaser: Releaser;
   /**
    * Runs before each round: deferred jobs promote their due rows to
@@ -77,6 +87,8 @@ export class ClaimLoop {
   #inDoubt = false;
   /** Ids of failed run-manual claims: such rows found `accepted` go back to `manual`. */
   readonly #manualInDoubt = new Set<number>();
+  /** The `startedAt` of failed claims that marked jobs `running`: such rows never started. */
+  readonly #startsInDoubt = new Set<number>();
   #stopped = false;
 
   constructor(options: ClaimLoopOptions) {
@@ -215,19 +227,40 @@ export class ClaimLoop {
       limits.set(target.name, Math.min(room, fetchLimit));
       target.pollPending = false;
     }
+    // The free slots of each target start jobs at once: the claim marks
+    // them `running`. The slots are taken until it returns, so that a
+    // run-manual job queued meanwhile cannot leave a marked job waiting.
+    const startNow = new Map<string, number>();
+    const reserved = new Map<string, Target>();
+    for (const [name, limit] of limits) {
+      const target = targets.get(name)!;
+      const count = Math.min(target.free, limit);
+      if (count === 0) continue;
+      startNow.set(name, count);
+      reserved.set(name, target);
+      target.reserve(count);
+    }
+    const startedAt = Math.floor(Date.now() / 1000);
     let claimed;
     try {
-      claimed = await this.#options.store.claimWaiting(limits);
+      claimed = await this.#options.store.claimWaiting(limits, startNow, startedAt);
     } catch (error) {
+      if (startNow.size > 0) this.#startsInDoubt.add(startedAt);
       for (const name of limits.keys()) {
         const target = targets.get(name);
         if (target) target.pollPending = true;
       }
+      this.#giveBack(reserved, startNow, new Map());
       throw error;
     }
     this.#backoff.reset();
     const byTarget = Map.groupBy(claimed, (job) => job.target);
     const orphans: ClaimedJob[] = [];
+    const started = new Map<string, number>();
+    for (const [name, jobs] of byTarget) {
+      started.set(name, jobs.filter((job) => job.running).length);
+    }
+    this.#giveBack(reserved, startNow, started);
     for (const [name, limit] of limits) {
       const jobs = byTarget.get(name) ?? [];
       log.debug("Claimed {count} job(s) of {target}", { count: jobs.length, target: name });
@@ -241,10 +274,41 @@ export class ClaimLoop {
         target.pollPending = true;
         this.#again = true;
       }
-      for (const job of jobs) target.enqueue(job);
+      for (const job of jobs) {
+        if (!job.running) target.enqueue(job);
+        // Its slot is reserved on the target as it was (not one re-added meanwhile).
+        else if (reserved.get(name) === target) this.#options.startMarked(target, job);
+        else orphans.push(job);
+      }
       this.#options.schedule(target);
     }
-    await this.#options.releaser.release(orphans);
+    const marked = orphans.filter((job) => job.running);
+    try {
+      await this.#options.releaser.release(orphans.filter((job) => !job.running));
+      await this.#options.releaser.release(marked, "running");
+    } catch (error) {
+      // The next round looks for them: `running` rows of this claim's time that no job here runs.
+      if (marked.length > 0) this.#startsInDoubt.add(startedAt);
+      throw error;
+    }
+  }
+
+  /**
+   * Gives back the slots of `reserved` targets that the claim did not mark
+   * a job for (`startNow` reserved, `started` marked, per target); the
+   * targets start what waited for them.
+   */
+  #giveBack(
+    reserved: ReadonlyMap<string, Target>,
+    startNow: ReadonlyMap<string, number>,
+    started: ReadonlyMap<string, number>,
+  ): void {
+    for (const [name, target] of reserved) {
+      const unused = startNow.get(name)! - (started.get(name) ?? 0);
+      if (unused === 0) continue;
+      target.unreserve(unused);
+      this.#options.schedule(target);
+    }
   }
 
   /**
@@ -259,17 +323,24 @@ export class ClaimLoop {
     this.#inDoubt = false;
     const manualIds = new Set(this.#manualInDoubt);
     this.#manualInDoubt.clear();
+    const starts = new Set(this.#startsInDoubt);
+    this.#startsInDoubt.clear();
     if (!this.#options.store.tracksOwner) return;
     try {
-      await this.#adopt(manualIds);
+      await this.#adopt(manualIds, starts);
     } catch (error) {
       for (const id of manualIds) this.#manualInDoubt.add(id);
+      for (const startedAt of starts) this.#startsInDoubt.add(startedAt);
       throw error;
     }
   }
 
-  /** Looks for rows in doubt; those of `manualIds` go back to `manual`. */
-  async #adopt(manualIds: ReadonlySet<number>): Promise<void> {
+  /**
+   * Looks for rows in doubt; those of `manualIds` go back to `manual`, and
+   * those a failed claim of `starts` (their `time_started`) marked `running`
+   * are released from it.
+   */
+  async #adopt(manualIds: ReadonlySet<number>, starts: ReadonlySet<number>): Promise<void> {
     const { targets, knownIds } = this.#options;
     // Known before the query and after it: a row released while the query
     // ran was still 'accepted' for the query, but is ours no longer.
@@ -277,6 +348,19 @@ export class ClaimLoop {
     const leftBehind = await this.#options.store.findLeftBehind();
     const known = knownIds().union(knownBefore);
     const adopted = leftBehind.filter((job) => job.status === "accepted" && !known.has(job.id));
+    // Every job this worker started, or has yet to store the result of, is
+    // known: a row a failed claim marked and no job here runs never started.
+    const unstarted = leftBehind.filter((job) =>
+      job.status === "running" && starts.has(job.startedAt ?? -1) && !known.has(job.id)
+    ).map(({ id, target }): ClaimedJob => ({ id, target, origin: "waiting" }));
+    if (unstarted.length > 0) {
+      log.warn(
+        "Jobs {ids} were marked running by a claim whose reply was lost and never started; " +
+          "releasing them",
+        { ids: unstarted.map((job) => job.id).join(", ") },
+      );
+      await this.#options.releaser.release(unstarted, "running");
+    }
     // The client of a failed run-manual got an error: its rows wait for the
     // next one. Rows of a target no longer served go back too.
     const release: ClaimedJob[] = [];

@@ -30,6 +30,7 @@ async function claimRound(targets: Target[]): Promise<[string, number][][]> {
     targets: new Map(targets.map((target) => [target.name, target])),
     releaser: new Releaser(store, new StorageRetry()),
     schedule: () => {},
+    startMarked: () => {},
     fetchLimit: () => 100,
     running: () => 0,
     knownIds: () => new Set(),

@@ -1,7 +1,8 @@
 /**
  * Running one job, from its queue to its stored row: the running mark
  * (`accepted` -> `running`, batched with the jobs that start with it, and
- * carrying the results that wait for their write), the launch, the end of
+ * carrying the results that wait for their write; none for a job its claim
+ * marked `running`: `startMarked`), the launch, the end of
  * its process, and the result write. Holds the running
  * jobs, and signals, kills and waits for them.
  *
@@ -146,6 +147,11 @@ export class JobRunner {
     return this.#running.keys();
   }
 
+  /** Ids of the jobs that ended and whose result is not yet stored (rows still `running`). */
+  endingIds(): IterableIterator<number> {
+    return this.#results.ids();
+  }
+
   /** Ids of the jobs whose running mark was refused, still `accepted` until released. */
   refusedIds(): IterableIterator<number> {
     return this.#refused.ids();
@@ -157,6 +163,18 @@ export class JobRunner {
     for (let job = target.takeStartable(); job; job = target.takeStartable()) {
       this.#run(target, job);
     }
+  }
+
+  /**
+   * Starts a job its claim marked `running`, in the slot the claim reserved
+   * for it (`Target.reserve`), at once and without a running mark, even on a
+   * paused target (as a job whose mark was through before the pause). Once
+   * shutdown began, it does not start and its row is released from
+   * `running`, as for a start that shutdown cut short.
+   */
+  startMarked(target: Target, job: ClaimedJob): void {
+    target.startReserved(job);
+    this.#run(target, job);
   }
 
   /**
@@ -249,7 +267,10 @@ export class JobRunner {
     return idle;
   }
 
-  /** One job: running mark -> launch -> end of its process -> result write. */
+  /**
+   * One job: running mark (none when its claim marked it) -> launch -> end of
+   * its process -> result write.
+   */
   async #run(target: Target, job: ClaimedJob): Promise<void> {
     if (this.#running.has(job.id)) {
       // Never two copies of one job: the one that runs owns the row.
@@ -260,7 +281,8 @@ export class JobRunner {
     const running: RunningJob = { job };
     this.#running.set(job.id, running);
     try {
-      if (!await this.#markRunningOrRelease(job)) return;
+      if (job.running) this.#refused.marked(job.id);
+      else if (!await this.#markRunningOrRelease(job)) return;
       const outcome = await this.#launch(target, running);
       if (outcome === undefined) return;
       const end: JobEnd = {

@@ -72,6 +72,8 @@ export class ResultWriter {
   #inFlight = 0;
   /** Results taken by `take` and not yet settled or given back. */
   #taken = 0;
+  /** Ids of the results taken by `take` and not yet settled or given back. */
+  readonly #takenIds = new Set<number>();
 
   /** `retry`: the worker's storage retries, whose `abandon()` gives up the writes too. */
   constructor(store: JobStore, retry: StorageRetry = new StorageRetry()) {
@@ -82,6 +84,12 @@ export class ResultWriter {
   /** Results not yet stored. */
   get pending(): number {
     return this.#queue.length + this.#taken;
+  }
+
+  /** Ids of the jobs whose result is not yet stored (their rows are still `running`). */
+  *ids(): IterableIterator<number> {
+    for (const entry of this.#queue) yield entry.job.id;
+    yield* this.#takenIds;
   }
 
   /**
@@ -130,11 +138,13 @@ export class ResultWriter {
     }
     if (taken.length === 0) return undefined;
     this.#taken += taken.length;
+    for (const entry of taken) this.#takenIds.add(entry.job.id);
     let open = true;
     const close = () => {
       if (!open) return false;
       open = false;
       this.#taken -= taken.length;
+      for (const entry of taken) this.#takenIds.delete(entry.job.id);
       return true;
     };
     return {

@@ -46,6 +46,8 @@ export class Target {
   readonly #manual: ClaimedJob[] = [];
   readonly #background: ClaimedJob[] = [];
   #running = 0;
+  /** Slots taken for jobs a claim in flight marks `running` (`reserve`). */
+  #reserved = 0;
   /** When background jobs started within the last {@linkcode START_RATE_WINDOW_MS}, oldest first. */
   readonly #starts: number[] = [];
   /** When a background job last started or was queued. */
@@ -98,12 +100,51 @@ export class Target {
   room(maxAhead: number, joining = false): number {
     const ahead = this.ahead(maxAhead);
     if (ahead > 0 && this.queued > ahead * (joining ? JOIN_SHARE : CLAIM_SHARE)) return 0;
-    return Math.max(0, this.concurrency + ahead - this.length);
+    return Math.max(0, this.concurrency + ahead - this.#reserved - this.length);
+  }
+
+  /**
+   * Slots that no job holds or waits for: how many jobs a claim may mark
+   * `running` to start at once (none while paused).
+   */
+  get free(): number {
+    return this.paused ? 0 : Math.max(0, this.concurrency - this.#reserved - this.length);
+  }
+
+  /**
+   * Takes `count` slots for the jobs a claim in flight marks `running`, so
+   * that no other job (a run-manual one queued meanwhile) takes them and no
+   * claim counts them free. Each is then taken by `startReserved` or given
+   * back by `unreserve`. They do not count in `length`: the target can be
+   * removed meanwhile (its marked jobs are then released).
+   */
+  reserve(count: number): void {
+    this.#reserved += count;
+  }
+
+  /** Gives back `count` slots reserved for jobs the claim did not find. */
+  unreserve(count: number): void {
+    this.#reserved -= count;
+  }
+
+  /** `job`, marked `running` by its claim, starts in a slot reserved for it (counted running). */
+  startReserved(job: ClaimedJob): void {
+    this.#reserved--;
+    this.#running++;
+    // Its wait here (the wait metric) starts now: it never sat in the queue.
+    this.#queuedAt.set(job, this.#clock());
+    if (job.origin === "manual") return;
+    this.#lastMove = this.#clock();
+    this.#starts.push(this.#lastMove);
+    this.#forgetOldStarts();
   }
 
   /** Queued background jobs beyond what the free slots can start now. */
   get surplus(): number {
-    const free = Math.max(0, this.concurrency - this.#running - this.#manual.length);
+    const free = Math.max(
+      0,
+      this.concurrency - this.#reserved - this.#running - this.#manual.length,
+    );
     return Math.max(0, this.#background.length - free);
   }
 
@@ -130,7 +171,7 @@ export class Target {
 
   /** Takes the next job that may start now and counts it as running, if any. */
   takeStartable(): ClaimedJob | undefined {
-    if (this.#running >= this.concurrency) return undefined;
+    if (this.#running + this.#reserved >= this.concurrency) return undefined;
     const manual = this.#manual.shift();
     if (manual) {
       this.#running++;

@@ -108,3 +108,28 @@ Deno.test("queued run-manual jobs take free slots first and are never taken back
   assert.deepEqual(target.takeStale().map((job) => job.origin), ["waiting", "waiting"]);
   assert.equal(target.queued, 2);
 });
+
+Deno.test("slots reserved for a claim's marked jobs are taken by no queued job and no other claim", () => {
+  const { target, enqueue } = targetOnClock();
+  assert.equal(target.free, 2);
+  target.reserve(2);
+  assert.equal(target.free, 0);
+  assert.equal(target.room(0), 0);
+  // A run-manual job queued during the claim waits for a slot.
+  enqueue(1, "manual");
+  assert.equal(target.takeStartable(), undefined);
+  // The claim found one row: it starts in its slot, the other slot is given back.
+  target.startReserved({ id: 100, target: "t1", origin: "waiting" });
+  target.unreserve(1);
+  assert.equal(target.running, 1);
+  assert.equal(target.takeStartable()?.origin, "manual");
+  assert.equal(target.running, 2);
+  assert.equal(target.free, 0);
+});
+
+Deno.test("a paused target has no free slot for jobs to start at once", () => {
+  const { target } = targetOnClock();
+  target.paused = true;
+  assert.equal(target.free, 0);
+  assert.equal(target.room(0), 2);
+});

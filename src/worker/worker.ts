@@ -95,6 +95,7 @@ export class Worker {
       fetchLimit: () => this.#options.fetchLimit,
       running: () => this.#runner.running,
       knownIds: () => this.#knownIds(),
+      startMarked: (target, job) => this.#runner.startMarked(target, job),
       beforeRound: () => this.#deferred.look(new Set(this.targets.keys())),
     });
     this.#manualRuns = new ManualRuns({
@@ -326,10 +327,14 @@ export class Worker {
     if (target.surplus > 0 && this.#claims.claimsAhead) this.#staleQueues.watch();
   }
 
-  /** Ids of the jobs this worker runs, has queued, is releasing, or claims for a run-manual. */
+  /**
+   * Ids of the jobs this worker runs, has queued, is releasing, claims for a
+   * run-manual, or whose result it has yet to store.
+   */
   #knownIds(): Set<number> {
     const known = new Set([
       ...this.#runner.ids(),
+      ...this.#runner.endingIds(),
       ...this.#runner.refusedIds(),
       ...this.#manualRuns.ids(),
       ...this.#staleQueues.releasing,

@@ -165,9 +165,11 @@ Deno.test("rows claimed for a target removed meanwhile go back to waiting, even 
   store.fail("release", refused());
   letClaimGo();
   await until("the refused release", () => store.calls.includes("release"));
-  assert.equal(store.status(id), "accepted");
+  // The claim marked it running (its slot was free): it never started.
+  assert.equal(store.status(id), "running");
   await until(`job ${id} back to 'waiting'`, () => store.status(id) === "waiting");
   assert.ok(!store.calls.includes("markRunning"));
+  assert.equal(store.rows.get(id)?.stdout, null);
 });
 
 Deno.test({
@@ -216,14 +218,15 @@ Deno.test("a release refused at shutdown still lets running jobs finish and stor
 
 Deno.test("a job whose start failed on a database error is released when shutdown begins", async () => {
   const store = new MemoryStore();
-  const [id] = store.insert("t1", 1);
+  const [id] = store.insert("t1", 1, "manual");
   await using setup = await workerOn(store);
   store.fail("markRunning", connectionLost());
   const failing = store.reached("markRunning");
-  setup.worker.poll();
+  const run = setup.worker.runManual([id]);
   await failing;
   await setup.worker.shutdown(30);
-  assert.equal(store.status(id), "waiting");
+  assert.deepEqual(await run, { errors: { [id]: "the worker is shutting down" } });
+  assert.equal(store.status(id), "manual");
   assert.equal(store.calls.filter((call) => call === "markRunning").length, 1);
 });
 
@@ -278,30 +281,151 @@ Deno.test("a second shutdown is the same shutdown: running jobs still finish", a
   assert.equal(store.rows.get(id)?.stdout, `ran ${id}\n`, "the job must end by itself");
 });
 
-Deno.test("one claim serves every target with room; jobs claimed together are marked running together", async () => {
+Deno.test("one claim serves every target with room and marks running the jobs its free slots start", async () => {
   const store = new MemoryStore();
   const ids = [...store.insert("t1", 3), ...store.insert("t2", 1)];
   await using setup = await workerOn(store, { t1: 2, t2: 2, t3: 1 });
   setup.worker.poll();
   await until("every job done", () => ids.every((id) => store.status(id) === "done"));
   assert.deepEqual(store.claimWaitingCalls[0], [["t1", 2], ["t2", 2], ["t3", 1]]);
-  assert.deepEqual(store.markRunningCalls[0], [ids[0], ids[1], ids[3]]);
+  assert.deepEqual(store.claimStartNow[0], [["t1", 2], ["t2", 2], ["t3", 1]]);
+  // Every job started in a free slot: none needed a running mark of its own.
+  assert.deepEqual(store.markRunningCalls, []);
+  assert.deepEqual(store.markRunningAndDoneCalls, []);
+});
+
+Deno.test("a poked start on an idle worker costs one claim and one result write", async () => {
+  const store = new MemoryStore();
+  await using setup = await workerOn(store, { t1: 2 });
+  const [id] = store.insert("t1", 1);
+  setup.worker.poll(["t1"]);
+  await until(`job ${id} done`, () => store.status(id) === "done");
+  assert.deepEqual(store.calls, ["claimWaiting", "markDone"]);
+  assert.equal(store.rows.get(id)?.stdout, `ran ${id}\n`);
+});
+
+Deno.test("jobs queued ahead of free slots are marked running together when they start", async () => {
+  const store = new MemoryStore();
+  const ids = store.insert("t1", 3, "manual");
+  await using setup = await workerOn(store, { t1: 2 });
+  const result = await setup.worker.runManual(ids);
+  assert.deepEqual(Object.keys(result.jobs ?? {}).map(Number), ids);
+  // A run-manual claim leaves its rows 'accepted': the starts are marked, two together.
+  assert.deepEqual(store.markRunningCalls[0], [ids[0], ids[1]]);
+});
+
+Deno.test("a shutdown during a claim that marks jobs running releases them unstarted", async () => {
+  const store = new MemoryStore();
+  const ids = store.insert("t1", 3);
+  await using setup = await workerOn(store, { t1: 2 });
+  const letClaimGo = store.hold("claimWaiting");
+  const claiming = store.reached("claimWaiting");
+  setup.worker.poll();
+  await claiming;
+  const stopping = setup.worker.shutdown(30);
+  letClaimGo();
+  await within(stopping, "the shutdown");
+  assert.deepEqual(store.claimStartNow, [[["t1", 2]]]);
+  assert.deepEqual(ids.map((id) => store.status(id)), ["waiting", "waiting", "waiting"]);
+  assert.deepEqual(ids.map((id) => store.rows.get(id)?.worker), [null, null, null]);
+  assert.ok(!store.calls.includes("markDone"), "no job may have run");
+});
+
+Deno.test("a pause during a claim that marks jobs running does not stop them", async () => {
+  const store = new MemoryStore();
+  const [id] = store.insert("t1", 1);
+  await using setup = await workerOn(store, { t1: 1 });
+  const letClaimGo = store.hold("claimWaiting");
+  const claiming = store.reached("claimWaiting");
+  setup.worker.poll();
+  await claiming;
+  setup.worker.pause();
+  letClaimGo();
+  await until(`job ${id} done`, () => store.status(id) === "done");
+  assert.ok(!store.calls.includes("markRunning"));
+});
+
+Deno.test("a run-manual job that arrives during a claim waits for the slots the claim took", async () => {
+  const store = new MemoryStore();
+  const [background] = store.insert("t1", 1);
+  const [manual] = store.insert("t1", 1, "manual");
+  await using setup = await workerOn(store, { t1: 1 });
+  await setup.holdJob(background);
+  const letClaimGo = store.hold("claimWaiting");
+  const claiming = store.reached("claimWaiting");
+  setup.worker.poll();
+  await claiming;
+  const run = setup.worker.runManual([manual]);
+  await until(`job ${manual} claimed`, () => store.status(manual) === "accepted");
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(!store.calls.includes("markRunning"), "the manual job must wait for the slot");
+  letClaimGo();
+  await until(`job ${background} running`, () => store.status(background) === "running");
+  assert.equal(store.status(manual), "accepted");
+  await setup.letGo(background);
+  assert.equal((await run).jobs?.[manual].stdout, `ran ${manual}\n`);
+  assert.equal(store.status(background), "done");
+});
+
+Deno.test("a claim that marked jobs running and lost its reply releases them, and each runs once", async () => {
+  const store = new MemoryStore();
+  const ids = store.insert("t1", 2);
+  await using setup = await workerOn(store, { t1: 2 });
+  store.fail("claimWaiting", connectionLost(), "after");
+  setup.worker.poll();
+  await until("every job done", () => ids.every((id) => store.status(id) === "done"));
+  assert.ok(store.calls.includes("findLeftBehind"));
+  const released = store.calls.indexOf("release");
+  assert.ok(released > 0 && released < store.calls.lastIndexOf("claimWaiting"));
+  // Each job's result was written once: it ran once.
+  assert.deepEqual(store.markDoneCalls.flat().sort((a, b) => a - b), ids);
+  for (const id of ids) assert.equal(store.rows.get(id)?.stdout, `ran ${id}\n`);
+});
+
+Deno.test("a claim in doubt leaves alone the running rows of jobs that run here or wait for their write", async () => {
+  const store = new MemoryStore();
+  const [long, quick] = store.insert("t1", 2);
+  await using setup = await workerOn(store, { t1: 3 });
+  await setup.holdJob(long);
+  const letWrite = store.hold("markDone");
+  // Early in a second: the claims below mark their rows with the same `time_started`.
+  await until("the start of a second", () => Date.now() % 1000 < 300);
+  setup.worker.poll();
+  await until(`job ${quick}'s result write`, () => store.calls.includes("markDone"));
+  // A claim that marks a job, commits, and loses its reply.
+  const [third] = store.insert("t1", 1);
+  store.fail("claimWaiting", connectionLost(), "after");
+  setup.worker.poll();
+  await until(
+    `job ${third} released and started again`,
+    () => store.calls.includes("release") && store.status(third) === "running",
+  );
+  assert.deepEqual(store.calls.filter((call) => call === "release").length, 1);
+  assert.equal(store.status(long), "running", "the long job still runs");
+  assert.equal(store.status(quick), "running", "its result is still being written");
+  letWrite();
+  await setup.letGo(long);
+  const ids = [long, quick, third];
+  await until("every job done", () => ids.every((id) => store.status(id) === "done"));
+  for (const id of ids) assert.equal(store.rows.get(id)?.stdout, `ran ${id}\n`);
+  assert.deepEqual(store.markDoneCalls.flat().sort((a, b) => a - b), ids);
 });
 
 Deno.test("jobs waiting behind a start that the database holds up are released at shutdown", async () => {
   const store = new MemoryStore();
-  const [first] = store.insert("t1", 1);
-  const [second] = store.insert("t2", 1);
+  const [first] = store.insert("t1", 1, "manual");
+  const [second] = store.insert("t2", 1, "manual");
   await using setup = await workerOn(store, { t1: 1, t2: 1 });
   store.fail("markRunning", connectionLost());
   const failing = store.reached("markRunning");
-  setup.worker.poll(["t1"]);
+  const runs = [setup.worker.runManual([first])];
   await failing;
   // The first start now waits out a backoff; the second queues behind it.
-  setup.worker.poll(["t2"]);
+  runs.push(setup.worker.runManual([second]));
   await until(`job ${second} claimed`, () => store.status(second) === "accepted");
   await setup.worker.shutdown(30);
-  assert.deepEqual([store.status(first), store.status(second)], ["waiting", "waiting"]);
+  await Promise.all(runs);
+  assert.deepEqual([store.status(first), store.status(second)], ["manual", "manual"]);
   assert.equal(store.calls.filter((call) => call === "markRunning").length, 1);
 });
 
@@ -455,12 +579,29 @@ Deno.test("a shutdown waits for jobs being released, and leaves no row accepted"
   assert.deepEqual(setup.acceptedIds(), []);
 });
 
+/**
+ * A worker (t1 of concurrency 1) whose background job `first` ends while the
+ * run-manual job `second` waits for its slot: the slot's result is pending
+ * when `second` is marked running. Resolves once both are done.
+ */
+async function manualStartAfterBackground(store: MemoryStore) {
+  const [first] = store.insert("t1", 1);
+  const [second] = store.insert("t1", 1, "manual");
+  await using setup = await workerOn(store, { t1: 1 });
+  await setup.holdJob(first);
+  setup.worker.poll();
+  await until(`job ${first} running`, () => store.status(first) === "running");
+  const run = setup.worker.runManual([second]);
+  await until(`job ${second} claimed`, () => store.status(second) === "accepted");
+  await setup.letGo(first);
+  assert.equal((await run).jobs?.[second].stdout, `ran ${second}\n`);
+  await until(`job ${first} done`, () => store.status(first) === "done");
+  return { first, second };
+}
+
 Deno.test("a slot's result is stored with the running mark of the job that takes the slot", async () => {
   const store = new MemoryStore();
-  const [first, second] = store.insert("t1", 2);
-  await using setup = await workerOn(store, { t1: 1 });
-  setup.worker.poll();
-  await until("both jobs done", () => [first, second].every((id) => store.status(id) === "done"));
+  const { first, second } = await manualStartAfterBackground(store);
   assert.deepEqual(store.markRunningAndDoneCalls, [{ starting: [second], done: [first] }]);
   assert.deepEqual(store.markDoneCalls, [[second]], "the last result goes alone");
   assert.equal(store.rows.get(first)?.stdout, `ran ${first}\n`);
@@ -468,15 +609,12 @@ Deno.test("a slot's result is stored with the running mark of the job that takes
 
 Deno.test("a joined mark and result whose reply was lost go again each alone, each once", async () => {
   const store = new MemoryStore();
-  const [first, second] = store.insert("t1", 2);
-  await using setup = await workerOn(store, { t1: 1 });
   store.fail("markRunningAndDone", connectionLost(), "after");
-  setup.worker.poll();
-  await until("both jobs done", () => [first, second].every((id) => store.status(id) === "done"));
+  const { first, second } = await manualStartAfterBackground(store);
   assert.equal(store.markRunningAndDoneCalls.length, 1);
-  // The second start is the same mark again (its `time_started` recognised); the
+  // The start is the same mark again (its `time_started` recognised); the
   // first result the same write again.
-  assert.deepEqual(store.markRunningCalls, [[first], [second]]);
+  assert.deepEqual(store.markRunningCalls, [[second]]);
   assert.ok(store.markDoneCalls.some((ids) => ids.includes(first)));
   assert.equal(store.rows.get(second)?.stdout, `ran ${second}\n`);
   assert.equal(store.rows.get(first)?.stdout, `ran ${first}\n`);

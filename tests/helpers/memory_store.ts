@@ -24,6 +24,7 @@ import type {
   ManualClaim,
 } from "../../src/storage/job_store.ts";
 import { judgeManualRows } from "../../src/storage/manual_claim_outcome.ts";
+import { markStarting } from "../../src/storage/start_now.ts";
 import { LIFE_COLUMNS, OWNER_COLUMN } from "../../src/storage/required_columns.ts";
 import {
   JobStoreBase,
@@ -162,6 +163,7 @@ class Controls {
   readonly calls: Operation[] = [];
   readonly markRunningCalls: number[][] = [];
   readonly claimWaitingCalls: [string, number][][] = [];
+  readonly claimStartNow: [string, number][][] = [];
   readonly markDoneCalls: number[][] = [];
   readonly markRunningAndDoneCalls: { starting: number[]; done: number[] }[] = [];
   down = false;
@@ -250,20 +252,25 @@ function writeEnds(context: MemoryContext, jobs: readonly FinishedJob[]): number
 }
 
 const OPERATIONS: StoreOperations<MemoryContext> = {
-  async claimWaiting(context, limits) {
+  async claimWaiting(context, limits, startNow, startedAt) {
     const hook = await context.controls.enter("claimWaiting");
     context.controls.claimWaitingCalls.push([...limits]);
+    context.controls.claimStartNow.push([...startNow]);
     const claimed: ClaimedJob[] = [];
     for (const [target, limit] of limits) {
       const rows = context.table.read().filter((row) =>
         row.target === target && row.status === "waiting"
       );
       for (const { id } of rows.slice(0, limit)) {
-        const row = context.table.rows.get(id)!;
-        row.status = "accepted";
-        if (context.tracksOwner) row.worker = context.workerName;
         claimed.push(withRowValues(context, { id, target, origin: "waiting" }));
       }
+    }
+    const starting = new Set(markStarting(claimed, startNow));
+    for (const { id } of claimed) {
+      const row = context.table.rows.get(id)!;
+      row.status = "accepted";
+      if (context.tracksOwner) row.worker = context.workerName;
+      if (starting.has(id)) setRunning(context, [id], startedAt);
     }
     await hook?.("after");
     return claimed;
@@ -335,9 +342,12 @@ const OPERATIONS: StoreOperations<MemoryContext> = {
       for (const row of context.table.read()) {
         if (row.worker !== context.workerName) continue;
         if (row.status === "accepted" || row.status === "running") {
-          found.push(
-            withRowValues(context, { id: row.id, target: row.target, status: row.status }),
-          );
+          found.push(withRowValues(context, {
+            id: row.id,
+            target: row.target,
+            status: row.status,
+            ...row.status === "running" ? { startedAt: row.time_started } : {},
+          }));
         }
       }
     }
@@ -455,6 +465,11 @@ export class MemoryStore extends JobStoreBase<MemoryContext> {
   /** The limits of each `claimWaiting` call, as entries. */
   get claimWaitingCalls(): [string, number][][] {
     return this.#controls.claimWaitingCalls;
+  }
+
+  /** The `startNow` of each `claimWaiting` call, as entries (those above 0). */
+  get claimStartNow(): [string, number][][] {
+    return this.#controls.claimStartNow;
   }
 
   /** The ids of each `markRunningAndDone` call, recorded when it is made. */

@@ -39,7 +39,7 @@ export function findLeftBehindConformance(test: ConformanceTest): void {
     );
     assert.deepEqual(await f.store.findLeftBehind(), [
       { id: accepted, target: "build", status: "accepted" },
-      { id: running, target: "build", status: "running" },
+      { id: running, target: "build", status: "running", startedAt: 1_700_000_000 },
       { id: manual, target: "deploy", status: "accepted" },
     ]);
     assert.deepEqual(await peer.findLeftBehind(), [
@@ -60,6 +60,7 @@ export function findLeftBehindConformance(test: ConformanceTest): void {
         id,
         target: "build",
         status: "running",
+        startedAt: 1_700_000_000,
         row: { timeout: null, attempts: 1, maxAttempts: 3 },
       },
     ]);

@@ -27,6 +27,7 @@
  */
 
 import { claimManualConformance } from "./claim_manual.ts";
+import { claimStartingConformance } from "./claim_starting.ts";
 import { claimWaitingConformance } from "./claim_waiting.ts";
 import { closeConformance } from "./close.ts";
 import { controlAddConformance } from "./control_add.ts";
@@ -70,6 +71,7 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
     });
   };
   claimWaitingConformance(test);
+  claimStartingConformance(test);
   claimManualConformance(test);
   markRunningConformance(test);
   markDoneConformance(test);

@@ -1,10 +1,12 @@
-/** waiting -> accepted: the claim of a poll. */
+/** waiting -> accepted (or running, for the jobs that start at once): the claim of a poll. */
 
 import type { ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { ClaimedJob } from "../../job.ts";
 import type { MysqlContext } from "./context.ts";
 import { runQuery } from "./query.ts";
 import { attachRowValues } from "./read_row_values.ts";
+import { countedAttempts } from "../time_columns.ts";
+import { markStarting } from "../start_now.ts";
 import { ConflictRetry, inTransaction } from "./transaction.ts";
 
 /**
@@ -24,7 +26,11 @@ export function claimSelectSql(table: string, skipLocked: boolean, columns = "id
  * lowest id first, in one transaction: locking reads (`FOR UPDATE`, with
  * `SKIP LOCKED` where the server has it, so concurrent workers take
  * different rows instead of waiting for each other), then one guarded UPDATE
- * of all the rows to `accepted` (recording the owner when tracked).
+ * of all the rows to `accepted` (recording the owner when tracked). The
+ * first `startNow` rows of a target go to `running` instead, with
+ * `time_started` = `startedAt` and the attempt counted, by the same UPDATE
+ * (`IF(id IN (…), …)` per column); the per-row values are read before it,
+ * so that their `attempts` is the count before this start.
  *
  * Where the server has SKIP LOCKED, the reads of several targets are one
  * statement (a UNION ALL of each target's read, each with its own LIMIT), so
@@ -41,8 +47,10 @@ export function claimSelectSql(table: string, skipLocked: boolean, columns = "id
 export async function claimWaiting(
   context: MysqlContext,
   limits: ReadonlyMap<string, number>,
+  startNow: ReadonlyMap<string, number>,
+  startedAt: number,
 ): Promise<ClaimedJob[]> {
-  const { table, tracksOwner, workerName, queryTimeoutMs, skipLocked } = context;
+  const { table, queryTimeoutMs, skipLocked } = context;
   const byName = [...limits].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
   // Where each read's target stands in `limits`: the order of the result.
   const rank = new Map([...limits.keys()].map((name, index) => [name, index]));
@@ -67,17 +75,47 @@ export async function claimWaiting(
       claimed.set(id, { id, target: byName[Number(row.part)][0], origin: "waiting" });
     }
     if (claimed.size === 0) return [];
-    const ids = [...claimed.keys()];
+    const jobs = await attachRowValues(connection, context, [...claimed.values()]);
+    const ids = jobs.map((job) => job.id);
+    const starting = markStarting(jobs, startNow);
     const update = await runQuery<ResultSetHeader>(
       connection,
       queryTimeoutMs,
-      `UPDATE ${table} SET status = 'accepted'${tracksOwner ? ", worker = ?" : ""}
-        WHERE id IN (?) AND status = 'waiting'`,
-      tracksOwner ? [workerName, ids] : [ids],
+      ...claimUpdate(context, ids, starting, startedAt),
     );
     if (update.affectedRows !== ids.length) {
       throw new ConflictRetry(`${ids.length} rows locked but ${update.affectedRows} updated`);
     }
-    return await attachRowValues(connection, context, [...claimed.values()]);
+    return jobs;
   });
+}
+
+/** The claim's UPDATE and its values: `ids` to `accepted`, those of `starting` to `running`. */
+function claimUpdate(
+  context: MysqlContext,
+  ids: number[],
+  starting: number[],
+  startedAt: number,
+): [string, unknown[]] {
+  const { table, tracksOwner, workerName } = context;
+  const owner = tracksOwner ? ", worker = ?" : "";
+  const ownerValues = tracksOwner ? [workerName] : [];
+  if (starting.length === 0) {
+    return [
+      `UPDATE ${table} SET status = 'accepted'${owner} WHERE id IN (?) AND status = 'waiting'`,
+      [...ownerValues, ids],
+    ];
+  }
+  const counted = context.time.columns.has("attempts");
+  // Each column's new value depends on the id only (MySQL assigns left to
+  // right, so a later one must not read `status`).
+  return [
+    `UPDATE ${table}
+        SET status = IF(id IN (?), 'running', 'accepted'),
+            time_started = IF(id IN (?), ?, time_started)${
+      counted ? `, attempts = IF(id IN (?), ${countedAttempts("LEAST")}, attempts)` : ""
+    }${owner}
+      WHERE id IN (?) AND status = 'waiting'`,
+    [starting, starting, startedAt, ...counted ? [starting] : [], ...ownerValues, ids],
+  ];
 }

@@ -10,11 +10,13 @@ interface LeftBehindRow extends RowDataPacket {
   id: number | string;
   target: string;
   status: "accepted" | "running";
+  time_started: number | string | null;
 }
 
 /**
  * Lists the `accepted` and `running` rows whose `worker` is this worker's
- * name, lowest id first. Empty when the table has no `worker` column.
+ * name, lowest id first, a `running` one with its `time_started`. Empty when
+ * the table has no `worker` column.
  */
 export async function findLeftBehind(context: MysqlContext): Promise<LeftBehindJob[]> {
   if (!context.tracksOwner) return [];
@@ -22,7 +24,7 @@ export async function findLeftBehind(context: MysqlContext): Promise<LeftBehindJ
   const rows = await runQuery<LeftBehindRow[]>(
     context.pool,
     context.queryTimeoutMs,
-    `SELECT id, target, status${extra} FROM ${context.table}
+    `SELECT id, target, status, time_started${extra} FROM ${context.table}
       WHERE worker = ? AND status IN ('accepted', 'running') ORDER BY id`,
     [context.workerName],
   );
@@ -30,6 +32,7 @@ export async function findLeftBehind(context: MysqlContext): Promise<LeftBehindJ
     id: Number(row.id),
     target: row.target,
     status: row.status,
+    ...row.status === "running" ? { startedAt: Number(row.time_started) } : {},
     ...extra === "" ? {} : { row: toRowTimeValues(row) },
   }));
 }

@@ -1,8 +1,10 @@
-/** waiting -> accepted: the claim of a poll. */
+/** waiting -> accepted (or running, for the jobs that start at once): the claim of a poll. */
 
 import type { ClaimedJob } from "../../job.ts";
 import type { SqliteContext } from "./context.ts";
 import { attachRowValues } from "./read_row_values.ts";
+import { markStarting } from "../start_now.ts";
+import { countedAttempts } from "../time_columns.ts";
 
 /** The read of a claim for one target: `?` = target, limit. `table` is quoted already. */
 export function claimSelectSql(table: string): string {
@@ -15,11 +17,15 @@ export function claimSelectSql(table: string): string {
  * held from the reads to the update, so two connections (two workers, or two
  * stores in one process) never claim the same row. Records the owner when
  * tracked. The jobs carry their target as requested, in the order of
- * `limits`, then by id.
+ * `limits`, then by id. The first `startNow` rows of a target go to
+ * `running` instead, with `time_started` = `startedAt` and the attempt
+ * counted, by the same UPDATE; the per-row values are read before it.
  */
 export function claimWaiting(
   context: SqliteContext,
   limits: ReadonlyMap<string, number>,
+  startNow: ReadonlyMap<string, number>,
+  startedAt: number,
 ): ClaimedJob[] {
   const { connection, table, tracksOwner, workerName } = context;
   return connection.immediate(() => {
@@ -33,26 +39,41 @@ export function claimWaiting(
         }
       }
     }
-    const jobs = [...claimed.values()];
+    const jobs = attachRowValues(context, [...claimed.values()]);
     if (jobs.length === 0) return [];
     const ids = jobs.map((job) => job.id);
+    const starting = markStarting(jobs, startNow);
+    const owner = tracksOwner ? ", worker = ?" : "";
+    const ownerValues = tracksOwner ? [workerName] : [];
     const list = JSON.stringify(ids);
-    const changed = tracksOwner
+    const changed = starting.length === 0
       ? connection.run(
-        `UPDATE ${table} SET status = 'accepted', worker = ?
+        `UPDATE ${table} SET status = 'accepted'${owner}
           WHERE id IN (SELECT value FROM json_each(?)) AND status = 'waiting'`,
-        workerName,
+        ...ownerValues,
         list,
       )
       : connection.run(
-        `UPDATE ${table} SET status = 'accepted'
-          WHERE id IN (SELECT value FROM json_each(?)) AND status = 'waiting'`,
+        // SQLite reads every column's old value: the order of the SETs does not matter.
+        `UPDATE ${table}
+            SET status = IIF(id IN (SELECT value FROM json_each(?1)), 'running', 'accepted'),
+                time_started = IIF(id IN (SELECT value FROM json_each(?1)), ?2, time_started)${
+          context.time.columns.has("attempts")
+            ? `, attempts = IIF(id IN (SELECT value FROM json_each(?1)), ${
+              countedAttempts("MIN")
+            }, attempts)`
+            : ""
+        }${tracksOwner ? ", worker = ?4" : ""}
+          WHERE id IN (SELECT value FROM json_each(?3)) AND status = 'waiting'`,
+        JSON.stringify(starting),
+        startedAt,
         list,
+        ...ownerValues,
       );
     if (changed !== ids.length) {
       // The write lock makes this impossible; if it happens, claim nothing.
       throw new Error(`${ids.length} waiting rows read but ${changed} updated`);
     }
-    return attachRowValues(context, jobs);
+    return jobs;
   });
 }
