@@ -44,10 +44,7 @@ import {
 import { readJobId, readTarget, refuseDuplicateIds } from "./operands.ts";
 import { UsageError } from "./usage_error.ts";
 import { isPlainObject } from "../text.ts";
-
-function unixNow(): number {
-  return Math.floor(Date.now() / 1000);
-}
+import { unixNow } from "../unix_time.ts";
 
 /** Refuses an answer without `field` of the expected kind (an older daemon, say). */
 function expect<T>(answer: unknown, field: string, what: string): T {

@@ -20,6 +20,7 @@ import type { Board, BoardError, Schedule } from "./board.ts";
 import { firstSlot, isFinished } from "./plan.ts";
 import { Scheduler } from "./scheduler.ts";
 import type { ScheduleInfo } from "../protocol/requests.ts";
+import { unixNow } from "../unix_time.ts";
 
 const log = getLogger(["jobd", "worker", "schedules"]);
 
@@ -192,7 +193,7 @@ export class JobBoard {
     const id = await store.runNow(name, {
       target: schedule.target,
       set: schedule.set,
-      createdAt: Math.floor(Date.now() / 1000),
+      createdAt: unixNow(),
     });
     log.info("Schedule {name}: inserted job {id} for target {target} on request", {
       name,
@@ -247,7 +248,7 @@ export class JobBoard {
     const store = this.#store;
     if (store === undefined) throw new RequestError("the job board is not loaded");
     if (this.#scheduler?.state(schedule.name) === undefined) {
-      const now = Math.floor(Date.now() / 1000);
+      const now = unixNow();
       await store.ensure(schedule.name, schedule.rule.hash, firstSlot(schedule, now), false);
     }
     return store;

@@ -39,6 +39,7 @@ import type { JobStore } from "../storage/job_store.ts";
 import { Backoff } from "../retry_policy.ts";
 import type { Releaser } from "./release.ts";
 import type { Target } from "./target.ts";
+import { unixNow } from "../unix_time.ts";
 
 const log = getLogger(["jobd", "worker"]);
 
@@ -240,7 +241,7 @@ export class ClaimLoop {
       reserved.set(name, target);
       target.reserve(count);
     }
-    const startedAt = Math.floor(Date.now() / 1000);
+    const startedAt = unixNow();
     let claimed;
     try {
       claimed = await this.#options.store.claimWaiting(limits, startNow, startedAt);

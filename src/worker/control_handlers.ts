@@ -21,6 +21,7 @@ import {
 } from "../protocol/control_requests.ts";
 import { StorageError } from "../storage/errors.ts";
 import type { JobControl } from "../storage/job_control.ts";
+import { unixNow } from "../unix_time.ts";
 
 const log = getLogger(["jobd", "worker", "control"]);
 
@@ -28,10 +29,6 @@ const log = getLogger(["jobd", "worker", "control"]);
 export interface PolledTargets {
   readonly targets: ReadonlyMap<string, unknown>;
   poll(targets: readonly string[]): void;
-}
-
-function unixNow(): number {
-  return Math.floor(Date.now() / 1000);
 }
 
 /**

@@ -13,6 +13,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { DelayedSummary, JobStore } from "../storage/job_store.ts";
 import { type LongTimer, setLongTimer } from "./long_timer.ts";
+import { unixNow } from "../unix_time.ts";
 
 const log = getLogger(["jobd", "worker", "deferred"]);
 
@@ -24,11 +25,6 @@ export const PROMOTE_LIMIT = 1000;
  * promotion's worth): a look again soon, not a busy loop.
  */
 const DUE_AGAIN_MS = 250;
-
-/** Unix time in seconds. */
-function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000);
-}
 
 /** The worker's knowledge of its targets' `delayed` rows, and the timer to the earliest. */
 export class DeferredJobs {
@@ -91,7 +87,7 @@ export class DeferredJobs {
     try {
       const promoted = promoting.length === 0
         ? 0
-        : await this.#store.promoteDelayed(promoting, nowSeconds(), PROMOTE_LIMIT);
+        : await this.#store.promoteDelayed(promoting, unixNow(), PROMOTE_LIMIT);
       if (promoted > 0) {
         log.debug("{count} delayed job(s) of {targets} are due", {
           count: promoted,
@@ -153,7 +149,7 @@ export class DeferredJobs {
     const delay = dueAt <= Date.now() ? DUE_AGAIN_MS : dueAt - Date.now();
     this.#timer = setLongTimer(delay, () => {
       this.#timer = undefined;
-      const now = nowSeconds();
+      const now = unixNow();
       const due = [...this.#known].filter(([, summary]) => summary.next <= now)
         .map(([target]) => target);
       if (due.length > 0) this.#poll(due);

@@ -1,8 +1,8 @@
 /**
  * Running one job, from its queue to its stored row: the running mark
  * (`accepted` -> `running`, batched with the jobs that start with it, and
- * carrying the results that wait for their write; none for a job its claim
- * marked `running`: `startMarked`), the launch, the end of
+ * carrying the results that wait for their write: running_marks.ts; none for
+ * a job its claim marked `running`: `startMarked`), the launch, the end of
  * its process, and the result write. Holds the running
  * jobs, and signals, kills and waits for them.
  *
@@ -20,12 +20,11 @@ import { getLogger } from "@logtape/logtape";
 import type { ClaimedJob, JobOutcome } from "../job.ts";
 import { endsProcess } from "../protocol/signal_names.ts";
 import type { JobStore } from "../storage/job_store.ts";
-import { isTransientStorageError } from "../storage/errors.ts";
-import { describeJobs, messageOf } from "../text.ts";
-import { Batcher } from "./batcher.ts";
+import { messageOf } from "../text.ts";
 import type { LaunchedJob, LauncherSettings } from "./launcher.ts";
 import type { ManualRuns } from "./manual_runs.ts";
 import { RefusedMarks } from "./refused_marks.ts";
+import { RunningMarks } from "./running_marks.ts";
 import type { Releaser } from "./release.ts";
 import { ResultWriter } from "./result_writer.ts";
 import { Sleeper } from "./sleeper.ts";
@@ -36,11 +35,9 @@ import { type JobEnd, jobEndLevel, jobEndLine } from "./job_end.ts";
 import { limitRunTime } from "./job_timeout.ts";
 import type { TimePolicy } from "./time_policy.ts";
 import type { JobObserver } from "./job_observer.ts";
+import { unixNow } from "../unix_time.ts";
 
 const log = getLogger(["jobd", "worker"]);
-
-/** Most jobs marked `running` by one store call. */
-const MAX_RUNNING_BATCH = 500;
 
 /** After SIGTERM at the end of shutdown, how long jobs get before SIGKILL. */
 const KILL_GRACE_MS = 5000;
@@ -51,16 +48,6 @@ const KILL_GRACE_MS = 5000;
  * their rows `running` to start-up recovery.
  */
 const PIPES_GRACE_MS = 10_000;
-
-/**
- * What became of a job's running mark: `marked` (its row is `running`, the
- * job starts), `untouched` (its row was no longer `accepted`: changed under
- * us, the job does not start), `stopping` (shutdown began before the mark
- * got through: the job is released instead of started), or an error the
- * database gave that a retry cannot fix (the job is released after a
- * backoff: refused_marks.ts).
- */
-export type RunningMark = "marked" | "untouched" | "stopping" | { refused: unknown };
 
 /** What the job runner needs from the worker. */
 export interface JobRunnerOptions {
@@ -92,27 +79,12 @@ interface RunningJob {
   timedOutAfter?: number;
 }
 
-/** The marks of `ids` when the store left `untouched` alone. */
-function marksOf(ids: readonly number[], untouched: readonly number[]): RunningMark[] {
-  if (untouched.length === 0) return ids.map(() => "marked");
-  const refused = new Set(untouched);
-  return ids.map((id) => refused.has(id) ? "untouched" : "marked");
-}
-
-/** Unix time in seconds. */
-function now(): number {
-  return Math.floor(Date.now() / 1000);
-}
-
 /** Runs claimed jobs and stores their results. */
 export class JobRunner {
   readonly #options: JobRunnerOptions;
   readonly #results: ResultWriter;
   /** Jobs about to start, marked `running` together when they start together. */
-  readonly #runningMarks = new Batcher(
-    (ids: number[]) => this.#markRunning(ids),
-    MAX_RUNNING_BATCH,
-  );
+  readonly #runningMarks: RunningMarks;
   readonly #running = new Map<number, RunningJob>();
   /** Jobs whose running mark was refused, released after a backoff. */
   readonly #refused: RefusedMarks;
@@ -130,6 +102,12 @@ export class JobRunner {
     this.#options = options;
     this.#results = new ResultWriter(options.store, options.retry);
     this.#refused = new RefusedMarks(options.releaser);
+    this.#runningMarks = new RunningMarks({
+      store: options.store,
+      retry: options.retry,
+      results: this.#results,
+      starting: () => this.#starting,
+    });
   }
 
   /** Jobs started and not yet ended. */
@@ -393,9 +371,9 @@ export class JobRunner {
     const { retryAt } = time.decide(job, outcome, {
       manual: urgent || job.origin === "manual",
       signalled: running.signalled === true,
-      nowSeconds: now(),
+      nowSeconds: unixNow(),
     });
-    const finished = { id: job.id, outcome, finishedAt: now(), retryAt };
+    const finished = { id: job.id, outcome, finishedAt: unixNow(), retryAt };
     const written = await this.#results.write(finished, urgent);
     if (retryAt !== undefined && written === "stored") {
       log.info("Job {id} will be retried at {time}", { id: job.id, time: retryAt });
@@ -410,83 +388,6 @@ export class JobRunner {
         ? { error: `job ${job.id} changed status while it ran` }
         : { error: `job ${job.id} ended (${outcome.result}) but its result could not be stored` },
     );
-  }
-
-  /**
-   * Marks the jobs of one batch running, in one store call retried while the
-   * database is away (see {@linkcode RunningMark}). When the database
-   * refuses the batch for another reason, each job is marked alone: one
-   * row that cannot be marked does not stop the others.
-   */
-  async #markRunning(ids: number[]): Promise<RunningMark[]> {
-    // The same `time_started` on every attempt: by it the store recognises
-    // rows an attempt marked before its reply was lost. After an outage it
-    // is when the start was first tried.
-    const startedAt = now();
-    const withResults = await this.#markWithResults(ids, startedAt);
-    if (withResults !== undefined) return withResults;
-    try {
-      return await this.#markRunningTogether(ids, startedAt);
-    } catch (error) {
-      if (ids.length === 1 || this.#options.retry.abandoned) {
-        return ids.map(() => ({ refused: error }));
-      }
-      log.error("Cannot mark {jobs} running together, marking each alone: {error}", {
-        jobs: describeJobs(ids),
-        error: messageOf(error),
-      });
-    }
-    const marks: RunningMark[] = [];
-    for (const id of ids) {
-      try {
-        marks.push(...await this.#markRunningTogether([id], startedAt));
-      } catch (error) {
-        marks.push({ refused: error });
-      }
-    }
-    return marks;
-  }
-
-  /** Marks `ids` running in one store call, retried while the database is away. */
-  async #markRunningTogether(ids: number[], startedAt: number): Promise<RunningMark[]> {
-    const untouched = await this.#options.retry.run(`mark ${describeJobs(ids)} running`, () => {
-      // A batch queued behind a retried one may come after shutdown began.
-      if (!this.#starting) return Promise.resolve(undefined);
-      return this.#options.store.markRunning(ids, startedAt);
-    });
-    if (untouched === undefined) return ids.map(() => "stopping");
-    // A row an attempt marked before its reply was lost is not among them:
-    // the store knows it by its `time_started`.
-    return marksOf(ids, untouched);
-  }
-
-  /**
-   * Marks the jobs running together with the results waiting for their
-   * write (result_writer.ts `take`), in one commit, tried once; undefined
-   * when there were no such results or the call failed: the marks then go
-   * alone, and the results back to the writer. Both are recognised again
-   * if the call committed before it failed.
-   */
-  async #markWithResults(ids: number[], startedAt: number): Promise<RunningMark[] | undefined> {
-    if (!this.#starting) return undefined;
-    const results = this.#results.take();
-    if (results === undefined) return undefined;
-    try {
-      const { notAccepted, notRunning } = await this.#options.store.markRunningAndDone(
-        ids,
-        startedAt,
-        results.jobs,
-      );
-      results.settle(notRunning);
-      return marksOf(ids, notAccepted);
-    } catch (error) {
-      results.giveBack();
-      const level = isTransientStorageError(error) ? "debug" : "warn";
-      log[level]("Marking jobs running with results failed; writing each alone: {error}", {
-        error: messageOf(error),
-      });
-      return undefined;
-    }
   }
 
   /** Frees the job's slot once (and only once), starting what may start next. */

@@ -4,6 +4,7 @@ import type { JobOutcome } from "../job.ts";
 import type { FinishedJob, JobStore } from "../storage/job_store.ts";
 import { type JobPolicies, rowNumber, TimePolicy } from "./time_policy.ts";
 import type { LeftoverCandidate } from "./leftover_jobs.ts";
+import { unixNow } from "../unix_time.ts";
 
 const log = getLogger(["jobd", "worker", "recovery"]);
 
@@ -67,7 +68,7 @@ export async function recoverLeftBehind(
   await requeue("accepted");
   if (mode === "requeue") await requeue("running");
   const running = mode === "fail" ? leftBehind.filter((job) => job.status === "running") : [];
-  const now = Math.floor(Date.now() / 1000);
+  const now = unixNow();
   // With attempts left, the crash counts as a failed attempt: retried after its delay.
   const outcome: JobOutcome = {
     result: "fail",
