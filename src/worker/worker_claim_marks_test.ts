@@ -1,0 +1,134 @@
+// A claim marks `running` the jobs its free slots start at once.
+import assert from "node:assert/strict";
+import { connectionLost, MemoryStore } from "../../tests/helpers/memory_store.ts";
+import { until, within, workerOn } from "../../tests/helpers/worker_in_process.ts";
+
+Deno.test("one claim serves every target with room and marks running the jobs its free slots start", async () => {
+  const store = new MemoryStore();
+  const ids = [...store.insert("t1", 3), ...store.insert("t2", 1)];
+  await using setup = await workerOn(store, { t1: 2, t2: 2, t3: 1 });
+  setup.worker.poll();
+  await until("every job done", () => ids.every((id) => store.status(id) === "done"));
+  assert.deepEqual(store.claimWaitingCalls[0], [["t1", 2], ["t2", 2], ["t3", 1]]);
+  assert.deepEqual(store.claimStartNow[0], [["t1", 2], ["t2", 2], ["t3", 1]]);
+  // Every job started in a free slot: none needed a running mark of its own.
+  assert.deepEqual(store.markRunningCalls, []);
+  assert.deepEqual(store.markRunningAndDoneCalls, []);
+});
+
+Deno.test("a poked start on an idle worker costs one claim and one result write", async () => {
+  const store = new MemoryStore();
+  await using setup = await workerOn(store, { t1: 2 });
+  const [id] = store.insert("t1", 1);
+  setup.worker.poll(["t1"]);
+  await until(`job ${id} done`, () => store.status(id) === "done");
+  assert.deepEqual(store.calls, ["claimWaiting", "markDone"]);
+  assert.equal(store.rows.get(id)?.stdout, `ran ${id}\n`);
+});
+
+Deno.test("jobs queued ahead of free slots are marked running together when they start", async () => {
+  const store = new MemoryStore();
+  const ids = store.insert("t1", 3, "manual");
+  await using setup = await workerOn(store, { t1: 2 });
+  const result = await setup.worker.runManual(ids);
+  assert.deepEqual(Object.keys(result.jobs ?? {}).map(Number), ids);
+  // A run-manual claim leaves its rows 'accepted': the starts are marked, two together.
+  assert.deepEqual(store.markRunningCalls[0], [ids[0], ids[1]]);
+});
+
+Deno.test("a shutdown during a claim that marks jobs running releases them unstarted", async () => {
+  const store = new MemoryStore();
+  const ids = store.insert("t1", 3);
+  await using setup = await workerOn(store, { t1: 2 });
+  const letClaimGo = store.hold("claimWaiting");
+  const claiming = store.reached("claimWaiting");
+  setup.worker.poll();
+  await claiming;
+  const stopping = setup.worker.shutdown(30);
+  letClaimGo();
+  await within(stopping, "the shutdown");
+  assert.deepEqual(store.claimStartNow, [[["t1", 2]]]);
+  assert.deepEqual(ids.map((id) => store.status(id)), ["waiting", "waiting", "waiting"]);
+  assert.deepEqual(ids.map((id) => store.rows.get(id)?.worker), [null, null, null]);
+  assert.ok(!store.calls.includes("markDone"), "no job may have run");
+});
+
+Deno.test("a pause during a claim that marks jobs running does not stop them", async () => {
+  const store = new MemoryStore();
+  const [id] = store.insert("t1", 1);
+  await using setup = await workerOn(store, { t1: 1 });
+  const letClaimGo = store.hold("claimWaiting");
+  const claiming = store.reached("claimWaiting");
+  setup.worker.poll();
+  await claiming;
+  setup.worker.pause();
+  letClaimGo();
+  await until(`job ${id} done`, () => store.status(id) === "done");
+  assert.ok(!store.calls.includes("markRunning"));
+});
+
+Deno.test("a run-manual job that arrives during a claim waits for the slots the claim took", async () => {
+  const store = new MemoryStore();
+  const [background] = store.insert("t1", 1);
+  const [manual] = store.insert("t1", 1, "manual");
+  await using setup = await workerOn(store, { t1: 1 });
+  await setup.holdJob(background);
+  const letClaimGo = store.hold("claimWaiting");
+  const claiming = store.reached("claimWaiting");
+  setup.worker.poll();
+  await claiming;
+  const run = setup.worker.runManual([manual]);
+  await until(`job ${manual} claimed`, () => store.status(manual) === "accepted");
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(!store.calls.includes("markRunning"), "the manual job must wait for the slot");
+  letClaimGo();
+  await until(`job ${background} running`, () => store.status(background) === "running");
+  assert.equal(store.status(manual), "accepted");
+  await setup.letGo(background);
+  assert.equal((await run).jobs?.[manual].stdout, `ran ${manual}\n`);
+  assert.equal(store.status(background), "done");
+});
+
+Deno.test("a claim that marked jobs running and lost its reply releases them, and each runs once", async () => {
+  const store = new MemoryStore();
+  const ids = store.insert("t1", 2);
+  await using setup = await workerOn(store, { t1: 2 });
+  store.fail("claimWaiting", connectionLost(), "after");
+  setup.worker.poll();
+  await until("every job done", () => ids.every((id) => store.status(id) === "done"));
+  assert.ok(store.calls.includes("findLeftBehind"));
+  const released = store.calls.indexOf("release");
+  assert.ok(released > 0 && released < store.calls.lastIndexOf("claimWaiting"));
+  // Each job's result was written once: it ran once.
+  assert.deepEqual(store.markDoneCalls.flat().sort((a, b) => a - b), ids);
+  for (const id of ids) assert.equal(store.rows.get(id)?.stdout, `ran ${id}\n`);
+});
+
+Deno.test("a claim in doubt leaves alone the running rows of jobs that run here or wait for their write", async () => {
+  const store = new MemoryStore();
+  const [long, quick] = store.insert("t1", 2);
+  await using setup = await workerOn(store, { t1: 3 });
+  await setup.holdJob(long);
+  const letWrite = store.hold("markDone");
+  // Early in a second: the claims below mark their rows with the same `time_started`.
+  await until("the start of a second", () => Date.now() % 1000 < 300);
+  setup.worker.poll();
+  await until(`job ${quick}'s result write`, () => store.calls.includes("markDone"));
+  // A claim that marks a job, commits, and loses its reply.
+  const [third] = store.insert("t1", 1);
+  store.fail("claimWaiting", connectionLost(), "after");
+  setup.worker.poll();
+  await until(
+    `job ${third} released and started again`,
+    () => store.calls.includes("release") && store.status(third) === "running",
+  );
+  assert.deepEqual(store.calls.filter((call) => call === "release").length, 1);
+  assert.equal(store.status(long), "running", "the long job still runs");
+  assert.equal(store.status(quick), "running", "its result is still being written");
+  letWrite();
+  await setup.letGo(long);
+  const ids = [long, quick, third];
+  await until("every job done", () => ids.every((id) => store.status(id) === "done"));
+  for (const id of ids) assert.equal(store.rows.get(id)?.stdout, `ran ${id}\n`);
+  assert.deepEqual(store.markDoneCalls.flat().sort((a, b) => a - b), ids);
+});
