@@ -8,12 +8,13 @@ import assert from "node:assert/strict";
 import { isTransientStorageError, StorageError } from "../src/storage/errors.ts";
 import { DEFAULT_QUERY_TIMEOUT_MS, openMysqlStore } from "../src/storage/mysql_store.ts";
 import type { ClaimedJob } from "../src/job.ts";
+import type { FinishedJob } from "../src/storage/job_store.ts";
 import { claimWaiting } from "../src/storage/mysql/claim_waiting.ts";
 import type { MysqlContext } from "../src/storage/mysql/context.ts";
 import { quoteIdentifier } from "../src/storage/mysql/identifier.ts";
 import { createPool } from "../src/storage/mysql/pool.ts";
 import { getLogger } from "@logtape/logtape";
-import { openTestDatabase } from "./helpers/database.ts";
+import { openTestDatabase, type TestDatabase } from "./helpers/database.ts";
 import { freePort } from "./helpers/processes.ts";
 import {
   defineJobControlConformance,
@@ -268,26 +269,35 @@ Deno.test("mysql: a row that several served names match (case, trailing spaces) 
   assert.equal((await store.claimWaiting(new Map([["build", 5]]))).length, 1);
 });
 
+/** The server's counts of the statements the claim tests look at (the test server is private). */
+async function statementCounts(db: TestDatabase): Promise<Record<string, number>> {
+  const rows = await db.query(
+    "SHOW GLOBAL STATUS WHERE Variable_name IN " +
+      "('Com_select', 'Com_update', 'Com_begin', 'Com_commit')",
+  );
+  return Object.fromEntries(rows.map((row) => [row.Variable_name, Number(row.Value)]));
+}
+
+/** Job `id` ended `ok`, its stdout `out ID`. */
+function endedOk(id: number): FinishedJob {
+  return {
+    id,
+    finishedAt: 1_700_000_100,
+    outcome: { result: "ok", code: 0, signal: null, stdout: `out ${id}`, stderr: "" },
+  };
+}
+
 Deno.test("mysql: one claim, one running mark and one final write serve many jobs of several targets", async () => {
   await using db = await openTestDatabase({ privateServer: true });
   await using store = await openMysqlStore(db.storeOptions("w"));
   const ids = [...await db.insertJobs("build", 3), ...await db.insertJobs("deploy", 3)];
-  const statements = async () => {
-    const rows = await db.query(
-      "SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_select', 'Com_update', 'Com_begin')",
-    );
-    return Object.fromEntries(rows.map((row) => [row.Variable_name, Number(row.Value)]));
-  };
+  const statements = () => statementCounts(db);
   const before = await statements();
   const claimed = await store.claimWaiting(new Map([["build", 3], ["deploy", 3]]));
   assert.equal(claimed.length, 6);
   assert.deepEqual(await store.markRunning(ids, 1_700_000_000), []);
   assert.deepEqual(
-    await store.markDone(ids.map((id) => ({
-      id,
-      finishedAt: 1_700_000_100,
-      outcome: { result: "ok", code: 0, signal: null, stdout: `out ${id}`, stderr: "" },
-    }))),
+    await store.markDone(ids.map(endedOk)),
     [],
   );
   const after = await statements();
@@ -311,13 +321,7 @@ Deno.test("mysql: jobs that start with their claim cost no statement and no comm
   await using db = await openTestDatabase({ withWorkerColumn: true, privateServer: true });
   await using store = await openMysqlStore(db.storeOptions("w"));
   const ids = await db.insertJobs("build", 3);
-  const statements = async () => {
-    const rows = await db.query(
-      "SHOW GLOBAL STATUS WHERE Variable_name IN " +
-        "('Com_select', 'Com_update', 'Com_begin', 'Com_commit')",
-    );
-    return Object.fromEntries(rows.map((row) => [row.Variable_name, Number(row.Value)]));
-  };
+  const statements = () => statementCounts(db);
   const before = await statements();
   const claimed = await store.claimWaiting(
     new Map([["build", 3]]),
@@ -327,11 +331,7 @@ Deno.test("mysql: jobs that start with their claim cost no statement and no comm
   assert.deepEqual(claimed.map((job) => job.running ?? false), [true, true, false]);
   const started = ids.slice(0, 2);
   assert.deepEqual(
-    await store.markDone(started.map((id) => ({
-      id,
-      finishedAt: 1_700_000_100,
-      outcome: { result: "ok", code: 0, signal: null, stdout: `out ${id}`, stderr: "" },
-    }))),
+    await store.markDone(started.map(endedOk)),
     [],
   );
   const after = await statements();

@@ -56,6 +56,16 @@ export interface DelayedSummary {
   next: number;
 }
 
+/**
+ * The rows a release gives back: `accepted` ones (claimed, never started);
+ * `running` ones as start-up recovery requeues them (`recover_running =
+ * requeue`: the job may have run, so the attempt its start counted stays);
+ * or `marked`: `running` rows whose job never started (a claim or a running
+ * mark went through, then shutdown or a lost reply kept the launcher from
+ * starting), whose counted attempt is given back.
+ */
+export type ReleaseFrom = "accepted" | "running" | "marked";
+
 /** The result of claiming manual jobs by id. */
 export interface ManualClaim {
   /** Rows now `accepted` by this worker, in id order. */
@@ -174,13 +184,12 @@ export interface JobStore {
   ): Promise<StartedAndDone>;
 
   /**
-   * Gives rows back: `from` (default `accepted`, unstarted jobs) -> each job's
-   * origin, and, when the table tracks owners, `worker` = NULL. `running` is
-   * used by start-up recovery with `recover_running = requeue`, and for a job whose
-   * launcher never started (the worker stopped while retrying its start). Returns
-   * the ids whose row was not in `from` (left untouched).
+   * Gives rows back: `from` (default `accepted`, unstarted jobs; see
+   * {@linkcode ReleaseFrom}) -> each job's origin, and, when the table tracks
+   * owners, `worker` = NULL. Returns the ids whose row was not in the status
+   * released from (left untouched).
    */
-  release(jobs: readonly ClaimedJob[], from?: "accepted" | "running"): Promise<number[]>;
+  release(jobs: readonly ClaimedJob[], from?: ReleaseFrom): Promise<number[]>;
 
   /**
    * Rows in `accepted` or `running` owned by this worker (empty when not

@@ -18,6 +18,7 @@ import type {
   JobStore,
   LeftBehindJob,
   ManualClaim,
+  ReleaseFrom,
   StartedAndDone,
 } from "./job_store.ts";
 import { type TimeColumnsFound, type TimeFeatures, timeFeatures } from "./time_columns.ts";
@@ -64,7 +65,7 @@ export interface StoreOperations<C> {
   releaseJobs(
     context: C,
     jobs: readonly ClaimedJob[],
-    from: "accepted" | "running",
+    from: ReleaseFrom,
   ): MaybePromise<number[]>;
   findLeftBehind(context: C): MaybePromise<LeftBehindJob[]>;
   /** `running` -> `delayed` with each job's `retryAt` as `time_run_at`; see `markDone`. */
@@ -279,7 +280,7 @@ export abstract class JobStoreBase<C extends StoreContext> implements JobStore, 
   /** See `JobStore.release`. All rows are written in one transaction; the owner is cleared. */
   release(
     jobs: readonly ClaimedJob[],
-    from: "accepted" | "running" = "accepted",
+    from: ReleaseFrom = "accepted",
   ): Promise<number[]> {
     const ids = jobs.map((job) => job.id);
     return this.#run(

@@ -89,6 +89,17 @@ export function countAttemptSql(found: TimeColumnsFound, least: "LEAST" | "MIN")
   return found.columns.has("attempts") ? `, attempts = ${countedAttempts(least)}` : "";
 }
 
+/**
+ * `, attempts = ...` giving back the start a running mark counted (a job
+ * that never started), where the table counts attempts, else nothing. Never
+ * below 0; a NULL stays NULL.
+ */
+export function uncountAttemptSql(found: TimeColumnsFound): string {
+  return found.columns.has("attempts")
+    ? ", attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE attempts END"
+    : "";
+}
+
 /** The value of `attempts` once a start is counted (see {@linkcode countAttemptSql}). */
 export function countedAttempts(least: "LEAST" | "MIN"): string {
   return `${least}(COALESCE(attempts, 0) + 1, ${MAX_ATTEMPTS_LIMIT})`;

@@ -286,7 +286,7 @@ export class ClaimLoop {
     const marked = orphans.filter((job) => job.running);
     try {
       await this.#options.releaser.release(orphans.filter((job) => !job.running));
-      await this.#options.releaser.release(marked, "running");
+      await this.#options.releaser.release(marked, "marked");
     } catch (error) {
       // The next round looks for them: `running` rows of this claim's time that no job here runs.
       if (marked.length > 0) this.#startsInDoubt.add(startedAt);
@@ -360,7 +360,7 @@ export class ClaimLoop {
           "releasing them",
         { ids: unstarted.map((job) => job.id).join(", ") },
       );
-      await this.#options.releaser.release(unstarted, "running");
+      await this.#options.releaser.release(unstarted, "marked");
     }
     // The client of a failed run-manual got an error: its rows wait for the
     // next one. Rows of a target no longer served go back too.

@@ -339,7 +339,7 @@ export class JobRunner {
     if (launched === undefined) {
       log.info("Job {id} not started: the worker is shutting down", { id: job.id });
       this.#options.manualRuns.answer(job.id, { error: "the worker is shutting down" });
-      await this.#options.releaser.releaseOrLeave([job], "running");
+      await this.#options.releaser.releaseOrLeave([job], "marked");
       return undefined;
     }
     log.info("Job {id} of {target} started (pid {pid})", {

@@ -10,6 +10,7 @@
  */
 
 import { messageOf } from "../text.ts";
+import { joinChunks } from "../bytes.ts";
 
 /** What was read from one output stream. */
 export interface CapturedOutput {
@@ -86,7 +87,7 @@ export async function captureOutput(
     reader.release();
   }
 
-  let bytes = concat(kept, keptBytes);
+  let bytes = kept.length === 1 ? kept[0] : joinChunks(kept, keptBytes);
   if (totalBytes > keptBytes) {
     bytes = bytes.subarray(0, completeCharactersLength(bytes));
   }
@@ -213,17 +214,6 @@ function openReader(stream: ReadableStream<Uint8Array>, buffers?: ReadBufferPool
       buffer = undefined;
     },
   };
-}
-
-function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
 }
 
 /**

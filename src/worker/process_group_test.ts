@@ -187,17 +187,22 @@ Deno.test("killLeftovers() sends the SIGKILL due to a leftover at once, not afte
   assert.ok(Date.now() - started < LEFTOVER_GRACE_MS, "before the grace ended");
 });
 
+/**
+ * A job whose launcher starts `sleep 300` in a session of its own (out of the
+ * job's group, holding its pipes), tells its pid in `dir`, waits until it
+ * runs there and prints `started`.
+ */
+function escapingJob(dir: string) {
+  return shellJob(
+    `setsid sleep 300 & ${TELL_BACKGROUND_PID}; ` +
+      `until [ "$(cut -d' ' -f6 /proc/$!/stat)" = "$!" ]; do sleep 0.01; done; echo started`,
+    { env: { T: dir } },
+  );
+}
+
 Deno.test("a process that left the group keeps running; the job stops reading the pipes it holds", async () => {
   await using dir = await notesDir();
-  // The launcher waits until the child runs in a session of its own (field 6 of its stat).
-  const job = launchJob(
-    7,
-    shellJob(
-      `setsid sleep 300 & ${TELL_BACKGROUND_PID}; ` +
-        `until [ "$(cut -d' ' -f6 /proc/$!/stat)" = "$!" ]; do sleep 0.01; done; echo started`,
-      { env: { T: dir.path } },
-    ),
-  );
+  const job = launchJob(7, escapingJob(dir.path));
   const escaped = await backgroundPid(dir.path);
   try {
     const started = Date.now();
@@ -269,14 +274,7 @@ Deno.test("pipes held after an earlier job's pipes closed are still given up whe
   // The first job's pipes close at once: its watch goes, the one timer stays set for its time.
   const quick = await launchJob(6, shellJob("true")).done;
   assert.equal(quick.code, 0);
-  const job = launchJob(
-    7,
-    shellJob(
-      `setsid sleep 300 & ${TELL_BACKGROUND_PID}; ` +
-        `until [ "$(cut -d' ' -f6 /proc/$!/stat)" = "$!" ]; do sleep 0.01; done; echo started`,
-      { env: { T: dir.path } },
-    ),
-  );
+  const job = launchJob(7, escapingJob(dir.path));
   const escaped = await backgroundPid(dir.path);
   try {
     const outcome = await job.done;

@@ -328,8 +328,14 @@ const OPERATIONS: StoreOperations<MemoryContext> = {
     const kept: number[] = [];
     for (const { id, origin } of jobs) {
       const row = context.table.rows.get(id);
-      if (row === undefined || row.status !== from || !mine(context, row)) kept.push(id);
-      else Object.assign(row, { status: origin, worker: null });
+      const status = from === "accepted" ? "accepted" : "running";
+      if (row === undefined || row.status !== status || !mine(context, row)) kept.push(id);
+      else {
+        Object.assign(row, { status: origin, worker: null });
+        if (from === "marked" && context.time.columns.has("attempts") && row.attempts > 0) {
+          row.attempts -= 1;
+        }
+      }
     }
     await hook?.("after");
     return kept;

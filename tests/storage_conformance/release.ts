@@ -49,6 +49,30 @@ export function releaseConformance(test: ConformanceTest): void {
     assert.notEqual(rows[1].worker, null, "the accepted row keeps its owner");
   });
 
+  test("a release of marked rows gives back the attempt their start counted; recovery's keeps it", {
+    withWorkerColumn: true,
+    withTimeColumns: true,
+  }, async (f) => {
+    const [neverStarted, mayHaveRun] = await f.insert("build", 2);
+    const claimed = await f.store.claimWaiting(new Map([["build", 2]]));
+    assert.deepEqual(await f.store.markRunning([neverStarted, mayHaveRun], 1_700_000_000), []);
+    const [first, second] = claimed;
+
+    assert.deepEqual(await f.store.release([first], "marked"), []);
+    assert.deepEqual(await f.store.release([second], "running"), []);
+
+    assert.deepEqual(await f.readColumns([neverStarted, mayHaveRun], ["attempts"]), [
+      { id: neverStarted, attempts: 0 },
+      { id: mayHaveRun, attempts: 1 },
+    ]);
+    assert.deepEqual((await f.rows([neverStarted])).map((row) => row.status), ["waiting"]);
+    // A marked release of a row no longer running changes nothing.
+    assert.deepEqual(await f.store.release([first], "marked"), [neverStarted]);
+    assert.deepEqual(await f.readColumns([neverStarted], ["attempts"]), [
+      { id: neverStarted, attempts: 0 },
+    ]);
+  });
+
   test("release clears the owner", { withWorkerColumn: true }, async (f) => {
     const [id] = await f.insert("build", 1);
     const claimed = await f.store.claimWaiting(new Map([["build", 1]]));
