@@ -2,6 +2,7 @@
  * `isolateClaimFailures` on a real SQLite store: a target whose claim fails
  * is set aside and retried alone after its own backoff while the others are
  * claimed together; an error of the whole database still fails the claim.
+ * (One test injects a lost reply around the in-memory store.)
  */
 
 import assert from "node:assert/strict";
@@ -11,6 +12,8 @@ import { Backoff } from "../src/retry_policy.ts";
 import { isolateClaimFailures } from "../src/worker/claim_isolation.ts";
 import { waitFor } from "./helpers/processes.ts";
 import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
+import { connectionLost, MemoryStore, MemoryTable } from "./helpers/memory_store.ts";
+import { decorateStore } from "../src/storage/decorate.ts";
 
 const limits = (...targets: string[]) => new Map(targets.map((target) => [target, 5]));
 
@@ -92,6 +95,45 @@ Deno.test("claim isolation: a claim whose running marks the database refuses cla
       "accepted",
     ]);
     assert.deepEqual(repolled, [], "the target is not set aside");
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("claim isolation: a target whose claim may have committed after others were claimed is reported in doubt", async () => {
+  const memory = new MemoryStore({ table: new MemoryTable({ timeColumns: true }) });
+  const [bad] = memory.insert("bad", 1);
+  // 'bad' is refused until it is set aside; claimed alone later, its claim
+  // commits and the reply is lost.
+  let badRefused = true;
+  const inner = decorateStore(memory, {
+    async claimWaiting(limits, startNow, startedAt) {
+      if (!limits.has("bad")) return await memory.claimWaiting(limits, startNow, startedAt);
+      if (badRefused) throw Object.assign(new Error("no claims of bad"), { code: "ER_SIGNAL" });
+      await memory.claimWaiting(limits, startNow, startedAt);
+      throw connectionLost();
+    },
+  });
+  const inDoubt: (number | undefined)[] = [];
+  const store = isolateClaimFailures(inner, {
+    repoll: () => {},
+    backoff: () => new Backoff({ firstMs: 10, maxMs: 10 }),
+    claimInDoubt: (startedAt) => inDoubt.push(startedAt),
+  });
+  try {
+    const [first] = memory.insert("t1", 1);
+    const claimed = await store.claimWaiting(limits("bad", "t1"));
+    assert.deepEqual(claimed.map((job) => job.id), [first]);
+    badRefused = false;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+
+    const [second] = memory.insert("t1", 1);
+    const startNow = new Map([["bad", 1], ["t1", 1]]);
+    const again = await store.claimWaiting(limits("bad", "t1"), startNow, 1_700_000_000);
+
+    assert.deepEqual(again.map((job) => job.id), [second], "the jobs claimed are kept");
+    assert.equal(memory.status(bad), "running", "the lost claim committed");
+    assert.deepEqual(inDoubt, [1_700_000_000], "and the worker is told to look for its rows");
   } finally {
     await store.close();
   }

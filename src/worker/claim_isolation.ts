@@ -50,6 +50,13 @@ function shareOf(
 export interface ClaimIsolationOptions {
   /** Asks the worker to poll a target again (its backoff ended). */
   repoll(target: string): void;
+  /**
+   * A target's claim failed on a transient error after other targets' jobs
+   * were claimed: it may have committed all the same, marking jobs `running`
+   * at `startedAt` (undefined when it marked none). The claim loop looks for
+   * such rows (ClaimLoop.claimInDoubt).
+   */
+  claimInDoubt?(startedAt: number | undefined): void;
   /** The backoff of a failing target (default `FAILING_TARGET_BACKOFF`: 1 s doubling to 60 s). */
   backoff?: () => Backoff;
 }
@@ -174,6 +181,8 @@ export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOpt
         // The database went away: with nothing claimed, the worker retries the whole claim.
         if (jobs.length === 0) throw error;
         // Jobs are claimed already: keep them, and try this target again later.
+        // Its claim may have committed before the error: have its rows looked for.
+        options.claimInDoubt?.(start.startNow.has(target) ? start.startedAt : undefined);
         setAside(target, error);
       }
     }

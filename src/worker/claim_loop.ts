@@ -152,6 +152,18 @@ export class ClaimLoop {
   }
 
   /**
+   * Part of a claim failed and may have committed all the same (while its
+   * other part's jobs were taken): the next round looks for such rows, and
+   * releases those it marked `running` at `startedAt` (undefined: it marked
+   * none) that no job here runs.
+   */
+  claimInDoubt(startedAt: number | undefined): void {
+    if (startedAt !== undefined) this.#startsInDoubt.add(startedAt);
+    this.#inDoubt = true;
+    this.#again = true;
+  }
+
+  /**
    * A run-manual claim of `ids` failed, and may have committed all the same:
    * such rows are looked for at once and go back to `manual`.
    */

@@ -157,6 +157,7 @@ export class WorkerDaemon {
       gate = new ClaimGate(lock);
       store = gate.guard(isolateClaimFailures(opened, {
         repoll: (target) => worker?.poll([target]),
+        claimInDoubt: (startedAt) => worker?.claimInDoubt(startedAt),
       }));
       let masterLink: MasterLink | undefined;
       const metrics = new WorkerMetrics();

@@ -177,6 +177,11 @@ export class Worker {
     return [...this.targets.keys()];
   }
 
+  /** A claim may have committed without our knowing (see ClaimLoop.claimInDoubt). */
+  claimInDoubt(startedAt: number | undefined): void {
+    this.#claims.claimInDoubt(startedAt);
+  }
+
   /** Claims waiting jobs of the given targets (all when omitted) in the background. */
   poll(names: readonly string[] = this.targetNames): void {
     if (this.#phase !== "serving") return;

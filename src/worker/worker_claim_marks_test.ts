@@ -134,3 +134,23 @@ Deno.test("a claim in doubt leaves alone the running rows of jobs that run here 
   for (const id of ids) assert.equal(store.rows.get(id)?.stdout, `ran ${id}\n`);
   assert.deepEqual(store.markDoneCalls.flat().sort((a, b) => a - b), ids);
 });
+
+Deno.test("a claim part reported in doubt has its unstarted running rows released, and each runs once", async () => {
+  const store = new MemoryStore({ table: new MemoryTable({ timeColumns: true }) });
+  const [id] = store.insert("t1", 1);
+  await using setup = await workerOn(store, { t1: 1 });
+  // A claim of this worker marked the row and its reply was lost (claim_isolation.ts).
+  await store.claimWaiting(new Map([["t1", 1]]), new Map([["t1", 1]]), 1_700_000_000);
+  assert.equal(store.status(id), "running");
+
+  setup.worker.claimInDoubt(1_700_000_000);
+  setup.worker.poll();
+
+  await until("the job done", () => store.status(id) === "done");
+  assert.equal(store.calls.filter((call) => call === "markDone").length, 1);
+  assert.equal(
+    store.rows.get(id)?.attempts,
+    1,
+    "the attempt of the start that never was is given back",
+  );
+});
