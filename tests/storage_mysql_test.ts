@@ -13,7 +13,7 @@ import type { MysqlContext } from "../src/storage/mysql/context.ts";
 import { quoteIdentifier } from "../src/storage/mysql/identifier.ts";
 import { createPool } from "../src/storage/mysql/pool.ts";
 import { getLogger } from "@logtape/logtape";
-import { openTestDatabase } from "./helpers/database.ts";
+import { openTestDatabase, type TestDatabase } from "./helpers/database.ts";
 import { freePort } from "./helpers/processes.ts";
 import {
   defineJobControlConformance,
@@ -307,18 +307,48 @@ Deno.test("mysql: one claim, one running mark and one final write serve many job
   );
 });
 
+/** The server's counts of BEGIN, SELECT, UPDATE and COMMIT statements so far (all sessions). */
+async function statementCounts(db: TestDatabase) {
+  const rows = await db.query(
+    "SHOW GLOBAL STATUS WHERE Variable_name IN " +
+      "('Com_select', 'Com_update', 'Com_begin', 'Com_commit')",
+  );
+  const counts = Object.fromEntries(rows.map((row) => [row.Variable_name, Number(row.Value)]));
+  return {
+    begin: counts.Com_begin,
+    select: counts.Com_select,
+    update: counts.Com_update,
+    commit: counts.Com_commit,
+  };
+}
+
+/** What was counted between `before` and `after` (statementCounts). */
+function statementsBetween(
+  before: Awaited<ReturnType<typeof statementCounts>>,
+  after: Awaited<ReturnType<typeof statementCounts>>,
+) {
+  return {
+    begin: after.begin - before.begin,
+    select: after.select - before.select,
+    update: after.update - before.update,
+    commit: after.commit - before.commit,
+  };
+}
+
+/** An ended job's row write. */
+function endOf(id: number) {
+  return {
+    id,
+    finishedAt: 1_700_000_100,
+    outcome: { result: "ok" as const, code: 0, signal: null, stdout: `out ${id}`, stderr: "" },
+  };
+}
+
 Deno.test("mysql: jobs that start with their claim cost no statement and no commit of their own", async () => {
   await using db = await openTestDatabase({ withWorkerColumn: true, privateServer: true });
   await using store = await openMysqlStore(db.storeOptions("w"));
   const ids = await db.insertJobs("build", 3);
-  const statements = async () => {
-    const rows = await db.query(
-      "SHOW GLOBAL STATUS WHERE Variable_name IN " +
-        "('Com_select', 'Com_update', 'Com_begin', 'Com_commit')",
-    );
-    return Object.fromEntries(rows.map((row) => [row.Variable_name, Number(row.Value)]));
-  };
-  const before = await statements();
+  const before = await statementCounts(db);
   const claimed = await store.claimWaiting(
     new Map([["build", 3]]),
     new Map([["build", 2]]),
@@ -326,25 +356,42 @@ Deno.test("mysql: jobs that start with their claim cost no statement and no comm
   );
   assert.deepEqual(claimed.map((job) => job.running ?? false), [true, true, false]);
   const started = ids.slice(0, 2);
-  assert.deepEqual(
-    await store.markDone(started.map((id) => ({
-      id,
-      finishedAt: 1_700_000_100,
-      outcome: { result: "ok", code: 0, signal: null, stdout: `out ${id}`, stderr: "" },
-    }))),
-    [],
-  );
-  const after = await statements();
+  assert.deepEqual(await store.markDone(started.map(endOf)), []);
   // The claim (one read, one UPDATE, one commit) started two jobs; their ends are one UPDATE.
-  assert.deepEqual(
-    {
-      begin: after.Com_begin - before.Com_begin,
-      select: after.Com_select - before.Com_select,
-      update: after.Com_update - before.Com_update,
-      commit: after.Com_commit - before.Com_commit,
-    },
-    { begin: 1, select: 1, update: 2, commit: 1 },
+  assert.deepEqual(statementsBetween(before, await statementCounts(db)), {
+    begin: 1,
+    select: 1,
+    update: 2,
+    commit: 1,
+  });
+  assert.deepEqual((await db.rows(ids)).map((row) => [row.status, row.worker]), [
+    ["done", "w"],
+    ["done", "w"],
+    ["accepted", "w"],
+  ]);
+});
+
+Deno.test("mysql: a run-manual job's claim and start are one transaction", async () => {
+  await using db = await openTestDatabase({ withWorkerColumn: true, privateServer: true });
+  await using store = await openMysqlStore(db.storeOptions("w"));
+  const ids = await db.insertJobs("build", 3, "manual");
+  const before = await statementCounts(db);
+  const claim = await store.claimManual(
+    ids,
+    new Set(["build"]),
+    new Map([["build", 2]]),
+    1_700_000_000,
   );
+  assert.deepEqual(claim.claimed.map((job) => job.running ?? false), [true, true, false]);
+  assert.deepEqual(await store.markDone(ids.slice(0, 2).map(endOf)), []);
+  // The claim (one locking read, one UPDATE, one commit) started two jobs, with no running mark
+  // of their own; their ends are one UPDATE.
+  assert.deepEqual(statementsBetween(before, await statementCounts(db)), {
+    begin: 1,
+    select: 1,
+    update: 2,
+    commit: 1,
+  });
   assert.deepEqual((await db.rows(ids)).map((row) => [row.status, row.worker]), [
     ["done", "w"],
     ["done", "w"],

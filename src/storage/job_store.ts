@@ -10,10 +10,12 @@
  *   waiting --claimWaiting--> accepted
  *   waiting --claimWaiting--> running           (startNow: the jobs that start at once)
  *   manual  --claimManual---> accepted          (served target)
+ *   manual  --claimManual---> running           (startNow: the jobs that start at once)
  *   manual  --claimManual---> ignored           (target not served)
  *   accepted --markRunning--> running
  *   running --markDone------> done
  *   accepted --release------> waiting | manual  (shutdown, recovery)
+ *   running --release-------> waiting | manual  (a start cut short; "marked": attempt given back)
  *   delayed --promoteDelayed-> waiting           (time_run_at passed)
  *   running --markDone------> delayed            (a failed job with attempts left: retryAt)
  *   markRunningAndDone: markRunning and markDone in one commit
@@ -56,9 +58,17 @@ export interface DelayedSummary {
   next: number;
 }
 
+/**
+ * Which rows `release` takes back: `accepted` (unstarted jobs), `running`
+ * (start-up recovery's requeue), or `marked`: `running` rows whose process
+ * never started, whose attempt the mark counted is given back (`attempts` - 1,
+ * where the table has the column).
+ */
+export type ReleaseFrom = "accepted" | "running" | "marked";
+
 /** The result of claiming manual jobs by id. */
 export interface ManualClaim {
-  /** Rows now `accepted` by this worker, in id order. */
+  /** Rows now `accepted` by this worker (or `running`: `running: true`), in id order. */
   claimed: ClaimedJob[];
   /**
    * Ids that were not claimed, with the reason (texts of docs/protocol.md, "Worker requests"):
@@ -135,8 +145,18 @@ export interface JobStore {
    * Claims the given ids for run-manual. `manual` rows of a served target
    * become `accepted`; `manual` rows of another target become `ignored`;
    * rows in any other status are left untouched.
+   *
+   * `startNow` says, per served target, how many of its claimed rows (the
+   * lowest ids) start at once: those go straight to `running` instead, with
+   * `time_started` = `startedAt` and the attempt counted, in the same
+   * transaction, as `claimWaiting` does, and come with `running: true`.
    */
-  claimManual(ids: readonly number[], servedTargets: ReadonlySet<string>): Promise<ManualClaim>;
+  claimManual(
+    ids: readonly number[],
+    servedTargets: ReadonlySet<string>,
+    startNow?: ReadonlyMap<string, number>,
+    startedAt?: number,
+  ): Promise<ManualClaim>;
 
   /**
    * `accepted` -> `running` with `time_started` = startedAt, for each id (one
@@ -176,11 +196,13 @@ export interface JobStore {
   /**
    * Gives rows back: `from` (default `accepted`, unstarted jobs) -> each job's
    * origin, and, when the table tracks owners, `worker` = NULL. `running` is
-   * used by start-up recovery with `recover_running = requeue`, and for a job whose
-   * launcher never started (the worker stopped while retrying its start). Returns
-   * the ids whose row was not in `from` (left untouched).
+   * used by start-up recovery with `recover_running = requeue`; `marked` (rows
+   * `running`, their attempt given back) for jobs marked whose launcher never
+   * started: a claim's marked jobs that cannot start here (shutdown, target
+   * removed, a claim in doubt), a start that shutdown cut short. Returns the
+   * ids whose row was not in `from` (`running` for `marked`; left untouched).
    */
-  release(jobs: readonly ClaimedJob[], from?: "accepted" | "running"): Promise<number[]>;
+  release(jobs: readonly ClaimedJob[], from?: ReleaseFrom): Promise<number[]>;
 
   /**
    * Rows in `accepted` or `running` owned by this worker (empty when not
