@@ -1,6 +1,6 @@
 // A claim marks `running` the jobs its free slots start at once.
 import assert from "node:assert/strict";
-import { connectionLost, MemoryStore } from "../../tests/helpers/memory_store.ts";
+import { connectionLost, MemoryStore, MemoryTable } from "../../tests/helpers/memory_store.ts";
 import { runManualQueued, until, within, workerOn } from "../../tests/helpers/worker_in_process.ts";
 
 Deno.test("one claim serves every target with room and marks running the jobs its free slots start", async () => {
@@ -39,7 +39,8 @@ Deno.test("jobs queued ahead of free slots are marked running together when they
 });
 
 Deno.test("a shutdown during a claim that marks jobs running releases them unstarted", async () => {
-  const store = new MemoryStore();
+  // With `attempts`: the attempt each mark counted is given back.
+  const store = new MemoryStore({ table: new MemoryTable({ timeColumns: true }) });
   const ids = store.insert("t1", 3);
   await using setup = await workerOn(store, { t1: 2 });
   const letClaimGo = store.hold("claimWaiting");
@@ -52,6 +53,7 @@ Deno.test("a shutdown during a claim that marks jobs running releases them unsta
   assert.deepEqual(store.claimStartNow, [[["t1", 2]]]);
   assert.deepEqual(ids.map((id) => store.status(id)), ["waiting", "waiting", "waiting"]);
   assert.deepEqual(ids.map((id) => store.rows.get(id)?.worker), [null, null, null]);
+  assert.deepEqual(ids.map((id) => store.rows.get(id)?.attempts), [0, 0, 0]);
   assert.ok(!store.calls.includes("markDone"), "no job may have run");
 });
 
