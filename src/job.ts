@@ -26,8 +26,9 @@ export const JOB_STATUSES = {
   /**
    * A job that runs only on request. Set by the application, and by jobd
    * when it releases an unstarted run-manual job. Moved on by `run-manual`
-   * (`claimManual`): to `accepted` when the worker serves its target,
-   * otherwise to `ignored`. Recovery: untouched.
+   * (`claimManual`): when the worker serves its target, to `running` if a
+   * slot is free for it now (it starts at once), otherwise to `accepted`;
+   * to `ignored` when it does not. Recovery: untouched.
    */
   manual: "manual",
   /**
@@ -40,12 +41,14 @@ export const JOB_STATUSES = {
   accepted: "accepted",
   /**
    * The launcher is running, or about to start. Set by the running mark, or
-   * by the claim itself for a job that starts at once, with `time_started`,
-   * before the process is spawned. Moved on by the result write (`markDone`)
-   * to `done`, or to `delayed` for a retry (a failed attempt with attempts
-   * left), or, when the worker stops while it retries a start that failed
-   * for a reason that may pass (too many open files), released back to where
-   * it was claimed from. Recovery: ended as `done` with result `fail` and a note in
+   * by the claim itself (a poll's or a run-manual's) for a job that starts
+   * at once, with `time_started`, before the process is spawned. Moved on by
+   * the result write (`markDone`) to `done`, or to `delayed` for a retry (a
+   * failed attempt with attempts left), or released back to where it was
+   * claimed from, with the attempt its mark counted, when its process never
+   * started: the worker stopped while it retried a start that failed for a
+   * reason that may pass (too many open files), or before a job its claim
+   * marked could start (shutdown, target removed, a claim in doubt). Recovery: ended as `done` with result `fail` and a note in
    * `stderr` (never run twice behind the user's back); with
    * `recover_running = requeue`, released to `waiting` instead.
    */

@@ -138,3 +138,35 @@ Deno.test("claim isolation: a target whose claim may have committed after others
     await store.close();
   }
 });
+
+Deno.test("claim isolation: a run-manual claim whose running marks the database refuses claims again without marks", async () => {
+  await using db = await openTestSqliteDatabase();
+  const [bad, good] = await db.insertJobs("t1", 2, "manual");
+  await db.query(
+    `CREATE TRIGGER refuse_running BEFORE UPDATE OF status ON jobs FOR EACH ROW
+       WHEN NEW.id = ${bad} AND NEW.status = 'running'
+       BEGIN SELECT RAISE(ABORT, 'job ${bad} may not run'); END`,
+  );
+  const store = isolateClaimFailures(await openSqliteStore(db.storeOptions("w")), {
+    repoll: () => {},
+  });
+  try {
+    const claim = await store.claimManual(
+      [bad, good],
+      new Set(["t1"]),
+      new Map([["t1", 2]]),
+      1_700_000_000,
+    );
+    // Both come 'accepted': each start is marked alone, and only the bad one is refused.
+    assert.deepEqual(claim.claimed.map((job) => [job.id, job.running]), [
+      [bad, undefined],
+      [good, undefined],
+    ]);
+    assert.deepEqual((await db.rows([bad, good])).map((row) => row.status), [
+      "accepted",
+      "accepted",
+    ]);
+  } finally {
+    await store.close();
+  }
+});

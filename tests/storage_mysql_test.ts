@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import { isTransientStorageError, StorageError } from "../src/storage/errors.ts";
 import { DEFAULT_QUERY_TIMEOUT_MS, openMysqlStore } from "../src/storage/mysql_store.ts";
 import type { ClaimedJob } from "../src/job.ts";
-import type { FinishedJob } from "../src/storage/job_store.ts";
 import { claimWaiting } from "../src/storage/mysql/claim_waiting.ts";
 import type { MysqlContext } from "../src/storage/mysql/context.ts";
 import { quoteIdentifier } from "../src/storage/mysql/identifier.ts";
@@ -269,60 +268,67 @@ Deno.test("mysql: a row that several served names match (case, trailing spaces) 
   assert.equal((await store.claimWaiting(new Map([["build", 5]]))).length, 1);
 });
 
-/** The server's counts of the statements the claim tests look at (the test server is private). */
-async function statementCounts(db: TestDatabase): Promise<Record<string, number>> {
-  const rows = await db.query(
-    "SHOW GLOBAL STATUS WHERE Variable_name IN " +
-      "('Com_select', 'Com_update', 'Com_begin', 'Com_commit')",
-  );
-  return Object.fromEntries(rows.map((row) => [row.Variable_name, Number(row.Value)]));
-}
-
-/** Job `id` ended `ok`, its stdout `out ID`. */
-function endedOk(id: number): FinishedJob {
-  return {
-    id,
-    finishedAt: 1_700_000_100,
-    outcome: { result: "ok", code: 0, signal: null, stdout: `out ${id}`, stderr: "" },
-  };
-}
-
 Deno.test("mysql: one claim, one running mark and one final write serve many jobs of several targets", async () => {
   await using db = await openTestDatabase({ privateServer: true });
   await using store = await openMysqlStore(db.storeOptions("w"));
   const ids = [...await db.insertJobs("build", 3), ...await db.insertJobs("deploy", 3)];
-  const statements = () => statementCounts(db);
-  const before = await statements();
+  const before = await statementCounts(db);
   const claimed = await store.claimWaiting(new Map([["build", 3], ["deploy", 3]]));
   assert.equal(claimed.length, 6);
   assert.deepEqual(await store.markRunning(ids, 1_700_000_000), []);
-  assert.deepEqual(
-    await store.markDone(ids.map(endedOk)),
-    [],
-  );
-  const after = await statements();
+  assert.deepEqual(await store.markDone(ids.map(endOf)), []);
   // The claim: one read for both targets and one UPDATE, in one transaction;
   // then one UPDATE for all the starts and one for all the ends.
-  assert.deepEqual(
-    {
-      begin: after.Com_begin - before.Com_begin,
-      select: after.Com_select - before.Com_select,
-      update: after.Com_update - before.Com_update,
-    },
-    { begin: 1, select: 1, update: 3 },
-  );
+  const { begin, select, update } = statementsBetween(before, await statementCounts(db));
+  assert.deepEqual({ begin, select, update }, { begin: 1, select: 1, update: 3 });
   assert.deepEqual(
     (await db.rows(ids)).map((row) => [row.status, row.stdout]),
     ids.map((id) => ["done", `out ${id}`]),
   );
 });
 
+/** The server's counts of BEGIN, SELECT, UPDATE and COMMIT statements so far (all sessions). */
+async function statementCounts(db: TestDatabase) {
+  const rows = await db.query(
+    "SHOW GLOBAL STATUS WHERE Variable_name IN " +
+      "('Com_select', 'Com_update', 'Com_begin', 'Com_commit')",
+  );
+  const counts = Object.fromEntries(rows.map((row) => [row.Variable_name, Number(row.Value)]));
+  return {
+    begin: counts.Com_begin,
+    select: counts.Com_select,
+    update: counts.Com_update,
+    commit: counts.Com_commit,
+  };
+}
+
+/** What was counted between `before` and `after` (statementCounts). */
+function statementsBetween(
+  before: Awaited<ReturnType<typeof statementCounts>>,
+  after: Awaited<ReturnType<typeof statementCounts>>,
+) {
+  return {
+    begin: after.begin - before.begin,
+    select: after.select - before.select,
+    update: after.update - before.update,
+    commit: after.commit - before.commit,
+  };
+}
+
+/** An ended job's row write. */
+function endOf(id: number) {
+  return {
+    id,
+    finishedAt: 1_700_000_100,
+    outcome: { result: "ok" as const, code: 0, signal: null, stdout: `out ${id}`, stderr: "" },
+  };
+}
+
 Deno.test("mysql: jobs that start with their claim cost no statement and no commit of their own", async () => {
   await using db = await openTestDatabase({ withWorkerColumn: true, privateServer: true });
   await using store = await openMysqlStore(db.storeOptions("w"));
   const ids = await db.insertJobs("build", 3);
-  const statements = () => statementCounts(db);
-  const before = await statements();
+  const before = await statementCounts(db);
   const claimed = await store.claimWaiting(
     new Map([["build", 3]]),
     new Map([["build", 2]]),
@@ -330,21 +336,42 @@ Deno.test("mysql: jobs that start with their claim cost no statement and no comm
   );
   assert.deepEqual(claimed.map((job) => job.running ?? false), [true, true, false]);
   const started = ids.slice(0, 2);
-  assert.deepEqual(
-    await store.markDone(started.map(endedOk)),
-    [],
-  );
-  const after = await statements();
+  assert.deepEqual(await store.markDone(started.map(endOf)), []);
   // The claim (one read, one UPDATE, one commit) started two jobs; their ends are one UPDATE.
-  assert.deepEqual(
-    {
-      begin: after.Com_begin - before.Com_begin,
-      select: after.Com_select - before.Com_select,
-      update: after.Com_update - before.Com_update,
-      commit: after.Com_commit - before.Com_commit,
-    },
-    { begin: 1, select: 1, update: 2, commit: 1 },
+  assert.deepEqual(statementsBetween(before, await statementCounts(db)), {
+    begin: 1,
+    select: 1,
+    update: 2,
+    commit: 1,
+  });
+  assert.deepEqual((await db.rows(ids)).map((row) => [row.status, row.worker]), [
+    ["done", "w"],
+    ["done", "w"],
+    ["accepted", "w"],
+  ]);
+});
+
+Deno.test("mysql: a run-manual job's claim and start are one transaction", async () => {
+  await using db = await openTestDatabase({ withWorkerColumn: true, privateServer: true });
+  await using store = await openMysqlStore(db.storeOptions("w"));
+  const ids = await db.insertJobs("build", 3, "manual");
+  const before = await statementCounts(db);
+  const claim = await store.claimManual(
+    ids,
+    new Set(["build"]),
+    new Map([["build", 2]]),
+    1_700_000_000,
   );
+  assert.deepEqual(claim.claimed.map((job) => job.running ?? false), [true, true, false]);
+  assert.deepEqual(await store.markDone(ids.slice(0, 2).map(endOf)), []);
+  // The claim (one locking read, one UPDATE, one commit) started two jobs, with no running mark
+  // of their own; their ends are one UPDATE.
+  assert.deepEqual(statementsBetween(before, await statementCounts(db)), {
+    begin: 1,
+    select: 1,
+    update: 2,
+    commit: 1,
+  });
   assert.deepEqual((await db.rows(ids)).map((row) => [row.status, row.worker]), [
     ["done", "w"],
     ["done", "w"],

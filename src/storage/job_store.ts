@@ -10,10 +10,12 @@
  *   waiting --claimWaiting--> accepted
  *   waiting --claimWaiting--> running           (startNow: the jobs that start at once)
  *   manual  --claimManual---> accepted          (served target)
+ *   manual  --claimManual---> running           (startNow: the jobs that start at once)
  *   manual  --claimManual---> ignored           (target not served)
  *   accepted --markRunning--> running
  *   running --markDone------> done
  *   accepted --release------> waiting | manual  (shutdown, recovery)
+ *   running --release-------> waiting | manual  (a start cut short; "marked": attempt given back)
  *   delayed --promoteDelayed-> waiting           (time_run_at passed)
  *   running --markDone------> delayed            (a failed job with attempts left: retryAt)
  *   markRunningAndDone: markRunning and markDone in one commit
@@ -68,7 +70,7 @@ export type ReleaseFrom = "accepted" | "running" | "marked";
 
 /** The result of claiming manual jobs by id. */
 export interface ManualClaim {
-  /** Rows now `accepted` by this worker, in id order. */
+  /** Rows now `accepted` by this worker (or `running`: `running: true`), in id order. */
   claimed: ClaimedJob[];
   /**
    * Ids that were not claimed, with the reason (texts of docs/protocol.md, "Worker requests"):
@@ -145,8 +147,18 @@ export interface JobStore {
    * Claims the given ids for run-manual. `manual` rows of a served target
    * become `accepted`; `manual` rows of another target become `ignored`;
    * rows in any other status are left untouched.
+   *
+   * `startNow` says, per served target, how many of its claimed rows (the
+   * lowest ids) start at once: those go straight to `running` instead, with
+   * `time_started` = `startedAt` and the attempt counted, in the same
+   * transaction, as `claimWaiting` does, and come with `running: true`.
    */
-  claimManual(ids: readonly number[], servedTargets: ReadonlySet<string>): Promise<ManualClaim>;
+  claimManual(
+    ids: readonly number[],
+    servedTargets: ReadonlySet<string>,
+    startNow?: ReadonlyMap<string, number>,
+    startedAt?: number,
+  ): Promise<ManualClaim>;
 
   /**
    * `accepted` -> `running` with `time_started` = startedAt, for each id (one
@@ -184,10 +196,13 @@ export interface JobStore {
   ): Promise<StartedAndDone>;
 
   /**
-   * Gives rows back: `from` (default `accepted`, unstarted jobs; see
-   * {@linkcode ReleaseFrom}) -> each job's origin, and, when the table tracks
-   * owners, `worker` = NULL. Returns the ids whose row was not in the status
-   * released from (left untouched).
+   * Gives rows back: `from` (default `accepted`, unstarted jobs) -> each job's
+   * origin, and, when the table tracks owners, `worker` = NULL. `running` is
+   * used by start-up recovery with `recover_running = requeue`; `marked` (rows
+   * `running`, their attempt given back) for jobs marked whose launcher never
+   * started: a claim's marked jobs that cannot start here (shutdown, target
+   * removed, a claim in doubt), a start that shutdown cut short. Returns the
+   * ids whose row was not in `from` (`running` for `marked`; left untouched).
    */
   release(jobs: readonly ClaimedJob[], from?: ReleaseFrom): Promise<number[]>;
 

@@ -48,10 +48,13 @@ export interface StoreOperations<C> {
     startNow: ReadonlyMap<string, number>,
     startedAt: number,
   ): MaybePromise<ClaimedJob[]>;
+  /** `startNow`: only served targets, each with a count ≥ 1. */
   claimManual(
     context: C,
     ids: readonly number[],
     servedTargets: ReadonlySet<string>,
+    startNow: ReadonlyMap<string, number>,
+    startedAt: number,
   ): MaybePromise<ManualClaim>;
   markRunning(context: C, ids: readonly number[], startedAt: number): MaybePromise<number[]>;
   markDone(context: C, jobs: readonly FinishedJob[]): MaybePromise<number[]>;
@@ -62,11 +65,7 @@ export interface StoreOperations<C> {
     startedAt: number,
     done: readonly FinishedJob[],
   ): MaybePromise<StartedAndDone>;
-  releaseJobs(
-    context: C,
-    jobs: readonly ClaimedJob[],
-    from: ReleaseFrom,
-  ): MaybePromise<number[]>;
+  releaseJobs(context: C, jobs: readonly ClaimedJob[], from: ReleaseFrom): MaybePromise<number[]>;
   findLeftBehind(context: C): MaybePromise<LeftBehindJob[]>;
   /** `running` -> `delayed` with each job's `retryAt` as `time_run_at`; see `markDone`. */
   markRetry(context: C, jobs: readonly FinishedJob[]): MaybePromise<number[]>;
@@ -183,16 +182,42 @@ export abstract class JobStoreBase<C extends StoreContext> implements JobStore, 
 
   /**
    * See `JobStore.claimManual`. Throws for an empty list or ids that are not
-   * positive integers; duplicate ids count once.
+   * positive integers, a `startNow` count that is not an integer ≥ 0 (or
+   * names a target not served), and a `startedAt` that is not a whole number
+   * ≥ 0 when some job starts now; duplicate ids count once.
    */
-  claimManual(ids: readonly number[], servedTargets: ReadonlySet<string>): Promise<ManualClaim> {
+  claimManual(
+    ids: readonly number[],
+    servedTargets: ReadonlySet<string>,
+    startNow: ReadonlyMap<string, number> = new Map(),
+    startedAt = 0,
+  ): Promise<ManualClaim> {
     if (ids.length === 0) return this.#refuse("claim manual jobs", "no job ids given");
     const what = `claim manual ${describeJobs(ids)}`;
     const invalid = ids.find((id) => !Number.isSafeInteger(id) || id < 1);
     if (invalid !== undefined) {
       return this.#refuse(what, `job ids must be positive integers, got ${invalid}`);
     }
-    return this.#run(what, (context) => this.#operations.claimManual(context, ids, servedTargets));
+    const starting = new Map<string, number>();
+    for (const [target, count] of startNow) {
+      if (!servedTargets.has(target)) {
+        return this.#refuse(what, `target '${target}' has jobs to start but is not served`);
+      }
+      if (!Number.isSafeInteger(count) || count < 0) {
+        return this.#refuse(
+          what,
+          `the jobs of target '${target}' to start now must be an integer ≥ 0, got ${count}`,
+        );
+      }
+      if (count > 0) starting.set(target, count);
+    }
+    if (starting.size > 0 && (!Number.isSafeInteger(startedAt) || startedAt < 0)) {
+      return this.#refuse(what, `the start time must be a whole number ≥ 0, got ${startedAt}`);
+    }
+    return this.#run(
+      what,
+      (context) => this.#operations.claimManual(context, ids, servedTargets, starting, startedAt),
+    );
   }
 
   /** See `JobStore.markRunning`. */
@@ -278,10 +303,7 @@ export abstract class JobStoreBase<C extends StoreContext> implements JobStore, 
   }
 
   /** See `JobStore.release`. All rows are written in one transaction; the owner is cleared. */
-  release(
-    jobs: readonly ClaimedJob[],
-    from: ReleaseFrom = "accepted",
-  ): Promise<number[]> {
+  release(jobs: readonly ClaimedJob[], from: ReleaseFrom = "accepted"): Promise<number[]> {
     const ids = jobs.map((job) => job.id);
     return this.#run(
       `release ${describeJobs(ids)}`,

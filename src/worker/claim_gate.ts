@@ -53,10 +53,10 @@ export class ClaimGate {
         for (const target of limits.keys()) this.#heldBack.add(target);
         return [];
       },
-      claimManual: async (ids, servedTargets) => {
+      claimManual: async (ids, servedTargets, startNow, startedAt) => {
         await this.#opened.promise;
         this.#refuseWithoutLock("claim manual jobs");
-        return await store.claimManual(ids, servedTargets);
+        return await store.claimManual(ids, servedTargets, startNow, startedAt);
       },
       // Another worker of this name may hold the lock now and have claimed these rows anew.
       markRunning: async (ids, startedAt) => {

@@ -63,8 +63,8 @@ export interface ClaimIsolationOptions {
 
 /**
  * `store` whose `claimWaiting` keeps a target's failure to itself (see the
- * module's text), and whose claims that mark jobs `running` fall back to
- * claims without marks when the database refuses the marks. A transient
+ * module's text), and whose claims that mark jobs `running` (run-manual's
+ * too) fall back to claims without marks when the database refuses the marks. A transient
  * error (the database away) still fails the whole claim when nothing was
  * claimed, as before: the worker retries it.
  */
@@ -189,8 +189,28 @@ export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOpt
     return jobs;
   };
 
+  /** run-manual's claim, falling back to one without marks as `claimMarking` does. */
+  const claimManual: JobStore["claimManual"] = async (ids, servedTargets, startNow, startedAt) => {
+    if (startNow === undefined || startNow.size === 0) {
+      return await store.claimManual(ids, servedTargets);
+    }
+    try {
+      return await store.claimManual(ids, servedTargets, startNow, startedAt);
+    } catch (error) {
+      if (isTransientStorageError(error)) throw error;
+      log.warn(
+        "Cannot mark run-manual jobs running in their claim, claiming them without: {error}",
+        {
+          error: messageOf(error),
+        },
+      );
+      return await store.claimManual(ids, servedTargets);
+    }
+  };
+
   return decorateStore(store, {
     claimWaiting,
+    claimManual,
     close: async () => {
       closed = true;
       for (const entry of failing.values()) clearTimeout(entry.timer);

@@ -20,7 +20,8 @@
  *   failed and may have committed all the same; the next round first adopts
  *   the rows this worker owns in `accepted` without knowing them, and
  *   releases those it owns in `running` with the `time_started` of a failed
- *   claim that marked jobs, which it does not run (they never started).
+ *   claim that marked jobs, or among the ids of a failed run-manual claim,
+ *   which it does not run (they never started).
  * - stopped: shutdown began; no claim starts, and `stop()` resolves once
  *   the one in flight has ended.
  *
@@ -40,6 +41,7 @@ import { Backoff } from "../retry_policy.ts";
 import type { Releaser } from "./release.ts";
 import type { Target } from "./target.ts";
 import { unixNow } from "../unix_time.ts";
+import { SlotReservation } from "./slot_reservation.ts";
 
 const log = getLogger(["jobd", "worker"]);
 
@@ -243,16 +245,12 @@ export class ClaimLoop {
     // The free slots of each target start jobs at once: the claim marks
     // them `running`. The slots are taken until it returns, so that a
     // run-manual job queued meanwhile cannot leave a marked job waiting.
-    const startNow = new Map<string, number>();
-    const reserved = new Map<string, Target>();
+    const reservation = new SlotReservation();
     for (const [name, limit] of limits) {
       const target = targets.get(name)!;
-      const count = Math.min(target.free, limit);
-      if (count === 0) continue;
-      startNow.set(name, count);
-      reserved.set(name, target);
-      target.reserve(count);
+      reservation.reserve(target, Math.min(target.free, limit));
     }
+    const { startNow } = reservation;
     const startedAt = unixNow();
     let claimed;
     try {
@@ -263,17 +261,13 @@ export class ClaimLoop {
         const target = targets.get(name);
         if (target) target.pollPending = true;
       }
-      this.#giveBack(reserved, startNow, new Map());
+      reservation.giveBack([], this.#options.schedule);
       throw error;
     }
     this.#backoff.reset();
     const byTarget = Map.groupBy(claimed, (job) => job.target);
     const orphans: ClaimedJob[] = [];
-    const started = new Map<string, number>();
-    for (const [name, jobs] of byTarget) {
-      started.set(name, jobs.filter((job) => job.running).length);
-    }
-    this.#giveBack(reserved, startNow, started);
+    reservation.giveBack(claimed, this.#options.schedule);
     for (const [name, limit] of limits) {
       const jobs = byTarget.get(name) ?? [];
       log.debug("Claimed {count} job(s) of {target}", { count: jobs.length, target: name });
@@ -290,7 +284,7 @@ export class ClaimLoop {
       for (const job of jobs) {
         if (!job.running) target.enqueue(job);
         // Its slot is reserved on the target as it was (not one re-added meanwhile).
-        else if (reserved.get(name) === target) this.#options.startMarked(target, job);
+        else if (reservation.holds(target)) this.#options.startMarked(target, job);
         else orphans.push(job);
       }
       this.#options.schedule(target);
@@ -303,24 +297,6 @@ export class ClaimLoop {
       // The next round looks for them: `running` rows of this claim's time that no job here runs.
       if (marked.length > 0) this.#startsInDoubt.add(startedAt);
       throw error;
-    }
-  }
-
-  /**
-   * Gives back the slots of `reserved` targets that the claim did not mark
-   * a job for (`startNow` reserved, `started` marked, per target); the
-   * targets start what waited for them.
-   */
-  #giveBack(
-    reserved: ReadonlyMap<string, Target>,
-    startNow: ReadonlyMap<string, number>,
-    started: ReadonlyMap<string, number>,
-  ): void {
-    for (const [name, target] of reserved) {
-      const unused = startNow.get(name)! - (started.get(name) ?? 0);
-      if (unused === 0) continue;
-      target.unreserve(unused);
-      this.#options.schedule(target);
     }
   }
 
@@ -349,9 +325,10 @@ export class ClaimLoop {
   }
 
   /**
-   * Looks for rows in doubt; those of `manualIds` go back to `manual`, and
-   * those a failed claim of `starts` (their `time_started`) marked `running`
-   * are released from it.
+   * Looks for rows in doubt; those of `manualIds` go back to `manual` (from
+   * `accepted`, or from `running` when their claim marked them), and those a
+   * failed claim of `starts` (their `time_started`) marked `running` are
+   * released from it, their attempt given back.
    */
   async #adopt(manualIds: ReadonlySet<number>, starts: ReadonlySet<number>): Promise<void> {
     const { targets, knownIds } = this.#options;
@@ -364,8 +341,13 @@ export class ClaimLoop {
     // Every job this worker started, or has yet to store the result of, is
     // known: a row a failed claim marked and no job here runs never started.
     const unstarted = leftBehind.filter((job) =>
-      job.status === "running" && starts.has(job.startedAt ?? -1) && !known.has(job.id)
-    ).map(({ id, target }): ClaimedJob => ({ id, target, origin: "waiting" }));
+      job.status === "running" && !known.has(job.id) &&
+      (manualIds.has(job.id) || starts.has(job.startedAt ?? -1))
+    ).map(({ id, target }): ClaimedJob => ({
+      id,
+      target,
+      origin: manualIds.has(id) ? "manual" : "waiting",
+    }));
     if (unstarted.length > 0) {
       log.warn(
         "Jobs {ids} were marked running by a claim whose reply was lost and never started; " +

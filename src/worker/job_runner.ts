@@ -146,9 +146,10 @@ export class JobRunner {
   /**
    * Starts a job its claim marked `running`, in the slot the claim reserved
    * for it (`Target.reserve`), at once and without a running mark, even on a
-   * paused target (as a job whose mark was through before the pause). Once
-   * shutdown began, it does not start and its row is released from
-   * `running`, as for a start that shutdown cut short.
+   * paused target (as a job whose mark was through before the pause); the
+   * background claim's and run-manual's alike. Once shutdown began, it does
+   * not start and its row is released from `running`, as for a start that
+   * shutdown cut short.
    */
   startMarked(target: Target, job: ClaimedJob): void {
     target.startReserved(job);
@@ -326,7 +327,7 @@ export class JobRunner {
    * Starts the job's launcher, again while its start fails for a reason that
    * may pass (start_retry.ts); resolves to how the job ended, or to undefined
    * when shutdown began before it could start (the job is then released
-   * from `running`). Never rejects.
+   * from `running`, the attempt its mark counted given back). Never rejects.
    */
   async #launch(target: Target, running: RunningJob): Promise<JobOutcome | undefined> {
     const { job } = running;

@@ -1,7 +1,11 @@
 /**
- * `run-manual`: claims the jobs by id, queues them on their targets (where
- * they go before background jobs, even on a paused target), and answers once
- * every one has ended and its row is stored.
+ * `run-manual`: claims the jobs by id and answers once every one has ended
+ * and its row is stored. The jobs that can start at once (up to each
+ * target's slots free for a run-manual job, paused or not) are marked
+ * `running` by the claim itself and start without a running mark of their
+ * own, in slots reserved while the claim is in flight; the others are queued
+ * on their targets (where they go before background jobs, even on a paused
+ * target).
  *
  * @module
  */
@@ -12,6 +16,8 @@ import type { ClaimedJob, JobOutcome } from "../job.ts";
 import type { JobStore, ManualClaim } from "../storage/job_store.ts";
 import type { Releaser } from "./release.ts";
 import type { Target } from "./target.ts";
+import { SlotReservation } from "./slot_reservation.ts";
+import { unixNow } from "../unix_time.ts";
 
 /** What a run-manual caller gets for one job: how it ended, or why it has no result. */
 export type ManualAnswer = JobOutcome | { error: string };
@@ -24,6 +30,8 @@ export interface ManualRunsOptions {
   releaser: Releaser;
   /** Starts what may start now on the target (after jobs were queued). */
   schedule(target: Target): void;
+  /** Starts a job the claim marked `running` in the slot reserved for it. */
+  startMarked(target: Target, job: ClaimedJob): void;
   /** A claim of these ids failed: it may have committed all the same; have such rows looked for. */
   claimFailed(ids: readonly number[]): void;
   /** Whether the worker is shutting down (no run-manual is accepted then). */
@@ -100,19 +108,33 @@ export class ManualRuns {
   }
 
   /**
-   * Claims run-manual jobs and queues those of served targets at once (a
-   * shutdown that waited for this releases them); rows of a target removed
-   * meanwhile go back to `manual`.
+   * Claims run-manual jobs: those it marked `running` start at once, the
+   * others of served targets are queued (a shutdown that waited for this
+   * releases them). Rows of a target removed meanwhile go back to `manual`,
+   * as do the marked rows once shutdown began (their attempt given back).
    */
   async #claim(ids: number[]): Promise<{
     errors: Map<number, string>;
     answers: Promise<[number, ManualAnswer]>[];
   }> {
-    const { store, targets } = this.#options;
+    const { store, targets, schedule } = this.#options;
+    // Which of a target's jobs are its, the claim tells: each reserves what
+    // it could start now (the slots are given back once the claim returns).
+    const reservation = new SlotReservation();
+    for (const target of targets.values()) {
+      reservation.reserve(target, Math.min(target.freeForManual, ids.length));
+    }
+    const startedAt = unixNow();
     let claim: ManualClaim;
     try {
-      claim = await store.claimManual(ids, new Set(targets.keys()));
+      claim = await store.claimManual(
+        ids,
+        new Set(targets.keys()),
+        reservation.startNow,
+        startedAt,
+      );
     } catch (error) {
+      reservation.giveBack([], schedule);
       for (const id of ids) this.#waiters.delete(id);
       this.#options.claimFailed(ids);
       throw error;
@@ -120,11 +142,18 @@ export class ManualRuns {
     const errors = new Map(claim.errors);
     const answers: Promise<[number, ManualAnswer]>[] = [];
     const orphans: ClaimedJob[] = [];
+    const starting: [Target, ClaimedJob][] = [];
     const queued = new Set<Target>();
+    const stopping = this.#options.stopping();
     for (const job of claim.claimed) {
       const target = targets.get(job.target);
-      if (!target) {
+      if (!target || (job.running && !reservation.holds(target))) {
         errors.set(job.id, `target '${job.target}' not found (job id=${job.id})`);
+        orphans.push(job);
+        continue;
+      }
+      if (job.running && stopping) {
+        errors.set(job.id, "the worker is shutting down");
         orphans.push(job);
         continue;
       }
@@ -133,11 +162,20 @@ export class ManualRuns {
           this.#waiters.set(job.id, resolve);
         }).then((answer) => [job.id, answer]),
       );
+      if (job.running) {
+        starting.push([target, job]);
+        continue;
+      }
       target.enqueue(job);
       queued.add(target);
     }
-    for (const target of queued) this.#options.schedule(target);
-    await this.#options.releaser.releaseOrLeave(orphans);
+    // The slots of marked jobs that do not start here are given back too.
+    reservation.giveBack(starting.map(([, job]) => job), schedule);
+    for (const [target, job] of starting) this.#options.startMarked(target, job);
+    for (const target of queued) schedule(target);
+    const marked = orphans.filter((job) => job.running);
+    await this.#options.releaser.releaseOrLeave(orphans.filter((job) => !job.running));
+    await this.#options.releaser.releaseOrLeave(marked, "marked");
     return { errors, answers };
   }
 }

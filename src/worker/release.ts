@@ -9,7 +9,7 @@
 import { getLogger } from "@logtape/logtape";
 import { messageOf } from "../text.ts";
 import type { ClaimedJob } from "../job.ts";
-import type { JobStore } from "../storage/job_store.ts";
+import type { JobStore, ReleaseFrom } from "../storage/job_store.ts";
 import type { StorageRetry } from "./storage_retry.ts";
 
 const log = getLogger(["jobd", "worker"]);
@@ -30,7 +30,7 @@ export class Releaser {
    * reason a retry cannot fix (or after the retries were abandoned). Rows
    * that changed under us are logged and left alone.
    */
-  async release(jobs: ClaimedJob[], from?: "marked"): Promise<void> {
+  async release(jobs: ClaimedJob[], from?: ReleaseFrom): Promise<void> {
     if (jobs.length === 0) return;
     const kept = await this.#retry.run(
       "release unstarted jobs",
@@ -45,13 +45,13 @@ export class Releaser {
    * Releases `jobs` from `from`; when the store refuses, logs it and leaves
    * their rows as they are (start-up recovery deals with them).
    */
-  async releaseOrLeave(jobs: ClaimedJob[], from?: "marked"): Promise<void> {
+  async releaseOrLeave(jobs: ClaimedJob[], from?: ReleaseFrom): Promise<void> {
     try {
       await this.release(jobs, from);
     } catch (error) {
       log.error("Cannot release jobs {ids}, leaving them '{status}': {error}", {
         ids: jobs.map((job) => job.id).join(", "),
-        status: from === undefined ? "accepted" : "running",
+        status: from === "marked" ? "running" : from ?? "accepted",
         error: messageOf(error),
       });
     }

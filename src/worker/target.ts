@@ -112,6 +112,16 @@ export class Target {
   }
 
   /**
+   * Slots that no running job, reserved slot or queued run-manual job takes:
+   * how many run-manual jobs a claim may mark `running` to start at once
+   * (paused or not: run-manual jobs ignore a pause and go before background
+   * jobs).
+   */
+  get freeForManual(): number {
+    return Math.max(0, this.concurrency - this.#reserved - this.#running - this.#manual.length);
+  }
+
+  /**
    * Takes `count` slots for the jobs a claim in flight marks `running`, so
    * that no other job (a run-manual one queued meanwhile) takes them and no
    * claim counts them free. Each is then taken by `startReserved` or given

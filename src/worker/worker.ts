@@ -103,6 +103,7 @@ export class Worker {
       targets,
       releaser: this.#releaser,
       schedule,
+      startMarked: (target, job) => this.#runner.startMarked(target, job),
       claimFailed: (ids) => this.#claims.manualClaimFailed(ids),
       stopping: () => this.#phase !== "serving",
     });

@@ -1,7 +1,7 @@
 // A claim marks `running` the jobs its free slots start at once.
 import assert from "node:assert/strict";
 import { connectionLost, MemoryStore, MemoryTable } from "../../tests/helpers/memory_store.ts";
-import { until, within, workerOn } from "../../tests/helpers/worker_in_process.ts";
+import { runManualQueued, until, within, workerOn } from "../../tests/helpers/worker_in_process.ts";
 
 Deno.test("one claim serves every target with room and marks running the jobs its free slots start", async () => {
   const store = new MemoryStore();
@@ -30,9 +30,11 @@ Deno.test("jobs queued ahead of free slots are marked running together when they
   const store = new MemoryStore();
   const ids = store.insert("t1", 3, "manual");
   await using setup = await workerOn(store, { t1: 2 });
-  const result = await setup.worker.runManual(ids);
+  const { run } = await runManualQueued(setup, store, ids);
+  const result = await run;
   assert.deepEqual(Object.keys(result.jobs ?? {}).map(Number), ids);
-  // A run-manual claim leaves its rows 'accepted': the starts are marked, two together.
+  // Claimed while a background claim held the slots, the rows were 'accepted':
+  // the starts are marked, two together.
   assert.deepEqual(store.markRunningCalls[0], [ids[0], ids[1]]);
 });
 

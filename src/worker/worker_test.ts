@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { connectionLost, MemoryStore } from "../../tests/helpers/memory_store.ts";
 import {
   refused,
+  runManualQueued,
   slotsHeldWithJobsClaimedAhead,
   until,
   within,
@@ -35,8 +36,10 @@ Deno.test("a target removed during a run-manual claim answers for its job; a ref
   store.fail("release", refused());
   letClaimGo();
   assert.deepEqual(await run, { errors: { [id]: `target 't1' not found (job id=${id})` } });
-  // The refused release leaves the row to an operator or start-up recovery; the worker goes on.
-  assert.equal(store.status(id), "accepted");
+  // The claim marked it running (its slot was free); the refused release
+  // leaves the row to an operator or start-up recovery; the worker goes on.
+  assert.equal(store.status(id), "running");
+  assert.equal(store.rows.get(id)?.stdout, null, "it never ran");
   setup.worker.addTarget("t1", 1);
   const [next] = store.insert("t1", 1, "manual");
   assert.equal((await setup.worker.runManual([next])).jobs?.[next].stdout, `ran ${next}\n`);
@@ -44,15 +47,20 @@ Deno.test("a target removed during a run-manual claim answers for its job; a ref
 
 Deno.test("a run-manual claim that committed but lost its reply releases its rows to manual", async () => {
   const store = new MemoryStore();
-  const [id] = store.insert("t1", 1, "manual");
-  await using setup = await workerOn(store);
+  const [marked, queued] = store.insert("t1", 2, "manual");
+  await using setup = await workerOn(store, { t1: 1 });
   store.fail("claimManual", connectionLost(), "after");
-  await assert.rejects(setup.worker.runManual([id]), /connection lost/);
-  await until(`job ${id} back to 'manual'`, () => store.status(id) === "manual");
-  // The client's retry runs it, once.
-  const result = await setup.worker.runManual([id]);
-  assert.equal(result.jobs?.[id].result, "ok");
-  assert.equal(store.calls.filter((call) => call === "markRunning").length, 1);
+  await assert.rejects(setup.worker.runManual([marked, queued]), /connection lost/);
+  // The claim marked the first running (a free slot) and accepted the second: neither started.
+  await until(
+    "both jobs back to 'manual'",
+    () => store.status(marked) === "manual" && store.status(queued) === "manual",
+  );
+  assert.deepEqual([marked, queued].map((id) => store.rows.get(id)?.worker), [null, null]);
+  // The client's retry runs them, each once.
+  const result = await setup.worker.runManual([marked, queued]);
+  assert.deepEqual(Object.keys(result.jobs ?? {}).map(Number), [marked, queued]);
+  assert.deepEqual(store.markDoneCalls.flat().sort((a, b) => a - b), [marked, queued]);
 });
 
 Deno.test("rows claimed for a target removed meanwhile go back to waiting, even after a failed release", async () => {
@@ -124,7 +132,7 @@ Deno.test("a job whose start failed on a database error is released when shutdow
   await using setup = await workerOn(store);
   store.fail("markRunning", connectionLost());
   const failing = store.reached("markRunning");
-  const run = setup.worker.runManual([id]);
+  const { run } = await runManualQueued(setup, store, [id]);
   await failing;
   await setup.worker.shutdown(30);
   assert.deepEqual(await run, { errors: { [id]: "the worker is shutting down" } });
@@ -190,11 +198,10 @@ Deno.test("jobs waiting behind a start that the database holds up are released a
   await using setup = await workerOn(store, { t1: 1, t2: 1 });
   store.fail("markRunning", connectionLost());
   const failing = store.reached("markRunning");
-  const runs = [setup.worker.runManual([first])];
+  const runs = [(await runManualQueued(setup, store, [first])).run];
   await failing;
   // The first start now waits out a backoff; the second queues behind it.
-  runs.push(setup.worker.runManual([second]));
-  await until(`job ${second} claimed`, () => store.status(second) === "accepted");
+  runs.push((await runManualQueued(setup, store, [second])).run);
   await setup.worker.shutdown(30);
   await Promise.all(runs);
   assert.deepEqual([store.status(first), store.status(second)], ["manual", "manual"]);
@@ -206,7 +213,8 @@ Deno.test("a start whose reply was lost runs its job once", async () => {
   const [id] = store.insert("t1", 1, "manual");
   await using setup = await workerOn(store);
   store.fail("markRunning", connectionLost(), "after");
-  const result = await setup.worker.runManual([id]);
+  const { run } = await runManualQueued(setup, store, [id]);
+  const result = await run;
   assert.equal(result.jobs?.[id].stdout, `ran ${id}\n`);
   assert.equal(store.status(id), "done");
   assert.equal(store.calls.filter((call) => call === "markRunning").length, 2);

@@ -164,6 +164,7 @@ class Controls {
   readonly markRunningCalls: number[][] = [];
   readonly claimWaitingCalls: [string, number][][] = [];
   readonly claimStartNow: [string, number][][] = [];
+  readonly claimManualStartNow: [string, number][][] = [];
   readonly markDoneCalls: number[][] = [];
   readonly markRunningAndDoneCalls: { starting: number[]; done: number[] }[] = [];
   down = false;
@@ -276,19 +277,22 @@ const OPERATIONS: StoreOperations<MemoryContext> = {
     return claimed;
   },
 
-  async claimManual(context, ids, servedTargets) {
+  async claimManual(context, ids, servedTargets, startNow, startedAt) {
     const hook = await context.controls.enter("claimManual");
+    context.controls.claimManualStartNow.push([...startNow]);
     const unique = [...new Set(ids)];
     const found = new Map(context.table.read(unique).map((row) => [row.id, row]));
     const outcome = judgeManualRows(unique, found, servedTargets);
+    const claimed = outcome.claimed.map((job) => withRowValues(context, job));
+    const starting = new Set(markStarting(claimed, startNow));
     for (const id of outcome.ignored) context.table.rows.get(id)!.status = "ignored";
-    for (const { id } of outcome.claimed) {
+    for (const { id } of claimed) {
       const row = context.table.rows.get(id)!;
       row.status = "accepted";
       if (context.tracksOwner) row.worker = context.workerName;
+      if (starting.has(id)) setRunning(context, [id], startedAt);
     }
     await hook?.("after");
-    const claimed = outcome.claimed.map((job) => withRowValues(context, job));
     return { claimed, errors: outcome.errors } satisfies ManualClaim;
   },
 
@@ -326,14 +330,15 @@ const OPERATIONS: StoreOperations<MemoryContext> = {
   async releaseJobs(context, jobs, from) {
     const hook = await context.controls.enter("release");
     const kept: number[] = [];
+    const status = from === "marked" ? "running" : from;
     for (const { id, origin } of jobs) {
       const row = context.table.rows.get(id);
-      const status = from === "accepted" ? "accepted" : "running";
       if (row === undefined || row.status !== status || !mine(context, row)) kept.push(id);
       else {
         Object.assign(row, { status: origin, worker: null });
+        // The mark counted an attempt whose process never started.
         if (from === "marked" && context.time.columns.has("attempts") && row.attempts > 0) {
-          row.attempts -= 1;
+          row.attempts--;
         }
       }
     }
@@ -476,6 +481,11 @@ export class MemoryStore extends JobStoreBase<MemoryContext> {
   /** The `startNow` of each `claimWaiting` call, as entries (those above 0). */
   get claimStartNow(): [string, number][][] {
     return this.#controls.claimStartNow;
+  }
+
+  /** The `startNow` of each `claimManual` call, as entries (those above 0). */
+  get claimManualStartNow(): [string, number][][] {
+    return this.#controls.claimManualStartNow;
   }
 
   /** The ids of each `markRunningAndDone` call, recorded when it is made. */

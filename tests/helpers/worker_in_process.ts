@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
  */
 
 import { MemoryStore } from "./memory_store.ts";
+import type { RunManualResult } from "../../src/protocol/requests.ts";
 import type { LauncherSettings } from "../../src/worker/launcher.ts";
 import { Worker } from "../../src/worker/worker.ts";
 
@@ -90,6 +91,29 @@ export async function slotsHeldWithJobsClaimedAhead() {
       for (const id of long) await setup.letGo(id);
     },
   });
+}
+
+/**
+ * Runs the manual jobs `ids` so that each needs a running mark of its own
+ * (`markRunning`) instead of the claim's: a background claim, held while
+ * they are claimed, reserves the free slots of its targets, so they are
+ * queued `accepted` and start once it returns. Resolves once they are
+ * claimed, with `run`: the run-manual's answer (wrapped: an async function
+ * would wait for a promise it returns).
+ */
+export async function runManualQueued(
+  setup: { worker: Worker },
+  store: MemoryStore,
+  ids: number[],
+): Promise<{ run: Promise<RunManualResult> }> {
+  const letClaimGo = store.hold("claimWaiting");
+  const claiming = store.reached("claimWaiting");
+  setup.worker.poll();
+  await claiming;
+  const run = setup.worker.runManual(ids);
+  await until(`jobs ${ids} queued`, () => ids.every((id) => store.status(id) === "accepted"));
+  letClaimGo();
+  return { run };
 }
 
 /** Waits until `condition()` holds, checking every 10 ms; fails after 10 s with `what`. */

@@ -27,6 +27,7 @@
  */
 
 import { claimManualConformance } from "./claim_manual.ts";
+import { claimManualStartingConformance } from "./claim_manual_starting.ts";
 import { claimStartingConformance } from "./claim_starting.ts";
 import { claimWaitingConformance } from "./claim_waiting.ts";
 import { closeConformance } from "./close.ts";
@@ -73,6 +74,7 @@ export function defineJobStoreConformance(name: string, open: OpenStoreFixture):
   claimWaitingConformance(test);
   claimStartingConformance(test);
   claimManualConformance(test);
+  claimManualStartingConformance(test);
   markRunningConformance(test);
   markDoneConformance(test);
   markRunningAndDoneConformance(test);

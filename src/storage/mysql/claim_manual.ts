@@ -1,4 +1,4 @@
-/** manual -> accepted | ignored: the claim of a run-manual request. */
+/** manual -> accepted | running | ignored: the claim of a run-manual request. */
 
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { ManualClaim } from "../job_store.ts";
@@ -6,6 +6,8 @@ import { judgeManualRows } from "../manual_claim_outcome.ts";
 import type { MysqlContext } from "./context.ts";
 import { runQuery } from "./query.ts";
 import { attachRowValues } from "./read_row_values.ts";
+import { markStarting } from "../start_now.ts";
+import { claimUpdate } from "./claim_waiting.ts";
 import { ConflictRetry, inTransaction } from "./transaction.ts";
 
 interface ManualRowPacket extends RowDataPacket {
@@ -21,12 +23,18 @@ interface ManualRowPacket extends RowDataPacket {
  * `accepted` (owner recorded when tracked); `manual` rows of another target
  * become `ignored` with the error `target 'T' not found (job id=N)`; ids
  * without a row get `job N not found`; rows in another status are left as they
- * are and get `status = S != manual`. Duplicate ids count once.
+ * are and get `status = S != manual`. Duplicate ids count once. The first
+ * `startNow` rows of a served target go to `running` instead, with
+ * `time_started` = `startedAt` and the attempt counted, by the same UPDATE
+ * as the background claim's (`claimUpdate`); the per-row values are read
+ * before it.
  */
 export async function claimManual(
   context: MysqlContext,
   ids: readonly number[],
   servedTargets: ReadonlySet<string>,
+  startNow: ReadonlyMap<string, number>,
+  startedAt: number,
 ): Promise<ManualClaim> {
   const unique = [...new Set(ids)];
   return await inTransaction(context, async (connection) => {
@@ -38,30 +46,36 @@ export async function claimManual(
     );
     const found = new Map(rows.map((row) => [Number(row.id), row]));
     const { claimed, ignored, errors } = judgeManualRows(unique, found, servedTargets);
-    const owner = context.tracksOwner ? { column: "worker", value: context.workerName } : undefined;
-    const claimedIds = claimed.map((job) => job.id);
-    await setManualRows(context, connection, claimedIds, "accepted", owner);
-    await setManualRows(context, connection, ignored, "ignored", undefined);
-    return { claimed: await attachRowValues(connection, context, claimed), errors };
+    const jobs = await attachRowValues(connection, context, claimed);
+    const starting = markStarting(jobs, startNow);
+    const claimedIds = jobs.map((job) => job.id);
+    if (claimedIds.length > 0) {
+      await updateManualRows(
+        connection,
+        context,
+        claimedIds.length,
+        claimUpdate(context, claimedIds, starting, startedAt, "manual"),
+      );
+    }
+    if (ignored.length > 0) {
+      await updateManualRows(connection, context, ignored.length, [
+        `UPDATE ${context.table} SET status = 'ignored' WHERE id IN (?) AND status = 'manual'`,
+        [ignored],
+      ]);
+    }
+    return { claimed: jobs, errors };
   });
 }
 
-async function setManualRows(
-  context: MysqlContext,
+/** Runs one UPDATE of `count` locked `manual` rows; fewer changed means the claim is retried. */
+async function updateManualRows(
   connection: PoolConnection,
-  ids: number[],
-  status: "accepted" | "ignored",
-  owner: { column: string; value: string } | undefined,
+  context: MysqlContext,
+  count: number,
+  [sql, values]: [string, unknown[]],
 ): Promise<void> {
-  if (ids.length === 0) return;
-  const update = await runQuery<ResultSetHeader>(
-    connection,
-    context.queryTimeoutMs,
-    `UPDATE ${context.table} SET status = ?${owner ? `, ${owner.column} = ?` : ""}
-      WHERE id IN (?) AND status = 'manual'`,
-    owner ? [status, owner.value, ids] : [status, ids],
-  );
-  if (update.affectedRows !== ids.length) {
-    throw new ConflictRetry(`${ids.length} manual rows locked but ${update.affectedRows} updated`);
+  const update = await runQuery<ResultSetHeader>(connection, context.queryTimeoutMs, sql, values);
+  if (update.affectedRows !== count) {
+    throw new ConflictRetry(`${count} manual rows locked but ${update.affectedRows} updated`);
   }
 }

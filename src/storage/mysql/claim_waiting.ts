@@ -81,7 +81,7 @@ export async function claimWaiting(
     const update = await runQuery<ResultSetHeader>(
       connection,
       queryTimeoutMs,
-      ...claimUpdate(context, ids, starting, startedAt),
+      ...claimUpdate(context, ids, starting, startedAt, "waiting"),
     );
     if (update.affectedRows !== ids.length) {
       throw new ConflictRetry(`${ids.length} rows locked but ${update.affectedRows} updated`);
@@ -90,19 +90,23 @@ export async function claimWaiting(
   });
 }
 
-/** The claim's UPDATE and its values: `ids` to `accepted`, those of `starting` to `running`. */
-function claimUpdate(
+/**
+ * A claim's UPDATE and its values: `ids` (rows in `from`) to `accepted`,
+ * those of `starting` to `running`; run-manual's claim uses it too.
+ */
+export function claimUpdate(
   context: MysqlContext,
   ids: number[],
   starting: number[],
   startedAt: number,
+  from: "waiting" | "manual",
 ): [string, unknown[]] {
   const { table, tracksOwner, workerName } = context;
   const owner = tracksOwner ? ", worker = ?" : "";
   const ownerValues = tracksOwner ? [workerName] : [];
   if (starting.length === 0) {
     return [
-      `UPDATE ${table} SET status = 'accepted'${owner} WHERE id IN (?) AND status = 'waiting'`,
+      `UPDATE ${table} SET status = 'accepted'${owner} WHERE id IN (?) AND status = '${from}'`,
       [...ownerValues, ids],
     ];
   }
@@ -115,7 +119,7 @@ function claimUpdate(
             time_started = IF(id IN (?), ?, time_started)${
       counted ? `, attempts = IF(id IN (?), ${countedAttempts("LEAST")}, attempts)` : ""
     }${owner}
-      WHERE id IN (?) AND status = 'waiting'`,
+      WHERE id IN (?) AND status = '${from}'`,
     [starting, starting, startedAt, ...counted ? [starting] : [], ...ownerValues, ids],
   ];
 }

@@ -1,10 +1,11 @@
-/** manual -> accepted | ignored: the claim of a run-manual request. */
+/** manual -> accepted | running | ignored: the claim of a run-manual request. */
 
 import type { ManualClaim } from "../job_store.ts";
 import { judgeManualRows, type ManualRow } from "../manual_claim_outcome.ts";
-import type { SqliteConnection } from "./connection.ts";
 import type { SqliteContext } from "./context.ts";
 import { attachRowValues } from "./read_row_values.ts";
+import { markStarting } from "../start_now.ts";
+import { claimUpdate } from "./claim_waiting.ts";
 
 /**
  * Claims the rows `ids` in one `BEGIN IMMEDIATE` transaction. `manual` rows
@@ -12,12 +13,17 @@ import { attachRowValues } from "./read_row_values.ts";
  * `manual` rows of another target become `ignored` with the error
  * `target 'T' not found (job id=N)`; ids without a row get `job N not found`;
  * rows in another status are left as they are and get
- * `status = S != manual`. Duplicate ids count once.
+ * `status = S != manual`. Duplicate ids count once. The first `startNow`
+ * rows of a served target go to `running` instead, with `time_started` =
+ * `startedAt` and the attempt counted, by the background claim's UPDATE
+ * (`claimUpdate`); the per-row values are read before it.
  */
 export function claimManual(
   context: SqliteContext,
   ids: readonly number[],
   servedTargets: ReadonlySet<string>,
+  startNow: ReadonlyMap<string, number>,
+  startedAt: number,
 ): ManualClaim {
   const { connection, table } = context;
   const unique = [...new Set(ids)];
@@ -32,28 +38,32 @@ export function claimManual(
       found.set(Number(row.id), { target: String(row.target), status: String(row.status) });
     }
     const { claimed, ignored, errors } = judgeManualRows(unique, found, servedTargets);
-    const owner = context.tracksOwner ? context.workerName : undefined;
-    setManualRows(connection, table, claimed.map((job) => job.id), "accepted", owner);
-    setManualRows(connection, table, ignored, "ignored", undefined);
-    return { claimed: attachRowValues(context, claimed), errors };
+    const jobs = attachRowValues(context, claimed);
+    const starting = markStarting(jobs, startNow);
+    const claimedIds = jobs.map((job) => job.id);
+    if (claimedIds.length > 0) {
+      checkChanged(
+        claimedIds.length,
+        claimUpdate(context, claimedIds, starting, startedAt, "manual"),
+      );
+    }
+    if (ignored.length > 0) {
+      checkChanged(
+        ignored.length,
+        connection.run(
+          `UPDATE ${table} SET status = 'ignored'
+            WHERE id IN (SELECT value FROM json_each(?)) AND status = 'manual'`,
+          JSON.stringify(ignored),
+        ),
+      );
+    }
+    return { claimed: jobs, errors };
   });
 }
 
-function setManualRows(
-  connection: SqliteConnection,
-  table: string,
-  ids: number[],
-  status: "accepted" | "ignored",
-  owner: string | undefined,
-): void {
-  if (ids.length === 0) return;
-  const list = JSON.stringify(ids);
-  const where = "WHERE id IN (SELECT value FROM json_each(?)) AND status = 'manual'";
-  const changed = owner === undefined
-    ? connection.run(`UPDATE ${table} SET status = ? ${where}`, status, list)
-    : connection.run(`UPDATE ${table} SET status = ?, worker = ? ${where}`, status, owner, list);
-  if (changed !== ids.length) {
+function checkChanged(read: number, changed: number): void {
+  if (changed !== read) {
     // The write lock makes this impossible; if it happens, claim nothing.
-    throw new Error(`${ids.length} manual rows read but ${changed} updated`);
+    throw new Error(`${read} manual rows read but ${changed} updated`);
   }
 }

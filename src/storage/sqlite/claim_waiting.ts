@@ -27,7 +27,7 @@ export function claimWaiting(
   startNow: ReadonlyMap<string, number>,
   startedAt: number,
 ): ClaimedJob[] {
-  const { connection, table, tracksOwner, workerName } = context;
+  const { connection, table } = context;
   return connection.immediate(() => {
     const claimed = new Map<number, ClaimedJob>();
     for (const [target, limit] of limits) {
@@ -43,37 +43,54 @@ export function claimWaiting(
     if (jobs.length === 0) return [];
     const ids = jobs.map((job) => job.id);
     const starting = markStarting(jobs, startNow);
-    const owner = tracksOwner ? ", worker = ?" : "";
-    const ownerValues = tracksOwner ? [workerName] : [];
-    const list = JSON.stringify(ids);
-    const changed = starting.length === 0
-      ? connection.run(
-        `UPDATE ${table} SET status = 'accepted'${owner}
-          WHERE id IN (SELECT value FROM json_each(?)) AND status = 'waiting'`,
-        ...ownerValues,
-        list,
-      )
-      : connection.run(
-        // SQLite reads every column's old value: the order of the SETs does not matter.
-        `UPDATE ${table}
-            SET status = IIF(id IN (SELECT value FROM json_each(?1)), 'running', 'accepted'),
-                time_started = IIF(id IN (SELECT value FROM json_each(?1)), ?2, time_started)${
-          context.time.columns.has("attempts")
-            ? `, attempts = IIF(id IN (SELECT value FROM json_each(?1)), ${
-              countedAttempts("MIN")
-            }, attempts)`
-            : ""
-        }${tracksOwner ? ", worker = ?4" : ""}
-          WHERE id IN (SELECT value FROM json_each(?3)) AND status = 'waiting'`,
-        JSON.stringify(starting),
-        startedAt,
-        list,
-        ...ownerValues,
-      );
+    const changed = claimUpdate(context, ids, starting, startedAt, "waiting");
     if (changed !== ids.length) {
       // The write lock makes this impossible; if it happens, claim nothing.
       throw new Error(`${ids.length} waiting rows read but ${changed} updated`);
     }
     return jobs;
   });
+}
+
+/**
+ * A claim's UPDATE: `ids` (rows in `from`) to `accepted`, those of
+ * `starting` to `running` with `time_started` = `startedAt` and the attempt
+ * counted; run-manual's claim uses it too. Returns how many rows changed.
+ */
+export function claimUpdate(
+  context: SqliteContext,
+  ids: number[],
+  starting: number[],
+  startedAt: number,
+  from: "waiting" | "manual",
+): number {
+  const { connection, table, tracksOwner, workerName } = context;
+  const owner = tracksOwner ? ", worker = ?" : "";
+  const ownerValues = tracksOwner ? [workerName] : [];
+  const list = JSON.stringify(ids);
+  if (starting.length === 0) {
+    return connection.run(
+      `UPDATE ${table} SET status = 'accepted'${owner}
+        WHERE id IN (SELECT value FROM json_each(?)) AND status = '${from}'`,
+      ...ownerValues,
+      list,
+    );
+  }
+  return connection.run(
+    // SQLite reads every column's old value: the order of the SETs does not matter.
+    `UPDATE ${table}
+        SET status = IIF(id IN (SELECT value FROM json_each(?1)), 'running', 'accepted'),
+            time_started = IIF(id IN (SELECT value FROM json_each(?1)), ?2, time_started)${
+      context.time.columns.has("attempts")
+        ? `, attempts = IIF(id IN (SELECT value FROM json_each(?1)), ${
+          countedAttempts("MIN")
+        }, attempts)`
+        : ""
+    }${tracksOwner ? ", worker = ?4" : ""}
+      WHERE id IN (SELECT value FROM json_each(?3)) AND status = '${from}'`,
+    JSON.stringify(starting),
+    startedAt,
+    list,
+    ...ownerValues,
+  );
 }
