@@ -170,3 +170,39 @@ Deno.test("claim isolation: a run-manual claim whose running marks the database 
     await store.close();
   }
 });
+
+Deno.test("claim isolation: after marks are refused, claims go without them for a backoff, then try again", async () => {
+  await using db = await openTestSqliteDatabase();
+  await db.query(
+    `CREATE TRIGGER accepted_first BEFORE UPDATE OF status ON jobs FOR EACH ROW
+       WHEN OLD.status = 'waiting' AND NEW.status = 'running'
+       BEGIN SELECT RAISE(ABORT, 'accepted first'); END`,
+  );
+  const real = await openSqliteStore(db.storeOptions("w"));
+  const marking: boolean[] = [];
+  const counted = decorateStore(real, {
+    claimWaiting: (limits, startNow, startedAt) => {
+      marking.push((startNow?.size ?? 0) > 0);
+      return real.claimWaiting(limits, startNow, startedAt);
+    },
+  });
+  const store = isolateClaimFailures(counted, {
+    repoll: () => {},
+    backoff: () => new Backoff({ firstMs: 200, maxMs: 200 }),
+  });
+  try {
+    const claimWithMarks = async () => {
+      await db.insertJobs("t1", 1);
+      return await store.claimWaiting(limits("t1"), new Map([["t1", 1]]), 1_700_000_000);
+    };
+    assert.equal((await claimWithMarks()).length, 1);
+    assert.deepEqual(marking, [true, false], "refused, then claimed without marks");
+    assert.equal((await claimWithMarks()).length, 1);
+    assert.deepEqual(marking, [true, false, false], "within the backoff: no marks tried");
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    assert.equal((await claimWithMarks()).length, 1);
+    assert.deepEqual(marking, [true, false, false, true, false], "after it: tried again");
+  } finally {
+    await store.close();
+  }
+});

@@ -102,27 +102,58 @@ export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOpt
   };
 
   /**
-   * Claims `limits`, marking `startNow` running; when the database refuses
-   * that claim for a reason that is not transient (a trigger refusing a row
-   * `running`), claims again without marks: the jobs come `accepted`, and a
-   * row whose running mark is refused is held back by itself (refused_marks.ts)
+   * While the database refuses running marks in claims (a trigger that wants
+   * every row `accepted` first): claims go without marks until `until`, the
+   * wait growing as a failing target's does, so that such a table costs one
+   * refused claim and one warning per backoff, not per claim.
+   */
+  let marksRefused: { backoff: Backoff; until: number } | undefined;
+
+  /**
+   * A claim with running marks (`marking`); when the database refuses it for
+   * a reason that is not transient (a trigger refusing a row `running`), the
+   * same claim without marks (`plain`): the jobs come `accepted`, and a row
+   * whose running mark is refused is held back by itself (refused_marks.ts)
    * instead of failing every claim of its target.
    */
+  const markingOrNot = async <T>(
+    what: string,
+    marking: () => Promise<T>,
+    plain: () => Promise<T>,
+  ): Promise<T> => {
+    if (marksRefused !== undefined && Date.now() < marksRefused.until) return await plain();
+    try {
+      const claimed = await marking();
+      if (marksRefused !== undefined) {
+        marksRefused = undefined;
+        log.warn("Claims mark the jobs that start at once running again");
+      }
+      return claimed;
+    } catch (error) {
+      if (isTransientStorageError(error)) throw error;
+      marksRefused ??= { backoff: newBackoff(), until: 0 };
+      const delay = marksRefused.backoff.next();
+      marksRefused.until = Date.now() + delay;
+      log.warn(
+        "Cannot mark {what} running in their claim; claiming without marks for {delay} ms: {error}",
+        { what, delay, error: messageOf(error) },
+      );
+      return await plain();
+    }
+  };
+
+  /** Claims `limits`, marking `startNow` running (or not: `markingOrNot`). */
   const claimMarking = async (
     limits: ReadonlyMap<string, number>,
     startNow: ReadonlyMap<string, number>,
     startedAt: number | undefined,
   ): Promise<ClaimedJob[]> => {
     if (startNow.size === 0) return await store.claimWaiting(limits);
-    try {
-      return await store.claimWaiting(limits, startNow, startedAt);
-    } catch (error) {
-      if (isTransientStorageError(error)) throw error;
-      log.warn("Cannot mark jobs running in their claim, claiming them without: {error}", {
-        error: messageOf(error),
-      });
-      return await store.claimWaiting(limits);
-    }
+    return await markingOrNot(
+      "jobs",
+      () => store.claimWaiting(limits, startNow, startedAt),
+      () => store.claimWaiting(limits),
+    );
   };
 
   /** Claims one target alone: its jobs, or undefined when it failed (and was set aside). */
@@ -189,23 +220,16 @@ export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOpt
     return jobs;
   };
 
-  /** run-manual's claim, falling back to one without marks as `claimMarking` does. */
+  /** run-manual's claim, marking or not as `claimMarking` does. */
   const claimManual: JobStore["claimManual"] = async (ids, servedTargets, startNow, startedAt) => {
     if (startNow === undefined || startNow.size === 0) {
       return await store.claimManual(ids, servedTargets);
     }
-    try {
-      return await store.claimManual(ids, servedTargets, startNow, startedAt);
-    } catch (error) {
-      if (isTransientStorageError(error)) throw error;
-      log.warn(
-        "Cannot mark run-manual jobs running in their claim, claiming them without: {error}",
-        {
-          error: messageOf(error),
-        },
-      );
-      return await store.claimManual(ids, servedTargets);
-    }
+    return await markingOrNot(
+      "run-manual jobs",
+      () => store.claimManual(ids, servedTargets, startNow, startedAt),
+      () => store.claimManual(ids, servedTargets),
+    );
   };
 
   return decorateStore(store, {

@@ -175,12 +175,27 @@ export class ClaimLoop {
     this.claim();
   }
 
-  /** Claims no more; resolves once the claim in flight has ended. */
+  /**
+   * Claims no more; resolves once the claim in flight has ended. When a
+   * failed claim may have marked jobs `running` (or taken run-manual rows)
+   * and nobody looked yet, it looks once more, best effort: such rows never
+   * started, and start-up recovery could not tell them from jobs that ran.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#retry);
     clearTimeout(this.#gather);
     await this.#inFlight;
+    if (this.#startsInDoubt.size === 0 && this.#manualInDoubt.size === 0) return;
+    try {
+      await this.#adoptClaimsInDoubt();
+    } catch (error) {
+      log.warn(
+        "Cannot look for the rows of a claim whose reply was lost before stopping; rows it " +
+          "marked running are left to start-up recovery: {error}",
+        { error: messageOf(error) },
+      );
+    }
   }
 
   /** Claim rounds until none is asked for; a failure schedules a retry with backoff. */

@@ -120,11 +120,21 @@ Deno.test("a claim in doubt leaves alone the running rows of jobs that run here 
   await until(`job ${quick}'s result write`, () => store.calls.includes("markDone"));
   // A claim that marks a job, commits, and loses its reply.
   const [third] = store.insert("t1", 1);
-  store.fail("claimWaiting", connectionLost(), "after");
+  let thirdMarkedAt: number | null | undefined;
+  store.hook("claimWaiting", (phase) => {
+    if (phase !== "after") return;
+    thirdMarkedAt = store.rows.get(third)?.time_started;
+    throw connectionLost();
+  });
   setup.worker.poll();
   await until(
     `job ${third} released and started again`,
     () => store.calls.includes("release") && store.status(third) === "running",
+  );
+  assert.equal(
+    thirdMarkedAt,
+    store.rows.get(quick)?.time_started,
+    "the case needs both claims in one second",
   );
   assert.deepEqual(store.calls.filter((call) => call === "release").length, 1);
   assert.equal(store.status(long), "running", "the long job still runs");
@@ -155,4 +165,20 @@ Deno.test("a claim part reported in doubt has its unstarted running rows release
     1,
     "the attempt of the start that never was is given back",
   );
+});
+
+Deno.test("a shutdown before a lost claim is looked for releases the jobs it marked, their attempts given back", async () => {
+  const store = new MemoryStore({ table: new MemoryTable({ timeColumns: true }) });
+  const ids = store.insert("t1", 2);
+  await using setup = await workerOn(store, { t1: 2 });
+  store.fail("claimWaiting", connectionLost(), "after");
+  const claimed = store.reached("claimWaiting");
+  setup.worker.poll();
+  await claimed;
+  // The claim committed and its reply was lost; the worker stops before its retry.
+  await until("the lost claim", () => ids.every((id) => store.status(id) === "running"));
+  await within(setup.worker.shutdown(30), "the shutdown");
+  assert.deepEqual(ids.map((id) => store.status(id)), ["waiting", "waiting"]);
+  assert.deepEqual(ids.map((id) => store.rows.get(id)?.attempts), [0, 0]);
+  assert.ok(!store.calls.includes("markDone"), "no job ran");
 });
