@@ -95,6 +95,12 @@ export interface ClaimedJob {
   origin: ClaimOrigin;
   /** The claim set the row `running` (`time_started`, attempt counted): it starts at once. */
   running?: true;
+  /**
+   * The `time_started` its running mark wrote (the claim's or the runner's):
+   * a release of the row from `running` matches it, so that a release tried
+   * again after another worker marked the row leaves that row alone.
+   */
+  startedAt?: number;
   /** The row's `timeout`, `attempts`, `max_attempts`, for the optional columns the table has. */
   row?: RowTimeValues;
 }

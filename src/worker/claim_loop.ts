@@ -358,10 +358,11 @@ export class ClaimLoop {
     const unstarted = leftBehind.filter((job) =>
       job.status === "running" && !known.has(job.id) &&
       (manualIds.has(job.id) || starts.has(job.startedAt ?? -1))
-    ).map(({ id, target }): ClaimedJob => ({
+    ).map(({ id, target, startedAt }): ClaimedJob => ({
       id,
       target,
       origin: manualIds.has(id) ? "manual" : "waiting",
+      startedAt,
     }));
     if (unstarted.length > 0) {
       log.warn(

@@ -297,7 +297,7 @@ export class JobRunner {
    */
   async #markRunningOrRelease(job: ClaimedJob): Promise<boolean> {
     const { manualRuns } = this.#options;
-    const mark = await this.#runningMarks.add(job.id);
+    const mark = await this.#runningMarks.add(job);
     if (mark === "stopping") {
       log.info("Job {id} not started: the worker is shutting down", { id: job.id });
       manualRuns.answer(job.id, { error: "the worker is shutting down" });

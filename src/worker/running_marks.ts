@@ -8,6 +8,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
+import type { ClaimedJob } from "../job.ts";
 import type { JobStore } from "../storage/job_store.ts";
 import { isTransientStorageError } from "../storage/errors.ts";
 import { describeJobs, messageOf } from "../text.ts";
@@ -51,15 +52,28 @@ function marksOf(ids: readonly number[], untouched: readonly number[]): RunningM
 /** The running marks of the jobs about to start, sent together when they start together. */
 export class RunningMarks {
   readonly #options: RunningMarksOptions;
-  readonly #batch = new Batcher((ids: number[]) => this.#mark(ids), MAX_RUNNING_BATCH);
+  readonly #batch = new Batcher((jobs: ClaimedJob[]) => this.#markJobs(jobs), MAX_RUNNING_BATCH);
 
   constructor(options: RunningMarksOptions) {
     this.#options = options;
   }
 
-  /** Marks job `id` running, with the others starting now. */
-  add(id: number): Promise<RunningMark> {
-    return this.#batch.add(id);
+  /** Marks `job` running, with the others starting now; a marked job gets its `startedAt`. */
+  add(job: ClaimedJob): Promise<RunningMark> {
+    return this.#batch.add(job);
+  }
+
+  /** `#mark` of the jobs' ids; each job marked gets the `time_started` written. */
+  async #markJobs(jobs: ClaimedJob[]): Promise<RunningMark[]> {
+    // The same `time_started` on every attempt: by it the store recognises
+    // rows an attempt marked before its reply was lost. After an outage it
+    // is when the start was first tried.
+    const startedAt = unixNow();
+    const marks = await this.#mark(jobs.map((job) => job.id), startedAt);
+    marks.forEach((mark, index) => {
+      if (mark === "marked") jobs[index].startedAt = startedAt;
+    });
+    return marks;
   }
 
   /**
@@ -68,11 +82,7 @@ export class RunningMarks {
    * refuses the batch for another reason, each job is marked alone: one
    * row that cannot be marked does not stop the others.
    */
-  async #mark(ids: number[]): Promise<RunningMark[]> {
-    // The same `time_started` on every attempt: by it the store recognises
-    // rows an attempt marked before its reply was lost. After an outage it
-    // is when the start was first tried.
-    const startedAt = unixNow();
+  async #mark(ids: number[], startedAt: number): Promise<RunningMark[]> {
     const withResults = await this.#markWithResults(ids, startedAt);
     if (withResults !== undefined) return withResults;
     try {

@@ -266,7 +266,7 @@ const OPERATIONS: StoreOperations<MemoryContext> = {
         claimed.push(withRowValues(context, { id, target, origin: "waiting" }));
       }
     }
-    const starting = new Set(markStarting(claimed, startNow));
+    const starting = new Set(markStarting(claimed, startNow, startedAt));
     for (const { id } of claimed) {
       const row = context.table.rows.get(id)!;
       row.status = "accepted";
@@ -284,7 +284,7 @@ const OPERATIONS: StoreOperations<MemoryContext> = {
     const found = new Map(context.table.read(unique).map((row) => [row.id, row]));
     const outcome = judgeManualRows(unique, found, servedTargets);
     const claimed = outcome.claimed.map((job) => withRowValues(context, job));
-    const starting = new Set(markStarting(claimed, startNow));
+    const starting = new Set(markStarting(claimed, startNow, startedAt));
     for (const id of outcome.ignored) context.table.rows.get(id)!.status = "ignored";
     for (const { id } of claimed) {
       const row = context.table.rows.get(id)!;
@@ -331,10 +331,13 @@ const OPERATIONS: StoreOperations<MemoryContext> = {
     const hook = await context.controls.enter("release");
     const kept: number[] = [];
     const status = from === "marked" ? "running" : from;
-    for (const { id, origin } of jobs) {
+    for (const { id, origin, startedAt } of jobs) {
       const row = context.table.rows.get(id);
-      if (row === undefined || row.status !== status || !mine(context, row)) kept.push(id);
-      else {
+      const markedElsewhere = from === "marked" && startedAt !== undefined &&
+        row?.time_started !== startedAt;
+      if (row === undefined || row.status !== status || !mine(context, row) || markedElsewhere) {
+        kept.push(id);
+      } else {
         Object.assign(row, { status: origin, worker: null });
         // The mark counted an attempt whose process never started.
         if (from === "marked" && context.time.columns.has("attempts") && row.attempts > 0) {

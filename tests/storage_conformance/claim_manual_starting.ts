@@ -28,10 +28,10 @@ export function claimManualStartingConformance(test: ConformanceTest): void {
         STARTED,
       );
       assert.deepEqual(claim.claimed, [
-        { id: builds[0], target: "build", origin: "manual", running: true },
-        { id: builds[1], target: "build", origin: "manual", running: true },
+        { id: builds[0], target: "build", origin: "manual", running: true, startedAt: STARTED },
+        { id: builds[1], target: "build", origin: "manual", running: true, startedAt: STARTED },
         { id: builds[2], target: "build", origin: "manual" },
-        { id: deploys[0], target: "deploy", origin: "manual", running: true },
+        { id: deploys[0], target: "deploy", origin: "manual", running: true, startedAt: STARTED },
         { id: deploys[1], target: "deploy", origin: "manual" },
       ]);
       assert.deepEqual(

@@ -21,8 +21,8 @@ export function claimStartingConformance(test: ConformanceTest): void {
       STARTED,
     );
     assert.deepEqual(claimed, [
-      { id: ids[0], target: "build", origin: "waiting", running: true },
-      { id: ids[1], target: "build", origin: "waiting", running: true },
+      { id: ids[0], target: "build", origin: "waiting", running: true, startedAt: STARTED },
+      { id: ids[1], target: "build", origin: "waiting", running: true, startedAt: STARTED },
       { id: ids[2], target: "build", origin: "waiting" },
     ]);
     const rows = await f.rows(ids);
@@ -105,7 +105,13 @@ export function claimStartingConformance(test: ConformanceTest): void {
       new Map([["build", 4]]),
       STARTED,
     );
-    assert.deepEqual(claimed, [{ id, target: "build", origin: "waiting", running: true }]);
+    assert.deepEqual(claimed, [{
+      id,
+      target: "build",
+      origin: "waiting",
+      running: true,
+      startedAt: STARTED,
+    }]);
     assert.deepEqual(
       await f.store.claimWaiting(new Map([["build", 4]]), new Map([["build", 4]])),
       [],

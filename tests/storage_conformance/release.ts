@@ -73,6 +73,26 @@ export function releaseConformance(test: ConformanceTest): void {
     ]);
   });
 
+  test("a marked release tried again after another worker marked the row leaves it alone", {
+    withWorkerColumn: false,
+  }, async (f) => {
+    const [id] = await f.insert("build", 1);
+    const [job] = await f.store.claimWaiting(
+      new Map([["build", 1]]),
+      new Map([["build", 1]]),
+      1_700_000_000,
+    );
+    assert.equal(job.startedAt, 1_700_000_000);
+    // The release committed, its reply was lost; another worker's claim marked the row.
+    assert.deepEqual(await f.store.release([job], "marked"), []);
+    const peer = await f.openPeer("worker-b");
+    await peer.claimWaiting(new Map([["build", 1]]), new Map([["build", 1]]), 1_700_000_005);
+
+    assert.deepEqual(await f.store.release([job], "marked"), [id], "the release tried again");
+    const [row] = await f.rows([id]);
+    assert.deepEqual([row.status, row.time_started], ["running", 1_700_000_005]);
+  });
+
   test("release clears the owner", { withWorkerColumn: true }, async (f) => {
     const [id] = await f.insert("build", 1);
     const claimed = await f.store.claimWaiting(new Map([["build", 1]]));

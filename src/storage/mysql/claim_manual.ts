@@ -47,7 +47,7 @@ export async function claimManual(
     const found = new Map(rows.map((row) => [Number(row.id), row]));
     const { claimed, ignored, errors } = judgeManualRows(unique, found, servedTargets);
     const jobs = await attachRowValues(connection, context, claimed);
-    const starting = markStarting(jobs, startNow);
+    const starting = markStarting(jobs, startNow, startedAt);
     const claimedIds = jobs.map((job) => job.id);
     if (claimedIds.length > 0) {
       await updateManualRows(

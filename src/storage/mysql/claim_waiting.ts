@@ -77,7 +77,7 @@ export async function claimWaiting(
     if (claimed.size === 0) return [];
     const jobs = await attachRowValues(connection, context, [...claimed.values()]);
     const ids = jobs.map((job) => job.id);
-    const starting = markStarting(jobs, startNow);
+    const starting = markStarting(jobs, startNow, startedAt);
     const update = await runQuery<ResultSetHeader>(
       connection,
       queryTimeoutMs,

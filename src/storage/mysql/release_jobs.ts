@@ -7,7 +7,7 @@ import { uncountAttemptSql } from "../time_columns.ts";
 import type { MysqlContext } from "./context.ts";
 import { runQuery } from "./query.ts";
 import { inTransaction } from "./transaction.ts";
-import { ownerGuard } from "../owner_guard.ts";
+import { markGuard, ownerGuard } from "../owner_guard.ts";
 
 /**
  * Sets each job's row back to the status it was claimed from (clearing its
@@ -29,11 +29,13 @@ export async function releaseJobs(
   return await inTransaction(context, async (connection) => {
     const notReleased: number[] = [];
     for (const job of jobs) {
+      const marked = markGuard(from, job);
       const update = await runQuery<ResultSetHeader>(
         connection,
         context.queryTimeoutMs,
-        `UPDATE ${context.table} SET status = ?${clearOwner}${uncount} WHERE id = ? AND status = ?${owned.sql}`,
-        [job.origin, job.id, status, ...owned.params],
+        `UPDATE ${context.table} SET status = ?${clearOwner}${uncount} ` +
+          `WHERE id = ? AND status = ?${owned.sql}${marked.sql}`,
+        [job.origin, job.id, status, ...owned.params, ...marked.params],
       );
       if (update.affectedRows !== 1) notReleased.push(job.id);
     }

@@ -39,7 +39,7 @@ export function claimManual(
     }
     const { claimed, ignored, errors } = judgeManualRows(unique, found, servedTargets);
     const jobs = attachRowValues(context, claimed);
-    const starting = markStarting(jobs, startNow);
+    const starting = markStarting(jobs, startNow, startedAt);
     const claimedIds = jobs.map((job) => job.id);
     if (claimedIds.length > 0) {
       checkChanged(

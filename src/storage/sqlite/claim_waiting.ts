@@ -42,7 +42,7 @@ export function claimWaiting(
     const jobs = attachRowValues(context, [...claimed.values()]);
     if (jobs.length === 0) return [];
     const ids = jobs.map((job) => job.id);
-    const starting = markStarting(jobs, startNow);
+    const starting = markStarting(jobs, startNow, startedAt);
     const changed = claimUpdate(context, ids, starting, startedAt, "waiting");
     if (changed !== ids.length) {
       // The write lock makes this impossible; if it happens, claim nothing.

@@ -4,7 +4,7 @@ import type { ClaimedJob } from "../../job.ts";
 import type { ReleaseFrom } from "../job_store.ts";
 import { uncountAttemptSql } from "../time_columns.ts";
 import type { SqliteContext } from "./context.ts";
-import { ownerGuard } from "../owner_guard.ts";
+import { markGuard, ownerGuard } from "../owner_guard.ts";
 
 /**
  * Sets each job's row back to the status it was claimed from (clearing its
@@ -27,12 +27,15 @@ export function releaseJobs(
   return connection.immediate(() => {
     const notReleased: number[] = [];
     for (const job of jobs) {
+      const marked = markGuard(from, job);
       const changed = connection.run(
-        `UPDATE ${table} SET status = ?${clearOwner}${uncount} WHERE id = ? AND status = ?${owned.sql}`,
+        `UPDATE ${table} SET status = ?${clearOwner}${uncount} ` +
+          `WHERE id = ? AND status = ?${owned.sql}${marked.sql}`,
         job.origin,
         job.id,
         status,
         ...owned.params,
+        ...marked.params,
       );
       if (changed !== 1) notReleased.push(job.id);
     }
