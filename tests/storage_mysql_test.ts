@@ -315,6 +315,29 @@ function statementsBetween(
   };
 }
 
+/**
+ * Since `before`, one claim (one locking read, one UPDATE, one commit) took
+ * the three `ids` and started the first two with no running mark of their
+ * own, and one UPDATE stored both their ends; the third waits `accepted`.
+ */
+async function assertTwoStartedByTheirClaim(
+  db: TestDatabase,
+  before: Awaited<ReturnType<typeof statementCounts>>,
+  ids: readonly number[],
+): Promise<void> {
+  assert.deepEqual(statementsBetween(before, await statementCounts(db)), {
+    begin: 1,
+    select: 1,
+    update: 2,
+    commit: 1,
+  });
+  assert.deepEqual((await db.rows([...ids])).map((row) => [row.status, row.worker]), [
+    ["done", "w"],
+    ["done", "w"],
+    ["accepted", "w"],
+  ]);
+}
+
 /** An ended job's row write. */
 function endOf(id: number) {
   return {
@@ -337,18 +360,7 @@ Deno.test("mysql: jobs that start with their claim cost no statement and no comm
   assert.deepEqual(claimed.map((job) => job.running ?? false), [true, true, false]);
   const started = ids.slice(0, 2);
   assert.deepEqual(await store.markDone(started.map(endOf)), []);
-  // The claim (one read, one UPDATE, one commit) started two jobs; their ends are one UPDATE.
-  assert.deepEqual(statementsBetween(before, await statementCounts(db)), {
-    begin: 1,
-    select: 1,
-    update: 2,
-    commit: 1,
-  });
-  assert.deepEqual((await db.rows(ids)).map((row) => [row.status, row.worker]), [
-    ["done", "w"],
-    ["done", "w"],
-    ["accepted", "w"],
-  ]);
+  await assertTwoStartedByTheirClaim(db, before, ids);
 });
 
 Deno.test("mysql: a run-manual job's claim and start are one transaction", async () => {
@@ -364,19 +376,7 @@ Deno.test("mysql: a run-manual job's claim and start are one transaction", async
   );
   assert.deepEqual(claim.claimed.map((job) => job.running ?? false), [true, true, false]);
   assert.deepEqual(await store.markDone(ids.slice(0, 2).map(endOf)), []);
-  // The claim (one locking read, one UPDATE, one commit) started two jobs, with no running mark
-  // of their own; their ends are one UPDATE.
-  assert.deepEqual(statementsBetween(before, await statementCounts(db)), {
-    begin: 1,
-    select: 1,
-    update: 2,
-    commit: 1,
-  });
-  assert.deepEqual((await db.rows(ids)).map((row) => [row.status, row.worker]), [
-    ["done", "w"],
-    ["done", "w"],
-    ["accepted", "w"],
-  ]);
+  await assertTwoStartedByTheirClaim(db, before, ids);
 });
 
 Deno.test("mysql: a batch of results with one output too long for its column stores the others in full", async () => {
