@@ -1,7 +1,14 @@
 // A claim marks `running` the jobs its free slots start at once.
 import assert from "node:assert/strict";
-import { connectionLost, MemoryStore, MemoryTable } from "../../tests/helpers/memory_store.ts";
-import { runManualQueued, until, within, workerOn } from "../../tests/helpers/worker_in_process.ts";
+import { connectionLost, MemoryStore } from "../../tests/helpers/memory_store.ts";
+import {
+  runManualDuringClaim,
+  runManualQueued,
+  storeWithAttempts,
+  until,
+  within,
+  workerOn,
+} from "../../tests/helpers/worker_in_process.ts";
 
 Deno.test("one claim serves every target with room and marks running the jobs its free slots start", async () => {
   const store = new MemoryStore();
@@ -39,7 +46,7 @@ Deno.test("jobs queued ahead of free slots are marked running together when they
 });
 
 Deno.test("a shutdown during a claim that marks jobs running releases them unstarted", async () => {
-  const store = new MemoryStore({ table: new MemoryTable({ timeColumns: true }) });
+  const store = storeWithAttempts();
   const ids = store.insert("t1", 3);
   await using setup = await workerOn(store, { t1: 2 });
   const letClaimGo = store.hold("claimWaiting");
@@ -77,12 +84,7 @@ Deno.test("a run-manual job that arrives during a claim waits for the slots the 
   const [manual] = store.insert("t1", 1, "manual");
   await using setup = await workerOn(store, { t1: 1 });
   await setup.holdJob(background);
-  const letClaimGo = store.hold("claimWaiting");
-  const claiming = store.reached("claimWaiting");
-  setup.worker.poll();
-  await claiming;
-  const run = setup.worker.runManual([manual]);
-  await until(`job ${manual} claimed`, () => store.status(manual) === "accepted");
+  const { run, letClaimGo } = await runManualDuringClaim(setup, store, [manual]);
   await new Promise((resolve) => setTimeout(resolve, 50));
   assert.ok(!store.calls.includes("markRunning"), "the manual job must wait for the slot");
   letClaimGo();
@@ -148,7 +150,7 @@ Deno.test("a claim in doubt leaves alone the running rows of jobs that run here 
 });
 
 Deno.test("a claim part reported in doubt has its unstarted running rows released, and each runs once", async () => {
-  const store = new MemoryStore({ table: new MemoryTable({ timeColumns: true }) });
+  const store = storeWithAttempts();
   const [id] = store.insert("t1", 1);
   await using setup = await workerOn(store, { t1: 1 });
   // A claim of this worker marked the row and its reply was lost (claim_isolation.ts).
@@ -168,7 +170,7 @@ Deno.test("a claim part reported in doubt has its unstarted running rows release
 });
 
 Deno.test("a shutdown before a lost claim is looked for releases the jobs it marked, their attempts given back", async () => {
-  const store = new MemoryStore({ table: new MemoryTable({ timeColumns: true }) });
+  const store = storeWithAttempts();
   const ids = store.insert("t1", 2);
   await using setup = await workerOn(store, { t1: 2 });
   store.fail("claimWaiting", connectionLost(), "after");

@@ -1,12 +1,13 @@
 // A run-manual claim marks `running` the jobs that can start at once.
 import assert from "node:assert/strict";
-import { connectionLost, MemoryStore, MemoryTable } from "../../tests/helpers/memory_store.ts";
-import { until, within, workerOn } from "../../tests/helpers/worker_in_process.ts";
-
-/** A store whose table has `attempts` (to see the attempt a mark counted given back). */
-function storeWithAttempts(): MemoryStore {
-  return new MemoryStore({ table: new MemoryTable({ timeColumns: true }) });
-}
+import { connectionLost, MemoryStore } from "../../tests/helpers/memory_store.ts";
+import {
+  runManualDuringClaim,
+  storeWithAttempts,
+  until,
+  within,
+  workerOn,
+} from "../../tests/helpers/worker_in_process.ts";
 
 Deno.test("a run-manual job on an idle target costs one claim and one result write", async () => {
   const store = new MemoryStore();
@@ -41,12 +42,7 @@ Deno.test("a run-manual claim waits for no slot a background claim in flight res
   const [background] = store.insert("t1", 1);
   const [manual] = store.insert("t1", 1, "manual");
   await using setup = await workerOn(store, { t1: 1 });
-  const letClaimGo = store.hold("claimWaiting");
-  const claiming = store.reached("claimWaiting");
-  setup.worker.poll();
-  await claiming;
-  const run = setup.worker.runManual([manual]);
-  await until(`job ${manual} claimed`, () => store.status(manual) === "accepted");
+  const { run, letClaimGo } = await runManualDuringClaim(setup, store, [manual]);
   // The background claim holds the only slot: the manual job was not marked.
   assert.deepEqual(store.claimManualStartNow, [[]]);
   letClaimGo();

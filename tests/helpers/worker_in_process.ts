@@ -1,4 +1,3 @@
-import assert from "node:assert/strict";
 /**
  * A Worker run in the test's own process on the in-memory store, with a
  * launcher whose jobs can be held and made to ignore SIGTERM: the set-up of
@@ -7,7 +6,8 @@ import assert from "node:assert/strict";
  * @module
  */
 
-import { MemoryStore } from "./memory_store.ts";
+import assert from "node:assert/strict";
+import { MemoryStore, MemoryTable } from "./memory_store.ts";
 import type { RunManualResult } from "../../src/protocol/requests.ts";
 import type { LauncherSettings } from "../../src/worker/launcher.ts";
 import { Worker } from "../../src/worker/worker.ts";
@@ -93,25 +93,44 @@ export async function slotsHeldWithJobsClaimedAhead() {
   });
 }
 
+/** A store whose table has `attempts` (to see the attempt a mark counted given back). */
+export function storeWithAttempts(): MemoryStore {
+  return new MemoryStore({ table: new MemoryTable({ timeColumns: true }) });
+}
+
+/**
+ * Runs the manual jobs `ids` while a background claim is held in flight: it
+ * reserves the free slots of its targets, so they are claimed `accepted`
+ * (not marked) and queued. Resolves once they are claimed, with `run` (the
+ * run-manual's answer, wrapped: an async function would wait for a promise
+ * it returns) and `letClaimGo`, which lets the background claim return.
+ */
+export async function runManualDuringClaim(
+  setup: { worker: Worker },
+  store: MemoryStore,
+  ids: number[],
+): Promise<{ run: Promise<RunManualResult>; letClaimGo: () => void }> {
+  const letClaimGo = store.hold("claimWaiting");
+  const claiming = store.reached("claimWaiting");
+  setup.worker.poll();
+  await claiming;
+  const run = setup.worker.runManual(ids);
+  await until(`jobs ${ids} claimed`, () => ids.every((id) => store.status(id) === "accepted"));
+  return { run, letClaimGo };
+}
+
 /**
  * Runs the manual jobs `ids` so that each needs a running mark of its own
- * (`markRunning`) instead of the claim's: a background claim, held while
- * they are claimed, reserves the free slots of its targets, so they are
- * queued `accepted` and start once it returns. Resolves once they are
- * claimed, with `run`: the run-manual's answer (wrapped: an async function
- * would wait for a promise it returns).
+ * (`markRunning`) instead of the claim's (see {@linkcode runManualDuringClaim}):
+ * they start once the background claim returns. Resolves once they are
+ * claimed, with `run`: the run-manual's answer.
  */
 export async function runManualQueued(
   setup: { worker: Worker },
   store: MemoryStore,
   ids: number[],
 ): Promise<{ run: Promise<RunManualResult> }> {
-  const letClaimGo = store.hold("claimWaiting");
-  const claiming = store.reached("claimWaiting");
-  setup.worker.poll();
-  await claiming;
-  const run = setup.worker.runManual(ids);
-  await until(`jobs ${ids} queued`, () => ids.every((id) => store.status(id) === "accepted"));
+  const { run, letClaimGo } = await runManualDuringClaim(setup, store, ids);
   letClaimGo();
   return { run };
 }
