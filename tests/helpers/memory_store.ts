@@ -14,7 +14,7 @@
  * @module
  */
 
-import type { ClaimedJob, JobStatus } from "../../src/job.ts";
+import type { ClaimedJob, JobOutcome, JobStatus } from "../../src/job.ts";
 import { MAX_ATTEMPTS_LIMIT } from "../../src/config/job_policy.ts";
 import { DELAYED_COUNT_LIMIT } from "../../src/protocol/requests.ts";
 import type {
@@ -225,6 +225,18 @@ function setRunning(context: MemoryContext, ids: readonly number[], startedAt: n
   return untouched;
 }
 
+/** The columns an attempt's end writes. */
+function outcomeColumns(finishedAt: number, outcome: JobOutcome) {
+  return {
+    time_finished: finishedAt,
+    result: outcome.result,
+    return_code: outcome.code,
+    sig: outcome.signal,
+    stdout: outcome.stdout,
+    stderr: outcome.stderr,
+  };
+}
+
 /** `markDone`'s changes; the ids left untouched. */
 function writeEnds(context: MemoryContext, jobs: readonly FinishedJob[]): number[] {
   const untouched: number[] = [];
@@ -232,15 +244,7 @@ function writeEnds(context: MemoryContext, jobs: readonly FinishedJob[]): number
     const row = context.table.rows.get(id);
     if (row === undefined || !mine(context, row)) untouched.push(id);
     else if (row.status === "running") {
-      Object.assign(row, {
-        status: "done",
-        time_finished: finishedAt,
-        result: outcome.result,
-        return_code: outcome.code,
-        sig: outcome.signal,
-        stdout: outcome.stdout,
-        stderr: outcome.stderr,
-      });
+      Object.assign(row, { status: "done", ...outcomeColumns(finishedAt, outcome) });
     } else {
       // The same call again after a lost reply: the row is ours.
       const same = row.status === "done" && row.time_finished === finishedAt &&
@@ -379,12 +383,7 @@ const OPERATIONS: StoreOperations<MemoryContext> = {
         Object.assign(row, {
           status: "delayed",
           time_run_at: retryAt!,
-          time_finished: finishedAt,
-          result: outcome.result,
-          return_code: outcome.code,
-          sig: outcome.signal,
-          stdout: outcome.stdout,
-          stderr: outcome.stderr,
+          ...outcomeColumns(finishedAt, outcome),
         });
       } else {
         // The same call again after a lost reply: the row is ours.

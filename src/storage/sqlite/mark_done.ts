@@ -5,6 +5,18 @@ import type { FinishedJob } from "../job_store.ts";
 import type { SqliteContext } from "./context.ts";
 import { ownerGuard } from "../owner_guard.ts";
 
+/** The columns of an attempt's end, as `SET` assignments (`outcomeValues` in order). */
+export const OUTCOME_ASSIGNMENTS =
+  "time_finished = ?, result = ?, return_code = ?, sig = ?, stdout = ?, stderr = ?";
+
+/** The values of {@linkcode OUTCOME_ASSIGNMENTS}. */
+export function outcomeValues(
+  finishedAt: number,
+  outcome: JobOutcome,
+): [number, string, number | null, string | null, string, string] {
+  return [finishedAt, outcome.result, outcome.code, outcome.signal, outcome.stdout, outcome.stderr];
+}
+
 /**
  * Writes each job's end (`done`, `time_finished`, `result`, `return_code`,
  * `sig`, `stdout`, `stderr`) to rows that are `running`, all in one
@@ -37,16 +49,9 @@ export function writeEnds(context: SqliteContext, jobs: readonly FinishedJob[]):
   const notRunning: number[] = [];
   for (const { id, finishedAt, outcome } of jobs) {
     const changed = connection.run(
-      `UPDATE ${table}
-          SET status = 'done', time_finished = ?, result = ?, return_code = ?, sig = ?,
-              stdout = ?, stderr = ?
+      `UPDATE ${table} SET status = 'done', ${OUTCOME_ASSIGNMENTS}
         WHERE id = ? AND status = 'running'${owned.sql}`,
-      finishedAt,
-      outcome.result,
-      outcome.code,
-      outcome.signal,
-      outcome.stdout,
-      outcome.stderr,
+      ...outcomeValues(finishedAt, outcome),
       id,
       ...owned.params,
     );

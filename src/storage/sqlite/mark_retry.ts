@@ -3,6 +3,7 @@
 import type { FinishedJob } from "../job_store.ts";
 import { ownerGuard } from "../owner_guard.ts";
 import type { SqliteContext } from "./context.ts";
+import { OUTCOME_ASSIGNMENTS, outcomeValues } from "./mark_done.ts";
 
 /**
  * Writes each job's attempt (`time_finished`, `result`, `return_code`, `sig`,
@@ -17,17 +18,10 @@ export function markRetry(context: SqliteContext, jobs: readonly FinishedJob[]):
   return connection.immediate(() =>
     jobs.filter(({ id, outcome, finishedAt, retryAt }) =>
       connection.run(
-          `UPDATE ${table}
-              SET status = 'delayed', time_run_at = ?, time_finished = ?, result = ?,
-                  return_code = ?, sig = ?, stdout = ?, stderr = ?
+          `UPDATE ${table} SET status = 'delayed', time_run_at = ?, ${OUTCOME_ASSIGNMENTS}
             WHERE id = ? AND status = 'running'${owned.sql}`,
           retryAt!,
-          finishedAt,
-          outcome.result,
-          outcome.code,
-          outcome.signal,
-          outcome.stdout,
-          outcome.stderr,
+          ...outcomeValues(finishedAt, outcome),
           id,
           ...owned.params,
         ) !== 1 &&
