@@ -304,13 +304,11 @@ export class ClaimLoop {
       }
       this.#options.schedule(target);
     }
-    const marked = orphans.filter((job) => job.running);
     try {
-      await this.#options.releaser.release(orphans.filter((job) => !job.running));
-      await this.#options.releaser.release(marked, "marked");
+      await this.#options.releaser.release(orphans);
     } catch (error) {
       // The next round looks for them: `running` rows of this claim's time that no job here runs.
-      if (marked.length > 0) this.#startsInDoubt.add(startedAt);
+      if (orphans.some((job) => job.running)) this.#startsInDoubt.add(startedAt);
       throw error;
     }
   }

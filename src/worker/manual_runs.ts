@@ -173,9 +173,7 @@ export class ManualRuns {
     reservation.giveBack(starting.map(([, job]) => job), schedule);
     for (const [target, job] of starting) this.#options.startMarked(target, job);
     for (const target of queued) schedule(target);
-    const marked = orphans.filter((job) => job.running);
-    await this.#options.releaser.releaseOrLeave(orphans.filter((job) => !job.running));
-    await this.#options.releaser.releaseOrLeave(marked, "marked");
+    await this.#options.releaser.releaseOrLeave(orphans);
     return { errors, answers };
   }
 }

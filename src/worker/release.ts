@@ -1,7 +1,7 @@
 /**
  * Releasing claimed jobs that will not run here: their rows go back from
- * `accepted` to the status they were claimed from, for this or another
- * worker to claim again.
+ * `accepted` (or from `running`, for jobs marked that never started) to the
+ * status they were claimed from, for this or another worker to claim again.
  *
  * @module
  */
@@ -25,12 +25,36 @@ export class Releaser {
   }
 
   /**
-   * Releases `jobs` from `from` (`accepted` by default; `marked` for jobs
-   * marked `running` whose launcher never started); throws when the store refuses for a
-   * reason a retry cannot fix (or after the retries were abandoned). Rows
-   * that changed under us are logged and left alone.
+   * Releases `jobs` from `from` (`marked` for jobs marked `running` whose
+   * launcher never started); by default each from where its claim left it:
+   * `marked` when the claim marked it `running`, else `accepted`. Throws
+   * when the store refuses for a reason a retry cannot fix (or after the
+   * retries were abandoned). Rows that changed under us are logged and left
+   * alone.
    */
   async release(jobs: ClaimedJob[], from?: ReleaseFrom): Promise<void> {
+    for (const [group, groupFrom] of groupsOf(jobs, from)) await this.#release(group, groupFrom);
+  }
+
+  /**
+   * Releases `jobs` as `release` does; when the store refuses, logs it and
+   * leaves their rows as they are (start-up recovery deals with them).
+   */
+  async releaseOrLeave(jobs: ClaimedJob[], from?: ReleaseFrom): Promise<void> {
+    for (const [group, groupFrom] of groupsOf(jobs, from)) {
+      try {
+        await this.#release(group, groupFrom);
+      } catch (error) {
+        log.error("Cannot release jobs {ids}, leaving them '{status}': {error}", {
+          ids: group.map((job) => job.id).join(", "),
+          status: groupFrom === "marked" ? "running" : groupFrom,
+          error: messageOf(error),
+        });
+      }
+    }
+  }
+
+  async #release(jobs: ClaimedJob[], from: ReleaseFrom): Promise<void> {
     if (jobs.length === 0) return;
     const kept = await this.#retry.run(
       "release unstarted jobs",
@@ -40,20 +64,16 @@ export class Releaser {
       log.warn("Jobs {ids} not released: their rows changed", { ids: kept.join(", ") });
     }
   }
+}
 
-  /**
-   * Releases `jobs` from `from`; when the store refuses, logs it and leaves
-   * their rows as they are (start-up recovery deals with them).
-   */
-  async releaseOrLeave(jobs: ClaimedJob[], from?: ReleaseFrom): Promise<void> {
-    try {
-      await this.release(jobs, from);
-    } catch (error) {
-      log.error("Cannot release jobs {ids}, leaving them '{status}': {error}", {
-        ids: jobs.map((job) => job.id).join(", "),
-        status: from === "marked" ? "running" : from ?? "accepted",
-        error: messageOf(error),
-      });
-    }
-  }
+/** `jobs` by where their release takes them from (see `Releaser.release`). */
+function groupsOf(
+  jobs: ClaimedJob[],
+  from: ReleaseFrom | undefined,
+): [ClaimedJob[], ReleaseFrom][] {
+  if (from !== undefined) return [[jobs, from]];
+  return [
+    [jobs.filter((job) => !job.running), "accepted"],
+    [jobs.filter((job) => job.running), "marked"],
+  ];
 }

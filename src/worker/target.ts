@@ -151,11 +151,7 @@ export class Target {
 
   /** Queued background jobs beyond what the free slots can start now. */
   get surplus(): number {
-    const free = Math.max(
-      0,
-      this.concurrency - this.#reserved - this.#running - this.#manual.length,
-    );
-    return Math.max(0, this.#background.length - free);
+    return Math.max(0, this.#background.length - this.freeForManual);
   }
 
   /**
