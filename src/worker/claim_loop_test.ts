@@ -43,7 +43,7 @@ async function claimRound(targets: Target[]): Promise<[string, number][][]> {
 }
 
 Deno.test("a target whose queue runs low joins the claim of a target that is due", async () => {
-  // t1 holds 5 of its 40 (due: at most a quarter), t2 holds 15 (joins: at most a half).
+  // t1 holds 5 of its 40 (due: at most an eighth), t2 holds 15 (joins: at most a half).
   const calls = await claimRound([busyTarget("t1", 5), busyTarget("t2", 15)]);
   assert.deepEqual(calls[0], [["t1", 1 + 40 - 5], ["t2", 1 + 40 - 15]]);
 });

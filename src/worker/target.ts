@@ -9,14 +9,14 @@ import type { ClaimedJob } from "../job.ts";
  * fewer than one job per this many milliseconds claims only for its free
  * slots.
  */
-export const CLAIM_AHEAD_MS = 250;
+export const CLAIM_AHEAD_MS = 500;
 
 /**
  * A target claims again once the jobs it holds ahead are down to this share
  * of {@linkcode Target.ahead}; one that joins another target's claim
  * (`room(…, true)`), already at {@linkcode JOIN_SHARE}.
  */
-const CLAIM_SHARE = 1 / 4;
+const CLAIM_SHARE = 1 / 8;
 
 /** See {@linkcode CLAIM_SHARE}: the share under which a target joins a claim made anyway. */
 const JOIN_SHARE = 1 / 2;
@@ -93,7 +93,7 @@ export class Target {
 
   /**
    * How many more jobs a claim may add now: the free slots plus
-   * {@linkcode ahead}. While more than a quarter of that many jobs claimed
+   * {@linkcode ahead}. While more than an eighth of that many jobs claimed
    * ahead still wait (half, when `joining` a claim made for another
    * target), none, so that claims are fewer and larger.
    */

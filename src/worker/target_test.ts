@@ -64,14 +64,14 @@ Deno.test("jobs claimed ahead are bounded by the given most, and none are claime
   assert.equal(target.room(100), 2);
 });
 
-Deno.test("a target claims again only once three quarters of what it claims ahead have started", () => {
+Deno.test("a target claims again only once seven eighths of what it claims ahead have started", () => {
   const { target, enqueue, runJobs } = targetOnClock();
   runJobs(80 * START_RATE_WINDOW_MS / CLAIM_AHEAD_MS, 1); // 80 ahead
   assert.equal(target.ahead(100), 80);
-  enqueue(21);
+  enqueue(11);
   assert.equal(target.room(100), 0);
-  target.takeStartable(); // 20 queued, 1 running
-  assert.equal(target.room(100), 2 + 80 - 21);
+  target.takeStartable(); // 10 queued, 1 running
+  assert.equal(target.room(100), 2 + 80 - 11);
 });
 
 Deno.test("a target joins a claim made for another once half of what it claims ahead have started", () => {
