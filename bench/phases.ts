@@ -182,43 +182,57 @@ export interface ManualResult {
   firstError: string | undefined;
 }
 
+/** Who a run-manual call is sent to. */
+export type ManualWay = "master" | "worker";
+
 /**
- * Inserts `count` manual rows of `target` and runs them one call after
- * another, each call for one job, timing each round trip.
+ * Inserts `count` manual rows of `target` per way and runs them one call
+ * after another, each call for one job, the ways taking turns (master,
+ * worker, master, ...), so that each way meets the same moments of the
+ * machine and the database (a server still flushing the pages of the
+ * throughput run slows whichever way would come first). Times each round
+ * trip; one result per way, in the order of `ways`.
  */
 export async function measureRunManual(
   db: BenchDatabase,
   cluster: Cluster,
-  options: { count: number; target: string; via: "master" | "worker"; log: ProgressLog },
-): Promise<ManualResult> {
-  const range = await db.insertJobs([options.target], options.count, { status: "manual" });
-  const times: number[] = [];
-  let ok = 0;
-  let firstError: string | undefined;
+  options: { count: number; target: string; ways: readonly ManualWay[]; log: ProgressLog },
+): Promise<ManualResult[]> {
+  const { ways } = options;
+  const range = await db.insertJobs([options.target], options.count * ways.length, {
+    status: "manual",
+  });
+  const tallies = ways.map(() => ({
+    times: [] as number[],
+    ok: 0,
+    firstError: undefined as string | undefined,
+  }));
   for (let id = range.first; id <= range.last; id++) {
+    const turn = (id - range.first) % ways.length;
+    const tally = tallies[turn];
     const start = nowMs();
-    const result = options.via === "master"
+    const result = ways[turn] === "master"
       ? await cluster.runManual(id, options.target)
       : await cluster.runManualOnWorker(id);
-    times.push(nowMs() - start);
+    tally.times.push(nowMs() - start);
     const report = result.jobs?.[id];
-    if (report?.result === "ok") ok++;
+    if (report?.result === "ok") tally.ok++;
     else {
-      firstError ??= result.errors?.[id] ??
+      tally.firstError ??= result.errors?.[id] ??
         (report
           ? `job ${id} ended ${report.result}: ${report.stderr.trim()}`
           : `job ${id}: no report`);
     }
   }
-  options.log(`  run-manual via ${options.via}: ${options.count} calls`);
-  return {
-    via: options.via,
-    calls: options.count,
-    roundTrip: summarize(times),
-    ok,
-    failed: options.count - ok,
-    firstError,
-  };
+  options.log(`  run-manual via ${ways.join(" and ")}, taking turns: ${options.count} calls each`);
+  return ways.map((via, index) => ({
+    via,
+    calls: tallies[index].times.length,
+    roundTrip: summarize(tallies[index].times),
+    ok: tallies[index].ok,
+    failed: tallies[index].times.length - tallies[index].ok,
+    firstError: tallies[index].firstError,
+  }));
 }
 
 /** Figures of the poke-to-start samples. */

@@ -170,19 +170,15 @@ export async function measureShape(
     log(`[${name}] raw spawn rate again`);
     const spawnAfter = await spawn();
 
-    const manual: ManualResult[] = [];
+    let manual: ManualResult[] = [];
     if (options.manual > 0) {
-      log(`[${name}] run-manual: ${options.manual} sequential calls`);
-      for (const via of cluster.master ? ["master", "worker"] as const : ["worker"] as const) {
-        manual.push(
-          await measureRunManual(db, cluster, {
-            count: options.manual,
-            target: targets[0],
-            via,
-            log,
-          }),
-        );
-      }
+      log(`[${name}] run-manual: ${options.manual} sequential calls per way`);
+      manual = await measureRunManual(db, cluster, {
+        count: options.manual,
+        target: targets[0],
+        ways: cluster.master ? ["master", "worker"] : ["worker"],
+        log,
+      });
     }
 
     log(`[${name}] resting ${options.idleWait} s, reading the workers' RSS every second`);
