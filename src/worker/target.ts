@@ -5,11 +5,17 @@ import type { ClaimedJob } from "../job.ts";
  * as it is expected to start within this many milliseconds, judged by how
  * many it started over the last {@linkcode START_RATE_WINDOW_MS}. Jobs that
  * end in a few milliseconds are then claimed many at a time, and a freed slot
- * starts the next one without waiting for the database; a target that starts
- * fewer than one job per this many milliseconds claims only for its free
- * slots.
+ * starts the next one without waiting for the database.
  */
 export const CLAIM_AHEAD_MS = 500;
+
+/**
+ * A target that started fewer background jobs than this over the last
+ * {@linkcode START_RATE_WINDOW_MS} claims only for its free slots: its jobs
+ * take long enough that a claim per free slot costs little, and a job held
+ * ahead of a slot would wait there while another worker could run it.
+ */
+export const MIN_STARTS_TO_CLAIM_AHEAD = 4;
 
 /**
  * A target claims again once the jobs it holds ahead are down to this share
@@ -87,6 +93,7 @@ export class Target {
   ahead(maxAhead: number): number {
     if (this.paused || maxAhead <= 0) return 0;
     this.#forgetOldStarts();
+    if (this.#starts.length < MIN_STARTS_TO_CLAIM_AHEAD) return 0;
     const expected = Math.floor(this.#starts.length * CLAIM_AHEAD_MS / START_RATE_WINDOW_MS);
     return Math.min(maxAhead, expected);
   }

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import type { ClaimedJob } from "../job.ts";
-import { CLAIM_AHEAD_MS, STALE_QUEUE_MS, START_RATE_WINDOW_MS, Target } from "./target.ts";
+import {
+  CLAIM_AHEAD_MS,
+  MIN_STARTS_TO_CLAIM_AHEAD,
+  STALE_QUEUE_MS,
+  START_RATE_WINDOW_MS,
+  Target,
+} from "./target.ts";
 
 /** A target of concurrency 2 on a clock the test moves by hand. */
 function targetOnClock() {
@@ -50,6 +56,17 @@ Deno.test("a target that starts fewer jobs than one per horizon claims nothing a
   runJobs(START_RATE_WINDOW_MS / CLAIM_AHEAD_MS - 1, 10);
   assert.equal(target.ahead(100), 0);
   assert.equal(target.room(100), 2);
+});
+
+Deno.test("a target that started fewer than four jobs in the last second claims nothing ahead", () => {
+  const { target, runJobs } = targetOnClock();
+  runJobs(MIN_STARTS_TO_CLAIM_AHEAD - 1, 10);
+  assert.equal(target.ahead(100), 0);
+  runJobs(1, 10);
+  assert.equal(
+    target.ahead(100),
+    Math.floor(MIN_STARTS_TO_CLAIM_AHEAD * CLAIM_AHEAD_MS / START_RATE_WINDOW_MS),
+  );
 });
 
 Deno.test("jobs claimed ahead are bounded by the given most, and none are claimed ahead while paused", () => {
