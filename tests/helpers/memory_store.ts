@@ -343,10 +343,9 @@ const OPERATIONS: StoreOperations<MemoryContext> = {
         kept.push(id);
       } else {
         Object.assign(row, { status: origin, worker: null });
-        // The mark counted an attempt whose process never started.
-        if (from === "marked" && context.time.columns.has("attempts") && row.attempts > 0) {
-          row.attempts--;
-        }
+        // The mark counted an attempt whose process never started (not at the limit: saturated).
+        const counted = row.attempts > 0 && row.attempts < MAX_ATTEMPTS_LIMIT;
+        if (from === "marked" && context.time.columns.has("attempts") && counted) row.attempts--;
       }
     }
     await hook?.("after");
