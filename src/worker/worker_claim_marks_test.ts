@@ -1,12 +1,15 @@
 // A claim marks `running` the jobs its free slots start at once.
 import assert from "node:assert/strict";
-import { connectionLost, MemoryStore } from "../../tests/helpers/memory_store.ts";
+import {
+  connectionLost,
+  MemoryStore,
+  storeWithAttempts,
+} from "../../tests/helpers/memory_store.ts";
 import { ClaimGate } from "./claim_gate.ts";
 import { unixNow } from "../unix_time.ts";
 import {
   runManualDuringClaim,
   runManualQueued,
-  storeWithAttempts,
   until,
   within,
   workerOn,

@@ -1,11 +1,14 @@
 // A run-manual claim marks `running` the jobs that can start at once.
 import assert from "node:assert/strict";
-import { connectionLost, MemoryStore } from "../../tests/helpers/memory_store.ts";
+import {
+  connectionLost,
+  MemoryStore,
+  storeWithAttempts,
+} from "../../tests/helpers/memory_store.ts";
 import { ClaimGate } from "./claim_gate.ts";
 import { unixNow } from "../unix_time.ts";
 import {
   runManualDuringClaim,
-  storeWithAttempts,
   until,
   within,
   workerOn,

@@ -566,3 +566,11 @@ export class MemoryStore extends JobStoreBase<MemoryContext> {
     this.#closed = true;
   }
 }
+
+/**
+ * A store on a new table with the time columns (`attempts` among them: to
+ * see the attempt a running mark counts, and gives back when released).
+ */
+export function storeWithAttempts(): MemoryStore {
+  return new MemoryStore({ table: new MemoryTable({ timeColumns: true }) });
+}

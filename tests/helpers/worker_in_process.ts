@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { MemoryStore, MemoryTable } from "./memory_store.ts";
+import { MemoryStore } from "./memory_store.ts";
 import type { RunManualResult } from "../../src/protocol/requests.ts";
 import type { LauncherSettings } from "../../src/worker/launcher.ts";
 import { Worker, type WorkerOptions } from "../../src/worker/worker.ts";
@@ -100,11 +100,6 @@ export async function slotsHeldWithJobsClaimedAhead() {
       for (const id of long) await setup.letGo(id);
     },
   });
-}
-
-/** A store whose table has `attempts` (to see the attempt a mark counted given back). */
-export function storeWithAttempts(): MemoryStore {
-  return new MemoryStore({ table: new MemoryTable({ timeColumns: true }) });
 }
 
 /**
