@@ -12,7 +12,7 @@ import { Backoff } from "../src/retry_policy.ts";
 import { isolateClaimFailures } from "../src/worker/claim_isolation.ts";
 import { waitFor } from "./helpers/processes.ts";
 import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
-import { connectionLost, MemoryStore, MemoryTable } from "./helpers/memory_store.ts";
+import { connectionLost, storeWithAttempts } from "./helpers/memory_store.ts";
 import { decorateStore } from "../src/storage/decorate.ts";
 
 const limits = (...targets: string[]) => new Map(targets.map((target) => [target, 5]));
@@ -101,7 +101,7 @@ Deno.test("claim isolation: a claim whose running marks the database refuses cla
 });
 
 Deno.test("claim isolation: a target whose claim may have committed after others were claimed is reported in doubt", async () => {
-  const memory = new MemoryStore({ table: new MemoryTable({ timeColumns: true }) });
+  const memory = storeWithAttempts();
   const [bad] = memory.insert("bad", 1);
   // 'bad' is refused until it is set aside; claimed alone later, its claim
   // commits and the reply is lost.

@@ -92,11 +92,13 @@ export function countAttemptSql(found: TimeColumnsFound, least: "LEAST" | "MIN")
 /**
  * `, attempts = ...` giving back the start a running mark counted (a job
  * that never started), where the table counts attempts, else nothing. Never
- * below 0; a NULL stays NULL.
+ * below 0; a NULL stays NULL; a count at `MAX_ATTEMPTS_LIMIT` stays there
+ * (the mark could not count past it, so there is nothing to give back).
  */
 export function uncountAttemptSql(found: TimeColumnsFound): string {
   return found.columns.has("attempts")
-    ? ", attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE attempts END"
+    ? ", attempts = CASE WHEN attempts > 0 AND attempts < " +
+      `${MAX_ATTEMPTS_LIMIT} THEN attempts - 1 ELSE attempts END`
     : "";
 }
 

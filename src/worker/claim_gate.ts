@@ -37,6 +37,15 @@ export class ClaimGate {
     this.#opened.resolve();
   }
 
+  /**
+   * Resolves once claims are let through. The worker waits for it before a
+   * claim reserves slots and takes its start time (`time_started` of the
+   * jobs it marks `running`), so that the time is when the claim went.
+   */
+  opened(): Promise<void> {
+    return this.#opened.promise;
+  }
+
   /** The targets whose polls claimed nothing while the lock was lost; forgotten once taken. */
   takeHeldBack(): string[] {
     const targets = [...this.#heldBack];

@@ -61,6 +61,12 @@ export interface ClaimLoopOptions {
   fetchLimit(): number;
   /** How many jobs run now (with none, a freed slot is claimed for at once). */
   running(): number;
+  /**
+   * Resolves once claims may go to the store (the claim gate: start-up
+   * recovery is done). A claim waits for it before it reserves slots and
+   * takes its start time. Absent: at once.
+   */
+  claimsOpen?(): Promise<void>;
   /** Ids of the jobs this worker knows: running, queued, being released, awaited by run-manual. */
   knownIds(): Set<number>;
   /** Starts what may start now on the target (after jobs were queued). */
@@ -231,6 +237,9 @@ export class ClaimLoop {
    * released when their target was removed meanwhile).
    */
   async #round(): Promise<void> {
+    if (this.#stopped) return;
+    // The claim's start time is when it goes to the store, not before the gate.
+    await this.#options.claimsOpen?.();
     if (this.#stopped) return;
     const { targets } = this.#options;
     const fetchLimit = this.#options.fetchLimit();

@@ -159,6 +159,7 @@ export class WorkerDaemon {
         repoll: (target) => worker?.poll([target]),
         claimInDoubt: (startedAt) => worker?.claimInDoubt(startedAt),
       }));
+      const claimsOpen = gate.opened();
       let masterLink: MasterLink | undefined;
       const metrics = new WorkerMetrics();
       worker = new Worker({
@@ -169,6 +170,7 @@ export class WorkerDaemon {
         pollInterval: config.pollInterval,
         policies: policiesOf(config),
         observer: metrics,
+        claimsOpen: () => claimsOpen,
         onTargetsChanged: () => {
           masterLink?.updateTargets();
           board?.targetsChanged();

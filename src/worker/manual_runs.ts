@@ -34,6 +34,8 @@ export interface ManualRunsOptions {
   startMarked(target: Target, job: ClaimedJob): void;
   /** A claim of these ids failed: it may have committed all the same; have such rows looked for. */
   claimFailed(ids: readonly number[]): void;
+  /** Resolves once claims may go to the store (see `ClaimLoopOptions.claimsOpen`). */
+  claimsOpen?(): Promise<void>;
   /** Whether the worker is shutting down (no run-manual is accepted then). */
   stopping(): boolean;
 }
@@ -118,6 +120,8 @@ export class ManualRuns {
     answers: Promise<[number, ManualAnswer]>[];
   }> {
     const { store, targets, schedule } = this.#options;
+    // The claim's start time is when it goes to the store, not before the gate.
+    await this.#options.claimsOpen?.();
     // Which of a target's jobs are its, the claim tells: each reserves what
     // it could start now (the slots are given back once the claim returns).
     const reservation = new SlotReservation();

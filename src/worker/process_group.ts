@@ -114,11 +114,69 @@ export function setsidExecFailure(
     : new Deno.errors.PermissionDenied(message);
 }
 
+/** A call due at a time (performance.now() ms), unless deleted before. */
+interface Due {
+  readonly at: number;
+  readonly call: () => void;
+}
+
+/**
+ * Calls due after one delay, the queue's own, under one unref'd timer: every
+ * job's pipes are watched after its launcher exits, and a timer of its own
+ * per job (set, then cleared a moment later when the pipes close) cost about
+ * 1.5 % of a busy worker's CPU. With one delay for all, the order the calls
+ * are added in is the order they fall due. The timer is armed for the
+ * earliest call still waiting; when that one was deleted meanwhile it is
+ * armed again for the next.
+ */
+export class DueCalls {
+  readonly #delayMs: number;
+  readonly #waiting = new Set<Due>();
+  #armed = false;
+
+  /** A queue whose calls are due `delayMs` after they are added. */
+  constructor(delayMs: number) {
+    this.#delayMs = delayMs;
+  }
+
+  /** Calls `call` after this queue's delay unless `delete`d before. */
+  add(call: () => void): Due {
+    const due = { at: performance.now() + this.#delayMs, call };
+    this.#waiting.add(due);
+    if (!this.#armed) this.#arm(this.#delayMs);
+    return due;
+  }
+
+  delete(due: Due): void {
+    this.#waiting.delete(due);
+  }
+
+  #arm(ms: number): void {
+    this.#armed = true;
+    Deno.unrefTimer(setTimeout(() => this.#fire(), Math.max(0, ms)));
+  }
+
+  #fire(): void {
+    this.#armed = false;
+    const now = performance.now();
+    for (const due of this.#waiting) {
+      if (due.at > now) {
+        this.#arm(due.at - now);
+        return;
+      }
+      this.#waiting.delete(due);
+      due.call();
+    }
+  }
+}
+
 /**
  * The process group of one job, led by its launcher: the group id is the
  * launcher's pid.
  */
 export class ProcessGroup {
+  /** The watch of every exited launcher's pipes (see {@linkcode DueCalls}). */
+  static readonly #pipeWatch = new DueCalls(LEFTOVER_GRACE_MS + PIPES_AFTER_KILL_MS);
   readonly #leader: Deno.ChildProcess;
   #leaderExited = false;
   #ended = false;
@@ -184,8 +242,8 @@ export class ProcessGroup {
     } else {
       this.forget();
     }
-    const watched = pipeWatch.add(LEFTOVER_GRACE_MS + PIPES_AFTER_KILL_MS, stopReading);
-    pipesClosed.finally(() => pipeWatch.delete(watched));
+    const watched = ProcessGroup.#pipeWatch.add(stopReading);
+    pipesClosed.finally(() => ProcessGroup.#pipeWatch.delete(watched));
   }
 
   /**
@@ -220,55 +278,3 @@ export class ProcessGroup {
     this.#settled.resolve();
   }
 }
-
-/** A call due at a time (performance.now() ms), unless deleted before. */
-interface Due {
-  readonly at: number;
-  readonly call: () => void;
-}
-
-/**
- * Calls due after the same delay, kept in the order they were added (so in
- * the order they fall due) under one unref'd timer: every job's pipes are
- * watched after its launcher exits, and a timer of its own per job (set,
- * then cleared a moment later when the pipes close) cost about 1.5 % of a
- * busy worker's CPU. The timer is armed for the earliest call still
- * waiting; when that one was deleted meanwhile it is armed again for the
- * next.
- */
-class DueCalls {
-  readonly #waiting = new Set<Due>();
-  #armed = false;
-
-  /** Calls `call` in `delayMs` unless `delete`d before. */
-  add(delayMs: number, call: () => void): Due {
-    const due = { at: performance.now() + delayMs, call };
-    this.#waiting.add(due);
-    if (!this.#armed) this.#arm(delayMs);
-    return due;
-  }
-
-  delete(due: Due): void {
-    this.#waiting.delete(due);
-  }
-
-  #arm(ms: number): void {
-    this.#armed = true;
-    Deno.unrefTimer(setTimeout(() => this.#fire(), Math.max(0, ms)));
-  }
-
-  #fire(): void {
-    this.#armed = false;
-    const now = performance.now();
-    for (const due of this.#waiting) {
-      if (due.at > now) {
-        this.#arm(due.at - now);
-        return;
-      }
-      this.#waiting.delete(due);
-      due.call();
-    }
-  }
-}
-
-const pipeWatch = new DueCalls();

@@ -2,13 +2,14 @@ import assert from "node:assert/strict";
 import { launchJob } from "./launcher.ts";
 import { shellJob } from "../../tests/helpers/shell_job.ts";
 import {
+  DueCalls,
   findProgram,
   groupCommand,
   LEFTOVER_GRACE_MS,
   PIPES_AFTER_KILL_MS,
   setsidExecFailure,
 } from "./process_group.ts";
-import { processAlive } from "../../tests/helpers/processes.ts";
+import { processAlive, waitFor } from "../../tests/helpers/processes.ts";
 
 /** Both ways of starting a job in a group of its own. */
 const GROUP_STARTS = [
@@ -283,4 +284,38 @@ Deno.test("pipes held after an earlier job's pipes closed are still given up whe
     Deno.kill(escaped, "SIGKILL");
   }
   await gone(escaped);
+});
+
+Deno.test("DueCalls makes its calls after its delay in the order added, except those deleted", async () => {
+  const calls = new DueCalls(20);
+  const made: string[] = [];
+  calls.add(() => made.push("first"));
+  const deleted = calls.add(() => made.push("deleted"));
+  calls.add(() => made.push("last"));
+  calls.delete(deleted);
+  await waitFor("the last call", () => made.includes("last"));
+  assert.deepEqual(made, ["first", "last"]);
+});
+
+Deno.test("DueCalls sets its timer again for calls added after the one it was set for was deleted", async () => {
+  const calls = new DueCalls(20);
+  const made: string[] = [];
+  calls.delete(calls.add(() => made.push("deleted")));
+  // Added while the timer is set for the deleted call: it is set again for this one.
+  calls.add(() => made.push("kept"));
+  await waitFor("the kept call", () => made.includes("kept"));
+  // Added once nothing waits: a timer is set anew.
+  calls.add(() => made.push("later"));
+  await waitFor("the later call", () => made.includes("later"));
+  assert.deepEqual(made, ["kept", "later"]);
+});
+
+Deno.test("DueCalls of different delays keep their own time: a quick call is not held back by a slow one", async () => {
+  const slow = new DueCalls(500);
+  const quick = new DueCalls(10);
+  const made: string[] = [];
+  slow.add(() => made.push("slow"));
+  quick.add(() => made.push("quick"));
+  await waitFor("both calls", () => made.length === 2);
+  assert.deepEqual(made, ["quick", "slow"]);
 });

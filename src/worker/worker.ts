@@ -41,6 +41,11 @@ export interface WorkerOptions {
   policies?: JobPolicies;
   /** Told of each job's start, end and retry (the metrics). */
   observer?: JobObserver;
+  /**
+   * Resolves once claims may go to the store (`ClaimGate.opened`: start-up
+   * recovery is done); claims wait for it before taking their start time.
+   */
+  claimsOpen?(): Promise<void>;
 }
 
 /**
@@ -95,6 +100,7 @@ export class Worker {
       fetchLimit: () => this.#options.fetchLimit,
       running: () => this.#runner.running,
       knownIds: () => this.#knownIds(),
+      claimsOpen: options.claimsOpen,
       startMarked: (target, job) => this.#runner.startMarked(target, job),
       beforeRound: () => this.#deferred.look(new Set(this.targets.keys())),
     });
@@ -105,6 +111,7 @@ export class Worker {
       schedule,
       startMarked: (target, job) => this.#runner.startMarked(target, job),
       claimFailed: (ids) => this.#claims.manualClaimFailed(ids),
+      claimsOpen: options.claimsOpen,
       stopping: () => this.#phase !== "serving",
     });
     this.#runner = new JobRunner({

@@ -1,10 +1,15 @@
 // A claim marks `running` the jobs its free slots start at once.
 import assert from "node:assert/strict";
-import { connectionLost, MemoryStore } from "../../tests/helpers/memory_store.ts";
+import {
+  connectionLost,
+  MemoryStore,
+  storeWithAttempts,
+} from "../../tests/helpers/memory_store.ts";
+import { ClaimGate } from "./claim_gate.ts";
+import { unixNow } from "../unix_time.ts";
 import {
   runManualDuringClaim,
   runManualQueued,
-  storeWithAttempts,
   until,
   within,
   workerOn,
@@ -183,4 +188,22 @@ Deno.test("a shutdown before a lost claim is looked for releases the jobs it mar
   assert.deepEqual(ids.map((id) => store.status(id)), ["waiting", "waiting"]);
   assert.deepEqual(ids.map((id) => store.rows.get(id)?.attempts), [0, 0]);
   assert.ok(!store.calls.includes("markDone"), "no job ran");
+});
+
+Deno.test("a claim that waited at the claim gate marks its jobs running with the time it went to the store", async () => {
+  const store = new MemoryStore();
+  const [id] = store.insert("t1", 1);
+  const gate = new ClaimGate({ name: "w", held: true });
+  const options = { store: gate.guard(store), claimsOpen: () => gate.opened() };
+  await using setup = await workerOn(store, { t1: 1 }, options);
+  const polled = unixNow();
+  setup.worker.poll();
+  // Start-up recovery keeps the gate shut across seconds.
+  await until("two seconds later", () => unixNow() >= polled + 2);
+  const opened = unixNow();
+  gate.open();
+  await until(`job ${id} done`, () => store.status(id) === "done");
+  assert.deepEqual(store.claimStartNow[0], [["t1", 1]], "the claim marked the job");
+  const started = store.rows.get(id)?.time_started ?? 0;
+  assert.ok(started >= opened, `time_started ${started} is before the gate opened (${opened})`);
 });

@@ -1,9 +1,14 @@
 // A run-manual claim marks `running` the jobs that can start at once.
 import assert from "node:assert/strict";
-import { connectionLost, MemoryStore } from "../../tests/helpers/memory_store.ts";
+import {
+  connectionLost,
+  MemoryStore,
+  storeWithAttempts,
+} from "../../tests/helpers/memory_store.ts";
+import { ClaimGate } from "./claim_gate.ts";
+import { unixNow } from "../unix_time.ts";
 import {
   runManualDuringClaim,
-  storeWithAttempts,
   until,
   within,
   workerOn,
@@ -106,4 +111,23 @@ Deno.test("a run-manual claim in doubt releases the rows it marked to manual, th
   assert.equal((await setup.worker.runManual([id])).jobs?.[id].stdout, `ran ${id}\n`);
   assert.deepEqual(store.markDoneCalls, [[id]]);
   assert.equal(store.rows.get(id)?.attempts, 1);
+});
+
+Deno.test("a run-manual claim that waited at the claim gate marks its jobs running with the time it went to the store", async () => {
+  const store = new MemoryStore();
+  const [id] = store.insert("t1", 1, "manual");
+  const gate = new ClaimGate({ name: "w", held: true });
+  const options = { store: gate.guard(store), claimsOpen: () => gate.opened() };
+  await using setup = await workerOn(store, { t1: 1 }, options);
+  const asked = unixNow();
+  const run = setup.worker.runManual([id]);
+  // Start-up recovery keeps the gate shut across seconds.
+  await until("two seconds later", () => unixNow() >= asked + 2);
+  const opened = unixNow();
+  gate.open();
+  const result = await within(run, "the run-manual");
+  assert.equal(result.jobs?.[id].stdout, `ran ${id}\n`);
+  assert.deepEqual(store.claimManualStartNow, [[["t1", 1]]], "the claim marked the job");
+  const started = store.rows.get(id)?.time_started ?? 0;
+  assert.ok(started >= opened, `time_started ${started} is before the gate opened (${opened})`);
 });

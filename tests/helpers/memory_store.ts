@@ -343,10 +343,9 @@ const OPERATIONS: StoreOperations<MemoryContext> = {
         kept.push(id);
       } else {
         Object.assign(row, { status: origin, worker: null });
-        // The mark counted an attempt whose process never started.
-        if (from === "marked" && context.time.columns.has("attempts") && row.attempts > 0) {
-          row.attempts--;
-        }
+        // The mark counted an attempt whose process never started (not at the limit: saturated).
+        const counted = row.attempts > 0 && row.attempts < MAX_ATTEMPTS_LIMIT;
+        if (from === "marked" && context.time.columns.has("attempts") && counted) row.attempts--;
       }
     }
     await hook?.("after");
@@ -566,4 +565,12 @@ export class MemoryStore extends JobStoreBase<MemoryContext> {
   protected closeConnections(): void {
     this.#closed = true;
   }
+}
+
+/**
+ * A store on a new table with the time columns (`attempts` among them: to
+ * see the attempt a running mark counts, and gives back when released).
+ */
+export function storeWithAttempts(): MemoryStore {
+  return new MemoryStore({ table: new MemoryTable({ timeColumns: true }) });
 }

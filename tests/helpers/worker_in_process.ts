@@ -7,10 +7,10 @@
  */
 
 import assert from "node:assert/strict";
-import { MemoryStore, MemoryTable } from "./memory_store.ts";
+import { MemoryStore } from "./memory_store.ts";
 import type { RunManualResult } from "../../src/protocol/requests.ts";
 import type { LauncherSettings } from "../../src/worker/launcher.ts";
-import { Worker } from "../../src/worker/worker.ts";
+import { Worker, type WorkerOptions } from "../../src/worker/worker.ts";
 
 /** A driver error about the request itself: not worth a retry. */
 export function refused(): Error {
@@ -36,8 +36,16 @@ function launcher(dir: string): LauncherSettings {
   };
 }
 
-/** A worker on `store` serving `targets`, with a job directory; shut down when the scope ends. */
-export async function workerOn(store: MemoryStore, targets: Record<string, number> = { t1: 2 }) {
+/**
+ * A worker on `store` serving `targets`, with a job directory; shut down when
+ * the scope ends. `options` replace the worker's options (a store wrapped
+ * around `store`, a gate for claims).
+ */
+export async function workerOn(
+  store: MemoryStore,
+  targets: Record<string, number> = { t1: 2 },
+  options: Partial<WorkerOptions> = {},
+) {
   const dir = await Deno.makeTempDir({ prefix: "jobd_worker_test_" });
   const worker = new Worker({
     store,
@@ -45,6 +53,7 @@ export async function workerOn(store: MemoryStore, targets: Record<string, numbe
     fetchLimit: 100,
     launcher: launcher(dir),
     pollInterval: 0,
+    ...options,
   });
   return {
     worker,
@@ -91,11 +100,6 @@ export async function slotsHeldWithJobsClaimedAhead() {
       for (const id of long) await setup.letGo(id);
     },
   });
-}
-
-/** A store whose table has `attempts` (to see the attempt a mark counted given back). */
-export function storeWithAttempts(): MemoryStore {
-  return new MemoryStore({ table: new MemoryTable({ timeColumns: true }) });
 }
 
 /**

@@ -73,6 +73,35 @@ export function releaseConformance(test: ConformanceTest): void {
     ]);
   });
 
+  test("a marked release leaves a count at 65,535, the column's limit, where it is", {
+    withTimeColumns: true,
+  }, async (f) => {
+    const [full, below] = await f.insert("build", 2);
+    await f.setColumns([full], { attempts: 65_535 });
+    await f.setColumns([below], { attempts: 65_533 });
+    const claimed = await f.store.claimWaiting(
+      new Map([["build", 2]]),
+      new Map([["build", 2]]),
+      1_700_000_000,
+    );
+    assert.deepEqual(await f.readColumns([full, below], ["attempts"]), [
+      { id: full, attempts: 65_535 },
+      { id: below, attempts: 65_534 },
+    ]);
+
+    assert.deepEqual(await f.store.release(claimed, "marked"), []);
+
+    // At the limit the start was not counted, so there is nothing to give back.
+    assert.deepEqual(await f.readColumns([full, below], ["attempts"]), [
+      { id: full, attempts: 65_535 },
+      { id: below, attempts: 65_533 },
+    ]);
+    assert.deepEqual((await f.rows([full, below])).map((row) => row.status), [
+      "waiting",
+      "waiting",
+    ]);
+  });
+
   test("a marked release tried again after another worker marked the row leaves it alone", {
     withWorkerColumn: false,
   }, async (f) => {
