@@ -12,7 +12,11 @@ import {
   type RequestData,
   type Response,
 } from "../protocol/messages.ts";
-import { inProgressRefusal, MAX_QUEUED_ANSWER_BYTES } from "../protocol/limits.ts";
+import {
+  inProgressRefusal,
+  MAX_MESSAGE_ARRIVAL_MS,
+  MAX_QUEUED_ANSWER_BYTES,
+} from "../protocol/limits.ts";
 import { formatAddress, isLoopback } from "./address.ts";
 import {
   ConnectError,
@@ -93,6 +97,10 @@ export class Connection {
   #nextAnswer: PromiseWithResolvers<boolean> | undefined;
   /** Resolved when the queued bytes fall back within the bound (or the connection closes). */
   #writable: PromiseWithResolvers<void> | undefined;
+  /** Cuts the peer's bytes into messages. */
+  readonly #framer: EotFramer;
+  /** Ends the connection when a message the peer began does not end in time. */
+  readonly #arrival: ArrivalWatch;
 
   constructor(conn: Deno.Conn, options: ConnectionOptions = {}) {
     this.#conn = conn;
@@ -123,6 +131,17 @@ export class Connection {
       },
     });
     this.#closed = new Promise((resolve) => this.#markClosed = resolve);
+    this.#framer = new EotFramer(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+    this.#arrival = new ArrivalWatch(
+      options.maxMessageArrivalMs ?? MAX_MESSAGE_ARRIVAL_MS,
+      (ms) => {
+        log.warn("Disconnecting {peer}: a message it began {seconds} s ago has not ended", {
+          peer: this.peer,
+          seconds: ms / 1000,
+        });
+        this.close();
+      },
+    );
     this.#readLoop();
   }
 
@@ -231,6 +250,7 @@ export class Connection {
   close(): void {
     if (this.#isClosed) return;
     this.#isClosed = true;
+    this.#arrival.stop();
     try {
       this.#conn.close();
     } catch {
@@ -295,9 +315,11 @@ export class Connection {
         // A peer that does not read what we send is not read from either,
         // so what waits to be sent stays bounded.
         if (this.#overQueued()) {
+          this.#arrival.pause();
           this.#writable ??= Promise.withResolvers();
           await this.#writable.promise;
           if (this.#isClosed) break;
+          this.#arrival.resume(this.#framer.partialBytes > 0);
         }
       }
     } catch (error) {
@@ -319,12 +341,17 @@ export class Connection {
    * long-running daemon's RSS showed.
    */
   async *#messages(): AsyncGenerator<Uint8Array> {
-    const framer = new EotFramer(this.#options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
     const buffer = new Uint8Array(READ_BUFFER_BYTES);
-    for (;;) {
-      const count = await this.#conn.read(buffer);
-      if (count === null) return;
-      yield* framer.push(buffer.subarray(0, count));
+    try {
+      for (;;) {
+        const count = await this.#conn.read(buffer);
+        if (count === null) return;
+        const messages = this.#framer.push(buffer.subarray(0, count));
+        this.#arrival.partial(this.#framer.partialBytes > 0, messages.length > 0);
+        yield* messages;
+      }
+    } finally {
+      this.#arrival.stop();
     }
   }
 
@@ -472,5 +499,60 @@ export class Connection {
     clearTimeout(pending.timer);
     if (response.error !== undefined) pending.reject(new RemoteError(response.error, pending.type));
     else pending.resolve(response.data);
+  }
+}
+
+/**
+ * Ends a connection whose peer began a message and has not ended it within
+ * `limitMs` (see `MAX_MESSAGE_ARRIVAL_MS`): one timer while a message is
+ * in progress, none between messages.
+ */
+class ArrivalWatch {
+  readonly #limitMs: number;
+  readonly #expired: (limitMs: number) => void;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #paused = false;
+
+  constructor(limitMs: number, expired: (limitMs: number) => void) {
+    this.#limitMs = limitMs;
+    this.#expired = expired;
+  }
+
+  /**
+   * After each read: whether a message is in progress now, and whether the
+   * read ended one (the one in progress then began in this read).
+   */
+  partial(inProgress: boolean, ended: boolean): void {
+    if (!inProgress || ended) this.stop();
+    if (inProgress && this.#timer === undefined && !this.#paused) this.#start();
+  }
+
+  /**
+   * While we do not read (the peer does not read our answers), the message
+   * in progress cannot arrive: its time starts again once we read again.
+   */
+  pause(): void {
+    this.#paused = true;
+    this.stop();
+  }
+
+  resume(inProgress: boolean): void {
+    this.#paused = false;
+    if (inProgress && this.#timer === undefined) this.#start();
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #start(): void {
+    const timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#expired(this.#limitMs);
+    }, this.#limitMs);
+    // A watch alone does not keep the process running.
+    Deno.unrefTimer(timer);
+    this.#timer = timer;
   }
 }

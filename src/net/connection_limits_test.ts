@@ -135,3 +135,32 @@ Deno.test("a peer pipelining large requests and reading their answers never stal
   assert.equal(answers.length, 200);
   assert.deepEqual(answers[199], data);
 });
+
+Deno.test("a peer that begins a message and does not end it in time is disconnected", async () => {
+  await using peer = await RawPeer.connect({ maxMessageArrivalMs: 300, onRequest: echo });
+  await peer.send(`[0,{"no":1,"type":"echo","data":{"whole":1}}]\x04[0,{"no":2,"type":"ec`);
+  assert.equal(await peer.readFrame(), `[1,{"no":1,"data":{"whole":1}}]\x04`);
+  // No EOT follows: the server gives up on the message and the connection.
+  const next = await Promise.race([
+    peer.readFrame(),
+    new Promise((resolve) => setTimeout(() => resolve("still open after 10 s"), 10_000)),
+  ]);
+  assert.equal(next, null);
+  await peer.server.closed;
+});
+
+Deno.test("a connection with no message begun may stay idle past the arrival limit", async () => {
+  await using peer = await RawPeer.connect({ maxMessageArrivalMs: 200, onRequest: echo });
+  await peer.send(`[0,{"no":1,"type":"echo","data":{"n":1}}]\x04`);
+  assert.equal(await peer.readFrame(), `[1,{"no":1,"data":{"n":1}}]\x04`);
+  const closed = await Promise.race([
+    peer.server.closed.then(() => true),
+    new Promise<false>((resolve) => setTimeout(() => resolve(false), 1000)),
+  ]);
+  assert.equal(closed, false, "an idle connection was closed");
+  // A message sent in pieces, each within the limit of its beginning, arrives whole.
+  await peer.send(`[0,{"no":2,"type":"echo",`);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await peer.send(`"data":{"n":2}}]\x04`);
+  assert.equal(await peer.readFrame(), `[1,{"no":2,"data":{"n":2}}]\x04`);
+});

@@ -36,6 +36,12 @@ export interface ConnectionOptions {
    * answered at once with an error.
    */
   maxUnansweredBytes?: number;
+  /**
+   * Milliseconds a message of the peer may take to arrive once its first
+   * byte did; past it the connection is closed (`MAX_MESSAGE_ARRIVAL_MS` by
+   * default). An idle connection, with no message begun, has no limit.
+   */
+  maxMessageArrivalMs?: number;
   /** Serves requests from the peer. Without it, each gets an error response. */
   onRequest?: RequestHandler;
   /** Seconds our requests wait for a response by default; absent: no limit. */

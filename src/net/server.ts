@@ -148,6 +148,7 @@ export class Server {
         requiredPassword: this.#options.requiredPassword,
         alwaysAllowLocalhost: this.#options.alwaysAllowLocalhost,
         maxMessageBytes: this.#options.maxMessageBytes,
+        maxMessageArrivalMs: this.#options.maxMessageArrivalMs,
         maxQueuedBytes: this.#options.maxQueuedBytes,
         maxUnansweredRequests: this.#options.maxUnansweredRequests,
         maxUnansweredBytes: this.#options.maxUnansweredBytes,

@@ -37,6 +37,11 @@ export class EotFramer {
     this.#maxMessageBytes = maxMessageBytes;
   }
 
+  /** Bytes of a message begun and not yet ended (0 between messages). */
+  get partialBytes(): number {
+    return this.#pending;
+  }
+
   /** The messages that `chunk` completes, in order. */
   push(chunk: Uint8Array): Uint8Array[] {
     if (this.#failed) throw new MessageTooLargeError(this.#maxMessageBytes);

@@ -87,3 +87,13 @@ export function inProgressRefusal(
   }
   return undefined;
 }
+
+/**
+ * Milliseconds a message may take to arrive once its first byte did, 60 s:
+ * a peer that starts a message and never ends it (a client that died
+ * mid-write, a "slow" client holding connections open) is disconnected
+ * then, so it cannot keep a connection and its buffered bytes for ever. A
+ * connection with no message in progress may stay idle as long as it likes
+ * (long-lived clients keep theirs open between requests).
+ */
+export const MAX_MESSAGE_ARRIVAL_MS = 60_000;
