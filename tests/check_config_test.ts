@@ -68,6 +68,22 @@ Deno.test("-t is --check-config; a bad key is named with its file, exit 1", asyn
   assert.match(stderr, new RegExp(`jobd: configuration file ${path} test failed\n$`));
 });
 
+Deno.test("-t refuses a duration longer than a timer can wait, naming the limit", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/jobd.conf`;
+  await Deno.writeTextFile(path, workerConfig({ poll_interval: 3000000 }));
+  const { code, stderr } = await runProgram("jobd", ["-t", "-c", path]);
+  assert.equal(code, 1);
+  assert.match(
+    stderr,
+    new RegExp(
+      `^jobd: ${path}: 'poll_interval' must be .* at most 2147483 seconds \\(about 24 days, ` +
+        ".*got '3000000'$",
+      "m",
+    ),
+  );
+});
+
 Deno.test("the job board is checked too: its problem names the board's file, section and key", async () => {
   await using dir = await tempDir();
   const path = `${dir.path}/jobd.conf`;

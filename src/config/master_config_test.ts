@@ -4,6 +4,9 @@ import { loadMasterConfig, type MasterConfig, parseMasterConfig } from "./master
 
 const FILE = "/etc/jobd-master.conf";
 
+/** How the keys that reach a timer state their limit. */
+const TIMER_LIMIT = "and at most 2147483 seconds (about 24 days, the longest a timer waits)";
+
 function assertConfigError(text: string, message: string): void {
   assert.throws(() => parseMasterConfig(text, FILE), (error: unknown) => {
     assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error}`);
@@ -75,7 +78,7 @@ Deno.test("invalid master values are reported with key, rule and value", () => {
   const base = "host = 127.0.0.1\nport = 7081\n";
   assertConfigError(
     `${base}request_timeout = 0\n`,
-    "/etc/jobd-master.conf: 'request_timeout' must be a number > 0, got '0'",
+    `/etc/jobd-master.conf: 'request_timeout' must be a number > 0 ${TIMER_LIMIT}, got '0'`,
   );
   assertConfigError(
     `${base}max_connections = 0\n`,
@@ -83,11 +86,11 @@ Deno.test("invalid master values are reported with key, rule and value", () => {
   );
   assertConfigError(
     `${base}ping_interval = 0\n`,
-    "/etc/jobd-master.conf: 'ping_interval' must be a number > 0, got '0'",
+    `/etc/jobd-master.conf: 'ping_interval' must be a number > 0 ${TIMER_LIMIT}, got '0'`,
   );
   assertConfigError(
     `${base}poke_throttle_interval = -0.5\n`,
-    "/etc/jobd-master.conf: 'poke_throttle_interval' must be a number >= 0, got '-0.5'",
+    `/etc/jobd-master.conf: 'poke_throttle_interval' must be a number >= 0 ${TIMER_LIMIT}, got '-0.5'`,
   );
   assertConfigError(
     `${base}always_allow_localhost = on\n`,

@@ -5,6 +5,11 @@ import { loadWorkerConfig, parseWorkerConfig, type WorkerConfig } from "./worker
 
 const FILE = "/etc/jobd.conf";
 
+/** How the keys that reach a timer state their limit. */
+const TIMER_LIMIT = "and at most 2147483 seconds (about 24 days, the longest a timer waits)";
+const RECONNECT_LIMIT = "and at most 1073741 seconds (about 12 days, half the longest a timer " +
+  "waits: the worker waits twice this long for the master's answers)";
+
 /** The keys a MySQL-backed worker must have. */
 const MINIMAL = `
 host = 127.0.0.1
@@ -253,9 +258,15 @@ Deno.test("invalid values are reported with key, rule and value", () => {
     ["mysql_port = 99999", "'mysql_port' must be a port number from 1 to 65535, got '99999'"],
     ["mysql_fetch_limit = 0", "'mysql_fetch_limit' must be an integer >= 1, got '0'"],
     ["max_output_buffer = 1MB", "'max_output_buffer' must be an integer >= 1, got '1MB'"],
-    ["master_reconnect_timeout = 0", "'master_reconnect_timeout' must be a number > 0, got '0'"],
-    ["poll_interval = -1", "'poll_interval' must be a number >= 0, got '-1'"],
-    ["shutdown_timeout = later", "'shutdown_timeout' must be a number >= 0, got 'later'"],
+    [
+      "master_reconnect_timeout = 0",
+      `'master_reconnect_timeout' must be a number > 0 ${RECONNECT_LIMIT}, got '0'`,
+    ],
+    ["poll_interval = -1", `'poll_interval' must be a number >= 0 ${TIMER_LIMIT}, got '-1'`],
+    [
+      "shutdown_timeout = later",
+      `'shutdown_timeout' must be a number >= 0 ${TIMER_LIMIT}, got 'later'`,
+    ],
     [
       "always_allow_localhost = yes",
       "'always_allow_localhost' must be a boolean (1, 0, true or false), got 'yes'",
