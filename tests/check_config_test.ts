@@ -84,6 +84,27 @@ Deno.test("-t refuses a duration longer than a timer can wait, naming the limit"
   );
 });
 
+Deno.test("-t warns about a key given twice and a [target:NAME] no target has, and passes", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/jobd.conf`;
+  const text = `${workerConfig()}\n[targets]\nbuild = 5\n[target:biuld]\ntimeout = 60\n`;
+  await Deno.writeTextFile(path, text);
+  const lines = text.split("\n");
+  const first = lines.indexOf("build = 4") + 1;
+  const second = lines.indexOf("build = 5") + 1;
+  const { code, stdout, stderr } = await runProgram("jobd", ["-t", "-c", path]);
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /targets: build \(5\), mail \(1\)/);
+  assert.ok(
+    stderr.includes(
+      `jobd: warning: ${path}: 'build' in [targets] is given twice (lines ${first} and ` +
+        `${second}): the value of line ${second} is used\n`,
+    ),
+    stderr,
+  );
+  assert.ok(stderr.includes(`jobd: warning: ${path}: [target:biuld] is for a target that`), stderr);
+});
+
 Deno.test("the job board is checked too: its problem names the board's file, section and key", async () => {
   await using dir = await tempDir();
   const path = `${dir.path}/jobd.conf`;

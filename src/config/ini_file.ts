@@ -23,6 +23,7 @@
 import { parse } from "ini";
 import { isPlainObject, messageOf } from "../text.ts";
 import { joinChunks } from "../bytes.ts";
+import { describeRepeatedKey, repeatedKeys } from "./repeated_keys.ts";
 
 /**
  * A config file could not be read, parsed or validated. The message starts
@@ -329,6 +330,7 @@ export class IniDocument {
   readonly global: ConfigSection;
   #values: Record<string, unknown>;
   #sections = new Map<string, ConfigSection>();
+  #warnings: string[] = [];
 
   constructor(file: string, values: Record<string, unknown>) {
     this.file = file;
@@ -371,9 +373,17 @@ export class IniDocument {
     return entries;
   }
 
-  /** Every warning: unknown keys of the parts read, and unknown sections. */
+  /** Records a warning about the file as a whole: `FILE: detail`. */
+  warn(detail: string): void {
+    this.#warnings.push(`${this.file}: ${detail}`);
+  }
+
+  /**
+   * Every warning: the file's own (keys given twice, ...), unknown keys of
+   * the parts read, and unknown sections.
+   */
   warnings(): string[] {
-    const warnings = this.global.warnings();
+    const warnings = [...this.#warnings, ...this.global.warnings()];
     for (const section of this.#sections.values()) warnings.push(...section.warnings());
     for (const [name, value] of Object.entries(this.#values)) {
       if (isSection(value) && !this.#sections.has(name)) {
@@ -384,7 +394,10 @@ export class IniDocument {
   }
 }
 
-/** Parses ini text; `file` names it in errors and warnings. */
+/**
+ * Parses ini text; `file` names it in errors and warnings. A key given twice
+ * in one part of the file is a warning naming both lines (ini uses the last).
+ */
 export function parseIni(text: string, file: string): IniDocument {
   let values: Record<string, unknown>;
   try {
@@ -394,7 +407,9 @@ export function parseIni(text: string, file: string): IniDocument {
     const reason = messageOf(error);
     throw new ConfigError(file, `cannot parse the file: ${reason}`, { cause: error });
   }
-  return new IniDocument(file, values);
+  const doc = new IniDocument(file, values);
+  for (const repeated of repeatedKeys(text)) doc.warn(describeRepeatedKey(repeated));
+  return doc;
 }
 
 /** Reads and parses an ini file. */

@@ -123,7 +123,8 @@ export function readJobPolicy(section: ConfigSection, fallback: JobPolicy): JobP
 /**
  * The policy of every `[target:NAME]` section, the top-level `base` with the
  * section's keys over it. A section may name a target that `[targets]` does
- * not list: it applies when the target is added (`add-target`).
+ * not list: it applies when the target is added (`add-target`); the worker
+ * config warns about it (a mistyped name, most likely).
  */
 export function readTargetPolicies(doc: IniDocument, base: JobPolicy): Map<string, JobPolicy> {
   const policies = new Map<string, JobPolicy>();

@@ -113,6 +113,17 @@ Deno.test("worker-only keys in a master config are unknown keys", () => {
   ]);
 });
 
+Deno.test("a key given twice in a master config is a warning; the last value is used", () => {
+  const { config, warnings } = parseMasterConfig(
+    "host = 127.0.0.1\nport = 27082\nport = 27083\n",
+    FILE,
+  );
+  assert.equal(config.port, 27083);
+  assert.deepEqual(warnings, [
+    "/etc/jobd-master.conf: 'port' is given twice (lines 2 and 3): the value of line 3 is used",
+  ]);
+});
+
 Deno.test("loadMasterConfig reads the file", async () => {
   const path = await Deno.makeTempFile({ suffix: ".conf" });
   try {

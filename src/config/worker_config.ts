@@ -10,6 +10,7 @@ import {
   type JobPolicy,
   readJobPolicy,
   readTargetPolicies,
+  TARGET_SECTION_PREFIX,
 } from "./job_policy.ts";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "../log_levels.ts";
 import {
@@ -294,6 +295,13 @@ export function parseWorkerConfig(
   }
   if (!config.launcher.includes("{id}")) {
     ini.warn("launcher", "has no '{id}': every job runs the same command");
+  }
+  for (const target of config.targetPolicies.keys()) {
+    if (config.targets.has(target)) continue;
+    doc.warn(
+      `[${TARGET_SECTION_PREFIX}${target}] is for a target that [targets] does not list ` +
+        "(a mistyped name?): its keys apply only if the target is added (add-target)",
+    );
   }
   return { config, warnings: doc.warnings(), entries: doc.entries() };
 }

@@ -76,3 +76,31 @@ Deno.test("a target's concurrency is at most 10000, the error naming the key and
   });
   assert.equal(config.targets.get("build"), 10_000);
 });
+
+Deno.test("a [target:NAME] section for a target [targets] does not list is a warning naming it", () => {
+  const { config, warnings } = parseWorkerConfig(
+    `${MINIMAL}\n[targets]\nmail = 1\n[target:mial]\ntimeout = 30\n[target:mail]\ntimeout = 60\n`,
+    FILE,
+    { defaultName: "w" },
+  );
+  assert.deepEqual(warnings, [
+    `${FILE}: [target:mial] is for a target that [targets] does not list (a mistyped name?): ` +
+    "its keys apply only if the target is added (add-target)",
+  ]);
+  // Kept all the same: a target added later (add-target) gets its keys.
+  assert.equal(config.targetPolicies.get("mial")?.timeout, 30);
+});
+
+Deno.test("a key given twice in a worker config is a warning naming the section and both lines", () => {
+  const { config, warnings } = parseWorkerConfig(
+    `${MINIMAL}port = 7081\n[targets]\nbuild = 2\nbuild = 3\n`,
+    FILE,
+    { defaultName: "w" },
+  );
+  assert.equal(config.port, 7081);
+  assert.equal(config.targets.get("build"), 3);
+  assert.deepEqual(warnings, [
+    `${FILE}: 'port' is given twice (lines 3 and 7): the value of line 7 is used`,
+    `${FILE}: 'build' in [targets] is given twice (lines 9 and 10): the value of line 10 is used`,
+  ]);
+});
