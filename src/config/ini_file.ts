@@ -101,11 +101,13 @@ async function readAtMost(path: string, limit: number): Promise<Uint8Array> {
 /**
  * How to turn one ini value into a typed value. `parse` returns `undefined`
  * when the value does not fit; `describe` completes the sentence
- * "'key' must be …" in the error.
+ * "'key' must be …" in the error, and `hint`, when it has one for the
+ * value, follows it: "…, got '1e3': write it as 1000".
  */
 export interface ValueType<T> {
   readonly describe: string;
   parse(value: unknown): T | undefined;
+  hint?(value: unknown): string | undefined;
 }
 
 /** The text of a scalar ini value (`true`, `null` and numbers read back as written). */
@@ -144,6 +146,25 @@ function describeRange(min: number | undefined, max: number | undefined): string
   return "";
 }
 
+/** How numbers are written, for messages: what the pattern of {@linkcode numberType} takes. */
+export const DECIMAL_FORMAT = "in decimal digits with an optional point " +
+  "(such as 30 or 0.5; no exponent)";
+
+/** How whole numbers are written, for messages: what the pattern of {@linkcode integerType} takes. */
+const INTEGER_FORMAT = "in decimal digits only (such as 100; no point or exponent)";
+
+/**
+ * For a number written with an exponent (`1e3`, `2.5E6`), which the
+ * numeric types do not read: how to write it in digits, `write it as 1000`.
+ */
+export function exponentHint(value: unknown): string | undefined {
+  if (typeof value !== "string" || !/^[+-]?(\d+\.?\d*|\.\d+)e[+-]?\d+$/i.test(value)) {
+    return undefined;
+  }
+  const digits = String(Number(value));
+  return /^-?[\d.]+$/.test(digits) ? `write it as ${digits}` : undefined;
+}
+
 /**
  * A number as ini parsed it: a number as it is, or a string written as
  * `pattern` allows; otherwise undefined.
@@ -158,7 +179,8 @@ function numberOf(value: unknown, pattern: RegExp): number | undefined {
 export function integerType(options: { min?: number; max?: number } = {}): ValueType<number> {
   const { min, max } = options;
   return {
-    describe: `an integer${describeRange(min, max)}`,
+    describe: `an integer${describeRange(min, max)}, ${INTEGER_FORMAT}`,
+    hint: exponentHint,
     parse(value) {
       const number = numberOf(value, /^[+-]?\d+$/);
       if (number === undefined || !Number.isSafeInteger(number)) return undefined;
@@ -182,7 +204,8 @@ export const portType: ValueType<number> = {
 export function numberType(options: { min: number; allowMin?: boolean }): ValueType<number> {
   const { min, allowMin = false } = options;
   return {
-    describe: `a number ${allowMin ? ">=" : ">"} ${min}`,
+    describe: `a number ${allowMin ? ">=" : ">"} ${min}, ${DECIMAL_FORMAT}`,
+    hint: exponentHint,
     parse(value) {
       const number = numberOf(value, /^[+-]?(\d+(\.\d*)?|\.\d+)$/);
       if (number === undefined || !Number.isFinite(number)) return undefined;
@@ -307,7 +330,9 @@ export class ConfigSection {
     const value = this.#values[key];
     const parsed = type.parse(value);
     if (parsed === undefined) {
-      throw this.error(key, `must be ${type.describe}, got ${showValue(value)}`);
+      const hint = type.hint?.(value);
+      const detail = `must be ${type.describe}, got ${showValue(value)}`;
+      throw this.error(key, hint === undefined ? detail : `${detail}: ${hint}`);
     }
     return parsed;
   }

@@ -24,6 +24,7 @@ import {
 import {
   ConfigError,
   type ConfigSection,
+  DECIMAL_FORMAT,
   type IniDocument,
   integerType,
   numberType,
@@ -82,7 +83,8 @@ export const JOB_POLICY_KEYS = [
 const secondsType: ValueType<number> = (() => {
   const base = numberType({ min: 0, allowMin: true });
   return {
-    describe: `a number of seconds from 0 to ${MAX_TIME_SECONDS}`,
+    describe: `a number of seconds from 0 to ${MAX_TIME_SECONDS}, ${DECIMAL_FORMAT}`,
+    hint: base.hint,
     parse(value) {
       const seconds = base.parse(value);
       return seconds !== undefined && seconds <= MAX_TIME_SECONDS ? seconds : undefined;

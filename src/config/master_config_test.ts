@@ -2,10 +2,14 @@ import assert from "node:assert/strict";
 import { ConfigError } from "./ini_file.ts";
 import { loadMasterConfig, type MasterConfig, parseMasterConfig } from "./master_config.ts";
 
+/** How a whole number must be written, as errors say. */
+const INTEGER = "in decimal digits only (such as 100; no point or exponent)";
+
 const FILE = "/etc/jobd-master.conf";
 
 /** How the keys that reach a timer state their limit. */
-const TIMER_LIMIT = "and at most 2147483 seconds (about 24 days, the longest a timer waits)";
+const TIMER_LIMIT = "and at most 2147483 seconds (about 24 days, the longest a timer waits), " +
+  "in decimal digits with an optional point (such as 30 or 0.5; no exponent)";
 
 function assertConfigError(text: string, message: string): void {
   assert.throws(() => parseMasterConfig(text, FILE), (error: unknown) => {
@@ -82,7 +86,7 @@ Deno.test("invalid master values are reported with key, rule and value", () => {
   );
   assertConfigError(
     `${base}max_connections = 0\n`,
-    "/etc/jobd-master.conf: 'max_connections' must be an integer >= 1, got '0'",
+    `/etc/jobd-master.conf: 'max_connections' must be an integer >= 1, ${INTEGER}, got '0'`,
   );
   assertConfigError(
     `${base}ping_interval = 0\n`,

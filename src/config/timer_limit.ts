@@ -8,7 +8,7 @@
  * @module
  */
 
-import { numberType, type ValueType } from "./ini_file.ts";
+import { DECIMAL_FORMAT, numberType, type ValueType } from "./ini_file.ts";
 
 /** The longest delay one `setTimeout` or `setInterval` keeps, in milliseconds: 2^31 − 1. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -47,7 +47,9 @@ export function timerSecondsType(options: TimerSecondsOptions): ValueType<number
   const max = Math.floor(MAX_TIMER_SECONDS / factor);
   const reason = why ?? "the longest a timer waits";
   return {
-    describe: `${base.describe} and at most ${max} seconds (${aboutDays(max)}, ${reason})`,
+    describe: `a number ${allowZero ? ">=" : ">"} 0 and at most ${max} seconds ` +
+      `(${aboutDays(max)}, ${reason}), ${DECIMAL_FORMAT}`,
+    hint: base.hint,
     parse(value) {
       const seconds = base.parse(value);
       return seconds !== undefined && seconds <= max ? seconds : undefined;

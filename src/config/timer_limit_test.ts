@@ -28,7 +28,8 @@ function refused(parse: () => unknown, message: string): void {
   });
 }
 
-const LIMIT = "at most 2147483 seconds (about 24 days, the longest a timer waits)";
+const LIMIT = "at most 2147483 seconds (about 24 days, the longest a timer waits), " +
+  "in decimal digits with an optional point (such as 30 or 0.5; no exponent)";
 
 Deno.test("the limit is the longest delay a JavaScript timer keeps, in whole seconds", () => {
   assert.equal(MAX_TIMER_MS, 2_147_483_647);
@@ -56,7 +57,8 @@ Deno.test("master_reconnect_timeout may be half that: the worker waits twice it 
     () => worker("master_reconnect_timeout = 1073742"),
     `${WORKER_FILE}: 'master_reconnect_timeout' must be a number > 0 and at most 1073741 ` +
       "seconds (about 12 days, half the longest a timer waits: the worker waits twice this " +
-      "long for the master's answers), got '1073742'",
+      "long for the master's answers), in decimal digits with an optional point (such as 30 " +
+      "or 0.5; no exponent), got '1073742'",
   );
 });
 

@@ -3,6 +3,9 @@ import { ConfigError } from "./ini_file.ts";
 import { parseWorkerConfig } from "./worker_config.ts";
 import { MAX_WORKER_TARGETS } from "../protocol/limits.ts";
 
+/** How a whole number must be written, as errors say. */
+const INTEGER = "in decimal digits only (such as 100; no point or exponent)";
+
 const FILE = "/etc/jobd.conf";
 
 const MINIMAL = `
@@ -69,7 +72,7 @@ Deno.test("[targets] lists at most MAX_WORKER_TARGETS targets; one more is refus
 Deno.test("a target's concurrency is at most 10000, the error naming the key and the file", () => {
   assert.equal(
     targetsError("build = 10001").message,
-    "/etc/jobd.conf: 'build' in [targets] must be an integer from 1 to 10000, got '10001'",
+    `/etc/jobd.conf: 'build' in [targets] must be an integer from 1 to 10000, ${INTEGER}, got '10001'`,
   );
   const { config } = parseWorkerConfig(`${MINIMAL}\n[targets]\nbuild = 10000\n`, FILE, {
     defaultName: "w",
