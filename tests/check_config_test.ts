@@ -68,6 +68,43 @@ Deno.test("-t is --check-config; a bad key is named with its file, exit 1", asyn
   assert.match(stderr, new RegExp(`jobd: configuration file ${path} test failed\n$`));
 });
 
+Deno.test("-t refuses a duration longer than a timer can wait, naming the limit", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/jobd.conf`;
+  await Deno.writeTextFile(path, workerConfig({ poll_interval: 3000000 }));
+  const { code, stderr } = await runProgram("jobd", ["-t", "-c", path]);
+  assert.equal(code, 1);
+  assert.match(
+    stderr,
+    new RegExp(
+      `^jobd: ${path}: 'poll_interval' must be .* at most 2147483 seconds \\(about 24 days, ` +
+        ".*got '3000000'$",
+      "m",
+    ),
+  );
+});
+
+Deno.test("-t warns about a key given twice and a [target:NAME] no target has, and passes", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/jobd.conf`;
+  const text = `${workerConfig()}\n[targets]\nbuild = 5\n[target:biuld]\ntimeout = 60\n`;
+  await Deno.writeTextFile(path, text);
+  const lines = text.split("\n");
+  const first = lines.indexOf("build = 4") + 1;
+  const second = lines.indexOf("build = 5") + 1;
+  const { code, stdout, stderr } = await runProgram("jobd", ["-t", "-c", path]);
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /targets: build \(5\), mail \(1\)/);
+  assert.ok(
+    stderr.includes(
+      `jobd: warning: ${path}: 'build' in [targets] is given twice (lines ${first} and ` +
+        `${second}): the value of line ${second} is used\n`,
+    ),
+    stderr,
+  );
+  assert.ok(stderr.includes(`jobd: warning: ${path}: [target:biuld] is for a target that`), stderr);
+});
+
 Deno.test("the job board is checked too: its problem names the board's file, section and key", async () => {
   await using dir = await tempDir();
   const path = `${dir.path}/jobd.conf`;

@@ -23,6 +23,7 @@
 import { parse } from "ini";
 import { isPlainObject, messageOf } from "../text.ts";
 import { joinChunks } from "../bytes.ts";
+import { describeRepeatedKey, repeatedKeys } from "./repeated_keys.ts";
 
 /**
  * A config file could not be read, parsed or validated. The message starts
@@ -100,11 +101,13 @@ async function readAtMost(path: string, limit: number): Promise<Uint8Array> {
 /**
  * How to turn one ini value into a typed value. `parse` returns `undefined`
  * when the value does not fit; `describe` completes the sentence
- * "'key' must be …" in the error.
+ * "'key' must be …" in the error, and `hint`, when it has one for the
+ * value, follows it: "…, got '1e3': write it as 1000".
  */
 export interface ValueType<T> {
   readonly describe: string;
   parse(value: unknown): T | undefined;
+  hint?(value: unknown): string | undefined;
 }
 
 /** The text of a scalar ini value (`true`, `null` and numbers read back as written). */
@@ -143,6 +146,25 @@ function describeRange(min: number | undefined, max: number | undefined): string
   return "";
 }
 
+/** How numbers are written, for messages: what the pattern of {@linkcode numberType} takes. */
+export const DECIMAL_FORMAT = "in decimal digits with an optional point " +
+  "(such as 30 or 0.5; no exponent)";
+
+/** How whole numbers are written, for messages: what the pattern of {@linkcode integerType} takes. */
+const INTEGER_FORMAT = "in decimal digits only (such as 100; no point or exponent)";
+
+/**
+ * For a number written with an exponent (`1e3`, `2.5E6`), which the
+ * numeric types do not read: how to write it in digits, `write it as 1000`.
+ */
+export function exponentHint(value: unknown): string | undefined {
+  if (typeof value !== "string" || !/^[+-]?(\d+\.?\d*|\.\d+)e[+-]?\d+$/i.test(value)) {
+    return undefined;
+  }
+  const digits = String(Number(value));
+  return /^-?[\d.]+$/.test(digits) ? `write it as ${digits}` : undefined;
+}
+
 /**
  * A number as ini parsed it: a number as it is, or a string written as
  * `pattern` allows; otherwise undefined.
@@ -157,7 +179,8 @@ function numberOf(value: unknown, pattern: RegExp): number | undefined {
 export function integerType(options: { min?: number; max?: number } = {}): ValueType<number> {
   const { min, max } = options;
   return {
-    describe: `an integer${describeRange(min, max)}`,
+    describe: `an integer${describeRange(min, max)}, ${INTEGER_FORMAT}`,
+    hint: exponentHint,
     parse(value) {
       const number = numberOf(value, /^[+-]?\d+$/);
       if (number === undefined || !Number.isSafeInteger(number)) return undefined;
@@ -181,7 +204,8 @@ export const portType: ValueType<number> = {
 export function numberType(options: { min: number; allowMin?: boolean }): ValueType<number> {
   const { min, allowMin = false } = options;
   return {
-    describe: `a number ${allowMin ? ">=" : ">"} ${min}`,
+    describe: `a number ${allowMin ? ">=" : ">"} ${min}, ${DECIMAL_FORMAT}`,
+    hint: exponentHint,
     parse(value) {
       const number = numberOf(value, /^[+-]?(\d+(\.\d*)?|\.\d+)$/);
       if (number === undefined || !Number.isFinite(number)) return undefined;
@@ -306,7 +330,9 @@ export class ConfigSection {
     const value = this.#values[key];
     const parsed = type.parse(value);
     if (parsed === undefined) {
-      throw this.error(key, `must be ${type.describe}, got ${showValue(value)}`);
+      const hint = type.hint?.(value);
+      const detail = `must be ${type.describe}, got ${showValue(value)}`;
+      throw this.error(key, hint === undefined ? detail : `${detail}: ${hint}`);
     }
     return parsed;
   }
@@ -329,6 +355,7 @@ export class IniDocument {
   readonly global: ConfigSection;
   #values: Record<string, unknown>;
   #sections = new Map<string, ConfigSection>();
+  #warnings: string[] = [];
 
   constructor(file: string, values: Record<string, unknown>) {
     this.file = file;
@@ -371,9 +398,17 @@ export class IniDocument {
     return entries;
   }
 
-  /** Every warning: unknown keys of the parts read, and unknown sections. */
+  /** Records a warning about the file as a whole: `FILE: detail`. */
+  warn(detail: string): void {
+    this.#warnings.push(`${this.file}: ${detail}`);
+  }
+
+  /**
+   * Every warning: the file's own (keys given twice, ...), unknown keys of
+   * the parts read, and unknown sections.
+   */
   warnings(): string[] {
-    const warnings = this.global.warnings();
+    const warnings = [...this.#warnings, ...this.global.warnings()];
     for (const section of this.#sections.values()) warnings.push(...section.warnings());
     for (const [name, value] of Object.entries(this.#values)) {
       if (isSection(value) && !this.#sections.has(name)) {
@@ -384,7 +419,10 @@ export class IniDocument {
   }
 }
 
-/** Parses ini text; `file` names it in errors and warnings. */
+/**
+ * Parses ini text; `file` names it in errors and warnings. A key given twice
+ * in one part of the file is a warning naming both lines (ini uses the last).
+ */
 export function parseIni(text: string, file: string): IniDocument {
   let values: Record<string, unknown>;
   try {
@@ -394,7 +432,9 @@ export function parseIni(text: string, file: string): IniDocument {
     const reason = messageOf(error);
     throw new ConfigError(file, `cannot parse the file: ${reason}`, { cause: error });
   }
-  return new IniDocument(file, values);
+  const doc = new IniDocument(file, values);
+  for (const repeated of repeatedKeys(text)) doc.warn(describeRepeatedKey(repeated));
+  return doc;
 }
 
 /** Reads and parses an ini file. */

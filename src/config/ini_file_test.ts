@@ -13,6 +13,12 @@ import {
   stringType,
 } from "./ini_file.ts";
 
+/** How a number must be written, as errors say. */
+const DECIMAL = "in decimal digits with an optional point (such as 30 or 0.5; no exponent)";
+
+/** How a whole number must be written, as errors say. */
+const INTEGER = "in decimal digits only (such as 100; no point or exponent)";
+
 const FILE = "/etc/test.conf";
 
 /** The global keys of `text`, ready to read. */
@@ -60,7 +66,7 @@ Deno.test("a key in a section is named with its section", () => {
   const section = parseIni("[targets]\nfoo = 0\n", FILE).section("targets")!;
   assertConfigError(
     () => section.required("foo", integerType({ min: 1 })),
-    "/etc/test.conf: 'foo' in [targets] must be an integer >= 1, got '0'",
+    `/etc/test.conf: 'foo' in [targets] must be an integer >= 1, ${INTEGER}, got '0'`,
   );
 });
 
@@ -105,27 +111,27 @@ Deno.test("integers: decimal digits within the bounds", () => {
   const limit = integerType({ min: 1 });
   assertConfigError(
     () => ini.required("d", limit),
-    "/etc/test.conf: 'd' must be an integer >= 1, got '1.5'",
+    `/etc/test.conf: 'd' must be an integer >= 1, ${INTEGER}, got '1.5'`,
   );
   assertConfigError(
     () => ini.required("e", limit),
-    "/etc/test.conf: 'e' must be an integer >= 1, got '0x10'",
+    `/etc/test.conf: 'e' must be an integer >= 1, ${INTEGER}, got '0x10'`,
   );
   assertConfigError(
     () => ini.required("f", limit),
-    "/etc/test.conf: 'f' must be an integer >= 1, got '12abc'",
+    `/etc/test.conf: 'f' must be an integer >= 1, ${INTEGER}, got '12abc'`,
   );
   assertConfigError(
     () => ini.required("g", limit),
-    "/etc/test.conf: 'g' must be an integer >= 1, got '0'",
+    `/etc/test.conf: 'g' must be an integer >= 1, ${INTEGER}, got '0'`,
   );
   assertConfigError(
     () => ini.required("h", integerType({ min: 1, max: 10 })),
-    "/etc/test.conf: 'h' must be an integer from 1 to 10, got '11'",
+    `/etc/test.conf: 'h' must be an integer from 1 to 10, ${INTEGER}, got '11'`,
   );
   assertConfigError(
     () => ini.required("a", integerType({ max: 10 })),
-    "/etc/test.conf: 'a' must be an integer <= 10, got '42'",
+    `/etc/test.conf: 'a' must be an integer <= 10, ${INTEGER}, got '42'`,
   );
 });
 
@@ -151,19 +157,19 @@ Deno.test("numbers: fractional seconds, above or from the minimum", () => {
   assert.equal(ini.required("zero", nonNegative), 0);
   assertConfigError(
     () => ini.required("zero", positive),
-    "/etc/test.conf: 'zero' must be a number > 0, got '0'",
+    `/etc/test.conf: 'zero' must be a number > 0, ${DECIMAL}, got '0'`,
   );
   assertConfigError(
     () => ini.required("neg", nonNegative),
-    "/etc/test.conf: 'neg' must be a number >= 0, got '-1'",
+    `/etc/test.conf: 'neg' must be a number >= 0, ${DECIMAL}, got '-1'`,
   );
   assertConfigError(
     () => ini.required("word", positive),
-    "/etc/test.conf: 'word' must be a number > 0, got 'soon'",
+    `/etc/test.conf: 'word' must be a number > 0, ${DECIMAL}, got 'soon'`,
   );
   assertConfigError(
     () => ini.required("exp", positive),
-    "/etc/test.conf: 'exp' must be a number > 0, got '1e3'",
+    `/etc/test.conf: 'exp' must be a number > 0, ${DECIMAL}, got '1e3': write it as 1000`,
   );
 });
 

@@ -24,6 +24,7 @@ import {
 import {
   ConfigError,
   type ConfigSection,
+  DECIMAL_FORMAT,
   type IniDocument,
   integerType,
   numberType,
@@ -82,7 +83,8 @@ export const JOB_POLICY_KEYS = [
 const secondsType: ValueType<number> = (() => {
   const base = numberType({ min: 0, allowMin: true });
   return {
-    describe: `a number of seconds from 0 to ${MAX_TIME_SECONDS}`,
+    describe: `a number of seconds from 0 to ${MAX_TIME_SECONDS}, ${DECIMAL_FORMAT}`,
+    hint: base.hint,
     parse(value) {
       const seconds = base.parse(value);
       return seconds !== undefined && seconds <= MAX_TIME_SECONDS ? seconds : undefined;
@@ -123,7 +125,8 @@ export function readJobPolicy(section: ConfigSection, fallback: JobPolicy): JobP
 /**
  * The policy of every `[target:NAME]` section, the top-level `base` with the
  * section's keys over it. A section may name a target that `[targets]` does
- * not list: it applies when the target is added (`add-target`).
+ * not list: it applies when the target is added (`add-target`); the worker
+ * config warns about it (a mistyped name, most likely).
  */
 export function readTargetPolicies(doc: IniDocument, base: JobPolicy): Map<string, JobPolicy> {
   const policies = new Map<string, JobPolicy>();

@@ -19,7 +19,6 @@ import {
   booleanType,
   type ConfigEntries,
   integerType,
-  numberType,
   oneOfType,
   parseIni,
   portType,
@@ -28,6 +27,7 @@ import {
 } from "./ini_file.ts";
 import { HTTP_RESTART_ONLY_SETTINGS, type HttpConfig, readHttpConfig } from "./http_config.ts";
 import { checkLogFileDirectory } from "./log_file.ts";
+import { timerSecondsType } from "./timer_limit.ts";
 
 /** The master's settings, validated, defaults applied. Durations are in seconds. */
 export interface MasterConfig extends HttpConfig {
@@ -92,10 +92,14 @@ export function parseMasterConfig(text: string, path: string): LoadedMasterConfi
       booleanType,
       DEFAULT_ALWAYS_ALLOW_LOCALHOST,
     ),
-    pingInterval: ini.withDefault("ping_interval", numberType({ min: 0 }), DEFAULT_PING_INTERVAL),
+    pingInterval: ini.withDefault(
+      "ping_interval",
+      timerSecondsType({ allowZero: false }),
+      DEFAULT_PING_INTERVAL,
+    ),
     pokeThrottleInterval: ini.withDefault(
       "poke_throttle_interval",
-      numberType({ min: 0, allowMin: true }),
+      timerSecondsType({ allowZero: true }),
       DEFAULT_POKE_THROTTLE_INTERVAL,
     ),
     maxConnections: ini.withDefault(
@@ -105,7 +109,7 @@ export function parseMasterConfig(text: string, path: string): LoadedMasterConfi
     ),
     requestTimeout: ini.withDefault(
       "request_timeout",
-      numberType({ min: 0 }),
+      timerSecondsType({ allowZero: false }),
       DEFAULT_REQUEST_TIMEOUT,
     ),
     logFile: ini.optional("log_file", stringType()),

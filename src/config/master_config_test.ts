@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { ConfigError } from "./ini_file.ts";
 import { loadMasterConfig, type MasterConfig, parseMasterConfig } from "./master_config.ts";
 
+/** How a whole number must be written, as errors say. */
+const INTEGER = "in decimal digits only (such as 100; no point or exponent)";
+
 const FILE = "/etc/jobd-master.conf";
+
+/** How the keys that reach a timer state their limit. */
+const TIMER_LIMIT = "and at most 2147483 seconds (about 24 days, the longest a timer waits), " +
+  "in decimal digits with an optional point (such as 30 or 0.5; no exponent)";
 
 function assertConfigError(text: string, message: string): void {
   assert.throws(() => parseMasterConfig(text, FILE), (error: unknown) => {
@@ -75,19 +82,19 @@ Deno.test("invalid master values are reported with key, rule and value", () => {
   const base = "host = 127.0.0.1\nport = 7081\n";
   assertConfigError(
     `${base}request_timeout = 0\n`,
-    "/etc/jobd-master.conf: 'request_timeout' must be a number > 0, got '0'",
+    `/etc/jobd-master.conf: 'request_timeout' must be a number > 0 ${TIMER_LIMIT}, got '0'`,
   );
   assertConfigError(
     `${base}max_connections = 0\n`,
-    "/etc/jobd-master.conf: 'max_connections' must be an integer >= 1, got '0'",
+    `/etc/jobd-master.conf: 'max_connections' must be an integer >= 1, ${INTEGER}, got '0'`,
   );
   assertConfigError(
     `${base}ping_interval = 0\n`,
-    "/etc/jobd-master.conf: 'ping_interval' must be a number > 0, got '0'",
+    `/etc/jobd-master.conf: 'ping_interval' must be a number > 0 ${TIMER_LIMIT}, got '0'`,
   );
   assertConfigError(
     `${base}poke_throttle_interval = -0.5\n`,
-    "/etc/jobd-master.conf: 'poke_throttle_interval' must be a number >= 0, got '-0.5'",
+    `/etc/jobd-master.conf: 'poke_throttle_interval' must be a number >= 0 ${TIMER_LIMIT}, got '-0.5'`,
   );
   assertConfigError(
     `${base}always_allow_localhost = on\n`,
@@ -107,6 +114,17 @@ Deno.test("worker-only keys in a master config are unknown keys", () => {
   assert.deepEqual(warnings, [
     "/etc/jobd-master.conf: unknown key 'mysql_host' is ignored",
     "/etc/jobd-master.conf: unknown section [targets] is ignored",
+  ]);
+});
+
+Deno.test("a key given twice in a master config is a warning; the last value is used", () => {
+  const { config, warnings } = parseMasterConfig(
+    "host = 127.0.0.1\nport = 27082\nport = 27083\n",
+    FILE,
+  );
+  assert.equal(config.port, 27083);
+  assert.deepEqual(warnings, [
+    "/etc/jobd-master.conf: 'port' is given twice (lines 2 and 3): the value of line 3 is used",
   ]);
 });
 

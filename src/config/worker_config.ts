@@ -10,6 +10,7 @@ import {
   type JobPolicy,
   readJobPolicy,
   readTargetPolicies,
+  TARGET_SECTION_PREFIX,
 } from "./job_policy.ts";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "../log_levels.ts";
 import {
@@ -34,7 +35,6 @@ import {
   type ConfigSection,
   type IniDocument,
   integerType,
-  numberType,
   oneOfType,
   parseIni,
   portType,
@@ -45,6 +45,7 @@ import {
 import { keysCutByComments } from "./cut_keys.ts";
 import { HTTP_RESTART_ONLY_SETTINGS, type HttpConfig, readHttpConfig } from "./http_config.ts";
 import { checkLogFileDirectory } from "./log_file.ts";
+import { timerSecondsType } from "./timer_limit.ts";
 import {
   MAX_TARGET_CONCURRENCY,
   MAX_WORKER_NAME_LENGTH,
@@ -187,6 +188,17 @@ const tableNameType: ValueType<string> = {
   },
 };
 
+/**
+ * `master_reconnect_timeout`: the pause between attempts and the ping period,
+ * within a quarter either way, and the worker waits twice it for the
+ * master's answers: half the longest timer.
+ */
+const reconnectSecondsType = timerSecondsType({
+  allowZero: false,
+  factor: 2,
+  why: "half the longest a timer waits: the worker waits twice this long for the master's answers",
+});
+
 /** `name`: what the master takes in `register-worker`. */
 const workerNameType: ValueType<string> = {
   describe: `a non-empty string of at most ${MAX_WORKER_NAME_LENGTH} characters`,
@@ -233,7 +245,7 @@ export function parseWorkerConfig(
     masterPort: ini.optional("master_port", portType),
     masterReconnectTimeout: ini.withDefault(
       "master_reconnect_timeout",
-      numberType({ min: 0 }),
+      reconnectSecondsType,
       DEFAULT_MASTER_RECONNECT_TIMEOUT,
     ),
     logFile: ini.optional("log_file", nonEmpty),
@@ -257,12 +269,12 @@ export function parseWorkerConfig(
     targets: readTargets(doc, text),
     pollInterval: ini.withDefault(
       "poll_interval",
-      numberType({ min: 0, allowMin: true }),
+      timerSecondsType({ allowZero: true }),
       DEFAULT_POLL_INTERVAL,
     ),
     shutdownTimeout: ini.withDefault(
       "shutdown_timeout",
-      numberType({ min: 0, allowMin: true }),
+      timerSecondsType({ allowZero: true }),
       DEFAULT_SHUTDOWN_TIMEOUT,
     ),
     recoverRunning: ini.withDefault(
@@ -283,6 +295,13 @@ export function parseWorkerConfig(
   }
   if (!config.launcher.includes("{id}")) {
     ini.warn("launcher", "has no '{id}': every job runs the same command");
+  }
+  for (const target of config.targetPolicies.keys()) {
+    if (config.targets.has(target)) continue;
+    doc.warn(
+      `[${TARGET_SECTION_PREFIX}${target}] is for a target that [targets] does not list ` +
+        "(a mistyped name?): its keys apply only if the target is added (add-target)",
+    );
   }
   return { config, warnings: doc.warnings(), entries: doc.entries() };
 }

@@ -3,6 +3,9 @@ import { ConfigError } from "./ini_file.ts";
 import { parseWorkerConfig } from "./worker_config.ts";
 import { MAX_WORKER_TARGETS } from "../protocol/limits.ts";
 
+/** How a whole number must be written, as errors say. */
+const INTEGER = "in decimal digits only (such as 100; no point or exponent)";
+
 const FILE = "/etc/jobd.conf";
 
 const MINIMAL = `
@@ -69,10 +72,38 @@ Deno.test("[targets] lists at most MAX_WORKER_TARGETS targets; one more is refus
 Deno.test("a target's concurrency is at most 10000, the error naming the key and the file", () => {
   assert.equal(
     targetsError("build = 10001").message,
-    "/etc/jobd.conf: 'build' in [targets] must be an integer from 1 to 10000, got '10001'",
+    `/etc/jobd.conf: 'build' in [targets] must be an integer from 1 to 10000, ${INTEGER}, got '10001'`,
   );
   const { config } = parseWorkerConfig(`${MINIMAL}\n[targets]\nbuild = 10000\n`, FILE, {
     defaultName: "w",
   });
   assert.equal(config.targets.get("build"), 10_000);
+});
+
+Deno.test("a [target:NAME] section for a target [targets] does not list is a warning naming it", () => {
+  const { config, warnings } = parseWorkerConfig(
+    `${MINIMAL}\n[targets]\nmail = 1\n[target:mial]\ntimeout = 30\n[target:mail]\ntimeout = 60\n`,
+    FILE,
+    { defaultName: "w" },
+  );
+  assert.deepEqual(warnings, [
+    `${FILE}: [target:mial] is for a target that [targets] does not list (a mistyped name?): ` +
+    "its keys apply only if the target is added (add-target)",
+  ]);
+  // Kept all the same: a target added later (add-target) gets its keys.
+  assert.equal(config.targetPolicies.get("mial")?.timeout, 30);
+});
+
+Deno.test("a key given twice in a worker config is a warning naming the section and both lines", () => {
+  const { config, warnings } = parseWorkerConfig(
+    `${MINIMAL}port = 7081\n[targets]\nbuild = 2\nbuild = 3\n`,
+    FILE,
+    { defaultName: "w" },
+  );
+  assert.equal(config.port, 7081);
+  assert.equal(config.targets.get("build"), 3);
+  assert.deepEqual(warnings, [
+    `${FILE}: 'port' is given twice (lines 3 and 7): the value of line 7 is used`,
+    `${FILE}: 'build' in [targets] is given twice (lines 9 and 10): the value of line 10 is used`,
+  ]);
 });

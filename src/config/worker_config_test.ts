@@ -3,7 +3,20 @@ import { ConfigError } from "./ini_file.ts";
 import { DEFAULT_JOB_POLICY } from "./job_policy.ts";
 import { loadWorkerConfig, parseWorkerConfig, type WorkerConfig } from "./worker_config.ts";
 
+/** How a number must be written, as errors say. */
+const DECIMAL = "in decimal digits with an optional point (such as 30 or 0.5; no exponent)";
+
+/** How a whole number must be written, as errors say. */
+const INTEGER = "in decimal digits only (such as 100; no point or exponent)";
+
 const FILE = "/etc/jobd.conf";
+
+/** How the keys that reach a timer state their limit. */
+const TIMER_LIMIT = "and at most 2147483 seconds (about 24 days, the longest a timer waits), " +
+  "in decimal digits with an optional point (such as 30 or 0.5; no exponent)";
+const RECONNECT_LIMIT = "and at most 1073741 seconds (about 12 days, half the longest a timer " +
+  "waits: the worker waits twice this long for the master's answers), in decimal digits with " +
+  "an optional point (such as 30 or 0.5; no exponent)";
 
 /** The keys a MySQL-backed worker must have. */
 const MINIMAL = `
@@ -251,11 +264,28 @@ Deno.test("invalid values are reported with key, rule and value", () => {
   const cases: [string, string][] = [
     ["port = 0", "'port' must be a port number from 1 to 65535, got '0'"],
     ["mysql_port = 99999", "'mysql_port' must be a port number from 1 to 65535, got '99999'"],
-    ["mysql_fetch_limit = 0", "'mysql_fetch_limit' must be an integer >= 1, got '0'"],
-    ["max_output_buffer = 1MB", "'max_output_buffer' must be an integer >= 1, got '1MB'"],
-    ["master_reconnect_timeout = 0", "'master_reconnect_timeout' must be a number > 0, got '0'"],
-    ["poll_interval = -1", "'poll_interval' must be a number >= 0, got '-1'"],
-    ["shutdown_timeout = later", "'shutdown_timeout' must be a number >= 0, got 'later'"],
+    ["mysql_fetch_limit = 0", `'mysql_fetch_limit' must be an integer >= 1, ${INTEGER}, got '0'`],
+    [
+      "max_output_buffer = 1MB",
+      `'max_output_buffer' must be an integer >= 1, ${INTEGER}, got '1MB'`,
+    ],
+    [
+      "master_reconnect_timeout = 0",
+      `'master_reconnect_timeout' must be a number > 0 ${RECONNECT_LIMIT}, got '0'`,
+    ],
+    ["poll_interval = -1", `'poll_interval' must be a number >= 0 ${TIMER_LIMIT}, got '-1'`],
+    [
+      "poll_interval = 1e3",
+      `'poll_interval' must be a number >= 0 ${TIMER_LIMIT}, got '1e3': write it as 1000`,
+    ],
+    [
+      "max_output_buffer = 1e6",
+      `'max_output_buffer' must be an integer >= 1, ${INTEGER}, got '1e6': write it as 1000000`,
+    ],
+    [
+      "shutdown_timeout = later",
+      `'shutdown_timeout' must be a number >= 0 ${TIMER_LIMIT}, got 'later'`,
+    ],
     [
       "always_allow_localhost = yes",
       "'always_allow_localhost' must be a boolean (1, 0, true or false), got 'yes'",
@@ -306,15 +336,15 @@ Deno.test("master_host and master_port come together", () => {
 Deno.test("targets: concurrency is an integer from 1 to 10000 and names are real names", () => {
   assertConfigError(
     `${MINIMAL}[targets]\nfoo = 0\n`,
-    "/etc/jobd.conf: 'foo' in [targets] must be an integer from 1 to 10000, got '0'",
+    `/etc/jobd.conf: 'foo' in [targets] must be an integer from 1 to 10000, ${INTEGER}, got '0'`,
   );
   assertConfigError(
     `${MINIMAL}[targets]\nfoo = two\n`,
-    "/etc/jobd.conf: 'foo' in [targets] must be an integer from 1 to 10000, got 'two'",
+    `/etc/jobd.conf: 'foo' in [targets] must be an integer from 1 to 10000, ${INTEGER}, got 'two'`,
   );
   assertConfigError(
     `${MINIMAL}[targets]\nfoo\n`,
-    "/etc/jobd.conf: 'foo' in [targets] must be an integer from 1 to 10000, got 'true'",
+    `/etc/jobd.conf: 'foo' in [targets] must be an integer from 1 to 10000, ${INTEGER}, got 'true'`,
   );
   assertConfigError(
     `${MINIMAL}[targets]\nnull = 1\n`,
@@ -405,15 +435,15 @@ retry_exit_codes = 75, 111 75
 Deno.test("bad timeout and retry values are refused naming the file, section and key", () => {
   assertConfigError(
     `${MINIMAL}timeout = -1\n`,
-    `${FILE}: 'timeout' must be a number of seconds from 0 to 31622400, got '-1'`,
+    `${FILE}: 'timeout' must be a number of seconds from 0 to 31622400, ${DECIMAL}, got '-1'`,
   );
   assertConfigError(
     `${MINIMAL}max_attempts = 0\n`,
-    `${FILE}: 'max_attempts' must be an integer from 1 to 65535, got '0'`,
+    `${FILE}: 'max_attempts' must be an integer from 1 to 65535, ${INTEGER}, got '0'`,
   );
   assertConfigError(
     `${MINIMAL}[target:mail]\nretry_delay = soon\n`,
-    `${FILE}: 'retry_delay' in [target:mail] must be a number of seconds from 0 to 31622400, got 'soon'`,
+    `${FILE}: 'retry_delay' in [target:mail] must be a number of seconds from 0 to 31622400, ${DECIMAL}, got 'soon'`,
   );
   assertConfigError(
     `${MINIMAL}[target:mail]\nretry_exit_codes = 0, 300\n`,

@@ -3,8 +3,7 @@
  * days) fire at once in JavaScript, so a long wait is a chain of shorter ones.
  */
 
-/** The longest delay one `setTimeout` keeps. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+import { MAX_TIMER_MS } from "../config/timer_limit.ts";
 
 /** A timer that can be cancelled. */
 export interface LongTimer {
