@@ -426,7 +426,7 @@ export class IniDocument {
 export function parseIni(text: string, file: string): IniDocument {
   let values: Record<string, unknown>;
   try {
-    values = parse(text);
+    values = parseSectionsAsNamed(text);
   } catch (error) {
     // ini throws only on odd input, such as a section named like a global key.
     const reason = messageOf(error);
@@ -435,6 +435,41 @@ export function parseIni(text: string, file: string): IniDocument {
   const doc = new IniDocument(file, values);
   for (const repeated of repeatedKeys(text)) doc.warn(describeRepeatedKey(repeated));
   return doc;
+}
+
+/** A section header as ini reads it: the whole line, `[` name `]`. */
+const SECTION_HEADER = /^\[([^\]]*)\]\s*$/;
+
+/**
+ * ini's reading of `text`, each section under the name its header gives it.
+ * ini reads `[a.b]` as a section `b` nested in a section `a`, so
+ * `[target:mail.send]` (a target named with a dot) would not be found under
+ * its name: the dots of section names are escaped before ini reads them
+ * (lines split as ini splits them), and the sections put back in file
+ * order (ini moves such sections last).
+ */
+function parseSectionsAsNamed(text: string): Record<string, unknown> {
+  const headers: string[] = [];
+  let escapedAny = false;
+  const escaped = text.split(/(\r\n|\r|\n)/).map((line) => {
+    const header = SECTION_HEADER.exec(line);
+    if (header === null) return line;
+    const name = header[1].replaceAll("\\.", ".");
+    headers.push(name.trim());
+    // A quoted name is read by ini as JSON, dots and all.
+    if (!name.includes(".") || /^\s*["']/.test(name)) return line;
+    escapedAny = true;
+    return `[${name.replaceAll(".", "\\.")}]`;
+  }).join("");
+  const values = parse(escaped);
+  if (!escapedAny) return values;
+  const ordered: Record<string, unknown> = Object.create(null);
+  for (const [key, value] of Object.entries(values)) {
+    if (!isSection(value)) ordered[key] = value;
+  }
+  for (const name of headers) if (name in values) ordered[name] = values[name];
+  for (const [key, value] of Object.entries(values)) if (!(key in ordered)) ordered[key] = value;
+  return ordered;
 }
 
 /** Reads and parses an ini file. */

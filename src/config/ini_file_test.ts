@@ -92,7 +92,7 @@ Deno.test("strings: empty only where allowed; values ini turned into JSON read b
 });
 
 Deno.test("a list or a section where a value belongs is refused", () => {
-  const doc = parseIni("x[] = 1\nx[] = 2\n[launcher.env]\nY = 1\n", FILE);
+  const doc = parseIni("x[] = 1\nx[] = 2\n[launcher]\nY = 1\n", FILE);
   assertConfigError(
     () => doc.global.required("x", stringType()),
     "/etc/test.conf: 'x' must be a non-empty string, got a list ('key[] =' lines)",
@@ -288,4 +288,10 @@ Deno.test("loadIni reads and parses a file", async () => {
   } finally {
     await Deno.remove(path);
   }
+});
+
+Deno.test("a section named with dots keeps its name, as written or with the dots escaped", () => {
+  const doc = parseIni("[a.b]\nx = 1\n[c\\.d]\ny = 2\n[e]\nz = 3\n", "f.ini");
+  assert.deepEqual(doc.sectionNames(), ["a.b", "c.d", "e"]);
+  assert.equal(doc.entries().get("[a.b] x"), "1");
 });

@@ -107,3 +107,14 @@ Deno.test("a key given twice in a worker config is a warning naming the section 
     `${FILE}: 'build' in [targets] is given twice (lines 9 and 10): the value of line 10 is used`,
   ]);
 });
+
+Deno.test("a target named with dots gets the keys of its [target:NAME] section", () => {
+  const { config, warnings } = parseWorkerConfig(
+    `${MINIMAL}\n[targets]\nmail.send = 2\n[target:mail.send]\ntimeout = 30\n`,
+    FILE,
+    { defaultName: "w" },
+  );
+  assert.deepEqual(warnings, []);
+  assert.equal(config.targets.get("mail.send"), 2);
+  assert.equal(config.targetPolicies.get("mail.send")?.timeout, 30);
+});
