@@ -12,11 +12,7 @@ import {
   type RequestData,
   type Response,
 } from "../protocol/messages.ts";
-import {
-  inProgressRefusal,
-  MAX_MESSAGE_ARRIVAL_MS,
-  MAX_QUEUED_ANSWER_BYTES,
-} from "../protocol/limits.ts";
+import { inProgressRefusal, MAX_QUEUED_ANSWER_BYTES } from "../protocol/limits.ts";
 import { formatAddress, isLoopback } from "./address.ts";
 import {
   ConnectError,
@@ -27,6 +23,7 @@ import {
 } from "./errors.ts";
 import { messageOf } from "../text.ts";
 import type { ConnectionOptions, RequestOptions } from "./connection_options.ts";
+import { ArrivalWatch } from "./arrival_watch.ts";
 import { Outbox } from "./outbox.ts";
 import { passwordsMatch } from "./password.ts";
 import { followingRequestNumber, takeRequestNumber } from "./request_numbers.ts";
@@ -133,14 +130,9 @@ export class Connection {
     this.#closed = new Promise((resolve) => this.#markClosed = resolve);
     this.#framer = new EotFramer(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
     this.#arrival = new ArrivalWatch(
-      options.maxMessageArrivalMs ?? MAX_MESSAGE_ARRIVAL_MS,
-      (ms) => {
-        log.warn("Disconnecting {peer}: a message it began {seconds} s ago has not ended", {
-          peer: this.peer,
-          seconds: ms / 1000,
-        });
-        this.close();
-      },
+      () => this.peer,
+      () => this.close(),
+      options.maxMessageArrivalMs,
     );
     this.#readLoop();
   }
@@ -499,60 +491,5 @@ export class Connection {
     clearTimeout(pending.timer);
     if (response.error !== undefined) pending.reject(new RemoteError(response.error, pending.type));
     else pending.resolve(response.data);
-  }
-}
-
-/**
- * Ends a connection whose peer began a message and has not ended it within
- * `limitMs` (see `MAX_MESSAGE_ARRIVAL_MS`): one timer while a message is
- * in progress, none between messages.
- */
-class ArrivalWatch {
-  readonly #limitMs: number;
-  readonly #expired: (limitMs: number) => void;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #paused = false;
-
-  constructor(limitMs: number, expired: (limitMs: number) => void) {
-    this.#limitMs = limitMs;
-    this.#expired = expired;
-  }
-
-  /**
-   * After each read: whether a message is in progress now, and whether the
-   * read ended one (the one in progress then began in this read).
-   */
-  partial(inProgress: boolean, ended: boolean): void {
-    if (!inProgress || ended) this.stop();
-    if (inProgress && this.#timer === undefined && !this.#paused) this.#start();
-  }
-
-  /**
-   * While we do not read (the peer does not read our answers), the message
-   * in progress cannot arrive: its time starts again once we read again.
-   */
-  pause(): void {
-    this.#paused = true;
-    this.stop();
-  }
-
-  resume(inProgress: boolean): void {
-    this.#paused = false;
-    if (inProgress && this.#timer === undefined) this.#start();
-  }
-
-  stop(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
-
-  #start(): void {
-    const timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#expired(this.#limitMs);
-    }, this.#limitMs);
-    // A watch alone does not keep the process running.
-    Deno.unrefTimer(timer);
-    this.#timer = timer;
   }
 }
