@@ -195,3 +195,27 @@ Deno.test("master schedules shows the boards that answered and fails for the wor
   const complete = command("master", "schedules").plan([]).render({ schedules: [] }, PLAIN);
   assert.equal(complete.failure, undefined);
 });
+
+Deno.test("whatever a daemon sends reaches the terminal with its control characters escaped", () => {
+  const status = command("worker", "status").plan([]).render({
+    targets: { "x\x1b[31mRED": { concurrency: 1, length: 0, paused: false } },
+    jobPromisesCount: 0,
+    memoryUsage: { rss: 2048, heapTotal: 1024, heapUsed: 512, external: 0 },
+  }, { color: true });
+  assert.match(status.text, /^x\\x1b\[31mRED \| +1 \|/m);
+  // The only escape sequences left are jobctl's own colours.
+  const colours = new RegExp(String.raw`\x1b\[\d+m`, "g");
+  assert.equal(status.text.replaceAll(colours, "").includes("\x1b"), false);
+
+  const shown = command("worker", "show").plan(["7"]).render({
+    job: { id: 7, target: "build", result: "fail\x07", stderr: "boom\r\x1b[2Kfine\n" },
+  }, PLAIN);
+  assert.match(shown.text, /^result +\| fail\\x07$/m);
+  assert.match(shown.text, /^boom\\x0d\\x1b\[2Kfine$/m);
+
+  const signals = command("master", "send-signal").plan(["build:5:TERM"]).render(
+    { errors: { "5": "worker 'w\x1b]0;owned\x07' did not answer" } },
+    PLAIN,
+  );
+  assert.match(signals.text, /error: worker 'w\\x1b\]0;owned\\x07' did not answer$/m);
+});
