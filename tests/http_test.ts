@@ -133,10 +133,19 @@ Deno.test("a worker whose master is unreachable answers 503 naming the master", 
       master_reconnect_timeout: 1,
     },
   });
-  const health = await get(httpPort, "/health");
-  assert.deepEqual(
-    [health.status, health.text],
-    [503, `master: not registered with the master at 127.0.0.1:${masterPort}\n`],
+  // Once the first attempt has failed, the reason says why.
+  const health = await waitFor("the reason of the failed registration", async () => {
+    const answer = await get(httpPort, "/health");
+    return answer.text.includes("Cannot connect") ? answer : undefined;
+  });
+  assert.equal(health.status, 503);
+  assert.match(
+    health.text,
+    new RegExp(
+      String.raw`^master: not registered with the master at 127\.0\.0\.1:${masterPort}: ` +
+        String.raw`Cannot connect to 127\.0\.0\.1:${masterPort}: .+
+$`,
+    ),
   );
   assert.equal(metric((await get(httpPort, "/metrics")).text, "jobd_master_connected"), 0);
 
