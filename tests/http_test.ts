@@ -192,7 +192,7 @@ Deno.test("with a password, HTTP asks for it (basic auth, any user) unless loopb
   assert.deepEqual([loopback.status, loopback.text], [200, "ok\n"], "127.0.0.1 needs no password");
 });
 
-Deno.test("unknown paths are 404, other methods 405 with Allow, and http_port 0 serves nothing", async () => {
+Deno.test("unknown paths are 404, HEAD is GET without a body, other methods 405 with Allow, and http_port 0 serves nothing", async () => {
   const masterPort = freePort();
   const httpPort = freePort();
   const master = await startDaemon(
@@ -208,7 +208,10 @@ Deno.test("unknown paths are 404, other methods 405 with Allow, and http_port 0 
   await using _master = master.process;
   assert.equal((await get(httpPort, "/nothing")).status, 404);
   const post = await get(httpPort, "/metrics", { method: "POST", body: "x" });
-  assert.deepEqual([post.status, post.headers.get("allow")], [405, "GET"]);
+  assert.deepEqual([post.status, post.headers.get("allow")], [405, "GET, HEAD"]);
+  // Uptime checkers ask with HEAD: the GET's status, without a body.
+  const head = await get(httpPort, "/health", { method: "HEAD" });
+  assert.deepEqual([head.status, head.text], [200, ""]);
   await waitFor(
     "the start-up line naming the HTTP address",
     () => master.process.stderrSoFar.includes(`; http 127.0.0.1:${httpPort};`),
