@@ -180,9 +180,21 @@ Deno.test("master send-signal matches each job to its result or its routing erro
   assert.match(rendered.text, /^ 5 \| build +\| SIGTERM \| delivered$/m);
   assert.match(
     rendered.text,
-    /^ 6 \| gone +\| 9 +\| error: worker serving target 'gone' not found$/m,
+    /^ 6 \| gone +\| SIGKILL \| error: worker serving target 'gone' not found$/m,
   );
   assert.equal(rendered.failure, "1 of 2 signals were not delivered");
+});
+
+Deno.test("send-signal shows a signal given by number by its name, on a worker and a master", () => {
+  const worker = command("worker", "send-signal").plan(["5", "9", "6", "34"]).render(
+    { "5": true, "6": true },
+    PLAIN,
+  );
+  assert.match(worker.text, /^ 5 \| SIGKILL \| delivered$/m);
+  // A real-time signal has no name: its number stays.
+  assert.match(worker.text, /^ 6 \| 34 +\| delivered$/m);
+  const master = command("master", "send-signal").plan(["build:5:9"]).render({ "5": true }, PLAIN);
+  assert.match(master.text, /^ 5 \| build +\| SIGKILL \| delivered$/m);
 });
 
 Deno.test("master schedules shows the boards that answered and fails for the workers that did not", () => {
