@@ -206,6 +206,8 @@ Deno.test("unknown paths are 404, HEAD is GET without a body, other methods 405 
     { port: masterPort },
   );
   await using _master = master.process;
+  // The protocol port listens first: wait for the HTTP one too.
+  await master.process.waitForPort(httpPort);
   assert.equal((await get(httpPort, "/nothing")).status, 404);
   const post = await get(httpPort, "/metrics", { method: "POST", body: "x" });
   assert.deepEqual([post.status, post.headers.get("allow")], [405, "GET, HEAD"]);
