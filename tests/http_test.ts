@@ -133,10 +133,19 @@ Deno.test("a worker whose master is unreachable answers 503 naming the master", 
       master_reconnect_timeout: 1,
     },
   });
-  const health = await get(httpPort, "/health");
-  assert.deepEqual(
-    [health.status, health.text],
-    [503, `master: not registered with the master at 127.0.0.1:${masterPort}\n`],
+  // Once the first attempt has failed, the reason says why.
+  const health = await waitFor("the reason of the failed registration", async () => {
+    const answer = await get(httpPort, "/health");
+    return answer.text.includes("Cannot connect") ? answer : undefined;
+  });
+  assert.equal(health.status, 503);
+  assert.match(
+    health.text,
+    new RegExp(
+      String.raw`^master: not registered with the master at 127\.0\.0\.1:${masterPort}: ` +
+        String.raw`Cannot connect to 127\.0\.0\.1:${masterPort}: .+
+$`,
+    ),
   );
   assert.equal(metric((await get(httpPort, "/metrics")).text, "jobd_master_connected"), 0);
 
@@ -183,7 +192,7 @@ Deno.test("with a password, HTTP asks for it (basic auth, any user) unless loopb
   assert.deepEqual([loopback.status, loopback.text], [200, "ok\n"], "127.0.0.1 needs no password");
 });
 
-Deno.test("unknown paths are 404, other methods 405 with Allow, and http_port 0 serves nothing", async () => {
+Deno.test("unknown paths are 404, HEAD is GET without a body, other methods 405 with Allow, and http_port 0 serves nothing", async () => {
   const masterPort = freePort();
   const httpPort = freePort();
   const master = await startDaemon(
@@ -197,9 +206,14 @@ Deno.test("unknown paths are 404, other methods 405 with Allow, and http_port 0 
     { port: masterPort },
   );
   await using _master = master.process;
+  // The protocol port listens first: wait for the HTTP one too.
+  await master.process.waitForPort(httpPort);
   assert.equal((await get(httpPort, "/nothing")).status, 404);
   const post = await get(httpPort, "/metrics", { method: "POST", body: "x" });
-  assert.deepEqual([post.status, post.headers.get("allow")], [405, "GET"]);
+  assert.deepEqual([post.status, post.headers.get("allow")], [405, "GET, HEAD"]);
+  // Uptime checkers ask with HEAD: the GET's status, without a body.
+  const head = await get(httpPort, "/health", { method: "HEAD" });
+  assert.deepEqual([head.status, head.text], [200, ""]);
   await waitFor(
     "the start-up line naming the HTTP address",
     () => master.process.stderrSoFar.includes(`; http 127.0.0.1:${httpPort};`),

@@ -345,6 +345,21 @@ Deno.test("the same commands work on a worker with SQLite storage", async () => 
   await waitFor("the job to run again", async () => await starts(worker, id) === 2);
 });
 
+Deno.test("a row's control characters are printed escaped, so a table row cannot steer the terminal", async () => {
+  await using db = await openTestSqliteDatabase();
+  await using worker = await startWorker(db, { targets: { build: 1 } });
+  const [id] = await db.insertJobs("build", 1, "done");
+  await db.setColumns([id], { result: "fail", stderr: "\x1b[31mRED\x1b]0;owned\x07\r" });
+  const ctl = (...args: string[]) => jobctl("--port", String(worker.port), ...args);
+  const shown = await ctl("show", String(id));
+  assertExit(shown, 0);
+  assert.ok(!shown.stdout.includes("\x1b"), shown.stdout);
+  assert.match(shown.stdout, /^\\x1b\[31mRED\\x1b\]0;owned\\x07\\x0d$/m);
+  // --json carries the text as it is (JSON escapes it).
+  const json = JSON.parse((await ctl("--json", "show", String(id))).stdout);
+  assert.equal(json.job.stderr, "\x1b[31mRED\x1b]0;owned\x07\r");
+});
+
 Deno.test("stats counts the jobs timed out in the last hour and the failed attempts waiting for a retry; jobs lists those", async () => {
   await using db = await openTestDatabase({ withTimeColumns: true });
   const [slow, flaky] = await db.insertJobs("build", 2);

@@ -122,6 +122,9 @@ Deno.test("a second SIGTERM during shutdown sends running jobs SIGTERM at once, 
   assert.equal(forced, false, "the worker exits without waiting out shutdown_timeout");
   assert.equal(status.code, 0);
   assert.match(worker.process.stderr, /again: not waiting any longer/);
+  // The second signal's SIGTERM is the kill phase's: the job gets it (and the log names it) once.
+  const sent = worker.process.stderr.match(new RegExp(`Sent SIGTERM to job ${id}$`, "gm"));
+  assert.equal(sent?.length, 1, worker.process.stderr);
   const [row] = await db.rows([id]);
   assert.deepEqual([row.status, row.result, row.return_code, row.stdout], [
     "done",

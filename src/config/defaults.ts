@@ -35,13 +35,6 @@ export const DEFAULT_MASTER_PORT = 7081;
 /** Host jobctl connects to when neither its config nor `--host` says: `127.0.0.1`. */
 export const DEFAULT_JOBCTL_HOST = "127.0.0.1";
 
-/**
- * jobctl's `--timeout`: seconds it waits to connect and for each answer, 30
- * (`0` waits for ever). `run-manual` waits for its jobs whatever this says,
- * unless `--timeout` is given.
- */
-export const DEFAULT_JOBCTL_TIMEOUT = 30;
-
 /** `always_allow_localhost`: loopback peers need the password too, `false`. */
 export const DEFAULT_ALWAYS_ALLOW_LOCALHOST = false;
 
@@ -108,6 +101,15 @@ export const DEFAULT_MAX_CONNECTIONS = 1000;
  * which fails its requests. Must be > 0.
  */
 export const DEFAULT_REQUEST_TIMEOUT = 30;
+
+/**
+ * jobctl's `--timeout`: seconds it waits to connect and for each answer,
+ * `DEFAULT_REQUEST_TIMEOUT` + 5 = 35 (`0` waits for ever). It outlasts the
+ * master's wait for a worker, so that the master's error naming a silent
+ * worker reaches the operator. `run-manual` waits for its jobs whatever this
+ * says, unless `--timeout` is given.
+ */
+export const DEFAULT_JOBCTL_TIMEOUT = DEFAULT_REQUEST_TIMEOUT + 5;
 
 /** `ping_interval`: seconds between the master's pings to each worker, 30. Must be > 0. */
 export const DEFAULT_PING_INTERVAL = 30;

@@ -1,8 +1,9 @@
 /**
  * The daemons' HTTP server (`http_port`): a fixed table of routes on
- * `Deno.serve`, basic auth in front of them when `password` is set, and
- * bounds on what a request may make the daemon hold. A route that throws
- * answers 500 and is logged; it never takes the daemon down.
+ * `Deno.serve` (HEAD answered as GET without the body), basic auth in front
+ * of them when `password` is set, and bounds on what a request may make the
+ * daemon hold. A route that throws answers 500 and is logged; it never takes
+ * the daemon down.
  *
  * @module
  */
@@ -129,10 +130,15 @@ export function httpHandler(
     const path = new URL(request.url).pathname;
     const candidates = byPath.get(path);
     if (candidates === undefined) return plain(404, "not found");
-    const route = candidates.find((candidate) => candidate.method === request.method);
+    // HEAD is a GET without the body (uptime checkers use it).
+    const head = request.method === "HEAD";
+    const method = head ? "GET" : request.method;
+    const route = candidates.find((candidate) => candidate.method === method);
     if (route === undefined) {
       return plain(405, "method not allowed", {
-        allow: candidates.map((candidate) => candidate.method).join(", "),
+        allow: candidates.flatMap((candidate) =>
+          candidate.method === "GET" ? ["GET", "HEAD"] : [candidate.method]
+        ).join(", "),
       });
     }
     const host = request.headers.get("host");
@@ -152,7 +158,8 @@ export function httpHandler(
       return plain(400, `cannot read the request body: ${messageOf(error)}`);
     }
     try {
-      return await route.handle(bounded);
+      const response = await route.handle(bounded);
+      return head ? withoutBody(response) : response;
     } catch (error) {
       log.error("HTTP {method} {path} failed: {error}", {
         method: request.method,
@@ -173,6 +180,16 @@ export function namesAnAddress(host: string): boolean {
   const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0];
   if (name.startsWith("[") && name.endsWith("]")) return true;
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || name.toLowerCase() === "localhost";
+}
+
+/** `response`'s status and headers, for a HEAD request: its body is dropped unread. */
+function withoutBody(response: Response): Response {
+  response.body?.cancel().catch(() => {});
+  return new Response(null, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }
 
 /** A short text answer. */

@@ -35,6 +35,21 @@ Deno.test("routes answer by exact path and method; others are 404 and 405 with A
   }
 });
 
+Deno.test("HEAD answers like GET, without the body; the Allow of a GET route names HEAD", async () => {
+  const server = serve();
+  try {
+    const head = await call(server.port, "/ok", { method: "HEAD" });
+    assert.deepEqual([head.status, head.text], [200, ""]);
+    assert.equal((await call(server.port, "/boom", { method: "HEAD" })).status, 500);
+    // HEAD stands only for GET: a POST route does not answer it.
+    assert.equal((await call(server.port, "/echo", { method: "HEAD" })).status, 405);
+    const put = await call(server.port, "/ok", { method: "PUT" });
+    assert.deepEqual([put.status, put.headers.get("allow")], [405, "GET, HEAD"]);
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("a route that throws answers 500 and the server goes on", async () => {
   const server = serve();
   try {

@@ -9,6 +9,7 @@
 import { parseArgs } from "node:util";
 import { LOG_LEVELS, type LogLevel } from "../log_levels.ts";
 import { messageOf } from "../text.ts";
+import { aboutDays, MAX_TIMER_SECONDS } from "../config/timer_limit.ts";
 import { COMMAND_OPTIONS, type CommandOptions } from "./command_options.ts";
 import { commandOptionsOf } from "./commands.ts";
 import { suggestion } from "./did_you_mean.ts";
@@ -87,6 +88,13 @@ function readTimeout(text: string): number {
       `invalid --timeout '${text}': expected a number of seconds (0 = wait for ever)`,
     );
   }
+  if (seconds > MAX_TIMER_SECONDS) {
+    // A longer timer would fire at once.
+    throw new UsageError(
+      `invalid --timeout '${text}': at most ${MAX_TIMER_SECONDS} seconds ` +
+        `(${aboutDays(MAX_TIMER_SECONDS)}, the longest a timer waits; 0 = wait for ever)`,
+    );
+  }
   return seconds;
 }
 
@@ -161,6 +169,46 @@ function unknownOptionError(option: string, args: readonly string[]): UsageError
   );
 }
 
+/** The readers of the program's option values, each refusing a bad value with a usage error. */
+const VALUE_READERS: Partial<Record<keyof typeof OPTIONS, (text: string) => unknown>> = {
+  port: readPort,
+  timeout: readTimeout,
+  "log-level": readLogLevel,
+  host: readHost,
+};
+
+/**
+ * The usage error for an option followed by a word that starts with a dash
+ * (`--timeout -1`, `--target --json`), which node's parseArgs calls
+ * "ambiguous": the option's own complaint about the value when it has one,
+ * else a note that the value is missing.
+ */
+function dashValueError(error: unknown, args: readonly string[]): UsageError | undefined {
+  if ((error as { code?: unknown }).code !== "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    return undefined;
+  }
+  const given = /^Option '([^']+)' argument is ambiguous/.exec(messageOf(error))?.[1];
+  if (given === undefined) return undefined;
+  const name = given.startsWith("--") ? given.slice(2) : Object.entries(OPTIONS).find(
+    ([, option]) => "short" in option && `-${option.short}` === given,
+  )?.[0];
+  if (name === undefined || !(name in OPTIONS)) return undefined;
+  const value = args[args.indexOf(given) + 1] ?? "";
+  const reader = VALUE_READERS[name as keyof typeof OPTIONS];
+  if (reader !== undefined && !value.startsWith("--")) {
+    try {
+      reader(value);
+    } catch (refusal) {
+      if (refusal instanceof UsageError) return refusal;
+      throw refusal;
+    }
+  }
+  return new UsageError(
+    `--${name} needs a value, got '${value}': to give a value that starts with '-', ` +
+      `write --${name}=${value}`,
+  );
+}
+
 /** The unknown option node's parseArgs names in its message, if any. */
 function unknownOption(error: unknown): string | undefined {
   if ((error as { code?: unknown }).code !== "ERR_PARSE_ARGS_UNKNOWN_OPTION") return undefined;
@@ -187,6 +235,8 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
   } catch (error) {
     const option = unknownOption(error);
     if (option !== undefined) throw unknownOptionError(option, args);
+    const dashValue = dashValueError(error, args);
+    if (dashValue !== undefined) throw dashValue;
     throw new UsageError(sentenceTail(messageOf(error)));
   }
   const { values, positionals } = parsed;

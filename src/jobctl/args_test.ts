@@ -117,6 +117,40 @@ Deno.test("bad option values are usage errors that name the option and the value
   assert.match(usageError(["--host", "", "status"]).message, /^invalid --host ''/);
 });
 
+Deno.test("--timeout above the longest timer (2147483 s) is refused, naming the limit", () => {
+  // A longer JavaScript timer fires after 1 ms: jobctl would give up at once.
+  assert.equal(
+    usageError(["--timeout", "3000000", "status"]).message,
+    "invalid --timeout '3000000': at most 2147483 seconds " +
+      "(about 24 days, the longest a timer waits; 0 = wait for ever)",
+  );
+  const longest = parseCommandLine(["--timeout", "2147483", "status"]);
+  assert.equal(longest.action === "run" && longest.options.timeout, 2147483);
+});
+
+Deno.test("a negative --timeout written as two words is refused like any bad value", () => {
+  // node's parseArgs alone calls `--timeout -1` "ambiguous".
+  const negative = usageError(["--timeout", "-1", "status"]);
+  assert.equal(
+    negative.message,
+    "invalid --timeout '-1': expected a number of seconds (0 = wait for ever)",
+  );
+  assert.equal(negative.hint, "Try 'jobctl --help'");
+  assert.match(usageError(["-p", "-5", "status"]).message, /^invalid --port '-5'/);
+});
+
+Deno.test("an option whose value is missing before another option says so", () => {
+  assert.equal(
+    usageError(["--timeout", "--json", "status"]).message,
+    "--timeout needs a value, got '--json': to give a value that starts with '-', " +
+      "write --timeout=--json",
+  );
+  assert.equal(
+    usageError(["jobs", "--target", "-x"]).message,
+    "--target needs a value, got '-x': to give a value that starts with '-', write --target=-x",
+  );
+});
+
 Deno.test("--timeout 0 means waiting for ever", () => {
   const line = parseCommandLine(["--timeout", "0", "status"]);
   assert.equal(line.action === "run" && line.options.timeout, 0);

@@ -8,6 +8,7 @@
 
 import type { MasterClient, WorkerClient } from "../net/client.ts";
 import type { CommandOptionName, CommandOptions } from "./command_options.ts";
+import { escapeControlsIn } from "./format.ts";
 import type { Style } from "./table.ts";
 
 /** Which daemon a command talks to. */
@@ -43,7 +44,10 @@ export interface Rendered {
 export interface CommandPlan<C> {
   /** Sends the request(s); resolves with the response data. */
   execute(client: C): Promise<unknown>;
-  /** Shows response data as text, and says whether it is a failure. */
+  /**
+   * Shows response data as text (its control characters escaped), and says
+   * whether it is a failure.
+   */
   render(data: unknown, style: Style): Rendered;
 }
 
@@ -114,7 +118,8 @@ export function defineCommand<M extends Mode, P, D>(
       const params = spec.parse(args, spec.name, options);
       return {
         execute: (client) => spec.execute(client, params),
-        render: (data, style) => spec.render(data as D, params, style),
+        // Every string of the answer comes from a peer: none may steer the terminal.
+        render: (data, style) => spec.render(escapeControlsIn(data) as D, params, style),
       };
     },
   };

@@ -180,9 +180,21 @@ Deno.test("master send-signal matches each job to its result or its routing erro
   assert.match(rendered.text, /^ 5 \| build +\| SIGTERM \| delivered$/m);
   assert.match(
     rendered.text,
-    /^ 6 \| gone +\| 9 +\| error: worker serving target 'gone' not found$/m,
+    /^ 6 \| gone +\| SIGKILL \| error: worker serving target 'gone' not found$/m,
   );
   assert.equal(rendered.failure, "1 of 2 signals were not delivered");
+});
+
+Deno.test("send-signal shows a signal given by number by its name, on a worker and a master", () => {
+  const worker = command("worker", "send-signal").plan(["5", "9", "6", "34"]).render(
+    { "5": true, "6": true },
+    PLAIN,
+  );
+  assert.match(worker.text, /^ 5 \| SIGKILL \| delivered$/m);
+  // A real-time signal has no name: its number stays.
+  assert.match(worker.text, /^ 6 \| 34 +\| delivered$/m);
+  const master = command("master", "send-signal").plan(["build:5:9"]).render({ "5": true }, PLAIN);
+  assert.match(master.text, /^ 5 \| build +\| SIGKILL \| delivered$/m);
 });
 
 Deno.test("master schedules shows the boards that answered and fails for the workers that did not", () => {
@@ -194,4 +206,28 @@ Deno.test("master schedules shows the boards that answered and fails for the wor
   assert.equal(rendered.failure, "some workers did not answer");
   const complete = command("master", "schedules").plan([]).render({ schedules: [] }, PLAIN);
   assert.equal(complete.failure, undefined);
+});
+
+Deno.test("whatever a daemon sends reaches the terminal with its control characters escaped", () => {
+  const status = command("worker", "status").plan([]).render({
+    targets: { "x\x1b[31mRED": { concurrency: 1, length: 0, paused: false } },
+    jobPromisesCount: 0,
+    memoryUsage: { rss: 2048, heapTotal: 1024, heapUsed: 512, external: 0 },
+  }, { color: true });
+  assert.match(status.text, /^x\\x1b\[31mRED \| +1 \|/m);
+  // The only escape sequences left are jobctl's own colours.
+  const colours = new RegExp(String.raw`\x1b\[\d+m`, "g");
+  assert.equal(status.text.replaceAll(colours, "").includes("\x1b"), false);
+
+  const shown = command("worker", "show").plan(["7"]).render({
+    job: { id: 7, target: "build", result: "fail\x07", stderr: "boom\r\x1b[2Kfine\n" },
+  }, PLAIN);
+  assert.match(shown.text, /^result +\| fail\\x07$/m);
+  assert.match(shown.text, /^boom\\x0d\\x1b\[2Kfine$/m);
+
+  const signals = command("master", "send-signal").plan(["build:5:TERM"]).render(
+    { errors: { "5": "worker 'w\x1b]0;owned\x07' did not answer" } },
+    PLAIN,
+  );
+  assert.match(signals.text, /error: worker 'w\\x1b\]0;owned\\x07' did not answer$/m);
 });

@@ -1,12 +1,41 @@
 /**
- * Small formatters for jobctl's output: memory in human units, a target's
- * paused state, a job's outcome.
+ * Small formatters for jobctl's output: peer text made safe for a terminal,
+ * memory in human units, a target's paused state, a job's outcome.
  *
  * @module
  */
 
 import type { JobOutcome } from "../protocol/requests.ts";
+import { isPlainObject } from "../text.ts";
 import type { Cell, Color } from "./table.ts";
+
+/** Control characters (C0, DEL, C1) but the line feed and the tab, which print as themselves. */
+const CONTROL = /(?![\n\t])\p{Cc}/gu;
+
+/**
+ * `text` with its control characters shown escaped (`\x1b`, `\x0d`...) rather
+ * than acted on by the terminal; line feeds and tabs stay. For any text a
+ * daemon, a worker or a table row supplied, before it reaches human output.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(CONTROL, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+/**
+ * A daemon's answer with {@linkcode escapeControls} applied to every string
+ * in it, object keys (target names, say) included: what the text renderers
+ * get, so that none of them can print a peer's escape sequence.
+ */
+export function escapeControlsIn(data: unknown): unknown {
+  if (typeof data === "string") return escapeControls(data);
+  if (Array.isArray(data)) return data.map(escapeControlsIn);
+  if (isPlainObject(data)) {
+    return Object.fromEntries(
+      Object.entries(data).map(([key, value]) => [escapeControls(key), escapeControlsIn(value)]),
+    );
+  }
+  return data;
+}
 
 const UNITS = ["KiB", "MiB", "GiB", "TiB"];
 

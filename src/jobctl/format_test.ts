@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { describeExit, formatBytes, pausedCell, quoteList } from "./format.ts";
+import {
+  describeExit,
+  escapeControls,
+  escapeControlsIn,
+  formatBytes,
+  pausedCell,
+  quoteList,
+} from "./format.ts";
 
 Deno.test("memory is shown in binary units with one decimal", () => {
   assert.equal(formatBytes(0), "0 B");
@@ -30,4 +37,23 @@ Deno.test("a job's exit is described by its code, its signal, or both", () => {
 
 Deno.test("names are quoted in lists", () => {
   assert.equal(quoteList(["a", "b c"]), "'a', 'b c'");
+});
+
+Deno.test("control characters a peer sends are shown escaped; line feeds and tabs stay", () => {
+  assert.equal(escapeControls("x\x1b[31mRED"), "x\\x1b[31mRED");
+  assert.equal(escapeControls("a\rb\x07\x00\x7f\x9b"), "a\\x0db\\x07\\x00\\x7f\\x9b");
+  assert.equal(escapeControls("line 1\n\tline 2 é ✓"), "line 1\n\tline 2 é ✓");
+});
+
+Deno.test("every string of an answer is escaped, object keys too; other values stay", () => {
+  assert.deepEqual(
+    escapeControlsIn({
+      targets: { "x\x1b]0;t\x07": { concurrency: 1, paused: false, note: null } },
+      errors: ["\x1b[2J"],
+    }),
+    {
+      targets: { "x\\x1b]0;t\\x07": { concurrency: 1, paused: false, note: null } },
+      errors: ["\\x1b[2J"],
+    },
+  );
 });

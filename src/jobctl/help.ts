@@ -14,6 +14,7 @@ import {
   JOBCTL_CONFIG_FILE_NAME,
 } from "../config/defaults.ts";
 import { LOG_LEVELS } from "../log_levels.ts";
+import { MAX_TIMER_SECONDS } from "../config/timer_limit.ts";
 import type { Command } from "./command.ts";
 import { MASTER_COMMANDS, WORKER_COMMANDS } from "./commands.ts";
 
@@ -105,8 +106,9 @@ Options (anywhere on the line; a lone -- ends them):
   --password           ask for the password (no echo); otherwise the config's password is sent
   --log-level LEVEL    ${LOG_LEVELS.join("|")} (default ${DEFAULT_LOG_LEVEL}); logs go to stderr
   --json               print the response data as JSON; errors as {"error": ...} on stderr
-  --timeout SECONDS    give up connecting or on an answer after this long (default ${DEFAULT_JOBCTL_TIMEOUT};
-                       0 = wait for ever; run-manual waits for its jobs unless given)
+  --timeout SECONDS    give up connecting or on an answer after this long (default ${DEFAULT_JOBCTL_TIMEOUT},
+                       at most ${MAX_TIMER_SECONDS}; 0 = wait for ever; run-manual waits for its jobs
+                       unless given)
   -h, --help           show this help, or a command's help after the command
   -V, --version        print the version
 

@@ -31,6 +31,7 @@ import type { CommandOptionName, CommandOptions } from "./command_options.ts";
 import { type Command, type Mode, UnexpectedAnswerError } from "./command.ts";
 import { commandsOf, findCommand } from "./commands.ts";
 import { suggestion } from "./did_you_mean.ts";
+import { escapeControls } from "./format.ts";
 import { commandHelp, ExitCode, programHelp } from "./help.ts";
 import { PromptCancelledError, promptPassword } from "./password.ts";
 import type { Style } from "./table.ts";
@@ -196,11 +197,12 @@ async function connect(
 
 /**
  * Writes an error to stderr: `jobctl: MESSAGE` (and the hint on a line of
- * its own), or with `--json` one line `{"error": "MESSAGE"}`.
+ * its own) with its control characters escaped (a daemon's error may quote a
+ * peer), or with `--json` one line `{"error": "MESSAGE"}`.
  */
 function complain(env: JobctlEnvironment, json: boolean, message: string, hint?: string): void {
   if (json) env.stderr(`${JSON.stringify({ error: message })}\n`);
-  else env.stderr(`jobctl: ${message}\n${hint === undefined ? "" : `${hint}\n`}`);
+  else env.stderr(`jobctl: ${escapeControls(message)}\n${hint === undefined ? "" : `${hint}\n`}`);
 }
 
 /** Whether `--json` is among the options (before a lone `--`), however the rest reads. */

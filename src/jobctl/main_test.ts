@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { DEFAULT_REQUEST_TIMEOUT } from "../config/defaults.ts";
 import { MasterDaemon } from "../master/daemon.ts";
 import { VERSION } from "../version.ts";
 import { commandsOf } from "./commands.ts";
@@ -175,18 +176,25 @@ Deno.test("host, log level and password come from the command line, else the con
   assert.deepEqual([given.host, given.logLevel, given.password], ["h2", "error", undefined]);
 });
 
-Deno.test("the timeout is 30 s unless given; --timeout 0 waits for ever", () => {
+Deno.test("the timeout is 35 s unless given; --timeout 0 waits for ever", () => {
   const none = { askPassword: false, json: false };
   assert.deepEqual(
     [
       resolveSettings(none, {}, undefined).timeout,
       resolveSettings(none, {}, undefined).timeoutGiven,
     ],
-    [30, false],
+    [35, false],
   );
   assert.equal(resolveSettings({ ...none, timeout: 0 }, {}, undefined).timeout, undefined);
   const given = resolveSettings({ ...none, timeout: 2.5 }, {}, undefined);
   assert.deepEqual([given.timeout, given.timeoutGiven], [2.5, true]);
+});
+
+Deno.test("jobctl waits longer than the master waits for a worker, so the master's error arrives", () => {
+  // A frozen worker: the master answers after its request_timeout with an
+  // error naming the worker; jobctl must still be listening then.
+  const timeout = resolveSettings({ askPassword: false, json: false }, {}, undefined).timeout;
+  assert.ok(timeout !== undefined && timeout >= DEFAULT_REQUEST_TIMEOUT + 5, `${timeout}`);
 });
 
 Deno.test("a broken config file is a usage error naming the file and the key", async () => {

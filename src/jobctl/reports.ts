@@ -13,6 +13,7 @@ import type {
   WorkerInfo,
 } from "../protocol/requests.ts";
 import { formatAddress } from "../net/address.ts";
+import { LINUX_SIGNALS } from "../protocol/signal_names.ts";
 import type { Rendered } from "./command.ts";
 import { describeExit, formatBytes, pausedCell, resultColor } from "./format.ts";
 import { type Cell, type Column, formatTable, paint, type Style } from "./table.ts";
@@ -191,10 +192,16 @@ export interface SignalOutcome {
   outcome: boolean | string | undefined;
 }
 
+/** A signal by its name (`9` reads `SIGKILL`); a number without one (34) as it is. */
+function signalShown(signal: string | number): string {
+  return typeof signal === "number" ? LINUX_SIGNALS.get(signal) ?? String(signal) : signal;
+}
+
 /**
- * `ID | [TARGET |] SIGNAL | RESULT`: `delivered`, `not delivered` (the job
- * is not running there, or the signal is unknown) or the routing error. A
- * failure when any signal was not delivered.
+ * `ID | [TARGET |] SIGNAL | RESULT`: the signal by its name however it was
+ * given; `delivered`, `not delivered` (the job is not running there, or the
+ * signal is unknown) or the routing error. A failure when any signal was not
+ * delivered.
  */
 export function signalsReport(outcomes: readonly SignalOutcome[], style: Style): Rendered {
   const withTargets = outcomes.some((outcome) => outcome.target !== undefined);
@@ -210,7 +217,8 @@ export function signalsReport(outcomes: readonly SignalOutcome[], style: Style):
         color: "red",
       };
     }
-    return withTargets ? [id, target ?? "", signal, result] : [id, signal, result];
+    const shown = signalShown(signal);
+    return withTargets ? [id, target ?? "", shown, result] : [id, shown, result];
   });
   const columns = [
     { heading: "id", align: "right" as const },

@@ -26,6 +26,7 @@ import type { ConnectionOptions, RequestOptions } from "./connection_options.ts"
 import { ArrivalWatch } from "./arrival_watch.ts";
 import { Outbox } from "./outbox.ts";
 import { passwordsMatch } from "./password.ts";
+import { logRefusedPassword } from "./password_refusals.ts";
 import { followingRequestNumber, takeRequestNumber } from "./request_numbers.ts";
 
 export type { ConnectionOptions, RequestHandler, RequestOptions } from "./connection_options.ts";
@@ -398,10 +399,10 @@ export class Connection {
     ) {
       this.#authorised = true;
       this.#passwordChecked = true;
+      this.#options.passwordRefusals?.accepted(this.remoteAddr.hostname);
       return true;
     }
-    log.warn("Refused {peer}: invalid password on request {type}", {
-      peer: this.peer,
+    logRefusedPassword(this.#options.passwordRefusals, this.peer, this.remoteAddr.hostname, {
       type: request.type,
     });
     this.#refused = true;

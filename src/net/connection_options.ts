@@ -6,6 +6,7 @@
 
 import type { Request } from "../protocol/messages.ts";
 import type { Connection } from "./connection.ts";
+import type { PasswordRefusals } from "./password_refusals.ts";
 
 /** Serves one request from the peer; the resolved value is the response data. */
 export type RequestHandler = (request: Request, connection: Connection) => Promise<unknown>;
@@ -42,6 +43,11 @@ export interface ConnectionOptions {
    * default). An idle connection, with no message begun, has no limit.
    */
   maxMessageArrivalMs?: number;
+  /**
+   * The refused passwords of the server this connection belongs to, shared by
+   * its connections: a peer refused again and again is warned of once.
+   */
+  passwordRefusals?: PasswordRefusals;
   /** Serves requests from the peer. Without it, each gets an error response. */
   onRequest?: RequestHandler;
   /** Seconds our requests wait for a response by default; absent: no limit. */

@@ -3,6 +3,7 @@ import { encodeResponse, type Request, type RequestData } from "../protocol/mess
 import { formatAddress } from "./address.ts";
 import { CLOSE_GRACE_MS, Connection, type ConnectionOptions } from "./connection.ts";
 import { RequestError } from "./errors.ts";
+import { PasswordRefusals } from "./password_refusals.ts";
 import { messageOf } from "../text.ts";
 
 const log = getLogger(["jobd", "net"]);
@@ -30,7 +31,8 @@ export function dispatchTo(
 }
 
 /** Where and how a server listens. */
-export interface ServerOptions extends Omit<ConnectionOptions, "onRequest" | "password"> {
+export interface ServerOptions
+  extends Omit<ConnectionOptions, "onRequest" | "password" | "passwordRefusals"> {
   hostname: string;
   port: number;
   handlers: Handlers;
@@ -84,6 +86,8 @@ export class Server {
   #refusalLoggedAt = -Infinity;
   /** Refused connections still being answered. */
   #refusing = 0;
+  /** The addresses whose password was refused, for their connections' log lines. */
+  readonly #passwordRefusals = new PasswordRefusals();
 
   private constructor(listener: Deno.TcpListener, options: ServerOptions) {
     this.#listener = listener;
@@ -153,6 +157,7 @@ export class Server {
         maxUnansweredRequests: this.#options.maxUnansweredRequests,
         maxUnansweredBytes: this.#options.maxUnansweredBytes,
         requestTimeout: this.#options.requestTimeout,
+        passwordRefusals: this.#passwordRefusals,
         onRequest: dispatch,
       });
       this.connections.add(connection);

@@ -203,6 +203,7 @@ export class WorkerDaemon {
         const master = config.masterHost !== undefined && config.masterPort !== undefined
           ? {
             connected: () => masterLink?.connected ?? false,
+            lastError: () => masterLink?.lastError,
             address: formatAddress(config.masterHost, config.masterPort),
           }
           : undefined;

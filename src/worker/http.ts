@@ -4,7 +4,7 @@
  *
  * - `GET /health`: 200 `ok`, or 503 naming what is down: the database (one
  *   cheap read of the jobs table, `JobStore.ping`) or, for a worker with
- *   `master_host`, its registration with the master.
+ *   `master_host`, its registration with the master (and why it failed).
  * - `GET /metrics`: src/worker/metrics.ts.
  *
  * @module
@@ -23,9 +23,10 @@ export interface WorkerHttpState {
   metrics: WorkerMetrics;
   /**
    * The master link, for a worker with `master_host`: whether it is
-   * registered now, and the master's `host:port` for the message.
+   * registered now, the master's `host:port` for the message, and why the
+   * last registration failed, when known.
    */
-  master?: { connected(): boolean; readonly address: string };
+  master?: { connected(): boolean; readonly address: string; lastError?(): string | undefined };
 }
 
 const databaseChecks = new WeakMap<JobStore, HealthCheck>();
@@ -61,8 +62,11 @@ export function workerHttpRoutes(state: WorkerHttpState): HttpRoute[] {
   if (master) {
     checks.push({
       name: "master",
-      check: () =>
-        master.connected() ? undefined : `not registered with the master at ${master.address}`,
+      check: () => {
+        if (master.connected()) return undefined;
+        const why = master.lastError?.();
+        return `not registered with the master at ${master.address}${why ? `: ${why}` : ""}`;
+      },
     });
   }
   return [healthRoute(() => checks), metricsRoute(state.metrics.registry)];

@@ -77,6 +77,8 @@ interface RunningJob {
   startedAt?: number;
   /** The time limit in seconds, when the job was stopped for reaching it. */
   timedOutAfter?: number;
+  /** The signal the shutdown last sent it (`hurry()` and `stop()` both come to SIGTERM). */
+  stopSignal?: Deno.Signal;
 }
 
 /** Runs claimed jobs and stores their results. */
@@ -224,9 +226,14 @@ export class JobRunner {
     this.#killAll("SIGTERM");
   }
 
+  /** Sends `signal` to every running job that the shutdown has not sent it yet. */
   #killAll(signal: Deno.Signal): void {
-    for (const { job, launched } of this.#running.values()) {
-      if (launched?.signal(signal)) log.warn("Sent {signal} to job {id}", { signal, id: job.id });
+    for (const running of this.#running.values()) {
+      if (running.stopSignal === signal) continue;
+      if (running.launched?.signal(signal)) {
+        running.stopSignal = signal;
+        log.warn("Sent {signal} to job {id}", { signal, id: running.job.id });
+      }
     }
   }
 

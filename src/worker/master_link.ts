@@ -44,6 +44,8 @@ export class MasterLink {
   #sleeper = new Sleeper();
   /** Logged once when the master is lost and once when it is back, not once per attempt. */
   readonly #outage = new Outage();
+  /** Why the worker is not registered now; undefined while registered or before the first try. */
+  #lastError: string | undefined;
 
   constructor(options: MasterLinkOptions) {
     this.#options = options;
@@ -52,6 +54,15 @@ export class MasterLink {
   /** Whether the worker is registered with the master now. */
   get connected(): boolean {
     return this.#connection !== undefined && !this.#connection.isClosed;
+  }
+
+  /**
+   * Why the last attempt to register failed (`invalid password`, `Cannot
+   * connect to …`) or the registration was lost; undefined while registered
+   * and before the first attempt ends.
+   */
+  get lastError(): string | undefined {
+    return this.connected ? undefined : this.#lastError;
   }
 
   /** Starts connecting in the background. */
@@ -104,6 +115,7 @@ export class MasterLink {
         this.#connection = connection;
         if (this.#stopped) break;
         await this.#register(connection);
+        this.#lastError = undefined;
         const length = this.#outage.up();
         if (length === undefined) {
           log.info("Registered with the master at {host}:{port}", { host, port });
@@ -115,6 +127,7 @@ export class MasterLink {
           });
         }
         await this.#watch(connection);
+        this.#lastError ??= "the connection to the master closed";
         if (!this.#stopped && this.#outage.down()) {
           log.warn("Lost the connection to the master at {host}:{port}; reconnecting", {
             host,
@@ -122,6 +135,7 @@ export class MasterLink {
           });
         }
       } catch (error) {
+        this.#lastError = messageOf(error);
         const level = this.#outage.down() ? "warn" : "debug";
         log[level]("Cannot register with the master at {host}:{port}: {error}", {
           host,
@@ -162,6 +176,7 @@ export class MasterLink {
       else silent = 0;
       lastSeen = answers();
       if (silent >= 2) {
+        this.#lastError = "the master answered none of the last two pings";
         if (this.#outage.down()) {
           log.warn(
             "Lost the master at {host}:{port}: it answered none of the last two pings; " +
