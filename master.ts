@@ -26,7 +26,10 @@ const master: DaemonProgram<MasterConfig, MasterDaemon> = {
   summary: (daemon) => daemon.summary(),
   runningConfig: (daemon) => daemon.config,
   shutdown: (daemon) => daemon.shutdown(),
-  reload: (daemon, config) => daemon.reload(config),
+  reload: (daemon, config) => {
+    daemon.reload(config);
+    return []; // The master has no targets of its own: nothing is ever left over.
+  },
 };
 
 if (import.meta.main) Deno.exit(await runDaemon(master, Deno.args));

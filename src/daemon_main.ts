@@ -46,8 +46,12 @@ export interface DaemonProgram<Config, Daemon> {
   shutdown(daemon: Daemon): Promise<void>;
   /** A second SIGTERM/SIGINT during shutdown: stop waiting. */
   hurry?(daemon: Daemon): void;
-  /** Applies a reloaded config (SIGHUP). */
-  reload(daemon: Daemon, config: Config): void;
+  /**
+   * Applies a reloaded config (SIGHUP). Returns, in the words of the reload's
+   * log line, what it applied beyond the file's changes since the last load
+   * (a change an earlier reload could not make); usually nothing.
+   */
+  reload(daemon: Daemon, config: Config): readonly string[];
 }
 
 /**
@@ -183,10 +187,10 @@ export async function runDaemon<Config, Daemon>(
           journal,
           secrets: [...options.secrets ?? [], ...running.secrets ?? []],
         });
-        program.reload(started, next.config);
+        const leftOver = program.reload(started, next.config);
         notice.info("Config reloaded from {path}: {changes}", {
           path: configPath,
-          changes: describeChanges(configChanges(entries, next.entries)),
+          changes: describeChanges([...configChanges(entries, next.entries), ...leftOver]),
         });
         entries = next.entries;
       } catch (error) {

@@ -24,6 +24,36 @@ function targetOf(name: string): string | undefined {
   return name.startsWith(prefix) ? name.slice(prefix.length) : undefined;
 }
 
+/** One key whose value differs between two loads; `before` or `after` is absent for a key added or removed. */
+export interface EntryChange<V> {
+  name: string;
+  before?: V;
+  after?: V;
+}
+
+/**
+ * The keys whose value differs from `before` to `after`, in the order of
+ * `after`, then the keys removed. The one comparison of two loads: the
+ * reload's log line reads it on the settings as written, and the worker
+ * applies it to its `[targets]` (src/worker/target_reload.ts).
+ */
+export function entryChanges<V>(
+  before: ReadonlyMap<string, V>,
+  after: ReadonlyMap<string, V>,
+): EntryChange<V>[] {
+  const changes: EntryChange<V>[] = [];
+  for (const [name, value] of after) {
+    const old = before.get(name);
+    if (old !== value) {
+      changes.push(before.has(name) ? { name, before: old, after: value } : { name, after: value });
+    }
+  }
+  for (const [name, value] of before) {
+    if (!after.has(name)) changes.push({ name, before: value });
+  }
+  return changes;
+}
+
 /**
  * The changes from `before` to `after`, one phrase each, in the order of
  * the new file (removals last): `target mail added (concurrency 2)`,
@@ -31,31 +61,19 @@ function targetOf(name: string): string | undefined {
  * `password changed`, `log_file removed`. Empty when nothing changed.
  */
 export function configChanges(before: ConfigEntries, after: ConfigEntries): string[] {
-  const changes: string[] = [];
-  for (const [name, value] of after) {
-    const old = before.get(name);
-    if (old === value) continue;
+  return entryChanges(before, after).map(({ name, before: old, after: value }) => {
     const target = targetOf(name);
-    if (target !== undefined) {
-      changes.push(
-        old === undefined
-          ? `target ${target} added (concurrency ${value})`
-          : `target ${target}: concurrency ${old} -> ${value}`,
-      );
-    } else if (isSecret(name)) {
-      changes.push(`${name} ${old === undefined ? "added" : "changed"}`);
-    } else {
-      changes.push(
-        old === undefined ? `${name} added: ${value}` : `${name} changed: ${old} -> ${value}`,
-      );
+    if (value === undefined) {
+      return target !== undefined ? `target ${target} removed` : `${name} removed`;
     }
-  }
-  for (const name of before.keys()) {
-    if (after.has(name)) continue;
-    const target = targetOf(name);
-    changes.push(target !== undefined ? `target ${target} removed` : `${name} removed`);
-  }
-  return changes;
+    if (target !== undefined) {
+      return old === undefined
+        ? `target ${target} added (concurrency ${value})`
+        : `target ${target}: concurrency ${old} -> ${value}`;
+    }
+    if (isSecret(name)) return `${name} ${old === undefined ? "added" : "changed"}`;
+    return old === undefined ? `${name} added: ${value}` : `${name} changed: ${old} -> ${value}`;
+  });
 }
 
 /** The changes for one log line: `nothing changed`, or `2 changes: a; b`. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { configChanges, describeChanges } from "./config_changes.ts";
+import { configChanges, describeChanges, entryChanges } from "./config_changes.ts";
 import { parseIni } from "./ini_file.ts";
 
 /** The settings of a config file's text, as the loaders hand them over. */
@@ -67,4 +67,15 @@ Deno.test("a password's change is named, never its value", () => {
 Deno.test("the line counts the changes", () => {
   assert.equal(describeChanges(["a", "b"]), "2 changes: a; b");
   assert.equal(describeChanges(["a"]), "1 change: a");
+});
+
+Deno.test("entryChanges: values added, changed and removed, in the new order, removals last", () => {
+  const before = new Map([["build", 2], ["mail", 1], ["thumbs", 1]]);
+  const after = new Map([["thumbs", 1], ["extra", 3], ["build", 4]]);
+  assert.deepEqual(entryChanges(before, after), [
+    { name: "extra", after: 3 },
+    { name: "build", before: 2, after: 4 },
+    { name: "mail", before: 1 },
+  ]);
+  assert.deepEqual(entryChanges(after, after), []);
 });

@@ -216,7 +216,9 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
     name: "set-target-concurrency",
     args: "TARGET N",
     summary: "Set how many jobs of a target run at once",
-    details: "Takes effect at once: with a higher N, queued jobs start right away.",
+    details: "Takes effect at once: with a higher N, queued jobs start right away. " +
+      "It lasts until the worker restarts or a reload (SIGHUP) whose config file " +
+      "changed the target's line in [targets].",
     example: "jobctl set-target-concurrency build 4",
     parse: targetAndConcurrency,
     execute: thenOk((client, { target, concurrency }) =>
@@ -229,8 +231,9 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
     name: "add-target",
     args: "TARGET N",
     summary: "Start serving a target with concurrency N",
-    details: "The change lasts until the worker restarts; add the target to " +
-      "[targets] in the worker's config to keep it.",
+    details: "A reload (SIGHUP) keeps it unless the config file changed the target's " +
+      "line in [targets] (the file's line then applies); a restart serves only [targets]: " +
+      "add the target there to keep it.",
     example: "jobctl add-target reports 2",
     parse: targetAndConcurrency,
     execute: thenOk((client, { target, concurrency }) => client.addTarget(target, concurrency)),
@@ -241,6 +244,8 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
     name: "remove-target",
     args: "TARGET",
     summary: "Stop serving a target that has no queued or running job",
+    details: "The change lasts until the worker restarts or a reload (SIGHUP) whose " +
+      "config file added or changed the target's line in [targets].",
     example: "jobctl remove-target reports",
     parse: (args, name) => {
       exactly(name, args, ["TARGET"]);

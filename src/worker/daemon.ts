@@ -22,6 +22,7 @@ import { MasterLink } from "./master_link.ts";
 import { recoverLeftBehind } from "./recovery.ts";
 import { endLeftoverJobs, tableIdentity, type WorkerIdentity } from "./leftover_jobs.ts";
 import { TargetColumnCheck } from "./target_check.ts";
+import { TargetReload } from "./target_reload.ts";
 import { Worker } from "./worker.ts";
 import { policiesOf, timeConfigProblem } from "./time_check.ts";
 import { JobBoard } from "../schedule/job_board.ts";
@@ -94,6 +95,7 @@ export class WorkerDaemon {
   #store: JobStore;
   readonly #lock: NameLock;
   readonly #targetCheck: TargetColumnCheck;
+  readonly #targetReload: TargetReload;
   #masterLink: MasterLink | undefined;
   #config: WorkerConfig;
   #board: JobBoard | undefined;
@@ -107,6 +109,7 @@ export class WorkerDaemon {
     this.#lock = parts.lock;
     this.#targetCheck = parts.targetCheck;
     this.worker = parts.worker;
+    this.#targetReload = new TargetReload(parts.worker);
     this.server = parts.server;
     this.http = parts.http;
   }
@@ -321,12 +324,14 @@ export class WorkerDaemon {
   }
 
   /**
-   * Applies a reloaded config: targets added, resized and removed (once
-   * idle), launcher and fetch limit. Keys that need a restart are reported
-   * and keep their running values. Throws, changing nothing, when a new
-   * target's name cannot match a row.
+   * Applies a reloaded config: the `[targets]` lines the file changed
+   * (target_reload.ts; the other targets keep what requests made of them),
+   * launcher, fetch limit, poll interval, time keys and job board. Keys that
+   * need a restart are reported and keep their running values. Throws,
+   * changing nothing, when a new target's name cannot match a row. Returns
+   * the target changes left over from an earlier reload that it applied.
    */
-  reload(next: WorkerConfig): void {
+  reload(next: WorkerConfig): string[] {
     const old = this.#config;
     // A name no row can carry refuses the whole file, before anything changes.
     this.#targetCheck.checkConfigured(
@@ -351,26 +356,12 @@ export class WorkerDaemon {
         problem: timeProblem,
       });
     }
-    for (const [name, concurrency] of next.targets) {
-      const target = this.worker.targets.get(name);
-      if (!target) this.worker.addTarget(name, concurrency);
-      else if (target.concurrency !== concurrency) this.worker.setConcurrency(name, concurrency);
-    }
-    for (const name of this.worker.targetNames) {
-      if (next.targets.has(name)) continue;
-      try {
-        this.worker.removeTarget(name);
-      } catch (error) {
-        log.warn("Config reload: target {name} not removed: {error}", {
-          name,
-          error: messageOf(error),
-        });
-      }
-    }
+    const leftOver = this.#targetReload.apply(old.targets, next.targets);
     this.#board?.reload(next).catch((error) => {
       log.error("Job board reload failed: {error}", { error: messageOf(error) });
     });
     this.#config = { ...next, ...pick(old, needRestart) };
+    return leftOver;
   }
 }
 

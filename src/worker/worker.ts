@@ -231,8 +231,11 @@ export class Worker {
     };
   }
 
-  /** Starts serving a target. */
-  addTarget(name: string, concurrency: number): void {
+  /**
+   * Starts serving a target. `cause`, in the log line: the request, or
+   * `config reload`.
+   */
+  addTarget(name: string, concurrency: number, cause = "add-target"): void {
     if (this.targets.has(name)) throw new RequestError(`target '${name}' already added`);
     if (this.targets.size >= MAX_WORKER_TARGETS) {
       throw new RequestError(
@@ -241,24 +244,38 @@ export class Worker {
       );
     }
     this.targets.set(name, new Target(name, concurrency));
-    log.info("Target {name} added with concurrency {concurrency}", { name, concurrency });
+    log.info("Target {name} added with concurrency {concurrency} ({cause})", {
+      name,
+      concurrency,
+      cause,
+    });
     this.#options.onTargetsChanged?.();
     this.poll([name]);
   }
 
   /** Stops serving a target that has no queued or running job. */
-  removeTarget(name: string): void {
+  removeTarget(name: string, cause = "remove-target"): void {
     const target = this.#target(name);
     if (target.length > 0) throw new RequestError("queue is not empty");
     this.targets.delete(name);
     this.#deferred.forget(name);
-    log.info("Target {name} removed", { name });
+    log.info("Target {name} removed, its concurrency was {concurrency} ({cause})", {
+      name,
+      concurrency: target.concurrency,
+      cause,
+    });
     this.#options.onTargetsChanged?.();
   }
 
   /** Changes a target's concurrency; raising it starts queued jobs and claims more. */
-  setConcurrency(name: string, concurrency: number): void {
+  setConcurrency(name: string, concurrency: number, cause = "set-target-concurrency"): void {
     const target = this.#target(name);
+    log.info("Target {name}: concurrency {before} -> {after} ({cause})", {
+      name,
+      before: target.concurrency,
+      after: concurrency,
+      cause,
+    });
     target.concurrency = concurrency;
     this.#schedule(target);
     this.poll([name]);
