@@ -180,7 +180,7 @@ Deno.test("send-signal shows what became of each signal and fails when one was n
       "ID | SIGNAL  | RESULT",
       "-- | ------- | -------------",
       " 3 | SIGTERM | delivered",
-      "14 | 9       | not delivered",
+      "14 | SIGKILL | not delivered",
       "",
     ].join("\n"),
   );
