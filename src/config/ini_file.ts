@@ -24,6 +24,7 @@ import { parse } from "ini";
 import { isPlainObject, messageOf } from "../text.ts";
 import { joinChunks } from "../bytes.ts";
 import { describeRepeatedKey, repeatedKeys } from "./repeated_keys.ts";
+import { iniLines } from "./ini_lines.ts";
 
 /**
  * A config file could not be read, parsed or validated. The message starts
@@ -437,39 +438,40 @@ export function parseIni(text: string, file: string): IniDocument {
   return doc;
 }
 
-/** A section header as ini reads it: the whole line, `[` name `]`. */
-const SECTION_HEADER = /^\[([^\]]*)\]\s*$/;
+/**
+ * What stands for a dot in a section name while ini reads the file: a
+ * character of Unicode's private use area, which no config has a reason to
+ * hold.
+ */
+const DOT_STAND_IN = "\uE000";
 
 /**
  * ini's reading of `text`, each section under the name its header gives it.
- * ini reads `[a.b]` as a section `b` nested in a section `a`, so
- * `[target:mail.send]` (a target named with a dot) would not be found under
- * its name: the dots of section names are escaped before ini reads them
- * (lines split as ini splits them), and the sections put back in file
- * order (ini moves such sections last).
+ * ini reads `[a.b]` as a section `b` nested in a section `a` (quoted or
+ * not), so `[target:mail.send]`, for a target named with a dot, would not be
+ * found under its name, and `[launcher.env]` would replace the key
+ * `launcher`. The dots of section names are hidden from ini while it reads,
+ * and put back after, in file order.
  */
 function parseSectionsAsNamed(text: string): Record<string, unknown> {
-  const headers: string[] = [];
-  let escapedAny = false;
-  const escaped = text.split(/(\r\n|\r|\n)/).map((line) => {
-    const header = SECTION_HEADER.exec(line);
-    if (header === null) return line;
-    const name = header[1].replaceAll("\\.", ".");
-    headers.push(name.trim());
-    // A quoted name is read by ini as JSON, dots and all.
-    if (!name.includes(".") || /^\s*["']/.test(name)) return line;
-    escapedAny = true;
-    return `[${name.replaceAll(".", "\\.")}]`;
-  }).join("");
-  const values = parse(escaped);
-  if (!escapedAny) return values;
-  const ordered: Record<string, unknown> = Object.create(null);
-  for (const [key, value] of Object.entries(values)) {
-    if (!isSection(value)) ordered[key] = value;
+  if (text.includes(DOT_STAND_IN)) {
+    throw new Error("it holds the character U+E000 (of Unicode's private use area)");
   }
-  for (const name of headers) if (name in values) ordered[name] = values[name];
-  for (const [key, value] of Object.entries(values)) if (!(key in ordered)) ordered[key] = value;
-  return ordered;
+  const lines = text.split(/\r\n|\r|\n/);
+  let hidden = false;
+  for (const line of iniLines(text)) {
+    if (line.kind !== "section" || !line.name.includes(".")) continue;
+    lines[line.number - 1] = line.text.replaceAll(".", DOT_STAND_IN);
+    hidden = true;
+  }
+  if (!hidden) return parse(text);
+  const values = parse(lines.join("\n"));
+  const named: Record<string, unknown> = Object.create(null);
+  for (const [key, value] of Object.entries(values)) {
+    // An escaped dot (`\.`) is a dot in ini's section names too.
+    named[key.replaceAll(`\\${DOT_STAND_IN}`, ".").replaceAll(DOT_STAND_IN, ".")] = value;
+  }
+  return named;
 }
 
 /** Reads and parses an ini file. */

@@ -290,8 +290,18 @@ Deno.test("loadIni reads and parses a file", async () => {
   }
 });
 
-Deno.test("a section named with dots keeps its name, as written or with the dots escaped", () => {
-  const doc = parseIni("[a.b]\nx = 1\n[c\\.d]\ny = 2\n[e]\nz = 3\n", "f.ini");
-  assert.deepEqual(doc.sectionNames(), ["a.b", "c.d", "e"]);
+Deno.test("a section named with dots keeps its name, as written, escaped or quoted", () => {
+  const doc = parseIni(
+    "[a.b]\nx = 1\n[c\\.d]\ny = 2\n[e]\nz = 3\n[\"f.g\"]\nv = 4\n['h.i']\nw = 5\n",
+    "f.ini",
+  );
+  assert.deepEqual(doc.sectionNames(), ["a.b", "c.d", "e", "f.g", "h.i"]);
   assert.equal(doc.entries().get("[a.b] x"), "1");
+  assert.equal(doc.entries().get("[f.g] v"), "4");
+});
+
+Deno.test("a section named like a key plus a dot leaves the key alone", () => {
+  const doc = parseIni("launcher = /bin/run {id}\n[launcher.env]\nA = 1\n", "f.ini");
+  assert.equal(doc.global.required("launcher", stringType()), "/bin/run {id}");
+  assert.deepEqual(doc.warnings(), ["f.ini: unknown section [launcher.env] is ignored"]);
 });

@@ -93,7 +93,10 @@ export function countAttemptSql(found: TimeColumnsFound, least: "LEAST" | "MIN")
  * `, attempts = ...` giving back the start a running mark counted (a job
  * that never started), where the table counts attempts, else nothing. Never
  * below 0; a NULL stays NULL; a count at `MAX_ATTEMPTS_LIMIT` stays there
- * (the mark could not count past it, so there is nothing to give back).
+ * (the mark could not count past it, so there is nothing to give back). The
+ * row does not say what the count was before the mark, so a count the mark
+ * took from 65,534 to the limit stays at the limit too: one attempt too many
+ * at a count no policy reaches, rather than one too few.
  */
 export function uncountAttemptSql(found: TimeColumnsFound): string {
   return found.columns.has("attempts")

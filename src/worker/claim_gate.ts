@@ -56,6 +56,8 @@ export class ClaimGate {
   /** `store` with its claims behind this gate. */
   guard(store: JobStore): JobStore {
     return decorateStore(store, {
+      // The claim loop and run-manual wait for `opened()` before taking a
+      // claim's start time; these waits stay for any other caller.
       claimWaiting: async (limits, startNow, startedAt) => {
         await this.#opened.promise;
         if (this.#lock.held) return await store.claimWaiting(limits, startNow, startedAt);
