@@ -2,7 +2,9 @@
  * What SIGHUP does to a real `jobd`'s targets: it applies the `[targets]`
  * lines the file changed since it was last loaded, logging each change, and
  * leaves what `add-target`, `set-target-concurrency` and `remove-target` did
- * to the other targets.
+ * to the other targets. A removal refused while the target has jobs is said
+ * in the reload's line and tried again later, unless a request changed the
+ * target since.
  */
 
 import assert from "node:assert/strict";
