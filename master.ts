@@ -28,7 +28,7 @@ const master: DaemonProgram<MasterConfig, MasterDaemon> = {
   shutdown: (daemon) => daemon.shutdown(),
   reload: (daemon, config) => {
     daemon.reload(config);
-    return []; // The master has no targets of its own: nothing is ever left over.
+    return {}; // The master has no targets of its own: nothing is refused or left over.
   },
 };
 

@@ -46,12 +46,16 @@ export interface DaemonProgram<Config, Daemon> {
   shutdown(daemon: Daemon): Promise<void>;
   /** A second SIGTERM/SIGINT during shutdown: stop waiting. */
   hurry?(daemon: Daemon): void;
-  /**
-   * Applies a reloaded config (SIGHUP). Returns, in the words of the reload's
-   * log line, what it applied beyond the file's changes since the last load
-   * (a change an earlier reload could not make); usually nothing.
-   */
-  reload(daemon: Daemon, config: Config): readonly string[];
+  /** Applies a reloaded config (SIGHUP); says what its log line adds to or changes in the file's changes. */
+  reload(daemon: Daemon, config: Config): ReloadNotes;
+}
+
+/** What a reload's log line says beyond the file's changes since the last load; usually nothing. */
+export interface ReloadNotes {
+  /** Changes applied beyond the file's (a change an earlier reload could not make). */
+  applied?: readonly string[];
+  /** The file's `[targets]` changes the daemon refused, by target: what to say instead. */
+  refused?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -187,10 +191,13 @@ export async function runDaemon<Config, Daemon>(
           journal,
           secrets: [...options.secrets ?? [], ...running.secrets ?? []],
         });
-        const leftOver = program.reload(started, next.config);
+        const notes = program.reload(started, next.config);
         notice.info("Config reloaded from {path}: {changes}", {
           path: configPath,
-          changes: describeChanges([...configChanges(entries, next.entries), ...leftOver]),
+          changes: describeChanges([
+            ...configChanges(entries, next.entries, notes.refused),
+            ...notes.applied ?? [],
+          ]),
         });
         entries = next.entries;
       } catch (error) {

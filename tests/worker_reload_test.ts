@@ -2,11 +2,14 @@
  * What SIGHUP does to a real `jobd`'s targets: it applies the `[targets]`
  * lines the file changed since it was last loaded, logging each change, and
  * leaves what `add-target`, `set-target-concurrency` and `remove-target` did
- * to the other targets.
+ * to the other targets. A removal refused while the target has jobs is said
+ * in the reload's line and tried again later, unless a request changed the
+ * target since.
  */
 
 import assert from "node:assert/strict";
 import { openTestDatabase } from "./helpers/database.ts";
+import type { TestJobsTable } from "./helpers/jobs_table.ts";
 import { type ProgramProcess, waitFor } from "./helpers/processes.ts";
 import { startWorker, type TestWorker, waitForDone, workerConfig } from "./helpers/worker.ts";
 
@@ -80,4 +83,67 @@ Deno.test("SIGHUP removes a target dropped from the file and logs it", async () 
   );
   await lineMatching(worker.process, /Config reloaded from \S+: 1 change: target mail removed$/);
   assert.deepEqual(await served(worker), { build: 2, extra: 1 });
+});
+
+/** A job script that runs until `$JOB_DIR/go` exists. */
+const WAIT_FOR_GO = 'while [ ! -e "$JOB_DIR/go" ]; do sleep 0.05; done';
+
+/**
+ * A worker serving build and mail, whose one mail job runs until its `go`
+ * file exists, reloaded with mail dropped from the file: the removal is
+ * refused, and the reload's line says so. Resolves once that line is logged.
+ */
+async function removalRefused(db: TestJobsTable, worker: TestWorker): Promise<number> {
+  const [id] = await db.insertJobs("mail", 1);
+  await worker.script(id, WAIT_FOR_GO);
+  await worker.client.poll(["mail"]);
+  await waitFor("the mail job running", async () => (await db.rows([id]))[0].status === "running");
+  await Deno.writeTextFile(
+    worker.configPath,
+    workerConfig(db, worker.port, worker.jobDir, { targets: { build: 2 } }),
+  );
+  worker.process.kill("SIGHUP");
+  await lineMatching(
+    worker.process,
+    /Config reloaded from \S+: 1 change: target mail: removal refused \(1 job queued or running\), tried again at the next reload$/,
+  );
+  return id;
+}
+
+/** Lets the held job `id` end, and waits until its target has no job left. */
+async function letGo(db: TestJobsTable, worker: TestWorker, id: number): Promise<void> {
+  await Deno.writeTextFile(`${worker.jobDir}/go`, "");
+  await waitForDone(db, [id]);
+  await waitFor(
+    "mail with no job",
+    async () => (await worker.client.status()).targets.mail?.length === 0,
+  );
+}
+
+Deno.test("SIGHUP says a removal it refused, and says it once a later reload removes the target", async () => {
+  await using db = await openTestDatabase();
+  await using worker = await startWorker(db, { targets: { build: 2, mail: 1 } });
+  const id = await removalRefused(db, worker);
+  assert.doesNotMatch(worker.process.stderrSoFar, /target mail removed/);
+  assert.deepEqual(await served(worker), { build: 2, mail: 1 });
+
+  await letGo(db, worker, id);
+  worker.process.kill("SIGHUP");
+  await lineMatching(
+    worker.process,
+    /Config reloaded from \S+: 1 change: target mail removed \(left over from an earlier reload\)$/,
+  );
+  assert.deepEqual(await served(worker), { build: 2 });
+});
+
+Deno.test("SIGHUP leaves a target whose removal it refused as set-target-concurrency made it since", async () => {
+  await using db = await openTestDatabase();
+  await using worker = await startWorker(db, { targets: { build: 2, mail: 1 } });
+  const id = await removalRefused(db, worker);
+  await worker.client.setTargetConcurrency("mail", 3);
+
+  await letGo(db, worker, id);
+  worker.process.kill("SIGHUP");
+  await lineMatching(worker.process, /Config reloaded from \S+: nothing changed$/);
+  assert.deepEqual(await served(worker), { build: 2, mail: 3 });
 });

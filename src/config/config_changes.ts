@@ -59,10 +59,18 @@ export function entryChanges<V>(
  * the new file (removals last): `target mail added (concurrency 2)`,
  * `target build: concurrency 2 -> 4`, `poll_interval changed: 0 -> 5`,
  * `password changed`, `log_file removed`. Empty when nothing changed.
+ * `targetPhrases`: what to say instead for a target's line, by target (a
+ * change the daemon refused).
  */
-export function configChanges(before: ConfigEntries, after: ConfigEntries): string[] {
+export function configChanges(
+  before: ConfigEntries,
+  after: ConfigEntries,
+  targetPhrases: ReadonlyMap<string, string> = new Map(),
+): string[] {
   return entryChanges(before, after).map(({ name, before: old, after: value }) => {
     const target = targetOf(name);
+    const instead = target === undefined ? undefined : targetPhrases.get(target);
+    if (instead !== undefined) return instead;
     if (value === undefined) {
       return target !== undefined ? `target ${target} removed` : `${name} removed`;
     }

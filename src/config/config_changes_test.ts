@@ -55,6 +55,17 @@ timeout = 90
   ]);
 });
 
+Deno.test("a target's change the daemon refused is said in the daemon's words instead", () => {
+  const after = configEntries(`
+[targets]
+build = 2
+`);
+  const refused = new Map([["mail", "target mail: removal refused (1 job queued or running)"]]);
+  const changes = configChanges(before, after, refused);
+  assert.ok(changes.includes("target mail: removal refused (1 job queued or running)"));
+  assert.ok(!changes.includes("target mail removed"));
+});
+
 Deno.test("a password's change is named, never its value", () => {
   const after = new Map(before);
   after.set("password", "new-secret");

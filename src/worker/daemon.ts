@@ -22,7 +22,7 @@ import { MasterLink } from "./master_link.ts";
 import { recoverLeftBehind } from "./recovery.ts";
 import { endLeftoverJobs, tableIdentity, type WorkerIdentity } from "./leftover_jobs.ts";
 import { TargetColumnCheck } from "./target_check.ts";
-import { TargetReload } from "./target_reload.ts";
+import { TargetReload, type TargetReloadOutcome } from "./target_reload.ts";
 import { Worker } from "./worker.ts";
 import { policiesOf, timeConfigProblem } from "./time_check.ts";
 import { JobBoard } from "../schedule/job_board.ts";
@@ -78,6 +78,7 @@ interface WorkerParts {
   lock: NameLock;
   targetCheck: TargetColumnCheck;
   worker: Worker;
+  targetReload: TargetReload;
   server: Server;
   http: HttpServer | undefined;
   readBuffers: ReadBufferPool;
@@ -109,7 +110,7 @@ export class WorkerDaemon {
     this.#lock = parts.lock;
     this.#targetCheck = parts.targetCheck;
     this.worker = parts.worker;
-    this.#targetReload = new TargetReload(parts.worker);
+    this.#targetReload = parts.targetReload;
     this.server = parts.server;
     this.http = parts.http;
   }
@@ -187,8 +188,12 @@ export class WorkerDaemon {
           masterLink?.poke([target]);
         },
       });
+      const targetReload = new TargetReload(worker);
       const handlers = {
-        ...workerHandlers(worker, { targetNameProblem: (name) => targetCheck.problem(name) }),
+        ...workerHandlers(worker, {
+          targetNameProblem: (name) => targetCheck.problem(name),
+          onTargetRequest: (name) => targetReload.requested(name),
+        }),
         ...scheduleHandlers(() => board),
         ...controlHandlers(store.control, worker),
       };
@@ -240,6 +245,7 @@ export class WorkerDaemon {
         lock,
         targetCheck,
         worker,
+        targetReload,
         server,
         http,
         readBuffers,
@@ -328,10 +334,11 @@ export class WorkerDaemon {
    * (target_reload.ts; the other targets keep what requests made of them),
    * launcher, fetch limit, poll interval, time keys and job board. Keys that
    * need a restart are reported and keep their running values. Throws,
-   * changing nothing, when a new target's name cannot match a row. Returns
-   * the target changes left over from an earlier reload that it applied.
+   * changing nothing, when a new target's name cannot match a row. Says, for
+   * the reload's log line, the target changes left over from an earlier
+   * reload that it applied and the file's target changes the worker refused.
    */
-  reload(next: WorkerConfig): string[] {
+  reload(next: WorkerConfig): TargetReloadOutcome {
     const old = this.#config;
     // A name no row can carry refuses the whole file, before anything changes.
     this.#targetCheck.checkConfigured(
@@ -356,12 +363,12 @@ export class WorkerDaemon {
         problem: timeProblem,
       });
     }
-    const leftOver = this.#targetReload.apply(old.targets, next.targets);
+    const targets = this.#targetReload.apply(old.targets, next.targets);
     this.#board?.reload(next).catch((error) => {
       log.error("Job board reload failed: {error}", { error: messageOf(error) });
     });
     this.#config = { ...next, ...pick(old, needRestart) };
-    return leftOver;
+    return targets;
   }
 }
 

@@ -32,6 +32,12 @@ export interface WorkerHandlerOptions {
    * (`target_check.ts`); by default the rules every target name follows.
    */
   targetNameProblem?: TargetNameProblem;
+  /**
+   * Told the target that `add-target`, `remove-target` or
+   * `set-target-concurrency` changed, once it did: a reload's change to it
+   * left over is dropped (`target_reload.ts`).
+   */
+  onTargetRequest?: (target: string) => void;
 }
 
 /** The request handlers of the worker (docs/protocol.md, "Worker requests"). */
@@ -55,15 +61,19 @@ export function workerHandlers(worker: Worker, options: WorkerHandlerOptions = {
     [WorkerRequest.AddTarget]: (data) => {
       const target = readNewTargetName(data, options.targetNameProblem);
       worker.addTarget(target, readConcurrency(data));
+      options.onTargetRequest?.(target);
       return Promise.resolve("ok");
     },
     [WorkerRequest.RemoveTarget]: (data) => {
-      worker.removeTarget(readTargetName(data));
+      const target = readTargetName(data);
+      worker.removeTarget(target);
+      options.onTargetRequest?.(target);
       return Promise.resolve("ok");
     },
     [WorkerRequest.SetTargetConcurrency]: (data) => {
       const target = readTargetName(data);
       worker.setConcurrency(target, readConcurrency(data));
+      options.onTargetRequest?.(target);
       return Promise.resolve("ok");
     },
   };
