@@ -188,6 +188,8 @@ Deno.test("with a password, HTTP asks for it (basic auth, any user) unless loopb
     { port: masterPort },
   );
   await using _master = master.process;
+  // The protocol port listens first: wait for the HTTP one too.
+  await master.process.waitForPort(masterHttp);
   const loopback = await get(masterHttp, "/health");
   assert.deepEqual([loopback.status, loopback.text], [200, "ok\n"], "127.0.0.1 needs no password");
 });
