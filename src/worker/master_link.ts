@@ -46,23 +46,32 @@ export class MasterLink {
   readonly #outage = new Outage();
   /** Why the worker is not registered now; undefined while registered or before the first try. */
   #lastError: string | undefined;
+  /**
+   * Set once the master answered `register-worker` on the current
+   * connection; cleared when the connection is lost or a registration fails.
+   */
+  #registered = false;
 
   constructor(options: MasterLinkOptions) {
     this.#options = options;
   }
 
-  /** Whether the worker is registered with the master now. */
-  get connected(): boolean {
-    return this.#connection !== undefined && !this.#connection.isClosed;
+  /**
+   * Whether the worker is registered with the master now: the master
+   * answered `register-worker` and the connection is still up (a connection
+   * the master accepted but has not answered on yet does not count).
+   */
+  get registered(): boolean {
+    return this.#registered && this.#connection !== undefined && !this.#connection.isClosed;
   }
 
   /**
    * Why the last attempt to register failed (`invalid password`, `Cannot
-   * connect to …`) or the registration was lost; undefined while registered
-   * and before the first attempt ends.
+   * connect to …`), is still waiting for the master, or the registration was
+   * lost; undefined while registered and before the first attempt ends.
    */
   get lastError(): string | undefined {
-    return this.connected ? undefined : this.#lastError;
+    return this.registered ? undefined : this.#lastError;
   }
 
   /** Starts connecting in the background. */
@@ -73,7 +82,9 @@ export class MasterLink {
   /** Sends the current targets to the master again. */
   updateTargets(): void {
     const connection = this.#connection;
-    if (connection && !connection.isClosed) this.#register(connection).catch(() => {});
+    if (connection && !connection.isClosed) {
+      this.#register(connection).catch((error) => this.#registrationFailed(connection, error));
+    }
   }
 
   /**
@@ -113,8 +124,11 @@ export class MasterLink {
           requestTimeout: this.#options.reconnectInterval * 2,
         });
         this.#connection = connection;
+        this.#registered = false;
         if (this.#stopped) break;
+        this.#lastError = "connected; the master has not answered the registration yet";
         await this.#register(connection);
+        this.#registered = true;
         this.#lastError = undefined;
         const length = this.#outage.up();
         if (length === undefined) {
@@ -127,6 +141,7 @@ export class MasterLink {
           });
         }
         await this.#watch(connection);
+        this.#registered = false;
         this.#lastError ??= "the connection to the master closed";
         if (!this.#stopped && this.#outage.down()) {
           log.warn("Lost the connection to the master at {host}:{port}; reconnecting", {
@@ -135,6 +150,7 @@ export class MasterLink {
           });
         }
       } catch (error) {
+        this.#registered = false;
         this.#lastError = messageOf(error);
         const level = this.#outage.down() ? "warn" : "debug";
         log[level]("Cannot register with the master at {host}:{port}: {error}", {
@@ -153,6 +169,23 @@ export class MasterLink {
 
   async #register(connection: Connection): Promise<void> {
     await new MasterClient(connection).registerWorker(this.#options.name, this.#options.targets());
+  }
+
+  /**
+   * A registration again on a live connection (new targets) failed: the
+   * master may no longer count this worker, so the link registers anew on a
+   * new connection.
+   */
+  #registrationFailed(connection: Connection, error: unknown): void {
+    if (connection !== this.#connection || connection.isClosed || this.#stopped) return;
+    this.#registered = false;
+    this.#lastError = messageOf(error);
+    log.warn("The master at {host}:{port} did not take the new targets: {error}; reconnecting", {
+      host: this.#options.host,
+      port: this.#options.port,
+      error: messageOf(error),
+    });
+    connection.close();
   }
 
   /**
