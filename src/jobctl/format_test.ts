@@ -45,6 +45,10 @@ Deno.test("control characters a peer sends are shown escaped; line feeds and tab
   assert.equal(escapeControls("line 1\n\tline 2 é ✓"), "line 1\n\tline 2 é ✓");
 });
 
+Deno.test("text kept on one line has its line feeds escaped too; tabs stay", () => {
+  assert.equal(escapeControls("a\nb\tc\x1b", { oneLine: true }), "a\\x0ab\tc\\x1b");
+});
+
 Deno.test("every string of an answer is escaped, object keys too; other values stay", () => {
   assert.deepEqual(
     escapeControlsIn({

@@ -1,5 +1,6 @@
 import { getLogger } from "@logtape/logtape";
-import { messageOf } from "../text.ts";
+import { escapeControls, messageOf } from "../text.ts";
+import { cutForLog } from "../log_redaction.ts";
 import { Connection, type RequestHandler } from "../net/connection.ts";
 import { MasterClient } from "../net/client.ts";
 import { formatLength, Outage } from "../outage.ts";
@@ -7,6 +8,18 @@ import { jitter } from "../retry_policy.ts";
 import { Sleeper } from "./sleeper.ts";
 
 const log = getLogger(["jobd", "worker", "master"]);
+
+/** Most characters of a failed registration's reason kept for `/health` (before escaping). */
+const MAX_REASON_CHARS = 300;
+
+/**
+ * An error's text as `lastError` keeps it: the master's error text can be as
+ * long as its largest message and hold any character, and `/health` shows it
+ * on one line, so it is cut and its control characters escaped.
+ */
+function reasonOf(error: unknown): string {
+  return escapeControls(cutForLog(messageOf(error), MAX_REASON_CHARS), { oneLine: true });
+}
 
 /** How long `stop()` waits for a connection attempt in progress. */
 const STOP_WAIT_MS = 2000;
@@ -151,7 +164,7 @@ export class MasterLink {
         }
       } catch (error) {
         this.#registered = false;
-        this.#lastError = messageOf(error);
+        this.#lastError = reasonOf(error);
         const level = this.#outage.down() ? "warn" : "debug";
         log[level]("Cannot register with the master at {host}:{port}: {error}", {
           host,
@@ -179,7 +192,7 @@ export class MasterLink {
   #registrationFailed(connection: Connection, error: unknown): void {
     if (connection !== this.#connection || connection.isClosed || this.#stopped) return;
     this.#registered = false;
-    this.#lastError = messageOf(error);
+    this.#lastError = reasonOf(error);
     log.warn("The master at {host}:{port} did not take the new targets: {error}; reconnecting", {
       host: this.#options.host,
       port: this.#options.port,

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { startMasterDaemon, until } from "../../tests/helpers/master_in_process.ts";
+import { Connection } from "../net/connection.ts";
+import { RequestError } from "../net/errors.ts";
 import { MasterLink, type MasterLinkOptions } from "./master_link.ts";
 
 function linkTo(port: number, options: Partial<MasterLinkOptions> = {}): MasterLink {
@@ -47,5 +49,29 @@ Deno.test("the link counts as registered once the master answered, and not once 
   } finally {
     await link.stop();
     await master[Symbol.asyncDispose]();
+  }
+});
+
+Deno.test("the master's refusal is kept cut and on one line, its control characters shown escaped", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const refusal = `no\x1b[2J\r\nway ${"x".repeat(100_000)}`;
+  const link = linkTo(listener.addr.port);
+  link.start();
+  const master = new Connection(await listener.accept(), {
+    onRequest: () => Promise.reject(new RequestError(refusal)),
+  });
+  try {
+    await until(
+      "the refusal",
+      () => link.lastError !== undefined && link.lastError.startsWith("no"),
+    );
+    const reason = link.lastError ?? "";
+    assert.ok(reason.startsWith("no\\x1b[2J\\x0d\\x0away xxx"), reason.slice(0, 40));
+    assert.match(reason, /…\[jobd: \d+ more characters\]$/);
+    assert.ok(reason.length < 400, `${reason.length} characters`);
+    assert.doesNotMatch(reason, /[\x00-\x08\x0a-\x1f\x7f]/);
+  } finally {
+    await link.stop();
+    master.close();
   }
 });
