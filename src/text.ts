@@ -30,3 +30,27 @@ export function describeJobs(ids: readonly number[]): string {
   if (ids.length <= 10) return `jobs ${ids.join(", ")}`;
   return `jobs ${ids.slice(0, 10).join(", ")}... (${ids.length} jobs)`;
 }
+
+/**
+ * Control characters (C0, DEL, C1) but the line feed and the tab, which print
+ * as themselves, and a carriage return right before a line feed (CRLF line
+ * ends: harmless on a terminal).
+ */
+const CONTROL = /(?![\n\t]|\r\n)\p{Cc}/gu;
+
+/** Control characters (C0, DEL, C1) but the tab: text that must stay on one line. */
+const CONTROL_ONE_LINE = /(?!\t)\p{Cc}/gu;
+
+/**
+ * `text` with its control characters shown escaped (`\x1b`, `\x0d`...) rather
+ * than acted on by a terminal; tabs stay, and line feeds (with a carriage
+ * return right before one) too unless `oneLine` (a line of a line-based
+ * answer such as `/health`). For any text a peer, a
+ * job or a table row supplied, before it reaches human output.
+ */
+export function escapeControls(text: string, options: { oneLine?: boolean } = {}): string {
+  return text.replace(
+    options.oneLine ? CONTROL_ONE_LINE : CONTROL,
+    (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+}

@@ -106,6 +106,45 @@ Deno.test("SIGTERM kills a job that outlives shutdown_timeout and records it", a
   ]);
 });
 
+Deno.test("a second SIGTERM after the shutdown's SIGKILL sends no SIGTERM again", async () => {
+  await using db = await openTestDatabase();
+  await using worker = await startWorker(db, { config: { shutdown_timeout: 0 } });
+  const [id] = await db.insertJobs("t1", 1);
+  const escaped = `${worker.jobDir}/escaped-${id}`;
+  // A child of the job's group that its parent never reaps (a zombie: SIGKILL leaves it in
+  // the group, so signals to the group still count as delivered), and that parent, in a
+  // session of its own, holds the job's pipes: the job outlives the SIGKILL.
+  await worker.script(
+    id,
+    `trap '' TERM; ( sleep 1000 & exec setsid sh -c 'echo $$ > "$0"; exec sleep 1000' ${escaped} ) & ` +
+      "while :; do sleep 0.1; done",
+  );
+  try {
+    await worker.client.poll();
+    await waitFor("the job running", async () => (await db.rows([id]))[0].status === "running");
+    worker.process.kill("SIGTERM");
+    await waitFor(
+      "the SIGKILL",
+      () => worker.process.stderrSoFar.includes(`Sent SIGKILL to job ${id}`),
+      60,
+    );
+    const { status } = await worker.process.stop(60);
+    assert.equal(status.code, 0);
+    assert.match(worker.process.stderr, /again: not waiting any longer/);
+    const sent = worker.process.stderr.match(new RegExp(`Sent SIG\\w+ to job ${id}$`, "gm"));
+    assert.deepEqual(sent, [`Sent SIGTERM to job ${id}`, `Sent SIGKILL to job ${id}`]);
+  } finally {
+    const pid = Number(await Deno.readTextFile(escaped).catch(() => ""));
+    if (pid > 0) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+});
+
 Deno.test("a second SIGTERM during shutdown sends running jobs SIGTERM at once, and the worker exits 0", async () => {
   await using db = await openTestDatabase();
   await using worker = await startWorker(db, { config: { shutdown_timeout: 3600 } });

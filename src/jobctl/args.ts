@@ -193,7 +193,7 @@ function dashValueError(error: unknown, args: readonly string[]): UsageError | u
     ([, option]) => "short" in option && `-${option.short}` === given,
   )?.[0];
   if (name === undefined || !(name in OPTIONS)) return undefined;
-  const value = args[args.indexOf(given) + 1] ?? "";
+  const value = dashValue(args, given) ?? "";
   const reader = VALUE_READERS[name as keyof typeof OPTIONS];
   if (reader !== undefined && !value.startsWith("--")) {
     try {
@@ -207,6 +207,29 @@ function dashValueError(error: unknown, args: readonly string[]): UsageError | u
     `--${name} needs a value, got '${value}': to give a value that starts with '-', ` +
       `write --${name}=${value}`,
   );
+}
+
+/**
+ * The value that makes `option` (as written, `--timeout` or `-t`) ambiguous:
+ * that of its first occurrence followed by a word that starts with a dash,
+ * not merely of its first occurrence (`--timeout 5 --timeout -1`: `-1`).
+ */
+function dashValue(args: readonly string[], option: string): string | undefined {
+  const { tokens } = parseArgs({
+    args: [...args],
+    options: OPTIONS,
+    strict: false,
+    allowPositionals: true,
+    allowNegative: true,
+    tokens: true,
+  });
+  for (const token of tokens) {
+    if (token.kind !== "option" || token.rawName !== option || token.inlineValue) continue;
+    if (token.value !== undefined && token.value.length > 1 && token.value.startsWith("-")) {
+      return token.value;
+    }
+  }
+  return undefined;
 }
 
 /** The unknown option node's parseArgs names in its message, if any. */

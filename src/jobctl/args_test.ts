@@ -151,6 +151,22 @@ Deno.test("an option whose value is missing before another option says so", () =
   );
 });
 
+Deno.test("a repeated option's refusal names the occurrence that is wrong", () => {
+  assert.equal(
+    usageError(["--timeout", "5", "--timeout", "-1", "status"]).message,
+    "invalid --timeout '-1': expected a number of seconds (0 = wait for ever)",
+  );
+  assert.equal(
+    usageError(["--timeout", "5", "--timeout", "--json", "status"]).message,
+    "--timeout needs a value, got '--json': to give a value that starts with '-', " +
+      "write --timeout=--json",
+  );
+  assert.equal(
+    usageError(["jobs", "--target", "a", "--target", "-x"]).message,
+    "--target needs a value, got '-x': to give a value that starts with '-', write --target=-x",
+  );
+});
+
 Deno.test("--timeout 0 means waiting for ever", () => {
   const line = parseCommandLine(["--timeout", "0", "status"]);
   assert.equal(line.action === "run" && line.options.timeout, 0);

@@ -231,3 +231,16 @@ Deno.test("whatever a daemon sends reaches the terminal with its control charact
   );
   assert.match(signals.text, /error: worker 'w\\x1b\]0;owned\\x07' did not answer$/m);
 });
+
+Deno.test("job output with CRLF line ends is shown without an escape on each line", () => {
+  const shown = command("worker", "show").plan(["7"]).render({
+    job: { id: 7, target: "build", result: "ok", stdout: "line 1\r\nline 2\r\n" },
+  }, PLAIN);
+  assert.match(shown.text, /^line 1\r\nline 2\r$/m);
+  assert.doesNotMatch(shown.text, /\\x0d/);
+  const ran = command("worker", "run-manual").plan(["7"]).render({
+    jobs: { "7": { result: "ok", code: 0, signal: null, stdout: "a\r\nb\r\n", stderr: "" } },
+  }, PLAIN);
+  assert.doesNotMatch(ran.text, /\\x0d/);
+  assert.match(ran.text, /^a\r\nb\r$/m);
+});

@@ -6,20 +6,8 @@
  */
 
 import type { JobOutcome } from "../protocol/requests.ts";
-import { isPlainObject } from "../text.ts";
+import { escapeControls, isPlainObject } from "../text.ts";
 import type { Cell, Color } from "./table.ts";
-
-/** Control characters (C0, DEL, C1) but the line feed and the tab, which print as themselves. */
-const CONTROL = /(?![\n\t])\p{Cc}/gu;
-
-/**
- * `text` with its control characters shown escaped (`\x1b`, `\x0d`...) rather
- * than acted on by the terminal; line feeds and tabs stay. For any text a
- * daemon, a worker or a table row supplied, before it reaches human output.
- */
-export function escapeControls(text: string): string {
-  return text.replace(CONTROL, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`);
-}
 
 /**
  * A daemon's answer with {@linkcode escapeControls} applied to every string
@@ -76,4 +64,4 @@ export function resultColor(result: string): Color {
   return result === "ok" ? "green" : "red";
 }
 
-export { quoteList } from "../text.ts";
+export { escapeControls, quoteList } from "../text.ts";

@@ -45,6 +45,16 @@ Deno.test("control characters a peer sends are shown escaped; line feeds and tab
   assert.equal(escapeControls("line 1\n\tline 2 é ✓"), "line 1\n\tline 2 é ✓");
 });
 
+Deno.test("CRLF line ends stay as they are; a carriage return elsewhere is shown escaped", () => {
+  assert.equal(escapeControls("line 1\r\nline 2\r\n"), "line 1\r\nline 2\r\n");
+  assert.equal(escapeControls("50%\r100%\r\r\n"), "50%\\x0d100%\\x0d\r\n");
+  assert.equal(escapeControls("a\r\nb", { oneLine: true }), "a\\x0d\\x0ab");
+});
+
+Deno.test("text kept on one line has its line feeds escaped too; tabs stay", () => {
+  assert.equal(escapeControls("a\nb\tc\x1b", { oneLine: true }), "a\\x0ab\tc\\x1b");
+});
+
 Deno.test("every string of an answer is escaped, object keys too; other values stay", () => {
   assert.deepEqual(
     escapeControlsIn({

@@ -210,7 +210,7 @@ export class WorkerDaemon {
         // Whether the master link is registered: `jobd_master_connected` and `/health` read it.
         const master = config.masterHost !== undefined && config.masterPort !== undefined
           ? {
-            connected: () => masterLink?.connected ?? false,
+            registered: () => masterLink?.registered ?? false,
             lastError: () => masterLink?.lastError,
             address: formatAddress(config.masterHost, config.masterPort),
           }
@@ -219,7 +219,7 @@ export class WorkerDaemon {
         metrics.watch({
           worker: running,
           databaseProblem: () => databaseProblem(opened),
-          ...master ? { masterConnected: master.connected } : {},
+          ...master ? { masterRegistered: master.registered } : {},
           schedules: () => board?.list(),
         });
         const routes = workerHttpRoutes({ store: opened, metrics, ...master ? { master } : {} });

@@ -26,7 +26,7 @@ export interface WorkerHttpState {
    * registered now, the master's `host:port` for the message, and why the
    * last registration failed, when known.
    */
-  master?: { connected(): boolean; readonly address: string; lastError?(): string | undefined };
+  master?: { registered(): boolean; readonly address: string; lastError?(): string | undefined };
 }
 
 const databaseChecks = new WeakMap<JobStore, HealthCheck>();
@@ -63,7 +63,7 @@ export function workerHttpRoutes(state: WorkerHttpState): HttpRoute[] {
     checks.push({
       name: "master",
       check: () => {
-        if (master.connected()) return undefined;
+        if (master.registered()) return undefined;
         const why = master.lastError?.();
         return `not registered with the master at ${master.address}${why ? `: ${why}` : ""}`;
       },

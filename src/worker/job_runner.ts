@@ -49,6 +49,9 @@ const KILL_GRACE_MS = 5000;
  */
 const PIPES_GRACE_MS = 10_000;
 
+/** The signals the shutdown sends running jobs, weakest first. */
+const STOP_SIGNALS: readonly Deno.Signal[] = ["SIGTERM", "SIGKILL"];
+
 /** What the job runner needs from the worker. */
 export interface JobRunnerOptions {
   store: JobStore;
@@ -77,7 +80,7 @@ interface RunningJob {
   startedAt?: number;
   /** The time limit in seconds, when the job was stopped for reaching it. */
   timedOutAfter?: number;
-  /** The signal the shutdown last sent it (`hurry()` and `stop()` both come to SIGTERM). */
+  /** The strongest signal the shutdown sent it (`hurry()` and `stop()` both come to SIGTERM). */
   stopSignal?: Deno.Signal;
 }
 
@@ -217,8 +220,9 @@ export class JobRunner {
   }
 
   /**
-   * Stops waiting: running jobs get SIGTERM now (SIGKILL after the grace
-   * period, when `stop()` runs). (Result writes stop being retried with the
+   * Stops waiting: running jobs get SIGTERM now unless the shutdown sent
+   * them SIGTERM or SIGKILL already (SIGKILL after the grace period, when
+   * `stop()` runs). (Result writes stop being retried with the
    * worker's `StorageRetry.abandon()`.)
    */
   hurry(): void {
@@ -226,10 +230,17 @@ export class JobRunner {
     this.#killAll("SIGTERM");
   }
 
-  /** Sends `signal` to every running job that the shutdown has not sent it yet. */
-  #killAll(signal: Deno.Signal): void {
+  /**
+   * Sends `signal` to every running job that the shutdown has sent only a
+   * weaker one, or none: a second shutdown signal after the SIGKILL sends no
+   * SIGTERM.
+   */
+  #killAll(signal: "SIGTERM" | "SIGKILL"): void {
     for (const running of this.#running.values()) {
-      if (running.stopSignal === signal) continue;
+      const sent = running.stopSignal;
+      if (sent !== undefined && STOP_SIGNALS.indexOf(sent) >= STOP_SIGNALS.indexOf(signal)) {
+        continue;
+      }
       if (running.launched?.signal(signal)) {
         running.stopSignal = signal;
         log.warn("Sent {signal} to job {id}", { signal, id: running.job.id });

@@ -1,5 +1,6 @@
 import { getLogger } from "@logtape/logtape";
-import { messageOf } from "../text.ts";
+import { escapeControls, messageOf } from "../text.ts";
+import { cutForLog } from "../log_redaction.ts";
 import { Connection, type RequestHandler } from "../net/connection.ts";
 import { MasterClient } from "../net/client.ts";
 import { formatLength, Outage } from "../outage.ts";
@@ -7,6 +8,18 @@ import { jitter } from "../retry_policy.ts";
 import { Sleeper } from "./sleeper.ts";
 
 const log = getLogger(["jobd", "worker", "master"]);
+
+/** Most characters of a failed registration's reason kept for `/health` (before escaping). */
+const MAX_REASON_CHARS = 300;
+
+/**
+ * An error's text as `lastError` keeps it: the master's error text can be as
+ * long as its largest message and hold any character, and `/health` shows it
+ * on one line, so it is cut and its control characters escaped.
+ */
+function reasonOf(error: unknown): string {
+  return escapeControls(cutForLog(messageOf(error), MAX_REASON_CHARS), { oneLine: true });
+}
 
 /** How long `stop()` waits for a connection attempt in progress. */
 const STOP_WAIT_MS = 2000;
@@ -46,23 +59,32 @@ export class MasterLink {
   readonly #outage = new Outage();
   /** Why the worker is not registered now; undefined while registered or before the first try. */
   #lastError: string | undefined;
+  /**
+   * Set once the master answered `register-worker` on the current
+   * connection; cleared when the connection is lost or a registration fails.
+   */
+  #registered = false;
 
   constructor(options: MasterLinkOptions) {
     this.#options = options;
   }
 
-  /** Whether the worker is registered with the master now. */
-  get connected(): boolean {
-    return this.#connection !== undefined && !this.#connection.isClosed;
+  /**
+   * Whether the worker is registered with the master now: the master
+   * answered `register-worker` and the connection is still up (a connection
+   * the master accepted but has not answered on yet does not count).
+   */
+  get registered(): boolean {
+    return this.#registered && this.#connection !== undefined && !this.#connection.isClosed;
   }
 
   /**
    * Why the last attempt to register failed (`invalid password`, `Cannot
-   * connect to …`) or the registration was lost; undefined while registered
-   * and before the first attempt ends.
+   * connect to …`), is still waiting for the master, or the registration was
+   * lost; undefined while registered and before the first attempt ends.
    */
   get lastError(): string | undefined {
-    return this.connected ? undefined : this.#lastError;
+    return this.registered ? undefined : this.#lastError;
   }
 
   /** Starts connecting in the background. */
@@ -73,7 +95,9 @@ export class MasterLink {
   /** Sends the current targets to the master again. */
   updateTargets(): void {
     const connection = this.#connection;
-    if (connection && !connection.isClosed) this.#register(connection).catch(() => {});
+    if (connection && !connection.isClosed) {
+      this.#register(connection).catch((error) => this.#registrationFailed(connection, error));
+    }
   }
 
   /**
@@ -113,8 +137,11 @@ export class MasterLink {
           requestTimeout: this.#options.reconnectInterval * 2,
         });
         this.#connection = connection;
+        this.#registered = false;
         if (this.#stopped) break;
+        this.#lastError = "connected; the master has not answered the registration yet";
         await this.#register(connection);
+        this.#registered = true;
         this.#lastError = undefined;
         const length = this.#outage.up();
         if (length === undefined) {
@@ -127,6 +154,7 @@ export class MasterLink {
           });
         }
         await this.#watch(connection);
+        this.#registered = false;
         this.#lastError ??= "the connection to the master closed";
         if (!this.#stopped && this.#outage.down()) {
           log.warn("Lost the connection to the master at {host}:{port}; reconnecting", {
@@ -135,7 +163,8 @@ export class MasterLink {
           });
         }
       } catch (error) {
-        this.#lastError = messageOf(error);
+        this.#registered = false;
+        this.#lastError = reasonOf(error);
         const level = this.#outage.down() ? "warn" : "debug";
         log[level]("Cannot register with the master at {host}:{port}: {error}", {
           host,
@@ -153,6 +182,23 @@ export class MasterLink {
 
   async #register(connection: Connection): Promise<void> {
     await new MasterClient(connection).registerWorker(this.#options.name, this.#options.targets());
+  }
+
+  /**
+   * A registration again on a live connection (new targets) failed: the
+   * master may no longer count this worker, so the link registers anew on a
+   * new connection.
+   */
+  #registrationFailed(connection: Connection, error: unknown): void {
+    if (connection !== this.#connection || connection.isClosed || this.#stopped) return;
+    this.#registered = false;
+    this.#lastError = reasonOf(error);
+    log.warn("The master at {host}:{port} did not take the new targets: {error}; reconnecting", {
+      host: this.#options.host,
+      port: this.#options.port,
+      error: messageOf(error),
+    });
+    connection.close();
   }
 
   /**

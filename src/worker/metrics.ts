@@ -20,7 +20,7 @@ export interface WorkerMetricsSources {
   /** Undefined when the database answers, else what is wrong (shared with `/health`). */
   databaseProblem(): Promise<string | undefined>;
   /** Whether the worker is registered with its master; absent for a worker without one. */
-  masterConnected?: () => boolean;
+  masterRegistered?: () => boolean;
   /** The job board's schedules; absent (or undefined) without a board. */
   schedules?: () => Promise<readonly ScheduleInfo[]> | undefined;
 }
@@ -104,9 +104,9 @@ export class WorkerMetrics implements JobObserver {
         this.#databaseUp.set({}, await sources.databaseProblem() === undefined ? 1 : 0);
       },
     ];
-    if (sources.masterConnected) {
-      const connected = sources.masterConnected;
-      collectors.push(() => this.#masterConnected.set({}, connected() ? 1 : 0));
+    if (sources.masterRegistered) {
+      const registered = sources.masterRegistered;
+      collectors.push(() => this.#masterConnected.set({}, registered() ? 1 : 0));
     }
     if (sources.schedules) {
       const schedules = sources.schedules;
