@@ -139,6 +139,31 @@ Deno.test("run-manual across two workers merges their results and errors", async
   assert.deepEqual(rows.map((row) => row.status), ["done", "done", "done", "waiting"]);
 });
 
+Deno.test("run-manual naming the wrong target leaves the job manual; the worker's own run-manual ignores it", async () => {
+  await using db = await openTestDatabase();
+  await using master = await startMaster();
+  await using builder = await startLinkedWorker(db, master, "builder", { build: 2 });
+  const [mailJob, other] = await db.insertJobs("mail", 2, "manual");
+
+  // A typo: the job is of target 'mail', the caller wrote 'build'; the worker serving build gets it.
+  const wrong = await master.client.runManual([{ id: mailJob, target: "build" }]);
+
+  assert.deepEqual(wrong, {
+    errors: { [mailJob]: `job ${mailJob} belongs to target 'mail', not 'build'` },
+  });
+  assert.equal((await db.rows([mailJob]))[0].status, "manual", "the job can still be run");
+  await using mailer = await startLinkedWorker(db, master, "mailer", { mail: 1 });
+  const right = await master.client.runManual([{ id: mailJob, target: "mail" }]);
+  assert.equal(right.jobs?.[mailJob]?.stdout, `out ${mailJob}\n`);
+  assert.deepEqual(await started(mailer), [mailJob]);
+
+  // A worker's own run-manual names no target: a manual row of a target it does not serve is ignored.
+  const own = await builder.client.runManual([other]);
+  assert.deepEqual(own, { errors: { [other]: `target 'mail' not found (job id=${other})` } });
+  assert.equal((await db.rows([other]))[0].status, "ignored");
+  assert.deepEqual(await started(builder), []);
+});
+
 Deno.test("send-signal through the master reaches the job on whichever worker runs it", async () => {
   await using db = await openTestDatabase();
   await using master = await startMaster();

@@ -150,8 +150,11 @@ Deno.test("run-manual sends each worker one request and merges the answers", asy
     { id: 4, target: "mail" },
     { id: 5, target: "video" },
   ]);
-  assert.deepEqual(w1.requests("run-manual"), [{ ids: [1, 2] }]);
-  assert.deepEqual(w2.requests("run-manual"), [{ ids: [3, 4] }]);
+  // Each id carries the target it was named with: a row of another target is left alone.
+  assert.deepEqual(w1.requests("run-manual"), [
+    { ids: [1, 2], targets: { 1: "build", 2: "build" } },
+  ]);
+  assert.deepEqual(w2.requests("run-manual"), [{ ids: [3, 4], targets: { 3: "mail", 4: "mail" } }]);
   assert.deepEqual(Object.keys(result.jobs ?? {}).toSorted(), ["1", "2", "3"]);
   assert.equal(result.jobs?.[3].result, "fail");
   assert.deepEqual(result.errors, {
@@ -202,7 +205,7 @@ Deno.test("run-manual goes to the least busy worker serving the target", async (
   const idle = busy === w1 ? w2 : w1;
   const second = master.client.runManual([{ id: 2, target: "build" }]);
   await until("the second run-manual", () => idle.requests("run-manual").length === 1);
-  assert.deepEqual(idle.requests("run-manual"), [{ ids: [2] }]);
+  assert.deepEqual(idle.requests("run-manual"), [{ ids: [2], targets: { 2: "build" } }]);
   release.resolve();
   assert.deepEqual(Object.keys((await first).jobs ?? {}), ["1"]);
   assert.deepEqual(Object.keys((await second).jobs ?? {}), ["2"]);

@@ -178,8 +178,9 @@ function route<T extends TargetedJob>(
 
 /**
  * `run-manual`: each target's jobs go to the least busy worker serving it,
- * one `run-manual` per worker; the answers merge into `{jobs?, errors?}`.
- * A worker that refuses, fails or disconnects turns each of its ids into an
+ * one `run-manual` per worker, with the target named for each id as its
+ * `targets` (a row of another target is left as it is, with an error); the
+ * answers merge into `{jobs?, errors?}`. A worker that refuses, fails or disconnects turns each of its ids into an
  * error; the other workers' results are kept.
  */
 export async function runManual(
@@ -191,9 +192,16 @@ export async function runManual(
   const byWorker = route(registry, jobs, errors);
   await Promise.all([...byWorker].map(async ([worker, group]) => {
     const ids = [...new Set(group.map((job) => job.id))];
+    // An id named twice for this worker keeps the first target named for it.
+    const expectedTargets = new Map<number, string>();
+    for (const job of group) {
+      if (!expectedTargets.has(job.id)) expectedTargets.set(job.id, job.target);
+    }
     try {
       // A worker is a peer: whatever it answers is read with care.
-      const answer: Partial<RunManualResult> | null = await worker.client.runManual(ids);
+      const answer: Partial<RunManualResult> | null = await worker.client.runManual(ids, {
+        expectedTargets,
+      });
       Object.assign(reports, answer?.jobs ?? {});
       Object.assign(errors, answer?.errors ?? {});
     } catch (error) {

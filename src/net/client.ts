@@ -35,6 +35,12 @@ import { Connection, type RequestOptions } from "./connection.ts";
 export type { RequestOptions };
 
 /** Anything that can send a request and resolve its response data. */
+/** Options of the worker's `run-manual`. */
+export interface RunManualOptions extends RequestOptions {
+  /** The target each of these job ids must have (sent as `targets`); others are left alone. */
+  expectedTargets?: ReadonlyMap<number, string>;
+}
+
 export interface Requester {
   request(type: string, data?: RequestData, options?: RequestOptions): Promise<unknown>;
 }
@@ -139,13 +145,17 @@ export class WorkerClient extends BaseClient {
     return await this.request(WorkerRequest.Status, {}, options) as WorkerStatus;
   }
 
-  /** Runs `manual` jobs by id and resolves when all have ended. */
-  async runManual(ids: readonly number[], options?: RequestOptions): Promise<RunManualResult> {
-    return await this.request(
-      WorkerRequest.RunManual,
-      { ids: [...ids] },
-      options,
-    ) as RunManualResult;
+  /**
+   * Runs `manual` jobs by id and resolves when all have ended. With
+   * `expectedTargets`, a job whose row is of another target than the one given
+   * for it is left as it is, with an error (an older worker ignores it).
+   */
+  async runManual(ids: readonly number[], options?: RunManualOptions): Promise<RunManualResult> {
+    const data: RequestData = { ids: [...ids] };
+    if (options?.expectedTargets !== undefined && options.expectedTargets.size > 0) {
+      data.targets = Object.fromEntries(options.expectedTargets);
+    }
+    return await this.request(WorkerRequest.RunManual, data, options) as RunManualResult;
   }
 
   /** Sends signals to running jobs: `{id: signal}`. */

@@ -46,6 +46,7 @@ Deno.test("WorkerClient sends each worker request with its data", async () => {
   await worker.continue();
   await worker.continue(["mail"]);
   await worker.runManual([3, 4]);
+  await worker.runManual([3, 4], { expectedTargets: new Map([[3, "mail"]]) });
   await worker.sendSignal({ 3: "SIGTERM", 4: 9 });
   await worker.addTarget("mail", 2);
   await worker.setTargetConcurrency("mail", 5);
@@ -64,6 +65,7 @@ Deno.test("WorkerClient sends each worker request with its data", async () => {
     ["continue", {}],
     ["continue", { targets: ["mail"] }],
     ["run-manual", { ids: [3, 4] }],
+    ["run-manual", { ids: [3, 4], targets: { "3": "mail" } }],
     ["send-signal", { jobs: { "3": "SIGTERM", "4": 9 } }],
     ["add-target", { target: "mail", concurrency: 2 }],
     ["set-target-concurrency", { target: "mail", concurrency: 5 }],

@@ -5,6 +5,7 @@ import { MAX_LIST_ITEMS } from "./limits.ts";
 import {
   readAddRequest,
   readConcurrency,
+  readExpectedTargets,
   readJobId,
   readJobIds,
   readJobsQuery,
@@ -257,6 +258,43 @@ Deno.test("the worker's run-manual takes a non-empty array of positive integer i
   refused(() => readJobIds({ ids: [] }), "ids are empty");
   refused(() => readJobIds({ ids: [1, "2"] }), "all ids must be numbers, got string");
   refused(() => readJobIds({ ids: [0] }), "all ids must be positive integers, got 0");
+});
+
+Deno.test("the worker's run-manual takes optional targets: the target named for some of its ids", () => {
+  assert.deepEqual(readExpectedTargets({ ids: [3, 1] }, [3, 1]), new Map());
+  assert.deepEqual(readExpectedTargets({ ids: [3], targets: null }, [3]), new Map());
+  assert.deepEqual(
+    readExpectedTargets({ ids: [3, 1], targets: { 3: "build" } }, [3, 1]),
+    new Map([[3, "build"]]),
+  );
+  const text = "targets must be an object of job id to target name";
+  refused(() => readExpectedTargets({ targets: ["build"] }, [3]), text);
+  refused(() => readExpectedTargets({ targets: "build" }, [3]), text);
+  refused(
+    () => readExpectedTargets({ targets: { abc: "build" } }, [3]),
+    "targets: 'abc' is not a job id (a positive integer)",
+  );
+  refused(
+    () => readExpectedTargets({ targets: { 4: "build" } }, [3]),
+    "targets: job 4 is not one of ids",
+  );
+  refused(
+    () => readExpectedTargets({ targets: { 3: 7 } }, [3]),
+    "targets: the target of job 3 must be a string, number given",
+  );
+  refused(
+    () => readExpectedTargets({ targets: { 3: "" } }, [3]),
+    "targets: invalid target name '' for job 3: a target name cannot be empty",
+  );
+  refused(
+    () => readExpectedTargets({ targets: { 3: "a\nb" } }, [3]),
+    "targets: invalid target name 'a\nb' for job 3: it contains the control character U+000A",
+  );
+  const many = Array.from({ length: MAX_LIST_ITEMS + 1 }, (_, i) => i + 1);
+  refused(
+    () => readExpectedTargets({ targets: Object.fromEntries(many.map((id) => [id, "t"])) }, many),
+    `'targets' has ${MAX_LIST_ITEMS + 1} items: at most ${MAX_LIST_ITEMS} in one request`,
+  );
 });
 
 Deno.test("the worker's send-signal takes an object of job id to signal; none when absent", () => {

@@ -12,6 +12,7 @@
  *   manual  --claimManual---> accepted          (served target)
  *   manual  --claimManual---> running           (startNow: the jobs that start at once)
  *   manual  --claimManual---> ignored           (target not served)
+ *   manual  --claimManual---> manual            (not the target the caller named)
  *   accepted --markRunning--> running
  *   running --markDone------> done
  *   accepted --release------> waiting | manual  (shutdown, recovery)
@@ -152,12 +153,18 @@ export interface JobStore {
    * lowest ids) start at once: those go straight to `running` instead, with
    * `time_started` = `startedAt` and the attempt counted, in the same
    * transaction, as `claimWaiting` does, and come with `running: true`.
+   *
+   * `expectedTargets` gives, for ids whose target the caller named (the
+   * master's run-manual), that target: a row of another target is left
+   * untouched, whatever its status, with the error
+   * `job N belongs to target 'T', not 'E'`.
    */
   claimManual(
     ids: readonly number[],
     servedTargets: ReadonlySet<string>,
     startNow?: ReadonlyMap<string, number>,
     startedAt?: number,
+    expectedTargets?: ReadonlyMap<number, string>,
   ): Promise<ManualClaim>;
 
   /**

@@ -6,6 +6,7 @@
 
 import type { ClaimedJob } from "../job.ts";
 import type { ManualClaim } from "./job_store.ts";
+import { quoteTargetName } from "../target_names.ts";
 
 /** A row as read (and locked) for the claim. */
 export interface ManualRow {
@@ -23,7 +24,10 @@ export interface ManualClaimOutcome extends ManualClaim {
 
 /**
  * Judges each of `ids` (each once) by its row in `found`: a missing row is
- * `job N not found`; a row in another status than `manual` is
+ * `job N not found`; a row whose target is not the one `expectedTargets`
+ * gives for its id (the caller named the job's target, as the master's
+ * run-manual does) is `job N belongs to target 'T', not 'E'` and left as it
+ * is, whatever its status; a row in another status than `manual` is
  * `status = S != manual` and left as it is; a `manual` row of a target not in
  * `servedTargets` is ignored with `target 'T' not found (job id=N)`; the
  * others are claimed.
@@ -32,14 +36,23 @@ export function judgeManualRows(
   ids: readonly number[],
   found: ReadonlyMap<number, ManualRow>,
   servedTargets: ReadonlySet<string>,
+  expectedTargets: ReadonlyMap<number, string> = new Map(),
 ): ManualClaimOutcome {
   const claimed: ClaimedJob[] = [];
   const ignored: number[] = [];
   const errors = new Map<number, string>();
   for (const id of ids) {
     const row = found.get(id);
+    const expected = expectedTargets.get(id);
     if (row === undefined) {
       errors.set(id, `job ${id} not found`);
+    } else if (expected !== undefined && row.target !== expected) {
+      errors.set(
+        id,
+        `job ${id} belongs to target ${quoteTargetName(row.target)}, not ${
+          quoteTargetName(expected)
+        }`,
+      );
     } else if (row.status !== "manual") {
       errors.set(id, `status = ${row.status} != manual`);
     } else if (!servedTargets.has(row.target)) {

@@ -34,3 +34,22 @@ Deno.test("judgeManualRows gives each id it cannot claim its error text", () => 
     ]),
   );
 });
+
+Deno.test("judgeManualRows leaves a row of another target than the caller named alone", () => {
+  const found = new Map<number, ManualRow>([
+    [4, { target: "mail", status: "manual" }],
+    [5, { target: "build", status: "manual" }],
+    [6, { target: "elsewhere", status: "done" }],
+  ]);
+  const expected = new Map([[4, "build"], [5, "build"], [6, "build"]]);
+  const outcome = judgeManualRows([4, 5, 6], found, SERVED, expected);
+  assert.deepEqual(outcome.claimed, [{ id: 5, target: "build", origin: "manual" }]);
+  assert.deepEqual(outcome.ignored, [], "a row of another target is never ignored");
+  assert.deepEqual(
+    outcome.errors,
+    new Map([
+      [4, "job 4 belongs to target 'mail', not 'build'"],
+      [6, "job 6 belongs to target 'elsewhere', not 'build'"],
+    ]),
+  );
+});

@@ -55,6 +55,7 @@ export interface StoreOperations<C> {
     servedTargets: ReadonlySet<string>,
     startNow: ReadonlyMap<string, number>,
     startedAt: number,
+    expectedTargets: ReadonlyMap<number, string>,
   ): MaybePromise<ManualClaim>;
   markRunning(context: C, ids: readonly number[], startedAt: number): MaybePromise<number[]>;
   markDone(context: C, jobs: readonly FinishedJob[]): MaybePromise<number[]>;
@@ -191,6 +192,7 @@ export abstract class JobStoreBase<C extends StoreContext> implements JobStore, 
     servedTargets: ReadonlySet<string>,
     startNow: ReadonlyMap<string, number> = new Map(),
     startedAt = 0,
+    expectedTargets: ReadonlyMap<number, string> = new Map(),
   ): Promise<ManualClaim> {
     if (ids.length === 0) return this.#refuse("claim manual jobs", "no job ids given");
     const what = `claim manual ${describeJobs(ids)}`;
@@ -216,7 +218,15 @@ export abstract class JobStoreBase<C extends StoreContext> implements JobStore, 
     }
     return this.#run(
       what,
-      (context) => this.#operations.claimManual(context, ids, servedTargets, starting, startedAt),
+      (context) =>
+        this.#operations.claimManual(
+          context,
+          ids,
+          servedTargets,
+          starting,
+          startedAt,
+          expectedTargets,
+        ),
     );
   }
 

@@ -64,10 +64,10 @@ export class ClaimGate {
         for (const target of limits.keys()) this.#heldBack.add(target);
         return [];
       },
-      claimManual: async (ids, servedTargets, startNow, startedAt) => {
+      claimManual: async (ids, servedTargets, startNow, startedAt, expectedTargets) => {
         await this.#opened.promise;
         this.#refuseWithoutLock("claim manual jobs");
-        return await store.claimManual(ids, servedTargets, startNow, startedAt);
+        return await store.claimManual(ids, servedTargets, startNow, startedAt, expectedTargets);
       },
       // Another worker of this name may hold the lock now and have claimed these rows anew.
       markRunning: async (ids, startedAt) => {

@@ -221,14 +221,20 @@ export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOpt
   };
 
   /** run-manual's claim, marking or not as `claimMarking` does. */
-  const claimManual: JobStore["claimManual"] = async (ids, servedTargets, startNow, startedAt) => {
-    if (startNow === undefined || startNow.size === 0) {
-      return await store.claimManual(ids, servedTargets);
-    }
+  const claimManual: JobStore["claimManual"] = async (
+    ids,
+    servedTargets,
+    startNow,
+    startedAt,
+    expectedTargets,
+  ) => {
+    const withoutMarking = () =>
+      store.claimManual(ids, servedTargets, undefined, undefined, expectedTargets);
+    if (startNow === undefined || startNow.size === 0) return await withoutMarking();
     return await markingOrNot(
       "run-manual jobs",
-      () => store.claimManual(ids, servedTargets, startNow, startedAt),
-      () => store.claimManual(ids, servedTargets),
+      () => store.claimManual(ids, servedTargets, startNow, startedAt, expectedTargets),
+      withoutMarking,
     );
   };
 

@@ -10,6 +10,7 @@ import type { RequestData } from "../protocol/messages.ts";
 import { WorkerRequest } from "../protocol/requests.ts";
 import {
   readConcurrency,
+  readExpectedTargets,
   readJobIds,
   readNewTargetName,
   readOptionalTargets,
@@ -56,7 +57,10 @@ export function workerHandlers(worker: Worker, options: WorkerHandlerOptions = {
       return Promise.resolve("ok");
     },
     [WorkerRequest.Status]: () => Promise.resolve(worker.status()),
-    [WorkerRequest.RunManual]: (data) => worker.runManual(readJobIds(data)),
+    [WorkerRequest.RunManual]: (data) => {
+      const ids = readJobIds(data);
+      return worker.runManual(ids, readExpectedTargets(data, ids));
+    },
     [WorkerRequest.SendSignal]: (data) => Promise.resolve(worker.sendSignal(readSignalMap(data))),
     [WorkerRequest.AddTarget]: (data) => {
       const target = readNewTargetName(data, options.targetNameProblem);

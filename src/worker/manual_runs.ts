@@ -79,9 +79,14 @@ export class ManualRuns {
 
   /**
    * Runs manual jobs by id, even on paused targets, and resolves once every
-   * one has ended and its row is stored.
+   * one has ended and its row is stored. `expectedTargets`: the target the
+   * caller named for some ids; a row of another target is left untouched and
+   * its id gets an error (`JobStore.claimManual`).
    */
-  async run(ids: readonly number[]): Promise<RunManualResult> {
+  async run(
+    ids: readonly number[],
+    expectedTargets: ReadonlyMap<number, string> = new Map(),
+  ): Promise<RunManualResult> {
     const unique = [...new Set(ids)];
     const taken = unique.find((id) => this.#waiters.has(id));
     if (taken !== undefined) {
@@ -92,7 +97,7 @@ export class ManualRuns {
     const errors: Record<string, string> = {};
     const jobs: Record<string, JobOutcome> = {};
     try {
-      const claiming = this.#claim(unique);
+      const claiming = this.#claim(unique, expectedTargets);
       this.#claims.add(claiming);
       const claim = await claiming.finally(() => this.#claims.delete(claiming));
       for (const [id, error] of claim.errors) errors[id] = error;
@@ -115,7 +120,7 @@ export class ManualRuns {
    * releases them). Rows of a target removed meanwhile go back to `manual`,
    * as do the marked rows once shutdown began (their attempt given back).
    */
-  async #claim(ids: number[]): Promise<{
+  async #claim(ids: number[], expectedTargets: ReadonlyMap<number, string>): Promise<{
     errors: Map<number, string>;
     answers: Promise<[number, ManualAnswer]>[];
   }> {
@@ -136,6 +141,7 @@ export class ManualRuns {
         new Set(targets.keys()),
         reservation.startNow,
         startedAt,
+        expectedTargets,
       );
     } catch (error) {
       reservation.giveBack([], schedule);

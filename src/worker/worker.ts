@@ -283,10 +283,14 @@ export class Worker {
 
   /**
    * Runs manual jobs by id, even on paused targets, and resolves once every
-   * one has ended and its row is stored.
+   * one has ended and its row is stored. A job whose row is of another target
+   * than `expectedTargets` gives for it is left as it is, with an error.
    */
-  runManual(ids: readonly number[]): Promise<RunManualResult> {
-    return this.#manualRuns.run(ids);
+  runManual(
+    ids: readonly number[],
+    expectedTargets?: ReadonlyMap<number, string>,
+  ): Promise<RunManualResult> {
+    return this.#manualRuns.run(ids, expectedTargets);
   }
 
   /** Sends signals to running jobs; true for each one delivered. */

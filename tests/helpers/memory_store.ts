@@ -281,12 +281,12 @@ const OPERATIONS: StoreOperations<MemoryContext> = {
     return claimed;
   },
 
-  async claimManual(context, ids, servedTargets, startNow, startedAt) {
+  async claimManual(context, ids, servedTargets, startNow, startedAt, expectedTargets) {
     const hook = await context.controls.enter("claimManual");
     context.controls.claimManualStartNow.push([...startNow]);
     const unique = [...new Set(ids)];
     const found = new Map(context.table.read(unique).map((row) => [row.id, row]));
-    const outcome = judgeManualRows(unique, found, servedTargets);
+    const outcome = judgeManualRows(unique, found, servedTargets, expectedTargets);
     const claimed = outcome.claimed.map((job) => withRowValues(context, job));
     const starting = new Set(markStarting(claimed, startNow, startedAt));
     for (const id of outcome.ignored) context.table.rows.get(id)!.status = "ignored";

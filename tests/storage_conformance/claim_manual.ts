@@ -56,6 +56,57 @@ export function claimManualConformance(test: ConformanceTest): void {
     },
   );
 
+  test(
+    "claimManual leaves a row of another target than the caller named as it is, with an error",
+    {},
+    async (f) => {
+      const [mail] = await f.insert("mail", 1, "manual");
+      const [done] = await f.insert("mail", 1, "done");
+      const [build] = await f.insert("build", 1, "manual");
+      const untouched = await f.rows([mail, done]);
+
+      // The worker serves both targets, but the caller said each job is of target 'build'.
+      const claim = await f.store.claimManual(
+        [mail, done, build],
+        new Set(["build", "mail"]),
+        undefined,
+        undefined,
+        new Map([[mail, "build"], [done, "build"], [build, "build"]]),
+      );
+
+      assert.deepEqual(claim.claimed, [{ id: build, target: "build", origin: "manual" }]);
+      assert.deepEqual(
+        claim.errors,
+        new Map([
+          [mail, `job ${mail} belongs to target 'mail', not 'build'`],
+          [done, `job ${done} belongs to target 'mail', not 'build'`],
+        ]),
+      );
+      assert.deepEqual(await f.rows([mail, done]), untouched, "the rows stay as they were");
+    },
+  );
+
+  test(
+    "claimManual does not ignore a manual row of an unserved target when the caller named another",
+    {},
+    async (f) => {
+      const [mail] = await f.insert("mail", 1, "manual");
+      const claim = await f.store.claimManual(
+        [mail],
+        new Set(["build"]),
+        new Map([["build", 1]]),
+        1_700_000_000,
+        new Map([[mail, "build"]]),
+      );
+      assert.deepEqual(claim.claimed, []);
+      assert.deepEqual(
+        claim.errors,
+        new Map([[mail, `job ${mail} belongs to target 'mail', not 'build'`]]),
+      );
+      assert.equal((await f.rows([mail]))[0].status, "manual");
+    },
+  );
+
   test("claimManual refuses an empty list of ids", {}, async (f) => {
     await assert.rejects(f.store.claimManual([], new Set(["build"])), /no job ids/);
   });

@@ -23,7 +23,9 @@ interface ManualRowPacket extends RowDataPacket {
  * `accepted` (owner recorded when tracked); `manual` rows of another target
  * become `ignored` with the error `target 'T' not found (job id=N)`; ids
  * without a row get `job N not found`; rows in another status are left as they
- * are and get `status = S != manual`. Duplicate ids count once. The first
+ * are and get `status = S != manual`; rows of another target than
+ * `expectedTargets` names for their id are left as they are too (the error
+ * of `judgeManualRows`). Duplicate ids count once. The first
  * `startNow` rows of a served target go to `running` instead, with
  * `time_started` = `startedAt` and the attempt counted, by the same UPDATE
  * as the background claim's (`claimUpdate`); the per-row values are read
@@ -35,6 +37,7 @@ export async function claimManual(
   servedTargets: ReadonlySet<string>,
   startNow: ReadonlyMap<string, number>,
   startedAt: number,
+  expectedTargets: ReadonlyMap<number, string>,
 ): Promise<ManualClaim> {
   const unique = [...new Set(ids)];
   return await inTransaction(context, async (connection) => {
@@ -45,7 +48,12 @@ export async function claimManual(
       [unique],
     );
     const found = new Map(rows.map((row) => [Number(row.id), row]));
-    const { claimed, ignored, errors } = judgeManualRows(unique, found, servedTargets);
+    const { claimed, ignored, errors } = judgeManualRows(
+      unique,
+      found,
+      servedTargets,
+      expectedTargets,
+    );
     const jobs = await attachRowValues(connection, context, claimed);
     const starting = markStarting(jobs, startNow, startedAt);
     const claimedIds = jobs.map((job) => job.id);

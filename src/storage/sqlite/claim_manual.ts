@@ -13,7 +13,9 @@ import { claimUpdate } from "./claim_waiting.ts";
  * `manual` rows of another target become `ignored` with the error
  * `target 'T' not found (job id=N)`; ids without a row get `job N not found`;
  * rows in another status are left as they are and get
- * `status = S != manual`. Duplicate ids count once. The first `startNow`
+ * `status = S != manual`; rows of another target than `expectedTargets`
+ * names for their id are left as they are too (the error of
+ * `judgeManualRows`). Duplicate ids count once. The first `startNow`
  * rows of a served target go to `running` instead, with `time_started` =
  * `startedAt` and the attempt counted, by the background claim's UPDATE
  * (`claimUpdate`); the per-row values are read before it.
@@ -24,6 +26,7 @@ export function claimManual(
   servedTargets: ReadonlySet<string>,
   startNow: ReadonlyMap<string, number>,
   startedAt: number,
+  expectedTargets: ReadonlyMap<number, string>,
 ): ManualClaim {
   const { connection, table } = context;
   const unique = [...new Set(ids)];
@@ -37,7 +40,12 @@ export function claimManual(
     for (const row of rows) {
       found.set(Number(row.id), { target: String(row.target), status: String(row.status) });
     }
-    const { claimed, ignored, errors } = judgeManualRows(unique, found, servedTargets);
+    const { claimed, ignored, errors } = judgeManualRows(
+      unique,
+      found,
+      servedTargets,
+      expectedTargets,
+    );
     const jobs = attachRowValues(context, claimed);
     const starting = markStarting(jobs, startNow, startedAt);
     const claimedIds = jobs.map((job) => job.id);
