@@ -19,6 +19,8 @@ import {
 import type { RequestData } from "./messages.ts";
 import { MAX_SCHEDULE_NAME_LENGTH, type TargetedJob, type TargetedSignal } from "./requests.ts";
 import { parseSignal } from "./signals.ts";
+import { JOB_ID_KEY } from "./expected_targets.ts";
+export { readExpectedTargets } from "./expected_targets.ts";
 import {
   type AddRequest,
   type ColumnValue,
@@ -215,49 +217,6 @@ export function readJobIds(data: RequestData): number[] {
 }
 
 /**
- * Worker `run-manual`: `targets`, the target the caller expects each of
- * these jobs to have (the master sends the one its caller named), as an
- * object of job id to target name; absent, an empty map. Bounded like `ids`;
- * each key is one of `ids`, each value a name any target may have.
- */
-export function readExpectedTargets(
-  data: RequestData,
-  ids: readonly number[],
-): Map<number, string> {
-  const targets = data.targets;
-  const expected = new Map<number, string>();
-  if (isAbsent(targets)) return expected;
-  if (!isPlainObject(targets)) {
-    throw new RequestError("targets must be an object of job id to target name");
-  }
-  const count = Object.keys(targets).length;
-  if (count > MAX_LIST_ITEMS) throw new RequestError(tooManyItems("targets", count));
-  const named = new Set(ids);
-  for (const [key, target] of Object.entries(targets)) {
-    if (!JOB_ID_KEY.test(key)) {
-      throw new RequestError(
-        `targets: ${quoteTargetName(key)} is not a job id (a positive integer)`,
-      );
-    }
-    const id = Number(key);
-    if (!named.has(id)) throw new RequestError(`targets: job ${id} is not one of ids`);
-    if (typeof target !== "string") {
-      throw new RequestError(
-        `targets: the target of job ${id} must be a string, ${jsonTypeName(target)} given`,
-      );
-    }
-    const why = targetNameProblem(target);
-    if (why !== undefined) {
-      throw new RequestError(
-        `targets: invalid target name ${quoteTargetName(target)} for job ${id}: ${why}`,
-      );
-    }
-    expected.set(id, target);
-  }
-  return expected;
-}
-
-/**
  * The `ids` field: a non-empty array of positive integers up to `maxId`, at
  * most `maxCount` of them when given.
  */
@@ -310,9 +269,6 @@ export function readSignal(value: unknown, jobId: number | string): Deno.Signal 
   }
   return signal;
 }
-
-/** A job id as a key of a JSON object: a positive integer, written plainly. */
-const JOB_ID_KEY = /^[1-9][0-9]{0,15}$/;
 
 /**
  * Worker `send-signal`: `jobs`, an object of job id to signal (absent: none),
