@@ -77,7 +77,7 @@ export function memoryTable(
 /**
  * `WORKER | ADDRESS | TARGET | CONCURRENCY | LENGTH | PAUSED`: one row per
  * target of each worker (from the master's `status` with `poll_workers`).
- * A worker without targets gets one row with empty target cells; a worker
+ * A worker without targets gets one row with `-` in the target cells; a worker
  * whose status could not be fetched shows its registered targets with `?`,
  * and the reason is listed under the table.
  */
