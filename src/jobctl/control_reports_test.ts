@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { formatDuration, jobsTable, retryReport, statsTable } from "./control_reports.ts";
+import {
+  formatDuration,
+  jobsTable,
+  retryReport,
+  statsTable,
+  targetsWithWaitingTable,
+} from "./control_reports.ts";
 import { PLAIN } from "./table.ts";
 
 Deno.test("durations read in the two largest units", () => {
@@ -83,4 +89,21 @@ Deno.test("stats shows '-' as the oldest waiting age of a target with no waiting
   );
   assert.match(text, /^idle +\| +0 \|.* \| +-$/m);
   assert.match(text, /^busy +\| +2 \|.* \| +1m15s$/m);
+});
+
+Deno.test("the targets table lists targets by name with concurrency, length, paused state and waiting rows", () => {
+  const text = targetsWithWaitingTable({
+    t10: { concurrency: 1, length: 0, paused: false, waiting: 7 },
+    t2: { concurrency: 12, length: 3, paused: true },
+  }, PLAIN);
+  assert.equal(
+    text,
+    [
+      "TARGET | CONCURRENCY | LENGTH | PAUSED | WAITING",
+      "------ | ----------- | ------ | ------ | -------",
+      "t2     |          12 |      3 | yes    |       ?",
+      "t10    |           1 |      0 | no     |       7",
+      "",
+    ].join("\n"),
+  );
 });

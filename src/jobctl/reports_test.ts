@@ -5,27 +5,9 @@ import {
   registeredWorkersTable,
   runManualReport,
   signalsReport,
-  targetsTable,
   workersTable,
 } from "./reports.ts";
 import { PLAIN } from "./table.ts";
-
-Deno.test("the targets table lists targets by name with concurrency, length and paused state", () => {
-  const text = targetsTable({
-    t10: { concurrency: 1, length: 0, paused: false },
-    t2: { concurrency: 12, length: 3, paused: true },
-  }, PLAIN);
-  assert.equal(
-    text,
-    [
-      "TARGET | CONCURRENCY | LENGTH | PAUSED",
-      "------ | ----------- | ------ | ------",
-      "t2     |          12 |      3 | yes",
-      "t10    |           1 |      0 | no",
-      "",
-    ].join("\n"),
-  );
-});
 
 Deno.test("the memory table shows bytes in human units and counters as numbers", () => {
   const text = memoryTable(
