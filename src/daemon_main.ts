@@ -147,9 +147,11 @@ export async function runDaemon<Config, Daemon>(
     try {
       started = await program.start(loaded.config);
     } catch (error) {
+      // One line, through the logger: on the console (every level writes
+      // errors) and in the log file; a second plain line would be a second
+      // journal entry under systemd.
       log.error("Cannot start: {error}", { error: messageOf(error) });
       await logging.dispose();
-      console.error(`${program.name}: cannot start: ${messageOf(error)}`);
       return 1;
     }
     daemon = started;

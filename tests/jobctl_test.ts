@@ -102,12 +102,24 @@ Deno.test("jobctl controls a worker: every command, its output, --json and exit 
     assert.match(output.stdout, /^pendingJobPromises +\| +0$/m);
   });
 
-  await t.step("status shows the targets table and the memory table", async () => {
-    const output = await ctl("status");
-    assertExit(output, 0);
-    assert.match(output.stdout, /^TARGET \| CONCURRENCY \| LENGTH \| PAUSED\n.*\nbuild /m);
-    assert.match(output.stdout, /^\nWHAT +\| +VALUE$/m);
-  });
+  await t.step(
+    "status shows list-targets' table, WAITING included, and the memory table",
+    async () => {
+      const output = await ctl("status");
+      assertExit(output, 0);
+      const targets = await ctl("list-targets");
+      assert.ok(output.stdout.startsWith(`${targets.stdout}\n`), output.stdout);
+      assert.match(output.stdout, /^TARGET \| CONCURRENCY \| LENGTH \| PAUSED \| WAITING$/m);
+      assert.match(output.stdout, /^\nWHAT +\| +VALUE$/m);
+      const json = JSON.parse((await ctl("--json", "status")).stdout);
+      assert.deepEqual(json.targets.build, {
+        paused: false,
+        concurrency: 2,
+        length: 0,
+        waiting: 0,
+      });
+    },
+  );
 
   await t.step("pause and continue act on the named targets, or on all", async () => {
     assert.deepEqual(await ctl("pause", "build"), {
@@ -274,7 +286,7 @@ Deno.test("jobctl controls a worker: every command, its output, --json and exit 
     );
   });
 
-  await t.step("--password reads the password from stdin when it is not a terminal", async () => {
+  await t.step("--password reads stdin, without a prompt, when it is not a terminal", async () => {
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -297,7 +309,7 @@ Deno.test("jobctl controls a worker: every command, its output, --json and exit 
     const output = await child.output();
     const text = new TextDecoder();
     assert.equal(output.code, 0, text.decode(output.stderr));
-    assert.equal(text.decode(output.stderr), "Password: ");
+    assert.equal(text.decode(output.stderr), "", "no prompt: nobody is at a terminal to read it");
     assert.match(text.decode(output.stdout), /^build +\| +2 \| +0 \| no +\| +0$/m);
   });
 

@@ -14,6 +14,7 @@ import {
   freePort,
   iniText,
   type ProgramProcess,
+  runProgram,
   spawnProgram,
   startDaemon,
   waitFor,
@@ -336,5 +337,36 @@ Deno.test("a lost name-lock connection is one warning, and the lock held again o
     assert.equal(linesOf(worker.process, /Lost the lock/).length, 1);
   } finally {
     await session.end();
+  }
+});
+
+Deno.test("a daemon that cannot start says why in one line, on the console and under systemd, and in the log file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "jobd-start-error-" });
+  const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const port = busy.addr.port;
+    const configPath = `${dir}/jobd-master.conf`;
+    const logPath = `${dir}/jobd-master.log`;
+    await Deno.writeTextFile(
+      configPath,
+      iniText({ host: "127.0.0.1", port, log_file: logPath, log_level_file: "warn" }),
+    );
+    const reason = new RegExp(`Cannot listen on 127\\.0\\.0\\.1:${port}`);
+    const envs: Record<string, string>[] = [{}, { JOURNAL_STREAM: "8:12345" }];
+    for (const env of envs) {
+      const { code, stderr } = await runProgram("jobd-master", ["--config", configPath], { env });
+      assert.equal(code, 1, stderr);
+      const lines = stderr.split("\n").filter((line) => reason.test(line));
+      assert.equal(lines.length, 1, stderr);
+      const journal = "JOURNAL_STREAM" in env ? "<3>" : "";
+      assert.match(lines[0], new RegExp(`^${journal}.*\\[ERR\\] jobd·daemon: Cannot start: `));
+    }
+    const logged = (await Deno.readTextFile(logPath)).split("\n").filter((line) =>
+      reason.test(line)
+    );
+    assert.equal(logged.length, 2, "one line for each of the two starts");
+  } finally {
+    busy.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -54,7 +54,7 @@ every = 1h
   );
   assert.match(
     listed.stdout,
-    /^nightly +\| build +\| cron 0 3 \* \* \* +\| \d{4}-\d\d-\d\d 03:00:00Z \| - +\| - +\| +0 \| no +\| w1, w2$/m,
+    /^nightly +\| build +\| cron 0 3 \* \* \* +\| \d{4}-\d\d-\d\d 03:00:00 UTC \| - +\| - +\| +0 \| no +\| w1, w2 +\| -$/m,
   );
   assert.match(listed.stdout, /^orphan +\| nobody .*\| no worker serves target 'nobody'$/m);
 
@@ -77,7 +77,7 @@ every = 1h
   assert.match(missing.stderr, /schedule 'nope' not found/);
 
   const direct = await jobctl("--port", String(w2.port), "schedules");
-  assert.match(direct.stdout, /^report +\| report .*\| +0 \| no$/m);
+  assert.match(direct.stdout, /^report +\| report .*\| +0 \| no +\| -$/m);
   assert.match(direct.stdout, /^nightly .*\| this worker does not serve target 'build'$/m);
   await Deno.remove(dir, { recursive: true });
 });

@@ -153,7 +153,7 @@ Deno.test("mysql: a [targets] name the target column cannot hold stops the worke
     assert.equal(code, 1);
     assert.match(
       stderr,
-      /jobd: cannot start: The target '😀' in \[targets\] cannot match a row: the column 'target' \(char\(16\), utf8mb3\) of the table 'jobs' cannot hold U\+1F600/,
+      /\[ERR\] jobd·daemon: Cannot start: The target '😀' in \[targets\] cannot match a row: the column 'target' \(char\(16\), utf8mb3\) of the table 'jobs' cannot hold U\+1F600/,
     );
     assert.equal((await db.rows([id]))[0].status, "manual");
   } finally {

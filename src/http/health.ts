@@ -6,11 +6,26 @@
  */
 
 import { answerWithin } from "../deadline.ts";
+import { cutForLog } from "../log_redaction.ts";
 import { SharedCall } from "../shared_call.ts";
+import { escapeControls } from "../text.ts";
 import { type HttpRoute, plain } from "./server.ts";
 
 /** How long one health check may take before it counts as failed. */
 export const HEALTH_CHECK_TIMEOUT_MS = 5_000;
+
+/** Most characters of a reason from elsewhere kept for `/health` (before escaping). */
+export const MAX_HEALTH_REASON_CHARS = 300;
+
+/**
+ * Text a check did not write itself (a database driver's error, the master's
+ * refusal) as `/health` shows it: such text can be long and hold any
+ * character, and each reason is one line of the answer, so it is cut and its
+ * control characters (line breaks included) are shown escaped.
+ */
+export function healthReason(text: string): string {
+  return escapeControls(cutForLog(text, MAX_HEALTH_REASON_CHARS), { oneLine: true });
+}
 
 /** One thing the daemon needs: resolves to undefined when fine, else to what is wrong. */
 export interface HealthCheck {

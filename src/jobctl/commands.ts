@@ -39,7 +39,6 @@ import {
   registeredWorkersTable,
   runManualReport,
   signalsReport,
-  targetsTable,
   workersTable,
 } from "./reports.ts";
 import { MASTER_SCHEDULE_COMMANDS, WORKER_SCHEDULE_COMMANDS } from "./schedule_commands.ts";
@@ -173,12 +172,12 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
   worker({
     name: "status",
     args: "",
-    summary: "The targets table and the memory table",
+    summary: "The targets table (as list-targets shows it) and the memory table",
     example: "jobctl status",
     parse: noArguments,
-    execute: workerStatus,
+    execute: async (client) => targetsWithWaiting(client, await workerStatus(client)),
     render: (status, _, style) => ({
-      text: `${targetsTable(status.targets, style)}\n${
+      text: `${targetsWithWaitingTable(status.targets, style)}\n${
         memoryTable(status.memoryUsage, workerCounters(status), style)
       }`,
     }),

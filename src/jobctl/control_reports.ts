@@ -2,7 +2,7 @@
  * How jobctl shows the answers of the operators' requests: the `jobs` table,
  * one row with its output (`show`), the `stats` table, `retry` and `add`
  * outcomes, and `list-targets` with the table's waiting rows. Times are
- * shown in UTC.
+ * shown in UTC (format.ts).
  *
  * @module
  */
@@ -17,15 +17,9 @@ import type {
 } from "../protocol/control_requests.ts";
 import type { TargetStatus } from "../protocol/requests.ts";
 import type { Rendered } from "./command.ts";
-import { pausedCell, resultColor } from "./format.ts";
+import { formatTime, pausedCell, resultColor } from "./format.ts";
 import { type Cell, type Column, formatTable, paint, type Style } from "./table.ts";
 import { timeColumns } from "./time_report.ts";
-
-/** Unix seconds as `2026-12-02 19:20:01` (UTC); 0 or null as empty. */
-export function formatTime(seconds: number | null): string {
-  if (seconds === null || !(seconds > 0)) return "";
-  return new Date(seconds * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, "");
-}
 
 /** Seconds as `45s`, `2m05s`, `3h07m`, `2d04h`. */
 export function formatDuration(seconds: number): string {
@@ -77,6 +71,7 @@ export function jobsTable(jobs: readonly JobSummary[], style: Style, now: number
 }
 
 function valueText(value: ColumnValue): string {
+  if (value === "") return "(empty)";
   return value === null ? "NULL" : String(value);
 }
 
@@ -93,7 +88,7 @@ export function jobDetails(answer: JobResult, style: Style): string {
     if (OUTPUT_COLUMNS.includes(name)) continue;
     let text = valueText(value);
     if (TIME_COLUMNS.has(name) && typeof value === "number" && value > 0) {
-      text += ` (${formatTime(value)} UTC)`;
+      text += ` (${formatTime(value)})`;
     }
     const cell: Cell = name === "result" && typeof value === "string"
       ? { text, color: resultColor(value) }
@@ -184,7 +179,7 @@ export function retryReport(result: RetryResult, ids: readonly number[], style: 
 export function addReport(result: AddResult, target: string, runAt: number | undefined): string {
   const count = result.ids.length;
   const when = result.status === "delayed" && runAt !== undefined
-    ? ` until ${formatTime(runAt)} UTC`
+    ? ` until ${formatTime(runAt)}`
     : "";
   return `Added ${count} job${count === 1 ? "" : "s"} of '${target}' (${result.status}${when}): ` +
     `${result.ids.join(" ")}\n`;

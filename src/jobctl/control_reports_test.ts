@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { formatDuration, formatTime, jobsTable, retryReport } from "./control_reports.ts";
+import {
+  formatDuration,
+  jobsTable,
+  retryReport,
+  statsTable,
+  targetsWithWaitingTable,
+} from "./control_reports.ts";
 import { PLAIN } from "./table.ts";
 
 Deno.test("durations read in the two largest units", () => {
@@ -10,13 +16,7 @@ Deno.test("durations read in the two largest units", () => {
   assert.equal(formatDuration(2 * 86_400 + 4 * 3600), "2d04h");
 });
 
-Deno.test("times are UTC to the second; 0 is empty", () => {
-  assert.equal(formatTime(Date.UTC(2026, 11, 24, 18, 0, 5) / 1000), "2026-12-24 18:00:05");
-  assert.equal(formatTime(0), "");
-  assert.equal(formatTime(null), "");
-});
-
-Deno.test("the jobs table shows a code or a signal, and a running job's time so far", () => {
+Deno.test("the jobs table shows a code or a signal, a running job's time so far, '-' for no value and UTC times", () => {
   const text = jobsTable(
     [
       {
@@ -52,7 +52,7 @@ Deno.test("the jobs table shows a code or a signal, and a running job's time so 
   );
   assert.match(
     lines[2],
-    /^12 \| build +\| running \| +\| +\| 1970-01-01 00:16:40 \| 1970-01-01 00:16:40 \| 30s so far$/,
+    /^12 \| build +\| running \| - +\| +- \| 1970-01-01 00:16:40 UTC \| 1970-01-01 00:16:40 UTC \| 30s so far$/,
   );
   assert.match(lines[3], /^11 \| build +\| done +\| fail +\| SIGKILL \| .* \| +1m05s$/);
   assert.equal(jobsTable([], PLAIN, 0), "No jobs found\n");
@@ -67,4 +67,43 @@ Deno.test("retry lists each id's outcome and fails when any was refused", () => 
   assert.match(rendered.text, /^ 1 \| waiting again$/m);
   assert.match(rendered.text, /^ 2 \| refused: status = running is not final$/m);
   assert.equal(rendered.failure, "1 of 2 jobs were not retried");
+});
+
+Deno.test("stats shows '-' as the oldest waiting age of a target with no waiting row", () => {
+  const done = { ok: 3, fail: 0 };
+  const target = {
+    waiting: 0,
+    delayed: 0,
+    manual: 0,
+    accepted: 0,
+    running: 1,
+    lastHour: done,
+    lastDay: done,
+    timedOut: { lastHour: 0, lastDay: 0 },
+    retrying: null,
+    oldestWaitingAge: null,
+  };
+  const text = statsTable(
+    { targets: { idle: target, busy: { ...target, waiting: 2, oldestWaitingAge: 75 } }, time: 0 },
+    PLAIN,
+  );
+  assert.match(text, /^idle +\| +0 \|.* \| +-$/m);
+  assert.match(text, /^busy +\| +2 \|.* \| +1m15s$/m);
+});
+
+Deno.test("the targets table lists targets by name with concurrency, length, paused state and waiting rows", () => {
+  const text = targetsWithWaitingTable({
+    t10: { concurrency: 1, length: 0, paused: false, waiting: 7 },
+    t2: { concurrency: 12, length: 3, paused: true },
+  }, PLAIN);
+  assert.equal(
+    text,
+    [
+      "TARGET | CONCURRENCY | LENGTH | PAUSED | WAITING",
+      "------ | ----------- | ------ | ------ | -------",
+      "t2     |          12 |      3 | yes    |       ?",
+      "t10    |           1 |      0 | no     |       7",
+      "",
+    ].join("\n"),
+  );
 });

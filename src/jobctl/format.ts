@@ -1,6 +1,6 @@
 /**
  * Small formatters for jobctl's output: peer text made safe for a terminal,
- * memory in human units, a target's paused state, a job's outcome.
+ * times, memory in human units, a target's paused state, a job's outcome.
  *
  * @module
  */
@@ -23,6 +23,16 @@ export function escapeControlsIn(data: unknown): unknown {
     );
   }
   return data;
+}
+
+/**
+ * Unix seconds as every human output of jobctl shows a time:
+ * `2026-12-02 19:20:01 UTC`; 0 or null as empty (a table shows such a cell
+ * as `-`).
+ */
+export function formatTime(seconds: number | null): string {
+  if (seconds === null || !(seconds > 0)) return "";
+  return new Date(seconds * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
 }
 
 const UNITS = ["KiB", "MiB", "GiB", "TiB"];

@@ -4,6 +4,7 @@ import {
   escapeControls,
   escapeControlsIn,
   formatBytes,
+  formatTime,
   pausedCell,
   quoteList,
 } from "./format.ts";
@@ -66,4 +67,10 @@ Deno.test("every string of an answer is escaped, object keys too; other values s
       errors: ["\\x1b[2J"],
     },
   );
+});
+
+Deno.test("every time jobctl prints is UTC to the second, marked UTC; 0 and null are empty", () => {
+  assert.equal(formatTime(Date.UTC(2026, 11, 24, 18, 0, 5) / 1000), "2026-12-24 18:00:05 UTC");
+  assert.equal(formatTime(0), "");
+  assert.equal(formatTime(null), "");
 });

@@ -1,7 +1,8 @@
 /**
  * `--password`: asks for the password on the terminal without echoing it.
  * The prompt goes to stderr, so stdout carries only the command's output.
- * When stdin is not a terminal (a pipe, say) the first line is read as is.
+ * When stdin is not a terminal (a pipe, say) the first line is read, with
+ * no prompt: nobody is there to read it.
  *
  * @module
  */
@@ -74,15 +75,18 @@ function writeAll(file: { writeSync(bytes: Uint8Array): number }, text: string):
 }
 
 /**
- * Shows `prompt` on stderr and reads the password from stdin, with echo off
- * when stdin is a terminal (raw mode, restored afterwards).
+ * Reads the password from stdin. When stdin is a terminal: shows `prompt`
+ * on stderr and turns echo off (raw mode, restored afterwards); else reads
+ * the first line without a prompt.
  *
  * @throws {PromptCancelledError} on Ctrl-C.
  */
 export async function promptPassword(prompt = "Password: "): Promise<string> {
-  writeAll(Deno.stderr, prompt);
   const terminal = Deno.stdin.isTerminal();
-  if (terminal) Deno.stdin.setRaw(true);
+  if (terminal) {
+    writeAll(Deno.stderr, prompt);
+    Deno.stdin.setRaw(true);
+  }
   try {
     return await readPasswordLine(Deno.stdin.readable);
   } finally {

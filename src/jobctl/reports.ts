@@ -1,5 +1,5 @@
 /**
- * Turns response data into what jobctl prints: the targets table, memory,
+ * Turns response data into what jobctl prints: memory, workers' targets,
  * workers, run-manual job reports and send-signal outcomes.
  *
  * @module
@@ -17,7 +17,6 @@ import { LINUX_SIGNALS } from "../protocol/signal_names.ts";
 import type { Rendered } from "./command.ts";
 import { describeExit, formatBytes, pausedCell, resultColor } from "./format.ts";
 import { type Cell, type Column, formatTable, paint, type Style } from "./table.ts";
-import { timeColumns } from "./time_report.ts";
 
 /** Sorts names the way people expect: `t2` before `t10`. */
 function byName(a: string, b: string): number {
@@ -46,21 +45,6 @@ function targetRows(targets: Readonly<Record<string, TargetStatus>>): Cell[][] {
 }
 
 /**
- * `TARGET | CONCURRENCY | LENGTH | PAUSED`, one row per target, by name;
- * then `DELAYED | TIMEOUT | RETRIES` when the worker reports them.
- */
-export function targetsTable(
-  targets: Readonly<Record<string, TargetStatus>>,
-  style: Style,
-): string {
-  const time = timeColumns(targets);
-  const rows = targetRows(targets);
-  const names = Object.keys(targets).sort(byName);
-  rows.forEach((row, index) => row.push(...time.cells(targets[names[index]])));
-  return formatTable([...TARGET_COLUMNS, ...time.columns], rows, style);
-}
-
-/**
  * `WHAT | VALUE`: each figure of `Deno.memoryUsage()` in human units, then
  * the counters in `extra` (`pendingJobPromises`, say) as plain numbers.
  */
@@ -77,7 +61,7 @@ export function memoryTable(
 /**
  * `WORKER | ADDRESS | TARGET | CONCURRENCY | LENGTH | PAUSED`: one row per
  * target of each worker (from the master's `status` with `poll_workers`).
- * A worker without targets gets one row with empty target cells; a worker
+ * A worker without targets gets one row with `-` in the target cells; a worker
  * whose status could not be fetched shows its registered targets with `?`,
  * and the reason is listed under the table.
  */

@@ -5,27 +5,9 @@ import {
   registeredWorkersTable,
   runManualReport,
   signalsReport,
-  targetsTable,
   workersTable,
 } from "./reports.ts";
 import { PLAIN } from "./table.ts";
-
-Deno.test("the targets table lists targets by name with concurrency, length and paused state", () => {
-  const text = targetsTable({
-    t10: { concurrency: 1, length: 0, paused: false },
-    t2: { concurrency: 12, length: 3, paused: true },
-  }, PLAIN);
-  assert.equal(
-    text,
-    [
-      "TARGET | CONCURRENCY | LENGTH | PAUSED",
-      "------ | ----------- | ------ | ------",
-      "t2     |          12 |      3 | yes",
-      "t10    |           1 |      0 | no",
-      "",
-    ].join("\n"),
-  );
-});
 
 Deno.test("the memory table shows bytes in human units and counters as numbers", () => {
   const text = memoryTable(
@@ -89,7 +71,7 @@ Deno.test("list-workers shows each worker's targets with concurrency, length and
       "WORKER | ADDRESS        | TARGET | CONCURRENCY | LENGTH | PAUSED",
       "------ | -------------- | ------ | ----------- | ------ | ------",
       "db1    | [::1]:41001    | backup |           ? |      ? | ?",
-      "idle   | 10.0.0.3:41002",
+      "idle   | 10.0.0.3:41002 | -      |           - |      - | -",
       "web2   | 10.0.0.2:41000 | build  |           2 |      1 | yes",
       "web2   | 10.0.0.2:41000 | deploy |           1 |      0 | no",
       "",
@@ -107,7 +89,7 @@ Deno.test("the master's status lists registered workers with their targets", () 
       "WORKER | ADDRESS        | TARGETS",
       "------ | -------------- | -------------",
       "db1    | [::1]:41001    | backup",
-      "idle   | 10.0.0.3:41002",
+      "idle   | 10.0.0.3:41002 | -",
       "web2   | 10.0.0.2:41000 | build, deploy",
       "",
     ].join("\n"),

@@ -9,18 +9,12 @@
 import type { ScheduleInfo, ScheduleRunResult } from "../protocol/requests.ts";
 import { isPlainObject } from "../text.ts";
 import { type Command, defineCommand, type Mode, UnexpectedAnswerError } from "./command.ts";
-import { pausedCell, resultColor } from "./format.ts";
+import { formatTime, pausedCell, resultColor } from "./format.ts";
 import { type Cell, type Column, formatTable, type Style } from "./table.ts";
 import { UsageError } from "./usage_error.ts";
 
-/** A unix time as `2026-12-02 03:00:00Z`, or `-`. */
-function timeCell(seconds: number | null): string {
-  if (seconds === null) return "-";
-  return new Date(seconds * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
-}
-
 function lastCell(schedule: ScheduleInfo): Cell {
-  if (schedule.lastJobId === null) return "-";
+  if (schedule.lastJobId === null) return "";
   const what = schedule.lastResult ?? schedule.lastStatus ?? "gone";
   const text = `${what} (job ${schedule.lastJobId})`;
   return schedule.lastResult ? { text, color: resultColor(schedule.lastResult) } : text;
@@ -56,8 +50,8 @@ export function schedulesTable(
     schedule.name,
     schedule.target,
     schedule.rule,
-    schedule.finished || !schedule.enabled ? "-" : timeCell(schedule.nextRunAt),
-    timeCell(schedule.lastRunAt),
+    schedule.finished || !schedule.enabled ? "" : formatTime(schedule.nextRunAt),
+    formatTime(schedule.lastRunAt),
     lastCell(schedule),
     schedule.runs,
     pausedCell(schedule.paused),

@@ -36,6 +36,9 @@ export interface Column {
 /** The separator between two columns. */
 export const COLUMN_SEPARATOR = " | ";
 
+/** What a cell without a value shows (no result yet, no next run, nothing waiting). */
+export const EMPTY_CELL = "-";
+
 const ANSI: Record<Color | "bold", [string, string]> = {
   red: ["\x1b[31m", "\x1b[39m"],
   green: ["\x1b[32m", "\x1b[39m"],
@@ -72,8 +75,10 @@ function pad(text: string, size: number, align: "left" | "right", shown = text):
 
 /**
  * Renders a table as text, one line per row line, ending with a line break.
- * Rows shorter than the column list are filled with empty cells. Trailing
- * spaces, and separators before empty cells at the end, are left out.
+ * A cell without text (an empty string, or missing from a row shorter than
+ * the column list) shows {@linkcode EMPTY_CELL}. Trailing spaces, and the
+ * separators before the blank lines of other cells at the end of a
+ * multi-line row, are left out.
  */
 export function formatTable(
   columns: readonly Column[],
@@ -84,7 +89,9 @@ export function formatTable(
   const cells = rows.map((row) =>
     columns.map((_, index) => {
       const cell = row[index] ?? "";
-      return { lines: cellText(cell).split("\n"), color: cellColor(cell) };
+      const text = cellText(cell);
+      if (text === "") return { lines: [EMPTY_CELL], color: undefined };
+      return { lines: text.split("\n"), color: cellColor(cell) };
     })
   );
   const widths = headings.map((heading, index) =>

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { COLUMN_SEPARATOR, formatTable, paint, PLAIN } from "./table.ts";
+import { COLUMN_SEPARATOR, EMPTY_CELL, formatTable, paint, PLAIN } from "./table.ts";
 
 Deno.test("a table has upper-case headings, a dash rule and ' | ' between aligned columns", () => {
   const text = formatTable(
@@ -41,12 +41,20 @@ Deno.test("a cell with line breaks spans several lines and widens its column by 
   );
 });
 
-Deno.test("missing cells are empty, and lines carry no trailing spaces", () => {
-  const text = formatTable([{ heading: "a" }, { heading: "b" }, { heading: "c" }], [[
-    "long value",
-  ]]);
+Deno.test("an empty or missing cell shows '-', and lines carry no trailing spaces", () => {
+  const text = formatTable([{ heading: "a" }, { heading: "b" }, { heading: "c" }], [
+    ["long value"],
+    ["x", "", { text: "", color: "red" }],
+  ]);
   for (const line of text.split("\n")) assert.equal(line, line.trimEnd());
-  assert.match(text, /^long value$/m);
+  assert.match(text, /^long value \| - \| -$/m);
+  assert.match(text, /^x +\| - \| -$/m);
+  assert.equal(EMPTY_CELL, "-");
+});
+
+Deno.test("the lines a multi-line cell adds leave the other cells blank, not '-'", () => {
+  const text = formatTable([{ heading: "worker" }, { heading: "note" }], [["w1\nw2", "x"]]);
+  assert.match(text, /^w1 +\| x\nw2$/m);
 });
 
 Deno.test("colours appear only with a colour style and do not count towards widths", () => {

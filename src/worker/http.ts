@@ -10,10 +10,17 @@
  * @module
  */
 
-import { type HealthCheck, healthRoute, runHealthCheck, sharedCheck } from "../http/health.ts";
+import {
+  type HealthCheck,
+  healthReason,
+  healthRoute,
+  runHealthCheck,
+  sharedCheck,
+} from "../http/health.ts";
 import { metricsRoute } from "../http/metrics_route.ts";
 import type { HttpRoute } from "../http/server.ts";
 import type { JobStore } from "../storage/job_store.ts";
+import { messageOf } from "../text.ts";
 import type { WorkerMetrics } from "./metrics.ts";
 
 /** What the worker's HTTP routes read. */
@@ -34,6 +41,7 @@ const databaseChecks = new WeakMap<JobStore, HealthCheck>();
 /**
  * The check of the database: one cheap read of the jobs table, one at a
  * time for a store (`/health` and the metrics' `jobd_database_up` share it).
+ * Its reason is the driver's error text, cut and escaped (healthReason).
  */
 function databaseCheck(store: JobStore): HealthCheck {
   let check = databaseChecks.get(store);
@@ -41,7 +49,11 @@ function databaseCheck(store: JobStore): HealthCheck {
     check = sharedCheck({
       name: "database",
       check: async () => {
-        await store.ping();
+        try {
+          await store.ping();
+        } catch (error) {
+          return healthReason(messageOf(error));
+        }
         return undefined;
       },
     });

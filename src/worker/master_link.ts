@@ -1,6 +1,6 @@
 import { getLogger } from "@logtape/logtape";
-import { escapeControls, messageOf } from "../text.ts";
-import { cutForLog } from "../log_redaction.ts";
+import { messageOf } from "../text.ts";
+import { healthReason } from "../http/health.ts";
 import { Connection, type RequestHandler } from "../net/connection.ts";
 import { MasterClient } from "../net/client.ts";
 import { formatLength, Outage } from "../outage.ts";
@@ -9,16 +9,12 @@ import { Sleeper } from "./sleeper.ts";
 
 const log = getLogger(["jobd", "worker", "master"]);
 
-/** Most characters of a failed registration's reason kept for `/health` (before escaping). */
-const MAX_REASON_CHARS = 300;
-
 /**
- * An error's text as `lastError` keeps it: the master's error text can be as
- * long as its largest message and hold any character, and `/health` shows it
- * on one line, so it is cut and its control characters escaped.
+ * An error's text as `lastError` keeps it, for `/health`: the master's error
+ * text can be as long as its largest message and hold any character.
  */
 function reasonOf(error: unknown): string {
-  return escapeControls(cutForLog(messageOf(error), MAX_REASON_CHARS), { oneLine: true });
+  return healthReason(messageOf(error));
 }
 
 /** How long `stop()` waits for a connection attempt in progress. */
