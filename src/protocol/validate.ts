@@ -19,8 +19,8 @@ import {
 import type { RequestData } from "./messages.ts";
 import { MAX_SCHEDULE_NAME_LENGTH, type TargetedJob, type TargetedSignal } from "./requests.ts";
 import { parseSignal } from "./signals.ts";
-import { JOB_ID_KEY } from "./expected_targets.ts";
-export { readExpectedTargets } from "./expected_targets.ts";
+import { readJobIdEntries } from "./job_id_maps.ts";
+export { readExpectedTargets } from "./job_id_maps.ts";
 import {
   type AddRequest,
   type ColumnValue,
@@ -276,16 +276,8 @@ export function readSignal(value: unknown, jobId: number | string): Deno.Signal 
  * or a key that is no job id, refuses the whole request, naming it.
  */
 export function readSignalMap(data: RequestData): Record<string, Deno.Signal> {
-  const jobs = data.jobs;
-  if (isAbsent(jobs)) return {};
-  if (!isPlainObject(jobs)) throw new RequestError("jobs must be an object of job id to signal");
-  const count = Object.keys(jobs).length;
-  if (count > MAX_LIST_ITEMS) throw new RequestError(tooManyItems("jobs", count));
   const signals: Record<string, Deno.Signal> = {};
-  for (const [id, value] of Object.entries(jobs)) {
-    if (!JOB_ID_KEY.test(id)) {
-      throw new RequestError(`jobs: ${quoteTargetName(id)} is not a job id (a positive integer)`);
-    }
+  for (const [id, value] of readJobIdEntries(data, "jobs", "signal")) {
     signals[id] = readSignal(value, id);
   }
   return signals;

@@ -1,6 +1,7 @@
 /**
- * The `targets` field of a worker's `run-manual`: the target the caller
- * expects each job to have.
+ * Request fields that are objects keyed by job id: the worker's
+ * `send-signal` `jobs` (id to signal) and `run-manual` `targets` (id to the
+ * target the caller expects).
  *
  * @module
  */
@@ -12,7 +13,35 @@ import { MAX_LIST_ITEMS, tooManyItems } from "./limits.ts";
 import type { RequestData } from "./messages.ts";
 
 /** A job id as a key of a JSON object: a positive integer, written plainly. */
-export const JOB_ID_KEY = /^[1-9][0-9]{0,15}$/;
+const JOB_ID_KEY = /^[1-9][0-9]{0,15}$/;
+
+/**
+ * The entries of `field`, an object of job id to `what` (absent or `null`:
+ * none), at most {@linkcode MAX_LIST_ITEMS}, in order; a key that is no job
+ * id refuses the request, naming it, when its entry is reached. The values
+ * are the caller's to check.
+ */
+export function* readJobIdEntries(
+  data: RequestData,
+  field: string,
+  what: string,
+): Generator<[string, unknown]> {
+  const value = data[field];
+  if (value === undefined || value === null) return;
+  if (!isPlainObject(value)) {
+    throw new RequestError(`${field} must be an object of job id to ${what}`);
+  }
+  const entries = Object.entries(value);
+  if (entries.length > MAX_LIST_ITEMS) throw new RequestError(tooManyItems(field, entries.length));
+  for (const [key, item] of entries) {
+    if (!JOB_ID_KEY.test(key)) {
+      throw new RequestError(
+        `${field}: ${quoteTargetName(key)} is not a job id (a positive integer)`,
+      );
+    }
+    yield [key, item];
+  }
+}
 
 /**
  * Worker `run-manual`: `targets`, the target the caller expects each of
@@ -24,21 +53,9 @@ export function readExpectedTargets(
   data: RequestData,
   ids: readonly number[],
 ): Map<number, string> {
-  const targets = data.targets;
   const expected = new Map<number, string>();
-  if (targets === undefined || targets === null) return expected;
-  if (!isPlainObject(targets)) {
-    throw new RequestError("targets must be an object of job id to target name");
-  }
-  const count = Object.keys(targets).length;
-  if (count > MAX_LIST_ITEMS) throw new RequestError(tooManyItems("targets", count));
   const named = new Set(ids);
-  for (const [key, target] of Object.entries(targets)) {
-    if (!JOB_ID_KEY.test(key)) {
-      throw new RequestError(
-        `targets: ${quoteTargetName(key)} is not a job id (a positive integer)`,
-      );
-    }
+  for (const [key, target] of readJobIdEntries(data, "targets", "target name")) {
     const id = Number(key);
     if (!named.has(id)) throw new RequestError(`targets: job ${id} is not one of ids`);
     if (typeof target !== "string") {
