@@ -77,8 +77,8 @@ Deno.test("-t refuses a duration longer than a timer can wait, naming the limit"
   assert.match(
     stderr,
     new RegExp(
-      `^jobd: ${path}: 'poll_interval' must be .* at most 2147483 seconds \\(about 24 days, ` +
-        ".*got '3000000'$",
+      `^jobd: ${path}: 'poll_interval' must be 0 or a number from 0.05 to 2147483 seconds ` +
+        "\\(.*at most about 24 days, .*got '3000000'$",
       "m",
     ),
   );

@@ -47,7 +47,7 @@ export { DEFAULT_LOG_FORMAT, DEFAULT_LOG_LEVEL } from "../log_levels.ts";
 
 /**
  * `master_reconnect_timeout`: seconds a worker waits before it reconnects to
- * a master that went away, 10. Must be > 0.
+ * a master that went away, 10. Must be ≥ 0.05 (config/timer_limit.ts MIN_PERIOD_SECONDS).
  */
 export const DEFAULT_MASTER_RECONNECT_TIMEOUT = 10;
 
@@ -69,7 +69,7 @@ export const DEFAULT_MAX_OUTPUT_BUFFER = 1048576;
 /**
  * `poll_interval`: seconds between the worker's own polls, 60. The worker
  * also polls once at start-up; 0 turns both off (it claims only when poked,
- * and when `delayed` rows fall due).
+ * and when `delayed` rows fall due); any other value must be ≥ 0.05.
  */
 export const DEFAULT_POLL_INTERVAL = 60;
 
@@ -111,7 +111,7 @@ export const DEFAULT_REQUEST_TIMEOUT = 30;
  */
 export const DEFAULT_JOBCTL_TIMEOUT = DEFAULT_REQUEST_TIMEOUT + 5;
 
-/** `ping_interval`: seconds between the master's pings to each worker, 30. Must be > 0. */
+/** `ping_interval`: seconds between the master's pings to each worker, 30. Must be ≥ 0.05. */
 export const DEFAULT_PING_INTERVAL = 30;
 
 /**

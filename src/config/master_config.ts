@@ -39,7 +39,7 @@ export interface MasterConfig extends HttpConfig {
   readonly password: string | undefined;
   /** `always_allow_localhost`: loopback peers need no password. */
   readonly alwaysAllowLocalhost: boolean;
-  /** `ping_interval`: seconds between pings to each registered worker, > 0. */
+  /** `ping_interval`: seconds between pings to each registered worker, ≥ 0.05. */
   readonly pingInterval: number;
   /** `poke_throttle_interval`: seconds pokes are gathered before polls go out, ≥ 0. */
   readonly pokeThrottleInterval: number;
@@ -94,7 +94,7 @@ export function parseMasterConfig(text: string, path: string): LoadedMasterConfi
     ),
     pingInterval: ini.withDefault(
       "ping_interval",
-      timerSecondsType({ allowZero: false }),
+      timerSecondsType({ allowZero: false, period: true }),
       DEFAULT_PING_INTERVAL,
     ),
     pokeThrottleInterval: ini.withDefault(

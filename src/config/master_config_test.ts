@@ -10,6 +10,10 @@ const FILE = "/etc/jobd-master.conf";
 /** How the keys that reach a timer state their limit. */
 const TIMER_LIMIT = "and at most 2147483 seconds (about 24 days, the longest a timer waits), " +
   "in decimal digits with an optional point (such as 30 or 0.5; no exponent)";
+/** How `ping_interval`, a period, states its range. */
+const PING_RANGE = "a number from 0.05 to 2147483 seconds (at least 0.05: a shorter period " +
+  "keeps the daemon busy for nothing; at most about 24 days, the longest a timer waits), in " +
+  "decimal digits with an optional point (such as 30 or 0.5; no exponent)";
 
 function assertConfigError(text: string, message: string): void {
   assert.throws(() => parseMasterConfig(text, FILE), (error: unknown) => {
@@ -90,7 +94,11 @@ Deno.test("invalid master values are reported with key, rule and value", () => {
   );
   assertConfigError(
     `${base}ping_interval = 0\n`,
-    `/etc/jobd-master.conf: 'ping_interval' must be a number > 0 ${TIMER_LIMIT}, got '0'`,
+    `/etc/jobd-master.conf: 'ping_interval' must be ${PING_RANGE}, got '0'`,
+  );
+  assertConfigError(
+    `${base}ping_interval = 0.001\n`,
+    `/etc/jobd-master.conf: 'ping_interval' must be ${PING_RANGE}, got '0.001'`,
   );
   assertConfigError(
     `${base}poke_throttle_interval = -0.5\n`,

@@ -102,7 +102,7 @@ export interface WorkerConfig extends HttpConfig {
   readonly masterHost?: string;
   /** `master_port` (always with `masterHost`). */
   readonly masterPort?: number;
-  /** `master_reconnect_timeout`: seconds between attempts to reach the master, > 0. */
+  /** `master_reconnect_timeout`: seconds between attempts to reach the master, ≥ 0.05. */
   readonly masterReconnectTimeout: number;
   /** `log_file`: file to append the log to, if any. */
   readonly logFile?: string;
@@ -127,7 +127,7 @@ export interface WorkerConfig extends HttpConfig {
   /** `[targets]`: target name → concurrency (≥ 1), in file order. */
   readonly targets: ReadonlyMap<string, number>;
   /**
-   * `poll_interval`: seconds between the worker's own polls; 0 = none, not
+   * `poll_interval`: seconds between the worker's own polls, ≥ 0.05; 0 = none, not
    * even at start-up (`delayed` rows are still counted then, and woken for).
    */
   readonly pollInterval: number;
@@ -195,6 +195,7 @@ const tableNameType: ValueType<string> = {
  */
 const reconnectSecondsType = timerSecondsType({
   allowZero: false,
+  period: true,
   factor: 2,
   why: "half the longest a timer waits: the worker waits twice this long for the master's answers",
 });
@@ -269,7 +270,7 @@ export function parseWorkerConfig(
     targets: readTargets(doc, text),
     pollInterval: ini.withDefault(
       "poll_interval",
-      timerSecondsType({ allowZero: true }),
+      timerSecondsType({ allowZero: true, period: true }),
       DEFAULT_POLL_INTERVAL,
     ),
     shutdownTimeout: ini.withDefault(

@@ -14,9 +14,14 @@ const FILE = "/etc/jobd.conf";
 /** How the keys that reach a timer state their limit. */
 const TIMER_LIMIT = "and at most 2147483 seconds (about 24 days, the longest a timer waits), " +
   "in decimal digits with an optional point (such as 30 or 0.5; no exponent)";
-const RECONNECT_LIMIT = "and at most 1073741 seconds (about 12 days, half the longest a timer " +
-  "waits: the worker waits twice this long for the master's answers), in decimal digits with " +
-  "an optional point (such as 30 or 0.5; no exponent)";
+/** How the keys that set a period state their range: at least 0.05 s, at most what a timer waits. */
+const PERIOD_FLOOR = "at least 0.05: a shorter period keeps the daemon busy for nothing";
+const POLL_RANGE = `0 or a number from 0.05 to 2147483 seconds (${PERIOD_FLOOR}; at most about ` +
+  "24 days, the longest a timer waits), in decimal digits with an optional point (such as 30 " +
+  "or 0.5; no exponent)";
+const RECONNECT_RANGE = `a number from 0.05 to 1073741 seconds (${PERIOD_FLOOR}; at most about ` +
+  "12 days, half the longest a timer waits: the worker waits twice this long for the master's " +
+  "answers), in decimal digits with an optional point (such as 30 or 0.5; no exponent)";
 
 /** The keys a MySQL-backed worker must have. */
 const MINIMAL = `
@@ -271,12 +276,17 @@ Deno.test("invalid values are reported with key, rule and value", () => {
     ],
     [
       "master_reconnect_timeout = 0",
-      `'master_reconnect_timeout' must be a number > 0 ${RECONNECT_LIMIT}, got '0'`,
+      `'master_reconnect_timeout' must be ${RECONNECT_RANGE}, got '0'`,
     ],
-    ["poll_interval = -1", `'poll_interval' must be a number >= 0 ${TIMER_LIMIT}, got '-1'`],
+    [
+      "master_reconnect_timeout = 0.01",
+      `'master_reconnect_timeout' must be ${RECONNECT_RANGE}, got '0.01'`,
+    ],
+    ["poll_interval = -1", `'poll_interval' must be ${POLL_RANGE}, got '-1'`],
+    ["poll_interval = 0.001", `'poll_interval' must be ${POLL_RANGE}, got '0.001'`],
     [
       "poll_interval = 1e3",
-      `'poll_interval' must be a number >= 0 ${TIMER_LIMIT}, got '1e3': write it as 1000`,
+      `'poll_interval' must be ${POLL_RANGE}, got '1e3': write it as 1000`,
     ],
     [
       "max_output_buffer = 1e6",
