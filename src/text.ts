@@ -31,26 +31,43 @@ export function describeJobs(ids: readonly number[]): string {
   return `jobs ${ids.slice(0, 10).join(", ")}... (${ids.length} jobs)`;
 }
 
+/*
+ * Besides control characters, the patterns below take the characters that
+ * are not shown but change how the text around them reads: the format
+ * characters (`\p{Cf}`: bidirectional overrides, embeddings and isolates
+ * such as U+202E, which show text in another order than it is stored;
+ * U+200B..U+200F; U+FEFF; the tag characters) and the line and paragraph
+ * separators U+2028 and U+2029, at which some terminals and viewers break
+ * lines.
+ */
+
 /**
  * Control characters (C0, DEL, C1) but the line feed and the tab, which print
  * as themselves, and a carriage return right before a line feed (CRLF line
- * ends: harmless on a terminal).
+ * ends: harmless on a terminal); and the invisible characters above.
  */
-const CONTROL = /(?![\n\t]|\r\n)\p{Cc}/gu;
+const CONTROL = /(?![\n\t]|\r\n)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 
-/** Control characters (C0, DEL, C1) but the tab: text that must stay on one line. */
-const CONTROL_ONE_LINE = /(?!\t)\p{Cc}/gu;
+/** Control characters (C0, DEL, C1) but the tab, and the invisible ones: text that must stay on one line. */
+const CONTROL_ONE_LINE = /(?!\t)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+/** `\x1b` for a control character, `\u202e` or `\u{e0041}` for the others. */
+function escapeCharacter(char: string): string {
+  const code = char.codePointAt(0) ?? 0;
+  const hex = code.toString(16);
+  if (code <= 0xff) return `\\x${hex.padStart(2, "0")}`;
+  return code <= 0xffff ? `\\u${hex.padStart(4, "0")}` : `\\u{${hex}}`;
+}
 
 /**
  * `text` with its control characters shown escaped (`\x1b`, `\x0d`...) rather
- * than acted on by a terminal; tabs stay, and line feeds (with a carriage
- * return right before one) too unless `oneLine` (a line of a line-based
- * answer such as `/health`). For any text a peer, a
- * job or a table row supplied, before it reaches human output.
+ * than acted on by a terminal, and its invisible format characters too
+ * (`\u202e`, `\u200b`, `\ufeff`, `\u2028`...), which could make a line read
+ * other than it is; tabs stay, and line feeds (with a carriage return right
+ * before one) too unless `oneLine` (a line of a line-based answer such as
+ * `/health`). For any text a peer, a job or a table row supplied, before it
+ * reaches human output.
  */
 export function escapeControls(text: string, options: { oneLine?: boolean } = {}): string {
-  return text.replace(
-    options.oneLine ? CONTROL_ONE_LINE : CONTROL,
-    (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
+  return text.replace(options.oneLine ? CONTROL_ONE_LINE : CONTROL, escapeCharacter);
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type HealthCheck, runHealthCheck, sharedCheck } from "./health.ts";
+import { type HealthCheck, healthReason, runHealthCheck, sharedCheck } from "./health.ts";
 
 /** A check that answers when `release` is called, counting its runs. */
 function slowCheck(): HealthCheck & { runs: number; release(problem?: string): void } {
@@ -54,4 +54,11 @@ Deno.test("a shared check that throws gives each waiter the message, and runs ag
   assert.equal(runs, 1);
   assert.equal(await runHealthCheck(shared), "Cannot reach the jobs");
   assert.equal(runs, 2);
+});
+
+Deno.test("a reason from elsewhere stays one honest line: line separators and bidi overrides are escaped", () => {
+  assert.equal(
+    healthReason("refused\u2028ok: \u202Edenied\u202C\r\n"),
+    "refused\\u2028ok: \\u202edenied\\u202c\\x0d\\x0a",
+  );
 });

@@ -232,6 +232,20 @@ Deno.test("whatever a daemon sends reaches the terminal with its control charact
   assert.match(signals.text, /error: worker 'w\\x1b\]0;owned\\x07' did not answer$/m);
 });
 
+Deno.test("a bidi override or zero-width character a daemon sends cannot make jobctl's output lie", () => {
+  const status = command("worker", "status").plan([]).render({
+    targets: { "mail\u202Eliam": { concurrency: 1, length: 0, paused: false } },
+    jobPromisesCount: 0,
+    memoryUsage: { rss: 2048, heapTotal: 1024, heapUsed: 512, external: 0 },
+  }, PLAIN);
+  assert.match(status.text, /^mail\\u202eliam \| +1 \|/m);
+  const shown = command("worker", "show").plan(["7"]).render({
+    job: { id: 7, target: "build", result: "ok", stdout: "ok\u2066 (no errors)\u2069\u200B\n" },
+  }, PLAIN);
+  assert.match(shown.text, /^ok\\u2066 \(no errors\)\\u2069\\u200b$/m);
+  assert.equal(/[\u200B-\u200F\u202A-\u202E\u2066-\u2069]/.test(status.text + shown.text), false);
+});
+
 Deno.test("job output with CRLF line ends is shown without an escape on each line", () => {
   const shown = command("worker", "show").plan(["7"]).render({
     job: { id: 7, target: "build", result: "ok", stdout: "line 1\r\nline 2\r\n" },

@@ -56,6 +56,23 @@ Deno.test("text kept on one line has its line feeds escaped too; tabs stay", () 
   assert.equal(escapeControls("a\nb\tc\x1b", { oneLine: true }), "a\\x0ab\tc\\x1b");
 });
 
+Deno.test("invisible characters that reorder or hide text are shown escaped, as code points", () => {
+  // U+202E would show "exe.txt" as "txt.exe"; a zero-width space hides a difference in names.
+  assert.equal(escapeControls("report\u202Etxt.exe"), "report\\u202etxt.exe");
+  assert.equal(escapeControls("bu\u200Bild"), "bu\\u200bild");
+  assert.equal(
+    escapeControls("\u200C\u200D\u200E\u200F\u2066\u2067\u2068\u2069\u202A\u202C\uFEFF"),
+    "\\u200c\\u200d\\u200e\\u200f\\u2066\\u2067\\u2068\\u2069\\u202a\\u202c\\ufeff",
+  );
+  // Line and paragraph separators, which some terminals break lines at, in either mode.
+  assert.equal(escapeControls("a\u2028b\u2029c"), "a\\u2028b\\u2029c");
+  assert.equal(escapeControls("a\u2028b", { oneLine: true }), "a\\u2028b");
+  // Characters beyond U+FFFF (a tag character) and the soft hyphen, which is a format character too.
+  assert.equal(escapeControls("x\u{E0041}y\u00ADz"), "x\\u{e0041}y\\xadz");
+  // Visible text, right-to-left scripts included, stays as it is.
+  assert.equal(escapeControls("שלום مرحبا ✓ é"), "שלום مرحبا ✓ é");
+});
+
 Deno.test("every string of an answer is escaped, object keys too; other values stay", () => {
   assert.deepEqual(
     escapeControlsIn({
