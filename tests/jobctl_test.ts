@@ -286,7 +286,8 @@ Deno.test("jobctl controls a worker: every command, its output, --json and exit 
     );
   });
 
-  await t.step("--password reads stdin, without a prompt, when it is not a terminal", async () => {
+  /** jobctl `--password list-targets` with `input` piped to its stdin. */
+  async function withPipedPassword(input: string): Promise<Deno.CommandOutput> {
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -304,14 +305,31 @@ Deno.test("jobctl controls a worker: every command, its output, --json and exit 
       stderr: "piped",
     }).spawn();
     const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(`${password}\n`));
+    await writer.write(new TextEncoder().encode(input));
     await writer.close();
-    const output = await child.output();
+    return await child.output();
+  }
+
+  await t.step("--password reads stdin, without a prompt, when it is not a terminal", async () => {
+    const output = await withPipedPassword(`${password}\n`);
     const text = new TextDecoder();
     assert.equal(output.code, 0, text.decode(output.stderr));
     assert.equal(text.decode(output.stderr), "", "no prompt: nobody is at a terminal to read it");
     assert.match(text.decode(output.stdout), /^build +\| +2 \| +0 \| no +\| +0$/m);
   });
+
+  await t.step(
+    "a piped password is taken as it is: a Ctrl-U byte in it edits nothing",
+    async () => {
+      // At a terminal Ctrl-U would clear "wrong"; from a pipe it is part of the password sent.
+      const output = await withPipedPassword(`wrong\x15${password}\r\n`);
+      assert.equal(output.code, 1);
+      assert.equal(
+        new TextDecoder().decode(output.stderr),
+        `jobctl: ${daemon} refused 'list-targets': invalid password\n`,
+      );
+    },
+  );
 
   await t.step("--log-level debug logs to stderr, never the password", async () => {
     const output = await ctl("--log-level", "debug", "list-targets");

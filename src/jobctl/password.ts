@@ -2,10 +2,13 @@
  * `--password`: asks for the password on the terminal without echoing it.
  * The prompt goes to stderr, so stdout carries only the command's output.
  * When stdin is not a terminal (a pipe, say) the first line is read, with
- * no prompt: nobody is there to read it.
+ * no prompt: nobody is there to read it; and as it is, only its line end
+ * removed: the editing keys of a terminal are bytes of the password there.
  *
  * @module
  */
+
+import { joinChunks } from "../bytes.ts";
 
 /** The user pressed Ctrl-C at the password prompt. */
 export class PromptCancelledError extends Error {
@@ -69,6 +72,32 @@ export async function readPasswordLine(input: ReadableStream<Uint8Array>): Promi
   }
 }
 
+/**
+ * Reads one line from `input` as a pipe or a file gives it: up to the first
+ * LF or CR (a CRLF line end ends at its CR), or the stream's end, every other
+ * byte kept as it is: Backspace, Ctrl-U and the like are part of the line,
+ * not edits of it.
+ */
+export async function readLiteralLine(input: ReadableStream<Uint8Array>): Promise<string> {
+  const reader = input.getReader();
+  const chunks: Uint8Array[] = [];
+  try {
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      const end = value.findIndex((byte) => byte === LINE_FEED || byte === CARRIAGE_RETURN);
+      if (end >= 0) {
+        chunks.push(value.subarray(0, end));
+        break;
+      }
+      chunks.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  return new TextDecoder().decode(joinChunks(chunks));
+}
+
 function writeAll(file: { writeSync(bytes: Uint8Array): number }, text: string): void {
   let bytes = new TextEncoder().encode(text);
   while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
@@ -76,8 +105,9 @@ function writeAll(file: { writeSync(bytes: Uint8Array): number }, text: string):
 
 /**
  * Reads the password from stdin. When stdin is a terminal: shows `prompt`
- * on stderr and turns echo off (raw mode, restored afterwards); else reads
- * the first line without a prompt.
+ * on stderr and turns echo off (raw mode, restored afterwards), the editing
+ * keys working ({@linkcode readPasswordLine}); else reads the first line as
+ * it is, without a prompt ({@linkcode readLiteralLine}).
  *
  * @throws {PromptCancelledError} on Ctrl-C.
  */
@@ -88,7 +118,7 @@ export async function promptPassword(prompt = "Password: "): Promise<string> {
     Deno.stdin.setRaw(true);
   }
   try {
-    return await readPasswordLine(Deno.stdin.readable);
+    return await (terminal ? readPasswordLine : readLiteralLine)(Deno.stdin.readable);
   } finally {
     if (terminal) {
       Deno.stdin.setRaw(false);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { PromptCancelledError, readPasswordLine } from "./password.ts";
+import { PromptCancelledError, readLiteralLine, readPasswordLine } from "./password.ts";
 
 /** A stream that delivers `chunks` one read at a time. */
 function typed(...chunks: (string | number[])[]): ReadableStream<Uint8Array> {
@@ -37,4 +37,22 @@ Deno.test("Ctrl-D or the end of the input ends the password", async () => {
 
 Deno.test("Ctrl-C cancels the prompt", async () => {
   await assert.rejects(readPasswordLine(typed("ab", [0x03])), PromptCancelledError);
+});
+
+Deno.test("a piped password is its first line as it is: editing keys are bytes of it", async () => {
+  assert.equal(
+    await readLiteralLine(typed("ab\x7fc\x08d\x15e\x04f\x03g\n")),
+    "ab\x7fc\x08d\x15e\x04f\x03g",
+  );
+  assert.equal(await readLiteralLine(typed("s3cret\r\nignored")), "s3cret");
+  assert.equal(await readLiteralLine(typed("s3cret\rignored")), "s3cret");
+  assert.equal(await readLiteralLine(typed("sec", "ret", "\nignored")), "secret");
+  assert.equal(
+    await readLiteralLine(typed("  spaced  ")),
+    "  spaced  ",
+    "the stream's end ends it",
+  );
+  assert.equal(await readLiteralLine(typed()), "");
+  const bytes = [...new TextEncoder().encode("pä")];
+  assert.equal(await readLiteralLine(typed(bytes.slice(0, 2), bytes.slice(2), "\n")), "pä");
 });
