@@ -512,8 +512,8 @@ Deno.test("a daemon that accepts the connection but does not answer within --tim
     assert.equal(output.stdout, "");
     assert.equal(
       output.stderr,
-      `jobctl: no answer from the worker at 127.0.0.1:${port}: ` +
-        "Request 'retry' timed out: no response within 0.5 s\n",
+      `jobctl: no answer from the worker at 127.0.0.1:${port}: request 'retry' got no ` +
+        "response within 0.5 s (--timeout; give a longer one, or 0 to wait for ever)\n",
     );
   } finally {
     listener.close();

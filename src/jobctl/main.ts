@@ -12,6 +12,7 @@ import {
   DEFAULT_JOBCTL_TIMEOUT,
   DEFAULT_LOG_LEVEL,
   DEFAULT_MASTER_PORT,
+  DEFAULT_REQUEST_TIMEOUT,
   DEFAULT_WORKER_PORT,
 } from "../config/defaults.ts";
 import { ConfigError } from "../config/ini_file.ts";
@@ -160,9 +161,26 @@ function daemonName(settings: Settings): string {
 /** The connection took longer than `--timeout`. */
 class ConnectTimeoutError extends Error {
   constructor(seconds: number) {
-    super(`no connection within ${seconds} s`);
+    super(`no connection within ${seconds} s (--timeout)`);
     this.name = "ConnectTimeoutError";
   }
+}
+
+/**
+ * A request that got no answer within `--timeout`, said so as to point at the
+ * option. The default outlasts only a master with the default
+ * `request_timeout` (or a shorter one), which jobctl cannot know: a master
+ * configured to wait longer for its workers can still be waiting.
+ */
+export function noAnswerWithin(error: RequestTimeoutError, settings: Settings): string {
+  const what = `no answer from ${daemonName(settings)}: request '${error.requestType}' ` +
+    `got no response within ${error.seconds} s`;
+  if (settings.mode === "master" && !settings.timeoutGiven) {
+    return `${what} (the default --timeout; a master whose request_timeout is over ` +
+      `${DEFAULT_REQUEST_TIMEOUT} s may answer later: give a longer --timeout, or 0 to wait ` +
+      "for ever)";
+  }
+  return `${what} (--timeout; give a longer one, or 0 to wait for ever)`;
 }
 
 /** Connects to the daemon; with a timeout, gives up (and closes a late connection) after it. */
@@ -273,7 +291,11 @@ async function runCommand(
       );
       return ExitCode.Failed;
     }
-    if (error instanceof RequestTimeoutError || error instanceof ConnectionClosedError) {
+    if (error instanceof RequestTimeoutError) {
+      complain(env, settings.json, noAnswerWithin(error, settings));
+      return ExitCode.Unreachable;
+    }
+    if (error instanceof ConnectionClosedError) {
       complain(env, settings.json, `no answer from ${daemonName(settings)}: ${error.message}`);
       return ExitCode.Unreachable;
     }

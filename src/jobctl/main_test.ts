@@ -4,7 +4,15 @@ import { MasterDaemon } from "../master/daemon.ts";
 import { VERSION } from "../version.ts";
 import { commandsOf } from "./commands.ts";
 import { ExitCode } from "./help.ts";
-import { type JobctlEnvironment, lookUpCommand, resolveSettings, runJobctl } from "./main.ts";
+import {
+  type JobctlEnvironment,
+  lookUpCommand,
+  noAnswerWithin,
+  resolveSettings,
+  runJobctl,
+  type Settings,
+} from "./main.ts";
+import { RequestTimeoutError } from "../net/errors.ts";
 import { PromptCancelledError } from "./password.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -270,8 +278,32 @@ Deno.test("a daemon that never answers exits with status 3 after --timeout", asy
   assert.equal(code, ExitCode.Unreachable);
   assert.equal(
     stderr,
-    `jobctl: no answer from the worker at 127.0.0.1:${server.port}: ` +
-      "Request 'status' timed out: no response within 0.2 s\n",
+    `jobctl: no answer from the worker at 127.0.0.1:${server.port}: request 'status' got no ` +
+      "response within 0.2 s (--timeout; give a longer one, or 0 to wait for ever)\n",
+  );
+});
+
+Deno.test("no answer from a master within the default --timeout: a longer request_timeout needs a longer --timeout", () => {
+  const settings: Settings = {
+    mode: "master",
+    host: "127.0.0.1",
+    port: 7081,
+    password: undefined,
+    logLevel: "warn",
+    json: false,
+    timeout: 35,
+    timeoutGiven: false,
+  };
+  assert.equal(
+    noAnswerWithin(new RequestTimeoutError("poke", 35), settings),
+    "no answer from the master at 127.0.0.1:7081: request 'poke' got no response within 35 s " +
+      "(the default --timeout; a master whose request_timeout is over 30 s may answer later: " +
+      "give a longer --timeout, or 0 to wait for ever)",
+  );
+  assert.equal(
+    noAnswerWithin(new RequestTimeoutError("poke", 90), { ...settings, timeoutGiven: true }),
+    "no answer from the master at 127.0.0.1:7081: request 'poke' got no response within 90 s " +
+      "(--timeout; give a longer one, or 0 to wait for ever)",
   );
 });
 
