@@ -356,6 +356,7 @@ export class IniDocument {
   readonly global: ConfigSection;
   #values: Record<string, unknown>;
   #sections = new Map<string, ConfigSection>();
+  #sectionHints = new Map<string, { line: number | undefined; hint: string }>();
   #warnings: string[] = [];
 
   constructor(file: string, values: Record<string, unknown>) {
@@ -399,6 +400,15 @@ export class IniDocument {
     return entries;
   }
 
+  /**
+   * How to write what the section `[name]` was meant to hold, for the warning
+   * about it when nobody reads it: `unknown section [name] (line N) is
+   * ignored: hint`.
+   */
+  hintUnknownSection(name: string, hint: string, line?: number): void {
+    this.#sectionHints.set(name, { line, hint });
+  }
+
   /** Records a warning about the file as a whole: `FILE: detail`. */
   warn(detail: string): void {
     this.#warnings.push(`${this.file}: ${detail}`);
@@ -412,9 +422,14 @@ export class IniDocument {
     const warnings = [...this.#warnings, ...this.global.warnings()];
     for (const section of this.#sections.values()) warnings.push(...section.warnings());
     for (const [name, value] of Object.entries(this.#values)) {
-      if (isSection(value) && !this.#sections.has(name)) {
+      if (!isSection(value) || this.#sections.has(name)) continue;
+      const hinted = this.#sectionHints.get(name);
+      if (hinted === undefined) {
         warnings.push(`${this.file}: unknown section [${name}] is ignored`);
+        continue;
       }
+      const where = hinted.line === undefined ? "" : ` (line ${hinted.line})`;
+      warnings.push(`${this.file}: unknown section [${name}]${where} is ignored: ${hinted.hint}`);
     }
     return warnings;
   }

@@ -305,3 +305,14 @@ Deno.test("a section named like a key plus a dot leaves the key alone", () => {
   assert.equal(doc.global.required("launcher", stringType()), "/bin/run {id}");
   assert.deepEqual(doc.warnings(), ["f.ini: unknown section [launcher.env] is ignored"]);
 });
+
+Deno.test("a hint for a section makes its unknown-section warning say how to write it, naming its line", () => {
+  const doc = parseIni("a = 1\n[b.c]\nx = 1\n[d]\ny = 2\n", "f.ini");
+  doc.hintUnknownSection("b.c", "write 'b.c.x = 1' before the first section", 2);
+  doc.hintUnknownSection("never", "not in the file");
+  doc.global.optional("a", stringType());
+  assert.deepEqual(doc.warnings(), [
+    "f.ini: unknown section [b.c] (line 2) is ignored: write 'b.c.x = 1' before the first section",
+    "f.ini: unknown section [d] is ignored",
+  ]);
+});

@@ -43,6 +43,7 @@ import {
   type ValueType,
 } from "./ini_file.ts";
 import { keysCutByComments } from "./cut_keys.ts";
+import { iniLines, isQuoted } from "./ini_lines.ts";
 import { HTTP_RESTART_ONLY_SETTINGS, type HttpConfig, readHttpConfig } from "./http_config.ts";
 import { checkLogFileDirectory } from "./log_file.ts";
 import { timerSecondsType } from "./timer_limit.ts";
@@ -297,6 +298,7 @@ export function parseWorkerConfig(
   if (!config.launcher.includes("{id}")) {
     ini.warn("launcher", "has no '{id}': every job runs the same command");
   }
+  hintLauncherEnvSection(doc, text);
   for (const target of config.targetPolicies.keys()) {
     if (config.targets.has(target)) continue;
     doc.warn(
@@ -333,6 +335,33 @@ function readStorage(ini: ConfigSection): StorageConfig {
     database: ini.required("mysql_database", stringType()),
     table,
   };
+}
+
+/** A section some write the launcher's variables in; it is not read. */
+const LAUNCHER_ENV_SECTION = "launcher.env";
+
+/**
+ * A `[launcher.env]` section looks like the launcher's variables but is not
+ * how they are written: its warning names its line and says how, with its
+ * first key as the example (never its value, which may be a secret).
+ */
+function hintLauncherEnvSection(doc: IniDocument, text: string): void {
+  if (!doc.sectionNames().includes(LAUNCHER_ENV_SECTION)) return;
+  const lines = [...iniLines(text)];
+  const at = lines.findIndex((line) =>
+    line.kind === "section" &&
+    (isQuoted(line.name) ? line.name.slice(1, -1) : line.name) === LAUNCHER_ENV_SECTION
+  );
+  const first = lines[at + 1];
+  const example = at !== -1 && first?.kind === "key"
+    ? ` ('${LAUNCHER_ENV_PREFIX}${first.key} = ...' for its '${first.key}')`
+    : "";
+  doc.hintUnknownSection(
+    LAUNCHER_ENV_SECTION,
+    `write its variables as '${LAUNCHER_ENV_PREFIX}NAME = value' keys before the first ` +
+      `section${example}`,
+    at === -1 ? undefined : lines[at].number,
+  );
 }
 
 function readLauncherEnv(ini: ConfigSection): Record<string, string> {

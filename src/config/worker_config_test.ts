@@ -226,6 +226,28 @@ Deno.test("unknown keys and sections are warnings, not errors", () => {
   ]);
 });
 
+Deno.test("a [launcher.env] section is ignored with a warning that says how the variables are written", () => {
+  const { config, warnings } = parse(
+    `${MINIMAL}[targets]\nmail = 1\n\n[launcher.env]\nAPP_ENV = production\nDB_PASSWORD = s3cret\n`,
+  );
+  const line = MINIMAL.split("\n").length + 3;
+  assert.deepEqual(config.launcherEnv, {});
+  assert.deepEqual(warnings, [
+    `/etc/jobd.conf: unknown section [launcher.env] (line ${line}) is ignored: write its ` +
+    "variables as 'launcher.env.NAME = value' keys before the first section " +
+    "('launcher.env.APP_ENV = ...' for its 'APP_ENV')",
+  ]);
+  assert.ok(!warnings.join("\n").includes("production"), "values are not repeated");
+  const empty = parse(`${MINIMAL}['launcher.env']\n`).warnings;
+  assert.deepEqual(empty, [
+    `/etc/jobd.conf: unknown section [launcher.env] (line ${line - 3}) is ignored: write its ` +
+    "variables as 'launcher.env.NAME = value' keys before the first section",
+  ]);
+  const written = parse(`${MINIMAL}launcher.env.APP_ENV = production\n`);
+  assert.deepEqual(written.config.launcherEnv, { APP_ENV: "production" });
+  assert.deepEqual(written.warnings, []);
+});
+
 Deno.test("a launcher without {id} is a warning", () => {
   const { warnings } = parse(`${without("launcher")}\nlauncher = /usr/bin/true\n`);
   assert.deepEqual(warnings, [
