@@ -9,6 +9,14 @@
  */
 
 import { joinChunks } from "../bytes.ts";
+import { UsageError } from "./usage_error.ts";
+
+/** The longest password read, in bytes: stdin with no line end is not read for ever. */
+export const MAX_PASSWORD_BYTES = 4096;
+
+function tooLong(): UsageError {
+  return new UsageError(`the password given on stdin is longer than ${MAX_PASSWORD_BYTES} bytes`);
+}
 
 /** The user pressed Ctrl-C at the password prompt. */
 export class PromptCancelledError extends Error {
@@ -33,15 +41,19 @@ const DELETE = 0x7f;
  * ends the line.
  *
  * @throws {PromptCancelledError} on Ctrl-C.
+ * @throws {UsageError} past `MAX_PASSWORD_BYTES` bytes typed without a line end.
  */
 export async function readPasswordLine(input: ReadableStream<Uint8Array>): Promise<string> {
   const reader = input.getReader();
   let characters: string[] = [];
   const decoder = new TextDecoder();
+  let bytesRead = 0;
   try {
     while (true) {
       const { value, done } = await reader.read();
       if (done) break;
+      bytesRead += value.length;
+      if (bytesRead > MAX_PASSWORD_BYTES && !value.some(endsLine)) throw tooLong();
       for (const byte of value) {
         switch (byte) {
           case CTRL_C:
@@ -77,25 +89,32 @@ export async function readPasswordLine(input: ReadableStream<Uint8Array>): Promi
  * LF or CR (a CRLF line end ends at its CR), or the stream's end, every other
  * byte kept as it is: Backspace, Ctrl-U and the like are part of the line,
  * not edits of it.
+ *
+ * @throws {UsageError} when the line is longer than `MAX_PASSWORD_BYTES`.
  */
 export async function readLiteralLine(input: ReadableStream<Uint8Array>): Promise<string> {
   const reader = input.getReader();
   const chunks: Uint8Array[] = [];
+  let length = 0;
   try {
     while (true) {
       const { value, done } = await reader.read();
       if (done) break;
-      const end = value.findIndex((byte) => byte === LINE_FEED || byte === CARRIAGE_RETURN);
-      if (end >= 0) {
-        chunks.push(value.subarray(0, end));
-        break;
-      }
-      chunks.push(value);
+      const end = value.findIndex(endsLine);
+      const part = end >= 0 ? value.subarray(0, end) : value;
+      length += part.length;
+      if (length > MAX_PASSWORD_BYTES) throw tooLong();
+      chunks.push(part);
+      if (end >= 0) break;
     }
   } finally {
     reader.releaseLock();
   }
   return new TextDecoder().decode(joinChunks(chunks));
+}
+
+function endsLine(byte: number): boolean {
+  return byte === LINE_FEED || byte === CARRIAGE_RETURN;
 }
 
 function writeAll(file: { writeSync(bytes: Uint8Array): number }, text: string): void {

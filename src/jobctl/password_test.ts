@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { PromptCancelledError, readLiteralLine, readPasswordLine } from "./password.ts";
+import {
+  MAX_PASSWORD_BYTES,
+  PromptCancelledError,
+  readLiteralLine,
+  readPasswordLine,
+} from "./password.ts";
+import { UsageError } from "./usage_error.ts";
 
 /** A stream that delivers `chunks` one read at a time. */
 function typed(...chunks: (string | number[])[]): ReadableStream<Uint8Array> {
@@ -55,4 +61,16 @@ Deno.test("a piped password is its first line as it is: editing keys are bytes o
   assert.equal(await readLiteralLine(typed()), "");
   const bytes = [...new TextEncoder().encode("pä")];
   assert.equal(await readLiteralLine(typed(bytes.slice(0, 2), bytes.slice(2), "\n")), "pä");
+});
+
+Deno.test("a password is read up to its bound: endless input without a line end is refused", async () => {
+  const longest = "p".repeat(MAX_PASSWORD_BYTES);
+  assert.equal(await readLiteralLine(typed(longest, "\n")), longest);
+  await assert.rejects(
+    readLiteralLine(typed(longest, "q", "\n")),
+    (error) =>
+      error instanceof UsageError &&
+      error.message === `the password given on stdin is longer than ${MAX_PASSWORD_BYTES} bytes`,
+  );
+  await assert.rejects(readPasswordLine(typed(longest, longest)), UsageError);
 });
