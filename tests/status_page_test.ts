@@ -310,3 +310,55 @@ Deno.test("with a password the page and its API ask for it, and the page works o
   );
   assert.deepEqual(browser.errors, []);
 });
+
+Deno.test("when the master stops answering, the page keeps its data greyed and says how old it is", async () => {
+  const masterPort = freePort();
+  const httpPort = freePort();
+  const { process: master } = await startDaemon(
+    "jobd-master",
+    iniText({ host: "127.0.0.1", port: masterPort, http_port: httpPort }),
+    { port: masterPort },
+  );
+  await using _master = master;
+  await master.waitForPort(httpPort);
+  await using browser = await openBrowser();
+  const { page } = browser;
+  await page.goto(`http://127.0.0.1:${httpPort}/`);
+  const updated = page.locator("#updated");
+  await updated.filter({ hasText: /^updated / }).waitFor();
+  const shown = (await updated.innerText()).slice("updated ".length);
+  assert.equal(await page.locator("main.stale").count(), 0);
+
+  await master.stop();
+  await updated.filter({ hasText: /^cannot refresh: / }).waitFor({ timeout: 30_000 });
+  // The report's own time, not the time of the failed refresh.
+  assert.ok(
+    (await updated.innerText()).endsWith(`; the data shown is from ${shown}`),
+    await updated.innerText(),
+  );
+  await page.locator("main.stale #workers", { hasText: "No worker is registered." }).waitFor();
+  // The browser reports the failed fetch as a console error; the page itself raised none.
+  assert.deepEqual(browser.errors.filter((error) => !/Failed to load resource/.test(error)), []);
+});
+
+Deno.test("without JavaScript the page says where its data is instead of 'loading' for ever", async () => {
+  const masterPort = freePort();
+  const httpPort = freePort();
+  const { process: master } = await startDaemon(
+    "jobd-master",
+    iniText({ host: "127.0.0.1", port: masterPort, http_port: httpPort }),
+    { port: masterPort },
+  );
+  await using _master = master;
+  await master.waitForPort(httpPort);
+  await using browser = await openBrowser({ javaScriptEnabled: false });
+  const { page } = browser;
+  await page.goto(`http://127.0.0.1:${httpPort}/`);
+  assert.equal(await page.locator("#updated").innerText(), "");
+  const noscript = page.locator("main p", { hasText: "This page needs JavaScript" });
+  assert.match(await noscript.innerText(), /api\/status.*metrics.*jobctl --master status/s);
+  const link = noscript.getByRole("link", { name: "api/status" });
+  await link.click();
+  await page.waitForURL(`http://127.0.0.1:${httpPort}/api/status`);
+  assert.deepEqual(JSON.parse(await page.locator("body").innerText()).workers, []);
+});

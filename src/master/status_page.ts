@@ -48,6 +48,8 @@ button:disabled { opacity: .5; cursor: default; }
   border-radius: 4px; color: var(--bad); }
 #problems:empty, #notice:empty { display: none; }
 #notice { margin: 12px 0 0; padding: 8px 12px; border: 1px solid var(--line); border-radius: 4px; }
+main.stale section { opacity: .5; }
+td { overflow-wrap: anywhere; }
 .chip { display: inline-block; margin: 0 6px 2px 0; white-space: nowrap; }
 `;
 
@@ -199,9 +201,13 @@ function render(report) {
   const updated = document.getElementById("updated");
   updated.textContent = "updated " + utc(report.time);
   updated.className = "muted";
+  shownTime = report.time;
+  document.querySelector("main").classList.remove("stale");
 }
 
 let latest = 0;
+// The time of the report shown, so that a failed refresh can say how old it is.
+let shownTime = null;
 
 async function refresh() {
   clearTimeout(timer);
@@ -215,8 +221,11 @@ async function refresh() {
   } catch (error) {
     if (asked !== latest) return;
     const updated = document.getElementById("updated");
-    updated.textContent = "cannot refresh: " + error.message;
+    updated.textContent = "cannot refresh: " + error.message +
+      (shownTime === null ? "" : "; the data shown is from " + utc(shownTime));
     updated.className = "bad";
+    // The tables stay, greyed: what was last known, not what is now.
+    document.querySelector("main").classList.add("stale");
   } finally {
     if (asked === latest) {
       clearTimeout(timer);
@@ -251,6 +260,7 @@ async function act(button, path, body, what) {
   }
 }
 
+document.getElementById("updated").textContent = "loading…";
 refresh();
 `;
 
@@ -264,8 +274,11 @@ export const STATUS_PAGE_HTML = `<!DOCTYPE html>
 <style>${STATUS_PAGE_STYLE}</style>
 </head>
 <body>
-<header><h1>jobd-master</h1><span id="updated" class="muted">loading…</span></header>
+<header><h1>jobd-master</h1><span id="updated" class="muted"></span></header>
 <main>
+<noscript><p>This page needs JavaScript. Without it, read its data as JSON at
+<a href="api/status">api/status</a>, the metrics at <a href="metrics">metrics</a>, or run
+<code>jobctl --master status</code>.</p></noscript>
 <div id="problems"></div>
 <div id="notice"></div>
 <section id="workers"></section>
