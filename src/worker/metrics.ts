@@ -120,7 +120,17 @@ export class WorkerMetrics implements JobObserver {
     }
     if (sources.schedules) {
       const schedules = sources.schedules;
-      collectors.push(async () => this.#readSchedules(await schedules() ?? []));
+      collectors.push(async () => {
+        let list: readonly ScheduleInfo[];
+        try {
+          list = await schedules() ?? [];
+        } catch (error) {
+          // No times rather than the last ones shown as if current (the database is away).
+          this.#readSchedules([]);
+          throw error;
+        }
+        this.#readSchedules(list);
+      });
     }
     for (const collector of collectors) this.registry.collect(collector);
   }
