@@ -25,6 +25,7 @@ import { startWorker, type TestWorker, waitForDone } from "./helpers/worker.ts";
 import type { TestJobsTable } from "./helpers/jobs_table.ts";
 import type { StatusReport } from "../src/master/status_report.ts";
 import type { ScheduleRunResult } from "../src/protocol/requests.ts";
+import { ScriptedWorker, startMasterDaemon } from "./helpers/master_in_process.ts";
 
 /** The launcher's script: fails the first time a job runs (stderr, exit 3), succeeds the next. */
 const FAIL_ONCE = `
@@ -361,4 +362,48 @@ Deno.test("without JavaScript the page says where its data is instead of 'loadin
   await link.click();
   await page.waitForURL(`http://127.0.0.1:${httpPort}/api/status`);
   assert.deepEqual(JSON.parse(await page.locator("body").innerText()).workers, []);
+});
+
+Deno.test("with many workers failing alike, the page folds the long lists and keeps them as opened", async () => {
+  const httpPort = freePort();
+  await using master = await startMasterDaemon({ httpPort, httpHost: "127.0.0.1" });
+  const refuse = () => {
+    throw new Error("Cannot read the schedules: the database is away");
+  };
+  const workers: ScriptedWorker[] = [];
+  try {
+    for (let i = 1; i <= 12; i++) {
+      workers.push(
+        await ScriptedWorker.register(master.daemon, `w${String(i).padStart(2, "0")}`, ["build"], {
+          status: () => ({ targets: { build: { concurrency: 1, length: 0, paused: false } } }),
+          stats: refuse,
+          jobs: refuse,
+          schedules: refuse,
+        }),
+      );
+    }
+    await using browser = await openBrowser();
+    const { page } = browser;
+    await page.goto(`http://127.0.0.1:${httpPort}/`);
+    await page.locator("#updated", { hasText: /^updated / }).waitFor();
+    // One line for the stats, one for the failures, one per worker for the schedules: 14, of
+    // which 10 are shown and the rest folded.
+    assert.equal(await page.locator("#problems > div").count(), 10);
+    const more = page.locator("#problems > details");
+    assert.equal(await more.locator("summary").innerText(), "4 more");
+    assert.equal(await more.locator("div").count(), 4);
+    assert.equal(await more.getAttribute("open"), null, "folded");
+    const serving = page.locator("#targets tbody tr", { hasText: "build" }).locator("details");
+    assert.equal(await serving.locator("summary").innerText(), "12 workers");
+    assert.match(await serving.evaluate((details) => details.textContent ?? ""), /w01, w02, .*w12/);
+
+    await more.locator("summary").click();
+    // Opened, it stays open through the next refresh.
+    const shown = await page.locator("#updated").innerText();
+    await page.locator("#updated", { hasNotText: shown }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator("#problems > details").getAttribute("open"), "");
+    assert.deepEqual(browser.errors, []);
+  } finally {
+    for (const worker of workers) await worker[Symbol.asyncDispose]();
+  }
 });

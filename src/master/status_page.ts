@@ -47,6 +47,7 @@ button:disabled { opacity: .5; cursor: default; }
 #problems { margin: 12px 0 0; padding: 8px 12px; border: 1px solid var(--bad);
   border-radius: 4px; color: var(--bad); }
 #problems:empty, #notice:empty { display: none; }
+summary { cursor: pointer; }
 #notice { margin: 12px 0 0; padding: 8px 12px; border: 1px solid var(--line); border-radius: 4px; }
 main.stale section { opacity: .5; }
 td { overflow-wrap: anywhere; }
@@ -76,6 +77,19 @@ function duration(seconds) {
   if (s < 3600) return Math.floor(s / 60) + "m" + String(s % 60).padStart(2, "0") + "s";
   if (s < 86400) return Math.floor(s / 3600) + "h" + String(Math.floor(s % 3600 / 60)).padStart(2, "0") + "m";
   return Math.floor(s / 86400) + "d" + String(Math.floor(s % 86400 / 3600)).padStart(2, "0") + "h";
+}
+
+// Longest list shown whole; the rest of a longer one is folded away, so that 200 workers
+// failing alike leave the page readable.
+const LIST_SHOWN = 10;
+// Which folded lists the reader opened: they stay open across refreshes.
+const opened = new Set();
+
+function folded(key, summary, ...children) {
+  const details = el("details", "", el("summary", "", summary), ...children);
+  details.open = opened.has(key);
+  details.addEventListener("toggle", () => details.open ? opened.add(key) : opened.delete(key));
+  return details;
 }
 
 function utc(unix) {
@@ -138,7 +152,9 @@ function targetsTable(report) {
     count(target.okLastHour, "ok"), count(target.failedLastHour, "bad"),
     count(target.timedOutLastHour, "bad"),
     el("td", "num", duration(target.oldestWaitingAge)),
-    el("td", "", target.workers.join(", ") || "none",
+    el("td", "", target.workers.length > LIST_SHOWN
+      ? folded("workers:" + target.name, target.workers.length + " workers", target.workers.join(", "))
+      : target.workers.join(", ") || "none",
       target.pausedOn.length ? el("span", "warn", " (paused on " + target.pausedOn.join(", ") + ")") : null),
   ));
   section("targets", "Targets", report.targets.length,
@@ -192,8 +208,11 @@ function schedulesTable(report) {
 }
 
 function render(report) {
-  document.getElementById("problems").replaceChildren(
-    ...report.problems.map((problem) => el("div", "", problem)));
+  const problems = report.problems.map((problem) => el("div", "", problem));
+  document.getElementById("problems").replaceChildren(...problems.slice(0, LIST_SHOWN),
+    ...problems.length > LIST_SHOWN
+      ? [folded("problems", (problems.length - LIST_SHOWN) + " more", ...problems.slice(LIST_SHOWN))]
+      : []);
   workersTable(report);
   targetsTable(report);
   failuresTable(report);
