@@ -197,7 +197,6 @@ export class Connection {
       );
     }
     const no = this.#takeNumber();
-    this.#timedOut.delete(no);
     const request: Request = { no, type, data };
     const withPassword = !this.#passwordSent && !!this.#options.password;
     if (withPassword) request.password = this.#options.password;
@@ -216,10 +215,8 @@ export class Connection {
       if (timeout !== undefined) {
         pending.timer = setTimeout(() => {
           this.#pending.delete(no);
+          if (this.#timedOut.size >= MAX_TIMED_OUT_REMEMBERED) this.#timedOut.clear();
           this.#timedOut.set(no, type);
-          if (this.#timedOut.size > MAX_TIMED_OUT_REMEMBERED) {
-            this.#timedOut.delete(this.#timedOut.keys().next().value!);
-          }
           reject(new RequestTimeoutError(type, timeout));
         }, timeout * 1000);
       }
