@@ -43,6 +43,15 @@ CREATE TABLE `jobs` (
 --   ADD COLUMN `max_attempts` smallint(5) UNSIGNED DEFAULT NULL,
 --   ADD KEY `status_target_run_idx` (`status`, `target`, `time_run_at`);
 
+-- Optional, for a big table (millions of rows): the operators' reads that no index above
+-- serves. `status_result_idx` finds the newest failed rows (the master's status page, Last
+-- failures, every few seconds while it is open; `jobctl jobs --result fail`) without reading
+-- back through every row when failures are rare; `status_finished_idx` lets `jobctl stats`
+-- read only the last day's `done` rows. Each index costs a little on every status change.
+-- ALTER TABLE `jobs`
+--   ADD KEY `status_result_idx` (`status`, `result`, `id`),
+--   ADD KEY `status_finished_idx` (`status`, `time_finished`);
+
 -- Optional, for the job board (`schedules = FILE` in jobd.conf): the state of each schedule,
 -- shared by every worker that runs the board, so that each slot inserts exactly one job row
 -- however many workers there are, and a restart neither loses nor repeats a slot. The

@@ -4,11 +4,13 @@
  */
 
 import assert from "node:assert/strict";
+import type { RowDataPacket } from "mysql2/promise";
 import { fetchFresh } from "./helpers/http.ts";
 import { openTestDatabase } from "./helpers/database.ts";
 import { freePort, iniText, masterClient, startDaemon, waitFor } from "./helpers/processes.ts";
 import { startWorker, waitForDone } from "./helpers/worker.ts";
 import { VERSION } from "../src/version.ts";
+import { nameLockKey } from "../src/storage/mysql/name_lock.ts";
 
 /** One HTTP answer, read whole. */
 interface Answer {
@@ -119,6 +121,51 @@ Deno.test("a worker's /health answers 503 naming the database while it is down, 
     60,
   );
   assert.equal(metric((await get(httpPort, "/metrics")).text, "jobd_database_up"), 1);
+});
+
+Deno.test("a worker that lost the lock on its name answers 503 naming it, though its database answers", async () => {
+  await using db = await openTestDatabase({ withWorkerColumn: true });
+  const httpPort = freePort();
+  await using worker = await startWorker(db, { config: { http_port: httpPort } });
+  assert.equal(metric((await get(httpPort, "/metrics")).text, "jobd_name_lock_held"), 1);
+  const key = nameLockKey(db.database, db.table, "test-worker");
+  // Another session (a second worker of the same name) takes the lock once the worker's is gone.
+  const session = await db.session();
+  try {
+    const [[{ holder }]] = await session.query<RowDataPacket[]>(
+      "SELECT IS_USED_LOCK(?) AS holder",
+      [key],
+    );
+    await session.query(`KILL ${Number(holder)}`);
+    const [[{ got }]] = await session.query<RowDataPacket[]>(
+      "SELECT GET_LOCK(?, 10) AS got",
+      [key],
+    );
+    assert.equal(Number(got), 1);
+    const down = await waitFor("health 503", async () => {
+      const answer = await get(httpPort, "/health");
+      return answer.status === 503 ? answer : undefined;
+    });
+    // The worker claims and starts nothing now: a load balancer must not count it as healthy.
+    assert.match(
+      down.text,
+      /^name lock: lost the lock on the worker name test-worker \(.+\): claiming and starting no job until it is held again\n$/,
+    );
+    const metrics = (await get(httpPort, "/metrics")).text;
+    assert.equal(metric(metrics, "jobd_name_lock_held"), 0);
+    assert.equal(metric(metrics, "jobd_database_up"), 1);
+
+    await session.query("DO RELEASE_LOCK(?)", [key]);
+    await waitFor(
+      "health 200 once the lock is held again",
+      async () => (await get(httpPort, "/health")).status === 200,
+      60,
+    );
+    assert.equal(metric((await get(httpPort, "/metrics")).text, "jobd_name_lock_held"), 1);
+    assert.match(worker.process.stderrSoFar, /Holding the lock on the worker name .*again/);
+  } finally {
+    await session.end();
+  }
 });
 
 Deno.test("a worker whose master is unreachable answers 503 naming the master", async () => {

@@ -25,6 +25,7 @@ import { startWorker, type TestWorker, waitForDone } from "./helpers/worker.ts";
 import type { TestJobsTable } from "./helpers/jobs_table.ts";
 import type { StatusReport } from "../src/master/status_report.ts";
 import type { ScheduleRunResult } from "../src/protocol/requests.ts";
+import { ScriptedWorker, startMasterDaemon } from "./helpers/master_in_process.ts";
 
 /** The launcher's script: fails the first time a job runs (stderr, exit 3), succeeds the next. */
 const FAIL_ONCE = `
@@ -309,4 +310,100 @@ Deno.test("with a password the page and its API ask for it, and the page works o
     "no worker is registered: the jobs table is read through one",
   );
   assert.deepEqual(browser.errors, []);
+});
+
+Deno.test("when the master stops answering, the page keeps its data greyed and says how old it is", async () => {
+  const masterPort = freePort();
+  const httpPort = freePort();
+  const { process: master } = await startDaemon(
+    "jobd-master",
+    iniText({ host: "127.0.0.1", port: masterPort, http_port: httpPort }),
+    { port: masterPort },
+  );
+  await using _master = master;
+  await master.waitForPort(httpPort);
+  await using browser = await openBrowser();
+  const { page } = browser;
+  await page.goto(`http://127.0.0.1:${httpPort}/`);
+  const updated = page.locator("#updated");
+  await updated.filter({ hasText: /^updated / }).waitFor();
+  const shown = (await updated.innerText()).slice("updated ".length);
+  assert.equal(await page.locator("main.stale").count(), 0);
+
+  await master.stop();
+  await updated.filter({ hasText: /^cannot refresh: / }).waitFor({ timeout: 30_000 });
+  // The report's own time, not the time of the failed refresh.
+  assert.ok(
+    (await updated.innerText()).endsWith(`; the data shown is from ${shown}`),
+    await updated.innerText(),
+  );
+  await page.locator("main.stale #workers", { hasText: "No worker is registered." }).waitFor();
+  // The browser reports the failed fetch as a console error; the page itself raised none.
+  assert.deepEqual(browser.errors.filter((error) => !/Failed to load resource/.test(error)), []);
+});
+
+Deno.test("without JavaScript the page says where its data is instead of 'loading' for ever", async () => {
+  const masterPort = freePort();
+  const httpPort = freePort();
+  const { process: master } = await startDaemon(
+    "jobd-master",
+    iniText({ host: "127.0.0.1", port: masterPort, http_port: httpPort }),
+    { port: masterPort },
+  );
+  await using _master = master;
+  await master.waitForPort(httpPort);
+  await using browser = await openBrowser({ javaScriptEnabled: false });
+  const { page } = browser;
+  await page.goto(`http://127.0.0.1:${httpPort}/`);
+  assert.equal(await page.locator("#updated").innerText(), "");
+  const noscript = page.locator("main p", { hasText: "This page needs JavaScript" });
+  assert.match(await noscript.innerText(), /api\/status.*metrics.*jobctl --master status/s);
+  const link = noscript.getByRole("link", { name: "api/status" });
+  await link.click();
+  await page.waitForURL(`http://127.0.0.1:${httpPort}/api/status`);
+  assert.deepEqual(JSON.parse(await page.locator("body").innerText()).workers, []);
+});
+
+Deno.test("with many workers failing alike, the page folds the long lists and keeps them as opened", async () => {
+  const httpPort = freePort();
+  await using master = await startMasterDaemon({ httpPort, httpHost: "127.0.0.1" });
+  const refuse = () => {
+    throw new Error("Cannot read the schedules: the database is away");
+  };
+  const workers: ScriptedWorker[] = [];
+  try {
+    for (let i = 1; i <= 12; i++) {
+      workers.push(
+        await ScriptedWorker.register(master.daemon, `w${String(i).padStart(2, "0")}`, ["build"], {
+          status: () => ({ targets: { build: { concurrency: 1, length: 0, paused: false } } }),
+          stats: refuse,
+          jobs: refuse,
+          schedules: refuse,
+        }),
+      );
+    }
+    await using browser = await openBrowser();
+    const { page } = browser;
+    await page.goto(`http://127.0.0.1:${httpPort}/`);
+    await page.locator("#updated", { hasText: /^updated / }).waitFor();
+    // One line for the stats, one for the failures, one per worker for the schedules: 14, of
+    // which 10 are shown and the rest folded.
+    assert.equal(await page.locator("#problems > div").count(), 10);
+    const more = page.locator("#problems > details");
+    assert.equal(await more.locator("summary").innerText(), "4 more");
+    assert.equal(await more.locator("div").count(), 4);
+    assert.equal(await more.getAttribute("open"), null, "folded");
+    const serving = page.locator("#targets tbody tr", { hasText: "build" }).locator("details");
+    assert.equal(await serving.locator("summary").innerText(), "12 workers");
+    assert.match(await serving.evaluate((details) => details.textContent ?? ""), /w01, w02, .*w12/);
+
+    await more.locator("summary").click();
+    // Opened, it stays open through the next refresh.
+    const shown = await page.locator("#updated").innerText();
+    await page.locator("#updated", { hasNotText: shown }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator("#problems > details").getAttribute("open"), "");
+    assert.deepEqual(browser.errors, []);
+  } finally {
+    for (const worker of workers) await worker[Symbol.asyncDispose]();
+  }
 });

@@ -98,7 +98,11 @@ export class MasterMetrics {
     });
     this.registry.collect(async () => {
       const answer = await answers.schedules(cacheMs);
-      if (!answer.ok) throw new Error(`schedules: ${answer.error}`);
+      if (!answer.ok) {
+        // No times rather than the last ones shown as if current.
+        this.#schedules.show([]);
+        throw new Error(`schedules: ${answer.error}`);
+      }
       this.#schedules.show(
         readScheduleList(answer.value).schedules.map((schedule) => ({
           name: schedule.name,

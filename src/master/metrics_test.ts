@@ -4,7 +4,7 @@ import { WorkerRegistry } from "./registry.ts";
 import { WorkerAnswers } from "./worker_answers.ts";
 
 /** Sources whose answers the test sets, counting the requests made. */
-function sources(stats: () => unknown) {
+function sources(stats: () => unknown, schedules: () => unknown = () => SCHEDULES) {
   const asked = { stats: 0, schedules: 0 };
   const answers = new WorkerAnswers({
     stats: () => {
@@ -13,18 +13,15 @@ function sources(stats: () => unknown) {
     },
     schedules: () => {
       asked.schedules++;
-      return Promise.resolve({
-        schedules: [{
-          name: "nightly",
-          target: "build",
-          nextRunAt: 1_800_000_000,
-          lastRunAt: null,
-        }],
-      });
+      return Promise.resolve(schedules());
     },
   });
   return { asked, answers, sources: { registry: new WorkerRegistry(), answers } };
 }
+
+const SCHEDULES = {
+  schedules: [{ name: "nightly", target: "build", nextRunAt: 1_800_000_000, lastRunAt: null }],
+};
 
 const STATS = {
   time: 1_700_000_000,
@@ -108,4 +105,20 @@ Deno.test("the status page's answers serve the scrapes within the cache time; th
   answers.forget();
   await metrics.registry.expose();
   assert.deepEqual(asked, { stats: 3, schedules: 2 }, "after an action, asked anew");
+});
+
+Deno.test("a failed schedules request leaves the schedules' series out rather than shown stale", async () => {
+  let answer: () => unknown = () => SCHEDULES;
+  const { sources: from } = sources(() => STATS, () => answer());
+  const metrics = new MasterMetrics(from, 0);
+  assert.match(
+    await metrics.registry.expose(),
+    /^jobd_schedule_next_run_timestamp_seconds\{schedule="nightly",target="build"\} 1800000000$/m,
+  );
+  answer = () => {
+    throw new Error("no worker is registered");
+  };
+  const lost = await metrics.registry.expose();
+  assert.doesNotMatch(lost, /^jobd_schedule_next_run_timestamp_seconds\{/m, "no stale times");
+  assert.match(lost, /^# TYPE jobd_schedule_next_run_timestamp_seconds gauge$/m);
 });

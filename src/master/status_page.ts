@@ -47,7 +47,10 @@ button:disabled { opacity: .5; cursor: default; }
 #problems { margin: 12px 0 0; padding: 8px 12px; border: 1px solid var(--bad);
   border-radius: 4px; color: var(--bad); }
 #problems:empty, #notice:empty { display: none; }
+summary { cursor: pointer; }
 #notice { margin: 12px 0 0; padding: 8px 12px; border: 1px solid var(--line); border-radius: 4px; }
+main.stale section { opacity: .5; }
+td { overflow-wrap: anywhere; }
 .chip { display: inline-block; margin: 0 6px 2px 0; white-space: nowrap; }
 `;
 
@@ -74,6 +77,19 @@ function duration(seconds) {
   if (s < 3600) return Math.floor(s / 60) + "m" + String(s % 60).padStart(2, "0") + "s";
   if (s < 86400) return Math.floor(s / 3600) + "h" + String(Math.floor(s % 3600 / 60)).padStart(2, "0") + "m";
   return Math.floor(s / 86400) + "d" + String(Math.floor(s % 86400 / 3600)).padStart(2, "0") + "h";
+}
+
+// Longest list shown whole; the rest of a longer one is folded away, so that 200 workers
+// failing alike leave the page readable.
+const LIST_SHOWN = 10;
+// Which folded lists the reader opened: they stay open across refreshes.
+const opened = new Set();
+
+function folded(key, summary, ...children) {
+  const details = el("details", "", el("summary", "", summary), ...children);
+  details.open = opened.has(key);
+  details.addEventListener("toggle", () => details.open ? opened.add(key) : opened.delete(key));
+  return details;
 }
 
 function utc(unix) {
@@ -136,7 +152,9 @@ function targetsTable(report) {
     count(target.okLastHour, "ok"), count(target.failedLastHour, "bad"),
     count(target.timedOutLastHour, "bad"),
     el("td", "num", duration(target.oldestWaitingAge)),
-    el("td", "", target.workers.join(", ") || "none",
+    el("td", "", target.workers.length > LIST_SHOWN
+      ? folded("workers:" + target.name, target.workers.length + " workers", target.workers.join(", "))
+      : target.workers.join(", ") || "none",
       target.pausedOn.length ? el("span", "warn", " (paused on " + target.pausedOn.join(", ") + ")") : null),
   ));
   section("targets", "Targets", report.targets.length,
@@ -190,8 +208,11 @@ function schedulesTable(report) {
 }
 
 function render(report) {
-  document.getElementById("problems").replaceChildren(
-    ...report.problems.map((problem) => el("div", "", problem)));
+  const problems = report.problems.map((problem) => el("div", "", problem));
+  document.getElementById("problems").replaceChildren(...problems.slice(0, LIST_SHOWN),
+    ...problems.length > LIST_SHOWN
+      ? [folded("problems", (problems.length - LIST_SHOWN) + " more", ...problems.slice(LIST_SHOWN))]
+      : []);
   workersTable(report);
   targetsTable(report);
   failuresTable(report);
@@ -199,9 +220,13 @@ function render(report) {
   const updated = document.getElementById("updated");
   updated.textContent = "updated " + utc(report.time);
   updated.className = "muted";
+  shownTime = report.time;
+  document.querySelector("main").classList.remove("stale");
 }
 
 let latest = 0;
+// The time of the report shown, so that a failed refresh can say how old it is.
+let shownTime = null;
 
 async function refresh() {
   clearTimeout(timer);
@@ -215,8 +240,11 @@ async function refresh() {
   } catch (error) {
     if (asked !== latest) return;
     const updated = document.getElementById("updated");
-    updated.textContent = "cannot refresh: " + error.message;
+    updated.textContent = "cannot refresh: " + error.message +
+      (shownTime === null ? "" : "; the data shown is from " + utc(shownTime));
     updated.className = "bad";
+    // The tables stay, greyed: what was last known, not what is now.
+    document.querySelector("main").classList.add("stale");
   } finally {
     if (asked === latest) {
       clearTimeout(timer);
@@ -251,6 +279,7 @@ async function act(button, path, body, what) {
   }
 }
 
+document.getElementById("updated").textContent = "loading…";
 refresh();
 `;
 
@@ -264,8 +293,11 @@ export const STATUS_PAGE_HTML = `<!DOCTYPE html>
 <style>${STATUS_PAGE_STYLE}</style>
 </head>
 <body>
-<header><h1>jobd-master</h1><span id="updated" class="muted">loading…</span></header>
+<header><h1>jobd-master</h1><span id="updated" class="muted"></span></header>
 <main>
+<noscript><p>This page needs JavaScript. Without it, read its data as JSON at
+<a href="api/status">api/status</a>, the metrics at <a href="metrics">metrics</a>, or run
+<code>jobctl --master status</code>.</p></noscript>
 <div id="problems"></div>
 <div id="notice"></div>
 <section id="workers"></section>

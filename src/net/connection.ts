@@ -33,6 +33,9 @@ export type { ConnectionOptions, RequestHandler, RequestOptions } from "./connec
 
 const log = getLogger(["jobd", "net"]);
 
+/** Most timed-out requests remembered per connection, to name their late answers. */
+const MAX_TIMED_OUT_REMEMBERED = 256;
+
 /** Bytes read from the socket at a time. */
 const READ_BUFFER_BYTES = 16 * 1024;
 
@@ -79,6 +82,8 @@ export class Connection {
   #outbox: Outbox;
   #options: ConnectionOptions;
   #pending = new Map<number, PendingRequest>();
+  /** Recent requests that timed out, number to type: their late answers are named as such. */
+  readonly #timedOut = new Map<number, string>();
   #nextNo: number;
   #authorised: boolean;
   #passwordChecked = false;
@@ -210,6 +215,8 @@ export class Connection {
       if (timeout !== undefined) {
         pending.timer = setTimeout(() => {
           this.#pending.delete(no);
+          if (this.#timedOut.size >= MAX_TIMED_OUT_REMEMBERED) this.#timedOut.clear();
+          this.#timedOut.set(no, type);
           reject(new RequestTimeoutError(type, timeout));
         }, timeout * 1000);
       }
@@ -481,11 +488,14 @@ export class Connection {
     if (no === 0 && this.#pending.size === 1) no = this.#pending.keys().next().value!;
     const pending = this.#pending.get(no);
     if (!pending) {
-      log.info("Unexpected response no {no} from {peer}: {error}", {
-        no: response.no,
-        peer: this.peer,
-        error: response.error ?? "",
-      });
+      const late = this.#timedOut.get(no);
+      this.#timedOut.delete(no);
+      log.info(
+        late === undefined
+          ? "Unexpected response no {no} from {peer}: {error}"
+          : "Late answer to request {type} no {no} from {peer}: it came after the request timed out",
+        { type: late, no, peer: this.peer, error: response.error ?? "no request of it is waiting" },
+      );
       return;
     }
     this.#pending.delete(no);

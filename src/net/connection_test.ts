@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { configure, type LogRecord, reset } from "@logtape/logtape";
 import { MAX_REQUEST_NUMBER, type Request } from "../protocol/messages.ts";
 import { Connection, INVALID_PASSWORD } from "./connection.ts";
 import { connectPair, RawPeer } from "../../tests/helpers/connections.ts";
@@ -239,6 +240,36 @@ Deno.test("a request without an answer in time rejects with RequestTimeoutError"
   assert.deepEqual(await pair.client.request("echo", { n: 1 }), { n: 1 });
 });
 
+Deno.test("an answer that comes after its request timed out is logged as late, naming the request", async () => {
+  const lines: string[] = [];
+  await configure({
+    sinks: { lines: (record) => lines.push(`${record.level} ${renderMessage(record.message)}`) },
+    loggers: [
+      { category: ["jobd", "net"], sinks: ["lines"], lowestLevel: "info" },
+      { category: ["logtape", "meta"], sinks: [], lowestLevel: "warning" },
+    ],
+    reset: true,
+  });
+  try {
+    const release = Promise.withResolvers<unknown>();
+    await using pair = await connectPair({
+      onRequest: (request) => request.type === "stats" ? release.promise : echo(request),
+    });
+    await rejection(pair.client.request("stats", {}, { timeout: 0.05 }));
+    release.resolve("late");
+    // Answers come in order: once the echo is back, the late answer has been read.
+    await pair.client.request("echo");
+    const about = lines.filter((line) => /answer|response/i.test(line));
+    assert.equal(about.length, 1, about.join("\n"));
+    assert.match(
+      about[0],
+      /^info Late answer to request stats no \d+ from 127\.0\.0\.1:\d+: it came after the request timed out$/,
+    );
+  } finally {
+    await reset();
+  }
+});
+
 Deno.test("the connection's default request timeout applies to every request", async () => {
   const release = Promise.withResolvers<unknown>();
   await using pair = await connectPair(
@@ -443,3 +474,8 @@ Deno.test("passwordChecked tells a peer that gave the password from one let in o
     assert.equal(pair.server.passwordChecked, false);
   }
 });
+
+/** A record's message as text: strings as they are, other values as JSON. */
+function renderMessage(message: LogRecord["message"]): string {
+  return message.map((part) => typeof part === "string" ? part : JSON.stringify(part)).join("");
+}

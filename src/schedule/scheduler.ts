@@ -7,13 +7,16 @@
  * A firing that fails (the database is away, a `set.` value the column
  * refuses) is logged with the schedule's name and tried again at the
  * schedule's next slot, never sooner: the missed slot is then handled by
- * `catchup` like downtime.
+ * `catchup` like downtime. Its failures in a row are one error (again when
+ * the reason changes; the others at debug) and one warning when it inserts
+ * again, not an error at every slot of a long outage.
  *
  * @module
  */
 
 import { getLogger } from "@logtape/logtape";
 import type { ScheduleStore } from "../storage/schedule_store.ts";
+import { formatLength, Outage } from "../outage.ts";
 import { messageOf } from "../text.ts";
 import type { Schedule } from "./board.ts";
 import { firstSlot, isFinished, planFire, type ScheduleState } from "./plan.ts";
@@ -56,6 +59,8 @@ export class Scheduler {
   #stopped = false;
   /** Schedules whose row may still be reset to this board's rule: once per board load. */
   #mayReset = new Set<string>();
+  /** Schedules whose rows cannot be inserted now: since when, and the reason last logged. */
+  readonly #failing = new Map<string, { outage: Outage; reason: string }>();
   /** Schedules whose row follows another board's rule (warned once per load). */
   readonly #otherRule = new Set<string>();
 
@@ -77,6 +82,9 @@ export class Scheduler {
     this.#mayReset = new Set(names);
     for (const name of [...this.#retryAt.keys()]) {
       if (!names.has(name) || this.#otherRule.has(name)) this.#retryAt.delete(name);
+    }
+    for (const name of [...this.#failing.keys()]) {
+      if (!names.has(name)) this.#failing.delete(name);
     }
     this.#otherRule.clear();
     this.wake();
@@ -211,6 +219,14 @@ export class Scheduler {
         (locked, lastJobOpen) => planFire(schedule, locked, now, lastJobOpen),
       );
       this.#retryAt.delete(name);
+      const failedFor = this.#failing.get(name)?.outage.up();
+      this.#failing.delete(name);
+      if (failedFor !== undefined) {
+        log.warn("Schedule {name}: inserts its job rows again, after failing for {length}", {
+          name,
+          length: formatLength(failedFor),
+        });
+      }
       if (fired.state.ruleHash !== schedule.rule.hash) {
         this.#followOtherRule(name, now);
         return;
@@ -235,10 +251,17 @@ export class Scheduler {
     } catch (error) {
       const next = planFire(schedule, state, now, false)?.nextRunAt ?? now + 1;
       this.#retryAt.set(name, Math.max(next, now + 1));
-      log.error(
+      const reason = messageOf(error);
+      const failing = this.#failing.get(name) ?? { outage: new Outage(), reason: "" };
+      this.#failing.set(name, failing);
+      // The first failure of a run, or a new reason: an error; the same again: debug.
+      const begins = failing.outage.down();
+      const level = begins || failing.reason !== reason ? "error" : "debug";
+      failing.reason = reason;
+      log[level](
         "Schedule {name}: cannot insert its job row for target {target}: {error}; " +
           "trying again at its next slot ({at})",
-        { name, target, error: messageOf(error), at: new Date(next * 1000).toISOString() },
+        { name, target, error: reason, at: new Date(next * 1000).toISOString() },
       );
     }
   }

@@ -10,7 +10,7 @@
  */
 
 import { TIMED_OUT_NOTE_START } from "../job.ts";
-import type { JobsQuery } from "../protocol/control_requests.ts";
+import { type JobsQuery, QUERY_STATUSES } from "../protocol/control_requests.ts";
 import {
   type DoneCount,
   type InsertRow,
@@ -35,34 +35,47 @@ const FINAL_STATUSES_SQL = "('done', 'ignored')";
 /**
  * `jobs`: at most `query.limit` rows of `query.target` in `query.status`
  * with `query.result` (each may be absent), highest id first; `time_created` only when the
- * table has it.
+ * table has it. A target without a status is read as one part per status,
+ * each through the `(status, target, id)` index: walking the primary key
+ * back would read every row of the table for a target with few or none.
  */
 export function listJobsStatement(
   table: string,
   query: JobsQuery,
   hasCreated: boolean,
 ): Statement {
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  if (query.target !== undefined) {
-    where.push("target = ?");
-    params.push(query.target);
-  }
-  if (query.status !== undefined) {
-    where.push("status = ?");
-    params.push(query.status);
-  }
-  if (query.result !== undefined) {
-    where.push("result = ?");
-    params.push(query.result);
-  }
-  return {
-    sql: `SELECT id, target, status, result, return_code, sig, time_started, time_finished
-            ${hasCreated ? ", time_created" : ""}
+  const columns = `id, target, status, result, return_code, sig, time_started, time_finished
+            ${hasCreated ? ", time_created" : ""}`;
+  const part = (status: string | undefined): Statement => {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (query.target !== undefined) {
+      where.push("target = ?");
+      params.push(query.target);
+    }
+    if (status !== undefined) {
+      where.push("status = ?");
+      params.push(status);
+    }
+    if (query.result !== undefined) {
+      where.push("result = ?");
+      params.push(query.result);
+    }
+    return {
+      sql: `SELECT ${columns}
        FROM ${table}
       ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
       ORDER BY id DESC LIMIT ?`,
-    params: [...params, query.limit],
+      params: [...params, query.limit],
+    };
+  };
+  if (query.target === undefined || query.status !== undefined) return part(query.status);
+  const parts = QUERY_STATUSES.map(part);
+  return {
+    sql: `SELECT * FROM (${
+      parts.map((one, index) => `SELECT * FROM (${one.sql}) AS part${index}`).join(" UNION ALL ")
+    }) AS picked ORDER BY id DESC LIMIT ?`,
+    params: [...parts.flatMap((one) => one.params), query.limit],
   };
 }
 

@@ -141,8 +141,11 @@ export class WorkerDaemon {
       let worker: Worker | undefined = undefined;
       let gate: ClaimGate | undefined = undefined;
       const lockOutage = new Outage();
+      // Why the lock was last lost, for `/health` while it is not held.
+      let lockLostReason: string | undefined;
       lock = await lockWorkerName(config, {
         onLost: (reason) => {
+          lockLostReason = reason;
           if (!lockOutage.down()) return;
           log.warn(
             "Lost the lock on the worker name {name} ({reason}): not claiming or starting jobs " +
@@ -216,13 +219,27 @@ export class WorkerDaemon {
           }
           : undefined;
         const running = worker;
+        const held = lock;
+        const nameLock = {
+          name: config.name,
+          get held() {
+            return held.held;
+          },
+          lostReason: () => lockLostReason,
+        };
         metrics.watch({
           worker: running,
           databaseProblem: () => databaseProblem(opened),
+          nameLockHeld: () => held.held,
           ...master ? { masterRegistered: master.registered } : {},
           schedules: () => board?.list(),
         });
-        const routes = workerHttpRoutes({ store: opened, metrics, ...master ? { master } : {} });
+        const routes = workerHttpRoutes({
+          store: opened,
+          metrics,
+          nameLock,
+          ...master ? { master } : {},
+        });
         http = startHttpServer({
           ...httpAddress,
           routes,

@@ -3,8 +3,9 @@
  * over HTTP comes from {@linkcode workerHttpRoutes}.
  *
  * - `GET /health`: 200 `ok`, or 503 naming what is down: the database (one
- *   cheap read of the jobs table, `JobStore.ping`) or, for a worker with
- *   `master_host`, its registration with the master (and why it failed).
+ *   cheap read of the jobs table, `JobStore.ping`), the lock on the worker's
+ *   name (without it the worker claims and starts nothing) or, for a worker
+ *   with `master_host`, its registration with the master (and why it failed).
  * - `GET /metrics`: src/worker/metrics.ts.
  *
  * @module
@@ -34,6 +35,11 @@ export interface WorkerHttpState {
    * last registration failed, when known.
    */
   master?: { registered(): boolean; readonly address: string; lastError?(): string | undefined };
+  /**
+   * The lock on the worker's name: whether it is held now, and why it was
+   * lost when it is not.
+   */
+  nameLock?: { readonly name: string; readonly held: boolean; lostReason?(): string | undefined };
 }
 
 const databaseChecks = new WeakMap<JobStore, HealthCheck>();
@@ -70,6 +76,19 @@ export function databaseProblem(store: JobStore): Promise<string | undefined> {
 /** The worker's HTTP routes. */
 export function workerHttpRoutes(state: WorkerHttpState): HttpRoute[] {
   const checks: HealthCheck[] = [databaseCheck(state.store)];
+  const lock = state.nameLock;
+  if (lock) {
+    checks.push({
+      name: "name lock",
+      check: () => {
+        if (lock.held) return undefined;
+        const why = lock.lostReason?.();
+        const reason = why ? ` (${healthReason(why)})` : "";
+        return `lost the lock on the worker name ${lock.name}${reason}: ` +
+          "claiming and starting no job until it is held again";
+      },
+    });
+  }
   const master = state.master;
   if (master) {
     checks.push({

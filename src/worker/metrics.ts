@@ -19,6 +19,8 @@ export interface WorkerMetricsSources {
   worker: Worker;
   /** Undefined when the database answers, else what is wrong (shared with `/health`). */
   databaseProblem(): Promise<string | undefined>;
+  /** Whether the worker holds the lock on its name (it claims and starts jobs only then). */
+  nameLockHeld?: () => boolean;
   /** Whether the worker is registered with its master; absent for a worker without one. */
   masterRegistered?: () => boolean;
   /** The job board's schedules; absent (or undefined) without a board. */
@@ -86,6 +88,10 @@ export class WorkerMetrics implements JobObserver {
     "jobd_database_up",
     "1 when the jobs table answered a read at this scrape, else 0",
   );
+  readonly #nameLockHeld = this.registry.gauge(
+    "jobd_name_lock_held",
+    "1 while the worker holds the lock on its name (it claims and starts jobs only then), else 0",
+  );
   readonly #masterConnected = this.registry.gauge(
     "jobd_master_connected",
     "1 while the worker is registered with its master, else 0 (only with master_host)",
@@ -104,13 +110,27 @@ export class WorkerMetrics implements JobObserver {
         this.#databaseUp.set({}, await sources.databaseProblem() === undefined ? 1 : 0);
       },
     ];
+    if (sources.nameLockHeld) {
+      const held = sources.nameLockHeld;
+      collectors.push(() => this.#nameLockHeld.set({}, held() ? 1 : 0));
+    }
     if (sources.masterRegistered) {
       const registered = sources.masterRegistered;
       collectors.push(() => this.#masterConnected.set({}, registered() ? 1 : 0));
     }
     if (sources.schedules) {
       const schedules = sources.schedules;
-      collectors.push(async () => this.#readSchedules(await schedules() ?? []));
+      collectors.push(async () => {
+        let list: readonly ScheduleInfo[];
+        try {
+          list = await schedules() ?? [];
+        } catch (error) {
+          // No times rather than the last ones shown as if current (the database is away).
+          this.#readSchedules([]);
+          throw error;
+        }
+        this.#readSchedules(list);
+      });
     }
     for (const collector of collectors) this.registry.collect(collector);
   }

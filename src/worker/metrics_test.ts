@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import type { ClaimedJob, JobOutcome } from "../job.ts";
+import type { ScheduleInfo } from "../protocol/requests.ts";
+import { MemoryStore } from "../../tests/helpers/memory_store.ts";
+import { workerOn } from "../../tests/helpers/worker_in_process.ts";
 import { WorkerMetrics } from "./metrics.ts";
 
 const job: ClaimedJob = { id: 7, target: "t1", origin: "waiting" };
@@ -43,4 +46,37 @@ Deno.test("the metrics count ended jobs by result, their run time, and the jobs 
   assert.equal(sample(text, 'jobd_job_duration_seconds_bucket{target="t1",le="1"}'), 1);
   assert.equal(sample(text, 'jobd_job_wait_seconds_count{target="t1"}'), 1);
   assert.equal(sample(text, 'jobd_job_wait_seconds_sum{target="t1"}'), 0.02);
+});
+
+Deno.test("a failed read of the job board leaves the schedules' series out rather than shown stale", async () => {
+  await using setup = await workerOn(new MemoryStore());
+  const metrics = new WorkerMetrics();
+  let read: () => Promise<ScheduleInfo[]> = () =>
+    Promise.resolve([{
+      name: "nightly",
+      target: "t1",
+      rule: "cron 0 3 * * *",
+      enabled: true,
+      served: true,
+      nextRunAt: 1_800_000_000,
+      lastRunAt: 1_700_000_000,
+      lastJobId: 5,
+      lastStatus: "done",
+      lastResult: "ok",
+      runs: 1,
+      paused: false,
+      finished: false,
+    }]);
+  metrics.watch({
+    worker: setup.worker,
+    databaseProblem: () => Promise.resolve(undefined),
+    schedules: () => read(),
+  });
+  const series = 'jobd_schedule_last_run_timestamp_seconds{schedule="nightly",target="t1"}';
+  assert.equal(sample(await metrics.registry.expose(), series), 1_700_000_000);
+  read = () => Promise.reject(new Error("Cannot read the schedules: connect ECONNREFUSED"));
+  const errors: unknown[] = [];
+  const text = await metrics.registry.expose((error) => errors.push(error));
+  assert.equal(sample(text, series), undefined);
+  assert.equal(errors.length, 1);
 });

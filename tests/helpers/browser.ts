@@ -24,6 +24,8 @@ export interface OpenBrowserOptions {
   viewport?: { width: number; height: number };
   /** Basic-auth credentials the browser answers a 401 with. */
   httpCredentials?: { username: string; password: string };
+  /** Whether the page may run scripts. Default true. */
+  javaScriptEnabled?: boolean;
 }
 
 /**
@@ -48,6 +50,7 @@ export async function openBrowser(options: OpenBrowserOptions = {}): Promise<Tes
       chromiumSandbox: false,
       viewport: options.viewport ?? { width: 1280, height: 900 },
       httpCredentials: options.httpCredentials,
+      javaScriptEnabled: options.javaScriptEnabled ?? true,
       timeout: 60_000,
     });
   } catch (error) {

@@ -38,6 +38,8 @@ export interface OpenTestDatabaseOptions {
   withWorkerColumn?: boolean;
   /** Add the optional time columns and status `delayed` (schema.sql). Default false. */
   withTimeColumns?: boolean;
+  /** Add the optional indexes for a big table's operator reads (schema.sql). Default false. */
+  withOperatorIndexes?: boolean;
   /** Name of the jobs table. Default `jobs`. */
   table?: string;
   /**
@@ -153,13 +155,21 @@ export function openTestDatabase(options: OpenTestDatabaseOptions = {}): Promise
   const table = options.table ?? "jobs";
   const withWorkerColumn = options.withWorkerColumn ?? false;
   const withTimeColumns = options.withTimeColumns ?? false;
+  const withOperatorIndexes = options.withOperatorIndexes ?? false;
   return openScratchDatabase({
     shared: shared && !options.privateServer ? shared : undefined,
     durability: "relaxed",
     prefix: "jobd_test_",
     connectionLimit: 2,
   }, async ({ address, database, pool, server }) => {
-    for (const statement of await schemaStatements({ table, withWorkerColumn, withTimeColumns })) {
+    for (
+      const statement of await schemaStatements({
+        table,
+        withWorkerColumn,
+        withTimeColumns,
+        withOperatorIndexes,
+      })
+    ) {
       await pool.query(statement);
     }
     return new MysqlTestDatabase(address, { database, table, withWorkerColumn }, pool, server);
@@ -173,12 +183,17 @@ function pick(address: ServerAddress): ServerAddress {
 
 /**
  * The statements of `examples/schema.sql` for a table named `table`: the
- * CREATE TABLE, and the commented ALTER TABLEs adding `worker` and the time
+ * CREATE TABLE, and the commented ALTER TABLEs adding `worker`, the time
  * columns (`time_run_at`, `timeout`, `attempts`, `max_attempts`, status
- * `delayed`) when asked.
+ * `delayed`) and the operators' indexes when asked.
  */
 export async function schemaStatements(
-  options: { table: string; withWorkerColumn: boolean; withTimeColumns?: boolean },
+  options: {
+    table: string;
+    withWorkerColumn: boolean;
+    withTimeColumns?: boolean;
+    withOperatorIndexes?: boolean;
+  },
 ): Promise<string[]> {
   const schemaUrl = new URL("../../examples/schema.sql", import.meta.url);
   const lines = (await Deno.readTextFile(schemaUrl)).split("\n");
@@ -188,7 +203,7 @@ export async function schemaStatements(
     .split(";")
     .map((statement) => statement.trim())
     .filter((statement) => statement !== "");
-  const commentedAlter = (column: string) => {
+  const commentedAlter = (adds: string) => {
     for (let start = 0; start < lines.length; start++) {
       if (!/^--\s*ALTER TABLE/i.test(lines[start])) continue;
       const alter: string[] = [];
@@ -198,12 +213,13 @@ export async function schemaStatements(
         if (text.trimEnd().endsWith(";")) break;
       }
       const statement = alter.join("\n").trim().replace(/;$/, "");
-      if (statement.includes(`ADD COLUMN \`${column}\``)) return statement;
+      if (statement.includes(adds)) return statement;
     }
-    throw new Error(`${schemaUrl.pathname} has no commented ALTER TABLE adding '${column}'`);
+    throw new Error(`${schemaUrl.pathname} has no commented ALTER TABLE with '${adds}'`);
   };
-  if (options.withWorkerColumn) statements.push(commentedAlter("worker"));
-  if (options.withTimeColumns) statements.push(commentedAlter("time_run_at"));
+  if (options.withWorkerColumn) statements.push(commentedAlter("ADD COLUMN `worker`"));
+  if (options.withTimeColumns) statements.push(commentedAlter("ADD COLUMN `time_run_at`"));
+  if (options.withOperatorIndexes) statements.push(commentedAlter("ADD KEY `status_result_idx`"));
   const quoted = quoteIdentifier(options.table);
   return statements.map((statement) => statement.replaceAll("`jobs`", () => quoted));
 }

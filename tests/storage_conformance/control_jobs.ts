@@ -45,6 +45,17 @@ export function controlJobsConformance(test: ControlConformanceTest): void {
       assert.deepEqual(await control.listJobs({ result: "ok", limit: 100 }), []);
       assert.equal((await control.listJobs({ limit: 2 })).length, 2);
       assert.deepEqual(await control.listJobs({ target: "none", limit: 10 }), []);
+      // A target's rows in every status, newest first across them, the limit over them all.
+      assert.deepEqual(
+        (await control.listJobs({ target: "build", limit: 2 })).map((job) => job.id),
+        [...builds].sort((a, b) => b - a).slice(0, 2),
+      );
+      assert.deepEqual(
+        (await control.listJobs({ target: "build", result: "fail", limit: 10 })).map((job) =>
+          job.id
+        ),
+        [done],
+      );
     },
   );
 }

@@ -1,0 +1,94 @@
+/**
+ * `jobctl jobs` on a big table: the rows of one target are read through the
+ * `(status, target, id)` index of examples/schema.sql, one range per status,
+ * so a target with few rows (or a mistyped one) costs a few index reads
+ * rather than a walk over every row of the table. Checked on the query plans
+ * of MariaDB and SQLite. The newest failed rows (the status page's Last
+ * failures) have an index of their own, optional in examples/schema.sql.
+ */
+
+import assert from "node:assert/strict";
+import { QUERY_STATUSES } from "../src/protocol/control_requests.ts";
+import { listJobsStatement } from "../src/storage/control_sql.ts";
+import { openTestDatabase } from "./helpers/database.ts";
+import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
+
+/** Rows of 'busy' (2^12 of them, done) and two of 'rare' (one done ok, one waiting). */
+const BUSY_DOUBLINGS = 12;
+
+Deno.test("mysql: jobs of one target read the status and target index, not every row", async () => {
+  await using db = await openTestDatabase({ withTimeColumns: true });
+  await db.query(
+    "INSERT INTO jobs (target, time_created, status, result) VALUES ('busy', 1, 'done', 'ok')",
+  );
+  for (let i = 0; i < BUSY_DOUBLINGS; i++) {
+    await db.query(
+      "INSERT INTO jobs (target, time_created, status, result) " +
+        "SELECT target, time_created, status, result FROM jobs",
+    );
+  }
+  const [rareDone] = await db.insertJobs("rare", 1, "done");
+  const [rareWaiting] = await db.insertJobs("rare", 1);
+  await db.query("ANALYZE TABLE jobs");
+
+  const { sql, params } = listJobsStatement("jobs", { target: "rare", limit: 20 }, true);
+  const plan = await db.query(`EXPLAIN ${sql}`, params);
+  const reads = plan.filter((row) => row.table === "jobs");
+  assert.equal(reads.length, QUERY_STATUSES.length, "one read per status");
+  for (const read of reads) {
+    assert.equal(read.key, "status_target_idx");
+    assert.ok(Number(read.rows) < 100, `a read would examine ${read.rows} rows`);
+  }
+  const rows = await db.query(sql, params);
+  assert.deepEqual(rows.map((row) => Number(row.id)), [rareWaiting, rareDone]);
+});
+
+Deno.test("sqlite: jobs of one target read the status and target index, not every row", async () => {
+  await using db = await openTestSqliteDatabase({ withTimeColumns: true });
+  await db.query(
+    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${
+      2 ** BUSY_DOUBLINGS
+    }) INSERT INTO jobs (target, time_created, status, result) SELECT 'busy', 1, 'done', 'ok' FROM n`,
+  );
+  const [rareDone] = await db.insertJobs("rare", 1, "done");
+  const [rareWaiting] = await db.insertJobs("rare", 1);
+  await db.query("ANALYZE");
+
+  const { sql, params } = listJobsStatement('"jobs"', { target: "rare", limit: 20 }, true);
+  const plan = (await db.query(`EXPLAIN QUERY PLAN ${sql}`, ...params))
+    .map((row) => String(row.detail));
+  const reads = plan.filter((detail) => /^(SCAN|SEARCH) jobs\b/.test(detail));
+  assert.equal(reads.length, QUERY_STATUSES.length, plan.join("\n"));
+  for (const read of reads) {
+    assert.match(read, /^SEARCH jobs USING INDEX status_target_idx \(status=\? AND target=\?\)/);
+  }
+  const rows = await db.query(sql, ...params);
+  assert.deepEqual(rows.map((row) => Number(row.id)), [rareWaiting, rareDone]);
+});
+
+Deno.test("mysql: with schema.sql's optional operator indexes, the newest failed rows are read through one", async () => {
+  await using db = await openTestDatabase({ withOperatorIndexes: true });
+  await db.query(
+    "INSERT INTO jobs (target, time_created, status, result) VALUES ('busy', 1, 'done', 'ok')",
+  );
+  for (let i = 0; i < BUSY_DOUBLINGS; i++) {
+    await db.query(
+      "INSERT INTO jobs (target, time_created, status, result) " +
+        "SELECT target, time_created, status, result FROM jobs",
+    );
+  }
+  // Failures are rare: two, older than every ok row above them.
+  const failed = await db.insertJobs("busy", 2, "done");
+  await db.setColumns(failed, { result: "fail" });
+  await db.insertJobs("busy", 50, "done");
+  await db.query("ANALYZE TABLE jobs");
+
+  // What the status page asks for its Last failures.
+  const query = { status: "done", result: "fail", limit: 20 } as const;
+  const { sql, params } = listJobsStatement("jobs", query, true);
+  const [plan] = await db.query(`EXPLAIN ${sql}`, params);
+  assert.equal(plan.key, "status_result_idx");
+  assert.ok(Number(plan.rows) < 100, `the read would examine ${plan.rows} rows`);
+  const rows = await db.query(sql, params);
+  assert.deepEqual(rows.map((row) => Number(row.id)), [...failed].reverse());
+});
