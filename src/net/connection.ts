@@ -27,14 +27,11 @@ import { ArrivalWatch } from "./arrival_watch.ts";
 import { Outbox } from "./outbox.ts";
 import { passwordsMatch } from "./password.ts";
 import { logRefusedPassword } from "./password_refusals.ts";
-import { followingRequestNumber, takeRequestNumber } from "./request_numbers.ts";
+import { followingRequestNumber, takeRequestNumber, TimedOutRequests } from "./request_numbers.ts";
 
 export type { ConnectionOptions, RequestHandler, RequestOptions } from "./connection_options.ts";
 
 const log = getLogger(["jobd", "net"]);
-
-/** Most timed-out requests remembered per connection, to name their late answers. */
-const MAX_TIMED_OUT_REMEMBERED = 256;
 
 /** Bytes read from the socket at a time. */
 const READ_BUFFER_BYTES = 16 * 1024;
@@ -82,8 +79,7 @@ export class Connection {
   #outbox: Outbox;
   #options: ConnectionOptions;
   #pending = new Map<number, PendingRequest>();
-  /** Recent requests that timed out, number to type: their late answers are named as such. */
-  readonly #timedOut = new Map<number, string>();
+  readonly #timedOut = new TimedOutRequests();
   #nextNo: number;
   #authorised: boolean;
   #passwordChecked = false;
@@ -215,8 +211,7 @@ export class Connection {
       if (timeout !== undefined) {
         pending.timer = setTimeout(() => {
           this.#pending.delete(no);
-          if (this.#timedOut.size >= MAX_TIMED_OUT_REMEMBERED) this.#timedOut.clear();
-          this.#timedOut.set(no, type);
+          this.#timedOut.add(no, type);
           reject(new RequestTimeoutError(type, timeout));
         }, timeout * 1000);
       }
@@ -488,8 +483,7 @@ export class Connection {
     if (no === 0 && this.#pending.size === 1) no = this.#pending.keys().next().value!;
     const pending = this.#pending.get(no);
     if (!pending) {
-      const late = this.#timedOut.get(no);
-      this.#timedOut.delete(no);
+      const late = this.#timedOut.take(no);
       log.info(
         late === undefined
           ? "Unexpected response no {no} from {peer}: {error}"

@@ -32,3 +32,28 @@ export function takeRequestNumber(
   }
   return no;
 }
+
+/** Most timed-out requests remembered per connection, to name their late answers. */
+const MAX_TIMED_OUT_REMEMBERED = 256;
+
+/**
+ * The types of a connection's recent requests that timed out, by number: an
+ * answer that comes after its request gave up is logged as late, not as
+ * unknown. Bounded: past `MAX_TIMED_OUT_REMEMBERED` the memory starts over.
+ */
+export class TimedOutRequests {
+  readonly #types = new Map<number, string>();
+
+  /** Remembers that request `no` of `type` timed out. */
+  add(no: number, type: string): void {
+    if (this.#types.size >= MAX_TIMED_OUT_REMEMBERED) this.#types.clear();
+    this.#types.set(no, type);
+  }
+
+  /** The type of timed-out request `no`, forgotten as it is read; undefined when none. */
+  take(no: number): string | undefined {
+    const type = this.#types.get(no);
+    this.#types.delete(no);
+    return type;
+  }
+}
