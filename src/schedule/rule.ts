@@ -27,6 +27,11 @@ export interface Rule {
   first(now: number, start?: number): number | undefined;
   /** The slot after `slot`, for a schedule that has run `runs` times. */
   after(slot: number, runs: number): number | undefined;
+  /**
+   * The first slot after `time` of the slots that follow `slot` (with no run
+   * between them): a long gap is crossed without reading every slot in it.
+   */
+  firstAfter(slot: number, runs: number, time: number): number | undefined;
 }
 
 function hashOf(parts: unknown): string {
@@ -76,6 +81,10 @@ export class CronRule implements Rule {
     const next = this.#cron.nextRun(new Date(slot * 1000));
     return next === null ? undefined : Math.floor(next.getTime() / 1000);
   }
+
+  firstAfter(slot: number, _runs: number, time: number): number | undefined {
+    return time < slot ? slot : this.after(time);
+  }
 }
 
 /** A fixed interval, growing by `decay` after each run up to `everyMax`. */
@@ -115,5 +124,11 @@ export class EveryRule implements Rule {
 
   after(slot: number, runs: number): number {
     return slot + this.interval(runs);
+  }
+
+  firstAfter(slot: number, runs: number, time: number): number {
+    const interval = this.interval(runs);
+    if (time < slot) return slot;
+    return slot + (Math.floor((time - slot) / interval) + 1) * interval;
   }
 }

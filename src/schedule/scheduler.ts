@@ -225,10 +225,10 @@ export class Scheduler {
         });
         this.#options.onInserted(target);
       }
-      if (passed > 0) {
+      if (passed > 0 || fired.plan?.gapSkipped) {
         log.info("Schedule {name}: {passed} slot(s) passed without a run ({why})", {
           name,
-          passed,
+          passed: fired.plan?.gapSkipped ? `${passed} or more` : passed,
           why: fired.state.paused ? "paused" : "missed, overlapping or past max_runs",
         });
       }
