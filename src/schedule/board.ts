@@ -21,8 +21,8 @@ import {
 import { JOBD_WRITTEN_COLUMNS } from "../storage/required_columns.ts";
 import { messageOf } from "../text.ts";
 import { scanBoardLines } from "./board_lines.ts";
-import { parseDuration } from "./duration.ts";
-import { CronRule, EveryRule, isTimeZone, type Rule } from "./rule.ts";
+import { formatDuration, MAX_DURATION_SECONDS, parseDuration } from "./duration.ts";
+import { CronRule, EveryRule, isTimeZone, NoDateError, type Rule } from "./rule.ts";
 
 /** What happens to slots missed while no worker ran (`catchup`). */
 export const CATCHUP_MODES = ["latest", "none", "all"] as const;
@@ -119,7 +119,9 @@ export class BoardError extends Error {
 }
 
 const durationType: ValueType<number> = {
-  describe: "a duration such as 90s, 3m5s or 1h",
+  describe: `a duration such as 90s, 3m5s or 1h, from 1s to ${
+    formatDuration(MAX_DURATION_SECONDS)
+  } (10 years)`,
   parse: (value) => typeof value === "string" ? parseDuration(value) : undefined,
 };
 
@@ -284,7 +286,14 @@ function readRule(
       return new CronRule(expression, tz, start);
     } catch (error) {
       const reason = messageOf(error);
-      problems.push(section.error("cron", `does not parse: '${expression}' ${reason}`));
+      problems.push(
+        section.error(
+          "cron",
+          error instanceof NoDateError
+            ? `${reason}: '${expression}'`
+            : `does not parse: '${expression}' ${reason}`,
+        ),
+      );
       return undefined;
     }
   }

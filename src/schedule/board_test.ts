@@ -59,6 +59,25 @@ every_max = 10m
   assert.equal(poller.enabled, true);
 });
 
+Deno.test("a cron expression no date matches is refused; one of leap years only is kept", () => {
+  assert.deepEqual(
+    problems(`[never]
+target = t
+cron = 0 0 30 2 *
+[leap]
+target = t
+cron = 0 0 29 2 *
+[too-long]
+target = t
+every = 3651d
+`),
+    [
+      "/etc/jobd/board.ini: 'cron' in [never] matches no date (such as the 30th of February): '0 0 30 2 *'",
+      "/etc/jobd/board.ini: 'every' in [too-long] must be a duration such as 90s, 3m5s or 1h, from 1s to 3650d (10 years), got '3651d'",
+    ],
+  );
+});
+
 Deno.test("every problem of a board is reported, each naming the file, the section and the key", () => {
   assert.deepEqual(
     problems(`stray = 1
@@ -92,7 +111,7 @@ set.status = done
       "/etc/jobd/board.ini: 'every' in [c] cannot be given with 'cron': use one of them",
       "/etc/jobd/board.ini: 'cron' in [d] or 'every' is required",
       "/etc/jobd/board.ini: 'colour' in [e] is not a key of a schedule",
-      "/etc/jobd/board.ini: 'every' in [e] must be a duration such as 90s, 3m5s or 1h, got 'soon'",
+      "/etc/jobd/board.ini: 'every' in [e] must be a duration such as 90s, 3m5s or 1h, from 1s to 3650d (10 years), got 'soon'",
       "/etc/jobd/board.ini: 'set.status' in [f] sets the column 'status', which jobd writes itself",
       "/etc/jobd/board.ini: 'catchup' in [f] must be one of 'latest', 'none', 'all', got 'sometimes'",
     ],

@@ -51,6 +51,9 @@ export function isTimeZone(tz: string): boolean {
   }
 }
 
+/** A cron expression that parses but that no date matches. */
+export class NoDateError extends RangeError {}
+
 /** A 5-field cron expression in a time zone. */
 export class CronRule implements Rule {
   readonly kind = "cron";
@@ -60,7 +63,8 @@ export class CronRule implements Rule {
 
   /**
    * Throws a `RangeError` or `TypeError` with the parser's reason when the
-   * expression is not 5 fields the parser accepts.
+   * expression is not 5 fields the parser accepts, or when no date matches
+   * it (`0 0 30 2 *`): such a schedule would never run.
    */
   constructor(readonly expression: string, readonly tz: string, start?: number) {
     const fields = expression.trim().split(/\s+/);
@@ -68,6 +72,9 @@ export class CronRule implements Rule {
       throw new RangeError(`has ${fields.length} fields; a cron expression has 5`);
     }
     this.#cron = new Cron(fields.join(" "), { timezone: tz, paused: true });
+    if (this.#cron.nextRun() === null) {
+      throw new NoDateError("matches no date (such as the 30th of February)");
+    }
     this.text = `cron ${fields.join(" ")}${tz === "UTC" ? "" : ` (${tz})`}`;
     this.hash = hashOf(["cron", fields, tz, start ?? null]);
   }
