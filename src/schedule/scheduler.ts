@@ -4,15 +4,18 @@
  * its own transaction (`ScheduleStore.fire`), and tells the worker which
  * targets got rows so that they are claimed at once.
  *
- * A firing that fails (the database is away, a `set.` value the column
- * refuses) is logged with the schedule's name and tried again at the
- * schedule's next slot, never sooner: the missed slot is then handled by
- * `catchup` like downtime.
+ * A firing that fails because the database is away or busy is tried again
+ * every few seconds, so that a short outage delays a slot instead of losing
+ * it (`catchup` decides about a slot run late). One that fails for another
+ * reason (a `set.` value the column refuses) is logged with the schedule's
+ * name and tried again at the schedule's next slot, never sooner: the
+ * missed slot is then handled by `catchup` like downtime.
  *
  * @module
  */
 
 import { getLogger } from "@logtape/logtape";
+import { isTransientStorageError } from "../storage/errors.ts";
 import type { ScheduleStore } from "../storage/schedule_store.ts";
 import { messageOf } from "../text.ts";
 import type { Schedule } from "./board.ts";
@@ -20,7 +23,10 @@ import { firstSlot, isFinished, planFire, type ScheduleState } from "./plan.ts";
 
 const log = getLogger(["jobd", "worker", "schedules"]);
 
-/** Seconds before a schedule whose row could not be read or made is tried again. */
+/**
+ * Seconds before a schedule whose row could not be read or made, or whose
+ * firing met the database away, is tried again.
+ */
 export const PREPARE_RETRY_SECONDS = 5;
 
 /**
@@ -56,6 +62,8 @@ export class Scheduler {
   #stopped = false;
   /** Schedules whose row may still be reset to this board's rule: once per board load. */
   #mayReset = new Set<string>();
+  /** Schedules whose last firing met the database away or busy (warned once until it works). */
+  readonly #unreachable = new Set<string>();
   /** Schedules whose row follows another board's rule (warned once per load). */
   readonly #otherRule = new Set<string>();
 
@@ -211,6 +219,7 @@ export class Scheduler {
         (locked, lastJobOpen) => planFire(schedule, locked, now, lastJobOpen),
       );
       this.#retryAt.delete(name);
+      this.#unreachable.delete(name);
       if (fired.state.ruleHash !== schedule.rule.hash) {
         this.#followOtherRule(name, now);
         return;
@@ -233,6 +242,18 @@ export class Scheduler {
         });
       }
     } catch (error) {
+      if (isTransientStorageError(error)) {
+        // The database is away or busy: the slot is still due once it is back.
+        this.#retryAt.set(name, now + PREPARE_RETRY_SECONDS);
+        const level = this.#unreachable.has(name) ? "debug" : "warn";
+        this.#unreachable.add(name);
+        log[level](
+          "Schedule {name}: cannot insert its job row for target {target} now: {error}; " +
+            "trying again every {seconds} s",
+          { name, target, error: messageOf(error), seconds: PREPARE_RETRY_SECONDS },
+        );
+        return;
+      }
       const next = planFire(schedule, state, now, false)?.nextRunAt ?? now + 1;
       this.#retryAt.set(name, Math.max(next, now + 1));
       log.error(
