@@ -20,6 +20,7 @@ import {
 } from "../config/ini_file.ts";
 import { JOBD_WRITTEN_COLUMNS } from "../storage/required_columns.ts";
 import { messageOf } from "../text.ts";
+import { isCalendarDate } from "../unix_time.ts";
 import { scanBoardLines } from "./board_lines.ts";
 import { formatDuration, MAX_DURATION_SECONDS, parseDuration } from "./duration.ts";
 import { CronRule, EveryRule, isTimeZone, NoDateError, type Rule } from "./rule.ts";
@@ -134,7 +135,7 @@ const isoTimeType: ValueType<number> = {
       return undefined;
     }
     const ms = Date.parse(value);
-    return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+    return Number.isNaN(ms) || !isCalendarDate(value) ? undefined : Math.floor(ms / 1000);
   },
 };
 

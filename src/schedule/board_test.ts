@@ -59,7 +59,7 @@ every_max = 10m
   assert.equal(poller.enabled, true);
 });
 
-Deno.test("a cron expression no date matches is refused; one of leap years only is kept", () => {
+Deno.test("a cron expression no date matches, or a start on a day the month lacks, is refused; leap days are kept", () => {
   assert.deepEqual(
     problems(`[never]
 target = t
@@ -70,10 +70,16 @@ cron = 0 0 29 2 *
 [too-long]
 target = t
 every = 3651d
+[no-such-day]
+target = t
+every = 1h
+start = 2026-02-30T08:00:00Z
+stop = 2028-02-29T08:00:00Z
 `),
     [
       "/etc/jobd/board.ini: 'cron' in [never] matches no date (such as the 30th of February): '0 0 30 2 *'",
       "/etc/jobd/board.ini: 'every' in [too-long] must be a duration such as 90s, 3m5s or 1h, from 1s to 3650d (10 years), got '3651d'",
+      "/etc/jobd/board.ini: 'start' in [no-such-day] must be an ISO 8601 time with a zone, such as 2026-01-01T00:00:00Z, got '2026-02-30T08:00:00Z'",
     ],
   );
 });
