@@ -35,8 +35,14 @@ export const PREPARE_RETRY_SECONDS = 5;
  */
 export const OTHER_RULE_RECHECK_SECONDS = 60;
 
-/** Longest single sleep of the timer, ms (setTimeout's own limit is about 24 days). */
-const MAX_SLEEP_MS = 6 * 3600 * 1000;
+/**
+ * Longest single sleep of the timer, ms: it looks at the clock again at
+ * least this often. A timer runs on the monotonic clock, which a clock step
+ * (NTP correcting a host that booted with a wrong time) moves no further and
+ * a suspended host (a paused VM) does not advance: a longer sleep would fire
+ * a slot that late. A look without a due slot reads no table.
+ */
+export const MAX_SLEEP_MS = 60_000;
 
 /** What the scheduler works with. */
 export interface SchedulerOptions {
@@ -47,6 +53,8 @@ export interface SchedulerOptions {
   onInserted(target: string): void;
   /** The clock, ms (tests). */
   now?: () => number;
+  /** The longest sleep, ms (tests; default {@linkcode MAX_SLEEP_MS}). */
+  maxSleepMs?: number;
 }
 
 /** Fires the due slots of the schedules this worker runs. */
@@ -278,7 +286,8 @@ export class Scheduler {
     }
     if (earliest === Infinity) return;
     const nowMs = this.#options.now?.() ?? Date.now();
-    const delay = Math.min(MAX_SLEEP_MS, Math.max(0, earliest * 1000 - nowMs));
+    const maxSleep = this.#options.maxSleepMs ?? MAX_SLEEP_MS;
+    const delay = Math.min(maxSleep, Math.max(0, earliest * 1000 - nowMs));
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => this.wake(), delay);
   }
