@@ -126,6 +126,13 @@ const durationType: ValueType<number> = {
   parse: (value) => typeof value === "string" ? parseDuration(value) : undefined,
 };
 
+/**
+ * The latest slot a schedule's row holds, and the most runs it counts:
+ * `next_run_at` and `runs` are `int(10) UNSIGNED` (2106-02-07T06:28:15Z).
+ */
+const LATEST_SLOT = 4_294_967_295;
+const MAX_RUNS_LIMIT = 4_294_967_295;
+
 /** An ISO 8601 time with its zone: `2026-01-01T00:00:00Z`, `2026-06-01T08:00+02:00`. */
 const isoTimeType: ValueType<number> = {
   describe: "an ISO 8601 time with a zone, such as 2026-01-01T00:00:00Z",
@@ -222,8 +229,19 @@ function readSchedule(section: ConfigSection, problems: ConfigError[]): Schedule
   if (start !== undefined && stop !== undefined && stop <= start) {
     problems.push(section.error("stop", "must be after 'start'"));
   }
+  if (start !== undefined && start > LATEST_SLOT) {
+    const latest = new Date(LATEST_SLOT * 1000).toISOString().replace(".000Z", "Z");
+    problems.push(
+      section.error(
+        "start",
+        `must be at the latest ${latest} (the largest time the table's next_run_at holds)`,
+      ),
+    );
+  }
   const rule = readRule(section, problems, start);
-  const maxRuns = read(() => section.optional("max_runs", integerType({ min: 1 })));
+  const maxRuns = read(() =>
+    section.optional("max_runs", integerType({ min: 1, max: MAX_RUNS_LIMIT }))
+  );
   const catchup = read(() => section.withDefault("catchup", oneOfType(CATCHUP_MODES), "latest"));
   const catchupWindow = read(() =>
     section.withDefault("catchup_window", durationType, DEFAULT_CATCHUP_WINDOW)

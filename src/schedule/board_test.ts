@@ -75,11 +75,18 @@ target = t
 every = 1h
 start = 2026-02-30T08:00:00Z
 stop = 2028-02-29T08:00:00Z
+[too-late]
+target = t
+every = 1h
+start = 2200-01-01T00:00:00Z
+max_runs = 99999999999999999999
 `),
     [
       "/etc/jobd/board.ini: 'cron' in [never] matches no date (such as the 30th of February): '0 0 30 2 *'",
       "/etc/jobd/board.ini: 'every' in [too-long] must be a duration such as 90s, 3m5s or 1h, from 1s to 3650d (10 years), got '3651d'",
       "/etc/jobd/board.ini: 'start' in [no-such-day] must be an ISO 8601 time with a zone, such as 2026-01-01T00:00:00Z, got '2026-02-30T08:00:00Z'",
+      "/etc/jobd/board.ini: 'start' in [too-late] must be at the latest 2106-02-07T06:28:15Z (the largest time the table's next_run_at holds)",
+      "/etc/jobd/board.ini: 'max_runs' in [too-late] must be an integer from 1 to 4294967295, in decimal digits only (such as 100; no point or exponent), got '99999999999999999999'",
     ],
   );
 });
