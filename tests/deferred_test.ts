@@ -6,7 +6,8 @@
 
 import assert from "node:assert/strict";
 import { openSqliteStore } from "../src/storage/sqlite_store.ts";
-import { DeferredJobs } from "../src/worker/deferred.ts";
+import { DeferredJobs, MAX_WAIT_MS } from "../src/worker/deferred.ts";
+import { waitFor } from "./helpers/processes.ts";
 import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
 
 function now(): number {
@@ -96,6 +97,34 @@ Deno.test("a watch counts without promoting, and the timer polls only the target
     deferred.watch(["t1"]);
     await deferred.look(new Set(["t1", "t2"]));
     assert.equal((await db.rows([due]))[0].status, "waiting");
+  } finally {
+    deferred.stop();
+  }
+});
+
+Deno.test("the timer reads the clock again every minute at least, so a clock step ahead delays a due row by no more", async () => {
+  // Timers run on the monotonic clock: a wall clock stepped ahead (or a host suspended for a
+  // while) is noticed at the timer's next look, never more than a minute away, even with
+  // poll_interval = 0.
+  assert.ok(MAX_WAIT_MS <= 60_000, `the timer waits at most a minute, not ${MAX_WAIT_MS} ms`);
+  await using db = await openTestSqliteDatabase({ withTimeColumns: true });
+  await using store = await openSqliteStore(db.storeOptions("w"));
+  let clock = Date.now();
+  const [inAnHour] = await db.insertJobs("t1", 1, "delayed");
+  await db.setColumns([inAnHour], { time_run_at: Math.floor(clock / 1000) + 3600 });
+  const polls: string[][] = [];
+  const deferred = new DeferredJobs(store, (targets) => polls.push(targets), {
+    now: () => clock,
+    maxWaitMs: 50,
+  });
+  try {
+    deferred.want(["t1"]);
+    await deferred.look(new Set(["t1"]));
+    assert.equal(deferred.countOf("t1"), 1);
+    // The wall clock steps two hours ahead; nothing but the timer looks at it.
+    clock += 2 * 3600 * 1000;
+    await waitFor("the poll of the due row's target", () => polls.length > 0);
+    assert.deepEqual(polls, [["t1"]]);
   } finally {
     deferred.stop();
   }

@@ -284,6 +284,39 @@ Deno.test("schedules: a row the table refuses is one error, tried again at each 
   await waitFor("a row of the schedule", async () => (await db.rows()).length > 0);
 });
 
+Deno.test("schedules: a slot met by the database busy or away runs once it is back, not an interval later", async () => {
+  await using db = await openTestSqliteDatabase({ withWorkerColumn: true });
+  // An hourly schedule whose first slot comes a few seconds after the worker started.
+  const start = Math.floor(Date.now() / 1000) + 15;
+  const board = await boardFile(
+    `[hourly]\ntarget = t1\nevery = 1h\nstart = ${new Date(start * 1000).toISOString()}\n`,
+  );
+  await using worker = await startWorker(db, { config: { schedules: board } });
+  const made = await waitFor("the schedule's row", () => stateOf(db, "hourly"));
+  assert.equal(made.next_run_at, start, "the worker started before the first slot");
+  // Another connection holds the write lock over the slot, longer than the worker waits for it.
+  await db.query("BEGIN IMMEDIATE");
+  try {
+    await waitFor(
+      "the firing to fail",
+      () =>
+        /Schedule hourly: cannot insert its job row/.test(
+          worker.process.stderrSoFar,
+        ),
+      60,
+    );
+  } finally {
+    await db.query("ROLLBACK");
+  }
+  const fired = await waitFor("the slot's run", async () => {
+    const state = await stateOf(db, "hourly");
+    return state !== undefined && state.runs > 0 ? state : undefined;
+  });
+  assert.equal(fired.last_run_at, start, "the slot the outage met ran");
+  assert.equal(fired.next_run_at, start + 3600);
+  assert.equal((await db.rows()).length, 1);
+});
+
 Deno.test("schedules: a worker asked for a board on a database without jobd_schedules does not start", async () => {
   await using db = await openTestSqliteDatabase();
   await db.query("DROP TABLE jobd_schedules");

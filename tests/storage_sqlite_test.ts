@@ -377,6 +377,34 @@ Deno.test("sqlite: a delayed row whose time_run_at is no unix time is due at onc
   );
 });
 
+Deno.test("sqlite: an integer beyond JavaScript's exact range (a time in nanoseconds) stops no claim or count", async () => {
+  await using db = await openTestSqliteDatabase({ withTimeColumns: true });
+  await using store = await openSqliteStore(db.storeOptions("w"));
+  // An application that wrote nanoseconds, and one that wrote a huge timeout: SQLite keeps
+  // both, and node:sqlite throws on reading an integer over 2^53 unless asked for a bigint.
+  const nanoseconds = 1_764_000_000_000_000_000n;
+  const [delayed] = await db.insertJobs("build", 1, "delayed");
+  await db.query("UPDATE jobs SET time_run_at = ? WHERE id = ?", nanoseconds, delayed);
+  const [waiting] = await db.insertJobs("build", 1);
+  await db.query("UPDATE jobs SET timeout = ? WHERE id = ?", 2n ** 62n, waiting);
+
+  assert.deepEqual(
+    await store.countDelayed(["build"]),
+    new Map([["build", { count: 1, next: Number(nanoseconds) }]]),
+    "the delayed row is far in the future",
+  );
+  assert.equal(await store.promoteDelayed(["build"], 1_800_000_000, 10), 0);
+  const [claimed] = await store.claimWaiting(new Map([["build", 5]]));
+  assert.equal(claimed.id, waiting);
+  // The worker's check of the column logs it and reads it as the largest it takes.
+  assert.equal(claimed.row?.timeout, 2 ** 62);
+  assert.equal(
+    (await store.control?.getJob(delayed))?.job.status,
+    "delayed",
+    "jobctl show reads it",
+  );
+});
+
 Deno.test("sqlite: with many future delayed rows, the claim and the promotion read only their index ranges", async () => {
   await using db = await openTestSqliteDatabase({ withTimeColumns: true });
   const future = 1_700_003_600;

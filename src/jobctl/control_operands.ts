@@ -15,6 +15,7 @@ import {
   type QueryStatus,
 } from "../protocol/control_requests.ts";
 import { quoteList } from "../text.ts";
+import { isCalendarDate } from "../unix_time.ts";
 import { suggestion } from "./did_you_mean.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -116,7 +117,9 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}
  */
 export function readTime(command: string, text: string): number {
   if (/^\d+$/.test(text)) return Number(text);
-  const millis = ISO_TIME.test(text) ? Date.parse(text.replace(" ", "T")) : NaN;
+  const millis = ISO_TIME.test(text) && isCalendarDate(text)
+    ? Date.parse(text.replace(" ", "T"))
+    : NaN;
   if (Number.isNaN(millis)) {
     throw new UsageError(
       `invalid --at '${text}': expected a time such as '2026-12-24 18:00', ` +

@@ -72,6 +72,13 @@ Deno.test("--at takes unix seconds or a date and time, with or without an offset
   assert.equal(readTime("add", "2026-12-24 18:00"), new Date(2026, 11, 24, 18).getTime() / 1000);
   assert.match(usage(() => readTime("add", "tomorrow")), /^invalid --at 'tomorrow'/);
   assert.match(usage(() => readTime("add", "2026-12-24")), /^invalid --at/);
+  // A day the month does not have is a mistake, not the first days of the next month.
+  assert.match(
+    usage(() => readTime("add", "2027-02-29 18:00")),
+    /^invalid --at '2027-02-29 18:00'/,
+  );
+  assert.match(usage(() => readTime("add", "2026-06-31T18:00:00Z")), /^invalid --at/);
+  assert.equal(readTime("add", "2028-02-29T18:00:00Z"), Date.UTC(2028, 1, 29, 18) / 1000);
 });
 
 Deno.test("--at and --in are one or the other; --in counts from now", () => {

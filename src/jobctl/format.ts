@@ -25,13 +25,18 @@ export function escapeControlsIn(data: unknown): unknown {
   return data;
 }
 
+/** Latest unix seconds a date can show (a JavaScript Date's limit, the year 275760). */
+const MAX_DATE_SECONDS = 8.64e12;
+
 /**
  * Unix seconds as every human output of jobctl shows a time:
  * `2026-12-02 19:20:01 UTC`; 0 or null as empty (a table shows such a cell
- * as `-`).
+ * as `-`); a value beyond any date (a time in nanoseconds, which an SQLite
+ * column holds) as the number.
  */
 export function formatTime(seconds: number | null): string {
   if (seconds === null || !(seconds > 0)) return "";
+  if (!(seconds <= MAX_DATE_SECONDS)) return String(seconds);
   return new Date(seconds * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
 }
 

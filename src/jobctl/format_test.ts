@@ -90,4 +90,6 @@ Deno.test("every time jobctl prints is UTC to the second, marked UTC; 0 and null
   assert.equal(formatTime(Date.UTC(2026, 11, 24, 18, 0, 5) / 1000), "2026-12-24 18:00:05 UTC");
   assert.equal(formatTime(0), "");
   assert.equal(formatTime(null), "");
+  // A row an application filled with nanoseconds is listed, with the number it holds.
+  assert.equal(formatTime(1_764_000_000_000_000_000), "1764000000000000000");
 });

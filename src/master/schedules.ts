@@ -80,6 +80,35 @@ export function mergeSchedules(
   return [...merged.values()];
 }
 
+/**
+ * The worker of `listings` whose board has schedule `name` and which serves
+ * its target; otherwise the error, which names the workers that did not
+ * answer (`errors`, by worker name): one of them may be the one that runs it.
+ */
+export function workerRunning<W>(
+  listings: readonly { worker: W; schedules: readonly ScheduleInfo[] }[],
+  errors: Readonly<Record<string, string>>,
+  name: string,
+): W {
+  let listed: ScheduleInfo | undefined;
+  for (const { worker, schedules } of listings) {
+    const schedule = schedules.find((candidate) => candidate.name === name);
+    if (schedule === undefined) continue;
+    listed = schedule;
+    if (schedule.served) return worker;
+  }
+  const silent = Object.values(errors);
+  const unanswered = silent.length === 0
+    ? ""
+    : ` among the workers that answered; ${silent.join("; ")}`;
+  if (listed !== undefined) {
+    throw new RequestError(
+      `schedule '${name}': no worker serves its target '${listed.target}'${unanswered}`,
+    );
+  }
+  throw new RequestError(`schedule '${name}' not found${unanswered}`);
+}
+
 /** Sends a request about schedule `name` (through `send`) to a worker that runs it. */
 async function forward<T>(
   registry: WorkerRegistry,
@@ -87,22 +116,8 @@ async function forward<T>(
   timeout: number,
   send: (client: WorkerClient) => Promise<T>,
 ): Promise<T> {
-  const { listings } = await listAll(registry, timeout);
-  let listed: ScheduleInfo | undefined;
-  for (const { worker, schedules } of listings) {
-    const schedule = schedules.find((candidate) => candidate.name === name);
-    if (schedule === undefined) continue;
-    listed = schedule;
-    if (schedule.served) {
-      return await send(worker.client);
-    }
-  }
-  if (listed !== undefined) {
-    throw new RequestError(
-      `schedule '${name}': no worker serves its target '${listed.target}'`,
-    );
-  }
-  throw new RequestError(`schedule '${name}' not found`);
+  const { listings, errors } = await listAll(registry, timeout);
+  return await send(workerRunning(listings, errors, name).client);
 }
 
 /**

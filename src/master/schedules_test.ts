@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { ScheduleInfo } from "../protocol/requests.ts";
-import { mergeSchedules } from "./schedules.ts";
+import { mergeSchedules, workerRunning } from "./schedules.ts";
 
 function info(name: string, target: string, served: boolean): ScheduleInfo {
   return {
@@ -39,4 +39,25 @@ Deno.test("the master keeps a serving worker's note about its schedule", () => {
     { worker: { name: "w2" }, schedules: [info("a", "build", true)] },
   ]);
   assert.deepEqual(merged.map((s) => [s.name, s.workers, s.problem]), [["a", ["w1", "w2"], note]]);
+});
+
+Deno.test("a schedule request goes to a worker serving the schedule's target; an error names the workers that did not answer", () => {
+  const listings = [
+    { worker: "w1", schedules: [info("a", "build", false)] },
+    { worker: "w2", schedules: [info("a", "build", true)] },
+  ];
+  assert.equal(workerRunning(listings, {}, "a"), "w2");
+  assert.throws(() => workerRunning(listings, {}, "nightly"), {
+    message: "schedule 'nightly' not found",
+  });
+  // The worker whose board has it may be the one that did not answer: the operator is told.
+  const silent = { w3: "worker 'w3' did not answer: timed out after 30 s" };
+  assert.throws(() => workerRunning(listings, silent, "nightly"), {
+    message: "schedule 'nightly' not found among the workers that answered; " +
+      "worker 'w3' did not answer: timed out after 30 s",
+  });
+  assert.throws(() => workerRunning(listings.slice(0, 1), silent, "a"), {
+    message: "schedule 'a': no worker serves its target 'build' among the workers that " +
+      "answered; worker 'w3' did not answer: timed out after 30 s",
+  });
 });

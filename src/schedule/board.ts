@@ -20,9 +20,10 @@ import {
 } from "../config/ini_file.ts";
 import { JOBD_WRITTEN_COLUMNS } from "../storage/required_columns.ts";
 import { messageOf } from "../text.ts";
+import { isCalendarDate } from "../unix_time.ts";
 import { scanBoardLines } from "./board_lines.ts";
-import { parseDuration } from "./duration.ts";
-import { CronRule, EveryRule, isTimeZone, type Rule } from "./rule.ts";
+import { formatDuration, MAX_DURATION_SECONDS, parseDuration } from "./duration.ts";
+import { CronRule, EveryRule, isTimeZone, NoDateError, type Rule } from "./rule.ts";
 
 /** What happens to slots missed while no worker ran (`catchup`). */
 export const CATCHUP_MODES = ["latest", "none", "all"] as const;
@@ -119,9 +120,18 @@ export class BoardError extends Error {
 }
 
 const durationType: ValueType<number> = {
-  describe: "a duration such as 90s, 3m5s or 1h",
+  describe: `a duration such as 90s, 3m5s or 1h, from 1s to ${
+    formatDuration(MAX_DURATION_SECONDS)
+  } (10 years)`,
   parse: (value) => typeof value === "string" ? parseDuration(value) : undefined,
 };
+
+/**
+ * The latest slot a schedule's row holds, and the most runs it counts:
+ * `next_run_at` and `runs` are `int(10) UNSIGNED` (2106-02-07T06:28:15Z).
+ */
+const LATEST_SLOT = 4_294_967_295;
+const MAX_RUNS_LIMIT = 4_294_967_295;
 
 /** An ISO 8601 time with its zone: `2026-01-01T00:00:00Z`, `2026-06-01T08:00+02:00`. */
 const isoTimeType: ValueType<number> = {
@@ -132,7 +142,7 @@ const isoTimeType: ValueType<number> = {
       return undefined;
     }
     const ms = Date.parse(value);
-    return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+    return Number.isNaN(ms) || !isCalendarDate(value) ? undefined : Math.floor(ms / 1000);
   },
 };
 
@@ -219,8 +229,19 @@ function readSchedule(section: ConfigSection, problems: ConfigError[]): Schedule
   if (start !== undefined && stop !== undefined && stop <= start) {
     problems.push(section.error("stop", "must be after 'start'"));
   }
+  if (start !== undefined && start > LATEST_SLOT) {
+    const latest = new Date(LATEST_SLOT * 1000).toISOString().replace(".000Z", "Z");
+    problems.push(
+      section.error(
+        "start",
+        `must be at the latest ${latest} (the largest time the table's next_run_at holds)`,
+      ),
+    );
+  }
   const rule = readRule(section, problems, start);
-  const maxRuns = read(() => section.optional("max_runs", integerType({ min: 1 })));
+  const maxRuns = read(() =>
+    section.optional("max_runs", integerType({ min: 1, max: MAX_RUNS_LIMIT }))
+  );
   const catchup = read(() => section.withDefault("catchup", oneOfType(CATCHUP_MODES), "latest"));
   const catchupWindow = read(() =>
     section.withDefault("catchup_window", durationType, DEFAULT_CATCHUP_WINDOW)
@@ -284,7 +305,14 @@ function readRule(
       return new CronRule(expression, tz, start);
     } catch (error) {
       const reason = messageOf(error);
-      problems.push(section.error("cron", `does not parse: '${expression}' ${reason}`));
+      problems.push(
+        section.error(
+          "cron",
+          error instanceof NoDateError
+            ? `${reason}: '${expression}'`
+            : `does not parse: '${expression}' ${reason}`,
+        ),
+      );
       return undefined;
     }
   }

@@ -59,6 +59,38 @@ every_max = 10m
   assert.equal(poller.enabled, true);
 });
 
+Deno.test("a cron expression no date matches, or a start on a day the month lacks, is refused; leap days are kept", () => {
+  assert.deepEqual(
+    problems(`[never]
+target = t
+cron = 0 0 30 2 *
+[leap]
+target = t
+cron = 0 0 29 2 *
+[too-long]
+target = t
+every = 3651d
+[no-such-day]
+target = t
+every = 1h
+start = 2026-02-30T08:00:00Z
+stop = 2028-02-29T08:00:00Z
+[too-late]
+target = t
+every = 1h
+start = 2200-01-01T00:00:00Z
+max_runs = 99999999999999999999
+`),
+    [
+      "/etc/jobd/board.ini: 'cron' in [never] matches no date (such as the 30th of February): '0 0 30 2 *'",
+      "/etc/jobd/board.ini: 'every' in [too-long] must be a duration such as 90s, 3m5s or 1h, from 1s to 3650d (10 years), got '3651d'",
+      "/etc/jobd/board.ini: 'start' in [no-such-day] must be an ISO 8601 time with a zone, such as 2026-01-01T00:00:00Z, got '2026-02-30T08:00:00Z'",
+      "/etc/jobd/board.ini: 'start' in [too-late] must be at the latest 2106-02-07T06:28:15Z (the largest time the table's next_run_at holds)",
+      "/etc/jobd/board.ini: 'max_runs' in [too-late] must be an integer from 1 to 4294967295, in decimal digits only (such as 100; no point or exponent), got '99999999999999999999'",
+    ],
+  );
+});
+
 Deno.test("every problem of a board is reported, each naming the file, the section and the key", () => {
   assert.deepEqual(
     problems(`stray = 1
@@ -92,7 +124,7 @@ set.status = done
       "/etc/jobd/board.ini: 'every' in [c] cannot be given with 'cron': use one of them",
       "/etc/jobd/board.ini: 'cron' in [d] or 'every' is required",
       "/etc/jobd/board.ini: 'colour' in [e] is not a key of a schedule",
-      "/etc/jobd/board.ini: 'every' in [e] must be a duration such as 90s, 3m5s or 1h, got 'soon'",
+      "/etc/jobd/board.ini: 'every' in [e] must be a duration such as 90s, 3m5s or 1h, from 1s to 3650d (10 years), got 'soon'",
       "/etc/jobd/board.ini: 'set.status' in [f] sets the column 'status', which jobd writes itself",
       "/etc/jobd/board.ini: 'catchup' in [f] must be one of 'latest', 'none', 'all', got 'sometimes'",
     ],

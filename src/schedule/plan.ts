@@ -39,8 +39,8 @@ export function firstSlot(schedule: Schedule, now: number): number {
 
 /**
  * Plans a firing at `now`: `undefined` when no slot is due. `lastJobOpen`
- * tells whether the schedule's last row is still waiting, accepted or
- * running (for `overlap = skip`).
+ * tells whether the schedule's last row is still waiting, accepted,
+ * running or delayed for a retry (for `overlap = skip`).
  */
 export function planFire(
   schedule: Schedule,
@@ -51,16 +51,20 @@ export function planFire(
   if (state.nextRunAt > now || isFinished(schedule, state)) return undefined;
   const { rule, stop } = schedule;
   const due: number[] = [];
-  let slot: number | undefined = state.nextRunAt;
-  let scanned = 0;
-  let latest = slot;
   const windowStart = now - schedule.catchupWindow;
+  let slot: number | undefined = scanStart(schedule, state, now);
+  const gapSkipped = slot !== state.nextRunAt;
+  let scanned = 0;
+  let cut = false;
+  let latest = state.nextRunAt;
   while (slot !== undefined && slot <= now && (stop === undefined || slot <= stop)) {
     latest = slot;
     if (slot >= windowStart) due.push(slot);
     if (due.length > MAX_CATCHUP_ROWS) due.shift();
     if (++scanned >= MAX_SLOTS_SCANNED) {
-      slot = rule.first(now);
+      // Too many slots even so (a tiny interval in a huge catchup_window): go on after now.
+      slot = rule.firstAfter(slot, state.runs, now);
+      cut = true;
       break;
     }
     slot = rule.after(slot, state.runs);
@@ -73,6 +77,27 @@ export function planFire(
   if (schedule.maxRuns !== undefined) slots = slots.slice(0, schedule.maxRuns - state.runs);
   // The interval after the last run grows with the runs (decay).
   const runs = state.runs + slots.length;
-  const nextRunAt = rule.after(latest, runs) ?? slot ?? Math.max(now, stop ?? 0) + 1e9;
-  return { slots, nextRunAt, passed: Math.max(0, scanned - slots.length) };
+  const nextRunAt = (cut ? slot : rule.after(latest, runs)) ?? slot ??
+    Math.max(now, stop ?? 0) + 1e9;
+  const passed = Math.max(0, scanned - slots.length);
+  return gapSkipped ? { slots, nextRunAt, passed, gapSkipped } : { slots, nextRunAt, passed };
+}
+
+/**
+ * Where a firing starts reading slots: `next_run_at`, or after a long gap
+ * (a worker down for days, a schedule every few seconds) a later slot from
+ * which the catchup window and the latest slot before now are still read, so
+ * that a firing reads a few slots instead of every one of the gap. It looks
+ * for a slot within `catchup_window` of now (or of `stop`), then twice as
+ * far back, and so on.
+ */
+function scanStart(schedule: Schedule, state: ScheduleState, now: number): number {
+  const { rule } = schedule;
+  const end = Math.min(now, schedule.stop ?? now);
+  for (let back = schedule.catchupWindow; end - back > state.nextRunAt; back *= 2) {
+    const slot = rule.firstAfter(state.nextRunAt, state.runs, end - back - 1);
+    if (slot === undefined) break;
+    if (slot <= end) return slot;
+  }
+  return state.nextRunAt;
 }

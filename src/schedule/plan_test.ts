@@ -85,3 +85,43 @@ Deno.test("decay stretches the interval after each run", () => {
   assert.equal(planFire(decaying, state({ runs: 1 }), 1000, false)?.nextRunAt, 1030);
   assert.equal(planFire(decaying, state({ runs: 5 }), 1000, false)?.nextRunAt, 1030);
 });
+
+Deno.test("after a gap of more slots than a firing reads, one row runs and the next slot is after now", () => {
+  // A schedule every second, its worker down for a month: catchup = latest runs one row, for the
+  // last slot before now, and the schedule goes on from the next second, not from an old slot
+  // (which would fire again at once, and again, each firing with a row of its own).
+  const month = 30 * 86_400;
+  const everySecond = schedule("every = 1s\noverlap = allow");
+  const plan = planFire(everySecond, state(), 1000 + month, false);
+  assert.deepEqual(plan?.slots, [1000 + month]);
+  assert.equal(plan?.nextRunAt, 1001 + month);
+  assert.equal(plan?.gapSkipped, true, "the log says that more slots passed than it counts");
+  const all = planFire(
+    schedule("every = 1s\ncatchup = all\ncatchup_window = 3s"),
+    state(),
+    1000 + month,
+    false,
+  );
+  assert.deepEqual(all?.slots, [997 + month, 998 + month, 999 + month, 1000 + month]);
+  const none = planFire(schedule("every = 1s\ncatchup = none"), state(), 1000.5 + month, false);
+  assert.deepEqual(none?.slots, [1000 + month]);
+});
+
+Deno.test("a gap longer than the catchup window keeps every's alignment and cron's slots", () => {
+  const aligned = schedule("every = 10s\nstart = 1970-01-01T00:00:05Z");
+  const plan0 = planFire(aligned, state({ nextRunAt: 5 }), 1_000_000, false);
+  assert.deepEqual(plan0?.slots, [999_995]);
+  assert.equal(plan0?.nextRunAt, 1_000_005);
+  const daily = schedule("cron = 30 2 * * *");
+  const day = 86_400;
+  const plan = planFire(daily, state({ nextRunAt: 2.5 * 3600 }), 400 * day + 3 * 3600, false);
+  assert.deepEqual(plan?.slots, [400 * day + 2.5 * 3600], "the last 02:30 before now");
+  assert.equal(plan?.nextRunAt, 401 * day + 2.5 * 3600);
+});
+
+Deno.test("a gap that crosses stop runs the last slot before stop", () => {
+  const stopped = schedule("every = 10s\nstop = 1970-01-02T00:00:00Z"); // 86400
+  const plan = planFire(stopped, state(), 10 * 86_400, false);
+  assert.deepEqual(plan?.slots, [86_400]);
+  assert.ok((plan?.nextRunAt ?? 0) > 86_400, "then it is finished");
+});

@@ -27,6 +27,11 @@ export interface Rule {
   first(now: number, start?: number): number | undefined;
   /** The slot after `slot`, for a schedule that has run `runs` times. */
   after(slot: number, runs: number): number | undefined;
+  /**
+   * The first slot after `time` of the slots that follow `slot` (with no run
+   * between them): a long gap is crossed without reading every slot in it.
+   */
+  firstAfter(slot: number, runs: number, time: number): number | undefined;
 }
 
 function hashOf(parts: unknown): string {
@@ -46,6 +51,9 @@ export function isTimeZone(tz: string): boolean {
   }
 }
 
+/** A cron expression that parses but that no date matches. */
+export class NoDateError extends RangeError {}
+
 /** A 5-field cron expression in a time zone. */
 export class CronRule implements Rule {
   readonly kind = "cron";
@@ -55,7 +63,8 @@ export class CronRule implements Rule {
 
   /**
    * Throws a `RangeError` or `TypeError` with the parser's reason when the
-   * expression is not 5 fields the parser accepts.
+   * expression is not 5 fields the parser accepts, or when no date matches
+   * it (`0 0 30 2 *`): such a schedule would never run.
    */
   constructor(readonly expression: string, readonly tz: string, start?: number) {
     const fields = expression.trim().split(/\s+/);
@@ -63,6 +72,9 @@ export class CronRule implements Rule {
       throw new RangeError(`has ${fields.length} fields; a cron expression has 5`);
     }
     this.#cron = new Cron(fields.join(" "), { timezone: tz, paused: true });
+    if (this.#cron.nextRun() === null) {
+      throw new NoDateError("matches no date (such as the 30th of February)");
+    }
     this.text = `cron ${fields.join(" ")}${tz === "UTC" ? "" : ` (${tz})`}`;
     this.hash = hashOf(["cron", fields, tz, start ?? null]);
   }
@@ -75,6 +87,10 @@ export class CronRule implements Rule {
   after(slot: number): number | undefined {
     const next = this.#cron.nextRun(new Date(slot * 1000));
     return next === null ? undefined : Math.floor(next.getTime() / 1000);
+  }
+
+  firstAfter(slot: number, _runs: number, time: number): number | undefined {
+    return time < slot ? slot : this.after(time);
   }
 }
 
@@ -115,5 +131,11 @@ export class EveryRule implements Rule {
 
   after(slot: number, runs: number): number {
     return slot + this.interval(runs);
+  }
+
+  firstAfter(slot: number, runs: number, time: number): number {
+    const interval = this.interval(runs);
+    if (time < slot) return slot;
+    return slot + (Math.floor((time - slot) / interval) + 1) * interval;
   }
 }

@@ -23,12 +23,32 @@ Deno.test("a cron rule in a time zone follows its daylight saving changes", () =
   assert.equal(iso(newYork.after(at("2026-12-01T00:00:00Z"))), "2026-12-01T14:30:00.000Z");
 });
 
-Deno.test("a cron slot in the hour skipped by the spring change runs once, after it", () => {
-  // 02:30 does not exist in Berlin on 2026-03-29; the slot is not lost and not doubled.
+Deno.test("a cron slot in the hour skipped by the spring change runs once, at the change", () => {
+  // 02:30 does not exist in Berlin on 2026-03-29 (02:00 CET is 03:00 CEST); the slot is not
+  // lost and not doubled: it runs at 03:00 CEST (01:00 UTC), as cron(8) runs it.
   const rule = new CronRule("30 2 * * *", "Europe/Berlin");
   const first = rule.after(at("2026-03-28T12:00:00Z"))!;
-  assert.equal(iso(first), "2026-03-29T01:30:00.000Z");
+  assert.equal(iso(first), "2026-03-29T01:00:00.000Z");
   assert.equal(iso(rule.after(first)), "2026-03-30T00:30:00.000Z");
+});
+
+Deno.test("the hour repeated by the autumn change runs hourly slots twice and a daily one once", () => {
+  // Berlin, 2026-10-25: 03:00 CEST is 02:00 CET, so 02:00 to 02:59 comes twice (00:00 to
+  // 00:59 UTC, then 01:00 to 01:59 UTC). Every half hour keeps running through both.
+  const halfHourly = new CronRule("*/30 * * * *", "Europe/Berlin");
+  const slots = [at("2026-10-24T23:50:00Z")];
+  for (let i = 0; i < 4; i++) slots.push(halfHourly.after(slots[slots.length - 1])!);
+  assert.deepEqual(slots.slice(1).map(iso), [
+    "2026-10-25T00:00:00.000Z",
+    "2026-10-25T00:30:00.000Z",
+    "2026-10-25T01:00:00.000Z",
+    "2026-10-25T01:30:00.000Z",
+  ]);
+  // A daily 02:30 runs at the first of the two, once.
+  const daily = new CronRule("30 2 * * *", "Europe/Berlin");
+  const first = daily.after(at("2026-10-24T12:00:00Z"))!;
+  assert.equal(iso(first), "2026-10-25T00:30:00.000Z");
+  assert.equal(iso(daily.after(first)), "2026-10-26T01:30:00.000Z");
 });
 
 Deno.test("a cron rule starts at its first slot after now, or after start", () => {

@@ -4,17 +4,20 @@
  * its own transaction (`ScheduleStore.fire`), and tells the worker which
  * targets got rows so that they are claimed at once.
  *
- * A firing that fails (the database is away, a `set.` value the column
- * refuses) is logged with the schedule's name and tried again at the
- * schedule's next slot, never sooner: the missed slot is then handled by
- * `catchup` like downtime. Its failures in a row are one error (again when
- * the reason changes; the others at debug) and one warning when it inserts
- * again, not an error at every slot of a long outage.
+ * A firing that fails because the database is away or busy is tried again
+ * every few seconds, so that a short outage delays a slot instead of losing
+ * it (`catchup` decides about a slot run late). One that fails for another
+ * reason (a `set.` value the column refuses) is logged with the schedule's
+ * name and tried again at the schedule's next slot, never sooner: the
+ * missed slot is then handled by `catchup` like downtime. A schedule's
+ * failures in a row are one line (again when the reason changes; the others
+ * at debug) and one warning when it inserts again, not a line per attempt.
  *
  * @module
  */
 
 import { getLogger } from "@logtape/logtape";
+import { isTransientStorageError } from "../storage/errors.ts";
 import type { ScheduleStore } from "../storage/schedule_store.ts";
 import { formatLength, Outage } from "../outage.ts";
 import { messageOf } from "../text.ts";
@@ -23,7 +26,10 @@ import { firstSlot, isFinished, planFire, type ScheduleState } from "./plan.ts";
 
 const log = getLogger(["jobd", "worker", "schedules"]);
 
-/** Seconds before a schedule whose row could not be read or made is tried again. */
+/**
+ * Seconds before a schedule whose row could not be read or made, or whose
+ * firing met the database away, is tried again.
+ */
 export const PREPARE_RETRY_SECONDS = 5;
 
 /**
@@ -32,8 +38,14 @@ export const PREPARE_RETRY_SECONDS = 5;
  */
 export const OTHER_RULE_RECHECK_SECONDS = 60;
 
-/** Longest single sleep of the timer, ms (setTimeout's own limit is about 24 days). */
-const MAX_SLEEP_MS = 6 * 3600 * 1000;
+/**
+ * Longest single sleep of the timer, ms: it looks at the clock again at
+ * least this often. A timer runs on the monotonic clock, which a clock step
+ * (NTP correcting a host that booted with a wrong time) moves no further and
+ * a suspended host (a paused VM) does not advance: a longer sleep would fire
+ * a slot that late. A look without a due slot reads no table.
+ */
+export const MAX_SLEEP_MS = 60_000;
 
 /** What the scheduler works with. */
 export interface SchedulerOptions {
@@ -44,6 +56,8 @@ export interface SchedulerOptions {
   onInserted(target: string): void;
   /** The clock, ms (tests). */
   now?: () => number;
+  /** The longest sleep, ms (tests; default {@linkcode MAX_SLEEP_MS}). */
+  maxSleepMs?: number;
 }
 
 /** Fires the due slots of the schedules this worker runs. */
@@ -172,6 +186,7 @@ export class Scheduler {
         this.#mayReset.has(name),
       );
       this.#mayReset.delete(name);
+      this.#logRecovery(name, "reads its row again");
       if (state.ruleHash !== schedule.rule.hash) {
         this.#followOtherRule(name, now);
         return undefined;
@@ -183,10 +198,13 @@ export class Scheduler {
       return state;
     } catch (error) {
       this.#retryAt.set(name, now + PREPARE_RETRY_SECONDS);
-      log.error("Schedule {name}: cannot read or create its row: {error}", {
+      this.#logFailure(
         name,
-        error: messageOf(error),
-      });
+        isTransientStorageError(error),
+        "cannot read or create its row",
+        messageOf(error),
+        `trying again every ${PREPARE_RETRY_SECONDS} s`,
+      );
       return undefined;
     }
   }
@@ -219,14 +237,7 @@ export class Scheduler {
         (locked, lastJobOpen) => planFire(schedule, locked, now, lastJobOpen),
       );
       this.#retryAt.delete(name);
-      const failedFor = this.#failing.get(name)?.outage.up();
-      this.#failing.delete(name);
-      if (failedFor !== undefined) {
-        log.warn("Schedule {name}: inserts its job rows again, after failing for {length}", {
-          name,
-          length: formatLength(failedFor),
-        });
-      }
+      this.#logRecovery(name, "inserts its job rows again");
       if (fired.state.ruleHash !== schedule.rule.hash) {
         this.#followOtherRule(name, now);
         return;
@@ -241,29 +252,56 @@ export class Scheduler {
         });
         this.#options.onInserted(target);
       }
-      if (passed > 0) {
+      if (passed > 0 || fired.plan?.gapSkipped) {
         log.info("Schedule {name}: {passed} slot(s) passed without a run ({why})", {
           name,
-          passed,
+          passed: fired.plan?.gapSkipped ? `${passed} or more` : passed,
           why: fired.state.paused ? "paused" : "missed, overlapping or past max_runs",
         });
       }
     } catch (error) {
-      const next = planFire(schedule, state, now, false)?.nextRunAt ?? now + 1;
-      this.#retryAt.set(name, Math.max(next, now + 1));
-      const reason = messageOf(error);
-      const failing = this.#failing.get(name) ?? { outage: new Outage(), reason: "" };
-      this.#failing.set(name, failing);
-      // The first failure of a run, or a new reason: an error; the same again: debug.
-      const begins = failing.outage.down();
-      const level = begins || failing.reason !== reason ? "error" : "debug";
-      failing.reason = reason;
-      log[level](
-        "Schedule {name}: cannot insert its job row for target {target}: {error}; " +
-          "trying again at its next slot ({at})",
-        { name, target, error: reason, at: new Date(next * 1000).toISOString() },
+      const transient = isTransientStorageError(error);
+      // The database away or busy: the slot is still due once it is back.
+      const next = transient
+        ? now + PREPARE_RETRY_SECONDS
+        : Math.max(planFire(schedule, state, now, false)?.nextRunAt ?? now + 1, now + 1);
+      this.#retryAt.set(name, next);
+      this.#logFailure(
+        name,
+        transient,
+        `cannot insert its job row for target ${target}`,
+        messageOf(error),
+        transient
+          ? `trying again every ${PREPARE_RETRY_SECONDS} s`
+          : `trying again at its next slot (${new Date(next * 1000).toISOString()})`,
       );
     }
+  }
+
+  /**
+   * Logs a failure of schedule `name`: the first of a run, or one with a new
+   * reason, as a warning (the database away or busy: `transient`) or an
+   * error; the same again at debug. Its end: `#logRecovery`.
+   */
+  #logFailure(name: string, transient: boolean, what: string, reason: string, then: string): void {
+    const failing = this.#failing.get(name) ?? { outage: new Outage(), reason: "" };
+    this.#failing.set(name, failing);
+    const begins = failing.outage.down();
+    const level = begins || failing.reason !== reason ? (transient ? "warn" : "error") : "debug";
+    failing.reason = reason;
+    log[level]("Schedule {name}: {what}: {error}; {then}", { name, what, error: reason, then });
+  }
+
+  /** Ends schedule `name`'s run of failures, if it had one, with a warning: `done` again. */
+  #logRecovery(name: string, done: string): void {
+    const failedFor = this.#failing.get(name)?.outage.up();
+    this.#failing.delete(name);
+    if (failedFor === undefined) return;
+    log.warn("Schedule {name}: {done}, after failing for {length}", {
+      name,
+      done,
+      length: formatLength(failedFor),
+    });
   }
 
   /** Sleeps until the earliest due slot. */
@@ -280,7 +318,8 @@ export class Scheduler {
     }
     if (earliest === Infinity) return;
     const nowMs = this.#options.now?.() ?? Date.now();
-    const delay = Math.min(MAX_SLEEP_MS, Math.max(0, earliest * 1000 - nowMs));
+    const maxSleep = this.#options.maxSleepMs ?? MAX_SLEEP_MS;
+    const delay = Math.min(maxSleep, Math.max(0, earliest * 1000 - nowMs));
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => this.wake(), delay);
   }

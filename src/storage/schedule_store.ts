@@ -50,6 +50,8 @@ export interface FirePlan {
   readonly nextRunAt: number;
   /** Slots that passed without a row (missed, paused, overlapping). */
   readonly passed: number;
+  /** More slots passed than `passed` counts: a long gap was crossed without reading them. */
+  readonly gapSkipped?: boolean;
 }
 
 /** Statuses of a job that has not finished: `overlap = skip` lets slots pass while one is. */

@@ -2,7 +2,7 @@
  * Deferred jobs: `delayed` rows start once their `time_run_at` has
  * passed. The worker does not poll for them: it knows, per served target,
  * how many wait and the earliest time (from its last look), and one timer
- * wakes it at that time. A look happens with every poll from outside (a
+ * wakes it at that time (reading the clock again at least once a minute). A look happens with every poll from outside (a
  * poke, a poll request, `poll_interval`, start-up) and when the timer
  * fires: due rows are promoted to `waiting` by a guarded UPDATE, which the
  * claim that follows takes like any other waiting row (so several workers
@@ -13,7 +13,6 @@
 import { getLogger } from "@logtape/logtape";
 import type { DelayedSummary, JobStore } from "../storage/job_store.ts";
 import { type LongTimer, setLongTimer } from "./long_timer.ts";
-import { unixNow } from "../unix_time.ts";
 
 const log = getLogger(["jobd", "worker", "deferred"]);
 
@@ -26,6 +25,23 @@ export const PROMOTE_LIMIT = 1000;
  */
 const DUE_AGAIN_MS = 250;
 
+/**
+ * Longest single wait of the timer, ms: it reads the clock again at least
+ * this often. Timers run on the monotonic clock, which a clock step ahead
+ * moves no further and a suspended host does not advance; a longer wait
+ * would start a due row that late (with `poll_interval = 0`, days late). A
+ * look without a due row reads no table.
+ */
+export const MAX_WAIT_MS = 60_000;
+
+/** The clock of the timer (tests). */
+export interface DeferredClock {
+  /** Now, ms. */
+  now?: () => number;
+  /** The longest wait, ms (default {@linkcode MAX_WAIT_MS}). */
+  maxWaitMs?: number;
+}
+
 /** The worker's knowledge of its targets' `delayed` rows, and the timer to the earliest. */
 export class DeferredJobs {
   readonly #store: JobStore;
@@ -37,11 +53,17 @@ export class DeferredJobs {
   #known = new Map<string, DelayedSummary>();
   #timer: LongTimer | undefined;
   #stopped = false;
+  readonly #clock: DeferredClock;
 
   /** `poll` asks the worker to poll targets (it calls `want` and claims). */
-  constructor(store: JobStore, poll: (targets: string[]) => void) {
+  constructor(store: JobStore, poll: (targets: string[]) => void, clock: DeferredClock = {}) {
     this.#store = store;
     this.#poll = poll;
+    this.#clock = clock;
+  }
+
+  #nowMs(): number {
+    return this.#clock.now?.() ?? Date.now();
   }
 
   /** Whether the table has deferred jobs at all. */
@@ -85,9 +107,11 @@ export class DeferredJobs {
     if (targets.length === 0) return;
     const promoting = targets.filter((target) => !this.#countOnly.has(target));
     try {
-      const promoted = promoting.length === 0
-        ? 0
-        : await this.#store.promoteDelayed(promoting, unixNow(), PROMOTE_LIMIT);
+      const promoted = promoting.length === 0 ? 0 : await this.#store.promoteDelayed(
+        promoting,
+        Math.floor(this.#nowMs() / 1000),
+        PROMOTE_LIMIT,
+      );
       if (promoted > 0) {
         log.debug("{count} delayed job(s) of {targets} are due", {
           count: promoted,
@@ -146,10 +170,11 @@ export class DeferredJobs {
     if (this.#stopped || times.length === 0) return;
     const next = Math.min(...times);
     const dueAt = next * 1000;
-    const delay = dueAt <= Date.now() ? DUE_AGAIN_MS : dueAt - Date.now();
-    this.#timer = setLongTimer(delay, () => {
+    const nowMs = this.#nowMs();
+    const delay = dueAt <= nowMs ? DUE_AGAIN_MS : dueAt - nowMs;
+    this.#timer = setLongTimer(Math.min(delay, this.#clock.maxWaitMs ?? MAX_WAIT_MS), () => {
       this.#timer = undefined;
-      const now = unixNow();
+      const now = Math.floor(this.#nowMs() / 1000);
       const due = [...this.#known].filter(([, summary]) => summary.next <= now)
         .map(([target]) => target);
       if (due.length > 0) this.#poll(due);

@@ -52,9 +52,10 @@ export function whyNoRetry(
 /**
  * Seconds until the next attempt after attempt number `attempt` (≥ 1):
  * min(retry_delay_max, retry_delay · 2^(attempt − 1)), varied by ±20 %
- * (`random` in [0, 1)), rounded to whole seconds. The doubling stops at
- * 2^40 (far over any `retry_delay_max`): 2^1024 would be Infinity, and
- * 0 · Infinity is not a number.
+ * (`random` in [0, 1)), rounded to whole seconds, and never over
+ * `retry_delay_max` (the longest delay, as the config says). The doubling
+ * stops at 2^40 (far over any `retry_delay_max`): 2^1024 would be Infinity,
+ * and 0 · Infinity is not a number.
  */
 export function retryDelaySeconds(
   attempt: number,
@@ -65,5 +66,5 @@ export function retryDelaySeconds(
     settings.retryDelayMax,
     settings.retryDelay * 2 ** Math.min(attempt - 1, 40),
   );
-  return Math.round(base * (0.8 + 0.4 * random()));
+  return Math.min(settings.retryDelayMax, Math.round(base * (0.8 + 0.4 * random())));
 }

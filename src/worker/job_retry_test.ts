@@ -68,4 +68,7 @@ Deno.test("the delay doubles with each attempt up to retry_delay_max, varied by 
   // 2^(attempt − 1) is Infinity past attempt 1024, and 0 · Infinity no number.
   assert.equal(retryDelaySeconds(65_535, { retryDelay: 0, retryDelayMax: 60 }), 0);
   assert.equal(retryDelaySeconds(65_535, SETTINGS, () => 0.5), 3600);
+  // retry_delay_max is the longest delay: the variation does not take it over.
+  assert.equal(retryDelaySeconds(10, SETTINGS, () => 0.999999), 3600);
+  assert.equal(retryDelaySeconds(10, SETTINGS, () => 0), 2880);
 });

@@ -395,7 +395,11 @@ export class JobRunner {
     const finished = { id: job.id, outcome, finishedAt: unixNow(), retryAt };
     const written = await this.#results.write(finished, urgent);
     if (retryAt !== undefined && written === "stored") {
-      log.info("Job {id} will be retried at {time}", { id: job.id, time: retryAt });
+      log.info("Job {id} will be retried at {time} (in {seconds} s)", {
+        id: job.id,
+        time: new Date(retryAt * 1000).toISOString(),
+        seconds: Math.max(0, retryAt - finished.finishedAt),
+      });
       this.#options.delayed(job.target, retryAt);
       this.#options.observer?.jobRetried(job, retryAt);
     }

@@ -7,6 +7,21 @@ import { BUSY_SLICE_MS } from "./busy.ts";
 export type SqliteRow = Record<string, SQLInputValue>;
 
 /**
+ * `row` with its integers as numbers. The statements read integers as
+ * bigints: `node:sqlite` throws on an integer beyond 2^53 otherwise, and an
+ * application may store one (a time in nanoseconds in `time_run_at`), which
+ * would fail every claim and count that reads the row. Such a value becomes
+ * the nearest number, and the checks of each column judge it.
+ */
+function withNumbers(row: SqliteRow): SqliteRow {
+  for (const key in row) {
+    const value = row[key];
+    if (typeof value === "bigint") row[key] = Number(value);
+  }
+  return row;
+}
+
+/**
  * An open database file. Statements are prepared once and reused. Every
  * method is synchronous: a transaction runs from BEGIN to COMMIT without
  * giving the event loop a turn, so nothing else in the process can slip a
@@ -26,12 +41,13 @@ export class SqliteConnection {
 
   /** The first row of `sql`, or undefined. */
   get(sql: string, ...params: SQLInputValue[]): SqliteRow | undefined {
-    return this.#statement(sql).get(...params);
+    const row = this.#statement(sql).get(...params);
+    return row === undefined ? undefined : withNumbers(row);
   }
 
   /** Every row of `sql`. */
   all(sql: string, ...params: SQLInputValue[]): SqliteRow[] {
-    return this.#statement(sql).all(...params);
+    return this.#statement(sql).all(...params).map(withNumbers);
   }
 
   /** Runs a statement; returns the number of rows it changed. */
@@ -77,6 +93,7 @@ export class SqliteConnection {
     let statement = this.#statements.get(sql);
     if (statement === undefined) {
       statement = this.#db.prepare(sql);
+      statement.setReadBigInts(true);
       this.#statements.set(sql, statement);
     }
     return statement;
