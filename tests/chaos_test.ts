@@ -3,7 +3,8 @@
  * another at fixed points: two workers share a table (with the `worker`
  * column) and a stream of short jobs while a worker is killed and restarted,
  * the database is killed and restarted on its data, frozen and let go, a
- * worker is shut down and restarted, and reloaded.
+ * worker is shut down and restarted, and reloaded; a run-manual is in
+ * flight when the database is killed.
  */
 
 import assert from "node:assert/strict";
@@ -62,11 +63,24 @@ Deno.test("chaos: jobs survive worker kills, a killed and a frozen database, shu
     await start("w1");
 
     await load(40, 10);
+    // A run-manual in flight: its slow job runs when the database is killed.
+    const manual = await db.insertJobs("t1", 2, "manual");
+    ids.push(...manual);
+    await Deno.writeTextFile(`${jobDir}/${manual[0]}.sh`, "sleep 1\necho ran $id\n");
+    const answer = workers.get("w2")!.client.runManual(manual);
+    await waitFor("the slow run-manual job running", async () => {
+      return (await events(jobDir)).includes(`start ${manual[0]}`);
+    });
     Deno.kill(server.pid!, "SIGKILL");
     await server.stop();
     await server.start();
     // The test's own pool drops the connections the kill broke.
     await waitFor("the database answering the test", () => db.query("SELECT 1"));
+    // Answered once the results are stored, the database back.
+    const { jobs = {}, errors } = await answer;
+    assert.equal(errors, undefined);
+    for (const id of manual) assert.equal(jobs[id]?.stdout, `ran ${id}\n`);
+    assert.deepEqual((await db.rows(manual)).map((row) => row.result), ["ok", "ok"]);
 
     await load(40, 10);
     Deno.kill(server.pid!, "SIGSTOP");
