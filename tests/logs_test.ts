@@ -340,6 +340,44 @@ Deno.test("a lost name-lock connection is one warning, and the lock held again o
   }
 });
 
+Deno.test("requests refused while the name lock is lost are one info line each, no error and no stack trace", async () => {
+  await using db = await openTestDatabase();
+  await using worker = await startWorker(db, { config: { log_level_console: "info" } });
+  const session = await db.session();
+  try {
+    // The test's session ends the worker's lock connection and holds the lock: the loss lasts.
+    const key = nameLockKey(db.database, db.table, "test-worker");
+    const [[{ holder }]] = await session.query<RowDataPacket[]>(
+      "SELECT IS_USED_LOCK(?) AS holder",
+      [key],
+    );
+    await session.query(`KILL ${Number(holder)}`);
+    const [[{ got }]] = await session.query<RowDataPacket[]>("SELECT GET_LOCK(?, 10) AS got", [
+      key,
+    ]);
+    assert.equal(Number(got), 1);
+    await lineMatching(worker.process, /\[WRN\] .*Lost the lock on the worker name test-worker/);
+    const ids = await db.insertJobs("t1", 3, "manual");
+    for (const id of ids) {
+      const refused = await worker.client.runManual([id]).catch((error) => error);
+      assert.match(String(refused), /the lock on the worker name 'test-worker' was lost/);
+    }
+    const refusals = await waitFor(
+      "three refusal lines",
+      () => {
+        const lines = linesOf(worker.process, /Request run-manual refused: /);
+        return lines.length >= 3 ? lines : undefined;
+      },
+    );
+    assert.equal(refusals.length, 3);
+    for (const line of refusals) assert.match(line, /^\S+ \S+ \S+ \[INF\] jobd·worker: /);
+    assert.deepEqual(linesOf(worker.process, /\[ERR\]/), []);
+    assert.deepEqual(linesOf(worker.process, /^\s+at /), [], "no stack trace");
+  } finally {
+    await session.end();
+  }
+});
+
 Deno.test("a daemon that cannot start says why in one line, on the console and under systemd, and in the log file", async () => {
   const dir = await Deno.makeTempDir({ prefix: "jobd-start-error-" });
   const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });

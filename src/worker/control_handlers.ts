@@ -2,7 +2,8 @@
  * The worker's handlers of the operators' requests: `jobs`, `job`, `stats`, `retry` and `add` read and change the
  * jobs table through the store's `JobControl`, so that jobctl needs no
  * database credentials. `retry` and `add` poll the targets they made work
- * for, when this worker serves them.
+ * for, when this worker serves them. A store's failure is the request's
+ * error (storage_refusals.ts).
  *
  * @module
  */
@@ -19,7 +20,6 @@ import {
   type RetryResult,
   type StatsResult,
 } from "../protocol/control_requests.ts";
-import { StorageError } from "../storage/errors.ts";
 import type { JobControl } from "../storage/job_control.ts";
 import { unixNow } from "../unix_time.ts";
 
@@ -29,20 +29,6 @@ const log = getLogger(["jobd", "worker", "control"]);
 export interface PolledTargets {
   readonly targets: ReadonlyMap<string, unknown>;
   poll(targets: readonly string[]): void;
-}
-
-/**
- * Runs a store operation; its failure is the request's error (the store's
- * message names the operation and the table), never the worker's.
- */
-async function onStore<T>(type: string, operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    if (!(error instanceof StorageError)) throw error;
-    log.info("Request {type} refused: {message}", { type, message: error.message });
-    throw new RequestError(error.message);
-  }
 }
 
 /**
@@ -59,21 +45,21 @@ export function controlHandlers(control: JobControl | undefined, worker: PolledT
   return {
     [ControlRequest.Jobs]: async (data): Promise<JobsResult> => {
       const query = readJobsQuery(data);
-      return { jobs: await onStore(ControlRequest.Jobs, () => store().listJobs(query)) };
+      return { jobs: await store().listJobs(query) };
     },
     [ControlRequest.Job]: async (data): Promise<JobResult> => {
       const id = readJobId(data);
-      const found = await onStore(ControlRequest.Job, () => store().getJob(id));
+      const found = await store().getJob(id);
       if (found === undefined) throw new RequestError(`job ${id} not found`);
       return found;
     },
     [ControlRequest.Stats]: async (): Promise<StatsResult> => {
       const time = unixNow();
-      return { targets: await onStore(ControlRequest.Stats, () => store().countJobs(time)), time };
+      return { targets: await store().countJobs(time), time };
     },
     [ControlRequest.Retry]: async (data): Promise<RetryResult> => {
       const ids = readRetryIds(data);
-      const outcome = await onStore(ControlRequest.Retry, () => store().retryJobs(ids));
+      const outcome = await store().retryJobs(ids);
       const targets = [...new Set(outcome.retried.map((job) => job.target))];
       const served = targets.filter((target) => worker.targets.has(target));
       if (served.length > 0) worker.poll(served);
@@ -92,7 +78,7 @@ export function controlHandlers(control: JobControl | undefined, worker: PolledT
       if (!worker.targets.has(request.target)) {
         throw new RequestError(`invalid target '${request.target}'`);
       }
-      const added = await onStore(ControlRequest.Add, () => store().addJobs(request, unixNow()));
+      const added = await store().addJobs(request, unixNow());
       // Waiting rows are claimed by the poll; for delayed ones the poll's look
       // at the target's delayed rows arms the timer to their run time (deferred.ts).
       worker.poll([request.target]);

@@ -30,6 +30,7 @@ import { storageAddress, workerSummary } from "../daemon_summary.ts";
 import { formatLength, Outage } from "../outage.ts";
 import { watchDatabase } from "./database_watch.ts";
 import { scheduleHandlers } from "../schedule/handlers.ts";
+import { answerStorageErrors } from "./storage_refusals.ts";
 
 const log = getLogger(["jobd", "worker"]);
 
@@ -192,14 +193,14 @@ export class WorkerDaemon {
         },
       });
       const targetReload = new TargetReload(worker);
-      const handlers = {
+      const handlers = answerStorageErrors({
         ...workerHandlers(worker, {
           targetNameProblem: (name) => targetCheck.problem(name),
           onTargetRequest: (name) => targetReload.requested(name),
         }),
         ...scheduleHandlers(() => board),
         ...controlHandlers(store.control, worker),
-      };
+      });
       server = Server.listen({
         hostname: config.host,
         port: config.port,

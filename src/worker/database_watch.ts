@@ -5,6 +5,11 @@
  * its return one more, with how long it lasted. The retries themselves
  * (storage_retry.ts, claim_loop.ts) log each attempt at debug only.
  *
+ * An outage is dated from the start of the operation that found it, not
+ * from its failure: a frozen server is found by a statement's 30 s time
+ * limit, and its length counts those 30 s (but never from before the last
+ * operation that succeeded).
+ *
  * @module
  */
 
@@ -22,8 +27,11 @@ const log = getLogger(["jobd", "worker"]);
  * database in the lines (`127.0.0.1:3306/jobs`).
  */
 export function watchDatabase(store: JobStore, where: string, outage = new Outage()): JobStore {
+  // When the last operation that succeeded ended: the database answered then.
+  let answeredAt = 0;
   const ok = () => {
-    const length = outage.up();
+    answeredAt = Date.now();
+    const length = outage.up(answeredAt);
     if (length !== undefined) {
       log.warn("The database {where} is reachable again after {length}", {
         where,
@@ -31,8 +39,9 @@ export function watchDatabase(store: JobStore, where: string, outage = new Outag
       });
     }
   };
-  const failed = (error: unknown) => {
-    if (classifyStorageError(error) !== "outage" || !outage.down()) return;
+  const failed = (error: unknown, startedAt: number) => {
+    if (classifyStorageError(error) !== "outage") return;
+    if (!outage.down(Math.max(startedAt, answeredAt))) return;
     log.warn("Lost the database {where}: {error}; retrying until it is back", {
       where,
       error: messageOf(error),
@@ -45,8 +54,9 @@ export function watchDatabase(store: JobStore, where: string, outage = new Outag
         return typeof value === "function" ? value.bind(target) : value;
       }
       return (...args: unknown[]) => {
+        const startedAt = Date.now();
         const result = value.apply(target, args);
-        if (result instanceof Promise) result.then(ok, failed);
+        if (result instanceof Promise) result.then(ok, (error) => failed(error, startedAt));
         return result;
       };
     },
