@@ -239,6 +239,7 @@ export class WorkerDaemon {
           store: opened,
           metrics,
           nameLock,
+          results: { backlog: () => running.resultBacklog() },
           ...master ? { master } : {},
         });
         http = startHttpServer({

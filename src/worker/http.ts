@@ -5,7 +5,10 @@
  * - `GET /health`: 200 `ok`, or 503 naming what is down: the database (one
  *   cheap read of the jobs table, `JobStore.ping`), the lock on the worker's
  *   name (without it the worker claims and starts nothing) or, for a worker
- *   with `master_host`, its registration with the master (and why it failed).
+ *   with `master_host`, its registration with the master (and why it failed),
+ *   and that results do not wait to be written for longer than
+ *   {@linkcode RESULT_WRITE_STALL_MS} (a database that answers reads but
+ *   refuses the writes of results: a full disk, a trigger, privileges).
  * - `GET /metrics`: src/worker/metrics.ts.
  *
  * @module
@@ -23,6 +26,10 @@ import type { HttpRoute } from "../http/server.ts";
 import type { JobStore } from "../storage/job_store.ts";
 import { messageOf } from "../text.ts";
 import type { WorkerMetrics } from "./metrics.ts";
+import type { ResultBacklog } from "./result_writer.ts";
+
+/** How long a result may wait to be written before `/health` says so (503). */
+export const RESULT_WRITE_STALL_MS = 60_000;
 
 /** What the worker's HTTP routes read. */
 export interface WorkerHttpState {
@@ -40,6 +47,23 @@ export interface WorkerHttpState {
    * lost when it is not.
    */
   nameLock?: { readonly name: string; readonly held: boolean; lostReason?(): string | undefined };
+  /** The results not yet written (`Worker.resultBacklog`). */
+  results?: { backlog(): ResultBacklog | undefined };
+}
+
+/**
+ * Undefined unless a result has waited to be written for longer than
+ * {@linkcode RESULT_WRITE_STALL_MS}; else what `/health` says: how many wait,
+ * for how long, and the last error (cut and escaped, healthReason).
+ */
+function resultWritesProblem(backlog: ResultBacklog | undefined): string | undefined {
+  if (backlog === undefined) return undefined;
+  const waited = backlog.oldestWaitedMs;
+  if (waited <= RESULT_WRITE_STALL_MS) return undefined;
+  const why = backlog.lastError === undefined ? "" : `: ${healthReason(backlog.lastError)}`;
+  const results = backlog.pending === 1 ? "1 result" : `${backlog.pending} results`;
+  return `${results} not written, the oldest (job ${backlog.oldestId}) waiting for ` +
+    `${Math.floor(waited / 1000)} s${why}; the rows stay 'running' until the database takes them`;
 }
 
 const databaseChecks = new WeakMap<JobStore, HealthCheck>();
@@ -87,6 +111,13 @@ export function workerHttpRoutes(state: WorkerHttpState): HttpRoute[] {
         return `lost the lock on the worker name ${lock.name}${reason}: ` +
           "claiming and starting no job until it is held again";
       },
+    });
+  }
+  const results = state.results;
+  if (results) {
+    checks.push({
+      name: "results",
+      check: () => resultWritesProblem(results.backlog()),
     });
   }
   const master = state.master;

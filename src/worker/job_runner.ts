@@ -26,7 +26,7 @@ import type { ManualRuns } from "./manual_runs.ts";
 import { RefusedMarks } from "./refused_marks.ts";
 import { RunningMarks } from "./running_marks.ts";
 import type { Releaser } from "./release.ts";
-import { ResultWriter } from "./result_writer.ts";
+import { type ResultBacklog, ResultWriter } from "./result_writer.ts";
 import { Sleeper } from "./sleeper.ts";
 import { startJob } from "./start_retry.ts";
 import type { StorageRetry } from "./storage_retry.ts";
@@ -123,6 +123,11 @@ export class JobRunner {
   /** Results not yet stored. */
   get pendingResultWrites(): number {
     return this.#results.pending;
+  }
+
+  /** The results not yet stored (undefined when none waits). */
+  resultBacklog(): ResultBacklog | undefined {
+    return this.#results.backlog();
   }
 
   /** Ids of the running jobs. */

@@ -34,11 +34,23 @@ const MAX_TAKEN_OUTPUT = 16 * 1024;
  */
 export const MAX_TAKEN_RESULTS = 64;
 
+/** The results a writer has not stored yet (`ResultWriter.backlog`). */
+export interface ResultBacklog {
+  readonly pending: number;
+  /** The job whose result waits longest, and how long it has waited since it was queued (ms). */
+  readonly oldestId: number;
+  readonly oldestWaitedMs: number;
+  /** Why the last write failed, unless one succeeded since. */
+  readonly lastError: string | undefined;
+}
+
 interface QueuedResult {
   job: FinishedJob;
   resolve(outcome: WriteOutcome): void;
   /** A run-manual caller waits for it. */
   urgent: boolean;
+  /** When it was queued (the writer's clock, ms). */
+  queuedAt: number;
 }
 
 /**
@@ -72,13 +84,24 @@ export class ResultWriter {
   #inFlight = 0;
   /** Results taken by `take` and not yet settled or given back. */
   #taken = 0;
-  /** Ids of the results taken by `take` and not yet settled or given back. */
-  readonly #takenIds = new Set<number>();
+  /** The results taken by `take` and not yet settled or given back, by id: when each was queued. */
+  readonly #takenIds = new Map<number, number>();
+  readonly #now: () => number;
+  /** Why the last write failed, until a write succeeds. */
+  #lastError: string | undefined;
 
-  /** `retry`: the worker's storage retries, whose `abandon()` gives up the writes too. */
-  constructor(store: JobStore, retry: StorageRetry = new StorageRetry()) {
+  /**
+   * `retry`: the worker's storage retries, whose `abandon()` gives up the
+   * writes too; `now`: the clock that dates the queued results (ms).
+   */
+  constructor(
+    store: JobStore,
+    retry: StorageRetry = new StorageRetry(),
+    now: () => number = Date.now,
+  ) {
     this.#store = store;
     this.#retry = retry;
+    this.#now = now;
   }
 
   /** Results not yet stored. */
@@ -89,7 +112,32 @@ export class ResultWriter {
   /** Ids of the jobs whose result is not yet stored (their rows are still `running`). */
   *ids(): IterableIterator<number> {
     for (const entry of this.#queue) yield entry.job.id;
-    yield* this.#takenIds;
+    yield* this.#takenIds.keys();
+  }
+
+  /**
+   * The results not yet stored: how many, how long the oldest of them has
+   * waited since it was queued (a result is tried within {@linkcode GATHER_MS} of that),
+   * its job, and why the last write failed (until one succeeds); undefined
+   * when none waits.
+   */
+  backlog(): ResultBacklog | undefined {
+    let oldest: { id: number; queuedAt: number } | undefined;
+    for (const entry of this.#queue) {
+      if (oldest === undefined || entry.queuedAt < oldest.queuedAt) {
+        oldest = { id: entry.job.id, queuedAt: entry.queuedAt };
+      }
+    }
+    for (const [id, queuedAt] of this.#takenIds) {
+      if (oldest === undefined || queuedAt < oldest.queuedAt) oldest = { id, queuedAt };
+    }
+    if (oldest === undefined) return undefined;
+    return {
+      pending: this.pending,
+      oldestId: oldest.id,
+      oldestWaitedMs: this.#now() - oldest.queuedAt,
+      lastError: this.#lastError,
+    };
   }
 
   /**
@@ -102,7 +150,7 @@ export class ResultWriter {
    */
   write(job: FinishedJob, urgent = false): Promise<WriteOutcome> {
     return new Promise((resolve) => {
-      this.#queue.push({ job, resolve, urgent });
+      this.#queue.push({ job, resolve, urgent, queuedAt: this.#now() });
       if (urgent || this.#queue.length >= BATCH_SIZE) this.#hurry();
       this.#startDrain();
     });
@@ -138,7 +186,7 @@ export class ResultWriter {
     }
     if (taken.length === 0) return undefined;
     this.#taken += taken.length;
-    for (const entry of taken) this.#takenIds.add(entry.job.id);
+    for (const entry of taken) this.#takenIds.set(entry.job.id, entry.queuedAt);
     let open = true;
     const close = () => {
       if (!open) return false;
@@ -234,7 +282,16 @@ export class ResultWriter {
     const untouched = new Set(
       await this.#retry.run(
         `store the results of ${describeJobs(jobs.map((job) => job.id))}`,
-        () => this.#store.markDone(jobs),
+        async () => {
+          try {
+            const refused = await this.#store.markDone(jobs);
+            this.#lastError = undefined;
+            return refused;
+          } catch (error) {
+            this.#lastError = messageOf(error);
+            throw error;
+          }
+        },
         () => refusedAnyway,
       ),
     );

@@ -22,6 +22,7 @@ import { Target } from "./target.ts";
 import { DeferredJobs } from "./deferred.ts";
 import { type JobPolicies, TimePolicy } from "./time_policy.ts";
 import type { JobObserver } from "./job_observer.ts";
+import type { ResultBacklog } from "./result_writer.ts";
 
 const log = getLogger(["jobd", "worker"]);
 
@@ -212,6 +213,11 @@ export class Worker {
   }
 
   /** The `status` response. */
+  /** The results of ended jobs not yet stored (undefined when none waits): `/health` reads it. */
+  resultBacklog(): ResultBacklog | undefined {
+    return this.#runner.resultBacklog();
+  }
+
   status(): WorkerStatus {
     const targets: WorkerStatus["targets"] = {};
     for (const target of this.targets.values()) {
