@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import type { RowDataPacket } from "mysql2/promise";
-import { nameLockKey } from "../src/storage/mysql/name_lock.ts";
+import { lockMysqlWorkerName, nameLockKey } from "../src/storage/mysql/name_lock.ts";
 import { openTestDatabase } from "./helpers/database.ts";
 import type { TestJobsTable } from "./helpers/jobs_table.ts";
 import { freePort, waitFor } from "./helpers/processes.ts";
@@ -134,5 +134,33 @@ Deno.test("mysql: while the name lock's connection is lost the worker claims and
     assert.match(worker.process.stderrSoFar, /Holding the lock on the worker name .*again/);
   } finally {
     await session.end();
+  }
+});
+
+Deno.test("mysql: a lost name lock waiting out its backoff is taken again at once when the worker asks (the database answers again)", async () => {
+  await using db = await openTestDatabase();
+  let lost = false;
+  let regained = false;
+  const lock = await lockMysqlWorkerName({
+    ...db.storeOptions("w-retry"),
+    // A wait far longer than the test: only retryNow() takes the lock again in time.
+    retakeBackoff: { firstMs: 3_600_000, maxMs: 3_600_000 },
+  }, { onLost: () => lost = true, onRegained: () => regained = true });
+  const session = await db.session();
+  try {
+    const [[{ holder }]] = await session.query<RowDataPacket[]>(
+      "SELECT IS_USED_LOCK(?) AS holder",
+      [nameLockKey(db.database, db.table, "w-retry")],
+    );
+    await session.query(`KILL ${Number(holder)}`);
+    await waitFor("the lock lost", () => lost);
+    assert.equal(lock.held, false);
+
+    lock.retryNow();
+    await waitFor("the lock taken again", () => regained);
+    assert.equal(lock.held, true);
+  } finally {
+    await session.end();
+    await lock.release();
   }
 });

@@ -20,6 +20,12 @@ export interface NameLock {
    * again (which is tried in the background).
    */
   readonly held: boolean;
+  /**
+   * While the lock is lost, tries to take it again now instead of at the end
+   * of the current backoff wait (the database answers again); does nothing
+   * while it is held, being tried, or released.
+   */
+  retryNow(): void;
   /** Gives the lock up and stops trying to take it again. Later calls do nothing. */
   release(): Promise<void>;
 }

@@ -127,8 +127,14 @@ export class WorkerDaemon {
   static async start(config: WorkerConfig): Promise<WorkerDaemon> {
     const readBuffers = new ReadBufferPool();
     const launcher = launcherSettings(config, readBuffers);
-    const opened = watchDatabase(await openJobStore(config), storageAddress(config.storage));
     let lock: NameLock | undefined;
+    // The database answers again: a name lock lost meanwhile is tried now, not after its backoff.
+    const opened = watchDatabase(
+      await openJobStore(config),
+      storageAddress(config.storage),
+      new Outage(),
+      () => lock?.retryNow(),
+    );
     let server: Server | undefined;
     let http: HttpServer | undefined;
     let store = opened;

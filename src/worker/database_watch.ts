@@ -23,10 +23,17 @@ const log = getLogger(["jobd", "worker"]);
 
 /**
  * `store` with every operation watched: a failure classed as an outage
- * (storage/errors.ts) begins one, a success ends it. `where` names the
- * database in the lines (`127.0.0.1:3306/jobs`).
+ * (storage/errors.ts) begins one, a success ends it and calls `onBack` (the
+ * worker then tries its lost name lock again at once rather than at the
+ * end of its backoff). `where` names the database in the lines
+ * (`127.0.0.1:3306/jobs`).
  */
-export function watchDatabase(store: JobStore, where: string, outage = new Outage()): JobStore {
+export function watchDatabase(
+  store: JobStore,
+  where: string,
+  outage = new Outage(),
+  onBack: () => void = () => {},
+): JobStore {
   // When the last operation that succeeded ended: the database answered then.
   let answeredAt = 0;
   const ok = () => {
@@ -37,6 +44,7 @@ export function watchDatabase(store: JobStore, where: string, outage = new Outag
         where,
         length: formatLength(length),
       });
+      onBack();
     }
   };
   const failed = (error: unknown, startedAt: number) => {

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { getLogger } from "@logtape/logtape";
 import mysql from "mysql2/promise";
 import type { Connection, RowDataPacket } from "mysql2/promise";
-import { Backoff, NAME_LOCK_BACKOFF } from "../../retry_policy.ts";
+import { Backoff, type BackoffSteps, NAME_LOCK_BACKOFF } from "../../retry_policy.ts";
 import { StorageError } from "../errors.ts";
 import {
   type NameLock,
@@ -41,6 +41,8 @@ export interface MysqlNameLockOptions extends MysqlServerAddress {
   workerName: string;
   /** Time limit of each statement of the lock's connection, ms (default 10 s). */
   queryTimeoutMs?: number;
+  /** The waits between tries to take a lost lock again (default `NAME_LOCK_BACKOFF`). */
+  retakeBackoff?: BackoffSteps;
 }
 
 /**
@@ -100,7 +102,9 @@ class MysqlNameLock implements NameLock {
   readonly #timeoutMs: number;
   #connection: Connection | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  readonly #retakes = new Backoff(NAME_LOCK_BACKOFF);
+  readonly #retakes: Backoff;
+  /** A try to take the lock again is under way. */
+  #retaking = false;
   #lastHolder: string | undefined;
   #released = false;
 
@@ -112,6 +116,7 @@ class MysqlNameLock implements NameLock {
     this.#events = events;
     this.#key = nameLockKey(options.database, options.table, options.workerName);
     this.#timeoutMs = options.queryTimeoutMs ?? 10_000;
+    this.#retakes = new Backoff(options.retakeBackoff ?? NAME_LOCK_BACKOFF);
   }
 
   get held(): boolean {
@@ -157,6 +162,11 @@ class MysqlNameLock implements NameLock {
     this.#retakes.reset();
     this.#lastHolder = undefined;
     this.#schedule(() => this.#check(), NAME_LOCK_CHECK_MS);
+  }
+
+  retryNow(): void {
+    if (this.#connection !== undefined || this.#released || this.#retaking) return;
+    this.#schedule(() => this.#retake(), 0);
   }
 
   async release(): Promise<void> {
@@ -226,6 +236,15 @@ class MysqlNameLock implements NameLock {
   }
 
   async #retake(): Promise<void> {
+    this.#retaking = true;
+    try {
+      await this.#tryRetake();
+    } finally {
+      this.#retaking = false;
+    }
+  }
+
+  async #tryRetake(): Promise<void> {
     let connection: Connection | undefined;
     try {
       connection = await this.connect();

@@ -86,6 +86,8 @@ export async function lockSqliteWorkerName(options: SqliteNameLockOptions): Prom
     get held() {
       return held;
     },
+    // A file lock is never lost while the process lives.
+    retryNow() {},
     async release() {
       if (!held) return;
       held = false;
