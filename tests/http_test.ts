@@ -88,6 +88,9 @@ Deno.test("a worker's /health is ok, and its /metrics count the jobs it ran by t
   assert.match(text, /^# TYPE jobd_jobs_finished_total counter$/m);
   assert.match(text, /^# TYPE jobd_job_duration_seconds histogram$/m);
   assert.doesNotMatch(text, /^jobd_master_connected/m, "no master configured: no such series");
+  // The name lock's statements read the database's clock: the test server runs on this host.
+  const offset = metric(text, "jobd_database_clock_offset_seconds");
+  assert.ok(offset !== undefined && Math.abs(offset) < 2, `clock offset ${offset}`);
 
   await worker.client.pause(["t2"]);
   assert.equal(

@@ -36,6 +36,12 @@ export interface NameLockEvents {
   onLost?(reason: string): void;
   /** The lock is held again after a loss. */
   onRegained?(): void;
+  /**
+   * The database's clock (`UNIX_TIMESTAMP(NOW(6))`, ms), read by the lock's
+   * statements (MySQL: at start and every 5 s), with the host's clock before
+   * and after the statement.
+   */
+  onDatabaseClock?(reading: { databaseMs: number; sentAt: number; receivedAt: number }): void;
 }
 
 /** Another worker holds the name: the message names it and, where known, that worker's address. */

@@ -29,6 +29,7 @@ import { JobBoard } from "../schedule/job_board.ts";
 import { storageAddress, workerSummary } from "../daemon_summary.ts";
 import { formatLength, Outage } from "../outage.ts";
 import { watchDatabase } from "./database_watch.ts";
+import { ClockOffset } from "./clock_offset.ts";
 import { scheduleHandlers } from "../schedule/handlers.ts";
 import { answerStorageErrors } from "./storage_refusals.ts";
 
@@ -150,7 +151,12 @@ export class WorkerDaemon {
       const lockOutage = new Outage();
       // Why the lock was last lost, for `/health` while it is not held.
       let lockLostReason: string | undefined;
+      // MySQL: the lock's statements read the database's clock, compared with ours.
+      const databaseClock = config.storage.kind === "mysql"
+        ? new ClockOffset(storageAddress(config.storage))
+        : undefined;
       lock = await lockWorkerName(config, {
+        onDatabaseClock: (reading) => databaseClock?.observe(reading),
         onLost: (reason) => {
           lockLostReason = reason;
           if (!lockOutage.down()) return;
@@ -238,6 +244,7 @@ export class WorkerDaemon {
           worker: running,
           databaseProblem: () => databaseProblem(opened),
           nameLockHeld: () => held.held,
+          ...databaseClock ? { databaseClockOffset: () => databaseClock.offsetSeconds } : {},
           ...master ? { masterRegistered: master.registered } : {},
           schedules: () => board?.list(),
         });

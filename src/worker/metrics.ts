@@ -21,6 +21,8 @@ export interface WorkerMetricsSources {
   databaseProblem(): Promise<string | undefined>;
   /** Whether the worker holds the lock on its name (it claims and starts jobs only then). */
   nameLockHeld?: () => boolean;
+  /** The database's clock minus the host's, seconds (MySQL; undefined before the first reading). */
+  databaseClockOffset?: () => number | undefined;
   /** Whether the worker is registered with its master; absent for a worker without one. */
   masterRegistered?: () => boolean;
   /** The job board's schedules; absent (or undefined) without a board. */
@@ -92,6 +94,10 @@ export class WorkerMetrics implements JobObserver {
     "jobd_name_lock_held",
     "1 while the worker holds the lock on its name (it claims and starts jobs only then), else 0",
   );
+  readonly #clockOffset = this.registry.gauge(
+    "jobd_database_clock_offset_seconds",
+    "The database's clock minus this host's (MySQL): deferred jobs start that much late (early if negative)",
+  );
   readonly #masterConnected = this.registry.gauge(
     "jobd_master_connected",
     "1 while the worker is registered with its master, else 0 (only with master_host)",
@@ -113,6 +119,14 @@ export class WorkerMetrics implements JobObserver {
     if (sources.nameLockHeld) {
       const held = sources.nameLockHeld;
       collectors.push(() => this.#nameLockHeld.set({}, held() ? 1 : 0));
+    }
+    if (sources.databaseClockOffset) {
+      const offset = sources.databaseClockOffset;
+      collectors.push(() => {
+        const seconds = offset();
+        this.#clockOffset.reset();
+        if (seconds !== undefined) this.#clockOffset.set({}, seconds);
+      });
     }
     if (sources.masterRegistered) {
       const registered = sources.masterRegistered;

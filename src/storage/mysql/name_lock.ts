@@ -148,10 +148,12 @@ class MysqlNameLock implements NameLock {
 
   /** Takes the lock on `connection`: undefined when taken, else who holds it. */
   async take(connection: Connection): Promise<string | undefined> {
+    const sentAt = Date.now();
     const [rows] = await connection.query<RowDataPacket[]>({
-      sql: "SELECT GET_LOCK(?, 0) AS got",
+      sql: "SELECT GET_LOCK(?, 0) AS got, UNIX_TIMESTAMP(NOW(6)) AS now",
       timeout: this.#timeoutMs,
     }, [this.#key]);
+    this.#clockRead(rows[0]?.now, sentAt);
     if (Number(rows[0]?.got) === 1) return undefined;
     return await this.#describeHolder(connection);
   }
@@ -210,10 +212,12 @@ class MysqlNameLock implements NameLock {
     const connection = this.#connection;
     if (connection === undefined) return;
     try {
+      const sentAt = Date.now();
       const [rows] = await connection.query<RowDataPacket[]>({
-        sql: "SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS mine",
+        sql: "SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS mine, UNIX_TIMESTAMP(NOW(6)) AS now",
         timeout: this.#timeoutMs,
       }, [this.#key]);
+      this.#clockRead(rows[0]?.now, sentAt);
       if (this.#connection !== connection) return;
       if (Number(rows[0]?.mine) !== 1) {
         this.#lose("the database no longer counts the lock as held by this worker");
@@ -223,6 +227,13 @@ class MysqlNameLock implements NameLock {
     } catch (error) {
       if (this.#connection === connection) this.#lose(describeDriverError(error));
     }
+  }
+
+  /** Tells `onDatabaseClock` the server's `UNIX_TIMESTAMP(NOW(6))` read by a statement sent at `sentAt`. */
+  #clockRead(now: unknown, sentAt: number): void {
+    const seconds = Number(now);
+    if (now === null || now === undefined || !Number.isFinite(seconds)) return;
+    this.#events.onDatabaseClock?.({ databaseMs: seconds * 1000, sentAt, receivedAt: Date.now() });
   }
 
   #lose(reason: string): void {
