@@ -37,7 +37,7 @@ export interface NameLockEvents {
   /** The lock is held again after a loss. */
   onRegained?(): void;
   /**
-   * The database's clock (`UNIX_TIMESTAMP(NOW(6))`, ms), read by the lock's
+   * The database's clock (unix time in ms, to the microsecond), read by the lock's
    * statements (MySQL: at start and every 5 s), with the host's clock before
    * and after the statement.
    */

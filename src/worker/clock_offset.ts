@@ -3,7 +3,7 @@
  * usually write `time_run_at` with the database's `UNIX_TIMESTAMP()`, and the
  * worker compares it with its own clock, so a difference between the two
  * starts deferred jobs that much early or late. Each reading (the name lock's
- * statements carry `UNIX_TIMESTAMP(NOW(6))`: at start and every 5 s) updates the
+ * statements read the database's clock: at start and every 5 s) updates the
  * offset; a difference beyond {@linkcode CLOCK_OFFSET_WARN_MS}, after the
  * round trip is allowed for, is one warning, repeated only when it changes
  * by more than {@linkcode CLOCK_OFFSET_CHANGE_MS}, and one line when it is

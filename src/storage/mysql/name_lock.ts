@@ -27,6 +27,14 @@ import {
 const log = getLogger(["jobd", "storage", "name-lock"]);
 
 /**
+ * The database's clock as unix seconds with microseconds. Not
+ * `UNIX_TIMESTAMP(NOW(6))`: that converts the session's local time back, which
+ * is an hour off in the hour a daylight saving change repeats. Both parts
+ * read the statement's start time.
+ */
+const DATABASE_NOW = "UNIX_TIMESTAMP() + MICROSECOND(NOW(6)) / 1000000";
+
+/**
  * How often the lock's connection is asked whether it still holds the lock,
  * in milliseconds: a connection the server ended while the network was away
  * is found within this time, and the connection is never idle long enough
@@ -150,7 +158,7 @@ class MysqlNameLock implements NameLock {
   async take(connection: Connection): Promise<string | undefined> {
     const sentAt = Date.now();
     const [rows] = await connection.query<RowDataPacket[]>({
-      sql: "SELECT GET_LOCK(?, 0) AS got, UNIX_TIMESTAMP(NOW(6)) AS now",
+      sql: `SELECT GET_LOCK(?, 0) AS got, ${DATABASE_NOW} AS now`,
       timeout: this.#timeoutMs,
     }, [this.#key]);
     this.#clockRead(rows[0]?.now, sentAt);
@@ -214,7 +222,7 @@ class MysqlNameLock implements NameLock {
     try {
       const sentAt = Date.now();
       const [rows] = await connection.query<RowDataPacket[]>({
-        sql: "SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS mine, UNIX_TIMESTAMP(NOW(6)) AS now",
+        sql: `SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS mine, ${DATABASE_NOW} AS now`,
         timeout: this.#timeoutMs,
       }, [this.#key]);
       this.#clockRead(rows[0]?.now, sentAt);
@@ -229,7 +237,7 @@ class MysqlNameLock implements NameLock {
     }
   }
 
-  /** Tells `onDatabaseClock` the server's `UNIX_TIMESTAMP(NOW(6))` read by a statement sent at `sentAt`. */
+  /** Tells `onDatabaseClock` the server's clock (`DATABASE_NOW`) read by a statement sent at `sentAt`. */
   #clockRead(now: unknown, sentAt: number): void {
     const seconds = Number(now);
     if (now === null || now === undefined || !Number.isFinite(seconds)) return;
