@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { QUERY_STATUSES } from "../src/protocol/control_requests.ts";
-import { listJobsStatement } from "../src/storage/control_sql.ts";
+import { countJobsStatements, listJobsStatement } from "../src/storage/control_sql.ts";
 import { openTestDatabase } from "./helpers/database.ts";
 import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
 
@@ -91,4 +91,38 @@ Deno.test("mysql: with schema.sql's optional operator indexes, the newest failed
   assert.ok(Number(plan.rows) < 100, `the read would examine ${plan.rows} rows`);
   const rows = await db.query(sql, params);
   assert.deepEqual(rows.map((row) => Number(row.id)), [...failed].reverse());
+});
+
+Deno.test("mysql: with schema.sql's optional operator indexes, stats counts the last day's done rows from the index alone", async () => {
+  await using db = await openTestDatabase({ withOperatorIndexes: true });
+  // Old done rows (finished at 1970 + 1 s), then 50 finished now.
+  await db.query(
+    "INSERT INTO jobs (target, time_created, time_finished, status, result) " +
+      "VALUES ('busy', 1, 1, 'done', 'ok')",
+  );
+  for (let i = 0; i < BUSY_DOUBLINGS; i++) {
+    await db.query(
+      "INSERT INTO jobs (target, time_created, time_finished, status, result) " +
+        "SELECT target, time_created, time_finished, status, result FROM jobs",
+    );
+  }
+  const now = Math.floor(Date.now() / 1000);
+  const recent = await db.insertJobs("busy", 50, "done");
+  await db.setColumns(recent, { result: "ok", time_finished: now });
+  await db.query("ANALYZE TABLE jobs");
+
+  const { done } = countJobsStatements("jobs", { hourAgo: now - 3600, dayAgo: now - 86400 }, {
+    created: true,
+    attempts: false,
+  });
+  const [plan] = await db.query(`EXPLAIN ${done.sql}`, done.params);
+  assert.equal(plan.key, "status_finished_idx");
+  // The target and the result are in the index: no row is read.
+  assert.match(String(plan.Extra), /Using index(?! condition)/);
+  assert.ok(Number(plan.rows) < 100, `the read would examine ${plan.rows} rows`);
+  const rows = await db.query(done.sql, done.params);
+  assert.deepEqual(
+    rows.map((row) => [row.target, row.result, Number(row.day)]),
+    [["busy", "ok", 50]],
+  );
 });
