@@ -39,7 +39,7 @@ async function checkConfig(config: WorkerConfig): Promise<SummaryItem[]> {
   if (config.schedules !== undefined) {
     const { BoardError } = await import("./src/schedule/board.ts");
     try {
-      schedules = (await readBoard(config.schedules)).schedules.length;
+      schedules = (await readBoard(config.schedules, config.configFile)).schedules.length;
     } catch (error) {
       // Every problem of the board, each naming its file, section and key.
       if (error instanceof BoardError) {

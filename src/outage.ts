@@ -38,6 +38,36 @@ export class Outage {
   }
 }
 
+/**
+ * A run of failures of one thing (a claim, a target's claim), so that a
+ * failure that repeats is logged once: the first of a run, and one whose
+ * reason differs from the last, are logged at their own level, the repeats
+ * at debug; the success that ends the run gives its length (log it).
+ */
+export class FailureRun {
+  readonly #outage = new Outage();
+  #reason: string | undefined;
+
+  /** Whether failures are going on. */
+  get isFailing(): boolean {
+    return this.#outage.isDown;
+  }
+
+  /** A failure for `reason`: true when it begins the run or changes the reason (log it). */
+  failed(reason: string, now: number = Date.now()): boolean {
+    const begins = this.#outage.down(now);
+    const changed = reason !== this.#reason;
+    this.#reason = reason;
+    return begins || changed;
+  }
+
+  /** A success: the run's length in ms when it ends one (log it), else undefined. */
+  succeeded(now: number = Date.now()): number | undefined {
+    this.#reason = undefined;
+    return this.#outage.up(now);
+  }
+}
+
 /** A length of time for a log line: `800 ms`, `12 s`, `3 min 5 s`, `2 h 10 min`. */
 export function formatLength(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatLength, Outage } from "./outage.ts";
+import { FailureRun, formatLength, Outage } from "./outage.ts";
 
 Deno.test("an outage is reported once when it begins and once when it ends, with its length", () => {
   const outage = new Outage();
@@ -23,4 +23,18 @@ Deno.test("lengths read as people say them", () => {
   assert.equal(formatLength(185_000), "3 min 5 s");
   assert.equal(formatLength(7_200_000), "2 h");
   assert.equal(formatLength(7_800_000), "2 h 10 min");
+});
+
+Deno.test("a run of failures is logged once, again when its reason changes, and its end once", () => {
+  const run = new FailureRun();
+  assert.equal(run.succeeded(1000), undefined, "a success without failures ends nothing");
+  assert.equal(run.failed("no such table: jobs", 1000), true, "the first failure is logged");
+  assert.equal(run.failed("no such table: jobs", 2000), false, "its repeats are not");
+  assert.equal(run.failed("disk full", 3000), true, "a new reason is");
+  assert.equal(run.failed("disk full", 4000), false);
+  assert.equal(run.failed("no such table: jobs", 5000), true, "and the old one back is new again");
+  assert.equal(run.isFailing, true);
+  assert.equal(run.succeeded(9000), 8000, "the success that ends the run gives its length");
+  assert.equal(run.isFailing, false);
+  assert.equal(run.failed("no such table: jobs", 10_000), true, "a new run is logged again");
 });

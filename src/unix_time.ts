@@ -5,6 +5,12 @@
  * @module
  */
 
+/**
+ * The latest time a job row holds: `time_run_at` is an `int(10) UNSIGNED`
+ * (2106-02-07T06:28:15Z).
+ */
+export const MAX_ROW_TIME = 4_294_967_295;
+
 /** Now, in whole Unix seconds. */
 export function unixNow(): number {
   return Math.floor(Date.now() / 1000);

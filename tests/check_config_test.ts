@@ -117,6 +117,21 @@ Deno.test("the job board is checked too: its problem names the board's file, sec
   assert.match(stderr, /test failed\n$/);
 });
 
+Deno.test("a missing job board is an error naming the board's file, the key 'schedules' and the config file", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/jobd.conf`;
+  const board = `${dir.path}/missing.ini`;
+  await Deno.writeTextFile(path, workerConfig({ schedules: board }));
+  const { code, stderr } = await runProgram("jobd", ["-t", "-c", path]);
+  assert.equal(code, 1);
+  assert.ok(
+    stderr.startsWith(
+      `jobd: ${board}: file not found (the job board named by 'schedules' in ${path})\n`,
+    ),
+    stderr,
+  );
+});
+
 Deno.test("a board over a config file's 1 MiB but within its own 16 MiB passes, as the daemon reads it", async () => {
   await using dir = await tempDir();
   const path = `${dir.path}/jobd.conf`;

@@ -249,6 +249,26 @@ Deno.test("schedules: a board file over 16 MiB is refused naming the file and th
   assert.deepEqual(await worker.client.status().then((s) => Object.keys(s.targets)), ["t1"]);
 });
 
+Deno.test("schedules: a missing board file is refused naming the file, the key 'schedules' and the config file", async () => {
+  await using db = await openTestSqliteDatabase();
+  const dir = await Deno.makeTempDir({ prefix: "jobd-board-" });
+  const board = `${dir}/missing.ini`;
+  try {
+    await using worker = await startWorker(db, { config: { schedules: board } });
+    const output = () => worker.process.stderrSoFar;
+    await waitFor("the board refused", () => /is not used: 1 problem/.test(output()));
+    assert.ok(
+      output().includes(
+        `${board}: file not found (the job board named by 'schedules' in ${worker.configPath})`,
+      ),
+      output(),
+    );
+    assert.deepEqual(await worker.client.status().then((s) => Object.keys(s.targets)), ["t1"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("schedules: a row the table refuses is one error, tried again at each slot (at debug), and a warning once it goes in", async () => {
   await using db = await openTestDatabase();
   await db.query("ALTER TABLE jobs ADD COLUMN priority INT NOT NULL DEFAULT 0");

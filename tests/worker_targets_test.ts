@@ -203,3 +203,34 @@ Deno.test("add-target beyond MAX_WORKER_TARGETS targets is refused naming the li
   await worker.client.poll(["one-more"]);
   await waitForDone(db, ids, 30);
 });
+
+/** The lines of `output` at `level` (`ERR`, `DBG`...) that match `pattern`. */
+function linesAt(output: string, level: string, pattern: RegExp): string[] {
+  return output.split("\n").filter((line) => line.includes(`[${level}]`) && pattern.test(line));
+}
+
+for (const withTimeColumns of [false, true]) {
+  const claims = withTimeColumns ? "with deferred jobs" : "without time columns";
+  Deno.test(`sqlite: a jobs table gone is one error per failing claim until it is back (${claims}), then one warning`, async () => {
+    await using db = await openTestSqliteDatabase({ withTimeColumns });
+    await using worker = await startWorker(db, { config: { log_level_console: "debug" } });
+    await db.query(`ALTER TABLE ${db.table} RENAME TO gone`);
+    await worker.client.poll(["t1"]);
+    const output = () => worker.process.stderrSoFar;
+    const failure = /Cannot claim jobs/;
+    // Retried with backoff: the repeats are at debug.
+    await waitFor(
+      "a retry of the failed claim",
+      () => linesAt(output(), "DBG", failure).length >= 2,
+    );
+    assert.equal(linesAt(output(), "ERR", failure).length, 1, output());
+    assert.match(linesAt(output(), "ERR", failure)[0], /no such table/);
+
+    await db.query(`ALTER TABLE gone RENAME TO ${db.table}`);
+    const [id] = await db.insertJobs("t1", 1);
+    await worker.client.poll(["t1"]);
+    await waitForDone(db, [id], 30);
+    assert.match(output(), /\[WRN\] [^\n]*Claims (of target t1 )?work again, after failing for /);
+    assert.equal(linesAt(output(), "ERR", failure).length, 1, output());
+  });
+}

@@ -142,6 +142,8 @@ export interface WorkerConfig extends HttpConfig {
   readonly targetPolicies: ReadonlyMap<string, JobPolicy>;
   /** `schedules`: the job board file (src/schedule/board.ts), if any. */
   readonly schedules?: string;
+  /** The config file these settings were read from (named in messages about `schedules`). */
+  readonly configFile: string;
 }
 
 /**
@@ -287,6 +289,7 @@ export function parseWorkerConfig(
     jobPolicy,
     targetPolicies: readTargetPolicies(doc, jobPolicy),
     ...optionalEntry("schedules", ini.optional("schedules", nonEmpty)),
+    configFile: path,
     ...readHttpConfig(ini, { host, port }),
   };
   if (config.masterHost !== undefined && config.masterPort === undefined) {

@@ -89,6 +89,7 @@ Deno.test("a minimal worker config gets every default", () => {
     recoverRunning: "fail",
     jobPolicy: DEFAULT_JOB_POLICY,
     targetPolicies: new Map(),
+    configFile: FILE,
   };
   assert.deepStrictEqual(config, expected);
   assert.deepEqual(warnings, []);
@@ -164,6 +165,7 @@ high = 8
     recoverRunning: "requeue",
     jobPolicy: DEFAULT_JOB_POLICY,
     targetPolicies: new Map(),
+    configFile: FILE,
   });
   assert.deepEqual(warnings, []);
 });

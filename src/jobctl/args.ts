@@ -12,6 +12,7 @@ import { messageOf } from "../text.ts";
 import { aboutDays, MAX_TIMER_SECONDS } from "../config/timer_limit.ts";
 import { COMMAND_OPTIONS, type CommandOptions } from "./command_options.ts";
 import { commandOptionsOf } from "./commands.ts";
+import { readCount, readDuration, readLimit, readTime } from "./control_operands.ts";
 import { suggestion } from "./did_you_mean.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -169,12 +170,29 @@ function unknownOptionError(option: string, args: readonly string[]): UsageError
   );
 }
 
-/** The readers of the program's option values, each refusing a bad value with a usage error. */
+/**
+ * The command on the line whose help explains option `name`: a command's own
+ * option taken by the line's command; undefined for the program's options.
+ */
+function commandOfOption(name: string, args: readonly string[]): string | undefined {
+  if (!(name in COMMAND_OPTIONS)) return undefined;
+  const command = commandOnLine(args);
+  return command !== undefined && commandOptionsOf(command)?.includes(name) ? command : undefined;
+}
+
+/**
+ * The readers of option values, each refusing a bad value with a usage error
+ * (the refusal of a command's option is pointed to its command's help here).
+ */
 const VALUE_READERS: Partial<Record<keyof typeof OPTIONS, (text: string) => unknown>> = {
   port: readPort,
   timeout: readTimeout,
   "log-level": readLogLevel,
   host: readHost,
+  in: (text) => readDuration("add", text),
+  at: (text) => readTime("add", text),
+  limit: (text) => readLimit("jobs", text),
+  count: (text) => readCount("add", text),
 };
 
 /**
@@ -194,19 +212,31 @@ function dashValueError(error: unknown, args: readonly string[]): UsageError | u
   )?.[0];
   if (name === undefined || !(name in OPTIONS)) return undefined;
   const value = dashValue(args, given) ?? "";
+  const command = commandOfOption(name, args);
   const reader = VALUE_READERS[name as keyof typeof OPTIONS];
   if (reader !== undefined && !value.startsWith("--")) {
     try {
       reader(value);
     } catch (refusal) {
-      if (refusal instanceof UsageError) return refusal;
+      if (refusal instanceof UsageError) return new UsageError(refusal.message, { command });
       throw refusal;
     }
   }
   return new UsageError(
     `--${name} needs a value, got '${value}': to give a value that starts with '-', ` +
       `write --${name}=${value}`,
+    { command },
   );
+}
+
+/**
+ * Any other refusal of node's parseArgs (`--count` at the end of the line,
+ * `--json=yes`), pointing to the help of the command whose option it is.
+ */
+function parseArgsError(error: unknown, args: readonly string[]): UsageError {
+  const option = /^Option '--([a-z-]+)/.exec(messageOf(error))?.[1];
+  const command = option === undefined ? undefined : commandOfOption(option, args);
+  return new UsageError(sentenceTail(messageOf(error)), { command });
 }
 
 /**
@@ -260,7 +290,7 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     if (option !== undefined) throw unknownOptionError(option, args);
     const dashValue = dashValueError(error, args);
     if (dashValue !== undefined) throw dashValue;
-    throw new UsageError(sentenceTail(messageOf(error)));
+    throw parseArgsError(error, args);
   }
   const { values, positionals } = parsed;
   if (values.version) return { action: "version" };

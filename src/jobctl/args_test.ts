@@ -151,6 +151,26 @@ Deno.test("an option whose value is missing before another option says so", () =
   );
 });
 
+Deno.test("a command's option with a bad value points to that command's help", () => {
+  const negative = usageError(["add", "build", "--in", "-5m"]);
+  assert.equal(
+    negative.message,
+    "invalid --in '-5m': expected a duration such as 90s, 5m, 1h30m or 2d",
+  );
+  assert.equal(negative.hint, "Try 'jobctl add --help'");
+  assert.match(usageError(["add", "build", "--count", "-1"]).message, /^invalid --count '-1'/);
+  assert.equal(usageError(["add", "build", "--count", "-1"]).hint, "Try 'jobctl add --help'");
+  assert.equal(usageError(["jobs", "--limit", "-3"]).hint, "Try 'jobctl jobs --help'");
+  assert.equal(usageError(["jobs", "--target", "-x"]).hint, "Try 'jobctl jobs --help'");
+  const missing = usageError(["add", "build", "--at"]);
+  assert.match(missing.message, /--at <value>' argument missing/);
+  assert.equal(missing.hint, "Try 'jobctl add --help'");
+  // The program's options, and a command's option on a line whose command
+  // does not take it, point to the program's help.
+  assert.equal(usageError(["add", "build", "--timeout", "-1"]).hint, "Try 'jobctl --help'");
+  assert.equal(usageError(["status", "--in", "-5m"]).hint, "Try 'jobctl --help'");
+});
+
 Deno.test("a repeated option's refusal names the occurrence that is wrong", () => {
   assert.equal(
     usageError(["--timeout", "5", "--timeout", "-1", "status"]).message,

@@ -15,7 +15,7 @@ import {
   type QueryStatus,
 } from "../protocol/control_requests.ts";
 import { quoteList } from "../text.ts";
-import { isCalendarDate } from "../unix_time.ts";
+import { isCalendarDate, MAX_ROW_TIME } from "../unix_time.ts";
 import { suggestion } from "./did_you_mean.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -130,7 +130,10 @@ export function readTime(command: string, text: string): number {
   return Math.floor(millis / 1000);
 }
 
-/** When an added job may run, from `--at` or `--in` (not both); undefined: at once. */
+/**
+ * When an added job may run, from `--at` or `--in` (not both), at the latest
+ * when a job row's `time_run_at` holds; undefined: at once.
+ */
 export function readRunAt(
   command: string,
   options: { at?: string; in?: string },
@@ -139,9 +142,37 @@ export function readRunAt(
   if (options.at !== undefined && options.in !== undefined) {
     throw new UsageError("give --at or --in, not both", { command });
   }
-  if (options.at !== undefined) return readTime(command, options.at);
-  if (options.in !== undefined) return now + readDuration(command, options.in);
+  if (options.at !== undefined) {
+    const at = readTime(command, options.at);
+    if (at < 0 || at > MAX_ROW_TIME) {
+      throw new UsageError(
+        `invalid --at '${options.at}': expected a time from ${utcText(0)} to ${
+          utcText(MAX_ROW_TIME)
+        } (unix seconds 0 to ${MAX_ROW_TIME}, what a job row holds)`,
+        { command },
+      );
+    }
+    return at;
+  }
+  if (options.in !== undefined) {
+    const seconds = readDuration(command, options.in);
+    const longest = Math.max(0, MAX_ROW_TIME - now);
+    if (seconds > longest) {
+      throw new UsageError(
+        `invalid --in '${options.in}': expected at most ${longest} seconds (about ${
+          Math.floor(longest / 86_400)
+        }d), so that the job runs by ${utcText(MAX_ROW_TIME)}, the latest time a job row holds`,
+        { command },
+      );
+    }
+    return now + seconds;
+  }
   return undefined;
+}
+
+/** Unix seconds as `2106-02-07 06:28:15 UTC`. */
+function utcText(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace("T", " ").replace(".000Z", " UTC");
 }
 
 /** Reads the `--set COLUMN=VALUE` options into column values (text; the worker checks types). */

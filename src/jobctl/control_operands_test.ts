@@ -87,6 +87,23 @@ Deno.test("--at and --in are one or the other; --in counts from now", () => {
   assert.match(usage(() => readRunAt("add", { at: "1", in: "1" }, 0)), /not both/);
 });
 
+Deno.test("--at and --in past what a job row holds are refused, naming the option and the range", () => {
+  const now = 1_800_000_000;
+  assert.equal(readRunAt("add", { at: "4294967295" }, now), 4_294_967_295);
+  assert.equal(
+    usage(() => readRunAt("add", { at: "2200-01-01T00:00:00Z" }, now)),
+    "invalid --at '2200-01-01T00:00:00Z': expected a time from 1970-01-01 00:00:00 UTC to " +
+      "2106-02-07 06:28:15 UTC (unix seconds 0 to 4294967295, what a job row holds)",
+  );
+  assert.match(usage(() => readRunAt("add", { at: "1960-01-01T00:00:00Z" }, now)), /^invalid --at/);
+  assert.equal(readRunAt("add", { in: "2494967295" }, now), 4_294_967_295);
+  assert.equal(
+    usage(() => readRunAt("add", { in: "100000d" }, now)),
+    "invalid --in '100000d': expected at most 2494967295 seconds (about 28876d), so that the " +
+      "job runs by 2106-02-07 06:28:15 UTC, the latest time a job row holds",
+  );
+});
+
 Deno.test("--set takes COLUMN=VALUE, the value may be empty or hold '='", () => {
   assert.deepEqual(readColumnValues("add", ["a=1", "b=", "c=x=y"]), { a: "1", b: "", c: "x=y" });
   assert.match(usage(() => readColumnValues("add", ["=1"])), /^invalid --set '=1'/);

@@ -263,6 +263,15 @@ function failureRows(
   });
 }
 
+/**
+ * Why a part could not be read, without the routing's `stats not done: `
+ * (the line already names the part): `worker 'w1' did not answer: ...`.
+ */
+function partError(error: string, type: string): string {
+  const prefix = `${type} not done: `;
+  return error.startsWith(prefix) ? error.slice(prefix.length) : error;
+}
+
 /** What could not be read, one line each. */
 function problemsOf(gathered: GatheredStatus, schedules: ScheduleList | undefined): string[] {
   // Every part is read through a worker: one line says why none could be.
@@ -271,8 +280,10 @@ function problemsOf(gathered: GatheredStatus, schedules: ScheduleList | undefine
   for (const worker of gathered.workers) {
     if (!worker.status.ok) problems.push(`status: ${worker.status.error}`);
   }
-  if (!gathered.stats.ok) problems.push(`stats: ${gathered.stats.error}`);
-  if (!gathered.failures.ok) problems.push(`jobs: ${gathered.failures.error}`);
+  if (!gathered.stats.ok) problems.push(`stats: ${partError(gathered.stats.error, "stats")}`);
+  if (!gathered.failures.ok) {
+    problems.push(`last failures: ${partError(gathered.failures.error, "jobs")}`);
+  }
   if (!gathered.schedules.ok) problems.push(`schedules: ${gathered.schedules.error}`);
   for (const error of schedules?.errors ?? []) problems.push(`schedules: ${error}`);
   return problems;

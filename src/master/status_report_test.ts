@@ -191,8 +191,8 @@ Deno.test("a worker that did not answer: its targets unknown, counts unknown, bo
   assert.deepEqual(report.failures, []);
   assert.deepEqual(report.problems, [
     "status: worker 'w1' did not answer: Request timed out after 3 s",
-    "stats: stats not done: worker 'w1' did not answer: Request timed out after 3 s",
-    "jobs: jobs not done: worker 'w1' did not answer",
+    "stats: worker 'w1' did not answer: Request timed out after 3 s",
+    "last failures: worker 'w1' did not answer",
     "schedules: worker 'w1' did not answer: closed",
   ]);
 });
@@ -275,6 +275,24 @@ Deno.test("schedules: read with care, long texts cut, sorted by name", () => {
   assert.equal(report.schedules[1].rule.length, 1025);
   assert.equal(report.schedules[1].problem, "no worker");
   assert.equal(report.schedules[1].paused, false);
+});
+
+Deno.test("a problem line names the part once: a part past its deadline reads as such", () => {
+  const report = assembleReport(gathered({
+    workers: [{
+      name: "w1",
+      address: "10.0.0.5:4001",
+      targets: ["build"],
+      lastHeardAt: 1_799_999_000_000,
+      status: ok({ targets: { build: { concurrency: 1, length: 0, paused: false } } }),
+    }],
+    stats: failed("no answer within 5 s"),
+    failures: failed("Cannot read the jobs table: the database is away"),
+  }));
+  assert.deepEqual(report.problems, [
+    "stats: no answer within 5 s",
+    "last failures: Cannot read the jobs table: the database is away",
+  ]);
 });
 
 Deno.test("no worker registered: one problem says so, not one per part", () => {

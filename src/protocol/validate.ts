@@ -10,6 +10,7 @@
 import { RequestError } from "../net/errors.ts";
 import { characterCount, quoteTargetName, targetNameProblem } from "../target_names.ts";
 import { isPlainObject, jsonTypeName } from "../text.ts";
+import { MAX_ROW_TIME } from "../unix_time.ts";
 import {
   MAX_LIST_ITEMS,
   MAX_TARGET_CONCURRENCY,
@@ -428,7 +429,7 @@ export function readAddRequest(data: RequestData): AddRequest {
     count: isAbsent(data.count) ? 1 : readInteger(data.count, "count", 1, MAX_ADD_COUNT),
     values: readColumnValues(data.set),
   };
-  if (!isAbsent(data.run_at)) request.runAt = readInteger(data.run_at, "run_at", 0, MAX_JOB_ID);
+  if (!isAbsent(data.run_at)) request.runAt = readInteger(data.run_at, "run_at", 0, MAX_ROW_TIME);
   return request;
 }
 

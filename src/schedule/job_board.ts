@@ -29,11 +29,26 @@ export const MAX_BOARD_FILE_BYTES = 16 * 1024 * 1024;
 
 /**
  * Reads and parses the board file `file` (at most
- * {@linkcode MAX_BOARD_FILE_BYTES}): the daemon's load and `--check-config`
- * read it alike. Throws a `BoardError` naming every problem.
+ * {@linkcode MAX_BOARD_FILE_BYTES}) that `configFile` names in `schedules`:
+ * the daemon's load and `--check-config` read it alike. Throws a `BoardError`
+ * naming every problem, or a `ConfigError` naming the board file, the key and
+ * the config file when the file cannot be read (missing, too large).
  */
-export async function readBoard(file: string): Promise<Board> {
-  const text = await readConfigFile(file, MAX_BOARD_FILE_BYTES);
+export async function readBoard(file: string, configFile: string): Promise<Board> {
+  let text: string;
+  try {
+    text = await readConfigFile(file, MAX_BOARD_FILE_BYTES);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const detail = error.message.startsWith(`${file}: `)
+      ? error.message.slice(`${file}: `.length)
+      : error.message;
+    throw new ConfigError(
+      file,
+      `${detail} (the job board named by 'schedules' in ${configFile})`,
+      { key: "schedules", cause: error },
+    );
+  }
   // Loaded with the first board: a worker without one never loads the cron parser.
   const { parseBoard } = await import("./board.ts");
   return parseBoard(text, file);
@@ -118,7 +133,7 @@ export class JobBoard {
       return true;
     }
     try {
-      const board = await readBoard(file);
+      const board = await readBoard(file, config.configFile);
       const { BoardError, checkSetColumns } = await import("./board.ts");
       this.#store ??= await openScheduleStore(config);
       const problems = checkSetColumns(board, await this.#store.jobColumns(), config.storage.table);

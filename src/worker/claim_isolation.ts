@@ -6,7 +6,9 @@
  * ones that still fail are set aside with a backoff of their own, logged by
  * name, while the others go on being claimed together. A target set aside
  * is polled again when its backoff ends, and claimed alone until a claim of
- * it works.
+ * it works. A target's failures in a row (a jobs table gone) are one error,
+ * again when the reason changes, the others at debug, and one warning when
+ * its claims work again.
  */
 
 import { getLogger } from "@logtape/logtape";
@@ -15,6 +17,7 @@ import { decorateStore } from "../storage/decorate.ts";
 import { isTransientStorageError } from "../storage/errors.ts";
 import type { ClaimedJob } from "../job.ts";
 import { Backoff, FAILING_TARGET_BACKOFF } from "../retry_policy.ts";
+import { FailureRun, formatLength } from "../outage.ts";
 import type { JobStore } from "../storage/job_store.ts";
 
 const log = getLogger(["jobd", "worker", "claim"]);
@@ -25,6 +28,19 @@ interface Failing {
   /** Until it is due again, unix ms. */
   until: number;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** Its failures in a row: one error, then debug until the reason changes. */
+  run: FailureRun;
+}
+
+/** The message of the innermost cause of `error` (the database's own words). */
+function causeMessage(error: unknown): string {
+  let current = error;
+  const seen = new Set<unknown>();
+  while (current instanceof Error && current.cause !== undefined && !seen.has(current)) {
+    seen.add(current);
+    current = current.cause;
+  }
+  return messageOf(current);
 }
 
 /** What a claim starts at once: `claimWaiting`'s `startNow` and `startedAt`. */
@@ -76,7 +92,7 @@ export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOpt
   const setAside = (target: string, error: unknown) => {
     let entry = failing.get(target);
     if (entry === undefined) {
-      entry = { backoff: newBackoff(), until: 0, timer: undefined };
+      entry = { backoff: newBackoff(), until: 0, timer: undefined, run: new FailureRun() };
       failing.set(target, entry);
     }
     const delay = entry.backoff.next();
@@ -86,10 +102,11 @@ export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOpt
       entry.timer = undefined;
       if (!closed) options.repoll(target);
     }, delay);
-    log.error(
+    const reason = messageOf(error);
+    log[entry.run.failed(reason) ? "error" : "debug"](
       "Cannot claim jobs of target {target}, retrying it in {delay} ms (other targets go on): " +
         "{error}",
-      { target, delay, error: messageOf(error) },
+      { target, delay, error: reason },
     );
   };
 
@@ -98,7 +115,10 @@ export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOpt
     if (entry === undefined) return;
     clearTimeout(entry.timer);
     failing.delete(target);
-    log.warn("Claims of target {target} work again", { target });
+    log.warn("Claims of target {target} work again, after failing for {length}", {
+      target,
+      length: formatLength(entry.run.succeeded() ?? 0),
+    });
   };
 
   /**
@@ -108,6 +128,8 @@ export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOpt
    * refused claim and one warning per backoff, not per claim.
    */
   let marksRefused: { backoff: Backoff; until: number } | undefined;
+  /** The refusals of marks in a row: one warning, then debug until the database's reason changes. */
+  const marksRun = new FailureRun();
 
   /**
    * A claim with running marks (`marking`); when the database refuses it for
@@ -126,6 +148,7 @@ export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOpt
       const claimed = await marking();
       if (marksRefused !== undefined) {
         marksRefused = undefined;
+        marksRun.succeeded();
         log.warn("Claims mark the jobs that start at once running again");
       }
       return claimed;
@@ -134,7 +157,8 @@ export function isolateClaimFailures(store: JobStore, options: ClaimIsolationOpt
       marksRefused ??= { backoff: newBackoff(), until: 0 };
       const delay = marksRefused.backoff.next();
       marksRefused.until = Date.now() + delay;
-      log.warn(
+      // The claim's text names its targets; the database's own reason tells a repeat.
+      log[marksRun.failed(causeMessage(error)) ? "warn" : "debug"](
         "Cannot mark {what} running in their claim; claiming without marks for {delay} ms: {error}",
         { what, delay, error: messageOf(error) },
       );

@@ -38,6 +38,7 @@ import { retryLogLevel } from "../storage/errors.ts";
 import type { ClaimedJob } from "../job.ts";
 import type { JobStore } from "../storage/job_store.ts";
 import { Backoff } from "../retry_policy.ts";
+import { FailureRun, formatLength } from "../outage.ts";
 import type { Releaser } from "./release.ts";
 import type { Target } from "./target.ts";
 import { unixNow } from "../unix_time.ts";
@@ -92,6 +93,8 @@ export class ClaimLoop {
   #retry: ReturnType<typeof setTimeout> | undefined;
   #gather: ReturnType<typeof setTimeout> | undefined;
   #backoff = new Backoff();
+  /** Failed rounds in a row: one line, again when the reason changes, the others at debug. */
+  readonly #failures = new FailureRun();
   /** A claim failed: it may have committed without our knowing; look for such rows. */
   #inDoubt = false;
   /** Ids of failed run-manual claims: such rows found `accepted` go back to `manual`. */
@@ -220,10 +223,12 @@ export class ClaimLoop {
         return;
       }
       const delay = this.#backoff.next();
-      log[retryLogLevel(error)]("Cannot claim jobs, retrying in {delay} ms: {error}", {
-        delay,
-        error: messageOf(error),
-      });
+      const reason = messageOf(error);
+      // Refusals in a row are one error; an outage is logged by the database
+      // watch, a lock conflict is a warning each time (as before).
+      let level = retryLogLevel(error);
+      if (level === "error" && !this.#failures.failed(reason)) level = "debug";
+      log[level]("Cannot claim jobs, retrying in {delay} ms: {error}", { delay, error: reason });
       clearTimeout(this.#retry);
       this.#retry = setTimeout(() => this.claim(), delay);
     } finally {
@@ -289,6 +294,12 @@ export class ClaimLoop {
       throw error;
     }
     this.#backoff.reset();
+    const failedFor = this.#failures.succeeded();
+    if (failedFor !== undefined) {
+      log.warn("Claims work again, after failing for {length}", {
+        length: formatLength(failedFor),
+      });
+    }
     const byTarget = Map.groupBy(claimed, (job) => job.target);
     const orphans: ClaimedJob[] = [];
     reservation.giveBack(claimed, this.#options.schedule);
