@@ -19,7 +19,7 @@
 import { getLogger } from "@logtape/logtape";
 import { isTransientStorageError } from "../storage/errors.ts";
 import type { ScheduleStore } from "../storage/schedule_store.ts";
-import { formatLength, Outage } from "../outage.ts";
+import { FailureRun, formatLength } from "../outage.ts";
 import { messageOf } from "../text.ts";
 import type { Schedule } from "./board.ts";
 import { firstSlot, isFinished, planFire, type ScheduleState } from "./plan.ts";
@@ -73,8 +73,8 @@ export class Scheduler {
   #stopped = false;
   /** Schedules whose row may still be reset to this board's rule: once per board load. */
   #mayReset = new Set<string>();
-  /** Schedules whose rows cannot be inserted now: since when, and the reason last logged. */
-  readonly #failing = new Map<string, { outage: Outage; reason: string }>();
+  /** Schedules whose rows cannot be read or inserted now: their runs of failures. */
+  readonly #failing = new Map<string, FailureRun>();
   /** Schedules whose row follows another board's rule (warned once per load). */
   readonly #otherRule = new Set<string>();
 
@@ -284,17 +284,15 @@ export class Scheduler {
    * error; the same again at debug. Its end: `#logRecovery`.
    */
   #logFailure(name: string, transient: boolean, what: string, reason: string, then: string): void {
-    const failing = this.#failing.get(name) ?? { outage: new Outage(), reason: "" };
+    const failing = this.#failing.get(name) ?? new FailureRun();
     this.#failing.set(name, failing);
-    const begins = failing.outage.down();
-    const level = begins || failing.reason !== reason ? (transient ? "warn" : "error") : "debug";
-    failing.reason = reason;
+    const level = failing.failed(reason) ? (transient ? "warn" : "error") : "debug";
     log[level]("Schedule {name}: {what}: {error}; {then}", { name, what, error: reason, then });
   }
 
   /** Ends schedule `name`'s run of failures, if it had one, with a warning: `done` again. */
   #logRecovery(name: string, done: string): void {
-    const failedFor = this.#failing.get(name)?.outage.up();
+    const failedFor = this.#failing.get(name)?.succeeded();
     this.#failing.delete(name);
     if (failedFor === undefined) return;
     log.warn("Schedule {name}: {done}, after failing for {length}", {
