@@ -98,19 +98,6 @@ export function defineTimeWorkerConformance(
     ]);
   });
 
-  Deno.test(`${prefix}a delayed row inserted while the worker runs waits for the next poll, even when due`, async () => {
-    await using db = await withTime();
-    await using worker = await startWorker(db);
-    const [id] = await db.insertJobs("t1", 1, "delayed");
-    await db.setColumns([id], { time_run_at: now() - 1 });
-    // Due, but inserted by plain SQL after the start-up poll: the worker does not know of it.
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    assert.equal((await db.rows([id]))[0].status, "delayed", "no poll, no start");
-    await worker.client.poll(["t1"]);
-    await waitForDone(db, [id], 30);
-    assert.deepEqual(startCounts(await worker.events()), new Map([[id, 1]]));
-  });
-
   Deno.test(`${prefix}two workers serving a target run each due delayed row once`, async () => {
     await using db = await withTime();
     const ids = await db.insertJobs("t1", 12, "delayed");
