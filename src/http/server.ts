@@ -9,7 +9,8 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { isLoopback } from "../net/address.ts";
+import { formatAddress, isLoopback } from "../net/address.ts";
+import { logRefusedPassword, PasswordRefusals } from "../net/password_refusals.ts";
 import { passwordsMatch } from "../net/password.ts";
 import { messageOf } from "../text.ts";
 import { joinChunks } from "../bytes.ts";
@@ -113,6 +114,8 @@ export function httpHandler(
     list.push(route);
     byPath.set(route.path, list);
   }
+  // A wrong password is logged as the protocol's are: once per address, then counted.
+  const refusals = new PasswordRefusals();
   return async (request, info) => {
     if (headerBytes(request.headers) > MAX_HTTP_HEADER_BYTES) {
       return plain(431, "request headers too large");
@@ -120,7 +123,16 @@ export function httpHandler(
     const loopbackAllowed = options.alwaysAllowLocalhost === true &&
       isLoopback(info.remoteAddr.hostname);
     if (options.password !== undefined && !loopbackAllowed) {
-      if (!authorized(request.headers.get("authorization"), options.password)) {
+      const given = request.headers.get("authorization");
+      const { hostname, port } = info.remoteAddr;
+      if (authorized(given, options.password)) {
+        refusals.accepted(hostname);
+      } else {
+        // No header at all is a browser's first try, before it asks its user.
+        if (given !== null) {
+          const type = `HTTP ${request.method} ${new URL(request.url).pathname}`;
+          logRefusedPassword(refusals, formatAddress(hostname, port), hostname, { type });
+        }
         return plain(401, "password required", {
           "www-authenticate": 'Basic realm="jobd", charset="UTF-8"',
         });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { configure, reset } from "@logtape/logtape";
 import { MAX_HTTP_BODY_BYTES, namesAnAddress, startHttpServer } from "./server.ts";
 
 function serve(options: { password?: string; alwaysAllowLocalhost?: boolean } = {}) {
@@ -100,6 +101,46 @@ Deno.test("the password is asked for with basic auth; loopback may be let in", a
   } finally {
     await strict.close();
     await lenient.close();
+  }
+});
+
+Deno.test("a wrong password is logged as the protocol's are: a warning, then counted at debug", async () => {
+  const lines: string[] = [];
+  await configure({
+    sinks: {
+      lines: (record) =>
+        lines.push(`${record.level} ${record.message.map((part) => String(part)).join("")}`),
+    },
+    loggers: [
+      { category: ["jobd"], sinks: ["lines"], lowestLevel: "debug" },
+      { category: ["logtape", "meta"], sinks: [], lowestLevel: "warning" },
+    ],
+    reset: true,
+  });
+  const server = serve({ password: "pw" });
+  try {
+    const auth = (text: string) => ({ headers: { authorization: `Basic ${btoa(text)}` } });
+    assert.equal((await call(server.port, "/ok")).status, 401);
+    assert.deepEqual(lines, [], "a request without credentials is a browser's first try");
+    assert.equal((await call(server.port, "/ok", auth("u:guess1"))).status, 401);
+    assert.equal((await call(server.port, "/ok", auth("u:guess2"))).status, 401);
+    assert.equal(lines.length, 2, lines.join("\n"));
+    assert.match(
+      lines[0],
+      /^warning Refused 127\.0\.0\.1:\d+: invalid password on request HTTP GET \/ok \(further refusals of 127\.0\.0\.1 are logged at debug level/,
+    );
+    assert.match(
+      lines[1],
+      /^debug Refused 127\.0\.0\.1:\d+: invalid password on request HTTP GET \/ok \(2 refusals of 127\.0\.0\.1 in a row\)$/,
+    );
+    assert.ok(!lines.join("\n").includes("guess"), "the password given is never logged");
+    // The right password resets the count: the next refusal is a warning again.
+    assert.equal((await call(server.port, "/ok", auth("u:pw"))).status, 200);
+    assert.equal((await call(server.port, "/ok", auth("u:guess3"))).status, 401);
+    assert.match(lines[2], /^warning Refused /);
+  } finally {
+    await server.close();
+    await reset();
   }
 });
 

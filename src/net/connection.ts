@@ -399,9 +399,9 @@ export class Connection {
       request.password !== undefined &&
       passwordsMatch(request.password, this.#options.requiredPassword!)
     ) {
-      this.#authorised = true;
-      this.#passwordChecked = true;
+      this.#authorised = this.#passwordChecked = true;
       this.#options.passwordRefusals?.accepted(this.remoteAddr.hostname);
+      this.#options.onAuthorised?.();
       return true;
     }
     logRefusedPassword(this.#options.passwordRefusals, this.peer, this.remoteAddr.hostname, {

@@ -43,6 +43,8 @@ export interface ConnectionOptions {
    * default). An idle connection, with no message begun, has no limit.
    */
   maxMessageArrivalMs?: number;
+  /** Called once when a connection that had to give the password gives it. */
+  onAuthorised?: () => void;
   /**
    * The refused passwords of the server this connection belongs to, shared by
    * its connections: a peer refused again and again is warned of once.

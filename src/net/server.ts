@@ -1,6 +1,7 @@
 import { getLogger } from "@logtape/logtape";
 import { encodeResponse, type Request, type RequestData } from "../protocol/messages.ts";
-import { formatAddress } from "./address.ts";
+import { formatAddress, isLoopback } from "./address.ts";
+import { MAX_PASSWORD_WAIT_MS, MAX_UNAUTHORISED_PER_ADDRESS } from "../protocol/limits.ts";
 import { CLOSE_GRACE_MS, Connection, type ConnectionOptions } from "./connection.ts";
 import { RequestError } from "./errors.ts";
 import { PasswordRefusals } from "./password_refusals.ts";
@@ -32,7 +33,7 @@ export function dispatchTo(
 
 /** Where and how a server listens. */
 export interface ServerOptions
-  extends Omit<ConnectionOptions, "onRequest" | "password" | "passwordRefusals"> {
+  extends Omit<ConnectionOptions, "onRequest" | "password" | "passwordRefusals" | "onAuthorised"> {
   hostname: string;
   port: number;
   handlers: Handlers;
@@ -41,11 +42,32 @@ export interface ServerOptions
    * {@linkcode tooManyConnections} and is closed. Absent: no limit.
    */
   maxConnections?: number;
+  /**
+   * Most connections of one peer address that have not given the password
+   * yet (`MAX_UNAUTHORISED_PER_ADDRESS` by default); one more gets
+   * {@linkcode tooManyWaitingForPassword} and is closed.
+   */
+  maxUnauthorisedPerAddress?: number;
+  /**
+   * Milliseconds a connection that must give the password may wait for a
+   * request carrying it; past it the connection is closed
+   * (`MAX_PASSWORD_WAIT_MS` by default).
+   */
+  maxPasswordWaitMs?: number;
 }
 
 /** The error sent, as a response numbered 0, to a connection over `max_connections`. */
 export function tooManyConnections(limit: number): string {
   return `too many connections: this daemon takes at most ${limit} (max_connections); try again later`;
+}
+
+/**
+ * The error sent, as a response numbered 0, to a connection from an address
+ * that already has `limit` connections waiting to give the password.
+ */
+export function tooManyWaitingForPassword(host: string, limit: number): string {
+  return `too many connections from ${host} have not given the password yet ` +
+    `(at most ${limit}); try again later`;
 }
 
 /** Seconds between two log lines about refused connections. */
@@ -88,6 +110,8 @@ export class Server {
   #refusing = 0;
   /** The addresses whose password was refused, for their connections' log lines. */
   readonly #passwordRefusals = new PasswordRefusals();
+  /** Connections that have not given the password yet, by peer address. */
+  readonly #unauthorised = new Map<string, number>();
 
   private constructor(listener: Deno.TcpListener, options: ServerOptions) {
     this.#listener = listener;
@@ -145,14 +169,35 @@ export class Server {
       conn.setNoDelay(true);
       const limit = this.#options.maxConnections;
       if (limit !== undefined && this.connections.size >= limit) {
-        this.#refuse(conn, limit);
+        this.#refuse(conn, tooManyConnections(limit));
         continue;
       }
+      const host = (conn.remoteAddr as Deno.NetAddr).hostname;
+      const waiting = this.#needsPassword(host) ? this.#unauthorised.get(host) ?? 0 : undefined;
+      const perAddress = this.#options.maxUnauthorisedPerAddress ?? MAX_UNAUTHORISED_PER_ADDRESS;
+      if (waiting !== undefined && waiting >= perAddress) {
+        this.#refuse(conn, tooManyWaitingForPassword(host, perAddress));
+        continue;
+      }
+      // Counted, and closed unless it gives the password in time, until it
+      // gives it or closes.
+      let counted = waiting !== undefined;
+      let passwordWait: ReturnType<typeof setTimeout> | undefined;
+      const uncount = () => {
+        if (!counted) return;
+        counted = false;
+        clearTimeout(passwordWait);
+        const left = (this.#unauthorised.get(host) ?? 1) - 1;
+        if (left > 0) this.#unauthorised.set(host, left);
+        else this.#unauthorised.delete(host);
+      };
+      if (counted) this.#unauthorised.set(host, waiting! + 1);
       const connection = new Connection(conn, {
         requiredPassword: this.#options.requiredPassword,
         alwaysAllowLocalhost: this.#options.alwaysAllowLocalhost,
         maxMessageBytes: this.#options.maxMessageBytes,
         maxMessageArrivalMs: this.#options.maxMessageArrivalMs,
+        onAuthorised: uncount,
         maxQueuedBytes: this.#options.maxQueuedBytes,
         maxUnansweredRequests: this.#options.maxUnansweredRequests,
         maxUnansweredBytes: this.#options.maxUnansweredBytes,
@@ -161,9 +206,34 @@ export class Server {
         onRequest: dispatch,
       });
       this.connections.add(connection);
+      if (counted) passwordWait = this.#awaitPassword(connection);
       log.debug("Connection from {peer}", { peer: connection.peer });
-      connection.closed.then(() => this.connections.delete(connection));
+      connection.closed.then(() => {
+        this.connections.delete(connection);
+        uncount();
+      });
     }
+  }
+
+  /** Closes `connection` when it has not given the password in time; the timer. */
+  #awaitPassword(connection: Connection): ReturnType<typeof setTimeout> {
+    const waitMs = this.#options.maxPasswordWaitMs ?? MAX_PASSWORD_WAIT_MS;
+    const timer = setTimeout(() => {
+      log.info("Disconnecting {peer}: no request with the password in {seconds} s", {
+        peer: connection.peer,
+        seconds: waitMs / 1000,
+      });
+      connection.close();
+    }, waitMs);
+    // The wait alone does not keep the process running.
+    Deno.unrefTimer(timer);
+    return timer;
+  }
+
+  /** Whether a peer at `host` must give the password (the connection's own rule). */
+  #needsPassword(host: string): boolean {
+    return !!this.#options.requiredPassword &&
+      !(this.#options.alwaysAllowLocalhost === true && isLoopback(host));
   }
 
   /**
@@ -172,7 +242,7 @@ export class Server {
    * dropped until it closes too (so the close does not reset the connection
    * under the error), for at most a second.
    */
-  #refuse(conn: Deno.TcpConn, limit: number): void {
+  #refuse(conn: Deno.TcpConn, error: string): void {
     const closeIt = () => {
       try {
         conn.close();
@@ -181,12 +251,12 @@ export class Server {
       }
     };
     this.#refused++;
-    this.#logRefusals(limit);
+    this.#logRefusals(error);
     if (this.#refusing >= MAX_REFUSING) return closeIt();
     this.#refusing++;
     const timer = setTimeout(closeIt, 1000);
     (async () => {
-      await conn.write(encodeResponse({ no: 0, error: tooManyConnections(limit) }));
+      await conn.write(encodeResponse({ no: 0, error }));
       await conn.closeWrite();
       const sink = new Uint8Array(4096);
       while (await conn.read(sink) !== null) { /* dropped */ }
@@ -197,13 +267,16 @@ export class Server {
     });
   }
 
-  /** Logs the refused connections, at most one line per `REFUSAL_LOG_INTERVAL`. */
-  #logRefusals(limit: number): void {
+  /**
+   * Logs the refused connections, at most one line per
+   * `REFUSAL_LOG_INTERVAL`, with the reason of the last one.
+   */
+  #logRefusals(error: string): void {
     const now = performance.now();
     if (now - this.#refusalLoggedAt >= REFUSAL_LOG_INTERVAL * 1000) {
-      log.warn("Refused {count} connection(s): {max} connections open (max_connections)", {
+      log.warn("Refused {count} connection(s), the last one with: {error}", {
         count: this.#refused,
-        max: limit,
+        error,
       });
       this.#refused = 0;
       this.#refusalLoggedAt = now;

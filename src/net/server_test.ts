@@ -9,6 +9,7 @@ import {
   Server,
   type ServerOptions,
   tooManyConnections,
+  tooManyWaitingForPassword,
 } from "./server.ts";
 import { rejection } from "../../tests/helpers/assertions.ts";
 
@@ -179,6 +180,67 @@ Deno.test("the server enforces its password, and alwaysAllowLocalhost lets loopb
     await using server = listen(handlers, {
       requiredPassword: "s3cret",
       alwaysAllowLocalhost: true,
+    });
+    await using local = await connectTo(server);
+    assert.equal(await local.request("status"), "fine");
+  }
+});
+
+/** A raw socket to `server` that sends nothing; what it reads until the server closes it. */
+async function idlePeer(server: Server) {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+  const text = new Response(conn.readable).text().catch(() => "");
+  return { text, close: () => conn.close() };
+}
+
+Deno.test("a peer that does not give the password in time is disconnected; one that did stays", async () => {
+  await using server = listen({ status: () => Promise.resolve("fine") }, {
+    requiredPassword: "s3cret",
+    maxPasswordWaitMs: 300,
+  });
+  await using allowed = await connectTo(server, "s3cret");
+  assert.equal(await allowed.request("status"), "fine");
+  // Opened after the allowed one gave the password: were the allowed one
+  // under the same clock, it would be closed before this one.
+  const silent = await idlePeer(server);
+  assert.equal(await silent.text, "");
+  assert.equal(await allowed.request("status"), "fine");
+  assert.equal(allowed.isClosed, false);
+});
+
+Deno.test("connections of one address waiting to give the password are bounded; others are not counted", async () => {
+  const handlers = { status: () => Promise.resolve("fine") };
+  {
+    await using server = listen(handlers, {
+      requiredPassword: "s3cret",
+      maxUnauthorisedPerAddress: 2,
+    });
+    const first = await idlePeer(server);
+    const second = await idlePeer(server);
+    await until(() => server.connections.size === 2);
+    const third = await idlePeer(server);
+    assert.deepEqual(JSON.parse((await third.text).slice(0, -1)), [1, {
+      no: 0,
+      error: tooManyWaitingForPassword("127.0.0.1", 2),
+    }]);
+    // A place freed is taken by a client with the password, which then
+    // stops counting: another silent peer fits beside it.
+    first.close();
+    await until(() => server.connections.size === 1);
+    await using allowed = await connectTo(server, "s3cret");
+    assert.equal(await allowed.request("status"), "fine");
+    const fourth = await idlePeer(server);
+    await until(() => server.connections.size === 3);
+    assert.equal(await allowed.request("status"), "fine");
+    second.close();
+    fourth.close();
+  }
+  {
+    // Loopback peers let in without the password never wait for it.
+    await using server = listen(handlers, {
+      requiredPassword: "s3cret",
+      alwaysAllowLocalhost: true,
+      maxUnauthorisedPerAddress: 0,
     });
     await using local = await connectTo(server);
     assert.equal(await local.request("status"), "fine");

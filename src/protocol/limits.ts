@@ -97,3 +97,18 @@ export function inProgressRefusal(
  * (long-lived clients keep theirs open between requests).
  */
 export const MAX_MESSAGE_ARRIVAL_MS = 60_000;
+
+/**
+ * Milliseconds a connection that must give the password may wait before its
+ * first request carries it, 60 s: a peer without the password cannot hold
+ * an idle connection (one of `max_connections`) for ever.
+ */
+export const MAX_PASSWORD_WAIT_MS = 60_000;
+
+/**
+ * Connections of one peer address open at once that have not given the
+ * password yet, 32: one more is refused, so that a peer without the password
+ * cannot take every one of `max_connections`, nor hold 16 MiB of a message
+ * begun on each.
+ */
+export const MAX_UNAUTHORISED_PER_ADDRESS = 32;

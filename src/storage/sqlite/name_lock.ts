@@ -5,7 +5,10 @@
  * process ends, however it ends. The holder writes who it is into the file
  * (process id, host, listening address), so that a second worker can say
  * whom it met. The file is never removed: removing it while another process
- * opens it could leave two holders of two different files.
+ * opens it could leave two holders of two different files. Nor is it opened
+ * through a symbolic link or a second hard link: the applications that insert
+ * rows can write to the database's directory, and a link they put at the lock
+ * file's name must not make the worker create or truncate a file elsewhere.
  */
 
 import { createHash } from "node:crypto";
@@ -50,7 +53,7 @@ export async function lockSqliteWorkerName(options: SqliteNameLockOptions): Prom
   const where = `table '${table}' of SQLite file '${path}'`;
   let file: Deno.FsFile;
   try {
-    file = await Deno.open(lockPath, { read: true, write: true, create: true });
+    file = await openLockFile(lockPath);
   } catch (error) {
     throw new StorageError(
       `Cannot lock the worker name '${workerName}' on the ${where}: cannot open the lock ` +
@@ -60,7 +63,7 @@ export async function lockSqliteWorkerName(options: SqliteNameLockOptions): Prom
   }
   try {
     if (!await file.tryLock(true)) {
-      const holder = await readHolder(lockPath);
+      const holder = await readHolder(file);
       throw new NameTakenError(nameTakenMessage(workerName, where, holder));
     }
     const holder: Holder = {
@@ -100,10 +103,55 @@ export async function lockSqliteWorkerName(options: SqliteNameLockOptions): Prom
   };
 }
 
+/** Tries at opening the lock file while another process swaps what is at its name. */
+const OPEN_ATTEMPTS = 3;
+
+/**
+ * Opens the lock file at `lockPath` for reading and writing, creating it when
+ * there is none, never through a symbolic link and never a file with another
+ * name (a hard link): what lstat found at the name must be what was opened.
+ */
+async function openLockFile(lockPath: string): Promise<Deno.FsFile> {
+  for (let attempt = 1;; attempt++) {
+    const again = attempt < OPEN_ATTEMPTS;
+    let found: Deno.FileInfo | undefined;
+    try {
+      found = await Deno.lstat(lockPath);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    if (found === undefined) {
+      try {
+        // O_EXCL: fails on a symbolic link, even one to nothing.
+        return await Deno.open(lockPath, { read: true, write: true, createNew: true });
+      } catch (error) {
+        if (error instanceof Deno.errors.AlreadyExists && again) continue;
+        throw error;
+      }
+    }
+    if (!found.isFile) {
+      throw new Error(
+        `it is ${found.isSymlink ? "a symbolic link" : "not a regular file"}: remove it`,
+      );
+    }
+    if (found.nlink !== null && found.nlink > 1) {
+      throw new Error(`it has ${found.nlink} hard links, a lock file has one: remove it`);
+    }
+    const file = await Deno.open(lockPath, { read: true, write: true });
+    const opened = await file.stat();
+    if (opened.ino === found.ino && opened.dev === found.dev) return file;
+    file.close();
+    if (!again) throw new Error("it was replaced while being opened");
+  }
+}
+
 /** Who holds the lock, from what it wrote into the file; undefined when unknown. */
-async function readHolder(lockPath: string): Promise<string | undefined> {
+async function readHolder(file: Deno.FsFile): Promise<string | undefined> {
   try {
-    const text = (await Deno.readTextFile(lockPath)).slice(0, 4096);
+    const bytes = new Uint8Array(4096);
+    await file.seek(0, Deno.SeekMode.Start);
+    const count = await file.read(bytes) ?? 0;
+    const text = new TextDecoder().decode(bytes.subarray(0, count));
     const holder = JSON.parse(text) as Partial<Holder>;
     const parts = [
       typeof holder.pid === "number" ? `process ${holder.pid}` : undefined,
