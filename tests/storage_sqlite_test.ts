@@ -7,7 +7,11 @@
 
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { isTransientStorageError, StorageError } from "../src/storage/errors.ts";
+import {
+  classifyStorageError,
+  isTransientStorageError,
+  StorageError,
+} from "../src/storage/errors.ts";
 import { openSqliteStore } from "../src/storage/sqlite_store.ts";
 import { claimSelectSql } from "../src/storage/sqlite/claim_waiting.ts";
 import { quoteIdentifier } from "../src/storage/sqlite/identifier.ts";
@@ -236,6 +240,29 @@ Deno.test("sqlite: a lock held longer than the busy timeout is a transient error
   );
   assert.equal(isTransientStorageError(error), true, "the worker retries it");
   assert.deepEqual(await store.markRunning([id], 1_700_000_000), [], "and the retry works");
+});
+
+Deno.test("sqlite: a full disk is an outage, retried until space is freed, not a refused write", async () => {
+  await using db = await openTestSqliteDatabase();
+  const [id] = await db.insertJobs("build", 1);
+  // A page limit makes SQLite answer as on a full disk: SQLITE_FULL.
+  const full = new DatabaseSync(db.path);
+  try {
+    const pages = Number(full.prepare("PRAGMA page_count").get()?.page_count);
+    full.exec(`PRAGMA max_page_count = ${pages}`);
+    let driverError: unknown;
+    try {
+      full.prepare("UPDATE jobs SET stdout = ? WHERE id = ?").run("x".repeat(1 << 20), id);
+    } catch (error) {
+      driverError = error;
+    }
+    assert.equal((driverError as { errcode?: number }).errcode, 13, String(driverError));
+    const error = new StorageError("Cannot mark job done", { cause: driverError });
+    // An outage: the result writer retries it, keeping the job's output.
+    assert.equal(classifyStorageError(error), "outage");
+  } finally {
+    full.close();
+  }
 });
 
 Deno.test("sqlite: a missing file is an error naming it, and no file is created", async () => {
