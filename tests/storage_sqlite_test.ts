@@ -12,7 +12,7 @@ import {
   isTransientStorageError,
   StorageError,
 } from "../src/storage/errors.ts";
-import { openSqliteStore } from "../src/storage/sqlite_store.ts";
+import { describeSqliteError, openSqliteStore } from "../src/storage/sqlite_store.ts";
 import { claimSelectSql } from "../src/storage/sqlite/claim_waiting.ts";
 import { quoteIdentifier } from "../src/storage/sqlite/identifier.ts";
 import { promoteDelayedSql } from "../src/storage/sqlite/promote_delayed.ts";
@@ -263,6 +263,25 @@ Deno.test("sqlite: a full disk is an outage, retried until space is freed, not a
   } finally {
     full.close();
   }
+});
+
+Deno.test("sqlite: a database SQLite can only read names the file's directory, where WAL needs to write", async () => {
+  await using db = await openTestSqliteDatabase();
+  // What SQLite answers when the worker's user may not write the file or its directory.
+  const readOnly = new DatabaseSync(db.path, { readOnly: true });
+  let driverError: unknown;
+  try {
+    readOnly.prepare("UPDATE jobs SET stdout = NULL").run();
+  } catch (error) {
+    driverError = error;
+  } finally {
+    readOnly.close();
+  }
+  assert.equal(
+    describeSqliteError(driverError, { path: db.path }),
+    "attempt to write a readonly database (the worker's user must be able to write the file and " +
+      `its directory '${db.dir}', where SQLite creates 'jobs.db-wal' and 'jobs.db-shm')`,
+  );
 });
 
 Deno.test("sqlite: a missing file is an error naming it, and no file is created", async () => {

@@ -13,6 +13,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
+import { basename, dirname } from "node:path";
 import { isLockConflict, StorageError } from "./errors.ts";
 import { retryWhileBusy } from "./sqlite/busy.ts";
 import { claimManual } from "./sqlite/claim_manual.ts";
@@ -76,7 +77,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
   try {
     connection = new SqliteConnection(path);
   } catch (error) {
-    throw new StorageError(`Cannot open the ${file}: ${describeSqliteError(error)}`, {
+    throw new StorageError(`Cannot open the ${file}: ${describeSqliteError(error, { path })}`, {
       cause: error,
     });
   }
@@ -115,7 +116,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     connection.close();
     if (error instanceof StorageError) throw error;
     throw new StorageError(
-      `Cannot open the job store on the ${where}: ${describeSqliteError(error, busyTimeoutMs)}`,
+      `Cannot open the job store on the ${where}: ${
+        describeSqliteError(error, { busyTimeoutMs, path })
+      }`,
       { cause: error },
     );
   }
@@ -187,7 +190,7 @@ export class SqliteStore extends JobStoreBase<SqliteContext> {
 
   /** The driver's message; for a lock that outlasted the busy timeout, what that means. */
   protected override describeError(error: unknown): string {
-    return describeSqliteError(error, this.#busyTimeoutMs);
+    return describeSqliteError(error, { busyTimeoutMs: this.#busyTimeoutMs, path: this.path });
   }
 
   /** Closes the file. */
@@ -198,12 +201,26 @@ export class SqliteStore extends JobStoreBase<SqliteContext> {
 
 /**
  * The readable part of an SQLite error; for a lock that outlasted the busy
- * timeout, what that means.
+ * timeout, what that means; for a database SQLite could only read (the file's
+ * or its directory's permissions), what the worker needs.
  */
-function describeSqliteError(error: unknown, busyTimeoutMs?: number): string {
+export function describeSqliteError(
+  error: unknown,
+  options: { busyTimeoutMs?: number; path?: string } = {},
+): string {
+  const { busyTimeoutMs, path } = options;
   if (busyTimeoutMs !== undefined && isLockConflict(error)) {
     return `another connection kept the database locked for more than ${busyTimeoutMs} ms`;
   }
-  if (error instanceof Error) return error.message || error.name;
-  return String(error);
+  const message = error instanceof Error ? error.message || error.name : String(error);
+  const errcode = (error as { errcode?: unknown } | null)?.errcode;
+  if (path !== undefined && typeof errcode === "number" && (errcode & 0xff) === SQLITE_READONLY) {
+    return `${message} (the worker's user must be able to write the file and its directory ` +
+      `'${dirname(path)}', where SQLite creates '${basename(path)}-wal' and ` +
+      `'${basename(path)}-shm')`;
+  }
+  return message;
 }
+
+/** SQLite's primary result code of a write to a database it opened read-only. */
+const SQLITE_READONLY = 8;
