@@ -14,6 +14,8 @@ import {
 } from "../src/storage/errors.ts";
 import { describeSqliteError, openSqliteStore } from "../src/storage/sqlite_store.ts";
 import { claimSelectSql } from "../src/storage/sqlite/claim_waiting.ts";
+import { lockSqliteWorkerName } from "../src/storage/sqlite/name_lock.ts";
+import { NameTakenError } from "../src/storage/name_lock.ts";
 import { quoteIdentifier } from "../src/storage/sqlite/identifier.ts";
 import { promoteDelayedSql } from "../src/storage/sqlite/promote_delayed.ts";
 import { ROOT } from "./helpers/processes.ts";
@@ -282,6 +284,21 @@ Deno.test("sqlite: a database SQLite can only read names the file's directory, w
     "attempt to write a readonly database (the worker's user must be able to write the file and " +
       `its directory '${db.dir}', where SQLite creates 'jobs.db-wal' and 'jobs.db-shm')`,
   );
+});
+
+Deno.test("sqlite: a worker name locked through the file's path is taken for a path through a symbolic link too", async () => {
+  await using db = await openTestSqliteDatabase();
+  const link = `${db.dir}/link.db`;
+  await Deno.symlink(db.path, link);
+  const options = { table: db.table, workerName: "w", address: "127.0.0.1:1" };
+  const lock = await lockSqliteWorkerName({ ...options, path: db.path });
+  try {
+    await assert.rejects(lockSqliteWorkerName({ ...options, path: link }), NameTakenError);
+  } finally {
+    await lock.release();
+  }
+  const again = await lockSqliteWorkerName({ ...options, path: link });
+  await again.release();
 });
 
 Deno.test("sqlite: a missing file is an error naming it, and no file is created", async () => {
