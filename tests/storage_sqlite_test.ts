@@ -301,6 +301,33 @@ Deno.test("sqlite: a worker name locked through the file's path is taken for a p
   await again.release();
 });
 
+Deno.test("sqlite: a row id above 2^53 - 1 (an application's explicit id) stays waiting and stops no claim", async () => {
+  await using db = await openTestSqliteDatabase();
+  await using store = await openSqliteStore(db.storeOptions("w"));
+  const [small] = await db.insertJobs("build", 1);
+  const huge = "1152921504606846977"; // 2^60 + 1: read as a JavaScript number, it would be 2^60
+  await db.query(
+    "INSERT INTO jobs (id, target, time_created) VALUES (?, 'build', 0)",
+    BigInt(huge),
+  );
+  // AUTOINCREMENT goes on from there.
+  const [next] = await db.query(
+    "INSERT INTO jobs (target, time_created) VALUES ('build', 0) RETURNING CAST(id AS TEXT) AS id",
+  );
+
+  const claimed = await store.claimWaiting(new Map([["build", 10]]));
+  assert.deepEqual(claimed.map((job) => job.id), [small]);
+  const left = await db.query(
+    "SELECT CAST(id AS TEXT) AS id, status FROM jobs WHERE id > ? ORDER BY id",
+    small,
+  );
+  assert.deepEqual(
+    left.map((row) => [row.id, row.status]),
+    [[huge, "waiting"], [next.id, "waiting"]],
+    "the rows above the limit wait for the operator",
+  );
+});
+
 Deno.test("sqlite: a missing file is an error naming it, and no file is created", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -484,7 +511,7 @@ Deno.test("sqlite: with many future delayed rows, the claim and the promotion re
 
   const claim = await plan(claimSelectSql('"jobs"'), "build", 10);
   assert.deepEqual(claim, [
-    "SEARCH jobs USING COVERING INDEX status_target_idx (status=? AND target=?)",
+    "SEARCH jobs USING COVERING INDEX status_target_idx (status=? AND target=? AND id<?)",
   ]);
   const promote = await plan(
     promoteDelayedSql('"jobs"'),

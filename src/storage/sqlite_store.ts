@@ -17,7 +17,7 @@ import { basename, dirname } from "node:path";
 import { isLockConflict, StorageError } from "./errors.ts";
 import { retryWhileBusy } from "./sqlite/busy.ts";
 import { claimManual } from "./sqlite/claim_manual.ts";
-import { claimWaiting } from "./sqlite/claim_waiting.ts";
+import { claimWaiting, MAX_CLAIMED_ID } from "./sqlite/claim_waiting.ts";
 import { sqliteControl } from "./sqlite/control.ts";
 import { SqliteConnection } from "./sqlite/connection.ts";
 import type { SqliteContext } from "./sqlite/context.ts";
@@ -111,6 +111,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
       );
     }
     logTimeFeatures(logger, tableName, shape.time, "sqlite");
+    if (connection.get(`SELECT 1 AS found FROM ${table} WHERE id > ${MAX_CLAIMED_ID} LIMIT 1`)) {
+      logger.warn(
+        "The {where} has rows with ids above {max}, more than jobd can handle: they are never " +
+          "claimed, and with AUTOINCREMENT every new row gets such an id; renumber or delete " +
+          "them and lower the table's entry in sqlite_sequence",
+        { where, max: MAX_CLAIMED_ID },
+      );
+    }
     return new SqliteStore(context, { tableName, path, busyTimeoutMs });
   } catch (error) {
     connection.close();
