@@ -328,6 +328,27 @@ Deno.test("sqlite: a row id above 2^53 - 1 (an application's explicit id) stays 
   );
 });
 
+Deno.test("sqlite: ping fails, saying so, once the file is replaced or removed under the store", async () => {
+  await using db = await openTestSqliteDatabase();
+  await using store = await openSqliteStore(db.storeOptions("w"));
+  await store.ping();
+  // A deploy that creates the database afresh: the store's connection keeps the old file.
+  const fresh = `${db.dir}/fresh.db`;
+  const app = new DatabaseSync(fresh);
+  app.exec(await sqliteSchema({ table: "jobs", withWorkerColumn: false }));
+  app.close();
+  await Deno.rename(fresh, db.path);
+  await assert.rejects(
+    store.ping(),
+    new StorageError(
+      `Cannot reach the jobs in table 'jobs' of SQLite file '${db.path}': the file was replaced ` +
+        "since the worker opened it: the worker still uses the old one (restart it)",
+    ),
+  );
+  await Deno.remove(db.path);
+  await assert.rejects(store.ping(), /the file was removed since the worker opened it/);
+});
+
 Deno.test("sqlite: a missing file is an error naming it, and no file is created", async () => {
   const dir = await Deno.makeTempDir();
   try {

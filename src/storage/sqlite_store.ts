@@ -72,7 +72,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
   }
   const table = quoteIdentifier(tableName);
   const file = `SQLite file '${path}'`;
-  await checkFile(path, file);
+  const info = await checkFile(path, file);
   let connection: SqliteConnection;
   try {
     connection = new SqliteConnection(path);
@@ -101,6 +101,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
       workerName,
       tracksOwner: shape.tracksOwner,
       time: shape.time,
+      file: { path, dev: info.dev, ino: info.ino },
     };
     logger.info("Using the {where} in WAL mode", { where });
     if (!context.tracksOwner) {
@@ -132,8 +133,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
   }
 }
 
-/** Throws a `StorageError` when `path` is not an existing file. */
-async function checkFile(path: string, file: string): Promise<void> {
+/** Throws a `StorageError` when `path` is not an existing file; returns its details. */
+async function checkFile(path: string, file: string): Promise<Deno.FileInfo> {
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(path);
@@ -149,6 +150,7 @@ async function checkFile(path: string, file: string): Promise<void> {
     });
   }
   if (!info.isFile) throw new StorageError(`Cannot open the ${file}: it is not a file`);
+  return info;
 }
 
 /** The jobs table of an SQLite file, as a `JobStore`. Made by `openSqliteStore`. */
