@@ -349,6 +349,30 @@ Deno.test("sqlite: ping fails, saying so, once the file is replaced or removed u
   await assert.rejects(store.ping(), /the file was removed since the worker opened it/);
 });
 
+Deno.test({
+  name: "sqlite: run as root, the worker's name lock file gets the database file's owner and group",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    await using db = await openTestSqliteDatabase();
+    await Deno.chown(db.path, 65534, 65534);
+    const lock = await lockSqliteWorkerName({
+      path: db.path,
+      table: db.table,
+      workerName: "w",
+      address: "127.0.0.1:1",
+    });
+    try {
+      const lockFile = [...Deno.readDirSync(db.dir)].find((entry) => entry.name.endsWith(".lock"));
+      assert.ok(lockFile, "the lock file is beside the database");
+      const info = await Deno.stat(`${db.dir}/${lockFile.name}`);
+      // The service's own user (the file's owner) can open it after a run as root.
+      assert.deepEqual([info.uid, info.gid], [65534, 65534]);
+    } finally {
+      await lock.release();
+    }
+  },
+});
+
 Deno.test("sqlite: a missing file is an error naming it, and no file is created", async () => {
   const dir = await Deno.makeTempDir();
   try {

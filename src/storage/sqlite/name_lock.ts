@@ -64,6 +64,7 @@ export async function lockSqliteWorkerName(options: SqliteNameLockOptions): Prom
     );
   }
   try {
+    await ownLikeDatabase(lockPath, path);
     if (!await file.tryLock(true)) {
       const holder = await readHolder(lockPath);
       throw new NameTakenError(nameTakenMessage(workerName, where, holder));
@@ -118,6 +119,24 @@ async function readHolder(lockPath: string): Promise<string | undefined> {
     return parts.length > 0 ? parts.join(" ") : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Run as root, gives the lock file the database file's owner and group, as
+ * SQLite does its -wal and -shm: a worker started once as root (a test by
+ * hand) leaves no lock file that the service's own user cannot open. Best
+ * effort: a failure leaves the file as it is.
+ */
+async function ownLikeDatabase(lockPath: string, path: string): Promise<void> {
+  if (Deno.uid() !== 0) return;
+  try {
+    const [lock, database] = await Promise.all([Deno.stat(lockPath), Deno.stat(path)]);
+    if (database.uid === null || database.gid === null) return;
+    if (lock.uid === database.uid && lock.gid === database.gid) return;
+    await Deno.chown(lockPath, database.uid, database.gid);
+  } catch {
+    // Root without the right to change owners (a container): the lock works all the same.
   }
 }
 
