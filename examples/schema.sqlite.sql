@@ -9,7 +9,9 @@
 -- Name the file as `sqlite_path` and the table as `mysql_table` in jobd.conf (default: jobs).
 -- The worker switches the file to WAL mode, so applications can insert while it claims; give
 -- their connections a busy timeout (`PRAGMA busy_timeout = 5000;`) so that an insert waits
--- for a claim in progress instead of failing with "database is locked".
+-- for a claim in progress instead of failing with "database is locked". Start a transaction
+-- that reads before it inserts with BEGIN IMMEDIATE: after a plain BEGIN, its first write fails
+-- with "database is locked" at once, busy timeout or not, when the worker committed meanwhile.
 
 CREATE TABLE "jobs" (
   "id" INTEGER PRIMARY KEY AUTOINCREMENT,

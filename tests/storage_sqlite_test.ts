@@ -7,9 +7,15 @@
 
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { isTransientStorageError, StorageError } from "../src/storage/errors.ts";
-import { openSqliteStore } from "../src/storage/sqlite_store.ts";
+import {
+  classifyStorageError,
+  isTransientStorageError,
+  StorageError,
+} from "../src/storage/errors.ts";
+import { describeSqliteError, openSqliteStore } from "../src/storage/sqlite_store.ts";
 import { claimSelectSql } from "../src/storage/sqlite/claim_waiting.ts";
+import { lockSqliteWorkerName } from "../src/storage/sqlite/name_lock.ts";
+import { NameTakenError } from "../src/storage/name_lock.ts";
 import { quoteIdentifier } from "../src/storage/sqlite/identifier.ts";
 import { promoteDelayedSql } from "../src/storage/sqlite/promote_delayed.ts";
 import { ROOT } from "./helpers/processes.ts";
@@ -238,6 +244,135 @@ Deno.test("sqlite: a lock held longer than the busy timeout is a transient error
   assert.deepEqual(await store.markRunning([id], 1_700_000_000), [], "and the retry works");
 });
 
+Deno.test("sqlite: a full disk is an outage, retried until space is freed, not a refused write", async () => {
+  await using db = await openTestSqliteDatabase();
+  const [id] = await db.insertJobs("build", 1);
+  // A page limit makes SQLite answer as on a full disk: SQLITE_FULL.
+  const full = new DatabaseSync(db.path);
+  try {
+    const pages = Number(full.prepare("PRAGMA page_count").get()?.page_count);
+    full.exec(`PRAGMA max_page_count = ${pages}`);
+    let driverError: unknown;
+    try {
+      full.prepare("UPDATE jobs SET stdout = ? WHERE id = ?").run("x".repeat(1 << 20), id);
+    } catch (error) {
+      driverError = error;
+    }
+    assert.equal((driverError as { errcode?: number }).errcode, 13, String(driverError));
+    const error = new StorageError("Cannot mark job done", { cause: driverError });
+    // An outage: the result writer retries it, keeping the job's output.
+    assert.equal(classifyStorageError(error), "outage");
+  } finally {
+    full.close();
+  }
+});
+
+Deno.test("sqlite: a database SQLite can only read names the file's directory, where WAL needs to write", async () => {
+  await using db = await openTestSqliteDatabase();
+  // What SQLite answers when the worker's user may not write the file or its directory.
+  const readOnly = new DatabaseSync(db.path, { readOnly: true });
+  let driverError: unknown;
+  try {
+    readOnly.prepare("UPDATE jobs SET stdout = NULL").run();
+  } catch (error) {
+    driverError = error;
+  } finally {
+    readOnly.close();
+  }
+  assert.equal(
+    describeSqliteError(driverError, { path: db.path }),
+    "attempt to write a readonly database (the worker's user must be able to write the file and " +
+      `its directory '${db.dir}', where SQLite creates 'jobs.db-wal' and 'jobs.db-shm')`,
+  );
+});
+
+Deno.test("sqlite: a worker name locked through the file's path is taken for a path through a symbolic link too", async () => {
+  await using db = await openTestSqliteDatabase();
+  const link = `${db.dir}/link.db`;
+  await Deno.symlink(db.path, link);
+  const options = { table: db.table, workerName: "w", address: "127.0.0.1:1" };
+  const lock = await lockSqliteWorkerName({ ...options, path: db.path });
+  try {
+    await assert.rejects(lockSqliteWorkerName({ ...options, path: link }), NameTakenError);
+  } finally {
+    await lock.release();
+  }
+  const again = await lockSqliteWorkerName({ ...options, path: link });
+  await again.release();
+});
+
+Deno.test("sqlite: a row id above 2^53 - 1 (an application's explicit id) stays waiting and stops no claim", async () => {
+  await using db = await openTestSqliteDatabase();
+  await using store = await openSqliteStore(db.storeOptions("w"));
+  const [small] = await db.insertJobs("build", 1);
+  const huge = "1152921504606846977"; // 2^60 + 1: read as a JavaScript number, it would be 2^60
+  await db.query(
+    "INSERT INTO jobs (id, target, time_created) VALUES (?, 'build', 0)",
+    BigInt(huge),
+  );
+  // AUTOINCREMENT goes on from there.
+  const [next] = await db.query(
+    "INSERT INTO jobs (target, time_created) VALUES ('build', 0) RETURNING CAST(id AS TEXT) AS id",
+  );
+
+  const claimed = await store.claimWaiting(new Map([["build", 10]]));
+  assert.deepEqual(claimed.map((job) => job.id), [small]);
+  const left = await db.query(
+    "SELECT CAST(id AS TEXT) AS id, status FROM jobs WHERE id > ? ORDER BY id",
+    small,
+  );
+  assert.deepEqual(
+    left.map((row) => [row.id, row.status]),
+    [[huge, "waiting"], [next.id, "waiting"]],
+    "the rows above the limit wait for the operator",
+  );
+});
+
+Deno.test("sqlite: ping fails, saying so, once the file is replaced or removed under the store", async () => {
+  await using db = await openTestSqliteDatabase();
+  await using store = await openSqliteStore(db.storeOptions("w"));
+  await store.ping();
+  // A deploy that creates the database afresh: the store's connection keeps the old file.
+  const fresh = `${db.dir}/fresh.db`;
+  const app = new DatabaseSync(fresh);
+  app.exec(await sqliteSchema({ table: "jobs", withWorkerColumn: false }));
+  app.close();
+  await Deno.rename(fresh, db.path);
+  await assert.rejects(
+    store.ping(),
+    new StorageError(
+      `Cannot reach the jobs in table 'jobs' of SQLite file '${db.path}': the file was replaced ` +
+        "since the worker opened it: the worker still uses the old one (restart it)",
+    ),
+  );
+  await Deno.remove(db.path);
+  await assert.rejects(store.ping(), /the file was removed since the worker opened it/);
+});
+
+Deno.test({
+  name: "sqlite: run as root, the worker's name lock file gets the database file's owner and group",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    await using db = await openTestSqliteDatabase();
+    await Deno.chown(db.path, 65534, 65534);
+    const lock = await lockSqliteWorkerName({
+      path: db.path,
+      table: db.table,
+      workerName: "w",
+      address: "127.0.0.1:1",
+    });
+    try {
+      const lockFile = [...Deno.readDirSync(db.dir)].find((entry) => entry.name.endsWith(".lock"));
+      assert.ok(lockFile, "the lock file is beside the database");
+      const info = await Deno.stat(`${db.dir}/${lockFile.name}`);
+      // The service's own user (the file's owner) can open it after a run as root.
+      assert.deepEqual([info.uid, info.gid], [65534, 65534]);
+    } finally {
+      await lock.release();
+    }
+  },
+});
+
 Deno.test("sqlite: a missing file is an error naming it, and no file is created", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -421,7 +556,7 @@ Deno.test("sqlite: with many future delayed rows, the claim and the promotion re
 
   const claim = await plan(claimSelectSql('"jobs"'), "build", 10);
   assert.deepEqual(claim, [
-    "SEARCH jobs USING COVERING INDEX status_target_idx (status=? AND target=?)",
+    "SEARCH jobs USING COVERING INDEX status_target_idx (status=? AND target=? AND id<?)",
   ]);
   const promote = await plan(
     promoteDelayedSql('"jobs"'),

@@ -40,6 +40,13 @@ interface DriverErrorFields {
  */
 const SQLITE_LOCK_CODES: ReadonlySet<number> = new Set([5, 6]);
 
+/**
+ * SQLite's primary result code of a full disk, SQLITE_FULL (13): an outage,
+ * not a refusal. The write works once space is freed; refused, a job's
+ * output would be replaced by a note for good.
+ */
+const SQLITE_FULL = 13;
+
 /** Server error numbers of a statement that lost a lock conflict. */
 const LOCK_ERRNOS: ReadonlySet<number> = new Set([
   1205, // ER_LOCK_WAIT_TIMEOUT
@@ -112,7 +119,8 @@ const OUTAGE_CODES: ReadonlySet<string> = new Set([
  *   another connection kept the database busy or locked); the same
  *   transaction may well succeed when run again soon.
  * - `outage`: the database was unreachable, went away, did not answer a
- *   statement in time, was shutting down or had too many connections; the
+ *   statement in time, was shutting down or had too many connections (SQLite:
+ *   its disk was full); the
  *   operation may succeed once it is back.
  * - `refused`: the request itself failed (syntax, a missing table or column,
  *   access denied, a closed store); running it again would fail again.
@@ -174,7 +182,8 @@ function judge(err: object): StorageFailure | undefined {
   const { code, errno, fatal, errcode, message } = err as DriverErrorFields;
   // node:sqlite's errors carry SQLite's result code (their `code` is `ERR_SQLITE_ERROR`).
   if (typeof errcode === "number") {
-    return SQLITE_LOCK_CODES.has(errcode & 0xff) ? "lock conflict" : "refused";
+    if (SQLITE_LOCK_CODES.has(errcode & 0xff)) return "lock conflict";
+    return (errcode & 0xff) === SQLITE_FULL ? "outage" : "refused";
   }
   // Errors of node:sqlite's `DatabaseSync.exec()` carry no code, only the message.
   if (typeof message === "string" && /^database (table )?is locked/.test(message)) {

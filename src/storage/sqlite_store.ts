@@ -13,10 +13,11 @@
  */
 
 import { getLogger } from "@logtape/logtape";
+import { basename, dirname } from "node:path";
 import { isLockConflict, StorageError } from "./errors.ts";
 import { retryWhileBusy } from "./sqlite/busy.ts";
 import { claimManual } from "./sqlite/claim_manual.ts";
-import { claimWaiting } from "./sqlite/claim_waiting.ts";
+import { claimWaiting, MAX_CLAIMED_ID } from "./sqlite/claim_waiting.ts";
 import { sqliteControl } from "./sqlite/control.ts";
 import { SqliteConnection } from "./sqlite/connection.ts";
 import type { SqliteContext } from "./sqlite/context.ts";
@@ -71,12 +72,12 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
   }
   const table = quoteIdentifier(tableName);
   const file = `SQLite file '${path}'`;
-  await checkFile(path, file);
+  const info = await checkFile(path, file);
   let connection: SqliteConnection;
   try {
     connection = new SqliteConnection(path);
   } catch (error) {
-    throw new StorageError(`Cannot open the ${file}: ${describeSqliteError(error)}`, {
+    throw new StorageError(`Cannot open the ${file}: ${describeSqliteError(error, { path })}`, {
       cause: error,
     });
   }
@@ -100,6 +101,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
       workerName,
       tracksOwner: shape.tracksOwner,
       time: shape.time,
+      file: { path, dev: info.dev, ino: info.ino },
     };
     logger.info("Using the {where} in WAL mode", { where });
     if (!context.tracksOwner) {
@@ -110,19 +112,29 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
       );
     }
     logTimeFeatures(logger, tableName, shape.time, "sqlite");
+    if (connection.get(`SELECT 1 AS found FROM ${table} WHERE id > ${MAX_CLAIMED_ID} LIMIT 1`)) {
+      logger.warn(
+        "The {where} has rows with ids above {max}, more than jobd can handle: they are never " +
+          "claimed, and with AUTOINCREMENT every new row gets such an id; renumber or delete " +
+          "them and lower the table's entry in sqlite_sequence",
+        { where, max: MAX_CLAIMED_ID },
+      );
+    }
     return new SqliteStore(context, { tableName, path, busyTimeoutMs });
   } catch (error) {
     connection.close();
     if (error instanceof StorageError) throw error;
     throw new StorageError(
-      `Cannot open the job store on the ${where}: ${describeSqliteError(error, busyTimeoutMs)}`,
+      `Cannot open the job store on the ${where}: ${
+        describeSqliteError(error, { busyTimeoutMs, path })
+      }`,
       { cause: error },
     );
   }
 }
 
-/** Throws a `StorageError` when `path` is not an existing file. */
-async function checkFile(path: string, file: string): Promise<void> {
+/** Throws a `StorageError` when `path` is not an existing file; returns its details. */
+async function checkFile(path: string, file: string): Promise<Deno.FileInfo> {
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(path);
@@ -138,6 +150,7 @@ async function checkFile(path: string, file: string): Promise<void> {
     });
   }
   if (!info.isFile) throw new StorageError(`Cannot open the ${file}: it is not a file`);
+  return info;
 }
 
 /** The jobs table of an SQLite file, as a `JobStore`. Made by `openSqliteStore`. */
@@ -187,7 +200,7 @@ export class SqliteStore extends JobStoreBase<SqliteContext> {
 
   /** The driver's message; for a lock that outlasted the busy timeout, what that means. */
   protected override describeError(error: unknown): string {
-    return describeSqliteError(error, this.#busyTimeoutMs);
+    return describeSqliteError(error, { busyTimeoutMs: this.#busyTimeoutMs, path: this.path });
   }
 
   /** Closes the file. */
@@ -198,12 +211,26 @@ export class SqliteStore extends JobStoreBase<SqliteContext> {
 
 /**
  * The readable part of an SQLite error; for a lock that outlasted the busy
- * timeout, what that means.
+ * timeout, what that means; for a database SQLite could only read (the file's
+ * or its directory's permissions), what the worker needs.
  */
-function describeSqliteError(error: unknown, busyTimeoutMs?: number): string {
+export function describeSqliteError(
+  error: unknown,
+  options: { busyTimeoutMs?: number; path?: string } = {},
+): string {
+  const { busyTimeoutMs, path } = options;
   if (busyTimeoutMs !== undefined && isLockConflict(error)) {
     return `another connection kept the database locked for more than ${busyTimeoutMs} ms`;
   }
-  if (error instanceof Error) return error.message || error.name;
-  return String(error);
+  const message = error instanceof Error ? error.message || error.name : String(error);
+  const errcode = (error as { errcode?: unknown } | null)?.errcode;
+  if (path !== undefined && typeof errcode === "number" && (errcode & 0xff) === SQLITE_READONLY) {
+    return `${message} (the worker's user must be able to write the file and its directory ` +
+      `'${dirname(path)}', where SQLite creates '${basename(path)}-wal' and ` +
+      `'${basename(path)}-shm')`;
+  }
+  return message;
 }
+
+/** SQLite's primary result code of a write to a database it opened read-only. */
+const SQLITE_READONLY = 8;

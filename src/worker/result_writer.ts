@@ -251,7 +251,7 @@ export class ResultWriter {
             singlesLeft = batch.length;
             continue;
           } else {
-            degrade(batch[0].job);
+            degrade(batch[0].job, error);
             continue;
           }
           log.error("Results of jobs {ids} not stored, their rows stay 'running': {error}", {
@@ -321,8 +321,11 @@ function isDegraded(job: FinishedJob): boolean {
  * other than being away (the stores already narrow output a column cannot
  * hold), so the row still ends `done` with its result.
  */
-function degrade(job: FinishedJob): void {
-  log.error("Job {id}: the database refused its output; storing a note instead", { id: job.id });
+function degrade(job: FinishedJob, error: unknown): void {
+  log.error("Job {id}: the database refused its output ({error}); storing a note instead", {
+    id: job.id,
+    error: messageOf(error),
+  });
   job.outcome.stdout = REFUSED_OUTPUT_NOTE;
   job.outcome.stderr = REFUSED_OUTPUT_NOTE;
 }

@@ -15,4 +15,13 @@ export interface SqliteContext {
   readonly tracksOwner: boolean;
   /** The optional time columns of the table (deferred jobs, timeouts, retries). */
   readonly time: TimeColumnsFound;
+  /** The database file as opened: its path, and the device and inode it led to then. */
+  readonly file?: OpenedFile;
+}
+
+/** A file as opened, to tell whether its path still leads to it. */
+export interface OpenedFile {
+  readonly path: string;
+  readonly dev: number;
+  readonly ino: number | null;
 }

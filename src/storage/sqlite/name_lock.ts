@@ -1,7 +1,7 @@
 /**
  * The worker's name lock on SQLite: an exclusive `flock` on a small file
  * beside the database, one per table and worker name
- * (`jobs.db.jobd-worker-<hash>.lock`). The system releases it when the
+ * (`jobs.db.jobd-worker-<hash>.lock`, beside the file its path leads to). The system releases it when the
  * process ends, however it ends. The holder writes who it is into the file
  * (process id, host, listening address), so that a second worker can say
  * whom it met. The file is never removed: removing it while another process
@@ -35,7 +35,10 @@ interface Holder {
   address: string;
 }
 
-/** The lock file of a worker name on a table of the database file `path`. */
+/**
+ * The lock file of a worker name on a table of the database file `path`
+ * (resolved: see {@linkcode lockSqliteWorkerName}).
+ */
 export function nameLockPath(path: string, table: string, workerName: string): string {
   const digest = createHash("sha256").update(`${table}\0${workerName}`).digest("hex");
   return `${path}.jobd-worker-${digest.slice(0, 16)}.lock`;
@@ -49,7 +52,9 @@ export function nameLockPath(path: string, table: string, workerName: string): s
  */
 export async function lockSqliteWorkerName(options: SqliteNameLockOptions): Promise<NameLock> {
   const { path, table, workerName } = options;
-  const lockPath = nameLockPath(path, table, workerName);
+  // Beside the file itself: two workers reaching it through different paths (a symbolic link, a
+  // relative path) meet at one lock, as SQLite puts its -wal beside the file itself too.
+  const lockPath = nameLockPath(await realPathOr(path), table, workerName);
   const where = `table '${table}' of SQLite file '${path}'`;
   let file: Deno.FsFile;
   try {
@@ -62,6 +67,7 @@ export async function lockSqliteWorkerName(options: SqliteNameLockOptions): Prom
     );
   }
   try {
+    await ownLikeDatabase(lockPath, path);
     if (!await file.tryLock(true)) {
       const holder = await readHolder(file);
       throw new NameTakenError(nameTakenMessage(workerName, where, holder));
@@ -161,6 +167,33 @@ async function readHolder(file: Deno.FsFile): Promise<string | undefined> {
     return parts.length > 0 ? parts.join(" ") : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Run as root, gives the lock file the database file's owner and group, as
+ * SQLite does its -wal and -shm: a worker started once as root (a test by
+ * hand) leaves no lock file that the service's own user cannot open. Best
+ * effort: a failure leaves the file as it is.
+ */
+async function ownLikeDatabase(lockPath: string, path: string): Promise<void> {
+  if (Deno.uid() !== 0) return;
+  try {
+    const [lock, database] = await Promise.all([Deno.stat(lockPath), Deno.stat(path)]);
+    if (database.uid === null || database.gid === null) return;
+    if (lock.uid === database.uid && lock.gid === database.gid) return;
+    await Deno.chown(lockPath, database.uid, database.gid);
+  } catch {
+    // Root without the right to change owners (a container): the lock works all the same.
+  }
+}
+
+/** `path` with its symbolic links resolved, or as given when that fails. */
+async function realPathOr(path: string): Promise<string> {
+  try {
+    return await Deno.realPath(path);
+  } catch {
+    return path;
   }
 }
 
