@@ -350,26 +350,40 @@ Deno.test("sqlite: ping fails, saying so, once the file is replaced or removed u
 });
 
 Deno.test({
-  name: "sqlite: run as root, the worker's name lock file gets the database file's owner and group",
+  name:
+    "sqlite: a name lock file the worker's user cannot open (left by a run as root) is an error saying what to do",
   ignore: Deno.uid() !== 0,
   fn: async () => {
     await using db = await openTestSqliteDatabase();
-    await Deno.chown(db.path, 65534, 65534);
     const lock = await lockSqliteWorkerName({
       path: db.path,
       table: db.table,
       workerName: "w",
       address: "127.0.0.1:1",
     });
-    try {
-      const lockFile = [...Deno.readDirSync(db.dir)].find((entry) => entry.name.endsWith(".lock"));
-      assert.ok(lockFile, "the lock file is beside the database");
-      const info = await Deno.stat(`${db.dir}/${lockFile.name}`);
-      // The service's own user (the file's owner) can open it after a run as root.
-      assert.deepEqual([info.uid, info.gid], [65534, 65534]);
-    } finally {
-      await lock.release();
-    }
+    await lock.release();
+    const lockFile = [...Deno.readDirSync(db.dir)].find((entry) => entry.name.endsWith(".lock"));
+    assert.ok(lockFile, "the lock file is beside the database");
+    await Deno.chmod(`${db.dir}/${lockFile.name}`, 0o600);
+    await Deno.chmod(db.dir, 0o777);
+    await Deno.chmod(db.path, 0o666);
+    // The same lock taken as another user (nobody), in a process of its own.
+    const script = `
+      import { lockSqliteWorkerName } from ${
+      JSON.stringify(import.meta.resolve("../src/storage/sqlite/name_lock.ts"))
+    };
+      try {
+        await lockSqliteWorkerName({ path: ${JSON.stringify(db.path)}, table: ${
+      JSON.stringify(db.table)
+    }, workerName: "w", address: "127.0.0.1:2" });
+      } catch (error) { console.log(error.message); }
+    `;
+    const output = await new Deno.Command("setpriv", {
+      args: ["--reuid=65534", "--regid=65534", "--clear-groups", Deno.execPath(), "eval", script],
+      env: { DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno` },
+    }).output();
+    const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
+    assert.match(text, /cannot open the lock file '.*': .*made by a worker run as another user/);
   },
 });
 

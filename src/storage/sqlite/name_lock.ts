@@ -62,12 +62,15 @@ export async function lockSqliteWorkerName(options: SqliteNameLockOptions): Prom
   } catch (error) {
     throw new StorageError(
       `Cannot lock the worker name '${workerName}' on the ${where}: cannot open the lock ` +
-        `file '${lockPath}': ${messageOf(error)}`,
+        `file '${lockPath}': ${messageOf(error)}` +
+        (error instanceof Deno.errors.PermissionDenied
+          ? " (made by a worker run as another user, root say? give it to this worker's user, " +
+            "or remove it while no worker of that name runs)"
+          : ""),
       { cause: error },
     );
   }
   try {
-    await ownLikeDatabase(lockPath, path);
     if (!await file.tryLock(true)) {
       const holder = await readHolder(file);
       throw new NameTakenError(nameTakenMessage(workerName, where, holder));
@@ -167,24 +170,6 @@ async function readHolder(file: Deno.FsFile): Promise<string | undefined> {
     return parts.length > 0 ? parts.join(" ") : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/**
- * Run as root, gives the lock file the database file's owner and group, as
- * SQLite does its -wal and -shm: a worker started once as root (a test by
- * hand) leaves no lock file that the service's own user cannot open. Best
- * effort: a failure leaves the file as it is.
- */
-async function ownLikeDatabase(lockPath: string, path: string): Promise<void> {
-  if (Deno.uid() !== 0) return;
-  try {
-    const [lock, database] = await Promise.all([Deno.stat(lockPath), Deno.stat(path)]);
-    if (database.uid === null || database.gid === null) return;
-    if (lock.uid === database.uid && lock.gid === database.gid) return;
-    await Deno.chown(lockPath, database.uid, database.gid);
-  } catch {
-    // Root without the right to change owners (a container): the lock works all the same.
   }
 }
 
