@@ -119,12 +119,23 @@ export function redactSecretAssignments(line: string): string {
     else continue;
     while (isSpace(line[at])) at++;
     const valueEnd = endOfValue(line, at, unclosedFrom);
-    if (valueEnd === at) continue;
+    if (valueEnd === at || isPasswordUsedNote(line, match.index, line.slice(at, valueEnd))) {
+      continue;
+    }
     result += line.slice(copied, at) + REDACTED;
     copied = valueEnd;
     SECRET_WORD.lastIndex = valueEnd;
   }
   return copied === 0 ? line : result + line.slice(copied);
+}
+
+/**
+ * MySQL's `Access denied ... (using password: YES)` says whether a password
+ * was sent, not which: kept, as it tells a wrong password from a missing one
+ * (a configured password `YES` is masked before, as every secret value is).
+ */
+function isPasswordUsedNote(line: string, wordAt: number, value: string): boolean {
+  return (value === "YES" || value === "NO") && line.slice(wordAt - 6, wordAt) === "using ";
 }
 
 /** Where the value starting at `start` ends; `start` when there is none. */

@@ -33,6 +33,19 @@ Deno.test("known secrets are masked as written and as escaped in JSON, longest f
   );
 });
 
+Deno.test("MySQL's 'using password: YES' (or NO) stays: it tells a wrong password from none", () => {
+  const denied = "Access denied for user 'jobd'@'127.0.0.1' (using password: YES)";
+  assert.equal(lineRedactor(["s3cret"])(denied), denied);
+  assert.equal(lineRedactor([])(denied.replace("YES", "NO")), denied.replace("YES", "NO"));
+  // Anything else after those words is masked, and a password 'YES' is masked as a secret.
+  assert.equal(
+    redactSecretAssignments("using password: hunter2"),
+    `using password: ${REDACTED}`,
+  );
+  assert.equal(lineRedactor(["YES"])(denied), denied.replace("YES", REDACTED));
+  assert.equal(redactSecretAssignments("password: YES"), `password: ${REDACTED}`);
+});
+
 Deno.test("redaction is linear in the line's length, whatever the line holds", () => {
   const lines = [
     "a".repeat(1_000_000),
