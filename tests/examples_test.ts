@@ -46,6 +46,8 @@ import { loadWorkerConfig, parseWorkerConfig } from "../src/config/worker_config
 import { parseDaemonArgs } from "../src/daemon_args.ts";
 import { commandsOf } from "../src/jobctl/commands.ts";
 import { VERSION } from "../src/version.ts";
+import { MYSQL_SCHEMA_FILE } from "../src/storage/mysql/inspect_table.ts";
+import { SQLITE_SCHEMA_FILE } from "../src/storage/sqlite/inspect_table.ts";
 import { parseCommandTemplate } from "../src/worker/command_template.ts";
 import { ENTRY_POINTS, PERMISSIONS, type Program } from "../scripts/permissions.ts";
 import { openTestDatabase } from "./helpers/database.ts";
@@ -418,6 +420,50 @@ Deno.test("README.md's dependency table names every import of deno.json", async 
   const packages = new Set(Object.keys(imports).map((name) => name.replace(/\/promise$/, "")));
   const unnamed = [...packages].filter((name) => !table.includes(`${name}\``)).sort();
   assert.deepEqual(unnamed, [], "say in README.md what each dependency is for");
+});
+
+/** GitHub's anchor of a heading: lower case, punctuation dropped, spaces as `-`. */
+function headingAnchor(heading: string): string {
+  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}_\- ]/gu, "").replaceAll(" ", "-");
+}
+
+Deno.test("README.md's links go to its own headings and to files of the repository", async () => {
+  const readme = await Deno.readTextFile(`${ROOT}README.md`);
+  const anchors = new Set(
+    [...readme.matchAll(/^#+ (.+)$/gm)].map((match) => headingAnchor(match[1])),
+  );
+  const broken: string[] = [];
+  for (const [, target] of readme.matchAll(/\]\(([^)\s]+)\)/g)) {
+    if (/^[a-z]+:/.test(target)) continue;
+    if (target.startsWith("#")) {
+      if (!anchors.has(target.slice(1))) broken.push(target);
+    } else if (!(await exists(`${ROOT}${target.split("#")[0]}`))) broken.push(target);
+  }
+  assert.deepEqual(broken, []);
+  assert.ok(anchors.has("the-job-board-recurring-jobs"), "the anchors are computed as GitHub does");
+});
+
+Deno.test("README.md's complete job board is examples/jobd-board.ini, after its header", async () => {
+  const readme = await Deno.readTextFile(`${ROOT}README.md`);
+  const start = readme.indexOf("```ini\n", readme.indexOf("A complete board, "));
+  assert.ok(start >= 0, "README.md shows a complete board");
+  const shown = readme.slice(start + "```ini\n".length, readme.indexOf("```\n", start + 1));
+  assert.ok(
+    readExample("jobd-board.ini").endsWith(shown),
+    "copy examples/jobd-board.ini into README",
+  );
+});
+
+Deno.test("the files of the repository that README.md and the start-up errors name exist", async () => {
+  const readme = await Deno.readTextFile(`${ROOT}README.md`);
+  const named = new Set(
+    [...readme.matchAll(/`((?:examples|src|scripts|tests|docs|bench)\/[\w./-]+)`/g)]
+      .map((match) => match[1]),
+  );
+  named.add(MYSQL_SCHEMA_FILE).add(SQLITE_SCHEMA_FILE);
+  const missing = [];
+  for (const path of named) if (!(await exists(`${ROOT}${path}`))) missing.push(path);
+  assert.deepEqual(missing, []);
 });
 
 Deno.test("each example config names the file its program reads it from", () => {
