@@ -268,7 +268,13 @@ async function runCommand(
   } catch (error) {
     if (!(error instanceof ConnectError || error instanceof ConnectTimeoutError)) throw error;
     const detail = error instanceof ConnectError ? messageOf(error.cause) : error.message;
-    complain(env, settings.json, `cannot connect to ${daemonName(settings)}: ${detail}`);
+    // Nothing listens there: most often the daemon is not started, or jobctl was not told its address.
+    const hint =
+      error instanceof ConnectError && error.cause instanceof Deno.errors.ConnectionRefused
+        ? `; is the ${settings.mode} running there? Name its address with --host HOST:PORT ` +
+          "(or host and port in the config file)"
+        : "";
+    complain(env, settings.json, `cannot connect to ${daemonName(settings)}: ${detail}${hint}`);
     return ExitCode.Unreachable;
   }
   let data: unknown;
