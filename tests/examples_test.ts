@@ -45,6 +45,7 @@ import { loadMasterConfig, parseMasterConfig } from "../src/config/master_config
 import { loadWorkerConfig, parseWorkerConfig } from "../src/config/worker_config.ts";
 import { parseDaemonArgs } from "../src/daemon_args.ts";
 import { commandsOf } from "../src/jobctl/commands.ts";
+import { masterUsage, workerUsage } from "../src/usage.ts";
 import { VERSION } from "../src/version.ts";
 import { MYSQL_SCHEMA_FILE } from "../src/storage/mysql/inspect_table.ts";
 import { SQLITE_SCHEMA_FILE } from "../src/storage/sqlite/inspect_table.ts";
@@ -420,6 +421,30 @@ Deno.test("README.md's dependency table names every import of deno.json", async 
   const packages = new Set(Object.keys(imports).map((name) => name.replace(/\/promise$/, "")));
   const unnamed = [...packages].filter((name) => !table.includes(`${name}\``)).sort();
   assert.deepEqual(unnamed, [], "say in README.md what each dependency is for");
+});
+
+/** What is wrong with the "Config keys" part of a `--help` text against `keys`. */
+function usageKeyProblems(usage: string, keys: Record<string, KeyDoc>): string[] {
+  const part = usage.slice(usage.indexOf("Config keys"), usage.indexOf("\nSignals:"));
+  // Each word's first use, where its line names the key (later ones are in other keys' text).
+  const named = new Map<string, string>();
+  for (const [, word, star] of part.matchAll(/(?<![\w.])([a-z_]+(?:\.[a-zA-Z_]+)*)(\*?)/g)) {
+    if (!named.has(word)) named.set(word, star);
+  }
+  const problems: string[] = [];
+  for (const [key, doc] of Object.entries(keys)) {
+    const written = key.replace(/\.\*$/, ".NAME");
+    if (!named.has(written)) problems.push(`'${written}' is not listed`);
+    else if ("required" in doc && doc.required !== (named.get(written) === "*")) {
+      problems.push(`'${written}' is ${doc.required ? "not " : ""}marked required (*)`);
+    }
+  }
+  return problems;
+}
+
+Deno.test("--help of jobd and jobd-master lists every config key, the required ones with *", () => {
+  assert.deepEqual(usageKeyProblems(workerUsage, WORKER_KEYS), []);
+  assert.deepEqual(usageKeyProblems(masterUsage, MASTER_KEYS), []);
 });
 
 /** GitHub's anchor of a heading: lower case, punctuation dropped, spaces as `-`. */
