@@ -41,8 +41,16 @@ import {
   JOBCTL_CONFIG_FILE_NAME,
 } from "../src/config/defaults.ts";
 import { loadJobctlConfig, parseJobctlConfig } from "../src/config/jobctl_config.ts";
-import { loadMasterConfig, parseMasterConfig } from "../src/config/master_config.ts";
-import { loadWorkerConfig, parseWorkerConfig } from "../src/config/worker_config.ts";
+import {
+  loadMasterConfig,
+  MASTER_CONFIG_EXAMPLE,
+  parseMasterConfig,
+} from "../src/config/master_config.ts";
+import {
+  loadWorkerConfig,
+  parseWorkerConfig,
+  WORKER_CONFIG_EXAMPLE,
+} from "../src/config/worker_config.ts";
 import { parseDaemonArgs } from "../src/daemon_args.ts";
 import { commandsOf } from "../src/jobctl/commands.ts";
 import { masterUsage, workerUsage } from "../src/usage.ts";
@@ -485,7 +493,8 @@ Deno.test("the files of the repository that README.md and the start-up errors na
     [...readme.matchAll(/`((?:examples|src|scripts|tests|docs|bench)\/[\w./-]+)`/g)]
       .map((match) => match[1]),
   );
-  named.add(MYSQL_SCHEMA_FILE).add(SQLITE_SCHEMA_FILE);
+  named.add(MYSQL_SCHEMA_FILE).add(SQLITE_SCHEMA_FILE).add(WORKER_CONFIG_EXAMPLE)
+    .add(MASTER_CONFIG_EXAMPLE);
   const missing = [];
   for (const path of named) if (!(await exists(`${ROOT}${path}`))) missing.push(path);
   assert.deepEqual(missing, []);

@@ -457,6 +457,9 @@ function readTargets(doc: IniDocument, text: string): Map<string, number> {
   return targets;
 }
 
+/** The example a missing worker config file's error points to. */
+export const WORKER_CONFIG_EXAMPLE = "examples/jobd.conf.example";
+
 /**
  * Reads and parses the worker config file at `path`. Beyond
  * {@linkcode parseWorkerConfig}, checks that `launcher.cwd` is a directory.
@@ -465,7 +468,8 @@ export async function loadWorkerConfig(
   path: string,
   options: ParseWorkerConfigOptions = {},
 ): Promise<LoadedWorkerConfig> {
-  const loaded = parseWorkerConfig(await readConfigFile(path), path, options);
+  const text = await readConfigFile(path, undefined, WORKER_CONFIG_EXAMPLE);
+  const loaded = parseWorkerConfig(text, path, options);
   await checkLogFileDirectory(path, loaded.config.logFile);
   const cwd = loaded.config.launcherCwd;
   if (cwd !== undefined) {
