@@ -283,6 +283,8 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
   };
   const [command, ...rest] = positionals;
   if (values.help || args.length === 0) return { action: "help", command, options };
+  // `jobctl help [COMMAND]`, as git and others have it: the same as `--help`.
+  if (command === "help" && rest.length <= 1) return { action: "help", command: rest[0], options };
   if (command === undefined) throw new UsageError("missing command");
   const given = Object.entries(values).filter(([name, value]) =>
     name in COMMAND_OPTIONS && value !== undefined
