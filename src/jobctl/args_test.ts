@@ -91,6 +91,14 @@ Deno.test("'help [COMMAND]' is --help: the program's help, or the command's", ()
   assert.equal(parseCommandLine(["--master", "help", "poke"]).action, "help");
 });
 
+Deno.test("options after a lone '--' (deno task passes one on) are a usage error saying so", () => {
+  assert.throws(() => parseCommandLine(["--", "-p", "7080", "list-targets"]), {
+    name: "UsageError",
+    message: "unknown command '-p' (a lone '--' before it ends the options; with 'deno task', " +
+      "give the arguments straight after the task name)",
+  });
+});
+
 Deno.test("no arguments at all ask for the help, as the older jobctl did", () => {
   assert.equal(parseCommandLine([]).action, "help");
 });
