@@ -255,27 +255,6 @@ Deno.test("a launcher without {id} is a warning", () => {
   ]);
 });
 
-Deno.test("a ';' or '#' inside the launcher's quotes is refused, naming the line and the escape", () => {
-  const base = without("launcher");
-  const line = base.split("\n").length + 1;
-  assertConfigError(
-    `${base}\nlauncher = /bin/sh -c "run {id}; echo done"\n`,
-    `/etc/jobd.conf: 'launcher' (line ${line}) is cut at the ';' inside its quotes: ini reads ` +
-      `'; echo done"' as a comment; write '\\;' for the character`,
-  );
-  assertConfigError(
-    `${base}\nlauncher = sh -c 'echo #{id}'\n`,
-    `/etc/jobd.conf: 'launcher' (line ${line}) is cut at the '#' inside its quotes: ini reads ` +
-      `'#{id}'' as a comment; write '\\#' for the character`,
-  );
-  // Escaped, the character reaches the launcher; a comment after the value is still a comment.
-  const escaped = parse(`${base}\nlauncher = /bin/sh -c "run {id}\\; echo done"\n`);
-  assert.equal(escaped.config.launcher, '/bin/sh -c "run {id}; echo done"');
-  const commented = parse(`${base}\nlauncher = /bin/sh -c "run {id}" ; the runner\n`);
-  assert.equal(commented.config.launcher, '/bin/sh -c "run {id}"');
-  assert.deepEqual(commented.warnings, []);
-});
-
 Deno.test("every required key is reported when missing", () => {
   for (
     const key of [
