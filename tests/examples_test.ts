@@ -55,6 +55,7 @@ import { parseDaemonArgs } from "../src/daemon_args.ts";
 import { commandsOf } from "../src/jobctl/commands.ts";
 import { masterUsage, workerUsage } from "../src/usage.ts";
 import { VERSION } from "../src/version.ts";
+import { BOARD_KEYS } from "../src/schedule/board.ts";
 import { MYSQL_SCHEMA_FILE } from "../src/storage/mysql/inspect_table.ts";
 import { SQLITE_SCHEMA_FILE } from "../src/storage/sqlite/inspect_table.ts";
 import { parseCommandTemplate } from "../src/worker/command_template.ts";
@@ -392,6 +393,16 @@ Deno.test("README.md's key tables list every key of the loaders, marked required
     [...jobctl.matchAll(/`([^`]+)`/g)].map((match) => match[1]).sort(),
     Object.keys(JOBCTL_KEYS).sort(),
   );
+});
+
+Deno.test("README.md's job board table lists exactly the keys the board reads", () => {
+  const readme = Deno.readTextFileSync(`${ROOT}README.md`);
+  const rows = readmeKeyTable(readme, "### The job board (recurring jobs)");
+  assert.deepEqual(
+    rows.map((row) => row.key).filter((key) => key !== "set.COLUMN").sort(),
+    [...BOARD_KEYS].sort(),
+  );
+  assert.deepEqual(rows.filter((row) => row.required).map((row) => row.key), ["target"]);
 });
 
 /** The command names of the first table after `heading` in README.md (`` `pause [TARGET...]` `` -> pause). */
