@@ -19,6 +19,7 @@ import { ConfigError } from "../config/ini_file.ts";
 import { type JobctlConfig, loadJobctlConfig } from "../config/jobctl_config.ts";
 import { formatAddress } from "../net/address.ts";
 import { MasterClient, WorkerClient } from "../net/client.ts";
+import { INVALID_PASSWORD } from "../net/connection.ts";
 import {
   ConnectError,
   ConnectionClosedError,
@@ -282,10 +283,13 @@ async function runCommand(
     data = await plan.execute(client);
   } catch (error) {
     if (error instanceof RemoteError) {
+      const unsent = error.message === INVALID_PASSWORD && settings.password === undefined
+        ? " (jobctl sent none: give it with --password, or as password in the config file)"
+        : "";
       complain(
         env,
         settings.json,
-        `${daemonName(settings)} refused '${command.name}': ${error.message}`,
+        `${daemonName(settings)} refused '${command.name}': ${error.message}${unsent}`,
       );
       return ExitCode.Failed;
     }
