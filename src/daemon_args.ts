@@ -33,7 +33,7 @@ export function parseDaemonArgs(args: string[], program: string, usage: string):
     return {
       action: "exit",
       code: 2,
-      text: `${program}: ${messageOf(error)}\nTry '${program} --help'.`,
+      text: `${program}: ${messageOf(error)}${afterDoubleDash(args)}\nTry '${program} --help'.`,
       stream: "stderr",
     };
   }
@@ -51,6 +51,17 @@ export function parseDaemonArgs(args: string[], program: string, usage: string):
   }
   if (values["check-config"]) return { action: "check", configPath: values.config };
   return { action: "run", configPath: values.config };
+}
+
+/**
+ * A hint for options after a lone `--`, which ends them: `deno task dev:worker
+ * -- --config FILE` passes the `--` on.
+ */
+export function afterDoubleDash(args: readonly string[]): string {
+  const end = args.indexOf("--");
+  if (end === -1 || !args.slice(end + 1).some((arg) => arg.startsWith("-"))) return "";
+  return " (a lone '--' before it ends the options; with 'deno task', give the arguments " +
+    "straight after the task name)";
 }
 
 /** Prints the text of an `exit` command and exits with its code. */

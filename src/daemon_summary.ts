@@ -30,7 +30,10 @@ export interface WorkerSummaryInput {
   readonly listening?: { readonly hostname: string; readonly port: number };
   /** What the jobs table turned on, once the store is open (unknown to `--check-config`). */
   readonly store?: { readonly timeFeatures: TimeFeatures; readonly tracksOwner: boolean };
-  /** How many schedules the job board has, when one is configured and read. */
+  /**
+   * How many schedules the job board has, when one is configured and read;
+   * a running worker (with a `store`) without it has refused its board.
+   */
   readonly schedules?: number;
   /** The address the HTTP server listens on; the config's `http_host` and `http_port` when not given. */
   readonly http?: { readonly hostname: string; readonly port: number };
@@ -107,11 +110,13 @@ function workerFeatures(input: WorkerSummaryInput): string[] {
     features.push(`per-target policies (${[...config.targetPolicies.keys()].join(", ")})`);
   }
   if (config.schedules !== undefined) {
-    features.push(
-      schedules === undefined
-        ? `job board ${config.schedules}`
-        : `job board ${config.schedules} (${schedules} schedule${schedules === 1 ? "" : "s"})`,
-    );
+    // A running worker without a count has refused its board (the errors are logged before).
+    const state = schedules !== undefined
+      ? ` (${schedules} schedule${schedules === 1 ? "" : "s"})`
+      : store !== undefined
+      ? " (not used: it has problems, logged above)"
+      : "";
+    features.push(`job board ${config.schedules}${state}`);
   }
   if (config.pollInterval > 0) features.push(`poll every ${config.pollInterval} s`);
   features.push(...accessFeatures(config));

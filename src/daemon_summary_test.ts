@@ -56,6 +56,18 @@ Deno.test("without a store (check-config) the table's features are left out", ()
   );
 });
 
+Deno.test("a running worker whose job board was refused says that the board is not used", () => {
+  const features = workerSummaryItems({
+    config,
+    store: { timeFeatures: NO_TIME_FEATURES, tracksOwner: false },
+  }).find((item) => item.name === "features");
+  assert.equal(
+    features?.value,
+    "timeout 600 s, job board /etc/jobd-board.ini (not used: it has problems, logged above), " +
+      "poll every 60 s, password",
+  );
+});
+
 Deno.test("storages in words", () => {
   const mysql = {
     kind: "mysql",

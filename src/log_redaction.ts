@@ -10,7 +10,9 @@
  * - {@linkcode SECRET_FIELDS}: property names whose values are replaced
  *   before formatting (structured redaction, by field);
  * - {@linkcode lineRedactor}: the formatted line is scrubbed of every known
- *   secret value (the passwords from the config) and of any
+ *   secret value (the passwords from the config; one shorter than
+ *   {@linkcode MASKED_INSIDE_WORDS_FROM} characters where it stands as a word
+ *   of its own) and of any
  *   `password: "…"`, `"password":"…"` or `password=…` text, which covers
  *   objects interpolated into a message, raw JSON frames, Maps and errors.
  *
@@ -65,9 +67,43 @@ export function lineRedactor(
   const ordered = [...forms].sort((a, b) => b.length - a.length);
   return (line) => {
     let text = line;
-    for (const form of ordered) text = text.split(form).join(REDACTED);
+    for (const form of ordered) {
+      text = form.length >= MASKED_INSIDE_WORDS_FROM
+        ? text.split(form).join(REDACTED)
+        : maskWholeWords(text, form);
+    }
     return redactSecretAssignments(text);
   };
+}
+
+/**
+ * The length from which a known secret is masked wherever it occurs; a
+ * shorter one only where no letter or digit touches it, so that a password
+ * `p` leaves `app` alone instead of turning it into `a[redacted][redacted]`.
+ */
+export const MASKED_INSIDE_WORDS_FROM = 8;
+
+const WORD_CHAR = /[\p{L}\p{N}_]/u;
+
+function touchesWord(text: string, at: number): boolean {
+  return at >= 0 && at < text.length && WORD_CHAR.test(text[at]);
+}
+
+/** `text` with each occurrence of `form` that no word character touches masked. */
+function maskWholeWords(text: string, form: string): string {
+  let result = "";
+  let copied = 0;
+  let at = text.indexOf(form);
+  while (at !== -1) {
+    if (touchesWord(text, at - 1) || touchesWord(text, at + form.length)) {
+      at = text.indexOf(form, at + 1);
+      continue;
+    }
+    result += text.slice(copied, at) + REDACTED;
+    copied = at + form.length;
+    at = text.indexOf(form, copied);
+  }
+  return copied === 0 ? text : result + text.slice(copied);
 }
 
 /** The secret words, found anywhere (the scan below decides whether they name a value). */
@@ -119,12 +155,23 @@ export function redactSecretAssignments(line: string): string {
     else continue;
     while (isSpace(line[at])) at++;
     const valueEnd = endOfValue(line, at, unclosedFrom);
-    if (valueEnd === at) continue;
+    if (valueEnd === at || isPasswordUsedNote(line, match.index, line.slice(at, valueEnd))) {
+      continue;
+    }
     result += line.slice(copied, at) + REDACTED;
     copied = valueEnd;
     SECRET_WORD.lastIndex = valueEnd;
   }
   return copied === 0 ? line : result + line.slice(copied);
+}
+
+/**
+ * MySQL's `Access denied ... (using password: YES)` says whether a password
+ * was sent, not which: kept, as it tells a wrong password from a missing one
+ * (a configured password `YES` is masked before, as every secret value is).
+ */
+function isPasswordUsedNote(line: string, wordAt: number, value: string): boolean {
+  return (value === "YES" || value === "NO") && line.slice(wordAt - 6, wordAt) === "using ";
 }
 
 /** Where the value starting at `start` ends; `start` when there is none. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   cutForLog,
   lineRedactor,
+  MASKED_INSIDE_WORDS_FROM,
   MAX_LOGGED_VALUE_CHARS,
   REDACTED,
   redactSecretAssignments,
@@ -31,6 +32,31 @@ Deno.test("known secrets are masked as written and as escaped in JSON, longest f
     redact('raw pa"ss-longer, json "pa\\"ss", none here'),
     `raw ${REDACTED}, json "${REDACTED}", none here`,
   );
+});
+
+Deno.test("a short secret is masked as a word of its own, never inside other words", () => {
+  const redact = lineRedactor(["p", "jobd1"]);
+  assert.equal(
+    redact("database 'app' at examples: got p, (p), =jobd1; jobd10 and xjobd1 stay"),
+    `database 'app' at examples: got ${REDACTED}, (${REDACTED}), =${REDACTED}; jobd10 and ` +
+      "xjobd1 stay",
+  );
+  // From MASKED_INSIDE_WORDS_FROM characters on, wherever it is.
+  assert.equal(lineRedactor(["12345678"])("id012345678x"), `id0${REDACTED}x`);
+  assert.equal(MASKED_INSIDE_WORDS_FROM, 8);
+});
+
+Deno.test("MySQL's 'using password: YES' (or NO) stays: it tells a wrong password from none", () => {
+  const denied = "Access denied for user 'jobd'@'127.0.0.1' (using password: YES)";
+  assert.equal(lineRedactor(["s3cret"])(denied), denied);
+  assert.equal(lineRedactor([])(denied.replace("YES", "NO")), denied.replace("YES", "NO"));
+  // Anything else after those words is masked, and a password 'YES' is masked as a secret.
+  assert.equal(
+    redactSecretAssignments("using password: hunter2"),
+    `using password: ${REDACTED}`,
+  );
+  assert.equal(lineRedactor(["YES"])(denied), denied.replace("YES", REDACTED));
+  assert.equal(redactSecretAssignments("password: YES"), `password: ${REDACTED}`);
 });
 
 Deno.test("redaction is linear in the line's length, whatever the line holds", () => {

@@ -55,9 +55,10 @@ Config keys (* = required):
   [target:NAME]                timeout and retry keys for one target, over the top-level ones
 
 Signals: SIGTERM/SIGINT shut down gracefully (a second one sends running jobs
-SIGTERM at once, SIGKILL 5 s later), SIGHUP reloads the config file (host,
-port, password, always_allow_localhost, name, storage, max_connections,
-http_port, http_host and master settings need a restart).`;
+SIGTERM at once, SIGKILL 5 s later), SIGHUP reloads the config file; these keys
+keep their running values until a restart: host, port, password,
+always_allow_localhost, name, max_connections, http_port, http_host, master_*,
+storage, sqlite_path and mysql_* (but mysql_fetch_limit).`;
 
 /** `jobd-master --help`. */
 export const masterUsage =

@@ -41,11 +41,23 @@ import {
   JOBCTL_CONFIG_FILE_NAME,
 } from "../src/config/defaults.ts";
 import { loadJobctlConfig, parseJobctlConfig } from "../src/config/jobctl_config.ts";
-import { loadMasterConfig, parseMasterConfig } from "../src/config/master_config.ts";
-import { loadWorkerConfig, parseWorkerConfig } from "../src/config/worker_config.ts";
+import {
+  loadMasterConfig,
+  MASTER_CONFIG_EXAMPLE,
+  parseMasterConfig,
+} from "../src/config/master_config.ts";
+import {
+  loadWorkerConfig,
+  parseWorkerConfig,
+  WORKER_CONFIG_EXAMPLE,
+} from "../src/config/worker_config.ts";
 import { parseDaemonArgs } from "../src/daemon_args.ts";
 import { commandsOf } from "../src/jobctl/commands.ts";
+import { masterUsage, workerUsage } from "../src/usage.ts";
 import { VERSION } from "../src/version.ts";
+import { BOARD_KEYS } from "../src/schedule/board.ts";
+import { MYSQL_SCHEMA_FILE } from "../src/storage/mysql/inspect_table.ts";
+import { SQLITE_SCHEMA_FILE } from "../src/storage/sqlite/inspect_table.ts";
 import { parseCommandTemplate } from "../src/worker/command_template.ts";
 import { ENTRY_POINTS, PERMISSIONS, type Program } from "../scripts/permissions.ts";
 import { openTestDatabase } from "./helpers/database.ts";
@@ -383,6 +395,16 @@ Deno.test("README.md's key tables list every key of the loaders, marked required
   );
 });
 
+Deno.test("README.md's job board table lists exactly the keys the board reads", () => {
+  const readme = Deno.readTextFileSync(`${ROOT}README.md`);
+  const rows = readmeKeyTable(readme, "### The job board (recurring jobs)");
+  assert.deepEqual(
+    rows.map((row) => row.key).filter((key) => key !== "set.COLUMN").sort(),
+    [...BOARD_KEYS].sort(),
+  );
+  assert.deepEqual(rows.filter((row) => row.required).map((row) => row.key), ["target"]);
+});
+
 /** The command names of the first table after `heading` in README.md (`` `pause [TARGET...]` `` -> pause). */
 function readmeCommands(heading: string): string[] {
   const readme = Deno.readTextFileSync(`${ROOT}README.md`);
@@ -418,6 +440,75 @@ Deno.test("README.md's dependency table names every import of deno.json", async 
   const packages = new Set(Object.keys(imports).map((name) => name.replace(/\/promise$/, "")));
   const unnamed = [...packages].filter((name) => !table.includes(`${name}\``)).sort();
   assert.deepEqual(unnamed, [], "say in README.md what each dependency is for");
+});
+
+/** What is wrong with the "Config keys" part of a `--help` text against `keys`. */
+function usageKeyProblems(usage: string, keys: Record<string, KeyDoc>): string[] {
+  const part = usage.slice(usage.indexOf("Config keys"), usage.indexOf("\nSignals:"));
+  // Each word's first use, where its line names the key (later ones are in other keys' text).
+  const named = new Map<string, string>();
+  for (const [, word, star] of part.matchAll(/(?<![\w.])([a-z_]+(?:\.[a-zA-Z_]+)*)(\*?)/g)) {
+    if (!named.has(word)) named.set(word, star);
+  }
+  const problems: string[] = [];
+  for (const [key, doc] of Object.entries(keys)) {
+    const written = key.replace(/\.\*$/, ".NAME");
+    if (!named.has(written)) problems.push(`'${written}' is not listed`);
+    else if ("required" in doc && doc.required !== (named.get(written) === "*")) {
+      problems.push(`'${written}' is ${doc.required ? "not " : ""}marked required (*)`);
+    }
+  }
+  return problems;
+}
+
+Deno.test("--help of jobd and jobd-master lists every config key, the required ones with *", () => {
+  assert.deepEqual(usageKeyProblems(workerUsage, WORKER_KEYS), []);
+  assert.deepEqual(usageKeyProblems(masterUsage, MASTER_KEYS), []);
+});
+
+/** GitHub's anchor of a heading: lower case, punctuation dropped, spaces as `-`. */
+function headingAnchor(heading: string): string {
+  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}_\- ]/gu, "").replaceAll(" ", "-");
+}
+
+Deno.test("README.md's links go to its own headings and to files of the repository", async () => {
+  const readme = await Deno.readTextFile(`${ROOT}README.md`);
+  const anchors = new Set(
+    [...readme.matchAll(/^#+ (.+)$/gm)].map((match) => headingAnchor(match[1])),
+  );
+  const broken: string[] = [];
+  for (const [, target] of readme.matchAll(/\]\(([^)\s]+)\)/g)) {
+    if (/^[a-z]+:/.test(target)) continue;
+    if (target.startsWith("#")) {
+      if (!anchors.has(target.slice(1))) broken.push(target);
+    } else if (!(await exists(`${ROOT}${target.split("#")[0]}`))) broken.push(target);
+  }
+  assert.deepEqual(broken, []);
+  assert.ok(anchors.has("the-job-board-recurring-jobs"), "the anchors are computed as GitHub does");
+});
+
+Deno.test("README.md's complete job board is examples/jobd-board.ini, after its header", async () => {
+  const readme = await Deno.readTextFile(`${ROOT}README.md`);
+  const start = readme.indexOf("```ini\n", readme.indexOf("A complete board, "));
+  assert.ok(start >= 0, "README.md shows a complete board");
+  const shown = readme.slice(start + "```ini\n".length, readme.indexOf("```\n", start + 1));
+  assert.ok(
+    readExample("jobd-board.ini").endsWith(shown),
+    "copy examples/jobd-board.ini into README",
+  );
+});
+
+Deno.test("the files of the repository that README.md and the start-up errors name exist", async () => {
+  const readme = await Deno.readTextFile(`${ROOT}README.md`);
+  const named = new Set(
+    [...readme.matchAll(/`((?:examples|src|scripts|tests|docs|bench)\/[\w./-]+)`/g)]
+      .map((match) => match[1]),
+  );
+  named.add(MYSQL_SCHEMA_FILE).add(SQLITE_SCHEMA_FILE).add(WORKER_CONFIG_EXAMPLE)
+    .add(MASTER_CONFIG_EXAMPLE);
+  const missing = [];
+  for (const path of named) if (!(await exists(`${ROOT}${path}`))) missing.push(path);
+  assert.deepEqual(missing, []);
 });
 
 Deno.test("each example config names the file its program reads it from", () => {

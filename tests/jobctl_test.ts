@@ -280,10 +280,11 @@ Deno.test("jobctl controls a worker: every command, its output, --json and exit 
       stderr: `jobctl: ${daemon} refused 'list-targets': invalid password\n`,
     };
     assert.deepEqual(await jobctl("--config", wrong, "list-targets"), expected);
-    assert.deepEqual(
-      await jobctl("--port", String(worker.port), "list-targets"),
-      expected,
-    );
+    assert.deepEqual(await jobctl("--port", String(worker.port), "list-targets"), {
+      ...expected,
+      stderr: `jobctl: ${daemon} refused 'list-targets': invalid password (jobctl sent none: ` +
+        "give it with --password, or as password in the config file)\n",
+    });
   });
 
   /** jobctl `--password list-targets` with `input` piped to its stdin. */

@@ -104,7 +104,8 @@ Deno.test("mysql: a missing table is an error naming the table and the database"
   );
   assert.equal(
     error.message,
-    `Cannot use the table 'no_such_jobs' of database '${db.database}': it does not exist`,
+    `Cannot use the table 'no_such_jobs' of database '${db.database}': it does not exist ` +
+      "(create it with examples/schema.sql, or name the table with mysql_table)",
   );
   assert.equal(isTransientStorageError(error), false);
 });

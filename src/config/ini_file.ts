@@ -50,18 +50,21 @@ export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
 /**
  * Reads a config file as text (UTF-8), reading no more than `maxBytes`
  * bytes and one. A missing, unreadable or larger file is a
- * {@linkcode ConfigError} naming it (and the limit).
+ * {@linkcode ConfigError} naming it (and the limit); a missing one names
+ * `example`, the example file to start from, when given.
  */
 export async function readConfigFile(
   path: string,
   maxBytes = MAX_CONFIG_FILE_BYTES,
+  example?: string,
 ): Promise<string> {
   let bytes: Uint8Array;
   try {
     bytes = await readAtMost(path, maxBytes + 1);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      throw new ConfigError(path, "file not found", { cause: error });
+      const start = example === undefined ? "" : ` (start from ${example} in jobd's source)`;
+      throw new ConfigError(path, `file not found${start}`, { cause: error });
     }
     if (error instanceof Deno.errors.PermissionDenied) {
       throw new ConfigError(path, "permission denied", { cause: error });

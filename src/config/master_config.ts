@@ -121,9 +121,13 @@ export function parseMasterConfig(text: string, path: string): LoadedMasterConfi
   return { config, warnings: doc.warnings(), entries: doc.entries() };
 }
 
+/** The example a missing master config file's error points to. */
+export const MASTER_CONFIG_EXAMPLE = "examples/jobd-master.conf.example";
+
 /** Reads and parses the master config file at `path`. */
 export async function loadMasterConfig(path: string): Promise<LoadedMasterConfig> {
-  const loaded = parseMasterConfig(await readConfigFile(path), path);
+  const text = await readConfigFile(path, undefined, MASTER_CONFIG_EXAMPLE);
+  const loaded = parseMasterConfig(text, path);
   await checkLogFileDirectory(path, loaded.config.logFile);
   return loaded;
 }

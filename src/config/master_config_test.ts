@@ -147,3 +147,15 @@ Deno.test("loadMasterConfig reads the file", async () => {
     await Deno.remove(path);
   }
 });
+
+Deno.test("a missing master config file names the example to start from", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await assert.rejects(loadMasterConfig(`${dir}/jobd-master.conf`), {
+      message: `${dir}/jobd-master.conf: file not found ` +
+        "(start from examples/jobd-master.conf.example in jobd's source)",
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -43,7 +43,7 @@ import {
   type ValueType,
 } from "./ini_file.ts";
 import { keysCutByComments } from "./cut_keys.ts";
-import { iniLines, isQuoted } from "./ini_lines.ts";
+import { commentAt, iniLines, isQuoted } from "./ini_lines.ts";
 import { HTTP_RESTART_ONLY_SETTINGS, type HttpConfig, readHttpConfig } from "./http_config.ts";
 import { checkLogFileDirectory } from "./log_file.ts";
 import { timerSecondsType } from "./timer_limit.ts";
@@ -302,6 +302,7 @@ export function parseWorkerConfig(
     ini.warn("launcher", "has no '{id}': every job runs the same command");
   }
   hintLauncherEnvSection(doc, text);
+  checkLauncherNotCutInQuotes(doc, text);
   for (const target of config.targetPolicies.keys()) {
     if (config.targets.has(target)) continue;
     doc.warn(
@@ -367,6 +368,43 @@ function hintLauncherEnvSection(doc: IniDocument, text: string): void {
   );
 }
 
+/**
+ * A `;` or `#` inside a quoted argument of `launcher` (`sh -c "a; b"`) ends
+ * the value for ini, which reads the rest as a comment: the template left
+ * has an unclosed quote. Refused here, naming the line and the fix, rather
+ * than as the unclosed quote the launcher's parser would report.
+ */
+function checkLauncherNotCutInQuotes(doc: IniDocument, text: string): void {
+  let section: string | undefined;
+  for (const line of iniLines(text)) {
+    if (line.kind === "section") section = line.name;
+    if (section !== undefined || line.kind !== "key" || line.key !== "launcher") continue;
+    const value = line.value ?? "";
+    const cut = commentAt(value);
+    if (cut === -1 || openQuoteAt(value.slice(0, cut)) === undefined) continue;
+    throw new ConfigError(
+      doc.file,
+      `'launcher' (line ${line.number}) is cut at the '${value[cut]}' inside its quotes: ` +
+        `ini reads '${value.slice(cut)}' as a comment; write '\\${value[cut]}' for the character`,
+      { key: "launcher" },
+    );
+  }
+}
+
+/** The quote character still open at the end of `text` (shell quoting), if any. */
+function openQuoteAt(text: string): string | undefined {
+  let open: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (open === undefined) {
+      if (char === "\\") i++;
+      else if (char === "'" || char === '"') open = char;
+    } else if (open === '"' && char === "\\") i++;
+    else if (char === open) open = undefined;
+  }
+  return open;
+}
+
 function readLauncherEnv(ini: ConfigSection): Record<string, string> {
   const env: Record<string, string> = {};
   for (const key of ini.keys()) {
@@ -422,6 +460,9 @@ function readTargets(doc: IniDocument, text: string): Map<string, number> {
   return targets;
 }
 
+/** The example a missing worker config file's error points to. */
+export const WORKER_CONFIG_EXAMPLE = "examples/jobd.conf.example";
+
 /**
  * Reads and parses the worker config file at `path`. Beyond
  * {@linkcode parseWorkerConfig}, checks that `launcher.cwd` is a directory.
@@ -430,7 +471,8 @@ export async function loadWorkerConfig(
   path: string,
   options: ParseWorkerConfigOptions = {},
 ): Promise<LoadedWorkerConfig> {
-  const loaded = parseWorkerConfig(await readConfigFile(path), path, options);
+  const text = await readConfigFile(path, undefined, WORKER_CONFIG_EXAMPLE);
+  const loaded = parseWorkerConfig(text, path, options);
   await checkLogFileDirectory(path, loaded.config.logFile);
   const cwd = loaded.config.launcherCwd;
   if (cwd !== undefined) {

@@ -421,7 +421,10 @@ Deno.test("loadWorkerConfig reports a missing file by name", async () => {
   try {
     await assert.rejects(loadWorkerConfig(`${dir}/jobd.conf`), (error: unknown) => {
       assert.ok(error instanceof ConfigError);
-      assert.equal(error.message, `${dir}/jobd.conf: file not found`);
+      assert.equal(
+        error.message,
+        `${dir}/jobd.conf: file not found (start from examples/jobd.conf.example in jobd's source)`,
+      );
       return true;
     });
   } finally {

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { afterDoubleDash } from "../daemon_args.ts";
 import { parseArgs } from "node:util";
 import { LOG_LEVELS, type LogLevel } from "../log_levels.ts";
 import { messageOf } from "../text.ts";
@@ -313,7 +314,12 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
   };
   const [command, ...rest] = positionals;
   if (values.help || args.length === 0) return { action: "help", command, options };
+  // `jobctl help [COMMAND]`, as git and others have it: the same as `--help`.
+  if (command === "help" && rest.length <= 1) return { action: "help", command: rest[0], options };
   if (command === undefined) throw new UsageError("missing command");
+  if (command.startsWith("-") && args.includes("--")) {
+    throw new UsageError(`unknown command '${command}'${afterDoubleDash(args)}`);
+  }
   const given = Object.entries(values).filter(([name, value]) =>
     name in COMMAND_OPTIONS && value !== undefined
   );

@@ -81,6 +81,24 @@ Deno.test("--help shows the program's help, or a command's help after the comman
   assert.equal(line.action === "help" && line.command, "run-manual");
 });
 
+Deno.test("'help [COMMAND]' is --help: the program's help, or the command's", () => {
+  assert.deepEqual(
+    [parseCommandLine(["help"]), parseCommandLine(["help", "run-manual"])].map((line) =>
+      line.action === "help" ? line.command ?? "" : line.action
+    ),
+    ["", "run-manual"],
+  );
+  assert.equal(parseCommandLine(["--master", "help", "poke"]).action, "help");
+});
+
+Deno.test("options after a lone '--' (deno task passes one on) are a usage error saying so", () => {
+  assert.throws(() => parseCommandLine(["--", "-p", "7080", "list-targets"]), {
+    name: "UsageError",
+    message: "unknown command '-p' (a lone '--' before it ends the options; with 'deno task', " +
+      "give the arguments straight after the task name)",
+  });
+});
+
 Deno.test("no arguments at all ask for the help, as the older jobctl did", () => {
   assert.equal(parseCommandLine([]).action, "help");
 });

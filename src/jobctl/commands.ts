@@ -160,8 +160,9 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
   worker({
     name: "memory-usage",
     args: "",
-    summary: "Memory use and the number of pending run-manual jobs",
-    details: "pendingJobPromises counts the run-manual jobs the worker is waiting for.",
+    summary: "Memory use, and the run-manual jobs and result writes pending",
+    details: "pendingJobPromises counts the run-manual jobs the worker is waiting for, " +
+      "pendingResultWrites the ended jobs whose row is not written yet.",
     example: "jobctl memory-usage",
     parse: noArguments,
     execute: workerStatus,

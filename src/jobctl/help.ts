@@ -87,7 +87,7 @@ export function programHelp(): string {
   return `jobctl: control a jobd worker or, with --master, a jobd-master.
 
 Usage: jobctl [OPTIONS] COMMAND [ARGS...] [COMMAND OPTIONS]
-       jobctl COMMAND --help
+       jobctl COMMAND --help   (or: jobctl help COMMAND)
 
 Worker commands:
 ${commandList(WORKER_COMMANDS, "")}

@@ -19,6 +19,7 @@ import { ConfigError } from "../config/ini_file.ts";
 import { type JobctlConfig, loadJobctlConfig } from "../config/jobctl_config.ts";
 import { formatAddress } from "../net/address.ts";
 import { MasterClient, WorkerClient } from "../net/client.ts";
+import { INVALID_PASSWORD } from "../net/connection.ts";
 import {
   ConnectError,
   ConnectionClosedError,
@@ -268,7 +269,13 @@ async function runCommand(
   } catch (error) {
     if (!(error instanceof ConnectError || error instanceof ConnectTimeoutError)) throw error;
     const detail = error instanceof ConnectError ? messageOf(error.cause) : error.message;
-    complain(env, settings.json, `cannot connect to ${daemonName(settings)}: ${detail}`);
+    // Nothing listens there: most often the daemon is not started, or jobctl was not told its address.
+    const hint =
+      error instanceof ConnectError && error.cause instanceof Deno.errors.ConnectionRefused
+        ? `; is the ${settings.mode} running there? Name its address with --host HOST:PORT ` +
+          "(or host and port in the config file)"
+        : "";
+    complain(env, settings.json, `cannot connect to ${daemonName(settings)}: ${detail}${hint}`);
     return ExitCode.Unreachable;
   }
   let data: unknown;
@@ -276,10 +283,13 @@ async function runCommand(
     data = await plan.execute(client);
   } catch (error) {
     if (error instanceof RemoteError) {
+      const unsent = error.message === INVALID_PASSWORD && settings.password === undefined
+        ? " (jobctl sent none: give it with --password, or as password in the config file)"
+        : "";
       complain(
         env,
         settings.json,
-        `${daemonName(settings)} refused '${command.name}': ${error.message}`,
+        `${daemonName(settings)} refused '${command.name}': ${error.message}${unsent}`,
       );
       return ExitCode.Failed;
     }

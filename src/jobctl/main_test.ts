@@ -152,6 +152,10 @@ Deno.test("an unreachable daemon exits with status 3 and a message naming host a
     stderr,
     new RegExp(`^jobctl: cannot connect to the worker at 127\\.0\\.0\\.1:${port}: `),
   );
+  assert.match(
+    stderr,
+    /; is the worker running there\? Name its address with --host HOST:PORT \(or host and port in the config file\)\n$/,
+  );
   assert.doesNotMatch(stderr, /\n\s+at /, "no stack trace");
 });
 

@@ -43,7 +43,8 @@ export const DEFAULT_TZ = "UTC";
 
 const SET_PREFIX = "set.";
 
-const KEYS: ReadonlySet<string> = new Set([
+/** The keys of a schedule's section, `set.COLUMN` aside (README.md's board table lists them). */
+export const BOARD_KEYS: ReadonlySet<string> = new Set([
   "target",
   "cron",
   "tz",
@@ -209,7 +210,7 @@ function readSchedule(section: ConfigSection, problems: ConfigError[]): Schedule
   const before = problems.length;
   const name = section.name!;
   for (const key of section.keys()) {
-    if (KEYS.has(key)) continue;
+    if (BOARD_KEYS.has(key)) continue;
     if (key.startsWith(SET_PREFIX)) {
       const column = key.slice(SET_PREFIX.length);
       if (!/^[A-Za-z0-9_$]{1,64}$/.test(column)) {

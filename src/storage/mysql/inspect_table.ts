@@ -25,6 +25,9 @@ export interface TableShape {
   time: TimeColumnsFound;
 }
 
+/** The file that creates the jobs table, named in the error for a missing one. */
+export const MYSQL_SCHEMA_FILE = "examples/schema.sql";
+
 interface ColumnRow extends RowDataPacket {
   name: string;
   charset: string | null;
@@ -60,7 +63,10 @@ export async function inspectTable(
   );
   const where = `table '${tableName}' of database '${database}'`;
   if (rows.length === 0) {
-    throw new StorageError(`Cannot use the ${where}: it does not exist`);
+    throw new StorageError(
+      `Cannot use the ${where}: it does not exist (create it with ${MYSQL_SCHEMA_FILE}, ` +
+        "or name the table with mysql_table)",
+    );
   }
   const columns = new Map(rows.map((row) => [String(row.name).toLowerCase(), row]));
   checkRequiredColumns(columns, where);
