@@ -76,6 +76,11 @@ const OUTAGE_ERRNOS: ReadonlySet<number> = new Set([
   1159, // ER_NET_READ_INTERRUPTED
   1160, // ER_NET_ERROR_ON_WRITE
   1161, // ER_NET_WRITE_INTERRUPTED
+  1021, // ER_DISK_FULL: the server's disk is full
+  1037, // ER_OUTOFMEMORY
+  1041, // ER_OUT_OF_RESOURCES: the server is out of memory
+  1114, // ER_RECORD_FILE_FULL: "The table is full" (InnoDB cannot grow its tablespace)
+  1290, // ER_OPTION_PREVENTS_STATEMENT: a server running --read-only (a demoted primary)
   1836, // ER_READ_ONLY_MODE: a replica during a failover
   1927, // ER_CONNECTION_KILLED (MariaDB)
   2002, // CR_CONNECTION_ERROR
@@ -119,9 +124,9 @@ const OUTAGE_CODES: ReadonlySet<string> = new Set([
  *   another connection kept the database busy or locked); the same
  *   transaction may well succeed when run again soon.
  * - `outage`: the database was unreachable, went away, did not answer a
- *   statement in time, was shutting down or had too many connections (SQLite:
- *   its disk was full); the
- *   operation may succeed once it is back.
+ *   statement in time, was shutting down, had too many connections, was out
+ *   of memory or disk space, or was read-only (a failover; SQLite: its disk
+ *   was full); the operation may succeed once it is back.
  * - `refused`: the request itself failed (syntax, a missing table or column,
  *   access denied, a closed store); running it again would fail again.
  */

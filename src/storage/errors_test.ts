@@ -37,6 +37,17 @@ Deno.test("lost connections, deadlocks, lock waits and full servers are transien
     driverError("Server shutdown in progress", { code: "ER_SERVER_SHUTDOWN", errno: 1053 }),
     driverError("Connection was killed", { code: "ER_CONNECTION_KILLED", errno: 1927 }),
     driverError("Query inactivity timeout", { code: "PROTOCOL_SEQUENCE_TIMEOUT" }),
+    // A full disk or a read-only server (a failover): results wait, their output kept.
+    driverError("The table 'jobs' is full", { code: "ER_RECORD_FILE_FULL", errno: 1114 }),
+    driverError("Disk full (./jobd/jobs.ibd); waiting for someone to free some space...", {
+      code: "ER_DISK_FULL",
+      errno: 1021,
+    }),
+    driverError(
+      "The MariaDB server is running with the --read-only option so it cannot execute this statement",
+      { code: "ER_OPTION_PREVENTS_STATEMENT", errno: 1290 },
+    ),
+    driverError("Out of memory.", { code: "ER_OUT_OF_RESOURCES", errno: 1041 }),
   ];
   for (const error of transient) assert.equal(isTransientStorageError(error), true, error.message);
 });
