@@ -15,6 +15,7 @@
 import { getLogger } from "@logtape/logtape";
 import { basename, dirname } from "node:path";
 import { isLockConflict, StorageError } from "./errors.ts";
+import { messageOf } from "../text.ts";
 import { retryWhileBusy } from "./sqlite/busy.ts";
 import { claimManual } from "./sqlite/claim_manual.ts";
 import { claimWaiting, MAX_CLAIMED_ID } from "./sqlite/claim_waiting.ts";
@@ -222,7 +223,7 @@ export function describeSqliteError(
   if (busyTimeoutMs !== undefined && isLockConflict(error)) {
     return `another connection kept the database locked for more than ${busyTimeoutMs} ms`;
   }
-  const message = error instanceof Error ? error.message || error.name : String(error);
+  const message = messageOf(error) || (error instanceof Error ? error.name : "");
   const errcode = (error as { errcode?: unknown } | null)?.errcode;
   if (path !== undefined && typeof errcode === "number" && (errcode & 0xff) === SQLITE_READONLY) {
     return `${message} (the worker's user must be able to write the file and its directory ` +
