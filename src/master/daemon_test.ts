@@ -163,6 +163,32 @@ Deno.test("run-manual sends each worker one request and merges the answers", asy
   });
 });
 
+Deno.test("run-manual takes from each worker's answer only its own ids, and names one it left out", async () => {
+  await using master = await startMasterDaemon();
+  // w1 answers for a job it was not sent (w2's) and says nothing of job 2.
+  await using _w1 = await ScriptedWorker.register(master.daemon, "w1", ["build"], {
+    "run-manual": () => ({
+      jobs: {
+        1: { result: "ok", code: 0, signal: null, stdout: "job 1\n", stderr: "" },
+        3: { result: "ok", code: 0, signal: null, stdout: "not w1's\n", stderr: "" },
+      },
+    }),
+  });
+  await using _w2 = await ScriptedWorker.register(master.daemon, "w2", ["mail"], {
+    "run-manual": () => ({ errors: { 3: "job 3 not found" } }),
+  });
+  const result = await master.client.runManual([
+    { id: 1, target: "build" },
+    { id: 2, target: "build" },
+    { id: 3, target: "mail" },
+  ]);
+  assert.deepEqual(Object.keys(result.jobs ?? {}), ["1"]);
+  assert.deepEqual(result.errors, {
+    2: "worker 'w1' answered nothing about job 2",
+    3: "job 3 not found",
+  });
+});
+
 Deno.test("a worker that refuses or disconnects during run-manual fails only its own ids", async () => {
   await using master = await startMasterDaemon();
   await using _w1 = await ScriptedWorker.register(master.daemon, "w1", ["build"]);

@@ -9,7 +9,7 @@
 
 import type { Answer } from "../deadline.ts";
 import { RemoteError, RequestError } from "../net/errors.ts";
-import { messageOf, quoteList } from "../text.ts";
+import { isPlainObject, messageOf, quoteList } from "../text.ts";
 import {
   type JobOutcome,
   type MasterSendSignalResult,
@@ -180,8 +180,10 @@ function route<T extends TargetedJob>(
  * `run-manual`: each target's jobs go to the least busy worker serving it,
  * one `run-manual` per worker, with the target named for each id as its
  * `targets` (a row of another target is left as it is, with an error); the
- * answers merge into `{jobs?, errors?}`. A worker that refuses, fails or disconnects turns each of its ids into an
- * error; the other workers' results are kept.
+ * answers merge into `{jobs?, errors?}`, each worker's only for the ids it
+ * was sent (an id its answer leaves out is an error naming it). A worker that
+ * refuses, fails or disconnects turns each of its ids into an error; the
+ * other workers' results are kept.
  */
 export async function runManual(
   registry: WorkerRegistry,
@@ -198,12 +200,17 @@ export async function runManual(
       if (!expectedTargets.has(job.id)) expectedTargets.set(job.id, job.target);
     }
     try {
-      // A worker is a peer: whatever it answers is read with care.
-      const answer: Partial<RunManualResult> | null = await worker.client.runManual(ids, {
-        expectedTargets,
-      });
-      Object.assign(reports, answer?.jobs ?? {});
-      Object.assign(errors, answer?.errors ?? {});
+      const answer: unknown = await worker.client.runManual(ids, { expectedTargets });
+      // A worker is a peer: only the ids it was sent are taken from its answer
+      // (another worker's result is never overwritten), and each must be there.
+      const theirs = isPlainObject(answer) ? answer : {};
+      const jobs = isPlainObject(theirs.jobs) ? theirs.jobs : {};
+      const failed = isPlainObject(theirs.errors) ? theirs.errors : {};
+      for (const id of ids) {
+        if (Object.hasOwn(jobs, id)) reports[id] = jobs[id] as JobOutcome;
+        else if (typeof failed[id] === "string") errors[id] = failed[id];
+        else errors[id] = `worker '${worker.name}' answered nothing about job ${id}`;
+      }
     } catch (error) {
       const text = workerFailure(worker, error);
       for (const id of ids) errors[id] = text;
