@@ -446,3 +446,25 @@ Deno.test("lists in master requests are bounded, with an error naming the field 
   await assert.rejects(master.client.runManual(jobs), { message: /^'jobs' has 10001 items/ });
   assert.deepEqual(master.daemon.pokes.remembered, []);
 });
+
+Deno.test("a schedule request goes to the first worker that runs the schedule, not held by one that does not answer", async () => {
+  await using master = await startMasterDaemon({ requestTimeout: 3600 });
+  const silent = Promise.withResolvers<unknown>();
+  // Sorted first by name, and answers its listing only when the test lets it.
+  await using _stuck = await ScriptedWorker.register(master.daemon, "a-stuck", ["mail"], {
+    "schedules": () => silent.promise,
+  });
+  const schedule = { name: "nightly", target: "build", served: true };
+  await using runs = await ScriptedWorker.register(master.daemon, "b-runs", ["build"], {
+    "schedules": () => ({ schedules: [schedule] }),
+    "schedule-pause": () => "ok",
+  });
+  const paused = master.client.schedulePause("nightly");
+  await until(
+    "the pause to reach b-runs",
+    () => runs.requests("schedule-pause").length === 1,
+    30_000,
+  );
+  assert.equal(await paused, undefined);
+  silent.resolve({ schedules: [] });
+});
