@@ -468,3 +468,28 @@ Deno.test("a schedule request goes to the first worker that runs the schedule, n
   assert.equal(await paused, undefined);
   silent.resolve({ schedules: [] });
 });
+
+Deno.test("a worker silent through a whole ping interval gets run-manual and the table's requests last", async () => {
+  // The test drives the heartbeat itself; nothing times out on its own.
+  await using master = await startMasterDaemon({ pingInterval: 3600, requestTimeout: 3600 });
+  await using _mute = await mutePingingWorker(master.daemon, "a-mute", ["build"]);
+  await using good = await ScriptedWorker.register(master.daemon, "b-good", ["build"], {
+    "stats": () => ({ targets: {}, time: 0 }),
+  });
+  const goodOnMaster = master.daemon.registry.workers.find((worker) => worker.name === "b-good")!;
+  master.daemon.heartbeat.beat();
+  await until("b-good to answer the ping", () => goodOnMaster.connection.pongsReceived > 0);
+  // a-mute answered nothing since the first ping: first by name, yet passed over.
+  master.daemon.heartbeat.beat();
+  assert.equal(master.daemon.registry.size, 2);
+  const run = master.client.runManual([{ id: 1, target: "build" }]);
+  await until(
+    "b-good to get the run-manual",
+    () => good.requests("run-manual").length === 1,
+    30_000,
+  );
+  assert.deepEqual(Object.keys((await run).jobs ?? {}), ["1"]);
+  const stats = master.client.jobStats();
+  await until("b-good to get the stats", () => good.requests("stats").length === 1, 30_000);
+  assert.deepEqual(await stats, { targets: {}, time: 0 });
+});

@@ -134,8 +134,9 @@ function addToGroup<T>(
 }
 
 /**
- * The least busy worker serving `target` (fewest requests in flight, then
- * fewest picked already in this call, then by name), or undefined.
+ * The least busy worker serving `target` (one that seems hung last, then
+ * fewest requests in flight, then fewest picked already in this call, then by
+ * name), or undefined.
  */
 function leastBusy(
   registry: WorkerRegistry,
@@ -143,10 +144,15 @@ function leastBusy(
   picked: ReadonlyMap<RegisteredWorker, unknown[]>,
 ): RegisteredWorker | undefined {
   let best: RegisteredWorker | undefined;
-  let bestLoad: [number, number] = [Infinity, Infinity];
+  let bestLoad = [Infinity, Infinity, Infinity];
   for (const worker of registry.serving(target)) {
-    const load: [number, number] = [worker.requestsInFlight, picked.get(worker)?.length ?? 0];
-    if (load[0] < bestLoad[0] || (load[0] === bestLoad[0] && load[1] < bestLoad[1])) {
+    const load = [
+      worker.seemsHung ? 1 : 0,
+      worker.requestsInFlight,
+      picked.get(worker)?.length ?? 0,
+    ];
+    const index = load.findIndex((value, i) => value !== bestLoad[i]);
+    if (index !== -1 && load[index] < bestLoad[index]) {
       best = worker;
       bestLoad = load;
     }

@@ -22,6 +22,7 @@ export class RegisteredWorker {
   #name: string;
   #targets: readonly string[];
   #served: ReadonlySet<string>;
+  #lastPing: { silent: number; pongs: number; responses: number } | undefined;
 
   constructor(connection: Connection, name: string, targets: readonly string[]) {
     this.connection = connection;
@@ -55,6 +56,27 @@ export class RegisteredWorker {
   /** Requests sent to the worker and not yet answered: how busy it is. */
   get requestsInFlight(): number {
     return this.connection.pendingCount;
+  }
+
+  /**
+   * Whether the worker answered nothing (no pong, no response) through a whole
+   * ping interval and nothing since its last ping: likely frozen, so requests
+   * that may go to another worker go there first. Kept by the heartbeat.
+   */
+  get seemsHung(): boolean {
+    const last = this.#lastPing;
+    return last !== undefined && last.silent > 0 &&
+      this.connection.pongsReceived === last.pongs &&
+      this.connection.responsesReceived === last.responses;
+  }
+
+  /** The heartbeat pinged the worker after `silent` silent intervals in a row. */
+  notePing(silent: number): void {
+    this.#lastPing = {
+      silent,
+      pongs: this.connection.pongsReceived,
+      responses: this.connection.responsesReceived,
+    };
   }
 
   /** `name@host:port`, for log lines. */
