@@ -219,7 +219,12 @@ export async function runManual(
       }
     } catch (error) {
       const text = workerFailure(worker, error);
-      for (const id of ids) errors[id] = text;
+      // A worker that got the request runs the job even when its answer is lost.
+      for (const id of ids) {
+        errors[id] = error instanceof RemoteError
+          ? text
+          : `${text}; it may have started job ${id} all the same (see 'show ${id}')`;
+      }
     }
   }));
   const result: RunManualResult = {};
