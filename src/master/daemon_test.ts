@@ -402,6 +402,7 @@ Deno.test("a forwarded request waits request_timeout for a worker, then names it
   await using _stuck = await ScriptedWorker.register(master.daemon, "stuck", ["build"], {
     pause: () => new Promise(() => {}),
     "send-signal": () => new Promise(() => {}),
+    status: () => new Promise(() => {}),
   });
   const error = await master.client.pause(["build"]).then(
     () => assert.fail("pause succeeded"),
@@ -411,6 +412,9 @@ Deno.test("a forwarded request waits request_timeout for a worker, then names it
   assert.match(error.message, /worker 'stuck' did not answer: .*0\.3/);
   const signals = await master.client.sendSignal([{ id: 7, signal: 15, target: "build" }]);
   assert.match(signals.errors?.[7] ?? "", /^worker 'stuck' did not answer/);
+  // status waits 5 s for a worker's own status, or request_timeout when that is shorter.
+  const status = await master.client.status(true);
+  assert.match(status.workers[0].workerStatusError ?? "", /did not answer: .*within 0\.3 s/);
 });
 
 Deno.test("register-worker needs the password when the master has one, even from loopback", async () => {

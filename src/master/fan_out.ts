@@ -99,12 +99,15 @@ export async function workerStatus(
 /**
  * `status`: the registered workers by name, and with `pollWorkers` each
  * worker's own `status` (or, when it fails or takes more than
- * `WORKER_STATUS_TIMEOUT` seconds, `workerStatusError`).
+ * `WORKER_STATUS_TIMEOUT` seconds, or `requestTimeout` when shorter,
+ * `workerStatusError`).
  */
 export async function masterStatus(
   registry: WorkerRegistry,
   pollWorkers: boolean,
+  requestTimeout: number,
 ): Promise<MasterStatus> {
+  const timeout = Math.min(WORKER_STATUS_TIMEOUT, requestTimeout);
   const workers = await Promise.all(registry.workers.map(async (worker) => {
     const info: WorkerInfo = {
       name: worker.name,
@@ -113,7 +116,7 @@ export async function masterStatus(
       targets: [...worker.targets],
     };
     if (pollWorkers) {
-      const status = await workerStatus(worker, WORKER_STATUS_TIMEOUT);
+      const status = await workerStatus(worker, timeout);
       if (status.ok) info.workerStatus = status.value;
       else info.workerStatusError = status.error;
     }
