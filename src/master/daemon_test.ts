@@ -506,3 +506,19 @@ Deno.test("a worker silent through a whole ping interval gets run-manual and the
   await until("b-good to get the stats", () => good.requests("stats").length === 1, 30_000);
   assert.deepEqual(await stats, { targets: {}, time: 0 });
 });
+
+Deno.test("send-signal answers once a worker delivered the signal, not held by one that does not answer", async () => {
+  await using master = await startMasterDaemon({ requestTimeout: 3600 });
+  await using _stuck = await ScriptedWorker.register(master.daemon, "a-stuck", ["build"], {
+    "send-signal": () => new Promise(() => {}),
+  });
+  await using _runs = await ScriptedWorker.register(master.daemon, "b-runs", ["build"], {
+    "send-signal": () => ({ 7: true }),
+  });
+  let answer: unknown;
+  void master.client.sendSignal([{ id: 7, signal: 15, target: "build" }]).then((value) =>
+    answer = value
+  );
+  await until("the answer", () => answer !== undefined, 30_000);
+  assert.deepEqual(answer, { 7: true });
+});

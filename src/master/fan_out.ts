@@ -242,7 +242,9 @@ export async function runManual(
  * asked. The answer is flat, `{ID: bool}` — true when some worker delivered
  * the signal — plus `errors: {ID: text}` for jobs of unserved targets and
  * for jobs not delivered while a worker asked failed to answer (within
- * `timeout` seconds).
+ * `timeout` seconds). A job runs on one worker: once some worker delivered
+ * its signal the others' answers about it are not waited for, so the answer
+ * comes when each job is delivered or has every answer.
  */
 export async function sendSignal(
   registry: WorkerRegistry,
@@ -252,24 +254,35 @@ export async function sendSignal(
   const delivered: Record<string, boolean> = {};
   const errors: Record<string, string> = {};
   const byWorker = new Map<RegisteredWorker, TargetedSignal[]>();
+  /** By job id: answers still awaited from the workers asked about it. */
+  const awaited = new Map<number, number>();
   for (const signal of signals) {
     const workers = registry.serving(signal.target);
     if (workers.length === 0) errors[signal.id] = unservedTargetError(signal.target);
     for (const worker of workers) addToGroup(byWorker, worker, [signal]);
+    awaited.set(signal.id, (awaited.get(signal.id) ?? 0) + workers.length);
   }
   const failures: Record<string, string> = {};
-  await Promise.all([...byWorker].map(async ([worker, group]) => {
-    const jobs = Object.fromEntries(group.map((signal) => [signal.id, signal.signal]));
-    try {
-      const answer: Partial<SendSignalResult> | null = await worker.client.sendSignal(jobs, {
-        timeout,
-      });
-      for (const { id } of group) delivered[id] = delivered[id] === true || answer?.[id] === true;
-    } catch (error) {
-      const text = workerFailure(worker, error);
-      for (const { id } of group) failures[id] ??= text;
-    }
-  }));
+  const { promise: settled, resolve } = Promise.withResolvers<void>();
+  const isSettled = () => [...awaited].every(([id, left]) => left === 0 || delivered[id] === true);
+  if (isSettled()) resolve();
+  for (const [worker, group] of byWorker) {
+    void (async () => {
+      const jobs = Object.fromEntries(group.map((signal) => [signal.id, signal.signal]));
+      try {
+        const answer: Partial<SendSignalResult> | null = await worker.client.sendSignal(jobs, {
+          timeout,
+        });
+        for (const { id } of group) delivered[id] = delivered[id] === true || answer?.[id] === true;
+      } catch (error) {
+        const text = workerFailure(worker, error);
+        for (const { id } of group) failures[id] ??= text;
+      }
+      for (const { id } of group) awaited.set(id, awaited.get(id)! - 1);
+      if (isSettled()) resolve();
+    })();
+  }
+  await settled;
   const result: MasterSendSignalResult = {};
   for (const { id } of signals) {
     if (id in errors) continue;
