@@ -159,10 +159,9 @@ export class PokeRouter {
               "polls are logged at debug level until one succeeds)",
             values,
           );
-        } else {log.debug(
-            "Worker {label} did not take the poll of {targets} either: {error}",
-            values,
-          );}
+        } else {
+          log.debug("Worker {label} did not take the poll of {targets} either: {error}", values);
+        }
       },
     );
   }
