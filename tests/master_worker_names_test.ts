@@ -27,7 +27,7 @@ async function startMaster() {
   const port = freePort();
   const { process } = await startDaemon(
     "jobd-master",
-    iniText({ host: "127.0.0.1", port, ping_interval: 30, log_level_console: "info" }),
+    iniText({ host: "127.0.0.1", port, ping_interval: 30, log_level_console: "debug" }),
     { port },
   );
   const client = await masterClient(port);
@@ -82,6 +82,18 @@ Deno.test("a second worker with a registered name is refused while the first ans
   assert.match(
     warning,
     /Refused the registration of worker twin from 127\.0\.0\.1:\d+: the worker registered under that name from 127\.0\.0\.1:\d+ still answers/,
+  );
+  // The second worker tries again every second, for ever: one warning, the repeats at debug.
+  const again = await waitFor(
+    "the master's second refusal",
+    () => master.process.stderrSoFar.split("\n").find((line) => line.includes("2 refusals")),
+  );
+  assert.match(again, /\[DBG\].*Refused the registration of worker twin .*in a row/);
+  assert.equal(
+    master.process.stderrSoFar.split("\n").filter((line) =>
+      line.includes("[WRN]") && line.includes("Refused the")
+    ).length,
+    1,
   );
   assert.deepEqual(await listed(master.client), [["twin", ["a"]]]);
   // The first worker keeps its place: the master's requests still reach it.

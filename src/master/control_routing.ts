@@ -39,10 +39,11 @@ import { unservedTargetError, workerFailure } from "./fan_out.ts";
 import type { PokeRouter } from "./poke.ts";
 import type { RegisteredWorker, WorkerRegistry } from "./registry.ts";
 
-/** Least busy first (fewest requests in flight), then by name. */
+/** Least busy first (those that seem hung last, then fewest requests in flight), then by name. */
 function byLoad(workers: readonly RegisteredWorker[]): RegisteredWorker[] {
   return [...workers].sort((a, b) =>
-    a.requestsInFlight - b.requestsInFlight || a.name.localeCompare(b.name)
+    Number(a.seemsHung) - Number(b.seemsHung) || a.requestsInFlight - b.requestsInFlight ||
+    a.name.localeCompare(b.name)
   );
 }
 

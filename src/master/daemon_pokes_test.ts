@@ -108,3 +108,37 @@ Deno.test("pokes of many unserved targets cost two log lines, not one per target
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a worker that fails poll after poll is warned of once, the repeats at debug", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "jobd_master_poke_" });
+  try {
+    const file = `${dir}/master.log`;
+    await using _logging = await configureLogging({
+      consoleLevel: "error",
+      fileLevel: "debug",
+      filePath: file,
+    });
+    await using master = await startMasterDaemon({ pokeThrottleInterval: 0 });
+    // Frozen: takes each poll and never answers, until its connection closes.
+    const stuck = await ScriptedWorker.register(master.daemon, "stuck", ["build"], {
+      "poll": () => new Promise(() => {}),
+    });
+    for (let count = 1; count <= 3; count++) {
+      await master.client.poke(["build"]);
+      await until(`poll ${count}`, () => stuck.requests("poll").length === count);
+    }
+    await stuck[Symbol.asyncDispose]();
+    const failed = () =>
+      Deno.readTextFileSync(file).split("\n").filter((line) =>
+        line.includes("did not take the poll")
+      );
+    await until("the three failed polls logged", () => failed().length === 3);
+    assert.deepEqual(failed().map((line) => line.match(/\[(WRN|DBG)\]/)?.[1]), [
+      "WRN",
+      "DBG",
+      "DBG",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -9,7 +9,7 @@
 
 import type { Answer } from "../deadline.ts";
 import { RemoteError, RequestError } from "../net/errors.ts";
-import { messageOf, quoteList } from "../text.ts";
+import { isPlainObject, messageOf, quoteList } from "../text.ts";
 import {
   type JobOutcome,
   type MasterSendSignalResult,
@@ -99,12 +99,15 @@ export async function workerStatus(
 /**
  * `status`: the registered workers by name, and with `pollWorkers` each
  * worker's own `status` (or, when it fails or takes more than
- * `WORKER_STATUS_TIMEOUT` seconds, `workerStatusError`).
+ * `WORKER_STATUS_TIMEOUT` seconds, or `requestTimeout` when shorter,
+ * `workerStatusError`).
  */
 export async function masterStatus(
   registry: WorkerRegistry,
   pollWorkers: boolean,
+  requestTimeout: number,
 ): Promise<MasterStatus> {
+  const timeout = Math.min(WORKER_STATUS_TIMEOUT, requestTimeout);
   const workers = await Promise.all(registry.workers.map(async (worker) => {
     const info: WorkerInfo = {
       name: worker.name,
@@ -113,7 +116,7 @@ export async function masterStatus(
       targets: [...worker.targets],
     };
     if (pollWorkers) {
-      const status = await workerStatus(worker, WORKER_STATUS_TIMEOUT);
+      const status = await workerStatus(worker, timeout);
       if (status.ok) info.workerStatus = status.value;
       else info.workerStatusError = status.error;
     }
@@ -134,8 +137,9 @@ function addToGroup<T>(
 }
 
 /**
- * The least busy worker serving `target` (fewest requests in flight, then
- * fewest picked already in this call, then by name), or undefined.
+ * The least busy worker serving `target` (one that seems hung last, then
+ * fewest requests in flight, then fewest picked already in this call, then by
+ * name), or undefined.
  */
 function leastBusy(
   registry: WorkerRegistry,
@@ -143,10 +147,15 @@ function leastBusy(
   picked: ReadonlyMap<RegisteredWorker, unknown[]>,
 ): RegisteredWorker | undefined {
   let best: RegisteredWorker | undefined;
-  let bestLoad: [number, number] = [Infinity, Infinity];
+  let bestLoad = [Infinity, Infinity, Infinity];
   for (const worker of registry.serving(target)) {
-    const load: [number, number] = [worker.requestsInFlight, picked.get(worker)?.length ?? 0];
-    if (load[0] < bestLoad[0] || (load[0] === bestLoad[0] && load[1] < bestLoad[1])) {
+    const load = [
+      worker.seemsHung ? 1 : 0,
+      worker.requestsInFlight,
+      picked.get(worker)?.length ?? 0,
+    ];
+    const index = load.findIndex((value, i) => value !== bestLoad[i]);
+    if (index !== -1 && load[index] < bestLoad[index]) {
       best = worker;
       bestLoad = load;
     }
@@ -180,8 +189,10 @@ function route<T extends TargetedJob>(
  * `run-manual`: each target's jobs go to the least busy worker serving it,
  * one `run-manual` per worker, with the target named for each id as its
  * `targets` (a row of another target is left as it is, with an error); the
- * answers merge into `{jobs?, errors?}`. A worker that refuses, fails or disconnects turns each of its ids into an
- * error; the other workers' results are kept.
+ * answers merge into `{jobs?, errors?}`, each worker's only for the ids it
+ * was sent (an id its answer leaves out is an error naming it). A worker that
+ * refuses, fails or disconnects turns each of its ids into an error; the
+ * other workers' results are kept.
  */
 export async function runManual(
   registry: WorkerRegistry,
@@ -198,15 +209,25 @@ export async function runManual(
       if (!expectedTargets.has(job.id)) expectedTargets.set(job.id, job.target);
     }
     try {
-      // A worker is a peer: whatever it answers is read with care.
-      const answer: Partial<RunManualResult> | null = await worker.client.runManual(ids, {
-        expectedTargets,
-      });
-      Object.assign(reports, answer?.jobs ?? {});
-      Object.assign(errors, answer?.errors ?? {});
+      const answer: unknown = await worker.client.runManual(ids, { expectedTargets });
+      // A worker is a peer: only the ids it was sent are taken from its answer
+      // (another worker's result is never overwritten), and each must be there.
+      const theirs = isPlainObject(answer) ? answer : {};
+      const jobs = isPlainObject(theirs.jobs) ? theirs.jobs : {};
+      const failed = isPlainObject(theirs.errors) ? theirs.errors : {};
+      for (const id of ids) {
+        if (Object.hasOwn(jobs, id)) reports[id] = jobs[id] as JobOutcome;
+        else if (typeof failed[id] === "string") errors[id] = failed[id];
+        else errors[id] = `worker '${worker.name}' answered nothing about job ${id}`;
+      }
     } catch (error) {
       const text = workerFailure(worker, error);
-      for (const id of ids) errors[id] = text;
+      // A worker that got the request runs the job even when its answer is lost.
+      for (const id of ids) {
+        errors[id] = error instanceof RemoteError
+          ? text
+          : `${text}; it may have started job ${id} all the same (see 'show ${id}')`;
+      }
     }
   }));
   const result: RunManualResult = {};
@@ -221,7 +242,9 @@ export async function runManual(
  * asked. The answer is flat, `{ID: bool}` — true when some worker delivered
  * the signal — plus `errors: {ID: text}` for jobs of unserved targets and
  * for jobs not delivered while a worker asked failed to answer (within
- * `timeout` seconds).
+ * `timeout` seconds). A job runs on one worker: once some worker delivered
+ * its signal the others' answers about it are not waited for, so the answer
+ * comes when each job is delivered or has every answer.
  */
 export async function sendSignal(
   registry: WorkerRegistry,
@@ -231,24 +254,35 @@ export async function sendSignal(
   const delivered: Record<string, boolean> = {};
   const errors: Record<string, string> = {};
   const byWorker = new Map<RegisteredWorker, TargetedSignal[]>();
+  /** By job id: answers still awaited from the workers asked about it. */
+  const awaited = new Map<number, number>();
   for (const signal of signals) {
     const workers = registry.serving(signal.target);
     if (workers.length === 0) errors[signal.id] = unservedTargetError(signal.target);
     for (const worker of workers) addToGroup(byWorker, worker, [signal]);
+    awaited.set(signal.id, (awaited.get(signal.id) ?? 0) + workers.length);
   }
   const failures: Record<string, string> = {};
-  await Promise.all([...byWorker].map(async ([worker, group]) => {
-    const jobs = Object.fromEntries(group.map((signal) => [signal.id, signal.signal]));
-    try {
-      const answer: Partial<SendSignalResult> | null = await worker.client.sendSignal(jobs, {
-        timeout,
-      });
-      for (const { id } of group) delivered[id] = delivered[id] === true || answer?.[id] === true;
-    } catch (error) {
-      const text = workerFailure(worker, error);
-      for (const { id } of group) failures[id] ??= text;
-    }
-  }));
+  const { promise: settled, resolve } = Promise.withResolvers<void>();
+  const isSettled = () => [...awaited].every(([id, left]) => left === 0 || delivered[id] === true);
+  if (isSettled()) resolve();
+  for (const [worker, group] of byWorker) {
+    void (async () => {
+      const jobs = Object.fromEntries(group.map((signal) => [signal.id, signal.signal]));
+      try {
+        const answer: Partial<SendSignalResult> | null = await worker.client.sendSignal(jobs, {
+          timeout,
+        });
+        for (const { id } of group) delivered[id] = delivered[id] === true || answer?.[id] === true;
+      } catch (error) {
+        const text = workerFailure(worker, error);
+        for (const { id } of group) failures[id] ??= text;
+      }
+      for (const { id } of group) awaited.set(id, awaited.get(id)! - 1);
+      if (isSettled()) resolve();
+    })();
+  }
+  await settled;
   const result: MasterSendSignalResult = {};
   for (const { id } of signals) {
     if (id in errors) continue;

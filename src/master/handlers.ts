@@ -72,7 +72,8 @@ export function masterHandlers({ registry, pokes, settings }: MasterState): Hand
         readOptionalTargets(data),
         settings.requestTimeout,
       ),
-    [MasterRequest.Status]: (data) => masterStatus(registry, readPollWorkers(data)),
+    [MasterRequest.Status]: (data) =>
+      masterStatus(registry, readPollWorkers(data), settings.requestTimeout),
     [MasterRequest.RunManual]: (data) => runManual(registry, readTargetedJobs(data)),
     [MasterRequest.SendSignal]: (data) =>
       sendSignal(registry, readTargetedSignals(data), settings.requestTimeout),

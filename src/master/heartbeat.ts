@@ -93,6 +93,7 @@ export class Heartbeat {
         responsesReceived: connection.responsesReceived,
         silent,
       });
+      worker.notePing(silent);
       connection.ping();
     }
   }

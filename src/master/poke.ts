@@ -42,6 +42,8 @@ export class PokeRouter {
   #throttle: PokeThrottle;
   /** In insertion order, oldest first. */
   #remembered = new Set<string>();
+  /** Workers whose last poll failed: warned of once, not at each poll until one succeeds. */
+  #failing = new WeakSet<RegisteredWorker>();
   /** Seconds a worker's answer to a poll is waited for (`request_timeout`). */
   requestTimeout: number = DEFAULT_REQUEST_TIMEOUT;
 
@@ -140,13 +142,27 @@ export class PokeRouter {
       targets: targets.join(", "),
       label: worker.label,
     });
-    worker.client.poll(targets, { timeout: this.requestTimeout })
-      .catch((error) => {
-        log.warn("Worker {label} did not take the poll of {targets}: {error}", {
+    worker.client.poll(targets, { timeout: this.requestTimeout }).then(
+      () => this.#failing.delete(worker),
+      (error) => {
+        // A hung worker fails every poll until the heartbeat drops it: one warning.
+        const first = !this.#failing.has(worker);
+        this.#failing.add(worker);
+        const values = {
           label: worker.label,
-          targets: targets.join(", "),
+          targets: namesForLog(targets),
           error: messageOf(error),
-        });
-      });
+        };
+        if (first) {
+          log.warn(
+            "Worker {label} did not take the poll of {targets}: {error} (its further failed " +
+              "polls are logged at debug level until one succeeds)",
+            values,
+          );
+        } else {
+          log.debug("Worker {label} did not take the poll of {targets} either: {error}", values);
+        }
+      },
+    );
   }
 }

@@ -10,6 +10,7 @@ import { WorkerClient } from "../net/client.ts";
 import type { Connection } from "../net/connection.ts";
 import { isSameHost } from "../net/address.ts";
 import { RequestError } from "../net/errors.ts";
+import { PasswordRefusals } from "../net/password_refusals.ts";
 
 const log = getLogger(["jobd", "master", "registry"]);
 
@@ -22,6 +23,7 @@ export class RegisteredWorker {
   #name: string;
   #targets: readonly string[];
   #served: ReadonlySet<string>;
+  #lastPing: { silent: number; pongs: number; responses: number } | undefined;
 
   constructor(connection: Connection, name: string, targets: readonly string[]) {
     this.connection = connection;
@@ -55,6 +57,27 @@ export class RegisteredWorker {
   /** Requests sent to the worker and not yet answered: how busy it is. */
   get requestsInFlight(): number {
     return this.connection.pendingCount;
+  }
+
+  /**
+   * Whether the worker answered nothing (no pong, no response) through a whole
+   * ping interval and nothing since its last ping: likely frozen, so requests
+   * that may go to another worker go there first. Kept by the heartbeat.
+   */
+  get seemsHung(): boolean {
+    const last = this.#lastPing;
+    return last !== undefined && last.silent > 0 &&
+      this.connection.pongsReceived === last.pongs &&
+      this.connection.responsesReceived === last.responses;
+  }
+
+  /** The heartbeat pinged the worker after `silent` silent intervals in a row. */
+  notePing(silent: number): void {
+    this.#lastPing = {
+      silent,
+      pongs: this.connection.pongsReceived,
+      responses: this.connection.responsesReceived,
+    };
   }
 
   /** `name@host:port`, for log lines. */
@@ -95,6 +118,11 @@ async function answersPing(connection: Connection, timeoutMs: number): Promise<b
   }
 }
 
+/** A refused name from the host of `connection`, as the registry remembers it. */
+function refusalKey(name: string, connection: Connection): string {
+  return `${connection.remoteAddr.hostname} ${name}`;
+}
+
 /** What a registry may be given. */
 export interface WorkerRegistryOptions {
   /** Milliseconds a probed worker has to answer; {@linkcode NAME_PROBE_MS} by default. */
@@ -109,13 +137,19 @@ export interface WorkerRegistryOptions {
  * {@linkcode NAME_PROBE_MS}, the newcomer is refused (two workers on one
  * host with one name, most often both left at the default, the host name);
  * when it does not, its connection is taken for a leftover from before the
- * worker restarted, closed, and replaced. Refusals are logged as warnings.
+ * worker restarted, closed, and replaced. Refusals are logged as warnings,
+ * a name refused again from the same host at debug (PasswordRefusals).
  * A worker is forgotten when its connection closes.
  */
 export class WorkerRegistry {
   #byConnection = new Map<Connection, RegisteredWorker>();
   #listeners: RegisterListener[] = [];
   #probeMs: number;
+  /**
+   * Refused names by host: a refused worker tries again every
+   * `master_reconnect_timeout`, for ever, and is warned of once (then hourly).
+   */
+  #refusals = new PasswordRefusals();
 
   constructor(options: WorkerRegistryOptions = {}) {
     this.#probeMs = options.probeMs ?? NAME_PROBE_MS;
@@ -169,11 +203,21 @@ export class WorkerRegistry {
   }
 
   #refuse(name: string, connection: Connection, previous: string, why: string): never {
-    log.warn(
-      "Refused the registration of worker {name} from {peer}: the worker registered under " +
-        "that name from {previous} {why}",
-      { name, peer: connection.peer, previous, why },
-    );
+    const host = connection.remoteAddr.hostname;
+    const note = this.#refusals.refused(refusalKey(name, connection));
+    const refused =
+      "Refused the registration of worker {name} from {peer}: the worker registered " +
+      "under that name from {previous} {why}";
+    const values = { name, peer: connection.peer, previous, why, host, count: note.count };
+    if (note.count === 1) {
+      log.warn(
+        `${refused} (further refusals of the name from {host} are logged at debug level, ` +
+          "with a warning every hour, until it registers)",
+        values,
+      );
+    } else {
+      log[note.level](`${refused} ({count} refusals of the name from {host} in a row)`, values);
+    }
     throw new RequestError(
       `worker name '${name}' is already registered from ${previous}: ` +
         `give each worker its own 'name'`,
@@ -189,6 +233,7 @@ export class WorkerRegistry {
         targets: targets.join(", ") || "none",
       });
     } else if (!connection.isClosed) {
+      this.#refusals.accepted(refusalKey(name, connection));
       worker = new RegisteredWorker(connection, name, targets);
       this.#byConnection.set(connection, worker);
       connection.closed.then(() => this.remove(connection));

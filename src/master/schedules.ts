@@ -33,25 +33,49 @@ function isScheduleInfo(value: unknown): value is ScheduleInfo {
     typeof value.served === "boolean";
 }
 
-/** Asks every worker for its schedules. */
+/** One worker's schedules within `timeout` seconds, or why there are none. */
+async function listOne(
+  worker: RegisteredWorker,
+  timeout: number,
+): Promise<{ listing: Listing } | { error: string }> {
+  try {
+    const data: unknown = await worker.client.schedules({ timeout });
+    if (!isPlainObject(data) || !Array.isArray(data.schedules)) {
+      throw new Error("the answer has no schedules list");
+    }
+    return { listing: { worker, schedules: data.schedules.filter(isScheduleInfo) } };
+  } catch (error) {
+    return { error: workerFailure(worker, error) };
+  }
+}
+
+/** The workers' listings, and by worker name the errors of those that failed. */
+interface Listings {
+  listings: Listing[];
+  errors: Record<string, string>;
+}
+
+/**
+ * Asks every worker for its schedules; `onListing` sees each listing as it
+ * comes. Resolves, in the registry's order, when every worker has answered or failed.
+ */
 async function listAll(
   registry: WorkerRegistry,
   timeout: number,
-): Promise<{ listings: Listing[]; errors: Record<string, string> }> {
-  const errors: Record<string, string> = {};
-  const answers = await Promise.all(registry.workers.map(async (worker) => {
-    try {
-      const data: unknown = await worker.client.schedules({ timeout });
-      if (!isPlainObject(data) || !Array.isArray(data.schedules)) {
-        throw new Error("the answer has no schedules list");
-      }
-      return { worker, schedules: data.schedules.filter(isScheduleInfo) };
-    } catch (error) {
-      errors[worker.name] = workerFailure(worker, error);
-      return undefined;
-    }
+  onListing: (listing: Listing) => void = () => {},
+): Promise<Listings> {
+  const workers = registry.workers;
+  const answers = await Promise.all(workers.map(async (worker) => {
+    const answer = await listOne(worker, timeout);
+    if ("listing" in answer) onListing(answer.listing);
+    return answer;
   }));
-  return { listings: answers.filter((answer) => answer !== undefined), errors };
+  const found: Listings = { listings: [], errors: {} };
+  answers.forEach((answer, index) => {
+    if ("listing" in answer) found.listings.push(answer.listing);
+    else found.errors[workers[index].name] = answer.error;
+  });
+  return found;
 }
 
 /**
@@ -109,15 +133,23 @@ export function workerRunning<W>(
   throw new RequestError(`schedule '${name}' not found${unanswered}`);
 }
 
-/** Sends a request about schedule `name` (through `send`) to a worker that runs it. */
+/**
+ * Sends a request about schedule `name` (through `send`) to a worker that
+ * runs it: the first whose listing shows it, without waiting for the others
+ * (a worker that does not answer delays only a request no other worker can
+ * take).
+ */
 async function forward<T>(
   registry: WorkerRegistry,
   name: string,
   timeout: number,
   send: (client: WorkerClient) => Promise<T>,
 ): Promise<T> {
-  const { listings, errors } = await listAll(registry, timeout);
-  return await send(workerRunning(listings, errors, name).client);
+  const { promise: running, resolve } = Promise.withResolvers<RegisteredWorker>();
+  const all = listAll(registry, timeout, ({ worker, schedules }) => {
+    if (schedules.some((schedule) => schedule.name === name && schedule.served)) resolve(worker);
+  }).then(({ listings, errors }) => workerRunning(listings, errors, name));
+  return await send((await Promise.race([running, all])).client);
 }
 
 /**

@@ -8,7 +8,10 @@
  * @module
  */
 
-/** Seconds to wait for a worker's `status` in a master `status` with `poll_workers`. */
+/**
+ * Seconds to wait for a worker's `status` in a master `status` with
+ * `poll_workers`, `request_timeout` when that is shorter.
+ */
 export const WORKER_STATUS_TIMEOUT = 5;
 
 /**

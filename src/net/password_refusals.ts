@@ -26,7 +26,10 @@ export interface RefusalNote {
   count: number;
 }
 
-/** A server's memory of the addresses whose password it refused. */
+/**
+ * A server's memory of the addresses whose password it refused (the master's
+ * registry keeps one of the worker names it refused, by host, likewise).
+ */
 export class PasswordRefusals {
   /** By address, oldest first: refusals in a row, and when the last warning about them was. */
   readonly #peers = new Map<string, { count: number; warnedAt: number }>();
