@@ -210,6 +210,30 @@ function judge(err: object): StorageFailure | undefined {
   return undefined;
 }
 
+/**
+ * Server error numbers of an outage in which the server still answers reads
+ * and refuses writes: a full disk or table, a read-only server.
+ */
+const WRITE_REFUSAL_ERRNOS: ReadonlySet<number> = new Set([1021, 1114, 1290, 1836]);
+
+/**
+ * Whether `err` (or its cause) is an outage of writes only: SQLite's full
+ * disk, or a server whose disk or table is full or that is read-only. Reads
+ * work meanwhile, so one that works does not end such an outage.
+ */
+export function refusesWritesOnly(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  let current: unknown = err;
+  while (current !== null && typeof current === "object" && !seen.has(current)) {
+    seen.add(current);
+    const { errno, errcode } = current as DriverErrorFields;
+    if (typeof errcode === "number") return (errcode & 0xff) === SQLITE_FULL;
+    if (typeof errno === "number" && WRITE_REFUSAL_ERRNOS.has(errno)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 function byErrno(errno: number): StorageFailure | undefined {
   if (LOCK_ERRNOS.has(errno)) return "lock conflict";
   if (OUTAGE_ERRNOS.has(errno)) return "outage";

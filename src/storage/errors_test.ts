@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { classifyStorageError, isTransientStorageError, StorageError } from "./errors.ts";
+import {
+  classifyStorageError,
+  isTransientStorageError,
+  refusesWritesOnly,
+  StorageError,
+} from "./errors.ts";
 
 /** An error shaped like the ones mysql2 raises: a message plus code, errno and fatal. */
 function driverError(message: string, fields: { code: string; errno?: number; fatal?: boolean }) {
@@ -118,4 +123,19 @@ Deno.test("lock conflicts are told apart from outages, for MySQL and SQLite alik
     })),
     "refused",
   );
+});
+
+Deno.test("a full disk or a read-only server is an outage of writes only, through a StorageError", () => {
+  const readOnly = driverError("The MariaDB server is running with the --read-only option", {
+    code: "ER_OPTION_PREVENTS_STATEMENT",
+    errno: 1290,
+  });
+  assert.equal(refusesWritesOnly(new StorageError("mark job 1 done", { cause: readOnly })), true);
+  assert.equal(
+    refusesWritesOnly(driverError("Disk full", { code: "ER_DISK_FULL", errno: 1021 })),
+    true,
+  );
+  const gone = driverError("Server has gone away", { code: "CR_SERVER_GONE_ERROR", errno: 2006 });
+  assert.equal(refusesWritesOnly(gone), false);
+  assert.equal(refusesWritesOnly(new Error("timeout")), false);
 });

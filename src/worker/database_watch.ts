@@ -10,12 +10,17 @@
  * limit, and its length counts those 30 s (but never from before the last
  * operation that succeeded).
  *
+ * An outage of writes only (a full disk, a read-only server: reads still
+ * work) ends when an operation that failed in it works again, not at the
+ * first read that works: else each read and each write in turn would log
+ * one more line about the database.
+ *
  * @module
  */
 
 import { getLogger } from "@logtape/logtape";
 import { formatLength, Outage } from "../outage.ts";
-import { classifyStorageError } from "../storage/errors.ts";
+import { classifyStorageError, refusesWritesOnly } from "../storage/errors.ts";
 import type { JobStore } from "../storage/job_store.ts";
 import { messageOf } from "../text.ts";
 
@@ -36,8 +41,13 @@ export function watchDatabase(
 ): JobStore {
   // When the last operation that succeeded ended: the database answered then.
   let answeredAt = 0;
-  const ok = () => {
+  // During an outage of writes only, the operations that failed in it: another one that works
+  // (a read) does not end it.
+  let refusedWrites: Set<string> | undefined;
+  const ok = (operation: string) => {
     answeredAt = Date.now();
+    if (refusedWrites !== undefined && !refusedWrites.has(operation)) return;
+    refusedWrites = undefined;
     const length = outage.up(answeredAt);
     if (length !== undefined) {
       log.warn("The database {where} is reachable again after {length}", {
@@ -47,8 +57,10 @@ export function watchDatabase(
       onBack();
     }
   };
-  const failed = (error: unknown, startedAt: number) => {
+  const failed = (error: unknown, startedAt: number, operation: string) => {
     if (classifyStorageError(error) !== "outage") return;
+    if (refusesWritesOnly(error)) (refusedWrites ??= new Set()).add(operation);
+    else refusedWrites = undefined;
     if (!outage.down(Math.max(startedAt, answeredAt))) return;
     log.warn("Lost the database {where}: {error}; retrying until it is back", {
       where,
@@ -64,7 +76,9 @@ export function watchDatabase(
       return (...args: unknown[]) => {
         const startedAt = Date.now();
         const result = value.apply(target, args);
-        if (result instanceof Promise) result.then(ok, (error) => failed(error, startedAt));
+        if (result instanceof Promise) {
+          result.then(() => ok(String(key)), (error) => failed(error, startedAt, String(key)));
+        }
         return result;
       };
     },
