@@ -212,12 +212,12 @@ export class Worker {
     this.poll(names);
   }
 
-  /** The `status` response. */
   /** The results of ended jobs not yet stored (undefined when none waits): `/health` reads it. */
   resultBacklog(): ResultBacklog | undefined {
     return this.#runner.resultBacklog();
   }
 
+  /** The `status` response. */
   status(): WorkerStatus {
     const targets: WorkerStatus["targets"] = {};
     for (const target of this.targets.values()) {
