@@ -20,7 +20,7 @@ import {
 } from "../config/ini_file.ts";
 import { JOBD_WRITTEN_COLUMNS } from "../storage/required_columns.ts";
 import { messageOf } from "../text.ts";
-import { isCalendarDate } from "../unix_time.ts";
+import { isCalendarDate, MAX_ROW_TIME } from "../unix_time.ts";
 import { scanBoardLines } from "./board_lines.ts";
 import { formatDuration, MAX_DURATION_SECONDS, parseDuration } from "./duration.ts";
 import { CronRule, EveryRule, isTimeZone, NoDateError, type Rule } from "./rule.ts";
@@ -129,10 +129,10 @@ const durationType: ValueType<number> = {
 
 /**
  * The latest slot a schedule's row holds, and the most runs it counts:
- * `next_run_at` and `runs` are `int(10) UNSIGNED` (2106-02-07T06:28:15Z).
+ * `next_run_at` and `runs` are `int(10) UNSIGNED` like a job row's times.
  */
-const LATEST_SLOT = 4_294_967_295;
-const MAX_RUNS_LIMIT = 4_294_967_295;
+const LATEST_SLOT = MAX_ROW_TIME;
+const MAX_RUNS_LIMIT = MAX_ROW_TIME;
 
 /** An ISO 8601 time with its zone: `2026-01-01T00:00:00Z`, `2026-06-01T08:00+02:00`. */
 const isoTimeType: ValueType<number> = {

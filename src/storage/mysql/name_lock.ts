@@ -32,7 +32,7 @@ const log = getLogger(["jobd", "storage", "name-lock"]);
  * is an hour off in the hour a daylight saving change repeats. Both parts
  * read the statement's start time.
  */
-const DATABASE_NOW = "UNIX_TIMESTAMP() + MICROSECOND(NOW(6)) / 1000000";
+const DATABASE_NOW = "UNIX_TIMESTAMP() + MICROSECOND(NOW(6)) * 0.000001";
 
 /**
  * How often the lock's connection is asked whether it still holds the lock,
