@@ -14,6 +14,7 @@ import {
 } from "../src/storage/errors.ts";
 import { describeSqliteError, openSqliteStore } from "../src/storage/sqlite_store.ts";
 import { claimSelectSql } from "../src/storage/sqlite/claim_waiting.ts";
+import { WAL_SIZE_LIMIT_BYTES } from "../src/storage/sqlite/connection.ts";
 import { lockSqliteWorkerName } from "../src/storage/sqlite/name_lock.ts";
 import { NameTakenError } from "../src/storage/name_lock.ts";
 import { quoteIdentifier } from "../src/storage/sqlite/identifier.ts";
@@ -26,6 +27,7 @@ import {
   storageError,
   storeFixture,
 } from "./storage_conformance/mod.ts";
+import { finished } from "./storage_conformance/fixture.ts";
 
 defineJobStoreConformance("sqlite", async ({ workerName, withWorkerColumn, withTimeColumns }) => {
   const db = await openTestSqliteDatabase({ withWorkerColumn, withTimeColumns });
@@ -157,6 +159,23 @@ Deno.test("sqlite: the store switches the file to WAL mode, which the file keeps
   } finally {
     other.close();
   }
+});
+
+Deno.test("sqlite: after a job's huge output, the -wal file shrinks back to the limit", async () => {
+  await using db = await openTestSqliteDatabase();
+  await using store = await openSqliteStore(db.storeOptions("w"));
+  const [big, small] = await db.insertJobs("build", 2);
+  await store.claimWaiting(new Map([["build", 2]]));
+  assert.deepEqual(await store.markRunning([big, small], 1_700_000_000), []);
+  const huge = "x".repeat(WAL_SIZE_LIMIT_BYTES + 8 * 1024 * 1024);
+  // The commit's automatic checkpoint copies the row into the database; the
+  // next write starts the -wal file over, and cuts it back.
+  assert.deepEqual(await store.markDone([finished(big, { stdout: huge })]), []);
+  const walSize = () => Deno.statSync(`${db.path}-wal`).size;
+  assert.ok(walSize() > WAL_SIZE_LIMIT_BYTES, "the big write went through the -wal file");
+  assert.deepEqual(await store.markDone([finished(small)]), []);
+  assert.ok(walSize() <= WAL_SIZE_LIMIT_BYTES, `the -wal file has ${walSize()} bytes`);
+  assert.equal((await db.rows()).find((row) => row.id === big)?.stdout, huge);
 });
 
 Deno.test("sqlite: an application inserting in another process while the store claims loses no row", async () => {

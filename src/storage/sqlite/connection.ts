@@ -3,6 +3,14 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { BUSY_SLICE_MS } from "./busy.ts";
 
+/**
+ * Size the `-wal` file is cut back to once a checkpoint has copied it into
+ * the database (`PRAGMA journal_size_limit`), bytes: 16 MiB. Without it the
+ * file keeps the size of the largest transaction ever written (a job's huge
+ * output) for as long as a connection stays open.
+ */
+export const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
+
 /** A row as `node:sqlite` returns it. */
 export type SqliteRow = Record<string, SQLInputValue>;
 
@@ -33,10 +41,17 @@ export class SqliteConnection {
 
   /**
    * Opens (or creates: check first) the file at `path`. SQLite itself waits
-   * at most `BUSY_SLICE_MS` for another connection's lock.
+   * at most `BUSY_SLICE_MS` for another connection's lock. The `-wal`
+   * file is kept to `WAL_SIZE_LIMIT_BYTES` after checkpoints.
    */
   constructor(path: string) {
     this.#db = new DatabaseSync(path, { timeout: BUSY_SLICE_MS });
+    try {
+      this.#db.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+    } catch (error) {
+      this.#db.close();
+      throw error;
+    }
   }
 
   /** The first row of `sql`, or undefined. */
