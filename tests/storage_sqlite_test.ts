@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { configure, reset } from "@logtape/logtape";
 import { DatabaseSync } from "node:sqlite";
 import {
   classifyStorageError,
@@ -366,6 +367,40 @@ Deno.test("sqlite: ping fails, saying so, once the file is replaced or removed u
   );
   await Deno.remove(db.path);
   await assert.rejects(store.ping(), /the file was removed since the worker opened it/);
+});
+
+Deno.test("sqlite: a file replaced or removed under the store is logged once per change, saying to restart", async () => {
+  const warnings: string[] = [];
+  await configure({
+    sinks: {
+      lines: (record) => {
+        if (record.level === "warning") warnings.push(record.message.map(String).join(""));
+      },
+    },
+    loggers: [
+      { category: ["jobd", "storage"], sinks: ["lines"], lowestLevel: "info" },
+      { category: ["logtape", "meta"], sinks: [], lowestLevel: "warning" },
+    ],
+    reset: true,
+  });
+  try {
+    await using db = await openTestSqliteDatabase();
+    await using store = await openSqliteStore(db.storeOptions("w"));
+    await store.ping();
+    await Deno.copyFile(db.path, `${db.dir}/copy.db`);
+    await Deno.rename(`${db.dir}/copy.db`, db.path);
+    for (let i = 0; i < 3; i++) await assert.rejects(store.ping(), /was replaced/);
+    await Deno.remove(db.path);
+    for (let i = 0; i < 3; i++) await assert.rejects(store.ping(), /was removed/);
+    assert.deepEqual(warnings, [
+      `The SQLite file '${db.path}' was replaced since the worker opened it: the worker still ` +
+      "uses the old one, which applications no longer write to; restart the worker",
+      `The SQLite file '${db.path}' was removed since the worker opened it: the worker still ` +
+      "uses the removed one, which applications no longer write to; restart the worker",
+    ]);
+  } finally {
+    await reset();
+  }
 });
 
 Deno.test({
