@@ -15,6 +15,7 @@ import {
   type LoggingOptions,
   noticeLogger,
 } from "./log.ts";
+import { ListenError } from "./net/errors.ts";
 import { messageOf } from "./text.ts";
 
 /** What differs between the two daemons. */
@@ -150,7 +151,8 @@ export async function runDaemon<Config, Daemon>(
       // One line, through the logger: on the console (every level writes
       // errors) and in the log file; a second plain line would be a second
       // journal entry under systemd.
-      log.error("Cannot start: {error}", { error: messageOf(error) });
+      const hint = error instanceof ListenError ? error.hint(program.name, configPath) : "";
+      log.error("Cannot start: {error}", { error: messageOf(error) + hint });
       await logging.dispose();
       return 1;
     }

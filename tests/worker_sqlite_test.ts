@@ -13,6 +13,7 @@ import { peakConcurrency } from "./helpers/launcher_events.ts";
 import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
 import { startWorker, waitForDone, workerConfig } from "./helpers/worker.ts";
 import { defineWorkerConformance } from "./helpers/worker_conformance.ts";
+import { runWorkerToExit } from "./helpers/worker_exit.ts";
 
 defineWorkerConformance("sqlite worker: ", () => openTestSqliteDatabase());
 
@@ -135,6 +136,40 @@ Deno.test("sqlite worker: a missing table stops the worker with a message naming
       ),
     );
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("sqlite worker: a port another process holds stops the worker, saying which key and file to change", async () => {
+  await using db = await openTestSqliteDatabase();
+  const dir = await Deno.makeTempDir();
+  const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const held = busy.addr.port;
+    const cases = [
+      { key: "port", config: { port: held }, address: `on 127.0.0.1:${held}` },
+      {
+        key: "http_port",
+        config: { http_host: "127.0.0.1", http_port: held },
+        address: `for HTTP on 127.0.0.1:${held}`,
+      },
+    ];
+    for (const { key, config, address } of cases) {
+      const configPath = `${dir}/jobd.conf`;
+      await Deno.writeTextFile(configPath, workerConfig(db, freePort(), dir, { config }));
+      const { code, stderr } = await runWorkerToExit(configPath);
+      assert.equal(code, 1, stderr);
+      const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      assert.match(
+        stderr,
+        new RegExp(
+          `Cannot start: Cannot listen ${escaped(address)}: .*; another jobd running ` +
+            `there\\? Stop it, or choose another port with '${key}' in ${escaped(configPath)}`,
+        ),
+      );
+    }
+  } finally {
+    busy.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -10,6 +10,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import { formatAddress, isLoopback } from "../net/address.ts";
+import { ListenError } from "../net/errors.ts";
 import { logRefusedPassword, PasswordRefusals } from "../net/password_refusals.ts";
 import { passwordsMatch } from "../net/password.ts";
 import { messageOf } from "../text.ts";
@@ -80,10 +81,10 @@ export function startHttpServer(options: HttpServerOptions): HttpServer {
       },
     }, answer);
   } catch (error) {
-    throw new Error(
-      `Cannot listen for HTTP on ${options.hostname}:${options.port}: ${messageOf(error)}`,
-      { cause: error },
-    );
+    throw new ListenError(`${options.hostname}:${options.port}`, error, {
+      key: "http_port",
+      service: "HTTP",
+    });
   }
   let closing: Promise<void> | undefined;
   return {

@@ -149,7 +149,7 @@ Deno.test("a taken port is an error naming the address", async () => {
   try {
     assert.throws(
       () => startHttpServer({ hostname: "127.0.0.1", port: first.port, routes: [] }),
-      new RegExp(`^Error: Cannot listen for HTTP on 127\\.0\\.0\\.1:${first.port}: `),
+      new RegExp(`^ListenError: Cannot listen for HTTP on 127\\.0\\.0\\.1:${first.port}: `),
     );
   } finally {
     await first.close();

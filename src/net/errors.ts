@@ -47,3 +47,30 @@ export class RequestError extends Error {
     this.name = "RequestError";
   }
 }
+
+/** A listen address that could not be bound. */
+export class ListenError extends Error {
+  /** The config key of the port: `port`, or `http_port` for the HTTP server. */
+  readonly key: string;
+
+  constructor(
+    readonly address: string,
+    cause: unknown,
+    options: { key?: string; service?: string } = {},
+  ) {
+    const service = options.service === undefined ? "" : ` for ${options.service}`;
+    super(`Cannot listen${service} on ${address}: ${messageOf(cause)}`, { cause });
+    this.name = "ListenError";
+    this.key = options.key ?? "port";
+  }
+
+  /**
+   * What to do, for a port another process holds (empty otherwise): `program`
+   * is the daemon's name, `configPath` its config file.
+   */
+  hint(program: string, configPath: string): string {
+    if (!(this.cause instanceof Deno.errors.AddrInUse)) return "";
+    return `; another ${program} running there? Stop it, or choose another port with ` +
+      `'${this.key}' in ${configPath}`;
+  }
+}

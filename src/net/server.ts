@@ -3,7 +3,7 @@ import { encodeResponse, type Request, type RequestData } from "../protocol/mess
 import { formatAddress, isLoopback } from "./address.ts";
 import { MAX_PASSWORD_WAIT_MS, MAX_UNAUTHORISED_PER_ADDRESS } from "../protocol/limits.ts";
 import { CLOSE_GRACE_MS, Connection, type ConnectionOptions } from "./connection.ts";
-import { RequestError } from "./errors.ts";
+import { ListenError, RequestError } from "./errors.ts";
 import { PasswordRefusals } from "./password_refusals.ts";
 import { messageOf } from "../text.ts";
 
@@ -78,19 +78,6 @@ const REFUSAL_LOG_INTERVAL = 10;
  * a word, so that a flood of them cannot hold descriptors for a second each.
  */
 const MAX_REFUSING = 100;
-
-/** A listen address that could not be bound. */
-export class ListenError extends Error {
-  constructor(readonly address: string, cause: unknown) {
-    super(
-      `Cannot listen on ${address}: ${messageOf(cause)}`,
-      {
-        cause,
-      },
-    );
-    this.name = "ListenError";
-  }
-}
 
 /**
  * A TCP server of the jobd protocol: accepts connections, serves their

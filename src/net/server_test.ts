@@ -1,11 +1,16 @@
 import assert from "node:assert/strict";
 import type { Request } from "../protocol/messages.ts";
 import { Connection } from "./connection.ts";
-import { ConnectError, ConnectionClosedError, RemoteError, RequestError } from "./errors.ts";
+import {
+  ConnectError,
+  ConnectionClosedError,
+  ListenError,
+  RemoteError,
+  RequestError,
+} from "./errors.ts";
 import {
   dispatchTo,
   type Handlers,
-  ListenError,
   Server,
   type ServerOptions,
   tooManyConnections,
