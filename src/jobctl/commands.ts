@@ -243,8 +243,9 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
   worker({
     name: "remove-target",
     args: "TARGET",
-    summary: "Stop serving a target that has no queued or running job",
-    details: "The change lasts until the worker restarts or a reload (SIGHUP) whose " +
+    summary: "Stop serving a target that has no running job",
+    details: "Refused while a job of the target runs. Jobs it claimed and has not started " +
+      "(a paused target keeps those of its free slots) go back to 'waiting'. The change lasts until the worker restarts or a reload (SIGHUP) whose " +
       "config file added or changed the target's line in [targets].",
     example: "jobctl remove-target reports",
     parse: (args, name) => {
