@@ -22,7 +22,7 @@ import {
 } from "./command.ts";
 import { controlCommands, targetsWithWaiting } from "./control_commands.ts";
 import { targetsWithWaitingTable } from "./control_reports.ts";
-import { isPlainObject } from "../text.ts";
+import { escapeControls, isPlainObject } from "../text.ts";
 import { quoteList } from "./format.ts";
 import {
   readConcurrency,
@@ -130,8 +130,9 @@ async function masterStatus(client: MasterClient, pollWorkers: boolean): Promise
   );
 }
 
+/** A confirmation; the names in it escaped as the daemon's answers are (`\u202e`). */
 function done(text: string) {
-  return { text: `${text}\n` };
+  return { text: `${escapeControls(text)}\n` };
 }
 
 function targetsPhrase(targets: readonly string[] | undefined, all: string): string {
