@@ -22,7 +22,7 @@ import {
 } from "./command.ts";
 import { controlCommands, targetsWithWaiting } from "./control_commands.ts";
 import { targetsWithWaitingTable } from "./control_reports.ts";
-import { isPlainObject } from "../text.ts";
+import { escapeControls, isPlainObject } from "../text.ts";
 import { quoteList } from "./format.ts";
 import {
   readConcurrency,
@@ -130,8 +130,9 @@ async function masterStatus(client: MasterClient, pollWorkers: boolean): Promise
   );
 }
 
+/** A confirmation; the names in it escaped as the daemon's answers are (`\u202e`). */
 function done(text: string) {
-  return { text: `${text}\n` };
+  return { text: `${escapeControls(text)}\n` };
 }
 
 function targetsPhrase(targets: readonly string[] | undefined, all: string): string {
@@ -243,8 +244,9 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
   worker({
     name: "remove-target",
     args: "TARGET",
-    summary: "Stop serving a target that has no queued or running job",
-    details: "The change lasts until the worker restarts or a reload (SIGHUP) whose " +
+    summary: "Stop serving a target that has no running job",
+    details: "Refused while a job of the target runs. Jobs it claimed and has not started " +
+      "(a paused target keeps those of its free slots) go back to 'waiting'. The change lasts until the worker restarts or a reload (SIGHUP) whose " +
       "config file added or changed the target's line in [targets].",
     example: "jobctl remove-target reports",
     parse: (args, name) => {

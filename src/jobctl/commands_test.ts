@@ -160,6 +160,11 @@ Deno.test("requests that answer 'ok' are confirmed in words", () => {
   assert.equal(render("worker", "remove-target", ["a"]), "Removed target 'a'\n");
   assert.equal(render("master", "poke", ["a"]), "Poked 'a'\n");
   assert.equal(render("master", "pause", ["a"]), "Paused 'a' on the workers serving them\n");
+  // A name with a bidirectional override reads as the table shows it, not reversed.
+  assert.equal(
+    render("worker", "add-target", ["\u202ex", "1"]),
+    "Added target '\\u202ex' with concurrency 1\n",
+  );
 });
 
 Deno.test("the worker's memory-usage also shows pendingJobPromises", () => {

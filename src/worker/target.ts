@@ -220,6 +220,11 @@ export class Target {
     return [...this.#manual, ...this.#background].map((job) => job.id);
   }
 
+  /** Claimed run-manual jobs waiting for a slot. */
+  get queuedManual(): number {
+    return this.#manual.length;
+  }
+
   /** Empties the queue, returning the jobs that never started. */
   drainQueued(): ClaimedJob[] {
     return [...this.#manual.splice(0), ...this.#background.splice(0)];

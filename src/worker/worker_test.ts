@@ -317,6 +317,20 @@ Deno.test("a paused target keeps claimed jobs for its free slots and releases th
   await until("every job done", () => ids.every((id) => store.status(id) === "done"));
 });
 
+Deno.test("removing a paused target that runs nothing gives the jobs it claimed back to waiting", async () => {
+  const store = new MemoryStore();
+  await using setup = await workerOn(store, { t1: 2, t2: 1 });
+  setup.worker.pause(["t1"]);
+  const ids = store.insert("t1", 3);
+  setup.worker.poll(["t1"]);
+  const accepted = () => ids.filter((id) => store.status(id) === "accepted");
+  await until("the free slots' jobs claimed", () => accepted().length === 2);
+  setup.worker.removeTarget("t1");
+  assert.deepEqual(setup.worker.targetNames, ["t2"]);
+  await until("every row of t1 waiting", () => ids.every((id) => store.status(id) === "waiting"));
+  assert.ok(!store.calls.includes("markRunning"));
+});
+
 Deno.test("jobs released while the worker looks for claims in doubt are not taken back in", async () => {
   await using setup = await slotsHeldWithJobsClaimedAhead();
   const { store, ids } = setup;
