@@ -22,8 +22,8 @@ import {
 } from "./command.ts";
 import { controlCommands, targetsWithWaiting } from "./control_commands.ts";
 import { targetsWithWaitingTable } from "./control_reports.ts";
-import { escapeControls, isPlainObject } from "../text.ts";
-import { quoteList } from "./format.ts";
+import { isPlainObject } from "../text.ts";
+import { confirmed, quoteList } from "./format.ts";
 import {
   readConcurrency,
   readJobId,
@@ -130,11 +130,6 @@ async function masterStatus(client: MasterClient, pollWorkers: boolean): Promise
   );
 }
 
-/** A confirmation; the names in it escaped as the daemon's answers are (`\u202e`). */
-function done(text: string) {
-  return { text: `${escapeControls(text)}\n` };
-}
-
 function targetsPhrase(targets: readonly string[] | undefined, all: string): string {
   return targets === undefined ? all : quoteList(targets);
 }
@@ -192,7 +187,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
     example: "jobctl poll build deploy",
     parse: someTargets,
     execute: thenOk((client, targets) => client.poll(targets)),
-    render: (_, targets) => done(`Asked the worker to poll ${quoteList(targets)}`),
+    render: (_, targets) => confirmed(`Asked the worker to poll ${quoteList(targets)}`),
   }),
   worker({
     name: "pause",
@@ -202,7 +197,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
     example: "jobctl pause build",
     parse: optionalTargets,
     execute: thenOk((client, targets) => client.pause(targets)),
-    render: (_, targets) => done(`Paused ${targetsPhrase(targets, "all targets")}`),
+    render: (_, targets) => confirmed(`Paused ${targetsPhrase(targets, "all targets")}`),
   }),
   worker({
     name: "continue",
@@ -211,7 +206,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
     example: "jobctl continue build",
     parse: optionalTargets,
     execute: thenOk((client, targets) => client.continue(targets)),
-    render: (_, targets) => done(`Resumed ${targetsPhrase(targets, "all targets")}`),
+    render: (_, targets) => confirmed(`Resumed ${targetsPhrase(targets, "all targets")}`),
   }),
   worker({
     name: "set-target-concurrency",
@@ -226,7 +221,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
       client.setTargetConcurrency(target, concurrency)
     ),
     render: (_, { target, concurrency }) =>
-      done(`Set the concurrency of '${target}' to ${concurrency}`),
+      confirmed(`Set the concurrency of '${target}' to ${concurrency}`),
   }),
   worker({
     name: "add-target",
@@ -239,7 +234,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
     parse: targetAndConcurrency,
     execute: thenOk((client, { target, concurrency }) => client.addTarget(target, concurrency)),
     render: (_, { target, concurrency }) =>
-      done(`Added target '${target}' with concurrency ${concurrency}`),
+      confirmed(`Added target '${target}' with concurrency ${concurrency}`),
   }),
   worker({
     name: "remove-target",
@@ -254,7 +249,7 @@ export const WORKER_COMMANDS: readonly Command<"worker">[] = [
       return readTarget(name, args[0]);
     },
     execute: thenOk((client, target: string) => client.removeTarget(target)),
-    render: (_, target) => done(`Removed target '${target}'`),
+    render: (_, target) => confirmed(`Removed target '${target}'`),
   }),
   worker({
     name: "run-manual",
@@ -361,7 +356,7 @@ export const MASTER_COMMANDS: readonly Command<"master">[] = [
     example: "jobctl --master poke build deploy",
     parse: someTargets,
     execute: thenOk((client, targets) => client.poke(targets)),
-    render: (_, targets) => done(`Poked ${quoteList(targets)}`),
+    render: (_, targets) => confirmed(`Poked ${quoteList(targets)}`),
   }),
   master({
     name: "pause",
@@ -371,7 +366,7 @@ export const MASTER_COMMANDS: readonly Command<"master">[] = [
     parse: optionalTargets,
     execute: thenOk((client, targets) => client.pause(targets)),
     render: (_, targets) =>
-      done(`Paused ${targetsPhrase(targets, "all targets")} on the workers serving them`),
+      confirmed(`Paused ${targetsPhrase(targets, "all targets")} on the workers serving them`),
   }),
   master({
     name: "continue",
@@ -381,7 +376,7 @@ export const MASTER_COMMANDS: readonly Command<"master">[] = [
     parse: optionalTargets,
     execute: thenOk((client, targets) => client.continue(targets)),
     render: (_, targets) =>
-      done(`Resumed ${targetsPhrase(targets, "all targets")} on the workers serving them`),
+      confirmed(`Resumed ${targetsPhrase(targets, "all targets")} on the workers serving them`),
   }),
   master({
     name: "run-manual",

@@ -165,6 +165,8 @@ Deno.test("requests that answer 'ok' are confirmed in words", () => {
     render("worker", "add-target", ["\u202ex", "1"]),
     "Added target '\\u202ex' with concurrency 1\n",
   );
+  assert.equal(render("worker", "schedule-pause", ["\u202es"]), "Paused schedule '\\u202es'\n");
+  assert.equal(render("master", "schedule-resume", ["\u202es"]), "Resumed schedule '\\u202es'\n");
 });
 
 Deno.test("the worker's memory-usage also shows pendingJobPromises", () => {

@@ -9,6 +9,11 @@ import type { JobOutcome } from "../protocol/requests.ts";
 import { escapeControls, isPlainObject } from "../text.ts";
 import type { Cell, Color } from "./table.ts";
 
+/** A confirmation line; the names in it escaped as the daemon's answers are (`\u202e`). */
+export function confirmed(text: string): { text: string } {
+  return { text: `${escapeControls(text)}\n` };
+}
+
 /**
  * A daemon's answer with {@linkcode escapeControls} applied to every string
  * in it, object keys (target names, say) included: what the text renderers

@@ -9,7 +9,7 @@
 import type { ScheduleInfo, ScheduleRunResult } from "../protocol/requests.ts";
 import { isPlainObject } from "../text.ts";
 import { type Command, defineCommand, type Mode, UnexpectedAnswerError } from "./command.ts";
-import { formatTime, pausedCell, resultColor } from "./format.ts";
+import { confirmed, formatTime, pausedCell, resultColor } from "./format.ts";
 import { type Cell, type Column, formatTable, type Style } from "./table.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -126,7 +126,7 @@ function scheduleCommands<M extends Mode>(mode: M): Command<M>[] {
       example: `jobctl ${flag}schedule-run nightly-cleanup`,
       parse: oneName,
       execute: async (client, name) => insertedOf(await client.scheduleRun(name)),
-      render: (data, name) => ({ text: `Schedule '${name}' inserted job ${data.id}\n` }),
+      render: (data, name) => confirmed(`Schedule '${name}' inserted job ${data.id}`),
     }),
     defineCommand(mode, {
       name: "schedule-pause",
@@ -135,7 +135,7 @@ function scheduleCommands<M extends Mode>(mode: M): Command<M>[] {
       example: `jobctl ${flag}schedule-pause nightly-cleanup`,
       parse: oneName,
       execute: (client, name) => client.schedulePause(name),
-      render: (_, name) => ({ text: `Paused schedule '${name}'\n` }),
+      render: (_, name) => confirmed(`Paused schedule '${name}'`),
     }),
     defineCommand(mode, {
       name: "schedule-resume",
@@ -144,7 +144,7 @@ function scheduleCommands<M extends Mode>(mode: M): Command<M>[] {
       example: `jobctl ${flag}schedule-resume nightly-cleanup`,
       parse: oneName,
       execute: (client, name) => client.scheduleResume(name),
-      render: (_, name) => ({ text: `Resumed schedule '${name}'\n` }),
+      render: (_, name) => confirmed(`Resumed schedule '${name}'`),
     }),
   ];
 }
