@@ -152,7 +152,8 @@ Deno.test("targets can be added, resized and removed at runtime", async () => {
   await using worker = await startWorker(db, { targets: { t1: 1 } });
   const { client } = worker;
   const ids = await db.insertJobs("t2", 4);
-  await worker.script("default", "sleep 0.3");
+  // Long enough that the removal below meets jobs still running, even on a loaded machine.
+  await worker.script("default", "sleep 2");
 
   await client.addTarget("t2", 1);
   await waitFor("a t2 job running", async () => (await worker.events()).length > 0);
