@@ -6,11 +6,10 @@
 import assert from "node:assert/strict";
 import type { RowDataPacket } from "mysql2/promise";
 import { fetchFresh } from "./helpers/http.ts";
-import { openTestDatabase } from "./helpers/database.ts";
+import { killNameLockHolder, openTestDatabase } from "./helpers/database.ts";
 import { freePort, iniText, masterClient, startDaemon, waitFor } from "./helpers/processes.ts";
 import { startWorker, waitForDone } from "./helpers/worker.ts";
 import { VERSION } from "../src/version.ts";
-import { nameLockKey } from "../src/storage/mysql/name_lock.ts";
 
 /** One HTTP answer, read whole. */
 interface Answer {
@@ -131,15 +130,10 @@ Deno.test("a worker that lost the lock on its name answers 503 naming it, though
   const httpPort = freePort();
   await using worker = await startWorker(db, { config: { http_port: httpPort } });
   assert.equal(metric((await get(httpPort, "/metrics")).text, "jobd_name_lock_held"), 1);
-  const key = nameLockKey(db.database, db.table, "test-worker");
   // Another session (a second worker of the same name) takes the lock once the worker's is gone.
   const session = await db.session();
   try {
-    const [[{ holder }]] = await session.query<RowDataPacket[]>(
-      "SELECT IS_USED_LOCK(?) AS holder",
-      [key],
-    );
-    await session.query(`KILL ${Number(holder)}`);
+    const key = await killNameLockHolder(session, db, "test-worker");
     const [[{ got }]] = await session.query<RowDataPacket[]>(
       "SELECT GET_LOCK(?, 10) AS got",
       [key],

@@ -10,23 +10,29 @@
 import assert from "node:assert/strict";
 import { QUERY_STATUSES } from "../src/protocol/control_requests.ts";
 import { countJobsStatements, listJobsStatement } from "../src/storage/control_sql.ts";
-import { openTestDatabase } from "./helpers/database.ts";
+import { openTestDatabase, type TestDatabase } from "./helpers/database.ts";
 import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
 
 /** Rows of 'busy' (2^12 of them, done) and two of 'rare' (one done ok, one waiting). */
 const BUSY_DOUBLINGS = 12;
 
-Deno.test("mysql: jobs of one target read the status and target index, not every row", async () => {
-  await using db = await openTestDatabase({ withTimeColumns: true });
+/** 2^BUSY_DOUBLINGS `done` rows of 'busy', created and finished at 1 (1970). */
+async function insertBusyRows(db: TestDatabase): Promise<void> {
   await db.query(
-    "INSERT INTO jobs (target, time_created, status, result) VALUES ('busy', 1, 'done', 'ok')",
+    "INSERT INTO jobs (target, time_created, time_finished, status, result) " +
+      "VALUES ('busy', 1, 1, 'done', 'ok')",
   );
   for (let i = 0; i < BUSY_DOUBLINGS; i++) {
     await db.query(
-      "INSERT INTO jobs (target, time_created, status, result) " +
-        "SELECT target, time_created, status, result FROM jobs",
+      "INSERT INTO jobs (target, time_created, time_finished, status, result) " +
+        "SELECT target, time_created, time_finished, status, result FROM jobs",
     );
   }
+}
+
+Deno.test("mysql: jobs of one target read the status and target index, not every row", async () => {
+  await using db = await openTestDatabase({ withTimeColumns: true });
+  await insertBusyRows(db);
   const [rareDone] = await db.insertJobs("rare", 1, "done");
   const [rareWaiting] = await db.insertJobs("rare", 1);
   await db.query("ANALYZE TABLE jobs");
@@ -68,15 +74,7 @@ Deno.test("sqlite: jobs of one target read the status and target index, not ever
 
 Deno.test("mysql: with schema.sql's optional operator indexes, the newest failed rows are read through one", async () => {
   await using db = await openTestDatabase({ withOperatorIndexes: true });
-  await db.query(
-    "INSERT INTO jobs (target, time_created, status, result) VALUES ('busy', 1, 'done', 'ok')",
-  );
-  for (let i = 0; i < BUSY_DOUBLINGS; i++) {
-    await db.query(
-      "INSERT INTO jobs (target, time_created, status, result) " +
-        "SELECT target, time_created, status, result FROM jobs",
-    );
-  }
+  await insertBusyRows(db);
   // Failures are rare: two, older than every ok row above them.
   const failed = await db.insertJobs("busy", 2, "done");
   await db.setColumns(failed, { result: "fail" });
@@ -96,16 +94,7 @@ Deno.test("mysql: with schema.sql's optional operator indexes, the newest failed
 Deno.test("mysql: with schema.sql's optional operator indexes, stats counts the last day's done rows from the index alone", async () => {
   await using db = await openTestDatabase({ withOperatorIndexes: true });
   // Old done rows (finished at 1970 + 1 s), then 50 finished now.
-  await db.query(
-    "INSERT INTO jobs (target, time_created, time_finished, status, result) " +
-      "VALUES ('busy', 1, 1, 'done', 'ok')",
-  );
-  for (let i = 0; i < BUSY_DOUBLINGS; i++) {
-    await db.query(
-      "INSERT INTO jobs (target, time_created, time_finished, status, result) " +
-        "SELECT target, time_created, time_finished, status, result FROM jobs",
-    );
-  }
+  await insertBusyRows(db);
   const now = Math.floor(Date.now() / 1000);
   const recent = await db.insertJobs("busy", 50, "done");
   await db.setColumns(recent, { result: "ok", time_finished: now });

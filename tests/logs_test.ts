@@ -7,9 +7,8 @@
 
 import assert from "node:assert/strict";
 import type { RowDataPacket } from "mysql2/promise";
-import { nameLockKey } from "../src/storage/mysql/name_lock.ts";
 import { VERSION } from "../src/version.ts";
-import { openTestDatabase } from "./helpers/database.ts";
+import { killNameLockHolder, openTestDatabase } from "./helpers/database.ts";
 import {
   freePort,
   iniText,
@@ -323,12 +322,7 @@ Deno.test("a lost name-lock connection is one warning, and the lock held again o
   await using worker = await startWorker(db, { config: { log_level_console: "warn" } });
   const session = await db.session();
   try {
-    const key = nameLockKey(db.database, db.table, "test-worker");
-    const [[{ holder }]] = await session.query<RowDataPacket[]>(
-      "SELECT IS_USED_LOCK(?) AS holder",
-      [key],
-    );
-    await session.query(`KILL ${Number(holder)}`);
+    await killNameLockHolder(session, db, "test-worker");
     await lineMatching(worker.process, /\[WRN\] .*Lost the lock on the worker name test-worker/);
     await lineMatching(
       worker.process,
@@ -346,12 +340,7 @@ Deno.test("requests refused while the name lock is lost are one info line each, 
   const session = await db.session();
   try {
     // The test's session ends the worker's lock connection and holds the lock: the loss lasts.
-    const key = nameLockKey(db.database, db.table, "test-worker");
-    const [[{ holder }]] = await session.query<RowDataPacket[]>(
-      "SELECT IS_USED_LOCK(?) AS holder",
-      [key],
-    );
-    await session.query(`KILL ${Number(holder)}`);
+    const key = await killNameLockHolder(session, db, "test-worker");
     const [[{ got }]] = await session.query<RowDataPacket[]>("SELECT GET_LOCK(?, 10) AS got", [
       key,
     ]);

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import type { RowDataPacket } from "mysql2/promise";
 import { lockMysqlWorkerName, nameLockKey } from "../src/storage/mysql/name_lock.ts";
-import { openTestDatabase } from "./helpers/database.ts";
+import { killNameLockHolder, openTestDatabase } from "./helpers/database.ts";
 import type { TestJobsTable } from "./helpers/jobs_table.ts";
 import { freePort, waitFor } from "./helpers/processes.ts";
 import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
@@ -100,12 +100,8 @@ Deno.test("mysql: while the name lock's connection is lost the worker claims and
       "the claimed job",
       async () => (await db.rows([queued]))[0].status === "accepted",
     );
-    const [[{ holder }]] = await session.query<RowDataPacket[]>(
-      "SELECT IS_USED_LOCK(?) AS holder",
-      [key],
-    );
-    assert.ok(holder, "the worker holds the lock on its name");
-    await session.query(`KILL ${Number(holder)}`);
+    // Throws when nobody holds it: the worker holds the lock on its name.
+    await killNameLockHolder(session, db, "test-worker");
     const [[{ got }]] = await session.query<RowDataPacket[]>(
       "SELECT GET_LOCK(?, 10) AS got",
       [key],
@@ -148,11 +144,7 @@ Deno.test("mysql: a lost name lock waiting out its backoff is taken again at onc
   }, { onLost: () => lost = true, onRegained: () => regained = true });
   const session = await db.session();
   try {
-    const [[{ holder }]] = await session.query<RowDataPacket[]>(
-      "SELECT IS_USED_LOCK(?) AS holder",
-      [nameLockKey(db.database, db.table, "w-retry")],
-    );
-    await session.query(`KILL ${Number(holder)}`);
+    await killNameLockHolder(session, db, "w-retry");
     await waitFor("the lock lost", () => lost);
     assert.equal(lock.held, false);
 

@@ -19,6 +19,7 @@ import type { Connection, Pool, ResultSetHeader, RowDataPacket } from "mysql2/pr
 import type { JobStatus } from "../../src/job.ts";
 import type { MysqlStoreOptions } from "../../src/storage/mysql_store.ts";
 import { quoteIdentifier } from "../../src/storage/mysql/identifier.ts";
+import { nameLockKey } from "../../src/storage/mysql/name_lock.ts";
 import { type Durability, type MariaDbServer, startMariaDb } from "../../scripts/mariadb.ts";
 import {
   assignments,
@@ -335,4 +336,24 @@ class MysqlTestDatabase implements TestDatabase {
       await this.server?.[Symbol.asyncDispose]();
     }
   }
+}
+
+/**
+ * Ends, from `session`, the database connection that holds the lock of the
+ * worker `name` on `db`'s table (as a second worker of that name, or an
+ * operator, could), and returns the lock's key.
+ */
+export async function killNameLockHolder(
+  session: Connection,
+  db: { database: string; table: string },
+  name: string,
+): Promise<string> {
+  const key = nameLockKey(db.database, db.table, name);
+  const [[{ holder }]] = await session.query<RowDataPacket[]>(
+    "SELECT IS_USED_LOCK(?) AS holder",
+    [key],
+  );
+  if (holder === null || holder === undefined) throw new Error(`nobody holds the lock of ${name}`);
+  await session.query(`KILL ${Number(holder)}`);
+  return key;
 }
