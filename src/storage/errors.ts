@@ -148,15 +148,25 @@ export function retryLogLevel(err: unknown): "debug" | "warn" | "error" {
  * error is judged by that error.
  */
 export function classifyStorageError(err: unknown): StorageFailure {
+  for (const current of causeChain(err)) {
+    const verdict = judge(current);
+    if (verdict !== undefined) return verdict;
+  }
+  return "refused";
+}
+
+/**
+ * `err` and the errors in its `cause` chain, outermost first, as long as
+ * each is an object; a cycle of causes ends it.
+ */
+export function* causeChain(err: unknown): Generator<object> {
   const seen = new Set<unknown>();
   let current: unknown = err;
   while (current !== null && typeof current === "object" && !seen.has(current)) {
     seen.add(current);
-    const verdict = judge(current);
-    if (verdict !== undefined) return verdict;
+    yield current;
     current = (current as { cause?: unknown }).cause;
   }
-  return "refused";
 }
 
 /**
@@ -222,14 +232,10 @@ const WRITE_REFUSAL_ERRNOS: ReadonlySet<number> = new Set([1021, 1114, 1290, 183
  * work meanwhile, so one that works does not end such an outage.
  */
 export function refusesWritesOnly(err: unknown): boolean {
-  const seen = new Set<unknown>();
-  let current: unknown = err;
-  while (current !== null && typeof current === "object" && !seen.has(current)) {
-    seen.add(current);
+  for (const current of causeChain(err)) {
     const { errno, errcode } = current as DriverErrorFields;
     if (typeof errcode === "number") return (errcode & 0xff) === SQLITE_FULL;
     if (typeof errno === "number" && WRITE_REFUSAL_ERRNOS.has(errno)) return true;
-    current = (current as { cause?: unknown }).cause;
   }
   return false;
 }

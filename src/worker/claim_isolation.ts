@@ -14,7 +14,7 @@
 import { getLogger } from "@logtape/logtape";
 import { messageOf } from "../text.ts";
 import { decorateStore } from "../storage/decorate.ts";
-import { isTransientStorageError } from "../storage/errors.ts";
+import { causeChain, isTransientStorageError } from "../storage/errors.ts";
 import type { ClaimedJob } from "../job.ts";
 import { Backoff, FAILING_TARGET_BACKOFF } from "../retry_policy.ts";
 import { FailureRun, formatLength } from "../outage.ts";
@@ -34,13 +34,9 @@ interface Failing {
 
 /** The message of the innermost cause of `error` (the database's own words). */
 function causeMessage(error: unknown): string {
-  let current = error;
-  const seen = new Set<unknown>();
-  while (current instanceof Error && current.cause !== undefined && !seen.has(current)) {
-    seen.add(current);
-    current = current.cause;
-  }
-  return messageOf(current);
+  let innermost: unknown = error;
+  for (const cause of causeChain(error)) innermost = cause;
+  return messageOf(innermost);
 }
 
 /** What a claim starts at once: `claimWaiting`'s `startNow` and `startedAt`. */
