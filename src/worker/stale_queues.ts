@@ -1,7 +1,8 @@
 /**
  * Releases the jobs a target claimed ahead of its free slots once it has
  * stopped starting them (a long job in every slot, a pause, run-manual jobs
- * taking the slots), so that other workers can run them.
+ * taking the slots), so that other workers can run them; and, at once, the
+ * jobs a removed target still held.
  *
  * @module
  */
@@ -37,6 +38,8 @@ export class StaleQueues {
   readonly #options: StaleQueueOptions;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #inFlight: { ids: Set<number>; done: Promise<void> } | undefined;
+  /** Releases of removed targets' jobs under way. */
+  readonly #removals = new Set<{ ids: Set<number>; done: Promise<void> }>();
   #stopped = false;
 
   constructor(options: StaleQueueOptions) {
@@ -45,7 +48,26 @@ export class StaleQueues {
 
   /** Ids of the jobs being released: no longer queued, not yet released. */
   get releasing(): ReadonlySet<number> {
-    return this.#inFlight?.ids ?? new Set();
+    const stale = this.#inFlight?.ids ?? new Set<number>();
+    if (this.#removals.size === 0) return stale;
+    return new Set([...stale, ...[...this.#removals].flatMap((removal) => [...removal.ids])]);
+  }
+
+  /**
+   * Gives the jobs `target` held back to `waiting` now that it is removed
+   * (it no longer is in the served targets); `stop()` waits for it.
+   */
+  releaseRemoved(target: Target, jobs: ClaimedJob[]): void {
+    if (jobs.length === 0) return;
+    const ids = new Set(jobs.map((job) => job.id));
+    const which = describeJobs([...ids]);
+    log.info("Releasing {ids} of {target}: the target is removed", {
+      ids: which,
+      target: target.name,
+    });
+    const removal = { ids, done: this.#release(target, jobs, which) };
+    this.#removals.add(removal);
+    void removal.done.then(() => this.#removals.delete(removal));
   }
 
   /** Looks at the targets in {@linkcode STALE_QUEUE_MS}, unless a look is due already. */
@@ -70,11 +92,12 @@ export class StaleQueues {
     }, STALE_QUEUE_MS);
   }
 
-  /** Looks no more; resolves once a release in flight has ended. */
+  /** Looks no more; resolves once the releases in flight have ended. */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
     await this.#inFlight?.done;
+    await Promise.all([...this.#removals].map((removal) => removal.done));
   }
 
   /** Releases the stale jobs of every target; adds their ids to `ids` meanwhile. */
@@ -91,25 +114,34 @@ export class StaleQueues {
         target: target.name,
         ms: STALE_QUEUE_MS,
       });
-      try {
-        await this.#options.release(stale);
-      } catch (error) {
-        if (this.#options.targets.get(target.name) !== target) {
-          log.error("Cannot release {ids} of removed target {target}: {error}", {
-            ids: which,
-            target: target.name,
-            error: messageOf(error),
-          });
-          this.#options.lookForLeftBehind();
-          continue;
-        }
-        log.warn("Cannot release {ids}, keeping them queued: {error}", {
+      await this.#release(target, stale, which);
+    }
+  }
+
+  /**
+   * Releases `jobs` of `target` (`which` names them). When the database
+   * refuses, a served target queues them again; a removed one has its rows
+   * looked for later.
+   */
+  async #release(target: Target, jobs: ClaimedJob[], which: string): Promise<void> {
+    try {
+      await this.#options.release(jobs);
+    } catch (error) {
+      if (this.#options.targets.get(target.name) !== target) {
+        log.error("Cannot release {ids} of removed target {target}: {error}", {
           ids: which,
+          target: target.name,
           error: messageOf(error),
         });
-        for (const job of stale) target.enqueue(job);
-        this.#options.schedule(target);
+        this.#options.lookForLeftBehind();
+        return;
       }
+      log.warn("Cannot release {ids}, keeping them queued: {error}", {
+        ids: which,
+        error: messageOf(error),
+      });
+      for (const job of jobs) target.enqueue(job);
+      this.#options.schedule(target);
     }
   }
 }

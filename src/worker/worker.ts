@@ -7,8 +7,6 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import type { ClaimedJob } from "../job.ts";
-import { describeJobs, messageOf } from "../text.ts";
 import { RequestError } from "../net/errors.ts";
 import { MAX_WORKER_TARGETS } from "../protocol/limits.ts";
 import type { RunManualResult, SendSignalResult, WorkerStatus } from "../protocol/requests.ts";
@@ -79,10 +77,6 @@ export class Worker {
   readonly #claims: ClaimLoop;
   /** Releases jobs claimed ahead that stopped starting. */
   readonly #staleQueues: StaleQueues;
-  /** Ids of the claimed jobs of removed targets being released. */
-  readonly #releasingRemoved = new Set<number>();
-  /** Those releases in flight, which a shutdown waits for. */
-  readonly #removedReleases = new Set<Promise<void>>();
   /** Timeouts and retries in force (time_policy.ts). */
   readonly #time: TimePolicy;
   /** Deferred jobs: the timer to the earliest due `delayed` row (deferred.ts). */
@@ -276,9 +270,7 @@ export class Worker {
       throw new RequestError("queue is not empty");
     }
     this.targets.delete(name);
-    const released = this.#releaseRemoved(name, target.drainQueued());
-    this.#removedReleases.add(released);
-    void released.then(() => this.#removedReleases.delete(released));
+    this.#staleQueues.releaseRemoved(target, target.drainQueued());
     this.#deferred.forget(name);
     log.info("Target {name} removed, its concurrency was {concurrency} ({cause})", {
       name,
@@ -360,7 +352,6 @@ export class Worker {
     await claimsEnded;
     await this.#manualRuns.claimsEnded();
     await staleQueuesStopped;
-    await Promise.all(this.#removedReleases);
     const unstarted = [...this.targets.values()].flatMap((target) => target.drainQueued());
     for (const job of unstarted) {
       this.#manualRuns.answer(job.id, { error: "the worker is shutting down" });
@@ -368,26 +359,6 @@ export class Worker {
     await this.#releaser.releaseOrLeave(unstarted);
     await this.#runner.releaseRefused();
     await this.#runner.stop(timeoutSeconds);
-  }
-
-  /** Gives the claimed jobs of a target being removed back to `waiting`. */
-  async #releaseRemoved(name: string, jobs: ClaimedJob[]): Promise<void> {
-    if (jobs.length === 0) return;
-    for (const job of jobs) this.#releasingRemoved.add(job.id);
-    const ids = describeJobs(jobs.map((job) => job.id));
-    log.info("Releasing {ids} of {target}: the target is removed", { ids, target: name });
-    try {
-      await this.#releaser.release(jobs);
-    } catch (error) {
-      log.error("Cannot release {ids} of removed target {target}: {error}", {
-        ids,
-        target: name,
-        error: messageOf(error),
-      });
-      this.#claims.lookForLeftBehind();
-    } finally {
-      for (const job of jobs) this.#releasingRemoved.delete(job.id);
-    }
   }
 
   #target(name: string): Target {
@@ -414,7 +385,6 @@ export class Worker {
       ...this.#runner.refusedIds(),
       ...this.#manualRuns.ids(),
       ...this.#staleQueues.releasing,
-      ...this.#releasingRemoved,
     ]);
     for (const target of this.targets.values()) for (const id of target.queuedIds()) known.add(id);
     return known;
