@@ -13,7 +13,7 @@ import {
   type Response,
 } from "../protocol/messages.ts";
 import { inProgressRefusal, MAX_QUEUED_ANSWER_BYTES } from "../protocol/limits.ts";
-import { formatAddress, isLoopback } from "./address.ts";
+import { formatAddress } from "./address.ts";
 import {
   ConnectError,
   ConnectionClosedError,
@@ -25,7 +25,7 @@ import { messageOf } from "../text.ts";
 import type { ConnectionOptions, RequestOptions } from "./connection_options.ts";
 import { ArrivalWatch } from "./arrival_watch.ts";
 import { Outbox } from "./outbox.ts";
-import { passwordsMatch } from "./password.ts";
+import { needsPassword, passwordsMatch } from "./password.ts";
 import { logRefusedPassword } from "./password_refusals.ts";
 import { followingRequestNumber, takeRequestNumber, TimedOutRequests } from "./request_numbers.ts";
 
@@ -116,8 +116,7 @@ export class Connection {
     this.#nextNo = first ?? 1 + Math.floor(Math.random() * (MAX_REQUEST_NUMBER - 1));
     const addr = conn.remoteAddr as Deno.NetAddr;
     this.remoteAddr = { hostname: addr.hostname, port: addr.port };
-    this.#authorised = !options.requiredPassword ||
-      (options.alwaysAllowLocalhost === true && isLoopback(addr.hostname));
+    this.#authorised = !needsPassword(options, addr.hostname);
     this.#outbox = new Outbox(conn.writable.getWriter(), {
       onWritten: () => {
         if (this.#overQueued()) return;

@@ -5,6 +5,7 @@
  */
 
 import { timingSafeEqual } from "node:crypto";
+import { isLoopback } from "./address.ts";
 
 const encoder = new TextEncoder();
 
@@ -18,4 +19,16 @@ export function passwordsMatch(given: string, expected: string): boolean {
   const reference = new Uint8Array(padded.length);
   reference.set(b);
   return timingSafeEqual(padded, reference) && a.length === b.length;
+}
+
+/**
+ * Whether a peer at `host` must give the password: one is required, and
+ * `alwaysAllowLocalhost` does not let a loopback peer in without it.
+ */
+export function needsPassword(
+  options: { requiredPassword?: string; alwaysAllowLocalhost?: boolean },
+  host: string,
+): boolean {
+  return !!options.requiredPassword &&
+    !(options.alwaysAllowLocalhost === true && isLoopback(host));
 }

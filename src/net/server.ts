@@ -1,9 +1,10 @@
 import { getLogger } from "@logtape/logtape";
 import { encodeResponse, type Request, type RequestData } from "../protocol/messages.ts";
-import { formatAddress, isLoopback } from "./address.ts";
+import { formatAddress } from "./address.ts";
 import { MAX_PASSWORD_WAIT_MS, MAX_UNAUTHORISED_PER_ADDRESS } from "../protocol/limits.ts";
 import { CLOSE_GRACE_MS, Connection, type ConnectionOptions } from "./connection.ts";
 import { ListenError, RequestError } from "./errors.ts";
+import { needsPassword } from "./password.ts";
 import { PasswordRefusals } from "./password_refusals.ts";
 import { messageOf } from "../text.ts";
 
@@ -160,7 +161,9 @@ export class Server {
         continue;
       }
       const host = (conn.remoteAddr as Deno.NetAddr).hostname;
-      const waiting = this.#needsPassword(host) ? this.#unauthorised.get(host) ?? 0 : undefined;
+      const waiting = needsPassword(this.#options, host)
+        ? this.#unauthorised.get(host) ?? 0
+        : undefined;
       const perAddress = this.#options.maxUnauthorisedPerAddress ?? MAX_UNAUTHORISED_PER_ADDRESS;
       if (waiting !== undefined && waiting >= perAddress) {
         this.#refuse(conn, tooManyWaitingForPassword(host, perAddress));
@@ -215,12 +218,6 @@ export class Server {
     // The wait alone does not keep the process running.
     Deno.unrefTimer(timer);
     return timer;
-  }
-
-  /** Whether a peer at `host` must give the password (the connection's own rule). */
-  #needsPassword(host: string): boolean {
-    return !!this.#options.requiredPassword &&
-      !(this.#options.alwaysAllowLocalhost === true && isLoopback(host));
   }
 
   /**
