@@ -187,3 +187,18 @@ Deno.test("sqlite worker: a delayed row whose time_run_at is no unix time runs a
     new RegExp(`Job ${id}: its time_run_at "?tomorrow"? is not a unix time; running it now`),
   );
 });
+
+Deno.test("sqlite worker: a database file replaced under it is said at the next poll, without a health check", async () => {
+  await using db = await openTestSqliteDatabase();
+  await using worker = await startWorker(db);
+  await worker.client.poll();
+  // A deploy that puts a fresh copy in place: the worker keeps the file it opened.
+  await Deno.copyFile(db.path, `${db.dir}/copy.db`);
+  await Deno.rename(`${db.dir}/copy.db`, db.path);
+  await worker.client.poll();
+  await waitFor(
+    "the warning",
+    () => worker.process.stderrSoFar.includes(`The SQLite file '${db.path}' was replaced`),
+  );
+  assert.match(worker.process.stderrSoFar, /restart the worker/);
+});

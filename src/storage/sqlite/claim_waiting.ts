@@ -5,6 +5,7 @@ import type { SqliteContext } from "./context.ts";
 import { attachRowValues } from "./read_row_values.ts";
 import { markStarting } from "../start_now.ts";
 import { countedAttempts } from "../time_columns.ts";
+import { noticeFileProblem } from "./opened_file.ts";
 
 /**
  * The largest row id jobd claims: ids are JavaScript numbers, exact up to
@@ -29,6 +30,8 @@ export function claimSelectSql(table: string): string {
  * `limits`, then by id. The first `startNow` rows of a target go to
  * `running` instead, with `time_started` = `startedAt` and the attempt
  * counted, by the same UPDATE; the per-row values are read before it.
+ * Each claim first checks that the path still leads to the opened file (a
+ * warning, once per change, when it does not: see opened_file.ts).
  */
 export function claimWaiting(
   context: SqliteContext,
@@ -37,6 +40,7 @@ export function claimWaiting(
   startedAt: number,
 ): ClaimedJob[] {
   const { connection, table } = context;
+  if (context.file !== undefined) noticeFileProblem(context.file);
   return connection.immediate(() => {
     const claimed = new Map<number, ClaimedJob>();
     for (const [target, limit] of limits) {
