@@ -117,7 +117,7 @@ Deno.test("run-manual takes job ids (worker) or TARGET:ID pairs (master)", () =>
   );
   assert.equal(
     refused("worker", "run-manual", ["12", "abc"]).message,
-    "invalid job id 'abc': expected a positive integer",
+    "invalid job id 'abc': expected an integer from 1 to 4294967295",
   );
   assert.equal(refused("worker", "run-manual", ["12", "12"]).message, "job id 12 is given twice");
   assert.equal(
@@ -126,7 +126,7 @@ Deno.test("run-manual takes job ids (worker) or TARGET:ID pairs (master)", () =>
   );
   assert.equal(
     refused("master", "run-manual", ["build:x"]).message,
-    "invalid job id 'x': expected a positive integer",
+    "invalid job id 'x': expected an integer from 1 to 4294967295",
   );
 });
 
