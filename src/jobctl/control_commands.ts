@@ -7,13 +7,14 @@
  * @module
  */
 
-import type {
-  AddResult,
-  JobResult,
-  JobsQuery,
-  JobsResult,
-  RetryResult,
-  StatsResult,
+import {
+  type AddResult,
+  type JobResult,
+  type JobsQuery,
+  type JobsResult,
+  MAX_RETRY_IDS,
+  type RetryResult,
+  type StatsResult,
 } from "../protocol/control_requests.ts";
 import type { WorkerStatus } from "../protocol/requests.ts";
 import {
@@ -162,13 +163,21 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
       name: "retry",
       args: "ID...",
       summary: "Put finished (done or ignored) rows back to 'waiting'",
-      details: "Clears the result, exit code, signal, output and times (and attempts and the " +
+      details: `At most ${MAX_RETRY_IDS} ids. ` +
+        "Clears the result, exit code, signal, output and times (and attempts and the " +
         "worker, when the table has those columns); the targets are polled. Rows in another " +
         "status are refused, each with its reason; then the exit status is 1.",
       example: `${prefix} retry 1021 1022`,
       parse: (args, name) => {
         if (args.length === 0) {
           throw new UsageError(`'${name}' needs at least one job id`, { command: name });
+        }
+        if (args.length > MAX_RETRY_IDS) {
+          throw new UsageError(
+            `'${name}' takes at most ${MAX_RETRY_IDS} job ids, got ${args.length}: ` +
+              `retry them in batches of ${MAX_RETRY_IDS}`,
+            { command: name },
+          );
         }
         const ids = args.map((arg) => readJobId(name, arg));
         refuseDuplicateIds(name, ids);
