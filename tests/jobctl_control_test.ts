@@ -331,6 +331,48 @@ Deno.test("jobctl points out likely typos and refuses bad signal names before co
   assert.deepEqual(JSON.parse(json.stderr), { error: "unknown worker command 'frobnicate'" });
 });
 
+Deno.test("careless arguments to the table commands are refused before connecting, each named with what is expected", async () => {
+  // Nothing listens on the port: status 2 (not 3) shows that jobctl refused before connecting.
+  const closed = String(freePort());
+  const refused = async (args: string[], stderr: string) => {
+    const output = await jobctl("--port", closed, ...args);
+    assertExit(output, 2);
+    assert.equal(output.stdout, "");
+    assert.equal(output.stderr, stderr);
+  };
+  await refused(
+    ["show", "-5"],
+    "jobctl: invalid argument '-5': expected a positive number (ids, counts and signal " +
+      "numbers are written without '-')\nTry 'jobctl show --help'\n",
+  );
+  await refused(
+    ["show", "4294967296"],
+    "jobctl: invalid job id '4294967296': expected an integer from 1 to 4294967295\n" +
+      "Try 'jobctl show --help'\n",
+  );
+  // Given twice, an option used to keep its last value silently: 3 rows, or only b's rows.
+  await refused(
+    ["add", "build", "--count", "2", "--count", "3"],
+    "jobctl: --count is given twice, with '2' and '3': give it once\nTry 'jobctl add --help'\n",
+  );
+  await refused(
+    ["jobs", "--target", "a", "--target", "b"],
+    "jobctl: --target is given twice, with 'a' and 'b': give it once\nTry 'jobctl jobs --help'\n",
+  );
+  // More ids than one retry request takes: a usage error, not the daemon's refusal (status 1).
+  const ids = Array.from({ length: 1001 }, (_, index) => String(index + 1));
+  await refused(
+    ["retry", ...ids],
+    "jobctl: 'retry' takes at most 1000 job ids, got 1001: retry them in batches of 1000\n" +
+      "Try 'jobctl retry --help'\n",
+  );
+  const json = await jobctl("--json", "--port", closed, "jobs", "--limit", "5", "--limit=50");
+  assertExit(json, 2);
+  assert.deepEqual(JSON.parse(json.stderr), {
+    error: "--limit is given twice, with '5' and '50': give it once",
+  });
+});
+
 Deno.test("the same commands work on a worker with SQLite storage", async () => {
   await using db = await openTestSqliteDatabase({ withWorkerColumn: true });
   await using worker = await startWorker(db, { targets: { build: 1 } });

@@ -28,7 +28,7 @@ export const ExitCode = {
    * the master's `schedules`.
    */
   Failed: 1,
-  /** The command line or the config file is wrong. */
+  /** The command line (an option given twice with different values too) or the config file is wrong. */
   Usage: 2,
   /** The daemon cannot be reached, closed the connection or did not answer in time. */
   Unreachable: 3,
@@ -95,10 +95,10 @@ ${commandList(WORKER_COMMANDS, "")}
 Master commands (with --master):
 ${commandList(MASTER_COMMANDS, "")}
 
-Command options (anywhere on the line too; see 'jobctl COMMAND --help'):
+Command options (anywhere on the line too, each once but --set; see 'jobctl COMMAND --help'):
 ${commandOptionList()}
 
-Options (anywhere on the line; a lone -- ends them):
+Options (anywhere on the line, each once; a lone -- ends them):
   --master             talk to jobd-master (--no-master: to a worker, whatever the config says)
   --host HOST[:PORT]   daemon address (default ${DEFAULT_JOBCTL_HOST}), optionally with its port
   -p, --port PORT      daemon port (default ${DEFAULT_WORKER_PORT}, or ${DEFAULT_MASTER_PORT} with --master)
@@ -120,7 +120,8 @@ Exit status:
     ${ExitCode.Ok}  success
     ${ExitCode.Failed}  the daemon refused the request, a job did not end 'ok', a signal was not
        delivered, 'retry' refused some jobs, or some workers did not answer 'schedules'
-    ${ExitCode.Usage}  usage error: unknown command or option, bad argument, bad config file
+    ${ExitCode.Usage}  usage error: unknown command or option, bad argument, an option given twice
+       with different values, bad config file
     ${ExitCode.Unreachable}  cannot connect to the daemon, or it closed the connection or did not answer
   ${ExitCode.Cancelled}  Ctrl-C at the password prompt
 `;
