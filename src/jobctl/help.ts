@@ -24,8 +24,8 @@ export const ExitCode = {
   Ok: 0,
   /**
    * The daemon answered with an error (or with data the command cannot read), a job did not end
-   * `ok`, a signal was not delivered, `retry` refused some jobs, or some workers did not answer
-   * the master's `schedules`.
+   * `ok`, a signal was not delivered, `retry` refused some jobs, some workers did not answer
+   * the master's `schedules`, or stdout could not be written.
    */
   Failed: 1,
   /** The command line (an option given twice with different values too) or the config file is wrong. */
@@ -119,7 +119,8 @@ Config file (ini; the command line wins):
 Exit status:
     ${ExitCode.Ok}  success
     ${ExitCode.Failed}  the daemon refused the request, a job did not end 'ok', a signal was not
-       delivered, 'retry' refused some jobs, or some workers did not answer 'schedules'
+       delivered, 'retry' refused some jobs, some workers did not answer 'schedules', or
+       stdout could not be written
     ${ExitCode.Usage}  usage error: unknown command or option, bad argument, an option given twice
        with different values, bad config file
     ${ExitCode.Unreachable}  cannot connect to the daemon, or it closed the connection or did not answer

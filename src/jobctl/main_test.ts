@@ -8,6 +8,7 @@ import {
   type JobctlEnvironment,
   lookUpCommand,
   noAnswerWithin,
+  OutputError,
   resolveSettings,
   runJobctl,
   type Settings,
@@ -344,4 +345,33 @@ Deno.test("a worker command answered by a master is refused with a hint, not sho
         "it answers like a master: add --master\n",
     });
   }
+});
+
+Deno.test("a failure to write stdout is said on stderr, as JSON with --json, with status 1", async () => {
+  const run = async (args: string[], failure: Error) => {
+    let stderr = "";
+    const code = await runJobctl(args, {
+      stdout: () => {
+        throw failure;
+      },
+      stderr: (text) => stderr += text,
+      color: false,
+    });
+    return { code, stderr };
+  };
+  const full = new OutputError(new Error("No space left on device (os error 28)"));
+  assert.deepEqual(await run(["--version"], full), {
+    code: ExitCode.Failed,
+    stderr: "jobctl: cannot write the output to stdout: No space left on device (os error 28)\n",
+  });
+  assert.deepEqual(await run(["--json", "--version"], full), {
+    code: ExitCode.Failed,
+    stderr:
+      '{"error":"cannot write the output to stdout: No space left on device (os error 28)"}\n',
+  });
+  // Any other surprise (a bug of ours) is one JSON line with --json too, never a rejection.
+  assert.deepEqual(await run(["--version", "--json"], new TypeError("x.map is not a function")), {
+    code: ExitCode.Failed,
+    stderr: '{"error":"unexpected error: x.map is not a function"}\n',
+  });
 });
