@@ -47,10 +47,14 @@ import { UsageError } from "./usage_error.ts";
 import { isPlainObject } from "../text.ts";
 import { unixNow } from "../unix_time.ts";
 
-/** Refuses an answer without `field` of the expected kind (an older daemon, say). */
-function expect<T>(answer: unknown, field: string, what: string): T {
-  if (isPlainObject(answer) && answer[field] !== undefined) return answer as T;
-  throw new UnexpectedAnswerError(`expected ${what}, with '${field}'`);
+/**
+ * Refuses an answer without `field` of the expected kind, an array or an
+ * object (an older daemon, say), so that no odd answer reaches the tables.
+ */
+function expect<T>(answer: unknown, field: string, kind: "array" | "object", what: string): T {
+  const value = isPlainObject(answer) ? answer[field] : undefined;
+  if (kind === "array" ? Array.isArray(value) : isPlainObject(value)) return answer as T;
+  throw new UnexpectedAnswerError(`expected ${what}, with '${field}' (an ${kind})`);
 }
 
 function noArguments(command: string, args: readonly string[]): void {
@@ -127,7 +131,7 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
         return query;
       },
       execute: async (client: ClientOf[M], query) =>
-        expect<JobsResult>(await client.listJobs(query), "jobs", "a list of jobs"),
+        expect<JobsResult>(await client.listJobs(query), "jobs", "array", "a list of jobs"),
       render: (answer, _, style) => ({ text: jobsTable(answer.jobs, style, unixNow()) }),
     }),
     defineCommand(mode, {
@@ -145,7 +149,7 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
         return readJobId(name, args[0]);
       },
       execute: async (client: ClientOf[M], id) =>
-        expect<JobResult>(await client.showJob(id), "job", "a job"),
+        expect<JobResult>(await client.showJob(id), "job", "object", "a job"),
       render: (answer, _, style) => ({ text: jobDetails(answer, style) }),
     }),
     defineCommand(mode, {
@@ -156,7 +160,7 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
       example: `${prefix} stats`,
       parse: (args, name) => noArguments(name, args),
       execute: async (client: ClientOf[M]) =>
-        expect<StatsResult>(await client.jobStats(), "targets", "counts per target"),
+        expect<StatsResult>(await client.jobStats(), "targets", "object", "counts per target"),
       render: (answer, _, style) => ({ text: statsTable(answer, style) }),
     }),
     defineCommand(mode, {
@@ -187,6 +191,7 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
         expect<RetryResult>(
           await client.retryJobs(ids),
           "retried",
+          "array",
           "the jobs retried",
         ),
       render: (answer, ids, style) => retryReport(answer, ids, style),
@@ -217,6 +222,7 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
         expect<AddResult>(
           await client.addJobs(request),
           "ids",
+          "array",
           "the new jobs' ids",
         ),
       render: (answer, request) => ({ text: addReport(answer, request.target, request.runAt) }),

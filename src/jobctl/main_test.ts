@@ -14,6 +14,8 @@ import {
   type Settings,
 } from "./main.ts";
 import { RequestTimeoutError } from "../net/errors.ts";
+import { EotFramer } from "../protocol/framing.ts";
+import { decodeMessage, encodeResponse } from "../protocol/messages.ts";
 import { PromptCancelledError } from "./password.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -374,4 +376,40 @@ Deno.test("a failure to write stdout is said on stderr, as JSON with --json, wit
     code: ExitCode.Failed,
     stderr: '{"error":"unexpected error: x.map is not a function"}\n',
   });
+});
+
+/** Answers every request on `conn` with `data`, as a daemon of another kind or version might. */
+async function answerWith(conn: Deno.Conn, data: unknown): Promise<void> {
+  const framer = new EotFramer();
+  try {
+    for await (const chunk of conn.readable) {
+      for (const bytes of framer.push(chunk)) {
+        const message = decodeMessage(bytes);
+        if (message.kind !== "request") continue;
+        await conn.write(encodeResponse({ no: message.request.no, data }));
+      }
+    }
+  } catch {
+    // jobctl closed the connection.
+  }
+}
+
+Deno.test("a table command's answer of the wrong shape is an unexpected answer, never a crash", async () => {
+  const cases: [string[], unknown, string][] = [
+    [["jobs"], { jobs: 5 }, "expected a list of jobs, with 'jobs' (an array)"],
+    [["show", "7"], { job: "7" }, "expected a job, with 'job' (an object)"],
+    [["stats"], { targets: [] }, "expected counts per target, with 'targets' (an object)"],
+    [["retry", "7"], { retried: 7 }, "expected the jobs retried, with 'retried' (an array)"],
+    [["add", "build"], { ids: "8" }, "expected the new jobs' ids, with 'ids' (an array)"],
+  ];
+  for (const [args, data, expected] of cases) {
+    await using server = silentServer((conn) => void answerWith(conn, data));
+    const name = args[0];
+    assert.deepEqual(await jobctl(["--port", String(server.port), ...args]), {
+      code: ExitCode.Failed,
+      stdout: "",
+      stderr: `jobctl: unexpected answer from the worker at 127.0.0.1:${server.port} to ` +
+        `'${name}': ${expected}\n`,
+    });
+  }
 });
