@@ -124,7 +124,8 @@ Exit status:
     ${ExitCode.Usage}  usage error: unknown command or option, bad argument, an option given twice
        with different values, bad config file
     ${ExitCode.Unreachable}  cannot connect to the daemon, or it closed the connection or did not answer
-  ${ExitCode.Cancelled}  Ctrl-C at the password prompt
+  ${ExitCode.Cancelled}  Ctrl-C at the password prompt, or (by the signal) while waiting; what was sent
+       still happens: a run-manual job runs to its end, 'add' inserts its rows
 `;
 }
 
