@@ -73,6 +73,25 @@ Deno.test("jobctl reads and changes the table through a worker", async (t) => {
     assert.equal(lines.length, 4);
   });
 
+  await t.step("jobs says on stderr when the limit may have left rows out", async () => {
+    // Two rows: the default limit (20) shows them all; --limit 2 may have cut the list.
+    const all = await ctl("jobs");
+    assertExit(all, 0);
+    assert.equal(all.stderr, "");
+    const cut = await ctl("jobs", "--limit", "2");
+    assertExit(cut, 0);
+    assert.equal(cut.stdout, all.stdout);
+    assert.equal(
+      cut.stderr,
+      "jobctl: the newest 2 rows are shown (--limit 2); there may be more: give a larger " +
+        "--limit (up to 1000) or narrow with --target, --status, --result\n",
+    );
+    const json = await ctl("--json", "jobs", "--limit", "1");
+    assertExit(json, 0);
+    assert.equal(JSON.parse(json.stdout).jobs.length, 1);
+    assert.equal(json.stderr, "");
+  });
+
   await t.step("show prints every column and the job's output", async () => {
     const output = await ctl("show", String(added[0]));
     assertExit(output, 0);

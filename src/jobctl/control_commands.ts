@@ -9,9 +9,11 @@
 
 import {
   type AddResult,
+  DEFAULT_JOBS_LIMIT,
   type JobResult,
   type JobsQuery,
   type JobsResult,
+  MAX_JOBS_LIMIT,
   MAX_RETRY_IDS,
   type RetryResult,
   type StatsResult,
@@ -55,6 +57,23 @@ function expect<T>(answer: unknown, field: string, kind: "array" | "object", wha
   const value = isPlainObject(answer) ? answer[field] : undefined;
   if (kind === "array" ? Array.isArray(value) : isPlainObject(value)) return answer as T;
   throw new UnexpectedAnswerError(`expected ${what}, with '${field}' (an ${kind})`);
+}
+
+/**
+ * When `jobs` answered as many rows as its limit (`given`, else the
+ * default), more may match: says so, and how to see them. Undefined for a
+ * shorter list.
+ */
+export function limitNote(rows: number, given: number | undefined): string | undefined {
+  const limit = given ?? DEFAULT_JOBS_LIMIT;
+  if (rows < limit) return undefined;
+  const shown = limit === 1 ? "only the newest row is shown" : `the newest ${limit} rows are shown`;
+  const narrow = "narrow with --target, --status, --result";
+  if (limit >= MAX_JOBS_LIMIT) {
+    return `${shown}, the most one request gives; there may be more: ${narrow}`;
+  }
+  return `${shown} (--limit ${limit}${given === undefined ? ", the default" : ""}); there ` +
+    `may be more: give a larger --limit (up to ${MAX_JOBS_LIMIT}) or ${narrow}`;
 }
 
 function noArguments(command: string, args: readonly string[]): void {
@@ -115,7 +134,8 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
       summary: "Rows of the jobs table, newest first",
       details: "Shows ID, TARGET, STATUS, RESULT, CODE (exit code or signal), CREATED and " +
         "STARTED (UTC), and DURATION. With --master and --target, a worker serving the target " +
-        `answers; without, any worker.`,
+        "answers; without, any worker. When as many rows as the limit came back, a note on " +
+        "stderr says that more may match (not with --json).",
       example: `${prefix} jobs --target build --result fail --limit 50`,
       options: [TARGET, STATUS, RESULT, LIMIT],
       parse: (args, name, options): Partial<JobsQuery> => {
@@ -132,7 +152,10 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
       },
       execute: async (client: ClientOf[M], query) =>
         expect<JobsResult>(await client.listJobs(query), "jobs", "array", "a list of jobs"),
-      render: (answer, _, style) => ({ text: jobsTable(answer.jobs, style, unixNow()) }),
+      render: (answer, query, style) => ({
+        text: jobsTable(answer.jobs, style, unixNow()),
+        note: limitNote(answer.jobs.length, query.limit),
+      }),
     }),
     defineCommand(mode, {
       name: "show",

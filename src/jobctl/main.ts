@@ -316,6 +316,7 @@ async function runCommand(
 
   const rendered = plan.render(data, style);
   env.stdout(settings.json ? `${JSON.stringify(data, null, 2)}\n` : rendered.text);
+  if (rendered.note !== undefined && !settings.json) complain(env, false, rendered.note);
   if (rendered.failure !== undefined) {
     complain(env, settings.json, rendered.failure);
     return ExitCode.Failed;
