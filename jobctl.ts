@@ -3,7 +3,7 @@
  * Entry point only: arguments in, exit status out (see src/jobctl/main.ts).
  */
 
-import { colorAllowed, runJobctl } from "./src/jobctl/main.ts";
+import { colorAllowed, OutputError, runJobctl } from "./src/jobctl/main.ts";
 import { messageOf } from "./src/text.ts";
 
 function write(file: { writeSync(bytes: Uint8Array): number }, text: string): void {
@@ -19,16 +19,23 @@ function write(file: { writeSync(bytes: Uint8Array): number }, text: string): vo
 async function main(args: string[]): Promise<number> {
   try {
     return await runJobctl(args, {
-      stdout: (text) => write(Deno.stdout, text),
+      stdout: (text) => {
+        try {
+          write(Deno.stdout, text);
+        } catch (error) {
+          throw new OutputError(error);
+        }
+      },
       stderr: (text) => write(Deno.stderr, text),
       color: colorAllowed(),
     });
   } catch (error) {
-    // A bug of ours: say what happened, without a stack trace in the operator's face.
-    write(
-      Deno.stderr,
-      `jobctl: unexpected error: ${messageOf(error)}\n`,
-    );
+    // stderr itself failed: say it once more, without a stack trace in the operator's face.
+    try {
+      write(Deno.stderr, `jobctl: unexpected error: ${messageOf(error)}\n`);
+    } catch {
+      // Nowhere left to say it.
+    }
     return 1;
   }
 }

@@ -73,6 +73,25 @@ Deno.test("jobctl reads and changes the table through a worker", async (t) => {
     assert.equal(lines.length, 4);
   });
 
+  await t.step("jobs says on stderr when the limit may have left rows out", async () => {
+    // Two rows: the default limit (20) shows them all; --limit 2 may have cut the list.
+    const all = await ctl("jobs");
+    assertExit(all, 0);
+    assert.equal(all.stderr, "");
+    const cut = await ctl("jobs", "--limit", "2");
+    assertExit(cut, 0);
+    assert.equal(cut.stdout, all.stdout);
+    assert.equal(
+      cut.stderr,
+      "jobctl: the newest 2 rows are shown (--limit 2); there may be more: give a larger " +
+        "--limit (up to 1000) or narrow with --target, --status, --result\n",
+    );
+    const json = await ctl("--json", "jobs", "--limit", "1");
+    assertExit(json, 0);
+    assert.equal(JSON.parse(json.stdout).jobs.length, 1);
+    assert.equal(json.stderr, "");
+  });
+
   await t.step("show prints every column and the job's output", async () => {
     const output = await ctl("show", String(added[0]));
     assertExit(output, 0);
@@ -329,6 +348,48 @@ Deno.test("jobctl points out likely typos and refuses bad signal names before co
   const json = await jobctl("--json", "--port", closed, "frobnicate");
   assertExit(json, 2);
   assert.deepEqual(JSON.parse(json.stderr), { error: "unknown worker command 'frobnicate'" });
+});
+
+Deno.test("careless arguments to the table commands are refused before connecting, each named with what is expected", async () => {
+  // Nothing listens on the port: status 2 (not 3) shows that jobctl refused before connecting.
+  const closed = String(freePort());
+  const refused = async (args: string[], stderr: string) => {
+    const output = await jobctl("--port", closed, ...args);
+    assertExit(output, 2);
+    assert.equal(output.stdout, "");
+    assert.equal(output.stderr, stderr);
+  };
+  await refused(
+    ["show", "-5"],
+    "jobctl: invalid argument '-5': expected a positive number (ids, counts and signal " +
+      "numbers are written without '-')\nTry 'jobctl show --help'\n",
+  );
+  await refused(
+    ["show", "4294967296"],
+    "jobctl: invalid job id '4294967296': expected an integer from 1 to 4294967295\n" +
+      "Try 'jobctl show --help'\n",
+  );
+  // Given twice, an option used to keep its last value silently: 3 rows, or only b's rows.
+  await refused(
+    ["add", "build", "--count", "2", "--count", "3"],
+    "jobctl: --count is given twice, with '2' and '3': give it once\nTry 'jobctl add --help'\n",
+  );
+  await refused(
+    ["jobs", "--target", "a", "--target", "b"],
+    "jobctl: --target is given twice, with 'a' and 'b': give it once\nTry 'jobctl jobs --help'\n",
+  );
+  // More ids than one retry request takes: a usage error, not the daemon's refusal (status 1).
+  const ids = Array.from({ length: 1001 }, (_, index) => String(index + 1));
+  await refused(
+    ["retry", ...ids],
+    "jobctl: 'retry' takes at most 1000 job ids, got 1001: retry them in batches of 1000\n" +
+      "Try 'jobctl retry --help'\n",
+  );
+  const json = await jobctl("--json", "--port", closed, "jobs", "--limit", "5", "--limit=50");
+  assertExit(json, 2);
+  assert.deepEqual(JSON.parse(json.stderr), {
+    error: "--limit is given twice, with '5' and '50': give it once",
+  });
 });
 
 Deno.test("the same commands work on a worker with SQLite storage", async () => {

@@ -8,8 +8,10 @@
 
 import assert from "node:assert/strict";
 import { ENTRY_POINTS, runFlags } from "../scripts/permissions.ts";
+import { programArgs } from "../scripts/daemon_process.ts";
 import { openTestDatabase } from "./helpers/database.ts";
 import {
+  decodeOutput,
   DENO_DIR,
   freePort,
   iniText,
@@ -367,7 +369,7 @@ Deno.test("jobctl controls a worker: every command, its output, --json and exit 
     assert.deepEqual(await ctl("run-manual", "12", "twelve"), {
       code: 2,
       stdout: "",
-      stderr: "jobctl: invalid job id 'twelve': expected a positive integer\n" +
+      stderr: "jobctl: invalid job id 'twelve': expected an integer from 1 to 4294967295\n" +
         "Try 'jobctl run-manual --help'\n",
     });
     assert.deepEqual(await ctl("frobnicate"), {
@@ -521,4 +523,28 @@ Deno.test("a daemon that accepts the connection but does not answer within --tim
     await accepting;
     for (const conn of held) conn.close();
   }
+});
+
+Deno.test("stdout that cannot be written (a full disk) is said in one line, with status 1", async () => {
+  // sh sends jobctl's stdout to /dev/full, where every write fails with ENOSPC.
+  const output = decodeOutput(
+    await new Deno.Command("sh", {
+      args: [
+        "-c",
+        'exec "$0" "$@" > /dev/full',
+        Deno.execPath(),
+        ...programArgs("jobctl", [
+          "--help",
+        ]),
+      ],
+      env: { NO_COLOR: "1", DENO_DIR },
+      stdin: "null",
+    }).output(),
+  );
+  assertExit(output, 1);
+  assert.match(
+    output.stderr,
+    /^jobctl: cannot write the output to stdout: No space left on device/,
+  );
+  assert.doesNotMatch(output.stderr, /unexpected error|\n\s+at /);
 });

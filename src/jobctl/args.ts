@@ -263,6 +263,57 @@ function dashValue(args: readonly string[], option: string): string | undefined 
   return undefined;
 }
 
+/**
+ * The usage error for a negative number among the arguments (`show -5`,
+ * `send-signal 12 -9`), which node's parseArgs takes for an unknown option
+ * (`-5`, or `-1` of `-12`); undefined when the unknown option is no such number.
+ */
+function negativeNumberError(option: string, args: readonly string[]): UsageError | undefined {
+  if (!/^-\d$/.test(option)) return undefined;
+  const end = args.indexOf("--");
+  const word = (end === -1 ? args : args.slice(0, end)).find((arg) =>
+    arg.startsWith(option) && /^-\d+(\.\d*)?$/.test(arg)
+  );
+  if (word === undefined) return undefined;
+  return new UsageError(
+    `invalid argument '${word}': expected a positive number (ids, counts and signal numbers ` +
+      "are written without '-')",
+    { command: commandOnLine(args) },
+  );
+}
+
+/**
+ * Refuses a value option given twice with different values (`--limit 5
+ * --limit 10`, `-p 1 --port 2`), which would otherwise keep the last one
+ * silently, and `--master` with `--no-master`. `--set` may repeat.
+ */
+function refuseRepeatedOptions(
+  tokens: readonly { kind: string; name?: string; rawName?: string; value?: string }[],
+  args: readonly string[],
+): void {
+  const values = new Map<string, string[]>();
+  const masterForms = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== "option" || token.name === undefined) continue;
+    if (token.name === "master" || token.name === "no-master") masterForms.add(token.rawName!);
+    if (token.value === undefined || token.name === "set") continue;
+    const given = values.get(token.name) ?? [];
+    if (!given.includes(token.value)) values.set(token.name, [...given, token.value]);
+  }
+  if (masterForms.size > 1) {
+    throw new UsageError("--master and --no-master contradict each other: give one of them");
+  }
+  for (const [name, given] of values) {
+    if (given.length < 2) continue;
+    const quoted = given.map((value) => `'${value}'`);
+    throw new UsageError(
+      `--${name} is given ${given.length === 2 ? "twice" : `${given.length} times`}, with ` +
+        `${quoted.slice(0, -1).join(", ")} and ${quoted.at(-1)}: give it once`,
+      { command: commandOfOption(name, args) },
+    );
+  }
+}
+
 /** The unknown option node's parseArgs names in its message, if any. */
 function unknownOption(error: unknown): string | undefined {
   if ((error as { code?: unknown }).code !== "ERR_PARSE_ARGS_UNKNOWN_OPTION") return undefined;
@@ -285,16 +336,20 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
       strict: true,
       allowPositionals: true,
       allowNegative: true,
+      tokens: true,
     });
   } catch (error) {
     const option = unknownOption(error);
-    if (option !== undefined) throw unknownOptionError(option, args);
+    if (option !== undefined) {
+      throw negativeNumberError(option, args) ?? unknownOptionError(option, args);
+    }
     const dashValue = dashValueError(error, args);
     if (dashValue !== undefined) throw dashValue;
     throw parseArgsError(error, args);
   }
-  const { values, positionals } = parsed;
+  const { values, positionals, tokens } = parsed;
   if (values.version) return { action: "version" };
+  refuseRepeatedOptions(tokens, args);
   const host = values.host === undefined ? undefined : readHost(values.host);
   const port = values.port === undefined ? undefined : readPort(values.port);
   if (host?.port !== undefined && port !== undefined && host.port !== port) {
@@ -315,7 +370,12 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
   const [command, ...rest] = positionals;
   if (values.help || args.length === 0) return { action: "help", command, options };
   // `jobctl help [COMMAND]`, as git and others have it: the same as `--help`.
-  if (command === "help" && rest.length <= 1) return { action: "help", command: rest[0], options };
+  if (command === "help") {
+    if (rest.length > 1) {
+      throw new UsageError(`'help' takes at most one command name, got ${rest.length}`);
+    }
+    return { action: "help", command: rest[0], options };
+  }
   if (command === undefined) throw new UsageError("missing command");
   if (command.startsWith("-") && args.includes("--")) {
     throw new UsageError(`unknown command '${command}'${afterDoubleDash(args)}`);

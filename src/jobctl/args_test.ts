@@ -89,6 +89,11 @@ Deno.test("'help [COMMAND]' is --help: the program's help, or the command's", ()
     ["", "run-manual"],
   );
   assert.equal(parseCommandLine(["--master", "help", "poke"]).action, "help");
+  // Not taken for a command called 'help' when more words follow.
+  assert.equal(
+    usageError(["help", "jobs", "show"]).message,
+    "'help' takes at most one command name, got 2",
+  );
 });
 
 Deno.test("options after a lone '--' (deno task passes one on) are a usage error saying so", () => {
@@ -285,4 +290,53 @@ Deno.test("the commands' own options are read anywhere on the line; --set repeat
   if (line.action !== "run") return;
   assert.deepEqual(line.args, ["build"]);
   assert.deepEqual(line.commandOptions, { set: ["a=1", "b=2"], in: "5m", count: "3" });
+});
+
+Deno.test("an option given twice with different values is refused, naming both", () => {
+  // The last one used to win silently: `--count 2 --count 3` inserted 3 rows.
+  const limit = usageError(["jobs", "--limit", "5", "--limit", "10"]);
+  assert.equal(limit.message, "--limit is given twice, with '5' and '10': give it once");
+  assert.equal(limit.hint, "Try 'jobctl jobs --help'");
+  assert.equal(
+    usageError(["jobs", "--target", "a", "--target", "b", "--target=c"]).message,
+    "--target is given 3 times, with 'a', 'b' and 'c': give it once",
+  );
+  const port = usageError(["-p", "7080", "--port", "7090", "status"]);
+  assert.equal(port.message, "--port is given twice, with '7080' and '7090': give it once");
+  assert.equal(port.hint, "Try 'jobctl --help'");
+  assert.equal(
+    usageError(["--master", "--no-master", "status"]).message,
+    "--master and --no-master contradict each other: give one of them",
+  );
+  // The same value twice says the same thing; --set repeats by design.
+  const same = parseCommandLine([
+    "-p",
+    "7080",
+    "--port",
+    "7080",
+    "jobs",
+    "--limit=5",
+    "--limit",
+    "5",
+  ]);
+  assert.ok(same.action === "run" && same.options.port === 7080);
+  assert.ok(same.action === "run" && same.commandOptions.limit === "5");
+  const set = parseCommandLine(["add", "build", "--set", "a=1", "--set", "b=2"]);
+  assert.deepEqual(set.action === "run" && set.commandOptions.set, ["a=1", "b=2"]);
+});
+
+Deno.test("a negative number among the arguments is refused as such, not as an unknown option", () => {
+  const id = usageError(["show", "-5"]);
+  assert.equal(
+    id.message,
+    "invalid argument '-5': expected a positive number (ids, counts and signal numbers are " +
+      "written without '-')",
+  );
+  assert.equal(id.hint, "Try 'jobctl show --help'");
+  // node's parseArgs names only `-1` of `-12`: the whole word is quoted.
+  assert.match(usageError(["retry", "3", "-12"]).message, /^invalid argument '-12': /);
+  assert.match(usageError(["send-signal", "3", "-9"]).message, /^invalid argument '-9': /);
+  assert.equal(usageError(["send-signal", "3", "-9"]).hint, "Try 'jobctl send-signal --help'");
+  // A short option that does not exist is still one.
+  assert.match(usageError(["status", "-x"]).message, /^unknown option '-x'/);
 });

@@ -38,6 +38,8 @@ export interface Rendered {
   text: string;
   /** When set, the command failed: this one-line summary goes to stderr. */
   failure?: string;
+  /** A one-line remark for stderr that is no failure (left out with `--json`). */
+  note?: string;
 }
 
 /** A command whose arguments have been read: ready to send its request. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { parseCommandLine } from "./args.ts";
 import type { Command } from "./command.ts";
 import { findCommand, MASTER_COMMANDS, WORKER_COMMANDS } from "./commands.ts";
+import { limitNote } from "./control_commands.ts";
 import { PLAIN } from "./table.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -117,7 +118,7 @@ Deno.test("run-manual takes job ids (worker) or TARGET:ID pairs (master)", () =>
   );
   assert.equal(
     refused("worker", "run-manual", ["12", "abc"]).message,
-    "invalid job id 'abc': expected a positive integer",
+    "invalid job id 'abc': expected an integer from 1 to 4294967295",
   );
   assert.equal(refused("worker", "run-manual", ["12", "12"]).message, "job id 12 is given twice");
   assert.equal(
@@ -126,7 +127,7 @@ Deno.test("run-manual takes job ids (worker) or TARGET:ID pairs (master)", () =>
   );
   assert.equal(
     refused("master", "run-manual", ["build:x"]).message,
-    "invalid job id 'x': expected a positive integer",
+    "invalid job id 'x': expected an integer from 1 to 4294967295",
   );
 });
 
@@ -264,4 +265,19 @@ Deno.test("job output with CRLF line ends is shown without an escape on each lin
   }, PLAIN);
   assert.doesNotMatch(ran.text, /\\x0d/);
   assert.match(ran.text, /^a\r\nb\r$/m);
+});
+
+Deno.test("jobs notes a list as long as its limit, naming the limit and how to see more", () => {
+  assert.equal(limitNote(19, undefined), undefined);
+  assert.equal(
+    limitNote(20, undefined),
+    "the newest 20 rows are shown (--limit 20, the default); there may be more: give a larger " +
+      "--limit (up to 1000) or narrow with --target, --status, --result",
+  );
+  assert.match(limitNote(1, 1)!, /^only the newest row is shown \(--limit 1\); /);
+  assert.equal(
+    limitNote(1000, 1000),
+    "the newest 1000 rows are shown, the most one request gives; there may be more: narrow " +
+      "with --target, --status, --result",
+  );
 });

@@ -7,13 +7,16 @@
  * @module
  */
 
-import type {
-  AddResult,
-  JobResult,
-  JobsQuery,
-  JobsResult,
-  RetryResult,
-  StatsResult,
+import {
+  type AddResult,
+  DEFAULT_JOBS_LIMIT,
+  type JobResult,
+  type JobsQuery,
+  type JobsResult,
+  MAX_JOBS_LIMIT,
+  MAX_RETRY_IDS,
+  type RetryResult,
+  type StatsResult,
 } from "../protocol/control_requests.ts";
 import type { WorkerStatus } from "../protocol/requests.ts";
 import {
@@ -46,10 +49,31 @@ import { UsageError } from "./usage_error.ts";
 import { isPlainObject } from "../text.ts";
 import { unixNow } from "../unix_time.ts";
 
-/** Refuses an answer without `field` of the expected kind (an older daemon, say). */
-function expect<T>(answer: unknown, field: string, what: string): T {
-  if (isPlainObject(answer) && answer[field] !== undefined) return answer as T;
-  throw new UnexpectedAnswerError(`expected ${what}, with '${field}'`);
+/**
+ * Refuses an answer without `field` of the expected kind, an array or an
+ * object (an older daemon, say), so that no odd answer reaches the tables.
+ */
+function expect<T>(answer: unknown, field: string, kind: "array" | "object", what: string): T {
+  const value = isPlainObject(answer) ? answer[field] : undefined;
+  if (kind === "array" ? Array.isArray(value) : isPlainObject(value)) return answer as T;
+  throw new UnexpectedAnswerError(`expected ${what}, with '${field}' (an ${kind})`);
+}
+
+/**
+ * When `jobs` answered as many rows as its limit (`given`, else the
+ * default), more may match: says so, and how to see them. Undefined for a
+ * shorter list.
+ */
+export function limitNote(rows: number, given: number | undefined): string | undefined {
+  const limit = given ?? DEFAULT_JOBS_LIMIT;
+  if (rows < limit) return undefined;
+  const shown = limit === 1 ? "only the newest row is shown" : `the newest ${limit} rows are shown`;
+  const narrow = "narrow with --target, --status, --result";
+  if (limit >= MAX_JOBS_LIMIT) {
+    return `${shown}, the most one request gives; there may be more: ${narrow}`;
+  }
+  return `${shown} (--limit ${limit}${given === undefined ? ", the default" : ""}); there ` +
+    `may be more: give a larger --limit (up to ${MAX_JOBS_LIMIT}) or ${narrow}`;
 }
 
 function noArguments(command: string, args: readonly string[]): void {
@@ -110,7 +134,8 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
       summary: "Rows of the jobs table, newest first",
       details: "Shows ID, TARGET, STATUS, RESULT, CODE (exit code or signal), CREATED and " +
         "STARTED (UTC), and DURATION. With --master and --target, a worker serving the target " +
-        `answers; without, any worker.`,
+        "answers; without, any worker. When as many rows as the limit came back, a note on " +
+        "stderr says that more may match (not with --json).",
       example: `${prefix} jobs --target build --result fail --limit 50`,
       options: [TARGET, STATUS, RESULT, LIMIT],
       parse: (args, name, options): Partial<JobsQuery> => {
@@ -126,8 +151,11 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
         return query;
       },
       execute: async (client: ClientOf[M], query) =>
-        expect<JobsResult>(await client.listJobs(query), "jobs", "a list of jobs"),
-      render: (answer, _, style) => ({ text: jobsTable(answer.jobs, style, unixNow()) }),
+        expect<JobsResult>(await client.listJobs(query), "jobs", "array", "a list of jobs"),
+      render: (answer, query, style) => ({
+        text: jobsTable(answer.jobs, style, unixNow()),
+        note: limitNote(answer.jobs.length, query.limit),
+      }),
     }),
     defineCommand(mode, {
       name: "show",
@@ -144,7 +172,7 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
         return readJobId(name, args[0]);
       },
       execute: async (client: ClientOf[M], id) =>
-        expect<JobResult>(await client.showJob(id), "job", "a job"),
+        expect<JobResult>(await client.showJob(id), "job", "object", "a job"),
       render: (answer, _, style) => ({ text: jobDetails(answer, style) }),
     }),
     defineCommand(mode, {
@@ -155,20 +183,28 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
       example: `${prefix} stats`,
       parse: (args, name) => noArguments(name, args),
       execute: async (client: ClientOf[M]) =>
-        expect<StatsResult>(await client.jobStats(), "targets", "counts per target"),
+        expect<StatsResult>(await client.jobStats(), "targets", "object", "counts per target"),
       render: (answer, _, style) => ({ text: statsTable(answer, style) }),
     }),
     defineCommand(mode, {
       name: "retry",
       args: "ID...",
       summary: "Put finished (done or ignored) rows back to 'waiting'",
-      details: "Clears the result, exit code, signal, output and times (and attempts and the " +
+      details: `At most ${MAX_RETRY_IDS} ids. ` +
+        "Clears the result, exit code, signal, output and times (and attempts and the " +
         "worker, when the table has those columns); the targets are polled. Rows in another " +
         "status are refused, each with its reason; then the exit status is 1.",
       example: `${prefix} retry 1021 1022`,
       parse: (args, name) => {
         if (args.length === 0) {
           throw new UsageError(`'${name}' needs at least one job id`, { command: name });
+        }
+        if (args.length > MAX_RETRY_IDS) {
+          throw new UsageError(
+            `'${name}' takes at most ${MAX_RETRY_IDS} job ids, got ${args.length}: ` +
+              `retry them in batches of ${MAX_RETRY_IDS}`,
+            { command: name },
+          );
         }
         const ids = args.map((arg) => readJobId(name, arg));
         refuseDuplicateIds(name, ids);
@@ -178,6 +214,7 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
         expect<RetryResult>(
           await client.retryJobs(ids),
           "retried",
+          "array",
           "the jobs retried",
         ),
       render: (answer, ids, style) => retryReport(answer, ids, style),
@@ -208,6 +245,7 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
         expect<AddResult>(
           await client.addJobs(request),
           "ids",
+          "array",
           "the new jobs' ids",
         ),
       render: (answer, request) => ({ text: addReport(answer, request.target, request.runAt) }),

@@ -24,11 +24,11 @@ export const ExitCode = {
   Ok: 0,
   /**
    * The daemon answered with an error (or with data the command cannot read), a job did not end
-   * `ok`, a signal was not delivered, `retry` refused some jobs, or some workers did not answer
-   * the master's `schedules`.
+   * `ok`, a signal was not delivered, `retry` refused some jobs, some workers did not answer
+   * the master's `schedules`, or stdout could not be written.
    */
   Failed: 1,
-  /** The command line or the config file is wrong. */
+  /** The command line (an option given twice with different values too) or the config file is wrong. */
   Usage: 2,
   /** The daemon cannot be reached, closed the connection or did not answer in time. */
   Unreachable: 3,
@@ -95,10 +95,10 @@ ${commandList(WORKER_COMMANDS, "")}
 Master commands (with --master):
 ${commandList(MASTER_COMMANDS, "")}
 
-Command options (anywhere on the line too; see 'jobctl COMMAND --help'):
+Command options (anywhere on the line too, each once but --set; see 'jobctl COMMAND --help'):
 ${commandOptionList()}
 
-Options (anywhere on the line; a lone -- ends them):
+Options (anywhere on the line, each once; a lone -- ends them):
   --master             talk to jobd-master (--no-master: to a worker, whatever the config says)
   --host HOST[:PORT]   daemon address (default ${DEFAULT_JOBCTL_HOST}), optionally with its port
   -p, --port PORT      daemon port (default ${DEFAULT_WORKER_PORT}, or ${DEFAULT_MASTER_PORT} with --master)
@@ -119,10 +119,13 @@ Config file (ini; the command line wins):
 Exit status:
     ${ExitCode.Ok}  success
     ${ExitCode.Failed}  the daemon refused the request, a job did not end 'ok', a signal was not
-       delivered, 'retry' refused some jobs, or some workers did not answer 'schedules'
-    ${ExitCode.Usage}  usage error: unknown command or option, bad argument, bad config file
+       delivered, 'retry' refused some jobs, some workers did not answer 'schedules', or
+       stdout could not be written
+    ${ExitCode.Usage}  usage error: unknown command or option, bad argument, an option given twice
+       with different values, bad config file
     ${ExitCode.Unreachable}  cannot connect to the daemon, or it closed the connection or did not answer
-  ${ExitCode.Cancelled}  Ctrl-C at the password prompt
+  ${ExitCode.Cancelled}  Ctrl-C at the password prompt, or (by the signal) while waiting; what was sent
+       still happens: a run-manual job runs to its end, 'add' inserts its rows
 `;
 }
 

@@ -316,6 +316,7 @@ async function runCommand(
 
   const rendered = plan.render(data, style);
   env.stdout(settings.json ? `${JSON.stringify(data, null, 2)}\n` : rendered.text);
+  if (rendered.note !== undefined && !settings.json) complain(env, false, rendered.note);
   if (rendered.failure !== undefined) {
     complain(env, settings.json, rendered.failure);
     return ExitCode.Failed;
@@ -348,6 +349,20 @@ export async function runJobctl(args: readonly string[], env: JobctlEnvironment)
       complain(env, wantsJson(args), error.message);
       return ExitCode.Cancelled;
     }
-    throw error;
+    if (error instanceof OutputError) {
+      complain(env, wantsJson(args), error.message);
+      return ExitCode.Failed;
+    }
+    // A bug of ours: said without a stack trace, as one JSON line with --json too.
+    complain(env, wantsJson(args), `unexpected error: ${messageOf(error)}`);
+    return ExitCode.Failed;
+  }
+}
+
+/** stdout cannot be written (a full disk, say); a closed pipe is no such error. */
+export class OutputError extends Error {
+  constructor(cause: unknown) {
+    super(`cannot write the output to stdout: ${messageOf(cause)}`, { cause });
+    this.name = "OutputError";
   }
 }

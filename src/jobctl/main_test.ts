@@ -8,11 +8,14 @@ import {
   type JobctlEnvironment,
   lookUpCommand,
   noAnswerWithin,
+  OutputError,
   resolveSettings,
   runJobctl,
   type Settings,
 } from "./main.ts";
 import { RequestTimeoutError } from "../net/errors.ts";
+import { EotFramer } from "../protocol/framing.ts";
+import { decodeMessage, encodeResponse } from "../protocol/messages.ts";
 import { PromptCancelledError } from "./password.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -139,7 +142,7 @@ Deno.test("a bad argument is a usage error pointing to the command's help, befor
   assert.equal(code, ExitCode.Usage);
   assert.equal(
     stderr,
-    "jobctl: invalid job id 'x': expected a positive integer\nTry 'jobctl run-manual --help'\n",
+    "jobctl: invalid job id 'x': expected an integer from 1 to 4294967295\nTry 'jobctl run-manual --help'\n",
   );
 });
 
@@ -342,6 +345,71 @@ Deno.test("a worker command answered by a master is refused with a hint, not sho
       stdout: "",
       stderr: `jobctl: unexpected answer from the worker at 127.0.0.1:${port} to '${command}': ` +
         "it answers like a master: add --master\n",
+    });
+  }
+});
+
+Deno.test("a failure to write stdout is said on stderr, as JSON with --json, with status 1", async () => {
+  const run = async (args: string[], failure: Error) => {
+    let stderr = "";
+    const code = await runJobctl(args, {
+      stdout: () => {
+        throw failure;
+      },
+      stderr: (text) => stderr += text,
+      color: false,
+    });
+    return { code, stderr };
+  };
+  const full = new OutputError(new Error("No space left on device (os error 28)"));
+  assert.deepEqual(await run(["--version"], full), {
+    code: ExitCode.Failed,
+    stderr: "jobctl: cannot write the output to stdout: No space left on device (os error 28)\n",
+  });
+  assert.deepEqual(await run(["--json", "--version"], full), {
+    code: ExitCode.Failed,
+    stderr:
+      '{"error":"cannot write the output to stdout: No space left on device (os error 28)"}\n',
+  });
+  // Any other surprise (a bug of ours) is one JSON line with --json too, never a rejection.
+  assert.deepEqual(await run(["--version", "--json"], new TypeError("x.map is not a function")), {
+    code: ExitCode.Failed,
+    stderr: '{"error":"unexpected error: x.map is not a function"}\n',
+  });
+});
+
+/** Answers every request on `conn` with `data`, as a daemon of another kind or version might. */
+async function answerWith(conn: Deno.Conn, data: unknown): Promise<void> {
+  const framer = new EotFramer();
+  try {
+    for await (const chunk of conn.readable) {
+      for (const bytes of framer.push(chunk)) {
+        const message = decodeMessage(bytes);
+        if (message.kind !== "request") continue;
+        await conn.write(encodeResponse({ no: message.request.no, data }));
+      }
+    }
+  } catch {
+    // jobctl closed the connection.
+  }
+}
+
+Deno.test("a table command's answer of the wrong shape is an unexpected answer, never a crash", async () => {
+  const cases: [string[], unknown, string][] = [
+    [["jobs"], { jobs: 5 }, "expected a list of jobs, with 'jobs' (an array)"],
+    [["show", "7"], { job: "7" }, "expected a job, with 'job' (an object)"],
+    [["stats"], { targets: [] }, "expected counts per target, with 'targets' (an object)"],
+    [["retry", "7"], { retried: 7 }, "expected the jobs retried, with 'retried' (an array)"],
+    [["add", "build"], { ids: "8" }, "expected the new jobs' ids, with 'ids' (an array)"],
+  ];
+  for (const [args, data, expected] of cases) {
+    await using server = silentServer((conn) => void answerWith(conn, data));
+    const name = args[0];
+    assert.deepEqual(await jobctl(["--port", String(server.port), ...args]), {
+      code: ExitCode.Failed,
+      stdout: "",
+      stderr: `jobctl: unexpected answer from the worker at 127.0.0.1:${server.port} to ` +
+        `'${name}': ${expected}\n`,
     });
   }
 });

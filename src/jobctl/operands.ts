@@ -37,7 +37,10 @@ export function readTargets(command: string, texts: readonly string[]): string[]
 export function readJobId(command: string, text: string): number {
   const id = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!(id >= 1 && id <= MAX_JOB_ID)) {
-    throw new UsageError(`invalid job id '${text}': expected a positive integer`, { command });
+    throw new UsageError(
+      `invalid job id '${text}': expected an integer from 1 to ${MAX_JOB_ID}`,
+      { command },
+    );
   }
   return id;
 }

@@ -23,7 +23,10 @@ Deno.test("a job id is a positive decimal integer that fits the id column", () =
   assert.equal(readJobId("cmd", "42"), 42);
   assert.equal(readJobId("cmd", String(MAX_JOB_ID)), MAX_JOB_ID);
   for (const text of ["0", "-1", "1.5", "1e3", "0x10", "x", "", String(MAX_JOB_ID + 1)]) {
-    refused(() => readJobId("cmd", text), `invalid job id '${text}': expected a positive integer`);
+    refused(
+      () => readJobId("cmd", text),
+      `invalid job id '${text}': expected an integer from 1 to ${MAX_JOB_ID}`,
+    );
   }
 });
 
