@@ -6,11 +6,15 @@
  * - keys before any `[section]` are global; `[name]` starts a section;
  * - dotted keys such as `launcher.env.FOO = x` stay literal keys of their
  *   section (only dotted *section* names nest);
- * - unquoted `true`, `false` and `null` become JSON values and a quoted
- *   `'5'` becomes the number 5; the readers take a value's text back, so
- *   `password = null` is the password `null`;
+ * - unquoted `true`, `false` and `null` become JSON values; the readers
+ *   take a value's text back, so `password = null` is the password `null`;
+ * - a value in single quotes is its text as written (`'1e3'` is the text
+ *   `1e3`, refused where a number belongs); in double quotes it is a JSON
+ *   string (`"a\u0041"` is `aA`);
  * - a key written without `=` reads as `true`; `key[] = v` lines make a list,
  *   which no key of ours accepts;
+ * - a key written without a value (ini_lines.ts `isValueless`) that nobody
+ *   reads is named by its line, never its text: it may be a pasted secret;
  * - `;` and `#` start a comment, also after a value (`\;` escapes it).
  *
  * An empty value (`log_file =`) is the same as leaving an optional key out;
@@ -20,11 +24,10 @@
  * @module
  */
 
-import { parse } from "ini";
 import { isPlainObject, messageOf } from "../text.ts";
 import { joinChunks } from "../bytes.ts";
 import { describeRepeatedKey, repeatedKeys } from "./repeated_keys.ts";
-import { iniLines } from "./ini_lines.ts";
+import { readIni } from "./ini_parse.ts";
 
 /**
  * A config file could not be read, parsed or validated. The message starts
@@ -261,18 +264,37 @@ export class ConfigSection {
   /** The section's name, or `undefined` for the keys before any section. */
   readonly name: string | undefined;
   #values: Record<string, unknown>;
+  #valueless: ReadonlyMap<string, number>;
   #read = new Set<string>();
   #warnings: string[] = [];
 
-  constructor(file: string, values: Record<string, unknown>, name?: string) {
+  /** `valueless`: the keys written without a value, and their lines (ini_parse.ts). */
+  constructor(
+    file: string,
+    values: Record<string, unknown>,
+    name?: string,
+    valueless: ReadonlyMap<string, number> = new Map(),
+  ) {
     this.file = file;
     this.name = name;
     this.#values = values;
+    this.#valueless = valueless;
   }
 
-  /** How a key is named in messages: `'port'`, or `'foo' in [targets]`. */
+  /**
+   * How a key is named in messages: `'port'`, or `'foo' in [targets]`. A key
+   * written without a value that nobody reads is named by its line (`line 7`,
+   * `line 7 in [targets]`), not its text, which may be a pasted secret.
+   */
   label(key: string): string {
-    return this.name === undefined ? `'${key}'` : `'${key}' in [${this.name}]`;
+    const where = this.name === undefined ? "" : ` in [${this.name}]`;
+    const line = this.valuelessLine(key);
+    return line !== undefined && !this.#read.has(key) ? `line ${line}${where}` : `'${key}'${where}`;
+  }
+
+  /** The line of `key` when the key is written without a value (a word on its own); else undefined. */
+  valuelessLine(key: string): number | undefined {
+    return this.#valueless.get(key);
   }
 
   /** An error about `key`, its message starting with the file. */
@@ -324,6 +346,9 @@ export class ConfigSection {
     const unknown = this.keys()
       .filter((key) => !this.#read.has(key) && !isSection(this.#values[key]))
       .map((key) => {
+        if (this.valuelessLine(key) !== undefined) {
+          return `${this.file}: ${this.label(key)} is ignored: ${VALUELESS_LINE}`;
+        }
         const where = this.name === undefined ? "" : ` in [${this.name}]`;
         return `${this.file}: unknown key '${key}'${where} is ignored`;
       });
@@ -342,6 +367,10 @@ export class ConfigSection {
   }
 }
 
+/** What a line without a value is, in the warning about it (its text is never shown). */
+export const VALUELESS_LINE = "it is a word without a value, not a setting ('key = value'); " +
+  "its text is not shown, as it may be a secret";
+
 /** Whether a parsed ini value is a section (an object of keys), not a key's value. */
 const isSection = isPlainObject;
 
@@ -358,14 +387,21 @@ export class IniDocument {
   /** The keys before any section. */
   readonly global: ConfigSection;
   #values: Record<string, unknown>;
+  #valueless: ReadonlyMap<string | undefined, ReadonlyMap<string, number>>;
   #sections = new Map<string, ConfigSection>();
   #sectionHints = new Map<string, { line: number | undefined; hint: string }>();
   #warnings: string[] = [];
 
-  constructor(file: string, values: Record<string, unknown>) {
+  /** `valueless`: by part, the keys written without a value and their lines (ini_parse.ts). */
+  constructor(
+    file: string,
+    values: Record<string, unknown>,
+    valueless: ReadonlyMap<string | undefined, ReadonlyMap<string, number>> = new Map(),
+  ) {
     this.file = file;
     this.#values = values;
-    this.global = new ConfigSection(file, values);
+    this.#valueless = valueless;
+    this.global = new ConfigSection(file, values, undefined, valueless.get(undefined));
   }
 
   /**
@@ -377,7 +413,7 @@ export class IniDocument {
     if (!Object.hasOwn(this.#values, name) || !isSection(values)) return undefined;
     let section = this.#sections.get(name);
     if (section === undefined) {
-      section = new ConfigSection(this.file, values, name);
+      section = new ConfigSection(this.file, values, name, this.#valueless.get(name));
       this.#sections.set(name, section);
     }
     return section;
@@ -443,53 +479,17 @@ export class IniDocument {
  * in one part of the file is a warning naming both lines (ini uses the last).
  */
 export function parseIni(text: string, file: string): IniDocument {
-  let values: Record<string, unknown>;
+  let reading;
   try {
-    values = parseSectionsAsNamed(text);
+    reading = readIni(text);
   } catch (error) {
     // ini throws only on odd input, such as a section named like a global key.
     const reason = messageOf(error);
     throw new ConfigError(file, `cannot parse the file: ${reason}`, { cause: error });
   }
-  const doc = new IniDocument(file, values);
+  const doc = new IniDocument(file, reading.values, reading.valueless);
   for (const repeated of repeatedKeys(text)) doc.warn(describeRepeatedKey(repeated));
   return doc;
-}
-
-/**
- * What stands for a dot in a section name while ini reads the file: a
- * character of Unicode's private use area, which no config has a reason to
- * hold.
- */
-const DOT_STAND_IN = "\uE000";
-
-/**
- * ini's reading of `text`, each section under the name its header gives it.
- * ini reads `[a.b]` as a section `b` nested in a section `a` (quoted or
- * not), so `[target:mail.send]`, for a target named with a dot, would not be
- * found under its name, and `[launcher.env]` would replace the key
- * `launcher`. The dots of section names are hidden from ini while it reads,
- * and put back after, in file order.
- */
-function parseSectionsAsNamed(text: string): Record<string, unknown> {
-  if (text.includes(DOT_STAND_IN)) {
-    throw new Error("it holds the character U+E000 (of Unicode's private use area)");
-  }
-  const lines = text.split(/\r\n|\r|\n/);
-  let hidden = false;
-  for (const line of iniLines(text)) {
-    if (line.kind !== "section" || !line.name.includes(".")) continue;
-    lines[line.number - 1] = line.text.replaceAll(".", DOT_STAND_IN);
-    hidden = true;
-  }
-  if (!hidden) return parse(text);
-  const values = parse(lines.join("\n"));
-  const named: Record<string, unknown> = Object.create(null);
-  for (const [key, value] of Object.entries(values)) {
-    // An escaped dot (`\.`) is a dot in ini's section names too.
-    named[key.replaceAll(`\\${DOT_STAND_IN}`, ".").replaceAll(DOT_STAND_IN, ".")] = value;
-  }
-  return named;
 }
 
 /** Reads and parses an ini file. */

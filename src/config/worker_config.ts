@@ -52,7 +52,7 @@ import {
   MAX_WORKER_NAME_LENGTH,
   MAX_WORKER_TARGETS,
 } from "../protocol/limits.ts";
-import { characterCount, targetNameProblem } from "../target_names.ts";
+import { characterCount, quoteTargetName, targetNameProblem } from "../target_names.ts";
 
 /** The storages the worker can keep its jobs table in (`storage`). */
 export const STORAGE_KINDS = ["mysql", "sqlite"] as const;
@@ -418,8 +418,9 @@ function readLauncherEnv(ini: ConfigSection): Record<string, string> {
 
 /**
  * The `[targets]` section, at most `MAX_WORKER_TARGETS` of them. A key that
- * `;` or `#` cuts short (`a;b = 2` would serve `a`) and a name no row can
- * carry (control characters) are refused, naming the file, the line and the key.
+ * `;` or `#` cuts short (`a;b = 2` would serve `a`), a name no row can
+ * carry (control or invisible characters) and a line without a value (named
+ * by its number only) are refused, naming the file, the line and the key.
  */
 function readTargets(doc: IniDocument, text: string): Map<string, number> {
   const targets = new Map<string, number>();
@@ -445,6 +446,15 @@ function readTargets(doc: IniDocument, text: string): Map<string, number> {
     );
   }
   for (const name of names) {
+    const line = section.valuelessLine(name);
+    if (line !== undefined) {
+      throw new ConfigError(
+        doc.file,
+        `line ${line} in [targets] has no concurrency: write 'NAME = concurrency' ` +
+          "(the line's text is not shown, as it may be a secret)",
+        { key: "targets" },
+      );
+    }
     if (name === "") {
       throw new ConfigError(doc.file, "a target in [targets] has an empty name", {
         key: "targets",
@@ -453,7 +463,11 @@ function readTargets(doc: IniDocument, text: string): Map<string, number> {
     if (name === "null") throw section.error(name, "is not a valid target name");
     const problem = targetNameProblem(name);
     if (problem !== undefined) {
-      throw section.error(name, `is not a valid target name: ${problem}`);
+      throw new ConfigError(
+        doc.file,
+        `${quoteTargetName(name)} in [targets] is not a valid target name: ${problem}`,
+        { key: name },
+      );
     }
     targets.set(name, section.required(name, integerType({ min: 1, max: MAX_TARGET_CONCURRENCY })));
   }

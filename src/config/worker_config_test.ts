@@ -378,7 +378,8 @@ Deno.test("targets: concurrency is an integer from 1 to 10000 and names are real
   );
   assertConfigError(
     `${MINIMAL}[targets]\nfoo\n`,
-    `/etc/jobd.conf: 'foo' in [targets] must be an integer from 1 to 10000, ${INTEGER}, got 'true'`,
+    "/etc/jobd.conf: line 11 in [targets] has no concurrency: write 'NAME = concurrency' (the " +
+      "line's text is not shown, as it may be a secret)",
   );
   assertConfigError(
     `${MINIMAL}[targets]\nnull = 1\n`,
