@@ -46,6 +46,7 @@ import { keysCutByComments } from "./cut_keys.ts";
 import { commentAt, iniLines, isQuoted } from "./ini_lines.ts";
 import { HTTP_RESTART_ONLY_SETTINGS, type HttpConfig, readHttpConfig } from "./http_config.ts";
 import { checkLogFileDirectory } from "./log_file.ts";
+import { checkSecretFileMode } from "./file_mode.ts";
 import { timerSecondsType } from "./timer_limit.ts";
 import {
   MAX_TARGET_CONCURRENCY,
@@ -479,7 +480,8 @@ export const WORKER_CONFIG_EXAMPLE = "examples/jobd.conf.example";
 
 /**
  * Reads and parses the worker config file at `path`. Beyond
- * {@linkcode parseWorkerConfig}, checks that `launcher.cwd` is a directory.
+ * {@linkcode parseWorkerConfig}, checks that `launcher.cwd` is a directory,
+ * and warns when the file holds a password every user can read.
  */
 export async function loadWorkerConfig(
   path: string,
@@ -488,6 +490,12 @@ export async function loadWorkerConfig(
   const text = await readConfigFile(path, undefined, WORKER_CONFIG_EXAMPLE);
   const loaded = parseWorkerConfig(text, path, options);
   await checkLogFileDirectory(path, loaded.config.logFile);
+  const { password, storage } = loaded.config;
+  const readable = await checkSecretFileMode(path, [
+    password !== undefined && "password",
+    storage.kind === "mysql" && storage.password !== "" && "mysql_password",
+  ]);
+  if (readable !== undefined) loaded.warnings.push(readable);
   const cwd = loaded.config.launcherCwd;
   if (cwd !== undefined) {
     let isDirectory = false;
