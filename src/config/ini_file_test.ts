@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { configChanges } from "./config_changes.ts";
 import {
   booleanType,
   ConfigError,
@@ -257,6 +258,14 @@ Deno.test("a word without a value nobody reads is named by its line, never its t
   assert.equal(doc.global.label("hunter2"), "line 2");
   assert.equal(doc.global.label("port"), "'port'");
   assert.equal(doc.global.label("flag"), "'flag'", "read: a key of ours, shown");
+});
+
+Deno.test("the settings a reload compares name a word without a value by its line", () => {
+  const doc = parseIni("port = 1\nflag\nhunter2\n[extra]\nsecret-word\n", FILE);
+  doc.global.required("port", stringType());
+  doc.global.required("flag", booleanType);
+  assert.deepEqual([...doc.entries().keys()], ["port", "flag", "line 3", "[extra] line 5"]);
+  assert.doesNotMatch(configChanges(new Map(), doc.entries()).join("\n"), /hunter2|secret-word/);
 });
 
 Deno.test("a word given twice without a value is warned about by its lines only", () => {
