@@ -22,7 +22,8 @@ export function readTargets(doc: IniDocument, text: string): Map<string, number>
   const section = doc.section("targets");
   if (section === undefined) return targets;
   for (const cut of keysCutByComments(text)) {
-    if (cut.section !== "targets") continue;
+    // A line without a value is refused below by its number, never its text.
+    if (cut.section !== "targets" || cut.valueless) continue;
     throw new ConfigError(
       doc.file,
       `'${cut.written}' in [targets] (line ${cut.line}) would be read as the target ` +

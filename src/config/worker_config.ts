@@ -43,7 +43,7 @@ import {
   type ValueType,
 } from "./ini_file.ts";
 import { readTargets } from "./targets_section.ts";
-import { commentAt, iniLines, isQuoted } from "./ini_lines.ts";
+import { commentAt, iniLines, isQuoted, isValueless } from "./ini_lines.ts";
 import { HTTP_RESTART_ONLY_SETTINGS, type HttpConfig, readHttpConfig } from "./http_config.ts";
 import { checkLogFileDirectory } from "./log_file.ts";
 import { checkSecretFileMode } from "./file_mode.ts";
@@ -354,7 +354,7 @@ function hintLauncherEnvSection(doc: IniDocument, text: string): void {
     (isQuoted(line.name) ? line.name.slice(1, -1) : line.name) === LAUNCHER_ENV_SECTION
   );
   const first = lines[at + 1];
-  const example = at !== -1 && first?.kind === "key"
+  const example = at !== -1 && first?.kind === "key" && !isValueless(first.value)
     ? ` ('${LAUNCHER_ENV_PREFIX}${first.key} = ...' for its '${first.key}')`
     : "";
   doc.hintUnknownSection(

@@ -85,6 +85,12 @@ Deno.test("a word without a value in [targets] is refused by its line, never its
   );
   assert.doesNotMatch(error.message, /hunter2/);
   assert.doesNotMatch(targetsError("c2VjcmV0==").message, /c2VjcmV0/, "base64 padding");
+  assert.equal(
+    targetsError("pa;ss#word").message,
+    `${FILE}: line 9 in [targets] has no concurrency: write 'NAME = concurrency' (the line's ` +
+      "text is not shown, as it may be a secret)",
+    "not the cut-key error, which would quote it",
+  );
 });
 
 Deno.test("[targets] lists at most MAX_WORKER_TARGETS targets; one more is refused naming the limit", () => {

@@ -245,6 +245,8 @@ Deno.test("a [launcher.env] section is ignored with a warning that says how the 
     `/etc/jobd.conf: unknown section [launcher.env] (line ${line - 3}) is ignored: write its ` +
     "variables as 'launcher.env.NAME = value' keys before the first section",
   ]);
+  const pasted = parse(`${MINIMAL}[launcher.env]\ns3cr3t-word\n`).warnings;
+  assert.deepEqual(pasted, empty, "a word without a value is no example: it may be a secret");
   const written = parse(`${MINIMAL}launcher.env.APP_ENV = production\n`);
   assert.deepEqual(written.config.launcherEnv, { APP_ENV: "production" });
   assert.deepEqual(written.warnings, []);
