@@ -233,6 +233,13 @@ Deno.test("add-target and its kin read a target name and a concurrency of at lea
   refused(() => readTargetName({ target: 5 }), "'target' must be string");
   refused(() => readTargetName({ target: "null" }), "invalid target name 'null'");
   refused(() => readTargetName({ target: "" }), "invalid target name ''");
+  // remove-target and set-target-concurrency too: such a name is never served.
+  assert.throws(
+    () => readTargetName({ target: "t\u2066" }),
+    (error: unknown) =>
+      error instanceof RequestError &&
+      error.message.startsWith("invalid target name 't\\u2066': it contains U+2066, an invisible"),
+  );
   assert.equal(readConcurrency({ concurrency: 3 }), 3);
   refused(() => readConcurrency({}), "missing required field concurrency");
   refused(() => readConcurrency({ concurrency: "2" }), "'concurrency' must be integer");
