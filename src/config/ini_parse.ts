@@ -15,6 +15,7 @@
 
 import { parse, unsafe } from "ini";
 import { iniLines, isListKey, isValueless } from "./ini_lines.ts";
+import { isPlainObject } from "../text.ts";
 
 /** ini's reading of a text, mended, and the lines of the keys without a value. */
 export interface IniReading {
@@ -60,9 +61,12 @@ export function readIni(text: string): IniReading {
     else lines.get(section)!.delete(key);
   }
   for (const [part, keys] of last) {
-    if (part === undefined ? false : !Object.hasOwn(values, part)) continue;
-    const object = (part === undefined ? values : values[part]) as Record<string, unknown>;
-    if (typeof object !== "object" || object === null) continue;
+    const object = part === undefined
+      ? values
+      : Object.hasOwn(values, part)
+      ? values[part]
+      : undefined;
+    if (!isPlainObject(object)) continue;
     for (const [key, value] of keys) {
       const quoted = value !== undefined && value.length >= 2 && value.startsWith("'") &&
         value.endsWith("'");
