@@ -140,6 +140,19 @@ function levelFilter(sink: Sink, level: LogLevel): Sink {
 type SinkId = "console" | "file";
 
 /**
+ * The mode of a log file jobd creates (the umask may take more away): the
+ * owner writes, the owner and the group read. Log lines may quote job output
+ * and request data, which are not for every user of the host. A file that
+ * exists keeps the mode it has.
+ */
+export const LOG_FILE_MODE = 0o640;
+
+/** Creates the log file at `path` with {@linkcode LOG_FILE_MODE} when there is none. */
+function createLogFile(path: string): void {
+  Deno.openSync(path, { create: true, append: true, mode: LOG_FILE_MODE }).close();
+}
+
+/**
  * Builds a LogTape configuration; opens the log file, so it throws when it
  * cannot. The file sink's module is loaded only when a file is configured:
  * most daemons log to stderr alone and need not hold its code in memory.
@@ -159,6 +172,7 @@ async function buildConfig(options: LoggingOptions): Promise<Config<SinkId, neve
     const { getFileSink } = await import("@logtape/file");
     let fileSink: Sink;
     try {
+      createLogFile(options.filePath);
       // bufferSize 0: every line reaches the file at once, so a crash loses none.
       fileSink = getFileSink(options.filePath, { formatter, bufferSize: 0 });
     } catch (error) {

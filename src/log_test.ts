@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { configureLogging, jobdLogger, noticeLogger, REDACTED } from "./log.ts";
-import { tempDir } from "../tests/helpers/temp_dir.ts";
+import { configureLogging, jobdLogger, LOG_FILE_MODE, noticeLogger, REDACTED } from "./log.ts";
+import { modeAfterUmask, tempDir } from "../tests/helpers/temp_dir.ts";
 
 /** The non-empty lines of a log file. */
 async function logLines(path: string): Promise<string[]> {
@@ -26,6 +26,22 @@ Deno.test("the log file receives messages at and above its level", async () => {
   assert.equal(lines.length, 2);
   assert.match(lines[0], /\[INF\] jobd·worker: info line$/);
   assert.match(lines[1], /\[WRN\] jobd·worker: warn line$/);
+});
+
+Deno.test("a log file is created readable by its owner and group only; an existing one keeps its mode", async () => {
+  await using dir = await tempDir("jobd_log_test_");
+  const file = `${dir.path}/jobd.log`;
+  const kept = `${dir.path}/kept.log`;
+  await Deno.writeTextFile(kept, "");
+  await Deno.chmod(kept, 0o644);
+  for (const path of [file, kept]) {
+    await using _logging = await configureLogging({ consoleLevel: "error", filePath: path });
+    jobdLogger().warn("a line");
+  }
+  assert.equal(LOG_FILE_MODE, 0o640);
+  assert.equal((await Deno.stat(file)).mode! & 0o777, await modeAfterUmask(dir.path, 0o640));
+  assert.equal((await Deno.stat(kept)).mode! & 0o777, 0o644, "the operator's mode is left");
+  assert.equal((await logLines(kept)).length, 1);
 });
 
 Deno.test("trace is the most verbose level, and every level reaches the file", async () => {

@@ -3,9 +3,14 @@
  * `[targets]` and at `add-target`; one no row can carry (too long for the
  * `target` column, characters its character set cannot hold, a value its
  * ENUM lacks) would never claim a job, and on MySQL one with characters the
- * column cannot compare makes the whole claim fail. Such names are refused
- * where they enter, with the reason.
+ * column cannot compare makes the whole claim fail. Nor has a name
+ * characters that are not shown but change how the text around them reads
+ * (bidirectional overrides, zero-width characters): the name would read
+ * as another in a list or a log line. Such names are refused where they
+ * enter, with the reason.
  */
+
+import { escapeControls } from "./text.ts";
 
 /** What the table's `target` column can hold, read when the store opens. */
 export interface TargetColumn {
@@ -36,17 +41,28 @@ export const MAX_TARGET_NAME_LENGTH = 1024;
  * `MAX_TARGET_NAME_LENGTH` characters, so at most twice as many UTF-16 code
  * units), else its beginning and `…`, so that a peer's 9 MiB name does not
  * come back in an error. The reason given with it says how long it was.
+ * Control and invisible characters are shown escaped (`\x0a`, `\u202e`).
  */
 export function quoteTargetName(name: string): string {
   const max = 2 * MAX_TARGET_NAME_LENGTH;
-  if (name.length <= max) return `'${name}'`;
+  if (name.length <= max) return `'${escapeControls(name, { oneLine: true })}'`;
   const last = name.charCodeAt(max - 1);
   const end = last >= 0xd800 && last <= 0xdbff ? max - 1 : max;
-  return `'${name.slice(0, end)}…'`;
+  return `'${escapeControls(name.slice(0, end), { oneLine: true })}…'`;
 }
 
 /** Control characters (C0, DEL, C1): no target name has them. */
 const CONTROL = /\p{Cc}/u;
+
+/**
+ * Characters not shown that change how the text around them reads: format
+ * characters (`\p{Cf}`: bidirectional overrides, embeddings and isolates
+ * U+202A..U+202E and U+2066..U+2069, zero-width U+200B..U+200F, U+FEFF, tag
+ * characters) and the line and paragraph separators. The same set as the
+ * one `escapeControls` (text.ts) shows escaped, so a target name is never
+ * shown escaped.
+ */
+const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}]/u;
 
 /** A UTF-16 surrogate without its pair: not a character at all, no database stores it. */
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -77,8 +93,8 @@ function codePoint(char: string): string {
 
 /**
  * Why `name` is no target name whatever the table (empty, `null`, longer
- * than `MAX_TARGET_NAME_LENGTH`, a control character, a broken character);
- * undefined when it is fine.
+ * than `MAX_TARGET_NAME_LENGTH`, a control character, an invisible one, a
+ * broken character); undefined when it is fine.
  */
 export function targetNameProblem(name: string): string | undefined {
   if (name === "") return "a target name cannot be empty";
@@ -89,6 +105,14 @@ export function targetNameProblem(name: string): string | undefined {
   }
   const control = CONTROL.exec(name);
   if (control) return `it contains the control character ${codePoint(control[0])}`;
+  const invisible = INVISIBLE.exec(name);
+  if (invisible) {
+    const what = /\p{Cf}/u.test(invisible[0])
+      ? "an invisible format character (such as a bidirectional override or a zero-width " +
+        "space), which changes how the text around it reads"
+      : "a line or paragraph separator";
+    return `it contains ${codePoint(invisible[0])}, ${what}`;
+  }
   const broken = LONE_SURROGATE.exec(name);
   if (broken) return `it contains ${codePoint(broken[0])}, half of a character`;
   return undefined;

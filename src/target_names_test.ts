@@ -17,6 +17,18 @@ Deno.test("any name without control or broken characters is a target name", () =
   assert.equal(targetNameProblem("a\nb"), "it contains the control character U+000A");
   assert.equal(targetNameProblem("a\u0085"), "it contains the control character U+0085");
   assert.equal(targetNameProblem("\udc00x"), "it contains U+DC00, half of a character");
+  const invisible = "an invisible format character (such as a bidirectional override or a " +
+    "zero-width space), which changes how the text around it reads";
+  for (
+    const char of ["\u202A", "\u202E", "\u2066", "\u2069", "\u200B", "\u200D", "\u200F", "\uFEFF"]
+  ) {
+    const code = char.codePointAt(0)!.toString(16).toUpperCase();
+    assert.equal(targetNameProblem(`build${char}`), `it contains U+${code}, ${invisible}`);
+  }
+  assert.equal(
+    targetNameProblem("a\u2029"),
+    "it contains U+2029, a line or paragraph separator",
+  );
   assert.equal(targetNameProblem("x".repeat(1024)), undefined);
   assert.equal(
     targetNameProblem("x".repeat(9 * 1024 * 1024)),

@@ -117,11 +117,29 @@ Deno.test("the job board is checked too: its problem names the board's file, sec
   assert.match(stderr, /test failed\n$/);
 });
 
+Deno.test("-t warns about a config holding a password that every user can read, naming the chmod", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/jobd.conf`;
+  await Deno.writeTextFile(path, workerConfig());
+  await Deno.chmod(path, 0o644);
+  const open = await runProgram("jobd", ["-t", "-c", path]);
+  assert.equal(open.code, 0, open.stderr);
+  assert.equal(
+    open.stderr,
+    `jobd: warning: ${path}: the file holds a password ('mysql_password') and every user of ` +
+      `this host can read it (mode 0644): run 'chmod 0640 ${path}'\n`,
+  );
+  await Deno.chmod(path, 0o640);
+  const closed = await runProgram("jobd", ["-t", "-c", path]);
+  assert.equal(closed.code, 0, closed.stderr);
+  assert.equal(closed.stderr, "");
+});
+
 Deno.test("a missing job board is an error naming the board's file, the key 'schedules' and the config file", async () => {
   await using dir = await tempDir();
   const path = `${dir.path}/jobd.conf`;
   const board = `${dir.path}/missing.ini`;
-  await Deno.writeTextFile(path, workerConfig({ schedules: board }));
+  await Deno.writeTextFile(path, workerConfig({ schedules: board }), { mode: 0o640 });
   const { code, stderr } = await runProgram("jobd", ["-t", "-c", path]);
   assert.equal(code, 1);
   assert.ok(

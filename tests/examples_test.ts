@@ -9,6 +9,7 @@
  */
 
 import assert from "node:assert/strict";
+import { tempDir } from "./helpers/temp_dir.ts";
 import { parse as parseIniText } from "ini";
 import {
   DEFAULT_ALWAYS_ALLOW_LOCALHOST,
@@ -267,8 +268,11 @@ function documentationProblems(text: string, keys: Record<string, KeyDoc>): stri
   return problems;
 }
 
-Deno.test("jobd.conf.example loads through the worker's loader without errors or warnings", async () => {
-  const path = `${EXAMPLES}jobd.conf.example`;
+Deno.test("jobd.conf.example, installed as it says (mode 640), loads without errors or warnings", async () => {
+  await using dir = await tempDir("jobd-example-");
+  const path = `${dir.path}/jobd.conf`;
+  await Deno.copyFile(`${EXAMPLES}jobd.conf.example`, path);
+  await Deno.chmod(path, 0o640);
   const { config, warnings } = await loadWorkerConfig(path, { defaultName: "example-host" });
   assert.deepEqual(warnings, []);
   assert.equal(config.port, DEFAULT_WORKER_PORT, "the example listens on the conventional port");

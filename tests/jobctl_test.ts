@@ -33,7 +33,8 @@ async function jobctlConfig(
   keys: Record<string, string | number | boolean>,
 ) {
   const path = `${dir}/${name}`;
-  await Deno.writeTextFile(path, iniText(keys));
+  // Private, as a file with a password should be: jobctl warns about one every user can read.
+  await Deno.writeTextFile(path, iniText(keys), { mode: 0o600 });
   return path;
 }
 

@@ -115,13 +115,17 @@ Deno.test("mysql: add-target refuses names the utf8 char(16) target column canno
   await waitForDone(db, ids, 20);
 });
 
-Deno.test("sqlite: add-target refuses control characters, broken characters and names over 1024 characters", async () => {
+Deno.test("sqlite: add-target refuses control, invisible and broken characters and names over 1024 characters", async () => {
   await using db = await openTestSqliteDatabase();
   await using worker = await startWorker(db, { targets: { t1: 1 } });
   const add = (target: string) => worker.client.addTarget(target, 1);
   assert.equal(
     await remoteRefusal(add("bell\u0007")),
-    "invalid target name 'bell\u0007': it contains the control character U+0007",
+    "invalid target name 'bell\\x07': it contains the control character U+0007",
+  );
+  assert.match(
+    await remoteRefusal(add("t\u202E1")),
+    /^invalid target name 't\\u202e1': it contains U\+202E, an invisible format character /,
   );
   assert.equal(
     await remoteRefusal(add("half\ud83d")),

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { commentAt, iniLines } from "./ini_lines.ts";
+import { commentAt, iniLines, isValueless } from "./ini_lines.ts";
 
 /** A key of the file that `ini` reads shorter than it is written. */
 export interface CutKey {
@@ -20,6 +20,8 @@ export interface CutKey {
   written: string;
   /** The key as `ini` reads it. */
   read: string;
+  /** The line gives no value (ini_lines.ts `isValueless`): it may be a pasted secret. */
+  valueless: boolean;
 }
 
 /** Every key of `text` that an unescaped `;` or `#` cuts short, in file order. */
@@ -38,6 +40,7 @@ export function keysCutByComments(text: string): CutKey[] {
       line: line.number,
       written: line.key,
       read: line.key.slice(0, end).trim(),
+      valueless: isValueless(line.value),
     });
   }
   return cut;

@@ -12,10 +12,12 @@ Deno.test("keysCutByComments finds the keys ini cuts at ';' or '#', with section
     "c#d = 1",
     "e\\;f = 1",
     '"g;h" = 1',
+    "pa;ss",
   ].join("\n");
   assert.deepEqual(keysCutByComments(text), [
-    { section: "targets", line: 5, written: "a;b", read: "a" },
-    { section: "targets", line: 6, written: "c#d", read: "c" },
+    { section: "targets", line: 5, written: "a;b", read: "a", valueless: false },
+    { section: "targets", line: 6, written: "c#d", read: "c", valueless: false },
+    { section: "targets", line: 9, written: "pa;ss", read: "pa", valueless: true },
   ]);
   // What ini makes of them: the cut keys, the escaped and the quoted names whole.
   assert.deepEqual(parseIni(text, "x.conf").section("targets")!.keys(), [
@@ -24,5 +26,6 @@ Deno.test("keysCutByComments finds the keys ini cuts at ';' or '#', with section
     "c",
     "e;f",
     "g;h",
+    "pa",
   ]);
 });

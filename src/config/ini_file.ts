@@ -6,11 +6,15 @@
  * - keys before any `[section]` are global; `[name]` starts a section;
  * - dotted keys such as `launcher.env.FOO = x` stay literal keys of their
  *   section (only dotted *section* names nest);
- * - unquoted `true`, `false` and `null` become JSON values and a quoted
- *   `'5'` becomes the number 5; the readers take a value's text back, so
- *   `password = null` is the password `null`;
+ * - unquoted `true`, `false` and `null` become JSON values; the readers
+ *   take a value's text back, so `password = null` is the password `null`;
+ * - a value in single quotes is its text as written (`'1e3'` is the text
+ *   `1e3`, refused where a number belongs); in double quotes it is a JSON
+ *   string (`"a\u0041"` is `aA`);
  * - a key written without `=` reads as `true`; `key[] = v` lines make a list,
  *   which no key of ours accepts;
+ * - a key written without a value (ini_lines.ts `isValueless`) that nobody
+ *   reads is named by its line, never its text: it may be a pasted secret;
  * - `;` and `#` start a comment, also after a value (`\;` escapes it).
  *
  * An empty value (`log_file =`) is the same as leaving an optional key out;
@@ -20,11 +24,23 @@
  * @module
  */
 
-import { parse } from "ini";
 import { isPlainObject, messageOf } from "../text.ts";
 import { joinChunks } from "../bytes.ts";
 import { describeRepeatedKey, repeatedKeys } from "./repeated_keys.ts";
-import { iniLines } from "./ini_lines.ts";
+import { readIni } from "./ini_parse.ts";
+import { showValue, type ValueType } from "./value_types.ts";
+
+export {
+  booleanType,
+  DECIMAL_FORMAT,
+  exponentHint,
+  integerType,
+  numberType,
+  oneOfType,
+  portType,
+  stringType,
+  type ValueType,
+} from "./value_types.ts";
 
 /**
  * A config file could not be read, parsed or validated. The message starts
@@ -103,154 +119,6 @@ async function readAtMost(path: string, limit: number): Promise<Uint8Array> {
 }
 
 /**
- * How to turn one ini value into a typed value. `parse` returns `undefined`
- * when the value does not fit; `describe` completes the sentence
- * "'key' must be …" in the error, and `hint`, when it has one for the
- * value, follows it: "…, got '1e3': write it as 1000".
- */
-export interface ValueType<T> {
-  readonly describe: string;
-  parse(value: unknown): T | undefined;
-  hint?(value: unknown): string | undefined;
-}
-
-/** The text of a scalar ini value (`true`, `null` and numbers read back as written). */
-function scalarText(value: unknown): string | undefined {
-  if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "boolean" || value === null) {
-    return String(value);
-  }
-  return undefined;
-}
-
-/** How a bad value is shown in an error: quoted text, or what it structurally is. */
-function showValue(value: unknown): string {
-  if (Array.isArray(value)) return "a list ('key[] =' lines)";
-  const text = scalarText(value);
-  return text === undefined ? "a section" : `'${text}'`;
-}
-
-/** A string; empty only when `allowEmpty` is set. */
-export function stringType(options: { allowEmpty?: boolean } = {}): ValueType<string> {
-  return {
-    describe: options.allowEmpty ? "a string" : "a non-empty string",
-    parse(value) {
-      const text = scalarText(value);
-      if (text === undefined || (text === "" && !options.allowEmpty)) return undefined;
-      return text;
-    },
-  };
-}
-
-/** Describes a range of numbers for messages: `>= 1`, `from 1 to 65535`. */
-function describeRange(min: number | undefined, max: number | undefined): string {
-  if (min !== undefined && max !== undefined) return ` from ${min} to ${max}`;
-  if (min !== undefined) return ` >= ${min}`;
-  if (max !== undefined) return ` <= ${max}`;
-  return "";
-}
-
-/** How numbers are written, for messages: what the pattern of {@linkcode numberType} takes. */
-export const DECIMAL_FORMAT = "in decimal digits with an optional point " +
-  "(such as 30 or 0.5; no exponent)";
-
-/** How whole numbers are written, for messages: what the pattern of {@linkcode integerType} takes. */
-const INTEGER_FORMAT = "in decimal digits only (such as 100; no point or exponent)";
-
-/**
- * For a number written with an exponent (`1e3`, `2.5E6`), which the
- * numeric types do not read: how to write it in digits, `write it as 1000`.
- */
-export function exponentHint(value: unknown): string | undefined {
-  if (typeof value !== "string" || !/^[+-]?(\d+\.?\d*|\.\d+)e[+-]?\d+$/i.test(value)) {
-    return undefined;
-  }
-  const digits = String(Number(value));
-  return /^-?[\d.]+$/.test(digits) ? `write it as ${digits}` : undefined;
-}
-
-/**
- * A number as ini parsed it: a number as it is, or a string written as
- * `pattern` allows; otherwise undefined.
- */
-function numberOf(value: unknown, pattern: RegExp): number | undefined {
-  if (typeof value === "number") return value;
-  if (typeof value === "string" && pattern.test(value)) return Number(value);
-  return undefined;
-}
-
-/** A whole number, written in decimal digits, within `min`..`max` (both inclusive). */
-export function integerType(options: { min?: number; max?: number } = {}): ValueType<number> {
-  const { min, max } = options;
-  return {
-    describe: `an integer${describeRange(min, max)}, ${INTEGER_FORMAT}`,
-    hint: exponentHint,
-    parse(value) {
-      const number = numberOf(value, /^[+-]?\d+$/);
-      if (number === undefined || !Number.isSafeInteger(number)) return undefined;
-      if (min !== undefined && number < min) return undefined;
-      if (max !== undefined && number > max) return undefined;
-      return number;
-    },
-  };
-}
-
-/** A TCP port, 1..65535. */
-export const portType: ValueType<number> = {
-  ...integerType({ min: 1, max: 65535 }),
-  describe: "a port number from 1 to 65535",
-};
-
-/**
- * A decimal number such as `0.5` or `30` (fractional seconds), greater than
- * `min` or, with `allowMin`, at least `min`.
- */
-export function numberType(options: { min: number; allowMin?: boolean }): ValueType<number> {
-  const { min, allowMin = false } = options;
-  return {
-    describe: `a number ${allowMin ? ">=" : ">"} ${min}, ${DECIMAL_FORMAT}`,
-    hint: exponentHint,
-    parse(value) {
-      const number = numberOf(value, /^[+-]?(\d+(\.\d*)?|\.\d+)$/);
-      if (number === undefined || !Number.isFinite(number)) return undefined;
-      if (allowMin ? number < min : number <= min) return undefined;
-      return number;
-    },
-  };
-}
-
-/** A boolean: `1`, `0`, `true` or `false`, in any letter case. */
-export const booleanType: ValueType<boolean> = {
-  describe: "a boolean (1, 0, true or false)",
-  parse(value) {
-    if (typeof value === "boolean") return value;
-    const text = typeof value === "number" ? String(value) : value;
-    if (typeof text !== "string") return undefined;
-    switch (text.toLowerCase()) {
-      case "1":
-      case "true":
-        return true;
-      case "0":
-      case "false":
-        return false;
-      default:
-        return undefined;
-    }
-  },
-};
-
-/** One of a fixed list of words, matched exactly. */
-export function oneOfType<const T extends string>(choices: readonly T[]): ValueType<T> {
-  return {
-    describe: `one of ${choices.map((choice) => `'${choice}'`).join(", ")}`,
-    parse(value) {
-      const text = scalarText(value);
-      return choices.find((choice) => choice === text);
-    },
-  };
-}
-
-/**
  * The keys of one part of an ini file (the global part or a `[section]`),
  * read through {@linkcode ValueType}s. It remembers which keys were read, so
  * whatever is left over can be reported as unknown.
@@ -261,18 +129,48 @@ export class ConfigSection {
   /** The section's name, or `undefined` for the keys before any section. */
   readonly name: string | undefined;
   #values: Record<string, unknown>;
+  #valueless: ReadonlyMap<string, number>;
   #read = new Set<string>();
   #warnings: string[] = [];
 
-  constructor(file: string, values: Record<string, unknown>, name?: string) {
+  /** `valueless`: the keys written without a value, and their lines (ini_parse.ts). */
+  constructor(
+    file: string,
+    values: Record<string, unknown>,
+    name?: string,
+    valueless: ReadonlyMap<string, number> = new Map(),
+  ) {
     this.file = file;
     this.name = name;
     this.#values = values;
+    this.#valueless = valueless;
   }
 
-  /** How a key is named in messages: `'port'`, or `'foo' in [targets]`. */
+  /**
+   * How a key is named in messages: `'port'`, or `'foo' in [targets]`. A key
+   * written without a value that nobody reads is named by its line (`line 7`,
+   * `line 7 in [targets]`), not its text, which may be a pasted secret.
+   */
   label(key: string): string {
-    return this.name === undefined ? `'${key}'` : `'${key}' in [${this.name}]`;
+    const where = this.name === undefined ? "" : ` in [${this.name}]`;
+    const line = this.#hiddenLine(key);
+    return line !== undefined ? `line ${line}${where}` : `'${key}'${where}`;
+  }
+
+  /** How {@linkcode IniDocument.entries} names a key: as written, or `line 7` as in `label`. */
+  entryName(key: string): string {
+    const line = this.#hiddenLine(key);
+    return line === undefined ? key : `line ${line}`;
+  }
+
+  /** The line of a key written without a value that nobody read; undefined for any other. */
+  #hiddenLine(key: string): number | undefined {
+    return this.#read.has(key) ? undefined : this.#valueless.get(key);
+  }
+
+  /** The line of `key` when the key is written without a value (a word on its own); else undefined. */
+  valuelessLine(key: string): number | undefined {
+    return this.#valueless.get(key);
   }
 
   /** An error about `key`, its message starting with the file. */
@@ -324,6 +222,9 @@ export class ConfigSection {
     const unknown = this.keys()
       .filter((key) => !this.#read.has(key) && !isSection(this.#values[key]))
       .map((key) => {
+        if (this.valuelessLine(key) !== undefined) {
+          return `${this.file}: ${this.label(key)} is ignored: ${VALUELESS_LINE}`;
+        }
         const where = this.name === undefined ? "" : ` in [${this.name}]`;
         return `${this.file}: unknown key '${key}'${where} is ignored`;
       });
@@ -342,6 +243,10 @@ export class ConfigSection {
   }
 }
 
+/** What a line without a value is, in the warning about it (its text is never shown). */
+export const VALUELESS_LINE = "it is a word without a value, not a setting ('key = value'); " +
+  "its text is not shown, as it may be a secret";
+
 /** Whether a parsed ini value is a section (an object of keys), not a key's value. */
 const isSection = isPlainObject;
 
@@ -358,14 +263,21 @@ export class IniDocument {
   /** The keys before any section. */
   readonly global: ConfigSection;
   #values: Record<string, unknown>;
+  #valueless: ReadonlyMap<string | undefined, ReadonlyMap<string, number>>;
   #sections = new Map<string, ConfigSection>();
   #sectionHints = new Map<string, { line: number | undefined; hint: string }>();
   #warnings: string[] = [];
 
-  constructor(file: string, values: Record<string, unknown>) {
+  /** `valueless`: by part, the keys written without a value and their lines (ini_parse.ts). */
+  constructor(
+    file: string,
+    values: Record<string, unknown>,
+    valueless: ReadonlyMap<string | undefined, ReadonlyMap<string, number>> = new Map(),
+  ) {
     this.file = file;
     this.#values = values;
-    this.global = new ConfigSection(file, values);
+    this.#valueless = valueless;
+    this.global = new ConfigSection(file, values, undefined, valueless.get(undefined));
   }
 
   /**
@@ -377,7 +289,7 @@ export class IniDocument {
     if (!Object.hasOwn(this.#values, name) || !isSection(values)) return undefined;
     let section = this.#sections.get(name);
     if (section === undefined) {
-      section = new ConfigSection(this.file, values, name);
+      section = new ConfigSection(this.file, values, name, this.#valueless.get(name));
       this.#sections.set(name, section);
     }
     return section;
@@ -388,16 +300,21 @@ export class IniDocument {
     return Object.keys(this.#values).filter((name) => isSection(this.#values[name]));
   }
 
-  /** Every setting as written (text), for telling what a reload changed. */
+  /**
+   * Every setting as written (text), for telling what a reload changed; a
+   * key written without a value that nobody read is named by its line (`line 7`).
+   */
   entries(): ConfigEntries {
     const entries = new Map<string, string>();
     for (const [key, value] of Object.entries(this.#values)) {
       if (!isSection(value)) {
-        entries.set(key, String(value));
+        entries.set(this.global.entryName(key), String(value));
         continue;
       }
+      const section = this.#sections.get(key) ??
+        new ConfigSection(this.file, value, key, this.#valueless.get(key));
       for (const [inner, text] of Object.entries(value)) {
-        entries.set(`[${key}] ${inner}`, String(text));
+        entries.set(`[${key}] ${section.entryName(inner)}`, String(text));
       }
     }
     return entries;
@@ -443,53 +360,17 @@ export class IniDocument {
  * in one part of the file is a warning naming both lines (ini uses the last).
  */
 export function parseIni(text: string, file: string): IniDocument {
-  let values: Record<string, unknown>;
+  let reading;
   try {
-    values = parseSectionsAsNamed(text);
+    reading = readIni(text);
   } catch (error) {
     // ini throws only on odd input, such as a section named like a global key.
     const reason = messageOf(error);
     throw new ConfigError(file, `cannot parse the file: ${reason}`, { cause: error });
   }
-  const doc = new IniDocument(file, values);
+  const doc = new IniDocument(file, reading.values, reading.valueless);
   for (const repeated of repeatedKeys(text)) doc.warn(describeRepeatedKey(repeated));
   return doc;
-}
-
-/**
- * What stands for a dot in a section name while ini reads the file: a
- * character of Unicode's private use area, which no config has a reason to
- * hold.
- */
-const DOT_STAND_IN = "\uE000";
-
-/**
- * ini's reading of `text`, each section under the name its header gives it.
- * ini reads `[a.b]` as a section `b` nested in a section `a` (quoted or
- * not), so `[target:mail.send]`, for a target named with a dot, would not be
- * found under its name, and `[launcher.env]` would replace the key
- * `launcher`. The dots of section names are hidden from ini while it reads,
- * and put back after, in file order.
- */
-function parseSectionsAsNamed(text: string): Record<string, unknown> {
-  if (text.includes(DOT_STAND_IN)) {
-    throw new Error("it holds the character U+E000 (of Unicode's private use area)");
-  }
-  const lines = text.split(/\r\n|\r|\n/);
-  let hidden = false;
-  for (const line of iniLines(text)) {
-    if (line.kind !== "section" || !line.name.includes(".")) continue;
-    lines[line.number - 1] = line.text.replaceAll(".", DOT_STAND_IN);
-    hidden = true;
-  }
-  if (!hidden) return parse(text);
-  const values = parse(lines.join("\n"));
-  const named: Record<string, unknown> = Object.create(null);
-  for (const [key, value] of Object.entries(values)) {
-    // An escaped dot (`\.`) is a dot in ini's section names too.
-    named[key.replaceAll(`\\${DOT_STAND_IN}`, ".").replaceAll(DOT_STAND_IN, ".")] = value;
-  }
-  return named;
 }
 
 /** Reads and parses an ini file. */

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { configChanges } from "./config_changes.ts";
 import {
   booleanType,
   ConfigError,
@@ -173,6 +174,35 @@ Deno.test("numbers: fractional seconds, above or from the minimum", () => {
   );
 });
 
+Deno.test("a number in quotes follows the rules of a number written without them", () => {
+  const ini = global(
+    "a = '1e3'\nb = \"1e3\"\nc = '5'\nd = \"0.5\"\ne = '1E3'\nf = '-0'\npw = '0.10'\nlist = '[1]'\n",
+  );
+  const positive = numberType({ min: 0 });
+  for (const key of ["a", "b"]) {
+    assertConfigError(
+      () => ini.required(key, positive),
+      `/etc/test.conf: '${key}' must be a number > 0, ${DECIMAL}, got '1e3': write it as 1000`,
+    );
+  }
+  assertConfigError(
+    () => ini.required("e", integerType()),
+    `/etc/test.conf: 'e' must be an integer, ${INTEGER}, got '1E3': write it as 1000`,
+  );
+  assert.equal(ini.required("c", integerType()), 5);
+  assert.equal(ini.required("d", positive), 0.5);
+  assert.equal(ini.required("f", stringType()), "-0");
+  // A value in single quotes is its text as written, not what JSON makes of it.
+  assert.equal(ini.required("pw", stringType()), "0.10");
+  assert.equal(ini.required("list", stringType()), "[1]");
+});
+
+Deno.test("a key's last line decides whether its single quotes are read as written", () => {
+  const ini = global("a = '1e3'\na = 7\nb = 7\nb = '0.50'\n");
+  assert.equal(ini.required("a", integerType()), 7);
+  assert.equal(ini.required("b", stringType()), "0.50");
+});
+
 Deno.test("booleans: 1, 0, true, false in any case", () => {
   const ini = global("a = 1\nb = 0\nc = true\nd = false\ne = TRUE\nf = False\ng = yes\nh\n");
   assert.equal(ini.required("a", booleanType), true);
@@ -209,6 +239,41 @@ Deno.test("warnings list the keys and sections nobody read, and explicit warning
     "/etc/test.conf: unknown key 'typo' is ignored",
     "/etc/test.conf: unknown key 'b' in [targets] is ignored",
     "/etc/test.conf: unknown section [extra] is ignored",
+  ]);
+});
+
+Deno.test("a word without a value nobody reads is named by its line, never its text", () => {
+  const text = "port = 1\nhunter2\nc2VjcmV0==\nflag\n[targets]\nb = 1\ntop-secret=\n";
+  const doc = parseIni(text, FILE);
+  doc.global.required("port", stringType());
+  assert.equal(doc.global.required("flag", booleanType), true, "a known key alone is still true");
+  doc.section("targets")!.required("b", integerType());
+  const why = "it is a word without a value, not a setting ('key = value'); its text is not " +
+    "shown, as it may be a secret";
+  assert.deepEqual(doc.warnings(), [
+    `/etc/test.conf: line 2 is ignored: ${why}`,
+    `/etc/test.conf: line 3 is ignored: ${why}`,
+    `/etc/test.conf: line 7 in [targets] is ignored: ${why}`,
+  ]);
+  assert.equal(doc.global.label("hunter2"), "line 2");
+  assert.equal(doc.global.label("port"), "'port'");
+  assert.equal(doc.global.label("flag"), "'flag'", "read: a key of ours, shown");
+});
+
+Deno.test("the settings a reload compares name a word without a value by its line", () => {
+  const doc = parseIni("port = 1\nflag\nhunter2\n[extra]\nsecret-word\n", FILE);
+  doc.global.required("port", stringType());
+  doc.global.required("flag", booleanType);
+  assert.deepEqual([...doc.entries().keys()], ["port", "flag", "line 3", "[extra] line 5"]);
+  assert.doesNotMatch(configChanges(new Map(), doc.entries()).join("\n"), /hunter2|secret-word/);
+});
+
+Deno.test("a word given twice without a value is warned about by its lines only", () => {
+  const doc = parseIni("hunter2\nhunter2\n", FILE);
+  assert.deepEqual(doc.warnings(), [
+    "/etc/test.conf: lines 1 and 2 give the same word without a value (not shown: it may be a secret)",
+    "/etc/test.conf: line 2 is ignored: it is a word without a value, not a setting " +
+    "('key = value'); its text is not shown, as it may be a secret",
   ]);
 });
 

@@ -57,3 +57,18 @@ export function commentAt(text: string): number {
   }
   return -1;
 }
+
+/** `key[]`: a line that adds to a list (ini's bracketed arrays). */
+export function isListKey(key: string): boolean {
+  return key.length > 2 && key.endsWith("[]");
+}
+
+/**
+ * Whether a key line's trimmed `value` gives no value: the line has no `=`
+ * (a word on its own, which ini reads as `true`), or nothing but `=` after
+ * the key's (`word=`, and base64's padding `c2VjcmV0==`). Such a line may be
+ * a pasted secret rather than a setting.
+ */
+export function isValueless(value: string | undefined): boolean {
+  return value === undefined || /^=*$/.test(value);
+}

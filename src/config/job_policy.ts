@@ -30,6 +30,7 @@ import {
   numberType,
   type ValueType,
 } from "./ini_file.ts";
+import { quoteTargetName, targetNameProblem } from "../target_names.ts";
 
 /**
  * Longest `timeout`, `timeout_grace`, `retry_delay` and `retry_delay_max`,
@@ -141,6 +142,15 @@ export function readTargetPolicies(doc: IniDocument, base: JobPolicy): Map<strin
         {
           key: name,
         },
+      );
+    }
+    const problem = targetNameProblem(target);
+    if (problem !== undefined) {
+      throw new ConfigError(
+        doc.file,
+        `the section [${TARGET_SECTION_PREFIX}${quoteTargetName(target).slice(1, -1)}] names ` +
+          `no valid target: ${problem}`,
+        { key: name },
       );
     }
     policies.set(target, readJobPolicy(section, base));

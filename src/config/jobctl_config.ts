@@ -17,6 +17,7 @@ import {
   readConfigFile,
   stringType,
 } from "./ini_file.ts";
+import { checkSecretFileMode } from "./file_mode.ts";
 
 /** What `~/.jobctl.conf` sets; absent keys are `undefined` (jobctl applies its defaults). */
 export interface JobctlConfig {
@@ -78,7 +79,7 @@ export interface LoadJobctlConfigOptions {
  * Loads jobctl's config. With `path` (from `--config`) the file must exist;
  * without one, `~/.jobctl.conf` is read when it exists and an empty config
  * is returned when it does not. Any other read or parse failure is a
- * {@linkcode ConfigError}.
+ * {@linkcode ConfigError}. A password every user can read is a warning.
  */
 export async function loadJobctlConfig(
   options: LoadJobctlConfigOptions = {},
@@ -94,5 +95,10 @@ export async function loadJobctlConfig(
     if (missing && !explicit) return { config: {}, warnings: [] };
     throw error;
   }
-  return parseJobctlConfig(text, file);
+  const loaded = parseJobctlConfig(text, file);
+  const readable = await checkSecretFileMode(file, [
+    loaded.config.password !== undefined && "password",
+  ]);
+  if (readable !== undefined) loaded.warnings.push(readable);
+  return loaded;
 }

@@ -27,6 +27,7 @@ import {
 } from "./ini_file.ts";
 import { HTTP_RESTART_ONLY_SETTINGS, type HttpConfig, readHttpConfig } from "./http_config.ts";
 import { checkLogFileDirectory } from "./log_file.ts";
+import { checkSecretFileMode } from "./file_mode.ts";
 import { timerSecondsType } from "./timer_limit.ts";
 
 /** The master's settings, validated, defaults applied. Durations are in seconds. */
@@ -124,10 +125,14 @@ export function parseMasterConfig(text: string, path: string): LoadedMasterConfi
 /** The example a missing master config file's error points to. */
 export const MASTER_CONFIG_EXAMPLE = "examples/jobd-master.conf.example";
 
-/** Reads and parses the master config file at `path`. */
+/** Reads and parses the master config file at `path`; warns when its password is readable by all. */
 export async function loadMasterConfig(path: string): Promise<LoadedMasterConfig> {
   const text = await readConfigFile(path, undefined, MASTER_CONFIG_EXAMPLE);
   const loaded = parseMasterConfig(text, path);
   await checkLogFileDirectory(path, loaded.config.logFile);
+  const readable = await checkSecretFileMode(path, [
+    loaded.config.password !== undefined && "password",
+  ]);
+  if (readable !== undefined) loaded.warnings.push(readable);
   return loaded;
 }

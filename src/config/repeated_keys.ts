@@ -8,7 +8,7 @@
  */
 
 import { unsafe } from "ini";
-import { iniLines } from "./ini_lines.ts";
+import { iniLines, isListKey, isValueless } from "./ini_lines.ts";
 
 /** A key that ini read from more than one line of the same part of the file. */
 export interface RepeatedKey {
@@ -18,6 +18,8 @@ export interface RepeatedKey {
   key: string;
   /** The lines that give it, from 1, in order: ini uses the last one's value. */
   lines: number[];
+  /** Set when the last line has no value (a word on its own): its text is not shown. */
+  valueless?: true;
 }
 
 /**
@@ -27,6 +29,7 @@ export interface RepeatedKey {
  */
 export function repeatedKeys(text: string): RepeatedKey[] {
   const parts = new Map<string | undefined, Map<string, number[]>>();
+  const valueless = new Set<string>();
   let section: string | undefined;
   for (const line of iniLines(text)) {
     if (line.kind === "section") {
@@ -41,31 +44,38 @@ export function repeatedKeys(text: string): RepeatedKey[] {
     const lines = keys.get(key);
     if (lines === undefined) keys.set(key, [line.number]);
     else lines.push(line.number);
+    const id = JSON.stringify([section ?? null, key]);
+    if (isValueless(line.value)) valueless.add(id);
+    else valueless.delete(id);
   }
   const repeated: RepeatedKey[] = [];
   for (const [part, keys] of parts) {
     for (const [key, lines] of keys) {
-      if (lines.length > 1) repeated.push({ section: part, key, lines });
+      if (lines.length < 2) continue;
+      const found: RepeatedKey = { section: part, key, lines };
+      if (valueless.has(JSON.stringify([part ?? null, key]))) found.valueless = true;
+      repeated.push(found);
     }
   }
   return repeated.sort((a, b) => a.lines[0] - b.lines[0]);
 }
 
-/** `key[]`: a line that adds to a list (ini's bracketed arrays). */
-function isListKey(key: string): boolean {
-  return key.length > 2 && key.endsWith("[]");
-}
-
 /**
  * The warning about one repeated key, without the file: `'port' is given
  * twice (lines 3 and 7): the value of line 7 is used`. No value is shown
- * (the key may be a password).
+ * (the key may be a password), nor a key written without a value, which
+ * may be a pasted secret: `lines 3 and 7 give the same word without a
+ * value (not shown: it may be a secret)`.
  */
 export function describeRepeatedKey(repeated: RepeatedKey): string {
   const { section, key, lines } = repeated;
   const where = section === undefined ? "" : ` in [${section}]`;
   const times = lines.length === 2 ? "twice" : `${lines.length} times`;
   const listed = `${lines.slice(0, -1).join(", ")} and ${lines.at(-1)}`;
+  if (repeated.valueless) {
+    return `lines ${listed}${where} give the same word without a value ` +
+      "(not shown: it may be a secret)";
+  }
   return `'${key}'${where} is given ${times} (lines ${listed}): ` +
     `the value of line ${lines.at(-1)} is used`;
 }

@@ -22,7 +22,7 @@ Deno.test("repeatedKeys finds a key given twice in one part, with its section an
   assert.deepEqual(repeatedKeys(text), [
     { section: undefined, key: "port", lines: [1, 3] },
     { section: "targets", key: "build", lines: [5, 10] },
-    { section: "targets", key: "port", lines: [13, 14] },
+    { section: "targets", key: "port", lines: [13, 14], valueless: true },
   ]);
   // What ini makes of them: the last line wins.
   const doc = parseIni(text, "x.conf");

@@ -42,17 +42,14 @@ import {
   stringType,
   type ValueType,
 } from "./ini_file.ts";
-import { keysCutByComments } from "./cut_keys.ts";
-import { commentAt, iniLines, isQuoted } from "./ini_lines.ts";
+import { readTargets } from "./targets_section.ts";
+import { commentAt, iniLines, isQuoted, isValueless } from "./ini_lines.ts";
 import { HTTP_RESTART_ONLY_SETTINGS, type HttpConfig, readHttpConfig } from "./http_config.ts";
 import { checkLogFileDirectory } from "./log_file.ts";
+import { checkSecretFileMode } from "./file_mode.ts";
 import { timerSecondsType } from "./timer_limit.ts";
-import {
-  MAX_TARGET_CONCURRENCY,
-  MAX_WORKER_NAME_LENGTH,
-  MAX_WORKER_TARGETS,
-} from "../protocol/limits.ts";
-import { characterCount, targetNameProblem } from "../target_names.ts";
+import { MAX_WORKER_NAME_LENGTH } from "../protocol/limits.ts";
+import { characterCount } from "../target_names.ts";
 
 /** The storages the worker can keep its jobs table in (`storage`). */
 export const STORAGE_KINDS = ["mysql", "sqlite"] as const;
@@ -357,7 +354,7 @@ function hintLauncherEnvSection(doc: IniDocument, text: string): void {
     (isQuoted(line.name) ? line.name.slice(1, -1) : line.name) === LAUNCHER_ENV_SECTION
   );
   const first = lines[at + 1];
-  const example = at !== -1 && first?.kind === "key"
+  const example = at !== -1 && first?.kind === "key" && !isValueless(first.value)
     ? ` ('${LAUNCHER_ENV_PREFIX}${first.key} = ...' for its '${first.key}')`
     : "";
   doc.hintUnknownSection(
@@ -416,56 +413,13 @@ function readLauncherEnv(ini: ConfigSection): Record<string, string> {
   return env;
 }
 
-/**
- * The `[targets]` section, at most `MAX_WORKER_TARGETS` of them. A key that
- * `;` or `#` cuts short (`a;b = 2` would serve `a`) and a name no row can
- * carry (control characters) are refused, naming the file, the line and the key.
- */
-function readTargets(doc: IniDocument, text: string): Map<string, number> {
-  const targets = new Map<string, number>();
-  const section = doc.section("targets");
-  if (section === undefined) return targets;
-  for (const cut of keysCutByComments(text)) {
-    if (cut.section !== "targets") continue;
-    throw new ConfigError(
-      doc.file,
-      `'${cut.written}' in [targets] (line ${cut.line}) would be read as the target ` +
-        `'${cut.read}': ';' and '#' start a comment; write '\\;' or '\\#' for the character, ` +
-        "or end the name before it",
-      { key: cut.written },
-    );
-  }
-  const names = section.keys();
-  if (names.length > MAX_WORKER_TARGETS) {
-    throw new ConfigError(
-      doc.file,
-      `[targets] lists ${names.length} targets, more than the ${MAX_WORKER_TARGETS} one ` +
-        "worker may serve",
-      { key: "targets" },
-    );
-  }
-  for (const name of names) {
-    if (name === "") {
-      throw new ConfigError(doc.file, "a target in [targets] has an empty name", {
-        key: "targets",
-      });
-    }
-    if (name === "null") throw section.error(name, "is not a valid target name");
-    const problem = targetNameProblem(name);
-    if (problem !== undefined) {
-      throw section.error(name, `is not a valid target name: ${problem}`);
-    }
-    targets.set(name, section.required(name, integerType({ min: 1, max: MAX_TARGET_CONCURRENCY })));
-  }
-  return targets;
-}
-
 /** The example a missing worker config file's error points to. */
 export const WORKER_CONFIG_EXAMPLE = "examples/jobd.conf.example";
 
 /**
  * Reads and parses the worker config file at `path`. Beyond
- * {@linkcode parseWorkerConfig}, checks that `launcher.cwd` is a directory.
+ * {@linkcode parseWorkerConfig}, checks that `launcher.cwd` is a directory,
+ * and warns when the file holds a password every user can read.
  */
 export async function loadWorkerConfig(
   path: string,
@@ -474,6 +428,12 @@ export async function loadWorkerConfig(
   const text = await readConfigFile(path, undefined, WORKER_CONFIG_EXAMPLE);
   const loaded = parseWorkerConfig(text, path, options);
   await checkLogFileDirectory(path, loaded.config.logFile);
+  const { password, storage } = loaded.config;
+  const readable = await checkSecretFileMode(path, [
+    password !== undefined && "password",
+    storage.kind === "mysql" && storage.password !== "" && "mysql_password",
+  ]);
+  if (readable !== undefined) loaded.warnings.push(readable);
   const cwd = loaded.config.launcherCwd;
   if (cwd !== undefined) {
     let isDirectory = false;

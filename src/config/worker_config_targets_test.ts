@@ -44,11 +44,52 @@ Deno.test("an escaped ';' is part of a [targets] name", () => {
   assert.deepEqual([...config.targets], [["mail;eu", 1]]);
 });
 
-Deno.test("a control character in a [targets] name is refused, naming the key", () => {
+Deno.test("a control character in a [targets] name is refused, naming the key escaped", () => {
   assert.equal(
     targetsError("bell\u0007 = 1").message,
-    `${FILE}: 'bell\u0007' in [targets] is not a valid target name: it contains the control ` +
+    `${FILE}: 'bell\\x07' in [targets] is not a valid target name: it contains the control ` +
       "character U+0007",
+  );
+});
+
+Deno.test("an invisible format character in a target name is refused, naming its code point", () => {
+  const message = targetsError("\u202Eevil = 1").message;
+  assert.equal(
+    message,
+    `${FILE}: '\\u202eevil' in [targets] is not a valid target name: it contains U+202E, an ` +
+      "invisible format character (such as a bidirectional override or a zero-width space), " +
+      "which changes how the text around it reads",
+  );
+  assert.doesNotMatch(message, /\u202E/, "the character itself is not in the message");
+  for (const char of ["\u2066", "\u2069", "\u200B", "\u200D", "\uFEFF"]) {
+    const code = char.codePointAt(0)!.toString(16).toUpperCase();
+    assert.match(targetsError(`a${char}b = 1`).message, new RegExp(`contains U\\+${code},`));
+  }
+  assert.match(targetsError("a\u2028b = 1").message, /U\+2028, a line or paragraph separator/);
+});
+
+Deno.test("a [target:NAME] section for a name no target may have is refused, naming it", () => {
+  const error = targetsError("build = 1\n[target:bu\u202Eild]\ntimeout = 5");
+  assert.match(
+    error.message,
+    /^\/etc\/jobd\.conf: the section \[target:bu\\u202eild\] names no valid target: it contains U\+202E,/,
+  );
+});
+
+Deno.test("a word without a value in [targets] is refused by its line, never its text", () => {
+  const error = targetsError("build = 2\nhunter2");
+  assert.equal(
+    error.message,
+    `${FILE}: line 10 in [targets] has no concurrency: write 'NAME = concurrency' (the ` +
+      "line's text is not shown, as it may be a secret)",
+  );
+  assert.doesNotMatch(error.message, /hunter2/);
+  assert.doesNotMatch(targetsError("c2VjcmV0==").message, /c2VjcmV0/, "base64 padding");
+  assert.equal(
+    targetsError("pa;ss#word").message,
+    `${FILE}: line 9 in [targets] has no concurrency: write 'NAME = concurrency' (the line's ` +
+      "text is not shown, as it may be a secret)",
+    "not the cut-key error, which would quote it",
   );
 });
 

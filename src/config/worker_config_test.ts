@@ -245,6 +245,8 @@ Deno.test("a [launcher.env] section is ignored with a warning that says how the 
     `/etc/jobd.conf: unknown section [launcher.env] (line ${line - 3}) is ignored: write its ` +
     "variables as 'launcher.env.NAME = value' keys before the first section",
   ]);
+  const pasted = parse(`${MINIMAL}[launcher.env]\ns3cr3t-word\n`).warnings;
+  assert.deepEqual(pasted, empty, "a word without a value is no example: it may be a secret");
   const written = parse(`${MINIMAL}launcher.env.APP_ENV = production\n`);
   assert.deepEqual(written.config.launcherEnv, { APP_ENV: "production" });
   assert.deepEqual(written.warnings, []);
@@ -378,7 +380,8 @@ Deno.test("targets: concurrency is an integer from 1 to 10000 and names are real
   );
   assertConfigError(
     `${MINIMAL}[targets]\nfoo\n`,
-    `/etc/jobd.conf: 'foo' in [targets] must be an integer from 1 to 10000, ${INTEGER}, got 'true'`,
+    "/etc/jobd.conf: line 11 in [targets] has no concurrency: write 'NAME = concurrency' (the " +
+      "line's text is not shown, as it may be a secret)",
   );
   assertConfigError(
     `${MINIMAL}[targets]\nnull = 1\n`,

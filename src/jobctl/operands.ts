@@ -9,6 +9,7 @@
 import { signalName } from "../protocol/signal_names.ts";
 import { MAX_TARGET_CONCURRENCY } from "../protocol/limits.ts";
 import { MAX_JOB_ID } from "../protocol/validate.ts";
+import { quoteTargetName, targetNameProblem } from "../target_names.ts";
 import { UsageError } from "./usage_error.ts";
 
 export { MAX_JOB_ID };
@@ -16,9 +17,16 @@ export { MAX_JOB_ID };
 /** A signal as sent to the daemon: a name such as `SIGTERM`, or a number. */
 export type SignalValue = string | number;
 
-/** Reads a target name: anything but empty text. */
+/**
+ * Reads a target name: any a target may have (src/target_names.ts: not empty,
+ * not `null`, bounded, no control or invisible characters).
+ */
 export function readTarget(command: string, text: string): string {
   if (text === "") throw new UsageError("a target name cannot be empty", { command });
+  const problem = targetNameProblem(text);
+  if (problem !== undefined) {
+    throw new UsageError(`invalid target name ${quoteTargetName(text)}: ${problem}`, { command });
+  }
   return text;
 }
 

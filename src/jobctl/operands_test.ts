@@ -59,6 +59,19 @@ Deno.test("targets must be non-empty and named once", () => {
   refused(() => readTargets("cmd", ["a", "b", "a"]), "target 'a' is given twice");
 });
 
+Deno.test("a target argument follows the rules of every target name, shown escaped", () => {
+  refused(
+    () => readTargets("cmd", ["build", "mail\u202E"]),
+    "invalid target name 'mail\\u202e': it contains U+202E, an invisible format character " +
+      "(such as a bidirectional override or a zero-width space), which changes how the text " +
+      "around it reads",
+  );
+  refused(
+    () => readTargets("cmd", ["null"]),
+    "invalid target name 'null': 'null' is not a target name",
+  );
+});
+
 Deno.test("a job id named twice is refused", () => {
   refuseDuplicateIds("cmd", [1, 2, 3]);
   refused(() => refuseDuplicateIds("cmd", [1, 2, 1]), "job id 1 is given twice");

@@ -155,11 +155,12 @@ export function readPollWorkers(data: RequestData): boolean {
 
 /**
  * Worker `add-target`, `remove-target`, `set-target-concurrency`: the
- * `target` field, a valid name (not empty, not `null`).
+ * `target` field, a name any target may have (not empty, not `null`, no
+ * control or invisible characters...).
  */
 export function readTargetName(data: RequestData): string {
   if (data.target === undefined) throw new RequestError("missing required field target");
-  return checkedTarget(data.target);
+  return validTargetName(data.target);
 }
 
 /** A `target` field's value: a string, not empty, not `null`. */

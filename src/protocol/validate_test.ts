@@ -85,7 +85,17 @@ Deno.test("the master's target lists follow the rules of every target name, nami
     refused(() => read(["build", long]), `invalid target name '${long}': ${tooLong}`);
     refused(
       () => read(["a\nb"]),
-      "invalid target name 'a\nb': it contains the control character U+000A",
+      "invalid target name 'a\\x0ab': it contains the control character U+000A",
+    );
+    // Shown escaped, so that the refusal does not reorder the text it is read in.
+    assert.throws(
+      () => read(["\u202Ebuild"]),
+      (error: unknown) =>
+        error instanceof RequestError &&
+        error.message.startsWith(
+          "invalid target name '\\u202ebuild': it contains U+202E, an invisible",
+        ),
+      request,
     );
     refused(() => read(["null"]), "invalid target name 'null'");
     // A huge name is named by its beginning: the error stays small.
@@ -223,6 +233,13 @@ Deno.test("add-target and its kin read a target name and a concurrency of at lea
   refused(() => readTargetName({ target: 5 }), "'target' must be string");
   refused(() => readTargetName({ target: "null" }), "invalid target name 'null'");
   refused(() => readTargetName({ target: "" }), "invalid target name ''");
+  // remove-target and set-target-concurrency too: such a name is never served.
+  assert.throws(
+    () => readTargetName({ target: "t\u2066" }),
+    (error: unknown) =>
+      error instanceof RequestError &&
+      error.message.startsWith("invalid target name 't\\u2066': it contains U+2066, an invisible"),
+  );
   assert.equal(readConcurrency({ concurrency: 3 }), 3);
   refused(() => readConcurrency({}), "missing required field concurrency");
   refused(() => readConcurrency({ concurrency: "2" }), "'concurrency' must be integer");
@@ -240,7 +257,7 @@ Deno.test("add-target refuses a name no row can carry, saying why", () => {
   refused(() => readNewTargetName({ target: "" }), "invalid target name ''");
   refused(
     () => readNewTargetName({ target: "bell\u0007" }),
-    "invalid target name 'bell\u0007': it contains the control character U+0007",
+    "invalid target name 'bell\\x07': it contains the control character U+0007",
   );
   // The worker passes its table's check; its reason is the refusal's.
   const shortColumn = (name: string) => name.length > 4 ? "longer than the column" : undefined;
@@ -288,7 +305,7 @@ Deno.test("the worker's run-manual takes optional targets: the target named for 
   );
   refused(
     () => readExpectedTargets({ targets: { 3: "a\nb" } }, [3]),
-    "targets: invalid target name 'a\nb' for job 3: it contains the control character U+000A",
+    "targets: invalid target name 'a\\x0ab' for job 3: it contains the control character U+000A",
   );
   const many = Array.from({ length: MAX_LIST_ITEMS + 1 }, (_, i) => i + 1);
   refused(

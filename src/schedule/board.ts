@@ -19,6 +19,7 @@ import {
   type ValueType,
 } from "../config/ini_file.ts";
 import { JOBD_WRITTEN_COLUMNS } from "../storage/required_columns.ts";
+import { targetNameProblem } from "../target_names.ts";
 import { messageOf } from "../text.ts";
 import { isCalendarDate, MAX_ROW_TIME } from "../unix_time.ts";
 import { scanBoardLines } from "./board_lines.ts";
@@ -180,7 +181,7 @@ export function parseBoard(text: string, file: string): Board {
       problems.push(
         new ConfigError(
           file,
-          `'${name}' is outside any section: a board has only [schedule] sections`,
+          `${doc.global.label(name)} is outside any section: a board has only [schedule] sections`,
           {
             key: name,
           },
@@ -224,7 +225,10 @@ function readSchedule(section: ConfigSection, problems: ConfigError[]): Schedule
   }
   const read = <T>(fn: () => T) => attempt(problems, fn);
   const target = read(() => section.required("target", stringType()));
-  if (target === "null") problems.push(section.error("target", "is not a valid target name"));
+  const targetProblem = target === undefined ? undefined : targetNameProblem(target);
+  if (targetProblem !== undefined) {
+    problems.push(section.error("target", `is not a valid target name: ${targetProblem}`));
+  }
   const start = read(() => section.optional("start", isoTimeType));
   const stop = read(() => section.optional("stop", isoTimeType));
   if (start !== undefined && stop !== undefined && stop <= start) {

@@ -149,6 +149,19 @@ Deno.test("a schedule without target, or with decay but no every_max, is refused
   ]);
 });
 
+Deno.test("a schedule's target follows the rules of every target name; a stray word is named by its line", () => {
+  assert.deepEqual(
+    problems("hunter2\n[a]\ntarget = bu\u202Eild\nevery = 1m\n[b]\ntarget = null\nevery = 1m\n"),
+    [
+      "/etc/jobd/board.ini: line 1 is outside any section: a board has only [schedule] sections",
+      "/etc/jobd/board.ini: 'target' in [a] is not a valid target name: it contains U+202E, an " +
+      "invisible format character (such as a bidirectional override or a zero-width space), " +
+      "which changes how the text around it reads",
+      "/etc/jobd/board.ini: 'target' in [b] is not a valid target name: 'null' is not a target name",
+    ],
+  );
+});
+
 Deno.test("set. columns are checked against the jobs table", () => {
   const board = parseBoard(
     "[a]\ntarget = t\nevery = 1m\nset.priority = 1\nset.owner = x\n",

@@ -6,7 +6,7 @@
  * `problem()`.
  */
 
-import { type TargetColumn, targetColumnProblem } from "../target_names.ts";
+import { quoteTargetName, type TargetColumn, targetColumnProblem } from "../target_names.ts";
 
 /** The checks of target names against one table's `target` column. */
 export class TargetColumnCheck {
@@ -29,7 +29,9 @@ export class TargetColumnCheck {
     for (const name of names) {
       const problem = this.problem(name);
       if (problem !== undefined) {
-        throw new Error(`The target '${name}' in [targets] cannot match a row: ${problem}`);
+        throw new Error(
+          `The target ${quoteTargetName(name)} in [targets] cannot match a row: ${problem}`,
+        );
       }
     }
   }

@@ -116,7 +116,8 @@ export async function startDaemon(
 ): Promise<{ process: ProgramProcess; configPath: string; port: number }> {
   const dir = options.dir ?? await Deno.makeTempDir({ prefix: `jobd-${program}-` });
   const configPath = `${dir}/${program}.conf`;
-  await Deno.writeTextFile(configPath, config);
+  // Private, as a config with a password should be (the daemon warns otherwise).
+  await Deno.writeTextFile(configPath, config, { mode: 0o600 });
   const process = spawnProgram(program, ["--config", configPath], { dir, env: options.env });
   await process.waitForPort(options.port);
   return { process, configPath, port: options.port };

@@ -8,3 +8,17 @@ export async function tempDir(prefix: string): Promise<{ path: string } & AsyncD
     [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }).catch(() => {}),
   };
 }
+
+/**
+ * The permission bits a file created in `dir` with `mode` gets: `mode` less
+ * the process's umask (found by creating a probe file, removed after).
+ */
+export async function modeAfterUmask(dir: string, mode: number): Promise<number> {
+  const probe = `${dir}/.umask-probe`;
+  await Deno.writeFile(probe, new Uint8Array(), { mode: 0o777, createNew: true });
+  try {
+    return mode & (await Deno.stat(probe)).mode! & 0o777;
+  } finally {
+    await Deno.remove(probe);
+  }
+}

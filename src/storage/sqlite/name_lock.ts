@@ -112,6 +112,14 @@ export async function lockSqliteWorkerName(options: SqliteNameLockOptions): Prom
   };
 }
 
+/**
+ * The mode of a lock file the worker creates (the umask may take more
+ * away): its owner's alone. `flock` needs only a file open for reading, so a
+ * lock file other users could read would let any of them hold the name and
+ * keep the worker from starting. A file that exists keeps its mode.
+ */
+export const NAME_LOCK_FILE_MODE = 0o600;
+
 /** Tries at opening the lock file while another process swaps what is at its name. */
 const OPEN_ATTEMPTS = 3;
 
@@ -132,7 +140,12 @@ async function openLockFile(lockPath: string): Promise<Deno.FsFile> {
     if (found === undefined) {
       try {
         // O_EXCL: fails on a symbolic link, even one to nothing.
-        return await Deno.open(lockPath, { read: true, write: true, createNew: true });
+        return await Deno.open(lockPath, {
+          read: true,
+          write: true,
+          createNew: true,
+          mode: NAME_LOCK_FILE_MODE,
+        });
       } catch (error) {
         if (error instanceof Deno.errors.AlreadyExists && again) continue;
         throw error;

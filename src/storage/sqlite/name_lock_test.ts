@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { lockSqliteWorkerName, nameLockPath } from "./name_lock.ts";
+import { lockSqliteWorkerName, NAME_LOCK_FILE_MODE, nameLockPath } from "./name_lock.ts";
 import { NameTakenError } from "../name_lock.ts";
 import { StorageError } from "../errors.ts";
 import { rejection } from "../../../tests/helpers/assertions.ts";
-import { tempDir } from "../../../tests/helpers/temp_dir.ts";
+import { modeAfterUmask, tempDir } from "../../../tests/helpers/temp_dir.ts";
 
 const options = (dir: string) => ({
   path: `${dir}/jobs.db`,
@@ -28,6 +28,19 @@ Deno.test("the name lock takes its file, and a second taker is told who holds it
   // Released: the name can be taken again through the same file.
   const again = await lockSqliteWorkerName(options(dir.path));
   await again.release();
+});
+
+Deno.test("the lock file is created for its owner alone; an existing one keeps its mode", async () => {
+  await using dir = await tempDir("jobd-name-lock-");
+  const lockPath = nameLockPath(`${dir.path}/jobs.db`, "jobs", "w1");
+  const lock = await lockSqliteWorkerName(options(dir.path));
+  await lock.release();
+  assert.equal(NAME_LOCK_FILE_MODE, 0o600);
+  assert.equal((await Deno.stat(lockPath)).mode! & 0o777, await modeAfterUmask(dir.path, 0o600));
+  await Deno.chmod(lockPath, 0o640);
+  const again = await lockSqliteWorkerName(options(dir.path));
+  await again.release();
+  assert.equal((await Deno.stat(lockPath)).mode! & 0o777, 0o640);
 });
 
 Deno.test("the name lock never opens its file through a symbolic link: the target is left alone", async () => {
