@@ -465,3 +465,30 @@ Deno.test("names from workers are shown as text: markup stays text, bidi overrid
     for (const worker of workers) await worker[Symbol.asyncDispose]();
   }
 });
+
+Deno.test("a worker's targets beyond the first 10 are folded, as the other long lists are", async () => {
+  const httpPort = freePort();
+  await using master = await startMasterDaemon({ httpPort, httpHost: "127.0.0.1" });
+  const targets = Array.from({ length: 25 }, (_, index) => `t${String(index).padStart(2, "0")}`);
+  await using _worker = await ScriptedWorker.register(master.daemon, "w1", targets, {
+    status: () => ({
+      targets: Object.fromEntries(
+        targets.map((target) => [target, { concurrency: 2, length: 0, paused: false }]),
+      ),
+    }),
+  });
+  await using browser = await openBrowser();
+  const { page } = browser;
+  await page.goto(`http://127.0.0.1:${httpPort}/`);
+  await page.locator("#updated", { hasText: /^updated / }).waitFor();
+  const cell = page.locator("#workers tbody tr", { hasText: "w1" }).locator("td").nth(2);
+  assert.deepEqual(
+    await cell.locator(":scope > .chip").allInnerTexts(),
+    targets.slice(0, 10).map((target) => `${target} 0/2`),
+  );
+  const more = cell.locator("details");
+  assert.equal(await more.locator("summary").innerText(), "15 more targets");
+  assert.equal(await more.locator(".chip").count(), 15);
+  assert.equal(await more.getAttribute("open"), null, "folded");
+  assert.deepEqual(browser.errors, []);
+});

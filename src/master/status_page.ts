@@ -141,11 +141,15 @@ function section(id, title, size, content) {
 
 function workersTable(report) {
   const rows = report.workers.map((worker) => {
-    const targets = el("td", "");
-    for (const target of worker.targets) {
+    const chips = worker.targets.map((target) => {
       const text = target.name + " " + (target.running ?? "?") + "/" + (target.limit ?? "?") +
         (target.paused ? " paused" : "");
-      targets.append(el("span", target.paused ? "chip warn" : "chip", text));
+      return el("span", target.paused ? "chip warn" : "chip", text);
+    });
+    const targets = el("td", "", ...chips.slice(0, LIST_SHOWN));
+    if (chips.length > LIST_SHOWN) {
+      targets.append(folded("targets:" + worker.name, (chips.length - LIST_SHOWN) + " more targets",
+        ...chips.slice(LIST_SHOWN)));
     }
     const state = worker.answering
       ? el("td", "ok", "answering" + (worker.pendingResultWrites ? ", " + worker.pendingResultWrites + " results unwritten" : ""))
