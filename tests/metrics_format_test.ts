@@ -4,7 +4,7 @@
  * jobs that ended ok, failed, timed out and were retried, with target and
  * worker names a peer chose to be hostile (quotes, backslashes, line feeds,
  * markup, U+202E, lone surrogates) and a worker with 2,000 targets. Also:
- * the families README documents are those served.
+ * the families README documents, with their labels and types, are those served.
  */
 
 import assert from "node:assert/strict";
@@ -48,20 +48,46 @@ async function fakeWorker(masterPort: number, name: string, targets: string[]) {
   return connection;
 }
 
-/** Every `jobd_*` family README's "HTTP: health and metrics" names, `{next,last}` spelled out. */
-async function documentedFamilies(): Promise<Set<string>> {
+/** A family as README's "HTTP: health and metrics" writes it. */
+interface Documented {
+  labels: string[];
+  /** From the worker's table; the master's families are named in prose, without one. */
+  type?: string;
+}
+
+/**
+ * Every `jobd_*` family README's "HTTP: health and metrics" names (`{next,last}` spelled out),
+ * with the labels written in braces after it, and its type where a table row gives one.
+ */
+async function documentedFamilies(): Promise<Map<string, Documented>> {
   const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
   const start = readme.indexOf("### HTTP: health and metrics");
   const section = readme.slice(start, readme.indexOf("\n### ", start + 1));
-  const names = new Set<string>();
-  for (const [, written] of section.matchAll(/`(jobd_[a-z_{},]+?)(?:\{[a-z,]+\})?`/g)) {
-    const choice = /\{([a-z,]+)\}/.exec(written);
-    const spelled = choice
-      ? choice[1].split(",").map((word) => written.replace(choice[0], word))
-      : [written];
-    for (const name of spelled) names.add(name);
+  const families = new Map<string, Documented>();
+  for (const line of section.split("\n")) {
+    const type = line.startsWith("| `jobd_") ? line.split("|")[2].trim() : undefined;
+    const mentions = line.matchAll(/`(jobd_[a-z_]*(?:\{[a-z,]+\}[a-z_]+)*)(?:\{([a-z,]+)\})?`/g);
+    for (const [, written, labels] of mentions) {
+      const choice = /\{([a-z,]+)\}/.exec(written);
+      const names = choice
+        ? choice[1].split(",").map((word) => written.replace(choice[0], word))
+        : [written];
+      for (const name of names) {
+        const known = families.get(name);
+        // A mention in prose without braces (`jobd_database_up == 0`) leaves the labels as written.
+        if (known && labels === undefined) continue;
+        families.set(name, { labels: labels?.split(",").sort() ?? [], type: type ?? known?.type });
+      }
+    }
   }
-  return names;
+  return families;
+}
+
+/** A family as served: its type and the names of its labels (`le` left out). */
+function served(family: ReadFamily): Documented {
+  const labels = new Set(family.samples.flatMap((sample) => Object.keys(sample.labels)));
+  labels.delete("le");
+  return { labels: [...labels].sort(), type: family.type };
 }
 
 Deno.test("the worker's and the master's /metrics follow the text format, whatever names peers send", async () => {
@@ -161,9 +187,16 @@ Deno.test("the worker's and the master's /metrics follow the text format, whatev
     );
     assert.equal(sampleValue(fromMaster, "jobd_target_workers", { target: "bulk-1999" }), 1);
 
-    // What README names is what the two daemons serve, and nothing else.
-    const served = new Set([...fromWorker.keys(), ...fromMaster.keys()]);
-    assert.deepEqual([...served].sort(), [...await documentedFamilies()].sort());
+    // What README names is what the two daemons serve, and nothing else, labels and types alike.
+    const documented = await documentedFamilies();
+    const all = new Map([...fromMaster, ...fromWorker]);
+    assert.deepEqual([...all.keys()].sort(), [...documented.keys()].sort());
+    for (const [name, family] of all) {
+      const { labels, type } = documented.get(name)!;
+      // A family with no series yet (a schedule that never ran) shows no labels to compare.
+      const expected = { labels: family.samples.length > 0 ? labels : [], type: type ?? "gauge" };
+      assert.deepEqual(served(family), expected, name);
+    }
   } finally {
     for (const connection of connections) connection.close();
     await Deno.remove(dir, { recursive: true });
