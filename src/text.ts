@@ -48,6 +48,9 @@ export function describeJobs(ids: readonly number[]): string {
  */
 const CONTROL = /(?![\n\t]|\r\n)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 
+/** The characters {@linkcode escapeControls} escapes, as a pattern for other code (the status page's script). */
+export const CONTROL_PATTERN = CONTROL.source;
+
 /** Control characters (C0, DEL, C1) but the tab, and the invisible ones: text that must stay on one line. */
 const CONTROL_ONE_LINE = /(?!\t)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 

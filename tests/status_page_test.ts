@@ -407,3 +407,88 @@ Deno.test("with many workers failing alike, the page folds the long lists and ke
     for (const worker of workers) await worker[Symbol.asyncDispose]();
   }
 });
+
+Deno.test("names from workers are shown as text: markup stays text, bidi overrides are escaped, long names wrap", async () => {
+  const httpPort = freePort();
+  await using master = await startMasterDaemon({ httpPort, httpHost: "127.0.0.1" });
+  const script = `<script>window.ran = "name"</script>`;
+  const image = `<img src=x onerror="window.ran = 'target'">`;
+  // U+202E shows the text after it right to left: "evil 0/1" would read "1/0 live".
+  const reversing = "evil\u202e";
+  const long = "y".repeat(1024);
+  const refuse = () => {
+    throw new Error("Cannot read the schedules: the database is away");
+  };
+  const targets = [image, reversing, long];
+  const workers = [];
+  try {
+    for (const name of [script, `w\u202e-refused`, "x".repeat(255)]) {
+      workers.push(
+        await ScriptedWorker.register(master.daemon, name, targets, {
+          status: () => ({
+            targets: Object.fromEntries(
+              targets.map((target) => [target, { concurrency: 1, length: 0, paused: false }]),
+            ),
+          }),
+          stats: refuse,
+          jobs: refuse,
+          schedules: refuse,
+        }),
+      );
+    }
+    await using browser = await openBrowser({ viewport: { width: 1280, height: 900 } });
+    const { page } = browser;
+    const dialogs: string[] = [];
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message());
+      dialog.dismiss().catch(() => {});
+    });
+    await page.goto(`http://127.0.0.1:${httpPort}/`);
+    await page.locator("#updated", { hasText: /^updated / }).waitFor();
+
+    const names = await page.locator("#workers tbody tr td:first-child").allInnerTexts();
+    assert.ok(names.includes(script), `the name as text: ${names}`);
+    const chips = await page.locator("#workers tbody tr", { hasText: script }).locator(".chip")
+      .allInnerTexts();
+    assert.ok(chips.includes(`${image} 0/1`), `the target as text: ${chips}`);
+    assert.ok(chips.includes("evil\\u202e 0/1"), `the override escaped: ${chips}`);
+    assert.match(
+      await page.locator("#problems").innerText(),
+      /^schedules: worker 'w\\u202e-refused' refused: /m,
+    );
+    assert.equal(await page.evaluate(() => (globalThis as { ran?: string }).ran), undefined);
+    assert.deepEqual([dialogs, browser.errors], [[], []]);
+    // A 1,024-character target and a 255-character worker name wrap within the window.
+    const width = await page.locator("html").evaluate((html) => html.scrollWidth);
+    assert.ok(width <= 1280, `the page is ${width} px wide`);
+  } finally {
+    for (const worker of workers) await worker[Symbol.asyncDispose]();
+  }
+});
+
+Deno.test("a worker's targets beyond the first 10 are folded, as the other long lists are", async () => {
+  const httpPort = freePort();
+  await using master = await startMasterDaemon({ httpPort, httpHost: "127.0.0.1" });
+  const targets = Array.from({ length: 25 }, (_, index) => `t${String(index).padStart(2, "0")}`);
+  await using _worker = await ScriptedWorker.register(master.daemon, "w1", targets, {
+    status: () => ({
+      targets: Object.fromEntries(
+        targets.map((target) => [target, { concurrency: 2, length: 0, paused: false }]),
+      ),
+    }),
+  });
+  await using browser = await openBrowser();
+  const { page } = browser;
+  await page.goto(`http://127.0.0.1:${httpPort}/`);
+  await page.locator("#updated", { hasText: /^updated / }).waitFor();
+  const cell = page.locator("#workers tbody tr", { hasText: "w1" }).locator("td").nth(2);
+  assert.deepEqual(
+    await cell.locator(":scope > .chip").allInnerTexts(),
+    targets.slice(0, 10).map((target) => `${target} 0/2`),
+  );
+  const more = cell.locator("details");
+  assert.equal(await more.locator("summary").innerText(), "15 more targets");
+  assert.equal(await more.locator(".chip").count(), 15);
+  assert.equal(await more.getAttribute("open"), null, "folded");
+  assert.deepEqual(browser.errors, []);
+});

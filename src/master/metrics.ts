@@ -13,7 +13,7 @@
 
 import { MetricsRegistry } from "../metrics/registry.ts";
 import { registerBuildInfo, ScheduleGauges } from "../metrics/common_families.ts";
-import type { WorkerRegistry } from "./registry.ts";
+import type { RegisteredWorker } from "./registry.ts";
 import {
   readScheduleList,
   readTableCounts,
@@ -24,15 +24,22 @@ import {
 /** How old the table's counts and the schedules a scrape shows may be, in milliseconds. */
 export const TABLE_CACHE_MS = 5_000;
 
-/** Most worker names remembered for `jobd_worker_up` (a gone worker shows 0). */
-const MAX_REMEMBERED_WORKERS = 1_000;
+/**
+ * Most gone workers `jobd_worker_up` shows (at 0), the longest gone
+ * forgotten first; the registered ones are always shown.
+ */
+export const MAX_REMEMBERED_WORKERS = 1_000;
 
 /** The statuses `stats` counts per target, as `jobd_table_jobs` labels them. */
 const COUNTED_STATUSES = ["waiting", "delayed", "manual", "accepted", "running"] as const;
 
+/** What the metrics read of a registered worker. */
+export type RegisteredWorkerNames = Pick<RegisteredWorker, "name" | "targets">;
+
 /** Where the master's metrics come from. */
 export interface MasterMetricsSources {
-  registry: WorkerRegistry;
+  /** The registered workers (the master's WorkerRegistry). */
+  registry: { readonly workers: readonly RegisteredWorkerNames[] };
   /** The workers' `stats` and `schedules` answers, shared with the status page. */
   answers: WorkerAnswers;
 }
@@ -84,7 +91,10 @@ export class MasterMetrics {
     ["target", "result"],
   );
   readonly #schedules = new ScheduleGauges(this.registry);
-  readonly #seenWorkers = new Set<string>();
+  /** The workers registered at the last scrape. */
+  #registered = new Set<string>();
+  /** The workers gone since the master started, the longest gone first. */
+  readonly #gone = new Set<string>();
 
   constructor(sources: MasterMetricsSources, cacheMs = TABLE_CACHE_MS) {
     registerBuildInfo(this.registry);
@@ -114,17 +124,22 @@ export class MasterMetrics {
     });
   }
 
-  #readWorkers(registry: WorkerRegistry): void {
+  #readWorkers(registry: MasterMetricsSources["registry"]): void {
     const workers = registry.workers;
     this.#workersRegistered.set({}, workers.length);
     const names = new Set(workers.map((worker) => worker.name));
-    for (const name of names) {
-      if (this.#seenWorkers.size < MAX_REMEMBERED_WORKERS) this.#seenWorkers.add(name);
+    for (const name of this.#registered) {
+      if (!names.has(name)) this.#gone.add(name);
     }
+    for (const name of names) this.#gone.delete(name);
+    for (const name of this.#gone) {
+      if (this.#gone.size <= MAX_REMEMBERED_WORKERS) break;
+      this.#gone.delete(name);
+    }
+    this.#registered = names;
     this.#workerUp.reset();
-    for (const name of this.#seenWorkers) {
-      this.#workerUp.set({ worker: name }, names.has(name) ? 1 : 0);
-    }
+    for (const name of names) this.#workerUp.set({ worker: name }, 1);
+    for (const name of this.#gone) this.#workerUp.set({ worker: name }, 0);
     this.#targetWorkers.reset();
     const perTarget = new Map<string, number>();
     for (const worker of workers) {
@@ -145,7 +160,9 @@ export class MasterMetrics {
         const value = stats[status];
         if (value !== null) this.#tableJobs.set({ target, status }, value);
       }
-      this.#oldestWaiting.set({ target }, stats.oldestWaitingAge ?? 0);
+      // 0 only when no row waits: a table without `time_created` gives no age.
+      const oldest = stats.waiting === 0 ? 0 : stats.oldestWaitingAge;
+      if (oldest !== null) this.#oldestWaiting.set({ target }, oldest);
       if (stats.retrying !== null) this.#retrying.set({ target }, stats.retrying);
       if (stats.timedOutLastHour !== null) {
         this.#timedOutLastHour.set({ target }, stats.timedOutLastHour);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MasterMetrics } from "./metrics.ts";
+import { MasterMetrics, MAX_REMEMBERED_WORKERS } from "./metrics.ts";
 import { WorkerRegistry } from "./registry.ts";
 import { WorkerAnswers } from "./worker_answers.ts";
 
@@ -89,7 +89,65 @@ Deno.test("a failed stats request shows jobd_table_stats_up 0; a bad answer is r
   assert.match(text, /^jobd_table_stats_up 1$/m);
   assert.doesNotMatch(text, /^jobd_table_jobs\{/m);
   assert.doesNotMatch(text, /^jobd_table_(retrying|timed_out_last_hour)\{/m, "not counted");
-  assert.match(text, /^jobd_table_oldest_waiting_seconds\{target="t"\} 0$/m);
+  assert.doesNotMatch(text, /^jobd_table_oldest_waiting_seconds\{/m, "not known how many wait");
+});
+
+Deno.test("the oldest waiting row's age is 0 when none waits, and left out when the table gives none", async () => {
+  const target = (waiting: number, oldestWaitingAge: number | null) => ({
+    waiting,
+    delayed: 0,
+    manual: 0,
+    accepted: 0,
+    running: 0,
+    lastHour: { ok: 0, fail: 0 },
+    timedOut: { lastHour: 0 },
+    retrying: null,
+    oldestWaitingAge,
+  });
+  const { sources: from } = sources(() => ({
+    // "idle": nothing waits. "busy": a table without the optional column time_created.
+    targets: { idle: target(0, null), busy: target(500, null), old: target(3, 900) },
+  }));
+  const text = await new MasterMetrics(from, 0).registry.expose();
+  assert.match(text, /^jobd_table_oldest_waiting_seconds\{target="idle"\} 0$/m);
+  assert.match(text, /^jobd_table_oldest_waiting_seconds\{target="old"\} 900$/m);
+  // An alert on the age (> 600) must not read "500 rows waiting" as "none waited long".
+  assert.doesNotMatch(text, /^jobd_table_oldest_waiting_seconds\{target="busy"\}/m);
+  assert.match(text, /^jobd_table_jobs\{target="busy",status="waiting"\} 500$/m);
+});
+
+Deno.test("jobd_worker_up shows every registered worker, and the last 1,000 gone ones at 0", async () => {
+  const { answers } = sources(() => STATS);
+  let workers = Array.from(
+    { length: 1_200 },
+    (_, index) => ({ name: `pod-${index}`, targets: [] }),
+  );
+  const metrics = new MasterMetrics({
+    registry: {
+      get workers() {
+        return workers;
+      },
+    },
+    answers,
+  });
+  const up = async (): Promise<[string, string][]> => {
+    const text = await metrics.registry.expose();
+    const lines = text.matchAll(/^jobd_worker_up\{worker="([^"]+)"\} (\d)$/gm);
+    return [...lines].map((line) => [line[1], line[2]]);
+  };
+  assert.equal((await up()).length, 1_200, "each registered worker, however many");
+  // Every pod restarts under a new name (containers named by their host name).
+  workers = [{ name: "pod-new", targets: [] }];
+  const after = new Map(await up());
+  assert.equal(after.get("pod-new"), "1", "a new worker shows though 1,200 names were seen");
+  assert.equal(after.size, 1 + MAX_REMEMBERED_WORKERS);
+  assert.equal(after.get("pod-1199"), "0");
+  assert.equal(after.has("pod-0"), false, "the longest gone are forgotten first");
+  // A gone worker that registers again is up, and no longer among the gone.
+  workers = [{ name: "pod-1199", targets: [] }];
+  const back = new Map(await up());
+  assert.equal(back.get("pod-1199"), "1");
+  assert.equal(back.get("pod-new"), "0");
 });
 
 Deno.test("the status page's answers serve the scrapes within the cache time; the page asks anew", async () => {

@@ -8,6 +8,8 @@
  * @module
  */
 
+import { CONTROL_PATTERN } from "../text.ts";
+
 /** Seconds between the page's refreshes. */
 export const STATUS_PAGE_REFRESH_SECONDS = 5;
 
@@ -51,7 +53,8 @@ summary { cursor: pointer; }
 #notice { margin: 12px 0 0; padding: 8px 12px; border: 1px solid var(--line); border-radius: 4px; }
 main.stale section { opacity: .5; }
 td { overflow-wrap: anywhere; }
-.chip { display: inline-block; margin: 0 6px 2px 0; white-space: nowrap; }
+.chip { display: inline-block; margin: 0 6px 2px 0; max-width: 100%; }
+#problems, #notice, .chip { overflow-wrap: anywhere; }
 `;
 
 /** The page's script; its SHA-256 is allowed by the page's Content-Security-Policy. */
@@ -60,12 +63,25 @@ export const STATUS_PAGE_SCRIPT = `
 const REFRESH_MS = ${STATUS_PAGE_REFRESH_SECONDS * 1000};
 let timer;
 
+// Control and invisible format characters shown escaped, as jobctl shows them: a name with
+// U+202E would show the text after it reversed (a count "12/1" read "1/21").
+const HIDDEN = new RegExp(${JSON.stringify(CONTROL_PATTERN)}, "gu");
+
+function shown(text) {
+  return text.replace(HIDDEN, (char) => {
+    const code = char.codePointAt(0);
+    const hex = code.toString(16);
+    if (code <= 0xff) return "\\\\x" + hex.padStart(2, "0");
+    return code <= 0xffff ? "\\\\u" + hex.padStart(4, "0") : "\\\\u{" + hex + "}";
+  });
+}
+
 function el(tag, className, ...children) {
   const node = document.createElement(tag);
   if (className) node.className = className;
   for (const child of children) {
     if (child === null || child === undefined) continue;
-    node.append(typeof child === "string" || typeof child === "number" ? String(child) : child);
+    node.append(typeof child === "string" || typeof child === "number" ? shown(String(child)) : child);
   }
   return node;
 }
@@ -125,11 +141,15 @@ function section(id, title, size, content) {
 
 function workersTable(report) {
   const rows = report.workers.map((worker) => {
-    const targets = el("td", "");
-    for (const target of worker.targets) {
+    const chips = worker.targets.map((target) => {
       const text = target.name + " " + (target.running ?? "?") + "/" + (target.limit ?? "?") +
         (target.paused ? " paused" : "");
-      targets.append(el("span", target.paused ? "chip warn" : "chip", text));
+      return el("span", target.paused ? "chip warn" : "chip", text);
+    });
+    const targets = el("td", "", ...chips.slice(0, LIST_SHOWN));
+    if (chips.length > LIST_SHOWN) {
+      targets.append(folded("targets:" + worker.name, (chips.length - LIST_SHOWN) + " more targets",
+        ...chips.slice(LIST_SHOWN)));
     }
     const state = worker.answering
       ? el("td", "ok", "answering" + (worker.pendingResultWrites ? ", " + worker.pendingResultWrites + " results unwritten" : ""))

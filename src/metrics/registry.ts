@@ -68,7 +68,10 @@ abstract class Family<L extends string, S> {
       if (typeof value !== "string") {
         throw new Error(`Metric '${this.name}' needs the label '${label}'`);
       }
-      values.push(value);
+      // A lone surrogate (a peer's worker name, a name cut in the middle of a
+      // pair) is written as U+FFFD: two values that would be written alike
+      // are one series, never two series of the same labels in a scrape.
+      values.push(value.isWellFormed() ? value : value.toWellFormed());
     }
     // Every series of a family has as many values: one needs no quoting (a
     // series is looked up for each job's start and end).

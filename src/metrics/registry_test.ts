@@ -57,3 +57,14 @@ Deno.test("names are checked, and a name is defined once", () => {
   registry.gauge("twice", "x");
   assert.throws(() => registry.counter("twice", "x"), /defined twice/);
 });
+
+Deno.test("label values written alike are one series: a lone surrogate is written as U+FFFD", async () => {
+  const registry = new MetricsRegistry();
+  const up = registry.gauge("t_up", "Up", ["worker"]);
+  up.set({ worker: "w\uD800" }, 1);
+  up.set({ worker: "w\uDBFF" }, 0);
+  assert.equal(
+    await registry.expose(),
+    '# HELP t_up Up\n# TYPE t_up gauge\nt_up{worker="w\uFFFD"} 0\n',
+  );
+});

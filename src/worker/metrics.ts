@@ -6,6 +6,8 @@
  * @module
  */
 
+import { answerWithin } from "../deadline.ts";
+import { HEALTH_CHECK_TIMEOUT_MS } from "../http/health.ts";
 import type { ClaimedJob } from "../job.ts";
 import { type Collector, MetricsRegistry } from "../metrics/registry.ts";
 import { registerBuildInfo, ScheduleGauges } from "../metrics/common_families.ts";
@@ -13,6 +15,14 @@ import type { ScheduleInfo } from "../protocol/requests.ts";
 import type { JobObserver } from "./job_observer.ts";
 import type { JobEnd } from "./job_end.ts";
 import type { Worker } from "./worker.ts";
+
+/**
+ * How long a scrape waits for the job board's read, as for the database's
+ * check: a database that hangs must not hold the scrape past Prometheus's
+ * scrape timeout (10 s by default), which would lose every series, among
+ * them `jobd_database_up 0`.
+ */
+export const SCHEDULES_READ_TIMEOUT_MS = HEALTH_CHECK_TIMEOUT_MS;
 
 /** What the gauges are read from, at each scrape. */
 export interface WorkerMetricsSources {
@@ -109,7 +119,7 @@ export class WorkerMetrics implements JobObserver {
   }
 
   /** Reads the gauges from `sources` at each scrape. */
-  watch(sources: WorkerMetricsSources): void {
+  watch(sources: WorkerMetricsSources, schedulesTimeoutMs = SCHEDULES_READ_TIMEOUT_MS): void {
     const collectors: Collector[] = [
       () => this.#readTargets(sources.worker),
       async () => {
@@ -135,15 +145,10 @@ export class WorkerMetrics implements JobObserver {
     if (sources.schedules) {
       const schedules = sources.schedules;
       collectors.push(async () => {
-        let list: readonly ScheduleInfo[];
-        try {
-          list = await schedules() ?? [];
-        } catch (error) {
-          // No times rather than the last ones shown as if current (the database is away).
-          this.#readSchedules([]);
-          throw error;
-        }
-        this.#readSchedules(list);
+        const answer = await answerWithin(async () => await schedules() ?? [], schedulesTimeoutMs);
+        // No times rather than the last ones shown as if current (the database is away).
+        this.#readSchedules(answer.ok ? answer.value : []);
+        if (!answer.ok) throw new Error(`Cannot read the job board's schedules: ${answer.error}`);
       });
     }
     for (const collector of collectors) this.registry.collect(collector);

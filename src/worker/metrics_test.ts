@@ -3,6 +3,7 @@ import type { ClaimedJob, JobOutcome } from "../job.ts";
 import type { ScheduleInfo } from "../protocol/requests.ts";
 import { MemoryStore } from "../../tests/helpers/memory_store.ts";
 import { workerOn } from "../../tests/helpers/worker_in_process.ts";
+import { answerWithin } from "../deadline.ts";
 import { WorkerMetrics } from "./metrics.ts";
 
 const job: ClaimedJob = { id: 7, target: "t1", origin: "waiting" };
@@ -79,4 +80,23 @@ Deno.test("a failed read of the job board leaves the schedules' series out rathe
   const text = await metrics.registry.expose((error) => errors.push(error));
   assert.equal(sample(text, series), undefined);
   assert.equal(errors.length, 1);
+});
+
+Deno.test("a read of the job board that does not answer leaves the schedules out, and the scrape answers", async () => {
+  await using setup = await workerOn(new MemoryStore());
+  const metrics = new WorkerMetrics();
+  // A database that hangs (a frozen server, a lost network without a reset) never answers.
+  metrics.watch({
+    worker: setup.worker,
+    databaseProblem: () => Promise.resolve("no answer within 5 s"),
+    schedules: () => new Promise<ScheduleInfo[]>(() => {}),
+  }, 100);
+  const errors: unknown[] = [];
+  const scrape = await answerWithin(() => metrics.registry.expose((e) => errors.push(e)), 60_000);
+  assert.ok(scrape.ok, "the scrape answers");
+  assert.equal(sample(scrape.value, "jobd_database_up"), 0);
+  assert.doesNotMatch(scrape.value, /^jobd_schedule_next_run_timestamp_seconds\{/m);
+  assert.deepEqual(errors.map(String), [
+    "Error: Cannot read the job board's schedules: no answer within 0.1 s",
+  ]);
 });
