@@ -413,16 +413,16 @@ Deno.test("names from workers are shown as text: markup stays text, bidi overrid
   await using master = await startMasterDaemon({ httpPort, httpHost: "127.0.0.1" });
   const script = `<script>window.ran = "name"</script>`;
   const image = `<img src=x onerror="window.ran = 'target'">`;
-  // U+202E shows the text after it right to left: "evil 0/1" would read "1/0 live".
+  // U+202E shows the text after it right to left (target names cannot hold it; worker names can).
   const reversing = "evil\u202e";
   const long = "y".repeat(1024);
   const refuse = () => {
     throw new Error("Cannot read the schedules: the database is away");
   };
-  const targets = [image, reversing, long];
+  const targets = [image, long];
   const workers = [];
   try {
-    for (const name of [script, `w\u202e-refused`, "x".repeat(255)]) {
+    for (const name of [script, reversing, `w\u202e-refused`, "x".repeat(255)]) {
       workers.push(
         await ScriptedWorker.register(master.daemon, name, targets, {
           status: () => ({
@@ -451,7 +451,7 @@ Deno.test("names from workers are shown as text: markup stays text, bidi overrid
     const chips = await page.locator("#workers tbody tr", { hasText: script }).locator(".chip")
       .allInnerTexts();
     assert.ok(chips.includes(`${image} 0/1`), `the target as text: ${chips}`);
-    assert.ok(chips.includes("evil\\u202e 0/1"), `the override escaped: ${chips}`);
+    assert.ok(names.includes("evil\\u202e"), `the override escaped: ${names}`);
     assert.match(
       await page.locator("#problems").innerText(),
       /^schedules: worker 'w\\u202e-refused' refused: /m,
