@@ -71,16 +71,6 @@ export const DEFAULT_JOB_POLICY: JobPolicy = {
 /** The prefix of a section that sets the policy of one target: `[target:NAME]`. */
 export const TARGET_SECTION_PREFIX = "target:";
 
-/** The keys of a policy, as the config file names them. */
-export const JOB_POLICY_KEYS = [
-  "timeout",
-  "timeout_grace",
-  "max_attempts",
-  "retry_delay",
-  "retry_delay_max",
-  "retry_exit_codes",
-] as const;
-
 const secondsType: ValueType<number> = (() => {
   const base = numberType({ min: 0, allowMin: true });
   return {
@@ -156,9 +146,4 @@ export function readTargetPolicies(doc: IniDocument, base: JobPolicy): Map<strin
     policies.set(target, readJobPolicy(section, base));
   }
   return policies;
-}
-
-/** Whether any policy retries (`max_attempts` > 1): that needs the retry columns. */
-export function anyRetries(base: JobPolicy, targets: ReadonlyMap<string, JobPolicy>): boolean {
-  return base.maxAttempts > 1 || [...targets.values()].some((policy) => policy.maxAttempts > 1);
 }

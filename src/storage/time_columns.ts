@@ -10,9 +10,6 @@ import type { RowTimeValues } from "../job.ts";
 /** The optional columns, as named in the table. */
 export const TIME_COLUMNS = ["time_run_at", "timeout", "attempts", "max_attempts"] as const;
 
-/** One of {@linkcode TIME_COLUMNS}. */
-export type TimeColumn = typeof TIME_COLUMNS[number];
-
 /** The status of a row that waits for its `time_run_at` (appended to the status enum). */
 export const DELAYED_STATUS = "delayed";
 
@@ -59,11 +56,6 @@ export function timeFeatures(found: TimeColumnsFound): TimeFeatures {
     retries,
     rowMaxAttempts: retries && found.columns.has("max_attempts"),
   };
-}
-
-/** Whether a claim reads any per-row value (`timeout`, `attempts`, `max_attempts`). */
-export function readsRowValues(features: TimeFeatures): boolean {
-  return features.rowTimeout || features.retries;
 }
 
 /**
