@@ -138,10 +138,8 @@ export function runManualReport(
 ): Rendered {
   const jobs = result.jobs ?? {};
   const errors = result.errors ?? {};
-  const order = [...ids.map(String)];
-  for (const id of [...Object.keys(jobs), ...Object.keys(errors)]) {
-    if (!order.includes(id)) order.push(id);
-  }
+  // Asked first, then any other id the answer names, each once.
+  const order = [...new Set([...ids.map(String), ...Object.keys(jobs), ...Object.keys(errors)])];
   const blocks: string[] = [];
   let failed = 0;
   for (const id of order) {
