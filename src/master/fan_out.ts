@@ -53,12 +53,10 @@ export async function forwardToServing(
 ): Promise<string> {
   const unserved = (targets ?? []).filter((target) => !registry.isServed(target));
   const sends: Promise<string | undefined>[] = [];
-  for (const worker of registry.workers) {
-    let served: string[] | undefined;
-    if (targets !== undefined) {
-      served = worker.servedOf(targets);
-      if (served.length === 0) continue;
-    }
+  const recipients: Iterable<[RegisteredWorker, string[] | undefined]> = targets === undefined
+    ? registry.workers.map((worker) => [worker, undefined])
+    : registry.servingAny(targets);
+  for (const [worker, served] of recipients) {
     const options = { timeout };
     const sent = type === WorkerRequest.Pause
       ? worker.client.pause(served, options)
@@ -256,16 +254,23 @@ export async function sendSignal(
   const byWorker = new Map<RegisteredWorker, TargetedSignal[]>();
   /** By job id: answers still awaited from the workers asked about it. */
   const awaited = new Map<number, number>();
+  const servingByTarget = new Map<string, RegisteredWorker[]>();
   for (const signal of signals) {
-    const workers = registry.serving(signal.target);
+    let workers = servingByTarget.get(signal.target);
+    if (!workers) {
+      workers = registry.serving(signal.target);
+      servingByTarget.set(signal.target, workers);
+    }
     if (workers.length === 0) errors[signal.id] = unservedTargetError(signal.target);
     for (const worker of workers) addToGroup(byWorker, worker, [signal]);
     awaited.set(signal.id, (awaited.get(signal.id) ?? 0) + workers.length);
   }
   const failures: Record<string, string> = {};
   const { promise: settled, resolve } = Promise.withResolvers<void>();
-  const isSettled = () => [...awaited].every(([id, left]) => left === 0 || delivered[id] === true);
-  if (isSettled()) resolve();
+  const isSettled = (id: number) => awaited.get(id) === 0 || delivered[id] === true;
+  /** Ids still waiting for an answer: each answer looks only at its own ids. */
+  const unsettled = new Set([...awaited.keys()].filter((id) => !isSettled(id)));
+  if (unsettled.size === 0) resolve();
   for (const [worker, group] of byWorker) {
     void (async () => {
       const jobs = Object.fromEntries(group.map((signal) => [signal.id, signal.signal]));
@@ -279,7 +284,8 @@ export async function sendSignal(
         for (const { id } of group) failures[id] ??= text;
       }
       for (const { id } of group) awaited.set(id, awaited.get(id)! - 1);
-      if (isSettled()) resolve();
+      for (const { id } of group) if (isSettled(id)) unsettled.delete(id);
+      if (unsettled.size === 0) resolve();
     })();
   }
   await settled;
