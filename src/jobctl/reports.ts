@@ -14,14 +14,13 @@ import type {
 } from "../protocol/requests.ts";
 import { formatAddress } from "../net/address.ts";
 import { LINUX_SIGNALS } from "../protocol/signal_names.ts";
+import { compareNames } from "../text.ts";
 import type { Rendered } from "./command.ts";
 import { describeExit, formatBytes, pausedCell, resultColor } from "./format.ts";
 import { type Cell, type Column, formatTable, paint, type Style } from "./table.ts";
 
 /** Sorts names the way people expect: `t2` before `t10`. */
-function byName(a: string, b: string): number {
-  return a.localeCompare(b, "en", { numeric: true });
-}
+const byName = compareNames;
 
 /** Workers sorted by name. */
 function sortedByName(workers: readonly WorkerInfo[]): WorkerInfo[] {
