@@ -8,6 +8,7 @@
  */
 
 import type { Answer } from "../deadline.ts";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../protocol/framing.ts";
 import { RemoteError, RequestError } from "../net/errors.ts";
 import { isPlainObject, messageOf, quoteList } from "../text.ts";
 import {
@@ -105,6 +106,7 @@ export async function masterStatus(
   pollWorkers: boolean,
   requestTimeout: number,
 ): Promise<MasterStatus> {
+  checkStatusSize(registry, pollWorkers);
   const timeout = Math.min(WORKER_STATUS_TIMEOUT, requestTimeout);
   const workers = await Promise.all(registry.workers.map(async (worker) => {
     const info: WorkerInfo = {
@@ -121,6 +123,36 @@ export async function masterStatus(
     return info;
   }));
   return { workers, memoryUsage: { ...Deno.memoryUsage() } };
+}
+
+/** Bytes of `status` per worker beside its targets (a name of 255 characters, address, port). */
+const STATUS_BYTES_PER_WORKER = 1200;
+
+/** Bytes of a target in a worker's own `status` beside its name (the counts, the time policy). */
+const POLLED_BYTES_PER_TARGET = 250;
+
+/**
+ * Refuses a `status` whose answer could not reach the client: over the
+ * message limit (16 MiB), which every registered worker's targets (10,000
+ * names of 1,024 characters each, at most) pass soon. Counted from what the
+ * registry keeps, before anything is built or asked.
+ */
+function checkStatusSize(registry: WorkerRegistry, pollWorkers: boolean): void {
+  let bytes = 0;
+  let targets = 0;
+  for (const worker of registry.workers) {
+    targets += worker.targets.length;
+    bytes += STATUS_BYTES_PER_WORKER + worker.targetBytes;
+    // A worker's own status names each target again, with its counts.
+    if (pollWorkers) bytes += worker.targetBytes + POLLED_BYTES_PER_TARGET * worker.targets.length;
+  }
+  if (bytes <= DEFAULT_MAX_MESSAGE_BYTES) return;
+  throw new RequestError(
+    `status${pollWorkers ? " with poll_workers" : ""} cannot be answered: it would take about ` +
+      `${Math.ceil(bytes / 1024 / 1024)} MiB (${registry.size} workers, ${targets} targets), ` +
+      `over the ${DEFAULT_MAX_MESSAGE_BYTES / 1024 / 1024} MiB a message may have; ask the ` +
+      "workers one by one",
+  );
 }
 
 /** Adds `items` to the group of `worker`. */

@@ -14,6 +14,13 @@ import { PasswordRefusals } from "../net/password_refusals.ts";
 
 const log = getLogger(["jobd", "master", "registry"]);
 
+const encoder = new TextEncoder();
+
+/** Bytes of `value` as JSON in UTF-8. */
+function jsonBytes(value: unknown): number {
+  return encoder.encode(JSON.stringify(value)).length;
+}
+
 /** A worker registered on one connection. */
 export class RegisteredWorker {
   /** The persistent connection the worker registered on. */
@@ -23,6 +30,7 @@ export class RegisteredWorker {
   #name: string;
   #targets: readonly string[];
   #served: ReadonlySet<string>;
+  #targetBytes = 0;
   #lastPing: { silent: number; pongs: number; responses: number } | undefined;
 
   constructor(connection: Connection, name: string, targets: readonly string[]) {
@@ -31,6 +39,12 @@ export class RegisteredWorker {
     this.#name = name;
     this.#targets = [...targets];
     this.#served = new Set(targets);
+    this.#targetBytes = jsonBytes(targets);
+  }
+
+  /** Bytes of the worker's targets as a JSON list in UTF-8 (what `status` answers of them). */
+  get targetBytes(): number {
+    return this.#targetBytes;
   }
 
   /** The name the worker registered with. */
@@ -90,6 +104,7 @@ export class RegisteredWorker {
     this.#name = name;
     this.#targets = [...targets];
     this.#served = new Set(targets);
+    this.#targetBytes = jsonBytes(targets);
   }
 }
 
