@@ -19,6 +19,14 @@ export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * Orders names as people expect, `t2` before `t10` (English collation,
+ * numeric). One collator for every call: `localeCompare` with a locale or
+ * options builds one per comparison, and sorted 100,000 names in 18 s.
+ */
+export const compareNames: (a: string, b: string) => number =
+  new Intl.Collator("en", { numeric: true }).compare;
+
 /** Joins names as `'a', 'b'` for messages. */
 export function quoteList(names: readonly string[]): string {
   return names.map((name) => `'${name}'`).join(", ");

@@ -459,3 +459,36 @@ Deno.test("stats counts the jobs timed out in the last hour and the failed attem
     /^build +\| +0 \| +1 \| +1 \| +0 \| +0 \| +0 \| +0 \| +1 \| +1 \| +0 \| +1 \| +-$/m,
   );
 });
+
+Deno.test("stats on a table of 100,000 targets answers the 10,000 busiest and counts the others, through the master too", async () => {
+  await using db = await openTestDatabase();
+  const table = quoteIdentifier(db.table);
+  // MariaDB's sequence engine: one done row for each of 100,000 targets, and two waiting for t7.
+  await db.query(
+    `INSERT INTO ${table} (target, status, result, time_created, time_finished)
+       SELECT CONCAT('t', seq), 'done', 'ok', UNIX_TIMESTAMP(), UNIX_TIMESTAMP()
+       FROM seq_0_to_99999`,
+  );
+  await db.insertJobs("t7", 2);
+  await using master = await startMaster();
+  await using worker = await startLinkedWorker(db, master, "w1", { build: 1 });
+  for (
+    const via of [["--port", String(worker.port)], ["--master", "--port", String(master.port)]]
+  ) {
+    const output = await jobctl(...via, "stats");
+    assertExit(output, 0);
+    const lines = output.stdout.trimEnd().split("\n");
+    assert.equal(lines.length, 2 + 10_000 + 1);
+    assert.equal(
+      lines.at(-1),
+      "90000 more targets with rows not listed: the answer lists the 10000 with the most " +
+        "unfinished rows",
+    );
+    assert.match(lines.find((line) => line.startsWith("t7 "))!, /^t7 +\| +2 \|/);
+    const json = JSON.parse((await jobctl(...via, "--json", "stats")).stdout);
+    assert.equal(Object.keys(json.targets).length, 10_000);
+    assert.equal(json.omittedTargets, 90_000);
+  }
+  // The master's connection to the worker lived through the answers.
+  assert.deepEqual((await master.client.status()).workers.map((w) => w.name), ["w1"]);
+});

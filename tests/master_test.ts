@@ -21,7 +21,7 @@ import {
   type TestMaster,
 } from "./helpers/master.ts";
 import { freePort, runProgram, waitFor } from "./helpers/processes.ts";
-import { type TestWorker, waitForDone } from "./helpers/worker.ts";
+import { type TestWorker, waitForDone, workerConfig } from "./helpers/worker.ts";
 
 /** Number of claims (one per poll) the worker has made for `target`. */
 function claims(worker: TestWorker, target: string): number {
@@ -324,6 +324,40 @@ Deno.test("targets added to or removed from a worker show up in the master's sta
     async () => (await listedTargets(master, "w1"))?.length === 1,
   );
   assert.deepEqual(await listedTargets(master, "w1"), ["fresh"]);
+});
+
+Deno.test("a reload changing 2,000 targets reaches the master as one registration, not one per target", async () => {
+  await using db = await openTestDatabase();
+  await using master = await startMaster();
+  const names = (prefix: string) =>
+    Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`${prefix}-${i}`, 1]));
+  const config = { log_level_console: "info" };
+  await using w1 = await startLinkedWorker(db, master, "w1", names("old"), config);
+  const updates = () => master.process.stderrSoFar.match(/Worker w1@\S+ updated its targets/g);
+
+  await Deno.writeTextFile(
+    w1.configPath,
+    workerConfig(db, w1.port, w1.jobDir, {
+      targets: names("new"),
+      config: {
+        name: "w1",
+        master_host: "127.0.0.1",
+        master_port: master.port,
+        master_reconnect_timeout: 1,
+        ...config,
+      },
+    }),
+  );
+  w1.process.kill("SIGHUP");
+  const listed = await waitFor("the renamed targets", async () => {
+    const targets = await listedTargets(master, "w1");
+    return targets?.[0] === "new-0" && targets.length === 2000 ? targets : undefined;
+  });
+
+  assert.deepEqual(listed, Object.keys(names("new")));
+  // Each registration lists every target: one per change (4,000 here) cost their square.
+  assert.equal(updates()?.length, 1);
+  assert.doesNotMatch(w1.process.stderrSoFar, /did not take the new targets/);
 });
 
 Deno.test("jobd-master: usage, config errors, a busy port, SIGHUP reload", async () => {

@@ -269,6 +269,25 @@ Deno.test("mysql: a row that several served names match (case, trailing spaces) 
   assert.equal((await store.claimWaiting(new Map([["build", 5]]))).length, 1);
 });
 
+Deno.test("mysql: one claim takes 150,000 rows of 1,500 targets", async () => {
+  await using db = await openTestDatabase();
+  await using store = await openMysqlStore(db.storeOptions("w"));
+  // MariaDB's sequence engine: 150,000 waiting rows, 100 per target, in one statement.
+  await db.query(
+    `INSERT INTO ${quoteIdentifier(db.table)} (target, status, time_created)
+       SELECT CONCAT('t', seq DIV 100), 'waiting', 1700000000 FROM seq_0_to_149999`,
+  );
+  const limits = new Map(Array.from({ length: 1500 }, (_, i) => [`t${i}`, 100]));
+  const claimed = await store.claimWaiting(limits);
+  assert.equal(claimed.length, 150_000);
+  assert.equal(new Set(claimed.map((job) => job.id)).size, 150_000);
+  assert.deepEqual([claimed[0].target, claimed[149_999].target], ["t0", "t1499"]);
+  const [{ accepted }] = await db.query(
+    `SELECT COUNT(*) AS accepted FROM ${quoteIdentifier(db.table)} WHERE status = 'accepted'`,
+  );
+  assert.equal(Number(accepted), 150_000);
+});
+
 Deno.test("mysql: one claim, one running mark and one final write serve many jobs of several targets", async () => {
   await using db = await openTestDatabase({ privateServer: true });
   await using store = await openMysqlStore(db.storeOptions("w"));

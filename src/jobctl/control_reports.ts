@@ -20,6 +20,7 @@ import type { Rendered } from "./command.ts";
 import { formatTime, pausedCell, resultColor } from "./format.ts";
 import { type Cell, type Column, formatTable, paint, type Style } from "./table.ts";
 import { timeColumns } from "./time_report.ts";
+import { compareNames } from "../text.ts";
 
 /** Seconds as `45s`, `2m05s`, `3h07m`, `2d04h`. */
 export function formatDuration(seconds: number): string {
@@ -154,7 +155,11 @@ export function statsTable(stats: StatsResult, style: Style): string {
       target.oldestWaitingAge === null ? "" : formatDuration(target.oldestWaitingAge),
     ];
   });
-  return formatTable(columns, rows, style);
+  const table = formatTable(columns, rows, style);
+  const omitted = stats.omittedTargets;
+  if (typeof omitted !== "number" || !(omitted > 0)) return table;
+  return `${table}${omitted} more target${omitted === 1 ? "" : "s"} with rows not listed: ` +
+    `the answer lists the ${names.length} with the most unfinished rows\n`;
 }
 
 /** `retry`: the jobs waiting again, and each refused one with its reason (a failure). */
@@ -200,7 +205,7 @@ export function targetsWithWaitingTable(
   style: Style,
 ): string {
   const time = timeColumns(targets);
-  const names = Object.keys(targets).sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+  const names = Object.keys(targets).sort(compareNames);
   const rows = names.map((name): Cell[] => {
     const target = targets[name];
     return [

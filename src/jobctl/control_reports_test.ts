@@ -89,6 +89,12 @@ Deno.test("stats shows '-' as the oldest waiting age of a target with no waiting
   );
   assert.match(text, /^idle +\| +0 \|.* \| +-$/m);
   assert.match(text, /^busy +\| +2 \|.* \| +1m15s$/m);
+  assert.doesNotMatch(text, /not listed/);
+  const bounded = statsTable({ targets: { busy: target }, time: 0, omittedTargets: 12 }, PLAIN);
+  assert.match(
+    bounded,
+    /\n12 more targets with rows not listed: the answer lists the 1 with the most unfinished rows\n$/,
+  );
 });
 
 Deno.test("the targets table lists targets by name with concurrency, length, paused state and waiting rows", () => {

@@ -14,14 +14,13 @@ import type {
 } from "../protocol/requests.ts";
 import { formatAddress } from "../net/address.ts";
 import { LINUX_SIGNALS } from "../protocol/signal_names.ts";
+import { compareNames } from "../text.ts";
 import type { Rendered } from "./command.ts";
 import { describeExit, formatBytes, pausedCell, resultColor } from "./format.ts";
 import { type Cell, type Column, formatTable, paint, type Style } from "./table.ts";
 
 /** Sorts names the way people expect: `t2` before `t10`. */
-function byName(a: string, b: string): number {
-  return a.localeCompare(b, "en", { numeric: true });
-}
+const byName = compareNames;
 
 /** Workers sorted by name. */
 function sortedByName(workers: readonly WorkerInfo[]): WorkerInfo[] {
@@ -138,10 +137,8 @@ export function runManualReport(
 ): Rendered {
   const jobs = result.jobs ?? {};
   const errors = result.errors ?? {};
-  const order = [...ids.map(String)];
-  for (const id of [...Object.keys(jobs), ...Object.keys(errors)]) {
-    if (!order.includes(id)) order.push(id);
-  }
+  // Asked first, then any other id the answer names, each once.
+  const order = [...new Set([...ids.map(String), ...Object.keys(jobs), ...Object.keys(errors)])];
   const blocks: string[] = [];
   let failed = 0;
   for (const id of order) {

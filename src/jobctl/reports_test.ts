@@ -110,6 +110,23 @@ Deno.test("run-manual shows each job's result, exit, stdout and stderr in the or
   assert.equal(rendered.failure, undefined);
 });
 
+Deno.test("run-manual lists the ids asked in order, then each other id of the answer once", () => {
+  const asked = Array.from({ length: 10_000 }, (_, i) => i + 1);
+  const jobs = Object.fromEntries(
+    Array.from({ length: 20_000 }, (_, i) => [
+      i + 1,
+      { result: "ok" as const, code: 0, signal: null, stdout: "", stderr: "" },
+    ]),
+  );
+  const rendered = runManualReport({ jobs, errors: { "20001": "gone" } }, asked, PLAIN);
+  const headings = rendered.text.split("\n").filter((line) => line.startsWith("Job "));
+  assert.equal(headings.length, 20_001);
+  assert.equal(headings[0], "Job 1: ok, exit code 0");
+  assert.equal(headings[19_999], "Job 20000: ok, exit code 0");
+  assert.equal(headings[20_000], "Job 20001: error: gone");
+  assert.equal(rendered.failure, "1 of 20001 jobs did not succeed");
+});
+
 Deno.test("run-manual is a failure when a job failed, was killed or could not run", () => {
   const rendered = runManualReport(
     {

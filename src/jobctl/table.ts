@@ -94,12 +94,13 @@ export function formatTable(
       return { lines: text.split("\n"), color: cellColor(cell) };
     })
   );
-  const widths = headings.map((heading, index) =>
-    Math.max(
-      width(heading),
-      ...cells.map((row) => Math.max(...row[index].lines.map(width))),
-    )
-  );
+  // Loops, not Math.max(...list): a spread of 100,000 rows or lines overflows the stack.
+  const widths = headings.map(width);
+  for (const row of cells) {
+    row.forEach((cell, index) => {
+      for (const line of cell.lines) widths[index] = Math.max(widths[index], width(line));
+    });
+  }
   const join = (parts: string[]) => parts.join(COLUMN_SEPARATOR).trimEnd();
   const lines = [
     join(
@@ -110,7 +111,7 @@ export function formatTable(
     join(widths.map((size) => "-".repeat(size))),
   ];
   for (const row of cells) {
-    const height = Math.max(...row.map((cell) => cell.lines.length));
+    const height = row.reduce((most, cell) => Math.max(most, cell.lines.length), 0);
     for (let line = 0; line < height; line++) {
       const texts = row.map((cell) => cell.lines[line] ?? "");
       // Empty cells at the end of a line get no separators either.

@@ -75,3 +75,18 @@ Deno.test("paint leaves text alone without colours", () => {
   assert.equal(paint("fail", "red", PLAIN), "fail");
   assert.equal(paint("fail", "red", { color: true }), "\x1b[31mfail\x1b[39m");
 });
+
+Deno.test("a table of 200,000 rows, and a cell of 200,000 lines, render with the widest line's width", () => {
+  const rows = Array.from({ length: 200_000 }, (_, i) => [`t${i}`, i]);
+  const lines = formatTable([{ heading: "target" }, { heading: "n", align: "right" }], rows)
+    .split("\n");
+  assert.equal(lines.length, 200_003);
+  assert.equal(lines[2], "t0      |      0");
+  assert.equal(lines[200_001], "t199999 | 199999");
+  const tall = Array.from({ length: 200_000 }, (_, i) => `line ${i}`).join("\n");
+  const shown = formatTable([{ heading: "column" }, { heading: "value" }], [["params", tall]])
+    .split("\n");
+  assert.equal(shown.length, 200_003);
+  assert.equal(shown[1], "------ | -----------");
+  assert.equal(shown[200_001], "       | line 199999");
+});

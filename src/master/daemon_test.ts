@@ -30,6 +30,27 @@ Deno.test("every request gets an answer, 'ok' when there is nothing to say", asy
   await rejectsWith(client.request("poll"), "unknown request type: 'poll'");
 });
 
+Deno.test("a status too large for a message is refused before anything is asked, naming its size", async () => {
+  await using master = await startMasterDaemon();
+  const targets = (worker: string) =>
+    Array.from({ length: MAX_LIST_ITEMS }, (_, i) => `${worker}-${i}-`.padEnd(1000, "x"));
+  await using w1 = await ScriptedWorker.register(master.daemon, "w1", targets("w1"));
+  // One worker's 10 MB of names go; asked for its own status too, they would not.
+  assert.equal((await master.client.status()).workers[0].targets.length, MAX_LIST_ITEMS);
+  await rejectsWith(
+    master.client.status(true),
+    "status with poll_workers cannot be answered: it would take about 22 MiB (1 workers, " +
+      "10000 targets), over the 16 MiB a message may have; ask the workers one by one",
+  );
+  await using w2 = await ScriptedWorker.register(master.daemon, "w2", targets("w2"));
+  await rejectsWith(
+    master.client.status(),
+    "status cannot be answered: it would take about 20 MiB (2 workers, 20000 targets), over " +
+      "the 16 MiB a message may have; ask the workers one by one",
+  );
+  assert.equal(w1.requests("status").length + w2.requests("status").length, 0, "none was asked");
+});
+
 Deno.test("register-worker refuses a missing name or bad targets, with the older texts", async () => {
   await using master = await startMasterDaemon();
   const { client } = master;

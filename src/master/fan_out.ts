@@ -8,6 +8,7 @@
  */
 
 import type { Answer } from "../deadline.ts";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../protocol/framing.ts";
 import { RemoteError, RequestError } from "../net/errors.ts";
 import { isPlainObject, messageOf, quoteList } from "../text.ts";
 import {
@@ -53,12 +54,10 @@ export async function forwardToServing(
 ): Promise<string> {
   const unserved = (targets ?? []).filter((target) => !registry.isServed(target));
   const sends: Promise<string | undefined>[] = [];
-  for (const worker of registry.workers) {
-    let served: string[] | undefined;
-    if (targets !== undefined) {
-      served = worker.servedOf(targets);
-      if (served.length === 0) continue;
-    }
+  const recipients: Iterable<[RegisteredWorker, string[] | undefined]> = targets === undefined
+    ? registry.workers.map((worker) => [worker, undefined])
+    : registry.servingAny(targets);
+  for (const [worker, served] of recipients) {
     const options = { timeout };
     const sent = type === WorkerRequest.Pause
       ? worker.client.pause(served, options)
@@ -107,6 +106,7 @@ export async function masterStatus(
   pollWorkers: boolean,
   requestTimeout: number,
 ): Promise<MasterStatus> {
+  checkStatusSize(registry, pollWorkers);
   const timeout = Math.min(WORKER_STATUS_TIMEOUT, requestTimeout);
   const workers = await Promise.all(registry.workers.map(async (worker) => {
     const info: WorkerInfo = {
@@ -123,6 +123,36 @@ export async function masterStatus(
     return info;
   }));
   return { workers, memoryUsage: { ...Deno.memoryUsage() } };
+}
+
+/** Bytes of `status` per worker beside its targets (a name of 255 characters, address, port). */
+const STATUS_BYTES_PER_WORKER = 1200;
+
+/** Bytes of a target in a worker's own `status` beside its name (the counts, the time policy). */
+const POLLED_BYTES_PER_TARGET = 250;
+
+/**
+ * Refuses a `status` whose answer could not reach the client: over the
+ * message limit (16 MiB), which every registered worker's targets (10,000
+ * names of 1,024 characters each, at most) pass soon. Counted from what the
+ * registry keeps, before anything is built or asked.
+ */
+function checkStatusSize(registry: WorkerRegistry, pollWorkers: boolean): void {
+  let bytes = 0;
+  let targets = 0;
+  for (const worker of registry.workers) {
+    targets += worker.targets.length;
+    bytes += STATUS_BYTES_PER_WORKER + worker.targetBytes;
+    // A worker's own status names each target again, with its counts.
+    if (pollWorkers) bytes += worker.targetBytes + POLLED_BYTES_PER_TARGET * worker.targets.length;
+  }
+  if (bytes <= DEFAULT_MAX_MESSAGE_BYTES) return;
+  throw new RequestError(
+    `status${pollWorkers ? " with poll_workers" : ""} cannot be answered: it would take about ` +
+      `${Math.ceil(bytes / 1024 / 1024)} MiB (${registry.size} workers, ${targets} targets), ` +
+      `over the ${DEFAULT_MAX_MESSAGE_BYTES / 1024 / 1024} MiB a message may have; ask the ` +
+      "workers one by one",
+  );
 }
 
 /** Adds `items` to the group of `worker`. */
@@ -256,16 +286,23 @@ export async function sendSignal(
   const byWorker = new Map<RegisteredWorker, TargetedSignal[]>();
   /** By job id: answers still awaited from the workers asked about it. */
   const awaited = new Map<number, number>();
+  const servingByTarget = new Map<string, RegisteredWorker[]>();
   for (const signal of signals) {
-    const workers = registry.serving(signal.target);
+    let workers = servingByTarget.get(signal.target);
+    if (!workers) {
+      workers = registry.serving(signal.target);
+      servingByTarget.set(signal.target, workers);
+    }
     if (workers.length === 0) errors[signal.id] = unservedTargetError(signal.target);
     for (const worker of workers) addToGroup(byWorker, worker, [signal]);
     awaited.set(signal.id, (awaited.get(signal.id) ?? 0) + workers.length);
   }
   const failures: Record<string, string> = {};
   const { promise: settled, resolve } = Promise.withResolvers<void>();
-  const isSettled = () => [...awaited].every(([id, left]) => left === 0 || delivered[id] === true);
-  if (isSettled()) resolve();
+  const isSettled = (id: number) => awaited.get(id) === 0 || delivered[id] === true;
+  /** Ids still waiting for an answer: each answer looks only at its own ids. */
+  const unsettled = new Set([...awaited.keys()].filter((id) => !isSettled(id)));
+  if (unsettled.size === 0) resolve();
   for (const [worker, group] of byWorker) {
     void (async () => {
       const jobs = Object.fromEntries(group.map((signal) => [signal.id, signal.signal]));
@@ -279,7 +316,8 @@ export async function sendSignal(
         for (const { id } of group) failures[id] ??= text;
       }
       for (const { id } of group) awaited.set(id, awaited.get(id)! - 1);
-      if (isSettled()) resolve();
+      for (const { id } of group) if (isSettled(id)) unsettled.delete(id);
+      if (unsettled.size === 0) resolve();
     })();
   }
   await settled;

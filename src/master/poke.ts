@@ -88,9 +88,7 @@ export class PokeRouter {
 
   #deliver(targets: string[]): void {
     const unserved = new Set(targets);
-    for (const worker of this.#registry.workers) {
-      const served = worker.servedOf(targets);
-      if (served.length === 0) continue;
+    for (const [worker, served] of this.#registry.servingAny(targets)) {
       for (const target of served) unserved.delete(target);
       this.#poll(worker, served);
     }

@@ -14,6 +14,13 @@ import { PasswordRefusals } from "../net/password_refusals.ts";
 
 const log = getLogger(["jobd", "master", "registry"]);
 
+const encoder = new TextEncoder();
+
+/** Bytes of `value` as JSON in UTF-8. */
+function jsonBytes(value: unknown): number {
+  return encoder.encode(JSON.stringify(value)).length;
+}
+
 /** A worker registered on one connection. */
 export class RegisteredWorker {
   /** The persistent connection the worker registered on. */
@@ -23,6 +30,7 @@ export class RegisteredWorker {
   #name: string;
   #targets: readonly string[];
   #served: ReadonlySet<string>;
+  #targetBytes = 0;
   #lastPing: { silent: number; pongs: number; responses: number } | undefined;
 
   constructor(connection: Connection, name: string, targets: readonly string[]) {
@@ -31,6 +39,12 @@ export class RegisteredWorker {
     this.#name = name;
     this.#targets = [...targets];
     this.#served = new Set(targets);
+    this.#targetBytes = jsonBytes(targets);
+  }
+
+  /** Bytes of the worker's targets as a JSON list in UTF-8 (what `status` answers of them). */
+  get targetBytes(): number {
+    return this.#targetBytes;
   }
 
   /** The name the worker registered with. */
@@ -90,7 +104,13 @@ export class RegisteredWorker {
     this.#name = name;
     this.#targets = [...targets];
     this.#served = new Set(targets);
+    this.#targetBytes = jsonBytes(targets);
   }
+}
+
+/** Workers by name (code unit order). */
+function byName(a: RegisteredWorker, b: RegisteredWorker): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 /** Called with each worker that registers, or registers again with new data. */
@@ -143,6 +163,12 @@ export interface WorkerRegistryOptions {
  */
 export class WorkerRegistry {
   #byConnection = new Map<Connection, RegisteredWorker>();
+  /**
+   * The workers serving each target, kept with `#byConnection`: a request
+   * naming thousands of targets looks each up once, never walking every
+   * worker per target.
+   */
+  #byTarget = new Map<string, Set<RegisteredWorker>>();
   #listeners: RegisterListener[] = [];
   #probeMs: number;
   /**
@@ -188,7 +214,7 @@ export class WorkerRegistry {
           "answered no ping in {ms} ms: closing it",
         { name, peer: connection.peer, previous, ms: this.#probeMs },
       );
-      this.#byConnection.delete(holder.connection);
+      this.#forget(holder);
       holder.connection.close();
     }
     return this.#enter(connection, name, targets);
@@ -227,7 +253,9 @@ export class WorkerRegistry {
   #enter(connection: Connection, name: string, targets: readonly string[]): RegisteredWorker {
     let worker = this.#byConnection.get(connection);
     if (worker) {
+      this.#unindex(worker);
       worker.update(name, targets);
+      this.#index(worker);
       log.info("Worker {label} updated its targets: {targets}", {
         label: worker.label,
         targets: targets.join(", ") || "none",
@@ -236,6 +264,7 @@ export class WorkerRegistry {
       this.#refusals.accepted(refusalKey(name, connection));
       worker = new RegisteredWorker(connection, name, targets);
       this.#byConnection.set(connection, worker);
+      this.#index(worker);
       connection.closed.then(() => this.remove(connection));
       log.info("Worker {label} registered with targets: {targets}", {
         label: worker.label,
@@ -253,9 +282,30 @@ export class WorkerRegistry {
   remove(connection: Connection): RegisteredWorker | undefined {
     const worker = this.#byConnection.get(connection);
     if (!worker) return undefined;
-    this.#byConnection.delete(connection);
+    this.#forget(worker);
     log.info("Worker {label} is gone", { label: worker.label });
     return worker;
+  }
+
+  #forget(worker: RegisteredWorker): void {
+    this.#byConnection.delete(worker.connection);
+    this.#unindex(worker);
+  }
+
+  #index(worker: RegisteredWorker): void {
+    for (const target of worker.targets) {
+      const serving = this.#byTarget.get(target);
+      if (serving) serving.add(worker);
+      else this.#byTarget.set(target, new Set([worker]));
+    }
+  }
+
+  #unindex(worker: RegisteredWorker): void {
+    for (const target of worker.targets) {
+      const serving = this.#byTarget.get(target);
+      serving?.delete(worker);
+      if (serving?.size === 0) this.#byTarget.delete(target);
+    }
   }
 
   /** The worker registered on `connection`, if any. */
@@ -265,9 +315,7 @@ export class WorkerRegistry {
 
   /** Every registered worker, by name. */
   get workers(): RegisteredWorker[] {
-    return [...this.#byConnection.values()].sort((a, b) =>
-      a.name < b.name ? -1 : a.name > b.name ? 1 : 0
-    );
+    return [...this.#byConnection.values()].sort(byName);
   }
 
   /** Number of registered workers. */
@@ -275,15 +323,35 @@ export class WorkerRegistry {
     return this.#byConnection.size;
   }
 
-  /** The workers serving `target`. */
+  /** The workers serving `target`, by name. */
   serving(target: string): RegisteredWorker[] {
-    return this.workers.filter((worker) => worker.serves(target));
+    return [...this.#byTarget.get(target) ?? []].sort(byName);
   }
 
   /** Whether some worker serves `target`. */
   isServed(target: string): boolean {
-    for (const worker of this.#byConnection.values()) if (worker.serves(target)) return true;
-    return false;
+    return this.#byTarget.has(target);
+  }
+
+  /**
+   * The workers serving any of `targets`, by name, each with those it serves
+   * in its own order: one look-up per target, then one pass over each
+   * chosen worker's targets.
+   */
+  servingAny(targets: Iterable<string>): Map<RegisteredWorker, string[]> {
+    const wanted = new Map<RegisteredWorker, Set<string>>();
+    for (const target of targets) {
+      for (const worker of this.#byTarget.get(target) ?? []) {
+        const served = wanted.get(worker);
+        if (served) served.add(target);
+        else wanted.set(worker, new Set([target]));
+      }
+    }
+    const byWorker = new Map<RegisteredWorker, string[]>();
+    for (const worker of [...wanted.keys()].sort(byName)) {
+      byWorker.set(worker, worker.servedOf(wanted.get(worker)!));
+    }
+    return byWorker;
   }
 
   /** Closes every worker connection (on shutdown); the workers reconnect later. */

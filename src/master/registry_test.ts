@@ -101,6 +101,8 @@ Deno.test("a name held by a connection that answers no ping goes to the newcomer
     assert.equal(worker.connection, fresh);
     assert.deepEqual(worker.targets, ["mail"]);
     assert.equal(old.isClosed, true);
+    assert.equal(registry.isServed("build"), false, "the replaced worker's target is not served");
+    assert.deepEqual(registry.serving("mail"), [worker]);
   } finally {
     for (const connection of [old, fresh, freshPeer]) connection.close();
     silentPeer.close();
@@ -129,6 +131,28 @@ Deno.test("a worker whose connection closes is forgotten", async () => {
   await a.closed;
   assert.deepEqual(registry.workers.map((worker) => worker.name), ["w2"]);
   assert.equal(registry.get(a), undefined);
+  assert.deepEqual(registry.serving("build").map((worker) => worker.name), ["w2"]);
+  b.close();
+  await b.closed;
+  assert.equal(registry.isServed("build"), false);
+});
+
+Deno.test("servingAny gives each worker serving some of the targets those it serves, in its own order", async () => {
+  await using pairs = await acceptedConnections(3);
+  const [a, b, c] = pairs.connections;
+  const registry = new WorkerRegistry();
+  const many = Array.from({ length: 10_000 }, (_, i) => `t${i}`);
+  await registry.register(a, "w2", ["mail", ...many]);
+  await registry.register(b, "w1", ["build", "mail"]);
+  await registry.register(c, "w3", ["video"]);
+  const byWorker = registry.servingAny([...many.toReversed(), "mail", "build", "none"]);
+  assert.deepEqual(
+    [...byWorker].map(([worker, targets]) => [worker.name, targets]),
+    [["w1", ["build", "mail"]], ["w2", ["mail", ...many]]],
+  );
+  await registry.register(a, "w2", ["mail"]);
+  assert.equal(registry.isServed("t9999"), false, "targets dropped by a new registration");
+  assert.deepEqual(registry.serving("mail").map((worker) => worker.name), ["w1", "w2"]);
 });
 
 Deno.test("registration listeners hear of new and updated registrations", async () => {

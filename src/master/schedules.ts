@@ -89,11 +89,11 @@ export function mergeSchedules(
   for (const { worker, schedules } of listings) {
     for (const schedule of schedules) {
       const known = merged.get(schedule.name);
-      const workers = [...known?.workers ?? [], worker.name];
+      // One array per schedule, added to: a copy per worker cost the square of the workers.
+      const workers = known?.workers ?? [];
+      workers.push(worker.name);
       if (known === undefined || (!known.served && schedule.served)) {
         merged.set(schedule.name, { ...schedule, workers });
-      } else {
-        known.workers = workers;
       }
     }
   }

@@ -32,6 +32,18 @@ Deno.test("the master lists each schedule once, from a worker serving its target
   ]);
 });
 
+Deno.test("a board shared by 1,000 workers merges into one entry per schedule naming each worker once", () => {
+  const board = Array.from({ length: 100 }, (_, i) => info(`s${i}`, `t${i}`, true));
+  const names = Array.from({ length: 1000 }, (_, i) => `w${i}`);
+  const merged = mergeSchedules(names.map((name) => ({ worker: { name }, schedules: board })));
+  assert.equal(merged.length, 100);
+  assert.ok(merged.every((schedule) => schedule.workers?.join() === names.join()));
+  assert.ok(
+    board.every((schedule) => schedule.workers === undefined),
+    "the answers are not changed",
+  );
+});
+
 Deno.test("the master keeps a serving worker's note about its schedule", () => {
   const note = "its row follows another board's rule (a board loaded later)";
   const merged = mergeSchedules([

@@ -281,6 +281,13 @@ function problemsOf(gathered: GatheredStatus, schedules: ScheduleList | undefine
     if (!worker.status.ok) problems.push(`status: ${worker.status.error}`);
   }
   if (!gathered.stats.ok) problems.push(`stats: ${partError(gathered.stats.error, "stats")}`);
+  const omitted = gathered.stats.ok ? count(record(gathered.stats.value).omittedTargets) : null;
+  if (omitted !== null && omitted > 0) {
+    problems.push(
+      `stats: ${omitted} more targets with rows are not counted here (the answer lists the ` +
+        "busiest)",
+    );
+  }
   if (!gathered.failures.ok) {
     problems.push(`last failures: ${partError(gathered.failures.error, "jobs")}`);
   }

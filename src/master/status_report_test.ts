@@ -197,6 +197,22 @@ Deno.test("a worker that did not answer: its targets unknown, counts unknown, bo
   ]);
 });
 
+Deno.test("targets a worker's stats left out (past its bound) are said among the problems", () => {
+  const report = assembleReport(gathered({
+    workers: [{
+      name: "w1",
+      address: "10.0.0.5:4001",
+      targets: [],
+      lastHeardAt: 1_799_999_000_000,
+      status: ok({ targets: {} }),
+    }],
+    stats: ok({ targets: {}, time: 1_800_000_000, omittedTargets: 90_000 }),
+  }));
+  assert.deepEqual(report.problems, [
+    "stats: 90000 more targets with rows are not counted here (the answer lists the busiest)",
+  ]);
+});
+
 Deno.test("failures carry their stderr tail, or why it could not be read", () => {
   const report = assembleReport(gathered({
     failures: ok({

@@ -126,11 +126,63 @@ export interface TargetStats {
   oldestWaitingAge: number | null;
 }
 
-/** The `stats` response: every target that has rows, by name. */
+/** The `stats` response: every target that has rows (the busiest, past the bounds), by name. */
 export interface StatsResult {
   targets: Record<string, TargetStats>;
   /** The time the counts were taken, unix seconds. */
   time: number;
+  /**
+   * Targets with rows left out, past {@linkcode MAX_STATS_TARGETS} or
+   * {@linkcode MAX_STATS_NAME_BYTES}; absent when none was.
+   */
+  omittedTargets?: number;
+}
+
+/**
+ * Most targets one `stats` answer lists: a table's targets are the
+ * application's, and an answer of 100,000 of them (about 20 MiB) was over
+ * the message limit, so no client could read it.
+ */
+export const MAX_STATS_TARGETS = 10_000;
+
+/** Most bytes the target names of one `stats` answer may take (as JSON in UTF-8, at most). */
+export const MAX_STATS_NAME_BYTES = 4 * 1024 * 1024;
+
+/** Rows of a target not yet finished: `stats` keeps the targets with most of them. */
+function unfinished(stats: TargetStats): number {
+  return stats.waiting + stats.delayed + stats.manual + stats.accepted + stats.running;
+}
+
+/**
+ * `targets` within {@linkcode MAX_STATS_TARGETS} and
+ * {@linkcode MAX_STATS_NAME_BYTES}: those with the most unfinished rows, then
+ * the most done in the last day, in their order in `targets`; how many were
+ * left out.
+ */
+export function boundStatsTargets(
+  targets: Readonly<Record<string, TargetStats>>,
+): { targets: Record<string, TargetStats>; omittedTargets?: number } {
+  const names = Object.keys(targets);
+  const rank = new Map(names.map((name, index) => [name, index]));
+  const busiest = names.toSorted((a, b) =>
+    unfinished(targets[b]) - unfinished(targets[a]) ||
+    targets[b].lastDay.ok + targets[b].lastDay.fail -
+      (targets[a].lastDay.ok + targets[a].lastDay.fail) ||
+    rank.get(a)! - rank.get(b)!
+  );
+  const kept = new Set<string>();
+  let bytes = 0;
+  for (const name of busiest) {
+    // Three bytes per JSON character at most (escapes counted as written).
+    bytes += 3 * JSON.stringify(name).length;
+    if (kept.size >= MAX_STATS_TARGETS || bytes > MAX_STATS_NAME_BYTES) break;
+    kept.add(name);
+  }
+  const bounded = Object.fromEntries(
+    names.filter((name) => kept.has(name)).map((name) => [name, targets[name]]),
+  );
+  const omitted = names.length - kept.size;
+  return omitted > 0 ? { targets: bounded, omittedTargets: omitted } : { targets: bounded };
 }
 
 /** The `retry` response. */

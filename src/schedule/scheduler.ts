@@ -70,6 +70,8 @@ export class Scheduler {
   readonly #retryAt = new Map<string, number>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #tick: Promise<void> = Promise.resolve();
+  /** A look at every schedule is chained on `#tick` and has not begun. */
+  #lookQueued = false;
   #stopped = false;
   /** Schedules whose row may still be reset to this board's rule: once per board load. */
   #mayReset = new Set<string>();
@@ -127,7 +129,14 @@ export class Scheduler {
     if (this.#stopped) return;
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#tick = this.#tick.then(() => this.#run()).catch((error) => {
+    // A look not begun yet sees this wake's change too: a reload's thousands
+    // of target changes make one look, not one each over every schedule.
+    if (this.#lookQueued) return;
+    this.#lookQueued = true;
+    this.#tick = this.#tick.then(() => {
+      this.#lookQueued = false;
+      return this.#run();
+    }).catch((error) => {
       // A bug, not a database error (those are caught per schedule): look again a bit later.
       log.error("The job board's timer failed: {error}", { error: messageOf(error) });
       if (!this.#stopped) {

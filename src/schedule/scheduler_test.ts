@@ -34,3 +34,33 @@ Deno.test("the timer reads the clock again every minute at least, so a clock ste
     await store.close();
   }
 });
+
+Deno.test("wakes that come together (a reload's thousands of target changes) make one look at the schedules", async () => {
+  await using db = await openTestSqliteDatabase();
+  const store = await openSqliteScheduleStore({ path: db.path, table: db.table });
+  let looked = 0;
+  const scheduler = new Scheduler({
+    store,
+    serves: () => {
+      looked++;
+      return true;
+    },
+    onInserted: () => {},
+  });
+  try {
+    const board = Array.from({ length: 10 }, (_, i) => `[s${i}]\ntarget = t${i}\nevery = 1d\n`);
+    scheduler.setSchedules(parseBoard(board.join(""), "board.ini").schedules);
+    await scheduler.settled();
+    looked = 0;
+    scheduler.wake();
+    await scheduler.settled();
+    const oneLook = looked;
+    looked = 0;
+    for (let i = 0; i < 2000; i++) scheduler.wake();
+    await scheduler.settled();
+    assert.equal(looked, oneLook, "as many schedules looked at as for one wake");
+  } finally {
+    await scheduler.stop();
+    await store.close();
+  }
+});

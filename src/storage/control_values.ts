@@ -15,7 +15,7 @@ import {
   MAX_SHOWN_TEXT,
   type TargetStats,
 } from "../protocol/control_requests.ts";
-import { quoteList } from "../text.ts";
+import { compareNames, quoteList } from "../text.ts";
 import { StorageError } from "./errors.ts";
 import type { TableColumn } from "./job_control.ts";
 import {
@@ -305,7 +305,7 @@ export function targetStats(
     stats.timedOut.lastHour += hour;
     stats.timedOut.lastDay += day;
   }
-  const names = [...byTarget.keys()].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+  const names = [...byTarget.keys()].sort(compareNames);
   return Object.fromEntries(names.map((name) => [name, byTarget.get(name)!]));
 }
 

@@ -14,6 +14,7 @@ import { RequestError } from "../net/errors.ts";
 import type { Handlers } from "../net/server.ts";
 import {
   type AddResult,
+  boundStatsTargets,
   ControlRequest,
   type JobResult,
   type JobsResult,
@@ -55,7 +56,7 @@ export function controlHandlers(control: JobControl | undefined, worker: PolledT
     },
     [ControlRequest.Stats]: async (): Promise<StatsResult> => {
       const time = unixNow();
-      return { targets: await store().countJobs(time), time };
+      return { ...boundStatsTargets(await store().countJobs(time)), time };
     },
     [ControlRequest.Retry]: async (data): Promise<RetryResult> => {
       const ids = readRetryIds(data);

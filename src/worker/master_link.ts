@@ -60,6 +60,10 @@ export class MasterLink {
    * connection; cleared when the connection is lost or a registration fails.
    */
   #registered = false;
+  /** The registration that sends changed targets, while one is under way. */
+  #updating: Promise<void> | undefined;
+  /** Targets changed since the last registration began. */
+  #targetsChanged = false;
 
   constructor(options: MasterLinkOptions) {
     this.#options = options;
@@ -88,11 +92,31 @@ export class MasterLink {
     this.#loop ??= this.#run();
   }
 
-  /** Sends the current targets to the master again. */
+  /**
+   * Sends the current targets to the master again: once for the changes made
+   * together (a reload's thousands of lines, a burst of `add-target`), one
+   * registration at a time, and once more after it when they changed
+   * meanwhile. Each registration lists every target: one per change would
+   * cost the square of the targets.
+   */
   updateTargets(): void {
-    const connection = this.#connection;
-    if (connection && !connection.isClosed) {
-      this.#register(connection).catch((error) => this.#registrationFailed(connection, error));
+    this.#targetsChanged = true;
+    this.#updating ??= this.#sendTargets().finally(() => this.#updating = undefined);
+  }
+
+  async #sendTargets(): Promise<void> {
+    // Changes made in the same turn (a reload's) go in one registration.
+    await Promise.resolve();
+    while (this.#targetsChanged) {
+      this.#targetsChanged = false;
+      const connection = this.#connection;
+      if (!connection || connection.isClosed) return;
+      try {
+        await this.#register(connection);
+      } catch (error) {
+        this.#registrationFailed(connection, error);
+        return;
+      }
     }
   }
 

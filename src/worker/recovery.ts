@@ -63,7 +63,8 @@ export async function recoverLeftBehind(
     const jobs = leftBehind.filter((job) => job.status === status)
       .map((job) => ({ id: job.id, target: job.target, origin: "waiting" as const }));
     const kept = new Set(await store.release(jobs, status));
-    report.requeued.push(...jobs.map((job) => job.id).filter((id) => !kept.has(id)));
+    // One by one: a spread of the 150,000 rows a worker may hold ahead overflows the stack.
+    for (const { id } of jobs) if (!kept.has(id)) report.requeued.push(id);
   };
   await requeue("accepted");
   if (mode === "requeue") await requeue("running");
