@@ -12,6 +12,7 @@ import {
 import { DELAYED_STATUS, TIME_COLUMNS, type TimeColumnsFound } from "../time_columns.ts";
 import type { TargetColumn } from "../../target_names.ts";
 import { runQuery } from "./query.ts";
+import { LINUX_SIGNALS } from "../../protocol/signal_names.ts";
 
 /** What the store needs to know about the table. */
 export interface TableShape {
@@ -42,8 +43,9 @@ interface ColumnRow extends RowDataPacket {
  * `StorageError` naming the table and the database when the table does not
  * exist, lacks a required column, has a `status` or `result` column that
  * cannot hold every value jobd writes (an ENUM without one), or a `worker`
- * column too short for `workerName`, or an `attempts` column whose integer
- * type cannot count to `MAX_ATTEMPTS_LIMIT`. The query has the time limit
+ * column too short for `workerName`, an `attempts` column whose integer
+ * type cannot count to `MAX_ATTEMPTS_LIMIT`, or a column too narrow for
+ * what jobd writes to it (`checkWrittenWidths`). The query has the time limit
  * `queryTimeoutMs`.
  */
 export async function inspectTable(
@@ -95,6 +97,7 @@ export async function inspectTable(
         "make it smallint(5) unsigned or wider",
     );
   }
+  checkWrittenWidths(columns, where);
   const narrow = (name: string) => /^utf8(mb3)?$/i.test(columns.get(name)?.charset ?? "");
   // An ENUM must list 'delayed'; a character column takes any status.
   const statusValues = enumValues(columns.get("status")!);
@@ -126,6 +129,61 @@ export function enumValues(column: { dataType: string; columnType: string }): st
     values.push(match[1].replaceAll("''", "'").replace(/\\(.)/g, "$1"));
   }
   return values;
+}
+
+/**
+ * The widths jobd's own writes need, other than the statuses and `attempts`:
+ * an exit code up to 255 in `return_code`, the longest signal name in `sig`,
+ * a unix time in `time_started`, `time_finished` and `time_run_at`. A column
+ * narrower than that would refuse a job's final write for good (in strict
+ * mode; otherwise the server would store another value), so it is refused
+ * here, naming the column and what to make it.
+ */
+function checkWrittenWidths(columns: ReadonlyMap<string, ColumnRow>, where: string): void {
+  const needs: [name: string, least: number, what: string, fix: string][] = [
+    ["return_code", MAX_EXIT_CODE, `exit codes go to ${MAX_EXIT_CODE}`, "tinyint(3) unsigned"],
+    ["time_started", UNIX_TIME_NOW_OR_LATER, "it holds a unix time", "int(10) unsigned"],
+    ["time_finished", UNIX_TIME_NOW_OR_LATER, "it holds a unix time", "int(10) unsigned"],
+    ["time_run_at", UNIX_TIME_NOW_OR_LATER, "it holds a unix time", "int(10) unsigned"],
+  ];
+  for (const [name, least, what, fix] of needs) {
+    const column = columns.get(name);
+    if (column === undefined) continue;
+    const max = integerMax(column);
+    const length = textLength(column);
+    if ((max ?? Infinity) >= least && (length ?? Infinity) >= String(least).length) continue;
+    const holds = max !== undefined ? `at most ${max}` : `${length} characters`;
+    throw new StorageError(
+      `Cannot use the ${where}: its column '${name}' (${column.columnType}) holds ${holds}, ` +
+        `and ${what}: make it ${fix} or wider`,
+    );
+  }
+  const sig = columns.get("sig");
+  const sigLength = sig === undefined ? undefined : textLength(sig);
+  if (sigLength !== undefined && sigLength < LONGEST_SIGNAL_NAME.length) {
+    throw new StorageError(
+      `Cannot use the ${where}: its column 'sig' (${sig!.columnType}) holds ${sigLength} ` +
+        `characters, and signal names such as '${LONGEST_SIGNAL_NAME}' have ` +
+        `${LONGEST_SIGNAL_NAME.length}: make it char(10) or wider`,
+    );
+  }
+}
+
+/** The largest exit code a process can report. */
+const MAX_EXIT_CODE = 255;
+
+/** A unix time the integer types narrower than INT cannot hold (2001-09-09). */
+const UNIX_TIME_NOW_OR_LATER = 1_000_000_000;
+
+/** The longest name of a signal that ends a job, as `sig` stores it. */
+const LONGEST_SIGNAL_NAME = [...LINUX_SIGNALS.values()].reduce((longest, name) =>
+  name.length > longest.length ? name : longest
+);
+
+/** The length limit of a CHAR or VARCHAR column; undefined for other types. */
+function textLength(column: ColumnRow): number | undefined {
+  if (!/^(var)?char$/i.test(String(column.dataType))) return undefined;
+  return column.maxLength == null ? undefined : Number(column.maxLength);
 }
 
 /** The signed maximum of the integer types narrower than INT. */
