@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { openTestDatabase } from "./helpers/database.ts";
+import { openTestDatabase, type TestDatabase } from "./helpers/database.ts";
 import { startWorker, waitForDone } from "./helpers/worker.ts";
 
 Deno.test("rows whose id is beyond ±(2^53 - 1) stay waiting, hold back no other job, and are named at start-up", async () => {
@@ -38,4 +38,46 @@ Deno.test("rows whose id is beyond ±(2^53 - 1) stay waiting, hold back no other
   );
   assert.match(stderr, /renumber or delete them and lower the table's AUTO_INCREMENT/);
   assert.doesNotMatch(stderr, /Cannot claim/);
+});
+
+/**
+ * Runs a job with 200 KB of stdout and 100 lines of stderr on a table whose `stdout` is a TEXT
+ * (64 KiB) and `stderr` a VARCHAR(100), and checks its final row: what fits, and a note.
+ */
+async function assertOutputCutToItsColumns(db: TestDatabase): Promise<void> {
+  await db.query(
+    "ALTER TABLE jobs MODIFY stdout text DEFAULT NULL, MODIFY stderr varchar(100) DEFAULT NULL",
+  );
+  await using worker = await startWorker(db);
+  const [id] = await db.insertJobs("t1", 1);
+  await worker.script(
+    id,
+    'i=0; while [ $i -lt 100 ]; do echo "warning $i" >&2; i=$((i+1)); done\n' +
+      "head -c 200000 /dev/zero | tr '\\0' x",
+  );
+  await worker.client.poll(["t1"]);
+  const [row] = await waitForDone(db, [id], 30);
+  assert.deepEqual([row.result, row.return_code], ["ok", 0]);
+  const stdoutNote = "\n[jobd: output cut to what its column 'stdout' (text) holds]";
+  assert.equal(row.stdout, "x".repeat(65535 - stdoutNote.length) + stdoutNote);
+  const stderrNote = "\n[jobd: output cut to what its column 'stderr' (varchar(100)) holds]";
+  assert.ok(row.stderr?.startsWith("warning 0\nwarning 1\n"), row.stderr ?? "null");
+  assert.ok(row.stderr?.endsWith(stderrNote), row.stderr ?? "null");
+  assert.equal(row.stderr?.length, 100);
+  // Stored at the first write: no retries, no refusal.
+  assert.doesNotMatch(worker.process.stderrSoFar, /refused|retrying|not stored/);
+}
+
+Deno.test("a job with more output than its columns hold ends done, its output cut to fit with a note (strict sql_mode)", async () => {
+  await using db = await openTestDatabase();
+  const [{ mode }] = await db.query("SELECT @@GLOBAL.sql_mode AS mode");
+  assert.match(String(mode), /STRICT_TRANS_TABLES/);
+  await assertOutputCutToItsColumns(db);
+});
+
+Deno.test("a job with more output than its columns hold ends done, its output cut to fit with a note (sql_mode not strict)", async () => {
+  // A server of its own: sql_mode is global, and other tests' servers stay strict.
+  await using db = await openTestDatabase({ privateServer: true });
+  await db.query("SET GLOBAL sql_mode = ''");
+  await assertOutputCutToItsColumns(db);
 });

@@ -121,7 +121,7 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
       workerName: options.workerName,
       tracksOwner: shape.tracksOwner,
       skipLocked: supportsSkipLocked(version),
-      narrowOutput: shape.narrowOutput,
+      output: shape.output,
       time: shape.time,
     };
     const server = `${version.product} ${version.text}`;

@@ -12,14 +12,15 @@ import {
 import { DELAYED_STATUS, TIME_COLUMNS, type TimeColumnsFound } from "../time_columns.ts";
 import type { TargetColumn } from "../../target_names.ts";
 import { runQuery } from "./query.ts";
+import type { OutputColumn, OutputColumnName, OutputColumns } from "./output_fit.ts";
 import { LINUX_SIGNALS } from "../../protocol/signal_names.ts";
 
 /** What the store needs to know about the table. */
 export interface TableShape {
   /** The `worker` column exists. */
   tracksOwner: boolean;
-  /** `stdout` or `stderr` is in a 3-byte UTF-8 character set (`utf8`/`utf8mb3`). */
-  narrowOutput: boolean;
+  /** What the `stdout` and `stderr` columns hold. */
+  output: OutputColumns;
   /** What the `target` column can hold. */
   target: TargetColumn;
   /** The optional time columns, and whether `status` takes `delayed`. */
@@ -33,6 +34,7 @@ interface ColumnRow extends RowDataPacket {
   name: string;
   charset: string | null;
   maxLength: number | string | null;
+  maxBytes: number | string | null;
   dataType: string;
   columnType: string;
   nullable: string;
@@ -57,7 +59,8 @@ export async function inspectTable(
     pool,
     queryTimeoutMs,
     `SELECT COLUMN_NAME AS name, CHARACTER_SET_NAME AS charset,
-            CHARACTER_MAXIMUM_LENGTH AS maxLength, DATA_TYPE AS dataType,
+            CHARACTER_MAXIMUM_LENGTH AS maxLength, CHARACTER_OCTET_LENGTH AS maxBytes,
+            DATA_TYPE AS dataType,
             COLUMN_TYPE AS columnType, IS_NULLABLE AS nullable
        FROM information_schema.COLUMNS
       WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
@@ -109,7 +112,7 @@ export async function inspectTable(
   const target = columns.get("target")!;
   return {
     tracksOwner: owner !== undefined,
-    narrowOutput: narrow("stdout") || narrow("stderr"),
+    output: { stdout: outputColumn(columns, "stdout"), stderr: outputColumn(columns, "stderr") },
     time,
     target: {
       maxLength: target.maxLength == null ? undefined : Number(target.maxLength),
@@ -118,6 +121,22 @@ export async function inspectTable(
       type: String(target.columnType),
       charset: target.charset ?? undefined,
     },
+  };
+}
+
+/** What an output column holds; a type without a length limit (a number: odd) holds any text. */
+function outputColumn(
+  columns: ReadonlyMap<string, ColumnRow>,
+  name: OutputColumnName,
+): OutputColumn {
+  const column = columns.get(name)!;
+  const limit = (value: number | string | null) => value == null ? 2 ** 32 : Number(value);
+  return {
+    name,
+    type: String(column.columnType),
+    charset: String(column.charset ?? "").toLowerCase(),
+    maxChars: limit(column.maxLength),
+    maxBytes: limit(column.maxBytes),
   };
 }
 
