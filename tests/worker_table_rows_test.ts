@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { openTestDatabase, type TestDatabase } from "./helpers/database.ts";
+import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
 import { startWorker, waitForDone } from "./helpers/worker.ts";
 
 Deno.test("rows whose id is beyond ±(2^53 - 1) stay waiting, hold back no other job, and are named at start-up", async () => {
@@ -80,4 +81,24 @@ Deno.test("a job with more output than its columns hold ends done, its output cu
   await using db = await openTestDatabase({ privateServer: true });
   await db.query("SET GLOBAL sql_mode = ''");
   await assertOutputCutToItsColumns(db);
+});
+
+Deno.test("a failed job whose attempts count is no whole number ends done, not retried for ever (sqlite)", async () => {
+  // SQLite keeps whatever an application writes: 2.5 counts on as 3.5, 4.5, ... and would never
+  // reach max_attempts.
+  await using db = await openTestSqliteDatabase({ withTimeColumns: true });
+  const [id] = await db.insertJobs("t1", 1);
+  await db.query("UPDATE jobs SET attempts = 2.5 WHERE id = ?", id);
+  await using worker = await startWorker(db, { config: { max_attempts: 3, retry_delay: 1 } });
+  await worker.script(id, "false");
+  await worker.client.poll(["t1"]);
+  const [row] = await waitForDone(db, [id], 30);
+  assert.deepEqual([row.result, row.return_code], ["fail", 1]);
+  assert.deepEqual(await worker.events(), [`start ${id}`, `end ${id}`], "one run");
+  assert.match(
+    worker.process.stderrSoFar,
+    new RegExp(
+      `Job ${id}: its attempts value 2\\.5 is not a whole number ≥ 0; reading it as 65535`,
+    ),
+  );
 });

@@ -38,8 +38,18 @@ Deno.test("bad row values are read as NULL: the config applies", () => {
   }
   assert.equal(rowNumber(42, "timeout", 7), 7);
   assert.equal(rowNumber(42, "timeout", -1), undefined);
-  const decision = time.decide(job("build", { attempts: "x", maxAttempts: -2 }), FAILED, FACTS);
+  const decision = time.decide(job("build", { attempts: null, maxAttempts: -2 }), FAILED, FACTS);
   assert.deepEqual([decision.attempt, decision.maxAttempts], [1, 3]);
+});
+
+Deno.test("an attempts count that is no whole number ≥ 0 leaves no retry: counted on, it would never reach the limit", () => {
+  const time = new TimePolicy(POLICIES, ALL);
+  // Each start adds 1 to the column: 2.5 goes to 3.5, 4.5, ...; -1000 would take 1,000 starts.
+  for (const attempts of [2.5, -1000, "x", Infinity]) {
+    const decision = time.decide(job("build", { attempts }), FAILED, FACTS);
+    assert.deepEqual([decision.attempt, decision.retryAt], [65_535, undefined], String(attempts));
+  }
+  assert.equal(rowNumber(42, "attempts", 2.5, 65_535, 65_535), 65_535);
 });
 
 Deno.test("a failed job with attempts left gets a retry time; the row's max_attempts counts", () => {
