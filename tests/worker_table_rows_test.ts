@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { openTestDatabase, type TestDatabase } from "./helpers/database.ts";
 import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
 import { startWorker, waitForDone } from "./helpers/worker.ts";
+import { waitFor } from "./helpers/processes.ts";
 
 Deno.test("rows whose id is beyond ±(2^53 - 1) stay waiting, hold back no other job, and are named at start-up", async () => {
   await using db = await openTestDatabase();
@@ -100,5 +101,36 @@ Deno.test("a failed job whose attempts count is no whole number ends done, not r
     new RegExp(
       `Job ${id}: its attempts value 2\\.5 is not a whole number ≥ 0; reading it as 65535`,
     ),
+  );
+});
+
+Deno.test("a final write the table refuses for good is retried, logged as an error once, until it is taken", async () => {
+  await using db = await openTestDatabase();
+  await db.query(
+    `CREATE TRIGGER refuse_done BEFORE UPDATE ON jobs FOR EACH ROW
+       BEGIN
+         IF NEW.status = 'done' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'no job ends today';
+         END IF;
+       END`,
+  );
+  await using worker = await startWorker(db, { config: { log_level_console: "debug" } });
+  const [id] = await db.insertJobs("t1", 1);
+  await worker.client.poll(["t1"]);
+  const retries = () =>
+    worker.process.stderrSoFar.split("\n").filter((line) =>
+      line.includes(`Cannot store the results of job ${id}, retrying in `)
+    );
+  await waitFor("three retries of the write", () => retries().length >= 3);
+  const errors = retries().filter((line) => line.includes("[ERR]"));
+  assert.equal(errors.length, 1, errors.join("\n"));
+  assert.match(errors[0], /no job ends today/);
+  assert.equal((await db.rows([id]))[0].status, "running", "the result waits in the worker");
+
+  await db.query("DROP TRIGGER refuse_done");
+  const [row] = await waitForDone(db, [id], 30);
+  assert.equal(row.result, "ok");
+  assert.match(
+    worker.process.stderrSoFar,
+    new RegExp(`Could store the results of job ${id} after it was refused for `),
   );
 });
