@@ -134,3 +134,15 @@ Deno.test("a final write the table refuses for good is retried, logged as an err
     new RegExp(`Could store the results of job ${id} after it was refused for `),
   );
 });
+
+Deno.test("run-manual on a row with a long target quotes the target cut, not whole", async () => {
+  await using db = await openTestDatabase();
+  await db.query("ALTER TABLE jobs MODIFY target varchar(3000) CHARACTER SET latin1 NOT NULL");
+  const [id] = await db.insertJobs("x".repeat(3000), 1, "manual");
+  await using worker = await startWorker(db);
+  const answer = await worker.client.runManual([id]);
+  assert.deepEqual(answer.errors, {
+    [id]: `target '${"x".repeat(2048)}…' not found (job id=${id})`,
+  });
+  assert.equal((await db.rows([id]))[0].status, "ignored");
+});
