@@ -21,6 +21,7 @@ import type { ClaimedJob, JobOutcome } from "../job.ts";
 import type { TimeFeatures } from "../storage/time_columns.ts";
 import type { TimeLimit } from "./job_timeout.ts";
 import { retryDelaySeconds, whyNoRetry } from "./job_retry.ts";
+import { rowValueText } from "../text.ts";
 
 const log = getLogger(["jobd", "worker", "time"]);
 
@@ -152,7 +153,7 @@ export function rowNumber(
     log.warn("Job {id}: its {column} value {value} is over {max}; reading it as {max}", {
       id: jobId,
       column,
-      value: String(value).slice(0, 40),
+      value: rowValueText(value),
       max,
     });
     return max;
@@ -162,7 +163,7 @@ export function rowNumber(
     log.warn("Job {id}: its {column} value {value} is not a whole number ≥ 0; reading it as {as}", {
       id: jobId,
       column,
-      value: String(value).slice(0, 40),
+      value: rowValueText(value),
       as: invalidAs,
     });
     return invalidAs;
@@ -170,7 +171,7 @@ export function rowNumber(
   log.warn("Job {id}: its {column} value {value} is not a whole number ≥ 0; ignoring it", {
     id: jobId,
     column,
-    value: String(value).slice(0, 40),
+    value: rowValueText(value),
   });
   return undefined;
 }

@@ -3,6 +3,7 @@ import { DEFAULT_JOB_POLICY } from "../config/job_policy.ts";
 import type { ClaimedJob, JobOutcome } from "../job.ts";
 import { NO_TIME_FEATURES, type TimeFeatures } from "../storage/time_columns.ts";
 import { rowNumber, TimePolicy } from "./time_policy.ts";
+import { rowValueText } from "../text.ts";
 
 const ALL: TimeFeatures = { deferred: true, rowTimeout: true, retries: true, rowMaxAttempts: true };
 const POLICIES = {
@@ -85,4 +86,11 @@ Deno.test("row values over their bounds are read as the bound: a huge attempts c
     seconds: 366 * 24 * 3600,
     graceSeconds: 10,
   });
+});
+
+Deno.test("a row value in a warning: a blob as hex, anything else cut to 40 characters", () => {
+  assert.equal(rowValueText(new Uint8Array([0, 255])), "x'00ff'");
+  assert.equal(rowValueText(new Uint8Array(20)), `x'${"00".repeat(16)}…'`);
+  assert.equal(rowValueText("y".repeat(100)), "y".repeat(40));
+  assert.equal(rowValueText(2.5), "2.5");
 });
