@@ -152,6 +152,22 @@ Deno.test("mysql: columns too narrow for an exit code, a signal name or a unix t
   assert.equal(store.timeFeatures.retries, true);
 });
 
+Deno.test("mysql: a worker name its 'worker' column's character set cannot hold is found at open", async () => {
+  // Claims would fail with "Illegal mix of collations" when they write the name.
+  await using db = await openTestDatabase({ withWorkerColumn: true });
+  await db.query("ALTER TABLE jobs MODIFY worker varchar(64) CHARACTER SET latin1 DEFAULT NULL");
+  await assert.rejects(
+    openMysqlStore(db.storeOptions("wörker-日本")),
+    new StorageError(
+      `Cannot use the table 'jobs' of database '${db.database}': the worker name ` +
+        "'wörker-日本' has U+65E5 '日', which its column 'worker' (varchar(64), latin1) cannot " +
+        "hold: name the worker otherwise, or make the column utf8mb4",
+    ),
+  );
+  await using store = await openMysqlStore(db.storeOptions("wörker"));
+  assert.equal(store.tracksOwner, true);
+});
+
 Deno.test("sqlite: a status CHECK without a status jobd writes is found at open, naming the statuses", async () => {
   await using db = await openTestSqliteDatabase();
   await db.query(

@@ -12,7 +12,12 @@ import {
 import { DELAYED_STATUS, TIME_COLUMNS, type TimeColumnsFound } from "../time_columns.ts";
 import type { TargetColumn } from "../../target_names.ts";
 import { runQuery } from "./query.ts";
-import type { OutputColumn, OutputColumnName, OutputColumns } from "./output_fit.ts";
+import {
+  firstLacking,
+  type OutputColumn,
+  type OutputColumnName,
+  type OutputColumns,
+} from "./output_fit.ts";
 import { LINUX_SIGNALS } from "../../protocol/signal_names.ts";
 
 /** What the store needs to know about the table. */
@@ -45,7 +50,8 @@ interface ColumnRow extends RowDataPacket {
  * `StorageError` naming the table and the database when the table does not
  * exist, lacks a required column, has a `status` or `result` column that
  * cannot hold every value jobd writes (an ENUM without one), or a `worker`
- * column too short for `workerName`, an `attempts` column whose integer
+ * column too short for `workerName` or whose character set lacks one of its
+ * characters, an `attempts` column whose integer
  * type cannot count to `MAX_ATTEMPTS_LIMIT`, or a column too narrow for
  * what jobd writes to it (`checkWrittenWidths`). The query has the time limit
  * `queryTimeoutMs`.
@@ -81,6 +87,15 @@ export async function inspectTable(
     throw new StorageError(
       `Cannot use the ${where}: the worker name '${workerName}' is longer than the ` +
         `${ownerLength} characters of its column '${OWNER_COLUMN}'`,
+    );
+  }
+  const lacking = owner === undefined ? undefined : firstLacking(owner.charset ?? "", workerName);
+  if (lacking !== undefined) {
+    throw new StorageError(
+      `Cannot use the ${where}: the worker name '${workerName}' has ` +
+        `U+${lacking.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")} ` +
+        `'${lacking}', which its column '${OWNER_COLUMN}' (${owner!.columnType}, ` +
+        `${owner!.charset}) cannot hold: name the worker otherwise, or make the column utf8mb4`,
     );
   }
   for (const name of ["status", "result"] as const) {

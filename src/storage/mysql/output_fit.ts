@@ -91,6 +91,25 @@ function isLatin1(char: string): boolean {
   return (char >= "\u00A0" && char <= "\u00FF") || LATIN1_ABOVE_ASCII.has(char);
 }
 
+/**
+ * The first character of `text` a column in `charset` cannot hold, for the
+ * character sets whose repertoire is known here (3-byte `utf8`, `latin1`,
+ * `ascii`); undefined when it holds them all, or for another character set
+ * (the server decides).
+ */
+export function firstLacking(charset: string, text: string): string | undefined {
+  const lower = charset.toLowerCase();
+  for (const char of text) {
+    const lacks = /^utf8(mb3)?$/.test(lower)
+      ? char.length > 1
+      : lower === "latin1"
+      ? char > "\u007F" && !isLatin1(char)
+      : lower === "ascii" && char > "\u007F";
+    if (lacks) return char;
+  }
+  return undefined;
+}
+
 /** Most bytes one UTF-16 code unit takes in the column's character set. */
 function bytesPerUnit(column: OutputColumn): number {
   if (isUtf8(column)) return 3;
