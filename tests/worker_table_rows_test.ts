@@ -9,6 +9,7 @@ import { openTestDatabase, type TestDatabase } from "./helpers/database.ts";
 import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
 import { startWorker, waitForDone } from "./helpers/worker.ts";
 import { waitFor } from "./helpers/processes.ts";
+import { remoteRefusal } from "./helpers/assertions.ts";
 
 Deno.test("rows whose id is beyond ±(2^53 - 1) stay waiting, hold back no other job, and are named at start-up", async () => {
   await using db = await openTestDatabase();
@@ -145,4 +146,20 @@ Deno.test("run-manual on a row with a long target quotes the target cut, not who
     [id]: `target '${"x".repeat(2048)}…' not found (job id=${id})`,
   });
   assert.equal((await db.rows([id]))[0].status, "ignored");
+});
+
+Deno.test("a target name its latin1 target column cannot hold is refused, not claimed and failed for ever", async () => {
+  // Its claims would fail with "Illegal mix of collations", every poll.
+  await using db = await openTestDatabase();
+  await db.query("ALTER TABLE jobs MODIFY target varchar(64) CHARACTER SET latin1 NOT NULL");
+  await using worker = await startWorker(db, { targets: { t1: 1 } });
+  assert.equal(
+    await remoteRefusal(worker.client.addTarget("日本", 1)),
+    "invalid target name '日本': the column 'target' (varchar(64), latin1) of the table 'jobs' " +
+      "cannot hold U+65E5 '日'",
+  );
+  await worker.client.addTarget("Größe", 1);
+  const [id] = await db.insertJobs("Größe", 1);
+  await worker.client.poll(["Größe"]);
+  assert.equal((await waitForDone(db, [id], 30))[0].result, "ok");
 });

@@ -10,14 +10,9 @@ import {
   OWNER_COLUMN,
 } from "../required_columns.ts";
 import { DELAYED_STATUS, TIME_COLUMNS, type TimeColumnsFound } from "../time_columns.ts";
-import type { TargetColumn } from "../../target_names.ts";
+import { firstLacking, type TargetColumn } from "../../target_names.ts";
 import { runQuery } from "./query.ts";
-import {
-  firstLacking,
-  type OutputColumn,
-  type OutputColumnName,
-  type OutputColumns,
-} from "./output_fit.ts";
+import type { OutputColumn, OutputColumnName, OutputColumns } from "./output_fit.ts";
 import { LINUX_SIGNALS } from "../../protocol/signal_names.ts";
 
 /** What the store needs to know about the table. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cutNote, firstLacking, fitOutput, type OutputColumn } from "./output_fit.ts";
+import { cutNote, fitOutput, type OutputColumn } from "./output_fit.ts";
 
 /** A column as `information_schema.COLUMNS` describes it. */
 function column(type: string, charset: string, maxChars: number, maxBytes: number): OutputColumn {
@@ -58,13 +58,4 @@ Deno.test("a character set of two bytes a character counts its limit in bytes", 
   const fitted = fitOutput(ucs2, "x".repeat(40_000));
   assert.equal(fitted.length, 32767);
   assert.ok(fitted.endsWith(cutNote(ucs2)));
-});
-
-Deno.test("firstLacking names the first character a known character set cannot hold", () => {
-  assert.equal(firstLacking("latin1", "wörker-€-日本"), "日");
-  assert.equal(firstLacking("latin1", "wörker-€"), undefined);
-  assert.equal(firstLacking("ascii", "wörker"), "ö");
-  assert.equal(firstLacking("utf8mb3", "w-日本-🎉"), "🎉");
-  assert.equal(firstLacking("utf8mb4", "w-🎉"), undefined);
-  assert.equal(firstLacking("cp1251", "日本"), undefined, "the server decides");
 });
