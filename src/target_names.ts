@@ -142,11 +142,47 @@ export function targetColumnProblem(
     return `${where} cannot hold ${codePoint(astral[0])} '${astral[0]}' (characters beyond ` +
       "U+FFFF, such as emoji, need utf8mb4)";
   }
+  const lacking = column.charset === undefined ? undefined : firstLacking(column.charset, name);
+  if (lacking !== undefined) return `${where} cannot hold ${codePoint(lacking)} '${lacking}'`;
   if (column.values !== undefined) {
     const lower = name.toLowerCase();
     if (!column.values.some((value) => value.toLowerCase() === lower)) {
       return `${where} has no such value`;
     }
+  }
+  return undefined;
+}
+
+/**
+ * The characters of MySQL's `latin1` above ASCII: it is Windows-1252, with its
+ * five unassigned bytes kept as the C1 controls they are in Latin-1.
+ */
+const LATIN1_ABOVE_ASCII = new Set(
+  "\u0081\u008D\u008F\u0090\u009D\u20AC\u201A\u0192\u201E\u2026\u2020\u2021\u02C6\u2030" +
+    "\u0160\u2039\u0152\u017D\u2018\u2019\u201C\u201D\u2022\u2013\u2014\u02DC\u2122" +
+    "\u0161\u203A\u0153\u017E\u0178",
+);
+
+/** Whether `latin1` holds this character (one above ASCII). */
+export function isLatin1(char: string): boolean {
+  return (char >= "\u00A0" && char <= "\u00FF") || LATIN1_ABOVE_ASCII.has(char);
+}
+
+/**
+ * The first character of `text` a column in `charset` cannot hold, for the
+ * character sets whose repertoire is known here (3-byte `utf8`, `latin1`,
+ * `ascii`); undefined when it holds them all, or for another character set
+ * (the server decides).
+ */
+export function firstLacking(charset: string, text: string): string | undefined {
+  const lower = charset.toLowerCase();
+  for (const char of text) {
+    const lacks = /^utf8(mb3)?$/.test(lower)
+      ? char.length > 1
+      : lower === "latin1"
+      ? char > "\u007F" && !isLatin1(char)
+      : lower === "ascii" && char > "\u007F";
+    if (lacks) return char;
   }
   return undefined;
 }

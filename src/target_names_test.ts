@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { type TargetColumn, targetColumnProblem, targetNameProblem } from "./target_names.ts";
+import {
+  firstLacking,
+  type TargetColumn,
+  targetColumnProblem,
+  targetNameProblem,
+} from "./target_names.ts";
 
 const UTF8_CHAR16: TargetColumn = {
   maxLength: 16,
@@ -49,4 +54,26 @@ Deno.test("a name must fit the target column: length in characters, character se
   assert.match(problem("deploy", enumColumn)!, /has no such value/);
   assert.equal(problem("😀"), undefined, "no column: only the general rules");
   assert.equal(problem("a\tb"), "it contains the control character U+0009");
+});
+
+Deno.test("firstLacking names the first character a known character set cannot hold", () => {
+  assert.equal(firstLacking("latin1", "wörker-€-日本"), "日");
+  assert.equal(firstLacking("latin1", "wörker-€"), undefined);
+  assert.equal(firstLacking("ascii", "wörker"), "ö");
+  assert.equal(firstLacking("utf8mb3", "w-日本-🎉"), "🎉");
+  assert.equal(firstLacking("utf8mb4", "w-🎉"), undefined);
+  assert.equal(firstLacking("cp1251", "日本"), undefined, "the server decides");
+});
+
+Deno.test("a name with a character a latin1 or ascii target column lacks can match no row", () => {
+  const latin1: TargetColumn = { bmpOnly: false, type: "varchar(64)", charset: "latin1" };
+  assert.equal(
+    targetColumnProblem("日本", latin1, "jobs"),
+    "the column 'target' (varchar(64), latin1) of the table 'jobs' cannot hold U+65E5 '日'",
+  );
+  assert.equal(targetColumnProblem("Größe-€", latin1, "jobs"), undefined);
+  assert.match(
+    targetColumnProblem("Größe", { ...latin1, charset: "ascii" }, "jobs") ?? "",
+    /cannot hold U\+00F6 'ö'$/,
+  );
 });

@@ -82,3 +82,15 @@ function escapeCharacter(char: string): string {
 export function escapeControls(text: string, options: { oneLine?: boolean } = {}): string {
   return text.replace(options.oneLine ? CONTROL_ONE_LINE : CONTROL, escapeCharacter);
 }
+
+/**
+ * A row's value for a log line, at most 40 characters: a blob (SQLite keeps
+ * whatever it is given) as hex, `x'00ff'`, not as its bytes' numbers.
+ */
+export function rowValueText(value: unknown): string {
+  if (value instanceof Uint8Array) {
+    const hex = [...value.subarray(0, 16)].map((byte) => byte.toString(16).padStart(2, "0"));
+    return `x'${hex.join("")}${value.length > 16 ? "…" : ""}'`;
+  }
+  return String(value).slice(0, 40);
+}

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { StorageError } from "../src/storage/errors.ts";
 import { openMysqlStore } from "../src/storage/mysql_store.ts";
 import { openSqliteStore } from "../src/storage/sqlite_store.ts";
+import type { RowDataPacket } from "mysql2/promise";
 import { openTestDatabase } from "./helpers/database.ts";
 import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
 
@@ -104,6 +105,67 @@ Deno.test("mysql: an attempts column that cannot count to 65535 is found at open
     await using store = await openMysqlStore(db.storeOptions("w"));
     assert.equal(store.timeFeatures.retries, true);
   }
+});
+
+Deno.test("mysql: columns too narrow for an exit code, a signal name or a unix time are found at open", async () => {
+  // Each would refuse a job's final write for good: its row would stay 'running' with the
+  // write retried for ever (strict mode), or hold another value than the job's.
+  await using db = await openTestDatabase({ withTimeColumns: true });
+  const where = `Cannot use the table 'jobs' of database '${db.database}'`;
+  const refusals: [string, string][] = [
+    [
+      "return_code tinyint(4) DEFAULT NULL",
+      `${where}: its column 'return_code' (tinyint(4)) holds at most 127, and exit codes go ` +
+      "to 255: make it tinyint(3) unsigned or wider",
+    ],
+    [
+      "sig char(4) DEFAULT NULL",
+      `${where}: its column 'sig' (char(4)) holds 4 characters, and signal names such as ` +
+      "'SIGSTKFLT' have 9: make it char(10) or wider",
+    ],
+    [
+      "time_finished mediumint(8) UNSIGNED NOT NULL DEFAULT 0",
+      `${where}: its column 'time_finished' (mediumint(8) unsigned) holds at most 16777215, ` +
+      "and it holds a unix time: make it int(10) unsigned or wider",
+    ],
+    [
+      "time_run_at smallint(5) UNSIGNED NOT NULL DEFAULT 0",
+      `${where}: its column 'time_run_at' (smallint(5) unsigned) holds at most 65535, ` +
+      "and it holds a unix time: make it int(10) unsigned or wider",
+    ],
+  ];
+  const schema = await db.query<RowDataPacket[]>("SHOW CREATE TABLE jobs");
+  for (const [column, message] of refusals) {
+    await db.query(`ALTER TABLE jobs MODIFY ${column}`);
+    await assert.rejects(openMysqlStore(db.storeOptions("w")), new StorageError(message));
+    // Put back as schema.sql has it.
+    const name = column.split(" ")[0];
+    const original = String(schema[0]["Create Table"]).match(new RegExp(`\`${name}\` ([^,\n]+)`))!;
+    await db.query(`ALTER TABLE jobs MODIFY ${name} ${original[1]}`);
+  }
+  // Wider types than schema.sql's, and a signed INT for a time, open.
+  await db.query(
+    "ALTER TABLE jobs MODIFY return_code smallint DEFAULT NULL, MODIFY sig varchar(32) " +
+      "DEFAULT NULL, MODIFY time_finished int NOT NULL DEFAULT 0",
+  );
+  await using store = await openMysqlStore(db.storeOptions("w"));
+  assert.equal(store.timeFeatures.retries, true);
+});
+
+Deno.test("mysql: a worker name its 'worker' column's character set cannot hold is found at open", async () => {
+  // Claims would fail with "Illegal mix of collations" when they write the name.
+  await using db = await openTestDatabase({ withWorkerColumn: true });
+  await db.query("ALTER TABLE jobs MODIFY worker varchar(64) CHARACTER SET latin1 DEFAULT NULL");
+  await assert.rejects(
+    openMysqlStore(db.storeOptions("wörker-日本")),
+    new StorageError(
+      `Cannot use the table 'jobs' of database '${db.database}': the worker name ` +
+        "'wörker-日本' has U+65E5 '日', which its column 'worker' (varchar(64), latin1) cannot " +
+        "hold: name the worker otherwise, or make the column utf8mb4",
+    ),
+  );
+  await using store = await openMysqlStore(db.storeOptions("wörker"));
+  assert.equal(store.tracksOwner, true);
 });
 
 Deno.test("sqlite: a status CHECK without a status jobd writes is found at open, naming the statuses", async () => {

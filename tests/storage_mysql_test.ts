@@ -12,6 +12,7 @@ import { claimWaiting } from "../src/storage/mysql/claim_waiting.ts";
 import type { MysqlContext } from "../src/storage/mysql/context.ts";
 import { quoteIdentifier } from "../src/storage/mysql/identifier.ts";
 import { createPool } from "../src/storage/mysql/pool.ts";
+import { ROOMY_OUTPUT } from "../src/storage/mysql/output_fit.ts";
 import { getLogger } from "@logtape/logtape";
 import { openTestDatabase, type TestDatabase } from "./helpers/database.ts";
 import { freePort } from "./helpers/processes.ts";
@@ -150,7 +151,7 @@ Deno.test("mysql: claims with plain FOR UPDATE (servers without SKIP LOCKED) nev
     workerName,
     tracksOwner: false,
     skipLocked: false,
-    narrowOutput: true,
+    output: ROOMY_OUTPUT,
     time: { columns: new Set(), delayedStatus: false },
   }));
   try {
@@ -187,9 +188,9 @@ Deno.test("mysql: output a utf8 (3-byte) column cannot hold is stored with U+FFF
   assert.equal(row.stdout, "done \uFFFD ✓");
 });
 
-Deno.test("mysql: output too long for its column is replaced by a notice, the result is kept", async () => {
+Deno.test("mysql: output too long for its column is cut to what it holds, with a note; the result is kept", async () => {
   await using db = await openTestDatabase();
-  await db.query("ALTER TABLE jobs MODIFY stdout varchar(10) DEFAULT NULL");
+  await db.query("ALTER TABLE jobs MODIFY stdout varchar(100) DEFAULT NULL");
   await using store = await openMysqlStore(db.storeOptions("w"));
   const [id] = await db.insertJobs("build", 1);
   await store.claimWaiting(new Map([["build", 1]]));
@@ -197,16 +198,34 @@ Deno.test("mysql: output too long for its column is replaced by a notice, the re
   await store.markDone([{
     id,
     finishedAt: 1_700_000_100,
-    outcome: { result: "fail", code: 3, signal: null, stdout: "x".repeat(100), stderr: "" },
+    outcome: { result: "fail", code: 3, signal: null, stdout: "x".repeat(1000), stderr: "" },
   }]);
   const [row] = await db.rows([id]);
   assert.deepEqual([row.status, row.result, row.return_code], ["done", "fail", 3]);
-  assert.match(row.stderr ?? "", /^\[jobd: output not stored: Data too long for column 'stdout'/);
+  const note = "\n[jobd: output cut to what its column 'stdout' (varchar(100)) holds]";
+  assert.equal(row.stdout, "x".repeat(100 - note.length) + note);
+});
+
+Deno.test("mysql: output its column's character set lacks is replaced by a notice, the result is kept", async () => {
+  await using db = await openTestDatabase();
+  await db.query("ALTER TABLE jobs MODIFY stdout varchar(100) CHARACTER SET cp1251 DEFAULT NULL");
+  await using store = await openMysqlStore(db.storeOptions("w"));
+  const [id] = await db.insertJobs("build", 1);
+  await store.claimWaiting(new Map([["build", 1]]));
+  await store.markRunning([id], 1_700_000_000);
+  await store.markDone([{
+    id,
+    finishedAt: 1_700_000_100,
+    outcome: { result: "fail", code: 3, signal: null, stdout: "checked ✓", stderr: "" },
+  }]);
+  const [row] = await db.rows([id]);
+  assert.deepEqual([row.status, row.result, row.return_code], ["done", "fail", 3]);
+  assert.match(row.stderr ?? "", /^\[jobd: output not stored: Incorrect string value/);
 });
 
 Deno.test("mysql: a start joined with a result whose output its column refuses still starts, the result kept", async () => {
   await using db = await openTestDatabase();
-  await db.query("ALTER TABLE jobs MODIFY stdout varchar(10) DEFAULT NULL");
+  await db.query("ALTER TABLE jobs MODIFY stdout varchar(100) CHARACTER SET cp1251 DEFAULT NULL");
   await using store = await openMysqlStore(db.storeOptions("w"));
   const [ended, next] = await db.insertJobs("build", 2);
   await store.claimWaiting(new Map([["build", 2]]));
@@ -215,14 +234,35 @@ Deno.test("mysql: a start joined with a result whose output its column refuses s
     await store.markRunningAndDone([next], 1_700_000_050, [{
       id: ended,
       finishedAt: 1_700_000_100,
-      outcome: { result: "fail", code: 3, signal: null, stdout: "x".repeat(100), stderr: "" },
+      outcome: { result: "fail", code: 3, signal: null, stdout: "checked ✓", stderr: "" },
     }]),
     { notAccepted: [], notRunning: [] },
   );
   const [end, start] = await db.rows([ended, next]);
   assert.deepEqual([end.status, end.result, end.return_code], ["done", "fail", 3]);
-  assert.match(end.stderr ?? "", /^\[jobd: output not stored: Data too long for column 'stdout'/);
+  assert.match(end.stderr ?? "", /^\[jobd: output not stored: Incorrect string value/);
   assert.deepEqual([start.status, start.time_started], ["running", 1_700_000_050]);
+});
+
+Deno.test("mysql: a start joined with a result stores non-ASCII output in a latin1 column, the characters it lacks as '?'", async () => {
+  await using db = await openTestDatabase();
+  await db.query("ALTER TABLE jobs MODIFY stdout mediumtext CHARACTER SET latin1 DEFAULT NULL");
+  await using store = await openMysqlStore(db.storeOptions("w"));
+  const [ended, next] = await db.insertJobs("build", 2);
+  await store.claimWaiting(new Map([["build", 2]]));
+  await store.markRunning([ended], 1_700_000_000);
+  // The rows that keep their output (the start's) mix a latin1 value with the new utf8mb4 ones.
+  assert.deepEqual(
+    await store.markRunningAndDone([next], 1_700_000_050, [{
+      id: ended,
+      finishedAt: 1_700_000_100,
+      outcome: { result: "ok", code: 0, signal: null, stdout: "café € 日本 ok", stderr: "" },
+    }]),
+    { notAccepted: [], notRunning: [] },
+  );
+  const [end, start] = await db.rows([ended, next]);
+  assert.deepEqual([end.status, end.stdout, end.stderr], ["done", "café € ?? ok", ""]);
+  assert.equal(start.status, "running");
 });
 
 Deno.test("mysql: a start and the result it carries are one statement", async () => {
@@ -399,9 +439,9 @@ Deno.test("mysql: a run-manual job's claim and start are one transaction", async
   await assertTwoStartedByTheirClaim(db, before, ids);
 });
 
-Deno.test("mysql: a batch of results with one output too long for its column stores the others in full", async () => {
+Deno.test("mysql: a batch of results with one output its column refuses stores the others in full", async () => {
   await using db = await openTestDatabase();
-  await db.query("ALTER TABLE jobs MODIFY stdout varchar(10) DEFAULT NULL");
+  await db.query("ALTER TABLE jobs MODIFY stdout varchar(100) CHARACTER SET cp1251 DEFAULT NULL");
   await using store = await openMysqlStore(db.storeOptions("w"));
   const ids = await db.insertJobs("build", 3);
   await store.claimWaiting(new Map([["build", 3]]));
@@ -412,7 +452,7 @@ Deno.test("mysql: a batch of results with one output too long for its column sto
     outcome: { result: "ok" as const, code: 0, signal: null, stdout, stderr: "" },
   });
   assert.deepEqual(
-    await store.markDone([end(ids[0], "short"), end(ids[1], "x".repeat(100)), end(ids[2], "fits")]),
+    await store.markDone([end(ids[0], "short"), end(ids[1], "checked ✓"), end(ids[2], "fits")]),
     [],
   );
   const rows = await db.rows(ids);
@@ -423,7 +463,7 @@ Deno.test("mysql: a batch of results with one output too long for its column sto
   ]);
   assert.match(
     rows[1].stderr ?? "",
-    /^\[jobd: output not stored: Data too long for column 'stdout'/,
+    /^\[jobd: output not stored: Incorrect string value/,
   );
 });
 

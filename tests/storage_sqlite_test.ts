@@ -321,9 +321,15 @@ Deno.test("sqlite: a worker name locked through the file's path is taken for a p
   await again.release();
 });
 
-Deno.test("sqlite: a row id above 2^53 - 1 (an application's explicit id) stays waiting and stops no claim", async () => {
+Deno.test("sqlite: a row id beyond ±(2^53 - 1) (an application's explicit id) stays waiting and stops no claim", async () => {
   await using db = await openTestSqliteDatabase();
   await using store = await openSqliteStore(db.storeOptions("w"));
+  // -(2^63 - 1): read as a JavaScript number, it would be -2^63, and no UPDATE would find it.
+  const negative = "-9223372036854775807";
+  await db.query(
+    "INSERT INTO jobs (id, target, time_created) VALUES (?, 'build', 0)",
+    BigInt(negative),
+  );
   const [small] = await db.insertJobs("build", 1);
   const huge = "1152921504606846977"; // 2^60 + 1: read as a JavaScript number, it would be 2^60
   await db.query(
@@ -346,6 +352,8 @@ Deno.test("sqlite: a row id above 2^53 - 1 (an application's explicit id) stays 
     [[huge, "waiting"], [next.id, "waiting"]],
     "the rows above the limit wait for the operator",
   );
+  const [below] = await db.query("SELECT status FROM jobs WHERE id = ?", BigInt(negative));
+  assert.equal(below.status, "waiting", "so does the row below its negative");
 });
 
 Deno.test("sqlite: ping fails, saying so, once the file is replaced or removed under the store", async () => {
@@ -624,7 +632,7 @@ Deno.test("sqlite: with many future delayed rows, the claim and the promotion re
 
   const claim = await plan(claimSelectSql('"jobs"'), "build", 10);
   assert.deepEqual(claim, [
-    "SEARCH jobs USING COVERING INDEX status_target_idx (status=? AND target=? AND id<?)",
+    "SEARCH jobs USING COVERING INDEX status_target_idx (status=? AND target=? AND id>? AND id<?)",
   ]);
   const promote = await plan(
     promoteDelayedSql('"jobs"'),

@@ -8,6 +8,20 @@ import type { ClaimedJob } from "../job.ts";
 import type { ManualClaim } from "./job_store.ts";
 import { quoteTargetName } from "../target_names.ts";
 
+/**
+ * Most characters of a row's status quoted in an error: any status jobd
+ * knows is far shorter, and a column of the application's may hold anything.
+ */
+export const MAX_QUOTED_STATUS = 40;
+
+/** A row's status for an error text, cut with `…` past {@linkcode MAX_QUOTED_STATUS}. */
+function boundedStatus(status: string): string {
+  const chars = [...status];
+  return chars.length <= MAX_QUOTED_STATUS
+    ? status
+    : `${chars.slice(0, MAX_QUOTED_STATUS).join("")}…`;
+}
+
 /** A row as read (and locked) for the claim. */
 export interface ManualRow {
   readonly target: string;
@@ -30,7 +44,9 @@ export interface ManualClaimOutcome extends ManualClaim {
  * is, whatever its status; a row in another status than `manual` is
  * `status = S != manual` and left as it is; a `manual` row of a target not in
  * `servedTargets` is ignored with `target 'T' not found (job id=N)`; the
- * others are claimed.
+ * others are claimed. The row's values in these texts are bounded (the
+ * target as `quoteTargetName` cuts it, the status to `MAX_QUOTED_STATUS`
+ * characters): they are the application's, and go back to the caller.
  */
 export function judgeManualRows(
   ids: readonly number[],
@@ -54,10 +70,10 @@ export function judgeManualRows(
         }`,
       );
     } else if (row.status !== "manual") {
-      errors.set(id, `status = ${row.status} != manual`);
+      errors.set(id, `status = ${boundedStatus(row.status)} != manual`);
     } else if (!servedTargets.has(row.target)) {
       ignored.push(id);
-      errors.set(id, `target '${row.target}' not found (job id=${id})`);
+      errors.set(id, `target ${quoteTargetName(row.target)} not found (job id=${id})`);
     } else {
       claimed.push({ id, target: row.target, origin: "manual" });
     }

@@ -53,3 +53,15 @@ Deno.test("judgeManualRows leaves a row of another target than the caller named 
     ]),
   );
 });
+
+Deno.test("judgeManualRows bounds the row's own values it quotes: a long target or status is cut", () => {
+  const target = "t".repeat(5000);
+  const status = "s".repeat(5000);
+  const found = new Map<number, ManualRow>([
+    [1, { target, status: "manual" }],
+    [2, { target: "build", status }],
+  ]);
+  const { errors } = judgeManualRows([1, 2], found, SERVED);
+  assert.equal(errors.get(1), `target '${"t".repeat(2048)}…' not found (job id=1)`);
+  assert.equal(errors.get(2), `status = ${"s".repeat(40)}… != manual`);
+});

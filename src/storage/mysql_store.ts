@@ -17,6 +17,7 @@ import { findLeftBehind } from "./mysql/find_left_behind.ts";
 import { quoteIdentifier } from "./mysql/identifier.ts";
 import { checkPrivileges } from "./mysql/check_privileges.ts";
 import { inspectTable } from "./mysql/inspect_table.ts";
+import { unclaimableIdSql, warnUnclaimableIds } from "./claimable_ids.ts";
 import { markDone } from "./mysql/mark_done.ts";
 import { markRunning } from "./mysql/mark_running.ts";
 import { markRunningAndDone } from "./mysql/mark_running_and_done.ts";
@@ -120,7 +121,7 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
       workerName: options.workerName,
       tracksOwner: shape.tracksOwner,
       skipLocked: supportsSkipLocked(version),
-      narrowOutput: shape.narrowOutput,
+      output: shape.output,
       time: shape.time,
     };
     const server = `${version.product} ${version.text}`;
@@ -144,6 +145,18 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
       );
     }
     logTimeFeatures(logger, options.table, shape.time, "mysql");
+    const [unclaimable] = await runQuery<RowDataPacket[]>(
+      pool,
+      queryTimeoutMs,
+      unclaimableIdSql(table, "CHAR"),
+    );
+    if (unclaimable !== undefined) {
+      warnUnclaimableIds(logger, {
+        where,
+        id: String(unclaimable.id),
+        renumber: "lower the table's AUTO_INCREMENT",
+      });
+    }
     return new MysqlStore(context, version, options.database, shape.target);
   } catch (error) {
     await pool.end().catch(() => {});

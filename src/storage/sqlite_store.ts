@@ -18,7 +18,8 @@ import { isLockConflict, StorageError } from "./errors.ts";
 import { messageOf } from "../text.ts";
 import { retryWhileBusy } from "./sqlite/busy.ts";
 import { claimManual } from "./sqlite/claim_manual.ts";
-import { claimWaiting, MAX_CLAIMED_ID } from "./sqlite/claim_waiting.ts";
+import { claimWaiting } from "./sqlite/claim_waiting.ts";
+import { unclaimableIdSql, warnUnclaimableIds } from "./claimable_ids.ts";
 import { sqliteControl } from "./sqlite/control.ts";
 import { SqliteConnection } from "./sqlite/connection.ts";
 import type { SqliteContext } from "./sqlite/context.ts";
@@ -113,13 +114,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
       );
     }
     logTimeFeatures(logger, tableName, shape.time, "sqlite");
-    if (connection.get(`SELECT 1 AS found FROM ${table} WHERE id > ${MAX_CLAIMED_ID} LIMIT 1`)) {
-      logger.warn(
-        "The {where} has rows with ids above {max}, more than jobd can handle: they are never " +
-          "claimed, and with AUTOINCREMENT every new row gets such an id; renumber or delete " +
-          "them and lower the table's entry in sqlite_sequence",
-        { where, max: MAX_CLAIMED_ID },
-      );
+    const unclaimable = connection.get(unclaimableIdSql(table, "TEXT"));
+    if (unclaimable !== undefined) {
+      warnUnclaimableIds(logger, {
+        where,
+        id: String(unclaimable.id),
+        renumber: "lower the table's entry in sqlite_sequence",
+      });
     }
     return new SqliteStore(context, { tableName, path, busyTimeoutMs });
   } catch (error) {

@@ -80,9 +80,11 @@ export interface ClaimLoopOptions {
   releaser: Releaser;
   /**
    * Runs before each round: deferred jobs promote their due rows to
-   * `waiting` here (deferred.ts). A failure fails the round (retried).
+   * `waiting` here (deferred.ts), and name the targets whose rows they
+   * promoted: this round claims for them, even when an earlier round used
+   * the poll that asked for them. A failure fails the round (retried).
    */
-  beforeRound?(): Promise<void>;
+  beforeRound?(): Promise<readonly string[] | void>;
 }
 
 /** Claims jobs for targets with a pending poll and room, one claim at a time. */
@@ -213,7 +215,11 @@ export class ClaimLoop {
       do {
         this.#again = false;
         if (this.#inDoubt) await this.#adoptClaimsInDoubt();
-        await this.#options.beforeRound?.();
+        const promoted = await this.#options.beforeRound?.();
+        for (const name of promoted ?? []) {
+          const target = this.#options.targets.get(name);
+          if (target) target.pollPending = true;
+        }
         await this.#round();
       } while (this.#again && !this.#stopped);
     } catch (error) {

@@ -56,3 +56,36 @@ Deno.test("a target with more than half its jobs ahead still queued does not joi
 Deno.test("no claim is made for targets that would only join", async () => {
   assert.deepEqual(await claimRound([busyTarget("t1", 15), busyTarget("t2", 15)]), []);
 });
+
+Deno.test("rows the look before a round makes waiting are claimed by that round, though no poll is pending", async () => {
+  // A poll's round may run before the look that promotes the poll's due rows (a second poll
+  // arrived while the first round ran): that round found nothing and used the poll.
+  const store = new MemoryStore();
+  const target = new Target("t1", 2);
+  let promoted: number[] = [];
+  const loop = new ClaimLoop({
+    store,
+    targets: new Map([["t1", target]]),
+    releaser: new Releaser(store, new StorageRetry()),
+    schedule: () => {},
+    startMarked: () => {},
+    fetchLimit: () => 100,
+    running: () => 0,
+    knownIds: () => new Set(),
+    beforeRound: () => {
+      if (store.claimWaitingCalls.length !== 1) return Promise.resolve([]);
+      // The second look finds two rows due and sets them waiting.
+      promoted = store.insert("t1", 2);
+      return Promise.resolve(["t1"]);
+    },
+  });
+  loop.poll(["t1"]);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(target.pollPending, false, "the first round found nothing and used the poll");
+  loop.claim();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  const statuses = promoted.map((id) => store.status(id));
+  await loop.stop();
+  // Marked `running` by the claim, as jobs that start at once in its free slots.
+  assert.deepEqual(statuses, ["running", "running"]);
+});

@@ -97,17 +97,20 @@ export class DeferredJobs {
   /**
    * Promotes the due rows of the wanted targets that are still `served`,
    * counts their delayed rows and re-arms the timer. Called by the claim
-   * loop before it claims; a failure keeps the targets wanted and throws
-   * (the claim loop retries).
+   * loop before it claims, which claims for the targets returned: those
+   * whose rows it promoted (a poll that asked for them may have been served
+   * by a round that ran before the promotion). A failure keeps the targets
+   * wanted and throws (the claim loop retries).
    */
-  async look(served: ReadonlySet<string>): Promise<void> {
-    if (this.#wanted.size === 0 || this.#stopped) return;
+  async look(served: ReadonlySet<string>): Promise<string[]> {
+    if (this.#wanted.size === 0 || this.#stopped) return [];
     const targets = [...this.#wanted].filter((target) => served.has(target));
     this.#wanted.clear();
-    if (targets.length === 0) return;
+    if (targets.length === 0) return [];
     const promoting = targets.filter((target) => !this.#countOnly.has(target));
+    let promoted: number;
     try {
-      const promoted = promoting.length === 0 ? 0 : await this.#store.promoteDelayed(
+      promoted = promoting.length === 0 ? 0 : await this.#store.promoteDelayed(
         promoting,
         Math.floor(this.#nowMs() / 1000),
         PROMOTE_LIMIT,
@@ -130,6 +133,7 @@ export class DeferredJobs {
     }
     for (const target of targets) this.#countOnly.delete(target);
     this.#arm();
+    return promoted > 0 ? promoting : [];
   }
 
   /** A job of `target` went back to `delayed` until `runAt` (a retry this worker stored). */

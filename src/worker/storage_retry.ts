@@ -14,6 +14,7 @@ import { messageOf } from "../text.ts";
 import { isTransientStorageError, retryLogLevel } from "../storage/errors.ts";
 import { retry } from "../retry_policy.ts";
 import { Sleeper } from "./sleeper.ts";
+import { FailureRun, formatLength } from "../outage.ts";
 
 const log = getLogger(["jobd", "worker"]);
 
@@ -34,25 +35,40 @@ export class StorageRetry {
   /**
    * Runs `operation` until it succeeds while the database is away (not after
    * `abandon()`); `what` names it in the log (`mark job 5 running`).
-   * `retryAnyway` retries errors that are not transient too (logged as errors).
+   * `retryAnyway` retries errors that are not transient too, logged as an
+   * error once per reason (a table that refuses a write for good, a trigger,
+   * would otherwise log one at every retry for as long as the worker runs;
+   * the repeats are at debug), and the success after them as a warning.
    */
-  run<T>(
+  async run<T>(
     what: string,
     operation: () => Promise<T>,
     retryAnyway: (error: unknown) => boolean = () => false,
   ): Promise<T> {
-    return retry(operation, {
+    const refusals = new FailureRun();
+    const result = await retry(operation, {
       retryable: (error) =>
         !this.#abandoned && (isTransientStorageError(error) || retryAnyway(error)),
       sleep: (ms) => this.#sleeper.sleep(ms),
       onRetry: (error, delay) => {
-        log[retryLogLevel(error)]("Cannot {what}, retrying in {delay} ms: {error}", {
+        const reason = messageOf(error);
+        let level = retryLogLevel(error);
+        if (level === "error" && !refusals.failed(reason)) level = "debug";
+        log[level]("Cannot {what}, retrying in {delay} ms: {error}", {
           what,
           delay,
-          error: messageOf(error),
+          error: reason,
         });
       },
     });
+    const refusedFor = refusals.succeeded();
+    if (refusedFor !== undefined) {
+      log.warn("Could {what} after it was refused for {length}", {
+        what,
+        length: formatLength(refusedFor),
+      });
+    }
+    return result;
   }
 
   /** Ends every backoff wait now: the operations waiting are tried again at once. */

@@ -3,7 +3,8 @@
  * target (`[target:NAME]` over the top level), overridden by the row's own
  * `timeout` and `max_attempts` where the table has them. Row values are
  * checked here: a value that is not a whole number ≥ 0 is logged with the
- * job's id and treated as NULL (the config's value applies); one over the
+ * job's id and treated as NULL (the config's value applies; an `attempts`
+ * count as its limit, 65,535: no retry left); one over the
  * bound of its config key (`MAX_ATTEMPTS_LIMIT` for `attempts` and
  * `max_attempts`, `MAX_TIME_SECONDS` for `timeout`) is logged and read as
  * that bound.
@@ -20,6 +21,7 @@ import type { ClaimedJob, JobOutcome } from "../job.ts";
 import type { TimeFeatures } from "../storage/time_columns.ts";
 import type { TimeLimit } from "./job_timeout.ts";
 import { retryDelaySeconds, whyNoRetry } from "./job_retry.ts";
+import { rowValueText } from "../text.ts";
 
 const log = getLogger(["jobd", "worker", "time"]);
 
@@ -95,7 +97,15 @@ export class TimePolicy {
       : undefined;
     const maxAttempts = ownMax === undefined || ownMax < 1 ? policy.maxAttempts : ownMax;
     if (!this.#features.retries) return { maxAttempts };
-    const before = rowNumber(job.id, "attempts", job.row?.attempts, MAX_ATTEMPTS_LIMIT) ?? 0;
+    // A count that is no whole number ≥ 0 (2.5 in SQLite, a negative one in a signed column)
+    // would never reach the limit as the starts count it on: no retry for it.
+    const before = rowNumber(
+      job.id,
+      "attempts",
+      job.row?.attempts,
+      MAX_ATTEMPTS_LIMIT,
+      MAX_ATTEMPTS_LIMIT,
+    ) ?? 0;
     const attempt = Math.min(before + 1, MAX_ATTEMPTS_LIMIT);
     if (maxAttempts <= 1) return { attempt, maxAttempts };
     const why = whyNoRetry(outcome, { attempt, maxAttempts, ...facts }, policy);
@@ -127,13 +137,15 @@ export class TimePolicy {
 /**
  * A row's whole number ≥ 0, or undefined for NULL / absent. Anything else
  * (negative, fractional, text) is logged naming the job and the column, and
- * read as NULL; a number over `max` is logged and read as `max`.
+ * read as NULL, or as `invalidAs` when given; a number over `max` is logged
+ * and read as `max`.
  */
 export function rowNumber(
   jobId: number,
   column: string,
   value: unknown,
   max = Number.MAX_SAFE_INTEGER,
+  invalidAs?: number,
 ): number | undefined {
   if (value === null || value === undefined) return undefined;
   const number = typeof value === "bigint" ? Number(value) : value;
@@ -141,16 +153,25 @@ export function rowNumber(
     log.warn("Job {id}: its {column} value {value} is over {max}; reading it as {max}", {
       id: jobId,
       column,
-      value: String(value).slice(0, 40),
+      value: rowValueText(value),
       max,
     });
     return max;
   }
   if (typeof number === "number" && Number.isSafeInteger(number) && number >= 0) return number;
+  if (invalidAs !== undefined) {
+    log.warn("Job {id}: its {column} value {value} is not a whole number ≥ 0; reading it as {as}", {
+      id: jobId,
+      column,
+      value: rowValueText(value),
+      as: invalidAs,
+    });
+    return invalidAs;
+  }
   log.warn("Job {id}: its {column} value {value} is not a whole number ≥ 0; ignoring it", {
     id: jobId,
     column,
-    value: String(value).slice(0, 40),
+    value: rowValueText(value),
   });
   return undefined;
 }

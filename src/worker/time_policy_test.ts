@@ -3,6 +3,7 @@ import { DEFAULT_JOB_POLICY } from "../config/job_policy.ts";
 import type { ClaimedJob, JobOutcome } from "../job.ts";
 import { NO_TIME_FEATURES, type TimeFeatures } from "../storage/time_columns.ts";
 import { rowNumber, TimePolicy } from "./time_policy.ts";
+import { rowValueText } from "../text.ts";
 
 const ALL: TimeFeatures = { deferred: true, rowTimeout: true, retries: true, rowMaxAttempts: true };
 const POLICIES = {
@@ -38,8 +39,18 @@ Deno.test("bad row values are read as NULL: the config applies", () => {
   }
   assert.equal(rowNumber(42, "timeout", 7), 7);
   assert.equal(rowNumber(42, "timeout", -1), undefined);
-  const decision = time.decide(job("build", { attempts: "x", maxAttempts: -2 }), FAILED, FACTS);
+  const decision = time.decide(job("build", { attempts: null, maxAttempts: -2 }), FAILED, FACTS);
   assert.deepEqual([decision.attempt, decision.maxAttempts], [1, 3]);
+});
+
+Deno.test("an attempts count that is no whole number ≥ 0 leaves no retry: counted on, it would never reach the limit", () => {
+  const time = new TimePolicy(POLICIES, ALL);
+  // Each start adds 1 to the column: 2.5 goes to 3.5, 4.5, ...; -1000 would take 1,000 starts.
+  for (const attempts of [2.5, -1000, "x", Infinity]) {
+    const decision = time.decide(job("build", { attempts }), FAILED, FACTS);
+    assert.deepEqual([decision.attempt, decision.retryAt], [65_535, undefined], String(attempts));
+  }
+  assert.equal(rowNumber(42, "attempts", 2.5, 65_535, 65_535), 65_535);
 });
 
 Deno.test("a failed job with attempts left gets a retry time; the row's max_attempts counts", () => {
@@ -75,4 +86,11 @@ Deno.test("row values over their bounds are read as the bound: a huge attempts c
     seconds: 366 * 24 * 3600,
     graceSeconds: 10,
   });
+});
+
+Deno.test("a row value in a warning: a blob as hex, anything else cut to 40 characters", () => {
+  assert.equal(rowValueText(new Uint8Array([0, 255])), "x'00ff'");
+  assert.equal(rowValueText(new Uint8Array(20)), `x'${"00".repeat(16)}…'`);
+  assert.equal(rowValueText("y".repeat(100)), "y".repeat(40));
+  assert.equal(rowValueText(2.5), "2.5");
 });

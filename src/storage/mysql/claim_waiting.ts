@@ -8,17 +8,19 @@ import { attachRowValues } from "./read_row_values.ts";
 import { countedAttempts } from "../time_columns.ts";
 import { markStarting } from "../start_now.ts";
 import { ConflictRetry, inTransaction } from "./transaction.ts";
+import { CLAIMABLE_ID_SQL } from "../claimable_ids.ts";
 
 /**
  * The locking read of a claim for one target: `?` = target, limit. `table`
  * is quoted already; `columns` is what it selects. The worker's claim sends
  * it as it is for one target, and joins one per target with UNION ALL for
- * several; the benchmark times and EXPLAINs it.
+ * several; the benchmark times and EXPLAINs it. Rows of ids beyond
+ * ±(2^53 − 1) stay `waiting` (`claimable_ids.ts`).
  */
 export function claimSelectSql(table: string, skipLocked: boolean, columns = "id"): string {
   const locking = skipLocked ? "FOR UPDATE SKIP LOCKED" : "FOR UPDATE";
   return `SELECT ${columns} FROM ${table} WHERE status = 'waiting' AND target = ? ` +
-    `ORDER BY id LIMIT ? ${locking}`;
+    `AND ${CLAIMABLE_ID_SQL} ORDER BY id LIMIT ? ${locking}`;
 }
 
 /**

@@ -2,6 +2,7 @@
 
 import type { Pool } from "mysql2/promise";
 import type { TimeColumnsFound } from "../time_columns.ts";
+import type { OutputColumns } from "./output_fit.ts";
 
 /** Shared, read-only settings of one open MySQL store. */
 export interface MysqlContext {
@@ -24,10 +25,6 @@ export interface MysqlContext {
   readonly time: TimeColumnsFound;
   /** Whether claims may use `FOR UPDATE SKIP LOCKED`. */
   readonly skipLocked: boolean;
-  /**
-   * Whether `stdout`/`stderr` use a 3-byte UTF-8 character set (`utf8`,
-   * `utf8mb3`) that cannot store characters outside the Basic Multilingual
-   * Plane (emoji): such characters are written as U+FFFD.
-   */
-  readonly narrowOutput: boolean;
+  /** What the `stdout` and `stderr` columns hold (output is fitted to them: `output_fit.ts`). */
+  readonly output: OutputColumns;
 }

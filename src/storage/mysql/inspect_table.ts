@@ -10,15 +10,17 @@ import {
   OWNER_COLUMN,
 } from "../required_columns.ts";
 import { DELAYED_STATUS, TIME_COLUMNS, type TimeColumnsFound } from "../time_columns.ts";
-import type { TargetColumn } from "../../target_names.ts";
+import { firstLacking, type TargetColumn } from "../../target_names.ts";
 import { runQuery } from "./query.ts";
+import type { OutputColumn, OutputColumnName, OutputColumns } from "./output_fit.ts";
+import { LINUX_SIGNALS } from "../../protocol/signal_names.ts";
 
 /** What the store needs to know about the table. */
 export interface TableShape {
   /** The `worker` column exists. */
   tracksOwner: boolean;
-  /** `stdout` or `stderr` is in a 3-byte UTF-8 character set (`utf8`/`utf8mb3`). */
-  narrowOutput: boolean;
+  /** What the `stdout` and `stderr` columns hold. */
+  output: OutputColumns;
   /** What the `target` column can hold. */
   target: TargetColumn;
   /** The optional time columns, and whether `status` takes `delayed`. */
@@ -32,6 +34,7 @@ interface ColumnRow extends RowDataPacket {
   name: string;
   charset: string | null;
   maxLength: number | string | null;
+  maxBytes: number | string | null;
   dataType: string;
   columnType: string;
   nullable: string;
@@ -42,8 +45,10 @@ interface ColumnRow extends RowDataPacket {
  * `StorageError` naming the table and the database when the table does not
  * exist, lacks a required column, has a `status` or `result` column that
  * cannot hold every value jobd writes (an ENUM without one), or a `worker`
- * column too short for `workerName`, or an `attempts` column whose integer
- * type cannot count to `MAX_ATTEMPTS_LIMIT`. The query has the time limit
+ * column too short for `workerName` or whose character set lacks one of its
+ * characters, an `attempts` column whose integer
+ * type cannot count to `MAX_ATTEMPTS_LIMIT`, or a column too narrow for
+ * what jobd writes to it (`checkWrittenWidths`). The query has the time limit
  * `queryTimeoutMs`.
  */
 export async function inspectTable(
@@ -55,7 +60,8 @@ export async function inspectTable(
     pool,
     queryTimeoutMs,
     `SELECT COLUMN_NAME AS name, CHARACTER_SET_NAME AS charset,
-            CHARACTER_MAXIMUM_LENGTH AS maxLength, DATA_TYPE AS dataType,
+            CHARACTER_MAXIMUM_LENGTH AS maxLength, CHARACTER_OCTET_LENGTH AS maxBytes,
+            DATA_TYPE AS dataType,
             COLUMN_TYPE AS columnType, IS_NULLABLE AS nullable
        FROM information_schema.COLUMNS
       WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
@@ -78,6 +84,15 @@ export async function inspectTable(
         `${ownerLength} characters of its column '${OWNER_COLUMN}'`,
     );
   }
+  const lacking = owner === undefined ? undefined : firstLacking(owner.charset ?? "", workerName);
+  if (lacking !== undefined) {
+    throw new StorageError(
+      `Cannot use the ${where}: the worker name '${workerName}' has ` +
+        `U+${lacking.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")} ` +
+        `'${lacking}', which its column '${OWNER_COLUMN}' (${owner!.columnType}, ` +
+        `${owner!.charset}) cannot hold: name the worker otherwise, or make the column utf8mb4`,
+    );
+  }
   for (const name of ["status", "result"] as const) {
     const column = columns.get(name)!;
     checkColumnValues(name, {
@@ -95,6 +110,7 @@ export async function inspectTable(
         "make it smallint(5) unsigned or wider",
     );
   }
+  checkWrittenWidths(columns, where);
   const narrow = (name: string) => /^utf8(mb3)?$/i.test(columns.get(name)?.charset ?? "");
   // An ENUM must list 'delayed'; a character column takes any status.
   const statusValues = enumValues(columns.get("status")!);
@@ -106,7 +122,7 @@ export async function inspectTable(
   const target = columns.get("target")!;
   return {
     tracksOwner: owner !== undefined,
-    narrowOutput: narrow("stdout") || narrow("stderr"),
+    output: { stdout: outputColumn(columns, "stdout"), stderr: outputColumn(columns, "stderr") },
     time,
     target: {
       maxLength: target.maxLength == null ? undefined : Number(target.maxLength),
@@ -118,6 +134,22 @@ export async function inspectTable(
   };
 }
 
+/** What an output column holds; a type without a length limit (a number: odd) holds any text. */
+function outputColumn(
+  columns: ReadonlyMap<string, ColumnRow>,
+  name: OutputColumnName,
+): OutputColumn {
+  const column = columns.get(name)!;
+  const limit = (value: number | string | null) => value == null ? 2 ** 32 : Number(value);
+  return {
+    name,
+    type: String(column.columnType),
+    charset: String(column.charset ?? "").toLowerCase(),
+    maxChars: limit(column.maxLength),
+    maxBytes: limit(column.maxBytes),
+  };
+}
+
 /** The values of an ENUM column (`enum('a','it''s')`), or undefined for another type. */
 export function enumValues(column: { dataType: string; columnType: string }): string[] | undefined {
   if (String(column.dataType).toLowerCase() !== "enum") return undefined;
@@ -126,6 +158,61 @@ export function enumValues(column: { dataType: string; columnType: string }): st
     values.push(match[1].replaceAll("''", "'").replace(/\\(.)/g, "$1"));
   }
   return values;
+}
+
+/**
+ * The widths jobd's own writes need, other than the statuses and `attempts`:
+ * an exit code up to 255 in `return_code`, the longest signal name in `sig`,
+ * a unix time in `time_started`, `time_finished` and `time_run_at`. A column
+ * narrower than that would refuse a job's final write for good (in strict
+ * mode; otherwise the server would store another value), so it is refused
+ * here, naming the column and what to make it.
+ */
+function checkWrittenWidths(columns: ReadonlyMap<string, ColumnRow>, where: string): void {
+  const needs: [name: string, least: number, what: string, fix: string][] = [
+    ["return_code", MAX_EXIT_CODE, `exit codes go to ${MAX_EXIT_CODE}`, "tinyint(3) unsigned"],
+    ["time_started", UNIX_TIME_NOW_OR_LATER, "it holds a unix time", "int(10) unsigned"],
+    ["time_finished", UNIX_TIME_NOW_OR_LATER, "it holds a unix time", "int(10) unsigned"],
+    ["time_run_at", UNIX_TIME_NOW_OR_LATER, "it holds a unix time", "int(10) unsigned"],
+  ];
+  for (const [name, least, what, fix] of needs) {
+    const column = columns.get(name);
+    if (column === undefined) continue;
+    const max = integerMax(column);
+    const length = textLength(column);
+    if ((max ?? Infinity) >= least && (length ?? Infinity) >= String(least).length) continue;
+    const holds = max !== undefined ? `at most ${max}` : `${length} characters`;
+    throw new StorageError(
+      `Cannot use the ${where}: its column '${name}' (${column.columnType}) holds ${holds}, ` +
+        `and ${what}: make it ${fix} or wider`,
+    );
+  }
+  const sig = columns.get("sig");
+  const sigLength = sig === undefined ? undefined : textLength(sig);
+  if (sigLength !== undefined && sigLength < LONGEST_SIGNAL_NAME.length) {
+    throw new StorageError(
+      `Cannot use the ${where}: its column 'sig' (${sig!.columnType}) holds ${sigLength} ` +
+        `characters, and signal names such as '${LONGEST_SIGNAL_NAME}' have ` +
+        `${LONGEST_SIGNAL_NAME.length}: make it char(10) or wider`,
+    );
+  }
+}
+
+/** The largest exit code a process can report. */
+const MAX_EXIT_CODE = 255;
+
+/** A unix time the integer types narrower than INT cannot hold (2001-09-09). */
+const UNIX_TIME_NOW_OR_LATER = 1_000_000_000;
+
+/** The longest name of a signal that ends a job, as `sig` stores it. */
+const LONGEST_SIGNAL_NAME = [...LINUX_SIGNALS.values()].reduce((longest, name) =>
+  name.length > longest.length ? name : longest
+);
+
+/** The length limit of a CHAR or VARCHAR column; undefined for other types. */
+function textLength(column: ColumnRow): number | undefined {
+  if (!/^(var)?char$/i.test(String(column.dataType))) return undefined;
+  return column.maxLength == null ? undefined : Number(column.maxLength);
 }
 
 /** The signed maximum of the integer types narrower than INT. */

@@ -7,6 +7,7 @@ import { runQuery } from "./query.ts";
 import { ownerGuard } from "../owner_guard.ts";
 import { inTransaction } from "./transaction.ts";
 import { messageOf } from "../../text.ts";
+import { fitOutput, type OutputColumnName } from "./output_fit.ts";
 
 /**
  * Server errors about a value that does not fit its column (strict mode):
@@ -28,14 +29,14 @@ const MAX_STATEMENT_OUTPUT = 512 * 1024;
 /** The columns of a final row write, and each one's value for a job. */
 export const END_COLUMNS: readonly [
   string,
-  (job: FinishedJob, fit: (text: string) => string) => unknown,
+  (job: FinishedJob, fit: OutputFitter) => unknown,
 ][] = [
   ["time_finished", (job) => job.finishedAt],
   ["result", (job) => job.outcome.result],
   ["return_code", (job) => job.outcome.code],
   ["sig", (job) => job.outcome.signal],
-  ["stdout", (job, fit) => fit(job.outcome.stdout)],
-  ["stderr", (job, fit) => fit(job.outcome.stderr)],
+  ["stdout", (job, fit) => fit("stdout", job.outcome.stdout)],
+  ["stderr", (job, fit) => fit("stderr", job.outcome.stderr)],
 ];
 
 /**
@@ -96,9 +97,12 @@ function chunksByOutput(jobs: readonly FinishedJob[]): FinishedJob[][] {
   return chunks;
 }
 
-/** Output as the columns can hold it: astral characters replaced where they are 3-byte UTF-8. */
-export function fitter(context: MysqlContext): (text: string) => string {
-  return (text) => context.narrowOutput ? replaceAstral(text) : text;
+/** Fits a job's output to one of the output columns. */
+export type OutputFitter = (column: OutputColumnName, text: string) => string;
+
+/** Output as the columns can hold it (`output_fit.ts`). */
+export function fitter(context: MysqlContext): OutputFitter {
+  return (column, text) => fitOutput(context.output[column], text);
 }
 
 /** One UPDATE for all of `jobs`; those whose row did not change (unless all did). */
@@ -186,7 +190,7 @@ async function writeEnd(
     return update.affectedRows === 1;
   };
   try {
-    return await write(fit(outcome.stdout), fit(outcome.stderr));
+    return await write(fit("stdout", outcome.stdout), fit("stderr", outcome.stderr));
   } catch (error) {
     if (!isUnfitValue(error)) throw error;
     // Only the failed statement was rolled back; the transaction goes on.
@@ -204,9 +208,4 @@ async function writeEnd(
 export function isUnfitValue(error: unknown): boolean {
   const errno = (error as { errno?: unknown } | null)?.errno;
   return typeof errno === "number" && UNFIT_VALUE_ERRNOS.has(errno);
-}
-
-/** Replaces characters outside the Basic Multilingual Plane, which 3-byte UTF-8 lacks, by U+FFFD. */
-export function replaceAstral(text: string): string {
-  return text.replace(/[\u{10000}-\u{10FFFF}]/gu, "\uFFFD");
 }

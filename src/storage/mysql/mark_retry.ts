@@ -4,7 +4,7 @@ import type { ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { FinishedJob } from "../job_store.ts";
 import { ownerGuard } from "../owner_guard.ts";
 import type { MysqlContext } from "./context.ts";
-import { replaceAstral } from "./mark_done.ts";
+import { fitter } from "./mark_done.ts";
 import { runQuery } from "./query.ts";
 import { inTransaction } from "./transaction.ts";
 
@@ -22,7 +22,7 @@ export async function markRetry(
   jobs: readonly FinishedJob[],
 ): Promise<number[]> {
   const owned = ownerGuard(context);
-  const fit = (text: string) => context.narrowOutput ? replaceAstral(text) : text;
+  const fit = fitter(context);
   return await inTransaction(context, async (connection) => {
     const untouched: number[] = [];
     for (const { id, outcome, finishedAt, retryAt } of jobs) {
@@ -39,8 +39,8 @@ export async function markRetry(
           outcome.result,
           outcome.code,
           outcome.signal,
-          fit(outcome.stdout),
-          fit(outcome.stderr),
+          fit("stdout", outcome.stdout),
+          fit("stderr", outcome.stderr),
           id,
           ...owned.params,
         ],

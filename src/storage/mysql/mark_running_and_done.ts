@@ -5,6 +5,7 @@ import type { FinishedJob, StartedAndDone } from "../job_store.ts";
 import type { MysqlContext } from "./context.ts";
 import { runQuery } from "./query.ts";
 import { ownerGuard } from "../owner_guard.ts";
+import type { OutputColumn, OutputColumnName } from "./output_fit.ts";
 import { END_COLUMNS, fitter, isUnfitValue, markDone, writtenBefore } from "./mark_done.ts";
 import { markedBefore, markRunning } from "./mark_running.ts";
 import { countedAttempts } from "../time_columns.ts";
@@ -53,7 +54,10 @@ export async function markRunningAndDone(
       `UPDATE ${context.table}
           SET status = IF(id IN (?), 'running', 'done'),
               time_started = IF(id IN (?), ?, time_started)${attempts}, ${
-        END_COLUMNS.map(([column]) => `${column} = CASE id ${cases} ELSE ${column} END`).join(", ")
+        END_COLUMNS.map(([column]) =>
+          `${column} = CASE id ${cases} ELSE ${kept(context, column)} END`
+        )
+          .join(", ")
       }
         WHERE ((id IN (?) AND status = 'accepted') OR (id IN (?) AND status = 'running'))${owned.sql}`,
       [
@@ -80,6 +84,21 @@ export async function markRunningAndDone(
     notAccepted: starting.filter((id) => !marked.has(id)),
     notRunning: doneIds.filter((id) => !written.has(id)),
   };
+}
+
+/**
+ * A column's own value in the joined statement's `CASE`, for the rows that
+ * keep it. An output column in another character set than the connection's
+ * (`latin1`) is read as utf8mb4, to which it converts without loss: mixed
+ * with the new output (utf8mb4) as it is, the server refuses non-ASCII output
+ * ("Illegal mix of collations"), and every start that carried a result would
+ * fail first.
+ */
+function kept(context: MysqlContext, column: string): string {
+  const output = context.output[column as OutputColumnName] as OutputColumn | undefined;
+  return output === undefined || output.charset === "" || output.charset === "utf8mb4"
+    ? column
+    : `CONVERT(${column} USING utf8mb4)`;
 }
 
 /** The two writes one after the other: the start first, since its slot waits for it. */

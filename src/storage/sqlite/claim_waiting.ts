@@ -6,19 +6,16 @@ import { attachRowValues } from "./read_row_values.ts";
 import { markStarting } from "../start_now.ts";
 import { countedAttempts } from "../time_columns.ts";
 import { noticeFileProblem } from "./opened_file.ts";
+import { CLAIMABLE_ID_SQL } from "../claimable_ids.ts";
 
 /**
- * The largest row id jobd claims: ids are JavaScript numbers, exact up to
- * 2^53 − 1. A row above it (an application's explicit id: SQLite's ids go
- * to 2^63 − 1) would be read as a neighbour's id and could never be
- * updated; it stays `waiting` instead of stopping every claim of its target.
+ * The read of a claim for one target: `?` = target, limit. `table` is quoted
+ * already. Rows of ids beyond ±(2^53 − 1) stay `waiting` (`claimable_ids.ts`).
  */
-export const MAX_CLAIMED_ID = Number.MAX_SAFE_INTEGER;
-
-/** The read of a claim for one target: `?` = target, limit. `table` is quoted already. */
 export function claimSelectSql(table: string): string {
   return `SELECT id FROM ${table}
-    WHERE status = 'waiting' AND target = ? AND id <= ${MAX_CLAIMED_ID} ORDER BY id LIMIT ?`;
+    WHERE status = 'waiting' AND target = ? AND ${CLAIMABLE_ID_SQL}
+    ORDER BY id LIMIT ?`;
 }
 
 /**

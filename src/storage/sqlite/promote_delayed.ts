@@ -2,6 +2,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import type { SqliteContext } from "./context.ts";
+import { rowValueText } from "../../text.ts";
 
 const log = getLogger(["jobd", "storage"]);
 
@@ -63,7 +64,7 @@ export function promoteDelayed(
     if (isRunTime(row.time_run_at)) continue;
     log.warn("Job {id}: its time_run_at {value} is not a unix time; running it now", {
       id: Number(row.id),
-      value: row.time_run_at === null ? "NULL" : String(row.time_run_at).slice(0, 40),
+      value: row.time_run_at === null ? "NULL" : rowValueText(row.time_run_at),
     });
   }
   return promoted.length;
