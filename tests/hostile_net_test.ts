@@ -227,7 +227,7 @@ Deno.test("the master refuses target names no worker could serve, naming them in
   ));
   assert.equal(
     texts[0],
-    "invalid target name 'a\u0007b': it contains the control character U+0007",
+    "invalid target name 'a\\x07b': it contains the control character U+0007",
   );
   assert.match(
     texts[1],
