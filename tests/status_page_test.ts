@@ -113,6 +113,7 @@ async function statusOf(url: string): Promise<StatusReport> {
   const response = await fetchFresh(`${url}/api/status`);
   assert.equal(response.status, 200);
   assert.match(response.headers.get("content-type") ?? "", /^application\/json/);
+  assert.equal(response.headers.get("x-content-type-options"), "nosniff");
   return await response.json();
 }
 
@@ -127,7 +128,9 @@ Deno.test("the status page shows a failed job's stderr, retries it, and shows it
 
   await using browser = await openBrowser();
   const { page } = browser;
-  await page.goto(`${setup.url}/`);
+  // The page, its script and styles work with nosniff (every answer says it).
+  const opened = await page.goto(`${setup.url}/`);
+  assert.equal(opened?.headers()["x-content-type-options"], "nosniff");
   const worker = page.locator("#workers tbody tr", { hasText: "w1" });
   await worker.waitFor();
   assert.match(await worker.innerText(), /build 0\/1/);
