@@ -499,3 +499,38 @@ Deno.test("a worker's targets beyond the first 10 are folded, as the other long 
   assert.equal(await more.getAttribute("open"), null, "folded");
   assert.deepEqual(browser.errors, []);
 });
+
+Deno.test("with an older worker among newer ones, the page and /metrics read the table through one that knows how", async () => {
+  const httpPort = freePort();
+  await using master = await startMasterDaemon({ httpPort, httpHost: "127.0.0.1" });
+  // An older worker knows none of the requests the page and /metrics make of the table.
+  const unknown = (type: string) => () => {
+    throw new Error(`unknown request type: '${type}'`);
+  };
+  // First by name: asked first while neither is known to know the requests.
+  await using older = await ScriptedWorker.register(master.daemon, "a-older", ["build"], {
+    stats: unknown("stats"),
+    jobs: unknown("jobs"),
+    job: unknown("job"),
+    schedules: unknown("schedules"),
+  });
+  await using newer = await ScriptedWorker.register(master.daemon, "b-newer", ["build"], {
+    stats: () => ({ targets: { build: { waiting: 4, running: 1 } }, time: 1 }),
+    jobs: () => ({ jobs: [] }),
+    schedules: () => ({ schedules: [] }),
+  });
+  const url = `http://127.0.0.1:${httpPort}`;
+  const report = await statusOf(url);
+  // An older worker has no job board: no error for its schedules either.
+  assert.deepEqual(report.problems, []);
+  assert.equal(report.targets.find((target) => target.name === "build")?.waiting, 4);
+  const metrics = await (await fetchFresh(`${url}/metrics`)).text();
+  assert.match(metrics, /^jobd_table_stats_up 1$/m);
+  assert.match(metrics, /^jobd_table_jobs\{target="build",status="waiting"\} 4$/m);
+  // Asked each at most once (the first time, unless busier then than the other): the master
+  // remembers, for its connection, what it does not know.
+  for (const type of ["stats", "jobs", "schedules"]) {
+    assert.ok(older.requests(type).length <= 1, `${type}: ${older.requests(type).length}`);
+  }
+  assert.ok(newer.requests("stats").length >= 1);
+});

@@ -15,6 +15,7 @@ import type { Handlers } from "../net/server.ts";
 import {
   type AddResult,
   ControlRequest,
+  jobNotFound,
   type JobResult,
   type JobsResult,
   type RetryResult,
@@ -50,7 +51,7 @@ export function controlHandlers(control: JobControl | undefined, worker: PolledT
     [ControlRequest.Job]: async (data): Promise<JobResult> => {
       const id = readJobId(data);
       const found = await store().getJob(id);
-      if (found === undefined) throw new RequestError(`job ${id} not found`);
+      if (found === undefined) throw new RequestError(jobNotFound(id));
       return found;
     },
     [ControlRequest.Stats]: async (): Promise<StatsResult> => {
