@@ -66,6 +66,18 @@ export function askOrder(workers: readonly RegisteredWorker[], type: string): Re
   );
 }
 
+/**
+ * Longest text kept of one worker's failure in the error naming them all: a
+ * peer's refusal may be long, and every worker asked adds one.
+ */
+export const MAX_FAILURE_TEXT = 1024;
+
+/** A worker's failure as the error names it, cut to {@linkcode MAX_FAILURE_TEXT}. */
+function failureText(worker: RegisteredWorker, error: unknown): string {
+  const text = workerFailure(worker, error);
+  return text.length > MAX_FAILURE_TEXT ? `${text.slice(0, MAX_FAILURE_TEXT)}…` : text;
+}
+
 /** Whether `error` says the worker surely did nothing with the request. */
 function surelyNotDone(error: unknown): boolean {
   return isUnknownRequestType(error) || (error instanceof ConnectionClosedError && !error.sent);
@@ -100,7 +112,7 @@ export async function askAny<T>(
     } catch (error) {
       if (isUnknownRequestType(error)) {
         worker.noteKnows(type, false);
-        failures.push(`${workerFailure(worker, error)} (an older worker)`);
+        failures.push(`${failureText(worker, error)} (an older worker)`);
         continue;
       }
       if (error instanceof RemoteError) {
@@ -109,7 +121,7 @@ export async function askAny<T>(
           throw new RequestError(error.message);
         }
       }
-      failures.push(workerFailure(worker, error));
+      failures.push(failureText(worker, error));
       if (options.changesRows && !surelyNotDone(error)) {
         throw new RequestError(
           `${type} in doubt: ${failures.join("; ")}; it may have been done (see 'jobs')`,

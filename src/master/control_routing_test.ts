@@ -266,3 +266,19 @@ Deno.test("bad data is refused by the master before any worker is asked", async 
   );
   assert.deepEqual(worker.types(), []);
 });
+
+Deno.test("the error naming each worker tried keeps 1,024 characters of each one's refusal", async () => {
+  await using master = await startMasterDaemon({ pokeThrottleInterval: 0.05 });
+  const long = () => {
+    throw new Error("x".repeat(100_000));
+  };
+  await using _first = await standIn(master.daemon, "a", ["build"], { stats: long });
+  await using _second = await standIn(master.daemon, "b", ["build"], { stats: long });
+  const text = await remoteRefusal(master.client.request("stats"));
+  const parts = text.slice("stats not done: ".length).split("; ");
+  assert.equal(parts.length, 2);
+  for (const part of parts) {
+    assert.match(part, /^worker '[ab]' refused: x+…$/);
+    assert.equal(part.length, 1024 + 1);
+  }
+});
