@@ -103,6 +103,16 @@ export function targetNameProblem(name: string): string | undefined {
   if (length > MAX_TARGET_NAME_LENGTH) {
     return `it has ${length} characters, more than the ${MAX_TARGET_NAME_LENGTH} a target name may have`;
   }
+  return nameCharacterProblem(name);
+}
+
+/**
+ * Why `name` has a character no name of a target or a worker may have (a
+ * control character, an invisible one, half of one), naming its code point;
+ * undefined when it has none. The one rule for the names shown in lists,
+ * log lines and the status page.
+ */
+export function nameCharacterProblem(name: string): string | undefined {
   const control = CONTROL.exec(name);
   if (control) return `it contains the control character ${codePoint(control[0])}`;
   const invisible = INVISIBLE.exec(name);

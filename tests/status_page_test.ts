@@ -113,6 +113,7 @@ async function statusOf(url: string): Promise<StatusReport> {
   const response = await fetchFresh(`${url}/api/status`);
   assert.equal(response.status, 200);
   assert.match(response.headers.get("content-type") ?? "", /^application\/json/);
+  assert.equal(response.headers.get("x-content-type-options"), "nosniff");
   return await response.json();
 }
 
@@ -127,7 +128,9 @@ Deno.test("the status page shows a failed job's stderr, retries it, and shows it
 
   await using browser = await openBrowser();
   const { page } = browser;
-  await page.goto(`${setup.url}/`);
+  // The page, its script and styles work with nosniff (every answer says it).
+  const opened = await page.goto(`${setup.url}/`);
+  assert.equal(opened?.headers()["x-content-type-options"], "nosniff");
   const worker = page.locator("#workers tbody tr", { hasText: "w1" });
   await worker.waitFor();
   assert.match(await worker.innerText(), /build 0\/1/);
@@ -408,21 +411,25 @@ Deno.test("with many workers failing alike, the page folds the long lists and ke
   }
 });
 
-Deno.test("names from workers are shown as text: markup stays text, bidi overrides are escaped, long names wrap", async () => {
+Deno.test("names from workers are shown as text: markup stays text, bidi overrides in their errors are escaped, long names wrap", async () => {
   const httpPort = freePort();
   await using master = await startMasterDaemon({ httpPort, httpHost: "127.0.0.1" });
   const script = `<script>window.ran = "name"</script>`;
   const image = `<img src=x onerror="window.ran = 'target'">`;
-  // U+202E shows the text after it right to left (target names cannot hold it; worker names can).
-  const reversing = "evil\u202e";
+  // U+202E shows the text after it right to left (target and worker names cannot hold it; a
+  // worker's error text can).
+  const reversing = "evil\u202e: the database is away";
   const long = "y".repeat(1024);
-  const refuse = () => {
-    throw new Error("Cannot read the schedules: the database is away");
+  const refuse = (text: string) => () => {
+    throw new Error(text);
   };
   const targets = [image, long];
   const workers = [];
   try {
-    for (const name of [script, reversing, `w\u202e-refused`, "x".repeat(255)]) {
+    for (const name of [script, "w-refused", "x".repeat(255)]) {
+      const refusal = refuse(
+        name === "w-refused" ? reversing : "Cannot read the schedules: the database is away",
+      );
       workers.push(
         await ScriptedWorker.register(master.daemon, name, targets, {
           status: () => ({
@@ -430,9 +437,9 @@ Deno.test("names from workers are shown as text: markup stays text, bidi overrid
               targets.map((target) => [target, { concurrency: 1, length: 0, paused: false }]),
             ),
           }),
-          stats: refuse,
-          jobs: refuse,
-          schedules: refuse,
+          stats: refusal,
+          jobs: refusal,
+          schedules: refusal,
         }),
       );
     }
@@ -451,10 +458,10 @@ Deno.test("names from workers are shown as text: markup stays text, bidi overrid
     const chips = await page.locator("#workers tbody tr", { hasText: script }).locator(".chip")
       .allInnerTexts();
     assert.ok(chips.includes(`${image} 0/1`), `the target as text: ${chips}`);
-    assert.ok(names.includes("evil\\u202e"), `the override escaped: ${names}`);
     assert.match(
       await page.locator("#problems").innerText(),
-      /^schedules: worker 'w\\u202e-refused' refused: /m,
+      /^schedules: worker 'w-refused' refused: evil\\u202e: the database is away$/m,
+      "the override escaped",
     );
     assert.equal(await page.evaluate(() => (globalThis as { ran?: string }).ran), undefined);
     assert.deepEqual([dialogs, browser.errors], [[], []]);
@@ -491,4 +498,39 @@ Deno.test("a worker's targets beyond the first 10 are folded, as the other long 
   assert.equal(await more.locator(".chip").count(), 15);
   assert.equal(await more.getAttribute("open"), null, "folded");
   assert.deepEqual(browser.errors, []);
+});
+
+Deno.test("with an older worker among newer ones, the page and /metrics read the table through one that knows how", async () => {
+  const httpPort = freePort();
+  await using master = await startMasterDaemon({ httpPort, httpHost: "127.0.0.1" });
+  // An older worker knows none of the requests the page and /metrics make of the table.
+  const unknown = (type: string) => () => {
+    throw new Error(`unknown request type: '${type}'`);
+  };
+  // First by name: asked first while neither is known to know the requests.
+  await using older = await ScriptedWorker.register(master.daemon, "a-older", ["build"], {
+    stats: unknown("stats"),
+    jobs: unknown("jobs"),
+    job: unknown("job"),
+    schedules: unknown("schedules"),
+  });
+  await using newer = await ScriptedWorker.register(master.daemon, "b-newer", ["build"], {
+    stats: () => ({ targets: { build: { waiting: 4, running: 1 } }, time: 1 }),
+    jobs: () => ({ jobs: [] }),
+    schedules: () => ({ schedules: [] }),
+  });
+  const url = `http://127.0.0.1:${httpPort}`;
+  const report = await statusOf(url);
+  // An older worker has no job board: no error for its schedules either.
+  assert.deepEqual(report.problems, []);
+  assert.equal(report.targets.find((target) => target.name === "build")?.waiting, 4);
+  const metrics = await (await fetchFresh(`${url}/metrics`)).text();
+  assert.match(metrics, /^jobd_table_stats_up 1$/m);
+  assert.match(metrics, /^jobd_table_jobs\{target="build",status="waiting"\} 4$/m);
+  // Asked each at most once (the first time, unless busier then than the other): the master
+  // remembers, for its connection, what it does not know.
+  for (const type of ["stats", "jobs", "schedules"]) {
+    assert.ok(older.requests(type).length <= 1, `${type}: ${older.requests(type).length}`);
+  }
+  assert.ok(newer.requests("stats").length >= 1);
 });

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { escapeControls } from "../text.ts";
+
 /**
  * How to turn one ini value into a typed value. `parse` returns `undefined`
  * when the value does not fit; `describe` completes the sentence
@@ -28,11 +30,14 @@ function scalarText(value: unknown): string | undefined {
   return undefined;
 }
 
-/** How a bad value is shown in an error: quoted text, or what it structurally is. */
+/**
+ * How a bad value is shown in an error: quoted text (control and invisible
+ * characters escaped), or what it structurally is.
+ */
 export function showValue(value: unknown): string {
   if (Array.isArray(value)) return "a list ('key[] =' lines)";
   const text = scalarText(value);
-  return text === undefined ? "a section" : `'${text}'`;
+  return text === undefined ? "a section" : `'${escapeControls(text, { oneLine: true })}'`;
 }
 
 /** A string; empty only when `allowEmpty` is set. */

@@ -49,7 +49,7 @@ import { checkLogFileDirectory } from "./log_file.ts";
 import { checkSecretFileMode } from "./file_mode.ts";
 import { timerSecondsType } from "./timer_limit.ts";
 import { MAX_WORKER_NAME_LENGTH } from "../protocol/limits.ts";
-import { characterCount } from "../target_names.ts";
+import { workerNameProblem } from "../worker_names.ts";
 
 /** The storages the worker can keep its jobs table in (`storage`). */
 export const STORAGE_KINDS = ["mysql", "sqlite"] as const;
@@ -200,12 +200,17 @@ const reconnectSecondsType = timerSecondsType({
   why: "half the longest a timer waits: the worker waits twice this long for the master's answers",
 });
 
-/** `name`: what the master takes in `register-worker`. */
+/** `name`: what the master takes in `register-worker` (src/worker_names.ts). */
 const workerNameType: ValueType<string> = {
-  describe: `a non-empty string of at most ${MAX_WORKER_NAME_LENGTH} characters`,
+  describe: `a non-empty string of at most ${MAX_WORKER_NAME_LENGTH} characters, ` +
+    "without control or invisible characters",
   parse(value) {
     const text = stringType().parse(value);
-    return text !== undefined && characterCount(text) <= MAX_WORKER_NAME_LENGTH ? text : undefined;
+    return text !== undefined && workerNameProblem(text) === undefined ? text : undefined;
+  },
+  hint(value) {
+    const text = stringType().parse(value);
+    return text === undefined ? undefined : workerNameProblem(text);
   },
 };
 

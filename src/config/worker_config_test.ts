@@ -10,6 +10,8 @@ const DECIMAL = "in decimal digits with an optional point (such as 30 or 0.5; no
 const INTEGER = "in decimal digits only (such as 100; no point or exponent)";
 
 const FILE = "/etc/jobd.conf";
+const WORKER_NAME =
+  "a non-empty string of at most 255 characters, without control or invisible characters";
 
 /** How the keys that reach a timer state their limit. */
 const TIMER_LIMIT = "and at most 2147483 seconds (about 24 days, the longest a timer waits), " +
@@ -337,7 +339,22 @@ Deno.test("invalid values are reported with key, rule and value", () => {
     ["storage = postgres", "'storage' must be one of 'mysql', 'sqlite', got 'postgres'"],
     [
       `name = ${"w".repeat(256)}`,
-      `'name' must be a non-empty string of at most 255 characters, got '${"w".repeat(256)}'`,
+      `'name' must be ${WORKER_NAME}, got '${"w".repeat(256)}': it has 256 characters, more than ` +
+      "the 255 a worker name may have",
+    ],
+    [
+      "name = evil\u202e",
+      `'name' must be ${WORKER_NAME}, got 'evil\\u202e': it contains U+202E, an invisible format ` +
+      "character (such as a bidirectional override or a zero-width space), which changes how " +
+      "the text around it reads",
+    ],
+    [
+      "name = w\u0007bell",
+      `'name' must be ${WORKER_NAME}, got 'w\\x07bell': it contains the control character U+0007`,
+    ],
+    [
+      "name = w\u0085next",
+      `'name' must be ${WORKER_NAME}, got 'w\\x85next': it contains the control character U+0085`,
     ],
     [
       "recover_running = retry",
@@ -355,6 +372,12 @@ Deno.test("invalid values are reported with key, rule and value", () => {
   for (const [line, message] of cases) {
     const key = line.slice(0, line.indexOf(" "));
     assertConfigError(`${without(key)}\n${line}\n`, `/etc/jobd.conf: ${message}`);
+  }
+});
+
+Deno.test("the worker name may hold any printable character, as the master takes it", () => {
+  for (const name of ["worker-1", "café de nuit", "w😀"]) {
+    assert.equal(parse(`${without("name")}\nname = ${name}\n`).config.name, name);
   }
 });
 

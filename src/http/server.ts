@@ -77,7 +77,7 @@ export function startHttpServer(options: HttpServerOptions): HttpServer {
       onListen: () => {},
       onError: (error) => {
         log.error("HTTP request failed: {error}", { error: messageOf(error) });
-        return plain(500, "internal error");
+        return withNoSniff(plain(500, "internal error"));
       },
     }, answer);
   } catch (error) {
@@ -101,7 +101,7 @@ export function startHttpServer(options: HttpServerOptions): HttpServer {
 
 /**
  * The request handler of {@linkcode startHttpServer}, without the listener:
- * bounds, auth, routing, errors.
+ * bounds, auth, routing, errors, and {@linkcode SECURITY_HEADERS} on every answer.
  */
 export function httpHandler(
   options: Pick<HttpServerOptions, "routes" | "password" | "alwaysAllowLocalhost">,
@@ -117,7 +117,10 @@ export function httpHandler(
   }
   // A wrong password is logged as the protocol's are: once per address, then counted.
   const refusals = new PasswordRefusals();
-  return async (request, info) => {
+  const answer = async (
+    request: Request,
+    info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+  ): Promise<Response> => {
     if (headerBytes(request.headers) > MAX_HTTP_HEADER_BYTES) {
       return plain(431, "request headers too large");
     }
@@ -182,6 +185,7 @@ export function httpHandler(
       return plain(500, "internal error");
     }
   };
+  return async (request, info) => withNoSniff(await answer(request, info));
 }
 
 /**
@@ -193,6 +197,28 @@ export function namesAnAddress(host: string): boolean {
   const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0];
   if (name.startsWith("[") && name.endsWith("]")) return true;
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || name.toLowerCase() === "localhost";
+}
+
+/** The headers every response carries. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "x-content-type-options": "nosniff",
+};
+
+/** `response` with {@linkcode SECURITY_HEADERS} (a copy when its headers cannot be changed). */
+export function withNoSniff(response: Response): Response {
+  try {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.headers.set(name, value);
+    return response;
+  } catch {
+    // Immutable headers (a fetched response passed on): the same body with new headers.
+    const headers = new Headers(response.headers);
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers.set(name, value);
+    return new Response(response.body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers,
+    });
+  }
 }
 
 /** `response`'s status and headers, for a HEAD request: its body is dropped unread. */

@@ -83,6 +83,45 @@ Deno.test("bodies over the bound are refused with 413, declared or streamed", as
   }
 });
 
+Deno.test("every answer says nosniff: routes, errors, refusals, HEAD, and a fetched response passed on", async () => {
+  const upstream = serve();
+  const server = startHttpServer({
+    hostname: "127.0.0.1",
+    port: 0,
+    password: "pw",
+    routes: [
+      { method: "GET", path: "/ok", handle: () => new Response("fine") },
+      { method: "GET", path: "/boom", handle: () => Promise.reject(new Error("kaput")) },
+      // A fetched response has headers that cannot be changed.
+      {
+        method: "GET",
+        path: "/passed-on",
+        handle: () => fetch(`http://127.0.0.1:${upstream.port}/ok`),
+      },
+    ],
+  });
+  try {
+    const auth = { authorization: `Basic ${btoa("any:pw")}` };
+    const answers = [
+      await call(server.port, "/ok", { headers: auth }),
+      await call(server.port, "/ok", { headers: auth, method: "HEAD" }),
+      await call(server.port, "/boom", { headers: auth }),
+      await call(server.port, "/passed-on", { headers: auth }),
+      await call(server.port, "/nothing", { headers: auth }),
+      await call(server.port, "/ok", { headers: auth, method: "PUT" }),
+      await call(server.port, "/ok"),
+    ];
+    assert.deepEqual(answers.map((answer) => answer.status), [200, 200, 500, 200, 404, 405, 401]);
+    assert.equal(answers[3].text, "fine");
+    for (const answer of answers) {
+      assert.equal(answer.headers.get("x-content-type-options"), "nosniff", `${answer.status}`);
+    }
+  } finally {
+    await server.close();
+    await upstream.close();
+  }
+});
+
 Deno.test("the password is asked for with basic auth; loopback may be let in", async () => {
   const strict = serve({ password: "pw" });
   const lenient = serve({ password: "pw", alwaysAllowLocalhost: true });

@@ -1,18 +1,20 @@
 /**
  * The master's routing of the operators' requests (`jobs`, `job`, `stats`,
- * `retry`, `add`). The master has no database: it passes each request to a worker,
- * whose answer it returns unchanged.
+ * `retry`, `add`). The master has no database: it passes each request to a
+ * worker, whose answer it returns unchanged.
  *
- * - `add`, and `jobs` with a `target`: a worker serving that target (the
- *   least busy), as `run-manual` is routed; none is `worker serving target
- *   'X' not found`.
- * - `job`, `retry`, `stats`, and `jobs` without a target: any worker, the
- *   least busy first. The master assumes, as its routing by target already
- *   does, that its workers share one jobs table, so any of them sees every
- *   row. For the reading requests a worker that does not answer (gone, timed
- *   out) is passed over for the next; `add` and `retry` are sent once, since
- *   a worker that did not answer may have done them. A worker's refusal is
- *   the answer.
+ * - `add`, and `jobs` with a `target`: a worker serving that target, as
+ *   `run-manual` is routed; none is `worker serving target 'X' not found`.
+ * - `job`, `retry`, `stats`, and `jobs` without a target: any worker. The
+ *   master assumes, as its routing by target already does, that its workers
+ *   share one jobs table, so any of them sees every row.
+ * - Which worker first, and when the next is asked, is ask_any.ts's: during
+ *   a rolling upgrade an older worker refuses these requests as unknown, and
+ *   is passed over (and not asked them again); for a reading request so is a
+ *   worker that refuses (its database away) or does not answer; `add` and
+ *   `retry` go to another worker only when the first surely did nothing.
+ *   All within the request's timeout (`request_timeout`, or the HTTP
+ *   readers' own).
  * - Each request's data is checked here too (the worker checks it again), so
  *   that a bad one is refused before any worker is asked.
  * - `retry` then pokes the targets of the rows it put back to `waiting`, so
@@ -23,11 +25,13 @@
  */
 
 import { readAddRequest, readJobId, readJobsQuery, readRetryIds } from "../protocol/validate.ts";
-import type { RequestOptions, WorkerClient } from "../net/client.ts";
-import { RemoteError, RequestError } from "../net/errors.ts";
+import { RequestError } from "../net/errors.ts";
 import type { Handlers } from "../net/server.ts";
 import {
+  type AddRequest,
+  type AddResult,
   ControlRequest,
+  jobNotFound,
   type JobResult,
   type JobsQuery,
   type JobsResult,
@@ -35,51 +39,10 @@ import {
   type StatsResult,
 } from "../protocol/control_requests.ts";
 import { isPlainObject } from "../text.ts";
-import { unservedTargetError, workerFailure } from "./fan_out.ts";
+import { askAny, type AskLimits } from "./ask_any.ts";
+import { unservedTargetError } from "./fan_out.ts";
 import type { PokeRouter } from "./poke.ts";
 import type { RegisteredWorker, WorkerRegistry } from "./registry.ts";
-
-/** Least busy first (those that seem hung last, then fewest requests in flight), then by name. */
-function byLoad(workers: readonly RegisteredWorker[]): RegisteredWorker[] {
-  return [...workers].sort((a, b) =>
-    Number(a.seemsHung) - Number(b.seemsHung) || a.requestsInFlight - b.requestsInFlight ||
-    a.name.localeCompare(b.name)
-  );
-}
-
-/** One typed request to a worker's client, with the master's timeout. */
-type Ask<T> = (client: WorkerClient, options: RequestOptions) => Promise<T>;
-
-/**
- * Sends the request to the least busy of `workers`; a refusal is passed on
- * with the worker's own text. A request that only reads (`once` false) goes
- * to the next worker when one does not answer, and fails naming each
- * worker's failure. One that changes rows (`add`, `retry`) is sent once: a
- * worker that did not answer may have done it, and a second worker would
- * do it again.
- */
-async function askFirst<T>(
-  workers: readonly RegisteredWorker[],
-  type: string,
-  ask: Ask<T>,
-  options: { once?: boolean; timeout: number },
-): Promise<T> {
-  const failures: string[] = [];
-  for (const worker of byLoad(workers)) {
-    try {
-      return await ask(worker.client, { timeout: options.timeout });
-    } catch (error) {
-      if (error instanceof RemoteError) throw new RequestError(error.message);
-      failures.push(workerFailure(worker, error));
-      if (options.once) {
-        throw new RequestError(
-          `${type} in doubt: ${failures[0]}; it may have been done (see 'jobs')`,
-        );
-      }
-    }
-  }
-  throw new RequestError(`${type} not done: ${failures.join("; ")}`);
-}
 
 function anyWorker(registry: WorkerRegistry, type: string): RegisteredWorker[] {
   const workers = registry.workers;
@@ -101,59 +64,57 @@ export interface ControlRoutingState {
   settings: { readonly requestTimeout: number };
 }
 
-/** Read at each call: how long to wait for a worker (seconds); `settings.requestTimeout` when absent. */
-type Timeout = number | undefined;
-
 /**
  * The routing of the requests that the master makes itself too (the status
  * page): the same worker choice, timeouts and pokes as the handlers, on data
  * already read. A worker's answer is returned as it came (a peer's data: read
- * it with care).
+ * it with care). Without `limits`, each waits `request_timeout` in all.
  */
 export interface ControlRouter {
-  jobs(query: JobsQuery, timeout?: number): Promise<JobsResult>;
-  job(id: number, timeout?: number): Promise<JobResult>;
-  stats(timeout?: number): Promise<StatsResult>;
-  /** Sent once (see `askFirst`); pokes the targets of the rows put back to `waiting`. */
-  retry(ids: readonly number[], timeout?: number): Promise<RetryResult>;
+  jobs(query: JobsQuery, limits?: AskLimits): Promise<JobsResult>;
+  job(id: number, limits?: AskLimits): Promise<JobResult>;
+  stats(limits?: AskLimits): Promise<StatsResult>;
+  /** Asked again only where surely not done (ask_any.ts); pokes the targets of the rows put back to `waiting`. */
+  retry(ids: readonly number[], limits?: AskLimits): Promise<RetryResult>;
+  add(request: AddRequest, limits?: AskLimits): Promise<AddResult>;
 }
 
 /** The {@linkcode ControlRouter} over the registry. */
 export function controlRouter({ registry, pokes, settings }: ControlRoutingState): ControlRouter {
-  const tryEach = (timeout: Timeout) => ({ timeout: timeout ?? settings.requestTimeout });
-  const sendOnce = (timeout: Timeout) => ({ ...tryEach(timeout), once: true });
+  // Read at each request: a reload may change request_timeout.
+  const within = (limits: AskLimits | undefined): AskLimits =>
+    limits ?? { timeout: settings.requestTimeout, budget: settings.requestTimeout };
   return {
-    jobs: (query, timeout) => {
-      const workers = query.target === undefined
-        ? anyWorker(registry, ControlRequest.Jobs)
-        : servingWorkers(registry, query.target);
-      return askFirst(
-        workers,
-        ControlRequest.Jobs,
+    jobs: (query, limits) =>
+      askAny(
+        query.target === undefined
+          ? anyWorker(registry, ControlRequest.Jobs)
+          : servingWorkers(registry, query.target),
         (client, options) => client.listJobs(query, options),
-        tryEach(timeout),
-      );
-    },
-    job: (id, timeout) =>
-      askFirst(
+        { type: ControlRequest.Jobs, changesRows: false, ...within(limits) },
+      ),
+    job: (id, limits) =>
+      askAny(
         anyWorker(registry, ControlRequest.Job),
-        ControlRequest.Job,
         (client, options) => client.showJob(id, options),
-        tryEach(timeout),
+        {
+          type: ControlRequest.Job,
+          changesRows: false,
+          isAnswer: (message) => message === jobNotFound(id),
+          ...within(limits),
+        },
       ),
-    stats: (timeout) =>
-      askFirst(
+    stats: (limits) =>
+      askAny(
         anyWorker(registry, ControlRequest.Stats),
-        ControlRequest.Stats,
         (client, options) => client.jobStats(options),
-        tryEach(timeout),
+        { type: ControlRequest.Stats, changesRows: false, ...within(limits) },
       ),
-    retry: async (ids, timeout) => {
-      const answer: unknown = await askFirst(
+    retry: async (ids, limits) => {
+      const answer: unknown = await askAny(
         anyWorker(registry, ControlRequest.Retry),
-        ControlRequest.Retry,
         (client, options) => client.retryJobs(ids, options),
-        sendOnce(timeout),
+        { type: ControlRequest.Retry, changesRows: true, ...within(limits) },
       );
       // The worker's answer is passed on as it is; only its targets are read here.
       const targets = isPlainObject(answer) && Array.isArray(answer.targets)
@@ -162,6 +123,12 @@ export function controlRouter({ registry, pokes, settings }: ControlRoutingState
       if (targets.length > 0) pokes.poke(targets);
       return answer as RetryResult;
     },
+    add: (request, limits) =>
+      askAny(
+        servingWorkers(registry, request.target),
+        (client, options) => client.addJobs(request, options),
+        { type: ControlRequest.Add, changesRows: true, ...within(limits) },
+      ),
   };
 }
 
@@ -171,21 +138,12 @@ export function controlRouter({ registry, pokes, settings }: ControlRoutingState
  * and sent on through the worker's typed client.
  */
 export function controlRouting(state: ControlRoutingState): Handlers {
-  const { registry, settings } = state;
   const router = controlRouter(state);
   return {
     [ControlRequest.Jobs]: (data) => router.jobs(readJobsQuery(data)),
     [ControlRequest.Job]: (data) => router.job(readJobId(data)),
     [ControlRequest.Stats]: () => router.stats(),
     [ControlRequest.Retry]: (data) => router.retry(readRetryIds(data)),
-    [ControlRequest.Add]: (data) => {
-      const request = readAddRequest(data);
-      return askFirst(
-        servingWorkers(registry, request.target),
-        ControlRequest.Add,
-        (client, options) => client.addJobs(request, options),
-        { once: true, timeout: settings.requestTimeout },
-      );
-    },
+    [ControlRequest.Add]: (data) => router.add(readAddRequest(data)),
   };
 }

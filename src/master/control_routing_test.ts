@@ -70,14 +70,127 @@ Deno.test("add and jobs with a target go to a worker serving it, and only there"
   );
 });
 
-Deno.test("a worker's refusal is the answer, in its own words", async () => {
+Deno.test("a job the table has not is the answer, in the worker's words: no other worker is asked", async () => {
   await using master = await startMasterDaemon({ pokeThrottleInterval: 0.05 });
-  await using _worker = await standIn(master.daemon, "w", ["build"], {
-    job: () => {
-      throw new Error("job 5 not found");
-    },
-  });
+  const notFound = () => {
+    throw new Error("job 5 not found");
+  };
+  await using first = await standIn(master.daemon, "a", ["build"], { job: notFound });
+  await using second = await standIn(master.daemon, "b", ["build"], { job: notFound });
   assert.equal(await remoteRefusal(master.client.request("job", { id: 5 })), "job 5 not found");
+  assert.deepEqual([first.types(), second.types()], [["job"], []]);
+});
+
+/** What an older worker answers to the requests it does not know. */
+function unknownType(type: string): Answer {
+  return () => {
+    throw new Error(`unknown request type: '${type}'`);
+  };
+}
+
+/** An older worker's answers: it knows none of the operators' requests. */
+const OLDER: Record<string, Answer> = Object.fromEntries(
+  ["jobs", "job", "stats", "retry", "add", "schedules"].map((type) => [type, unknownType(type)]),
+);
+
+Deno.test("an older worker that does not know a request is passed over, and not asked it again", async () => {
+  await using master = await startMasterDaemon({ pokeThrottleInterval: 0.05 });
+  // Both idle: the older one comes first by name.
+  await using older = await standIn(master.daemon, "a-older", ["build"], OLDER);
+  await using newer = await standIn(master.daemon, "b-newer", ["build"], {
+    stats: () => ({ targets: {}, time: 1 }),
+    jobs: () => ({ jobs: [] }),
+    job: (data) => ({ id: data.id, target: "build", status: "done" }),
+    retry: () => ({ retried: [3], targets: [] }),
+    add: () => ({ ids: [7], status: "waiting" }),
+  });
+  assert.deepEqual(await master.client.request("stats"), { targets: {}, time: 1 });
+  assert.deepEqual(await master.client.request("stats"), { targets: {}, time: 1 });
+  assert.deepEqual(await master.client.request("jobs", { target: "build" }), { jobs: [] });
+  assert.deepEqual(await master.client.request("job", { id: 3 }), {
+    id: 3,
+    target: "build",
+    status: "done",
+  });
+  // An unknown type surely did nothing: rows are changed by the worker that knows how, once.
+  assert.deepEqual(await master.client.request("retry", { ids: [3] }), {
+    retried: [3],
+    targets: [],
+  });
+  assert.deepEqual(await master.client.request("add", { target: "build" }), {
+    ids: [7],
+    status: "waiting",
+  });
+  assert.deepEqual(older.types(), ["stats", "jobs", "job", "retry", "add"]);
+  assert.deepEqual(newer.types(), ["stats", "stats", "jobs", "job", "retry", "add"]);
+});
+
+Deno.test("with only older workers the error names each of them and why", async () => {
+  await using master = await startMasterDaemon({ pokeThrottleInterval: 0.05 });
+  await using older = await standIn(master.daemon, "a-older", ["build"], OLDER);
+  const expected = "stats not done: worker 'a-older' refused: unknown request type: 'stats' " +
+    "(an older worker)";
+  assert.equal(await remoteRefusal(master.client.request("stats")), expected);
+  // Not asked again on this connection; named all the same.
+  assert.equal(
+    await remoteRefusal(master.client.request("stats")),
+    "stats not done: worker 'a-older' does not know 'stats' (an older worker)",
+  );
+  assert.deepEqual(older.types(), ["stats"]);
+});
+
+Deno.test("a reading request passes over a worker that refuses it (its database away) for one that answers", async () => {
+  await using master = await startMasterDaemon({ pokeThrottleInterval: 0.05 });
+  const away = () => {
+    throw new Error("Cannot count the rows of table 'jobs': connect ECONNREFUSED 127.0.0.1:3306");
+  };
+  const answers: Record<string, Answer> = { stats: () => ({ targets: {}, time: 2 }) };
+  await using down = await standIn(master.daemon, "a-down", ["build"], { stats: away, jobs: away });
+  await using up = await standIn(master.daemon, "b-up", ["build"], answers);
+  assert.deepEqual(await master.client.request("stats"), { targets: {}, time: 2 });
+  assert.deepEqual([down.types(), up.types()], [["stats"], ["stats"]]);
+
+  // When every worker refuses, the error names each worker tried and its reason.
+  answers.stats = away;
+  assert.equal(
+    await remoteRefusal(master.client.request("stats")),
+    "stats not done: " +
+      "worker 'a-down' refused: Cannot count the rows of table 'jobs': connect ECONNREFUSED " +
+      "127.0.0.1:3306; worker 'b-up' refused: Cannot count the rows of table 'jobs': connect " +
+      "ECONNREFUSED 127.0.0.1:3306",
+  );
+});
+
+Deno.test("add and retry are not sent to another worker after a refusal: it may come from half a change", async () => {
+  await using master = await startMasterDaemon({ pokeThrottleInterval: 0.05 });
+  const away = () => {
+    throw new Error("Cannot write to table 'jobs': connection lost");
+  };
+  await using first = await standIn(master.daemon, "a", ["build"], { add: away, retry: away });
+  await using second = await standIn(master.daemon, "b", ["build"], {});
+  assert.equal(
+    await remoteRefusal(master.client.request("add", { target: "build" })),
+    "Cannot write to table 'jobs': connection lost",
+  );
+  assert.equal(
+    await remoteRefusal(master.client.request("retry", { ids: [1] })),
+    "Cannot write to table 'jobs': connection lost",
+  );
+  assert.deepEqual([first.types(), second.types()], [["add", "retry"], []]);
+});
+
+Deno.test("asking one worker after another stays within request_timeout in all", async () => {
+  await using master = await startMasterDaemon({ pokeThrottleInterval: 0.05, requestTimeout: 0.5 });
+  await using silent = await standIn(master.daemon, "a-silent", ["build"], {
+    stats: () => new Promise(() => {}),
+  });
+  await using other = await standIn(master.daemon, "b-other", ["build"], {});
+  assert.equal(
+    await remoteRefusal(master.client.request("stats")),
+    "stats not done: worker 'a-silent' did not answer: Request 'stats' timed out: no response " +
+      "within 0.5 s; worker 'b-other' not asked: no time left of 0.5 s",
+  );
+  assert.deepEqual([silent.types(), other.types()], [["stats"], []]);
 });
 
 Deno.test("requests for any worker pass over one that does not answer", async () => {
@@ -152,4 +265,20 @@ Deno.test("bad data is refused by the master before any worker is asked", async 
     "'count' must be from 1 to 1000, got 5000",
   );
   assert.deepEqual(worker.types(), []);
+});
+
+Deno.test("the error naming each worker tried keeps 1,024 characters of each one's refusal", async () => {
+  await using master = await startMasterDaemon({ pokeThrottleInterval: 0.05 });
+  const long = () => {
+    throw new Error("x".repeat(100_000));
+  };
+  await using _first = await standIn(master.daemon, "a", ["build"], { stats: long });
+  await using _second = await standIn(master.daemon, "b", ["build"], { stats: long });
+  const text = await remoteRefusal(master.client.request("stats"));
+  const parts = text.slice("stats not done: ".length).split("; ");
+  assert.equal(parts.length, 2);
+  for (const part of parts) {
+    assert.match(part, /^worker '[ab]' refused: x+…$/);
+    assert.equal(part.length, 1024 + 1);
+  }
 });

@@ -51,7 +51,7 @@ Deno.test("a status too large for a message is refused before anything is asked,
   assert.equal(w1.requests("status").length + w2.requests("status").length, 0, "none was asked");
 });
 
-Deno.test("register-worker refuses a missing name or bad targets, with the older texts", async () => {
+Deno.test("register-worker refuses a missing or unreadable name or bad targets, with the older texts", async () => {
   await using master = await startMasterDaemon();
   const { client } = master;
   await rejectsWith(
@@ -65,6 +65,13 @@ Deno.test("register-worker refuses a missing name or bad targets, with the older
   await rejectsWith(
     client.request("register-worker", { name: "w1" }),
     "missing required field targets",
+  );
+  // A name that would read as another in the master's lists (a right-to-left override).
+  await rejectsWith(
+    client.request("register-worker", { name: "evil\u202e", targets: ["a"] }),
+    "invalid worker name 'evil\\u202e': it contains U+202E, an invisible format character " +
+      "(such as a bidirectional override or a zero-width space), which changes how the text " +
+      "around it reads",
   );
   assert.equal(master.daemon.registry.size, 0);
 });

@@ -32,6 +32,8 @@ export class RegisteredWorker {
   #served: ReadonlySet<string>;
   #targetBytes = 0;
   #lastPing: { silent: number; pongs: number; responses: number } | undefined;
+  /** Request types the worker answered (true) or refused as unknown (false), on this connection. */
+  readonly #knows = new Map<string, boolean>();
 
   constructor(connection: Connection, name: string, targets: readonly string[]) {
     this.connection = connection;
@@ -66,6 +68,20 @@ export class RegisteredWorker {
   servedOf(targets: Iterable<string>): string[] {
     const wanted = new Set(targets);
     return this.#targets.filter((target) => wanted.has(target));
+  }
+
+  /**
+   * Whether the worker knows request `type`: true once it answered one, false
+   * once it refused one as unknown (an older worker), undefined before. Kept
+   * for the connection: a worker that is upgraded connects again.
+   */
+  knows(type: string): boolean | undefined {
+    return this.#knows.get(type);
+  }
+
+  /** Notes that the worker answered (`known` true) or did not know a request of `type`. */
+  noteKnows(type: string, known: boolean): void {
+    this.#knows.set(type, known);
   }
 
   /** Requests sent to the worker and not yet answered: how busy it is. */

@@ -1,13 +1,14 @@
 /**
  * The job board's requests on the master: the master has no board
  * of its own, so `schedules` asks every registered worker and merges their
- * answers by schedule name, and `schedule-run` / `-pause` / `-resume` go to
+ * answers by schedule name (an older worker, which does not know the
+ * request, has no board: an empty one, not an error), and `schedule-run` / `-pause` / `-resume` go to
  * one worker whose board has the schedule and which serves its target.
  *
  * @module
  */
 
-import { RequestError } from "../net/errors.ts";
+import { isUnknownRequestType, RequestError } from "../net/errors.ts";
 import type { WorkerClient } from "../net/client.ts";
 import type { Handlers } from "../net/server.ts";
 import {
@@ -15,6 +16,7 @@ import {
   type MasterSchedulesResult,
   MAX_SCHEDULE_NAME_LENGTH,
   type ScheduleInfo,
+  WorkerRequest,
 } from "../protocol/requests.ts";
 import { readScheduleName } from "../protocol/validate.ts";
 import { isPlainObject } from "../text.ts";
@@ -33,18 +35,30 @@ function isScheduleInfo(value: unknown): value is ScheduleInfo {
     typeof value.served === "boolean";
 }
 
-/** One worker's schedules within `timeout` seconds, or why there are none. */
+/**
+ * One worker's schedules within `timeout` seconds, or why there are none.
+ * An older worker, which does not know `schedules`, has no job board: its
+ * list is empty, and it is not asked again on this connection.
+ */
 async function listOne(
   worker: RegisteredWorker,
   timeout: number,
 ): Promise<{ listing: Listing } | { error: string }> {
+  if (worker.knows(WorkerRequest.Schedules) === false) {
+    return { listing: { worker, schedules: [] } };
+  }
   try {
     const data: unknown = await worker.client.schedules({ timeout });
+    worker.noteKnows(WorkerRequest.Schedules, true);
     if (!isPlainObject(data) || !Array.isArray(data.schedules)) {
       throw new Error("the answer has no schedules list");
     }
     return { listing: { worker, schedules: data.schedules.filter(isScheduleInfo) } };
   } catch (error) {
+    if (isUnknownRequestType(error)) {
+      worker.noteKnows(WorkerRequest.Schedules, false);
+      return { listing: { worker, schedules: [] } };
+    }
     return { error: workerFailure(worker, error) };
   }
 }

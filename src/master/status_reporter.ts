@@ -23,7 +23,7 @@ import {
   type StderrTail,
   stderrTailOf,
 } from "./status_report.ts";
-import { readerTimeout, STATUS_PART_DEADLINE_MS } from "./timeouts.ts";
+import { readerLimits, readerTimeout, STATUS_PART_DEADLINE_MS } from "./timeouts.ts";
 import type { WorkerAnswers } from "./worker_answers.ts";
 
 /** Milliseconds a report is served again before it is gathered anew. */
@@ -99,17 +99,22 @@ export class StatusReporter {
       // Asked anew (or shared while under way): the report is the page's cache.
       this.#answers.stats(),
       answerWithin(
-        () => this.#router.jobs({ status: "done", result: "fail", limit: FAILURES_SHOWN }, timeout),
+        () =>
+          this.#router.jobs(
+            { status: "done", result: "fail", limit: FAILURES_SHOWN },
+            readerLimits(this.#state.settings),
+          ),
         STATUS_PART_DEADLINE_MS,
       ),
       this.#answers.schedules(),
     ]);
-    const stderr = failures.ok ? await this.#stderrOf(failures.value, timeout) : new Map();
+    const stderr = failures.ok ? await this.#stderrOf(failures.value) : new Map();
     return assembleReport({ now, workers, stats, failures, stderr, schedules });
   }
 
   /** The stderr tails of the failed rows: kept ones, and the others read with `job`. */
-  async #stderrOf(answer: unknown, timeout: number): Promise<Map<number, StderrTail>> {
+  async #stderrOf(answer: unknown): Promise<Map<number, StderrTail>> {
+    const limits = readerLimits(this.#state.settings);
     const jobs = failedJobsOf(answer);
     const tails = new Map<number, StderrTail>();
     await Promise.all(jobs.map(async ({ id, finished }) => {
@@ -118,7 +123,7 @@ export class StatusReporter {
         tails.set(id, kept.tail);
         return;
       }
-      const read = await answerWithin(() => this.#router.job(id, timeout), STATUS_PART_DEADLINE_MS);
+      const read = await answerWithin(() => this.#router.job(id, limits), STATUS_PART_DEADLINE_MS);
       const tail = read.ok ? stderrTailOf(read.value) : { error: read.error };
       tails.set(id, tail);
       if (read.ok) this.#tails.set(id, { finished, tail });

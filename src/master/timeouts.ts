@@ -23,6 +23,16 @@ export const STATUS_REQUEST_TIMEOUT = 3;
 /** Milliseconds one part of what they read may take, workers passed over for the next included. */
 export const STATUS_PART_DEADLINE_MS = 8000;
 
+/**
+ * An HTTP reader's limits when it asks one worker of several: each worker
+ * {@linkcode readerTimeout}, all of them together one part's deadline.
+ */
+export function readerLimits(
+  settings: { readonly requestTimeout: number },
+): { timeout: number; budget: number } {
+  return { timeout: readerTimeout(settings), budget: STATUS_PART_DEADLINE_MS / 1000 };
+}
+
 /** The seconds an HTTP reader waits for a worker, under `request_timeout` as it is now. */
 export function readerTimeout(settings: { readonly requestTimeout: number }): number {
   return Math.min(STATUS_REQUEST_TIMEOUT, settings.requestTimeout);

@@ -15,7 +15,7 @@ import { SharedCall } from "../shared_call.ts";
 import { isPlainObject } from "../text.ts";
 import { controlRouter, type ControlRoutingState } from "./control_routing.ts";
 import { listSchedules } from "./schedules.ts";
-import { readerTimeout, STATUS_PART_DEADLINE_MS } from "./timeouts.ts";
+import { readerLimits, readerTimeout, STATUS_PART_DEADLINE_MS } from "./timeouts.ts";
 
 /** Longest text (a name, a rule, an error) taken from a worker's answer. */
 export const MAX_TEXT = 1024;
@@ -178,14 +178,14 @@ export class WorkerAnswers {
 }
 
 /**
- * The answers over the master's own routing: `stats` to one worker (least
- * busy first, the next when one does not answer), `schedules` from every
- * worker, each worker given {@linkcode readerTimeout} seconds.
+ * The answers over the master's own routing: `stats` to one worker (the
+ * next when one refuses or does not answer: ask_any.ts), `schedules` from
+ * every worker, each worker given {@linkcode readerTimeout} seconds.
  */
 export function workerAnswers(state: ControlRoutingState): WorkerAnswers {
   const router = controlRouter(state);
   return new WorkerAnswers({
-    stats: () => router.stats(readerTimeout(state.settings)),
+    stats: () => router.stats(readerLimits(state.settings)),
     schedules: () => listSchedules(state.registry, readerTimeout(state.settings)),
   });
 }

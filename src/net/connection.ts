@@ -20,6 +20,7 @@ import {
   RemoteError,
   RequestError,
   RequestTimeoutError,
+  unknownRequestType,
 } from "./errors.ts";
 import { messageOf } from "../text.ts";
 import type { ConnectionOptions, RequestOptions } from "./connection_options.ts";
@@ -188,6 +189,7 @@ export class Connection {
       return Promise.reject(
         new ConnectionClosedError(
           `Cannot send '${type}' to ${this.peer}: the connection is closed`,
+          { sent: false },
         ),
       );
     }
@@ -438,7 +440,7 @@ export class Connection {
     let response: Response;
     try {
       if (!this.#options.onRequest) {
-        throw new RequestError(`unknown request type: '${request.type}'`);
+        throw new RequestError(unknownRequestType(request.type));
       }
       const data = await this.#options.onRequest(request, this);
       response = { no: request.no, data: data === undefined ? "ok" : data };

@@ -185,7 +185,7 @@ Deno.test("a success with no data is answered 'ok' and falsy data is kept", asyn
   assert.deepEqual(await pair.client.request("list"), []);
 });
 
-Deno.test("closing with requests pending rejects them with ConnectionClosedError", async () => {
+Deno.test("closing with requests pending rejects them with ConnectionClosedError, saying whether each was sent", async () => {
   const arrived = Promise.withResolvers<void>();
   const release = Promise.withResolvers<void>();
   await using pair = await connectPair({
@@ -198,6 +198,7 @@ Deno.test("closing with requests pending rejects them with ConnectionClosedError
   const error = await rejection(pending);
   assert.ok(error instanceof ConnectionClosedError);
   assert.match(error.message, /closed before request 'run-manual' \(no \d+\) was answered/);
+  assert.equal(error.sent, true, "the peer got it, and may have acted on it");
   assert.equal(pair.client.pendingCount, 0);
   assert.equal(pair.client.isClosed, true);
   // A request on the closed connection is refused at once.
@@ -207,6 +208,7 @@ Deno.test("closing with requests pending rejects them with ConnectionClosedError
     late.message,
     /^Cannot send 'status' to 127\.0\.0\.1:\d+: the connection is closed$/,
   );
+  assert.equal(late.sent, false, "it never left: the peer surely did nothing");
   release.resolve();
 });
 

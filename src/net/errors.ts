@@ -2,11 +2,18 @@
 
 import { messageOf } from "../text.ts";
 
-/** The connection closed (or was closed) before the request was answered. */
+/**
+ * The connection closed (or was closed) before the request was answered.
+ * `sent` is false when it was closed already, so that the request never
+ * left: the peer surely did nothing.
+ */
 export class ConnectionClosedError extends Error {
-  constructor(message: string) {
+  readonly sent: boolean;
+
+  constructor(message: string, options: { sent?: boolean } = {}) {
     super(message);
     this.name = "ConnectionClosedError";
+    this.sent = options.sent ?? true;
   }
 }
 
@@ -16,6 +23,22 @@ export class RemoteError extends Error {
     super(message);
     this.name = "RemoteError";
   }
+}
+
+/**
+ * The error text of a request whose type the daemon does not know, as the
+ * older daemons answer it too: `unknown request type: 'X'`.
+ */
+export function unknownRequestType(type: string): string {
+  return `unknown request type: '${type}'`;
+}
+
+/**
+ * Whether `error` is the peer's answer that it does not know the request's
+ * type (an older daemon asked a newer request): it did nothing.
+ */
+export function isUnknownRequestType(error: unknown): boolean {
+  return error instanceof RemoteError && error.message.startsWith("unknown request type: ");
 }
 
 /** No response arrived within the request's timeout. */

@@ -3,7 +3,7 @@ import { encodeResponse, type Request, type RequestData } from "../protocol/mess
 import { formatAddress } from "./address.ts";
 import { MAX_PASSWORD_WAIT_MS, MAX_UNAUTHORISED_PER_ADDRESS } from "../protocol/limits.ts";
 import { CLOSE_GRACE_MS, Connection, type ConnectionOptions } from "./connection.ts";
-import { ListenError, RequestError } from "./errors.ts";
+import { ListenError, RequestError, unknownRequestType } from "./errors.ts";
 import { needsPassword } from "./password.ts";
 import { PasswordRefusals } from "./password_refusals.ts";
 import { messageOf } from "../text.ts";
@@ -26,7 +26,7 @@ export function dispatchTo(
   return (request, connection) => {
     const handler = Object.hasOwn(handlers, request.type) ? handlers[request.type] : undefined;
     if (!handler) {
-      return Promise.reject(new RequestError(`unknown request type: '${request.type}'`));
+      return Promise.reject(new RequestError(unknownRequestType(request.type)));
     }
     return handler(request.data, connection);
   };

@@ -19,6 +19,14 @@ export const ControlRequest = {
   Add: "add",
 } as const;
 
+/**
+ * The refusal of `job` for an id the table has no row of: the answer, the
+ * same from every worker of the table (the master asks no other worker).
+ */
+export function jobNotFound(id: number): string {
+  return `job ${id} not found`;
+}
+
 /** Rows `jobs` answers when the request gives no `limit`. */
 export const DEFAULT_JOBS_LIMIT = 20;
 

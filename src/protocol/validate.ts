@@ -11,6 +11,7 @@ import { RequestError } from "../net/errors.ts";
 import { characterCount, quoteTargetName, targetNameProblem } from "../target_names.ts";
 import { isPlainObject, jsonTypeName } from "../text.ts";
 import { MAX_ROW_TIME } from "../unix_time.ts";
+import { quoteWorkerName, workerNameProblem } from "../worker_names.ts";
 import {
   MAX_LIST_ITEMS,
   MAX_TARGET_CONCURRENCY,
@@ -119,7 +120,8 @@ export function servedTarget(served: { has(name: string): boolean }): TargetChec
 
 /**
  * `register-worker`: a non-empty `name` of at most `MAX_WORKER_NAME_LENGTH`
- * characters and a (possibly empty) `targets` array of valid names.
+ * characters, without control or invisible characters (`invalid worker name
+ * 'X': why`, src/worker_names.ts), and a (possibly empty) `targets` array of valid names.
  */
 export function readRegistration(data: RequestData): WorkerRegistration {
   if (typeof data.name !== "string" || data.name.trim() === "") {
@@ -130,6 +132,10 @@ export function readRegistration(data: RequestData): WorkerRegistration {
     throw new RequestError(
       `'name' has ${length} characters: at most ${MAX_WORKER_NAME_LENGTH}`,
     );
+  }
+  const why = workerNameProblem(data.name);
+  if (why !== undefined) {
+    throw new RequestError(`invalid worker name ${quoteWorkerName(data.name)}: ${why}`);
   }
   return {
     name: data.name,

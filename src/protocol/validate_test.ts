@@ -47,6 +47,39 @@ Deno.test("register-worker takes a name of at most 255 characters, as the worker
   );
 });
 
+Deno.test("register-worker refuses names with control, invisible or broken characters, naming the code point", () => {
+  const cases: [string, string][] = [
+    ["w\u0000", "invalid worker name 'w\\x00': it contains the control character U+0000"],
+    ["w\u001f", "invalid worker name 'w\\x1f': it contains the control character U+001F"],
+    ["w\nx", "invalid worker name 'w\\x0ax': it contains the control character U+000A"],
+    ["w\u007f", "invalid worker name 'w\\x7f': it contains the control character U+007F"],
+    ["w\u009f", "invalid worker name 'w\\x9f': it contains the control character U+009F"],
+    [
+      "evil\u202e",
+      "invalid worker name 'evil\\u202e': it contains U+202E, an invisible format character " +
+      "(such as a bidirectional override or a zero-width space), which changes how the text " +
+      "around it reads",
+    ],
+    [
+      "w\u200b",
+      "invalid worker name 'w\\u200b': it contains U+200B, an invisible format " +
+      "character (such as a bidirectional override or a zero-width space), which changes how " +
+      "the text around it reads",
+    ],
+    [
+      "w\u2028",
+      "invalid worker name 'w\\u2028': it contains U+2028, a line or paragraph separator",
+    ],
+    ["w\ud800", "invalid worker name 'w\ud800': it contains U+D800, half of a character"],
+    ["\udfffw", "invalid worker name '\udfffw': it contains U+DFFF, half of a character"],
+  ];
+  for (const [name, text] of cases) refused(() => readRegistration({ name, targets: [] }), text);
+  // Letters of any script, spaces, punctuation and emoji are names.
+  for (const name of ["w1", "Köln build 2", "东京-1", "w😀", "a\u00a0b"]) {
+    assert.equal(readRegistration({ name, targets: [] }).name, name);
+  }
+});
+
 Deno.test("register-worker needs targets: an array of non-empty strings, possibly empty", () => {
   assert.deepEqual(readRegistration({ name: "w1", targets: ["a", "b", "a"] }), {
     name: "w1",

@@ -16,6 +16,7 @@ import {
   type AddResult,
   boundStatsTargets,
   ControlRequest,
+  jobNotFound,
   type JobResult,
   type JobsResult,
   type RetryResult,
@@ -51,7 +52,7 @@ export function controlHandlers(control: JobControl | undefined, worker: PolledT
     [ControlRequest.Job]: async (data): Promise<JobResult> => {
       const id = readJobId(data);
       const found = await store().getJob(id);
-      if (found === undefined) throw new RequestError(`job ${id} not found`);
+      if (found === undefined) throw new RequestError(jobNotFound(id));
       return found;
     },
     [ControlRequest.Stats]: async (): Promise<StatsResult> => {
