@@ -186,12 +186,8 @@ export class Connection {
    */
   request(type: string, data: RequestData = {}, options: RequestOptions = {}): Promise<unknown> {
     if (this.#isClosed) {
-      return Promise.reject(
-        new ConnectionClosedError(
-          `Cannot send '${type}' to ${this.peer}: the connection is closed`,
-          { sent: false },
-        ),
-      );
+      const message = `Cannot send '${type}' to ${this.peer}: the connection is closed`;
+      return Promise.reject(new ConnectionClosedError(message, { sent: false }));
     }
     const no = this.#takeNumber();
     const request: Request = { no, type, data };
