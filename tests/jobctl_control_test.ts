@@ -365,8 +365,8 @@ Deno.test("careless arguments to the table commands are refused before connectin
       "numbers are written without '-')\nTry 'jobctl show --help'\n",
   );
   await refused(
-    ["show", "4294967296"],
-    "jobctl: invalid job id '4294967296': expected an integer from 1 to 4294967295\n" +
+    ["show", "9007199254740992"],
+    "jobctl: invalid job id '9007199254740992': expected an integer from 1 to 9007199254740991\n" +
       "Try 'jobctl show --help'\n",
   );
   // Given twice, an option used to keep its last value silently: 3 rows, or only b's rows.

@@ -370,7 +370,7 @@ Deno.test("jobctl controls a worker: every command, its output, --json and exit 
     assert.deepEqual(await ctl("run-manual", "12", "twelve"), {
       code: 2,
       stdout: "",
-      stderr: "jobctl: invalid job id 'twelve': expected an integer from 1 to 4294967295\n" +
+      stderr: "jobctl: invalid job id 'twelve': expected an integer from 1 to 9007199254740991\n" +
         "Try 'jobctl run-manual --help'\n",
     });
     assert.deepEqual(await ctl("frobnicate"), {

@@ -118,7 +118,7 @@ Deno.test("run-manual takes job ids (worker) or TARGET:ID pairs (master)", () =>
   );
   assert.equal(
     refused("worker", "run-manual", ["12", "abc"]).message,
-    "invalid job id 'abc': expected an integer from 1 to 4294967295",
+    "invalid job id 'abc': expected an integer from 1 to 9007199254740991",
   );
   assert.equal(refused("worker", "run-manual", ["12", "12"]).message, "job id 12 is given twice");
   assert.equal(
@@ -127,7 +127,7 @@ Deno.test("run-manual takes job ids (worker) or TARGET:ID pairs (master)", () =>
   );
   assert.equal(
     refused("master", "run-manual", ["build:x"]).message,
-    "invalid job id 'x': expected an integer from 1 to 4294967295",
+    "invalid job id 'x': expected an integer from 1 to 9007199254740991",
   );
 });
 

@@ -142,7 +142,7 @@ Deno.test("a bad argument is a usage error pointing to the command's help, befor
   assert.equal(code, ExitCode.Usage);
   assert.equal(
     stderr,
-    "jobctl: invalid job id 'x': expected an integer from 1 to 4294967295\nTry 'jobctl run-manual --help'\n",
+    "jobctl: invalid job id 'x': expected an integer from 1 to 9007199254740991\nTry 'jobctl run-manual --help'\n",
   );
 });
 

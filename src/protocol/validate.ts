@@ -37,8 +37,13 @@ import {
   QUERY_STATUSES,
 } from "./control_requests.ts";
 
-/** The largest job id: the table's `id` is `int(10) UNSIGNED`. */
-export const MAX_JOB_ID = 4294967295;
+/**
+ * The largest job id a request or jobctl names: the largest whole number
+ * JavaScript holds exactly (2^53 − 1), which is also the largest id a worker
+ * claims, so every job that runs can be shown, retried or signalled. The
+ * older schema's `int(10) UNSIGNED` stops at 4,294,967,295; a `BIGINT` goes on.
+ */
+export const MAX_JOB_ID = Number.MAX_SAFE_INTEGER;
 
 /** What `register-worker` carries. */
 export interface WorkerRegistration {
@@ -221,7 +226,7 @@ export function readConcurrency(data: RequestData): number {
  * {@linkcode MAX_LIST_ITEMS}.
  */
 export function readJobIds(data: RequestData): number[] {
-  return readIdList(data, { maxId: Number.MAX_SAFE_INTEGER });
+  return readIdList(data, { maxId: MAX_JOB_ID });
 }
 
 /**

@@ -394,12 +394,14 @@ function refusal(read: () => unknown): string {
   assert.fail("accepted");
 }
 
-Deno.test("job (control): the required id, a positive integer the id column holds", () => {
+Deno.test("job (control): the required id, a positive integer up to the largest id a worker claims", () => {
   assert.equal(readJobId({ id: 7 }), 7);
+  // A BIGINT id beyond the older schema's int(10) UNSIGNED runs, so it can be shown too.
+  assert.equal(readJobId({ id: 5_000_000_000 }), 5_000_000_000);
   assert.equal(refusal(() => readJobId({})), "missing required field id");
   assert.equal(
-    refusal(() => readJobId({ id: 4294967296 })),
-    "'id' must be from 1 to 4294967295, got 4294967296",
+    refusal(() => readJobId({ id: 9007199254740992 })),
+    "'id' must be from 1 to 9007199254740991, got 9007199254740992",
   );
 });
 
