@@ -318,6 +318,7 @@ function readTargetedJob(job: Record<string, unknown>): TargetedJob {
     throw new RequestError("'id' must be integer");
   }
   if (id < 1) throw new RequestError(`'id' must be positive, got ${id}`);
+  if (id > MAX_JOB_ID) throw new RequestError(`'id' must be at most ${MAX_JOB_ID}, got ${id}`);
   const target = required(job, "target");
   if (typeof target !== "string" || target === "") {
     throw new RequestError("'target' must be string");

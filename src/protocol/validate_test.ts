@@ -188,6 +188,11 @@ Deno.test("run-manual jobs are {id, target} items with the older master's error 
     () => readTargetedJobs({ jobs: [{ id: 0, target: "a" }] }),
     "'id' must be positive, got 0",
   );
+  // Checked where it enters the master, not only by the worker it would be sent to.
+  refused(
+    () => readTargetedJobs({ jobs: [{ id: 1e300, target: "a" }] }),
+    "'id' must be at most 9007199254740991, got 1e+300",
+  );
   refused(() => readTargetedJobs({ jobs: [{ id: 1 }] }), "missing required field target");
   refused(() => readTargetedJobs({ jobs: [{ id: 1, target: 2 }] }), "'target' must be string");
   refused(() => readTargetedJobs({ jobs: [5] }), "every job must be an object, number given");
