@@ -179,15 +179,26 @@ export function isLatin1(char: string): boolean {
 }
 
 /**
+ * Whether a column in `charset` holds only the Basic Multilingual Plane, not
+ * the characters beyond U+FFFF (emoji): 3-byte `utf8` (`utf8mb3`) and
+ * `ucs2`. In strict mode the server refuses such a character ("Incorrect
+ * string value"), otherwise it stores `?`.
+ */
+export function isBmpOnly(charset: string): boolean {
+  return /^(utf8(mb3)?|ucs2)$/i.test(charset);
+}
+
+/**
  * The first character of `text` a column in `charset` cannot hold, for the
- * character sets whose repertoire is known here (3-byte `utf8`, `latin1`,
- * `ascii`); undefined when it holds them all, or for another character set
- * (the server decides).
+ * character sets whose repertoire is known here ({@linkcode isBmpOnly},
+ * `latin1`, `ascii`); undefined when it holds them all, or for another
+ * character set (the server decides).
  */
 export function firstLacking(charset: string, text: string): string | undefined {
   const lower = charset.toLowerCase();
+  const bmpOnly = isBmpOnly(lower);
   for (const char of text) {
-    const lacks = /^utf8(mb3)?$/.test(lower)
+    const lacks = bmpOnly
       ? char.length > 1
       : lower === "latin1"
       ? char > "\u007F" && !isLatin1(char)

@@ -61,6 +61,7 @@ Deno.test("firstLacking names the first character a known character set cannot h
   assert.equal(firstLacking("latin1", "wörker-€"), undefined);
   assert.equal(firstLacking("ascii", "wörker"), "ö");
   assert.equal(firstLacking("utf8mb3", "w-日本-🎉"), "🎉");
+  assert.equal(firstLacking("ucs2", "w-日本-🎉"), "🎉");
   assert.equal(firstLacking("utf8mb4", "w-🎉"), undefined);
   assert.equal(firstLacking("cp1251", "日本"), undefined, "the server decides");
 });

@@ -79,8 +79,9 @@ function failureText(worker: RegisteredWorker, error: unknown): string {
 }
 
 /** Whether `error` says the worker surely did nothing with the request. */
-function surelyNotDone(error: unknown): boolean {
-  return isUnknownRequestType(error) || (error instanceof ConnectionClosedError && !error.sent);
+function surelyNotDone(error: unknown, type: string): boolean {
+  return isUnknownRequestType(error, type) ||
+    (error instanceof ConnectionClosedError && !error.sent);
 }
 
 /**
@@ -110,7 +111,7 @@ export async function askAny<T>(
       worker.noteKnows(type, true);
       return answer;
     } catch (error) {
-      if (isUnknownRequestType(error)) {
+      if (isUnknownRequestType(error, type)) {
         worker.noteKnows(type, false);
         failures.push(`${failureText(worker, error)} (an older worker)`);
         continue;
@@ -122,7 +123,7 @@ export async function askAny<T>(
         }
       }
       failures.push(failureText(worker, error));
-      if (options.changesRows && !surelyNotDone(error)) {
+      if (options.changesRows && !surelyNotDone(error, type)) {
         throw new RequestError(
           `${type} in doubt: ${failures.join("; ")}; it may have been done (see 'jobs')`,
         );

@@ -179,6 +179,23 @@ Deno.test("add and retry are not sent to another worker after a refusal: it may 
   assert.deepEqual([first.types(), second.types()], [["add", "retry"], []]);
 });
 
+Deno.test("add is sent on only after the exact 'unknown request type' for add: another such text may come after rows were inserted", async () => {
+  await using master = await startMasterDaemon({ pokeThrottleInterval: 0.05 });
+  // A handler's own error that begins like an older worker's answer, naming another type.
+  const halfDone = () => {
+    throw new Error("unknown request type: 'notify' (after inserting the rows)");
+  };
+  await using first = await standIn(master.daemon, "a", ["build"], { add: halfDone });
+  await using second = await standIn(master.daemon, "b", ["build"], {
+    add: () => ({ ids: [7], status: "waiting" }),
+  });
+  assert.equal(
+    await remoteRefusal(master.client.request("add", { target: "build" })),
+    "unknown request type: 'notify' (after inserting the rows)",
+  );
+  assert.deepEqual([first.types(), second.types()], [["add"], []]);
+});
+
 Deno.test("asking one worker after another stays within request_timeout in all", async () => {
   await using master = await startMasterDaemon({ pokeThrottleInterval: 0.05, requestTimeout: 0.5 });
   await using silent = await standIn(master.daemon, "a-silent", ["build"], {

@@ -55,7 +55,7 @@ async function listOne(
     }
     return { listing: { worker, schedules: data.schedules.filter(isScheduleInfo) } };
   } catch (error) {
-    if (isUnknownRequestType(error)) {
+    if (isUnknownRequestType(error, WorkerRequest.Schedules)) {
       worker.noteKnows(WorkerRequest.Schedules, false);
       return { listing: { worker, schedules: [] } };
     }

@@ -34,11 +34,14 @@ export function unknownRequestType(type: string): string {
 }
 
 /**
- * Whether `error` is the peer's answer that it does not know the request's
- * type (an older daemon asked a newer request): it did nothing.
+ * Whether `error` is the peer's answer that it does not know `type`, the
+ * request's own type (an older daemon asked a newer request): it did
+ * nothing. Only the exact text counts: a refusal that merely begins so (a
+ * handler's own error, another type named) proves nothing about a request
+ * that changes rows.
  */
-export function isUnknownRequestType(error: unknown): boolean {
-  return error instanceof RemoteError && error.message.startsWith("unknown request type: ");
+export function isUnknownRequestType(error: unknown, type: string): boolean {
+  return error instanceof RemoteError && error.message === unknownRequestType(type);
 }
 
 /** No response arrived within the request's timeout. */

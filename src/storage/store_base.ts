@@ -7,7 +7,7 @@
  * errors.
  */
 
-import { describeJobs, quoteList } from "../text.ts";
+import { describeJobs, describeTargets } from "../text.ts";
 import { type ControlOperations, StoreControl } from "./control_base.ts";
 import { StorageError } from "./errors.ts";
 import type { ClaimedJob } from "../job.ts";
@@ -147,8 +147,7 @@ export abstract class JobStoreBase<C extends StoreContext> implements JobStore, 
     startedAt = 0,
   ): Promise<ClaimedJob[]> {
     if (limits.size === 0) return Promise.resolve([]);
-    const names = quoteList([...limits.keys()]);
-    const what = `claim waiting jobs of target${limits.size === 1 ? "" : "s"} ${names}`;
+    const what = `claim waiting jobs of ${describeTargets([...limits.keys()])}`;
     for (const [target, limit] of limits) {
       if (!Number.isInteger(limit) || limit < 1) {
         return this.#refuse(
@@ -298,7 +297,7 @@ export abstract class JobStoreBase<C extends StoreContext> implements JobStore, 
   promoteDelayed(targets: readonly string[], now: number, limit: number): Promise<number> {
     if (targets.length === 0 || !this.timeFeatures.deferred) return Promise.resolve(0);
     return this.#run(
-      `promote due delayed jobs of ${quoteList(targets)}`,
+      `promote due delayed jobs of ${describeTargets(targets)}`,
       (context) => this.#operations.promoteDelayed(context, targets, now, limit),
     );
   }
@@ -307,7 +306,7 @@ export abstract class JobStoreBase<C extends StoreContext> implements JobStore, 
   countDelayed(targets: readonly string[]): Promise<Map<string, DelayedSummary>> {
     if (targets.length === 0 || !this.timeFeatures.deferred) return Promise.resolve(new Map());
     return this.#run(
-      `count delayed jobs of ${quoteList(targets)}`,
+      `count delayed jobs of ${describeTargets(targets)}`,
       (context) => this.#operations.countDelayed(context, targets),
     );
   }

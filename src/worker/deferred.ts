@@ -51,6 +51,12 @@ export class DeferredJobs {
   /** Of `#wanted`, those only counted, not promoted: no claim follows for them. */
   readonly #countOnly = new Set<string>();
   #known = new Map<string, DelayedSummary>();
+  /**
+   * Targets whose rows a look promoted and has not yet named to the claim
+   * loop: a look that promoted and then failed to count names them at the
+   * next one, or nothing would claim those rows before another poll.
+   */
+  readonly #promoted = new Set<string>();
   #timer: LongTimer | undefined;
   #stopped = false;
   readonly #clock: DeferredClock;
@@ -103,19 +109,19 @@ export class DeferredJobs {
    * wanted and throws (the claim loop retries).
    */
   async look(served: ReadonlySet<string>): Promise<string[]> {
-    if (this.#wanted.size === 0 || this.#stopped) return [];
+    if (this.#wanted.size === 0 || this.#stopped) return this.#takePromoted();
     const targets = [...this.#wanted].filter((target) => served.has(target));
     this.#wanted.clear();
-    if (targets.length === 0) return [];
+    if (targets.length === 0) return this.#takePromoted();
     const promoting = targets.filter((target) => !this.#countOnly.has(target));
-    let promoted: number;
     try {
-      promoted = promoting.length === 0 ? 0 : await this.#store.promoteDelayed(
+      const promoted = promoting.length === 0 ? 0 : await this.#store.promoteDelayed(
         promoting,
         Math.floor(this.#nowMs() / 1000),
         PROMOTE_LIMIT,
       );
       if (promoted > 0) {
+        for (const target of promoting) this.#promoted.add(target);
         log.debug("{count} delayed job(s) of {targets} are due", {
           count: promoted,
           targets: promoting.join(", "),
@@ -133,7 +139,15 @@ export class DeferredJobs {
     }
     for (const target of targets) this.#countOnly.delete(target);
     this.#arm();
-    return promoted > 0 ? promoting : [];
+    return this.#takePromoted();
+  }
+
+  /** The targets whose rows were promoted since the last look that named them. */
+  #takePromoted(): string[] {
+    if (this.#promoted.size === 0) return [];
+    const targets = [...this.#promoted];
+    this.#promoted.clear();
+    return targets;
   }
 
   /** A job of `target` went back to `delayed` until `runAt` (a retry this worker stored). */

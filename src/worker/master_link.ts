@@ -101,22 +101,29 @@ export class MasterLink {
    */
   updateTargets(): void {
     this.#targetsChanged = true;
-    this.#updating ??= this.#sendTargets().finally(() => this.#updating = undefined);
+    this.#updating ??= this.#sendTargets();
   }
 
   async #sendTargets(): Promise<void> {
-    // Changes made in the same turn (a reload's) go in one registration.
-    await Promise.resolve();
-    while (this.#targetsChanged) {
-      this.#targetsChanged = false;
-      const connection = this.#connection;
-      if (!connection || connection.isClosed) return;
-      try {
-        await this.#register(connection);
-      } catch (error) {
-        this.#registrationFailed(connection, error);
-        return;
+    try {
+      // Changes made in the same turn (a reload's) go in one registration.
+      await Promise.resolve();
+      while (this.#targetsChanged) {
+        this.#targetsChanged = false;
+        const connection = this.#connection;
+        if (!connection || connection.isClosed) return;
+        try {
+          await this.#register(connection);
+        } catch (error) {
+          this.#registrationFailed(connection, error);
+          return;
+        }
       }
+    } finally {
+      // Cleared in the same step as the last look at #targetsChanged: cleared
+      // later (a `.finally()` on the promise), a change made by a microtask in
+      // between would find a registration under way and never be sent.
+      this.#updating = undefined;
     }
   }
 

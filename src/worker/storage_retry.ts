@@ -45,7 +45,8 @@ export class StorageRetry {
     operation: () => Promise<T>,
     retryAnyway: (error: unknown) => boolean = () => false,
   ): Promise<T> {
-    const refusals = new FailureRun();
+    // Made at the first refusal: most operations succeed at once, once per job.
+    let refusals: FailureRun | undefined;
     const result = await retry(operation, {
       retryable: (error) =>
         !this.#abandoned && (isTransientStorageError(error) || retryAnyway(error)),
@@ -53,7 +54,7 @@ export class StorageRetry {
       onRetry: (error, delay) => {
         const reason = messageOf(error);
         let level = retryLogLevel(error);
-        if (level === "error" && !refusals.failed(reason)) level = "debug";
+        if (level === "error" && !(refusals ??= new FailureRun()).failed(reason)) level = "debug";
         log[level]("Cannot {what}, retrying in {delay} ms: {error}", {
           what,
           delay,
@@ -61,7 +62,7 @@ export class StorageRetry {
         });
       },
     });
-    const refusedFor = refusals.succeeded();
+    const refusedFor = refusals?.succeeded();
     if (refusedFor !== undefined) {
       log.warn("Could {what} after it was refused for {length}", {
         what,

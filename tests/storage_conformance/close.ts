@@ -21,4 +21,19 @@ export function closeConformance(test: ConformanceTest): void {
     );
     assert.equal(isTransientStorageError(error), false);
   });
+
+  test("an operation's error names ten of its targets and counts the others", {}, async (f) => {
+    await f.store.close();
+    // A worker's claim names every target it serves (up to 10,000 of up to 1,024 characters).
+    const targets = Array.from({ length: 2000 }, (_, i) => `t${i}-${"x".repeat(1000)}`);
+    const error = await storageError(
+      f.store.claimWaiting(new Map(targets.map((target) => [target, 1]))),
+    );
+    const named = targets.slice(0, 10).map((target) => `'${target}'`).join(", ");
+    assert.equal(
+      error.message,
+      `Cannot claim waiting jobs of targets ${named}... (2000 targets) in ${f.where}: the store ` +
+        "is closed",
+    );
+  });
 }

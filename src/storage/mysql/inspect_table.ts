@@ -10,7 +10,7 @@ import {
   OWNER_COLUMN,
 } from "../required_columns.ts";
 import { DELAYED_STATUS, TIME_COLUMNS, type TimeColumnsFound } from "../time_columns.ts";
-import { firstLacking, type TargetColumn } from "../../target_names.ts";
+import { firstLacking, isBmpOnly, type TargetColumn } from "../../target_names.ts";
 import { runQuery } from "./query.ts";
 import type { OutputColumn, OutputColumnName, OutputColumns } from "./output_fit.ts";
 import { LINUX_SIGNALS } from "../../protocol/signal_names.ts";
@@ -111,7 +111,6 @@ export async function inspectTable(
     );
   }
   checkWrittenWidths(columns, where);
-  const narrow = (name: string) => /^utf8(mb3)?$/i.test(columns.get(name)?.charset ?? "");
   // An ENUM must list 'delayed'; a character column takes any status.
   const statusValues = enumValues(columns.get("status")!);
   const time: TimeColumnsFound = {
@@ -126,7 +125,7 @@ export async function inspectTable(
     time,
     target: {
       maxLength: target.maxLength == null ? undefined : Number(target.maxLength),
-      bmpOnly: narrow("target"),
+      bmpOnly: isBmpOnly(target.charset ?? ""),
       values: enumValues(target),
       type: String(target.columnType),
       charset: target.charset ?? undefined,

@@ -5,11 +5,12 @@
  * `sql_mode`: the job's whole output replaced by a note) or cut silently by the
  * server (otherwise); instead it is cut here to what fits, keeping its start,
  * and ends with a note saying so. Characters the column's character set lacks
- * become U+FFFD (3-byte `utf8`: those outside the Basic Multilingual Plane) or
- * `?` (`latin1`, `ascii`: as the server would store them outside strict mode).
+ * become U+FFFD (3-byte `utf8`, `ucs2`: those outside the Basic Multilingual
+ * Plane) or `?` (`latin1`, `ascii`: as the server would store them outside
+ * strict mode).
  */
 
-import { isLatin1 } from "../../target_names.ts";
+import { isBmpOnly, isLatin1 } from "../../target_names.ts";
 
 /** The output columns. */
 export type OutputColumnName = "stdout" | "stderr";
@@ -48,7 +49,7 @@ export function cutNote(column: OutputColumn): string {
 /** `text` as `column` can hold it: characters it lacks replaced, cut with a note when too long. */
 export function fitOutput(column: OutputColumn, text: string): string {
   const charset = column.charset;
-  const held = /^utf8(mb3)?$/.test(charset)
+  const held = isBmpOnly(charset)
     ? replaceAstral(text)
     : charset === "latin1"
     ? text.replace(NOT_ASCII, (char) => isLatin1(char) ? char : "?")
@@ -70,7 +71,7 @@ export function fitOutput(column: OutputColumn, text: string): string {
     : prefixWithin(column, held, room.chars, room.bytes) + note;
 }
 
-/** Replaces characters outside the Basic Multilingual Plane, which 3-byte UTF-8 lacks, by U+FFFD. */
+/** Replaces characters outside the Basic Multilingual Plane, which 3-byte UTF-8 and UCS-2 lack, by U+FFFD. */
 export function replaceAstral(text: string): string {
   return text.replace(/[\u{10000}-\u{10FFFF}]/gu, "\uFFFD");
 }
