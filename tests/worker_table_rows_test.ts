@@ -163,3 +163,22 @@ Deno.test("a target name its latin1 target column cannot hold is refused, not cl
   await worker.client.poll(["Größe"]);
   assert.equal((await waitForDone(db, [id], 30))[0].result, "ok");
 });
+
+Deno.test("DECIMAL attempts and max_attempts columns count like integer ones: a failed job is retried up to its row's max", async () => {
+  // mysql2 gives a DECIMAL's value as text ("1"), which read as no number left the job unretried.
+  await using db = await openTestDatabase({ withTimeColumns: true });
+  await db.query(
+    "ALTER TABLE jobs MODIFY attempts DECIMAL(5,0) NOT NULL DEFAULT 0, " +
+      "MODIFY max_attempts DECIMAL(5,0) NULL",
+  );
+  const [id] = await db.insertJobs("t1", 1);
+  await db.query("UPDATE jobs SET max_attempts = 2 WHERE id = ?", [id]);
+  await using worker = await startWorker(db, { config: { retry_delay: 0.1 } });
+  await worker.script(id, "false");
+  await worker.client.poll(["t1"]);
+  const [row] = await waitForDone(db, [id], 30);
+  const [{ attempts }] = await db.query("SELECT attempts FROM jobs WHERE id = ?", [id]);
+  assert.deepEqual([row.result, Number(attempts)], ["fail", 2]);
+  assert.deepEqual(await worker.events(), [`start ${id}`, `end ${id}`, `start ${id}`, `end ${id}`]);
+  assert.doesNotMatch(worker.process.stderrSoFar, /not a whole number/);
+});

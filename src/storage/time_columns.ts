@@ -107,12 +107,15 @@ export function rowValueColumns(found: ReadonlySet<string>): string[] {
   return (["timeout", "attempts", "max_attempts"] as const).filter((column) => found.has(column));
 }
 
-/** A row as read by `rowValueColumns`, as `RowTimeValues`. */
-export function toRowTimeValues(row: Record<string, unknown>): RowTimeValues {
+/** A row as read by `rowValueColumns`, as `RowTimeValues`, each value through `read`. */
+export function toRowTimeValues(
+  row: Record<string, unknown>,
+  read: (value: unknown) => unknown = (value) => value,
+): RowTimeValues {
   const values: { timeout?: unknown; attempts?: unknown; maxAttempts?: unknown } = {};
-  if ("timeout" in row) values.timeout = row.timeout;
-  if ("attempts" in row) values.attempts = row.attempts;
-  if ("max_attempts" in row) values.maxAttempts = row.max_attempts;
+  if ("timeout" in row) values.timeout = read(row.timeout);
+  if ("attempts" in row) values.attempts = read(row.attempts);
+  if ("max_attempts" in row) values.maxAttempts = read(row.max_attempts);
   return values;
 }
 

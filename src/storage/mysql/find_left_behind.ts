@@ -5,6 +5,7 @@ import type { LeftBehindJob } from "../job_store.ts";
 import type { MysqlContext } from "./context.ts";
 import { runQuery } from "./query.ts";
 import { rowValueColumns, toRowTimeValues } from "../time_columns.ts";
+import { decimalAsNumber } from "./read_row_values.ts";
 
 interface LeftBehindRow extends RowDataPacket {
   id: number | string;
@@ -33,6 +34,6 @@ export async function findLeftBehind(context: MysqlContext): Promise<LeftBehindJ
     target: row.target,
     status: row.status,
     ...row.status === "running" ? { startedAt: Number(row.time_started) } : {},
-    ...extra === "" ? {} : { row: toRowTimeValues(row) },
+    ...extra === "" ? {} : { row: toRowTimeValues(row, decimalAsNumber) },
   }));
 }

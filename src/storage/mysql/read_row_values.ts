@@ -25,10 +25,23 @@ export async function attachRowValues<J extends ClaimedJob>(
     `SELECT id, ${columns.join(", ")} FROM ${context.table} WHERE id IN (?)`,
     [jobs.map((job) => job.id)],
   );
-  const byId = new Map(rows.map((row) => [Number(row.id), toRowTimeValues(row)]));
+  const byId = new Map(rows.map((row) => [Number(row.id), toRowTimeValues(row, decimalAsNumber)]));
   for (const job of jobs) {
     const values = byId.get(job.id);
     if (values !== undefined) job.row = values;
   }
   return jobs;
+}
+
+/** A DECIMAL's text as mysql2 gives it: digits, and a fraction (at most 65 digits in all). */
+const DECIMAL_TEXT = /^-?\d{1,65}(?:\.\d{1,38})?$/;
+
+/**
+ * A per-row value as the number it is: mysql2 gives a DECIMAL column's value
+ * as text ("3", "2.50") to keep its precision, so an `attempts DECIMAL(5,0)`
+ * would read as no number at all (the job never retried). Other values are
+ * left as they are for the worker's checks.
+ */
+export function decimalAsNumber(value: unknown): unknown {
+  return typeof value === "string" && DECIMAL_TEXT.test(value) ? Number(value) : value;
 }
