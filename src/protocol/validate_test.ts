@@ -188,7 +188,6 @@ Deno.test("run-manual jobs are {id, target} items with the older master's error 
     () => readTargetedJobs({ jobs: [{ id: 0, target: "a" }] }),
     "'id' must be positive, got 0",
   );
-  // Checked where it enters the master, not only by the worker it would be sent to.
   refused(
     () => readTargetedJobs({ jobs: [{ id: 1e300, target: "a" }] }),
     "'id' must be at most 9007199254740991, got 1e+300",
