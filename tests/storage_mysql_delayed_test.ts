@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { claimSelectSql } from "../src/storage/mysql/claim_waiting.ts";
 import { nullRunAtSql, promoteDelayedSql } from "../src/storage/mysql/promote_delayed.ts";
 import { openMysqlStore } from "../src/storage/mysql_store.ts";
-import { countDelayedSql } from "../src/storage/mysql/count_delayed.ts";
+import { countDelayedStatement } from "../src/storage/mysql/count_delayed.ts";
 import { DELAYED_COUNT_LIMIT } from "../src/protocol/requests.ts";
 import { openTestDatabase, type TestDatabase } from "./helpers/database.ts";
 import { waitFor } from "./helpers/processes.ts";
@@ -143,10 +143,8 @@ Deno.test("mysql: the delayed rows of 10,000 targets are counted by one statemen
 
   // However many targets, the same few reads of the jobs table, each an index lookup.
   for (const nullable of [false, true]) {
-    const plan = await db.query(
-      `EXPLAIN ${countDelayedSql("jobs", nullable, 100)}`,
-      targets.slice(0, 100),
-    );
+    const { sql, params } = countDelayedStatement("jobs", nullable, targets.slice(0, 100));
+    const plan = await db.query(`EXPLAIN ${sql}`, params);
     // (The look for NULL times may be planned away: the test's column is NOT NULL.)
     const reads = plan.filter((row) => row.table === "jobs");
     assert.ok(reads.length >= 3 && reads.length <= 4, `${reads.length} reads of the table`);
@@ -163,3 +161,26 @@ async function selectCount(db: TestDatabase): Promise<number> {
   const [row] = await db.query("SHOW GLOBAL STATUS WHERE Variable_name = 'Com_select'");
   return Number(row.Value);
 }
+
+Deno.test("mysql: delayed rows are counted for ASCII and other names alike in a latin1 target column", async () => {
+  await using db = await openTestDatabase({ withTimeColumns: true });
+  // (time_run_at may be NULL too: each name's reads look for such rows.)
+  await db.query(
+    "ALTER TABLE jobs MODIFY target char(16) CHARACTER SET latin1 NOT NULL, " +
+      "MODIFY time_run_at int(10) UNSIGNED NULL DEFAULT NULL",
+  );
+  await using store = await openMysqlStore(db.storeOptions("w"));
+  const [build] = await db.insertJobs("build", 1, "delayed");
+  const [cafe] = await db.insertJobs("café", 1, "delayed");
+  await db.setColumns([build], { time_run_at: 1_700_000_100 });
+  await db.setColumns([cafe], { time_run_at: 1_700_000_200 });
+  assert.deepEqual(
+    await store.countDelayed(["build", "café", "deploy", "crème"]),
+    new Map([
+      ["build", { count: 1, next: 1_700_000_100 }],
+      ["café", { count: 1, next: 1_700_000_200 }],
+    ]),
+  );
+  await db.insertJobs("crème", 1, "delayed");
+  assert.deepEqual((await store.countDelayed(["crème"])).get("crème"), { count: 1, next: 0 });
+});
