@@ -27,9 +27,14 @@ export function messageOf(error: unknown): string {
 export const compareNames: (a: string, b: string) => number =
   new Intl.Collator("en", { numeric: true }).compare;
 
-/** Joins names as `'a', 'b'` for messages. */
+/** Most names {@linkcode quoteList} shows: a claim may name thousands of targets. */
+export const QUOTED_NAMES_SHOWN = 10;
+
+/** Joins names as `'a', 'b'` for messages; a long list as its first ten and `and N more`. */
 export function quoteList(names: readonly string[]): string {
-  return names.map((name) => `'${name}'`).join(", ");
+  const shown = names.slice(0, QUOTED_NAMES_SHOWN).map((name) => `'${name}'`).join(", ");
+  const more = names.length - QUOTED_NAMES_SHOWN;
+  return more > 0 ? `${shown} and ${more} more` : shown;
 }
 
 /**

@@ -492,3 +492,19 @@ Deno.test("stats on a table of 100,000 targets answers the 10,000 busiest and co
   // The master's connection to the worker lived through the answers.
   assert.deepEqual((await master.client.status()).workers.map((w) => w.name), ["w1"]);
 });
+
+Deno.test("stats with only 'waiting' answers the waiting rows of the worker's own targets alone", async () => {
+  await using db = await openTestDatabase();
+  // No poll_interval: rows inserted here stay waiting.
+  await using worker = await startWorker(db, { targets: { build: 1, deploy: 1 } });
+  await db.insertJobs("build", 3);
+  await db.insertJobs("build", 2, "manual");
+  await db.insertJobs("other", 4);
+  const answer = await worker.client.waitingStats();
+  assert.deepEqual(answer.targets, { build: { waiting: 3 } });
+  assert.equal(typeof answer.time, "number");
+  await assert.rejects(
+    worker.client.request("stats", { only: "done" }),
+    /'only' must be one of waiting, got 'done'/,
+  );
+});

@@ -9,7 +9,12 @@
 
 import assert from "node:assert/strict";
 import { QUERY_STATUSES } from "../src/protocol/control_requests.ts";
-import { countJobsStatements, listJobsStatement } from "../src/storage/control_sql.ts";
+import {
+  countJobsStatements,
+  countWaitingStatements,
+  listJobsStatement,
+  WAITING_COUNT_TARGETS,
+} from "../src/storage/control_sql.ts";
 import { openTestDatabase, type TestDatabase } from "./helpers/database.ts";
 import { openTestSqliteDatabase } from "./helpers/sqlite_database.ts";
 
@@ -114,4 +119,50 @@ Deno.test("mysql: with schema.sql's optional operator indexes, stats counts the 
     rows.map((row) => [row.target, row.result, Number(row.day)]),
     [["busy", "ok", 50]],
   );
+});
+
+Deno.test("mysql: list-targets' waiting counts read the status and target index alone", async () => {
+  await using db = await openTestDatabase({ withTimeColumns: true });
+  await insertBusyRows(db);
+  await db.insertJobs("rare", 2);
+  await db.query("ANALYZE TABLE jobs");
+
+  const [read] = countWaitingStatements("jobs", ["busy", "rare"]);
+  const [plan] = await db.query(`EXPLAIN ${read.sql}`, read.params);
+  assert.equal(plan.key, "status_target_idx");
+  assert.match(String(plan.Extra), /Using index(?! condition)/);
+  assert.ok(Number(plan.rows) < 100, `the read would examine ${plan.rows} rows`);
+  const rows = await db.query(read.sql, read.params);
+  assert.deepEqual(rows.map((row) => [row.target, Number(row.count)]), [["rare", 2]]);
+});
+
+Deno.test("sqlite: list-targets' waiting counts read the status and target index alone", async () => {
+  await using db = await openTestSqliteDatabase({ withTimeColumns: true });
+  await db.query(
+    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${
+      2 ** BUSY_DOUBLINGS
+    }) INSERT INTO jobs (target, time_created, status, result) SELECT 'busy', 1, 'done', 'ok' FROM n`,
+  );
+  await db.insertJobs("rare", 2);
+  await db.query("ANALYZE");
+
+  const [read] = countWaitingStatements('"jobs"', ["busy", "rare"]);
+  const plan = (await db.query(`EXPLAIN QUERY PLAN ${read.sql}`, ...read.params))
+    .map((row) => String(row.detail));
+  const reads = plan.filter((detail) => /^(SCAN|SEARCH) jobs\b/.test(detail));
+  assert.deepEqual(reads.length, 1, plan.join("\n"));
+  assert.match(
+    reads[0],
+    // Either index on (status, target, ...) serves it; the table's rows are never read.
+    /^SEARCH jobs USING COVERING INDEX status_target(_run)?_idx \(status=\? AND target=\?\)/,
+  );
+  const rows = await db.query(read.sql, ...read.params);
+  assert.deepEqual(rows.map((row) => [row.target, Number(row.count)]), [["rare", 2]]);
+});
+
+Deno.test("waiting counts of 10,000 targets are ten reads of 1,000 targets", () => {
+  const targets = Array.from({ length: 10_000 }, (_, i) => `t${i}`);
+  const reads = countWaitingStatements("jobs", targets);
+  assert.equal(reads.length, 10_000 / WAITING_COUNT_TARGETS);
+  assert.deepEqual(reads.flatMap((read) => read.params), targets);
 });

@@ -10,7 +10,9 @@ import assert from "node:assert/strict";
 import { claimSelectSql } from "../src/storage/mysql/claim_waiting.ts";
 import { nullRunAtSql, promoteDelayedSql } from "../src/storage/mysql/promote_delayed.ts";
 import { openMysqlStore } from "../src/storage/mysql_store.ts";
-import { openTestDatabase } from "./helpers/database.ts";
+import { countDelayedStatement } from "../src/storage/mysql/count_delayed.ts";
+import { DELAYED_COUNT_LIMIT } from "../src/protocol/requests.ts";
+import { openTestDatabase, type TestDatabase } from "./helpers/database.ts";
 import { waitFor } from "./helpers/processes.ts";
 import { startWorker, waitForDone } from "./helpers/worker.ts";
 
@@ -114,4 +116,71 @@ Deno.test("mysql: a worker runs a delayed row whose time_run_at is NULL at once,
       ),
   );
   assert.equal((await db.rows([later]))[0].status, "delayed");
+});
+
+Deno.test("mysql: the delayed rows of 10,000 targets are counted by one statement, its reads planned once", async () => {
+  await using db = await openTestDatabase({ withTimeColumns: true, privateServer: true });
+  await using store = await openMysqlStore(db.storeOptions("w"));
+  // Two delayed rows of each of 10,000 targets, 10,050 of 'big' (counted up to the limit).
+  await db.query(
+    `INSERT INTO jobs (target, status, time_created, time_run_at)
+       SELECT CONCAT('t', seq DIV 2), 'delayed', 0, 1700000000 + seq FROM seq_0_to_19999`,
+  );
+  await db.query(
+    `INSERT INTO jobs (target, status, time_created, time_run_at)
+       SELECT 'big', 'delayed', 0, 1700000000 FROM seq_1_to_10050`,
+  );
+  await db.query("ANALYZE TABLE jobs");
+  const targets = ["big", ...Array.from({ length: 10_000 }, (_, i) => `t${i}`), "none"];
+
+  const before = await selectCount(db);
+  const summaries = await store.countDelayed(targets);
+  assert.equal(await selectCount(db) - before, 1);
+  assert.equal(summaries.size, 10_001);
+  assert.deepEqual(summaries.get("big"), { count: DELAYED_COUNT_LIMIT, next: 1_700_000_000 });
+  assert.deepEqual(summaries.get("t4321"), { count: 2, next: 1_700_008_642 });
+  assert.equal(summaries.has("none"), false);
+
+  // However many targets, the same few reads of the jobs table, each an index lookup.
+  for (const nullable of [false, true]) {
+    const { sql, params } = countDelayedStatement("jobs", nullable, targets.slice(0, 100));
+    const plan = await db.query(`EXPLAIN ${sql}`, params);
+    // (The look for NULL times may be planned away: the test's column is NOT NULL.)
+    const reads = plan.filter((row) => row.table === "jobs");
+    assert.ok(reads.length >= 3 && reads.length <= 4, `${reads.length} reads of the table`);
+    for (const read of reads) {
+      assert.match(String(read.key), /^status_target(_run)?_idx$/);
+      assert.match(String(read.Extra), /Using index/);
+      assert.ok(Number(read.rows) < 100, `a read would examine ${read.rows} rows`);
+    }
+  }
+});
+
+/** The server's count of SELECT statements so far (all sessions). */
+async function selectCount(db: TestDatabase): Promise<number> {
+  const [row] = await db.query("SHOW GLOBAL STATUS WHERE Variable_name = 'Com_select'");
+  return Number(row.Value);
+}
+
+Deno.test("mysql: delayed rows are counted for ASCII and other names alike in a latin1 target column", async () => {
+  await using db = await openTestDatabase({ withTimeColumns: true });
+  // (time_run_at may be NULL too: each name's reads look for such rows.)
+  await db.query(
+    "ALTER TABLE jobs MODIFY target char(16) CHARACTER SET latin1 NOT NULL, " +
+      "MODIFY time_run_at int(10) UNSIGNED NULL DEFAULT NULL",
+  );
+  await using store = await openMysqlStore(db.storeOptions("w"));
+  const [build] = await db.insertJobs("build", 1, "delayed");
+  const [cafe] = await db.insertJobs("café", 1, "delayed");
+  await db.setColumns([build], { time_run_at: 1_700_000_100 });
+  await db.setColumns([cafe], { time_run_at: 1_700_000_200 });
+  assert.deepEqual(
+    await store.countDelayed(["build", "café", "deploy", "crème"]),
+    new Map([
+      ["build", { count: 1, next: 1_700_000_100 }],
+      ["café", { count: 1, next: 1_700_000_200 }],
+    ]),
+  );
+  await db.insertJobs("crème", 1, "delayed");
+  assert.deepEqual((await store.countDelayed(["crème"])).get("crème"), { count: 1, next: 0 });
 });

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { configure, reset } from "@logtape/logtape";
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import {
   classifyStorageError,
   isTransientStorageError,
@@ -15,7 +15,10 @@ import {
 } from "../src/storage/errors.ts";
 import { describeSqliteError, openSqliteStore } from "../src/storage/sqlite_store.ts";
 import { claimSelectSql } from "../src/storage/sqlite/claim_waiting.ts";
-import { WAL_SIZE_LIMIT_BYTES } from "../src/storage/sqlite/connection.ts";
+import { SqliteConnection, WAL_SIZE_LIMIT_BYTES } from "../src/storage/sqlite/connection.ts";
+import type { SqliteContext } from "../src/storage/sqlite/context.ts";
+import { countDelayed, countDelayedSql } from "../src/storage/sqlite/count_delayed.ts";
+import { DELAYED_COUNT_LIMIT } from "../src/protocol/requests.ts";
 import { lockSqliteWorkerName } from "../src/storage/sqlite/name_lock.ts";
 import { NameTakenError } from "../src/storage/name_lock.ts";
 import { quoteIdentifier } from "../src/storage/sqlite/identifier.ts";
@@ -648,5 +651,64 @@ Deno.test("sqlite: with many future delayed rows, the claim and the promotion re
   for (const range of ["time_run_at<\\?", "time_run_at>\\?"]) {
     const search = new RegExp(`^SEARCH jobs USING COVERING INDEX status_target_run_idx .*${range}`);
     assert.ok(promote.some((line) => search.test(line)), promote.join("\n"));
+  }
+});
+
+/** A real connection that counts the statements it runs. */
+class CountingConnection extends SqliteConnection {
+  statements = 0;
+  override get(sql: string, ...params: SQLInputValue[]) {
+    this.statements++;
+    return super.get(sql, ...params);
+  }
+  override all(sql: string, ...params: SQLInputValue[]) {
+    this.statements++;
+    return super.all(sql, ...params);
+  }
+}
+
+Deno.test("sqlite: the delayed rows of 10,000 targets are counted by one statement, through the time index", async () => {
+  await using db = await openTestSqliteDatabase({ withTimeColumns: true });
+  // Two delayed rows of each of 10,000 targets, 10,050 of 'big' (counted up to the limit).
+  await db.query(
+    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 19999) " +
+      "INSERT INTO jobs (target, time_created, status, time_run_at) " +
+      "SELECT 't' || (i / 2), 0, 'delayed', 1700000000 + i FROM n",
+  );
+  await db.query(
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10050) " +
+      "INSERT INTO jobs (target, time_created, status, time_run_at) " +
+      "SELECT 'big', 0, 'delayed', 1700000000 FROM n",
+  );
+  await db.query("ANALYZE");
+  const targets = ["big", ...Array.from({ length: 10_000 }, (_, i) => `t${i}`), "none"];
+  const connection = new CountingConnection(db.path);
+  try {
+    const context: SqliteContext = {
+      connection,
+      table: '"jobs"',
+      workerName: "w",
+      tracksOwner: false,
+      time: { columns: new Set(["time_run_at"]), delayedStatus: true },
+    };
+    const summaries = countDelayed(context, targets);
+    assert.equal(connection.statements, 1);
+    assert.equal(summaries.size, 10_001);
+    assert.deepEqual(summaries.get("big"), { count: DELAYED_COUNT_LIMIT, next: 1_700_000_000 });
+    assert.deepEqual(summaries.get("t4321"), { count: 2, next: 1_700_008_642 });
+    assert.equal(summaries.has("none"), false);
+
+    const plan = connection.all(`EXPLAIN QUERY PLAN ${countDelayedSql('"jobs"')}`, "[]")
+      .map((row) => String(row.detail));
+    const reads = plan.filter((detail) => /\bjobs\b/.test(detail));
+    assert.ok(reads.length >= 4, plan.join("\n"));
+    for (const read of reads) {
+      assert.match(
+        read,
+        /^SEARCH jobs (EXISTS )?USING COVERING INDEX status_target_run_idx \(status=\? AND target=\?/,
+      );
+    }
+  } finally {
+    connection.close();
   }
 });

@@ -17,6 +17,7 @@ import {
   MAX_RETRY_IDS,
   type RetryResult,
   type StatsResult,
+  type WaitingStatsResult,
 } from "../protocol/control_requests.ts";
 import type { WorkerStatus } from "../protocol/requests.ts";
 import {
@@ -255,15 +256,16 @@ export function controlCommands<M extends Mode>(mode: M): Command<M>[] {
 
 /**
  * The worker's `status`, each target with the table's `waiting` rows beside
- * it (from `stats`; left out when the worker cannot count them).
+ * it (from `stats` with `only: "waiting"`, read through an index; left out
+ * when the worker cannot count them).
  */
 export async function targetsWithWaiting(
   client: ClientOf["worker"],
   status: WorkerStatus,
 ): Promise<WorkerStatus & { targets: Record<string, TargetWithWaiting> }> {
-  let counts: StatsResult | undefined;
+  let counts: WaitingStatsResult | undefined;
   try {
-    const answer = await client.jobStats();
+    const answer = await client.waitingStats();
     if (isPlainObject(answer) && isPlainObject(answer.targets)) counts = answer;
   } catch {
     // An older worker, or a database outage: the worker's own view is still worth showing.

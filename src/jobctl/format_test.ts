@@ -40,6 +40,15 @@ Deno.test("names are quoted in lists", () => {
   assert.equal(quoteList(["a", "b c"]), "'a', 'b c'");
 });
 
+Deno.test("a long list of names shows its first ten and how many more", () => {
+  const names = Array.from({ length: 1500 }, (_, i) => `t${i}`);
+  assert.equal(
+    quoteList(names),
+    `${names.slice(0, 10).map((name) => `'${name}'`).join(", ")} and 1490 more`,
+  );
+  assert.equal(quoteList(names.slice(0, 10)).split(", ").length, 10);
+});
+
 Deno.test("control characters a peer sends are shown escaped; line feeds and tabs stay", () => {
   assert.equal(escapeControls("x\x1b[31mRED"), "x\\x1b[31mRED");
   assert.equal(escapeControls("a\rb\x07\x00\x7f\x9b"), "a\\x0db\\x07\\x00\\x7f\\x9b");

@@ -29,6 +29,7 @@ import {
   type JobsResult,
   type RetryResult,
   type StatsResult,
+  type WaitingStatsResult,
 } from "../protocol/control_requests.ts";
 import { Connection, type RequestOptions } from "./connection.ts";
 
@@ -95,6 +96,18 @@ abstract class BaseClient implements AsyncDisposable {
   /** `stats`: per target, unfinished rows by status, done rows by result, oldest waiting age. */
   async jobStats(options?: RequestOptions): Promise<StatsResult> {
     return await this.request(ControlRequest.Stats, {}, options) as StatsResult;
+  }
+
+  /**
+   * `stats` with `only: "waiting"`: the `waiting` rows of the worker's own
+   * targets (an older worker answers the whole `stats`, which holds them too).
+   */
+  async waitingStats(options?: RequestOptions): Promise<WaitingStatsResult> {
+    return await this.request(
+      ControlRequest.Stats,
+      { only: "waiting" },
+      options,
+    ) as WaitingStatsResult;
   }
 
   /** `retry`: final rows back to `waiting`; the others come back in `errors` with the reason. */

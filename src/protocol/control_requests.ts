@@ -147,6 +147,20 @@ export interface StatsResult {
 }
 
 /**
+ * The `stats` answer to `{only: "waiting"}` (jobctl's `list-targets`): the
+ * `waiting` rows of the worker's own targets that have some, read through
+ * the `(status, target, id)` index alone.
+ */
+export interface WaitingStatsResult {
+  targets: Record<string, { waiting: number }>;
+  /** The time the counts were taken, unix seconds. */
+  time: number;
+}
+
+/** What a `stats` request may ask for alone: `waiting` counts only. */
+export const STATS_ONLY = ["waiting"] as const;
+
+/**
  * Most targets one `stats` answer lists: a table's targets are the
  * application's, and an answer of 100,000 of them (about 20 MiB) was over
  * the message limit, so no client could read it.

@@ -35,6 +35,7 @@ import {
   MAX_RETRY_IDS,
   QUERY_RESULTS,
   QUERY_STATUSES,
+  STATS_ONLY,
 } from "./control_requests.ts";
 
 /**
@@ -349,10 +350,11 @@ export function readTargetedSignals(data: RequestData): TargetedSignal[] {
   });
 }
 
-// The operators' requests (`jobs`, `job`, `retry`, `add`; `stats` has no
-// data), checked alike by the worker, which runs them, and the master, which
-// routes them. Wire shapes (fields optional unless said):
+// The operators' requests (`jobs`, `job`, `stats`, `retry`, `add`), checked
+// alike by the worker, which runs them, and the master, which routes them
+// (`stats`' `only` is the worker's own). Wire shapes (fields optional unless said):
 // - `jobs`: `{target, status, limit}`
+// - `stats`: `{only: "waiting"}`
 // - `job`: `{id}` (required)
 // - `retry`: `{ids}` (required, 1 to MAX_RETRY_IDS ids)
 // - `add`: `{target (required), count, run_at (unix seconds), set: {COLUMN: value}}`
@@ -391,6 +393,11 @@ export function readJobsQuery(data: RequestData): JobsQuery {
   if (!isAbsent(data.status)) query.status = readOneOf(data.status, "status", QUERY_STATUSES);
   if (!isAbsent(data.result)) query.result = readOneOf(data.result, "result", QUERY_RESULTS);
   return query;
+}
+
+/** `stats`: optional `only` (`waiting`: the waiting rows of the worker's targets alone). */
+export function readStatsQuery(data: RequestData): { only?: (typeof STATS_ONLY)[number] } {
+  return isAbsent(data.only) ? {} : { only: readOneOf(data.only, "only", STATS_ONLY) };
 }
 
 /** `job`: the required `id`, 1 to `MAX_JOB_ID`. */

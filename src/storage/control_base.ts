@@ -51,6 +51,8 @@ export interface ControlOperations<C> {
     since: { hourAgo: number; dayAgo: number },
     columns: CountedColumns,
   ): MaybePromise<StoreCounts>;
+  /** The rows of {@linkcode countWaitingStatements}, each `{target, count}`. */
+  countWaiting(context: C, targets: readonly string[]): MaybePromise<Record<string, unknown>[]>;
   /** In one transaction: reads the rows, refuses the unfinished, resets the final ones. */
   retryJobs(context: C, ids: readonly number[], assignments: string): MaybePromise<RetryOutcome>;
   /** Inserts `count` copies of `row` in one transaction; returns their ids, ascending. */
@@ -129,6 +131,23 @@ export class StoreControl<C> implements JobControl {
               ),
           ),
       ));
+  }
+
+  /** See `JobControl.countWaiting`. */
+  countWaiting(targets: readonly string[]): Promise<Record<string, number>> {
+    if (targets.length === 0) return Promise.resolve({});
+    return this.#run(
+      "count waiting jobs",
+      (context) =>
+        chain(this.#operations.countWaiting(context, targets), (rows) => {
+          const counts: Record<string, number> = {};
+          for (const row of rows) {
+            const target = String(row.target);
+            counts[target] = (counts[target] ?? 0) + Number(row.count);
+          }
+          return counts;
+        }),
+    );
   }
 
   /** See `JobControl.retryJobs`. */

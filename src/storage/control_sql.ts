@@ -127,6 +127,29 @@ export function countJobsStatements(
   };
 }
 
+/** Most targets one read of {@linkcode countWaitingStatements} names. */
+export const WAITING_COUNT_TARGETS = 1000;
+
+/**
+ * `stats` with `only: "waiting"`: the `waiting` rows of `targets` per target,
+ * from ranges of the `(status, target, id)` index alone (the whole `stats`
+ * reads every unfinished row and the last day's done ones: 8.7 s on a table
+ * of a million rows). One read per {@linkcode WAITING_COUNT_TARGETS} targets.
+ */
+export function countWaitingStatements(table: string, targets: readonly string[]): Statement[] {
+  const statements: Statement[] = [];
+  for (let start = 0; start < targets.length; start += WAITING_COUNT_TARGETS) {
+    const part = targets.slice(start, start + WAITING_COUNT_TARGETS);
+    statements.push({
+      sql: `SELECT target, COUNT(*) AS count FROM ${table}
+       WHERE status = 'waiting' AND target IN (${part.map(() => "?").join(", ")})
+       GROUP BY target`,
+      params: part,
+    });
+  }
+  return statements;
+}
+
 /** What `stats` reads from a store, before it is added up per target. */
 export interface StoreCounts {
   statuses: StatusCount[];

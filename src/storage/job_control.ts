@@ -45,6 +45,12 @@ export interface JobControl {
   countJobs(now: number): Promise<Record<string, TargetStats>>;
 
   /**
+   * The `waiting` rows of each of `targets` that has some, by the name the
+   * rows spell (read through the `(status, target, id)` index alone).
+   */
+  countWaiting(targets: readonly string[]): Promise<Record<string, number>>;
+
+  /**
    * Final rows (`done`, `ignored`) back to `waiting`, in one transaction:
    * result, code, signal, output, times and (when the columns exist) owner
    * and `attempts` cleared. Each UPDATE is guarded by the final statuses.

@@ -53,6 +53,14 @@ const log = getLogger(["jobd", "worker"]);
  */
 export const CLAIM_GATHER_MS = 1;
 
+/**
+ * Most rows one claim takes, over all its targets (each up to
+ * `mysql_fetch_limit`): 150,000 rows took 10 s of a statement's time limit.
+ * The targets past it are claimed for by the next rounds, at once, each
+ * beginning where the last one stopped.
+ */
+export const MAX_CLAIM_ROWS = 5_000;
+
 /** What the claim loop needs from the worker. */
 export interface ClaimLoopOptions {
   store: JobStore;
@@ -104,6 +112,8 @@ export class ClaimLoop {
   /** The `startedAt` of failed claims that marked jobs `running`: such rows never started. */
   readonly #startsInDoubt = new Set<number>();
   #stopped = false;
+  /** The first target a claim's cap left out: the next round begins with it. */
+  #resumeAt: string | undefined;
 
   constructor(options: ClaimLoopOptions) {
     this.#options = options;
@@ -256,27 +266,38 @@ export class ClaimLoop {
     const fetchLimit = this.#options.fetchLimit();
     const limits = new Map<string, number>();
     const joining: Target[] = [];
-    for (const target of targets.values()) {
-      if (!target.pollPending) continue;
-      const room = this.#roomOf(target);
-      if (room === 0) {
-        joining.push(target);
-        continue;
+    let total = 0;
+    let leftOut: string | undefined;
+    // Takes the target into the claim, up to what is left of MAX_CLAIM_ROWS.
+    const take = (target: Target, room: number): void => {
+      const limit = Math.min(room, fetchLimit, MAX_CLAIM_ROWS - total);
+      if (limit <= 0) {
+        leftOut ??= target.name;
+        return;
       }
-      limits.set(target.name, Math.min(room, fetchLimit));
+      limits.set(target.name, limit);
+      total += limit;
       // Cleared before the claim: a poll that arrives during it (for rows
       // inserted after its snapshot) sets it again and is served next round.
       target.pollPending = false;
+    };
+    for (const target of this.#inTurn(targets)) {
+      if (!target.pollPending) continue;
+      const room = this.#roomOf(target);
+      if (room === 0) joining.push(target);
+      else take(target, room);
     }
     if (limits.size === 0) return;
     // Targets whose queue runs low join this claim rather than make their
     // own shortly after: one statement for several targets.
     for (const target of joining) {
       const room = this.#roomOf(target, true);
-      if (room === 0) continue;
-      limits.set(target.name, Math.min(room, fetchLimit));
-      target.pollPending = false;
+      if (room > 0) take(target, room);
     }
+    // Targets past the cap keep their poll pending; the next round, at once,
+    // begins with the first of them, so that every target has its turn.
+    this.#resumeAt = leftOut;
+    if (leftOut !== undefined) this.#again = true;
     // The free slots of each target start jobs at once: the claim marks
     // them `running`. The slots are taken until it returns, so that a
     // run-manual job queued meanwhile cannot leave a marked job waiting.
@@ -415,6 +436,13 @@ export class ClaimLoop {
       });
       await this.#options.releaser.release(release);
     }
+  }
+
+  /** The targets in claim order: from the one a capped claim left out first, round to it. */
+  *#inTurn(targets: ReadonlyMap<string, Target>): Iterable<Target> {
+    const all = [...targets.values()];
+    const start = Math.max(0, all.findIndex((target) => target.name === this.#resumeAt));
+    for (let i = 0; i < all.length; i++) yield all[(start + i) % all.length];
   }
 
   /**

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { MemoryStore } from "../../tests/helpers/memory_store.ts";
-import { ClaimLoop } from "./claim_loop.ts";
+import { ClaimLoop, MAX_CLAIM_ROWS } from "./claim_loop.ts";
 import { Releaser } from "./release.ts";
 import { StorageRetry } from "./storage_retry.ts";
 import { CLAIM_AHEAD_MS, START_RATE_WINDOW_MS, Target } from "./target.ts";
@@ -88,4 +88,34 @@ Deno.test("rows the look before a round makes waiting are claimed by that round,
   await loop.stop();
   // Marked `running` by the claim, as jobs that start at once in its free slots.
   assert.deepEqual(statuses, ["running", "running"]);
+});
+
+Deno.test("a claim takes at most MAX_CLAIM_ROWS rows; the next begins with the targets it left out", async () => {
+  // 100 targets with room for 1,000 jobs each, 200 rows waiting each: 100 rows per target
+  // (the fetch limit) would make one claim of 10,000 rows.
+  const store = new MemoryStore();
+  const targets = Array.from({ length: 100 }, (_, i) => new Target(`t${i}`, 1000));
+  for (const target of targets) store.insert(target.name, 200);
+  const loop = new ClaimLoop({
+    store,
+    targets: new Map(targets.map((target) => [target.name, target])),
+    releaser: new Releaser(store, new StorageRetry()),
+    schedule: () => {},
+    startMarked: () => {},
+    fetchLimit: () => 100,
+    running: () => 0,
+    knownIds: () => new Set(),
+  });
+  loop.poll(targets.map((target) => target.name));
+  while (store.claimWaitingCalls.length < 4) await new Promise((resolve) => setTimeout(resolve, 0));
+  await loop.stop();
+  const [first, second, third] = store.claimWaitingCalls;
+  for (const call of [first, second, third]) {
+    assert.equal(call.reduce((sum, [, limit]) => sum + limit, 0), MAX_CLAIM_ROWS);
+  }
+  const half = MAX_CLAIM_ROWS / 100;
+  assert.deepEqual(first.map(([name]) => name), targets.slice(0, half).map((t) => t.name));
+  // The targets after the cap come next, before the first ones claim again.
+  assert.deepEqual(second.map(([name]) => name), targets.slice(half, 2 * half).map((t) => t.name));
+  assert.deepEqual(third.map(([name]) => name), targets.slice(0, half).map((t) => t.name));
 });

@@ -9,7 +9,13 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { readAddRequest, readJobId, readJobsQuery, readRetryIds } from "../protocol/validate.ts";
+import {
+  readAddRequest,
+  readJobId,
+  readJobsQuery,
+  readRetryIds,
+  readStatsQuery,
+} from "../protocol/validate.ts";
 import { RequestError } from "../net/errors.ts";
 import type { Handlers } from "../net/server.ts";
 import {
@@ -21,6 +27,7 @@ import {
   type JobsResult,
   type RetryResult,
   type StatsResult,
+  type WaitingStatsResult,
 } from "../protocol/control_requests.ts";
 import type { JobControl } from "../storage/job_control.ts";
 import { unixNow } from "../unix_time.ts";
@@ -55,8 +62,18 @@ export function controlHandlers(control: JobControl | undefined, worker: PolledT
       if (found === undefined) throw new RequestError(jobNotFound(id));
       return found;
     },
-    [ControlRequest.Stats]: async (): Promise<StatsResult> => {
+    [ControlRequest.Stats]: async (data): Promise<StatsResult | WaitingStatsResult> => {
+      const { only } = readStatsQuery(data);
       const time = unixNow();
+      if (only === "waiting") {
+        const counts = await store().countWaiting([...worker.targets.keys()]);
+        return {
+          targets: Object.fromEntries(
+            Object.entries(counts).map(([target, waiting]) => [target, { waiting }]),
+          ),
+          time,
+        };
+      }
       return { ...boundStatsTargets(await store().countJobs(time)), time };
     },
     [ControlRequest.Retry]: async (data): Promise<RetryResult> => {

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import type { JobStore } from "../../src/storage/job_store.ts";
-import { type ConformanceTest, nowSeconds, WORKER } from "./fixture.ts";
+import { type ConformanceTest, nowSeconds, storageError, WORKER } from "./fixture.ts";
 
 /** Registers the `claimWaiting` tests. */
 export function claimWaitingConformance(test: ConformanceTest): void {
@@ -56,6 +56,18 @@ export function claimWaitingConformance(test: ConformanceTest): void {
   test("claimWaiting refuses a limit below 1", {}, async (f) => {
     await assert.rejects(f.store.claimWaiting(new Map([["build", 0]])), /limit/);
   });
+
+  test(
+    "a refused claim of 1,500 targets names the first ten and counts the others",
+    {},
+    async (f) => {
+      const limits = new Map(Array.from({ length: 1500 }, (_, i) => [`t${i}`, 1]));
+      limits.set("bad", 0);
+      const error = await storageError(f.store.claimWaiting(limits));
+      assert.match(error.message, /of targets 't0', 't1', .*'t9' and 1491 more/);
+      assert.doesNotMatch(error.message, /'t10'/);
+    },
+  );
 
   test(
     "claimWaiting serves several targets in one call, each up to its own limit",

@@ -11,6 +11,22 @@ import { type ControlConformanceTest, controlOf, finish, now } from "./control_f
 /** Registers the `stats` tests of `store.control`. */
 export function controlStatsConformance(test: ControlConformanceTest): void {
   test(
+    "countWaiting counts the waiting rows of the targets asked for, 1,500 of them, alone",
+    {},
+    async (f) => {
+      const control = controlOf(f.store);
+      await f.insert("t7", 3);
+      await f.insert("t1499", 1);
+      await f.insert("t7", 2, "manual");
+      await f.insert("t7", 1, "done");
+      await f.insert("other", 4);
+      const targets = Array.from({ length: 1500 }, (_, i) => `t${i}`);
+      assert.deepEqual(await control.countWaiting(targets), { t7: 3, t1499: 1 });
+      assert.deepEqual(await control.countWaiting([]), {});
+    },
+  );
+
+  test(
     "stats counts each target's rows by status, done by result and period, oldest waiting",
     {},
     async (f) => {

@@ -5,11 +5,26 @@ import {
   type CountedColumns,
   countJobsStatements,
   countsOf,
+  countWaitingStatements,
   type Statement,
   type StoreCounts,
 } from "../control_sql.ts";
 import type { MysqlContext } from "./context.ts";
 import { runQuery } from "./query.ts";
+
+/** Runs {@linkcode countWaitingStatements}' reads. */
+export async function countWaiting(
+  context: MysqlContext,
+  targets: readonly string[],
+): Promise<RowDataPacket[]> {
+  const rows: RowDataPacket[] = [];
+  for (const { sql, params } of countWaitingStatements(context.table, targets)) {
+    rows.push(
+      ...await runQuery<RowDataPacket[]>(context.pool, context.queryTimeoutMs, sql, params),
+    );
+  }
+  return rows;
+}
 
 /** Runs {@linkcode countJobsStatements}' three reads. */
 export async function countJobs(

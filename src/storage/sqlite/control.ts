@@ -2,7 +2,7 @@
 
 import type { ControlOperations } from "../control_base.ts";
 import type { SqliteContext } from "./context.ts";
-import { countJobs } from "./count_jobs.ts";
+import { countJobs, countWaiting } from "./count_jobs.ts";
 import { getJob } from "./get_job.ts";
 import { insertJobs } from "./insert_jobs.ts";
 import { listJobs } from "./list_jobs.ts";
@@ -15,6 +15,7 @@ export const sqliteControl: ControlOperations<SqliteContext> = {
   listJobs,
   getJob,
   countJobs,
+  countWaiting,
   retryJobs,
   insertJobs,
 };

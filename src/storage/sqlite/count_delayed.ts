@@ -8,7 +8,9 @@ import { INVALID_RUN_AT } from "./promote_delayed.ts";
 /**
  * For each of `targets`, the earliest `time_run_at` of its `delayed` rows and
  * their number, counted up to `DELAYED_COUNT_LIMIT` (read from the
- * `(status, target, time_run_at)` index). A row whose `time_run_at` is no
+ * `(status, target, time_run_at)` index). One statement for all targets (the
+ * names as a JSON list, each looked up in the index): one per target cost
+ * 0.46 ms each, 4.6 s for 10,000 targets. A row whose `time_run_at` is no
  * unix time is due (promote_delayed.ts): its target's earliest time is then
  * 0. Targets without delayed rows are absent.
  */
@@ -17,22 +19,23 @@ export function countDelayed(
   targets: readonly string[],
 ): Map<string, DelayedSummary> {
   const { connection, table } = context;
-  const delayed = `FROM ${table} WHERE status = 'delayed' AND target = ?`;
-  const invalid = INVALID_RUN_AT.map((condition) => `EXISTS (SELECT 1 ${delayed} AND ${condition})`)
-    .join(" OR ");
   const summaries = new Map<string, DelayedSummary>();
-  for (const target of targets) {
-    const row = connection.get(
-      `SELECT (SELECT MIN(time_run_at) ${delayed}) AS next,
-              ${invalid} AS invalid,
-              (SELECT COUNT(*) FROM (SELECT 1 ${delayed} LIMIT ${DELAYED_COUNT_LIMIT})) AS count`,
-      target,
-      ...INVALID_RUN_AT.map(() => target),
-      target,
-    );
-    if (row === undefined || Number(row.count) === 0) continue;
+  for (const row of connection.all(countDelayedSql(table), JSON.stringify(targets))) {
+    if (Number(row.count) === 0) continue;
     const next = Number(row.invalid) !== 0 ? 0 : Number(row.next);
-    summaries.set(target, { count: Number(row.count), next });
+    summaries.set(String(row.target), { count: Number(row.count), next });
   }
   return summaries;
+}
+
+/** {@linkcode countDelayed}'s statement: `?` = the targets as a JSON list. */
+export function countDelayedSql(table: string): string {
+  const delayed = `FROM ${table} WHERE status = 'delayed' AND target = wanted.value`;
+  const invalid = INVALID_RUN_AT.map((condition) => `EXISTS (SELECT 1 ${delayed} AND ${condition})`)
+    .join(" OR ");
+  return `SELECT wanted.value AS target,
+      (SELECT MIN(time_run_at) ${delayed}) AS next,
+      ${invalid} AS invalid,
+      (SELECT COUNT(*) FROM (SELECT 1 ${delayed} LIMIT ${DELAYED_COUNT_LIMIT})) AS count
+    FROM json_each(?) AS wanted WHERE EXISTS (SELECT 1 ${delayed})`;
 }

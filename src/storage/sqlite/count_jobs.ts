@@ -4,9 +4,19 @@ import {
   type CountedColumns,
   countJobsStatements,
   countsOf,
+  countWaitingStatements,
   type StoreCounts,
 } from "../control_sql.ts";
 import type { SqliteContext } from "./context.ts";
+
+/** Runs {@linkcode countWaitingStatements}' reads. */
+export function countWaiting(
+  context: SqliteContext,
+  targets: readonly string[],
+): Record<string, unknown>[] {
+  return countWaitingStatements(context.table, targets)
+    .flatMap(({ sql, params }) => context.connection.all(sql, ...params));
+}
 
 /** Runs {@linkcode countJobsStatements}' three reads. */
 export function countJobs(
