@@ -39,14 +39,12 @@ export function quoteList(names: readonly string[]): string {
 
 /**
  * `target 'a'`, `targets 'a', 'b'`, or the first ten names and a count for
- * long lists: what a storage operation names in its errors and log lines,
- * which a worker of 10,000 long target names would otherwise make megabytes
- * long, built at every claim.
+ * long lists ({@linkcode quoteList}): what a storage operation names in its
+ * errors and log lines, which a worker of 10,000 long target names would
+ * otherwise make megabytes long, built at every claim.
  */
 export function describeTargets(names: readonly string[]): string {
-  if (names.length === 1) return `target '${names[0]}'`;
-  if (names.length <= 10) return `targets ${quoteList(names)}`;
-  return `targets ${quoteList(names.slice(0, 10))}... (${names.length} targets)`;
+  return names.length === 1 ? `target '${names[0]}'` : `targets ${quoteList(names)}`;
 }
 
 /** `job 5`, `jobs 5, 6, 7`, or the first ten ids and a count for long lists. */

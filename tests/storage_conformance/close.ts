@@ -32,7 +32,7 @@ export function closeConformance(test: ConformanceTest): void {
     const named = targets.slice(0, 10).map((target) => `'${target}'`).join(", ");
     assert.equal(
       error.message,
-      `Cannot claim waiting jobs of targets ${named}... (2000 targets) in ${f.where}: the store ` +
+      `Cannot claim waiting jobs of targets ${named} and 1990 more in ${f.where}: the store ` +
         "is closed",
     );
   });
