@@ -85,6 +85,14 @@ function surelyNotDone(error: unknown, type: string): boolean {
 }
 
 /**
+ * The least time left for which another worker is asked. A timer may fire a
+ * little before the deadline the budget was counted to (timers run on the
+ * event loop's clock, read at the start of its turn), and a slice of a few
+ * milliseconds could not bring an answer anyway.
+ */
+const MIN_ASK_SECONDS = 0.05;
+
+/**
  * Asks `workers` in {@linkcode askOrder} until one answers, as the module's
  * text says; rejects with a `RequestError` otherwise.
  */
@@ -100,7 +108,7 @@ export async function askAny<T>(
   const passedOver = workers.filter((worker) => worker.knows(type) === false);
   for (const worker of askOrder(workers, type)) {
     const left = (deadline - Date.now()) / 1000;
-    if (left <= 0) {
+    if (left < MIN_ASK_SECONDS) {
       failures.push(`worker '${worker.name}' not asked: no time left of ${options.budget} s`);
       continue;
     }
