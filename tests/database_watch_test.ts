@@ -9,6 +9,7 @@ import { openMysqlStore } from "../src/storage/mysql_store.ts";
 import { watchDatabase } from "../src/worker/database_watch.ts";
 import { openTestDatabase } from "./helpers/database.ts";
 import { storageError } from "./storage_conformance/mod.ts";
+import { freeze } from "./helpers/processes.ts";
 
 Deno.test("a frozen server's outage is counted from the statement that found it, not from its time limit", async () => {
   await using db = await openTestDatabase({ privateServer: true });
@@ -28,7 +29,7 @@ Deno.test("a frozen server's outage is counted from the statement that found it,
       const watched = watchDatabase(store, "the-db");
       await watched.ping();
       const pid = db.server!.pid!;
-      Deno.kill(pid, "SIGSTOP");
+      await freeze(pid);
       try {
         // The server does not answer: the statement fails at its 1 s limit, the outage
         // having begun when it was sent.

@@ -16,6 +16,7 @@ import { QueryTimeout, runQuery } from "../src/storage/mysql/query.ts";
 import type { MariaDbServer } from "../scripts/mariadb.ts";
 import { openTestDatabase } from "./helpers/database.ts";
 import { storageError } from "./storage_conformance/mod.ts";
+import { freeze } from "./helpers/processes.ts";
 
 /**
  * How long a test waits for an operation that should fail after a 1 s time
@@ -44,7 +45,7 @@ async function unlessHung<T>(what: string, promise: Promise<T>): Promise<T> {
 async function whileFrozen<T>(server: MariaDbServer, work: () => Promise<T>): Promise<T> {
   const pid = server.pid;
   assert.notEqual(pid, undefined, "the private server must be running");
-  Deno.kill(pid!, "SIGSTOP");
+  await freeze(pid!);
   try {
     return await work();
   } finally {

@@ -108,6 +108,22 @@ export async function processAlive(pid: number): Promise<boolean> {
   }
 }
 
+/**
+ * Stops process `pid` with SIGSTOP and resolves once every thread of it is
+ * stopped (`T` in /proc): the signal is delivered asynchronously, and a
+ * thread still running could answer a request sent right after `kill`.
+ */
+export async function freeze(pid: number): Promise<void> {
+  Deno.kill(pid, "SIGSTOP");
+  await waitFor(`process ${pid} stopped`, async () => {
+    for await (const task of Deno.readDir(`/proc/${pid}/task`)) {
+      const stat = await Deno.readTextFile(`/proc/${pid}/task/${task.name}/stat`);
+      if (stat.slice(stat.lastIndexOf(")") + 2)[0] !== "T") return false;
+    }
+    return true;
+  }, 10);
+}
+
 /** Writes a config file and starts a daemon on it; resolves once it listens. */
 export async function startDaemon(
   program: "jobd" | "jobd-master",
