@@ -34,7 +34,7 @@ export async function countDelayed(
 }
 
 /** A name of ASCII characters only: every character set of a `target` column holds it. */
-const ASCII = /^[\x00-\x7f]*$/;
+const ASCII = /^\p{ASCII}*$/u;
 
 /**
  * {@linkcode countDelayed}'s statement. The names of ASCII characters are the
