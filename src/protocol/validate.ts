@@ -8,10 +8,15 @@
  */
 
 import { RequestError } from "../net/errors.ts";
-import { characterCount, quoteTargetName, targetNameProblem } from "../target_names.ts";
+import {
+  characterCount,
+  nameCharacterProblem,
+  quoteTargetName,
+  targetNameProblem,
+} from "../target_names.ts";
 import { isPlainObject, jsonTypeName } from "../text.ts";
 import { MAX_ROW_TIME } from "../unix_time.ts";
-import { quoteWorkerName, workerNameProblem } from "../worker_names.ts";
+import { quoteWorkerName } from "../worker_names.ts";
 import {
   MAX_LIST_ITEMS,
   MAX_TARGET_CONCURRENCY,
@@ -139,7 +144,8 @@ export function readRegistration(data: RequestData): WorkerRegistration {
       `'name' has ${length} characters: at most ${MAX_WORKER_NAME_LENGTH}`,
     );
   }
-  const why = workerNameProblem(data.name);
+  // Blank and long names are refused above with the older texts; the characters are left.
+  const why = nameCharacterProblem(data.name);
   if (why !== undefined) {
     throw new RequestError(`invalid worker name ${quoteWorkerName(data.name)}: ${why}`);
   }
