@@ -77,8 +77,11 @@ export const CONTROL_PATTERN = CONTROL.source;
 /** Control characters (C0, DEL, C1) but the tab, and the invisible ones: text that must stay on one line. */
 const CONTROL_ONE_LINE = /(?!\t)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 
-/** `\x1b` for a control character, `\u202e` or `\u{e0041}` for the others. */
-function escapeCharacter(char: string): string {
+/**
+ * `\x1b` for a control character, `\u202e` or `\u{e0041}` for the others.
+ * Self-contained: the status page's script carries its source.
+ */
+export function escapeCharacter(char: string): string {
   const code = char.codePointAt(0) ?? 0;
   const hex = code.toString(16);
   if (code <= 0xff) return `\\x${hex.padStart(2, "0")}`;

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { CONTROL_PATTERN } from "../text.ts";
+import { CONTROL_PATTERN, escapeCharacter } from "../text.ts";
 
 /** Seconds between the page's refreshes. */
 export const STATUS_PAGE_REFRESH_SECONDS = 5;
@@ -67,13 +67,10 @@ let timer;
 // U+202E would show the text after it reversed (a count "12/1" read "1/21").
 const HIDDEN = new RegExp(${JSON.stringify(CONTROL_PATTERN)}, "gu");
 
+const escapeCharacter = ${escapeCharacter.toString()};
+
 function shown(text) {
-  return text.replace(HIDDEN, (char) => {
-    const code = char.codePointAt(0);
-    const hex = code.toString(16);
-    if (code <= 0xff) return "\\\\x" + hex.padStart(2, "0");
-    return code <= 0xffff ? "\\\\u" + hex.padStart(4, "0") : "\\\\u{" + hex + "}";
-  });
+  return text.replace(HIDDEN, escapeCharacter);
 }
 
 function el(tag, className, ...children) {
