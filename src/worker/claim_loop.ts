@@ -440,6 +440,8 @@ export class ClaimLoop {
 
   /** The targets in claim order: from the one a capped claim left out first, round to it. */
   *#inTurn(targets: ReadonlyMap<string, Target>): Iterable<Target> {
+    // The usual round (no claim was capped): the map as it is, no copy.
+    if (this.#resumeAt === undefined) return yield* targets.values();
     const all = [...targets.values()];
     const start = Math.max(0, all.findIndex((target) => target.name === this.#resumeAt));
     for (let i = 0; i < all.length; i++) yield all[(start + i) % all.length];
